@@ -1,0 +1,43 @@
+# esp-offload: `make demo` runs the main job, `make test` runs every test.
+# Each target installs what it needs from Debian (scripts/deps.sh) and builds first.
+
+PYTHON   := /usr/bin/python3
+BUILD    := build
+ASAN     := build/asan
+JOBS     ?= $(shell nproc)
+CMAKE_FLAGS := -G Ninja -DPython3_EXECUTABLE=$(PYTHON)
+
+.PHONY: all deps build build-asan test test-unit test-release demo bench clean
+
+all: build
+
+deps:
+	@scripts/deps.sh
+
+$(BUILD)/build.ninja: CMakeLists.txt | deps
+	cmake -S . -B $(BUILD) $(CMAKE_FLAGS) -DCMAKE_BUILD_TYPE=RelWithDebInfo
+
+build: deps $(BUILD)/build.ninja
+	cmake --build $(BUILD) -j $(JOBS)
+
+$(ASAN)/build.ninja: CMakeLists.txt | deps
+	cmake -S . -B $(ASAN) $(CMAKE_FLAGS) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DESP_SANITIZE=ON -DESP_TESTS_ONLY=ON
+
+build-asan: deps $(ASAN)/build.ninja
+	cmake --build $(ASAN) -j $(JOBS)
+
+# Unit tests (label `unit`) run under ASan+UBSan; everything else (tools,
+# end-to-end, Python, third-party peers) on the optimised build.
+test: build build-asan
+	cd $(ASAN) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
+	  ctest -L unit --output-on-failure -j $(JOBS)
+	cd $(BUILD) && ctest -LE unit --output-on-failure -j $(JOBS)
+
+demo: build
+	$(BUILD)/bin/esp-demo --out $(BUILD)/demo
+
+bench: build
+	$(BUILD)/bin/esp-bench --json $(BUILD)/bench/swemu.json
+
+clean:
+	rm -rf $(BUILD)

@@ -1,0 +1,15 @@
+# esp_gtest(NAME SOURCES a.cpp ... LIBS x y LABELS unit [ARGS ...])
+# One GoogleTest executable = one ctest test (its own summary in the log).
+include(GoogleTest)
+function(esp_gtest name)
+  cmake_parse_arguments(T "" "TIMEOUT" "SOURCES;LIBS;LABELS;ARGS" ${ARGN})
+  add_executable(${name} ${T_SOURCES})
+  target_link_libraries(${name} PRIVATE ${T_LIBS} GTest::gtest GTest::gmock GTest::gtest_main)
+  esp_warnings(${name})
+  add_test(NAME ${name} COMMAND ${name} ${T_ARGS})
+  if(NOT T_TIMEOUT)
+    set(T_TIMEOUT 900)
+  endif()
+  set_tests_properties(${name} PROPERTIES LABELS "${T_LABELS}" TIMEOUT ${T_TIMEOUT}
+                       ENVIRONMENT "ESP_SOURCE_DIR=${CMAKE_SOURCE_DIR};ESP_BUILD_DIR=${CMAKE_BINARY_DIR}")
+endfunction()
