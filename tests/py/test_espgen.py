@@ -1,0 +1,172 @@
+"""The spec generator rejects specs that must not reach the card."""
+import os
+import subprocess
+import sys
+
+import pytest
+import yaml
+
+import espgen
+
+SPEC = os.path.join(os.path.dirname(espgen.__file__), "..", "esp_spec.yaml")
+
+
+def load():
+    with open(SPEC, encoding="utf-8") as fh:
+        return yaml.safe_load(fh)
+
+
+def parse(doc):
+    return espgen.parse(yaml.safe_dump(doc, sort_keys=False), "test.yaml")
+
+
+def struct(doc, name):
+    return doc["structs"][name]["fields"]
+
+
+def field(doc, sname, fname):
+    return next(f for f in struct(doc, sname) if f.get("name") == fname)
+
+
+def test_real_spec_parses():
+    spec = parse(load())
+    assert spec.hash32 == int(spec.hash_hex[:8], 16)
+    assert {s.name for s in spec.structs} >= {"sa_entry", "descriptor", "completion", "spi_bucket"}
+
+
+def _mut_overlap(d):
+    field(d, "sa_entry", "flags")["offset"] = 0x00
+
+
+def _mut_misaligned(d):
+    f = field(d, "descriptor", "in_offset")
+    f["offset"] = 0x0C
+
+
+def _mut_bytes_misaligned(d):
+    field(d, "sa_entry", "key")["offset"] = 0x22
+
+
+def _mut_size_mismatch(d):
+    d["structs"]["completion"]["size"] = 40
+
+
+def _mut_gap(d):
+    fields = struct(d, "sa_counters")
+    fields[:] = [f for f in fields if f.get("name") != "replay"]
+
+
+def _mut_bad_width(d):
+    field(d, "sa_entry", "spi")["width"] = 24
+
+
+def _mut_bit_outside(d):
+    field(d, "sa_entry", "icv_len")["bits"] = {"X": 8}
+
+
+def _mut_bit_twice(d):
+    field(d, "sa_entry", "flags")["bits"]["ESN"] = 0
+
+
+def _mut_enum_too_wide(d):
+    d["enums"]["opcode"]["values"]["BIG"] = {"value": 256}
+
+
+def _mut_enum_dup(d):
+    d["enums"]["status"]["values"]["AGAIN"] = {"value": 3}
+
+
+def _mut_reg_overlap(d):
+    d["registers"]["regs"][4]["offset"] = 0x14  # ID inside sa_table's words
+
+
+def _mut_args_out_of_order(d):
+    d["registers"]["args"][1]["offset"] = 0x14
+
+
+def _mut_reg_unaligned(d):
+    d["registers"]["regs"][4]["offset"] = 0xC2
+
+
+def _mut_reg_outside(d):
+    d["registers"]["regs"][4]["offset"] = 0x100
+
+
+def _mut_args_not_0x10(d):
+    d["registers"]["args"][0]["offset"] = 0x20
+
+
+def _mut_unknown_struct(d):
+    struct(d, "spi_bucket")[0]["struct"] = "nope"
+
+
+def _mut_reserved_name(d):
+    field(d, "sa_entry", "ttl")["name"] = "size"
+
+
+def _mut_enum_width_mismatch(d):
+    field(d, "completion", "status")["width"] = 32
+    field(d, "completion", "flags")["offset"] = 0x04
+    # keep tiling right so that only the enum width is wrong
+    struct(d, "completion")[:] = [f for f in struct(d, "completion") if f.get("name") != "flags"]
+
+
+CASES = [
+    (_mut_overlap, "overlaps"),
+    (_mut_misaligned, "misaligned"),
+    (_mut_bytes_misaligned, "misaligned"),
+    (_mut_size_mismatch, "add up to"),
+    (_mut_gap, "gap"),
+    (_mut_bad_width, "width 24"),
+    (_mut_bit_outside, "outside"),
+    (_mut_bit_twice, "already used"),
+    (_mut_enum_too_wide, "does not fit"),
+    (_mut_enum_dup, "already used"),
+    (_mut_reg_overlap, "overlaps"),
+    (_mut_args_out_of_order, "increasing offset order"),
+    (_mut_reg_unaligned, "not 4-byte aligned"),
+    (_mut_reg_outside, "outside"),
+    (_mut_args_not_0x10, "start at 0x10"),
+    (_mut_unknown_struct, "must be defined"),
+    (_mut_reserved_name, "reserved word"),
+    (_mut_enum_width_mismatch, "not 32 bits"),
+]
+
+
+@pytest.mark.parametrize("mutate,message", CASES, ids=[c[0].__name__[5:] for c in CASES])
+def test_rejects(mutate, message):
+    doc = load()
+    mutate(doc)
+    with pytest.raises(espgen.SpecError) as e:
+        parse(doc)
+    assert message in str(e.value)
+
+
+def test_hash_ignores_comments_but_not_content():
+    doc = load()
+    base = parse(doc).hash_hex
+    with open(SPEC, encoding="utf-8") as fh:
+        text = fh.read()
+    assert espgen.parse("# another comment\n" + text, "x").hash_hex == base
+    field(doc, "sa_entry", "ttl")["doc"] = "changed"
+    assert parse(doc).hash_hex != base
+
+
+def test_cli_reports_error_with_file_name(tmp_path):
+    doc = load()
+    _mut_overlap(doc)
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(yaml.safe_dump(doc, sort_keys=False))
+    r = subprocess.run([sys.executable, espgen.__file__, str(bad), "--check"], capture_output=True, text=True)
+    assert r.returncode != 0
+    assert str(bad) in r.stderr and "overlaps" in r.stderr
+
+
+def test_every_output_is_stamped(tmp_path):
+    out = {k: tmp_path / n for k, n in (("sv", "p.sv"), ("cpp", "s.hpp"), ("py", "s.py"))}
+    r = subprocess.run([sys.executable, espgen.__file__, SPEC, "--sv", str(out["sv"]), "--cpp", str(out["cpp"]),
+                        "--py", str(out["py"])], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    h = parse(load()).hash_hex
+    for p in out.values():
+        assert h in p.read_text()
