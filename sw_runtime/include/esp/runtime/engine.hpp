@@ -13,8 +13,15 @@
 
 namespace esp::runtime {
 
-// The SA table has no free slot, or the SPI table cannot place the SPI.
+// The SA table has no free slot, the replay region has no room for the SA's
+// window, or the SPI table cannot place the SPI.
 class SaTableFull : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// An inbound SA with this SPI is already installed.
+class DuplicateSpi : public std::runtime_error {
  public:
   using std::runtime_error::runtime_error;
 };
@@ -34,6 +41,22 @@ struct EngineOptions {
   uint32_t sa_capacity = 4096;       // SA table entries
   uint32_t max_batch_packets = 256;  // descriptors per kernel run
   uint64_t replay_region_bytes = 0;  // 0 = enough for sa_capacity SAs at DEFAULT_WINDOW_BITS
+                                     // (options() reports the resolved size)
+};
+
+// Where the engine put its structures in card memory (one buffer each).
+struct CardLayout {
+  driver::CardBuffer sa_table;     // sa_capacity * spec::sa_entry::SIZE
+  driver::CardBuffer replay;       // replay states, replay_region_bytes
+  driver::CardBuffer counters;     // sa_capacity * spec::sa_counters::SIZE
+  driver::CardBuffer spi_table;    // 2^spi_buckets_log2 * spec::spi_bucket::SIZE
+  driver::CardBuffer desc;         // max_batch_packets * spec::descriptor::SIZE
+  driver::CardBuffer completions;  // max_batch_packets * spec::completion::SIZE
+  driver::CardBuffer pkt_in;       // max_batch_packets * pkt_slot_bytes
+  driver::CardBuffer pkt_out;      // max_batch_packets * pkt_slot_bytes
+  uint32_t spi_buckets_log2 = 0;
+  uint32_t pkt_slot_bytes = 0;     // MAX_PKT_BYTES rounded up to PKT_BUS_BYTES
+  uint64_t replay_region_bytes = 0;
 };
 
 // One packet for the card.
@@ -43,7 +66,9 @@ struct Request {
   std::vector<uint8_t> data;   // an IP packet (ENCRYPT: the plaintext packet; DECRYPT: the ESP packet)
 };
 
-// Its outcome: every request gets one, in order.
+// Its outcome: every request gets one, in order. A request whose data is
+// longer than spec::MAX_PKT_BYTES is not sent to the card: MALFORMED, with
+// sa_index 0xFFFFFFFF, spi 0, seq 0.
 struct Result {
   spec::Status status = spec::Status::OK;
   bool soft_expired = false;
@@ -53,6 +78,8 @@ struct Result {
   std::vector<uint8_t> data;   // the output packet when status is OK
 };
 
+// One card. Not thread-safe: one thread at a time per Engine (SA table
+// updates and kernel runs never overlap).
 class Engine {
  public:
   Engine(std::unique_ptr<driver::Device> dev, const EngineOptions& opts = {});
@@ -63,16 +90,28 @@ class Engine {
   driver::Device& device() { return *dev_; }
   const EngineOptions& options() const { return opts_; }
 
+  const CardLayout& layout() const;
+
   // Installs an SA; throws std::invalid_argument (bad config), SaTableFull,
-  // or std::runtime_error (inbound SPI already installed).
+  // or DuplicateSpi (a std::runtime_error: inbound SPI already installed).
+  // On any failure nothing is installed.
   SaHandle add_sa(const SaConfig& cfg);
-  // Removes an SA and wipes its key material in card memory.
+  // Removes an SA and wipes its key material in card memory; throws
+  // std::invalid_argument for a stale or never-issued handle.
   void delete_sa(SaHandle h);
+  // The card's counters of an installed SA (std::invalid_argument if stale).
   SaCounters counters(SaHandle h);
   size_t sa_count() const;
+  // True while h names an installed SA (same slot, same generation).
+  bool valid(SaHandle h) const;
+  // The installed inbound SA with this SPI, if any (the host's copy of the
+  // card's SPI table).
+  bool find_inbound(uint32_t spi, SaHandle& out) const;
 
   // Runs the requests through the card, in kernel runs of at most
-  // max_batch_packets, and returns one Result per request, in order.
+  // max_batch_packets, and returns one Result per request, in order. Throws
+  // std::invalid_argument, before anything reaches the card, when an ENCRYPT
+  // request's handle is stale; driver::DeviceError when the card fails.
   std::vector<Result> process(const std::vector<Request>& reqs);
 
  private:

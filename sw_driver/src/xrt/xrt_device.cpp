@@ -1,0 +1,429 @@
+// xrt: an esp_engine card through XRT (Debian's libxrt), or XRT's `noop`
+// emulation when XCL_EMULATION_MODE=noop.
+//
+//   open      xrt::device(index), load_xclbin, xrt::kernel(esp_engine) with
+//             exclusive CU access (XRT 2.13 only allows register access to
+//             an exclusively opened CU)
+//   registers xrt::kernel::read_register / write_register
+//   memory    one xrt::bo per CardBuffer; write = bo.write + bo.sync(to
+//             device, n, offset), read = bo.sync(from device, n, offset) +
+//             bo.read, so only the range asked for crosses PCIe
+//   run       xrt::run with the spec's argument order (pointer arguments
+//             are the buffers' bos, scalars their values), started through
+//             XRT's scheduler and waited for with a deadline
+//
+// What XRT's noop shim (libxrt_noop, XRT 2.13) really does, and so what this
+// backend can do under it:
+//   - device open and xclbin load succeed; the xclbin is parsed (kernels,
+//     arguments, compute units) but nothing is programmed;
+//   - buffers are host memory (zero-filled); bo.write/read copy into and out
+//     of it and syncs are no-ops, so data written reads back unchanged;
+//     every buffer reports the same device address 0xdeadbeef;
+//   - register reads and writes fail (the shim has no register file), so the
+//     identity check is skipped in noop mode;
+//   - a run's command completes immediately; no kernel executes, buffers are
+//     left as they were.
+//
+// Debian's libxrt finds its shim library under $XILINX_XRT/lib/. When
+// XILINX_XRT is not set, this backend points it at the build's private tree
+// (ESP_XRT_DEFAULT_ROOT: lib/ symlinks to the multiarch libraries).
+#include <chrono>
+#include <cstdint>
+#include <cstdlib>
+#include <cstring>
+#include <limits>
+#include <map>
+#include <sstream>
+#include <string>
+#include <sys/stat.h>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include <xrt/xrt_bo.h>
+#include <xrt/xrt_device.h>
+#include <xrt/xrt_kernel.h>
+
+#include "device_factory.hpp"
+
+#ifndef ESP_XRT_DEFAULT_ROOT
+#define ESP_XRT_DEFAULT_ROOT ""
+#endif
+#ifndef ESP_XRT_NOOP_XCLBIN
+#define ESP_XRT_NOOP_XCLBIN ""
+#endif
+
+namespace esp::driver::detail {
+namespace {
+
+constexpr uint64_t kAlign = 4096;
+// A batch takes milliseconds on the card; a run that has not completed after
+// this long is reported instead of waited for forever.
+constexpr std::chrono::seconds kRunDeadline{30};
+constexpr std::chrono::milliseconds kWaitSlice{500};
+
+bool is_dir(const std::string& p) {
+  struct stat st {};
+  return !p.empty() && ::stat(p.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+bool noop_emulation() {
+  const char* m = std::getenv("XCL_EMULATION_MODE");
+  return m && std::strcmp(m, "noop") == 0;
+}
+
+std::string hex(uint64_t v) {
+  std::ostringstream os;
+  os << "0x" << std::hex << v;
+  return os.str();
+}
+
+const char* state_name(ert_cmd_state s) {
+  switch (s) {
+    case ERT_CMD_STATE_NEW: return "NEW";
+    case ERT_CMD_STATE_QUEUED: return "QUEUED";
+    case ERT_CMD_STATE_RUNNING: return "RUNNING";
+    case ERT_CMD_STATE_COMPLETED: return "COMPLETED";
+    case ERT_CMD_STATE_ERROR: return "ERROR";
+    case ERT_CMD_STATE_ABORT: return "ABORT";
+    case ERT_CMD_STATE_SUBMITTED: return "SUBMITTED";
+    case ERT_CMD_STATE_TIMEOUT: return "TIMEOUT";
+    case ERT_CMD_STATE_NORESPONSE: return "NORESPONSE";
+    default: return "?";
+  }
+}
+
+// Debian's libxrt needs XILINX_XRT to find libxrt_core / libxrt_noop.
+// Returns a note for error messages about where XRT looked.
+std::string ensure_xilinx_xrt() {
+  const char* cur = std::getenv("XILINX_XRT");
+  if (cur && *cur) return std::string("XILINX_XRT=") + cur;
+  const std::string def = ESP_XRT_DEFAULT_ROOT;
+  if (is_dir(def)) {
+    ::setenv("XILINX_XRT", def.c_str(), 0);
+    return "XILINX_XRT=" + def + ", this build's XRT library tree";
+  }
+  return "XILINX_XRT is not set: point it at a directory whose lib/ holds the XRT libraries";
+}
+
+class XrtDevice final : public Device {
+ public:
+  explicit XrtDevice(const DeviceOptions& opts) : index_(opts.device_index), noop_(noop_emulation()) {
+    const std::string where = ensure_xilinx_xrt();
+    try {
+      device_ = xrt::device(index_);
+    } catch (const std::exception& e) {
+      const std::string why = e.what();
+      std::ostringstream os;
+      if (why.find("No such library") != std::string::npos || why.find("XILINX_XRT") != std::string::npos ||
+          why.find("Failed to open library") != std::string::npos) {
+        // XRT did not get as far as looking for a card.
+        os << "xrt: XRT could not load its device library for device index " << index_ << ": " << why << " ("
+           << where << "); XILINX_XRT must name a directory whose lib/ holds XRT's libxrt_core.so.2 and "
+           << "libxrt_noop.so.2 (the build makes one in " << (*ESP_XRT_DEFAULT_ROOT ? ESP_XRT_DEFAULT_ROOT : "xrt/")
+           << "). Use --backend swemu or cosim without a card.";
+      } else if (noop_) {
+        os << "xrt: XRT noop emulation could not open device index " << index_ << ": " << why << " (" << where
+           << ")";
+      } else {
+        os << "xrt: no Xilinx device found by XRT (device index " << index_ << "): " << why
+           << "; is the card installed and its driver (xocl) loaded? Use --backend swemu or cosim without a "
+           << "card. (" << where << ")";
+      }
+      throw DeviceError(os.str());
+    }
+
+    xclbin_ = opts.xclbin;
+    if (xclbin_.empty()) {
+      if (!noop_) {
+        throw DeviceError("xrt: no xclbin given for device " + std::to_string(index_) +
+                          ": set DeviceOptions::xclbin (--xclbin) to the esp_engine .xclbin built by Vitis for "
+                          "this card");
+      }
+      xclbin_ = ESP_XRT_NOOP_XCLBIN;  // metadata only: all noop mode needs
+    }
+    try {
+      uuid_ = device_.load_xclbin(xclbin_);
+    } catch (const std::exception& e) {
+      throw DeviceError("xrt: cannot load xclbin '" + xclbin_ + "' on device " + std::to_string(index_) + ": " +
+                        e.what());
+    }
+    try {
+      kernel_ = xrt::kernel(device_, uuid_, spec::KERNEL_NAME, xrt::kernel::cu_access_mode::exclusive);
+    } catch (const std::exception& e) {
+      throw DeviceError(std::string("xrt: xclbin '") + xclbin_ + "' has no usable kernel '" + spec::KERNEL_NAME +
+                        "': " + e.what());
+    }
+    check_kernel_layout();
+    // Every pointer argument of esp_engine is connected to the same card
+    // memory; buffers are allocated in the bank of the first one.
+    for (unsigned i = 0; i < spec::arg::COUNT; ++i) {
+      if (spec::arg::IS_POINTER[i]) {
+        group_ = kernel_.group_id(static_cast<int>(i));
+        break;
+      }
+    }
+  }
+
+  ~XrtDevice() override {
+    // A run still in flight owns CU state; let it finish before the bos go.
+    if (run_) {
+      try {
+        run_.wait(kWaitSlice);
+      } catch (...) {
+      }
+    }
+  }
+
+  bool noop() const { return noop_; }
+
+  std::string backend() const override { return "xrt"; }
+  std::string description() const override {
+    std::ostringstream os;
+    os << "xrt (device " << index_;
+    if (noop_) {
+      os << ", XRT noop emulation";
+    } else {
+      try {
+        os << " " << device_.get_info<xrt::info::device::name>() << " at "
+           << device_.get_info<xrt::info::device::bdf>();
+      } catch (const std::exception&) {
+      }
+    }
+    os << ", xclbin " << xclbin_ << " uuid " << uuid_.to_string() << ")";
+    return os.str();
+  }
+
+  uint32_t read_reg(uint32_t offset) override {
+    check_reg(offset);
+    try {
+      return kernel_.read_register(offset);
+    } catch (const std::exception& e) {
+      throw DeviceError("xrt: read of register " + hex(offset) + " failed: " + e.what() + noop_note());
+    }
+  }
+
+  void write_reg(uint32_t offset, uint32_t value) override {
+    check_reg(offset);
+    try {
+      kernel_.write_register(offset, value);
+    } catch (const std::exception& e) {
+      throw DeviceError("xrt: write of register " + hex(offset) + " failed: " + e.what() + noop_note());
+    }
+  }
+
+  CardBuffer alloc(uint64_t bytes) override {
+    if (bytes == 0) throw DeviceError("xrt: cannot allocate an empty card buffer");
+    if (bytes > std::numeric_limits<uint64_t>::max() - kAlign) throw DeviceError("xrt: card buffer size overflows");
+    const uint64_t size = (bytes + kAlign - 1) / kAlign * kAlign;
+    xrt::bo bo;
+    try {
+      bo = xrt::bo(device_, static_cast<size_t>(size), xrt::bo::flags::normal, group_);
+      // Card memory is not cleared by XRT; the Device contract is zero-filled.
+      auto* host = bo.map<uint8_t*>();
+      std::memset(host, 0, static_cast<size_t>(size));
+      bo.sync(XCL_BO_SYNC_BO_TO_DEVICE);
+    } catch (const std::exception& e) {
+      std::ostringstream os;
+      os << "xrt: allocation of " << bytes << " bytes of card memory (bank " << group_ << ") failed: " << e.what();
+      throw DeviceError(os.str());
+    }
+    CardBuffer b{bo.address(), size, ++next_handle_};
+    bufs_.emplace(b.handle, Buf{b, std::move(bo)});
+    return b;
+  }
+
+  void free(const CardBuffer& buf) override {
+    auto it = bufs_.find(buf.handle);
+    if (it == bufs_.end() || it->second.buf.addr != buf.addr) throw DeviceError("xrt: free of an unknown buffer");
+    bufs_.erase(it);
+  }
+
+  void write(const CardBuffer& buf, uint64_t offset, const void* src, uint64_t n) override {
+    check_range(buf, offset, n, "xrt write");
+    if (n == 0) return;
+    auto [bo, base] = resolve(buf, "xrt write");
+    try {
+      bo->write(src, static_cast<size_t>(n), static_cast<size_t>(base + offset));
+      bo->sync(XCL_BO_SYNC_BO_TO_DEVICE, static_cast<size_t>(n), static_cast<size_t>(base + offset));
+    } catch (const std::exception& e) {
+      throw DeviceError("xrt write: " + std::to_string(n) + " bytes at offset " + std::to_string(offset) +
+                        " of the buffer at " + hex(buf.addr) + " failed: " + e.what());
+    }
+  }
+
+  void read(const CardBuffer& buf, uint64_t offset, void* dst, uint64_t n) override {
+    check_range(buf, offset, n, "xrt read");
+    if (n == 0) return;
+    auto [bo, base] = resolve(buf, "xrt read");
+    try {
+      bo->sync(XCL_BO_SYNC_BO_FROM_DEVICE, static_cast<size_t>(n), static_cast<size_t>(base + offset));
+      bo->read(dst, static_cast<size_t>(n), static_cast<size_t>(base + offset));
+    } catch (const std::exception& e) {
+      throw DeviceError("xrt read: " + std::to_string(n) + " bytes at offset " + std::to_string(offset) +
+                        " of the buffer at " + hex(buf.addr) + " failed: " + e.what());
+    }
+  }
+
+  // One run through XRT's scheduler: arguments in the spec's order.
+  void run(const KernelArgs& args) override {
+    if (run_) wait_done();  // one batch at a time
+    run_bos_.clear();
+    xrt::run r;
+    try {
+      r = xrt::run(kernel_);
+    } catch (const std::exception& e) {
+      throw DeviceError(std::string("xrt: cannot create a run of ") + spec::KERNEL_NAME + ": " + e.what());
+    }
+    for (unsigned i = 0; i < spec::arg::COUNT; ++i) {
+      const int idx = static_cast<int>(i);
+      try {
+        if (spec::arg::IS_POINTER[i]) {
+          const CardBuffer& b = args.buffer(i);
+          if (!b.valid()) {
+            throw DeviceError(std::string("kernel argument '") + spec::arg::NAME[i] + "' has no buffer");
+          }
+          auto [bo, base] = resolve(b, "xrt run");
+          if (base == 0 && b.size == bo->size()) {
+            r.set_arg(idx, *bo);
+          } else {
+            // A sub-range of an allocation: a sub-buffer, kept until the run is done.
+            run_bos_.emplace_back(*bo, static_cast<size_t>(b.size), static_cast<size_t>(base));
+            r.set_arg(idx, run_bos_.back());
+          }
+        } else if (spec::arg::WIDTH[i] == 32) {
+          const uint64_t v = args.scalar(i);
+          if (v > std::numeric_limits<uint32_t>::max()) {
+            throw DeviceError(std::string("kernel argument '") + spec::arg::NAME[i] + "' = " + std::to_string(v) +
+                              " does not fit its 32 bits");
+          }
+          r.set_arg(idx, static_cast<uint32_t>(v));
+        } else {
+          r.set_arg(idx, args.scalar(i));
+        }
+      } catch (const DeviceError& e) {
+        throw DeviceError(std::string("xrt: ") + e.what());
+      } catch (const std::exception& e) {
+        throw DeviceError(std::string("xrt: cannot set kernel argument '") + spec::arg::NAME[i] + "': " + e.what());
+      }
+    }
+    try {
+      r.start();
+    } catch (const std::exception& e) {
+      throw DeviceError(std::string("xrt: cannot start ") + spec::KERNEL_NAME + ": " + e.what());
+    }
+    run_ = std::move(r);
+    wait_done();
+  }
+
+ protected:
+  void wait_done() override {
+    const auto deadline = std::chrono::steady_clock::now() + kRunDeadline;
+    if (run_) {
+      xrt::run r = std::move(run_);
+      run_ = xrt::run();
+      ert_cmd_state s = ERT_CMD_STATE_NEW;
+      try {
+        do {
+          s = r.wait(kWaitSlice);
+        } while (s == ERT_CMD_STATE_TIMEOUT && std::chrono::steady_clock::now() < deadline);
+      } catch (const std::exception& e) {
+        throw DeviceError(std::string("xrt: waiting for ") + spec::KERNEL_NAME + " failed: " + e.what());
+      }
+      if (s == ERT_CMD_STATE_COMPLETED) return;
+      if (s == ERT_CMD_STATE_TIMEOUT) {
+        try {
+          r.abort();
+        } catch (const std::exception&) {
+        }
+        throw DeviceError(std::string("xrt: ") + spec::KERNEL_NAME + " did not complete within " +
+                          std::to_string(kRunDeadline.count()) + " s; the run was aborted");
+      }
+      throw DeviceError(std::string("xrt: ") + spec::KERNEL_NAME + " run ended in state " + state_name(s));
+    }
+    // A start through write_reg(CTRL, AP_START): poll ap_done / ap_idle.
+    while (true) {
+      const uint32_t ctrl = read_reg(spec::reg::CTRL);
+      if (ctrl & (spec::reg::ctrl::AP_DONE | spec::reg::ctrl::AP_IDLE)) return;
+      if (std::chrono::steady_clock::now() >= deadline) {
+        throw DeviceError(std::string("xrt: ") + spec::KERNEL_NAME + " did not raise ap_done within " +
+                          std::to_string(kRunDeadline.count()) + " s (CTRL " + hex(ctrl) + ")");
+      }
+      std::this_thread::sleep_for(std::chrono::microseconds(50));
+    }
+  }
+
+ private:
+  struct Buf {
+    CardBuffer buf;
+    xrt::bo bo;
+  };
+
+  std::string noop_note() const {
+    return noop_ ? " (XRT noop emulation has no kernel register file)" : "";
+  }
+
+  void check_reg(uint32_t offset) const {
+    if (offset % 4 || offset >= spec::reg::SPACE_BYTES) {
+      throw DeviceError("xrt: register offset " + hex(offset) + " is outside the control slave");
+    }
+  }
+
+  // The kernel XRT found must have the spec's arguments at the spec's offsets,
+  // whatever built the xclbin.
+  void check_kernel_layout() {
+    for (unsigned i = 0; i < spec::arg::COUNT; ++i) {
+      uint32_t off = 0;
+      try {
+        off = kernel_.offset(static_cast<int>(i));
+      } catch (const std::exception& e) {
+        throw DeviceError(std::string("xrt: kernel '") + spec::KERNEL_NAME + "' in '" + xclbin_ +
+                          "' has no argument " + std::to_string(i) + " ('" + spec::arg::NAME[i] + "'): " + e.what());
+      }
+      if (off != spec::arg::OFFSET[i]) {
+        throw DeviceError(std::string("xrt: kernel '") + spec::KERNEL_NAME + "' in '" + xclbin_ + "' has argument " +
+                          std::to_string(i) + " at register " + hex(off) + ", the spec puts '" + spec::arg::NAME[i] +
+                          "' at " + hex(spec::arg::OFFSET[i]));
+      }
+    }
+  }
+
+  // The bo of a CardBuffer and where the CardBuffer starts inside it (a
+  // CardBuffer may describe a sub-range of an allocation).
+  std::pair<xrt::bo*, uint64_t> resolve(const CardBuffer& buf, const char* what) {
+    auto it = bufs_.find(buf.handle);
+    if (it == bufs_.end()) throw DeviceError(std::string(what) + ": unknown card buffer (handle " +
+                                             std::to_string(buf.handle) + ")");
+    const CardBuffer& whole = it->second.buf;
+    const uint64_t base = buf.addr - whole.addr;
+    if (buf.addr < whole.addr || base > whole.size || buf.size > whole.size - base) {
+      throw DeviceError(std::string(what) + ": card buffer [" + hex(buf.addr) + ", +" + std::to_string(buf.size) +
+                        ") is not inside its allocation at " + hex(whole.addr));
+    }
+    return {&it->second.bo, base};
+  }
+
+  unsigned index_;
+  bool noop_;
+  std::string xclbin_;
+  xrt::device device_;
+  xrt::uuid uuid_;
+  xrt::kernel kernel_;
+  int group_ = 0;
+  xrt::run run_;
+  std::vector<xrt::bo> run_bos_;
+  uint32_t next_handle_ = 0;
+  std::map<uint32_t, Buf> bufs_;
+};
+
+}  // namespace
+
+std::unique_ptr<Device> open_xrt(const DeviceOptions& opts) {
+  auto dev = std::make_unique<XrtDevice>(opts);
+  // The noop shim has no register file: the identity registers are only
+  // there on a card.
+  if (!dev->noop()) dev->check_identity();
+  return dev;
+}
+
+}  // namespace esp::driver::detail

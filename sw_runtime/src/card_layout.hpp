@@ -1,0 +1,74 @@
+// How the runtime lays out card memory and encodes the card's structures.
+// Everything here comes from esp::spec (hw/spec/esp_spec.yaml); nothing types
+// an offset by hand. No device access: unit-testable without a kernel.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+
+#include "esp/runtime/sa_config.hpp"
+#include "esp/spec/esp_spec.hpp"
+
+namespace esp::runtime::detail {
+
+constexpr uint64_t round_up(uint64_t v, uint64_t a) { return (v + a - 1) / a * a; }
+
+// One packet slot in pkt_in / pkt_out: the largest packet, bus-aligned.
+constexpr uint32_t kPktSlotBytes = static_cast<uint32_t>(round_up(spec::MAX_PKT_BYTES, spec::PKT_BUS_BYTES));
+
+// Replay states start at multiples of this (the card needs CTL_WORD_BYTES;
+// a bus burst of 64 bytes keeps each state on its own lines).
+constexpr uint64_t kReplayAlign = 64;
+static_assert(kReplayAlign % spec::CTL_WORD_BYTES == 0, "replay states must be control-word aligned");
+
+// Upper bound of what ENCRYPT adds to a packet: an IPv6 outer header (40),
+// a UDP header (8), the ESP header, IV, up to ESP_ALIGN-1 pad bytes, pad
+// length and next header (2) and the largest ICV. DECRYPT only shrinks.
+constexpr uint32_t kIpv6HeaderBytes = 40;
+constexpr uint32_t kUdpHeaderBytes = 8;
+constexpr uint32_t kMaxEncapOverhead = kIpv6HeaderBytes + kUdpHeaderBytes + spec::ESP_HDR_BYTES + spec::IV_BYTES +
+                                       (spec::ESP_ALIGN - 1) + 2 + spec::MAX_ICV_BYTES;
+
+// Bytes reserved in pkt_out for the output of an input of in_len bytes:
+// bus-aligned, never more than a packet slot.
+inline uint32_t out_capacity_for(uint32_t in_len) {
+  const uint64_t c = round_up(uint64_t(in_len) + kMaxEncapOverhead, spec::PKT_BUS_BYTES);
+  return c > kPktSlotBytes ? kPktSlotBytes : static_cast<uint32_t>(c);
+}
+
+// Bytes of pkt_in an input of in_len bytes occupies (at least one bus word).
+inline uint64_t in_footprint(uint32_t in_len) {
+  return in_len == 0 ? spec::PKT_BUS_BYTES : round_up(in_len, spec::PKT_BUS_BYTES);
+}
+
+// log2 of the SPI bucket count: the smallest (at least 1) with
+// buckets * SPI_BUCKET_SLOTS >= 2 * sa_capacity (load factor <= 1/2).
+unsigned spi_log2_for(uint32_t sa_capacity);
+
+// Replay-region bytes one inbound SA takes (its state, aligned).
+inline uint64_t replay_footprint(uint32_t window_bits) {
+  return round_up(spec::replay_state_bytes(window_bits), kReplayAlign);
+}
+
+// The replay region EngineOptions::replay_region_bytes = 0 means: every slot
+// an inbound SA at DEFAULT_WINDOW_BITS.
+inline uint64_t default_replay_region(uint32_t sa_capacity) {
+  return uint64_t(sa_capacity) * replay_footprint(spec::DEFAULT_WINDOW_BITS);
+}
+
+// A byte-array field of a spec structure.
+template <class F>
+inline void set_bytes(uint8_t* img, const uint8_t* src, size_t n) {
+  static_assert(F::size > 0, "field");
+  std::memcpy(img + F::offset, src, n < F::size ? n : F::size);
+}
+
+// The sa_entry image (spec::sa_entry::SIZE bytes, all written) of a validated
+// config, marked VALID.
+void encode_sa_entry(const SaConfig& cfg, uint32_t generation, uint64_t replay_offset, uint8_t* img);
+
+// Overwrites n bytes so that the compiler cannot drop the stores.
+void secure_wipe(void* p, size_t n);
+
+}  // namespace esp::runtime::detail

@@ -1,0 +1,140 @@
+// esp_ref: the OpenSSL reference model of the esp_engine card.
+//
+// It implements hw/spec/CONTRACT.md step by step on byte vectors, so that the
+// HLS kernel, the RTL and the host stack can be checked bit-exact against it:
+// same output bytes, same status, same completion fields, same counters.
+// RFC 4303 (ESP), RFC 4106 (AES-GCM, 8-byte IV = the sequence number),
+// RFC 4543 (GMAC), RFC 3948 (UDP encapsulation), ESN (RFC 4303 App. A),
+// anti-replay window (RFC 4303 3.4.3) with the card's ring layout.
+//
+// One RefEngine models one card: an SA table of `sa_capacity` slots, the
+// inbound SPI lookup, per-SA tx sequence, replay state and counters.
+//
+// Where CONTRACT.md leaves a detail open, the model's reading is:
+// - Completion `sa_index`/`spi` (ENCRYPT): filled once the descriptor's
+//   sa_index is inside the table (the slot is read), so SA_DISABLED and the
+//   wrong-direction BAD_SA report them; out of range -> 0xFFFFFFFF, spi 0.
+//   `seq` is reported only when a sequence number is consumed (status OK).
+// - DECRYPT: `spi` and `seq` (the 32-bit header field) are filled as soon as
+//   the 8 ESP header bytes are there (step 3); from step 8 on `seq` is the
+//   full inferred 64-bit number. `sa_index` is filled once the SPI lookup
+//   (or the USE_SA_INDEX check) succeeded.
+// - A full sequence number of 0 is REPLAY with and without ESN (step 8);
+//   step-8 REPLAYs count in `replay` like step 9.
+// - ENCRYPT MALFORMED (step 2) counts nothing (the contract names no counter).
+// - ESN inference computes the high half in 32-bit arithmetic (Th + 1 wraps).
+// - Tunnel DECRYPT: next header must be 4 or 41 and the inner packet must
+//   parse by its own version nibble (4 or 6); the two are not cross-checked.
+// - UDP checksum over IPv6 uses the IPv6 header's destination field (no
+//   Routing-header final destination).
+// - remove_sa() clears the slot's VALID bit and its SPI-table entry; the
+//   slot keeps its SPI, so USE_SA_INDEX on it gives SA_DISABLED.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <vector>
+
+#include "bytes.hpp"
+#include "esp/runtime/sa_config.hpp"
+#include "esp/spec/esp_spec.hpp"
+#include "replay.hpp"
+
+namespace esp::ref {
+
+constexpr uint32_t kNoSa = 0xFFFFFFFFu;
+
+// What the card writes on a completion, plus the output packet.
+struct Output {
+  spec::Status status = spec::Status::OK;
+  bool soft_expired = false;   // completion flag SOFT_EXPIRED
+  uint32_t sa_index = kNoSa;   // SA used, kNoSa when none
+  uint32_t spi = 0;
+  uint64_t seq = 0;            // full 64 bits with ESN
+  Bytes data;                  // output IP packet; empty unless status is OK
+};
+
+// The per-SA counters (spec struct sa_counters).
+struct Counters {
+  uint64_t packets = 0, bytes = 0, auth_fail = 0, replay = 0, bad_packet = 0, soft_events = 0,
+           hard_events = 0;
+  bool operator==(const Counters& o) const {
+    return packets == o.packets && bytes == o.bytes && auth_fail == o.auth_fail && replay == o.replay &&
+           bad_packet == o.bad_packet && soft_events == o.soft_events && hard_events == o.hard_events;
+  }
+  bool operator!=(const Counters& o) const { return !(*this == o); }
+};
+
+using Iv = std::array<uint8_t, 8>;
+
+class RefEngine {
+ public:
+  explicit RefEngine(uint32_t sa_capacity = 4096);
+
+  // Installs an SA in the lowest free slot and returns its index (0, 1, 2...).
+  // Throws std::invalid_argument for a config the card cannot take (key not
+  // 16/32 bytes, ICV not 8/12/16, window not a power of two in 64..65536,
+  // seq_start 0 or beyond the sequence space, tunnel outbound SA without two
+  // addresses of one family), std::runtime_error when the table is full or an
+  // inbound SA already has this SPI.
+  uint32_t add_sa(const runtime::SaConfig& cfg);
+  // The same into a chosen slot (to mirror another engine's slot choice);
+  // the slot must be free.
+  void add_sa_at(uint32_t index, const runtime::SaConfig& cfg);
+  // Clears VALID and removes the inbound SPI mapping. Counters stay readable.
+  void remove_sa(uint32_t index);
+
+  uint32_t capacity() const { return static_cast<uint32_t>(slots_.size()); }
+  bool valid(uint32_t index) const;
+  Counters counters(uint32_t index) const;
+  uint64_t tx_seq(uint32_t index) const;            // last sequence number sent
+  const ReplayWindow& replay(uint32_t index) const;  // inbound SAs only
+
+  // A descriptor with opcode ENCRYPT: encapsulates an IP packet.
+  Output encrypt(uint32_t sa_index, const Bytes& ip_packet, uint32_t out_capacity = spec::MAX_PKT_BYTES);
+  // A descriptor with opcode DECRYPT: SPI lookup among inbound SAs.
+  Output decrypt(const Bytes& ip_packet, uint32_t out_capacity = spec::MAX_PKT_BYTES);
+  // DECRYPT with descriptor flag USE_SA_INDEX.
+  Output decrypt_with_sa(uint32_t sa_index, const Bytes& ip_packet,
+                         uint32_t out_capacity = spec::MAX_PKT_BYTES);
+  // Any descriptor: op (raw byte, so unknown opcodes can be modelled), sa_index,
+  // USE_SA_INDEX flag, input, out_capacity. Offsets are not modelled.
+  Output process(uint8_t op, uint32_t sa_index, bool use_sa_index, const Bytes& in,
+                 uint32_t out_capacity = spec::MAX_PKT_BYTES);
+
+  // ---- test hooks (not card behaviour)
+  // ENCRYPT with an explicit 8-byte IV instead of the sequence number, for
+  // published known-answer vectors.
+  Output encrypt_with_iv(uint32_t sa_index, const Bytes& ip_packet, const Iv& iv,
+                         uint32_t out_capacity = spec::MAX_PKT_BYTES);
+  // Sets an inbound SA's replay top T (bitmap: only T's bit).
+  void set_replay_top(uint32_t sa_index, uint64_t top);
+  // Sets an outbound SA's tx_seq (the last sequence number sent).
+  void set_tx_seq(uint32_t sa_index, uint64_t tx_seq);
+
+ private:
+  struct Slot {
+    bool used = false;   // a config was ever installed (the slot has an SPI)
+    bool valid = false;  // VALID flag
+    runtime::SaConfig cfg;
+    uint64_t tx_seq = 0;
+    Counters counters;
+    std::unique_ptr<ReplayWindow> replay;
+  };
+
+  Output encap(uint32_t sa_index, const Bytes& in, const Iv* iv_override, uint32_t out_capacity);
+  Output decap(bool use_sa_index, uint32_t sa_index, const Bytes& in, uint32_t out_capacity);
+  static bool hard_expired(const Slot& s);
+  static void count_ok(Slot& s, size_t bytes, Output& out);
+  const Slot& slot(uint32_t index) const;
+
+  std::vector<Slot> slots_;
+  std::map<uint32_t, uint32_t> spi_to_sa_;  // inbound SPI -> SA index
+};
+
+// Checks a config the way add_sa does; throws std::invalid_argument.
+void check_sa_config(const runtime::SaConfig& cfg);
+
+}  // namespace esp::ref

@@ -1,0 +1,63 @@
+// Shared helpers of the Engine tests (swemu backend).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "esp/driver/device.hpp"
+#include "esp/runtime/engine.hpp"
+
+namespace esp::runtime::test {
+
+inline std::unique_ptr<Engine> make_engine(uint32_t sa_capacity = 4096, uint32_t max_batch = 256,
+                                           uint64_t replay_bytes = 0) {
+  driver::DeviceOptions d;
+  d.backend = "swemu";
+  d.card_memory_bytes = 256ull << 20;
+  EngineOptions o;
+  o.sa_capacity = sa_capacity;
+  o.max_batch_packets = max_batch;
+  o.replay_region_bytes = replay_bytes;
+  return std::make_unique<Engine>(driver::open_device(d), o);
+}
+
+inline SaConfig sa_config(uint32_t spi, Direction dir, unsigned key_bytes = 16) {
+  SaConfig c;
+  c.spi = spi;
+  c.direction = dir;
+  c.mode = spec::Mode::TUNNEL;
+  c.key.resize(key_bytes);
+  for (unsigned i = 0; i < key_bytes; ++i) c.key[i] = static_cast<uint8_t>(0x11 * (i + 1) + spi);
+  c.salt = {0xca, 0xfe, 0xba, 0xbe};
+  c.tun_src = IpAddr::parse("192.0.2.1");
+  c.tun_dst = IpAddr::parse("192.0.2.2");
+  return c;
+}
+
+// The SA entry of a slot as the card holds it.
+inline std::vector<uint8_t> read_entry(Engine& eng, uint32_t index) {
+  std::vector<uint8_t> img(spec::sa_entry::SIZE);
+  eng.device().read(eng.layout().sa_table, uint64_t(index) * spec::sa_entry::SIZE, img.data(), img.size());
+  return img;
+}
+
+// The card's SPI lookup (CONTRACT.md DECRYPT 4) on the SPI table read back
+// from card memory: sa_ref, 0 when absent.
+inline uint32_t card_spi_lookup(Engine& eng, uint32_t spi) {
+  const unsigned log2 = eng.layout().spi_buckets_log2;
+  for (unsigned which = 0; which < 2; ++which) {
+    uint8_t b[spec::spi_bucket::SIZE];
+    eng.device().read(eng.layout().spi_table, uint64_t(spec::spi_bucket_index(spi, which, log2)) * sizeof b, b,
+                      sizeof b);
+    for (unsigned s = 0; s < spec::spi_bucket::slots::count; ++s) {
+      const uint8_t* slot = b + spec::spi_bucket::slots::offset + s * spec::spi_bucket::slots::stride;
+      if (spec::get<spec::spi_slot::sa_ref>(slot) != 0 && spec::get<spec::spi_slot::spi>(slot) == spi) {
+        return spec::get<spec::spi_slot::sa_ref>(slot);
+      }
+    }
+  }
+  return 0;
+}
+
+}  // namespace esp::runtime::test
