@@ -165,8 +165,9 @@ def status_counts(stdout):
 
 def tshark_decrypt(pcap, esp_sa_text, tmpdir, fields):
     """Runs tshark with ESP decryption and `esp_sa_text` as the user's SA table
-    (a private HOME, so no other preferences interfere); -> list of rows, each a
-    list of per-field lists of occurrences."""
+    (a private HOME, so no other preferences interfere), with Wireshark's own
+    ICV check on (field esp.icv_good); -> list of rows, each a list of
+    per-field lists of occurrences."""
     tshark = shutil.which("tshark")
     assert tshark, "tshark is not installed (make deps installs it); this check must not be skipped"
     home = os.path.join(str(tmpdir), "tshark-home")
@@ -175,7 +176,12 @@ def tshark_decrypt(pcap, esp_sa_text, tmpdir, fields):
     with open(os.path.join(conf, "esp_sa"), "w") as f:
         f.write(esp_sa_text)
     env = dict(os.environ, HOME=home, XDG_CONFIG_HOME=os.path.join(home, ".config"))
-    args = [tshark, "-n", "-r", str(pcap), "-o", "esp.enable_encryption_decode:TRUE", "-T", "fields",
+    args = [tshark, "-n", "-r", str(pcap), "-o", "esp.enable_encryption_decode:TRUE",
+            "-o", "esp.enable_authentication_check:TRUE",
+            # Inner traffic goes to the discard port (9) with random payloads:
+            # show them as data, so that no heuristic dissector throws on them
+            # and cuts the ESP dissection short before the ICV check.
+            "-d", "udp.port==9,data", "-d", "tcp.port==9,data", "-T", "fields",
             "-E", "occurrence=a", "-E", "aggregator=;", "-E", "separator=/t"]
     for fld in fields:
         args += ["-e", fld]

@@ -31,13 +31,14 @@ def test_demo_and_tshark_decrypts_it(tmp_path):
     assert len(sa_spis) == len(rows)
 
     fields = ["frame.number", "esp.spi", "esp.sequence", "esp.decrypted_data", "ip.src", "ipv6.src", "ip.dst",
-              "ipv6.dst"]
+              "ipv6.dst", "esp.icv_good"]
     got = tshark_decrypt(out / "esp.pcap", sa_text, tmp_path, fields)
     assert len(got) == len(esp)
     next_seq = {}
     decrypted = 0
     for i, row in enumerate(got):
-        _, spi, seq, data, v4src, v6src, v4dst, v6dst = row
+        _, spi, seq, data, v4src, v6src, v4dst, v6dst, icv_good = row
+        assert icv_good == ["1"], f"Wireshark did not verify the ICV of frame {i + 1}: {row}"
         pkt = plain[i][2]
         outer = esp_fields(esp[i][2])
         assert int(spi[0], 16) == outer["spi"] and outer["spi"] in sa_spis

@@ -94,10 +94,11 @@ def test_round_trip(tmp_path, family, mode, udp, link, inner, icv, key):
 
     # Independent check: tshark decrypts what the card encrypted.
     rows = tshark_decrypt(tmp_path / "esp.pcap", sa.read_text(), tmp_path,
-                          ["frame.number", "esp.spi", "esp.sequence", "esp.decrypted_data"])
+                          ["frame.number", "esp.spi", "esp.sequence", "esp.decrypted_data", "esp.icv_good"])
     assert len(rows) == len(plain)
     for i, row in enumerate(rows):
         assert row[2] == [str(i + 1)]
+        assert row[4] == ["1"], f"Wireshark did not verify the ICV of frame {i + 1}: {row}"
         assert len(row[3]) == 1, f"tshark did not decrypt frame {i + 1}: {row}"
         data = bytes.fromhex(row[3][0])
         p = plain[i]
