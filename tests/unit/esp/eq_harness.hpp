@@ -1,0 +1,255 @@
+// The cross-level equivalence harness: the card (the esp_engine kernel on a
+// backend, through esp::runtime::Engine) next to the OpenSSL reference model
+// (esp::ref::RefEngine), fed the same requests in the same order.
+//
+// A Twin owns one Engine and one RefEngine whose SA tables mirror each other
+// slot for slot (every SA goes into the card first, then into the model at
+// the card's slot). Twin::run() sends a batch through Engine::process() and,
+// request by request, through RefEngine::process() with the same descriptor
+// (opcode, SA index, out_capacity as the Engine computes it), then compares
+// everything the card reports: status, SOFT_EXPIRED, sa_index, spi, seq and
+// the output bytes. A mismatch is one gtest failure that names the first
+// differing request (index and description) and, for the bytes, the first
+// differing offset with both values.
+//
+// Tests are parameterised over the backends of this build among {swemu,
+// cosim}; swemu must be there.
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "esp/driver/device.hpp"
+#include "esp/runtime/engine.hpp"
+#include "ref/esp_ref.hpp"
+#include "ref/packets.hpp"
+
+namespace esp::eq {
+
+using ref::Bytes;
+using runtime::Direction;
+using runtime::Result;
+using runtime::SaConfig;
+using runtime::SaHandle;
+using spec::Mode;
+using spec::Opcode;
+using spec::Status;
+
+// ---- backends
+
+// The backends of this build the equivalence suite runs on: those of
+// driver::available_backends() among {"swemu", "cosim"}, in that order.
+std::vector<std::string> backends_under_test();
+
+// Fixture base: GetParam() is the backend name.
+class BackendTest : public ::testing::TestWithParam<std::string> {};
+
+// Instantiates a BackendTest-derived suite on every backend under test.
+#define ESP_EQ_INSTANTIATE(Suite) \
+  INSTANTIATE_TEST_SUITE_P(Backends, Suite, ::testing::ValuesIn(::esp::eq::backends_under_test()), \
+                           [](const ::testing::TestParamInfo<std::string>& i) { return i.param; })
+
+// ---- requests and the twin
+
+// One request, for both sides.
+struct Op {
+  Opcode op = Opcode::ENCRYPT;  // any byte value (unknown opcodes are requests too)
+  SaHandle sa{};                // ENCRYPT (and unknown opcodes): the card's handle; the model uses sa.index
+  Bytes data;
+  std::string what;             // shown when this request differs
+};
+Op enc(SaHandle h, Bytes data, std::string what);
+Op dec(Bytes data, std::string what);
+
+struct RunResult {
+  std::vector<Result> card;
+  std::vector<ref::Output> ref;
+  size_t mismatches = 0;
+  bool ok() const { return mismatches == 0; }
+};
+
+// A descriptor written straight to the card (what the Engine cannot send:
+// USE_SA_INDEX, small out_capacity, misaligned offsets, any in_length).
+struct RawDesc {
+  uint8_t op = static_cast<uint8_t>(Opcode::DECRYPT);
+  uint8_t flags = 0;          // descriptor flags (USE_SA_INDEX)
+  uint32_t sa_index = 0;
+  Bytes data;                 // copied to the descriptor's packet slot (+ in_shift)
+  uint32_t out_capacity = spec::MAX_PKT_BYTES;
+  uint32_t in_shift = 0;      // added to the (bus-aligned) in_offset
+  uint32_t out_shift = 0;     // added to the (bus-aligned) out_offset
+  int64_t in_length = -1;     // -1: data.size()
+  std::string what;
+};
+
+struct TwinOptions {
+  uint32_t sa_capacity = 64;
+  uint32_t max_batch = 64;        // descriptors per kernel run
+  uint64_t replay_bytes = 0;      // 0 = the Engine's default
+};
+
+class Twin {
+ public:
+  explicit Twin(const std::string& backend, const TwinOptions& o = {});
+  ~Twin();
+  Twin(const Twin&) = delete;
+  Twin& operator=(const Twin&) = delete;
+
+  // Installs into the card, then into the model at the card's slot.
+  SaHandle add(const SaConfig& cfg);
+  // Deletes from the card and the model.
+  void remove(SaHandle h);
+
+  // Both sides process `ops` in order; every difference is a gtest failure
+  // naming `label` and the first differing request.
+  RunResult run(const std::vector<Op>& ops, const std::string& label);
+
+  // One kernel run of `descs` straight on the card (the Engine's card buffers
+  // and layout, its own KernelArgs): completions as Results (data read at
+  // the completion's out_offset). Fails the test if a completion does not
+  // carry its descriptor's out_offset, or has out_length != 0 on failure.
+  std::vector<Result> run_raw_card(const std::vector<RawDesc>& descs, const std::string& label);
+  // run_raw_card, and the model's RefEngine::process with the same opcode,
+  // sa_index, USE_SA_INDEX flag, input and out_capacity; compared like run().
+  // (Offsets are not modelled: keep in_shift / out_shift 0 here.)
+  RunResult run_raw(const std::vector<RawDesc>& descs, const std::string& label);
+
+  // The card's and the model's counters of h are equal (else a gtest failure).
+  bool counters_match(SaHandle h, const std::string& label);
+  // counters_match for every SA installed through this twin and still there.
+  void expect_all_counters(const std::string& label);
+
+  runtime::Engine& card() { return *eng_; }
+  ref::RefEngine& model() { return ref_; }
+  const std::string& backend() const { return backend_; }
+
+  // Test hook on card memory: clears (or sets) the VALID flag of h's SA
+  // entry behind the Engine's back.
+  void card_set_valid(SaHandle h, bool valid);
+  // Test hook on card memory: h's SA entry image (spec::sa_entry::SIZE bytes).
+  std::vector<uint8_t> card_entry(SaHandle h);
+  void card_write_entry(SaHandle h, const std::vector<uint8_t>& img);
+  // Test hook on both sides: an inbound SA's replay top T (bitmap: only T's
+  // bit), as RefEngine::set_replay_top; on the card written into its replay
+  // state (spec replay_state + ring) in card memory.
+  void set_replay_top(SaHandle h, uint64_t top);
+
+ private:
+  std::string backend_;
+  std::unique_ptr<runtime::Engine> eng_;
+  ref::RefEngine ref_;
+  std::vector<SaHandle> live_;
+  RunResult compare(std::vector<Result> card, std::vector<ref::Output> model, const std::vector<std::string>& what,
+                    const std::vector<size_t>& in_sizes, const std::string& label);
+};
+
+// ---- comparisons and printing
+
+std::string status_str(Status s);
+std::string hex64(uint64_t v);
+// "" when equal, else the lengths and the first differing offset with both values.
+std::string bytes_diff(const Bytes& a, const Bytes& b, const char* a_name, const char* b_name);
+// Differences between a card result and a model output ("" when none).
+std::string result_diff(const Result& card, const ref::Output& model);
+// Expects `got` to equal `want` (the original packet) for every OK card
+// result at the given positions; one failure naming the first difference.
+void expect_originals(const RunResult& r, const std::vector<Op>& ops, const std::vector<size_t>& at,
+                      const std::vector<Bytes>& want, const std::string& label);
+
+// ---- SA configurations
+
+struct SaSpec {
+  Mode mode = Mode::TUNNEL;
+  uint8_t outer = 4;  // tunnel: outer IP version
+  size_t key_len = 16;
+  bool esn = false;
+  bool udp = false;
+  bool gmac = false;
+  uint8_t icv = 16;
+  uint32_t window = spec::DEFAULT_WINDOW_BITS;
+  uint64_t seq_start = 1;
+  std::string name() const;
+};
+
+// A full config for one end; the key and salt come from the SPI.
+SaConfig make_sa(const SaSpec& s, Direction dir, uint32_t spi);
+
+// ---- packets
+
+// An IP packet of `version` carrying payload_len bytes after a UDP, TCP or
+// ICMP header (chosen by seed % 3).
+Bytes inner_packet(uint8_t version, size_t payload_len, uint32_t seed);
+
+// Makes ESP packets with any sequence number for an SA: a RefEngine holding
+// the outbound end of `cfg` (whatever cfg's direction).
+class Sender {
+ public:
+  explicit Sender(SaConfig cfg);
+  // The ESP packet carrying `inner` with sequence number seq (>= 1).
+  Bytes packet(uint64_t seq, const Bytes& inner);
+  const SaConfig& config() const { return cfg_; }
+
+ private:
+  SaConfig cfg_;
+  ref::RefEngine ref_{2};
+};
+
+// Both ends of one SA in a twin (the outbound and the inbound SA share the
+// SPI), a sender for its inbound end, and the IP version of its packets.
+struct SaPair {
+  std::string name;
+  SaSpec spec;
+  uint8_t inner = 4;  // version of the packets it carries (transport: = outer)
+  SaConfig out_cfg, in_cfg;
+  SaHandle out, in;
+  std::unique_ptr<Sender> snd;
+  uint64_t next_seq = 1;  // of the sender
+
+  // A plaintext packet of the right version.
+  Bytes plain(size_t payload_len, uint32_t seed) const { return inner_packet(inner, payload_len, seed); }
+  // ESP with sequence number seq carrying plain(payload_len, seed).
+  Bytes esp(uint64_t seq, size_t payload_len, uint32_t seed) { return snd->packet(seq, plain(payload_len, seed)); }
+  // ESP with the next fresh sequence number.
+  Bytes next(size_t payload_len) {
+    const uint64_t q = next_seq++;
+    return esp(q, payload_len, static_cast<uint32_t>(q));
+  }
+};
+
+// A twin with SAs of several kinds (both ends each; the card's outbound SAs
+// number from 0x100000, the senders from 1):
+//   0 tun4 in4 GCM-128        1 tun6 in6 GMAC-256 ESN    2 tra4 UDP GCM-128
+//   3 tra6 UDP GCM-256 ICV12  4 tun4 in6 UDP ESN ICV8    5 tra6 GMAC-128
+struct Rig {
+  Twin t;
+  std::vector<SaPair> sa;
+  explicit Rig(const std::string& backend, const TwinOptions& o = {});
+};
+
+// payload | pad 1..n | pad_len | next_header, the shortest 4-byte aligned.
+Bytes with_trailer(const Bytes& payload, uint8_t next_header);
+// ESP (SPI .. ICV) over a plaintext given whole (trailer included), sealed
+// with OpenSSL for cfg's key, salt, ESN, GMAC and ICV length; IV = seq.
+Bytes seal_esp(const SaConfig& cfg, uint64_t seq, const Bytes& plaintext);
+// An outer IP header (IPv4: 20 bytes, IPv6: 40) + [UDP 4500->4500] around
+// `body`. proto: the IP protocol when no UDP (ESP_PROTO normally).
+Bytes wrap_outer(const Bytes& body, uint8_t version, bool udp, uint8_t proto = spec::ESP_PROTO);
+// wrap_outer(seal_esp(...)).
+Bytes craft_esp(const SaConfig& cfg, uint64_t seq, const Bytes& plaintext, uint8_t outer_version = 4,
+                bool udp = false);
+
+// Sequence numbers that walk an inbound ESN SA's replay top from 0 up to
+// `target` with jumps below 2^31 (so that RFC 4303 A2.2 infers each one
+// right); the last one is target. Empty for target 0.
+std::vector<uint64_t> climb(uint64_t target);
+
+// Fixes the lengths (IPv4 total length + checksum, IPv6 payload length, UDP
+// length when proto 17 right after a bare IP header) after the packet was
+// resized.
+void fix_lengths(Bytes& p);
+
+}  // namespace esp::eq
