@@ -2,6 +2,7 @@
 // ESP packets (any trailer, any sequence number) sealed with OpenSSL directly.
 #pragma once
 
+#include <ostream>
 #include <string>
 
 #include "ref/esp_ref.hpp"
@@ -28,6 +29,8 @@ struct SaParams {
            "_icv" + std::to_string(icv);
   }
 };
+
+inline void PrintTo(const SaParams& p, std::ostream* os) { *os << p.name(); }
 
 inline runtime::SaConfig make_sa(const SaParams& p, runtime::Direction dir) {
   runtime::SaConfig c;

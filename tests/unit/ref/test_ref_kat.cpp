@@ -141,6 +141,8 @@ const EspKat kKats[] = {
      "f2a9a836e155106aa8dcd618e4099aaa"},
 };
 
+void PrintTo(const EspKat& k, std::ostream* os) { *os << k.name; }
+
 runtime::SaConfig kat_sa(const EspKat& k, runtime::Direction dir) {
   runtime::SaConfig c;
   c.spi = k.spi;

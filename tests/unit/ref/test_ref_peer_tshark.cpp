@@ -91,7 +91,7 @@ TEST(PeerTshark, WiresharkDecryptsModelOutput) {
   ASSERT_EQ(std::system(("mkdir -p " + dir + "/.config/wireshark").c_str()), 0);
 
   // ---- SAs: every mode / family / encapsulation / key size; ICVs cycle.
-  std::vector<SaParams> sas;
+  std::vector<std::pair<SaParams, uint8_t>> sas;  // SA, inner IP version
   uint32_t spi = 0x5A000001;
   int icv_i = 0;
   const uint8_t icvs[] = {16, 12, 8};
@@ -108,8 +108,7 @@ TEST(PeerTshark, WiresharkDecryptsModelOutput) {
             p.key_len = key;
             p.icv = icvs[icv_i++ % 3];
             p.spi = spi++;
-            p.window = inner;  // (carried along: inner version, restored below)
-            sas.push_back(p);
+            sas.emplace_back(p, inner);
           }
       }
 
@@ -122,13 +121,11 @@ TEST(PeerTshark, WiresharkDecryptsModelOutput) {
 
   std::vector<Expect> expect;
   uint32_t seed = 100;
-  for (SaParams p : sas) {
-    const uint8_t inner_v = static_cast<uint8_t>(p.window);
-    p.window = spec::DEFAULT_WINDOW_BITS;
+  for (const auto& [p, inner_v] : sas) {
     RefEngine eng(1);
     runtime::SaConfig c = testing::make_sa(p, runtime::Direction::Outbound);
     // Distinct outer addresses per SA: the UAT lookup must use the right ones.
-    c.tun_src.bytes[c.tun_src.version == 4 ? 3 : 15] = static_cast<uint8_t>(p.spi);
+    c.tun_src.bytes[c.tun_src.version == 4 ? 3 : 15] = static_cast<uint8_t>(100 + (p.spi & 0xFF));
     eng.add_sa(c);
     const runtime::IpAddr inner_src = inner_v == 4 ? pkt::v4(192, 168, 7, static_cast<uint8_t>(p.spi))
                                                    : pkt::v6({0x2001, 0xdb8, 7, 0, 0, 0, 0, static_cast<uint16_t>(p.spi)});
