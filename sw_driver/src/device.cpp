@@ -60,7 +60,9 @@ void Device::check_range(const CardBuffer& buf, uint64_t offset, uint64_t n, con
 
 std::vector<std::string> available_backends() {
   std::vector<std::string> out;
-  for (const auto& b : detail::backends()) out.push_back(b.name);
+  for (const auto& b : detail::backends()) {
+    if (b.listed) out.push_back(b.name);
+  }
   return out;
 }
 

@@ -13,6 +13,7 @@ namespace esp::driver::detail {
 struct Backend {
   std::string name;
   std::function<std::unique_ptr<Device>(const DeviceOptions&)> open;
+  bool listed = true;  // in available_backends(); open_device() takes it either way
 };
 
 const std::vector<Backend>& backends();

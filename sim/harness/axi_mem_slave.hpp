@@ -1,0 +1,84 @@
+// AXI4 memory slave over the emulated card memory, for the m_axi port of
+// esp_engine (512-bit data, 64-bit address).
+//
+// Each cycle: drive() gives the slave's outputs (they depend only on the
+// slave's state and its random stream, never combinationally on the master),
+// then edge() samples the master at the rising edge and performs the
+// handshakes. Reads return data `read_latency` cycles after the AR handshake,
+// write responses come `write_latency` cycles after the last W beat. With
+// `backpressure` p > 0, every ready is withheld, and every valid not yet
+// raised is delayed, with probability p per cycle (seeded: replayable).
+// Valid signals, once raised, stay up until their handshake (AXI rule).
+//
+// Bursts: INCR and FIXED, any size up to 64 bytes, up to 256 beats; a burst
+// that crosses 4 KiB, WRAP, a wlast in the wrong place, or an address outside
+// every card buffer is recorded as an error (and answered DECERR/SLVERR).
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "axi_types.hpp"
+#include "card_memory.hpp"
+
+namespace esp::sim {
+
+struct MemTiming {
+  unsigned read_latency = 16;   // cycles from AR handshake to the first R beat
+  unsigned write_latency = 8;   // cycles from the last W beat to B
+  unsigned max_outstanding = 8; // read bursts and write bursts in flight, each
+  double backpressure = 0.0;    // probability of withholding a ready / delaying a valid
+};
+
+class AxiMemSlave {
+ public:
+  AxiMemSlave(CardMemory& mem, const MemTiming& t, uint64_t seed) : mem_(mem), t_(t), rng_(seed) {}
+
+  const AxiSlaveOut& drive(uint64_t cycle);
+  void edge(const AxiMasterOut& m, uint64_t cycle);
+
+  // Errors seen (protocol or decode), oldest first; cleared by take_errors().
+  const std::vector<std::string>& errors() const { return errors_; }
+  std::vector<std::string> take_errors() { return std::move(errors_); }
+
+  bool quiet() const { return rd_.empty() && aw_.empty() && b_.empty(); }
+  uint64_t beats_read() const { return beats_read_; }
+  uint64_t beats_written() const { return beats_written_; }
+
+ private:
+  struct Burst {
+    uint64_t addr;
+    unsigned len;  // beats - 1
+    unsigned size; // log2 bytes per beat
+    unsigned burst;
+    unsigned beat = 0;
+    uint64_t ready_at = 0;
+    bool error = false;
+  };
+  struct Resp {
+    uint64_t ready_at;
+    uint8_t resp;
+  };
+
+  bool stall();
+  uint64_t beat_addr(const Burst& b) const;
+  bool check_burst(Burst& b, const char* dir);
+  void error(const std::string& what);
+
+  CardMemory& mem_;
+  MemTiming t_;
+  std::mt19937_64 rng_;
+  std::bernoulli_distribution coin_{0.0};
+  AxiSlaveOut out_;
+  std::deque<Burst> rd_;
+  std::deque<Burst> aw_;
+  std::deque<Resp> b_;
+  bool w_burst_error_ = false;
+  std::vector<std::string> errors_;
+  uint64_t beats_read_ = 0, beats_written_ = 0;
+};
+
+}  // namespace esp::sim

@@ -1,0 +1,260 @@
+// cosim: the esp_engine RTL in Verilator, behind the Device interface.
+//
+// Registers go through AXI4-Lite transactions on the model (sim/harness
+// AxilMaster); card memory is the harness's CardMemory, which the model reads
+// and writes through the AXI4 memory slave. Device::run's AP_START write
+// starts the kernel; wait_done() polls CTRL over AXI4-Lite, clocking the
+// model, until AP_DONE, within a cycle limit (a hang is a DeviceError).
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <random>
+#include <sstream>
+
+#include "device_factory.hpp"
+#include "engine_sim.hpp"
+#include "esp/driver/cosim.hpp"
+#include "sim_error.hpp"
+
+namespace esp::driver {
+namespace {
+
+uint64_t env_u64(const char* name, uint64_t fallback) {
+  const char* s = std::getenv(name);
+  if (!s || !*s) return fallback;
+  errno = 0;
+  char* end = nullptr;
+  const unsigned long long v = std::strtoull(s, &end, 0);
+  if (errno || !end || *end) throw DeviceError(std::string("cosim: ") + name + "='" + s + "' is not a number");
+  return v;
+}
+
+double env_prob(const char* name, double fallback) {
+  const char* s = std::getenv(name);
+  if (!s || !*s) return fallback;
+  char* end = nullptr;
+  const double v = std::strtod(s, &end);
+  if (!end || *end || !(v >= 0.0 && v < 1.0)) {
+    throw DeviceError(std::string("cosim: ") + name + "='" + s + "' is not a probability in [0, 1)");
+  }
+  return v;
+}
+
+class CosimDevice final : public Device {
+ public:
+  CosimDevice(const DeviceOptions& opts, const CosimOptions& c) : max_run_cycles_(c.max_run_cycles) {
+    if (!(c.backpressure >= 0.0 && c.backpressure < 1.0)) {
+      throw DeviceError("cosim: backpressure must be a probability in [0, 1)");
+    }
+    sim::SimConfig cfg;
+    cfg.seed = c.seed ? c.seed : opts.seed;
+    if (cfg.seed == 0) cfg.seed = (uint64_t(std::random_device{}()) << 32 | std::random_device{}()) | 1;
+    cfg.timing.read_latency = c.read_latency;
+    cfg.timing.write_latency = c.write_latency;
+    cfg.timing.backpressure = c.backpressure;
+    cfg.trace_path = c.trace_path;
+    // A trace does not change the run: ESP_COSIM_TRACE applies to every device.
+    if (const char* t = std::getenv("ESP_COSIM_TRACE"); cfg.trace_path.empty() && t && *t) cfg.trace_path = t;
+    cfg.card_memory_bytes = opts.card_memory_bytes;
+    if (c.print_seed) {
+      std::fprintf(stderr, "cosim: seed %llu (replay with ESP_COSIM_SEED=%llu)%s%s\n",
+                   static_cast<unsigned long long>(cfg.seed), static_cast<unsigned long long>(cfg.seed),
+                   cfg.trace_path.empty() ? "" : ", FST trace ", cfg.trace_path.c_str());
+    }
+    try {
+      sim_ = std::make_unique<sim::EngineSim>(cfg);
+    } catch (const sim::SimError& e) {
+      throw DeviceError(std::string("cosim: ") + e.what());
+    }
+  }
+
+  std::string backend() const override { return "cosim"; }
+  std::string description() const override {
+    const auto& c = sim_->config();
+    std::ostringstream os;
+    os << "cosim (esp_engine RTL in Verilator" << (cosim_has_datapath() ? "" : ", shell only: no packet datapath")
+       << "; seed " << c.seed << ", read/write latency " << c.timing.read_latency << "/" << c.timing.write_latency
+       << " cycles, backpressure " << c.timing.backpressure << ", " << (c.card_memory_bytes >> 20)
+       << " MiB card memory)";
+    return os.str();
+  }
+
+  uint32_t read_reg(uint32_t offset) override {
+    check_reg(offset);
+    try {
+      return sim_->read_reg(offset);
+    } catch (const sim::SimError& e) {
+      throw DeviceError(std::string("cosim: ") + e.what());
+    }
+  }
+
+  void write_reg(uint32_t offset, uint32_t value) override {
+    check_reg(offset);
+    shadow_[offset / 4] = value;
+    if (offset == spec::reg::CTRL && (value & spec::reg::ctrl::AP_START)) run_start_ = sim_->cycles();
+    try {
+      sim_->write_reg(offset, value);
+    } catch (const sim::SimError& e) {
+      throw DeviceError(std::string("cosim: ") + e.what());
+    }
+  }
+
+  CardBuffer alloc(uint64_t bytes) override {
+    try {
+      const auto b = sim_->memory().alloc(bytes);
+      return CardBuffer{b.addr, b.size, b.handle};
+    } catch (const sim::SimError& e) {
+      throw DeviceError(std::string("cosim: ") + e.what());
+    }
+  }
+
+  void free(const CardBuffer& buf) override {
+    try {
+      sim_->memory().free(buf.addr, buf.handle);
+    } catch (const sim::SimError& e) {
+      throw DeviceError(std::string("cosim: ") + e.what());
+    }
+  }
+
+  void write(const CardBuffer& buf, uint64_t offset, const void* src, uint64_t n) override {
+    check_range(buf, offset, n, "cosim write");
+    if (n) std::memcpy(host_of(buf) + offset, src, n);
+  }
+
+  void read(const CardBuffer& buf, uint64_t offset, void* dst, uint64_t n) override {
+    check_range(buf, offset, n, "cosim read");
+    if (n) std::memcpy(dst, host_of(buf) + offset, n);
+  }
+
+  CosimStats stats() const {
+    CosimStats s;
+    s.seed = sim_->config().seed;
+    s.cycles = sim_->cycles();
+    s.last_run_cycles = last_run_cycles_;
+    s.runs = runs_;
+    s.mem_beats_read = sim_->mem_slave().beats_read();
+    s.mem_beats_written = sim_->mem_slave().beats_written();
+    return s;
+  }
+
+ protected:
+  void wait_done() override {
+    for (;;) {
+      const uint32_t ctrl = read_reg(spec::reg::CTRL);
+      if (ctrl & spec::reg::ctrl::AP_DONE) break;
+      if (sim_->cycles() - run_start_ >= max_run_cycles_) {
+        std::ostringstream os;
+        os << "cosim: esp_engine did not signal ap_done within " << (sim_->cycles() - run_start_)
+           << " cycles (limit " << max_run_cycles_ << ", cycle " << sim_->cycles() << ", CTRL 0x" << std::hex
+           << ctrl << std::dec << ", seed " << sim_->config().seed << "): the kernel hangs";
+        append_bus_errors(os);
+        throw DeviceError(os.str());
+      }
+    }
+    last_run_cycles_ = sim_->cycles() - run_start_;
+    ++runs_;
+    std::ostringstream os;
+    if (append_bus_errors(os)) throw DeviceError("cosim: the kernel's card-memory accesses failed:" + os.str());
+    check_completions();
+  }
+
+ private:
+  void check_reg(uint32_t offset) const {
+    if (offset % 4 || offset >= spec::reg::SPACE_BYTES) {
+      std::ostringstream os;
+      os << "cosim: register offset 0x" << std::hex << offset << " is outside the control slave";
+      throw DeviceError(os.str());
+    }
+  }
+
+  uint8_t* host_of(const CardBuffer& buf) {
+    try {
+      return sim_->memory().host(buf.addr, buf.handle);
+    } catch (const sim::SimError& e) {
+      throw DeviceError(std::string("cosim: ") + e.what());
+    }
+  }
+
+  bool append_bus_errors(std::ostringstream& os) {
+    const auto errs = sim_->take_bus_errors();
+    for (const auto& e : errs) os << "\n  " << e;
+    return !errs.empty();
+  }
+
+  uint64_t arg_value(unsigned i) const {
+    const unsigned w = spec::arg::OFFSET[i] / 4;
+    uint64_t v = shadow_[w];
+    if (spec::arg::WIDTH[i] == 64) v |= uint64_t(shadow_[w + 1]) << 32;
+    return v;
+  }
+
+  // The shell writes kCosimStatusUnimplemented for a descriptor that needs the
+  // packet datapath: such a batch is refused, never passed off as processed.
+  void check_completions() {
+    const uint64_t n = arg_value(spec::arg::N_DESC);
+    const uint64_t base = arg_value(spec::arg::COMPLETIONS);
+    const uint64_t dbase = arg_value(spec::arg::DESC);
+    for (uint64_t i = 0; i < n; ++i) {
+      const uint8_t* c = sim_->memory().at(base + i * spec::completion::SIZE, spec::completion::SIZE);
+      if (!c) return;  // reported as a bus error already
+      if (spec::get<spec::completion::status>(c) != kCosimStatusUnimplemented) continue;
+      const uint8_t* d = sim_->memory().at(dbase + i * spec::descriptor::SIZE, spec::descriptor::SIZE);
+      const auto op = d ? static_cast<spec::Opcode>(spec::get<spec::descriptor::op>(d)) : spec::Opcode::NOP;
+      std::ostringstream os;
+      os << "cosim: descriptor " << i << " (" << spec::opcode_name(op)
+         << ") needs the RTL packet datapath, which this build's esp_engine does not have yet "
+            "(the shell decides BAD_OPCODE, MALFORMED offsets/lengths and ENCRYPT SA checks only)";
+      throw DeviceError(os.str());
+    }
+  }
+
+  std::unique_ptr<sim::EngineSim> sim_;
+  uint32_t shadow_[spec::reg::SPACE_BYTES / 4] = {};
+  uint64_t max_run_cycles_;
+  uint64_t run_start_ = 0;
+  uint64_t last_run_cycles_ = 0;
+  uint64_t runs_ = 0;
+};
+
+}  // namespace
+
+bool cosim_has_datapath() {
+#ifdef ESP_COSIM_DATAPATH
+  return true;
+#else
+  return false;
+#endif
+}
+
+std::unique_ptr<Device> open_cosim_device(const DeviceOptions& opts, const CosimOptions& cosim) {
+  auto dev = std::make_unique<CosimDevice>(opts, cosim);
+  dev->check_identity();
+  return dev;
+}
+
+CosimStats cosim_stats(const Device& dev) {
+  const auto* c = dynamic_cast<const CosimDevice*>(&dev);
+  if (!c) throw DeviceError("cosim_stats: the device is '" + dev.backend() + "', not cosim");
+  return c->stats();
+}
+
+CosimOptions cosim_options_from_env(const DeviceOptions& opts, CosimOptions c) {
+  if (c.seed == 0) c.seed = opts.seed;
+  c.seed = env_u64("ESP_COSIM_SEED", c.seed);
+  c.read_latency = static_cast<unsigned>(env_u64("ESP_COSIM_READ_LATENCY", c.read_latency));
+  c.write_latency = static_cast<unsigned>(env_u64("ESP_COSIM_WRITE_LATENCY", c.write_latency));
+  c.backpressure = env_prob("ESP_COSIM_BACKPRESSURE", c.backpressure);
+  c.max_run_cycles = env_u64("ESP_COSIM_MAX_CYCLES", c.max_run_cycles);
+  const char* trace = std::getenv("ESP_COSIM_TRACE");
+  if (trace && *trace) c.trace_path = trace;
+  return c;
+}
+
+namespace detail {
+std::unique_ptr<Device> open_cosim(const DeviceOptions& opts) {
+  return open_cosim_device(opts, cosim_options_from_env(opts, CosimOptions{}));
+}
+}  // namespace detail
+
+}  // namespace esp::driver

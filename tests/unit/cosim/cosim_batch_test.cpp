@@ -1,0 +1,339 @@
+// Batches on the RTL shell: the statuses the shell decides (BAD_OPCODE,
+// MALFORMED offsets/lengths, ENCRYPT SA checks), bit-exact against the swemu
+// backend (the HLS kernel); refusal of datapath work; backpressure and seed
+// independence; replay by seed; the hang guard; bus errors; the FST trace.
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "cosim_util.hpp"
+
+namespace {
+
+using esp::driver::CardBuffer;
+using esp::driver::Device;
+using esp::driver::DeviceError;
+using esp::driver::KernelArgs;
+namespace spec = esp::spec;
+using cosim_test::open;
+using cosim_test::sim_opts;
+
+constexpr uint32_t kCapacity = 4;
+
+struct Desc {
+  uint8_t op;
+  uint32_t sa_index;
+  uint64_t in_offset;
+  uint32_t in_length;
+  uint32_t out_capacity;
+  uint64_t out_offset;
+};
+
+struct Sa {
+  uint32_t spi;
+  uint32_t flags;
+  uint8_t icv_len;
+};
+
+// The SA table of the tests: 0 invalid, 1 inbound, 2 outbound with icv_len 10
+// (unusable), 3 a good outbound SA (needs the datapath).
+std::vector<Sa> sa_table() {
+  namespace f = spec::sa_entry::flags_bit;
+  return {{0x1000, 0, 16}, {0x1001, f::VALID, 16}, {0x1002, f::VALID | f::OUTBOUND, 10},
+          {0x1003, f::VALID | f::OUTBOUND | f::TUNNEL, 16}};
+}
+
+// Descriptors whose completion the shell decides, in the contract's order.
+std::vector<Desc> shell_batch() {
+  const uint8_t E = uint8_t(spec::Opcode::ENCRYPT), D = uint8_t(spec::Opcode::DECRYPT);
+  return {
+      {uint8_t(spec::Opcode::NOP), 0, 0, 100, 4096, 0},        // BAD_OPCODE
+      {7, 3, 64, 100, 4096, 128},                              // BAD_OPCODE (before anything else)
+      {0xFF, 99, 3, 0, 0, 5},                                  // BAD_OPCODE wins over MALFORMED
+      {E, 3, 1, 100, 4096, 0},                                 // MALFORMED: in_offset
+      {D, 0, 0, 100, 4096, 32},                                // MALFORMED: out_offset
+      {E, 3, 64, 0, 4096, 0},                                  // MALFORMED: in_length 0
+      {D, 0, 0, spec::MAX_PKT_BYTES + 1, 20000, 0},            // MALFORMED: in_length
+      {E, 99, 1, 100, 4096, 0},                                // MALFORMED wins over BAD_SA
+      {E, kCapacity, 0, 100, 4096, 192},                       // BAD_SA: index
+      {E, 0xFFFFFFFF, 0, 100, 4096, 0},                        // BAD_SA: index
+      {E, 0, 0, 100, 4096, 256},                               // SA_DISABLED
+      {E, 1, 0, 100, 4096, 320},                               // BAD_SA: inbound SA
+      {E, 2, 0, spec::MAX_PKT_BYTES, 4096, 384},               // BAD_SA: icv_len 10
+  };
+}
+
+struct Batch {
+  CardBuffer sa, replay, counters, spi, desc, cpl, in, out;
+  KernelArgs args;
+};
+
+Batch make_batch(Device& d, const std::vector<Desc>& descs) {
+  Batch b;
+  b.sa = d.alloc(kCapacity * spec::sa_entry::SIZE);
+  b.replay = d.alloc(4096);
+  b.counters = d.alloc(kCapacity * spec::sa_counters::SIZE);
+  b.spi = d.alloc(2 * spec::spi_bucket::SIZE);
+  b.desc = d.alloc(descs.size() * spec::descriptor::SIZE + 1);
+  b.cpl = d.alloc(descs.size() * spec::completion::SIZE + 64);
+  b.in = d.alloc(64 << 10);
+  b.out = d.alloc(64 << 10);
+  const auto sas = sa_table();
+  for (uint32_t i = 0; i < kCapacity; ++i) {
+    uint8_t e[spec::sa_entry::SIZE] = {};
+    spec::set<spec::sa_entry::spi>(e, sas[i].spi);
+    spec::set<spec::sa_entry::flags>(e, sas[i].flags);
+    spec::set<spec::sa_entry::icv_len>(e, sas[i].icv_len);
+    spec::set<spec::sa_entry::window_bits>(e, 1024);
+    d.write(b.sa, i * spec::sa_entry::SIZE, e, sizeof e);
+  }
+  std::vector<uint8_t> img(descs.size() * spec::descriptor::SIZE, 0);
+  for (size_t i = 0; i < descs.size(); ++i) {
+    uint8_t* p = img.data() + i * spec::descriptor::SIZE;
+    spec::set<spec::descriptor::op>(p, descs[i].op);
+    spec::set<spec::descriptor::sa_index>(p, descs[i].sa_index);
+    spec::set<spec::descriptor::in_offset>(p, descs[i].in_offset);
+    spec::set<spec::descriptor::in_length>(p, descs[i].in_length);
+    spec::set<spec::descriptor::out_capacity>(p, descs[i].out_capacity);
+    spec::set<spec::descriptor::out_offset>(p, descs[i].out_offset);
+  }
+  if (!img.empty()) d.write(b.desc, 0, img.data(), img.size());
+  // Sentinels in the completion array: what the kernel does not write stays.
+  std::vector<uint8_t> junk(b.cpl.size, 0xEE);
+  d.write(b.cpl, 0, junk.data(), junk.size());
+  namespace a = spec::arg;
+  b.args.set(a::SA_TABLE, b.sa);
+  b.args.set(a::REPLAY, b.replay);
+  b.args.set(a::COUNTERS, b.counters);
+  b.args.set(a::SPI_TABLE, b.spi);
+  b.args.set(a::DESC, b.desc);
+  b.args.set(a::COMPLETIONS, b.cpl);
+  b.args.set(a::PKT_IN, b.in);
+  b.args.set(a::PKT_OUT, b.out);
+  b.args.set(a::N_DESC, descs.size());
+  b.args.set(a::SA_CAPACITY, kCapacity);
+  b.args.set(a::SPI_BUCKETS_LOG2, 1);
+  return b;
+}
+
+std::vector<uint8_t> run_and_read(Device& d, const std::vector<Desc>& descs) {
+  Batch b = make_batch(d, descs);
+  d.run(b.args);
+  std::vector<uint8_t> cpl(b.cpl.size);
+  d.read(b.cpl, 0, cpl.data(), cpl.size());
+  return cpl;
+}
+
+std::vector<uint8_t> on_swemu(const std::vector<Desc>& descs) {
+  esp::driver::DeviceOptions o;
+  o.backend = "swemu";
+  o.card_memory_bytes = 64ull << 20;
+  auto d = esp::driver::open_device(o);
+  return run_and_read(*d, descs);
+}
+
+std::string describe(const uint8_t* c) {
+  char s[200];
+  std::snprintf(s, sizeof s, "status %u flags %u sa_index 0x%x out_offset %llu out_length %u spi 0x%x seq %llu",
+                unsigned(spec::get<spec::completion::status>(c)), unsigned(spec::get<spec::completion::flags>(c)),
+                spec::get<spec::completion::sa_index>(c),
+                static_cast<unsigned long long>(spec::get<spec::completion::out_offset>(c)),
+                spec::get<spec::completion::out_length>(c), spec::get<spec::completion::spi>(c),
+                static_cast<unsigned long long>(spec::get<spec::completion::seq>(c)));
+  return s;
+}
+
+void expect_same(const std::vector<uint8_t>& want, const std::vector<uint8_t>& got, size_t n, const char* what) {
+  ASSERT_EQ(want.size(), got.size());
+  for (size_t i = 0; i < n; ++i) {
+    const uint8_t* w = want.data() + i * spec::completion::SIZE;
+    const uint8_t* g = got.data() + i * spec::completion::SIZE;
+    EXPECT_EQ(0, std::memcmp(w, g, spec::completion::SIZE))
+        << what << ": completion " << i << "\n  want " << describe(w) << "\n  got  " << describe(g);
+  }
+  for (size_t k = n * spec::completion::SIZE; k < got.size(); ++k) {
+    ASSERT_EQ(got[k], 0xEE) << what << ": byte " << k << " after the last completion was written";
+  }
+}
+
+TEST(CosimBatch, ShellStatusesMatchSwemu) {
+  const auto descs = shell_batch();
+  const auto want = on_swemu(descs);
+  // Spot checks of the reference itself (the contract's order).
+  const auto st = [&](size_t i) { return spec::Status(spec::get<spec::completion::status>(want.data() + 32 * i)); };
+  EXPECT_EQ(st(0), spec::Status::BAD_OPCODE);
+  EXPECT_EQ(st(3), spec::Status::MALFORMED);
+  EXPECT_EQ(st(8), spec::Status::BAD_SA);
+  EXPECT_EQ(st(10), spec::Status::SA_DISABLED);
+  EXPECT_EQ(st(12), spec::Status::BAD_SA);
+  for (double bp : {0.0, 0.3, 0.7}) {
+    for (uint64_t seed : {1ull, 2ull, 0xC0FFEEull}) {
+      auto d = open(sim_opts(seed, bp));
+      const auto got = run_and_read(*d, descs);
+      const std::string what = "seed " + std::to_string(seed) + " backpressure " + std::to_string(bp);
+      expect_same(want, got, descs.size(), what.c_str());
+    }
+  }
+}
+
+TEST(CosimBatch, OddBatchSizesAndLatencies) {
+  auto descs = shell_batch();
+  for (size_t n : {size_t(1), size_t(2), size_t(5)}) {
+    std::vector<Desc> part(descs.begin(), descs.begin() + static_cast<long>(n));
+    const auto want = on_swemu(part);
+    for (unsigned lat : {0u, 1u, 40u}) {
+      auto o = sim_opts(n * 100 + lat, 0.2);
+      o.read_latency = lat;
+      o.write_latency = lat;
+      auto d = open(o);
+      expect_same(want, run_and_read(*d, part), n, ("latency " + std::to_string(lat)).c_str());
+    }
+  }
+}
+
+TEST(CosimBatch, ASeedReplaysTheRunCycleForCycle) {
+  const auto descs = shell_batch();
+  uint64_t cycles[3] = {};
+  for (int i = 0; i < 3; ++i) {
+    auto d = open(sim_opts(i < 2 ? 42 : 43, 0.5));
+    run_and_read(*d, descs);
+    cycles[i] = esp::driver::cosim_stats(*d).last_run_cycles;
+  }
+  EXPECT_EQ(cycles[0], cycles[1]) << "same seed, same cycles";
+  EXPECT_NE(cycles[0], cycles[2]) << "another seed, other backpressure (vanishingly unlikely to tie)";
+  auto fast = open(sim_opts(42, 0.0));
+  run_and_read(*fast, descs);
+  EXPECT_LT(esp::driver::cosim_stats(*fast).last_run_cycles, cycles[0]) << "backpressure costs cycles";
+}
+
+TEST(CosimBatch, DatapathWorkIsRefused) {
+  const uint8_t E = uint8_t(spec::Opcode::ENCRYPT), D = uint8_t(spec::Opcode::DECRYPT);
+  for (const Desc& x : {Desc{E, 3, 0, 100, 4096, 0}, Desc{D, 0, 0, 100, 4096, 0}}) {
+    auto d = open(sim_opts(9, 0.2));
+    try {
+      run_and_read(*d, {shell_batch()[0], x});
+      if (esp::driver::cosim_has_datapath()) continue;
+      ADD_FAILURE() << "the shell passed datapath work off as done";
+    } catch (const DeviceError& e) {
+      EXPECT_FALSE(esp::driver::cosim_has_datapath()) << e.what();
+      EXPECT_NE(std::string(e.what()).find("descriptor 1"), std::string::npos) << e.what();
+      EXPECT_NE(std::string(e.what()).find("datapath"), std::string::npos) << e.what();
+    }
+  }
+}
+
+TEST(CosimBatch, AHangIsADeviceErrorNamingTheCycles) {
+  auto o = sim_opts(3, 0.0);
+  o.read_latency = 1u << 30;  // card memory never answers a read
+  o.max_run_cycles = 5000;
+  auto d = open(o);
+  try {
+    run_and_read(*d, shell_batch());
+    FAIL() << "no error";
+  } catch (const DeviceError& e) {
+    const std::string m = e.what();
+    EXPECT_NE(m.find("did not signal ap_done within"), std::string::npos) << m;
+    EXPECT_NE(m.find("limit 5000"), std::string::npos) << m;
+    EXPECT_NE(m.find("seed 3"), std::string::npos) << m;
+  }
+}
+
+TEST(CosimBatch, AccessOutsideCardMemoryIsReported) {
+  auto d = open(sim_opts(4, 0.0));
+  Batch b = make_batch(*d, shell_batch());
+  CardBuffer bogus{0x10, 4096, 1};  // no card buffer there
+  b.args.set(spec::arg::DESC, bogus);
+  try {
+    d->run(b.args);
+    FAIL() << "no error";
+  } catch (const DeviceError& e) {
+    EXPECT_NE(std::string(e.what()).find("outside every card buffer"), std::string::npos) << e.what();
+  }
+}
+
+TEST(CosimBatch, FstTraceIsWritten) {
+  const std::string path = ::testing::TempDir() + "cosim_trace_test.fst";
+  std::remove(path.c_str());
+  {
+    auto o = sim_opts(8, 0.1);
+    o.trace_path = path;
+    auto d = open(o);
+    run_and_read(*d, {shell_batch()[0], shell_batch()[10]});
+  }
+  std::ifstream f(path, std::ios::binary | std::ios::ate);
+  ASSERT_TRUE(f.good()) << path;
+  EXPECT_GT(f.tellg(), 1000) << path;
+  std::remove(path.c_str());
+}
+
+TEST(CosimBatch, EnvironmentKnobs) {
+  esp::driver::DeviceOptions o;
+  o.seed = 5;
+  const char* vars[] = {"ESP_COSIM_SEED", "ESP_COSIM_BACKPRESSURE", "ESP_COSIM_READ_LATENCY", "ESP_COSIM_WRITE_LATENCY",
+                        "ESP_COSIM_MAX_CYCLES", "ESP_COSIM_TRACE"};
+  std::vector<std::pair<std::string, std::string>> saved;
+  for (const char* v : vars) {
+    if (const char* x = std::getenv(v)) saved.emplace_back(v, x);
+    ::unsetenv(v);
+  }
+  auto c = esp::driver::cosim_options_from_env(o, {});
+  EXPECT_EQ(c.seed, 5u) << "DeviceOptions::seed";
+  ::setenv("ESP_COSIM_SEED", "1234", 1);
+  ::setenv("ESP_COSIM_BACKPRESSURE", "0.5", 1);
+  ::setenv("ESP_COSIM_READ_LATENCY", "3", 1);
+  ::setenv("ESP_COSIM_MAX_CYCLES", "777", 1);
+  c = esp::driver::cosim_options_from_env(o, {});
+  EXPECT_EQ(c.seed, 1234u);
+  EXPECT_EQ(c.backpressure, 0.5);
+  EXPECT_EQ(c.read_latency, 3u);
+  EXPECT_EQ(c.max_run_cycles, 777u);
+  c.print_seed = false;
+  auto d = esp::driver::open_cosim_device(o, c);
+  EXPECT_EQ(esp::driver::cosim_stats(*d).seed, 1234u);
+  EXPECT_NE(d->description().find("seed 1234"), std::string::npos) << d->description();
+  ::setenv("ESP_COSIM_BACKPRESSURE", "2", 1);
+  EXPECT_THROW(esp::driver::cosim_options_from_env(o, {}), DeviceError);
+  ::setenv("ESP_COSIM_SEED", "x1", 1);
+  EXPECT_THROW(esp::driver::cosim_options_from_env(o, {}), DeviceError);
+  for (const char* v : vars) ::unsetenv(v);
+  for (const auto& [k, v] : saved) ::setenv(k.c_str(), v.c_str(), 1);
+}
+
+}  // namespace
+
+namespace {
+
+// The shell's cost, in cycles of the model (deterministic, not wall-clock):
+// one descriptor at a time, about 6 + read latency + write latency each.
+TEST(CosimBatch, CyclesPerDescriptorOfTheShell) {
+  const Desc nop{uint8_t(spec::Opcode::NOP), 0, 0, 100, 4096, 0};
+  for (unsigned lat : {1u, 16u}) {
+    uint64_t prev = 0;
+    for (size_t n : {size_t(8), size_t(16)}) {
+      auto o = sim_opts(1, 0.0);
+      o.read_latency = lat;
+      o.write_latency = lat / 2;
+      auto d = open(o);
+      run_and_read(*d, std::vector<Desc>(n, nop));
+      const auto s = esp::driver::cosim_stats(*d);
+      EXPECT_EQ(s.mem_beats_read, n);
+      EXPECT_EQ(s.mem_beats_written, n);
+      std::printf("shell: %zu descriptors, read/write latency %u/%u: %llu cycles\n", n, o.read_latency,
+                  o.write_latency, static_cast<unsigned long long>(s.last_run_cycles));
+      EXPECT_LE(s.last_run_cycles, n * (8 + o.read_latency + o.write_latency) + 40);
+      if (prev) {
+        const uint64_t per = (s.last_run_cycles - prev) / 8;
+        std::printf("  -> %llu cycles per descriptor\n", static_cast<unsigned long long>(per));
+        EXPECT_LE(per, 8u + o.read_latency + o.write_latency);
+      }
+      prev = s.last_run_cycles;
+    }
+  }
+}
+
+}  // namespace
