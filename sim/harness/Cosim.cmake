@@ -42,27 +42,21 @@ if(NOT EXISTS ${ESP_SPEC_SV})
   endif()
 endif()
 
-# The shell's modules; with the datapath, every file in hw/rtl (packages first).
-if(ESP_COSIM_DATAPATH)
-  file(GLOB _esp_rtl_pkgs CONFIGURE_DEPENDS ${ESP_COSIM_RTL_DIR}/*_pkg.sv)
-  file(GLOB _esp_rtl_all CONFIGURE_DEPENDS ${ESP_COSIM_RTL_DIR}/*.sv)
-  list(SORT _esp_rtl_pkgs)
-  list(SORT _esp_rtl_all)
-  list(REMOVE_ITEM _esp_rtl_all ${_esp_rtl_pkgs})
-  set(ESP_COSIM_RTL_SOURCES ${_esp_rtl_pkgs} ${_esp_rtl_all})
-else()
-  set(ESP_COSIM_RTL_SOURCES
-    ${ESP_COSIM_RTL_DIR}/esp_ctrl_regs.sv
-    ${ESP_COSIM_RTL_DIR}/esp_batch_ctrl.sv
-    ${ESP_COSIM_RTL_DIR}/esp_engine.sv)
-endif()
+# Every RTL source: the generated spec package, hw/rtl's packages, then the
+# modules (Verilator elaborates what the top reaches).
+file(GLOB _esp_rtl_pkgs CONFIGURE_DEPENDS ${ESP_COSIM_RTL_DIR}/*_pkg.sv)
+file(GLOB _esp_rtl_all CONFIGURE_DEPENDS ${ESP_COSIM_RTL_DIR}/*.sv)
+list(SORT _esp_rtl_pkgs)
+list(SORT _esp_rtl_all)
+list(REMOVE_ITEM _esp_rtl_all ${_esp_rtl_pkgs})
+set(ESP_RTL_ALL_SOURCES ${ESP_SPEC_SV} ${_esp_rtl_pkgs} ${_esp_rtl_all})
 
 # The model: Verilator's generated C++ at -O1 without debug info (build time),
 # randomised initial values and X (--x-assign/--x-initial unique: the
 # harness seeds them), FST tracing compiled in (enabled per run).
 add_library(esp_cosim_model STATIC)
 verilate(esp_cosim_model
-  SOURCES ${ESP_SPEC_SV} ${ESP_COSIM_RTL_SOURCES}
+  SOURCES ${ESP_RTL_ALL_SOURCES}
   TOP_MODULE esp_engine
   PREFIX Vesp_engine
   TRACE_FST
@@ -102,3 +96,8 @@ add_test(NAME rtl_lint
 set_tests_properties(rtl_lint PROPERTIES LABELS lint TIMEOUT 600)
 
 set(ESP_COSIM_BUILT ON CACHE INTERNAL "cosim backend built")
+
+# Testbenches of the RTL building blocks (not in the sanitizer build).
+if(NOT ESP_TESTS_ONLY)
+  add_subdirectory(${PROJECT_SOURCE_DIR}/sim ${CMAKE_BINARY_DIR}/sim)
+endif()

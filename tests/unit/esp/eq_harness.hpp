@@ -41,8 +41,9 @@ using spec::Status;
 
 // ---- backends
 
-// The backends of this build the equivalence suite runs on: those of
-// driver::available_backends() among {"swemu", "cosim"}, in that order.
+// The backends the equivalence suite runs on: "swemu" always (if this build
+// lacks it, every test fails opening it: never a silent skip), then "cosim"
+// when driver::available_backends() lists it.
 std::vector<std::string> backends_under_test();
 
 // Fixture base: GetParam() is the backend name.
@@ -246,6 +247,10 @@ Bytes craft_esp(const SaConfig& cfg, uint64_t seq, const Bytes& plaintext, uint8
 // `target` with jumps below 2^31 (so that RFC 4303 A2.2 infers each one
 // right); the last one is target. Empty for target 0.
 std::vector<uint64_t> climb(uint64_t target);
+
+// ESP_EQ_FUZZ_ROUNDS=n (default 1): how many times over the randomised
+// tests run, each round with other seeds (longer hunts by hand).
+unsigned fuzz_rounds();
 
 // Fixes the lengths (IPv4 total length + checksum, IPv6 payload length, UDP
 // length when proto 17 right after a bare IP header) after the packet was

@@ -164,6 +164,19 @@ TEST_P(EqLifetime, SequenceNumberExhaustion) {
     const RunResult d = t.run(dops, label + " DECRYPT");
     for (const auto& x : d.ref) EXPECT_EQ(x.status, Status::OK) << label;
     t.counters_match(in, label);
+
+    // Exhausted stays exhausted in later kernel runs (no wrap to 0 or 1).
+    const RunResult later = t.run({enc(out, inner_packet(4, 1, 9), "later run, IPv4"),
+                                   enc(out, inner_packet(6, 0, 9), "later run, IPv6")},
+                                  label + " ENCRYPT, later run");
+    ASSERT_EQ(later.card.size(), 2u);
+    for (const Result& x : later.card) {
+      if (room <= 8) {
+        EXPECT_EQ(x.status, Status::LIFETIME_EXPIRED) << label << " later run: " << status_str(x.status);
+        EXPECT_EQ(x.seq, 0u) << label << " later run";
+      }
+    }
+    t.counters_match(out, label + " later run");
   }
 }
 

@@ -177,8 +177,10 @@ void fuzz_test(const std::string& backend, bool esn, uint64_t start, uint32_t se
     bool forge = false;
     if (r < 40) {
       seq = top[k] + pick(1, std::max<uint64_t>(1, W / 8));
-    } else if (r < 48) {
+    } else if (r < 47) {
       seq = top[k] + pick(W / 2, 3 * ring);
+    } else if (r < 48) {  // a huge jump (ESN: up to the 2^31 the inference allows, and past it)
+      seq = top[k] + pick(1, esn ? (1ull << 31) + 4 * W : 1ull << 28);
     } else if (r < 78) {
       const uint64_t back = pick(0, W + W / 4);
       seq = top[k] > back ? top[k] - back : 1;
@@ -206,13 +208,18 @@ void fuzz_test(const std::string& backend, bool esn, uint64_t start, uint32_t se
   t.expect_all_counters(label);
 }
 
+// (ESP_EQ_FUZZ_ROUNDS: more rounds with other seeds.)
 TEST_P(EqReplay, FuzzWithoutEsn) {
-  fuzz_test(GetParam(), false, 0, 1, 1500);
-  fuzz_test(GetParam(), false, 0xFFFFFFFFull - 20000, 2, 600);  // up to the end of the 32-bit space
+  for (uint32_t k = 0; k < fuzz_rounds(); ++k) {
+    fuzz_test(GetParam(), false, 0, 1 + 100 * k, 1500);
+    fuzz_test(GetParam(), false, 0xFFFFFFFFull - 20000, 2 + 100 * k, 600);  // up to the end of the 32-bit space
+  }
 }
 TEST_P(EqReplay, FuzzWithEsn) {
-  fuzz_test(GetParam(), true, (1ull << 32) - 6000, 3, 1500);     // across 2^32
-  fuzz_test(GetParam(), true, (5ull << 32) - 3000, 4, 600);      // across 5 * 2^32
+  for (uint32_t k = 0; k < fuzz_rounds(); ++k) {
+    fuzz_test(GetParam(), true, (1ull << 32) - 6000, 3 + 100 * k, 1500);  // across 2^32
+    fuzz_test(GetParam(), true, (5ull << 32) - 3000, 4 + 100 * k, 600);   // across 5 * 2^32
+  }
 }
 
 // ESN across the low-32 wrap with the card's own outbound SA: it starts at
