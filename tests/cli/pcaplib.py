@@ -10,6 +10,9 @@ LINKTYPE_RAW = 101
 
 SOURCE_DIR = os.environ.get("ESP_SOURCE_DIR", os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..")))
 BUILD_DIR = os.environ.get("ESP_BUILD_DIR", os.path.join(SOURCE_DIR, "build"))
+# The card backends the end-to-end tests run on (set by CMake: swemu, and
+# cosim when the build has the RTL datapath).
+BACKENDS = [b for b in os.environ.get("ESP_CLI_BACKENDS", "swemu").split(",") if b]
 BIN_DIR = os.path.join(BUILD_DIR, "bin")
 
 

@@ -1,14 +1,18 @@
-"""esp-demo end to end, and the independent check: tshark decrypts the demo's
-esp.pcap with the demo's esp_sa file, every ESP packet, to the packets sent."""
+"""esp-demo end to end on every backend of the build, and the independent
+check: tshark decrypts the demo's esp.pcap with the demo's esp_sa file, every
+ESP packet, to the packets sent."""
 import ipaddress
 import re
 
-from pcaplib import LINKTYPE_RAW, check_esp_trailer, esp_fields, read_pcap, run, status_counts, tool, tshark_decrypt
+import pytest
+
+from pcaplib import BACKENDS, LINKTYPE_RAW, check_esp_trailer, esp_fields, read_pcap, run, status_counts, tool, tshark_decrypt
 
 
-def test_demo_and_tshark_decrypts_it(tmp_path):
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_demo_and_tshark_decrypts_it(tmp_path, backend):
     out = tmp_path / "demo"
-    p = run([tool("esp-demo"), "--out", str(out)])
+    p = run([tool("esp-demo"), "--backend", backend, "--out", str(out)])
     assert "OK: all" in p.stdout, p.stdout
     rows = [l for l in p.stdout.splitlines() if re.match(r"^\S+\s+0x[0-9a-f]{8}\s", l)]
     assert len(rows) >= 4, p.stdout
@@ -62,7 +66,7 @@ def test_demo_and_tshark_decrypts_it(tmp_path):
     assert decrypted == len(esp)
 
     # esp-pcap reads the same key file; auto mode sorts tunnel from transport per packet.
-    dec = run([tool("esp-pcap"), "decrypt", "--sa-file", str(out / "esp_sa"), str(out / "esp.pcap"),
+    dec = run([tool("esp-pcap"), "decrypt", "--backend", backend, "--sa-file", str(out / "esp_sa"), str(out / "esp.pcap"),
                str(tmp_path / "dec.pcap")])
     assert status_counts(dec.stdout) == {"OK": len(plain)}, dec.stdout
     assert [x for _, _, x in read_pcap(tmp_path / "dec.pcap")[1]] == [x for _, _, x in plain]

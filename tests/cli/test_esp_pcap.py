@@ -1,11 +1,12 @@
-"""esp-pcap end to end on the swemu card: encrypt then decrypt round trips,
-per-status counts, CLI errors, and tshark decrypting what esp-pcap encrypted."""
+"""esp-pcap end to end on the card: encrypt then decrypt round trips (on every
+backend of the build), per-status counts, CLI errors, and tshark decrypting
+what esp-pcap encrypted."""
 import os
 import struct
 
 import pytest
 
-from pcaplib import (LINKTYPE_ETHERNET, LINKTYPE_RAW, check_esp_trailer, esp_fields, ether, ip_packet, mixed_packets,
+from pcaplib import (BACKENDS, LINKTYPE_ETHERNET, LINKTYPE_RAW, check_esp_trailer, esp_fields, ether, ip_packet, mixed_packets,
                      read_pcap, run, sa_line, status_counts, tool, tshark_decrypt, write_pcap)
 
 KEY128 = "000102030405060708090a0b0c0d0e0f" "a0a1a2a3"
@@ -33,9 +34,10 @@ OUTER = {4: ("192.0.2.1", "198.51.100.7"), 6: ("2001:db8:a::1", "2001:db8:b::2")
 INNER = {4: ("10.1.0.1", "10.2.0.1"), 6: ("fd00:1::1", "fd00:2::2")}
 
 
+@pytest.mark.parametrize("backend", BACKENDS)
 @pytest.mark.parametrize("family,mode,udp,link,inner,icv,key", ROUND_TRIPS,
                          ids=[f"v{c[0]}-{c[1]}{'-udp' if c[2] else ''}-{c[3]}" for c in ROUND_TRIPS])
-def test_round_trip(tmp_path, family, mode, udp, link, inner, icv, key):
+def test_round_trip(tmp_path, family, mode, udp, link, inner, icv, key, backend):
     src, dst = OUTER[family]
     spi = 0x2000 + family * 16 + (8 if udp else 0) + (1 if mode == "tunnel" else 0)
     psrc, pdst = INNER[inner] if mode == "tunnel" else (src, dst)
@@ -52,7 +54,8 @@ def test_round_trip(tmp_path, family, mode, udp, link, inner, icv, key):
     sa = tmp_path / "esp_sa"
     sa.write_text("# test SA\n" + sa_line(family, src, dst, spi, key, icv))
 
-    args = ["encrypt", "--sa-file", sa, "--spi", hex(spi), "--mode", mode, tmp_path / "in.pcap", tmp_path / "esp.pcap"]
+    args = ["encrypt", "--backend", backend, "--sa-file", sa, "--spi", hex(spi), "--mode", mode, tmp_path / "in.pcap",
+            tmp_path / "esp.pcap"]
     if udp:
         args.insert(1, "--udp-encap")
     enc = esp_pcap(*args)
@@ -76,7 +79,7 @@ def test_round_trip(tmp_path, family, mode, udp, link, inner, icv, key):
     # Decrypt: auto (default), then the SA's own mode; both give back the input packets.
     for extra in ([], ["--mode", mode]):
         out = tmp_path / f"dec{len(extra)}.pcap"
-        dec = esp_pcap("decrypt", "--sa-file", sa, *extra, tmp_path / "esp.pcap", out)
+        dec = esp_pcap("decrypt", "--backend", backend, "--sa-file", sa, *extra, tmp_path / "esp.pcap", out)
         counts = status_counts(dec.stdout)
         assert counts == {"OK": len(plain)}, dec.stdout
         if not extra:
@@ -88,7 +91,8 @@ def test_round_trip(tmp_path, family, mode, udp, link, inner, icv, key):
 
     # The other fixed mode: tunnel-only cannot deliver a transport payload.
     if mode == "transport":
-        dec = esp_pcap("decrypt", "--sa-file", sa, "--mode", "tunnel", tmp_path / "esp.pcap", tmp_path / "x.pcap")
+        dec = esp_pcap("decrypt", "--backend", backend, "--sa-file", sa, "--mode", "tunnel", tmp_path / "esp.pcap",
+                       tmp_path / "x.pcap")
         assert status_counts(dec.stdout) == {"MALFORMED": len(plain)}, dec.stdout
         assert read_pcap(tmp_path / "x.pcap")[1] == []
 
