@@ -5,6 +5,7 @@ PYTHON   := /usr/bin/python3
 BUILD    := build
 ASAN     := build/asan
 JOBS     ?= $(shell nproc)
+BACKEND  ?= swemu
 CMAKE_FLAGS := -G Ninja -DPython3_EXECUTABLE=$(PYTHON)
 
 .PHONY: all deps build build-asan test test-unit test-release demo bench clean
@@ -21,7 +22,7 @@ build: deps $(BUILD)/build.ninja
 	cmake --build $(BUILD) -j $(JOBS)
 
 $(ASAN)/build.ninja: CMakeLists.txt | deps
-	cmake -S . -B $(ASAN) $(CMAKE_FLAGS) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DESP_SANITIZE=ON -DESP_TESTS_ONLY=ON
+	cmake -S . -B $(ASAN) $(CMAKE_FLAGS) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DESP_SANITIZE=ON -DESP_TESTS_ONLY=ON -DESP_WITH_COSIM=OFF
 
 build-asan: deps $(ASAN)/build.ninja
 	cmake --build $(ASAN) -j $(JOBS)
@@ -34,7 +35,7 @@ test: build build-asan
 	cd $(BUILD) && ctest -LE unit --output-on-failure -j $(JOBS)
 
 demo: build
-	$(BUILD)/bin/esp-demo --out $(BUILD)/demo
+	$(BUILD)/bin/esp-demo --backend $(BACKEND) --out $(BUILD)/demo
 
 bench: build
 	$(BUILD)/bin/esp-bench --json $(BUILD)/bench/swemu.json
