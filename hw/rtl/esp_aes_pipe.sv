@@ -63,40 +63,47 @@ module esp_aes_pipe #(
     if (s < NStages - 1) begin : g_keys
       logic [14:s+1][127:0] keys_q;
       if (s == 0) begin : g_first
-        always_ff @(posedge clk_i) if (adv) keys_q <= in_rk_i[14:1];
+        always_ff @(posedge clk_i) if (adv && in_valid_i) keys_q <= in_rk_i[14:1];
       end else begin : g_next
-        always_ff @(posedge clk_i) if (adv) keys_q <= g_st[s-1].g_keys.keys_q[14:s+1];
+        always_ff @(posedge clk_i) if (adv && valid_q[s-1]) keys_q <= g_st[s-1].g_keys.keys_q[14:s+1];
       end
     end
 
-    logic [Lanes-1:0][127:0] state_d;
-
+    // A stage computes only when it takes a block (valid): the same logic in
+    // synthesis (the enable of its registers), and a Verilator model that
+    // skips the rounds of empty stages.
     if (s == 0) begin : g_white
       logic [127:0] wkey;
       assign wkey = in_aes256_i ? in_rk_i[0] : in_rk_i[4];
-      for (genvar l = 0; l < Lanes; l++) begin : g_lane
-        assign state_d[l] = in_block_i[l] ^ wkey;
-      end
       always_ff @(posedge clk_i) begin
         if (adv) begin
           aes256_q[s] <= in_aes256_i;
           tag_q[s]    <= in_tag_i;
+          if (in_valid_i) begin
+            for (int l = 0; l < Lanes; l++) state_q[s][l] <= in_block_i[l] ^ wkey;
+          end
         end
       end
     end else begin : g_round
-      for (genvar l = 0; l < Lanes; l++) begin : g_lane
-        logic [127:0] round_out;
-        esp_aes_round u_round (
-          .state_i (state_q[s-1][l]),
-          .rk_i    (g_st[s-1].g_keys.keys_q[s]),
-          .last_i  (s == NStages - 1),
-          .state_o (round_out)
-        );
-        if (s <= 4) begin : g_opt
-          // Rounds that only AES-256 has.
-          assign state_d[l] = aes256_q[s-1] ? round_out : state_q[s-1][l];
-        end else begin : g_all
-          assign state_d[l] = round_out;
+      // Stages 1..4 are the extra rounds of AES-256; AES-128 passes them.
+      if (s <= 4) begin : g_opt
+        always_ff @(posedge clk_i) begin
+          if (adv && valid_q[s-1]) begin
+            for (int l = 0; l < Lanes; l++) begin
+              state_q[s][l] <= aes256_q[s-1]
+                  ? esp_aes_pkg::aes_round(state_q[s-1][l], g_st[s-1].g_keys.keys_q[s], 1'b0)
+                  : state_q[s-1][l];
+            end
+          end
+        end
+      end else begin : g_all
+        always_ff @(posedge clk_i) begin
+          if (adv && valid_q[s-1]) begin
+            for (int l = 0; l < Lanes; l++) begin
+              state_q[s][l] <= esp_aes_pkg::aes_round(state_q[s-1][l], g_st[s-1].g_keys.keys_q[s],
+                                                      s == NStages - 1);
+            end
+          end
         end
       end
       if (s < 4) begin : g_size
@@ -104,8 +111,6 @@ module esp_aes_pipe #(
       end
       always_ff @(posedge clk_i) if (adv) tag_q[s] <= tag_q[s-1];
     end
-
-    always_ff @(posedge clk_i) if (adv) state_q[s] <= state_d;
   end
 
   assign out_valid_o = valid_q[NStages-1];

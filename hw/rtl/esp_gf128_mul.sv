@@ -5,12 +5,8 @@
 // byte 0, i.e. [127], is the coefficient of x^0; [0] is that of x^127. The
 // field polynomial is x^128 + x^7 + x^2 + x + 1.
 //
-// Internally the operands are bit-reversed (wiring only) so that index i is
-// the coefficient of x^i, multiplied carry-less into 255 bits, and reduced in
-// two folds (x^128 = x^7 + x^2 + x + 1). The result is a XOR network: every
-// output bit is a XOR of AND terms, depth ~log2(128*2) in 2-input gates plus
-// ~3 levels for the reduction. Registers are left to the user
-// (esp_ghash puts one multiply between two register stages).
+// The product is esp_gcm_pkg::gf128_mul (Algorithm 1 of SP 800-38D, fully
+// unrolled: an XOR network of AND terms). Registers are left to the user.
 `default_nettype none
 
 module esp_gf128_mul (
@@ -19,34 +15,7 @@ module esp_gf128_mul (
   output      logic [127:0] z_o
 );
 
-  logic [127:0] a, b;
-  logic [254:0] prod;
-  logic [126:0] hi;
-  logic [133:0] fold1;
-  logic [5:0]   over;
-  logic [127:0] fold2, low;
-
-  for (genvar i = 0; i < 128; i++) begin : g_rev
-    assign a[i]       = a_i[127-i];
-    assign b[i]       = b_i[127-i];
-    assign z_o[127-i] = low[i];
-  end
-
-  // Carry-less product.
-  always_comb begin
-    prod = '0;
-    for (int i = 0; i < 128; i++) begin
-      prod = prod ^ ({255{a[i]}} & ({127'b0, b} << i));
-    end
-  end
-
-  // Reduction: hi * x^128 = hi * (x^7 + x^2 + x + 1), twice.
-  assign hi    = prod[254:128];
-  assign fold1 = {7'b0, hi} ^ {6'b0, hi, 1'b0} ^ {5'b0, hi, 2'b0} ^ {hi, 7'b0};
-  assign over  = fold1[133:128];
-  assign fold2 = {122'b0, over} ^ {121'b0, over, 1'b0} ^ {120'b0, over, 2'b0}
-               ^ {115'b0, over, 7'b0};
-  assign low   = prod[127:0] ^ fold1[127:0] ^ fold2;
+  assign z_o = esp_gcm_pkg::gf128_mul(a_i, b_i);
 
 endmodule
 

@@ -85,20 +85,18 @@ module esp_ghash #(
 
   // ---------------------------------------------------------------- G2
   // Lane j (1..3) is multiplied by H^(k-j); lanes at or past k are zero.
-  logic [3:1][127:0] g2_prod;
-  logic [127:0]      g2_p_d;
-  logic [127:0]      g2_hk_d;
+  // The products are computed inside the registers' enables (valid beats
+  // only): the same logic in synthesis, and a Verilator model that skips
+  // the multiplies of empty stages.
+  function automatic logic [127:0] g2_products(input logic [3:0][127:0] x, input logic [3:0][127:0] hpow,
+                                               input logic [2:0] nblk);
+    logic [127:0] p;
+    p = '0;
+    for (int j = 1; j < 4; j++) p = p ^ esp_gcm_pkg::gf128_mul(x[j], hpow[2'(nblk - 3'(j) - 3'd1)]);
+    g2_products = p;
+  endfunction
 
-  for (genvar j = 1; j < 4; j++) begin : g_lane
-    logic [1:0] pidx;
-    assign pidx = 2'(g1_nblk_q - 3'(j) - 3'd1);
-    esp_gf128_mul u_mul (
-      .a_i (g1_x_q[j]),
-      .b_i (g1_hpow_q[pidx]),
-      .z_o (g2_prod[j])
-    );
-  end
-  assign g2_p_d  = g2_prod[1] ^ g2_prod[2] ^ g2_prod[3];
+  logic [127:0]      g2_hk_d;
   assign g2_hk_d = g1_hpow_q[2'(g1_nblk_q - 3'd1)];
 
   logic              g2_valid_q, g2_first_q, g2_last_q, g2_absorb_q;
@@ -111,7 +109,7 @@ module esp_ghash #(
       g2_first_q  <= g1_first_q;
       g2_last_q   <= g1_last_q;
       g2_absorb_q <= (g1_nblk_q != 3'd0);
-      g2_p_q      <= g2_p_d;
+      if (g1_valid_q) g2_p_q <= g2_products(g1_x_q, g1_hpow_q, g1_nblk_q);
       g2_x0_q     <= g1_x_q[0];
       g2_hk_q     <= g2_hk_d;
       g2_h1_q     <= g1_hpow_q[0];
@@ -127,20 +125,15 @@ module esp_ghash #(
   logic [LenW-1:0]   g3_alen_q, g3_tlen_q;
   logic [UserW-1:0]  g3_user_q;
 
-  logic [127:0] y_prev, y_mul, y_d;
+  logic [127:0] y_prev;
 
   assign y_prev = g2_first_q ? 128'h0 : g3_y_q;
 
-  esp_gf128_mul u_mul_y (
-    .a_i (y_prev ^ g2_x0_q),
-    .b_i (g2_hk_q),
-    .z_o (y_mul)
-  );
-  assign y_d = g2_absorb_q ? (y_mul ^ g2_p_q) : y_prev;
-
   always_ff @(posedge clk_i) begin
     if (adv) begin
-      if (g2_valid_q) g3_y_q <= y_d;
+      if (g2_valid_q) begin
+        g3_y_q <= g2_absorb_q ? (esp_gcm_pkg::gf128_mul(y_prev ^ g2_x0_q, g2_hk_q) ^ g2_p_q) : y_prev;
+      end
       g3_last_q <= g2_last_q;
       g3_h1_q   <= g2_h1_q;
       g3_alen_q <= g2_alen_q;
@@ -150,15 +143,9 @@ module esp_ghash #(
   end
 
   // ---------------------------------------------------------------- G4
-  logic [127:0] len_blk, s_d;
+  logic [127:0] len_blk;
 
   assign len_blk = {61'(g3_alen_q) , 3'b000, 61'(g3_tlen_q), 3'b000};
-
-  esp_gf128_mul u_mul_s (
-    .a_i (g3_y_q ^ len_blk),
-    .b_i (g3_h1_q),
-    .z_o (s_d)
-  );
 
   logic              out_valid_q;
   logic [127:0]      out_s_q;
@@ -166,7 +153,7 @@ module esp_ghash #(
 
   always_ff @(posedge clk_i) begin
     if (adv && g3_valid_q && g3_last_q) begin
-      out_s_q    <= s_d;
+      out_s_q    <= esp_gcm_pkg::gf128_mul(g3_y_q ^ len_blk, g3_h1_q);
       out_user_q <= g3_user_q;
     end
   end

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Print the AES S-box table (the body of `SBox` in esp_aes_sbox.sv):
+"""Print the AES S-box table (the body of `SBOX` in esp_aes_pkg.sv):
 32 rows of 8 entries, highest index first (entry i is bits [8i+7:8i]).
 
 Computed from the definition (FIPS-197 5.1.1): the multiplicative inverse in
