@@ -79,11 +79,11 @@ class Sim {
       if (!key_req && key_every && cycle_ >= next_key) {
         Bytes k(32);
         for (auto& x : k) x = static_cast<uint8_t>(rng_());
-        const bool a256 = rng_() & 1;
-        if (!a256) std::fill(k.begin() + 16, k.end(), 0);
-        pending_key_ = Bytes(k.begin(), k.begin() + (a256 ? 32 : 16));
+        const size_t kb = 16 + 8 * (rng_() % 3);
+        std::fill(k.begin() + static_cast<long>(kb), k.end(), 0);
+        pending_key_ = Bytes(k.begin(), k.begin() + static_cast<long>(kb));
         put_be(top_->key_i, k.data(), 32);
-        top_->aes256_i = a256;
+        top_->klen_i = tb::klen_of(kb);
         key_req = true;
         next_key = cycle_ + 1 + rng_() % key_every;
       }
@@ -147,7 +147,7 @@ class Sim {
     Bytes k(32, 0);
     std::memcpy(k.data(), key.data(), key.size());
     put_be(top_->key_i, k.data(), 32);
-    top_->aes256_i = key.size() == 32;
+    top_->klen_i = tb::klen_of(key.size());
     top_->key_valid_i = 1;
     for (int guard = 0;; ++guard) {
       if (guard > 100) throw std::runtime_error("key expansion does not start");

@@ -11,7 +11,7 @@ module esp_aes_tb_top (
   input  wire logic         key_valid_i,
   output      logic         key_ready_o,
   input  wire logic [255:0] key_i,
-  input  wire logic         aes256_i,
+  input  wire logic [1:0]   klen_i,
   output      logic [7:0]   key_gen_o,
 
   input  wire logic         in_valid_i,
@@ -25,9 +25,9 @@ module esp_aes_tb_top (
   output      logic [31:0]  out_tag_o
 );
 
-  logic               kx_valid, kx_aes256;
+  logic               kx_valid;
+  logic [1:0]         kx_klen, klen_q;
   logic [14:0][127:0] kx_rk, rk_q;
-  logic               aes256_q;
   logic [7:0]         gen_q;
 
   esp_aes_key_expand u_key_expand (
@@ -36,11 +36,11 @@ module esp_aes_tb_top (
     .in_valid_i  (key_valid_i),
     .in_ready_o  (key_ready_o),
     .key_i       (key_i),
-    .aes256_i    (aes256_i),
+    .klen_i      (klen_i),
     .out_valid_o (kx_valid),
     .out_ready_i (1'b1),
     .rk_o        (kx_rk),
-    .aes256_o    (kx_aes256)
+    .klen_o      (kx_klen)
   );
 
   always_ff @(posedge clk_i or negedge rst_ni) begin
@@ -54,7 +54,7 @@ module esp_aes_tb_top (
   always_ff @(posedge clk_i) begin
     if (kx_valid) begin
       rk_q     <= kx_rk;
-      aes256_q <= kx_aes256;
+      klen_q   <= kx_klen;
     end
   end
 
@@ -74,7 +74,7 @@ module esp_aes_tb_top (
     .in_ready_o  (in_ready_o),
     .in_block_i  (blk_in),
     .in_rk_i     (rk_q),
-    .in_aes256_i (aes256_q),
+    .in_klen_i   (klen_q),
     .in_tag_i    (in_tag_i),
     .out_valid_o (out_valid_o),
     .out_ready_i (out_ready_i),

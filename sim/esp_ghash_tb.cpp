@@ -52,14 +52,14 @@ Bytes ref_s(const Bytes& key, const Bytes& iv, const Bytes& aad, const Bytes& pt
   j0.insert(j0.end(), {0, 0, 0, 1});
   ct.assign(pt.size() + 16, 0);
   bool ok = c != nullptr &&
-            EVP_EncryptInit_ex(c, key.size() == 16 ? EVP_aes_128_gcm() : EVP_aes_256_gcm(), nullptr, key.data(),
+            EVP_EncryptInit_ex(c, key.size() == 16 ? EVP_aes_128_gcm() : key.size() == 24 ? EVP_aes_192_gcm() : EVP_aes_256_gcm(), nullptr, key.data(),
                                iv.data()) == 1;
   if (ok && !aad.empty()) ok = EVP_EncryptUpdate(c, nullptr, &n, aad.data(), static_cast<int>(aad.size())) == 1;
   if (ok && !pt.empty()) ok = EVP_EncryptUpdate(c, ct.data(), &n, pt.data(), static_cast<int>(pt.size())) == 1;
   ok = ok && EVP_EncryptFinal_ex(c, ct.data() + pt.size(), &n) == 1 &&
        EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_GET_TAG, 16, tag.data()) == 1;
   ct.resize(pt.size());
-  ok = ok && EVP_EncryptInit_ex(c, key.size() == 16 ? EVP_aes_128_ecb() : EVP_aes_256_ecb(), nullptr, key.data(),
+  ok = ok && EVP_EncryptInit_ex(c, key.size() == 16 ? EVP_aes_128_ecb() : key.size() == 24 ? EVP_aes_192_ecb() : EVP_aes_256_ecb(), nullptr, key.data(),
                                 nullptr) == 1 &&
        EVP_CIPHER_CTX_set_padding(c, 0) == 1 && EVP_EncryptUpdate(c, ej0.data(), &n, j0.data(), 16) == 1;
   EVP_CIPHER_CTX_free(c);
@@ -95,7 +95,7 @@ class Sim {
     Bytes k(32, 0);
     std::memcpy(k.data(), key.data(), key.size());
     put_be(top_->key_i, k.data(), 32);
-    top_->aes256_i = key.size() == 32;
+    top_->klen_i = tb::klen_of(key.size());
     top_->key_valid_i = 1;
     int from_fire = -1;
     for (int guard = 0;; ++guard) {
@@ -206,7 +206,7 @@ int main(int argc, char** argv) {
     const double prof[4][2] = {{0, 0}, {0.3, 0.3}, {0.1, 0.8}, {0.5, 0.5}};
     size_t n = 0, ok = 0;
     for (int b = 0; b < batches; ++b) {
-      const Bytes key = rand_bytes(rng, (rng() & 1) ? 32 : 16);
+      const Bytes key = rand_bytes(rng, 16 + 8 * (rng() % 3));
       sim.install(key);
       std::vector<Msg> msgs;
       const int nm = 1 + static_cast<int>(rng() % 12);

@@ -9,7 +9,7 @@ module esp_ghash_tb_top (
   input  wire logic         key_valid_i,
   output      logic         key_ready_o,
   input  wire logic [255:0] key_i,
-  input  wire logic         aes256_i,
+  input  wire logic [1:0]   klen_i,
   output      logic         key_done_o,     // pulse: the powers of H are latched
 
   input  wire logic         in_valid_i,
@@ -28,7 +28,8 @@ module esp_ghash_tb_top (
   output      logic [31:0]  out_user_o
 );
 
-  logic               ks_valid, unused_aes256;
+  logic               ks_valid;
+  logic [1:0]         unused_klen;
   logic [14:0][127:0] unused_rk;
   logic [3:0][127:0]  ks_hpow, hpow_q;
 
@@ -38,11 +39,11 @@ module esp_ghash_tb_top (
     .in_valid_i  (key_valid_i),
     .in_ready_o  (key_ready_o),
     .key_i       (key_i),
-    .aes256_i    (aes256_i),
+    .klen_i      (klen_i),
     .out_valid_o (ks_valid),
     .out_ready_i (1'b1),
     .rk_o        (unused_rk),
-    .aes256_o    (unused_aes256),
+    .klen_o      (unused_klen),
     .hpow_o      (ks_hpow)
   );
 

@@ -47,13 +47,16 @@ inline std::string hex(const Bytes& b) {
   return s;
 }
 
-// AES-128/256 (by key size) over whole blocks, by OpenSSL.
+// The RTL's key-length code (esp_aes_pkg::AesKlen*) of a 16/24/32-byte key.
+inline uint8_t klen_of(size_t key_bytes) { return key_bytes == 16 ? 0 : key_bytes == 24 ? 1 : 2; }
+
+// AES-128/192/256 (by key size) over whole blocks, by OpenSSL.
 inline Bytes aes_ecb(const Bytes& key, const Bytes& in) {
   EVP_CIPHER_CTX* c = EVP_CIPHER_CTX_new();
   Bytes out(in.size() + 16);
   int n = 0, m = 0;
   bool ok = c != nullptr &&
-            EVP_EncryptInit_ex(c, key.size() == 16 ? EVP_aes_128_ecb() : EVP_aes_256_ecb(), nullptr, key.data(),
+            EVP_EncryptInit_ex(c, key.size() == 16 ? EVP_aes_128_ecb() : key.size() == 24 ? EVP_aes_192_ecb() : EVP_aes_256_ecb(), nullptr, key.data(),
                                nullptr) == 1 &&
             EVP_CIPHER_CTX_set_padding(c, 0) == 1 &&
             EVP_EncryptUpdate(c, out.data(), &n, in.data(), static_cast<int>(in.size())) == 1 &&

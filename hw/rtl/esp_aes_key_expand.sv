@@ -1,15 +1,17 @@
-// esp_aes_key_expand: AES-128 / AES-256 key schedule (FIPS-197 5.2),
-// iterative, one round key per cycle (10 cycles for AES-128, 13 for AES-256).
+// esp_aes_key_expand: AES-128 / AES-192 / AES-256 key schedule (FIPS-197
+// 5.2), iterative, four words per cycle (10 cycles for AES-128, 12 for
+// AES-192, 13 for AES-256, + 1 to load the key).
 //
 // Run once per key (when an SA is installed or first used); the result is
 // cached with the SA and never recomputed per packet.
 //
 // Round keys come out *stage aligned* for esp_aes_pipe, whose last stage is
-// always the final round:
-//   AES-256: rk_o[s] = round key s,      s = 0..14
-//   AES-128: rk_o[4 + r] = round key r,  r = 0..10   (rk_o[0..3] = 0)
+// always the final round: round key r of a key with Nr rounds is
+// rk_o[14 - Nr + r] (esp_aes_pkg::aes_first_stage), the slots before it are 0.
+// As 60 words, expansion word i sits at word 4 * first + i, word 0 of rk_o[j]
+// in [127:96].
 // Keys and blocks are big-endian: key byte 0 in key_i[255:248]; an AES-128
-// key is the upper half key_i[255:128].
+// key is key_i[255:128], an AES-192 key key_i[255:64].
 `default_nettype none
 
 module esp_aes_key_expand (
@@ -19,91 +21,91 @@ module esp_aes_key_expand (
   input  wire logic                in_valid_i,
   output      logic                in_ready_o,
   input  wire logic [255:0]        key_i,
-  input  wire logic                aes256_i,
+  input  wire logic [1:0]          klen_i,      // esp_aes_pkg::AesKlen*
 
   output      logic                out_valid_o,
   input  wire logic                out_ready_i,
   output      logic [14:0][127:0]  rk_o,
-  output      logic                aes256_o
+  output      logic [1:0]          klen_o
 );
 
   typedef enum logic [1:0] {StIdle, StBusy, StDone} state_e;
 
-  state_e          state_d, state_q;
-  logic [3:0]      round_d, round_q;       // round key being produced
-  logic [7:0]      rcon_d, rcon_q;
-  logic            aes256_d, aes256_q;
-  logic [127:0]    prev1_d, prev1_q;       // round key r-1
-  logic [127:0]    prev2_d, prev2_q;       // round key r-2 (AES-256)
-  logic [14:0][127:0] rk_d, rk_q;
+  state_e             state_d, state_q;
+  logic [1:0]         klen_d, klen_q;
+  logic [3:0]         nk_d, nk_q;        // key words: 4, 6, 8
+  logic [5:0]         widx_d, widx_q;    // expansion index of the next word
+  logic [5:0]         wend_d, wend_q;    // 4 * (Nr + 1)
+  logic [5:0]         wpos_d, wpos_q;    // its position among the 60 words
+  logic [2:0]         wmod_d, wmod_q;    // widx mod nk
+  logic [7:0]         rcon_d, rcon_q;
+  logic [7:0][31:0]   win_d, win_q;      // the last 8 words, newest in [7]
+  logic [59:0][31:0]  words_d, words_q;  // = rk: position p is words[p ^ 3]
 
-  // One step of the schedule: four S-boxes on the last word of round key r-1.
-  logic        rot;
-  logic [31:0] last_w, sub_in, sub_out, t;
-  logic [127:0] base, next_rk;
-  logic [31:0]  nw0, nw1, nw2, nw3;
-  logic [3:0]   wr_idx;
-
-  assign rot    = !aes256_q || !round_q[0];
-  assign last_w = prev1_q[31:0];
-  assign sub_in = rot ? {last_w[23:0], last_w[31:24]} : last_w;
-
-  for (genvar i = 0; i < 4; i++) begin : g_sub
-    esp_aes_sbox u_sbox (
-      .in_i  (sub_in[8*i +: 8]),
-      .out_o (sub_out[8*i +: 8])
-    );
-  end
-
-  assign t    = sub_out ^ (rot ? {rcon_q, 24'h0} : 32'h0);
-  assign base = aes256_q ? prev2_q : prev1_q;
-  assign nw0     = base[127:96] ^ t;
-  assign nw1     = base[95:64]  ^ nw0;
-  assign nw2     = base[63:32]  ^ nw1;
-  assign nw3     = base[31:0]   ^ nw2;
-  assign next_rk = {nw0, nw1, nw2, nw3};
-  assign wr_idx  = aes256_q ? round_q : round_q + 4'd4;
-
-  function automatic logic [7:0] xtime(input logic [7:0] b);
-    xtime = {b[6:0], 1'b0} ^ (b[7] ? 8'h1b : 8'h00);
+  function automatic logic [31:0] sub_word(input logic [31:0] w);
+    for (int i = 0; i < 4; i++) sub_word[8*i +: 8] = esp_aes_pkg::aes_sbox(w[8*i +: 8]);
   endfunction
 
   always_comb begin
-    state_d  = state_q;
-    round_d  = round_q;
-    rcon_d   = rcon_q;
-    aes256_d = aes256_q;
-    prev1_d  = prev1_q;
-    prev2_d  = prev2_q;
-    rk_d     = rk_q;
+    logic [31:0] temp, nw;
+    logic [3:0]  first;
+    temp    = '0;
+    nw      = '0;
+    first   = '0;
+    state_d = state_q;
+    klen_d  = klen_q;
+    nk_d    = nk_q;
+    widx_d  = widx_q;
+    wend_d  = wend_q;
+    wpos_d  = wpos_q;
+    wmod_d  = wmod_q;
+    rcon_d  = rcon_q;
+    win_d   = win_q;
+    words_d = words_q;
 
     unique case (state_q)
       StIdle: begin
         if (in_valid_i) begin
-          aes256_d = aes256_i;
-          rcon_d   = 8'h01;
-          rk_d     = '0;
-          if (aes256_i) begin
-            rk_d[0] = key_i[255:128];
-            rk_d[1] = key_i[127:0];
-            prev2_d = key_i[255:128];
-            prev1_d = key_i[127:0];
-            round_d = 4'd2;
-          end else begin
-            rk_d[4] = key_i[255:128];
-            prev1_d = key_i[255:128];
-            round_d = 4'd1;
+          klen_d  = klen_i;
+          first   = esp_aes_pkg::aes_first_stage(klen_i);
+          nk_d    = (klen_i == esp_aes_pkg::AesKlen256) ? 4'd8
+                  : (klen_i == esp_aes_pkg::AesKlen192) ? 4'd6 : 4'd4;
+          wend_d  = 6'(4 * (15 - 32'(first)));
+          widx_d  = 6'(nk_d);
+          wpos_d  = 6'(4 * 32'(first) + 32'(nk_d));
+          wmod_d  = 3'd0;
+          rcon_d  = 8'h01;
+          words_d = '0;
+          win_d   = '0;
+          for (int k = 0; k < 8; k++) begin
+            if (k < 32'(nk_d)) begin
+              // key word k: expansion word k, and window slot 8 - nk + k
+              words_d[(4 * 32'(first) + k) ^ 3] = key_i[255 - 32*k -: 32];
+              win_d[8 - 32'(nk_d) + k]            = key_i[255 - 32*k -: 32];
+            end
           end
           state_d = StBusy;
         end
       end
       StBusy: begin
-        rk_d[wr_idx] = next_rk;
-        prev2_d = prev1_q;
-        prev1_d = next_rk;
-        if (rot) rcon_d = xtime(rcon_q);
-        round_d = round_q + 4'd1;
-        if (round_q == (aes256_q ? 4'd14 : 4'd10)) state_d = StDone;
+        for (int k = 0; k < 4; k++) begin
+          if (widx_d < wend_q) begin
+            temp = win_d[7];
+            if (wmod_d == 3'd0) begin
+              temp   = sub_word({temp[23:0], temp[31:24]}) ^ {rcon_d, 24'h0};
+              rcon_d = esp_aes_pkg::aes_xtime(rcon_d);
+            end else if (nk_q == 4'd8 && wmod_d == 3'd4) begin
+              temp = sub_word(temp);
+            end
+            nw = win_d[8 - 32'(nk_q)] ^ temp;
+            words_d[wpos_d ^ 6'd3] = nw;
+            win_d  = {nw, win_d[7:1]};
+            widx_d = widx_d + 6'd1;
+            wpos_d = wpos_d + 6'd1;
+            wmod_d = (wmod_d == 3'(nk_q - 4'd1)) ? 3'd0 : wmod_d + 3'd1;
+          end
+        end
+        if (widx_d >= wend_q) state_d = StDone;
       end
       StDone: begin
         if (out_ready_i) state_d = StIdle;
@@ -120,20 +122,22 @@ module esp_aes_key_expand (
     end
   end
 
-  // Datapath registers: no reset needed, qualified by the state.
   always_ff @(posedge clk_i) begin
-    round_q  <= round_d;
-    rcon_q   <= rcon_d;
-    aes256_q <= aes256_d;
-    prev1_q  <= prev1_d;
-    prev2_q  <= prev2_d;
-    rk_q     <= rk_d;
+    klen_q  <= klen_d;
+    nk_q    <= nk_d;
+    widx_q  <= widx_d;
+    wend_q  <= wend_d;
+    wpos_q  <= wpos_d;
+    wmod_q  <= wmod_d;
+    rcon_q  <= rcon_d;
+    win_q   <= win_d;
+    words_q <= words_d;
   end
 
   assign in_ready_o  = (state_q == StIdle);
   assign out_valid_o = (state_q == StDone);
-  assign rk_o        = rk_q;
-  assign aes256_o    = aes256_q;
+  assign rk_o        = words_q;
+  assign klen_o      = klen_q;
 
 endmodule
 

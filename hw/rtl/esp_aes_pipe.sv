@@ -1,8 +1,8 @@
-// esp_aes_pipe: fully pipelined AES-128/AES-256 encryption, `Lanes` blocks
+// esp_aes_pipe: fully pipelined AES-128/192/256 encryption, `Lanes` blocks
 // per cycle, one round per stage, round keys carried with each block.
 //
-//   stage 0      state = block ^ whitening key      (rk[0] AES-256, rk[4] AES-128)
-//   stage 1..4   AES-256: full round with rk[s];  AES-128: pass through
+//   stage 0      state = block ^ whitening key      (rk[first]: 0 AES-256, 2 AES-192, 4 AES-128)
+//   stage 1..4   full round with rk[s] when s > first, else pass through
 //   stage 5..13  full round with rk[s]
 //   stage 14     final round (no MixColumns) with rk[14]
 //
@@ -30,7 +30,7 @@ module esp_aes_pipe #(
   output      logic                         in_ready_o,
   input  wire logic [Lanes-1:0][127:0]      in_block_i,
   input  wire logic [14:0][127:0]           in_rk_i,
-  input  wire logic                         in_aes256_i,
+  input  wire logic [1:0]                   in_klen_i,   // esp_aes_pkg::AesKlen*
   input  wire logic [TagW-1:0]              in_tag_i,
 
   output      logic                         out_valid_o,
@@ -45,7 +45,7 @@ module esp_aes_pipe #(
   logic [NStages-1:0]       valid_q;
   logic [Lanes-1:0][127:0]  state_q  [NStages];
   logic [TagW-1:0]          tag_q    [NStages];
-  logic [3:0]               aes256_q;   // only stages 1..4 look at the key size
+  logic [3:0][3:0]          first_q;    // stages 0..3: the key's first stage (for stages 1..4)
 
   assign adv        = !valid_q[NStages-1] || out_ready_i;
   assign in_ready_o = adv;
@@ -74,10 +74,12 @@ module esp_aes_pipe #(
     // skips the rounds of empty stages.
     if (s == 0) begin : g_white
       logic [127:0] wkey;
-      assign wkey = in_aes256_i ? in_rk_i[0] : in_rk_i[4];
+      logic [3:0] first;
+      assign first = esp_aes_pkg::aes_first_stage(in_klen_i);
+      assign wkey  = in_rk_i[first];
       always_ff @(posedge clk_i) begin
         if (adv) begin
-          aes256_q[s] <= in_aes256_i;
+          first_q[s]  <= first;
           tag_q[s]    <= in_tag_i;
           if (in_valid_i) begin
             for (int l = 0; l < Lanes; l++) state_q[s][l] <= in_block_i[l] ^ wkey;
@@ -85,12 +87,12 @@ module esp_aes_pipe #(
         end
       end
     end else begin : g_round
-      // Stages 1..4 are the extra rounds of AES-256; AES-128 passes them.
+      // Stages 1..4 are the extra rounds of AES-192 (3, 4) and AES-256 (1..4).
       if (s <= 4) begin : g_opt
         always_ff @(posedge clk_i) begin
           if (adv && valid_q[s-1]) begin
             for (int l = 0; l < Lanes; l++) begin
-              state_q[s][l] <= aes256_q[s-1]
+              state_q[s][l] <= (first_q[s-1] < 4'(s))
                   ? esp_aes_pkg::aes_round(state_q[s-1][l], g_st[s-1].g_keys.keys_q[s], 1'b0)
                   : state_q[s-1][l];
             end
@@ -107,7 +109,7 @@ module esp_aes_pipe #(
         end
       end
       if (s < 4) begin : g_size
-        always_ff @(posedge clk_i) if (adv) aes256_q[s] <= aes256_q[s-1];
+        always_ff @(posedge clk_i) if (adv) first_q[s] <= first_q[s-1];
       end
       always_ff @(posedge clk_i) if (adv) tag_q[s] <= tag_q[s-1];
     end

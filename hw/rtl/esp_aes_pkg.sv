@@ -50,6 +50,23 @@ package esp_aes_pkg;
       8'hc5, 8'h6f, 8'h6b, 8'hf2, 8'h7b, 8'h77, 8'h7c, 8'h63   //   7 ..   0
     };
 
+  // Key length, the `klen` of the key schedule, pipe and GCM core.
+  localparam logic [1:0] AesKlen128 = 2'd0;
+  localparam logic [1:0] AesKlen192 = 2'd1;
+  localparam logic [1:0] AesKlen256 = 2'd2;
+
+  // Round keys are stage aligned (esp_aes_pipe's last stage is always the
+  // final round): round key r of a key with Nr rounds is rk[14 - Nr + r], so
+  // the whitening key sits at rk[aes_first_stage(klen)] = 4 / 2 / 0.
+  function automatic logic [3:0] aes_first_stage(input logic [1:0] klen);
+    case (klen)
+      AesKlen128: aes_first_stage = 4'd4;
+      AesKlen192: aes_first_stage = 4'd2;
+      AesKlen256: aes_first_stage = 4'd0;
+      default:    aes_first_stage = 4'd0;  // reserved: as AES-256
+    endcase
+  endfunction
+
   function automatic logic [7:0] aes_sbox(input logic [7:0] b);
     aes_sbox = SBOX[8*b +: 8];
   endfunction

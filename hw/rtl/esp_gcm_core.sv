@@ -1,11 +1,11 @@
 // esp_gcm_core: AES-GCM (NIST SP 800-38D, 96-bit IV) over a 512-bit stream,
 // one beat (64 bytes, 4 blocks) per cycle, packets back to back.
 //
-// Encrypt, decrypt and GMAC (RFC 4543); AES-128 and AES-256; NumKeys key
-// slots.
+// Encrypt, decrypt and GMAC (RFC 4543); AES-128/192/256; NumKeys key
+// slots (a RAM with synchronous read: BRAM/URAM for many slots).
 //
 // Keys: key_* installs a key into a slot. esp_gcm_key_setup computes the
-// round keys and H, H^2, H^3, H^4 once (25 cycles AES-128, 32 AES-256);
+// round keys and H, H^2, H^3, H^4 once (29 cycles AES-128, 32 AES-256);
 // they stay in the slot. A packet names its slot with its first beat; the
 // slot's context is copied into the packet's first pipeline stage and then
 // travels with every beat (round keys inside esp_aes_pipe, the powers of H
@@ -76,7 +76,7 @@ module esp_gcm_core
   input  wire logic                 key_valid_i,
   output      logic                 key_ready_o,
   input  wire logic [KeyW-1:0]      key_slot_i,
-  input  wire logic                 key_aes256_i,
+  input  wire logic [1:0]           key_klen_i,     // esp_aes_pkg::AesKlen*
   input  wire logic [255:0]         key_i,          // wire order, byte 0 at [255:248]
 
   // packets in
@@ -133,11 +133,15 @@ module esp_gcm_core
   localparam int unsigned BeatW = $bits(beat_t);
 
   // ------------------------------------------------------------- key slots
-  logic [NumKeys-1:0][14:0][127:0] slot_rk_q;
-  logic [NumKeys-1:0][3:0][127:0]  slot_hpow_q;
-  logic [NumKeys-1:0]              slot_aes256_q;
+  // One context per slot {klen, H^4..H^1, rk[14..0]}, in a RAM-style array
+  // (written by the key setup, read synchronously at a packet's first beat)
+  // so that synthesis maps it to BRAM/URAM for large NumKeys.
+  localparam int unsigned CtxW = 2 + 4 * 128 + 15 * 128;
+
+  logic [CtxW-1:0]                 slot_mem [NumKeys];
   logic [KeyW-1:0]                 ks_slot_q;
-  logic                            ks_valid, ks_aes256;
+  logic                            ks_valid;
+  logic [1:0]                      ks_klen;
   logic [14:0][127:0]              ks_rk;
   logic [3:0][127:0]               ks_hpow;
 
@@ -147,21 +151,20 @@ module esp_gcm_core
     .in_valid_i  (key_valid_i),
     .in_ready_o  (key_ready_o),
     .key_i       (key_i),
-    .aes256_i    (key_aes256_i),
+    .klen_i      (key_klen_i),
     .out_valid_o (ks_valid),
     .out_ready_i (1'b1),
     .rk_o        (ks_rk),
-    .aes256_o    (ks_aes256),
+    .klen_o      (ks_klen),
     .hpow_o      (ks_hpow)
   );
 
   always_ff @(posedge clk_i) begin
     if (key_valid_i && key_ready_o) ks_slot_q <= key_slot_i;
-    if (ks_valid) begin
-      slot_rk_q[ks_slot_q]     <= ks_rk;
-      slot_hpow_q[ks_slot_q]   <= ks_hpow;
-      slot_aes256_q[ks_slot_q] <= ks_aes256;
-    end
+  end
+
+  always_ff @(posedge clk_i) begin
+    if (ks_valid) slot_mem[ks_slot_q] <= {ks_klen, ks_hpow, ks_rk};
   end
 
   // ------------------------------------------------------------- credits
@@ -272,9 +275,10 @@ module esp_gcm_core
   logic               s0_valid_q;
   beat_t              s0_q;
   logic [4:0][127:0]  s0_blk_q;
-  logic [14:0][127:0] s0_rk_q;
-  logic [3:0][127:0]  s0_hpow_q;
-  logic               s0_aes256_q;
+  logic [CtxW-1:0]    s0_ctx_q;      // the packet's key context (RAM read data)
+  logic [14:0][127:0] s0_rk;
+  logic [3:0][127:0]  s0_hpow;
+  logic [1:0]         s0_klen;
 
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
@@ -288,14 +292,16 @@ module esp_gcm_core
     if (in_fire) begin
       s0_q     <= s0_d;
       s0_blk_q <= ctr_blk;
-      // The packet's key context, fixed at its first beat.
-      if (first) begin
-        s0_rk_q     <= slot_rk_q[s_axis_key_slot_i];
-        s0_hpow_q   <= slot_hpow_q[s_axis_key_slot_i];
-        s0_aes256_q <= slot_aes256_q[s_axis_key_slot_i];
-      end
     end
   end
+
+  // The packet's key context, read from its slot at its first beat and held
+  // (read enable low) for the rest of the packet: a synchronous RAM read.
+  always_ff @(posedge clk_i) begin
+    if (in_fire && first) s0_ctx_q <= slot_mem[s_axis_key_slot_i];
+  end
+
+  assign {s0_klen, s0_hpow, s0_rk} = s0_ctx_q;
 
   // ------------------------------------------------------------- AES lanes
   beat_t             pipe_in, pb;
@@ -305,7 +311,7 @@ module esp_gcm_core
 
   always_comb begin
     pipe_in      = s0_q;
-    pipe_in.hpow = s0_hpow_q;
+    pipe_in.hpow = s0_hpow;
   end
 
   esp_aes_pipe #(
@@ -317,8 +323,8 @@ module esp_gcm_core
     .in_valid_i  (s0_valid_q),
     .in_ready_o  (unused_pipe_ready),
     .in_block_i  (s0_blk_q),
-    .in_rk_i     (s0_rk_q),
-    .in_aes256_i (s0_aes256_q),
+    .in_rk_i     (s0_rk),
+    .in_klen_i   (s0_klen),
     .in_tag_i    (pipe_in),
     .out_valid_o (pipe_valid),
     .out_ready_i (1'b1),

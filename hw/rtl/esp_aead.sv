@@ -1,0 +1,752 @@
+// esp_aead: ESP's use of AES-GCM between the two packet buffers
+// (hw/rtl/DATAPATH.md "esp_aead"; bit for bit esp::hls::esp_aead).
+//
+//   req -> A (key cache lookup; miss: drain, key setup into the slot)
+//       -> F (ibuf reads) -> realign -> beat FIFO -> esp_gcm_core -> W (realign, obuf writes)
+//                                                         m_tag -> T (ICV write / compare) -> rsp
+//
+// Stream given to the core (GCM.md): H header bytes, then the text.
+//   H = 16: SPI | seq_lo | IV               (GCM, GMAC; AAD 8 / all for GMAC)
+//           SPI | seq_hi | seq_lo | IV[0:4)  (GCM with ESN; AAD 12, 4 padding bytes)
+//   H = 20: SPI | seq_hi | seq_lo | IV       (GMAC with ESN: all AAD)
+// Stream byte k >= H is ibuf[src_off - H + k]: the reader realigns the ibuf
+// words starting at byte src_off - H and puts the header over bytes [0, H)
+// (encrypt: from req_spi/req_seq, IV = seq; decrypt: SPI, seq_lo and IV as
+// read from ibuf[src_off-16, src_off), seq_hi from req_seq). Decrypt reads
+// icv_len bytes more; the ICV is picked out of the realigned stream.
+// The writer puts stream byte k at obuf[dst_off - H + k] for k in
+// [H, H+len) (encrypt also [H-16, H) with the ESP header SPI|seq_lo|IV);
+// T writes the ICV (encrypt) at obuf[dst_off+len) or compares it (decrypt,
+// constant time: every byte is looked at whatever the result) and answers.
+//
+// Throughput: one beat per cycle through the core; per job the reader
+// needs one ibuf word more than beats when the text straddles one more word,
+// the writer one obuf word more likewise, and encrypt one or two ICV writes
+// (the data writer waits meanwhile; the core's FIFOs absorb it). A job is
+// looked up (A) while the previous one is read (F); jobs overlap in the
+// core. Measured (sim/esp_aead_tb.cpp, cache hit): latency req -> rsp =
+// beats + 27..28 cycles; back to back 2.0 / 10.0 / 24.0 / 142.0 cycles per
+// job for 64 / 576 / 1500 / 9000-byte decrypts, +0.6 for encrypts.
+// Key cache miss: waits until every earlier beat is in the core, then the
+// key setup (25 / 32 cycles) into the entry's core slot.
+`default_nettype none
+
+module esp_aead
+  import esp_spec_pkg::*;
+  import esp_gcm_pkg::*;
+#(
+  parameter int unsigned CacheEntries = 256,
+  localparam int unsigned OffW  = $clog2(MAX_PKT_BYTES),          // buffer byte offsets
+  localparam int unsigned LaneW = $clog2(PKT_BUS_BYTES),
+  localparam int unsigned WAW   = OffW - LaneW,                    // buffer word address
+  localparam int unsigned DW    = 8 * PKT_BUS_BYTES
+) (
+  input  wire logic                     clk_i,
+  input  wire logic                     rst_ni,
+
+  input  wire logic                     req_valid_i,
+  output      logic                     req_ready_o,
+  input  wire logic                     req_encrypt_i,
+  input  wire logic                     req_gmac_i,
+  input  wire logic                     req_esn_i,
+  input  wire logic                     req_aes256_i,
+  input  wire logic [255:0]             req_key_i,
+  input  wire logic [31:0]              req_sa_index_i,
+  input  wire logic [31:0]              req_generation_i,
+  input  wire logic [31:0]              req_salt_i,
+  input  wire logic [31:0]              req_spi_i,
+  input  wire logic [63:0]              req_seq_i,
+  input  wire logic [OffW-1:0]          req_src_off_i,
+  input  wire logic [OffW-1:0]          req_dst_off_i,
+  input  wire logic [OffW-1:0]          req_len_i,
+  input  wire logic [4:0]               req_icv_len_i,
+
+  output      logic                     ibuf_re_o,
+  output      logic [WAW-1:0]           ibuf_raddr_o,
+  input  wire logic [DW-1:0]            ibuf_rdata_i,
+
+  output      logic                     obuf_we_o,
+  output      logic [WAW-1:0]           obuf_waddr_o,
+  output      logic [PKT_BUS_BYTES-1:0] obuf_wbe_o,
+  output      logic [DW-1:0]            obuf_wdata_o,
+
+  output      logic                     rsp_valid_o,
+  input  wire logic                     rsp_ready_i,
+  output      logic                     rsp_auth_ok_o,
+  output      logic [15:0]              rsp_sum_o
+);
+
+  localparam int unsigned NB      = PKT_BUS_BYTES;
+  localparam int unsigned SlotW   = CacheEntries > 1 ? $clog2(CacheEntries) : 1;
+  localparam int unsigned CntW    = OffW - LaneW + 2;               // words / beats of a job
+  localparam int unsigned LenW    = OffW + 2;                       // stream bytes
+  localparam int unsigned EspB    = ESP_HDR_BYTES + IV_BYTES;       // SPI | seq_lo | IV
+  localparam int unsigned SeqHiB  = ESP_HDR_BYTES / 2;              // seq_hi in the ESN AAD
+  localparam int unsigned MaxJobs = 16;                             // jobs between F and rsp
+  localparam int unsigned BeatQ   = 8;                              // beat FIFO depth
+
+  // ------------------------------------------------------------- helpers
+  // A big-endian value of n bytes at stream lanes [off, off+n) of a beat.
+  function automatic logic [DW-1:0] lanes_of_be(input logic [8*(EspB+SeqHiB)-1:0] v, input int unsigned n);
+    logic [DW-1:0] r;
+    r = '0;
+    for (int unsigned i = 0; i < EspB + SeqHiB; i++) begin
+      if (i < n) r[8*i +: 8] = v[8*(n-1-i) +: 8];
+    end
+    return r;
+  endfunction
+
+  function automatic logic [NB-1:0] prefix(input logic [LaneW:0] n);  // n in 0..NB
+    logic [NB-1:0] r;
+    for (int unsigned b = 0; b < NB; b++) r[b] = (LaneW+1)'(b) < n;
+    return r;
+  endfunction
+
+  function automatic logic [DW-1:0] bytemask(input logic [NB-1:0] m);
+    logic [DW-1:0] r;
+    for (int unsigned b = 0; b < NB; b++) r[8*b +: 8] = {8{m[b]}};
+    return r;
+  endfunction
+
+  // Sum of a beat as big-endian 16-bit words (even lanes high).
+  function automatic logic [21:0] beat_sum(input logic [DW-1:0] d);
+    logic [21:0] s;
+    s = '0;
+    for (int unsigned i = 0; i < NB / 2; i++) s = s + 22'({d[16*i +: 8], d[16*i+8 +: 8]});
+    return s;
+  endfunction
+
+  // ================================================================== A
+  // Accept, key cache lookup, key setup on a miss.
+  typedef enum logic [2:0] {AIdle, ALook, ADrain, AKey, AReady} a_state_e;
+
+  a_state_e         a_state_q, a_state_d;
+  logic             a_enc_q, a_gmac_q, a_esn_q, a_aes256_q;
+  logic [255:0]     a_key_q;
+  logic [31:0]      a_salt_q, a_spi_q;
+  logic [63:0]      a_seq_q;
+  logic [OffW-1:0]  a_src_q, a_dst_q, a_len_q;
+  logic [4:0]       a_icv_q;
+  logic             req_fire, handover, drained;
+  logic             kc_hit, kc_fill;
+  logic [SlotW-1:0] kc_slot;
+  logic             key_valid, key_ready;
+
+  esp_key_cache #(
+    .Entries (CacheEntries)
+  ) u_key_cache (
+    .clk_i           (clk_i),
+    .rst_ni          (rst_ni),
+    .lk_valid_i      (req_fire),
+    .lk_sa_index_i   (req_sa_index_i),
+    .lk_generation_i (req_generation_i),
+    .lk_aes256_i     (req_aes256_i),
+    .lk_hit_o        (kc_hit),
+    .lk_slot_o       (kc_slot),
+    .fill_i          (kc_fill)
+  );
+
+  assign req_ready_o = (a_state_q == AIdle) || handover;
+  assign req_fire    = req_valid_i && req_ready_o;
+  assign key_valid   = (a_state_q == ADrain) && drained;
+  assign kc_fill     = key_valid && key_ready;
+
+  always_comb begin
+    a_state_d = a_state_q;
+    unique case (a_state_q)
+      AIdle:   if (req_fire) a_state_d = ALook;
+      ALook:   a_state_d = kc_hit ? AReady : ADrain;
+      ADrain:  if (kc_fill) a_state_d = AKey;
+      AKey:    if (key_ready) a_state_d = AReady;
+      AReady:  ;
+      default: a_state_d = AIdle;
+    endcase
+    if (handover) a_state_d = req_fire ? ALook : AIdle;
+  end
+
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) a_state_q <= AIdle;
+    else         a_state_q <= a_state_d;
+  end
+
+  always_ff @(posedge clk_i) begin
+    if (req_fire) begin
+      a_enc_q    <= req_encrypt_i;
+      a_gmac_q   <= req_gmac_i;
+      a_esn_q    <= req_esn_i;
+      a_aes256_q <= req_aes256_i;
+      a_key_q    <= req_key_i;
+      a_salt_q   <= req_salt_i;
+      a_spi_q    <= req_spi_i;
+      a_seq_q    <= req_seq_i;
+      a_src_q    <= req_src_off_i;
+      a_dst_q    <= req_dst_off_i;
+      a_len_q    <= req_len_i;
+      a_icv_q    <= req_icv_len_i;
+    end
+  end
+
+  // ================================================================== F
+  // The job being read from ibuf, and its context for the realigner.
+  typedef struct packed {
+    logic             enc, gmac, esn;
+    logic [SlotW-1:0] slot;
+    logic [31:0]      salt, spi;
+    logic [63:0]      seq;
+    logic [4:0]       hlen;      // H
+    logic [LaneW-1:0] shift;     // (src_off - H) mod NB
+    logic [LenW-1:0]  plen;      // H + len: stream bytes to the core (ICV position)
+    logic [CntW-1:0]  nc, nv;    // beats to the core / beats incl. the ICV (decrypt)
+  } fctx_t;
+
+  // What the writer and T need of a job.
+  typedef struct packed {
+    logic             enc;
+    logic [4:0]       hlen;
+    logic [OffW-1:0]  dst, len;
+    logic [4:0]       icv;
+    logic [31:0]      spi;
+    logic [63:0]      seq;
+  } wjob_t;
+
+  fctx_t            f_ctx_q, a_ctx;
+  wjob_t            a_wjob;
+  logic             f_busy_q, f_rd, f_last;
+  logic [WAW-1:0]   f_w0_q, a_w0;
+  logic [CntW-1:0]  f_k_q, f_nw_q, a_nw;
+  logic             f_flush_q, a_flush;
+  logic [$clog2(BeatQ):0]   pend_q;      // beats promised to the beat FIFO, not yet taken by the core
+  logic [$clog2(MaxJobs):0] jobs_q;      // jobs taken by F, not yet answered
+  logic [1:0]       f_caused;
+  logic             bq_pop, t_done, jq_wready;
+
+  always_comb begin
+    logic [OffW-1:0] base;
+    logic [LenW-1:0] lv, lw;
+    a_ctx.enc   = a_enc_q;
+    a_ctx.gmac  = a_gmac_q;
+    a_ctx.esn   = a_esn_q;
+    a_ctx.slot  = kc_slot;
+    a_ctx.salt  = a_salt_q;
+    a_ctx.spi   = a_spi_q;
+    a_ctx.seq   = a_seq_q;
+    a_ctx.hlen  = 5'(EspB) + ((a_gmac_q && a_esn_q) ? 5'(SeqHiB) : 5'd0);
+    base        = a_src_q - OffW'(a_ctx.hlen);
+    a_ctx.shift = base[LaneW-1:0];
+    a_w0        = base[OffW-1:LaneW];
+    a_ctx.plen  = LenW'(a_ctx.hlen) + LenW'(a_len_q);
+    lv          = a_ctx.plen + (a_enc_q ? '0 : LenW'(a_icv_q));
+    lw          = lv + LenW'(a_ctx.shift);
+    a_ctx.nc    = CntW'((a_ctx.plen + LenW'(NB - 1)) >> LaneW);
+    a_ctx.nv    = CntW'((lv + LenW'(NB - 1)) >> LaneW);
+    a_nw        = CntW'((lw + LenW'(NB - 1)) >> LaneW);
+    a_flush     = (a_nw == a_ctx.nv);     // the last beat needs no further word
+
+    a_wjob.enc  = a_enc_q;
+    a_wjob.hlen = a_ctx.hlen;
+    a_wjob.dst  = a_dst_q;
+    a_wjob.len  = a_len_q;
+    a_wjob.icv  = a_icv_q;
+    a_wjob.spi  = a_spi_q;
+    a_wjob.seq  = a_seq_q;
+  end
+
+  assign drained  = !f_busy_q && (pend_q == '0);
+  assign f_last   = (f_k_q == f_nw_q - 1'b1);
+  assign f_rd     = f_busy_q && (pend_q <= ($clog2(BeatQ)+1)'(BeatQ - 2));
+  assign handover = (a_state_q == AReady || (a_state_q == ALook && kc_hit)) &&
+                    (!f_busy_q || (f_rd && f_last)) &&
+                    (jobs_q < ($clog2(MaxJobs)+1)'(MaxJobs)) && jq_wready;
+
+  // Beats the read of word k will emit into the beat FIFO (beat k-1, and the
+  // last beat one cycle later when no further word is needed).
+  always_comb begin
+    f_caused = '0;
+    if (f_k_q != '0 && (f_k_q - 1'b1) < f_ctx_q.nc) f_caused = f_caused + 2'd1;
+    if (f_last && f_flush_q && f_ctx_q.nv == f_ctx_q.nc) f_caused = f_caused + 2'd1;
+  end
+
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      f_busy_q <= 1'b0;
+      f_k_q    <= '0;
+      pend_q   <= '0;
+      jobs_q   <= '0;
+    end else begin
+      if (handover) begin
+        f_busy_q <= 1'b1;
+        f_k_q    <= '0;
+      end else if (f_rd) begin
+        f_k_q <= f_k_q + 1'b1;
+        if (f_last) f_busy_q <= 1'b0;
+      end
+      pend_q <= pend_q + (f_rd ? ($clog2(BeatQ)+1)'(f_caused) : '0) - ($clog2(BeatQ)+1)'(bq_pop);
+      jobs_q <= jobs_q + ($clog2(MaxJobs)+1)'(handover) - ($clog2(MaxJobs)+1)'(t_done);
+    end
+  end
+
+  always_ff @(posedge clk_i) begin
+    if (handover) begin
+      f_ctx_q   <= a_ctx;
+      f_w0_q    <= a_w0;
+      f_nw_q    <= a_nw;
+      f_flush_q <= a_flush;
+    end
+  end
+
+  assign ibuf_re_o    = f_rd;
+  assign ibuf_raddr_o = f_w0_q + WAW'(f_k_q);
+
+  // ================================================================== R
+  // Realign: beat j = bytes [j*NB, j*NB+NB) of {word j+1, word j} >> shift.
+  logic            r_v_q, r_last_q, r_flush_q;
+  logic [CntW-1:0] r_k_q;
+  fctx_t           r_ctx_q;          // the job of a word 0 in flight
+  fctx_t           e_ctx_q, e_ctx;   // the job being emitted
+  logic [DW-1:0]   e_prev_q;         // previous word
+  logic [DW-1:0]   e_pbeat_q;        // previous beat (ICV across two beats)
+  logic            e_flush_q;        // the last beat of e_ctx_q is due
+  logic            emit;
+  logic [CntW-1:0] ej;
+  logic [DW-1:0]   eraw, ebeat;
+  logic [2*DW-1:0] ewin;
+  logic [LaneW-1:0] eshift;
+
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      r_v_q     <= 1'b0;
+      e_flush_q <= 1'b0;
+    end else begin
+      r_v_q     <= f_rd;
+      e_flush_q <= r_v_q && r_last_q && r_flush_q;
+    end
+  end
+
+  always_ff @(posedge clk_i) begin
+    r_k_q     <= f_k_q;
+    r_last_q  <= f_last;
+    r_flush_q <= f_flush_q;
+    if (f_rd && f_k_q == '0) r_ctx_q <= f_ctx_q;
+    if (r_v_q) e_prev_q <= ibuf_rdata_i;
+    if (r_v_q && r_k_q == '0) e_ctx_q <= r_ctx_q;
+    if (emit) e_pbeat_q <= ebeat;
+  end
+
+  // A word k >= 1 emits beat k-1 of its job (e_ctx_q); otherwise the pending
+  // last beat of the previous job (e_ctx_q too: a word 0 replaces e_ctx_q
+  // only at the end of the cycle).
+  assign e_ctx  = e_ctx_q;
+  assign emit   = (r_v_q && r_k_q != '0) || e_flush_q;
+  assign ej     = (r_v_q && r_k_q != '0) ? r_k_q - 1'b1 : e_ctx.nv - 1'b1;
+  assign eshift = e_ctx.shift;
+  assign ewin   = {((r_v_q && r_k_q != '0) ? ibuf_rdata_i : '0), e_prev_q};
+  assign eraw   = ewin[8*eshift +: DW];
+
+  // The header over stream bytes [0, H) of beat 0; the nonce.
+  logic [8*EspB-1:0]          esp_raw;
+  logic [31:0]                h_spi, h_seqlo;
+  logic [63:0]                h_iv;
+  logic [8*(EspB+SeqHiB)-1:0] h_be;
+  logic [DW-1:0]              h_lanes;
+  logic [NB-1:0]              h_mask;
+
+  always_comb begin
+    for (int unsigned i = 0; i < EspB; i++) begin
+      esp_raw[8*(EspB-1-i) +: 8] = eraw[8*(i + ((e_ctx.hlen == 5'(EspB)) ? 0 : SeqHiB)) +: 8];
+    end
+    h_spi   = e_ctx.enc ? e_ctx.spi      : esp_raw[8*EspB-1 -: 32];
+    h_seqlo = e_ctx.enc ? e_ctx.seq[31:0] : esp_raw[8*EspB-33 -: 32];
+    h_iv    = e_ctx.enc ? e_ctx.seq      : esp_raw[63:0];
+    if (e_ctx.esn) begin
+      h_be    = {h_spi, e_ctx.seq[63:32], h_seqlo, h_iv};
+      h_lanes = lanes_of_be(h_be, EspB + SeqHiB);
+    end else begin
+      h_be    = {h_spi, h_seqlo, h_iv, 32'd0};
+      h_lanes = lanes_of_be(h_be, EspB + SeqHiB);
+    end
+    h_mask = prefix((LaneW+1)'(e_ctx.hlen));
+    ebeat  = eraw;
+    if (ej == '0) ebeat = (eraw & ~bytemask(h_mask)) | (h_lanes & bytemask(h_mask));
+  end
+
+  // To the core: beats j < nc.
+  typedef struct packed {
+    logic [DW-1:0]    data;
+    logic [NB-1:0]    keep;
+    logic             last;
+    gcm_mode_e        mode;
+    logic [SlotW-1:0] slot;
+    logic [95:0]      iv;
+    logic [3:0]       aad;
+  } bq_t;
+
+  bq_t           bq_in, bq_out;
+  logic          bq_push, bq_valid;
+  logic [LaneW:0] e_rest;
+
+  always_comb begin
+    e_rest       = (LaneW+1)'(e_ctx.plen - LenW'({ej, LaneW'(0)}));
+    bq_in.data   = ebeat;
+    bq_in.last   = (ej == e_ctx.nc - 1'b1);
+    bq_in.keep   = bq_in.last ? prefix(e_rest) : '1;
+    bq_in.mode   = e_ctx.gmac ? GcmGmac : (e_ctx.enc ? GcmEncrypt : GcmDecrypt);
+    bq_in.slot   = e_ctx.slot;
+    bq_in.iv     = {e_ctx.salt, h_iv};
+    bq_in.aad    = 4'(ESP_HDR_BYTES) + (e_ctx.esn ? 4'(SeqHiB) : 4'd0);
+  end
+
+  assign bq_push = emit && (ej < e_ctx.nc);
+
+  logic                    unused_bq_wready;
+  logic [$clog2(BeatQ):0]  unused_bq_count;
+
+  esp_fifo_sync #(
+    .Width ($bits(bq_t)),
+    .Depth (BeatQ)
+  ) u_beat_q (
+    .clk_i    (clk_i),
+    .rst_ni   (rst_ni),
+    .wvalid_i (bq_push),
+    .wready_o (unused_bq_wready),
+    .wdata_i  (bq_in),
+    .rvalid_o (bq_valid),
+    .rready_i (bq_pop),
+    .rdata_o  (bq_out),
+    .count_o  (unused_bq_count)
+  );
+
+  // The ICV (decrypt) from the job's last two beats; lane order.
+  logic [2*DW+127:0] iwin;
+  logic [LaneW:0]    ioff;
+  logic [127:0]      icv_in;
+  logic              iq_push;
+
+  assign iwin    = {128'd0, ebeat, e_pbeat_q};
+  assign ioff    = (LaneW+1)'(e_ctx.plen - LenW'({ej, LaneW'(0)})) + (LaneW+1)'(NB);
+  assign icv_in  = iwin[8*ioff +: 128];
+  assign iq_push = emit && (ej == e_ctx.nv - 1'b1);
+
+  // ============================================================== core
+  logic            c_ready, c_ovalid, c_oready, unused_c_olast, c_tvalid, c_tready;
+  logic [DW-1:0]   c_odata;
+  logic [NB-1:0]   unused_c_okeep;
+  logic [127:0]    c_tag;
+  logic            unused_c_ouser, unused_c_tuser;
+
+  assign bq_pop = bq_valid && c_ready;
+
+  esp_gcm_core #(
+    .NumKeys (CacheEntries),
+    .UserW   (1),
+    .LenW    (LenW)
+  ) u_core (
+    .clk_i             (clk_i),
+    .rst_ni            (rst_ni),
+    .key_valid_i       (key_valid),
+    .key_ready_o       (key_ready),
+    .key_slot_i        (kc_slot),
+    .key_klen_i        (a_aes256_q ? esp_aes_pkg::AesKlen256 : esp_aes_pkg::AesKlen128),
+    .key_i             (a_key_q),
+    .s_axis_tvalid_i   (bq_valid),
+    .s_axis_tready_o   (c_ready),
+    .s_axis_tdata_i    (bq_out.data),
+    .s_axis_tkeep_i    (bq_out.keep),
+    .s_axis_tlast_i    (bq_out.last),
+    .s_axis_tuser_i    (1'b0),
+    .s_axis_mode_i     (bq_out.mode),
+    .s_axis_key_slot_i (bq_out.slot),
+    .s_axis_iv_i       (bq_out.iv),
+    .s_axis_aad_len_i  (LenW'(bq_out.aad)),
+    .m_axis_tvalid_o   (c_ovalid),
+    .m_axis_tready_i   (c_oready),
+    .m_axis_tdata_o    (c_odata),
+    .m_axis_tkeep_o    (unused_c_okeep),
+    .m_axis_tlast_o    (unused_c_olast),
+    .m_axis_tuser_o    (unused_c_ouser),
+    .m_tag_valid_o     (c_tvalid),
+    .m_tag_ready_i     (c_tready),
+    .m_tag_o           (c_tag),
+    .m_tag_user_o      (unused_c_tuser)
+  );
+
+  // ====================================================== per-job queues
+  wjob_t                    jq_out;
+  logic                     jq_valid, jq_pop;
+  logic [$clog2(MaxJobs):0] unused_jq_count;
+
+  esp_fifo_sync #(
+    .Width ($bits(wjob_t)),
+    .Depth (MaxJobs)
+  ) u_job_q (
+    .clk_i    (clk_i),
+    .rst_ni   (rst_ni),
+    .wvalid_i (handover),
+    .wready_o (jq_wready),
+    .wdata_i  (a_wjob),
+    .rvalid_o (jq_valid),
+    .rready_i (jq_pop),
+    .rdata_o  (jq_out),
+    .count_o  (unused_jq_count)
+  );
+
+  logic [127:0]             iq_out;
+  logic                     iq_valid, unused_iq_wready;
+  logic [$clog2(MaxJobs):0] unused_iq_count;
+
+  esp_fifo_sync #(
+    .Width (128),
+    .Depth (MaxJobs)
+  ) u_icv_q (
+    .clk_i    (clk_i),
+    .rst_ni   (rst_ni),
+    .wvalid_i (iq_push),
+    .wready_o (unused_iq_wready),
+    .wdata_i  (icv_in),
+    .rvalid_o (iq_valid),
+    .rready_i (t_done),
+    .rdata_o  (iq_out),
+    .count_o  (unused_iq_count)
+  );
+
+  // ================================================================== W
+  // Word m of a job = obuf word (dst_off - H) / NB + m: lane L holds stream
+  // byte NB*m - t + L, t = (dst_off - H) mod NB, i.e. {beat m, beat m-1}
+  // from byte NB - t.
+  typedef struct packed {
+    logic             enc;
+    logic [4:0]       icv;
+    logic [OffW-1:0]  icv_off;   // dst_off + len
+    logic [31:0]      sum;
+  } tjob_t;
+
+  logic [CntW-1:0]  w_m_q;
+  logic [DW-1:0]    w_pbeat_q;
+  logic [NB-1:0]    w_pmask_q;
+  logic [31:0]      w_sum_q;
+  logic [OffW-1:0]  w_d;
+  logic [LaneW-1:0] w_t;
+  logic [LenW-1:0]  w_plen;
+  logic [CntW-1:0]  w_nc, w_nw;
+  logic             w_go, w_data, w_end, w_port;
+  logic [DW-1:0]    w_beat;
+  logic [NB-1:0]    w_mask;
+  logic [2*DW-1:0]  w_win;
+  logic [2*NB-1:0]  w_mwin;
+  logic [LaneW:0]   w_sel;
+  logic [21:0]      w_bsum;
+  tjob_t            w_tjob;
+  logic             tq_wready;
+
+  // obuf write port (registered)
+  logic             o_we_q, o_we_d;
+  logic [WAW-1:0]   o_addr_q, o_addr_d;
+  logic [NB-1:0]    o_be_q, o_be_d;
+  logic [DW-1:0]    o_data_q, o_data_d;
+
+  always_comb begin
+    logic [8*EspB-1:0] esp_be;
+    logic [DW-1:0]     esp_lanes;
+    logic [NB-1:0]     esp_mask;
+    logic [LenW-1:0]   wstart;
+    w_d    = jq_out.dst - OffW'(jq_out.hlen);
+    w_t    = w_d[LaneW-1:0];
+    w_plen = LenW'(jq_out.hlen) + LenW'(jq_out.len);
+    w_nc   = CntW'((w_plen + LenW'(NB - 1)) >> LaneW);
+    w_nw   = CntW'((w_plen + LenW'(w_t) + LenW'(NB - 1)) >> LaneW);
+    w_data = (w_m_q < w_nc);          // a beat from the core, else the flush word
+    w_go   = jq_valid && !w_port && (w_data ? c_ovalid : 1'b1) &&
+             (w_m_q != w_nw - 1'b1 || tq_wready);
+    w_end  = w_go && (w_m_q == w_nw - 1'b1) && !(w_data && w_m_q != w_nc - 1'b1);
+
+    // the beat, with the ESP header (encrypt) over [H-16, H) of beat 0
+    esp_be    = {jq_out.spi, jq_out.seq[31:0], jq_out.seq};
+    esp_lanes = '0;
+    for (int unsigned i = 0; i < EspB; i++) begin
+      esp_lanes[8*i +: 8] = esp_be[8*(EspB-1-i) +: 8];
+    end
+    esp_mask = prefix((LaneW+1)'(EspB));
+    if (jq_out.hlen != 5'(EspB)) begin
+      esp_lanes = esp_lanes << (8 * SeqHiB);
+      esp_mask  = esp_mask << SeqHiB;
+    end
+    wstart = LenW'(jq_out.hlen) - (jq_out.enc ? LenW'(EspB) : '0);
+    w_beat = c_odata;
+    w_mask = '0;
+    for (int unsigned b = 0; b < NB; b++) begin
+      logic [LenW-1:0] k;
+      k = LenW'({w_m_q, LaneW'(0)}) + LenW'(b);
+      w_mask[b] = (k >= wstart) && (k < w_plen);
+    end
+    if (!w_data) w_mask = '0;
+    if (w_m_q == '0 && jq_out.enc) w_beat = (w_beat & ~bytemask(esp_mask)) | (esp_lanes & bytemask(esp_mask));
+    w_beat = w_beat & bytemask(w_mask);
+    w_bsum = beat_sum(w_beat);
+
+    w_win  = {w_beat, (w_m_q == '0) ? '0 : w_pbeat_q};
+    w_mwin = {w_mask, (w_m_q == '0) ? '0 : w_pmask_q};
+    w_sel  = (LaneW+1)'(NB) - (LaneW+1)'(w_t);
+
+    w_tjob.enc     = jq_out.enc;
+    w_tjob.icv     = jq_out.icv;
+    w_tjob.icv_off = jq_out.dst + jq_out.len;
+    w_tjob.sum     = ((w_m_q == '0) ? '0 : w_sum_q) + 32'(w_bsum);
+  end
+
+  assign c_oready = w_go && w_data;
+  assign jq_pop   = w_end;
+
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      w_m_q <= '0;
+    end else if (w_go) begin
+      w_m_q <= w_end ? '0 : w_m_q + 1'b1;
+    end
+  end
+
+  always_ff @(posedge clk_i) begin
+    if (w_go) begin
+      w_pbeat_q <= w_beat;
+      w_pmask_q <= w_mask;
+      w_sum_q   <= (w_m_q == '0) ? 32'(w_bsum) : w_sum_q + 32'(w_bsum);
+    end
+  end
+
+  tjob_t                    tq_out;
+  logic                     tq_valid;
+  logic [$clog2(MaxJobs):0] unused_tq_count;
+
+  esp_fifo_sync #(
+    .Width ($bits(tjob_t)),
+    .Depth (MaxJobs)
+  ) u_t_q (
+    .clk_i    (clk_i),
+    .rst_ni   (rst_ni),
+    .wvalid_i (w_end),
+    .wready_o (tq_wready),
+    .wdata_i  (w_tjob),
+    .rvalid_o (tq_valid),
+    .rready_i (t_done),
+    .rdata_o  (tq_out),
+    .count_o  (unused_tq_count)
+  );
+
+  // ================================================================== T
+  typedef enum logic [1:0] {TIdle, TWr1, TRsp} t_state_e;
+
+  t_state_e       t_state_q;
+  logic           t_go;
+  logic [127:0]   t_tag;            // lane order
+  logic [127:0]   t_icvmask, t_tagm;
+  logic [2*DW-1:0] t_win;
+  logic [2*NB-1:0] t_mwin;
+  logic [DW-1:0]  t_hi_q;
+  logic [NB-1:0]  t_hibe_q;
+  logic [WAW-1:0] t_hiaddr_q;
+  logic           t_ok;
+  logic [31:0]    t_sum;
+  logic [16:0]    t_f1;
+  logic [15:0]    t_fold;
+  logic           rsp_valid_q, rsp_ok_q;
+  logic [15:0]    rsp_sum_q;
+  logic [15:0]    t_sum_q;
+
+  always_comb begin
+    for (int unsigned i = 0; i < 16; i++) begin
+      t_tag[8*i +: 8]     = c_tag[127-8*i -: 8];
+      t_icvmask[8*i +: 8] = {8{5'(i) < tq_out.icv}};
+    end
+    t_tagm = t_tag & t_icvmask;
+    t_win  = (2*DW)'(t_tagm) << (8 * tq_out.icv_off[LaneW-1:0]);
+    t_mwin = (2*NB)'(prefix((LaneW+1)'(tq_out.icv))) << tq_out.icv_off[LaneW-1:0];
+    // constant time: every byte of the masked difference is looked at
+    t_ok   = ((t_tag ^ iq_out) & t_icvmask) == '0;
+    t_sum  = tq_out.sum + 32'(beat_sum(DW'(t_tagm)));
+    t_f1   = 17'(t_sum[15:0]) + 17'(t_sum[31:16]);
+    t_fold = t_f1[15:0] + 16'(t_f1[16]);
+  end
+
+  // The response register is free by the time it is written (this cycle
+  // for decrypt, one or two later for encrypt) if it is free or taken now.
+  assign t_go     = (t_state_q == TIdle) && tq_valid && iq_valid && c_tvalid && (!rsp_valid_q || rsp_ready_i);
+  // Decrypt answers at once (its last text word is on the obuf port now, in
+  // RAM before rsp_valid_o rises); encrypt after its ICV write(s).
+  assign t_done   = (t_go && !tq_out.enc) || (t_state_q == TRsp);
+  assign c_tready = t_done;
+  assign w_port   = (t_go && tq_out.enc) || (t_state_q == TWr1);
+
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      t_state_q   <= TIdle;
+      rsp_valid_q <= 1'b0;
+    end else begin
+      unique case (t_state_q)
+        TIdle:   if (t_go && tq_out.enc) t_state_q <= (t_mwin[2*NB-1:NB] != '0) ? TWr1 : TRsp;
+        TWr1:    t_state_q <= TRsp;
+        TRsp:    t_state_q <= TIdle;
+        default: t_state_q <= TIdle;
+      endcase
+      if (t_done) rsp_valid_q <= 1'b1;
+      else if (rsp_ready_i) rsp_valid_q <= 1'b0;
+    end
+  end
+
+  always_ff @(posedge clk_i) begin
+    if (t_go) begin
+      t_hi_q     <= t_win[2*DW-1:DW];
+      t_hibe_q   <= t_mwin[2*NB-1:NB];
+      t_hiaddr_q <= tq_out.icv_off[OffW-1:LaneW] + 1'b1;
+      t_sum_q    <= t_fold;
+    end
+    if (t_done) begin
+      rsp_ok_q  <= (t_state_q == TRsp) || t_ok;     // encrypt: 1
+      rsp_sum_q <= (t_state_q == TRsp) ? t_sum_q : '0;
+    end
+  end
+
+  assign rsp_valid_o   = rsp_valid_q;
+  assign rsp_auth_ok_o = rsp_ok_q;
+  assign rsp_sum_o     = rsp_sum_q;
+
+  // ---------------------------------------------------- obuf write port
+  always_comb begin
+    o_we_d   = 1'b0;
+    o_addr_d = o_addr_q;
+    o_be_d   = '0;
+    o_data_d = o_data_q;
+    if (t_go && tq_out.enc) begin
+      o_we_d   = 1'b1;
+      o_addr_d = tq_out.icv_off[OffW-1:LaneW];
+      o_be_d   = t_mwin[NB-1:0];
+      o_data_d = t_win[DW-1:0];
+    end else if (t_state_q == TWr1) begin
+      o_we_d   = 1'b1;
+      o_addr_d = t_hiaddr_q;
+      o_be_d   = t_hibe_q;
+      o_data_d = t_hi_q;
+    end else if (w_go) begin
+      o_we_d   = 1'b1;
+      o_addr_d = w_d[OffW-1:LaneW] + WAW'(w_m_q);
+      o_be_d   = w_mwin[w_sel +: NB];
+      o_data_d = w_win[8*w_sel +: DW];
+    end
+  end
+
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) o_we_q <= 1'b0;
+    else         o_we_q <= o_we_d;
+  end
+
+  always_ff @(posedge clk_i) begin
+    o_addr_q <= o_addr_d;
+    o_be_q   <= o_be_d;
+    o_data_q <= o_data_d;
+  end
+
+  assign obuf_we_o    = o_we_q;
+  assign obuf_waddr_o = o_addr_q;
+  assign obuf_wbe_o   = o_be_q;
+  assign obuf_wdata_o = o_data_q;
+
+endmodule
+
+`default_nettype wire

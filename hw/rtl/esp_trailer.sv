@@ -1,0 +1,304 @@
+// esp_trailer: the ESP trailer (hw/rtl/DATAPATH.md "esp_trailer").
+//
+// BUILD (ENCRYPT, the trailer part of the HLS build_encap): writes
+//   pad 1,2,3.. | pad_len | next_header
+// into the input buffer right behind the payload at off_i + len_i, with byte
+// enables (one or two words); pad_len is the fewest bytes making
+// len_i + pad_len + 2 a multiple of ESP_ALIGN.
+// CHECK (DECRYPT 12, the HLS check_trailer): reads the plaintext of len_i
+// bytes at off_i in the output buffer: pad length byte, next header byte and
+// the pad bytes (up to 255, over several words), which must be 1..pad_len.
+//
+// Ports
+//   start_i          one-cycle job start (ignored while busy_o); sampled with it:
+//   op_i             OP_BUILD (0) or OP_CHECK (1)
+//   off_i[13:0]      BUILD: buffer byte offset of the payload; CHECK: of the plaintext
+//   len_i[13:0]      BUILD: payload bytes; CHECK: plaintext bytes (>= 2; < 2 gives
+//                    BAD_PADDING, where the HLS function is undefined)
+//   next_header_i[7:0]   BUILD: the next header byte
+//   wr_we_o, wr_addr_o[Aw-1:0], wr_be_o[63:0], wr_data_o[511:0]  BUILD: input-buffer write port
+//   rd_re_o, rd_addr_o[Aw-1:0], rd_data_i[511:0]                   CHECK: output-buffer read port (1-cycle latency)
+//   busy_o           a job is running
+//   done_o           one-cycle pulse at the end of a job; held until the next start:
+//   status_o[15:0]   CHECK: STATUS_OK or STATUS_BAD_PADDING; BUILD: STATUS_OK
+//   pad_len_o[7:0]   BUILD: the pad bytes written (0..ESP_ALIGN-1); CHECK: the pad length byte
+//   pt_len_o[13:0]   BUILD: plaintext length len_i + pad_len + 2; CHECK: len_i
+//   pay_len_o[13:0]  CHECK with STATUS_OK: payload length (check_trailer's result); BUILD: len_i
+//   next_header_o[7:0]  CHECK: the plaintext's last byte; BUILD: next_header_i
+//
+// Cycles (from the start_i cycle to the done_o cycle): BUILD 2 (trailer in
+// one word) or 3;
+// CHECK 5 with pad_len 0 (or BAD_PADDING by the length), else 6 + the
+// words the pad bytes touch (1..5).
+`default_nettype none
+
+module esp_trailer
+  import esp_spec_pkg::*;
+#(
+  parameter int unsigned Depth = 256,
+  localparam int unsigned Aw = $clog2(Depth),
+  localparam int unsigned Dw = 8 * PKT_BUS_BYTES
+) (
+  input  wire logic                     clk_i,
+  input  wire logic                     rst_ni,
+
+  input  wire logic                     start_i,
+  input  wire logic                     op_i,
+  input  wire logic [13:0]              off_i,
+  input  wire logic [13:0]              len_i,
+  input  wire logic [7:0]               next_header_i,
+
+  output      logic                     wr_we_o,
+  output      logic [Aw-1:0]            wr_addr_o,
+  output      logic [PKT_BUS_BYTES-1:0] wr_be_o,
+  output      logic [Dw-1:0]            wr_data_o,
+
+  output      logic                     rd_re_o,
+  output      logic [Aw-1:0]            rd_addr_o,
+  input  wire logic [Dw-1:0]            rd_data_i,
+
+  output      logic                     busy_o,
+  output      logic                     done_o,
+  output      logic [15:0]              status_o,
+  output      logic [7:0]               pad_len_o,
+  output      logic [13:0]              pt_len_o,
+  output      logic [13:0]              pay_len_o,
+  output      logic [7:0]               next_header_o
+);
+
+  // op_i: OP_BUILD = 0
+  localparam logic OP_CHECK = 1'b1;
+
+  localparam int unsigned Lw = $clog2(PKT_BUS_BYTES);
+  localparam int unsigned TRAILER_BYTES = 2;  // pad length, next header
+  localparam logic [13:0] ALIGN = 14'(ESP_ALIGN);
+
+  typedef enum logic [3:0] {
+    S_IDLE, S_BW0, S_BW1, S_CR0, S_CR1, S_CR2, S_CHK, S_PAD
+  } state_e;
+
+  state_e      state_q, state_d;
+  logic [13:0] off_q, off_d, len_q, len_d;
+  logic [7:0]  nh_q, nh_d;
+  logic [7:0]  pad_q, pad_d;
+  logic [13:0] pt_len_q, pt_len_d, pay_len_q, pay_len_d;
+  logic [15:0] status_q, status_d;
+  logic        done_q, done_d;
+  logic [14:0] pos_q, pos_d;        // BUILD: first trailer byte; CHECK: pad length byte
+  logic [Aw-1:0] rw_q, rw_d;        // CHECK: next pad word to read
+  logic [Aw-1:0] last_w_q, last_w_d;
+  logic        pend_q, pend_d;      // a pad word read is under way
+  logic [9:0]  pend_base_q, pend_base_d;  // its first byte minus the first pad byte (-63..254)
+  logic        bad_q, bad_d;
+  logic [Dw-1:0] w0_q;
+
+  // ---------------------------------------------------------------- BUILD
+  logic [13:0] b_sum, b_rem, b_pad;
+  assign b_sum = len_i + 14'(TRAILER_BYTES);
+  assign b_rem = b_sum % ALIGN;
+  assign b_pad = b_rem == '0 ? '0 : ALIGN - b_rem;
+
+  // The trailer over two words from the word of pos_q.
+  logic [2*PKT_BUS_BYTES-1:0] bwin_be;
+  logic [2*Dw-1:0]            bwin_data;
+  always_comb begin
+    for (int unsigned l = 0; l < 2 * PKT_BUS_BYTES; l++) begin
+      logic [7:0] rel;
+      rel = 8'(l) - 8'(pos_q[Lw-1:0]);
+      bwin_be[l]        = l >= 32'(pos_q[Lw-1:0]) && rel < pad_q + 8'(TRAILER_BYTES);
+      bwin_data[8*l +: 8] = rel < pad_q ? rel + 8'd1 : rel == pad_q ? pad_q : nh_q;
+    end
+  end
+
+  // ---------------------------------------------------------------- CHECK
+  logic [14:0] c_pos, c_end;
+  logic [7:0]  c_lane_pad, c_lane_nh;
+  logic [14:0] c_nh_pos;
+  assign c_pos      = {1'b0, off_i} + {1'b0, len_i} - 15'(TRAILER_BYTES);
+  assign c_nh_pos   = pos_q + 15'd1;
+  assign c_lane_pad = w0_q[8*pos_q[Lw-1:0] +: 8];
+  assign c_lane_nh  = rd_data_i[8*c_nh_pos[Lw-1:0] +: 8];
+  assign c_end      = {1'b0, off_q} + {1'b0, pay_len_q};  // first pad byte
+
+  // One word of pad bytes: lanes whose relative position is in [0, pad) must be rel + 1.
+  logic pad_word_bad;
+  always_comb begin
+    pad_word_bad = 1'b0;
+    for (int unsigned l = 0; l < PKT_BUS_BYTES; l++) begin
+      logic [9:0] rel;
+      rel = pend_base_q + 10'(l);
+      if (!rel[9] && rel < {2'd0, pad_q} && rd_data_i[8*l +: 8] != rel[7:0] + 8'd1) pad_word_bad = 1'b1;
+    end
+  end
+
+  always_comb begin
+    state_d     = state_q;
+    off_d       = off_q;
+    len_d       = len_q;
+    nh_d        = nh_q;
+    pad_d       = pad_q;
+    pt_len_d    = pt_len_q;
+    pay_len_d   = pay_len_q;
+    status_d    = status_q;
+    done_d      = 1'b0;
+    pos_d       = pos_q;
+    rw_d        = rw_q;
+    last_w_d    = last_w_q;
+    pend_d      = 1'b0;
+    pend_base_d = pend_base_q;
+    bad_d       = bad_q;
+    wr_we_o     = 1'b0;
+    wr_addr_o   = Aw'(pos_q >> Lw);
+    wr_be_o     = bwin_be[PKT_BUS_BYTES-1:0];
+    wr_data_o   = bwin_data[Dw-1:0];
+    rd_re_o     = 1'b0;
+    rd_addr_o   = Aw'(pos_q >> Lw);
+
+    unique case (state_q)
+      S_IDLE: begin
+        if (start_i) begin
+          off_d = off_i;
+          len_d = len_i;
+          bad_d = 1'b0;
+          if (op_i != OP_CHECK) begin  // OP_BUILD
+            nh_d      = next_header_i;
+            pad_d     = b_pad[7:0];
+            pt_len_d  = b_sum + b_pad;
+            pay_len_d = len_i;
+            pos_d     = {1'b0, off_i} + {1'b0, len_i};
+            status_d  = STATUS_OK;
+            state_d   = S_BW0;
+          end else begin
+            pt_len_d = len_i;
+            pos_d    = c_pos;
+            if (len_i < 14'(TRAILER_BYTES)) begin
+              status_d = STATUS_BAD_PADDING;
+              done_d   = 1'b1;
+            end else begin
+              state_d = S_CR0;
+            end
+          end
+        end
+      end
+
+      // BUILD
+      S_BW0: begin
+        wr_we_o = 1'b1;
+        if (32'(pos_q[Lw-1:0]) + 32'(pad_q) + TRAILER_BYTES > PKT_BUS_BYTES) begin
+          state_d = S_BW1;
+        end else begin
+          done_d  = 1'b1;
+          state_d = S_IDLE;
+        end
+      end
+      S_BW1: begin
+        wr_we_o   = 1'b1;
+        wr_addr_o = Aw'(pos_q >> Lw) + Aw'(1);
+        wr_be_o   = bwin_be[2*PKT_BUS_BYTES-1:PKT_BUS_BYTES];
+        wr_data_o = bwin_data[2*Dw-1:Dw];
+        done_d    = 1'b1;
+        state_d   = S_IDLE;
+      end
+
+      // CHECK
+      S_CR0: begin
+        rd_re_o = 1'b1;
+        state_d = S_CR1;
+      end
+      S_CR1: begin
+        rd_re_o   = 1'b1;
+        rd_addr_o = Aw'(c_nh_pos >> Lw);
+        state_d   = S_CR2;
+      end
+      S_CR2: begin
+        pad_d = c_lane_pad;
+        nh_d  = c_lane_nh;
+        state_d = S_CHK;
+      end
+      S_CHK: begin
+        pay_len_d = len_q - 14'(TRAILER_BYTES) - {6'd0, pad_q};
+        if ({6'd0, pad_q} + 14'(TRAILER_BYTES) > len_q) begin
+          status_d = STATUS_BAD_PADDING;
+          done_d   = 1'b1;
+          state_d  = S_IDLE;
+        end else if (pad_q == '0) begin
+          status_d = STATUS_OK;
+          done_d   = 1'b1;
+          state_d  = S_IDLE;
+        end else begin
+          state_d = S_PAD;
+          // first pad byte at pos_q - pad, last at pos_q - 1
+          rw_d     = Aw'((pos_q - {7'd0, pad_q}) >> Lw);
+          last_w_d = Aw'((pos_q - 15'd1) >> Lw);
+        end
+      end
+      S_PAD: begin
+        // c_end = first pad byte (pay_len_q is set)
+        if (pend_q && pad_word_bad) bad_d = 1'b1;
+        if (rw_q != last_w_q + Aw'(1)) begin
+          rd_re_o     = 1'b1;
+          rd_addr_o   = rw_q;
+          rw_d        = rw_q + Aw'(1);
+          pend_d      = 1'b1;
+          pend_base_d = 10'({1'b0, rw_q, Lw'(0)} - c_end);
+        end else begin  // the last word's check is in this cycle
+          status_d = bad_q || (pend_q && pad_word_bad) ? STATUS_BAD_PADDING : STATUS_OK;
+          done_d   = 1'b1;
+          state_d  = S_IDLE;
+        end
+      end
+      default: state_d = S_IDLE;
+    endcase
+  end
+
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      state_q     <= S_IDLE;
+      off_q       <= '0;
+      len_q       <= '0;
+      nh_q        <= '0;
+      pad_q       <= '0;
+      pt_len_q    <= '0;
+      pay_len_q   <= '0;
+      status_q    <= STATUS_OK;
+      done_q      <= 1'b0;
+      pos_q       <= '0;
+      rw_q        <= '0;
+      last_w_q    <= '0;
+      pend_q      <= 1'b0;
+      pend_base_q <= '0;
+      bad_q       <= 1'b0;
+    end else begin
+      state_q     <= state_d;
+      off_q       <= off_d;
+      len_q       <= len_d;
+      nh_q        <= nh_d;
+      pad_q       <= pad_d;
+      pt_len_q    <= pt_len_d;
+      pay_len_q   <= pay_len_d;
+      status_q    <= status_d;
+      done_q      <= done_d;
+      pos_q       <= pos_d;
+      rw_q        <= rw_d;
+      last_w_q    <= last_w_d;
+      pend_q      <= pend_d;
+      pend_base_q <= pend_base_d;
+      bad_q       <= bad_d;
+    end
+  end
+
+  always_ff @(posedge clk_i) begin
+    if (state_q == S_CR1) w0_q <= rd_data_i;
+  end
+
+  assign busy_o        = state_q != S_IDLE;
+  assign done_o        = done_q;
+  assign status_o      = status_q;
+  assign pad_len_o     = pad_q;
+  assign pt_len_o      = pt_len_q;
+  assign pay_len_o     = pay_len_q;
+  assign next_header_o = nh_q;
+
+endmodule
+
+`default_nettype wire

@@ -1,0 +1,127 @@
+// Testbench top of esp_aead (sim/esp_aead_tb.cpp): the unit between two
+// esp_pkt_ram buffers. While tb_own_i is high the testbench owns the
+// buffers' ports (fills ibuf and obuf, reads obuf back); otherwise esp_aead
+// does. key_setups_o counts the key setups the unit started (cache misses);
+// ob_*_o show its obuf writes (none may touch a job's bytes once answered).
+`default_nettype none
+
+module esp_aead_tb_top
+  import esp_spec_pkg::*;
+(
+  input  wire logic          clk_i,
+  input  wire logic          rst_ni,
+
+  input  wire logic          req_valid_i,
+  output      logic          req_ready_o,
+  input  wire logic          req_encrypt_i,
+  input  wire logic          req_gmac_i,
+  input  wire logic          req_esn_i,
+  input  wire logic          req_aes256_i,
+  input  wire logic [255:0]  req_key_i,
+  input  wire logic [31:0]   req_sa_index_i,
+  input  wire logic [31:0]   req_generation_i,
+  input  wire logic [31:0]   req_salt_i,
+  input  wire logic [31:0]   req_spi_i,
+  input  wire logic [63:0]   req_seq_i,
+  input  wire logic [13:0]   req_src_off_i,
+  input  wire logic [13:0]   req_dst_off_i,
+  input  wire logic [13:0]   req_len_i,
+  input  wire logic [4:0]    req_icv_len_i,
+
+  output      logic          rsp_valid_o,
+  input  wire logic          rsp_ready_i,
+  output      logic          rsp_auth_ok_o,
+  output      logic [15:0]   rsp_sum_o,
+
+  input  wire logic          tb_own_i,
+  input  wire logic          tb_ib_we_i,
+  input  wire logic          tb_ob_we_i,
+  input  wire logic [7:0]    tb_addr_i,
+  input  wire logic [511:0]  tb_wdata_i,
+  output      logic [511:0]  tb_ob_rdata_o,
+
+  output      logic [31:0]   key_setups_o,
+  output      logic          ob_we_o,        // esp_aead's obuf write port, watched
+  output      logic [7:0]    ob_waddr_o,
+  output      logic [63:0]   ob_wbe_o
+);
+
+  logic          ib_re;
+  logic [7:0]    ib_raddr;
+  logic [511:0]  ib_rdata;
+  logic          ob_we;
+  logic [7:0]    ob_waddr;
+  logic [63:0]   ob_wbe;
+  logic [511:0]  ob_wdata;
+
+  esp_aead u_aead (
+    .clk_i            (clk_i),
+    .rst_ni           (rst_ni),
+    .req_valid_i      (req_valid_i),
+    .req_ready_o      (req_ready_o),
+    .req_encrypt_i    (req_encrypt_i),
+    .req_gmac_i       (req_gmac_i),
+    .req_esn_i        (req_esn_i),
+    .req_aes256_i     (req_aes256_i),
+    .req_key_i        (req_key_i),
+    .req_sa_index_i   (req_sa_index_i),
+    .req_generation_i (req_generation_i),
+    .req_salt_i       (req_salt_i),
+    .req_spi_i        (req_spi_i),
+    .req_seq_i        (req_seq_i),
+    .req_src_off_i    (req_src_off_i),
+    .req_dst_off_i    (req_dst_off_i),
+    .req_len_i        (req_len_i),
+    .req_icv_len_i    (req_icv_len_i),
+    .ibuf_re_o        (ib_re),
+    .ibuf_raddr_o     (ib_raddr),
+    .ibuf_rdata_i     (ib_rdata),
+    .obuf_we_o        (ob_we),
+    .obuf_waddr_o     (ob_waddr),
+    .obuf_wbe_o       (ob_wbe),
+    .obuf_wdata_o     (ob_wdata),
+    .rsp_valid_o      (rsp_valid_o),
+    .rsp_ready_i      (rsp_ready_i),
+    .rsp_auth_ok_o    (rsp_auth_ok_o),
+    .rsp_sum_o        (rsp_sum_o)
+  );
+
+
+  esp_pkt_ram u_ibuf (
+    .clk_i   (clk_i),
+    .we_i    (tb_own_i && tb_ib_we_i),
+    .waddr_i (tb_addr_i),
+    .wbe_i   ('1),
+    .wdata_i (tb_wdata_i),
+    .re_i    (!tb_own_i && ib_re),
+    .raddr_i (ib_raddr),
+    .rdata_o (ib_rdata)
+  );
+
+  esp_pkt_ram u_obuf (
+    .clk_i   (clk_i),
+    .we_i    (tb_own_i ? tb_ob_we_i : ob_we),
+    .waddr_i (tb_own_i ? tb_addr_i : ob_waddr),
+    .wbe_i   (tb_own_i ? '1 : ob_wbe),
+    .wdata_i (tb_own_i ? tb_wdata_i : ob_wdata),
+    .re_i    (tb_own_i),
+    .raddr_i (tb_addr_i),
+    .rdata_o (tb_ob_rdata_o)
+  );
+
+  // Key setups started by the unit (its core's key port).
+  logic [31:0] setups_q;
+
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) setups_q <= '0;
+    else if (u_aead.u_core.key_valid_i && u_aead.u_core.key_ready_o) setups_q <= setups_q + 1'b1;
+  end
+
+  assign key_setups_o = setups_q;
+  assign ob_we_o      = !tb_own_i && ob_we;
+  assign ob_waddr_o   = ob_waddr;
+  assign ob_wbe_o     = ob_wbe;
+
+endmodule
+
+`default_nettype wire
