@@ -1,297 +1,743 @@
-// esp_batch_ctrl: the engine sequencer of the esp_engine shell.
+// esp_batch_ctrl: the engine sequencer (hw/rtl/DATAPATH.md): the descriptor
+// loop and every step of hw/spec/CONTRACT.md for ENCRYPT and DECRYPT, in the
+// contract's order, as the HLS kernel does them (packet_stage.hpp,
+// esp_encap.hpp, esp_decap.hpp): same statuses, completion fields, counters
+// and card-memory writes.
 //
-// On start it walks the batch: for each of the n_desc descriptors it reads
-// the descriptor (one 64-byte AXI beat), decides what the shell can decide
-// of CONTRACT.md, and writes the descriptor's completion (one 64-byte beat,
-// 32 strobed bytes), in order. Then it pulses done (and ready).
-//
-// Decided here, in the contract's order:
-//   1. op not ENCRYPT/DECRYPT                                   -> BAD_OPCODE
-//   2. in_offset / out_offset not multiples of PKT_BUS_BYTES,
-//      in_length 0 or above MAX_PKT_BYTES                       -> MALFORMED
-//   ENCRYPT 1: sa_index >= sa_capacity                          -> BAD_SA
-//              (then the SA entry's first 64 bytes are read)
-//              slot not VALID                                   -> SA_DISABLED
-//              SA not OUTBOUND, icv_len not 8/12/16             -> BAD_SA
-// Everything after that (DECRYPT from its step 1, ENCRYPT from its step 2)
-// needs the packet datapath, which this shell does not have yet: such a
-// descriptor completes with StatusUnimplemented (all ones: no status of the
-// spec), never with a status the contract defines. The cosim backend refuses
-// a batch that produced it.
-//
-// Completion fields: out_offset always; sa_index and spi once an ENCRYPT's
-// sa_index < sa_capacity (0xFFFFFFFF / 0 before); out_length 0, seq 0, flags 0.
-//
-// Assumes the desc, completions and sa_table bases are 64-byte aligned (card
-// buffers are 4 KiB aligned); the low 6 address bits of each beat are dropped.
+// One descriptor at a time, store and forward:
+//   read the descriptor; BAD_OPCODE / MALFORMED offsets and lengths;
+//   ENCRYPT: SA (BAD_SA, SA_DISABLED), packet -> ibuf, esp_ip_parse,
+//     counters (hard lifetime, sequence space), plan (NO_SPACE), tx_seq
+//     write-back, esp_trailer build, esp_aead encrypt, esp_hdr_build, packet
+//     write, counters (soft lifetime);
+//   DECRYPT: packet -> ibuf, esp_ip_parse LOCATE_ESP, SPI lookup
+//     (esp_spi_lookup, two buckets) or USE_SA_INDEX, SA checks, counters
+//     (hard lifetime), ESP lengths, replay top, esp_esn, esp_replay_window
+//     check (+ ring word), esp_aead decrypt (AUTH_FAIL), window commit
+//     (cleared words, top, bit), esp_trailer check, delivery (tunnel: inner
+//     parse on obuf; transport: esp_hdr_build UPDATE), NO_SPACE, packet
+//     write, counters;
+//   write the completion.
+// Card memory goes through esp_mem_access (struct reads / strobed writes at
+// any 8-byte-aligned address, packet bursts). The units and buffers live in
+// esp_engine; this module starts them and selects who owns each buffer port.
 `default_nettype none
 
 module esp_batch_ctrl
   import esp_spec_pkg::*;
-(
+#(
+  localparam int unsigned Dw = 8 * PKT_BUS_BYTES,
+  localparam int unsigned ImgW = 4 * Dw
+) (
   input  wire logic          clk_i,
   input  wire logic          rst_ni,
 
   // ap_ctrl_hs
   input  wire logic          start_i,
-  output      logic          ready_o,   // pulse: arguments consumed (with done)
-  output      logic          done_o,    // pulse: the batch is complete
+  output      logic          ready_o,
+  output      logic          done_o,
   output      logic          idle_o,
 
   // kernel arguments, sampled on start
   input  wire logic [63:0]   sa_table_i,
+  input  wire logic [63:0]   replay_i,
+  input  wire logic [63:0]   counters_i,
+  input  wire logic [63:0]   spi_table_i,
   input  wire logic [63:0]   desc_i,
   input  wire logic [63:0]   completions_i,
+  input  wire logic [63:0]   pkt_in_i,
+  input  wire logic [63:0]   pkt_out_i,
   input  wire logic [31:0]   n_desc_i,
   input  wire logic [31:0]   sa_capacity_i,
+  input  wire logic [31:0]   spi_buckets_log2_i,
 
-  // AXI4 master to card memory (512-bit data, 64-bit address)
-  output      logic [63:0]   m_axi_awaddr,
-  output      logic [7:0]    m_axi_awlen,
-  output      logic [2:0]    m_axi_awsize,
-  output      logic [1:0]    m_axi_awburst,
-  output      logic [3:0]    m_axi_awcache,
-  output      logic [2:0]    m_axi_awprot,
-  output      logic          m_axi_awvalid,
-  input  wire logic          m_axi_awready,
-  output      logic [511:0]  m_axi_wdata,
-  output      logic [63:0]   m_axi_wstrb,
-  output      logic          m_axi_wlast,
-  output      logic          m_axi_wvalid,
-  input  wire logic          m_axi_wready,
-  input  wire logic [1:0]    m_axi_bresp,
-  input  wire logic          m_axi_bvalid,
-  output      logic          m_axi_bready,
-  output      logic [63:0]   m_axi_araddr,
-  output      logic [7:0]    m_axi_arlen,
-  output      logic [2:0]    m_axi_arsize,
-  output      logic [1:0]    m_axi_arburst,
-  output      logic [3:0]    m_axi_arcache,
-  output      logic [2:0]    m_axi_arprot,
-  output      logic          m_axi_arvalid,
-  input  wire logic          m_axi_arready,
-  input  wire logic [511:0]  m_axi_rdata,
-  input  wire logic [1:0]    m_axi_rresp,
-  input  wire logic          m_axi_rlast,
-  input  wire logic          m_axi_rvalid,
-  output      logic          m_axi_rready
+  // esp_mem_access
+  output      logic          mem_valid_o,
+  output      logic [2:0]    mem_cmd_o,
+  output      logic [63:0]   mem_addr_o,
+  output      logic [31:0]   mem_len_o,
+  output      logic [31:0]   mem_cap_o,
+  output      logic [Dw-1:0] mem_wimg_o,
+  output      logic [PKT_BUS_BYTES-1:0] mem_wmask_o,
+  input  wire logic          mem_done_i,
+  input  wire logic [ImgW-1:0] mem_rimg_i,
+
+  // buffer port owners
+  output      logic [1:0]    ibuf_rsel_o,   // 0 esp_ip_parse, 1 esp_aead, 2 esp_hdr_build
+  output      logic          ibuf_wsel_o,   // 0 esp_mem_access, 1 esp_trailer
+  output      logic [1:0]    obuf_rsel_o,   // 0 esp_mem_access, 1 esp_trailer, 2 esp_ip_parse
+  output      logic          obuf_wsel_o,   // 0 esp_aead, 1 esp_hdr_build
+  output      logic          parse_obuf_o,  // esp_ip_parse reads obuf (else ibuf)
+
+  // esp_ip_parse
+  output      logic          parse_start_o,
+  output      logic [1:0]    parse_mode_o,
+  output      logic [13:0]   parse_avail_o,
+  input  wire logic          parse_done_i,
+  input  wire logic [15:0]   parse_status_i,
+  input  wire logic [3:0]    parse_version_i,
+  input  wire logic [13:0]   parse_pkt_len_i,
+  input  wire logic [13:0]   parse_ihl_i,
+  input  wire logic [13:0]   parse_hdr_len_i,
+  input  wire logic [13:0]   parse_nh_off_i,
+  input  wire logic [7:0]    parse_proto_i,
+  input  wire logic [13:0]   parse_esp_off_i,
+  input  wire logic [13:0]   parse_esp_len_i,
+  input  wire logic [31:0]   parse_spi_i,
+  input  wire logic [31:0]   parse_seq_lo_i,
+
+  // esp_trailer
+  output      logic          tr_start_o,
+  output      logic          tr_op_o,       // 0 build, 1 check
+  output      logic [13:0]   tr_off_o,
+  output      logic [13:0]   tr_len_o,
+  output      logic [7:0]    tr_nh_o,
+  input  wire logic          tr_done_i,
+  input  wire logic [15:0]   tr_status_i,
+  input  wire logic [13:0]   tr_pay_len_i,
+  input  wire logic [7:0]    tr_nh_i,
+
+  // esp_aead
+  output      logic          aead_req_valid_o,
+  input  wire logic          aead_req_ready_i,
+  output      logic          aead_encrypt_o,
+  output      logic          aead_gmac_o,
+  output      logic          aead_esn_o,
+  output      logic          aead_aes256_o,
+  output      logic [255:0]  aead_key_o,
+  output      logic [31:0]   aead_sa_index_o,
+  output      logic [31:0]   aead_generation_o,
+  output      logic [31:0]   aead_salt_o,
+  output      logic [31:0]   aead_spi_o,
+  output      logic [63:0]   aead_seq_o,
+  output      logic [13:0]   aead_src_off_o,
+  output      logic [13:0]   aead_dst_off_o,
+  output      logic [13:0]   aead_len_o,
+  output      logic [4:0]    aead_icv_len_o,
+  input  wire logic          aead_rsp_valid_i,
+  output      logic          aead_rsp_ready_o,
+  input  wire logic          aead_rsp_auth_ok_i,
+  input  wire logic [15:0]   aead_rsp_sum_i,
+
+  // esp_hdr_build
+  output      logic          hb_start_o,
+  output      logic [1:0]    hb_op_o,
+  output      logic          hb_udp_o,
+  output      logic [7:0]    hb_proto_o,
+  output      logic [13:0]   hb_out_len_o,
+  output      logic [7:0]    hb_tos_o,
+  output      logic [7:0]    hb_ttl_o,
+  output      logic [19:0]   hb_flow_label_o,
+  output      logic [127:0]  hb_tun_src_o,
+  output      logic [127:0]  hb_tun_dst_o,
+  output      logic [3:0]    hb_version_o,
+  output      logic [13:0]   hb_ihl_o,
+  output      logic [13:0]   hb_hdr_len_o,
+  output      logic [13:0]   hb_nh_off_o,
+  output      logic [15:0]   hb_udp_sport_o,
+  output      logic [15:0]   hb_udp_dport_o,
+  output      logic [15:0]   hb_payload_sum_o,
+  input  wire logic          hb_done_i
 );
 
-  localparam int unsigned BeatBytes = PKT_BUS_BYTES;          // 64
-  localparam int unsigned BeatShift = $clog2(BeatBytes);
-  localparam int unsigned DescBits  = 8 * DESCRIPTOR_SIZE;
-  localparam int unsigned CplBits   = 8 * COMPLETION_SIZE;
-  localparam int unsigned DescShift = $clog2(DESCRIPTOR_SIZE);
-  localparam int unsigned CplShift  = $clog2(COMPLETION_SIZE);
-  localparam int unsigned SaShift   = $clog2(SA_ENTRY_SIZE);
-  localparam int unsigned PktAlignBits = $clog2(PKT_BUS_BYTES);
-
-  // Not a status of the spec: "the shell cannot decide this descriptor yet".
-  localparam logic [COMPLETION_STATUS_WIDTH-1:0] StatusUnimplemented = '1;
+  // ----------------------------------------------------------- constants
+  localparam int unsigned SaBytes  = SA_ENTRY_TUN_DST_OFFSET + SA_ENTRY_TUN_DST_BYTES;  // fields (HLS kSaReadBytes)
+  localparam int unsigned SaBits   = 8 * SaBytes;
+  localparam int unsigned CtrBytes = SA_COUNTERS_HARD_EVENTS_OFFSET + SA_COUNTERS_HARD_EVENTS_BYTES;
+  localparam int unsigned CtrBits  = 8 * CtrBytes;
+  localparam int unsigned PktAlign = $clog2(PKT_BUS_BYTES);
   localparam logic [31:0] NoSaIndex = '1;
 
-  typedef enum logic [3:0] {
-    StIdle,
-    StNext,
-    StDescAr,
-    StDescR,
-    StDecide,
-    StSaAr,
-    StSaR,
-    StCplW,
-    StCplB,
-    StDone
+  localparam logic [13:0] Ipv4Hdr    = 14'd20;
+  localparam logic [13:0] Ipv6Hdr    = 14'd40;
+  localparam logic [13:0] UdpHdr     = 14'd8;
+  localparam logic [7:0]  IpProtoIpv4 = 8'd4;
+  localparam logic [7:0]  IpProtoIpv6 = 8'd41;
+  localparam logic [13:0] Align      = 14'(ESP_ALIGN);
+  localparam logic [13:0] EspTextOff = 14'(ESP_HDR_BYTES + IV_BYTES);
+
+  // esp_mem_access commands, esp_ip_parse modes, esp_hdr_build ops
+  localparam logic [2:0] CmdRdStruct = 3'd0;
+  localparam logic [2:0] CmdWrStruct = 3'd1;
+  localparam logic [2:0] CmdRdPkt    = 3'd2;
+  localparam logic [2:0] CmdWrPkt    = 3'd3;
+  localparam logic [2:0] CmdFill     = 3'd4;
+  localparam logic [1:0] ParseIp     = 2'd0;
+  localparam logic [1:0] ParseOut    = 2'd1;
+  localparam logic [1:0] LocateEsp   = 2'd2;
+  localparam logic [1:0] HbTunnelV4  = 2'd0;
+  localparam logic [1:0] HbTunnelV6  = 2'd1;
+  localparam logic [1:0] HbUpdate    = 2'd2;
+
+  typedef enum logic [5:0] {
+    StIdle, StNext, StMem, StDecide, StCpl, StCplDone, StDone,
+    StEncSa, StEncParseGo, StEncParse, StEncTrlGo, StDecLocGo, StDecTrlGo, StEncCtr, StEncPlan, StEncTrl, StEncAead, StEncAeadRsp, StEncHdr,
+    StOkCtr,
+    StDecLoc, StDecSaIdx, StDecB0, StDecB1, StDecSa, StDecCtr, StDecTop, StDecWin, StDecBit,
+    StDecAead, StDecAeadRsp, StComClr2, StComTop, StComBitSet, StComWordRd, StComWordWr,
+    StDecTrl, StDecInner, StDecHdr, StDecDeliver
   } state_e;
 
-  state_e      state_q, state_d;
+  localparam logic [63:0] CtrOkMask = (64'hFF << SA_COUNTERS_PACKETS_OFFSET) |
+                                      (64'hFF << SA_COUNTERS_BYTES_OFFSET) |
+                                      (64'hFF << SA_COUNTERS_SOFT_EVENTS_OFFSET);
+
+  // What a finished struct read is loaded into.
+  typedef enum logic [2:0] {LdNone, LdDesc, LdSa, LdCtr, LdTop} load_e;
+
+  // ------------------------------------------------------------------- state
+  state_e      state_q, state_d, ret_q, ret_d;
+  load_e       ld_q, ld_d;
   logic [31:0] idx_q, idx_d;
-  logic [31:0] n_desc_q, n_desc_d;
-  logic [31:0] sa_cap_q, sa_cap_d;
-  logic [63:0] sa_table_q, sa_table_d;
-  logic [63:0] desc_base_q, desc_base_d;
-  logic [63:0] cpl_base_q, cpl_base_d;
-  logic        aw_done_q, aw_done_d;
-  logic        w_done_q, w_done_d;
+  logic [63:0] a_sa_q, a_replay_q, a_ctr_q, a_spi_q, a_desc_q, a_cpl_q, a_in_q, a_out_q;
+  logic [31:0] n_desc_q, sa_cap_q, log2_q;
 
-  // Datapath registers (no reset: loaded before use).
-  logic [DescBits-1:0] desc_q, desc_d;
-  logic [15:0]         status_q, status_d;
-  logic [31:0]         cpl_sa_q, cpl_sa_d;
-  logic [31:0]         cpl_spi_q, cpl_spi_d;
+  logic [8*DESCRIPTOR_SIZE-1:0] desc_q, desc_d;
+  logic [SaBits-1:0]  sa_q, sa_d;
+  logic [CtrBits-1:0] ctr_q, ctr_d;
+  logic [63:0]        top_q, top_d, seq_q, seq_d;
+  logic [31:0]        sa_idx_q, sa_idx_d;
 
-  // --------------------------------------------------------- descriptor fields
-  logic [DESCRIPTOR_OP_WIDTH-1:0]        desc_op;
-  logic [DESCRIPTOR_SA_INDEX_WIDTH-1:0]  desc_sa_index;
-  logic [DESCRIPTOR_IN_OFFSET_WIDTH-1:0] desc_in_offset;
-  logic [DESCRIPTOR_IN_LENGTH_WIDTH-1:0] desc_in_length;
-  logic [DESCRIPTOR_OUT_OFFSET_WIDTH-1:0] desc_out_offset;
-  assign desc_op         = desc_q[8*DESCRIPTOR_OP_OFFSET +: DESCRIPTOR_OP_WIDTH];
-  assign desc_sa_index   = desc_q[8*DESCRIPTOR_SA_INDEX_OFFSET +: DESCRIPTOR_SA_INDEX_WIDTH];
-  assign desc_in_offset  = desc_q[8*DESCRIPTOR_IN_OFFSET_OFFSET +: DESCRIPTOR_IN_OFFSET_WIDTH];
-  assign desc_in_length  = desc_q[8*DESCRIPTOR_IN_LENGTH_OFFSET +: DESCRIPTOR_IN_LENGTH_WIDTH];
-  assign desc_out_offset = desc_q[8*DESCRIPTOR_OUT_OFFSET_OFFSET +: DESCRIPTOR_OUT_OFFSET_WIDTH];
+  // completion
+  logic [15:0] status_q, status_d;
+  logic        soft_q, soft_d;
+  logic [31:0] c_sa_q, c_sa_d, c_spi_q, c_spi_d, c_len_q, c_len_d;
+  logic [63:0] c_seq_q, c_seq_d;
 
-  logic op_encrypt, op_decrypt, misaligned, bad_length;
-  logic unused_in_offset_hi;  // the packet datapath reads in_offset; the shell checks alignment
-  assign unused_in_offset_hi = ^desc_in_offset[DESCRIPTOR_IN_OFFSET_WIDTH-1:PktAlignBits];
-  assign op_encrypt = desc_op == OPCODE_ENCRYPT;
-  assign op_decrypt = desc_op == OPCODE_DECRYPT;
-  assign misaligned = (desc_in_offset[PktAlignBits-1:0] != '0) | (desc_out_offset[PktAlignBits-1:0] != '0);
-  assign bad_length = (desc_in_length == '0) | (desc_in_length > MAX_PKT_BYTES);
+  // the packet (parse results and plan)
+  logic [3:0]  version_q, version_d;
+  logic [13:0] pkt_len_q, pkt_len_d, ihl_q, ihl_d, hdr_len_q, hdr_len_d, nh_off_q, nh_off_d;
+  logic [13:0] esp_off_q, esp_off_d, esp_len_q, esp_len_d;
+  logic [13:0] pay_off_q, pay_off_d, pay_len_q, pay_len_d, pt_len_q, pt_len_d, out_len_q, out_len_d;
+  logic [7:0]  nh_q, nh_d;
+  logic [15:0] sum_q, sum_d;
+  logic [31:0] add_bytes_q, add_bytes_d;
 
-  // ---------------------------------------------------------------- addresses
-  logic [63:0] desc_addr, cpl_addr, sa_addr;
-  assign desc_addr = desc_base_q + (64'(idx_q) << DescShift);
-  assign cpl_addr  = cpl_base_q + (64'(idx_q) << CplShift);
-  assign sa_addr   = sa_table_q + (64'(desc_sa_index) << SaShift);
+  // memory command and unit starts (registered pulses)
+  logic        m_go_q, m_go_d;
+  logic [2:0]  m_cmd_q, m_cmd_d;
+  logic [63:0] m_addr_q, m_addr_d;
+  logic [31:0] m_len_q, m_len_d, m_cap_q, m_cap_d;
+  logic [Dw-1:0] m_wimg_q, m_wimg_d;
+  logic [PKT_BUS_BYTES-1:0] m_wmask_q, m_wmask_d;
+  logic        parse_go_q, parse_go_d, tr_go_q, tr_go_d, hb_go_q, hb_go_d, win_go_q, win_go_d;
+  logic [1:0]  parse_mode_q, parse_mode_d;
+  logic [13:0] parse_avail_q, parse_avail_d;
 
-  // The 64-byte beat holding byte address a.
-  function automatic logic [63:0] beat_addr(logic [63:0] a);
-    return a & ~(64'(BeatBytes) - 64'd1);
+  // ------------------------------------------------------------ field views
+  logic [7:0]  d_op, d_flags;
+  logic [31:0] d_sa_index, d_in_length, d_out_cap;
+  logic [63:0] d_in_offset, d_out_offset;
+  assign d_op         = desc_q[8*DESCRIPTOR_OP_OFFSET +: DESCRIPTOR_OP_WIDTH];
+  assign d_flags      = desc_q[8*DESCRIPTOR_FLAGS_OFFSET +: DESCRIPTOR_FLAGS_WIDTH];
+  assign d_sa_index   = desc_q[8*DESCRIPTOR_SA_INDEX_OFFSET +: DESCRIPTOR_SA_INDEX_WIDTH];
+  assign d_in_offset  = desc_q[8*DESCRIPTOR_IN_OFFSET_OFFSET +: DESCRIPTOR_IN_OFFSET_WIDTH];
+  assign d_in_length  = desc_q[8*DESCRIPTOR_IN_LENGTH_OFFSET +: DESCRIPTOR_IN_LENGTH_WIDTH];
+  assign d_out_cap    = desc_q[8*DESCRIPTOR_OUT_CAPACITY_OFFSET +: DESCRIPTOR_OUT_CAPACITY_WIDTH];
+  assign d_out_offset = desc_q[8*DESCRIPTOR_OUT_OFFSET_OFFSET +: DESCRIPTOR_OUT_OFFSET_WIDTH];
+
+  logic [31:0] s_spi, s_flags, s_gen, s_window;
+  logic [7:0]  s_icv;
+  logic [63:0] s_replay_off, s_tx_seq;
+  logic        f_valid, f_outbound, f_tunnel, f_outer_v6, f_esn, f_udp, f_gmac, f_aes256;
+  assign s_spi        = sa_q[8*SA_ENTRY_SPI_OFFSET +: SA_ENTRY_SPI_WIDTH];
+  assign s_flags      = sa_q[8*SA_ENTRY_FLAGS_OFFSET +: SA_ENTRY_FLAGS_WIDTH];
+  assign s_gen        = sa_q[8*SA_ENTRY_GENERATION_OFFSET +: SA_ENTRY_GENERATION_WIDTH];
+  assign s_window     = sa_q[8*SA_ENTRY_WINDOW_BITS_OFFSET +: SA_ENTRY_WINDOW_BITS_WIDTH];
+  assign s_icv        = sa_q[8*SA_ENTRY_ICV_LEN_OFFSET +: SA_ENTRY_ICV_LEN_WIDTH];
+  assign s_replay_off = sa_q[8*SA_ENTRY_REPLAY_OFFSET_OFFSET +: SA_ENTRY_REPLAY_OFFSET_WIDTH];
+  assign s_tx_seq     = sa_q[8*SA_ENTRY_TX_SEQ_OFFSET +: SA_ENTRY_TX_SEQ_WIDTH];
+  assign f_valid      = s_flags[SA_ENTRY_FLAGS_VALID_BIT];
+  assign f_outbound   = s_flags[SA_ENTRY_FLAGS_OUTBOUND_BIT];
+  assign f_tunnel     = s_flags[SA_ENTRY_FLAGS_TUNNEL_BIT];
+  assign f_outer_v6   = s_flags[SA_ENTRY_FLAGS_OUTER_V6_BIT];
+  assign f_esn        = s_flags[SA_ENTRY_FLAGS_ESN_BIT];
+  assign f_udp        = s_flags[SA_ENTRY_FLAGS_UDP_ENCAP_BIT];
+  assign f_gmac       = s_flags[SA_ENTRY_FLAGS_GMAC_BIT];
+  assign f_aes256     = s_flags[SA_ENTRY_FLAGS_AES256_BIT];
+
+  // A 64-bit card-memory word as a write image (byte 0 first).
+  function automatic logic [Dw-1:0] word_img(logic [63:0] v);
+    return Dw'(v);
   endfunction
 
-  // ----------------------------------------------- SA entry fields (first beat)
-  logic [SA_ENTRY_SPI_WIDTH-1:0]     sa_spi;
-  logic [SA_ENTRY_FLAGS_WIDTH-1:0]   sa_flags;
-  logic [SA_ENTRY_ICV_LEN_WIDTH-1:0] sa_icv_len;
-  logic                              sa_icv_ok;
-  assign sa_spi     = m_axi_rdata[8*SA_ENTRY_SPI_OFFSET +: SA_ENTRY_SPI_WIDTH];
-  assign sa_flags   = m_axi_rdata[8*SA_ENTRY_FLAGS_OFFSET +: SA_ENTRY_FLAGS_WIDTH];
-  assign sa_icv_len = m_axi_rdata[8*SA_ENTRY_ICV_LEN_OFFSET +: SA_ENTRY_ICV_LEN_WIDTH];
-  assign sa_icv_ok  = (sa_icv_len == 8'd8) | (sa_icv_len == 8'd12) | (sa_icv_len == 8'd16);
+  // Card-memory byte order (byte 0 in the low bits) to wire order (byte 0 in
+  // the high bits), as the units take keys, salts and addresses.
+  function automatic logic [255:0] bswap256(logic [255:0] v);
+    logic [255:0] r;
+    for (int unsigned i = 0; i < 32; i++) r[8*i +: 8] = v[8*(31-i) +: 8];
+    return r;
+  endfunction
+  function automatic logic [127:0] bswap128(logic [127:0] v);
+    logic [127:0] r;
+    for (int unsigned i = 0; i < 16; i++) r[8*i +: 8] = v[8*(15-i) +: 8];
+    return r;
+  endfunction
+  function automatic logic [31:0] bswap32(logic [31:0] v);
+    return {v[7:0], v[15:8], v[23:16], v[31:24]};
+  endfunction
 
-  // ---------------------------------------------------------------- completion
-  logic [CplBits-1:0] cpl;
+  function automatic logic [63:0] ctr(int unsigned off);
+    return ctr_q[8*off +: 64];
+  endfunction
+
+  // ----------------------------------------------------------------- helpers
+  logic        params_ok, hard, seq_full, soft_now;
+  logic [63:0] new_packets, new_bytes, new_soft_events;
+  esp_sa_checks u_sa_checks (
+    .inbound_i       (d_op == OPCODE_DECRYPT),
+    .esn_i           (f_esn),
+    .icv_len_i       (s_icv),
+    .window_bits_i   (s_window),
+    .replay_offset_lo_i (s_replay_off[2:0]),
+    .tx_seq_i        (s_tx_seq),
+    .soft_bytes_i    (sa_q[8*SA_ENTRY_SOFT_BYTES_OFFSET +: SA_ENTRY_SOFT_BYTES_WIDTH]),
+    .hard_bytes_i    (sa_q[8*SA_ENTRY_HARD_BYTES_OFFSET +: SA_ENTRY_HARD_BYTES_WIDTH]),
+    .soft_packets_i  (sa_q[8*SA_ENTRY_SOFT_PACKETS_OFFSET +: SA_ENTRY_SOFT_PACKETS_WIDTH]),
+    .hard_packets_i  (sa_q[8*SA_ENTRY_HARD_PACKETS_OFFSET +: SA_ENTRY_HARD_PACKETS_WIDTH]),
+    .packets_i       (ctr(SA_COUNTERS_PACKETS_OFFSET)),
+    .bytes_i         (ctr(SA_COUNTERS_BYTES_OFFSET)),
+    .soft_events_i   (ctr(SA_COUNTERS_SOFT_EVENTS_OFFSET)),
+    .add_bytes_i     (add_bytes_q),
+    .params_ok_o     (params_ok),
+    .hard_o          (hard),
+    .seq_full_o      (seq_full),
+    .packets_o       (new_packets),
+    .bytes_o         (new_bytes),
+    .soft_o          (soft_now),
+    .soft_events_o   (new_soft_events)
+  );
+
+  logic        log2_ok, spi_hit;
+  logic [31:0] bucket0, bucket1, sa_ref, sa_ref_m1;
+  assign sa_ref_m1 = sa_ref - 32'd1;
+  esp_spi_lookup u_spi_lookup (
+    .spi_i     (parse_spi_i),
+    .log2_i    (log2_q),
+    .log2_ok_o (log2_ok),
+    .bucket0_o (bucket0),
+    .bucket1_o (bucket1),
+    .bucket_i  (mem_rimg_i[8*SPI_BUCKET_SIZE-1:0]),
+    .hit_o     (spi_hit),
+    .sa_ref_o  (sa_ref)
+  );
+
+  logic [63:0] inferred_seq;
+  logic        inferred_ok;
+  esp_esn u_esn (
+    .esn_i         (f_esn),
+    .top_i         (top_q),
+    .window_bits_i (s_window),
+    .seq_lo_i      (c_seq_q[31:0]),
+    .seq_o         (inferred_seq),
+    .ok_o          (inferred_ok)
+  );
+
+  logic        win_busy, win_done, win_fresh, win_old, win_pass, win_jump_nz;
+  logic [15:0] win_words, win_seq_idx, win_clr_idx, win_clr_n0, win_clr_n1;
+  logic [5:0]  win_bit;
+  esp_replay_window u_replay_window (
+    .clk_i,
+    .rst_ni,
+    .start_i       (win_go_q),
+    .window_bits_i (s_window),
+    .top_i         (top_q),
+    .seq_i         (seq_q),
+    .busy_o        (win_busy),
+    .done_o        (win_done),
+    .words_o       (win_words),
+    .seq_idx_o     (win_seq_idx),
+    .bit_o         (win_bit),
+    .fresh_o       (win_fresh),
+    .old_o         (win_old),
+    .word_i        (mem_rimg_i[63:0]),
+    .check_pass_o  (win_pass),
+    .jump_nz_o     (win_jump_nz),
+    .clr_idx_o     (win_clr_idx),
+    .clr_n0_o      (win_clr_n0),
+    .clr_n1_o      (win_clr_n1)
+  );
+
+  // ---------------------------------------------------------------- addresses
+  logic [63:0] a_desc, a_cpl, a_sa, a_ctrs, a_state, a_ring, a_seq_word;
+  assign a_desc     = a_desc_q + (64'(idx_q) << $clog2(DESCRIPTOR_SIZE));
+  assign a_cpl      = a_cpl_q + (64'(idx_q) << $clog2(COMPLETION_SIZE));
+  assign a_sa       = a_sa_q + (64'(sa_idx_q) << $clog2(SA_ENTRY_SIZE));
+  assign a_ctrs     = a_ctr_q + (64'(sa_idx_q) << $clog2(SA_COUNTERS_SIZE));
+  assign a_state    = a_replay_q + s_replay_off;
+  assign a_ring     = a_state + 64'(REPLAY_STATE_SIZE);
+  assign a_seq_word = a_ring + (64'(win_seq_idx) << $clog2(CTL_WORD_BYTES));
+
+  // ----------------------------------------------------- descriptor checks
+  logic op_enc, op_dec, desc_bad_len, desc_misaligned;
+  assign op_enc          = d_op == OPCODE_ENCRYPT;
+  assign op_dec          = d_op == OPCODE_DECRYPT;
+  assign desc_misaligned = (d_in_offset[PktAlign-1:0] != '0) | (d_out_offset[PktAlign-1:0] != '0);
+  assign desc_bad_len    = (d_in_length == '0) | (d_in_length > 32'(MAX_PKT_BYTES));
+
+  // ------------------------------------------------------ ENCRYPT plan (HLS plan_encap)
+  logic [13:0] p_pay_off, p_pay_len, p_pt_len, p_outer_len, p_esp_off, p_out_len;
+  logic [7:0]  p_nh;
+  always_comb begin
+    if (f_tunnel) begin
+      p_pay_off   = '0;
+      p_outer_len = f_outer_v6 ? Ipv6Hdr : Ipv4Hdr;
+      p_nh        = (parse_version_i == 4'd4) ? IpProtoIpv4 : IpProtoIpv6;
+    end else begin
+      p_pay_off   = parse_hdr_len_i;
+      p_outer_len = parse_hdr_len_i;
+      p_nh        = parse_proto_i;
+    end
+    p_pay_len = parse_pkt_len_i - p_pay_off;
+    p_pt_len  = (p_pay_len + 14'd2 + Align - 14'd1) & ~(Align - 14'd1);
+    p_esp_off = p_outer_len + (f_udp ? UdpHdr : 14'd0);
+    p_out_len = p_esp_off + EspTextOff + p_pt_len + 14'(s_icv);
+  end
+
+  logic [31:0] room;
+  assign room = (d_out_cap < 32'(MAX_PKT_BYTES)) ? d_out_cap : 32'(MAX_PKT_BYTES);
+
+  // DECRYPT 7: ESP lengths.
+  logic [13:0] ct_len;
+  logic        esp_len_bad;
+  assign ct_len      = esp_len_q - EspTextOff - 14'(s_icv);
+  assign esp_len_bad = (esp_len_q < EspTextOff + 14'd2 + 14'(s_icv)) | (ct_len[1:0] != 2'b00);
+
+  logic [Dw-1:0] ok_ctr_img;
+  always_comb begin
+    ok_ctr_img = '0;
+    ok_ctr_img[8*SA_COUNTERS_PACKETS_OFFSET +: 64]     = new_packets;
+    ok_ctr_img[8*SA_COUNTERS_BYTES_OFFSET +: 64]       = new_bytes;
+    ok_ctr_img[8*SA_COUNTERS_SOFT_EVENTS_OFFSET +: 64] = new_soft_events;
+  end
+
+  // ---------------------------------------------------------------- outputs
+  logic [8*COMPLETION_SIZE-1:0] cpl;
   always_comb begin
     cpl = '0;
     cpl[8*COMPLETION_STATUS_OFFSET +: COMPLETION_STATUS_WIDTH]         = status_q;
-    cpl[8*COMPLETION_SA_INDEX_OFFSET +: COMPLETION_SA_INDEX_WIDTH]     = cpl_sa_q;
-    cpl[8*COMPLETION_OUT_OFFSET_OFFSET +: COMPLETION_OUT_OFFSET_WIDTH] = desc_out_offset;
-    cpl[8*COMPLETION_SPI_OFFSET +: COMPLETION_SPI_WIDTH]               = cpl_spi_q;
+    cpl[8*COMPLETION_FLAGS_OFFSET + COMPLETION_FLAGS_SOFT_EXPIRED_BIT] = soft_q;
+    cpl[8*COMPLETION_SA_INDEX_OFFSET +: COMPLETION_SA_INDEX_WIDTH]     = c_sa_q;
+    cpl[8*COMPLETION_OUT_OFFSET_OFFSET +: COMPLETION_OUT_OFFSET_WIDTH] = d_out_offset;
+    cpl[8*COMPLETION_OUT_LENGTH_OFFSET +: COMPLETION_OUT_LENGTH_WIDTH] = c_len_q;
+    cpl[8*COMPLETION_SPI_OFFSET +: COMPLETION_SPI_WIDTH]               = c_spi_q;
+    cpl[8*COMPLETION_SEQ_OFFSET +: COMPLETION_SEQ_WIDTH]               = c_seq_q;
   end
 
-  // Which half (COMPLETION_SIZE slice) of the beat the completion occupies.
-  logic [BeatShift-CplShift-1:0] cpl_slot;
-  logic [BeatShift-DescShift-1:0] desc_slot;
-  assign cpl_slot  = cpl_addr[BeatShift-1:CplShift];
-  assign desc_slot = desc_addr[BeatShift-1:DescShift];
+  assign mem_valid_o   = m_go_q;
+  assign mem_cmd_o     = m_cmd_q;
+  assign mem_addr_o    = m_addr_q;
+  assign mem_len_o     = m_len_q;
+  assign mem_cap_o     = m_cap_q;
+  assign mem_wimg_o    = m_wimg_q;
+  assign mem_wmask_o   = m_wmask_q;
 
-  // ------------------------------------------------------------ AXI constants
-  assign m_axi_awlen   = 8'd0;
-  assign m_axi_awsize  = 3'(BeatShift);
-  assign m_axi_awburst = 2'b01;  // INCR
-  assign m_axi_awcache = 4'b0011;
-  assign m_axi_awprot  = 3'b000;
-  assign m_axi_arlen   = 8'd0;
-  assign m_axi_arsize  = 3'(BeatShift);
-  assign m_axi_arburst = 2'b01;
-  assign m_axi_arcache = 4'b0011;
-  assign m_axi_arprot  = 3'b000;
-  assign m_axi_wlast   = 1'b1;
+  assign parse_start_o = parse_go_q;
+  assign parse_mode_o  = parse_mode_q;
+  assign parse_avail_o = parse_avail_q;
+  assign parse_obuf_o  = state_q == StDecInner;
+
+  assign tr_start_o    = tr_go_q;
+  assign tr_op_o       = state_q == StDecTrl;
+  assign tr_off_o      = (state_q == StDecTrl) ? (f_tunnel ? 14'd0 : hdr_len_q) : pay_off_q;
+  assign tr_len_o      = (state_q == StDecTrl) ? pt_len_q : pay_len_q;
+  assign tr_nh_o       = nh_q;
+
+  assign aead_req_valid_o  = (state_q == StEncAead) | (state_q == StDecAead);
+  assign aead_encrypt_o    = op_enc;
+  assign aead_gmac_o       = f_gmac;
+  assign aead_esn_o        = f_esn;
+  assign aead_aes256_o     = f_aes256;
+  assign aead_key_o        = bswap256(sa_q[8*SA_ENTRY_KEY_OFFSET +: 8*SA_ENTRY_KEY_BYTES]);
+  assign aead_sa_index_o   = sa_idx_q;
+  assign aead_generation_o = s_gen;
+  assign aead_salt_o       = bswap32(sa_q[8*SA_ENTRY_SALT_OFFSET +: 8*SA_ENTRY_SALT_BYTES]);
+  assign aead_spi_o        = s_spi;
+  assign aead_seq_o        = seq_q;
+  assign aead_src_off_o    = op_enc ? pay_off_q : esp_off_q + EspTextOff;
+  assign aead_dst_off_o    = op_enc ? esp_off_q + EspTextOff : (f_tunnel ? 14'd0 : hdr_len_q);
+  assign aead_len_o        = pt_len_q;
+  assign aead_icv_len_o    = 5'(s_icv);
+  assign aead_rsp_ready_o  = (state_q == StEncAeadRsp) | (state_q == StDecAeadRsp);
+
+  assign hb_start_o       = hb_go_q;
+  assign hb_op_o          = (op_dec || !f_tunnel) ? HbUpdate : (f_outer_v6 ? HbTunnelV6 : HbTunnelV4);
+  assign hb_udp_o         = op_enc & f_udp;
+  assign hb_proto_o       = op_dec ? nh_q : (f_udp ? 8'(UDP_PROTO) : 8'(ESP_PROTO));
+  assign hb_out_len_o     = out_len_q;
+  assign hb_tos_o         = sa_q[8*SA_ENTRY_TOS_OFFSET +: SA_ENTRY_TOS_WIDTH];
+  assign hb_ttl_o         = sa_q[8*SA_ENTRY_TTL_OFFSET +: SA_ENTRY_TTL_WIDTH];
+  assign hb_flow_label_o  = sa_q[8*SA_ENTRY_FLOW_LABEL_OFFSET +: 20];
+  assign hb_tun_src_o     = bswap128(sa_q[8*SA_ENTRY_TUN_SRC_OFFSET +: 8*SA_ENTRY_TUN_SRC_BYTES]);
+  assign hb_tun_dst_o     = bswap128(sa_q[8*SA_ENTRY_TUN_DST_OFFSET +: 8*SA_ENTRY_TUN_DST_BYTES]);
+  assign hb_version_o     = version_q;
+  assign hb_ihl_o         = ihl_q;
+  assign hb_hdr_len_o     = hdr_len_q;
+  assign hb_nh_off_o      = nh_off_q;
+  assign hb_udp_sport_o   = sa_q[8*SA_ENTRY_UDP_SPORT_OFFSET +: SA_ENTRY_UDP_SPORT_WIDTH];
+  assign hb_udp_dport_o   = sa_q[8*SA_ENTRY_UDP_DPORT_OFFSET +: SA_ENTRY_UDP_DPORT_WIDTH];
+  assign hb_payload_sum_o = sum_q;
 
   always_comb begin
-    m_axi_awaddr  = beat_addr(cpl_addr);
-    m_axi_awvalid = (state_q == StCplW) & ~aw_done_q;
-    m_axi_wvalid  = (state_q == StCplW) & ~w_done_q;
-    m_axi_wdata   = '0;
-    m_axi_wstrb   = '0;
-    m_axi_wdata[CplBits*cpl_slot +: CplBits]         = cpl;
-    m_axi_wstrb[COMPLETION_SIZE*cpl_slot +: COMPLETION_SIZE] = '1;
-    m_axi_bready  = state_q == StCplB;
-    m_axi_araddr  = (state_q == StSaAr) ? beat_addr(sa_addr) : beat_addr(desc_addr);
-    m_axi_arvalid = (state_q == StDescAr) | (state_q == StSaAr);
-    m_axi_rready  = (state_q == StDescR) | (state_q == StSaR);
+    ibuf_rsel_o = 2'd0;
+    if (state_q == StEncAead || state_q == StEncAeadRsp || state_q == StDecAead || state_q == StDecAeadRsp) begin
+      ibuf_rsel_o = 2'd1;
+    end
+    if (state_q == StEncHdr || state_q == StDecHdr) ibuf_rsel_o = 2'd2;
+    ibuf_wsel_o = state_q == StEncTrl;
+    obuf_rsel_o = 2'd0;
+    if (state_q == StDecTrl) obuf_rsel_o = 2'd1;
+    if (state_q == StDecInner) obuf_rsel_o = 2'd2;
+    obuf_wsel_o = state_q == StEncHdr || state_q == StDecHdr;
   end
 
-  // ------------------------------------------------------------------- control
+  // --------------------------------------------------------------- sequencer
+  // Command helpers: a memory command goes out as a registered pulse, then
+  // StMem waits for it and continues at `ret`.
+  task automatic mem_rd(input logic [63:0] a, input logic [31:0] n, input load_e ld, input state_e ret);
+    m_go_d = 1'b1; m_cmd_d = CmdRdStruct; m_addr_d = a; m_len_d = n; ld_d = ld; ret_d = ret; state_d = StMem;
+  endtask
+  task automatic mem_wr(input logic [63:0] a, input logic [Dw-1:0] img, input logic [PKT_BUS_BYTES-1:0] mask,
+                        input state_e ret);
+    m_go_d = 1'b1; m_cmd_d = CmdWrStruct; m_addr_d = a; m_wimg_d = img; m_wmask_d = mask; ld_d = LdNone;
+    ret_d = ret; state_d = StMem;
+  endtask
+  task automatic mem_fill(input logic [63:0] a, input logic [31:0] n, input state_e ret);
+    m_go_d = 1'b1; m_cmd_d = CmdFill; m_addr_d = a; m_len_d = n; ld_d = LdNone; ret_d = ret; state_d = StMem;
+  endtask
+  // Ends the descriptor with status s (its completion is written next).
+  task automatic finish(input logic [15:0] s);
+    status_d = s; state_d = StCpl;
+  endtask
+  // Adds one to counter word `off` of the SA, then ends with status s.
+  task automatic bump(input int unsigned off, input logic [15:0] s);
+    status_d = s;
+    mem_wr(a_ctrs + 64'(off), word_img(ctr(off) + 64'd1), PKT_BUS_BYTES'(8'hFF), StCpl);
+  endtask
+
   always_comb begin
-    state_d     = state_q;
-    idx_d       = idx_q;
-    n_desc_d    = n_desc_q;
-    sa_cap_d    = sa_cap_q;
-    sa_table_d  = sa_table_q;
-    desc_base_d = desc_base_q;
-    cpl_base_d  = cpl_base_q;
-    aw_done_d   = aw_done_q;
-    w_done_d    = w_done_q;
-    desc_d      = desc_q;
-    status_d    = status_q;
-    cpl_sa_d    = cpl_sa_q;
-    cpl_spi_d   = cpl_spi_q;
-    ready_o     = 1'b0;
-    done_o      = 1'b0;
+    state_d = state_q; ret_d = ret_q; ld_d = ld_q; idx_d = idx_q;
+    desc_d = desc_q; sa_d = sa_q; ctr_d = ctr_q; top_d = top_q; seq_d = seq_q; sa_idx_d = sa_idx_q;
+    status_d = status_q; soft_d = soft_q; c_sa_d = c_sa_q; c_spi_d = c_spi_q; c_len_d = c_len_q; c_seq_d = c_seq_q;
+    version_d = version_q; pkt_len_d = pkt_len_q; ihl_d = ihl_q; hdr_len_d = hdr_len_q; nh_off_d = nh_off_q;
+    esp_off_d = esp_off_q; esp_len_d = esp_len_q; pay_off_d = pay_off_q; pay_len_d = pay_len_q;
+    pt_len_d = pt_len_q; out_len_d = out_len_q; nh_d = nh_q; sum_d = sum_q; add_bytes_d = add_bytes_q;
+    m_go_d = 1'b0; m_cmd_d = m_cmd_q; m_addr_d = m_addr_q; m_len_d = m_len_q; m_cap_d = m_cap_q;
+    m_wimg_d = m_wimg_q; m_wmask_d = m_wmask_q;
+    parse_go_d = 1'b0; parse_mode_d = parse_mode_q; parse_avail_d = parse_avail_q;
+    tr_go_d = 1'b0; hb_go_d = 1'b0; win_go_d = 1'b0;
+    ready_o = 1'b0; done_o = 1'b0;
 
     unique case (state_q)
-      StIdle: begin
-        if (start_i) begin
-          idx_d       = '0;
-          n_desc_d    = n_desc_i;
-          sa_cap_d    = sa_capacity_i;
-          sa_table_d  = sa_table_i;
-          desc_base_d = desc_i;
-          cpl_base_d  = completions_i;
-          state_d     = StNext;
-        end
+      StIdle: if (start_i) begin
+        idx_d = '0;
+        state_d = StNext;
       end
       StNext: begin
-        state_d = (idx_q == n_desc_q) ? StDone : StDescAr;
+        if (idx_q == n_desc_q) state_d = StDone;
+        else mem_rd(a_desc, DESCRIPTOR_SIZE, LdDesc, StDecide);
       end
-      StDescAr: begin
-        if (m_axi_arready) state_d = StDescR;
-      end
-      StDescR: begin
-        if (m_axi_rvalid) begin
-          desc_d  = m_axi_rdata[DescBits*desc_slot +: DescBits];
-          state_d = StDecide;
-        end
+      StMem: if (mem_done_i) begin
+        unique case (ld_q)
+          LdDesc:  desc_d = mem_rimg_i[8*DESCRIPTOR_SIZE-1:0];
+          LdSa:    sa_d = mem_rimg_i[SaBits-1:0];
+          LdCtr:   ctr_d = mem_rimg_i[CtrBits-1:0];
+          LdTop:   top_d = mem_rimg_i[63:0];
+          default: ;
+        endcase
+        state_d = ret_q;
       end
       StDecide: begin
-        cpl_sa_d  = NoSaIndex;
-        cpl_spi_d = '0;
-        state_d   = StCplW;
-        if (!op_encrypt && !op_decrypt) begin
-          status_d = STATUS_BAD_OPCODE;
-        end else if (misaligned || bad_length) begin
-          status_d = STATUS_MALFORMED;
-        end else if (op_encrypt && desc_sa_index >= sa_cap_q) begin
-          status_d = STATUS_BAD_SA;
-        end else if (op_encrypt) begin
-          state_d = StSaAr;
+        status_d = STATUS_OK; soft_d = 1'b0; c_sa_d = NoSaIndex; c_spi_d = '0; c_len_d = '0; c_seq_d = '0;
+        if (!op_enc && !op_dec) finish(STATUS_BAD_OPCODE);
+        else if (desc_misaligned || desc_bad_len) finish(STATUS_MALFORMED);
+        else if (op_enc && d_sa_index >= sa_cap_q) finish(STATUS_BAD_SA);
+        else if (op_enc) begin
+          sa_idx_d = d_sa_index;
+          mem_rd(a_sa_q + (64'(d_sa_index) << $clog2(SA_ENTRY_SIZE)), SaBytes, LdSa, StEncSa);
         end else begin
-          status_d = StatusUnimplemented;  // DECRYPT: needs the datapath
+          m_go_d = 1'b1; m_cmd_d = CmdRdPkt; m_addr_d = a_in_q + d_in_offset; m_len_d = d_in_length;
+          ld_d = LdNone; ret_d = StDecLocGo; state_d = StMem;
+          parse_mode_d = LocateEsp; parse_avail_d = 14'(d_in_length);
         end
       end
-      StSaAr: begin
-        if (m_axi_arready) state_d = StSaR;
+
+      // ------------------------------------------------------------ ENCRYPT
+      StEncSa: begin
+        c_sa_d = sa_idx_q; c_spi_d = s_spi;
+        if (!f_valid) finish(STATUS_SA_DISABLED);
+        else if (!f_outbound || !params_ok) finish(STATUS_BAD_SA);
+        else begin
+          m_go_d = 1'b1; m_cmd_d = CmdRdPkt; m_addr_d = a_in_q + d_in_offset; m_len_d = d_in_length;
+          ld_d = LdNone; ret_d = StEncParseGo; state_d = StMem;
+          parse_mode_d = f_tunnel ? ParseIp : ParseOut; parse_avail_d = 14'(d_in_length);
+        end
       end
-      StSaR: begin
-        if (m_axi_rvalid) begin
-          cpl_sa_d  = desc_sa_index;
-          cpl_spi_d = sa_spi;
-          state_d   = StCplW;
-          if (!sa_flags[SA_ENTRY_FLAGS_VALID_BIT]) begin
-            status_d = STATUS_SA_DISABLED;
-          end else if (!sa_flags[SA_ENTRY_FLAGS_OUTBOUND_BIT] || !sa_icv_ok) begin
-            status_d = STATUS_BAD_SA;
-          end else begin
-            status_d = StatusUnimplemented;  // ENCRYPT 2..6: needs the datapath
+      StEncParseGo: begin
+        parse_go_d = 1'b1; state_d = StEncParse;
+      end
+      StEncParse: begin
+        if (parse_done_i) begin
+          if (parse_status_i != STATUS_OK) finish(STATUS_MALFORMED);
+          else begin
+            version_d = parse_version_i; pkt_len_d = parse_pkt_len_i; ihl_d = parse_ihl_i;
+            hdr_len_d = parse_hdr_len_i; nh_off_d = parse_nh_off_i;
+            pay_off_d = p_pay_off; pay_len_d = p_pay_len; pt_len_d = p_pt_len; esp_off_d = p_esp_off;
+            out_len_d = p_out_len; nh_d = p_nh; add_bytes_d = 32'(parse_pkt_len_i);
+            mem_rd(a_ctrs, CtrBytes, LdCtr, StEncCtr);
           end
         end
       end
-      StCplW: begin
-        if (m_axi_awvalid && m_axi_awready) aw_done_d = 1'b1;
-        if (m_axi_wvalid && m_axi_wready) w_done_d = 1'b1;
-        if (aw_done_d && w_done_d) begin
-          aw_done_d = 1'b0;
-          w_done_d  = 1'b0;
-          state_d   = StCplB;
+      StEncCtr: begin
+        if (hard || seq_full) bump(SA_COUNTERS_HARD_EVENTS_OFFSET, STATUS_LIFETIME_EXPIRED);
+        else state_d = StEncPlan;
+      end
+      StEncPlan: begin
+        if (32'(out_len_q) > room) finish(STATUS_NO_SPACE);
+        else begin
+          seq_d = s_tx_seq + 64'd1;
+          c_seq_d = s_tx_seq + 64'd1;
+          mem_wr(a_sa + 64'(SA_ENTRY_TX_SEQ_OFFSET), word_img(s_tx_seq + 64'd1), PKT_BUS_BYTES'(8'hFF), StEncTrlGo);
         end
       end
-      StCplB: begin
-        if (m_axi_bvalid) begin
-          idx_d   = idx_q + 32'd1;
-          state_d = StNext;
+      StEncTrlGo: begin
+        tr_go_d = 1'b1; state_d = StEncTrl;
+      end
+      StEncTrl: if (tr_done_i) state_d = StEncAead;
+      StEncAead:    if (aead_req_ready_i) state_d = StEncAeadRsp;
+      StEncAeadRsp: if (aead_rsp_valid_i) begin
+        sum_d = aead_rsp_sum_i; hb_go_d = 1'b1; state_d = StEncHdr;
+      end
+      StEncHdr, StDecHdr: if (hb_done_i) begin
+        if (state_q == StEncHdr) begin
+          m_go_d = 1'b1; m_cmd_d = CmdWrPkt; m_addr_d = a_out_q + d_out_offset; m_len_d = 32'(out_len_q);
+          m_cap_d = d_out_cap; ld_d = LdNone; ret_d = StOkCtr; state_d = StMem;
+        end else state_d = StDecDeliver;
+      end
+      StOkCtr: begin  // ENCRYPT 6 / DECRYPT 15
+        soft_d = soft_now; c_len_d = 32'(out_len_q); status_d = STATUS_OK;
+        mem_wr(a_ctrs, ok_ctr_img, CtrOkMask, StCpl);
+      end
+
+      // ------------------------------------------------------------ DECRYPT
+      StDecLocGo: begin
+        parse_go_d = 1'b1; state_d = StDecLoc;
+      end
+      StDecLoc: begin
+        if (parse_done_i) begin
+          if (parse_status_i != STATUS_OK) finish(parse_status_i);
+          else begin
+            version_d = parse_version_i; pkt_len_d = parse_pkt_len_i; ihl_d = parse_ihl_i;
+            hdr_len_d = parse_hdr_len_i; nh_off_d = parse_nh_off_i;
+            esp_off_d = parse_esp_off_i; esp_len_d = parse_esp_len_i;
+            c_spi_d = parse_spi_i; c_seq_d = 64'(parse_seq_lo_i);
+            if (d_flags[DESCRIPTOR_FLAGS_USE_SA_INDEX_BIT]) begin
+              if (d_sa_index >= sa_cap_q) finish(STATUS_BAD_SA);
+              else begin
+                sa_idx_d = d_sa_index;
+                mem_rd(a_sa_q + (64'(d_sa_index) << $clog2(SA_ENTRY_SIZE)), SaBytes, LdSa, StDecSaIdx);
+              end
+            end else if (!log2_ok) finish(STATUS_UNKNOWN_SPI);
+            else mem_rd(a_spi_q + (64'(bucket0) << $clog2(SPI_BUCKET_SIZE)), SPI_BUCKET_SIZE, LdNone, StDecB0);
+          end
         end
+      end
+      StDecSaIdx: begin
+        if (s_spi != c_spi_q) finish(STATUS_UNKNOWN_SPI);
+        else state_d = StDecSa;
+      end
+      StDecB0, StDecB1: begin
+        if (spi_hit) begin
+          if (sa_ref_m1 >= sa_cap_q) finish(STATUS_BAD_SA);
+          else begin
+            sa_idx_d = sa_ref_m1;
+            mem_rd(a_sa_q + (64'(sa_ref_m1) << $clog2(SA_ENTRY_SIZE)), SaBytes, LdSa, StDecSa);
+          end
+        end else if (state_q == StDecB0) begin
+          mem_rd(a_spi_q + (64'(bucket1) << $clog2(SPI_BUCKET_SIZE)), SPI_BUCKET_SIZE, LdNone, StDecB1);
+        end else finish(STATUS_UNKNOWN_SPI);
+      end
+      StDecSa: begin
+        c_sa_d = sa_idx_q;
+        if (!f_valid) finish(STATUS_SA_DISABLED);
+        else if (f_outbound || !params_ok) finish(STATUS_BAD_SA);
+        else mem_rd(a_ctrs, CtrBytes, LdCtr, StDecCtr);
+      end
+      StDecCtr: begin
+        if (hard) bump(SA_COUNTERS_HARD_EVENTS_OFFSET, STATUS_LIFETIME_EXPIRED);
+        else if (esp_len_bad) bump(SA_COUNTERS_BAD_PACKET_OFFSET, STATUS_MALFORMED);
+        else begin
+          pt_len_d = ct_len;
+          mem_rd(a_state, REPLAY_STATE_TOP_BYTES, LdTop, StDecTop);
+        end
+      end
+      StDecTop: begin  // DECRYPT 8
+        seq_d = inferred_seq; c_seq_d = inferred_seq;
+        win_go_d = 1'b1; state_d = StDecWin;
+      end
+      StDecWin: if (win_done) begin  // DECRYPT 9
+        if (!inferred_ok) bump(SA_COUNTERS_REPLAY_OFFSET, STATUS_REPLAY);
+        else if (win_fresh) state_d = StDecAead;
+        else if (win_old) bump(SA_COUNTERS_REPLAY_OFFSET, STATUS_REPLAY);
+        else mem_rd(a_seq_word, CTL_WORD_BYTES, LdNone, StDecBit);
+      end
+      StDecBit: begin
+        if (win_pass) state_d = StDecAead;
+        else bump(SA_COUNTERS_REPLAY_OFFSET, STATUS_REPLAY);
+      end
+      StDecAead:    if (aead_req_ready_i) state_d = StDecAeadRsp;
+      StDecAeadRsp: if (aead_rsp_valid_i) begin  // DECRYPT 10, then 11
+        if (!aead_rsp_auth_ok_i) bump(SA_COUNTERS_AUTH_FAIL_OFFSET, STATUS_AUTH_FAIL);
+        else if (!win_fresh) state_d = StComWordRd;
+        else if (win_clr_n0 != '0) mem_fill(a_ring + (64'(win_clr_idx) << 3), 32'(win_clr_n0) << 3, StComClr2);
+        else state_d = StComTop;
+      end
+      StComClr2: begin
+        if (win_clr_n1 != '0) mem_fill(a_ring, 32'(win_clr_n1) << 3, StComTop);
+        else state_d = StComTop;
+      end
+      StComTop: mem_wr(a_state, word_img(seq_q), PKT_BUS_BYTES'(8'hFF), win_jump_nz ? StComBitSet : StComWordRd);
+      StComBitSet: mem_wr(a_seq_word, word_img(64'd1 << win_bit), PKT_BUS_BYTES'(8'hFF), StDecTrlGo);
+      StComWordRd: mem_rd(a_seq_word, CTL_WORD_BYTES, LdNone, StComWordWr);
+      StComWordWr: mem_wr(a_seq_word, word_img(mem_rimg_i[63:0] | (64'd1 << win_bit)), PKT_BUS_BYTES'(8'hFF), StDecTrlGo);
+      StDecTrlGo: begin
+        tr_go_d = 1'b1; state_d = StDecTrl;
+      end
+      StDecTrl: begin  // DECRYPT 12, then 13
+        if (tr_done_i) begin
+          nh_d = tr_nh_i;
+          if (tr_status_i != STATUS_OK) bump(SA_COUNTERS_BAD_PACKET_OFFSET, STATUS_BAD_PADDING);
+          else if (f_tunnel) begin
+            if (tr_nh_i != IpProtoIpv4 && tr_nh_i != IpProtoIpv6) bump(SA_COUNTERS_BAD_PACKET_OFFSET, STATUS_MALFORMED);
+            else begin
+              parse_mode_d = ParseIp; parse_avail_d = tr_pay_len_i; parse_go_d = 1'b1; state_d = StDecInner;
+            end
+          end else begin
+            out_len_d = hdr_len_q + tr_pay_len_i;
+            hb_go_d = 1'b1; state_d = StDecHdr;
+          end
+        end
+      end
+      StDecInner: if (parse_done_i) begin
+        if (parse_status_i != STATUS_OK) bump(SA_COUNTERS_BAD_PACKET_OFFSET, STATUS_MALFORMED);
+        else begin
+          out_len_d = parse_pkt_len_i; state_d = StDecDeliver;
+        end
+      end
+      StDecDeliver: begin  // DECRYPT 14
+        add_bytes_d = 32'(out_len_q);
+        if (32'(out_len_q) > d_out_cap) finish(STATUS_NO_SPACE);
+        else begin
+          m_go_d = 1'b1; m_cmd_d = CmdWrPkt; m_addr_d = a_out_q + d_out_offset; m_len_d = 32'(out_len_q);
+          m_cap_d = d_out_cap; ld_d = LdNone; ret_d = StOkCtr; state_d = StMem;
+        end
+      end
+
+      // --------------------------------------------------------- completion
+      StCpl: mem_wr(a_cpl, Dw'(cpl), PKT_BUS_BYTES'({COMPLETION_SIZE{1'b1}}), StCplDone);
+      StCplDone: begin
+        idx_d = idx_q + 32'd1;
+        state_d = StNext;
       end
       StDone: begin
         ready_o = 1'b1;
@@ -304,41 +750,55 @@ module esp_batch_ctrl
 
   assign idle_o = state_q == StIdle;
 
+  logic unused_seq;
+  assign unused_seq = ^{mem_rimg_i[ImgW-1:SaBits], win_busy, win_words};
+
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
-      state_q     <= StIdle;
-      idx_q       <= '0;
-      n_desc_q    <= '0;
-      sa_cap_q    <= '0;
-      sa_table_q  <= '0;
-      desc_base_q <= '0;
-      cpl_base_q  <= '0;
-      aw_done_q   <= 1'b0;
-      w_done_q    <= 1'b0;
+      state_q <= StIdle;
+      ret_q   <= StIdle;
+      ld_q    <= LdNone;
+      idx_q   <= '0;
+      m_go_q  <= 1'b0;
+      parse_go_q <= 1'b0;
+      tr_go_q <= 1'b0;
+      hb_go_q <= 1'b0;
+      win_go_q <= 1'b0;
+      n_desc_q <= '0;
     end else begin
-      state_q     <= state_d;
-      idx_q       <= idx_d;
-      n_desc_q    <= n_desc_d;
-      sa_cap_q    <= sa_cap_d;
-      sa_table_q  <= sa_table_d;
-      desc_base_q <= desc_base_d;
-      cpl_base_q  <= cpl_base_d;
-      aw_done_q   <= aw_done_d;
-      w_done_q    <= w_done_d;
+      state_q <= state_d;
+      ret_q   <= ret_d;
+      ld_q    <= ld_d;
+      idx_q   <= idx_d;
+      m_go_q  <= m_go_d;
+      parse_go_q <= parse_go_d;
+      tr_go_q <= tr_go_d;
+      hb_go_q <= hb_go_d;
+      win_go_q <= win_go_d;
+      if (state_q == StIdle && start_i) n_desc_q <= n_desc_i;
     end
   end
 
   always_ff @(posedge clk_i) begin
-    desc_q    <= desc_d;
-    status_q  <= status_d;
-    cpl_sa_q  <= cpl_sa_d;
-    cpl_spi_q <= cpl_spi_d;
+    if (state_q == StIdle && start_i) begin
+      a_sa_q <= sa_table_i; a_replay_q <= replay_i; a_ctr_q <= counters_i; a_spi_q <= spi_table_i;
+      a_desc_q <= desc_i; a_cpl_q <= completions_i; a_in_q <= pkt_in_i; a_out_q <= pkt_out_i;
+      sa_cap_q <= sa_capacity_i; log2_q <= spi_buckets_log2_i;
+    end
   end
 
-  // Not used by the shell yet: bus error responses, rlast (single beats), the
-  // rest of the first SA beat and of the descriptor.
-  logic unused_axi;
-  assign unused_axi = ^{m_axi_bresp, m_axi_rresp, m_axi_rlast};
+  always_ff @(posedge clk_i) begin
+    desc_q <= desc_d; sa_q <= sa_d; ctr_q <= ctr_d; top_q <= top_d; seq_q <= seq_d; sa_idx_q <= sa_idx_d;
+    status_q <= status_d; soft_q <= soft_d; c_sa_q <= c_sa_d; c_spi_q <= c_spi_d; c_len_q <= c_len_d;
+    c_seq_q <= c_seq_d;
+    version_q <= version_d; pkt_len_q <= pkt_len_d; ihl_q <= ihl_d; hdr_len_q <= hdr_len_d;
+    nh_off_q <= nh_off_d; esp_off_q <= esp_off_d; esp_len_q <= esp_len_d; pay_off_q <= pay_off_d;
+    pay_len_q <= pay_len_d; pt_len_q <= pt_len_d; out_len_q <= out_len_d; nh_q <= nh_d; sum_q <= sum_d;
+    add_bytes_q <= add_bytes_d;
+    m_cmd_q <= m_cmd_d; m_addr_q <= m_addr_d; m_len_q <= m_len_d; m_cap_q <= m_cap_d;
+    m_wimg_q <= m_wimg_d; m_wmask_q <= m_wmask_d;
+    parse_mode_q <= parse_mode_d; parse_avail_q <= parse_avail_d;
+  end
 
 endmodule : esp_batch_ctrl
 

@@ -4,9 +4,11 @@
 //   m_axi_*   AXI4 master to card memory, 512-bit data, 64-bit address
 //   interrupt_o  GIE & ISR (ap_done / ap_ready)
 //
-// This is the shell: control registers (esp_ctrl_regs) and the batch
-// sequencer (esp_batch_ctrl). The packet datapath (AES-GCM, ESP encap/decap,
-// replay window) is not connected yet; see hw/rtl/README.md.
+// Control registers (esp_ctrl_regs), the sequencer (esp_batch_ctrl), its
+// card-memory access (esp_mem_access: the AXI4 master), the two packet
+// buffers (esp_pkt_ram: ibuf, obuf) and the packet units (esp_ip_parse,
+// esp_trailer, esp_aead, esp_hdr_build), wired as hw/rtl/DATAPATH.md; the
+// sequencer selects the owner of each buffer port. See hw/rtl/README.md.
 `default_nettype none
 
 module esp_engine
@@ -68,6 +70,11 @@ module esp_engine
   output      logic                     interrupt_o
 );
 
+  localparam int unsigned Depth = 256;
+  localparam int unsigned Aw = $clog2(Depth);
+  localparam int unsigned Dw = 8 * PKT_BUS_BYTES;
+  localparam int unsigned NB = PKT_BUS_BYTES;
+
   logic        ap_start, ap_ready, ap_done, ap_idle;
   logic [63:0] sa_table, replay, counters, spi_table, desc, completions, pkt_in, pkt_out;
   logic [31:0] n_desc, sa_capacity, spi_buckets_log2;
@@ -112,18 +119,177 @@ module esp_engine
     .interrupt_o
   );
 
+  // ------------------------------------------------------------ buffer ports
+  logic          ibuf_we, ibuf_re, obuf_we, obuf_re;
+  logic          mem_busy, parse_busy, tr_busy, hb_busy;
+  logic [Aw-1:0] ibuf_waddr, ibuf_raddr, obuf_waddr, obuf_raddr;
+  logic [NB-1:0] ibuf_wbe, obuf_wbe;
+  logic [Dw-1:0] ibuf_wdata, ibuf_rdata, obuf_wdata, obuf_rdata;
+
+  // ------------------------------------------------------------- sequencer
+  logic          mem_valid, mem_done;
+  logic [2:0]    mem_cmd;
+  logic [63:0]   mem_addr;
+  logic [31:0]   mem_len, mem_cap;
+  logic [Dw-1:0] mem_wimg;
+  logic [NB-1:0] mem_wmask;
+  logic [4*Dw-1:0] mem_rimg;
+  logic [1:0]    ibuf_rsel, obuf_rsel;
+  logic          ibuf_wsel, obuf_wsel, parse_obuf;
+
+  logic          parse_start, parse_done, parse_udp;
+  logic [1:0]    parse_mode;
+  logic [13:0]   parse_avail, parse_pkt_len, parse_ihl, parse_hdr_len, parse_nh_off, parse_esp_off, parse_esp_len;
+  logic [15:0]   parse_status;
+  logic [3:0]    parse_version;
+  logic [7:0]    parse_proto;
+  logic [31:0]   parse_spi, parse_seq_lo;
+
+  logic          tr_start, tr_op, tr_done;
+  logic [13:0]   tr_off, tr_len, tr_pay_len, tr_pt_len;
+  logic [7:0]    tr_nh, tr_nh_out, tr_pad_len;
+  logic [15:0]   tr_status;
+
+  logic          aead_req_valid, aead_req_ready, aead_encrypt, aead_gmac, aead_esn, aead_aes256;
+  logic [255:0]  aead_key;
+  logic [31:0]   aead_sa_index, aead_generation, aead_salt, aead_spi;
+  logic [63:0]   aead_seq;
+  logic [13:0]   aead_src_off, aead_dst_off, aead_len;
+  logic [4:0]    aead_icv_len;
+  logic          aead_rsp_valid, aead_rsp_ready, aead_rsp_auth_ok;
+  logic [15:0]   aead_rsp_sum;
+
+  logic          hb_start, hb_udp, hb_done;
+  logic [1:0]    hb_op;
+  logic [7:0]    hb_proto, hb_tos, hb_ttl;
+  logic [13:0]   hb_out_len, hb_ihl, hb_hdr_len, hb_nh_off, hb_outer_len;
+  logic [19:0]   hb_flow_label;
+  logic [127:0]  hb_tun_src, hb_tun_dst;
+  logic [3:0]    hb_version;
+  logic [15:0]   hb_udp_sport, hb_udp_dport, hb_payload_sum, hb_udp_csum;
+
   esp_batch_ctrl u_batch_ctrl (
     .clk_i,
     .rst_ni,
-    .start_i       (ap_start),
-    .ready_o       (ap_ready),
-    .done_o        (ap_done),
-    .idle_o        (ap_idle),
-    .sa_table_i    (sa_table),
-    .desc_i        (desc),
-    .completions_i (completions),
-    .n_desc_i      (n_desc),
-    .sa_capacity_i (sa_capacity),
+    .start_i            (ap_start),
+    .ready_o            (ap_ready),
+    .done_o             (ap_done),
+    .idle_o             (ap_idle),
+    .sa_table_i         (sa_table),
+    .replay_i           (replay),
+    .counters_i         (counters),
+    .spi_table_i        (spi_table),
+    .desc_i             (desc),
+    .completions_i      (completions),
+    .pkt_in_i           (pkt_in),
+    .pkt_out_i          (pkt_out),
+    .n_desc_i           (n_desc),
+    .sa_capacity_i      (sa_capacity),
+    .spi_buckets_log2_i (spi_buckets_log2),
+    .mem_valid_o        (mem_valid),
+    .mem_cmd_o          (mem_cmd),
+    .mem_addr_o         (mem_addr),
+    .mem_len_o          (mem_len),
+    .mem_cap_o          (mem_cap),
+    .mem_wimg_o         (mem_wimg),
+    .mem_wmask_o        (mem_wmask),
+    .mem_done_i         (mem_done),
+    .mem_rimg_i         (mem_rimg),
+    .ibuf_rsel_o        (ibuf_rsel),
+    .ibuf_wsel_o        (ibuf_wsel),
+    .obuf_rsel_o        (obuf_rsel),
+    .obuf_wsel_o        (obuf_wsel),
+    .parse_obuf_o       (parse_obuf),
+    .parse_start_o      (parse_start),
+    .parse_mode_o       (parse_mode),
+    .parse_avail_o      (parse_avail),
+    .parse_done_i       (parse_done),
+    .parse_status_i     (parse_status),
+    .parse_version_i    (parse_version),
+    .parse_pkt_len_i    (parse_pkt_len),
+    .parse_ihl_i        (parse_ihl),
+    .parse_hdr_len_i    (parse_hdr_len),
+    .parse_nh_off_i     (parse_nh_off),
+    .parse_proto_i      (parse_proto),
+    .parse_esp_off_i    (parse_esp_off),
+    .parse_esp_len_i    (parse_esp_len),
+    .parse_spi_i        (parse_spi),
+    .parse_seq_lo_i     (parse_seq_lo),
+    .tr_start_o         (tr_start),
+    .tr_op_o            (tr_op),
+    .tr_off_o           (tr_off),
+    .tr_len_o           (tr_len),
+    .tr_nh_o            (tr_nh),
+    .tr_done_i          (tr_done),
+    .tr_status_i        (tr_status),
+    .tr_pay_len_i       (tr_pay_len),
+    .tr_nh_i            (tr_nh_out),
+    .aead_req_valid_o   (aead_req_valid),
+    .aead_req_ready_i   (aead_req_ready),
+    .aead_encrypt_o     (aead_encrypt),
+    .aead_gmac_o        (aead_gmac),
+    .aead_esn_o         (aead_esn),
+    .aead_aes256_o      (aead_aes256),
+    .aead_key_o         (aead_key),
+    .aead_sa_index_o    (aead_sa_index),
+    .aead_generation_o  (aead_generation),
+    .aead_salt_o        (aead_salt),
+    .aead_spi_o         (aead_spi),
+    .aead_seq_o         (aead_seq),
+    .aead_src_off_o     (aead_src_off),
+    .aead_dst_off_o     (aead_dst_off),
+    .aead_len_o         (aead_len),
+    .aead_icv_len_o     (aead_icv_len),
+    .aead_rsp_valid_i   (aead_rsp_valid),
+    .aead_rsp_ready_o   (aead_rsp_ready),
+    .aead_rsp_auth_ok_i (aead_rsp_auth_ok),
+    .aead_rsp_sum_i     (aead_rsp_sum),
+    .hb_start_o         (hb_start),
+    .hb_op_o            (hb_op),
+    .hb_udp_o           (hb_udp),
+    .hb_proto_o         (hb_proto),
+    .hb_out_len_o       (hb_out_len),
+    .hb_tos_o           (hb_tos),
+    .hb_ttl_o           (hb_ttl),
+    .hb_flow_label_o    (hb_flow_label),
+    .hb_tun_src_o       (hb_tun_src),
+    .hb_tun_dst_o       (hb_tun_dst),
+    .hb_version_o       (hb_version),
+    .hb_ihl_o           (hb_ihl),
+    .hb_hdr_len_o       (hb_hdr_len),
+    .hb_nh_off_o        (hb_nh_off),
+    .hb_udp_sport_o     (hb_udp_sport),
+    .hb_udp_dport_o     (hb_udp_dport),
+    .hb_payload_sum_o   (hb_payload_sum),
+    .hb_done_i          (hb_done)
+  );
+
+  // ------------------------------------------------------ card memory (AXI)
+  logic          mem_ibuf_we, mem_obuf_re;
+  logic [Aw-1:0] mem_ibuf_waddr, mem_obuf_raddr;
+  logic [Dw-1:0] mem_ibuf_wdata;
+
+  esp_mem_access #(
+    .Depth(Depth)
+  ) u_mem_access (
+    .clk_i,
+    .rst_ni,
+    .cmd_valid_i  (mem_valid),
+    .cmd_i        (mem_cmd),
+    .addr_i       (mem_addr),
+    .len_i        (mem_len),
+    .cap_i        (mem_cap),
+    .wimg_i       (mem_wimg),
+    .wmask_i      (mem_wmask),
+    .busy_o       (mem_busy),
+    .done_o       (mem_done),
+    .rimg_o       (mem_rimg),
+    .ibuf_we_o    (mem_ibuf_we),
+    .ibuf_waddr_o (mem_ibuf_waddr),
+    .ibuf_wdata_o (mem_ibuf_wdata),
+    .obuf_re_o    (mem_obuf_re),
+    .obuf_raddr_o (mem_obuf_raddr),
+    .obuf_rdata_i (obuf_rdata),
     .m_axi_awaddr,
     .m_axi_awlen,
     .m_axi_awsize,
@@ -155,9 +321,180 @@ module esp_engine
     .m_axi_rready
   );
 
-  // Arguments the datapath will consume (SPI lookup, replay, counters, packets).
-  logic unused_args;
-  assign unused_args = ^{replay, counters, spi_table, pkt_in, pkt_out, spi_buckets_log2};
+  // ------------------------------------------------------------ the buffers
+
+  esp_pkt_ram #(.Depth(Depth)) u_ibuf (
+    .clk_i,
+    .we_i    (ibuf_we),
+    .waddr_i (ibuf_waddr),
+    .wbe_i   (ibuf_wbe),
+    .wdata_i (ibuf_wdata),
+    .re_i    (ibuf_re),
+    .raddr_i (ibuf_raddr),
+    .rdata_o (ibuf_rdata)
+  );
+
+  esp_pkt_ram #(.Depth(Depth)) u_obuf (
+    .clk_i,
+    .we_i    (obuf_we),
+    .waddr_i (obuf_waddr),
+    .wbe_i   (obuf_wbe),
+    .wdata_i (obuf_wdata),
+    .re_i    (obuf_re),
+    .raddr_i (obuf_raddr),
+    .rdata_o (obuf_rdata)
+  );
+
+  // unit ports
+  logic          parse_re, tr_we, tr_re, aead_ibuf_re, aead_obuf_we, hb_re, hb_we;
+  logic [Aw-1:0] parse_raddr, tr_waddr, tr_raddr, aead_ibuf_raddr, aead_obuf_waddr, hb_raddr, hb_waddr;
+  logic [NB-1:0] tr_wbe, aead_obuf_wbe, hb_wbe;
+  logic [Dw-1:0] tr_wdata, aead_obuf_wdata, hb_wdata;
+
+  always_comb begin
+    // ibuf write: the packet from card memory, or the ESP trailer
+    ibuf_we    = ibuf_wsel ? tr_we : mem_ibuf_we;
+    ibuf_waddr = ibuf_wsel ? tr_waddr : mem_ibuf_waddr;
+    ibuf_wbe   = ibuf_wsel ? tr_wbe : '1;
+    ibuf_wdata = ibuf_wsel ? tr_wdata : mem_ibuf_wdata;
+    // ibuf read: esp_ip_parse, esp_aead or esp_hdr_build
+    unique case (ibuf_rsel)
+      2'd1:    begin ibuf_re = aead_ibuf_re; ibuf_raddr = aead_ibuf_raddr; end
+      2'd2:    begin ibuf_re = hb_re;        ibuf_raddr = hb_raddr;        end
+      default: begin ibuf_re = parse_re & ~parse_obuf; ibuf_raddr = parse_raddr; end
+    endcase
+    // obuf write: esp_aead or esp_hdr_build
+    obuf_we    = obuf_wsel ? hb_we : aead_obuf_we;
+    obuf_waddr = obuf_wsel ? hb_waddr : aead_obuf_waddr;
+    obuf_wbe   = obuf_wsel ? hb_wbe : aead_obuf_wbe;
+    obuf_wdata = obuf_wsel ? hb_wdata : aead_obuf_wdata;
+    // obuf read: the packet to card memory, esp_trailer or esp_ip_parse
+    unique case (obuf_rsel)
+      2'd1:    begin obuf_re = tr_re; obuf_raddr = tr_raddr; end
+      2'd2:    begin obuf_re = parse_re & parse_obuf; obuf_raddr = parse_raddr; end
+      default: begin obuf_re = mem_obuf_re; obuf_raddr = mem_obuf_raddr; end
+    endcase
+  end
+
+  // ------------------------------------------------------------------ units
+  esp_ip_parse #(.Depth(Depth)) u_ip_parse (
+    .clk_i,
+    .rst_ni,
+    .start_i   (parse_start),
+    .mode_i    (parse_mode),
+    .base_i    (14'd0),
+    .avail_i   (parse_avail),
+    .rd_re_o   (parse_re),
+    .rd_addr_o (parse_raddr),
+    .rd_data_i (parse_obuf ? obuf_rdata : ibuf_rdata),
+    .busy_o    (parse_busy),
+    .done_o    (parse_done),
+    .status_o  (parse_status),
+    .version_o (parse_version),
+    .pkt_len_o (parse_pkt_len),
+    .ihl_o     (parse_ihl),
+    .hdr_len_o (parse_hdr_len),
+    .nh_off_o  (parse_nh_off),
+    .proto_o   (parse_proto),
+    .udp_o     (parse_udp),
+    .esp_off_o (parse_esp_off),
+    .esp_len_o (parse_esp_len),
+    .spi_o     (parse_spi),
+    .seq_lo_o  (parse_seq_lo)
+  );
+
+  esp_trailer #(.Depth(Depth)) u_trailer (
+    .clk_i,
+    .rst_ni,
+    .start_i       (tr_start),
+    .op_i          (tr_op),
+    .off_i         (tr_off),
+    .len_i         (tr_len),
+    .next_header_i (tr_nh),
+    .wr_we_o       (tr_we),
+    .wr_addr_o     (tr_waddr),
+    .wr_be_o       (tr_wbe),
+    .wr_data_o     (tr_wdata),
+    .rd_re_o       (tr_re),
+    .rd_addr_o     (tr_raddr),
+    .rd_data_i     (obuf_rdata),
+    .busy_o        (tr_busy),
+    .done_o        (tr_done),
+    .status_o      (tr_status),
+    .pad_len_o     (tr_pad_len),
+    .pt_len_o      (tr_pt_len),
+    .pay_len_o     (tr_pay_len),
+    .next_header_o (tr_nh_out)
+  );
+
+  esp_aead u_aead (
+    .clk_i,
+    .rst_ni,
+    .req_valid_i      (aead_req_valid),
+    .req_ready_o      (aead_req_ready),
+    .req_encrypt_i    (aead_encrypt),
+    .req_gmac_i       (aead_gmac),
+    .req_esn_i        (aead_esn),
+    .req_aes256_i     (aead_aes256),
+    .req_key_i        (aead_key),
+    .req_sa_index_i   (aead_sa_index),
+    .req_generation_i (aead_generation),
+    .req_salt_i       (aead_salt),
+    .req_spi_i        (aead_spi),
+    .req_seq_i        (aead_seq),
+    .req_src_off_i    (aead_src_off),
+    .req_dst_off_i    (aead_dst_off),
+    .req_len_i        (aead_len),
+    .req_icv_len_i    (aead_icv_len),
+    .ibuf_re_o        (aead_ibuf_re),
+    .ibuf_raddr_o     (aead_ibuf_raddr),
+    .ibuf_rdata_i     (ibuf_rdata),
+    .obuf_we_o        (aead_obuf_we),
+    .obuf_waddr_o     (aead_obuf_waddr),
+    .obuf_wbe_o       (aead_obuf_wbe),
+    .obuf_wdata_o     (aead_obuf_wdata),
+    .rsp_valid_o      (aead_rsp_valid),
+    .rsp_ready_i      (aead_rsp_ready),
+    .rsp_auth_ok_o    (aead_rsp_auth_ok),
+    .rsp_sum_o        (aead_rsp_sum)
+  );
+
+  esp_hdr_build #(.Depth(Depth)) u_hdr_build (
+    .clk_i,
+    .rst_ni,
+    .start_i       (hb_start),
+    .op_i          (hb_op),
+    .udp_i         (hb_udp),
+    .proto_i       (hb_proto),
+    .out_len_i     (hb_out_len),
+    .tos_i         (hb_tos),
+    .ttl_i         (hb_ttl),
+    .flow_label_i  (hb_flow_label),
+    .tun_src_i     (hb_tun_src),
+    .tun_dst_i     (hb_tun_dst),
+    .version_i     (hb_version),
+    .ihl_i         (hb_ihl),
+    .hdr_len_i     (hb_hdr_len),
+    .nh_off_i      (hb_nh_off),
+    .udp_sport_i   (hb_udp_sport),
+    .udp_dport_i   (hb_udp_dport),
+    .payload_sum_i (hb_payload_sum),
+    .rd_re_o       (hb_re),
+    .rd_addr_o     (hb_raddr),
+    .rd_data_i     (ibuf_rdata),
+    .wr_we_o       (hb_we),
+    .wr_addr_o     (hb_waddr),
+    .wr_be_o       (hb_wbe),
+    .wr_data_o     (hb_wdata),
+    .busy_o        (hb_busy),
+    .done_o        (hb_done),
+    .outer_len_o   (hb_outer_len),
+    .udp_csum_o    (hb_udp_csum)
+  );
+
+  // Results the sequencer does not need (it plans the same numbers itself).
+  logic unused_results;
+  assign unused_results = ^{mem_busy, parse_busy, tr_busy, hb_busy, parse_udp, tr_pad_len, tr_pt_len, hb_outer_len, hb_udp_csum};
 
 endmodule : esp_engine
 

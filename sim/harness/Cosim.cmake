@@ -3,9 +3,9 @@
 # Included at the end of sw_driver/CMakeLists.txt (esp_driver exists).
 #
 #   ESP_WITH_COSIM      build it (default: ON when verilator is found)
-#   ESP_COSIM_DATAPATH  the RTL has the packet datapath: only then is "cosim"
-#                       registered in driver::available_backends() (which the
-#                       equivalence suite runs on). OFF while hw/rtl is the shell.
+#   ESP_COSIM_DATAPATH  register "cosim" in driver::available_backends(), so
+#                       that the equivalence suite, the cli tests and the tools
+#                       run on it (default ON: hw/rtl is the whole engine).
 #
 # Targets: esp_cosim_model (verilated Vesp_engine), esp_cosim_harness,
 # test `rtl_lint` (label lint). Variables for tests/unit/cosim (cache):
@@ -16,7 +16,7 @@ if(verilator_FOUND)
   set(_esp_cosim_default ON)
 endif()
 option(ESP_WITH_COSIM "Build the cosim backend (esp_engine RTL in Verilator)" ${_esp_cosim_default})
-option(ESP_COSIM_DATAPATH "The RTL has the packet datapath: list cosim in available_backends()" OFF)
+option(ESP_COSIM_DATAPATH "List cosim in available_backends() (the equivalence suite runs on it)" ON)
 set(ESP_COSIM_BUILT OFF CACHE INTERNAL "cosim backend built")
 if(NOT ESP_WITH_COSIM)
   return()

@@ -33,12 +33,9 @@ struct CosimOptions {
   bool print_seed = true;
 };
 
-// Status value the RTL shell writes for a descriptor it cannot decide yet
-// (needs the packet datapath). Not a status of the spec: all ones. A run that
-// produces it fails with a DeviceError.
-constexpr uint16_t kCosimStatusUnimplemented = 0xFFFF;
-
-// Whether this build's RTL has the packet datapath (ESP_COSIM_DATAPATH).
+// Whether this build lists cosim in driver::available_backends()
+// (ESP_COSIM_DATAPATH: the RTL has the packet datapath). A completion whose
+// status is not one of the spec fails the run with a DeviceError.
 bool cosim_has_datapath();
 
 // DeviceOptions::seed (when cosim.seed is 0) and the ESP_COSIM_* variables

@@ -1,0 +1,193 @@
+// esp_mem_wr: the write half of the engine's AXI4 master (AW, W, B).
+//
+// A job writes `beats_i` consecutive 64-byte beats at the beat-aligned byte
+// address `addr_i` (low bits ignored), as INCR bursts of full-width beats that
+// never cross a 4 KiB boundary (at most 64 beats each). The addresses of all
+// bursts are issued back to back; W beats stream independently.
+//
+// Beat source: the beat on W is number w_idx_o, with data src_data_i and
+// strobes src_strb_i. A source with one cycle of read latency (esp_pkt_ram,
+// whose output holds while not read) is driven by src_re_o / src_idx_o: beat
+// 0 is fetched in the cycle after start, beat k+1 in the cycle beat k is
+// accepted, so W carries one beat per cycle. A combinational source simply
+// decodes w_idx_o.
+//
+// done_o pulses once every write response (B) of the job has arrived: the
+// data is then in card memory, so a following read sees it.
+//
+// Cycles: 2 + beats (+ backpressure) + write latency.
+`default_nettype none
+
+module esp_mem_wr
+  import esp_spec_pkg::*;
+#(
+  localparam int unsigned Dw = 8 * PKT_BUS_BYTES
+) (
+  input  wire logic                     clk_i,
+  input  wire logic                     rst_ni,
+
+  input  wire logic                     start_i,
+  input  wire logic [63:0]              addr_i,
+  input  wire logic [15:0]              beats_i,   // >= 1
+  output      logic                     busy_o,
+  output      logic                     done_o,
+
+  output      logic                     src_re_o,
+  output      logic [15:0]              src_idx_o,
+  output      logic [15:0]              w_idx_o,
+  input  wire logic [Dw-1:0]            src_data_i,
+  input  wire logic [PKT_BUS_BYTES-1:0] src_strb_i,
+
+  output      logic [63:0]              m_axi_awaddr,
+  output      logic [7:0]               m_axi_awlen,
+  output      logic [2:0]               m_axi_awsize,
+  output      logic [1:0]               m_axi_awburst,
+  output      logic [3:0]               m_axi_awcache,
+  output      logic [2:0]               m_axi_awprot,
+  output      logic                     m_axi_awvalid,
+  input  wire logic                     m_axi_awready,
+  output      logic [Dw-1:0]            m_axi_wdata,
+  output      logic [PKT_BUS_BYTES-1:0] m_axi_wstrb,
+  output      logic                     m_axi_wlast,
+  output      logic                     m_axi_wvalid,
+  input  wire logic                     m_axi_wready,
+  input  wire logic [1:0]               m_axi_bresp,
+  input  wire logic                     m_axi_bvalid,
+  output      logic                     m_axi_bready
+);
+
+  localparam int unsigned BeatShift = $clog2(PKT_BUS_BYTES);
+  localparam int unsigned PageShift = 12;
+  localparam int unsigned PageBeats = 1 << (PageShift - BeatShift);
+
+  typedef enum logic [1:0] {
+    StIdle,
+    StFetch,   // beat 0 is being read from the source
+    StRun
+  } state_e;
+
+  state_e      state_q, state_d;
+  logic [63:0] aw_addr_q, aw_addr_d;
+  logic [15:0] aw_left_q, aw_left_d;
+  logic [63:0] w_addr_q, w_addr_d;      // address of the beat on W (burst split)
+  logic [15:0] w_left_q, w_left_d;
+  logic [15:0] w_idx_q, w_idx_d;
+  logic [7:0]  w_in_burst_q, w_in_burst_d;  // beats left in the W burst, 0 = new burst
+  logic [15:0] bursts_q, bursts_d;      // bursts issued
+  logic [15:0] resps_q, resps_d;        // write responses received
+
+  // a: the page offset bits [PageShift-1:BeatShift] of the burst address
+  function automatic logic [15:0] burst_beats(logic [PageShift-BeatShift-1:0] a, logic [15:0] left);
+    logic [15:0] to_page;
+    to_page = 16'(PageBeats) - 16'(a);
+    return (left < to_page) ? left : to_page;
+  endfunction
+
+  logic [15:0] aw_beats, w_new_beats;
+  logic [7:0]  w_cur;
+  assign aw_beats    = burst_beats(aw_addr_q[PageShift-1:BeatShift], aw_left_q);
+  assign w_new_beats = burst_beats(w_addr_q[PageShift-1:BeatShift], w_left_q);
+  assign w_cur       = (w_in_burst_q == '0) ? 8'(w_new_beats) : w_in_burst_q;
+
+  assign m_axi_awaddr  = {aw_addr_q[63:BeatShift], {BeatShift{1'b0}}};
+  assign m_axi_awlen   = 8'(aw_beats - 16'd1);
+  assign m_axi_awsize  = 3'(BeatShift);
+  assign m_axi_awburst = 2'b01;
+  assign m_axi_awcache = 4'b0011;
+  assign m_axi_awprot  = 3'b000;
+  assign m_axi_awvalid = (state_q == StRun) & (aw_left_q != '0);
+  assign m_axi_wvalid  = (state_q == StRun) & (w_left_q != '0);
+  assign m_axi_wdata   = src_data_i;
+  assign m_axi_wstrb   = src_strb_i;
+  assign m_axi_wlast   = w_cur == 8'd1;
+  assign m_axi_bready  = state_q == StRun;
+
+  assign busy_o  = state_q != StIdle;
+  assign w_idx_o = w_idx_q;
+
+  always_comb begin
+    state_d      = state_q;
+    aw_addr_d    = aw_addr_q;
+    aw_left_d    = aw_left_q;
+    w_addr_d     = w_addr_q;
+    w_left_d     = w_left_q;
+    w_idx_d      = w_idx_q;
+    w_in_burst_d = w_in_burst_q;
+    bursts_d     = bursts_q;
+    resps_d      = resps_q;
+    src_re_o     = 1'b0;
+    src_idx_o    = '0;
+    done_o       = 1'b0;
+    unique case (state_q)
+      StIdle: begin
+        if (start_i) begin
+          aw_addr_d    = addr_i;
+          aw_left_d    = beats_i;
+          w_addr_d     = addr_i;
+          w_left_d     = beats_i;
+          w_idx_d      = '0;
+          w_in_burst_d = '0;
+          bursts_d     = '0;
+          resps_d      = '0;
+          state_d      = StFetch;
+        end
+      end
+      StFetch: begin
+        src_re_o  = 1'b1;
+        src_idx_o = '0;
+        state_d   = StRun;
+      end
+      StRun: begin
+        if (m_axi_awvalid && m_axi_awready) begin
+          aw_addr_d = aw_addr_q + (64'(aw_beats) << BeatShift);
+          aw_left_d = aw_left_q - aw_beats;
+          bursts_d  = bursts_q + 16'd1;
+        end
+        if (m_axi_wvalid && m_axi_wready) begin
+          w_in_burst_d = w_cur - 8'd1;
+          w_addr_d     = w_addr_q + 64'(PKT_BUS_BYTES);
+          w_left_d     = w_left_q - 16'd1;
+          w_idx_d      = w_idx_q + 16'd1;
+          src_re_o     = w_left_d != '0;
+          src_idx_o    = w_idx_d;
+        end
+        if (m_axi_bvalid) resps_d = resps_q + 16'd1;
+        if (aw_left_d == '0 && w_left_d == '0 && resps_d == bursts_d) begin
+          done_o  = 1'b1;
+          state_d = StIdle;
+        end
+      end
+      default: state_d = StIdle;
+    endcase
+  end
+
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      state_q      <= StIdle;
+      aw_addr_q    <= '0;
+      aw_left_q    <= '0;
+      w_addr_q     <= '0;
+      w_left_q     <= '0;
+      w_idx_q      <= '0;
+      w_in_burst_q <= '0;
+      bursts_q     <= '0;
+      resps_q      <= '0;
+    end else begin
+      state_q      <= state_d;
+      aw_addr_q    <= aw_addr_d;
+      aw_left_q    <= aw_left_d;
+      w_addr_q     <= w_addr_d;
+      w_left_q     <= w_left_d;
+      w_idx_q      <= w_idx_d;
+      w_in_burst_q <= w_in_burst_d;
+      bursts_q     <= bursts_d;
+      resps_q      <= resps_d;
+    end
+  end
+
+  logic unused_b;
+  assign unused_b = ^{m_axi_bresp, w_new_beats[15:8], w_addr_q[63:PageShift], w_addr_q[BeatShift-1:0]};
+
+endmodule : esp_mem_wr
+
+`default_nettype wire
