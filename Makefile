@@ -8,7 +8,7 @@ JOBS     ?= $(shell nproc)
 BACKEND  ?= swemu
 CMAKE_FLAGS := -G Ninja -DPython3_EXECUTABLE=$(PYTHON)
 
-.PHONY: all deps build build-asan test test-unit test-release demo bench clean
+.PHONY: all deps build build-asan test test-unit test-release demo bench area clean
 
 all: build
 
@@ -37,8 +37,23 @@ test: build build-asan
 demo: build
 	$(BUILD)/bin/esp-demo --backend $(BACKEND) --out $(BUILD)/demo
 
+# swemu vs OpenSSL; the card in clock cycles (RTL in Verilator, or "cosim datapath
+# not available" until hw/rtl has it); the area table of the last `make area`.
 bench: build
 	$(BUILD)/bin/esp-bench --json $(BUILD)/bench/swemu.json
+	@if [ -x $(BUILD)/bin/esp-card-bench ]; then \
+	  $(BUILD)/bin/esp-card-bench --json $(BUILD)/bench/card.json; \
+	else \
+	  echo "esp-card-bench: cosim backend not built (no verilator): cosim datapath not available"; \
+	fi
+	@$(PYTHON) hw/synth/area.py --print $(BUILD)/bench/area.json
+
+# Area estimate of hw/rtl for the Alveo U55C (yosys synth_xilinx -family xcup,
+# minutes per top): $(BUILD)/bench/area.json, which `make bench` prints.
+area: deps $(BUILD)/build.ninja
+	cmake --build $(BUILD) --target esp_spec_gen
+	$(PYTHON) hw/synth/area.py --spec-sv $(BUILD)/gen/sv/esp_spec_pkg.sv --work $(BUILD)/synth \
+	  --json $(BUILD)/bench/area.json
 
 clean:
 	rm -rf $(BUILD)
