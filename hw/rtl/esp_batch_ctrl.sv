@@ -4,27 +4,33 @@
 // esp_encap.hpp, esp_decap.hpp): same statuses, completion fields, counters
 // and card-memory writes.
 //
-// One descriptor at a time, store and forward:
-//   read the descriptor; BAD_OPCODE / MALFORMED offsets and lengths;
-//   ENCRYPT: SA (BAD_SA, SA_DISABLED), packet -> ibuf, esp_ip_parse,
+// The process stage of the engine's three (hw/rtl/README.md "Stages"): the
+// fetch stage (esp_fetch) has read the descriptor and its input packet into
+// an input slot ahead of it; this module takes the slots in order, one
+// descriptor at a time:
+//   BAD_OPCODE / MALFORMED offsets and lengths;
+//   ENCRYPT: SA (BAD_SA, SA_DISABLED), esp_ip_parse,
 //     counters (hard lifetime, sequence space), plan (NO_SPACE), tx_seq
-//     write-back, esp_trailer build, esp_aead encrypt, esp_hdr_build, packet
-//     write, counters (soft lifetime);
-//   DECRYPT: packet -> ibuf, esp_ip_parse LOCATE_ESP, SPI lookup
+//     write-back, esp_trailer build, esp_aead encrypt, esp_hdr_build,
+//     counters (soft lifetime);
+//   DECRYPT: esp_ip_parse LOCATE_ESP, SPI lookup
 //     (esp_spi_lookup, two buckets) or USE_SA_INDEX, SA checks, counters
 //     (hard lifetime), ESP lengths, replay top, esp_esn, esp_replay_window
 //     check (+ ring word), esp_aead decrypt (AUTH_FAIL), window commit
 //     (cleared words, top, bit), esp_trailer check, delivery (tunnel: inner
-//     parse on obuf; transport: esp_hdr_build UPDATE), NO_SPACE, packet
-//     write, counters;
-//   write the completion.
-// Card memory goes through esp_mem_access (struct reads / strobed writes at
-// any 8-byte-aligned address, packet bursts). The units and buffers live in
-// esp_engine; this module starts them and selects who owns each buffer port.
+//     parse on obuf; transport: esp_hdr_build UPDATE), NO_SPACE, counters;
+//   push the output slot with the completion to the write-back stage
+//   (esp_writeback: packet write, completion write) and release the input
+//   slot.
+// Its card memory (SA table, counters, SPI table, replay state) goes through
+// esp_mem_access's process client (struct reads / strobed writes at any
+// 8-byte-aligned address). The units and buffers live in esp_engine; this
+// module starts them and selects who owns each buffer port of its slots.
 `default_nettype none
 
 module esp_batch_ctrl
   import esp_spec_pkg::*;
+  import esp_mem_pkg::*;
 #(
   localparam int unsigned Dw = 8 * PKT_BUS_BYTES,
   localparam int unsigned ImgW = 4 * Dw
@@ -38,25 +44,38 @@ module esp_batch_ctrl
   output      logic          done_o,
   output      logic          idle_o,
 
-  // kernel arguments, sampled on start
+  // kernel arguments, sampled on start (run_start_o: the other stages
+  // sample theirs)
   input  wire logic [63:0]   sa_table_i,
   input  wire logic [63:0]   replay_i,
   input  wire logic [63:0]   counters_i,
   input  wire logic [63:0]   spi_table_i,
-  input  wire logic [63:0]   desc_i,
-  input  wire logic [63:0]   completions_i,
-  input  wire logic [63:0]   pkt_in_i,
-  input  wire logic [63:0]   pkt_out_i,
   input  wire logic [31:0]   n_desc_i,
   input  wire logic [31:0]   sa_capacity_i,
   input  wire logic [31:0]   spi_buckets_log2_i,
+  output      logic          run_start_o,
 
-  // esp_mem_access
+  // the fetch stage: the oldest fetched descriptor (its packet in the input slot)
+  input  wire logic          in_valid_i,
+  input  wire logic [8*DESCRIPTOR_SIZE-1:0] in_desc_i,
+  output      logic          in_pop_o,
+  input  wire logic          fetch_idle_i,
+
+  // the write-back stage: a free output slot, the push of a finished one
+  input  wire logic          out_ready_i,
+  output      logic          out_push_o,
+  output      logic [8*COMPLETION_SIZE-1:0] out_cpl_o,
+  output      logic          out_wr_pkt_o,
+  output      logic [63:0]   out_offset_o,
+  output      logic [31:0]   out_length_o,
+  output      logic [31:0]   out_capacity_o,
+  input  wire logic          wb_idle_i,
+
+  // esp_mem_access, process client
   output      logic          mem_valid_o,
-  output      logic [2:0]    mem_cmd_o,
+  output      mem_cmd_e      mem_cmd_o,
   output      logic [63:0]   mem_addr_o,
   output      logic [31:0]   mem_len_o,
-  output      logic [31:0]   mem_cap_o,
   output      logic [Dw-1:0] mem_wimg_o,
   output      logic [PKT_BUS_BYTES-1:0] mem_wmask_o,
   input  wire logic          mem_done_i,
@@ -64,8 +83,8 @@ module esp_batch_ctrl
 
   // buffer port owners
   output      logic [1:0]    ibuf_rsel_o,   // 0 esp_ip_parse, 1 esp_aead, 2 esp_hdr_build
-  output      logic          ibuf_wsel_o,   // 0 esp_mem_access, 1 esp_trailer
-  output      logic [1:0]    obuf_rsel_o,   // 0 esp_mem_access, 1 esp_trailer, 2 esp_ip_parse
+  output      logic          ibuf_wsel_o,   // 1 esp_trailer (else no write)
+  output      logic [1:0]    obuf_rsel_o,   // 1 esp_trailer, 2 esp_ip_parse (else no read)
   output      logic          obuf_wsel_o,   // 0 esp_aead, 1 esp_hdr_build
   output      logic          parse_obuf_o,  // esp_ip_parse reads obuf (else ibuf)
 
@@ -145,7 +164,6 @@ module esp_batch_ctrl
   localparam int unsigned SaBits   = 8 * SaBytes;
   localparam int unsigned CtrBytes = SA_COUNTERS_HARD_EVENTS_OFFSET + SA_COUNTERS_HARD_EVENTS_BYTES;
   localparam int unsigned CtrBits  = 8 * CtrBytes;
-  localparam int unsigned PktAlign = $clog2(PKT_BUS_BYTES);
   localparam logic [31:0] NoSaIndex = '1;
 
   localparam logic [13:0] Ipv4Hdr    = 14'd20;
@@ -156,12 +174,7 @@ module esp_batch_ctrl
   localparam logic [13:0] Align      = 14'(ESP_ALIGN);
   localparam logic [13:0] EspTextOff = 14'(ESP_HDR_BYTES + IV_BYTES);
 
-  // esp_mem_access commands, esp_ip_parse modes, esp_hdr_build ops
-  localparam logic [2:0] CmdRdStruct = 3'd0;
-  localparam logic [2:0] CmdWrStruct = 3'd1;
-  localparam logic [2:0] CmdRdPkt    = 3'd2;
-  localparam logic [2:0] CmdWrPkt    = 3'd3;
-  localparam logic [2:0] CmdFill     = 3'd4;
+  // esp_ip_parse modes, esp_hdr_build ops
   localparam logic [1:0] ParseIp     = 2'd0;
   localparam logic [1:0] ParseOut    = 2'd1;
   localparam logic [1:0] LocateEsp   = 2'd2;
@@ -170,7 +183,7 @@ module esp_batch_ctrl
   localparam logic [1:0] HbUpdate    = 2'd2;
 
   typedef enum logic [5:0] {
-    StIdle, StNext, StMem, StDecide, StCpl, StCplDone, StDone,
+    StIdle, StNext, StMem, StDecide, StCpl, StDrain, StDone,
     StEncSa, StEncParseGo, StEncParse, StEncTrlGo, StDecLocGo, StDecTrlGo, StEncCtr, StEncPlan, StEncTrl, StEncAead, StEncAeadRsp, StEncHdr,
     StOkCtr,
     StDecLoc, StDecSaIdx, StDecB0, StDecB1, StDecSa, StDecCtr, StDecTop, StDecWin, StDecBit,
@@ -183,13 +196,13 @@ module esp_batch_ctrl
                                       (64'hFF << SA_COUNTERS_SOFT_EVENTS_OFFSET);
 
   // What a finished struct read is loaded into.
-  typedef enum logic [2:0] {LdNone, LdDesc, LdSa, LdCtr, LdTop} load_e;
+  typedef enum logic [1:0] {LdNone, LdSa, LdCtr, LdTop} load_e;
 
   // ------------------------------------------------------------------- state
   state_e      state_q, state_d, ret_q, ret_d;
   load_e       ld_q, ld_d;
   logic [31:0] idx_q, idx_d;
-  logic [63:0] a_sa_q, a_replay_q, a_ctr_q, a_spi_q, a_desc_q, a_cpl_q, a_in_q, a_out_q;
+  logic [63:0] a_sa_q, a_replay_q, a_ctr_q, a_spi_q;
   logic [31:0] n_desc_q, sa_cap_q, log2_q;
 
   logic [8*DESCRIPTOR_SIZE-1:0] desc_q, desc_d;
@@ -212,12 +225,13 @@ module esp_batch_ctrl
   logic [7:0]  nh_q, nh_d;
   logic [15:0] sum_q, sum_d;
   logic [31:0] add_bytes_q, add_bytes_d;
+  logic        wr_pkt_q, wr_pkt_d;    // the output packet is written (status OK)
 
   // memory command and unit starts (registered pulses)
   logic        m_go_q, m_go_d;
-  logic [2:0]  m_cmd_q, m_cmd_d;
+  mem_cmd_e    m_cmd_q, m_cmd_d;
   logic [63:0] m_addr_q, m_addr_d;
-  logic [31:0] m_len_q, m_len_d, m_cap_q, m_cap_d;
+  logic [31:0] m_len_q, m_len_d;
   logic [Dw-1:0] m_wimg_q, m_wimg_d;
   logic [PKT_BUS_BYTES-1:0] m_wmask_q, m_wmask_d;
   logic        parse_go_q, parse_go_d, tr_go_q, tr_go_d, hb_go_q, hb_go_d, win_go_q, win_go_d;
@@ -225,13 +239,11 @@ module esp_batch_ctrl
   logic [13:0] parse_avail_q, parse_avail_d;
 
   // ------------------------------------------------------------ field views
-  logic [7:0]  d_op, d_flags;
+  logic [7:0]  d_flags;
   logic [31:0] d_sa_index, d_in_length, d_out_cap;
-  logic [63:0] d_in_offset, d_out_offset;
-  assign d_op         = desc_q[8*DESCRIPTOR_OP_OFFSET +: DESCRIPTOR_OP_WIDTH];
+  logic [63:0] d_out_offset;
   assign d_flags      = desc_q[8*DESCRIPTOR_FLAGS_OFFSET +: DESCRIPTOR_FLAGS_WIDTH];
   assign d_sa_index   = desc_q[8*DESCRIPTOR_SA_INDEX_OFFSET +: DESCRIPTOR_SA_INDEX_WIDTH];
-  assign d_in_offset  = desc_q[8*DESCRIPTOR_IN_OFFSET_OFFSET +: DESCRIPTOR_IN_OFFSET_WIDTH];
   assign d_in_length  = desc_q[8*DESCRIPTOR_IN_LENGTH_OFFSET +: DESCRIPTOR_IN_LENGTH_WIDTH];
   assign d_out_cap    = desc_q[8*DESCRIPTOR_OUT_CAPACITY_OFFSET +: DESCRIPTOR_OUT_CAPACITY_WIDTH];
   assign d_out_offset = desc_q[8*DESCRIPTOR_OUT_OFFSET_OFFSET +: DESCRIPTOR_OUT_OFFSET_WIDTH];
@@ -285,7 +297,7 @@ module esp_batch_ctrl
   logic        params_ok, hard, seq_full, soft_now;
   logic [63:0] new_packets, new_bytes, new_soft_events;
   esp_sa_checks u_sa_checks (
-    .inbound_i       (d_op == OPCODE_DECRYPT),
+    .inbound_i       (op_dec),
     .esn_i           (f_esn),
     .icv_len_i       (s_icv),
     .window_bits_i   (s_window),
@@ -359,9 +371,7 @@ module esp_batch_ctrl
   );
 
   // ---------------------------------------------------------------- addresses
-  logic [63:0] a_desc, a_cpl, a_sa, a_ctrs, a_state, a_ring, a_seq_word;
-  assign a_desc     = a_desc_q + (64'(idx_q) << $clog2(DESCRIPTOR_SIZE));
-  assign a_cpl      = a_cpl_q + (64'(idx_q) << $clog2(COMPLETION_SIZE));
+  logic [63:0] a_sa, a_ctrs, a_state, a_ring, a_seq_word;
   assign a_sa       = a_sa_q + (64'(sa_idx_q) << $clog2(SA_ENTRY_SIZE));
   assign a_ctrs     = a_ctr_q + (64'(sa_idx_q) << $clog2(SA_COUNTERS_SIZE));
   assign a_state    = a_replay_q + s_replay_off;
@@ -369,11 +379,16 @@ module esp_batch_ctrl
   assign a_seq_word = a_ring + (64'(win_seq_idx) << $clog2(CTL_WORD_BYTES));
 
   // ----------------------------------------------------- descriptor checks
-  logic op_enc, op_dec, desc_bad_len, desc_misaligned;
-  assign op_enc          = d_op == OPCODE_ENCRYPT;
-  assign op_dec          = d_op == OPCODE_DECRYPT;
-  assign desc_misaligned = (d_in_offset[PktAlign-1:0] != '0) | (d_out_offset[PktAlign-1:0] != '0);
-  assign desc_bad_len    = (d_in_length == '0) | (d_in_length > 32'(MAX_PKT_BYTES));
+  logic op_enc, op_dec, desc_malformed, desc_sa_range, desc_read_pkt;
+  esp_desc_check u_desc_check (
+    .desc_i        (desc_q),
+    .sa_capacity_i (sa_cap_q),
+    .op_enc_o      (op_enc),
+    .op_dec_o      (op_dec),
+    .malformed_o   (desc_malformed),
+    .sa_range_o    (desc_sa_range),
+    .read_pkt_o    (desc_read_pkt)
+  );
 
   // ------------------------------------------------------ ENCRYPT plan (HLS plan_encap)
   logic [13:0] p_pay_off, p_pay_len, p_pt_len, p_outer_len, p_esp_off, p_out_len;
@@ -428,7 +443,6 @@ module esp_batch_ctrl
   assign mem_cmd_o     = m_cmd_q;
   assign mem_addr_o    = m_addr_q;
   assign mem_len_o     = m_len_q;
-  assign mem_cap_o     = m_cap_q;
   assign mem_wimg_o    = m_wimg_q;
   assign mem_wmask_o   = m_wmask_q;
 
@@ -522,11 +536,12 @@ module esp_batch_ctrl
     version_d = version_q; pkt_len_d = pkt_len_q; ihl_d = ihl_q; hdr_len_d = hdr_len_q; nh_off_d = nh_off_q;
     esp_off_d = esp_off_q; esp_len_d = esp_len_q; pay_off_d = pay_off_q; pay_len_d = pay_len_q;
     pt_len_d = pt_len_q; out_len_d = out_len_q; nh_d = nh_q; sum_d = sum_q; add_bytes_d = add_bytes_q;
-    m_go_d = 1'b0; m_cmd_d = m_cmd_q; m_addr_d = m_addr_q; m_len_d = m_len_q; m_cap_d = m_cap_q;
+    wr_pkt_d = wr_pkt_q;
+    m_go_d = 1'b0; m_cmd_d = m_cmd_q; m_addr_d = m_addr_q; m_len_d = m_len_q;
     m_wimg_d = m_wimg_q; m_wmask_d = m_wmask_q;
     parse_go_d = 1'b0; parse_mode_d = parse_mode_q; parse_avail_d = parse_avail_q;
     tr_go_d = 1'b0; hb_go_d = 1'b0; win_go_d = 1'b0;
-    ready_o = 1'b0; done_o = 1'b0;
+    ready_o = 1'b0; done_o = 1'b0; in_pop_o = 1'b0; out_push_o = 1'b0;
 
     unique case (state_q)
       StIdle: if (start_i) begin
@@ -534,12 +549,14 @@ module esp_batch_ctrl
         state_d = StNext;
       end
       StNext: begin
-        if (idx_q == n_desc_q) state_d = StDone;
-        else mem_rd(a_desc, DESCRIPTOR_SIZE, LdDesc, StDecide);
+        if (idx_q == n_desc_q) state_d = StDrain;
+        else if (in_valid_i && out_ready_i) begin
+          desc_d = in_desc_i;
+          state_d = StDecide;
+        end
       end
       StMem: if (mem_done_i) begin
         unique case (ld_q)
-          LdDesc:  desc_d = mem_rimg_i[8*DESCRIPTOR_SIZE-1:0];
           LdSa:    sa_d = mem_rimg_i[SaBits-1:0];
           LdCtr:   ctr_d = mem_rimg_i[CtrBits-1:0];
           LdTop:   top_d = mem_rimg_i[63:0];
@@ -549,16 +566,16 @@ module esp_batch_ctrl
       end
       StDecide: begin
         status_d = STATUS_OK; soft_d = 1'b0; c_sa_d = NoSaIndex; c_spi_d = '0; c_len_d = '0; c_seq_d = '0;
+        wr_pkt_d = 1'b0;
         if (!op_enc && !op_dec) finish(STATUS_BAD_OPCODE);
-        else if (desc_misaligned || desc_bad_len) finish(STATUS_MALFORMED);
-        else if (op_enc && d_sa_index >= sa_cap_q) finish(STATUS_BAD_SA);
+        else if (desc_malformed) finish(STATUS_MALFORMED);
+        else if (op_enc && !desc_sa_range) finish(STATUS_BAD_SA);
         else if (op_enc) begin
           sa_idx_d = d_sa_index;
           mem_rd(a_sa_q + (64'(d_sa_index) << $clog2(SA_ENTRY_SIZE)), SaBytes, LdSa, StEncSa);
         end else begin
-          m_go_d = 1'b1; m_cmd_d = CmdRdPkt; m_addr_d = a_in_q + d_in_offset; m_len_d = d_in_length;
-          ld_d = LdNone; ret_d = StDecLocGo; state_d = StMem;
-          parse_mode_d = LocateEsp; parse_avail_d = 14'(d_in_length);
+          // the packet is in the input slot (esp_fetch)
+          parse_mode_d = LocateEsp; parse_avail_d = 14'(d_in_length); state_d = StDecLocGo;
         end
       end
 
@@ -568,9 +585,7 @@ module esp_batch_ctrl
         if (!f_valid) finish(STATUS_SA_DISABLED);
         else if (!f_outbound || !params_ok) finish(STATUS_BAD_SA);
         else begin
-          m_go_d = 1'b1; m_cmd_d = CmdRdPkt; m_addr_d = a_in_q + d_in_offset; m_len_d = d_in_length;
-          ld_d = LdNone; ret_d = StEncParseGo; state_d = StMem;
-          parse_mode_d = f_tunnel ? ParseIp : ParseOut; parse_avail_d = 14'(d_in_length);
+          parse_mode_d = f_tunnel ? ParseIp : ParseOut; parse_avail_d = 14'(d_in_length); state_d = StEncParseGo;
         end
       end
       StEncParseGo: begin
@@ -610,8 +625,7 @@ module esp_batch_ctrl
       end
       StEncHdr, StDecHdr: if (hb_done_i) begin
         if (state_q == StEncHdr) begin
-          m_go_d = 1'b1; m_cmd_d = CmdWrPkt; m_addr_d = a_out_q + d_out_offset; m_len_d = 32'(out_len_q);
-          m_cap_d = d_out_cap; ld_d = LdNone; ret_d = StOkCtr; state_d = StMem;
+          wr_pkt_d = 1'b1; state_d = StOkCtr;
         end else state_d = StDecDeliver;
       end
       StOkCtr: begin  // ENCRYPT 6 / DECRYPT 15
@@ -728,17 +742,20 @@ module esp_batch_ctrl
         add_bytes_d = 32'(out_len_q);
         if (32'(out_len_q) > d_out_cap) finish(STATUS_NO_SPACE);
         else begin
-          m_go_d = 1'b1; m_cmd_d = CmdWrPkt; m_addr_d = a_out_q + d_out_offset; m_len_d = 32'(out_len_q);
-          m_cap_d = d_out_cap; ld_d = LdNone; ret_d = StOkCtr; state_d = StMem;
+          wr_pkt_d = 1'b1; state_d = StOkCtr;
         end
       end
 
       // --------------------------------------------------------- completion
-      StCpl: mem_wr(a_cpl, Dw'(cpl), PKT_BUS_BYTES'({COMPLETION_SIZE{1'b1}}), StCplDone);
-      StCplDone: begin
+      // The output slot goes to the write-back stage with the completion;
+      // the input slot back to the fetch stage.
+      StCpl: begin
+        out_push_o = 1'b1;
+        in_pop_o = 1'b1;
         idx_d = idx_q + 32'd1;
         state_d = StNext;
       end
+      StDrain: if (fetch_idle_i && wb_idle_i) state_d = StDone;
       StDone: begin
         ready_o = 1'b1;
         done_o  = 1'b1;
@@ -749,9 +766,16 @@ module esp_batch_ctrl
   end
 
   assign idle_o = state_q == StIdle;
+  assign run_start_o = state_q == StIdle && start_i;
+
+  assign out_cpl_o      = cpl;
+  assign out_wr_pkt_o   = wr_pkt_q;
+  assign out_offset_o   = d_out_offset;
+  assign out_length_o   = 32'(out_len_q);
+  assign out_capacity_o = d_out_cap;
 
   logic unused_seq;
-  assign unused_seq = ^{mem_rimg_i[ImgW-1:SaBits], win_busy, win_words};
+  assign unused_seq = ^{mem_rimg_i[ImgW-1:SaBits], win_busy, win_words, desc_read_pkt, d_in_length[31:14]};
 
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
@@ -782,7 +806,6 @@ module esp_batch_ctrl
   always_ff @(posedge clk_i) begin
     if (state_q == StIdle && start_i) begin
       a_sa_q <= sa_table_i; a_replay_q <= replay_i; a_ctr_q <= counters_i; a_spi_q <= spi_table_i;
-      a_desc_q <= desc_i; a_cpl_q <= completions_i; a_in_q <= pkt_in_i; a_out_q <= pkt_out_i;
       sa_cap_q <= sa_capacity_i; log2_q <= spi_buckets_log2_i;
     end
   end
@@ -794,8 +817,8 @@ module esp_batch_ctrl
     version_q <= version_d; pkt_len_q <= pkt_len_d; ihl_q <= ihl_d; hdr_len_q <= hdr_len_d;
     nh_off_q <= nh_off_d; esp_off_q <= esp_off_d; esp_len_q <= esp_len_d; pay_off_q <= pay_off_d;
     pay_len_q <= pay_len_d; pt_len_q <= pt_len_d; out_len_q <= out_len_d; nh_q <= nh_d; sum_q <= sum_d;
-    add_bytes_q <= add_bytes_d;
-    m_cmd_q <= m_cmd_d; m_addr_q <= m_addr_d; m_len_q <= m_len_d; m_cap_q <= m_cap_d;
+    add_bytes_q <= add_bytes_d; wr_pkt_q <= wr_pkt_d;
+    m_cmd_q <= m_cmd_d; m_addr_q <= m_addr_d; m_len_q <= m_len_d;
     m_wimg_q <= m_wimg_d; m_wmask_q <= m_wmask_d;
     parse_mode_q <= parse_mode_d; parse_avail_q <= parse_avail_d;
   end

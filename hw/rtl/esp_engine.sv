@@ -4,11 +4,14 @@
 //   m_axi_*   AXI4 master to card memory, 512-bit data, 64-bit address
 //   interrupt_o  GIE & ISR (ap_done / ap_ready)
 //
-// Control registers (esp_ctrl_regs), the sequencer (esp_batch_ctrl), its
-// card-memory access (esp_mem_access: the AXI4 master), the two packet
-// buffers (esp_pkt_ram: ibuf, obuf) and the packet units (esp_ip_parse,
-// esp_trailer, esp_aead, esp_hdr_build), wired as hw/rtl/DATAPATH.md; the
-// sequencer selects the owner of each buffer port. See hw/rtl/README.md.
+// Control registers (esp_ctrl_regs); three stages that overlap across
+// descriptors: fetch (esp_fetch: descriptor and input packet into an input
+// slot), process (esp_batch_ctrl, the sequencer, with the packet units
+// esp_ip_parse, esp_trailer, esp_aead, esp_hdr_build) and write-back
+// (esp_writeback: output packet and completion from an output slot); the
+// slots' buffers (esp_pkt_bank: ibuf, obuf); the card-memory access of all
+// three (esp_mem_access: the AXI4 master). The sequencer selects the owner of
+// each buffer port on its side. See hw/rtl/README.md and DATAPATH.md.
 `default_nettype none
 
 module esp_engine
@@ -71,6 +74,8 @@ module esp_engine
 );
 
   localparam int unsigned Depth = 256;
+  localparam int unsigned Slots = 2;
+  localparam int unsigned Sw = $clog2(Slots);
   localparam int unsigned Aw = $clog2(Depth);
   localparam int unsigned Dw = 8 * PKT_BUS_BYTES;
   localparam int unsigned NB = PKT_BUS_BYTES;
@@ -121,16 +126,16 @@ module esp_engine
 
   // ------------------------------------------------------------ buffer ports
   logic          ibuf_we, ibuf_re, obuf_we, obuf_re;
-  logic          mem_busy, parse_busy, tr_busy, hb_busy;
+  logic          parse_busy, tr_busy, hb_busy;
   logic [Aw-1:0] ibuf_waddr, ibuf_raddr, obuf_waddr, obuf_raddr;
   logic [NB-1:0] ibuf_wbe, obuf_wbe;
   logic [Dw-1:0] ibuf_wdata, ibuf_rdata, obuf_wdata, obuf_rdata;
 
   // ------------------------------------------------------------- sequencer
   logic          mem_valid, mem_done;
-  logic [2:0]    mem_cmd;
+  esp_mem_pkg::mem_cmd_e mem_cmd;
   logic [63:0]   mem_addr;
-  logic [31:0]   mem_len, mem_cap;
+  logic [31:0]   mem_len;
   logic [Dw-1:0] mem_wimg;
   logic [NB-1:0] mem_wmask;
   logic [4*Dw-1:0] mem_rimg;
@@ -168,6 +173,73 @@ module esp_engine
   logic [3:0]    hb_version;
   logic [15:0]   hb_udp_sport, hb_udp_dport, hb_payload_sum, hb_udp_csum;
 
+  // fetch and write-back stages, their slots
+  logic          run_start, fetch_idle, wb_idle, in_valid, in_pop, out_ready, out_push, out_wr_pkt;
+  logic [8*DESCRIPTOR_SIZE-1:0] in_desc;
+  logic [8*COMPLETION_SIZE-1:0] out_cpl;
+  logic [63:0]   out_offset;
+  logic [31:0]   out_length, out_capacity;
+  logic [Slots-1:0] ifull, ofull;
+  logic [Sw-1:0] ifill_slot, ihead_slot, otail_slot, odrain_slot;
+
+  logic          f_valid, f_done, w_valid, w_done;
+  esp_mem_pkg::mem_cmd_e f_cmd, w_cmd;
+  logic [63:0]   f_addr, w_addr;
+  logic [31:0]   f_len, w_len, w_cap;
+  logic [2*Dw-1:0] f_rimg;
+  logic [Dw-1:0] w_wimg;
+  logic [NB-1:0] w_wmask;
+
+  esp_fetch #(.Slots(Slots)) u_fetch (
+    .clk_i,
+    .rst_ni,
+    .start_i       (run_start),
+    .desc_i        (desc),
+    .pkt_in_i      (pkt_in),
+    .n_desc_i      (n_desc),
+    .sa_capacity_i (sa_capacity),
+    .idle_o        (fetch_idle),
+    .mem_valid_o   (f_valid),
+    .mem_cmd_o     (f_cmd),
+    .mem_addr_o    (f_addr),
+    .mem_len_o     (f_len),
+    .mem_done_i    (f_done),
+    .mem_rimg_i    (f_rimg),
+    .full_o        (ifull),
+    .fill_slot_o   (ifill_slot),
+    .head_valid_o  (in_valid),
+    .head_slot_o   (ihead_slot),
+    .head_desc_o   (in_desc),
+    .pop_i         (in_pop)
+  );
+
+  esp_writeback #(.Slots(Slots)) u_writeback (
+    .clk_i,
+    .rst_ni,
+    .start_i        (run_start),
+    .completions_i  (completions),
+    .pkt_out_i      (pkt_out),
+    .idle_o         (wb_idle),
+    .tail_ready_o   (out_ready),
+    .tail_slot_o    (otail_slot),
+    .push_i         (out_push),
+    .push_cpl_i     (out_cpl),
+    .push_wr_pkt_i  (out_wr_pkt),
+    .push_out_off_i (out_offset),
+    .push_out_len_i (out_length),
+    .push_out_cap_i (out_capacity),
+    .full_o         (ofull),
+    .drain_slot_o   (odrain_slot),
+    .mem_valid_o    (w_valid),
+    .mem_cmd_o      (w_cmd),
+    .mem_addr_o     (w_addr),
+    .mem_len_o      (w_len),
+    .mem_cap_o      (w_cap),
+    .mem_wimg_o     (w_wimg),
+    .mem_wmask_o    (w_wmask),
+    .mem_done_i     (w_done)
+  );
+
   esp_batch_ctrl u_batch_ctrl (
     .clk_i,
     .rst_ni,
@@ -179,18 +251,26 @@ module esp_engine
     .replay_i           (replay),
     .counters_i         (counters),
     .spi_table_i        (spi_table),
-    .desc_i             (desc),
-    .completions_i      (completions),
-    .pkt_in_i           (pkt_in),
-    .pkt_out_i          (pkt_out),
     .n_desc_i           (n_desc),
     .sa_capacity_i      (sa_capacity),
     .spi_buckets_log2_i (spi_buckets_log2),
+    .run_start_o        (run_start),
+    .in_valid_i         (in_valid),
+    .in_desc_i          (in_desc),
+    .in_pop_o           (in_pop),
+    .fetch_idle_i       (fetch_idle),
+    .out_ready_i        (out_ready),
+    .out_push_o         (out_push),
+    .out_cpl_o          (out_cpl),
+    .out_wr_pkt_o       (out_wr_pkt),
+    .out_offset_o       (out_offset),
+    .out_length_o       (out_length),
+    .out_capacity_o     (out_capacity),
+    .wb_idle_i          (wb_idle),
     .mem_valid_o        (mem_valid),
     .mem_cmd_o          (mem_cmd),
     .mem_addr_o         (mem_addr),
     .mem_len_o          (mem_len),
-    .mem_cap_o          (mem_cap),
     .mem_wimg_o         (mem_wimg),
     .mem_wmask_o        (mem_wmask),
     .mem_done_i         (mem_done),
@@ -274,22 +354,34 @@ module esp_engine
   ) u_mem_access (
     .clk_i,
     .rst_ni,
-    .cmd_valid_i  (mem_valid),
-    .cmd_i        (mem_cmd),
-    .addr_i       (mem_addr),
-    .len_i        (mem_len),
-    .cap_i        (mem_cap),
-    .wimg_i       (mem_wimg),
-    .wmask_i      (mem_wmask),
-    .busy_o       (mem_busy),
-    .done_o       (mem_done),
-    .rimg_o       (mem_rimg),
+    .p_valid_i    (mem_valid),
+    .p_cmd_i      (mem_cmd),
+    .p_addr_i     (mem_addr),
+    .p_len_i      (mem_len),
+    .p_wimg_i     (mem_wimg),
+    .p_wmask_i    (mem_wmask),
+    .p_done_o     (mem_done),
+    .p_rimg_o     (mem_rimg),
+    .f_valid_i    (f_valid),
+    .f_cmd_i      (f_cmd),
+    .f_addr_i     (f_addr),
+    .f_len_i      (f_len),
+    .f_done_o     (f_done),
+    .f_rimg_o     (f_rimg),
+    .w_valid_i    (w_valid),
+    .w_cmd_i      (w_cmd),
+    .w_addr_i     (w_addr),
+    .w_len_i      (w_len),
+    .w_cap_i      (w_cap),
+    .w_wimg_i     (w_wimg),
+    .w_wmask_i    (w_wmask),
+    .w_done_o     (w_done),
     .ibuf_we_o    (mem_ibuf_we),
     .ibuf_waddr_o (mem_ibuf_waddr),
     .ibuf_wdata_o (mem_ibuf_wdata),
     .obuf_re_o    (mem_obuf_re),
     .obuf_raddr_o (mem_obuf_raddr),
-    .obuf_rdata_i (obuf_rdata),
+    .obuf_rdata_i (wb_obuf_rdata),
     .m_axi_awaddr,
     .m_axi_awlen,
     .m_axi_awsize,
@@ -322,27 +414,51 @@ module esp_engine
   );
 
   // ------------------------------------------------------------ the buffers
+  // ibuf: filled by the fetch stage, used by the process stage; obuf: built
+  // by the process stage, written out by the write-back stage. ibuf_* /
+  // obuf_* below are the process stage's side of each.
+  logic [Dw-1:0] wb_obuf_rdata, unused_fetch_rdata;
 
-  esp_pkt_ram #(.Depth(Depth)) u_ibuf (
+  esp_pkt_bank #(.Depth(Depth), .Slots(Slots)) u_ibuf (
     .clk_i,
-    .we_i    (ibuf_we),
-    .waddr_i (ibuf_waddr),
-    .wbe_i   (ibuf_wbe),
-    .wdata_i (ibuf_wdata),
-    .re_i    (ibuf_re),
-    .raddr_i (ibuf_raddr),
-    .rdata_o (ibuf_rdata)
+    .full_i    (ifull),
+    .pslot_i   (ifill_slot),
+    .p_we_i    (mem_ibuf_we),
+    .p_waddr_i (mem_ibuf_waddr),
+    .p_wbe_i   ('1),
+    .p_wdata_i (mem_ibuf_wdata),
+    .p_re_i    (1'b0),
+    .p_raddr_i ('0),
+    .p_rdata_o (unused_fetch_rdata),
+    .cslot_i   (ihead_slot),
+    .c_we_i    (ibuf_we),
+    .c_waddr_i (ibuf_waddr),
+    .c_wbe_i   (ibuf_wbe),
+    .c_wdata_i (ibuf_wdata),
+    .c_re_i    (ibuf_re),
+    .c_raddr_i (ibuf_raddr),
+    .c_rdata_o (ibuf_rdata)
   );
 
-  esp_pkt_ram #(.Depth(Depth)) u_obuf (
+  esp_pkt_bank #(.Depth(Depth), .Slots(Slots)) u_obuf (
     .clk_i,
-    .we_i    (obuf_we),
-    .waddr_i (obuf_waddr),
-    .wbe_i   (obuf_wbe),
-    .wdata_i (obuf_wdata),
-    .re_i    (obuf_re),
-    .raddr_i (obuf_raddr),
-    .rdata_o (obuf_rdata)
+    .full_i    (ofull),
+    .pslot_i   (otail_slot),
+    .p_we_i    (obuf_we),
+    .p_waddr_i (obuf_waddr),
+    .p_wbe_i   (obuf_wbe),
+    .p_wdata_i (obuf_wdata),
+    .p_re_i    (obuf_re),
+    .p_raddr_i (obuf_raddr),
+    .p_rdata_o (obuf_rdata),
+    .cslot_i   (odrain_slot),
+    .c_we_i    (1'b0),
+    .c_waddr_i ('0),
+    .c_wbe_i   ('0),
+    .c_wdata_i ('0),
+    .c_re_i    (mem_obuf_re),
+    .c_raddr_i (mem_obuf_raddr),
+    .c_rdata_o (wb_obuf_rdata)
   );
 
   // unit ports
@@ -352,11 +468,11 @@ module esp_engine
   logic [Dw-1:0] tr_wdata, aead_obuf_wdata, hb_wdata;
 
   always_comb begin
-    // ibuf write: the packet from card memory, or the ESP trailer
-    ibuf_we    = ibuf_wsel ? tr_we : mem_ibuf_we;
-    ibuf_waddr = ibuf_wsel ? tr_waddr : mem_ibuf_waddr;
-    ibuf_wbe   = ibuf_wsel ? tr_wbe : '1;
-    ibuf_wdata = ibuf_wsel ? tr_wdata : mem_ibuf_wdata;
+    // ibuf write: the ESP trailer
+    ibuf_we    = ibuf_wsel & tr_we;
+    ibuf_waddr = tr_waddr;
+    ibuf_wbe   = tr_wbe;
+    ibuf_wdata = tr_wdata;
     // ibuf read: esp_ip_parse, esp_aead or esp_hdr_build
     unique case (ibuf_rsel)
       2'd1:    begin ibuf_re = aead_ibuf_re; ibuf_raddr = aead_ibuf_raddr; end
@@ -368,11 +484,11 @@ module esp_engine
     obuf_waddr = obuf_wsel ? hb_waddr : aead_obuf_waddr;
     obuf_wbe   = obuf_wsel ? hb_wbe : aead_obuf_wbe;
     obuf_wdata = obuf_wsel ? hb_wdata : aead_obuf_wdata;
-    // obuf read: the packet to card memory, esp_trailer or esp_ip_parse
+    // obuf read: esp_trailer or esp_ip_parse
     unique case (obuf_rsel)
       2'd1:    begin obuf_re = tr_re; obuf_raddr = tr_raddr; end
       2'd2:    begin obuf_re = parse_re & parse_obuf; obuf_raddr = parse_raddr; end
-      default: begin obuf_re = mem_obuf_re; obuf_raddr = mem_obuf_raddr; end
+      default: begin obuf_re = 1'b0; obuf_raddr = parse_raddr; end
     endcase
   end
 
@@ -494,7 +610,8 @@ module esp_engine
 
   // Results the sequencer does not need (it plans the same numbers itself).
   logic unused_results;
-  assign unused_results = ^{mem_busy, parse_busy, tr_busy, hb_busy, parse_udp, tr_pad_len, tr_pt_len, hb_outer_len, hb_udp_csum};
+  assign unused_results = ^{parse_busy, tr_busy, hb_busy, parse_udp, tr_pad_len, tr_pt_len, hb_outer_len, hb_udp_csum,
+                            unused_fetch_rdata};
 
 endmodule : esp_engine
 

@@ -1,51 +1,84 @@
-// esp_mem_access: every card-memory access of the sequencer, over the AXI4
-// master (esp_mem_rd + esp_mem_wr). One command at a time:
+// esp_mem_access: every card-memory access of the engine, over the AXI4
+// master (esp_mem_rd + esp_mem_wr), for three clients that run at the same
+// time (hw/rtl/README.md "Stages"):
 //
-//   CmdRdStruct  read len_i bytes at the 8-byte-aligned addr_i (up to
-//                RdImgBeats beats: len_i + addr_i % 64 <= 256); rimg_o holds
-//                them from byte 0 (little-endian image, as in card memory)
-//                from done_o until the next command
-//   CmdWrStruct  write the bytes of wimg_i selected by wmask_i (byte k at
-//                addr_i + k, addr_i 8-byte aligned; one or two beats with
-//                byte strobes)
-//   CmdRdPkt     read ceil(len_i/64) beats at the 64-byte-aligned addr_i into
-//                the input buffer from word 0 (the HLS read_pkt)
-//   CmdWrPkt     write ceil(len_i/64) beats of the output buffer at the
-//                64-byte-aligned addr_i; bytes at or past len_i are written as
-//                0, bytes at or past cap_i are not written (strobes): nothing
+//   p_*  the process stage (esp_batch_ctrl): CmdRdStruct, CmdWrStruct, CmdFill
+//   f_*  the fetch stage (esp_fetch): CmdRdStruct (descriptors), CmdRdPkt
+//        (into its input buffer)
+//   w_*  the write-back stage (esp_writeback): CmdWrPkt (from its output
+//        buffer), CmdWrStruct (completions)
+//
+// A client issues one command at a time: a one-cycle *_valid_i pulse with
+// the command's fields, which it holds until its *_done_o pulse. Reads and
+// writes run concurrently (AR/R and AW/W/B are independent channels); the
+// read engine and the write engine each take one job at a time, the process
+// stage first when two clients wait (it is the pipeline's critical path).
+//
+//   CmdRdStruct  read len bytes at the 8-byte-aligned addr (p: up to 4 beats,
+//                f: up to 2; len + addr % 64 must fit); the image holds them
+//                from byte 0 (little-endian, as in card memory) from done
+//                until the client's next command
+//   CmdWrStruct  write the bytes of wimg selected by wmask (byte k at addr +
+//                k, addr 8-byte aligned; one or two beats with byte strobes)
+//   CmdRdPkt     read ceil(len/64) beats at the 64-byte-aligned addr into the
+//                input buffer from word 0 (the HLS read_pkt)
+//   CmdWrPkt     write ceil(len/64) beats of the output buffer at the
+//                64-byte-aligned addr; bytes at or past len are written as 0,
+//                bytes at or past cap are not written (strobes): nothing
 //                outside [addr, addr + cap) changes (the HLS write_pkt)
-//   CmdFill      write len_i zero bytes at the 8-byte-aligned addr_i (strobes)
+//   CmdFill      write len zero bytes at the 8-byte-aligned addr (strobes)
 //
-// done_o pulses the cycle after a read's last beat has arrived or a write's
-// responses have all arrived (a later read sees the data).
+// done pulses the cycle after a read's last beat has arrived or a write's
+// responses have all arrived (a later read sees the data). The clients touch
+// disjoint card memory while they overlap (fetch: descriptors, input packets;
+// write-back: output packets, completions; process: SA table, counters, SPI
+// table, replay state), so no ordering between them is needed.
 `default_nettype none
 
 module esp_mem_access
   import esp_spec_pkg::*;
+  import esp_mem_pkg::*;
 #(
   parameter int unsigned Depth = 256,
   localparam int unsigned Aw = $clog2(Depth),
   localparam int unsigned Dw = 8 * PKT_BUS_BYTES,
-  localparam int unsigned RdImgBeats = 4
+  localparam int unsigned NB = PKT_BUS_BYTES,
+  localparam int unsigned PImgBeats = 4,
+  localparam int unsigned FImgBeats = 2
 ) (
   input  wire logic                      clk_i,
   input  wire logic                      rst_ni,
 
-  input  wire logic                      cmd_valid_i,
-  input  wire logic [2:0]                cmd_i,
-  input  wire logic [63:0]               addr_i,
-  input  wire logic [31:0]               len_i,
-  input  wire logic [31:0]               cap_i,
-  input  wire logic [Dw-1:0]             wimg_i,
-  input  wire logic [PKT_BUS_BYTES-1:0]  wmask_i,
-  output      logic                      busy_o,
-  output      logic                      done_o,
-  output      logic [RdImgBeats*Dw-1:0]  rimg_o,
+  // process stage
+  input  wire logic                      p_valid_i,
+  input  wire mem_cmd_e                  p_cmd_i,
+  input  wire logic [63:0]               p_addr_i,
+  input  wire logic [31:0]               p_len_i,
+  input  wire logic [Dw-1:0]             p_wimg_i,
+  input  wire logic [NB-1:0]             p_wmask_i,
+  output      logic                      p_done_o,
+  output      logic [PImgBeats*Dw-1:0]   p_rimg_o,
 
+  // fetch stage
+  input  wire logic                      f_valid_i,
+  input  wire mem_cmd_e                  f_cmd_i,
+  input  wire logic [63:0]               f_addr_i,
+  input  wire logic [31:0]               f_len_i,
+  output      logic                      f_done_o,
+  output      logic [FImgBeats*Dw-1:0]   f_rimg_o,
   output      logic                      ibuf_we_o,
   output      logic [Aw-1:0]             ibuf_waddr_o,
   output      logic [Dw-1:0]             ibuf_wdata_o,
 
+  // write-back stage
+  input  wire logic                      w_valid_i,
+  input  wire mem_cmd_e                  w_cmd_i,
+  input  wire logic [63:0]               w_addr_i,
+  input  wire logic [31:0]               w_len_i,
+  input  wire logic [31:0]               w_cap_i,
+  input  wire logic [Dw-1:0]             w_wimg_i,
+  input  wire logic [NB-1:0]             w_wmask_i,
+  output      logic                      w_done_o,
   output      logic                      obuf_re_o,
   output      logic [Aw-1:0]             obuf_raddr_o,
   input  wire logic [Dw-1:0]             obuf_rdata_i,
@@ -59,7 +92,7 @@ module esp_mem_access
   output      logic                      m_axi_awvalid,
   input  wire logic                      m_axi_awready,
   output      logic [Dw-1:0]             m_axi_wdata,
-  output      logic [PKT_BUS_BYTES-1:0]  m_axi_wstrb,
+  output      logic [NB-1:0]             m_axi_wstrb,
   output      logic                      m_axi_wlast,
   output      logic                      m_axi_wvalid,
   input  wire logic                      m_axi_wready,
@@ -81,55 +114,77 @@ module esp_mem_access
   output      logic                      m_axi_rready
 );
 
-  localparam logic [2:0] CmdRdStruct = 3'd0;
-  localparam logic [2:0] CmdWrStruct = 3'd1;
-  localparam logic [2:0] CmdRdPkt    = 3'd2;
-  localparam logic [2:0] CmdWrPkt    = 3'd3;
-  // CmdFill = 3'd4: the default of the write source below
-
   localparam int unsigned BeatShift = $clog2(PKT_BUS_BYTES);
   localparam int unsigned WordShift = $clog2(CTL_WORD_BYTES);
-  localparam int unsigned NB = PKT_BUS_BYTES;
+  localparam int unsigned ShW = BeatShift - WordShift;   // 8-byte words into the first beat
 
-  logic [2:0]                cmd_q;
-  logic [WordShift-1:0]      unused_low;
-  logic [BeatShift-WordShift-1:0] sh_q;      // 8-byte words into the first beat
-  logic [31:0]               len_q, lo_q, hi_q;
-  logic [Dw-1:0]             wimg_q;
-  logic [NB-1:0]             wmask_q;
-  logic [RdImgBeats*Dw-1:0]  img_q;
+  // Beats of a job; lo = the address's offset in its beat (8-byte aligned
+  // for structs).
+  function automatic logic [15:0] job_beats(mem_cmd_e cmd, logic [BeatShift-1:0] lo, logic [31:0] len,
+                                            logic [NB-1:0] wmask);
+    logic [31:0]   span;
+    logic [2*NB-1:0] strb2;
+    if (cmd == CmdRdPkt || cmd == CmdWrPkt) span = len;
+    else span = len + 32'(lo);
+    strb2 = {{NB{1'b0}}, wmask} << (CTL_WORD_BYTES * lo[BeatShift-1:WordShift]);
+    if (cmd == CmdWrStruct) return ((strb2 >> NB) != '0) ? 16'd2 : 16'd1;
+    return 16'((span + 32'(NB - 1)) >> BeatShift);
+  endfunction
 
-  // ------------------------------------------------------------- job sizing
-  logic [31:0] span;      // bytes from the first beat's start
-  logic [15:0] beats;
-  logic [2*NB-1:0] wstrb2;
-  always_comb begin
-    if (cmd_i == CmdRdPkt || cmd_i == CmdWrPkt) span = len_i;
-    else span = len_i + 32'(addr_i[BeatShift-1:0]);
-    beats = 16'((span + 32'(NB - 1)) >> BeatShift);
-    wstrb2 = {{NB{1'b0}}, wmask_i} << (CTL_WORD_BYTES * addr_i[BeatShift-1:WordShift]);
-    if (cmd_i == CmdWrStruct) beats = (wstrb2[2*NB-1:NB] != '0) ? 16'd2 : 16'd1;
+  // ------------------------------------------------------------- requests
+  // A pulse is a request until its engine takes it (in the same cycle when
+  // the engine is free).
+  logic p_rd_pend_q, f_rd_pend_q, p_wr_pend_q, w_wr_pend_q;
+  logic p_rd_req, f_rd_req, p_wr_req, w_wr_req;
+  logic rd_busy, wr_busy, rd_start, wr_start, rd_pick_p, wr_pick_p;
+  assign p_rd_req = p_rd_pend_q | (p_valid_i & (p_cmd_i == CmdRdStruct));
+  assign p_wr_req = p_wr_pend_q | (p_valid_i & (p_cmd_i != CmdRdStruct));
+  assign f_rd_req = f_rd_pend_q | f_valid_i;
+  assign w_wr_req = w_wr_pend_q | w_valid_i;
+
+  assign rd_pick_p = p_rd_req;                          // else the fetch stage
+  assign rd_start  = !rd_busy && (p_rd_req || f_rd_req);
+  assign wr_pick_p = p_wr_req;                          // else the write-back stage
+  assign wr_start  = !wr_busy && (p_wr_req || w_wr_req);
+
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      p_rd_pend_q <= 1'b0;
+      f_rd_pend_q <= 1'b0;
+      p_wr_pend_q <= 1'b0;
+      w_wr_pend_q <= 1'b0;
+    end else begin
+      p_rd_pend_q <= p_rd_req & ~(rd_start & rd_pick_p);
+      f_rd_pend_q <= f_rd_req & ~(rd_start & !rd_pick_p);
+      p_wr_pend_q <= p_wr_req & ~(wr_start & wr_pick_p);
+      w_wr_pend_q <= w_wr_req & ~(wr_start & !wr_pick_p);
+    end
   end
-  logic unused_wstrb2;
-  assign unused_wstrb2 = ^{wstrb2[NB-1:0], src_idx[15:Aw]};
-  assign unused_low = addr_i[WordShift-1:0];
 
-  logic is_rd, rd_busy, rd_done, rd_beat;
-  logic [15:0] rd_idx;
-  logic [Dw-1:0] rd_data;
-  logic wr_busy, wr_done, src_re;
-  logic [15:0] src_idx, w_idx;
-  logic [Dw-1:0] src_data;
-  logic [NB-1:0] src_strb;
+  // ------------------------------------------------------------------ reads
+  // The job esp_mem_rd runs (busy from the cycle after its start to its
+  // done): rd_p_q (whose), rd_pkt_q (into the input buffer), rd_sh_q.
+  logic            rd_p_q, rd_pkt_q;
+  logic [ShW-1:0]  rd_sh_q;
+  logic [63:0]     rd_addr;
+  logic [15:0]     rd_beats;
+  logic            rd_done, rd_beat;
+  logic [15:0]     rd_idx;
+  logic [Dw-1:0]   rd_data;
+  logic [PImgBeats*Dw-1:0] p_img_q;
+  logic [FImgBeats*Dw-1:0] f_img_q;
+  logic [ShW-1:0]  p_sh_q, f_sh_q;
 
-  assign is_rd = cmd_i == CmdRdStruct || cmd_i == CmdRdPkt;
+  assign rd_addr  = rd_pick_p ? p_addr_i : f_addr_i;
+  assign rd_beats = rd_pick_p ? job_beats(CmdRdStruct, p_addr_i[BeatShift-1:0], p_len_i, '0)
+                              : job_beats(f_cmd_i, f_addr_i[BeatShift-1:0], f_len_i, '0);
 
   esp_mem_rd u_rd (
     .clk_i,
     .rst_ni,
-    .start_i      (cmd_valid_i & is_rd),
-    .addr_i       (addr_i),
-    .beats_i      (beats),
+    .start_i      (rd_start),
+    .addr_i       (rd_addr),
+    .beats_i      (rd_beats),
     .busy_o       (rd_busy),
     .done_o       (rd_done),
     .beat_valid_o (rd_beat),
@@ -150,12 +205,55 @@ module esp_mem_access
     .m_axi_rready
   );
 
+  always_ff @(posedge clk_i) begin
+    if (rd_start) begin
+      rd_p_q   <= rd_pick_p;
+      rd_pkt_q <= !rd_pick_p && f_cmd_i == CmdRdPkt;
+      rd_sh_q  <= rd_addr[BeatShift-1:WordShift];
+    end
+    if (rd_beat && rd_p_q && rd_idx < 16'(PImgBeats)) begin
+      p_img_q[Dw*rd_idx[$clog2(PImgBeats)-1:0] +: Dw] <= rd_data;
+      p_sh_q <= rd_sh_q;
+    end
+    if (rd_beat && !rd_p_q && !rd_pkt_q && rd_idx < 16'(FImgBeats)) begin
+      f_img_q[Dw*rd_idx[$clog2(FImgBeats)-1:0] +: Dw] <= rd_data;
+      f_sh_q <= rd_sh_q;
+    end
+  end
+
+  assign ibuf_we_o    = rd_beat & rd_pkt_q;
+  assign ibuf_waddr_o = Aw'(rd_idx);
+  assign ibuf_wdata_o = rd_data;
+  assign p_rimg_o     = p_img_q >> (8 * CTL_WORD_BYTES * p_sh_q);
+  assign f_rimg_o     = f_img_q >> (8 * CTL_WORD_BYTES * f_sh_q);
+
+  // ----------------------------------------------------------------- writes
+  logic            wr_p_q;
+  mem_cmd_e        wr_cmd_q;
+  logic [ShW-1:0]  wr_sh_q;
+  logic [31:0]     wr_len_q, wr_lo_q, wr_hi_q;
+  logic [Dw-1:0]   wr_img_q;
+  logic [NB-1:0]   wr_mask_q;
+  mem_cmd_e        wr_cmd;
+  logic [63:0]     wr_addr;
+  logic [31:0]     wr_len;
+  logic [NB-1:0]   wr_mask;
+  logic            wr_done, src_re;
+  logic [15:0]     src_idx, w_idx;
+  logic [Dw-1:0]   src_data;
+  logic [NB-1:0]   src_strb;
+
+  assign wr_cmd  = wr_pick_p ? p_cmd_i : w_cmd_i;
+  assign wr_addr = wr_pick_p ? p_addr_i : w_addr_i;
+  assign wr_len  = wr_pick_p ? p_len_i : w_len_i;
+  assign wr_mask = wr_pick_p ? p_wmask_i : w_wmask_i;
+
   esp_mem_wr u_wr (
     .clk_i,
     .rst_ni,
-    .start_i    (cmd_valid_i & ~is_rd),
-    .addr_i     (addr_i),
-    .beats_i    (beats),
+    .start_i    (wr_start),
+    .addr_i     (wr_addr),
+    .beats_i    (job_beats(wr_cmd, wr_addr[BeatShift-1:0], wr_len, wr_mask)),
     .busy_o     (wr_busy),
     .done_o     (wr_done),
     .src_re_o   (src_re),
@@ -181,67 +279,68 @@ module esp_mem_access
     .m_axi_bready
   );
 
-  assign busy_o = rd_busy | wr_busy;
-  // done one cycle after the last beat / response: the image register holds
-  // the last beat by then.
-  logic done_q;
-  always_ff @(posedge clk_i or negedge rst_ni) begin
-    if (!rst_ni) done_q <= 1'b0;
-    else done_q <= rd_done | wr_done;
+  always_ff @(posedge clk_i) begin
+    if (wr_start) begin
+      wr_p_q    <= wr_pick_p;
+      wr_cmd_q  <= wr_cmd;
+      wr_sh_q   <= wr_addr[BeatShift-1:WordShift];
+      wr_len_q  <= wr_len;
+      wr_img_q  <= wr_pick_p ? p_wimg_i : w_wimg_i;
+      wr_mask_q <= wr_mask;
+      if (wr_cmd == CmdWrPkt) begin
+        wr_lo_q <= '0;
+        wr_hi_q <= w_cap_i;
+      end else begin
+        wr_lo_q <= 32'(wr_addr[BeatShift-1:0]);
+        wr_hi_q <= 32'(wr_addr[BeatShift-1:0]) + wr_len;
+      end
+    end
   end
-  assign done_o = done_q;
 
-  // ------------------------------------------------------------------- reads
-  assign ibuf_we_o    = rd_beat & (cmd_q == CmdRdPkt);
-  assign ibuf_waddr_o = Aw'(rd_idx);
-  assign ibuf_wdata_o = rd_data;
-  assign rimg_o       = img_q >> (8 * CTL_WORD_BYTES * sh_q);
-
-  // ------------------------------------------------------------------ writes
-  assign obuf_re_o    = src_re & (cmd_q == CmdWrPkt);
+  assign obuf_re_o    = src_re & (wr_cmd_q == CmdWrPkt);
   assign obuf_raddr_o = src_idx[Aw-1:0];
 
   logic [2*Dw-1:0] wdata2;
-  logic [2*NB-1:0] wstrb2_q;
-  assign wdata2   = {{Dw{1'b0}}, wimg_q} << (8 * CTL_WORD_BYTES * sh_q);
-  assign wstrb2_q = {{NB{1'b0}}, wmask_q} << (CTL_WORD_BYTES * sh_q);
+  logic [2*NB-1:0] wstrb2;
+  assign wdata2 = {{Dw{1'b0}}, wr_img_q} << (8 * CTL_WORD_BYTES * wr_sh_q);
+  assign wstrb2 = {{NB{1'b0}}, wr_mask_q} << (CTL_WORD_BYTES * wr_sh_q);
 
   always_comb begin
     logic [31:0] pos;
     pos = '0;
     src_data = '0;
     src_strb = '0;
-    if (cmd_q == CmdWrStruct) begin
+    if (wr_cmd_q == CmdWrStruct) begin
       src_data = w_idx[0] ? wdata2[2*Dw-1:Dw] : wdata2[Dw-1:0];
-      src_strb = w_idx[0] ? wstrb2_q[2*NB-1:NB] : wstrb2_q[NB-1:0];
+      src_strb = w_idx[0] ? wstrb2[2*NB-1:NB] : wstrb2[NB-1:0];
     end else begin
       for (int unsigned b = 0; b < NB; b++) begin
         pos = (32'(w_idx) << BeatShift) + 32'(b);
-        src_strb[b] = (pos >= lo_q) && (pos < hi_q);
-        if (cmd_q == CmdWrPkt && pos < len_q) src_data[8*b +: 8] = obuf_rdata_i[8*b +: 8];
+        src_strb[b] = (pos >= wr_lo_q) && (pos < wr_hi_q);
+        if (wr_cmd_q == CmdWrPkt && pos < wr_len_q) src_data[8*b +: 8] = obuf_rdata_i[8*b +: 8];
       end
     end
   end
 
-  always_ff @(posedge clk_i) begin
-    if (cmd_valid_i) begin
-      cmd_q   <= cmd_i;
-      sh_q    <= addr_i[BeatShift-1:WordShift];
-      len_q   <= len_i;
-      wimg_q  <= wimg_i;
-      wmask_q <= wmask_i;
-      if (cmd_i == CmdWrPkt) begin
-        lo_q <= '0;
-        hi_q <= cap_i;
-      end else begin
-        lo_q <= 32'(addr_i[BeatShift-1:0]);
-        hi_q <= 32'(addr_i[BeatShift-1:0]) + len_i;
-      end
-    end
-    if (rd_beat && cmd_q == CmdRdStruct && rd_idx < 16'(RdImgBeats)) begin
-      img_q[Dw*rd_idx[$clog2(RdImgBeats)-1:0] +: Dw] <= rd_data;
+  // ------------------------------------------------------------------- done
+  logic p_done_q, f_done_q, w_done_q;
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      p_done_q <= 1'b0;
+      f_done_q <= 1'b0;
+      w_done_q <= 1'b0;
+    end else begin
+      p_done_q <= (rd_done & rd_p_q) | (wr_done & wr_p_q);
+      f_done_q <= rd_done & !rd_p_q;
+      w_done_q <= wr_done & !wr_p_q;
     end
   end
+  assign p_done_o = p_done_q;
+  assign f_done_o = f_done_q;
+  assign w_done_o = w_done_q;
+
+  logic unused_acc;
+  assign unused_acc = ^{src_idx[15:Aw]};
 
 endmodule : esp_mem_access
 

@@ -1,0 +1,165 @@
+// esp_writeback: the write-back stage (hw/rtl/README.md "Stages"). The
+// process stage builds each descriptor's output in the free output slot
+// named by tail_slot_o (esp_pkt_bank, producer side) and pushes the slot
+// with its completion; this stage then, in order, writes the output packet
+// (when the status is OK) from the slot's buffer to pkt_out and the
+// completion to completions[i], and frees the slot. idle_o: nothing pushed
+// is left to write (every write response has arrived).
+`default_nettype none
+
+module esp_writeback
+  import esp_spec_pkg::*;
+  import esp_mem_pkg::*;
+#(
+  parameter int unsigned Slots = 2,
+  localparam int unsigned Sw = (Slots > 1) ? $clog2(Slots) : 1,
+  localparam int unsigned Dw = 8 * PKT_BUS_BYTES,
+  localparam int unsigned CplW = 8 * COMPLETION_SIZE
+) (
+  input  wire logic             clk_i,
+  input  wire logic             rst_ni,
+
+  // a batch starts (arguments sampled)
+  input  wire logic             start_i,
+  input  wire logic [63:0]      completions_i,
+  input  wire logic [63:0]      pkt_out_i,
+  output      logic             idle_o,
+
+  // from the process stage
+  output      logic             tail_ready_o,    // the slot at tail_slot_o is free
+  output      logic [Sw-1:0]    tail_slot_o,
+  input  wire logic             push_i,
+  input  wire logic [CplW-1:0]  push_cpl_i,      // the completion image
+  input  wire logic             push_wr_pkt_i,   // write the output packet
+  input  wire logic [63:0]      push_out_off_i,  // descriptor out_offset
+  input  wire logic [31:0]      push_out_len_i,
+  input  wire logic [31:0]      push_out_cap_i,
+
+  // the slots: which are full, which one is being written out
+  output      logic [Slots-1:0] full_o,
+  output      logic [Sw-1:0]    drain_slot_o,
+
+  // esp_mem_access, write-back client
+  output      logic             mem_valid_o,
+  output      mem_cmd_e         mem_cmd_o,
+  output      logic [63:0]      mem_addr_o,
+  output      logic [31:0]      mem_len_o,
+  output      logic [31:0]      mem_cap_o,
+  output      logic [Dw-1:0]    mem_wimg_o,
+  output      logic [PKT_BUS_BYTES-1:0] mem_wmask_o,
+  input  wire logic             mem_done_i
+);
+
+  typedef enum logic [1:0] {StIdle, StPkt, StCpl} state_e;
+
+  typedef struct packed {
+    logic [CplW-1:0] cpl;
+    logic            wr_pkt;
+    logic [63:0]     out_off;
+    logic [31:0]     out_len;
+    logic [31:0]     out_cap;
+  } slot_t;
+
+  state_e        state_q, state_d;
+  logic [63:0]   a_cpl_q, a_out_q;
+  logic [31:0]   idx_q;
+  logic [Sw-1:0] tail_q, head_q;
+  logic [Slots-1:0] full_q;
+  slot_t         slot_q [Slots];
+  slot_t         h;
+
+  logic          go_q, go_d;
+  mem_cmd_e      cmd_q, cmd_d;
+  logic [63:0]   addr_q, addr_d;
+  logic          release_slot;
+
+  function automatic logic [Sw-1:0] next_slot(logic [Sw-1:0] s);
+    return (32'(s) == Slots - 1) ? '0 : s + Sw'(1);
+  endfunction
+
+  assign h = slot_q[head_q];
+
+  always_comb begin
+    state_d = state_q;
+    go_d = 1'b0; cmd_d = cmd_q; addr_d = addr_q;
+    release_slot = 1'b0;
+    unique case (state_q)
+      StIdle: if (full_q[head_q]) begin
+        go_d = 1'b1;
+        if (h.wr_pkt) begin
+          cmd_d = CmdWrPkt; addr_d = a_out_q + h.out_off; state_d = StPkt;
+        end else begin
+          cmd_d = CmdWrStruct; addr_d = a_cpl_q + (64'(idx_q) << $clog2(COMPLETION_SIZE)); state_d = StCpl;
+        end
+      end
+      StPkt: if (mem_done_i) begin
+        go_d = 1'b1; cmd_d = CmdWrStruct; addr_d = a_cpl_q + (64'(idx_q) << $clog2(COMPLETION_SIZE));
+        state_d = StCpl;
+      end
+      StCpl: if (mem_done_i) begin
+        release_slot = 1'b1;
+        state_d = StIdle;
+      end
+      default: state_d = StIdle;
+    endcase
+  end
+
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      state_q <= StIdle;
+      idx_q   <= '0;
+      tail_q  <= '0;
+      head_q  <= '0;
+      full_q  <= '0;
+      go_q    <= 1'b0;
+      cmd_q   <= CmdWrStruct;
+    end else begin
+      state_q <= state_d;
+      go_q    <= go_d;
+      cmd_q   <= cmd_d;
+      if (start_i) begin
+        idx_q  <= '0;
+        tail_q <= '0;
+        head_q <= '0;
+        full_q <= '0;
+      end else begin
+        if (push_i) tail_q <= next_slot(tail_q);
+        if (release_slot) begin
+          head_q <= next_slot(head_q);
+          idx_q  <= idx_q + 32'd1;
+        end
+        for (int unsigned s = 0; s < Slots; s++) begin
+          if (push_i && tail_q == Sw'(s)) full_q[s] <= 1'b1;
+          else if (release_slot && head_q == Sw'(s)) full_q[s] <= 1'b0;
+        end
+      end
+    end
+  end
+
+  always_ff @(posedge clk_i) begin
+    if (start_i) begin
+      a_cpl_q <= completions_i;
+      a_out_q <= pkt_out_i;
+    end
+    addr_q <= addr_d;
+    if (push_i) slot_q[tail_q] <= '{cpl: push_cpl_i, wr_pkt: push_wr_pkt_i, out_off: push_out_off_i,
+                                     out_len: push_out_len_i, out_cap: push_out_cap_i};
+  end
+
+  assign idle_o       = state_q == StIdle && full_q == '0;
+  assign tail_ready_o = !full_q[tail_q];
+  assign tail_slot_o  = tail_q;
+  assign full_o       = full_q;
+  assign drain_slot_o = head_q;
+
+  assign mem_valid_o = go_q;
+  assign mem_cmd_o   = cmd_q;
+  assign mem_addr_o  = addr_q;
+  assign mem_len_o   = (cmd_q == CmdWrPkt) ? h.out_len : 32'(COMPLETION_SIZE);
+  assign mem_cap_o   = h.out_cap;
+  assign mem_wimg_o  = Dw'(h.cpl);
+  assign mem_wmask_o = PKT_BUS_BYTES'({COMPLETION_SIZE{1'b1}});
+
+endmodule : esp_writeback
+
+`default_nettype wire
