@@ -10,9 +10,11 @@
 //
 // A client issues one command at a time: a one-cycle *_valid_i pulse with
 // the command's fields, which it holds until its *_done_o pulse. Reads and
-// writes run concurrently (AR/R and AW/W/B are independent channels); the
-// read engine and the write engine each take one job at a time, the process
-// stage first when two clients wait (it is the pipeline's critical path).
+// writes run concurrently (AR/R and AW/W/B are independent channels), and
+// each engine keeps several clients' jobs outstanding (their latencies
+// overlap; the data and responses come back in order, tagged with the
+// client). An engine starts one job at a time, the process stage's first
+// when two clients wait (it is the pipeline's critical path).
 //
 //   CmdRdStruct  read len bytes at the 8-byte-aligned addr (p: up to 4 beats,
 //                f: up to 2; len + addr % 64 must fit); the image holds them
@@ -136,16 +138,16 @@ module esp_mem_access
   // the engine is free).
   logic p_rd_pend_q, f_rd_pend_q, p_wr_pend_q, w_wr_pend_q;
   logic p_rd_req, f_rd_req, p_wr_req, w_wr_req;
-  logic rd_busy, wr_busy, rd_start, wr_start, rd_pick_p, wr_pick_p;
+  logic rd_ready, wr_ready, rd_start, wr_start, rd_pick_p, wr_pick_p;
   assign p_rd_req = p_rd_pend_q | (p_valid_i & (p_cmd_i == CmdRdStruct));
   assign p_wr_req = p_wr_pend_q | (p_valid_i & (p_cmd_i != CmdRdStruct));
   assign f_rd_req = f_rd_pend_q | f_valid_i;
   assign w_wr_req = w_wr_pend_q | w_valid_i;
 
   assign rd_pick_p = p_rd_req;                          // else the fetch stage
-  assign rd_start  = !rd_busy && (p_rd_req || f_rd_req);
+  assign rd_start  = rd_ready && (p_rd_req || f_rd_req);
   assign wr_pick_p = p_wr_req;                          // else the write-back stage
-  assign wr_start  = !wr_busy && (p_wr_req || w_wr_req);
+  assign wr_start  = wr_ready && (p_wr_req || w_wr_req);
 
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
@@ -162,13 +164,17 @@ module esp_mem_access
   end
 
   // ------------------------------------------------------------------ reads
-  // The job esp_mem_rd runs (busy from the cycle after its start to its
-  // done): rd_p_q (whose), rd_pkt_q (into the input buffer), rd_sh_q.
-  logic            rd_p_q, rd_pkt_q;
-  logic [ShW-1:0]  rd_sh_q;
+  // A read job's tag: whose (the process stage's), into the input buffer
+  // (a packet), the 8-byte word offset of a struct in its first beat.
+  typedef struct packed {
+    logic           p;
+    logic           pkt;
+    logic [ShW-1:0] sh;
+  } rd_tag_t;
+  rd_tag_t         rd_tag, beat_tag, done_tag;
   logic [63:0]     rd_addr;
   logic [15:0]     rd_beats;
-  logic            rd_done, rd_beat;
+  logic            rd_done, rd_beat, rd_busy;
   logic [15:0]     rd_idx;
   logic [Dw-1:0]   rd_data;
   logic [PImgBeats*Dw-1:0] p_img_q;
@@ -178,16 +184,24 @@ module esp_mem_access
   assign rd_addr  = rd_pick_p ? p_addr_i : f_addr_i;
   assign rd_beats = rd_pick_p ? job_beats(CmdRdStruct, p_addr_i[BeatShift-1:0], p_len_i, '0)
                               : job_beats(f_cmd_i, f_addr_i[BeatShift-1:0], f_len_i, '0);
+  assign rd_tag   = '{p: rd_pick_p, pkt: !rd_pick_p && f_cmd_i == CmdRdPkt, sh: rd_addr[BeatShift-1:WordShift]};
 
-  esp_mem_rd u_rd (
+  esp_mem_rd #(
+    .TagW ($bits(rd_tag_t)),
+    .Jobs (4)
+  ) u_rd (
     .clk_i,
     .rst_ni,
     .start_i      (rd_start),
     .addr_i       (rd_addr),
     .beats_i      (rd_beats),
+    .tag_i        (rd_tag),
+    .ready_o      (rd_ready),
     .busy_o       (rd_busy),
     .done_o       (rd_done),
+    .done_tag_o   (done_tag),
     .beat_valid_o (rd_beat),
+    .beat_tag_o   (beat_tag),
     .beat_idx_o   (rd_idx),
     .beat_data_o  (rd_data),
     .m_axi_araddr,
@@ -206,29 +220,23 @@ module esp_mem_access
   );
 
   always_ff @(posedge clk_i) begin
-    if (rd_start) begin
-      rd_p_q   <= rd_pick_p;
-      rd_pkt_q <= !rd_pick_p && f_cmd_i == CmdRdPkt;
-      rd_sh_q  <= rd_addr[BeatShift-1:WordShift];
-    end
-    if (rd_beat && rd_p_q && rd_idx < 16'(PImgBeats)) begin
+    if (rd_beat && beat_tag.p && rd_idx < 16'(PImgBeats)) begin
       p_img_q[Dw*rd_idx[$clog2(PImgBeats)-1:0] +: Dw] <= rd_data;
-      p_sh_q <= rd_sh_q;
+      p_sh_q <= beat_tag.sh;
     end
-    if (rd_beat && !rd_p_q && !rd_pkt_q && rd_idx < 16'(FImgBeats)) begin
+    if (rd_beat && !beat_tag.p && !beat_tag.pkt && rd_idx < 16'(FImgBeats)) begin
       f_img_q[Dw*rd_idx[$clog2(FImgBeats)-1:0] +: Dw] <= rd_data;
-      f_sh_q <= rd_sh_q;
+      f_sh_q <= beat_tag.sh;
     end
   end
 
-  assign ibuf_we_o    = rd_beat & rd_pkt_q;
+  assign ibuf_we_o    = rd_beat & beat_tag.pkt;
   assign ibuf_waddr_o = Aw'(rd_idx);
   assign ibuf_wdata_o = rd_data;
   assign p_rimg_o     = p_img_q >> (8 * CTL_WORD_BYTES * p_sh_q);
   assign f_rimg_o     = f_img_q >> (8 * CTL_WORD_BYTES * f_sh_q);
 
   // ----------------------------------------------------------------- writes
-  logic            wr_p_q;
   mem_cmd_e        wr_cmd_q;
   logic [ShW-1:0]  wr_sh_q;
   logic [31:0]     wr_len_q, wr_lo_q, wr_hi_q;
@@ -238,7 +246,7 @@ module esp_mem_access
   logic [63:0]     wr_addr;
   logic [31:0]     wr_len;
   logic [NB-1:0]   wr_mask;
-  logic            wr_done, src_re;
+  logic            wr_done, wr_done_p, wr_busy, src_re;
   logic [15:0]     src_idx, w_idx;
   logic [Dw-1:0]   src_data;
   logic [NB-1:0]   src_strb;
@@ -248,14 +256,20 @@ module esp_mem_access
   assign wr_len  = wr_pick_p ? p_len_i : w_len_i;
   assign wr_mask = wr_pick_p ? p_wmask_i : w_wmask_i;
 
-  esp_mem_wr u_wr (
+  esp_mem_wr #(
+    .TagW (1),
+    .Jobs (4)
+  ) u_wr (
     .clk_i,
     .rst_ni,
     .start_i    (wr_start),
     .addr_i     (wr_addr),
     .beats_i    (job_beats(wr_cmd, wr_addr[BeatShift-1:0], wr_len, wr_mask)),
+    .tag_i      (wr_pick_p),
+    .ready_o    (wr_ready),
     .busy_o     (wr_busy),
     .done_o     (wr_done),
+    .done_tag_o (wr_done_p),
     .src_re_o   (src_re),
     .src_idx_o  (src_idx),
     .w_idx_o    (w_idx),
@@ -281,7 +295,6 @@ module esp_mem_access
 
   always_ff @(posedge clk_i) begin
     if (wr_start) begin
-      wr_p_q    <= wr_pick_p;
       wr_cmd_q  <= wr_cmd;
       wr_sh_q   <= wr_addr[BeatShift-1:WordShift];
       wr_len_q  <= wr_len;
@@ -330,9 +343,9 @@ module esp_mem_access
       f_done_q <= 1'b0;
       w_done_q <= 1'b0;
     end else begin
-      p_done_q <= (rd_done & rd_p_q) | (wr_done & wr_p_q);
-      f_done_q <= rd_done & !rd_p_q;
-      w_done_q <= wr_done & !wr_p_q;
+      p_done_q <= (rd_done & done_tag.p) | (wr_done & wr_done_p);
+      f_done_q <= rd_done & !done_tag.p;
+      w_done_q <= wr_done & !wr_done_p;
     end
   end
   assign p_done_o = p_done_q;
@@ -340,7 +353,7 @@ module esp_mem_access
   assign w_done_o = w_done_q;
 
   logic unused_acc;
-  assign unused_acc = ^{src_idx[15:Aw]};
+  assign unused_acc = ^{src_idx[15:Aw], rd_busy, wr_busy, done_tag.pkt, done_tag.sh};
 
 endmodule : esp_mem_access
 

@@ -1,60 +1,69 @@
 // esp_mem_rd: the read half of the engine's AXI4 master (AR and R channels).
 //
 // A job reads `beats_i` consecutive 64-byte beats from the beat-aligned byte
-// address `addr_i` (its low bits are ignored). The range is requested as INCR
-// bursts of full-width beats, split so that no burst crosses a 4 KiB boundary
-// (at most 64 beats each); bursts are issued back to back without waiting
-// for data. Every R beat is handed out in order with its index
-// (beat_valid_o / beat_idx_o / beat_data_o, one cycle per beat, no
-// backpressure: R is always ready while a job runs). done_o pulses with the
-// last beat.
+// address `addr_i` (its low bits are ignored) and carries `tag_i` (whose it
+// is). The range is requested as INCR bursts of full-width beats, split so
+// that no burst crosses a 4 KiB boundary (at most 64 beats each); bursts are
+// issued back to back without waiting for data, and the next job's bursts
+// follow as soon as the last address of the one before is accepted: up to
+// `Jobs` jobs are outstanding, so their latencies overlap. AXI returns the
+// data of one ID in order; every R beat is handed out in order with its
+// job's tag and its index in the job (beat_valid_o / beat_tag_o /
+// beat_idx_o / beat_data_o, one cycle per beat, no backpressure: R is
+// always ready while a job is outstanding). done_o / done_tag_o pulse with a
+// job's last beat. ready_o: a job can start this cycle.
 //
-// Cycles: 1 (start) + 1 per burst address + read latency + 1 per beat.
+// Cycles: 1 (start) + 1 per burst address + read latency + 1 per beat; jobs
+// back to back overlap their latency.
 // Bus error responses (RRESP) are not reported (the harness records them).
 `default_nettype none
 
 module esp_mem_rd
   import esp_spec_pkg::*;
 #(
+  parameter int unsigned TagW = 4,
+  parameter int unsigned Jobs = 4,
   localparam int unsigned Dw = 8 * PKT_BUS_BYTES
 ) (
-  input  wire logic          clk_i,
-  input  wire logic          rst_ni,
+  input  wire logic            clk_i,
+  input  wire logic            rst_ni,
 
-  input  wire logic          start_i,
-  input  wire logic [63:0]   addr_i,
-  input  wire logic [15:0]   beats_i,   // >= 1
-  output      logic          busy_o,
-  output      logic          done_o,
+  input  wire logic            start_i,   // only when ready_o
+  input  wire logic [63:0]     addr_i,
+  input  wire logic [15:0]     beats_i,   // >= 1
+  input  wire logic [TagW-1:0] tag_i,
+  output      logic            ready_o,
+  output      logic            busy_o,    // a job is outstanding
+  output      logic            done_o,
+  output      logic [TagW-1:0] done_tag_o,
 
-  output      logic          beat_valid_o,
-  output      logic [15:0]   beat_idx_o,
-  output      logic [Dw-1:0] beat_data_o,
+  output      logic            beat_valid_o,
+  output      logic [TagW-1:0] beat_tag_o,
+  output      logic [15:0]     beat_idx_o,
+  output      logic [Dw-1:0]   beat_data_o,
 
-  output      logic [63:0]   m_axi_araddr,
-  output      logic [7:0]    m_axi_arlen,
-  output      logic [2:0]    m_axi_arsize,
-  output      logic [1:0]    m_axi_arburst,
-  output      logic [3:0]    m_axi_arcache,
-  output      logic [2:0]    m_axi_arprot,
-  output      logic          m_axi_arvalid,
-  input  wire logic          m_axi_arready,
-  input  wire logic [Dw-1:0] m_axi_rdata,
-  input  wire logic [1:0]    m_axi_rresp,
-  input  wire logic          m_axi_rlast,
-  input  wire logic          m_axi_rvalid,
-  output      logic          m_axi_rready
+  output      logic [63:0]     m_axi_araddr,
+  output      logic [7:0]      m_axi_arlen,
+  output      logic [2:0]      m_axi_arsize,
+  output      logic [1:0]      m_axi_arburst,
+  output      logic [3:0]      m_axi_arcache,
+  output      logic [2:0]      m_axi_arprot,
+  output      logic            m_axi_arvalid,
+  input  wire logic            m_axi_arready,
+  input  wire logic [Dw-1:0]   m_axi_rdata,
+  input  wire logic [1:0]      m_axi_rresp,
+  input  wire logic            m_axi_rlast,
+  input  wire logic            m_axi_rvalid,
+  output      logic            m_axi_rready
 );
 
   localparam int unsigned BeatShift = $clog2(PKT_BUS_BYTES);     // 6
   localparam int unsigned PageShift = 12;                        // 4 KiB: no burst crosses it
   localparam int unsigned PageBeats = 1 << (PageShift - BeatShift);
 
-  logic        busy_q, busy_d;
-  logic [63:0] ar_addr_q, ar_addr_d;   // next burst's address
-  logic [15:0] ar_left_q, ar_left_d;   // beats not yet requested
-  logic [15:0] r_idx_q, r_idx_d;       // next beat to arrive
-  logic [15:0] beats_q, beats_d;
+  // ------------------------------------------------------------ addresses
+  logic [63:0] ar_addr_q;   // next burst's address
+  logic [15:0] ar_left_q;   // beats of the current job not yet requested
 
   // Beats of the next burst: the rest, but not past the 4 KiB page.
   logic [15:0] to_page, ar_beats;
@@ -67,62 +76,67 @@ module esp_mem_rd
   assign m_axi_arburst = 2'b01;    // INCR
   assign m_axi_arcache = 4'b0011;
   assign m_axi_arprot  = 3'b000;
-  assign m_axi_arvalid = busy_q & (ar_left_q != '0);
-  assign m_axi_rready  = busy_q;
+  assign m_axi_arvalid = ar_left_q != '0;
 
-  assign beat_valid_o = busy_q & m_axi_rvalid;
+  // ------------------------------------------------------- outstanding jobs
+  logic                 job_wready, job_rvalid, job_pop;
+  logic [16+TagW-1:0]   job_head;
+  logic [$clog2(Jobs):0] job_count;
+  logic [15:0]          head_beats;
+  logic [TagW-1:0]      head_tag;
+
+  esp_fifo_sync #(
+    .Width (16 + TagW),
+    .Depth (Jobs)
+  ) u_jobs (
+    .clk_i,
+    .rst_ni,
+    .wvalid_i (start_i),
+    .wready_o (job_wready),
+    .wdata_i  ({beats_i, tag_i}),
+    .rvalid_o (job_rvalid),
+    .rready_i (job_pop),
+    .rdata_o  (job_head),
+    .count_o  (job_count)
+  );
+  assign {head_beats, head_tag} = job_head;
+
+  assign ready_o = (ar_left_q == '0) && job_wready;
+  assign busy_o  = job_rvalid;
+
+  // ----------------------------------------------------------------- data
+  logic [15:0] r_idx_q;       // next beat of the head job
+  logic        last_beat;
+  assign m_axi_rready = job_rvalid;
+  assign last_beat    = r_idx_q + 16'd1 == head_beats;
+  assign job_pop      = job_rvalid && m_axi_rvalid && last_beat;
+
+  assign beat_valid_o = job_rvalid & m_axi_rvalid;
+  assign beat_tag_o   = head_tag;
   assign beat_idx_o   = r_idx_q;
   assign beat_data_o  = m_axi_rdata;
-  assign busy_o       = busy_q;
-
-  always_comb begin
-    busy_d    = busy_q;
-    ar_addr_d = ar_addr_q;
-    ar_left_d = ar_left_q;
-    r_idx_d   = r_idx_q;
-    beats_d   = beats_q;
-    done_o    = 1'b0;
-    if (!busy_q) begin
-      if (start_i) begin
-        busy_d    = 1'b1;
-        ar_addr_d = addr_i;
-        ar_left_d = beats_i;
-        beats_d   = beats_i;
-        r_idx_d   = '0;
-      end
-    end else begin
-      if (m_axi_arvalid && m_axi_arready) begin
-        ar_addr_d = ar_addr_q + (64'(ar_beats) << BeatShift);
-        ar_left_d = ar_left_q - ar_beats;
-      end
-      if (m_axi_rvalid) begin
-        r_idx_d = r_idx_q + 16'd1;
-        if (r_idx_d == beats_q) begin
-          busy_d = 1'b0;
-          done_o = 1'b1;
-        end
-      end
-    end
-  end
+  assign done_o       = job_pop;
+  assign done_tag_o   = head_tag;
 
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
-      busy_q    <= 1'b0;
       ar_addr_q <= '0;
       ar_left_q <= '0;
       r_idx_q   <= '0;
-      beats_q   <= '0;
     end else begin
-      busy_q    <= busy_d;
-      ar_addr_q <= ar_addr_d;
-      ar_left_q <= ar_left_d;
-      r_idx_q   <= r_idx_d;
-      beats_q   <= beats_d;
+      if (start_i) begin
+        ar_addr_q <= addr_i;
+        ar_left_q <= beats_i;
+      end else if (m_axi_arvalid && m_axi_arready) begin
+        ar_addr_q <= ar_addr_q + (64'(ar_beats) << BeatShift);
+        ar_left_q <= ar_left_q - ar_beats;
+      end
+      if (job_rvalid && m_axi_rvalid) r_idx_q <= last_beat ? '0 : r_idx_q + 16'd1;
     end
   end
 
   logic unused_r;
-  assign unused_r = ^{m_axi_rresp, m_axi_rlast};
+  assign unused_r = ^{m_axi_rresp, m_axi_rlast, job_count};
 
 endmodule : esp_mem_rd
 

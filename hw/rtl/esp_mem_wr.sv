@@ -12,25 +12,34 @@
 // accepted, so W carries one beat per cycle. A combinational source simply
 // decodes w_idx_o.
 //
-// done_o pulses once every write response (B) of the job has arrived: the
-// data is then in card memory, so a following read sees it.
+// done_o / done_tag_o pulse once every write response (B) of a job has
+// arrived: the data is then in card memory, so a following read sees it.
+// The next job may start (ready_o) as soon as the last W beat of the one
+// before is accepted: up to `Jobs` jobs wait for their responses at once,
+// and AXI returns the responses of one ID in order.
 //
-// Cycles: 2 + beats (+ backpressure) + write latency.
+// Cycles: 2 + beats (+ backpressure) + write latency; jobs back to back
+// overlap their latency.
 `default_nettype none
 
 module esp_mem_wr
   import esp_spec_pkg::*;
 #(
+  parameter int unsigned TagW = 4,
+  parameter int unsigned Jobs = 4,
   localparam int unsigned Dw = 8 * PKT_BUS_BYTES
 ) (
   input  wire logic                     clk_i,
   input  wire logic                     rst_ni,
 
-  input  wire logic                     start_i,
+  input  wire logic                     start_i,   // only when ready_o
   input  wire logic [63:0]              addr_i,
   input  wire logic [15:0]              beats_i,   // >= 1
-  output      logic                     busy_o,
+  input  wire logic [TagW-1:0]          tag_i,
+  output      logic                     ready_o,
+  output      logic                     busy_o,    // a job is issuing or waiting for responses
   output      logic                     done_o,
+  output      logic [TagW-1:0]          done_tag_o,
 
   output      logic                     src_re_o,
   output      logic [15:0]              src_idx_o,
@@ -73,8 +82,7 @@ module esp_mem_wr
   logic [15:0] w_left_q, w_left_d;
   logic [15:0] w_idx_q, w_idx_d;
   logic [7:0]  w_in_burst_q, w_in_burst_d;  // beats left in the W burst, 0 = new burst
-  logic [15:0] bursts_q, bursts_d;      // bursts issued
-  logic [15:0] resps_q, resps_d;        // write responses received
+  logic [15:0] resps_q, resps_d;        // write responses of the head job received
 
   // a: the page offset bits [PageShift-1:BeatShift] of the burst address
   function automatic logic [15:0] burst_beats(logic [PageShift-BeatShift-1:0] a, logic [15:0] left);
@@ -100,9 +108,39 @@ module esp_mem_wr
   assign m_axi_wdata   = src_data_i;
   assign m_axi_wstrb   = src_strb_i;
   assign m_axi_wlast   = w_cur == 8'd1;
-  assign m_axi_bready  = state_q == StRun;
+  // Jobs waiting for their responses, oldest first: {bursts, tag}.
+  logic                  job_wready, job_rvalid, job_pop;
+  logic [16+TagW-1:0]    job_head;
+  logic [$clog2(Jobs):0] job_count;
+  logic [15:0]           head_bursts, start_bursts;
+  logic [TagW-1:0]       head_tag;
+  // bursts of the job: one per 4 KiB page it touches
+  assign start_bursts = 16'((32'(addr_i[PageShift-1:BeatShift]) + 32'(beats_i) - 32'd1) >> (PageShift - BeatShift))
+                        + 16'd1;
+  esp_fifo_sync #(
+    .Width (16 + TagW),
+    .Depth (Jobs)
+  ) u_jobs (
+    .clk_i,
+    .rst_ni,
+    .wvalid_i (start_i),
+    .wready_o (job_wready),
+    .wdata_i  ({start_bursts, tag_i}),
+    .rvalid_o (job_rvalid),
+    .rready_i (job_pop),
+    .rdata_o  (job_head),
+    .count_o  (job_count)
+  );
+  assign {head_bursts, head_tag} = job_head;
 
-  assign busy_o  = state_q != StIdle;
+  assign m_axi_bready = job_rvalid;
+  assign resps_d      = (m_axi_bvalid && job_rvalid) ? (job_pop ? '0 : resps_q + 16'd1) : resps_q;
+  assign job_pop      = job_rvalid && m_axi_bvalid && (resps_q + 16'd1 == head_bursts);
+  assign done_o       = job_pop;
+  assign done_tag_o   = head_tag;
+
+  assign ready_o = (state_q == StIdle) && job_wready;
+  assign busy_o  = (state_q != StIdle) || job_rvalid;
   assign w_idx_o = w_idx_q;
 
   always_comb begin
@@ -113,11 +151,8 @@ module esp_mem_wr
     w_left_d     = w_left_q;
     w_idx_d      = w_idx_q;
     w_in_burst_d = w_in_burst_q;
-    bursts_d     = bursts_q;
-    resps_d      = resps_q;
     src_re_o     = 1'b0;
     src_idx_o    = '0;
-    done_o       = 1'b0;
     unique case (state_q)
       StIdle: begin
         if (start_i) begin
@@ -127,8 +162,6 @@ module esp_mem_wr
           w_left_d     = beats_i;
           w_idx_d      = '0;
           w_in_burst_d = '0;
-          bursts_d     = '0;
-          resps_d      = '0;
           state_d      = StFetch;
         end
       end
@@ -141,7 +174,6 @@ module esp_mem_wr
         if (m_axi_awvalid && m_axi_awready) begin
           aw_addr_d = aw_addr_q + (64'(aw_beats) << BeatShift);
           aw_left_d = aw_left_q - aw_beats;
-          bursts_d  = bursts_q + 16'd1;
         end
         if (m_axi_wvalid && m_axi_wready) begin
           w_in_burst_d = w_cur - 8'd1;
@@ -151,11 +183,7 @@ module esp_mem_wr
           src_re_o     = w_left_d != '0;
           src_idx_o    = w_idx_d;
         end
-        if (m_axi_bvalid) resps_d = resps_q + 16'd1;
-        if (aw_left_d == '0 && w_left_d == '0 && resps_d == bursts_d) begin
-          done_o  = 1'b1;
-          state_d = StIdle;
-        end
+        if (aw_left_d == '0 && w_left_d == '0) state_d = StIdle;
       end
       default: state_d = StIdle;
     endcase
@@ -170,7 +198,6 @@ module esp_mem_wr
       w_left_q     <= '0;
       w_idx_q      <= '0;
       w_in_burst_q <= '0;
-      bursts_q     <= '0;
       resps_q      <= '0;
     end else begin
       state_q      <= state_d;
@@ -180,13 +207,12 @@ module esp_mem_wr
       w_left_q     <= w_left_d;
       w_idx_q      <= w_idx_d;
       w_in_burst_q <= w_in_burst_d;
-      bursts_q     <= bursts_d;
       resps_q      <= resps_d;
     end
   end
 
   logic unused_b;
-  assign unused_b = ^{m_axi_bresp, w_new_beats[15:8], w_addr_q[63:PageShift], w_addr_q[BeatShift-1:0]};
+  assign unused_b = ^{m_axi_bresp, w_new_beats[15:8], w_addr_q[63:PageShift], w_addr_q[BeatShift-1:0], job_count};
 
 endmodule : esp_mem_wr
 
