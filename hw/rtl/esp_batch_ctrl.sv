@@ -78,7 +78,9 @@ module esp_batch_ctrl
   output      logic [31:0]   mem_len_o,
   output      logic [Dw-1:0] mem_wimg_o,
   output      logic [PKT_BUS_BYTES-1:0] mem_wmask_o,
-  input  wire logic          mem_done_i,
+  input  wire logic          mem_acc_i,     // the command was taken
+  input  wire logic          mem_done_i,    // a read's data is in
+  input  wire logic          mem_wdone_i,   // a write's responses are in
   input  wire logic [ImgW-1:0] mem_rimg_i,
 
   // buffer port owners
@@ -183,7 +185,7 @@ module esp_batch_ctrl
   localparam logic [1:0] HbUpdate    = 2'd2;
 
   typedef enum logic [5:0] {
-    StIdle, StNext, StMem, StDecide, StCpl, StDrain, StDone,
+    StIdle, StNext, StMem, StMemW, StFence, StDecide, StCpl, StDrain, StDone,
     StEncSa, StEncParseGo, StEncParse, StEncTrlGo, StDecLocGo, StDecTrlGo, StEncCtr, StEncPlan, StEncTrl, StEncAead, StEncAeadRsp, StEncHdr,
     StOkCtr,
     StDecLoc, StDecSaIdx, StDecB0, StDecB1, StDecSa, StDecCtr, StDecTop, StDecWin, StDecBit,
@@ -200,6 +202,7 @@ module esp_batch_ctrl
 
   // ------------------------------------------------------------------- state
   state_e      state_q, state_d, ret_q, ret_d;
+  logic [3:0]  wr_out_q;     // posted writes whose responses are not in
   load_e       ld_q, ld_d;
   logic [31:0] idx_q, idx_d;
   logic [63:0] a_sa_q, a_replay_q, a_ctr_q, a_spi_q;
@@ -506,18 +509,25 @@ module esp_batch_ctrl
   end
 
   // --------------------------------------------------------------- sequencer
-  // Command helpers: a memory command goes out as a registered pulse, then
-  // StMem waits for it and continues at `ret`.
+  // Command helpers: a memory command goes out as a registered pulse and
+  // continues at `ret`. Writes are posted: StMemW waits only until the
+  // command is taken (wr_out_q counts those whose responses are not in).
+  // A read waits in StFence until every write of this stage has its
+  // response (so it sees them; AXI does not order a read after a write),
+  // then StMem waits for its data.
   task automatic mem_rd(input logic [63:0] a, input logic [31:0] n, input load_e ld, input state_e ret);
-    m_go_d = 1'b1; m_cmd_d = CmdRdStruct; m_addr_d = a; m_len_d = n; ld_d = ld; ret_d = ret; state_d = StMem;
+    m_cmd_d = CmdRdStruct; m_addr_d = a; m_len_d = n; ld_d = ld; ret_d = ret;
+    if (wr_out_q == '0) begin
+      m_go_d = 1'b1; state_d = StMem;
+    end else state_d = StFence;
   endtask
   task automatic mem_wr(input logic [63:0] a, input logic [Dw-1:0] img, input logic [PKT_BUS_BYTES-1:0] mask,
                         input state_e ret);
     m_go_d = 1'b1; m_cmd_d = CmdWrStruct; m_addr_d = a; m_wimg_d = img; m_wmask_d = mask; ld_d = LdNone;
-    ret_d = ret; state_d = StMem;
+    ret_d = ret; state_d = StMemW;
   endtask
   task automatic mem_fill(input logic [63:0] a, input logic [31:0] n, input state_e ret);
-    m_go_d = 1'b1; m_cmd_d = CmdFill; m_addr_d = a; m_len_d = n; ld_d = LdNone; ret_d = ret; state_d = StMem;
+    m_go_d = 1'b1; m_cmd_d = CmdFill; m_addr_d = a; m_len_d = n; ld_d = LdNone; ret_d = ret; state_d = StMemW;
   endtask
   // Ends the descriptor with status s (its completion is written next).
   task automatic finish(input logic [15:0] s);
@@ -555,6 +565,10 @@ module esp_batch_ctrl
           state_d = StDecide;
         end
       end
+      StFence: if (wr_out_q == '0) begin
+        m_go_d = 1'b1; state_d = StMem;
+      end
+      StMemW: if (mem_acc_i) state_d = ret_q;
       StMem: if (mem_done_i) begin
         unique case (ld_q)
           LdSa:    sa_d = mem_rimg_i[SaBits-1:0];
@@ -755,7 +769,7 @@ module esp_batch_ctrl
         idx_d = idx_q + 32'd1;
         state_d = StNext;
       end
-      StDrain: if (fetch_idle_i && wb_idle_i) state_d = StDone;
+      StDrain: if (fetch_idle_i && wb_idle_i && wr_out_q == '0) state_d = StDone;
       StDone: begin
         ready_o = 1'b1;
         done_o  = 1'b1;
@@ -789,7 +803,9 @@ module esp_batch_ctrl
       hb_go_q <= 1'b0;
       win_go_q <= 1'b0;
       n_desc_q <= '0;
+      wr_out_q <= '0;
     end else begin
+      wr_out_q <= wr_out_q + 4'(state_q == StMemW && mem_acc_i) - 4'(mem_wdone_i);
       state_q <= state_d;
       ret_q   <= ret_d;
       ld_q    <= ld_d;

@@ -132,7 +132,7 @@ module esp_engine
   logic [Dw-1:0] ibuf_wdata, ibuf_rdata, obuf_wdata, obuf_rdata;
 
   // ------------------------------------------------------------- sequencer
-  logic          mem_valid, mem_done;
+  logic          mem_valid, mem_acc, mem_done, mem_wdone;
   esp_mem_pkg::mem_cmd_e mem_cmd;
   logic [63:0]   mem_addr;
   logic [31:0]   mem_len;
@@ -182,7 +182,7 @@ module esp_engine
   logic [Slots-1:0] ifull, ofull;
   logic [Sw-1:0] ifill_slot, ihead_slot, otail_slot, odrain_slot;
 
-  logic          f_valid, f_done, w_valid, w_done;
+  logic          f_valid, f_done, w_valid, w_acc, w_wdone;
   esp_mem_pkg::mem_cmd_e f_cmd, w_cmd;
   logic [63:0]   f_addr, w_addr;
   logic [31:0]   f_len, w_len, w_cap;
@@ -237,7 +237,8 @@ module esp_engine
     .mem_cap_o      (w_cap),
     .mem_wimg_o     (w_wimg),
     .mem_wmask_o    (w_wmask),
-    .mem_done_i     (w_done)
+    .mem_acc_i      (w_acc),
+    .mem_wdone_i    (w_wdone)
   );
 
   esp_batch_ctrl u_batch_ctrl (
@@ -273,7 +274,9 @@ module esp_engine
     .mem_len_o          (mem_len),
     .mem_wimg_o         (mem_wimg),
     .mem_wmask_o        (mem_wmask),
+    .mem_acc_i          (mem_acc),
     .mem_done_i         (mem_done),
+    .mem_wdone_i        (mem_wdone),
     .mem_rimg_i         (mem_rimg),
     .ibuf_rsel_o        (ibuf_rsel),
     .ibuf_wsel_o        (ibuf_wsel),
@@ -360,7 +363,9 @@ module esp_engine
     .p_len_i      (mem_len),
     .p_wimg_i     (mem_wimg),
     .p_wmask_i    (mem_wmask),
+    .p_acc_o      (mem_acc),
     .p_done_o     (mem_done),
+    .p_wdone_o    (mem_wdone),
     .p_rimg_o     (mem_rimg),
     .f_valid_i    (f_valid),
     .f_cmd_i      (f_cmd),
@@ -375,7 +380,8 @@ module esp_engine
     .w_cap_i      (w_cap),
     .w_wimg_i     (w_wimg),
     .w_wmask_i    (w_wmask),
-    .w_done_o     (w_done),
+    .w_acc_o      (w_acc),
+    .w_wdone_o    (w_wdone),
     .ibuf_we_o    (mem_ibuf_we),
     .ibuf_waddr_o (mem_ibuf_waddr),
     .ibuf_wdata_o (mem_ibuf_wdata),

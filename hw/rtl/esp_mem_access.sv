@@ -9,7 +9,10 @@
 //        buffer), CmdWrStruct (completions)
 //
 // A client issues one command at a time: a one-cycle *_valid_i pulse with
-// the command's fields, which it holds until its *_done_o pulse. Reads and
+// the command's fields, which it holds until the command is taken
+// (*_acc_o: the engine has latched what it needs; a writer may go on and
+// issue its next command, the write is "posted") or, for a read, until its
+// *_done_o pulse. A write's *_wdone_o pulses when its responses are in. Reads and
 // writes run concurrently (AR/R and AW/W/B are independent channels), and
 // each engine keeps several clients' jobs outstanding (their latencies
 // overlap; the data and responses come back in order, tagged with the
@@ -58,7 +61,9 @@ module esp_mem_access
   input  wire logic [31:0]               p_len_i,
   input  wire logic [Dw-1:0]             p_wimg_i,
   input  wire logic [NB-1:0]             p_wmask_i,
+  output      logic                      p_acc_o,
   output      logic                      p_done_o,
+  output      logic                      p_wdone_o,
   output      logic [PImgBeats*Dw-1:0]   p_rimg_o,
 
   // fetch stage
@@ -80,7 +85,8 @@ module esp_mem_access
   input  wire logic [31:0]               w_cap_i,
   input  wire logic [Dw-1:0]             w_wimg_i,
   input  wire logic [NB-1:0]             w_wmask_i,
-  output      logic                      w_done_o,
+  output      logic                      w_acc_o,
+  output      logic                      w_wdone_o,
   output      logic                      obuf_re_o,
   output      logic [Aw-1:0]             obuf_raddr_o,
   input  wire logic [Dw-1:0]             obuf_rdata_i,
@@ -336,21 +342,26 @@ module esp_mem_access
   end
 
   // ------------------------------------------------------------------- done
-  logic p_done_q, f_done_q, w_done_q;
+  logic p_done_q, f_done_q, p_wdone_q, w_wdone_q;
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
-      p_done_q <= 1'b0;
-      f_done_q <= 1'b0;
-      w_done_q <= 1'b0;
+      p_done_q  <= 1'b0;
+      f_done_q  <= 1'b0;
+      p_wdone_q <= 1'b0;
+      w_wdone_q <= 1'b0;
     end else begin
-      p_done_q <= (rd_done & done_tag.p) | (wr_done & wr_done_p);
-      f_done_q <= rd_done & !done_tag.p;
-      w_done_q <= wr_done & !wr_done_p;
+      p_done_q  <= rd_done & done_tag.p;
+      f_done_q  <= rd_done & !done_tag.p;
+      p_wdone_q <= wr_done & wr_done_p;
+      w_wdone_q <= wr_done & !wr_done_p;
     end
   end
-  assign p_done_o = p_done_q;
-  assign f_done_o = f_done_q;
-  assign w_done_o = w_done_q;
+  assign p_done_o  = p_done_q;
+  assign f_done_o  = f_done_q;
+  assign p_wdone_o = p_wdone_q;
+  assign w_wdone_o = w_wdone_q;
+  assign p_acc_o   = (rd_start & rd_pick_p) | (wr_start & wr_pick_p);
+  assign w_acc_o   = wr_start & !wr_pick_p;
 
   logic unused_acc;
   assign unused_acc = ^{src_idx[15:Aw], rd_busy, wr_busy, done_tag.pkt, done_tag.sh};

@@ -3,8 +3,10 @@
 // named by tail_slot_o (esp_pkt_bank, producer side) and pushes the slot
 // with its completion; this stage then, in order, writes the output packet
 // (when the status is OK) from the slot's buffer to pkt_out and the
-// completion to completions[i], and frees the slot. idle_o: nothing pushed
-// is left to write (every write response has arrived).
+// completion to completions[i], and frees the slot as soon as the write
+// engine has taken the completion (the packet's data has left the buffer by
+// then); the writes are posted. idle_o: nothing pushed is left to write and
+// every write response has arrived.
 `default_nettype none
 
 module esp_writeback
@@ -47,7 +49,8 @@ module esp_writeback
   output      logic [31:0]      mem_cap_o,
   output      logic [Dw-1:0]    mem_wimg_o,
   output      logic [PKT_BUS_BYTES-1:0] mem_wmask_o,
-  input  wire logic             mem_done_i
+  input  wire logic             mem_acc_i,
+  input  wire logic             mem_wdone_i
 );
 
   typedef enum logic [1:0] {StIdle, StPkt, StCpl} state_e;
@@ -72,6 +75,7 @@ module esp_writeback
   mem_cmd_e      cmd_q, cmd_d;
   logic [63:0]   addr_q, addr_d;
   logic          release_slot;
+  logic [7:0]    pending_q;      // writes taken, responses not yet in
 
   function automatic logic [Sw-1:0] next_slot(logic [Sw-1:0] s);
     return (32'(s) == Slots - 1) ? '0 : s + Sw'(1);
@@ -92,11 +96,11 @@ module esp_writeback
           cmd_d = CmdWrStruct; addr_d = a_cpl_q + (64'(idx_q) << $clog2(COMPLETION_SIZE)); state_d = StCpl;
         end
       end
-      StPkt: if (mem_done_i) begin
+      StPkt: if (mem_acc_i) begin
         go_d = 1'b1; cmd_d = CmdWrStruct; addr_d = a_cpl_q + (64'(idx_q) << $clog2(COMPLETION_SIZE));
         state_d = StCpl;
       end
-      StCpl: if (mem_done_i) begin
+      StCpl: if (mem_acc_i) begin
         release_slot = 1'b1;
         state_d = StIdle;
       end
@@ -113,8 +117,10 @@ module esp_writeback
       full_q  <= '0;
       go_q    <= 1'b0;
       cmd_q   <= CmdWrStruct;
+      pending_q <= '0;
     end else begin
       state_q <= state_d;
+      pending_q <= pending_q + 8'(mem_acc_i) - 8'(mem_wdone_i);
       go_q    <= go_d;
       cmd_q   <= cmd_d;
       if (start_i) begin
@@ -146,7 +152,7 @@ module esp_writeback
                                      out_len: push_out_len_i, out_cap: push_out_cap_i};
   end
 
-  assign idle_o       = state_q == StIdle && full_q == '0;
+  assign idle_o       = state_q == StIdle && full_q == '0 && pending_q == '0;
   assign tail_ready_o = !full_q[tail_q];
   assign tail_slot_o  = tail_q;
   assign full_o       = full_q;

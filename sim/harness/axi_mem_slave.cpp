@@ -23,10 +23,10 @@ void AxiMemSlave::error(const std::string& what) {
   if (errors_.size() < 16) errors_.push_back(what);
 }
 
-uint64_t AxiMemSlave::beat_addr(const Burst& b) const {
+uint64_t AxiMemSlave::beat_addr(const Burst& b, unsigned beat) const {
   const uint64_t bytes = uint64_t(1) << b.size;
-  if (b.burst == 0 || b.beat == 0) return b.addr;  // FIXED, or the first beat
-  return (b.addr & ~(bytes - 1)) + uint64_t(b.beat) * bytes;
+  if (b.burst == 0 || beat == 0) return b.addr;  // FIXED, or the first beat
+  return (b.addr & ~(bytes - 1)) + uint64_t(beat) * bytes;
 }
 
 bool AxiMemSlave::check_burst(Burst& b, const char* dir) {
@@ -61,12 +61,11 @@ const AxiSlaveOut& AxiMemSlave::drive(uint64_t cycle) {
   if (!out_.rvalid && !rd_.empty() && rd_.front().ready_at <= cycle && !st_r) {
     const Burst& b = rd_.front();
     const uint64_t a = beat_addr(b);
-    const uint64_t window = a & ~uint64_t(kAxiDataBytes - 1);
-    const uint8_t* p = b.error ? nullptr : mem_.at(window, kAxiDataBytes);
+    const uint8_t* d = (b.error || b.rdata[b.beat].empty()) ? nullptr : b.rdata[b.beat].data();
     out_.rvalid = true;
     out_.rlast = b.beat == b.len;
-    if (p) {
-      std::memcpy(out_.rdata, p, kAxiDataBytes);
+    if (d) {
+      std::memcpy(out_.rdata, d, kAxiDataBytes);
       out_.rresp = kRespOkay;
     } else {
       std::memset(out_.rdata, 0, kAxiDataBytes);
@@ -101,31 +100,43 @@ void AxiMemSlave::edge(const AxiMasterOut& m, uint64_t cycle) {
       b.error = true;
     }
     const uint64_t window = a & ~uint64_t(kAxiDataBytes - 1);
-    uint8_t* p = b.error ? nullptr : mem_.at(window, kAxiDataBytes);
-    if (p) {
-      for (unsigned i = 0; i < kAxiDataBytes; ++i) {
-        if ((m.wstrb >> i) & 1u) p[i] = m.wdata[i];
-      }
+    const bool inside = !b.error && mem_.at(window, kAxiDataBytes) != nullptr;
+    if (inside) {
+      Burst::WBeat wb{window, m.wstrb, {}};
+      std::memcpy(wb.data, m.wdata, kAxiDataBytes);
+      b.wbeats.push_back(wb);
     } else if (!b.error) {
       if (m.wstrb) error("write of card address " + hex(a) + " outside every card buffer");
       b.error = m.wstrb != 0;
     }
     if (++b.beat > b.len) {
-      b_.push_back(Resp{cycle + t_.write_latency, b.error ? kRespDecErr : kRespOkay});
+      b_.push_back(Resp{cycle + t_.write_latency, b.error ? kRespDecErr : kRespOkay, std::move(b.wbeats)});
       aw_.pop_front();
     }
   }
   // B
   if (out_.bvalid && m.bready) {
     out_.bvalid = false;
+    for (const Burst::WBeat& wb : b_.front().wbeats) {
+      uint8_t* p = mem_.at(wb.window, kAxiDataBytes);
+      for (unsigned i = 0; i < kAxiDataBytes; ++i) {
+        if ((wb.strb >> i) & 1u) p[i] = wb.data[i];
+      }
+    }
     b_.pop_front();
   }
   // AR, AW
   if (m.arvalid && out_.arready) {
     Burst b{m.araddr, m.arlen, m.arsize, m.arburst};
     b.ready_at = cycle + t_.read_latency;
-    check_burst(b, "read");
-    rd_.push_back(b);
+    if (check_burst(b, "read")) {
+      b.rdata.resize(b.len + 1);
+      for (unsigned k = 0; k <= b.len; ++k) {
+        const uint64_t window = beat_addr(b, k) & ~uint64_t(kAxiDataBytes - 1);
+        if (const uint8_t* p = mem_.at(window, kAxiDataBytes)) b.rdata[k].assign(p, p + kAxiDataBytes);
+      }
+    }
+    rd_.push_back(std::move(b));
   }
   if (m.awvalid && out_.awready) {
     Burst b{m.awaddr, m.awlen, m.awsize, m.awburst};

@@ -5,7 +5,14 @@
 // slave's state and its random stream, never combinationally on the master),
 // then edge() samples the master at the rising edge and performs the
 // handshakes. Reads return data `read_latency` cycles after the AR handshake,
-// write responses come `write_latency` cycles after the last W beat. With
+// write responses come `write_latency` cycles after the last W beat.
+//
+// Ordering is as weak as AXI allows between the read and the write channels:
+// a read burst takes its data from card memory when its address is accepted,
+// and a write burst's data becomes visible only when its B response is
+// handed over. So a master that reads what it wrote before the write's
+// response arrived, or that reports done before all of its responses are
+// in, sees stale memory here as it could on a card. With
 // `backpressure` p > 0, every ready is withheld, and every valid not yet
 // raised is delayed, with probability p per cycle (seeded: replayable).
 // Valid signals, once raised, stay up until their handshake (AXI rule).
@@ -57,14 +64,26 @@ class AxiMemSlave {
     unsigned beat = 0;
     uint64_t ready_at = 0;
     bool error = false;
+    // read: the data of every beat, taken at the AR handshake (empty where a
+    // beat is outside every card buffer); write: the accepted beats, applied
+    // at the B handshake
+    std::vector<std::vector<uint8_t>> rdata{};
+    struct WBeat {
+      uint64_t window;
+      uint64_t strb;
+      uint8_t data[kAxiDataBytes];
+    };
+    std::vector<WBeat> wbeats{};
   };
   struct Resp {
     uint64_t ready_at;
     uint8_t resp;
+    std::vector<Burst::WBeat> wbeats;
   };
 
   bool stall();
-  uint64_t beat_addr(const Burst& b) const;
+  uint64_t beat_addr(const Burst& b) const { return beat_addr(b, b.beat); }
+  uint64_t beat_addr(const Burst& b, unsigned beat) const;
   bool check_burst(Burst& b, const char* dir);
   void error(const std::string& what);
 
