@@ -214,6 +214,17 @@ module esp_batch_ctrl
   logic [63:0]        top_q, top_d, seq_q, seq_d;
   logic [31:0]        sa_idx_q, sa_idx_d;
 
+  // On-chip state, kept across the descriptors of a run (cleared when one
+  // starts; during a run the card is the only writer of the SA table's
+  // tx_seq, the counters and the replay state, and every write below also
+  // goes into these registers): sa_q holds SA sa_idx_q (sa_ok), ctr_q its
+  // counters (ctr_ok), top_q its replay top (top_ok); the last successful
+  // SPI lookup (the SPI table does not change during a run).
+  logic        sa_ok_q, sa_ok_d, ctr_ok_q, ctr_ok_d, top_ok_q, top_ok_d, lk_ok_q, lk_ok_d;
+  logic [31:0] lk_spi_q, lk_spi_d, lk_idx_q, lk_idx_d;
+  logic        tix_ok_q, tix_ok_d;          // tix_q: the ring index of top_q
+  logic [15:0] tix_q, tix_d;
+
   // completion
   logic [15:0] status_q, status_d;
   logic        soft_q, soft_d;
@@ -349,7 +360,7 @@ module esp_batch_ctrl
   );
 
   logic        win_busy, win_done, win_fresh, win_old, win_pass, win_jump_nz;
-  logic [15:0] win_words, win_seq_idx, win_clr_idx, win_clr_n0, win_clr_n1;
+  logic [15:0] win_words, win_seq_idx, win_top_idx, win_clr_idx, win_clr_n0, win_clr_n1;
   logic [5:0]  win_bit;
   esp_replay_window u_replay_window (
     .clk_i,
@@ -358,10 +369,13 @@ module esp_batch_ctrl
     .window_bits_i (s_window),
     .top_i         (top_q),
     .seq_i         (seq_q),
+    .hint_i        (tix_ok_q),
+    .top_idx_i     (tix_q),
     .busy_o        (win_busy),
     .done_o        (win_done),
     .words_o       (win_words),
     .seq_idx_o     (win_seq_idx),
+    .top_idx_o     (win_top_idx),
     .bit_o         (win_bit),
     .fresh_o       (win_fresh),
     .old_o         (win_old),
@@ -529,6 +543,17 @@ module esp_batch_ctrl
   task automatic mem_fill(input logic [63:0] a, input logic [31:0] n, input state_e ret);
     m_go_d = 1'b1; m_cmd_d = CmdFill; m_addr_d = a; m_len_d = n; ld_d = LdNone; ret_d = ret; state_d = StMemW;
   endtask
+  // SA i into sa_q (unless it is there), then `ret`.
+  task automatic sa_fetch(input logic [31:0] i, input state_e ret);
+    sa_idx_d = i;
+    if (sa_ok_q && sa_idx_q == i) state_d = ret;
+    else mem_rd(a_sa_q + (64'(i) << $clog2(SA_ENTRY_SIZE)), SaBytes, LdSa, ret);
+  endtask
+  // The SA's counters into ctr_q (unless they are there), then `ret`.
+  task automatic ctr_fetch(input state_e ret);
+    if (ctr_ok_q) state_d = ret;
+    else mem_rd(a_ctrs, CtrBytes, LdCtr, ret);
+  endtask
   // Ends the descriptor with status s (its completion is written next).
   task automatic finish(input logic [15:0] s);
     status_d = s; state_d = StCpl;
@@ -536,12 +561,15 @@ module esp_batch_ctrl
   // Adds one to counter word `off` of the SA, then ends with status s.
   task automatic bump(input int unsigned off, input logic [15:0] s);
     status_d = s;
+    ctr_d[8*off +: 64] = ctr(off) + 64'd1;
     mem_wr(a_ctrs + 64'(off), word_img(ctr(off) + 64'd1), PKT_BUS_BYTES'(8'hFF), StCpl);
   endtask
 
   always_comb begin
     state_d = state_q; ret_d = ret_q; ld_d = ld_q; idx_d = idx_q;
     desc_d = desc_q; sa_d = sa_q; ctr_d = ctr_q; top_d = top_q; seq_d = seq_q; sa_idx_d = sa_idx_q;
+    sa_ok_d = sa_ok_q; ctr_ok_d = ctr_ok_q; top_ok_d = top_ok_q;
+    lk_ok_d = lk_ok_q; lk_spi_d = lk_spi_q; lk_idx_d = lk_idx_q; tix_ok_d = tix_ok_q; tix_d = tix_q;
     status_d = status_q; soft_d = soft_q; c_sa_d = c_sa_q; c_spi_d = c_spi_q; c_len_d = c_len_q; c_seq_d = c_seq_q;
     version_d = version_q; pkt_len_d = pkt_len_q; ihl_d = ihl_q; hdr_len_d = hdr_len_q; nh_off_d = nh_off_q;
     esp_off_d = esp_off_q; esp_len_d = esp_len_q; pay_off_d = pay_off_q; pay_len_d = pay_len_q;
@@ -571,9 +599,18 @@ module esp_batch_ctrl
       StMemW: if (mem_acc_i) state_d = ret_q;
       StMem: if (mem_done_i) begin
         unique case (ld_q)
-          LdSa:    sa_d = mem_rimg_i[SaBits-1:0];
-          LdCtr:   ctr_d = mem_rimg_i[CtrBits-1:0];
-          LdTop:   top_d = mem_rimg_i[63:0];
+          LdSa: begin
+            sa_d = mem_rimg_i[SaBits-1:0];
+            sa_ok_d = 1'b1; ctr_ok_d = 1'b0; top_ok_d = 1'b0; tix_ok_d = 1'b0;
+          end
+          LdCtr: begin
+            ctr_d = mem_rimg_i[CtrBits-1:0];
+            ctr_ok_d = 1'b1;
+          end
+          LdTop: begin
+            top_d = mem_rimg_i[63:0];
+            top_ok_d = 1'b1; tix_ok_d = 1'b0;
+          end
           default: ;
         endcase
         state_d = ret_q;
@@ -584,10 +621,8 @@ module esp_batch_ctrl
         if (!op_enc && !op_dec) finish(STATUS_BAD_OPCODE);
         else if (desc_malformed) finish(STATUS_MALFORMED);
         else if (op_enc && !desc_sa_range) finish(STATUS_BAD_SA);
-        else if (op_enc) begin
-          sa_idx_d = d_sa_index;
-          mem_rd(a_sa_q + (64'(d_sa_index) << $clog2(SA_ENTRY_SIZE)), SaBytes, LdSa, StEncSa);
-        end else begin
+        else if (op_enc) sa_fetch(d_sa_index, StEncSa);
+        else begin
           // the packet is in the input slot (esp_fetch)
           parse_mode_d = LocateEsp; parse_avail_d = 14'(d_in_length); state_d = StDecLocGo;
         end
@@ -613,7 +648,7 @@ module esp_batch_ctrl
             hdr_len_d = parse_hdr_len_i; nh_off_d = parse_nh_off_i;
             pay_off_d = p_pay_off; pay_len_d = p_pay_len; pt_len_d = p_pt_len; esp_off_d = p_esp_off;
             out_len_d = p_out_len; nh_d = p_nh; add_bytes_d = 32'(parse_pkt_len_i);
-            mem_rd(a_ctrs, CtrBytes, LdCtr, StEncCtr);
+            ctr_fetch(StEncCtr);
           end
         end
       end
@@ -626,6 +661,7 @@ module esp_batch_ctrl
         else begin
           seq_d = s_tx_seq + 64'd1;
           c_seq_d = s_tx_seq + 64'd1;
+          sa_d[8*SA_ENTRY_TX_SEQ_OFFSET +: SA_ENTRY_TX_SEQ_WIDTH] = s_tx_seq + 64'd1;
           mem_wr(a_sa + 64'(SA_ENTRY_TX_SEQ_OFFSET), word_img(s_tx_seq + 64'd1), PKT_BUS_BYTES'(8'hFF), StEncTrlGo);
         end
       end
@@ -644,6 +680,9 @@ module esp_batch_ctrl
       end
       StOkCtr: begin  // ENCRYPT 6 / DECRYPT 15
         soft_d = soft_now; c_len_d = 32'(out_len_q); status_d = STATUS_OK;
+        ctr_d[8*SA_COUNTERS_PACKETS_OFFSET +: 64]     = new_packets;
+        ctr_d[8*SA_COUNTERS_BYTES_OFFSET +: 64]       = new_bytes;
+        ctr_d[8*SA_COUNTERS_SOFT_EVENTS_OFFSET +: 64] = new_soft_events;
         mem_wr(a_ctrs, ok_ctr_img, CtrOkMask, StCpl);
       end
 
@@ -661,11 +700,9 @@ module esp_batch_ctrl
             c_spi_d = parse_spi_i; c_seq_d = 64'(parse_seq_lo_i);
             if (d_flags[DESCRIPTOR_FLAGS_USE_SA_INDEX_BIT]) begin
               if (d_sa_index >= sa_cap_q) finish(STATUS_BAD_SA);
-              else begin
-                sa_idx_d = d_sa_index;
-                mem_rd(a_sa_q + (64'(d_sa_index) << $clog2(SA_ENTRY_SIZE)), SaBytes, LdSa, StDecSaIdx);
-              end
+              else sa_fetch(d_sa_index, StDecSaIdx);
             end else if (!log2_ok) finish(STATUS_UNKNOWN_SPI);
+            else if (lk_ok_q && parse_spi_i == lk_spi_q) sa_fetch(lk_idx_q, StDecSa);
             else mem_rd(a_spi_q + (64'(bucket0) << $clog2(SPI_BUCKET_SIZE)), SPI_BUCKET_SIZE, LdNone, StDecB0);
           end
         end
@@ -678,8 +715,8 @@ module esp_batch_ctrl
         if (spi_hit) begin
           if (sa_ref_m1 >= sa_cap_q) finish(STATUS_BAD_SA);
           else begin
-            sa_idx_d = sa_ref_m1;
-            mem_rd(a_sa_q + (64'(sa_ref_m1) << $clog2(SA_ENTRY_SIZE)), SaBytes, LdSa, StDecSa);
+            lk_ok_d = 1'b1; lk_spi_d = c_spi_q; lk_idx_d = sa_ref_m1;
+            sa_fetch(sa_ref_m1, StDecSa);
           end
         end else if (state_q == StDecB0) begin
           mem_rd(a_spi_q + (64'(bucket1) << $clog2(SPI_BUCKET_SIZE)), SPI_BUCKET_SIZE, LdNone, StDecB1);
@@ -689,14 +726,15 @@ module esp_batch_ctrl
         c_sa_d = sa_idx_q;
         if (!f_valid) finish(STATUS_SA_DISABLED);
         else if (f_outbound || !params_ok) finish(STATUS_BAD_SA);
-        else mem_rd(a_ctrs, CtrBytes, LdCtr, StDecCtr);
+        else ctr_fetch(StDecCtr);
       end
       StDecCtr: begin
         if (hard) bump(SA_COUNTERS_HARD_EVENTS_OFFSET, STATUS_LIFETIME_EXPIRED);
         else if (esp_len_bad) bump(SA_COUNTERS_BAD_PACKET_OFFSET, STATUS_MALFORMED);
         else begin
           pt_len_d = ct_len;
-          mem_rd(a_state, REPLAY_STATE_TOP_BYTES, LdTop, StDecTop);
+          if (top_ok_q) state_d = StDecTop;
+          else mem_rd(a_state, REPLAY_STATE_TOP_BYTES, LdTop, StDecTop);
         end
       end
       StDecTop: begin  // DECRYPT 8
@@ -704,6 +742,7 @@ module esp_batch_ctrl
         win_go_d = 1'b1; state_d = StDecWin;
       end
       StDecWin: if (win_done) begin  // DECRYPT 9
+        tix_ok_d = 1'b1; tix_d = win_top_idx;
         if (!inferred_ok) bump(SA_COUNTERS_REPLAY_OFFSET, STATUS_REPLAY);
         else if (win_fresh) state_d = StDecAead;
         else if (win_old) bump(SA_COUNTERS_REPLAY_OFFSET, STATUS_REPLAY);
@@ -724,7 +763,10 @@ module esp_batch_ctrl
         if (win_clr_n1 != '0) mem_fill(a_ring, 32'(win_clr_n1) << 3, StComTop);
         else state_d = StComTop;
       end
-      StComTop: mem_wr(a_state, word_img(seq_q), PKT_BUS_BYTES'(8'hFF), win_jump_nz ? StComBitSet : StComWordRd);
+      StComTop: begin
+        top_d = seq_q; tix_d = win_seq_idx;
+        mem_wr(a_state, word_img(seq_q), PKT_BUS_BYTES'(8'hFF), win_jump_nz ? StComBitSet : StComWordRd);
+      end
       StComBitSet: mem_wr(a_seq_word, word_img(64'd1 << win_bit), PKT_BUS_BYTES'(8'hFF), StDecTrlGo);
       StComWordRd: mem_rd(a_seq_word, CTL_WORD_BYTES, LdNone, StComWordWr);
       StComWordWr: mem_wr(a_seq_word, word_img(mem_rimg_i[63:0] | (64'd1 << win_bit)), PKT_BUS_BYTES'(8'hFF), StDecTrlGo);
@@ -819,6 +861,28 @@ module esp_batch_ctrl
     end
   end
 
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      sa_ok_q  <= 1'b0;
+      ctr_ok_q <= 1'b0;
+      top_ok_q <= 1'b0;
+      tix_ok_q <= 1'b0;
+      lk_ok_q  <= 1'b0;
+    end else if (run_start_o) begin
+      sa_ok_q  <= 1'b0;
+      ctr_ok_q <= 1'b0;
+      top_ok_q <= 1'b0;
+      tix_ok_q <= 1'b0;
+      lk_ok_q  <= 1'b0;
+    end else begin
+      sa_ok_q  <= sa_ok_d;
+      ctr_ok_q <= ctr_ok_d;
+      top_ok_q <= top_ok_d;
+      tix_ok_q <= tix_ok_d;
+      lk_ok_q  <= lk_ok_d;
+    end
+  end
+
   always_ff @(posedge clk_i) begin
     if (state_q == StIdle && start_i) begin
       a_sa_q <= sa_table_i; a_replay_q <= replay_i; a_ctr_q <= counters_i; a_spi_q <= spi_table_i;
@@ -828,6 +892,7 @@ module esp_batch_ctrl
 
   always_ff @(posedge clk_i) begin
     desc_q <= desc_d; sa_q <= sa_d; ctr_q <= ctr_d; top_q <= top_d; seq_q <= seq_d; sa_idx_q <= sa_idx_d;
+    lk_spi_q <= lk_spi_d; lk_idx_q <= lk_idx_d; tix_q <= tix_d;
     status_q <= status_d; soft_q <= soft_d; c_sa_q <= c_sa_d; c_spi_q <= c_spi_d; c_len_q <= c_len_d;
     c_seq_q <= c_seq_d;
     version_q <= version_d; pkt_len_q <= pkt_len_d; ihl_q <= ihl_d; hdr_len_q <= hdr_len_d;

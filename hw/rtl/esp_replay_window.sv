@@ -6,7 +6,12 @@
 // of two): sequence number s is bit s%64 of word (s/64) % words. On start
 // the two ring indices of seq and top are computed by a restoring divider
 // (one quotient bit per cycle: DivBits cycles, both in parallel); done_o
-// pulses (DivBits + 1 cycles after start) when the outputs below are valid (held until the next start).
+// pulses (DivBits + 1 cycles after start) when the outputs below are valid
+// (held until the next start). Fast path: when the caller knows top's ring
+// index (hint_i, top_idx_i: an earlier top_idx_o / seq_idx_o of the same
+// state) and seq's word is less than a ring away from top's, seq's index is
+// top's plus the distance, modulo words: done_o pulses the cycle after
+// start. top_idx_o: top's ring index.
 //
 // replay_check: fresh_o (seq > top: passes), old_o (top - seq >= W:
 //   REPLAY); otherwise the sequencer reads ring word seq_idx_o and
@@ -28,11 +33,14 @@ module esp_replay_window
   input  wire logic [31:0] window_bits_i,  // a power of two, MIN..MAX_WINDOW_BITS
   input  wire logic [63:0] top_i,
   input  wire logic [63:0] seq_i,
+  input  wire logic        hint_i,
+  input  wire logic [15:0] top_idx_i,
   output      logic        busy_o,
   output      logic        done_o,
 
   output      logic [15:0] words_o,
   output      logic [15:0] seq_idx_o,
+  output      logic [15:0] top_idx_o,
   output      logic [5:0]  bit_o,
 
   output      logic        fresh_o,
@@ -65,6 +73,19 @@ module esp_replay_window
     return (t >= d) ? t - d : t;
   endfunction
 
+  // Fast path at start: distance of seq's word from top's, either way.
+  logic [15:0] words_in;
+  logic [57:0] fwd, bwd;
+  logic        fast;
+  logic [RemBits-1:0] fast_rs, fast_sum;
+  assign words_in = 16'(window_bits_i >> 6) + 16'(REPLAY_EXTRA_WORDS);
+  assign fwd      = seq_i[63:6] - top_i[63:6];
+  assign bwd      = top_i[63:6] - seq_i[63:6];
+  assign fast     = hint_i && (fwd < 58'(words_in) || bwd < 58'(words_in));
+  assign fast_sum = (fwd < 58'(words_in)) ? RemBits'(top_idx_i) + RemBits'(fwd)
+                                          : RemBits'(top_idx_i) + RemBits'(words_in) - RemBits'(bwd);
+  assign fast_rs  = (fast_sum >= RemBits'(words_in)) ? fast_sum - RemBits'(words_in) : fast_sum;
+
   always_comb begin
     busy_d = busy_q;
     cnt_d  = cnt_q;
@@ -76,13 +97,19 @@ module esp_replay_window
     rt_d   = rt_q;
     if (!busy_q) begin
       if (start_i) begin
-        busy_d = 1'b1;
-        cnt_d  = 6'(DivBits - 1);
         top_d  = top_i;
         seq_d  = seq_i;
         w_d    = window_bits_i;
-        rs_d   = '0;
-        rt_d   = '0;
+        if (fast) begin
+          last_d = 1'b1;
+          rs_d   = fast_rs;
+          rt_d   = RemBits'(top_idx_i);
+        end else begin
+          busy_d = 1'b1;
+          cnt_d  = 6'(DivBits - 1);
+          rs_d   = '0;
+          rt_d   = '0;
+        end
       end
     end else begin
       rs_d = div_step(rs_q[RemBits-2:0], seq_q[6 + cnt_q], RemBits'(words));
@@ -98,6 +125,9 @@ module esp_replay_window
   assign words_o   = words;
   assign seq_idx_o = 16'(rs_q);
   assign top_idx   = 16'(rt_q);
+  assign top_idx_o = top_idx;
+  logic unused_tix;   // ring indices are below words <= MAX_WINDOW_BITS/64 + 1
+  assign unused_tix = ^top_idx_i[15:RemBits];
   assign bit_o     = seq_q[5:0];
   assign fresh_o   = seq_q > top_q;
   assign old_o     = (top_q - seq_q) >= 64'(w_q);
