@@ -198,7 +198,7 @@ module esp_batch_ctrl
                                       (64'hFF << SA_COUNTERS_SOFT_EVENTS_OFFSET);
 
   // What a finished struct read is loaded into.
-  typedef enum logic [1:0] {LdNone, LdSa, LdCtr, LdTop} load_e;
+  typedef enum logic [2:0] {LdNone, LdSa, LdCtr, LdTop, LdWord} load_e;
 
   // ------------------------------------------------------------------- state
   state_e      state_q, state_d, ret_q, ret_d;
@@ -224,6 +224,9 @@ module esp_batch_ctrl
   logic [31:0] lk_spi_q, lk_spi_d, lk_idx_q, lk_idx_d;
   logic        tix_ok_q, tix_ok_d;          // tix_q: the ring index of top_q
   logic [15:0] tix_q, tix_d;
+  logic        tw_ok_q, tw_ok_d;            // tw_q: the ring word at tix_q
+  logic [63:0] tw_q, tw_d;
+  logic [63:0] word_q, word_d;              // the ring word being committed
 
   // completion
   logic [15:0] status_q, status_d;
@@ -570,6 +573,7 @@ module esp_batch_ctrl
     desc_d = desc_q; sa_d = sa_q; ctr_d = ctr_q; top_d = top_q; seq_d = seq_q; sa_idx_d = sa_idx_q;
     sa_ok_d = sa_ok_q; ctr_ok_d = ctr_ok_q; top_ok_d = top_ok_q;
     lk_ok_d = lk_ok_q; lk_spi_d = lk_spi_q; lk_idx_d = lk_idx_q; tix_ok_d = tix_ok_q; tix_d = tix_q;
+    tw_ok_d = tw_ok_q; tw_d = tw_q; word_d = word_q;
     status_d = status_q; soft_d = soft_q; c_sa_d = c_sa_q; c_spi_d = c_spi_q; c_len_d = c_len_q; c_seq_d = c_seq_q;
     version_d = version_q; pkt_len_d = pkt_len_q; ihl_d = ihl_q; hdr_len_d = hdr_len_q; nh_off_d = nh_off_q;
     esp_off_d = esp_off_q; esp_len_d = esp_len_q; pay_off_d = pay_off_q; pay_len_d = pay_len_q;
@@ -601,7 +605,7 @@ module esp_batch_ctrl
         unique case (ld_q)
           LdSa: begin
             sa_d = mem_rimg_i[SaBits-1:0];
-            sa_ok_d = 1'b1; ctr_ok_d = 1'b0; top_ok_d = 1'b0; tix_ok_d = 1'b0;
+            sa_ok_d = 1'b1; ctr_ok_d = 1'b0; top_ok_d = 1'b0; tix_ok_d = 1'b0; tw_ok_d = 1'b0;
           end
           LdCtr: begin
             ctr_d = mem_rimg_i[CtrBits-1:0];
@@ -609,7 +613,10 @@ module esp_batch_ctrl
           end
           LdTop: begin
             top_d = mem_rimg_i[63:0];
-            top_ok_d = 1'b1; tix_ok_d = 1'b0;
+            top_ok_d = 1'b1; tix_ok_d = 1'b0; tw_ok_d = 1'b0;
+          end
+          LdWord: begin
+            word_d = mem_rimg_i[63:0];
           end
           default: ;
         endcase
@@ -746,7 +753,10 @@ module esp_batch_ctrl
         if (!inferred_ok) bump(SA_COUNTERS_REPLAY_OFFSET, STATUS_REPLAY);
         else if (win_fresh) state_d = StDecAead;
         else if (win_old) bump(SA_COUNTERS_REPLAY_OFFSET, STATUS_REPLAY);
-        else mem_rd(a_seq_word, CTL_WORD_BYTES, LdNone, StDecBit);
+        else if (tw_ok_q && win_seq_idx == win_top_idx) begin  // top's word: on chip
+          if (!tw_q[win_bit]) state_d = StDecAead;
+          else bump(SA_COUNTERS_REPLAY_OFFSET, STATUS_REPLAY);
+        end else mem_rd(a_seq_word, CTL_WORD_BYTES, LdNone, StDecBit);
       end
       StDecBit: begin
         if (win_pass) state_d = StDecAead;
@@ -767,9 +777,23 @@ module esp_batch_ctrl
         top_d = seq_q; tix_d = win_seq_idx;
         mem_wr(a_state, word_img(seq_q), PKT_BUS_BYTES'(8'hFF), win_jump_nz ? StComBitSet : StComWordRd);
       end
-      StComBitSet: mem_wr(a_seq_word, word_img(64'd1 << win_bit), PKT_BUS_BYTES'(8'hFF), StDecTrlGo);
-      StComWordRd: mem_rd(a_seq_word, CTL_WORD_BYTES, LdNone, StComWordWr);
-      StComWordWr: mem_wr(a_seq_word, word_img(mem_rimg_i[63:0] | (64'd1 << win_bit)), PKT_BUS_BYTES'(8'hFF), StDecTrlGo);
+      // the word of seq: top's new word (cleared) / or-ed into its word (read,
+      // unless it is top's word, on chip)
+      StComBitSet: begin
+        tw_ok_d = 1'b1; tw_d = 64'd1 << win_bit;
+        mem_wr(a_seq_word, word_img(64'd1 << win_bit), PKT_BUS_BYTES'(8'hFF), StDecTrlGo);
+      end
+      StComWordRd: begin
+        if (tw_ok_q && win_seq_idx == tix_q) begin
+          word_d = tw_q; state_d = StComWordWr;
+        end else mem_rd(a_seq_word, CTL_WORD_BYTES, LdWord, StComWordWr);
+      end
+      StComWordWr: begin
+        if (win_seq_idx == tix_q) begin
+          tw_ok_d = 1'b1; tw_d = word_q | (64'd1 << win_bit);
+        end
+        mem_wr(a_seq_word, word_img(word_q | (64'd1 << win_bit)), PKT_BUS_BYTES'(8'hFF), StDecTrlGo);
+      end
       StDecTrlGo: begin
         tr_go_d = 1'b1; state_d = StDecTrl;
       end
@@ -867,18 +891,21 @@ module esp_batch_ctrl
       ctr_ok_q <= 1'b0;
       top_ok_q <= 1'b0;
       tix_ok_q <= 1'b0;
+      tw_ok_q  <= 1'b0;
       lk_ok_q  <= 1'b0;
     end else if (run_start_o) begin
       sa_ok_q  <= 1'b0;
       ctr_ok_q <= 1'b0;
       top_ok_q <= 1'b0;
       tix_ok_q <= 1'b0;
+      tw_ok_q  <= 1'b0;
       lk_ok_q  <= 1'b0;
     end else begin
       sa_ok_q  <= sa_ok_d;
       ctr_ok_q <= ctr_ok_d;
       top_ok_q <= top_ok_d;
       tix_ok_q <= tix_ok_d;
+      tw_ok_q  <= tw_ok_d;
       lk_ok_q  <= lk_ok_d;
     end
   end
@@ -892,7 +919,7 @@ module esp_batch_ctrl
 
   always_ff @(posedge clk_i) begin
     desc_q <= desc_d; sa_q <= sa_d; ctr_q <= ctr_d; top_q <= top_d; seq_q <= seq_d; sa_idx_q <= sa_idx_d;
-    lk_spi_q <= lk_spi_d; lk_idx_q <= lk_idx_d; tix_q <= tix_d;
+    lk_spi_q <= lk_spi_d; lk_idx_q <= lk_idx_d; tix_q <= tix_d; tw_q <= tw_d; word_q <= word_d;
     status_q <= status_d; soft_q <= soft_d; c_sa_q <= c_sa_d; c_spi_q <= c_spi_d; c_len_q <= c_len_d;
     c_seq_q <= c_seq_d;
     version_q <= version_d; pkt_len_q <= pkt_len_d; ihl_q <= ihl_d; hdr_len_q <= hdr_len_d;

@@ -74,8 +74,11 @@ module esp_engine
 );
 
   localparam int unsigned Depth = 256;
-  localparam int unsigned Slots = 2;
-  localparam int unsigned Sw = $clog2(Slots);
+  localparam int unsigned ISlots = 4;   // input slots: packet reads in flight + the one being processed
+  localparam int unsigned OSlots = 2;   // output slots: the one being built + the one being written
+  localparam int unsigned Isw = $clog2(ISlots);
+  localparam int unsigned Osw = $clog2(OSlots);
+  localparam int unsigned DBlock = 8;   // descriptors per read
   localparam int unsigned Aw = $clog2(Depth);
   localparam int unsigned Dw = 8 * PKT_BUS_BYTES;
   localparam int unsigned NB = PKT_BUS_BYTES;
@@ -179,18 +182,21 @@ module esp_engine
   logic [8*COMPLETION_SIZE-1:0] out_cpl;
   logic [63:0]   out_offset;
   logic [31:0]   out_length, out_capacity;
-  logic [Slots-1:0] ifull, ofull;
-  logic [Sw-1:0] ifill_slot, ihead_slot, otail_slot, odrain_slot;
+  logic [ISlots-1:0] iready;
+  logic [OSlots-1:0] ofull;
+  logic [Isw-1:0] ihead_slot, f_slot, f_done_slot, mem_ibuf_slot;
+  logic [Osw-1:0] otail_slot, odrain_slot;
 
-  logic          f_valid, f_done, w_valid, w_acc, w_wdone;
-  esp_mem_pkg::mem_cmd_e f_cmd, w_cmd;
-  logic [63:0]   f_addr, w_addr;
-  logic [31:0]   f_len, w_len, w_cap;
-  logic [2*Dw-1:0] f_rimg;
+  localparam int unsigned DImgBeats = esp_mem_pkg::desc_block_beats(DBlock);
+  logic          d_valid, d_done, f_valid, f_acc, f_done, w_valid, w_acc, w_wdone;
+  esp_mem_pkg::mem_cmd_e w_cmd;
+  logic [63:0]   d_addr, f_addr, w_addr;
+  logic [31:0]   d_len, f_len, w_len, w_cap;
+  logic [DImgBeats*Dw-1:0] d_rimg;
   logic [Dw-1:0] w_wimg;
   logic [NB-1:0] w_wmask;
 
-  esp_fetch #(.Slots(Slots)) u_fetch (
+  esp_fetch #(.Slots(ISlots), .Block(DBlock)) u_fetch (
     .clk_i,
     .rst_ni,
     .start_i       (run_start),
@@ -199,21 +205,26 @@ module esp_engine
     .n_desc_i      (n_desc),
     .sa_capacity_i (sa_capacity),
     .idle_o        (fetch_idle),
-    .mem_valid_o   (f_valid),
-    .mem_cmd_o     (f_cmd),
-    .mem_addr_o    (f_addr),
-    .mem_len_o     (f_len),
-    .mem_done_i    (f_done),
-    .mem_rimg_i    (f_rimg),
-    .full_o        (ifull),
-    .fill_slot_o   (ifill_slot),
+    .d_valid_o     (d_valid),
+    .d_addr_o      (d_addr),
+    .d_len_o       (d_len),
+    .d_done_i      (d_done),
+    .d_rimg_i      (d_rimg),
+    .f_valid_o     (f_valid),
+    .f_addr_o      (f_addr),
+    .f_len_o       (f_len),
+    .f_slot_o      (f_slot),
+    .f_acc_i       (f_acc),
+    .f_done_i      (f_done),
+    .f_done_slot_i (f_done_slot),
+    .ready_o       (iready),
     .head_valid_o  (in_valid),
     .head_slot_o   (ihead_slot),
     .head_desc_o   (in_desc),
     .pop_i         (in_pop)
   );
 
-  esp_writeback #(.Slots(Slots)) u_writeback (
+  esp_writeback #(.Slots(OSlots)) u_writeback (
     .clk_i,
     .rst_ni,
     .start_i        (run_start),
@@ -353,7 +364,9 @@ module esp_engine
   logic [Dw-1:0] mem_ibuf_wdata;
 
   esp_mem_access #(
-    .Depth(Depth)
+    .Depth     (Depth),
+    .Slots     (ISlots),
+    .DImgBeats (DImgBeats)
   ) u_mem_access (
     .clk_i,
     .rst_ni,
@@ -367,12 +380,18 @@ module esp_engine
     .p_done_o     (mem_done),
     .p_wdone_o    (mem_wdone),
     .p_rimg_o     (mem_rimg),
+    .d_valid_i    (d_valid),
+    .d_addr_i     (d_addr),
+    .d_len_i      (d_len),
+    .d_done_o     (d_done),
+    .d_rimg_o     (d_rimg),
     .f_valid_i    (f_valid),
-    .f_cmd_i      (f_cmd),
     .f_addr_i     (f_addr),
     .f_len_i      (f_len),
+    .f_slot_i     (f_slot),
+    .f_acc_o      (f_acc),
     .f_done_o     (f_done),
-    .f_rimg_o     (f_rimg),
+    .f_done_slot_o (f_done_slot),
     .w_valid_i    (w_valid),
     .w_cmd_i      (w_cmd),
     .w_addr_i     (w_addr),
@@ -383,6 +402,7 @@ module esp_engine
     .w_acc_o      (w_acc),
     .w_wdone_o    (w_wdone),
     .ibuf_we_o    (mem_ibuf_we),
+    .ibuf_slot_o  (mem_ibuf_slot),
     .ibuf_waddr_o (mem_ibuf_waddr),
     .ibuf_wdata_o (mem_ibuf_wdata),
     .obuf_re_o    (mem_obuf_re),
@@ -425,10 +445,10 @@ module esp_engine
   // obuf_* below are the process stage's side of each.
   logic [Dw-1:0] wb_obuf_rdata, unused_fetch_rdata;
 
-  esp_pkt_bank #(.Depth(Depth), .Slots(Slots)) u_ibuf (
+  esp_pkt_bank #(.Depth(Depth), .Slots(ISlots)) u_ibuf (
     .clk_i,
-    .full_i    (ifull),
-    .pslot_i   (ifill_slot),
+    .full_i    (iready),
+    .pslot_i   (mem_ibuf_slot),
     .p_we_i    (mem_ibuf_we),
     .p_waddr_i (mem_ibuf_waddr),
     .p_wbe_i   ('1),
@@ -446,7 +466,7 @@ module esp_engine
     .c_rdata_o (ibuf_rdata)
   );
 
-  esp_pkt_bank #(.Depth(Depth), .Slots(Slots)) u_obuf (
+  esp_pkt_bank #(.Depth(Depth), .Slots(OSlots)) u_obuf (
     .clk_i,
     .full_i    (ofull),
     .pslot_i   (otail_slot),

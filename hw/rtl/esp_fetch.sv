@@ -1,20 +1,31 @@
-// esp_fetch: the fetch stage (hw/rtl/README.md "Stages"). Walks the batch's
-// descriptors in order, ahead of the process stage: reads descriptor i into
-// the next free input slot and, when the descriptor needs it
-// (esp_desc_check read_pkt), its input packet into that slot's buffer
-// (esp_pkt_bank, producer side); then the slot is full and the process stage
-// takes it in order (head_*), releasing it with pop_i when it is done with
-// the buffer. With Slots buffers, up to Slots descriptors are fetched ahead.
+// esp_fetch: the fetch stage (hw/rtl/README.md "Stages"), ahead of the
+// process stage, in two parts that run at the same time:
+//
+//   descriptor reader: reads the batch's descriptors in blocks of up to
+//     Block (one card-memory read each, its own esp_mem_access client) into
+//     a FIFO of QDepth descriptors, whenever the FIFO has room for a block;
+//   packet reader: takes the descriptors from the FIFO in order into the
+//     input slots (esp_pkt_bank, producer side), one per free slot, and when
+//     a descriptor needs it (esp_desc_check read_pkt) reads its input packet
+//     into the slot's buffer. Up to Slots packet reads are in flight (the
+//     read's tag names its slot); a slot is ready when its read is done (or
+//     at once without one).
+//
+// The process stage takes the slots in order (head_*) and releases each
+// with pop_i when it is done with the buffer.
 `default_nettype none
 
 module esp_fetch
   import esp_spec_pkg::*;
   import esp_mem_pkg::*;
 #(
-  parameter int unsigned Slots = 2,
+  parameter int unsigned Slots = 4,
+  parameter int unsigned Block = 8,
+  parameter int unsigned QDepth = 16,
   localparam int unsigned Sw = (Slots > 1) ? $clog2(Slots) : 1,
   localparam int unsigned Dw = 8 * PKT_BUS_BYTES,
-  localparam int unsigned DescW = 8 * DESCRIPTOR_SIZE
+  localparam int unsigned DescW = 8 * DESCRIPTOR_SIZE,
+  localparam int unsigned DImgBeats = desc_block_beats(Block)
 ) (
   input  wire logic             clk_i,
   input  wire logic             rst_ni,
@@ -27,49 +38,132 @@ module esp_fetch
   input  wire logic [31:0]      sa_capacity_i,
   output      logic             idle_o,
 
-  // esp_mem_access, fetch client
-  output      logic             mem_valid_o,
-  output      mem_cmd_e         mem_cmd_o,
-  output      logic [63:0]      mem_addr_o,
-  output      logic [31:0]      mem_len_o,
-  input  wire logic             mem_done_i,
-  input  wire logic [2*Dw-1:0]  mem_rimg_i,
+  // esp_mem_access, descriptor client: one block read at a time
+  output      logic             d_valid_o,
+  output      logic [63:0]      d_addr_o,
+  output      logic [31:0]      d_len_o,
+  input  wire logic             d_done_i,
+  input  wire logic [DImgBeats*Dw-1:0] d_rimg_i,
 
-  // the slots: which are full, which one is being filled
-  output      logic [Slots-1:0] full_o,
-  output      logic [Sw-1:0]    fill_slot_o,
+  // esp_mem_access, packet client: a read is issued with f_valid_o and held
+  // until f_acc_i; f_done_i / f_done_slot_i when its data is in the slot
+  output      logic             f_valid_o,
+  output      logic [63:0]      f_addr_o,
+  output      logic [31:0]      f_len_o,
+  output      logic [Sw-1:0]    f_slot_o,
+  input  wire logic             f_acc_i,
+  input  wire logic             f_done_i,
+  input  wire logic [Sw-1:0]    f_done_slot_i,
 
-  // the oldest full slot, for the process stage
+  // the ready slots (the process stage's)
+  output      logic [Slots-1:0] ready_o,
+
+  // the oldest slot, for the process stage
   output      logic             head_valid_o,
   output      logic [Sw-1:0]    head_slot_o,
   output      logic [DescW-1:0] head_desc_o,
   input  wire logic             pop_i
 );
 
-  typedef enum logic [2:0] {StIdle, StNext, StDesc, StCheck, StPkt} state_e;
-
-  state_e        state_q, state_d;
-  logic [31:0]   idx_q, n_q, sa_cap_q;
-  logic [63:0]   a_desc_q, a_in_q;
-  logic [Sw-1:0] tail_q, head_q;
-  logic [Slots-1:0] full_q;
-  logic [DescW-1:0] desc_q [Slots];
-
-  logic          go_q, go_d;
-  mem_cmd_e      cmd_q, cmd_d;
-  logic [63:0]   addr_q, addr_d;
-  logic [31:0]   len_q, len_d;
-  logic          commit;
+  localparam int unsigned Qw = $clog2(QDepth);
+  localparam int unsigned Bw = $clog2(Block + 1);
 
   function automatic logic [Sw-1:0] next_slot(logic [Sw-1:0] s);
     return (32'(s) == Slots - 1) ? '0 : s + Sw'(1);
   endfunction
 
-  logic [DescW-1:0] d;
-  logic             d_enc, d_dec, d_malformed, d_sa_range, d_read_pkt;
-  assign d = mem_rimg_i[DescW-1:0];
+  logic [31:0] n_q, sa_cap_q;
+  logic [63:0] a_desc_q, a_in_q;
+
+  // ---------------------------------------------------- descriptor reader
+  typedef enum logic [1:0] {DIdle, DRead, DPush} dstate_e;
+  dstate_e        dst_q;
+  logic [31:0]    didx_q;           // next descriptor to read
+  logic [Bw-1:0]  dn_q, dj_q;       // descriptors in the block, next to push
+  logic           dgo_q;
+  logic [63:0]    daddr_q;
+  logic [31:0]    left;
+  logic [Bw-1:0]  dn;
+  logic           q_push, q_pop, q_ready, q_valid;
+  logic [DescW-1:0] q_wdata, q_head;
+  logic [Qw:0]    q_count;
+
+  assign left = n_q - didx_q;
+  assign dn   = (left < 32'(Block)) ? Bw'(left) : Bw'(Block);
+
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      dst_q  <= DIdle;
+      didx_q <= '0;
+      dn_q   <= '0;
+      dj_q   <= '0;
+      dgo_q  <= 1'b0;
+      n_q    <= '0;
+    end else begin
+      dgo_q <= 1'b0;
+      if (start_i) begin
+        dst_q  <= DIdle;
+        didx_q <= '0;
+        n_q    <= n_desc_i;
+      end else begin
+        unique case (dst_q)
+          DIdle: if (left != '0 && 32'(q_count) + 32'(dn) <= QDepth) begin
+            dgo_q   <= 1'b1;
+            daddr_q <= a_desc_q + (64'(didx_q) << $clog2(DESCRIPTOR_SIZE));
+            dn_q    <= dn;
+            dst_q   <= DRead;
+          end
+          DRead: if (d_done_i) begin
+            dj_q  <= '0;
+            dst_q <= DPush;
+          end
+          DPush: begin
+            dj_q <= dj_q + Bw'(1);
+            if (dj_q + Bw'(1) == dn_q) begin
+              didx_q <= didx_q + 32'(dn_q);
+              dst_q  <= DIdle;
+            end
+          end
+          default: dst_q <= DIdle;
+        endcase
+      end
+    end
+  end
+
+  assign d_valid_o = dgo_q;
+  assign d_addr_o  = daddr_q;
+  assign d_len_o   = 32'(dn_q) << $clog2(DESCRIPTOR_SIZE);
+  assign q_push    = dst_q == DPush;
+  assign q_wdata   = d_rimg_i[DescW*32'(dj_q) +: DescW];
+
+  esp_fifo_sync #(
+    .Width (DescW),
+    .Depth (QDepth)
+  ) u_queue (
+    .clk_i,
+    .rst_ni,
+    .wvalid_i (q_push),
+    .wready_o (q_ready),
+    .wdata_i  (q_wdata),
+    .rvalid_o (q_valid),
+    .rready_i (q_pop),
+    .rdata_o  (q_head),
+    .count_o  (q_count)
+  );
+
+  // -------------------------------------------------------- packet reader
+  typedef enum logic [1:0] {SFree, SBusy, SReady} slot_e;
+  slot_e         st_q [Slots];
+  logic [Sw-1:0] tail_q, head_q;
+  logic [DescW-1:0] desc_q [Slots];
+  logic          fgo_q;             // a read waits for f_acc_i
+  logic [63:0]   faddr_q;
+  logic [31:0]   flen_q;
+  logic [Sw-1:0] fslot_q;
+
+  logic d_enc, d_dec, d_malformed, d_sa_range, d_read_pkt;
   esp_desc_check u_desc_check (
-    .desc_i        (desc_q[tail_q]),
+    .desc_i        (q_head),
     .sa_capacity_i (sa_cap_q),
     .op_enc_o      (d_enc),
     .op_dec_o      (d_dec),
@@ -78,100 +172,68 @@ module esp_fetch
     .read_pkt_o    (d_read_pkt)
   );
 
-  always_comb begin
-    state_d = state_q;
-    go_d = 1'b0; cmd_d = cmd_q; addr_d = addr_q; len_d = len_q;
-    commit = 1'b0;
-    unique case (state_q)
-      StIdle: if (start_i) state_d = StNext;
-      StNext: begin
-        if (idx_q == n_q) state_d = StIdle;
-        else if (!full_q[tail_q]) begin
-          go_d = 1'b1; cmd_d = CmdRdStruct;
-          addr_d = a_desc_q + (64'(idx_q) << $clog2(DESCRIPTOR_SIZE)); len_d = DESCRIPTOR_SIZE;
-          state_d = StDesc;
-        end
-      end
-      // The descriptor lands in its slot's register with mem_done_i; the
-      // checks look at it from the next cycle.
-      StDesc: if (mem_done_i) state_d = StCheck;
-      StCheck: begin
-        if (d_read_pkt) begin
-          go_d = 1'b1; cmd_d = CmdRdPkt;
-          addr_d = a_in_q + desc_q[tail_q][8*DESCRIPTOR_IN_OFFSET_OFFSET +: DESCRIPTOR_IN_OFFSET_WIDTH];
-          len_d = desc_q[tail_q][8*DESCRIPTOR_IN_LENGTH_OFFSET +: DESCRIPTOR_IN_LENGTH_WIDTH];
-          state_d = StPkt;
-        end else begin
-          commit = 1'b1;
-          state_d = StNext;
-        end
-      end
-      StPkt: if (mem_done_i) begin
-        commit = 1'b1;
-        state_d = StNext;
-      end
-      default: state_d = StIdle;
-    endcase
-  end
+  // the next descriptor goes into the tail slot
+  assign q_pop = q_valid && st_q[tail_q] == SFree && (!fgo_q || f_acc_i);
 
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
-      state_q <= StIdle;
-      idx_q   <= '0;
-      n_q     <= '0;
-      tail_q  <= '0;
-      head_q  <= '0;
-      full_q  <= '0;
-      go_q    <= 1'b0;
-      cmd_q   <= CmdRdStruct;
+      for (int unsigned s = 0; s < Slots; s++) st_q[s] <= SFree;
+      tail_q <= '0;
+      head_q <= '0;
+      fgo_q  <= 1'b0;
+    end else if (start_i) begin
+      for (int unsigned s = 0; s < Slots; s++) st_q[s] <= SFree;
+      tail_q <= '0;
+      head_q <= '0;
+      fgo_q  <= 1'b0;
     end else begin
-      state_q <= state_d;
-      go_q    <= go_d;
-      cmd_q   <= cmd_d;
-      if (state_q == StIdle && start_i) begin
-        idx_q  <= '0;
-        n_q    <= n_desc_i;
-        tail_q <= '0;
-        head_q <= '0;
-        full_q <= '0;
-      end else begin
-        if (commit) begin
-          idx_q  <= idx_q + 32'd1;
-          tail_q <= next_slot(tail_q);
-        end
-        if (pop_i) head_q <= next_slot(head_q);
-        for (int unsigned s = 0; s < Slots; s++) begin
-          if (commit && tail_q == Sw'(s)) full_q[s] <= 1'b1;
-          else if (pop_i && head_q == Sw'(s)) full_q[s] <= 1'b0;
-        end
+      if (f_acc_i) fgo_q <= 1'b0;
+      if (q_pop) begin
+        tail_q <= next_slot(tail_q);
+        if (d_read_pkt) fgo_q <= 1'b1;
+      end
+      if (pop_i) head_q <= next_slot(head_q);
+      for (int unsigned s = 0; s < Slots; s++) begin
+        if (q_pop && tail_q == Sw'(s)) st_q[s] <= d_read_pkt ? SBusy : SReady;
+        else if (f_done_i && f_done_slot_i == Sw'(s)) st_q[s] <= SReady;
+        else if (pop_i && head_q == Sw'(s)) st_q[s] <= SFree;
       end
     end
   end
 
   always_ff @(posedge clk_i) begin
-    if (state_q == StIdle && start_i) begin
+    if (start_i) begin
       a_desc_q <= desc_i;
       a_in_q   <= pkt_in_i;
       sa_cap_q <= sa_capacity_i;
     end
-    addr_q <= addr_d;
-    len_q  <= len_d;
-    if (state_q == StDesc && mem_done_i) desc_q[tail_q] <= d;
+    if (q_pop) begin
+      desc_q[tail_q] <= q_head;
+      faddr_q <= a_in_q + q_head[8*DESCRIPTOR_IN_OFFSET_OFFSET +: DESCRIPTOR_IN_OFFSET_WIDTH];
+      flen_q  <= q_head[8*DESCRIPTOR_IN_LENGTH_OFFSET +: DESCRIPTOR_IN_LENGTH_WIDTH];
+      fslot_q <= tail_q;
+    end
   end
 
-  assign idle_o       = state_q == StIdle;
-  assign mem_valid_o  = go_q;
-  assign mem_cmd_o    = cmd_q;
-  assign mem_addr_o   = addr_q;
-  assign mem_len_o    = len_q;
-  assign full_o       = full_q;
-  assign fill_slot_o  = tail_q;
-  assign head_valid_o = full_q[head_q];
+  assign f_valid_o = fgo_q;
+  assign f_addr_o  = faddr_q;
+  assign f_len_o   = flen_q;
+  assign f_slot_o  = fslot_q;
+
+  always_comb begin
+    idle_o = dst_q == DIdle && left == '0 && !q_valid && !fgo_q;
+    for (int unsigned s = 0; s < Slots; s++) begin
+      ready_o[s] = st_q[s] == SReady;
+      if (st_q[s] != SFree) idle_o = 1'b0;
+    end
+  end
+
+  assign head_valid_o = st_q[head_q] == SReady;
   assign head_slot_o  = head_q;
   assign head_desc_o  = desc_q[head_q];
 
   logic unused_f;
-  assign unused_f = ^{mem_rimg_i[2*Dw-1:DescW], d_enc, d_dec, d_malformed, d_sa_range};
+  assign unused_f = ^{d_enc, d_dec, d_malformed, d_sa_range, q_ready};
 
 endmodule : esp_fetch
 

@@ -1,14 +1,17 @@
 // esp_mem_access: every card-memory access of the engine, over the AXI4
-// master (esp_mem_rd + esp_mem_wr), for three clients that run at the same
-// time (hw/rtl/README.md "Stages"):
+// master (esp_mem_rd + esp_mem_wr), for the clients of the three stages,
+// which run at the same time (hw/rtl/README.md "Stages"):
 //
 //   p_*  the process stage (esp_batch_ctrl): CmdRdStruct, CmdWrStruct, CmdFill
-//   f_*  the fetch stage (esp_fetch): CmdRdStruct (descriptors), CmdRdPkt
-//        (into its input buffer)
+//   d_*  the fetch stage's descriptor reader (esp_fetch): CmdRdStruct of a
+//        block of descriptors
+//   f_*  the fetch stage's packet reader: CmdRdPkt into input slot f_slot_i;
+//        f_valid_i is a level, held with its fields until f_acc_i, and
+//        several reads may be in flight (f_done_o / f_done_slot_o, in order)
 //   w_*  the write-back stage (esp_writeback): CmdWrPkt (from its output
 //        buffer), CmdWrStruct (completions)
 //
-// A client issues one command at a time: a one-cycle *_valid_i pulse with
+// p, d and w issue one command at a time: a one-cycle *_valid_i pulse with
 // the command's fields, which it holds until the command is taken
 // (*_acc_o: the engine has latched what it needs; a writer may go on and
 // issue its next command, the write is "posted") or, for a read, until its
@@ -20,7 +23,7 @@
 // when two clients wait (it is the pipeline's critical path).
 //
 //   CmdRdStruct  read len bytes at the 8-byte-aligned addr (p: up to 4 beats,
-//                f: up to 2; len + addr % 64 must fit); the image holds them
+//                d: up to DImgBeats; len + addr % 64 must fit); the image holds them
 //                from byte 0 (little-endian, as in card memory) from done
 //                until the client's next command
 //   CmdWrStruct  write the bytes of wimg selected by wmask (byte k at addr +
@@ -45,11 +48,13 @@ module esp_mem_access
   import esp_mem_pkg::*;
 #(
   parameter int unsigned Depth = 256,
+  parameter int unsigned Slots = 4,
+  parameter int unsigned DImgBeats = 5,
   localparam int unsigned Aw = $clog2(Depth),
+  localparam int unsigned Sw = (Slots > 1) ? $clog2(Slots) : 1,
   localparam int unsigned Dw = 8 * PKT_BUS_BYTES,
   localparam int unsigned NB = PKT_BUS_BYTES,
-  localparam int unsigned PImgBeats = 4,
-  localparam int unsigned FImgBeats = 2
+  localparam int unsigned PImgBeats = 4
 ) (
   input  wire logic                      clk_i,
   input  wire logic                      rst_ni,
@@ -66,14 +71,23 @@ module esp_mem_access
   output      logic                      p_wdone_o,
   output      logic [PImgBeats*Dw-1:0]   p_rimg_o,
 
-  // fetch stage
+  // fetch stage: descriptors
+  input  wire logic                      d_valid_i,
+  input  wire logic [63:0]               d_addr_i,
+  input  wire logic [31:0]               d_len_i,
+  output      logic                      d_done_o,
+  output      logic [DImgBeats*Dw-1:0]   d_rimg_o,
+
+  // fetch stage: packets
   input  wire logic                      f_valid_i,
-  input  wire mem_cmd_e                  f_cmd_i,
   input  wire logic [63:0]               f_addr_i,
   input  wire logic [31:0]               f_len_i,
+  input  wire logic [Sw-1:0]             f_slot_i,
+  output      logic                      f_acc_o,
   output      logic                      f_done_o,
-  output      logic [FImgBeats*Dw-1:0]   f_rimg_o,
+  output      logic [Sw-1:0]             f_done_slot_o,
   output      logic                      ibuf_we_o,
+  output      logic [Sw-1:0]             ibuf_slot_o,
   output      logic [Aw-1:0]             ibuf_waddr_o,
   output      logic [Dw-1:0]             ibuf_wdata_o,
 
@@ -142,39 +156,44 @@ module esp_mem_access
   // ------------------------------------------------------------- requests
   // A pulse is a request until its engine takes it (in the same cycle when
   // the engine is free).
-  logic p_rd_pend_q, f_rd_pend_q, p_wr_pend_q, w_wr_pend_q;
-  logic p_rd_req, f_rd_req, p_wr_req, w_wr_req;
-  logic rd_ready, wr_ready, rd_start, wr_start, rd_pick_p, wr_pick_p;
+  logic p_rd_pend_q, d_rd_pend_q, p_wr_pend_q, w_wr_pend_q;
+  logic p_rd_req, d_rd_req, p_wr_req, w_wr_req;
+  logic rd_ready, wr_ready, rd_start, wr_start, rd_pick_p, rd_pick_d, wr_pick_p;
   assign p_rd_req = p_rd_pend_q | (p_valid_i & (p_cmd_i == CmdRdStruct));
   assign p_wr_req = p_wr_pend_q | (p_valid_i & (p_cmd_i != CmdRdStruct));
-  assign f_rd_req = f_rd_pend_q | f_valid_i;
+  assign d_rd_req = d_rd_pend_q | d_valid_i;
   assign w_wr_req = w_wr_pend_q | w_valid_i;
 
-  assign rd_pick_p = p_rd_req;                          // else the fetch stage
-  assign rd_start  = rd_ready && (p_rd_req || f_rd_req);
+  // reads: the process stage, then descriptors, then packets
+  assign rd_pick_p = p_rd_req;
+  assign rd_pick_d = !p_rd_req && d_rd_req;
+  assign rd_start  = rd_ready && (p_rd_req || d_rd_req || f_valid_i);
+  assign f_acc_o   = rd_start && !rd_pick_p && !rd_pick_d;
   assign wr_pick_p = p_wr_req;                          // else the write-back stage
   assign wr_start  = wr_ready && (p_wr_req || w_wr_req);
 
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
       p_rd_pend_q <= 1'b0;
-      f_rd_pend_q <= 1'b0;
+      d_rd_pend_q <= 1'b0;
       p_wr_pend_q <= 1'b0;
       w_wr_pend_q <= 1'b0;
     end else begin
       p_rd_pend_q <= p_rd_req & ~(rd_start & rd_pick_p);
-      f_rd_pend_q <= f_rd_req & ~(rd_start & !rd_pick_p);
+      d_rd_pend_q <= d_rd_req & ~(rd_start & rd_pick_d);
       p_wr_pend_q <= p_wr_req & ~(wr_start & wr_pick_p);
       w_wr_pend_q <= w_wr_req & ~(wr_start & !wr_pick_p);
     end
   end
 
   // ------------------------------------------------------------------ reads
-  // A read job's tag: whose (the process stage's), into the input buffer
-  // (a packet), the 8-byte word offset of a struct in its first beat.
+  // A read job's tag: whose (process stage, descriptors, else a packet),
+  // the input slot of a packet, the 8-byte word offset of a struct in its
+  // first beat.
   typedef struct packed {
     logic           p;
-    logic           pkt;
+    logic           d;
+    logic [Sw-1:0]  slot;
     logic [ShW-1:0] sh;
   } rd_tag_t;
   rd_tag_t         rd_tag, beat_tag, done_tag;
@@ -184,17 +203,26 @@ module esp_mem_access
   logic [15:0]     rd_idx;
   logic [Dw-1:0]   rd_data;
   logic [PImgBeats*Dw-1:0] p_img_q;
-  logic [FImgBeats*Dw-1:0] f_img_q;
-  logic [ShW-1:0]  p_sh_q, f_sh_q;
+  logic [DImgBeats*Dw-1:0] d_img_q;
+  logic [ShW-1:0]  p_sh_q, d_sh_q;
 
-  assign rd_addr  = rd_pick_p ? p_addr_i : f_addr_i;
-  assign rd_beats = rd_pick_p ? job_beats(CmdRdStruct, p_addr_i[BeatShift-1:0], p_len_i, '0)
-                              : job_beats(f_cmd_i, f_addr_i[BeatShift-1:0], f_len_i, '0);
-  assign rd_tag   = '{p: rd_pick_p, pkt: !rd_pick_p && f_cmd_i == CmdRdPkt, sh: rd_addr[BeatShift-1:WordShift]};
+  always_comb begin
+    if (rd_pick_p) begin
+      rd_addr  = p_addr_i;
+      rd_beats = job_beats(CmdRdStruct, p_addr_i[BeatShift-1:0], p_len_i, '0);
+    end else if (rd_pick_d) begin
+      rd_addr  = d_addr_i;
+      rd_beats = job_beats(CmdRdStruct, d_addr_i[BeatShift-1:0], d_len_i, '0);
+    end else begin
+      rd_addr  = f_addr_i;
+      rd_beats = job_beats(CmdRdPkt, f_addr_i[BeatShift-1:0], f_len_i, '0);
+    end
+  end
+  assign rd_tag = '{p: rd_pick_p, d: rd_pick_d, slot: f_slot_i, sh: rd_addr[BeatShift-1:WordShift]};
 
   esp_mem_rd #(
     .TagW ($bits(rd_tag_t)),
-    .Jobs (4)
+    .Jobs (8)
   ) u_rd (
     .clk_i,
     .rst_ni,
@@ -230,17 +258,18 @@ module esp_mem_access
       p_img_q[Dw*rd_idx[$clog2(PImgBeats)-1:0] +: Dw] <= rd_data;
       p_sh_q <= beat_tag.sh;
     end
-    if (rd_beat && !beat_tag.p && !beat_tag.pkt && rd_idx < 16'(FImgBeats)) begin
-      f_img_q[Dw*rd_idx[$clog2(FImgBeats)-1:0] +: Dw] <= rd_data;
-      f_sh_q <= beat_tag.sh;
+    if (rd_beat && beat_tag.d && rd_idx < 16'(DImgBeats)) begin
+      d_img_q[Dw*32'(rd_idx) +: Dw] <= rd_data;
+      d_sh_q <= beat_tag.sh;
     end
   end
 
-  assign ibuf_we_o    = rd_beat & beat_tag.pkt;
+  assign ibuf_we_o    = rd_beat & !beat_tag.p & !beat_tag.d;
+  assign ibuf_slot_o  = beat_tag.slot;
   assign ibuf_waddr_o = Aw'(rd_idx);
   assign ibuf_wdata_o = rd_data;
   assign p_rimg_o     = p_img_q >> (8 * CTL_WORD_BYTES * p_sh_q);
-  assign f_rimg_o     = f_img_q >> (8 * CTL_WORD_BYTES * f_sh_q);
+  assign d_rimg_o     = d_img_q >> (8 * CTL_WORD_BYTES * d_sh_q);
 
   // ----------------------------------------------------------------- writes
   mem_cmd_e        wr_cmd_q;
@@ -342,29 +371,35 @@ module esp_mem_access
   end
 
   // ------------------------------------------------------------------- done
-  logic p_done_q, f_done_q, p_wdone_q, w_wdone_q;
+  logic p_done_q, d_done_q, f_done_q, p_wdone_q, w_wdone_q;
+  logic [Sw-1:0] f_done_slot_q;
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
       p_done_q  <= 1'b0;
+      d_done_q  <= 1'b0;
       f_done_q  <= 1'b0;
       p_wdone_q <= 1'b0;
       w_wdone_q <= 1'b0;
     end else begin
       p_done_q  <= rd_done & done_tag.p;
-      f_done_q  <= rd_done & !done_tag.p;
+      d_done_q  <= rd_done & done_tag.d;
+      f_done_q  <= rd_done & !done_tag.p & !done_tag.d;
       p_wdone_q <= wr_done & wr_done_p;
       w_wdone_q <= wr_done & !wr_done_p;
     end
   end
+  always_ff @(posedge clk_i) f_done_slot_q <= done_tag.slot;
   assign p_done_o  = p_done_q;
+  assign d_done_o  = d_done_q;
   assign f_done_o  = f_done_q;
+  assign f_done_slot_o = f_done_slot_q;
   assign p_wdone_o = p_wdone_q;
   assign w_wdone_o = w_wdone_q;
   assign p_acc_o   = (rd_start & rd_pick_p) | (wr_start & wr_pick_p);
   assign w_acc_o   = wr_start & !wr_pick_p;
 
   logic unused_acc;
-  assign unused_acc = ^{src_idx[15:Aw], rd_busy, wr_busy, done_tag.pkt, done_tag.sh};
+  assign unused_acc = ^{src_idx[15:Aw], rd_busy, wr_busy, done_tag.sh};
 
 endmodule : esp_mem_access
 

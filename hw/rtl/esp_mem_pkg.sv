@@ -4,6 +4,7 @@
 `default_nettype none
 
 package esp_mem_pkg;
+  import esp_spec_pkg::*;
 
   typedef enum logic [2:0] {
     CmdRdStruct = 3'd0,  // struct read: len bytes at an 8-byte-aligned address -> image
@@ -12,6 +13,11 @@ package esp_mem_pkg;
     CmdWrPkt    = 3'd3,  // packet write: ceil(len/64) beats of the client's buffer (zero past len, nothing past cap)
     CmdFill     = 3'd4   // len zero bytes at an 8-byte-aligned address
   } mem_cmd_e;
+
+  // Bus beats a block of n descriptors at any 8-byte-aligned address spans.
+  function automatic int unsigned desc_block_beats(int unsigned n);
+    return (n * DESCRIPTOR_SIZE + PKT_BUS_BYTES - CTL_WORD_BYTES + PKT_BUS_BYTES - 1) / PKT_BUS_BYTES;
+  endfunction
 
 endpackage
 

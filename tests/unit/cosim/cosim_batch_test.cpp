@@ -380,8 +380,11 @@ TEST(CosimBatch, EnvironmentKnobs) {
 namespace {
 
 // The cost of a descriptor decided from the descriptor alone, in cycles of
-// the model (deterministic, not wall-clock): one descriptor at a time, about
-// 12 + read latency + write latency each (hw/rtl/README.md).
+// the model (deterministic, not wall-clock): the fetch stage reads the
+// descriptors in blocks (one read for several, the reads in flight
+// together) and the write-back stage posts the completions, so the
+// latencies overlap and the cost per descriptor is a few cycles, far below
+// a round trip (hw/rtl/README.md).
 TEST(CosimBatch, CyclesPerDescriptorDecidedEarly) {
   const Desc nop{uint8_t(spec::Opcode::NOP), 0, 0, 100, 4096, 0};
   for (unsigned lat : {1u, 16u}) {
@@ -393,15 +396,19 @@ TEST(CosimBatch, CyclesPerDescriptorDecidedEarly) {
       auto d = open(o);
       run_and_read(*d, std::vector<Desc>(n, nop));
       const auto s = esp::driver::cosim_stats(*d);
-      EXPECT_EQ(s.mem_beats_read, n);
+      // the descriptor array (bus-aligned here) read once, no packet; one
+      // completion beat each
+      EXPECT_EQ(s.mem_beats_read, (n * spec::descriptor::SIZE + spec::PKT_BUS_BYTES - 1) / spec::PKT_BUS_BYTES);
       EXPECT_EQ(s.mem_beats_written, n);
       std::printf("engine: %zu BAD_OPCODE descriptors, read/write latency %u/%u: %llu cycles\n", n, o.read_latency,
                   o.write_latency, static_cast<unsigned long long>(s.last_run_cycles));
-      EXPECT_LE(s.last_run_cycles, n * (14 + o.read_latency + o.write_latency) + 40);
+      EXPECT_LE(s.last_run_cycles, n * 14 + 3 * (o.read_latency + o.write_latency) + 60);
       if (prev) {
         const uint64_t per = (s.last_run_cycles - prev) / 8;
         std::printf("  -> %llu cycles per descriptor\n", static_cast<unsigned long long>(per));
-        EXPECT_LE(per, 14u + o.read_latency + o.write_latency);
+        // the process stage's states of such a descriptor (next, decide,
+        // hand-off), whatever the latencies
+        EXPECT_LE(per, 6u);
       }
       prev = s.last_run_cycles;
     }
