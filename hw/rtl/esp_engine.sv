@@ -192,6 +192,7 @@ module esp_engine
   esp_mem_pkg::mem_cmd_e w_cmd;
   logic [63:0]   d_addr, f_addr, w_addr;
   logic [31:0]   d_len, f_len, w_len, w_cap;
+  logic [Aw-1:0] w_base;
   logic [DImgBeats*Dw-1:0] d_rimg;
   logic [Dw-1:0] w_wimg;
   logic [NB-1:0] w_wmask;
@@ -224,7 +225,7 @@ module esp_engine
     .pop_i         (in_pop)
   );
 
-  esp_writeback #(.Slots(OSlots)) u_writeback (
+  esp_writeback #(.Slots(OSlots), .Aw(Aw)) u_writeback (
     .clk_i,
     .rst_ni,
     .start_i        (run_start),
@@ -246,6 +247,7 @@ module esp_engine
     .mem_addr_o     (w_addr),
     .mem_len_o      (w_len),
     .mem_cap_o      (w_cap),
+    .mem_base_o     (w_base),
     .mem_wimg_o     (w_wimg),
     .mem_wmask_o    (w_wmask),
     .mem_acc_i      (w_acc),
@@ -397,6 +399,7 @@ module esp_engine
     .w_addr_i     (w_addr),
     .w_len_i      (w_len),
     .w_cap_i      (w_cap),
+    .w_base_i     (w_base),
     .w_wimg_i     (w_wimg),
     .w_wmask_i    (w_wmask),
     .w_acc_o      (w_acc),

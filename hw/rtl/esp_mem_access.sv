@@ -30,8 +30,8 @@
 //                k, addr 8-byte aligned; one or two beats with byte strobes)
 //   CmdRdPkt     read ceil(len/64) beats at the 64-byte-aligned addr into the
 //                input buffer from word 0 (the HLS read_pkt)
-//   CmdWrPkt     write ceil(len/64) beats of the output buffer at the
-//                64-byte-aligned addr; bytes at or past len are written as 0,
+//   CmdWrPkt     write ceil(len/64) beats of the output buffer from word
+//                w_base_i at the 64-byte-aligned addr; bytes at or past len are written as 0,
 //                bytes at or past cap are not written (strobes): nothing
 //                outside [addr, addr + cap) changes (the HLS write_pkt)
 //   CmdFill      write len zero bytes at the 8-byte-aligned addr (strobes)
@@ -97,6 +97,7 @@ module esp_mem_access
   input  wire logic [63:0]               w_addr_i,
   input  wire logic [31:0]               w_len_i,
   input  wire logic [31:0]               w_cap_i,
+  input  wire logic [Aw-1:0]             w_base_i,     // CmdWrPkt: first buffer word
   input  wire logic [Dw-1:0]             w_wimg_i,
   input  wire logic [NB-1:0]             w_wmask_i,
   output      logic                      w_acc_o,
@@ -275,6 +276,7 @@ module esp_mem_access
   mem_cmd_e        wr_cmd_q;
   logic [ShW-1:0]  wr_sh_q;
   logic [31:0]     wr_len_q, wr_lo_q, wr_hi_q;
+  logic [Aw-1:0]   wr_base_q;
   logic [Dw-1:0]   wr_img_q;
   logic [NB-1:0]   wr_mask_q;
   mem_cmd_e        wr_cmd;
@@ -333,6 +335,7 @@ module esp_mem_access
       wr_cmd_q  <= wr_cmd;
       wr_sh_q   <= wr_addr[BeatShift-1:WordShift];
       wr_len_q  <= wr_len;
+      wr_base_q <= w_base_i;
       wr_img_q  <= wr_pick_p ? p_wimg_i : w_wimg_i;
       wr_mask_q <= wr_mask;
       if (wr_cmd == CmdWrPkt) begin
@@ -346,7 +349,7 @@ module esp_mem_access
   end
 
   assign obuf_re_o    = src_re & (wr_cmd_q == CmdWrPkt);
-  assign obuf_raddr_o = src_idx[Aw-1:0];
+  assign obuf_raddr_o = src_idx[Aw-1:0] + wr_base_q;
 
   logic [2*Dw-1:0] wdata2;
   logic [2*NB-1:0] wstrb2;

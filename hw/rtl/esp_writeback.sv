@@ -5,8 +5,11 @@
 // (when the status is OK) from the slot's buffer to pkt_out and the
 // completion to completions[i], and frees the slot as soon as the write
 // engine has taken the completion (the packet's data has left the buffer by
-// then); the writes are posted. idle_o: nothing pushed is left to write and
-// every write response has arrived.
+// then); the writes are posted. A packet goes out in chunks of ChunkBeats
+// beats, one write job each, so that a write of the process stage (which
+// has priority) waits at most one chunk: AXI does not interleave the data
+// of two write bursts. idle_o: nothing pushed is left to write and every
+// write response has arrived.
 `default_nettype none
 
 module esp_writeback
@@ -14,6 +17,8 @@ module esp_writeback
   import esp_mem_pkg::*;
 #(
   parameter int unsigned Slots = 2,
+  parameter int unsigned ChunkBeats = 16,
+  parameter int unsigned Aw = 8,            // output buffer word address
   localparam int unsigned Sw = (Slots > 1) ? $clog2(Slots) : 1,
   localparam int unsigned Dw = 8 * PKT_BUS_BYTES,
   localparam int unsigned CplW = 8 * COMPLETION_SIZE
@@ -47,6 +52,7 @@ module esp_writeback
   output      logic [63:0]      mem_addr_o,
   output      logic [31:0]      mem_len_o,
   output      logic [31:0]      mem_cap_o,
+  output      logic [Aw-1:0]    mem_base_o,      // CmdWrPkt: first buffer word of the chunk
   output      logic [Dw-1:0]    mem_wimg_o,
   output      logic [PKT_BUS_BYTES-1:0] mem_wmask_o,
   input  wire logic             mem_acc_i,
@@ -71,9 +77,13 @@ module esp_writeback
   slot_t         slot_q [Slots];
   slot_t         h;
 
+  localparam int unsigned ChunkBytes = ChunkBeats * PKT_BUS_BYTES;
+
   logic          go_q, go_d;
   mem_cmd_e      cmd_q, cmd_d;
   logic [63:0]   addr_q, addr_d;
+  logic [31:0]   off_q, off_d;             // packet bytes of the earlier chunks
+  logic [31:0]   rest;                     // packet bytes from this chunk on
   logic          release_slot;
   logic [7:0]    pending_q;      // writes taken, responses not yet in
 
@@ -81,24 +91,30 @@ module esp_writeback
     return (32'(s) == Slots - 1) ? '0 : s + Sw'(1);
   endfunction
 
-  assign h = slot_q[head_q];
+  assign h    = slot_q[head_q];
+  assign rest = h.out_len - off_q;
 
   always_comb begin
     state_d = state_q;
-    go_d = 1'b0; cmd_d = cmd_q; addr_d = addr_q;
+    go_d = 1'b0; cmd_d = cmd_q; addr_d = addr_q; off_d = off_q;
     release_slot = 1'b0;
     unique case (state_q)
       StIdle: if (full_q[head_q]) begin
         go_d = 1'b1;
         if (h.wr_pkt) begin
-          cmd_d = CmdWrPkt; addr_d = a_out_q + h.out_off; state_d = StPkt;
+          cmd_d = CmdWrPkt; addr_d = a_out_q + h.out_off; off_d = '0; state_d = StPkt;
         end else begin
           cmd_d = CmdWrStruct; addr_d = a_cpl_q + (64'(idx_q) << $clog2(COMPLETION_SIZE)); state_d = StCpl;
         end
       end
       StPkt: if (mem_acc_i) begin
-        go_d = 1'b1; cmd_d = CmdWrStruct; addr_d = a_cpl_q + (64'(idx_q) << $clog2(COMPLETION_SIZE));
-        state_d = StCpl;
+        go_d = 1'b1;
+        if (rest > 32'(ChunkBytes)) begin   // the next chunk
+          off_d = off_q + 32'(ChunkBytes); addr_d = addr_q + 64'(ChunkBytes);
+        end else begin
+          cmd_d = CmdWrStruct; addr_d = a_cpl_q + (64'(idx_q) << $clog2(COMPLETION_SIZE));
+          state_d = StCpl;
+        end
       end
       StCpl: if (mem_acc_i) begin
         release_slot = 1'b1;
@@ -148,6 +164,7 @@ module esp_writeback
       a_out_q <= pkt_out_i;
     end
     addr_q <= addr_d;
+    off_q  <= off_d;
     if (push_i) slot_q[tail_q] <= '{cpl: push_cpl_i, wr_pkt: push_wr_pkt_i, out_off: push_out_off_i,
                                      out_len: push_out_len_i, out_cap: push_out_cap_i};
   end
@@ -161,8 +178,9 @@ module esp_writeback
   assign mem_valid_o = go_q;
   assign mem_cmd_o   = cmd_q;
   assign mem_addr_o  = addr_q;
-  assign mem_len_o   = (cmd_q == CmdWrPkt) ? h.out_len : 32'(COMPLETION_SIZE);
-  assign mem_cap_o   = h.out_cap;
+  assign mem_len_o   = (cmd_q != CmdWrPkt) ? 32'(COMPLETION_SIZE) : (rest > 32'(ChunkBytes)) ? 32'(ChunkBytes) : rest;
+  assign mem_cap_o   = h.out_cap - off_q;
+  assign mem_base_o  = Aw'(off_q >> $clog2(PKT_BUS_BYTES));
   assign mem_wimg_o  = Dw'(h.cpl);
   assign mem_wmask_o = PKT_BUS_BYTES'({COMPLETION_SIZE{1'b1}});
 
