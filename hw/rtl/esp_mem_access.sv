@@ -147,11 +147,13 @@ module esp_mem_access
                                             logic [NB-1:0] wmask);
     logic [31:0]   span;
     logic [2*NB-1:0] strb2;
+    logic [15:0]   n;
     if (cmd == CmdRdPkt || cmd == CmdWrPkt) span = len;
     else span = len + 32'(lo);
     strb2 = {{NB{1'b0}}, wmask} << (CTL_WORD_BYTES * lo[BeatShift-1:WordShift]);
-    if (cmd == CmdWrStruct) return ((strb2 >> NB) != '0) ? 16'd2 : 16'd1;
-    return 16'((span + 32'(NB - 1)) >> BeatShift);
+    if (cmd == CmdWrStruct) n = ((strb2 >> NB) != '0) ? 16'd2 : 16'd1;
+    else n = 16'((span + 32'(NB - 1)) >> BeatShift);
+    return n;
   endfunction
 
   // ------------------------------------------------------------- requests
@@ -219,7 +221,7 @@ module esp_mem_access
       rd_beats = job_beats(CmdRdPkt, f_addr_i[BeatShift-1:0], f_len_i, '0);
     end
   end
-  assign rd_tag = '{p: rd_pick_p, d: rd_pick_d, slot: f_slot_i, sh: rd_addr[BeatShift-1:WordShift]};
+  assign rd_tag = {rd_pick_p, rd_pick_d, f_slot_i, rd_addr[BeatShift-1:WordShift]};  // p, d, slot, sh
 
   esp_mem_rd #(
     .TagW ($bits(rd_tag_t)),

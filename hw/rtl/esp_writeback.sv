@@ -165,8 +165,8 @@ module esp_writeback
     end
     addr_q <= addr_d;
     off_q  <= off_d;
-    if (push_i) slot_q[tail_q] <= '{cpl: push_cpl_i, wr_pkt: push_wr_pkt_i, out_off: push_out_off_i,
-                                     out_len: push_out_len_i, out_cap: push_out_cap_i};
+    // cpl, wr_pkt, out_off, out_len, out_cap
+    if (push_i) slot_q[tail_q] <= {push_cpl_i, push_wr_pkt_i, push_out_off_i, push_out_len_i, push_out_cap_i};
   end
 
   assign idle_o       = state_q == StIdle && full_q == '0 && pending_q == '0;
