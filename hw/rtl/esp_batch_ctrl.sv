@@ -162,7 +162,7 @@ module esp_batch_ctrl
 );
 
   // ----------------------------------------------------------- constants
-  localparam int unsigned SaBytes  = SA_ENTRY_TUN_DST_OFFSET + SA_ENTRY_TUN_DST_BYTES;  // fields (HLS kSaReadBytes)
+  localparam int unsigned SaBytes  = sa_read_bytes();   // fields (HLS kSaReadBytes)
   localparam int unsigned SaBits   = 8 * SaBytes;
   localparam int unsigned CtrBytes = SA_COUNTERS_HARD_EVENTS_OFFSET + SA_COUNTERS_HARD_EVENTS_BYTES;
   localparam int unsigned CtrBits  = 8 * CtrBytes;
@@ -265,45 +265,48 @@ module esp_batch_ctrl
   assign d_out_cap    = desc_q[8*DESCRIPTOR_OUT_CAPACITY_OFFSET +: DESCRIPTOR_OUT_CAPACITY_WIDTH];
   assign d_out_offset = desc_q[8*DESCRIPTOR_OUT_OFFSET_OFFSET +: DESCRIPTOR_OUT_OFFSET_WIDTH];
 
-  logic [31:0] s_spi, s_flags, s_gen, s_window;
-  logic [7:0]  s_icv;
-  logic [63:0] s_replay_off, s_tx_seq;
-  logic        f_valid, f_outbound, f_tunnel, f_outer_v6, f_esn, f_udp, f_gmac, f_aes256;
-  assign s_spi        = sa_q[8*SA_ENTRY_SPI_OFFSET +: SA_ENTRY_SPI_WIDTH];
-  assign s_flags      = sa_q[8*SA_ENTRY_FLAGS_OFFSET +: SA_ENTRY_FLAGS_WIDTH];
-  assign s_gen        = sa_q[8*SA_ENTRY_GENERATION_OFFSET +: SA_ENTRY_GENERATION_WIDTH];
-  assign s_window     = sa_q[8*SA_ENTRY_WINDOW_BITS_OFFSET +: SA_ENTRY_WINDOW_BITS_WIDTH];
-  assign s_icv        = sa_q[8*SA_ENTRY_ICV_LEN_OFFSET +: SA_ENTRY_ICV_LEN_WIDTH];
-  assign s_replay_off = sa_q[8*SA_ENTRY_REPLAY_OFFSET_OFFSET +: SA_ENTRY_REPLAY_OFFSET_WIDTH];
-  assign s_tx_seq     = sa_q[8*SA_ENTRY_TX_SEQ_OFFSET +: SA_ENTRY_TX_SEQ_WIDTH];
-  assign f_valid      = s_flags[SA_ENTRY_FLAGS_VALID_BIT];
-  assign f_outbound   = s_flags[SA_ENTRY_FLAGS_OUTBOUND_BIT];
-  assign f_tunnel     = s_flags[SA_ENTRY_FLAGS_TUNNEL_BIT];
-  assign f_outer_v6   = s_flags[SA_ENTRY_FLAGS_OUTER_V6_BIT];
-  assign f_esn        = s_flags[SA_ENTRY_FLAGS_ESN_BIT];
-  assign f_udp        = s_flags[SA_ENTRY_FLAGS_UDP_ENCAP_BIT];
-  assign f_gmac       = s_flags[SA_ENTRY_FLAGS_GMAC_BIT];
-  assign f_aes256     = s_flags[SA_ENTRY_FLAGS_AES256_BIT];
+  logic [31:0]  s_spi, s_gen, s_window, s_salt;
+  logic [7:0]   s_icv, s_ttl, s_tos;
+  logic [63:0]  s_replay_off, s_tx_seq, s_soft_bytes, s_hard_bytes, s_soft_packets, s_hard_packets;
+  logic         f_valid, f_outbound, f_tunnel, f_outer_v6, f_esn, f_udp, f_gmac, f_aes256;
+  logic [255:0] s_key;
+  logic [19:0]  s_flow_label;
+  logic [15:0]  s_udp_sport, s_udp_dport;
+  logic [127:0] s_tun_src, s_tun_dst;
+  esp_sa_view u_sa_view (
+    .sa_i            (sa_q),
+    .spi_o           (s_spi),
+    .generation_o    (s_gen),
+    .window_bits_o   (s_window),
+    .icv_len_o       (s_icv),
+    .replay_offset_o (s_replay_off),
+    .tx_seq_o        (s_tx_seq),
+    .soft_bytes_o    (s_soft_bytes),
+    .hard_bytes_o    (s_hard_bytes),
+    .soft_packets_o  (s_soft_packets),
+    .hard_packets_o  (s_hard_packets),
+    .valid_o         (f_valid),
+    .outbound_o      (f_outbound),
+    .tunnel_o        (f_tunnel),
+    .outer_v6_o      (f_outer_v6),
+    .esn_o           (f_esn),
+    .udp_encap_o     (f_udp),
+    .gmac_o          (f_gmac),
+    .aes256_o        (f_aes256),
+    .key_o           (s_key),
+    .salt_o          (s_salt),
+    .ttl_o           (s_ttl),
+    .tos_o           (s_tos),
+    .flow_label_o    (s_flow_label),
+    .udp_sport_o     (s_udp_sport),
+    .udp_dport_o     (s_udp_dport),
+    .tun_src_o       (s_tun_src),
+    .tun_dst_o       (s_tun_dst)
+  );
 
   // A 64-bit card-memory word as a write image (byte 0 first).
   function automatic logic [Dw-1:0] word_img(logic [63:0] v);
     return Dw'(v);
-  endfunction
-
-  // Card-memory byte order (byte 0 in the low bits) to wire order (byte 0 in
-  // the high bits), as the units take keys, salts and addresses.
-  function automatic logic [255:0] bswap256(logic [255:0] v);
-    logic [255:0] r;
-    for (int unsigned i = 0; i < 32; i++) r[8*i +: 8] = v[8*(31-i) +: 8];
-    return r;
-  endfunction
-  function automatic logic [127:0] bswap128(logic [127:0] v);
-    logic [127:0] r;
-    for (int unsigned i = 0; i < 16; i++) r[8*i +: 8] = v[8*(15-i) +: 8];
-    return r;
-  endfunction
-  function automatic logic [31:0] bswap32(logic [31:0] v);
-    return {v[7:0], v[15:8], v[23:16], v[31:24]};
   endfunction
 
   function automatic logic [63:0] ctr(int unsigned off);
@@ -320,10 +323,10 @@ module esp_batch_ctrl
     .window_bits_i   (s_window),
     .replay_offset_lo_i (s_replay_off[2:0]),
     .tx_seq_i        (s_tx_seq),
-    .soft_bytes_i    (sa_q[8*SA_ENTRY_SOFT_BYTES_OFFSET +: SA_ENTRY_SOFT_BYTES_WIDTH]),
-    .hard_bytes_i    (sa_q[8*SA_ENTRY_HARD_BYTES_OFFSET +: SA_ENTRY_HARD_BYTES_WIDTH]),
-    .soft_packets_i  (sa_q[8*SA_ENTRY_SOFT_PACKETS_OFFSET +: SA_ENTRY_SOFT_PACKETS_WIDTH]),
-    .hard_packets_i  (sa_q[8*SA_ENTRY_HARD_PACKETS_OFFSET +: SA_ENTRY_HARD_PACKETS_WIDTH]),
+    .soft_bytes_i    (s_soft_bytes),
+    .hard_bytes_i    (s_hard_bytes),
+    .soft_packets_i  (s_soft_packets),
+    .hard_packets_i  (s_hard_packets),
     .packets_i       (ctr(SA_COUNTERS_PACKETS_OFFSET)),
     .bytes_i         (ctr(SA_COUNTERS_BYTES_OFFSET)),
     .soft_events_i   (ctr(SA_COUNTERS_SOFT_EVENTS_OFFSET)),
@@ -482,10 +485,10 @@ module esp_batch_ctrl
   assign aead_gmac_o       = f_gmac;
   assign aead_esn_o        = f_esn;
   assign aead_aes256_o     = f_aes256;
-  assign aead_key_o        = bswap256(sa_q[8*SA_ENTRY_KEY_OFFSET +: 8*SA_ENTRY_KEY_BYTES]);
+  assign aead_key_o        = s_key;
   assign aead_sa_index_o   = sa_idx_q;
   assign aead_generation_o = s_gen;
-  assign aead_salt_o       = bswap32(sa_q[8*SA_ENTRY_SALT_OFFSET +: 8*SA_ENTRY_SALT_BYTES]);
+  assign aead_salt_o       = s_salt;
   assign aead_spi_o        = s_spi;
   assign aead_seq_o        = seq_q;
   assign aead_src_off_o    = op_enc ? pay_off_q : esp_off_q + EspTextOff;
@@ -499,17 +502,17 @@ module esp_batch_ctrl
   assign hb_udp_o         = op_enc & f_udp;
   assign hb_proto_o       = op_dec ? nh_q : (f_udp ? 8'(UDP_PROTO) : 8'(ESP_PROTO));
   assign hb_out_len_o     = out_len_q;
-  assign hb_tos_o         = sa_q[8*SA_ENTRY_TOS_OFFSET +: SA_ENTRY_TOS_WIDTH];
-  assign hb_ttl_o         = sa_q[8*SA_ENTRY_TTL_OFFSET +: SA_ENTRY_TTL_WIDTH];
-  assign hb_flow_label_o  = sa_q[8*SA_ENTRY_FLOW_LABEL_OFFSET +: 20];
-  assign hb_tun_src_o     = bswap128(sa_q[8*SA_ENTRY_TUN_SRC_OFFSET +: 8*SA_ENTRY_TUN_SRC_BYTES]);
-  assign hb_tun_dst_o     = bswap128(sa_q[8*SA_ENTRY_TUN_DST_OFFSET +: 8*SA_ENTRY_TUN_DST_BYTES]);
+  assign hb_tos_o         = s_tos;
+  assign hb_ttl_o         = s_ttl;
+  assign hb_flow_label_o  = s_flow_label;
+  assign hb_tun_src_o     = s_tun_src;
+  assign hb_tun_dst_o     = s_tun_dst;
   assign hb_version_o     = version_q;
   assign hb_ihl_o         = ihl_q;
   assign hb_hdr_len_o     = hdr_len_q;
   assign hb_nh_off_o      = nh_off_q;
-  assign hb_udp_sport_o   = sa_q[8*SA_ENTRY_UDP_SPORT_OFFSET +: SA_ENTRY_UDP_SPORT_WIDTH];
-  assign hb_udp_dport_o   = sa_q[8*SA_ENTRY_UDP_DPORT_OFFSET +: SA_ENTRY_UDP_DPORT_WIDTH];
+  assign hb_udp_sport_o   = s_udp_sport;
+  assign hb_udp_dport_o   = s_udp_dport;
   assign hb_payload_sum_o = sum_q;
 
   always_comb begin
@@ -885,29 +888,11 @@ module esp_batch_ctrl
     end
   end
 
+  // the on-chip state is valid for one run
   always_ff @(posedge clk_i or negedge rst_ni) begin
-    if (!rst_ni) begin
-      sa_ok_q  <= 1'b0;
-      ctr_ok_q <= 1'b0;
-      top_ok_q <= 1'b0;
-      tix_ok_q <= 1'b0;
-      tw_ok_q  <= 1'b0;
-      lk_ok_q  <= 1'b0;
-    end else if (run_start_o) begin
-      sa_ok_q  <= 1'b0;
-      ctr_ok_q <= 1'b0;
-      top_ok_q <= 1'b0;
-      tix_ok_q <= 1'b0;
-      tw_ok_q  <= 1'b0;
-      lk_ok_q  <= 1'b0;
-    end else begin
-      sa_ok_q  <= sa_ok_d;
-      ctr_ok_q <= ctr_ok_d;
-      top_ok_q <= top_ok_d;
-      tix_ok_q <= tix_ok_d;
-      tw_ok_q  <= tw_ok_d;
-      lk_ok_q  <= lk_ok_d;
-    end
+    if (!rst_ni) {sa_ok_q, ctr_ok_q, top_ok_q, tix_ok_q, tw_ok_q, lk_ok_q} <= '0;
+    else {sa_ok_q, ctr_ok_q, top_ok_q, tix_ok_q, tw_ok_q, lk_ok_q} <=
+           run_start_o ? '0 : {sa_ok_d, ctr_ok_d, top_ok_d, tix_ok_d, tw_ok_d, lk_ok_d};
   end
 
   always_ff @(posedge clk_i) begin

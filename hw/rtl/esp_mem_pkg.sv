@@ -14,6 +14,12 @@ package esp_mem_pkg;
     CmdFill     = 3'd4   // len zero bytes at an 8-byte-aligned address
   } mem_cmd_e;
 
+  // The bytes of an SA entry the engine reads: every field (the reserved
+  // tail after tun_dst is not read).
+  function automatic int unsigned sa_read_bytes();
+    return SA_ENTRY_TUN_DST_OFFSET + SA_ENTRY_TUN_DST_BYTES;
+  endfunction
+
   // Bus beats a block of n descriptors at any 8-byte-aligned address spans.
   function automatic int unsigned desc_block_beats(int unsigned n);
     return (n * DESCRIPTOR_SIZE + PKT_BUS_BYTES - CTL_WORD_BYTES + PKT_BUS_BYTES - 1) / PKT_BUS_BYTES;
