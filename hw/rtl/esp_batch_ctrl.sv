@@ -83,6 +83,13 @@ module esp_batch_ctrl
   input  wire logic          mem_wdone_i,   // a write's responses are in
   input  wire logic [ImgW-1:0] mem_rimg_i,
 
+  // esp_mem_access, counters client: an SA's counters read beside its entry
+  output      logic          cmem_valid_o,
+  output      logic [63:0]   cmem_addr_o,
+  output      logic [31:0]   cmem_len_o,
+  input  wire logic          cmem_done_i,
+  input  wire logic [2*Dw-1:0] cmem_rimg_i,
+
   // buffer port owners
   output      logic [1:0]    ibuf_rsel_o,   // 0 esp_ip_parse, 1 esp_aead, 2 esp_hdr_build
   output      logic          ibuf_wsel_o,   // 1 esp_trailer (else no write)
@@ -185,7 +192,7 @@ module esp_batch_ctrl
   localparam logic [1:0] HbUpdate    = 2'd2;
 
   typedef enum logic [5:0] {
-    StIdle, StNext, StMem, StMemW, StFence, StDecide, StCpl, StDrain, StDone,
+    StIdle, StNext, StMem, StMemW, StFence, StCtrWait, StDecide, StCpl, StDrain, StDone,
     StEncSa, StEncParseGo, StEncParse, StEncTrlGo, StDecLocGo, StDecTrlGo, StEncCtr, StEncPlan, StEncTrl, StEncAead, StEncAeadRsp, StEncHdr,
     StOkCtr,
     StDecLoc, StDecSaIdx, StDecB0, StDecB1, StDecSa, StDecCtr, StDecTop, StDecWin, StDecBit,
@@ -227,6 +234,10 @@ module esp_batch_ctrl
   logic        tw_ok_q, tw_ok_d;            // tw_q: the ring word at tix_q
   logic [63:0] tw_q, tw_d;
   logic [63:0] word_q, word_d;              // the ring word being committed
+  // The counters read that goes with an SA read (cmem): wanted (waits for
+  // the fence), pending until its data is in ctr_q.
+  logic        c_want_q, c_want_d, c_pend_q, c_pend_d, c_go_q, c_go_d;
+  logic [63:0] c_addr_q, c_addr_d;
 
   // completion
   logic [15:0] status_q, status_d;
@@ -549,16 +560,24 @@ module esp_batch_ctrl
   task automatic mem_fill(input logic [63:0] a, input logic [31:0] n, input state_e ret);
     m_go_d = 1'b1; m_cmd_d = CmdFill; m_addr_d = a; m_len_d = n; ld_d = LdNone; ret_d = ret; state_d = StMemW;
   endtask
-  // SA i into sa_q (unless it is there), then `ret`.
+  // SA i into sa_q (unless it is there), then `ret`; its counters are read
+  // at the same time (into ctr_q when they arrive).
   task automatic sa_fetch(input logic [31:0] i, input state_e ret);
     sa_idx_d = i;
     if (sa_ok_q && sa_idx_q == i) state_d = ret;
-    else mem_rd(a_sa_q + (64'(i) << $clog2(SA_ENTRY_SIZE)), SaBytes, LdSa, ret);
+    else begin
+      mem_rd(a_sa_q + (64'(i) << $clog2(SA_ENTRY_SIZE)), SaBytes, LdSa, ret);
+      ctr_ok_d = 1'b0; c_want_d = 1'b1; c_pend_d = 1'b1;
+      c_addr_d = a_ctr_q + (64'(i) << $clog2(SA_COUNTERS_SIZE));
+    end
   endtask
-  // The SA's counters into ctr_q (unless they are there), then `ret`.
+  // The SA's counters in ctr_q (waiting for the read sa_fetch started, or
+  // reading them), then `ret`.
   task automatic ctr_fetch(input state_e ret);
     if (ctr_ok_q) state_d = ret;
-    else mem_rd(a_ctrs, CtrBytes, LdCtr, ret);
+    else if (c_pend_q) begin
+      ret_d = ret; state_d = StCtrWait;
+    end else mem_rd(a_ctrs, CtrBytes, LdCtr, ret);
   endtask
   // Ends the descriptor with status s (its completion is written next).
   task automatic finish(input logic [15:0] s);
@@ -577,6 +596,7 @@ module esp_batch_ctrl
     sa_ok_d = sa_ok_q; ctr_ok_d = ctr_ok_q; top_ok_d = top_ok_q;
     lk_ok_d = lk_ok_q; lk_spi_d = lk_spi_q; lk_idx_d = lk_idx_q; tix_ok_d = tix_ok_q; tix_d = tix_q;
     tw_ok_d = tw_ok_q; tw_d = tw_q; word_d = word_q;
+    c_want_d = c_want_q; c_pend_d = c_pend_q; c_go_d = 1'b0; c_addr_d = c_addr_q;
     status_d = status_q; soft_d = soft_q; c_sa_d = c_sa_q; c_spi_d = c_spi_q; c_len_d = c_len_q; c_seq_d = c_seq_q;
     version_d = version_q; pkt_len_d = pkt_len_q; ihl_d = ihl_q; hdr_len_d = hdr_len_q; nh_off_d = nh_off_q;
     esp_off_d = esp_off_q; esp_len_d = esp_len_q; pay_off_d = pay_off_q; pay_len_d = pay_len_q;
@@ -604,11 +624,12 @@ module esp_batch_ctrl
         m_go_d = 1'b1; state_d = StMem;
       end
       StMemW: if (mem_acc_i) state_d = ret_q;
+      StCtrWait: if (ctr_ok_q) state_d = ret_q;
       StMem: if (mem_done_i) begin
         unique case (ld_q)
           LdSa: begin
             sa_d = mem_rimg_i[SaBits-1:0];
-            sa_ok_d = 1'b1; ctr_ok_d = 1'b0; top_ok_d = 1'b0; tix_ok_d = 1'b0; tw_ok_d = 1'b0;
+            sa_ok_d = 1'b1; top_ok_d = 1'b0; tix_ok_d = 1'b0; tw_ok_d = 1'b0;
           end
           LdCtr: begin
             ctr_d = mem_rimg_i[CtrBits-1:0];
@@ -832,7 +853,9 @@ module esp_batch_ctrl
       // --------------------------------------------------------- completion
       // The output slot goes to the write-back stage with the completion;
       // the input slot back to the fetch stage.
-      StCpl: begin
+      // (not before a counters read of this descriptor has landed: an early
+      // failure may leave one in flight)
+      StCpl: if (!c_pend_q) begin
         out_push_o = 1'b1;
         in_pop_o = 1'b1;
         idx_d = idx_q + 32'd1;
@@ -846,7 +869,19 @@ module esp_batch_ctrl
       end
       default: state_d = StIdle;
     endcase
+
+    // the counters read: out once this stage's writes have their responses
+    if (c_want_q && wr_out_q == '0) begin
+      c_go_d = 1'b1; c_want_d = 1'b0;
+    end
+    if (cmem_done_i) begin
+      ctr_d = cmem_rimg_i[CtrBits-1:0]; ctr_ok_d = 1'b1; c_pend_d = 1'b0;
+    end
   end
+
+  assign cmem_valid_o = c_go_q;
+  assign cmem_addr_o  = c_addr_q;
+  assign cmem_len_o   = CtrBytes;
 
   assign idle_o = state_q == StIdle;
   assign run_start_o = state_q == StIdle && start_i;
@@ -858,7 +893,7 @@ module esp_batch_ctrl
   assign out_capacity_o = d_out_cap;
 
   logic unused_seq;
-  assign unused_seq = ^{mem_rimg_i[ImgW-1:SaBits], win_busy, win_words, desc_read_pkt, d_in_length[31:14]};
+  assign unused_seq = ^{mem_rimg_i[ImgW-1:SaBits], cmem_rimg_i[2*Dw-1:CtrBits], win_busy, win_words, desc_read_pkt, d_in_length[31:14]};
 
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
@@ -873,7 +908,13 @@ module esp_batch_ctrl
       win_go_q <= 1'b0;
       n_desc_q <= '0;
       wr_out_q <= '0;
+      c_want_q <= 1'b0;
+      c_pend_q <= 1'b0;
+      c_go_q   <= 1'b0;
     end else begin
+      c_want_q <= c_want_d;
+      c_pend_q <= c_pend_d;
+      c_go_q   <= c_go_d;
       wr_out_q <= wr_out_q + 4'(state_q == StMemW && mem_acc_i) - 4'(mem_wdone_i);
       state_q <= state_d;
       ret_q   <= ret_d;
@@ -904,6 +945,7 @@ module esp_batch_ctrl
 
   always_ff @(posedge clk_i) begin
     desc_q <= desc_d; sa_q <= sa_d; ctr_q <= ctr_d; top_q <= top_d; seq_q <= seq_d; sa_idx_q <= sa_idx_d;
+    c_addr_q <= c_addr_d;
     lk_spi_q <= lk_spi_d; lk_idx_q <= lk_idx_d; tix_q <= tix_d; tw_q <= tw_d; word_q <= word_d;
     status_q <= status_d; soft_q <= soft_d; c_sa_q <= c_sa_d; c_spi_q <= c_spi_d; c_len_q <= c_len_d;
     c_seq_q <= c_seq_d;

@@ -193,6 +193,10 @@ module esp_engine
   logic [63:0]   d_addr, f_addr, w_addr;
   logic [31:0]   d_len, f_len, w_len, w_cap;
   logic [Aw-1:0] w_base;
+  logic          c_valid, c_done;
+  logic [63:0]   c_addr;
+  logic [31:0]   c_len;
+  logic [2*Dw-1:0] c_rimg;
   logic [DImgBeats*Dw-1:0] d_rimg;
   logic [Dw-1:0] w_wimg;
   logic [NB-1:0] w_wmask;
@@ -291,6 +295,11 @@ module esp_engine
     .mem_done_i         (mem_done),
     .mem_wdone_i        (mem_wdone),
     .mem_rimg_i         (mem_rimg),
+    .cmem_valid_o       (c_valid),
+    .cmem_addr_o        (c_addr),
+    .cmem_len_o         (c_len),
+    .cmem_done_i        (c_done),
+    .cmem_rimg_i        (c_rimg),
     .ibuf_rsel_o        (ibuf_rsel),
     .ibuf_wsel_o        (ibuf_wsel),
     .obuf_rsel_o        (obuf_rsel),
@@ -382,6 +391,11 @@ module esp_engine
     .p_done_o     (mem_done),
     .p_wdone_o    (mem_wdone),
     .p_rimg_o     (mem_rimg),
+    .c_valid_i    (c_valid),
+    .c_addr_i     (c_addr),
+    .c_len_i      (c_len),
+    .c_done_o     (c_done),
+    .c_rimg_o     (c_rimg),
     .d_valid_i    (d_valid),
     .d_addr_i     (d_addr),
     .d_len_i      (d_len),

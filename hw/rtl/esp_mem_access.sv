@@ -3,6 +3,8 @@
 // which run at the same time (hw/rtl/README.md "Stages"):
 //
 //   p_*  the process stage (esp_batch_ctrl): CmdRdStruct, CmdWrStruct, CmdFill
+//   c_*  the process stage's second reader: CmdRdStruct (an SA's counters,
+//        in flight together with its SA entry)
 //   d_*  the fetch stage's descriptor reader (esp_fetch): CmdRdStruct of a
 //        block of descriptors
 //   f_*  the fetch stage's packet reader: CmdRdPkt into input slot f_slot_i;
@@ -11,7 +13,7 @@
 //   w_*  the write-back stage (esp_writeback): CmdWrPkt (from its output
 //        buffer), CmdWrStruct (completions)
 //
-// p, d and w issue one command at a time: a one-cycle *_valid_i pulse with
+// p, c, d and w issue one command at a time: a one-cycle *_valid_i pulse with
 // the command's fields, which it holds until the command is taken
 // (*_acc_o: the engine has latched what it needs; a writer may go on and
 // issue its next command, the write is "posted") or, for a read, until its
@@ -23,7 +25,7 @@
 // when two clients wait (it is the pipeline's critical path).
 //
 //   CmdRdStruct  read len bytes at the 8-byte-aligned addr (p: up to 4 beats,
-//                d: up to DImgBeats; len + addr % 64 must fit); the image holds them
+//                c: up to 2, d: up to DImgBeats; len + addr % 64 must fit); the image holds them
 //                from byte 0 (little-endian, as in card memory) from done
 //                until the client's next command
 //   CmdWrStruct  write the bytes of wimg selected by wmask (byte k at addr +
@@ -54,7 +56,8 @@ module esp_mem_access
   localparam int unsigned Sw = (Slots > 1) ? $clog2(Slots) : 1,
   localparam int unsigned Dw = 8 * PKT_BUS_BYTES,
   localparam int unsigned NB = PKT_BUS_BYTES,
-  localparam int unsigned PImgBeats = 4
+  localparam int unsigned PImgBeats = 4,
+  localparam int unsigned CImgBeats = 2
 ) (
   input  wire logic                      clk_i,
   input  wire logic                      rst_ni,
@@ -70,6 +73,13 @@ module esp_mem_access
   output      logic                      p_done_o,
   output      logic                      p_wdone_o,
   output      logic [PImgBeats*Dw-1:0]   p_rimg_o,
+
+  // process stage: counters
+  input  wire logic                      c_valid_i,
+  input  wire logic [63:0]               c_addr_i,
+  input  wire logic [31:0]               c_len_i,
+  output      logic                      c_done_o,
+  output      logic [CImgBeats*Dw-1:0]   c_rimg_o,
 
   // fetch stage: descriptors
   input  wire logic                      d_valid_i,
@@ -159,30 +169,34 @@ module esp_mem_access
   // ------------------------------------------------------------- requests
   // A pulse is a request until its engine takes it (in the same cycle when
   // the engine is free).
-  logic p_rd_pend_q, d_rd_pend_q, p_wr_pend_q, w_wr_pend_q;
-  logic p_rd_req, d_rd_req, p_wr_req, w_wr_req;
-  logic rd_ready, wr_ready, rd_start, wr_start, rd_pick_p, rd_pick_d, wr_pick_p;
+  logic p_rd_pend_q, c_rd_pend_q, d_rd_pend_q, p_wr_pend_q, w_wr_pend_q;
+  logic p_rd_req, c_rd_req, d_rd_req, p_wr_req, w_wr_req;
+  logic rd_ready, wr_ready, rd_start, wr_start, rd_pick_p, rd_pick_c, rd_pick_d, wr_pick_p;
   assign p_rd_req = p_rd_pend_q | (p_valid_i & (p_cmd_i == CmdRdStruct));
   assign p_wr_req = p_wr_pend_q | (p_valid_i & (p_cmd_i != CmdRdStruct));
+  assign c_rd_req = c_rd_pend_q | c_valid_i;
   assign d_rd_req = d_rd_pend_q | d_valid_i;
   assign w_wr_req = w_wr_pend_q | w_valid_i;
 
   // reads: the process stage, then descriptors, then packets
   assign rd_pick_p = p_rd_req;
-  assign rd_pick_d = !p_rd_req && d_rd_req;
-  assign rd_start  = rd_ready && (p_rd_req || d_rd_req || f_valid_i);
-  assign f_acc_o   = rd_start && !rd_pick_p && !rd_pick_d;
+  assign rd_pick_c = !p_rd_req && c_rd_req;
+  assign rd_pick_d = !p_rd_req && !c_rd_req && d_rd_req;
+  assign rd_start  = rd_ready && (p_rd_req || c_rd_req || d_rd_req || f_valid_i);
+  assign f_acc_o   = rd_start && !rd_pick_p && !rd_pick_c && !rd_pick_d;
   assign wr_pick_p = p_wr_req;                          // else the write-back stage
   assign wr_start  = wr_ready && (p_wr_req || w_wr_req);
 
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
       p_rd_pend_q <= 1'b0;
+      c_rd_pend_q <= 1'b0;
       d_rd_pend_q <= 1'b0;
       p_wr_pend_q <= 1'b0;
       w_wr_pend_q <= 1'b0;
     end else begin
       p_rd_pend_q <= p_rd_req & ~(rd_start & rd_pick_p);
+      c_rd_pend_q <= c_rd_req & ~(rd_start & rd_pick_c);
       d_rd_pend_q <= d_rd_req & ~(rd_start & rd_pick_d);
       p_wr_pend_q <= p_wr_req & ~(wr_start & wr_pick_p);
       w_wr_pend_q <= w_wr_req & ~(wr_start & !wr_pick_p);
@@ -190,11 +204,12 @@ module esp_mem_access
   end
 
   // ------------------------------------------------------------------ reads
-  // A read job's tag: whose (process stage, descriptors, else a packet),
-  // the input slot of a packet, the 8-byte word offset of a struct in its
-  // first beat.
+  // A read job's tag: whose (process stage, its counters, descriptors, else
+  // a packet), the input slot of a packet, the 8-byte word offset of a
+  // struct in its first beat.
   typedef struct packed {
     logic           p;
+    logic           c;
     logic           d;
     logic [Sw-1:0]  slot;
     logic [ShW-1:0] sh;
@@ -206,13 +221,17 @@ module esp_mem_access
   logic [15:0]     rd_idx;
   logic [Dw-1:0]   rd_data;
   logic [PImgBeats*Dw-1:0] p_img_q;
+  logic [CImgBeats*Dw-1:0] c_img_q;
   logic [DImgBeats*Dw-1:0] d_img_q;
-  logic [ShW-1:0]  p_sh_q, d_sh_q;
+  logic [ShW-1:0]  p_sh_q, c_sh_q, d_sh_q;
 
   always_comb begin
     if (rd_pick_p) begin
       rd_addr  = p_addr_i;
       rd_beats = job_beats(CmdRdStruct, p_addr_i[BeatShift-1:0], p_len_i, '0);
+    end else if (rd_pick_c) begin
+      rd_addr  = c_addr_i;
+      rd_beats = job_beats(CmdRdStruct, c_addr_i[BeatShift-1:0], c_len_i, '0);
     end else if (rd_pick_d) begin
       rd_addr  = d_addr_i;
       rd_beats = job_beats(CmdRdStruct, d_addr_i[BeatShift-1:0], d_len_i, '0);
@@ -221,7 +240,7 @@ module esp_mem_access
       rd_beats = job_beats(CmdRdPkt, f_addr_i[BeatShift-1:0], f_len_i, '0);
     end
   end
-  assign rd_tag = {rd_pick_p, rd_pick_d, f_slot_i, rd_addr[BeatShift-1:WordShift]};  // p, d, slot, sh
+  assign rd_tag = {rd_pick_p, rd_pick_c, rd_pick_d, f_slot_i, rd_addr[BeatShift-1:WordShift]};  // p, c, d, slot, sh
 
   esp_mem_rd #(
     .TagW ($bits(rd_tag_t)),
@@ -261,17 +280,22 @@ module esp_mem_access
       p_img_q[Dw*rd_idx[$clog2(PImgBeats)-1:0] +: Dw] <= rd_data;
       p_sh_q <= beat_tag.sh;
     end
+    if (rd_beat && beat_tag.c && rd_idx < 16'(CImgBeats)) begin
+      c_img_q[Dw*32'(rd_idx) +: Dw] <= rd_data;
+      c_sh_q <= beat_tag.sh;
+    end
     if (rd_beat && beat_tag.d && rd_idx < 16'(DImgBeats)) begin
       d_img_q[Dw*32'(rd_idx) +: Dw] <= rd_data;
       d_sh_q <= beat_tag.sh;
     end
   end
 
-  assign ibuf_we_o    = rd_beat & !beat_tag.p & !beat_tag.d;
+  assign ibuf_we_o    = rd_beat & !beat_tag.p & !beat_tag.c & !beat_tag.d;
   assign ibuf_slot_o  = beat_tag.slot;
   assign ibuf_waddr_o = Aw'(rd_idx);
   assign ibuf_wdata_o = rd_data;
   assign p_rimg_o     = p_img_q >> (8 * CTL_WORD_BYTES * p_sh_q);
+  assign c_rimg_o     = c_img_q >> (8 * CTL_WORD_BYTES * c_sh_q);
   assign d_rimg_o     = d_img_q >> (8 * CTL_WORD_BYTES * d_sh_q);
 
   // ----------------------------------------------------------------- writes
@@ -376,25 +400,28 @@ module esp_mem_access
   end
 
   // ------------------------------------------------------------------- done
-  logic p_done_q, d_done_q, f_done_q, p_wdone_q, w_wdone_q;
+  logic p_done_q, c_done_q, d_done_q, f_done_q, p_wdone_q, w_wdone_q;
   logic [Sw-1:0] f_done_slot_q;
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
       p_done_q  <= 1'b0;
+      c_done_q  <= 1'b0;
       d_done_q  <= 1'b0;
       f_done_q  <= 1'b0;
       p_wdone_q <= 1'b0;
       w_wdone_q <= 1'b0;
     end else begin
       p_done_q  <= rd_done & done_tag.p;
+      c_done_q  <= rd_done & done_tag.c;
       d_done_q  <= rd_done & done_tag.d;
-      f_done_q  <= rd_done & !done_tag.p & !done_tag.d;
+      f_done_q  <= rd_done & !done_tag.p & !done_tag.c & !done_tag.d;
       p_wdone_q <= wr_done & wr_done_p;
       w_wdone_q <= wr_done & !wr_done_p;
     end
   end
   always_ff @(posedge clk_i) f_done_slot_q <= done_tag.slot;
   assign p_done_o  = p_done_q;
+  assign c_done_o  = c_done_q;
   assign d_done_o  = d_done_q;
   assign f_done_o  = f_done_q;
   assign f_done_slot_o = f_done_slot_q;
