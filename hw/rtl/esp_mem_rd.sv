@@ -79,64 +79,51 @@ module esp_mem_rd
   assign m_axi_arvalid = ar_left_q != '0;
 
   // ------------------------------------------------------- outstanding jobs
-  logic                 job_wready, job_rvalid, job_pop;
-  logic [16+TagW-1:0]   job_head;
-  logic [$clog2(Jobs):0] job_count;
-  logic [15:0]          head_beats;
-  logic [TagW-1:0]      head_tag;
-
-  esp_fifo_sync #(
-    .Width (16 + TagW),
-    .Depth (Jobs)
+  logic        job_valid, job_ready, last_beat;
+  logic [15:0] r_idx;
+  esp_job_track #(
+    .TagW (TagW),
+    .Jobs (Jobs)
   ) u_jobs (
     .clk_i,
     .rst_ni,
-    .wvalid_i (start_i),
-    .wready_o (job_wready),
-    .wdata_i  ({beats_i, tag_i}),
-    .rvalid_o (job_rvalid),
-    .rready_i (job_pop),
-    .rdata_o  (job_head),
-    .count_o  (job_count)
+    .push_i     (start_i),
+    .push_n_i   (beats_i),
+    .push_tag_i (tag_i),
+    .ready_o    (job_ready),
+    .event_i    (m_axi_rvalid),
+    .valid_o    (job_valid),
+    .head_tag_o (beat_tag_o),
+    .head_idx_o (r_idx),
+    .done_o     (last_beat)
   );
-  assign {head_beats, head_tag} = job_head;
 
-  assign ready_o = (ar_left_q == '0) && job_wready;
-  assign busy_o  = job_rvalid;
+  assign ready_o = (ar_left_q == '0) && job_ready;
+  assign busy_o  = job_valid;
 
   // ----------------------------------------------------------------- data
-  logic [15:0] r_idx_q;       // next beat of the head job
-  logic        last_beat;
-  assign m_axi_rready = job_rvalid;
-  assign last_beat    = r_idx_q + 16'd1 == head_beats;
-  assign job_pop      = job_rvalid && m_axi_rvalid && last_beat;
-
-  assign beat_valid_o = job_rvalid & m_axi_rvalid;
-  assign beat_tag_o   = head_tag;
-  assign beat_idx_o   = r_idx_q;
+  assign m_axi_rready = job_valid;
+  assign beat_valid_o = job_valid & m_axi_rvalid;
+  assign beat_idx_o   = r_idx;
   assign beat_data_o  = m_axi_rdata;
-  assign done_o       = job_pop;
-  assign done_tag_o   = head_tag;
+  assign done_o       = last_beat;
+  assign done_tag_o   = beat_tag_o;
 
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
       ar_addr_q <= '0;
       ar_left_q <= '0;
-      r_idx_q   <= '0;
-    end else begin
-      if (start_i) begin
-        ar_addr_q <= addr_i;
-        ar_left_q <= beats_i;
-      end else if (m_axi_arvalid && m_axi_arready) begin
-        ar_addr_q <= ar_addr_q + (64'(ar_beats) << BeatShift);
-        ar_left_q <= ar_left_q - ar_beats;
-      end
-      if (job_rvalid && m_axi_rvalid) r_idx_q <= last_beat ? '0 : r_idx_q + 16'd1;
+    end else if (start_i) begin
+      ar_addr_q <= addr_i;
+      ar_left_q <= beats_i;
+    end else if (m_axi_arvalid && m_axi_arready) begin
+      ar_addr_q <= ar_addr_q + (64'(ar_beats) << BeatShift);
+      ar_left_q <= ar_left_q - ar_beats;
     end
   end
 
   logic unused_r;
-  assign unused_r = ^{m_axi_rresp, m_axi_rlast, job_count};
+  assign unused_r = ^{m_axi_rresp, m_axi_rlast};
 
 endmodule : esp_mem_rd
 

@@ -82,7 +82,6 @@ module esp_mem_wr
   logic [15:0] w_left_q, w_left_d;
   logic [15:0] w_idx_q, w_idx_d;
   logic [7:0]  w_in_burst_q, w_in_burst_d;  // beats left in the W burst, 0 = new burst
-  logic [15:0] resps_q, resps_d;        // write responses of the head job received
 
   // a: the page offset bits [PageShift-1:BeatShift] of the burst address
   function automatic logic [15:0] burst_beats(logic [PageShift-BeatShift-1:0] a, logic [15:0] left);
@@ -108,36 +107,29 @@ module esp_mem_wr
   assign m_axi_wdata   = src_data_i;
   assign m_axi_wstrb   = src_strb_i;
   assign m_axi_wlast   = w_cur == 8'd1;
-  // Jobs waiting for their responses, oldest first: {bursts, tag}.
-  logic                  job_wready, job_rvalid, job_pop;
-  logic [16+TagW-1:0]    job_head;
-  logic [$clog2(Jobs):0] job_count;
-  logic [15:0]           head_bursts, start_bursts;
-  logic [TagW-1:0]       head_tag;
+  // Jobs waiting for their responses, oldest first.
+  logic        job_wready, job_rvalid;
+  logic [15:0] start_bursts, unused_resp_idx;
   // bursts of the job: one per 4 KiB page it touches
   assign start_bursts = 16'((32'(addr_i[PageShift-1:BeatShift]) + 32'(beats_i) - 32'd1) >> (PageShift - BeatShift))
                         + 16'd1;
-  esp_fifo_sync #(
-    .Width (16 + TagW),
-    .Depth (Jobs)
+  esp_job_track #(
+    .TagW (TagW),
+    .Jobs (Jobs)
   ) u_jobs (
     .clk_i,
     .rst_ni,
-    .wvalid_i (start_i),
-    .wready_o (job_wready),
-    .wdata_i  ({start_bursts, tag_i}),
-    .rvalid_o (job_rvalid),
-    .rready_i (job_pop),
-    .rdata_o  (job_head),
-    .count_o  (job_count)
+    .push_i     (start_i),
+    .push_n_i   (start_bursts),
+    .push_tag_i (tag_i),
+    .ready_o    (job_wready),
+    .event_i    (m_axi_bvalid),
+    .valid_o    (job_rvalid),
+    .head_tag_o (done_tag_o),
+    .head_idx_o (unused_resp_idx),
+    .done_o     (done_o)
   );
-  assign {head_bursts, head_tag} = job_head;
-
   assign m_axi_bready = job_rvalid;
-  assign resps_d      = (m_axi_bvalid && job_rvalid) ? (job_pop ? '0 : resps_q + 16'd1) : resps_q;
-  assign job_pop      = job_rvalid && m_axi_bvalid && (resps_q + 16'd1 == head_bursts);
-  assign done_o       = job_pop;
-  assign done_tag_o   = head_tag;
 
   assign ready_o = (state_q == StIdle) && job_wready;
   assign busy_o  = (state_q != StIdle) || job_rvalid;
@@ -198,7 +190,6 @@ module esp_mem_wr
       w_left_q     <= '0;
       w_idx_q      <= '0;
       w_in_burst_q <= '0;
-      resps_q      <= '0;
     end else begin
       state_q      <= state_d;
       aw_addr_q    <= aw_addr_d;
@@ -207,12 +198,11 @@ module esp_mem_wr
       w_left_q     <= w_left_d;
       w_idx_q      <= w_idx_d;
       w_in_burst_q <= w_in_burst_d;
-      resps_q      <= resps_d;
     end
   end
 
   logic unused_b;
-  assign unused_b = ^{m_axi_bresp, w_new_beats[15:8], w_addr_q[63:PageShift], w_addr_q[BeatShift-1:0], job_count};
+  assign unused_b = ^{m_axi_bresp, w_new_beats[15:8], w_addr_q[63:PageShift], w_addr_q[BeatShift-1:0], unused_resp_idx};
 
 endmodule : esp_mem_wr
 
