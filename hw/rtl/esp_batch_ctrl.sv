@@ -205,7 +205,7 @@ module esp_batch_ctrl
                                       (64'hFF << SA_COUNTERS_SOFT_EVENTS_OFFSET);
 
   // What a finished struct read is loaded into.
-  typedef enum logic [2:0] {LdNone, LdSa, LdCtr, LdTop, LdWord} load_e;
+  typedef enum logic [2:0] {LdNone, LdSa, LdTop, LdWord} load_e;
 
   // ------------------------------------------------------------------- state
   state_e      state_q, state_d, ret_q, ret_d;
@@ -571,13 +571,11 @@ module esp_batch_ctrl
       c_addr_d = a_ctr_q + (64'(i) << $clog2(SA_COUNTERS_SIZE));
     end
   endtask
-  // The SA's counters in ctr_q (waiting for the read sa_fetch started, or
-  // reading them), then `ret`.
+  // The SA's counters in ctr_q, then `ret`: they come with the SA (sa_fetch
+  // started their read with the entry's, or they are on chip with it).
   task automatic ctr_fetch(input state_e ret);
-    if (ctr_ok_q) state_d = ret;
-    else if (c_pend_q) begin
-      ret_d = ret; state_d = StCtrWait;
-    end else mem_rd(a_ctrs, CtrBytes, LdCtr, ret);
+    ret_d = ret;
+    state_d = ctr_ok_q ? ret : StCtrWait;
   endtask
   // Ends the descriptor with status s (its completion is written next).
   task automatic finish(input logic [15:0] s);
@@ -630,10 +628,6 @@ module esp_batch_ctrl
           LdSa: begin
             sa_d = mem_rimg_i[SaBits-1:0];
             sa_ok_d = 1'b1; top_ok_d = 1'b0; tix_ok_d = 1'b0; tw_ok_d = 1'b0;
-          end
-          LdCtr: begin
-            ctr_d = mem_rimg_i[CtrBits-1:0];
-            ctr_ok_d = 1'b1;
           end
           LdTop: begin
             top_d = mem_rimg_i[63:0];
