@@ -69,9 +69,6 @@ module esp_aes_pipe #(
       end
     end
 
-    // A stage computes only when it takes a block (valid): the same logic in
-    // synthesis (the enable of its registers), and a Verilator model that
-    // skips the rounds of empty stages.
     if (s == 0) begin : g_white
       logic [127:0] wkey;
       logic [3:0] first;
@@ -87,27 +84,48 @@ module esp_aes_pipe #(
         end
       end
     end else begin : g_round
-      // Stages 1..4 are the extra rounds of AES-192 (3, 4) and AES-256 (1..4).
+      // The stage computes a round, or passes the block on: stages 1..4 are
+      // the extra rounds of AES-192 (3, 4) and AES-256 (1..4).
+      logic take;
       if (s <= 4) begin : g_opt
-        always_ff @(posedge clk_i) begin
-          if (adv && valid_q[s-1]) begin
-            for (int l = 0; l < Lanes; l++) begin
-              state_q[s][l] <= (first_q[s-1] < 4'(s))
-                  ? esp_aes_pkg::aes_round(state_q[s-1][l], g_st[s-1].g_keys.keys_q[s], 1'b0)
-                  : state_q[s-1][l];
-            end
-          end
-        end
+        assign take = first_q[s-1] < 4'(s);
       end else begin : g_all
-        always_ff @(posedge clk_i) begin
-          if (adv && valid_q[s-1]) begin
-            for (int l = 0; l < Lanes; l++) begin
-              state_q[s][l] <= esp_aes_pkg::aes_round(state_q[s-1][l], g_st[s-1].g_keys.keys_q[s],
-                                                      s == NStages - 1);
-            end
+        assign take = 1'b1;
+      end
+`ifdef SYNTHESIS
+      // Synthesis: one esp_aes_round per lane (its round fixed), so that a
+      // round is synthesised once and instantiated, not inlined at each of
+      // the pipe's 70 calls (yosys).
+      logic [Lanes-1:0][127:0] rnd;
+      for (genvar l = 0; l < Lanes; l++) begin : g_lane
+        esp_aes_round #(
+          .Fixed (1'b1),
+          .Last  (s == NStages - 1)
+        ) u_round (
+          .state_i (state_q[s-1][l]),
+          .rk_i    (g_st[s-1].g_keys.keys_q[s]),
+          .last_i  (1'b0),
+          .state_o (rnd[l])
+        );
+      end
+      always_ff @(posedge clk_i) begin
+        if (adv && valid_q[s-1]) begin
+          for (int l = 0; l < Lanes; l++) state_q[s][l] <= take ? rnd[l] : state_q[s-1][l];
+        end
+      end
+`else
+      // Simulation: the same round inside the stage registers' enable, so
+      // that a Verilator model skips the rounds of empty stages.
+      always_ff @(posedge clk_i) begin
+        if (adv && valid_q[s-1]) begin
+          for (int l = 0; l < Lanes; l++) begin
+            state_q[s][l] <= take ? esp_aes_pkg::aes_round(state_q[s-1][l], g_st[s-1].g_keys.keys_q[s],
+                                                           s == NStages - 1)
+                                  : state_q[s-1][l];
           end
         end
       end
+`endif
       if (s < 4) begin : g_size
         always_ff @(posedge clk_i) if (adv) first_q[s] <= first_q[s-1];
       end
