@@ -4,8 +4,8 @@
   area.py --spec-sv build/gen/sv/esp_spec_pkg.sv --work build/synth \\
           --json build/bench/area.json [--tops esp_gcm_core,esp_engine]
       flattens hw/rtl for yosys (sv_flatten.py), runs synth_xcup.ys
-      (synth_xilinx -family xcup) once per top, writes the JSON and prints
-      the table.
+      (synth_xilinx -family xcup) once per top (--jobs at once, default one
+      per core), writes the JSON and prints the table.
   area.py --print build/bench/area.json
       prints the table of an earlier run (make bench), or says there is none.
 
@@ -13,6 +13,7 @@ Counts are yosys's technology mapping before place and route (no Vivado
 optimisation, no LUT combining): an estimate, not a utilisation report.
 """
 import argparse
+import concurrent.futures
 import glob
 import json
 import os
@@ -149,6 +150,8 @@ def main():
     ap.add_argument("--extra", help="another directory of .sv files (e.g. hw/rtl/wip): added, same names replace hw/rtl's")
     ap.add_argument("--skip", default="", help="comma-separated file names to leave out")
     ap.add_argument("--append", action="store_true", help="add the rows to an existing --json (same label: replaced)")
+    ap.add_argument("--jobs", type=int, default=os.cpu_count() or 1,
+                    help="tops synthesised at once (one yosys each; default: one per core)")
     a = ap.parse_args()
 
     if a.print_only:
@@ -178,9 +181,12 @@ def main():
             "script": "hw/synth/synth_xcup.ys", "tops": [], "notes": [],
             "sources": [os.path.relpath(p, os.path.join(HERE, "..", "..")) for p in files],
             "machine": f"{os.cpu_count()} cores"}
-    for top in a.tops.split(","):
+    tops = a.tops.split(",")
+    for top in tops:
         print(f"area: synthesising {top} (yosys, niced) ...", file=sys.stderr, flush=True)
-        row = synthesize(top, sources, a.work)
+    with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, a.jobs)) as pool:
+        rows = list(pool.map(lambda t: synthesize(t, sources, a.work), tops))
+    for top, row in zip(tops, rows):
         row["label"] = top + (" (" + os.path.basename(os.path.normpath(a.extra)) + ")" if a.extra else "")
         print(f"area: {top}: {row['seconds']:.0f} s, {row['resources']['lut']} LUT, {row['resources']['ff']} FF",
               file=sys.stderr, flush=True)
