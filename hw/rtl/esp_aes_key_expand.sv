@@ -49,8 +49,12 @@ module esp_aes_key_expand (
   always_comb begin
     logic [31:0] temp, nw;
     logic [3:0]  first;
+    logic [3:0][31:0] nws;   // this cycle's new words, valid where nv
+    logic [3:0]  nv;
     temp    = '0;
     nw      = '0;
+    nws     = '0;
+    nv      = '0;
     first   = '0;
     state_d = state_q;
     klen_d  = klen_q;
@@ -78,16 +82,22 @@ module esp_aes_key_expand (
           words_d = '0;
           win_d   = '0;
           for (int k = 0; k < 8; k++) begin
-            if (k < 32'(nk_d)) begin
-              // key word k: expansion word k, and window slot 8 - nk + k
-              words_d[(4 * 32'(first) + k) ^ 3] = key_i[255 - 32*k -: 32];
-              win_d[8 - 32'(nk_d) + k]            = key_i[255 - 32*k -: 32];
+            // key word k: window slot 8 - nk + k, and expansion word k
+            // (position 4 * first + k)
+            if (k < 32'(nk_d)) win_d[8 - 32'(nk_d) + k] = key_i[255 - 32*k -: 32];
+          end
+          // Written position by position, each with its constant index (a
+          // computed index is a 1,920-bit shifter per write in synthesis).
+          for (int p = 0; p < 60; p++) begin
+            for (int k = 0; k < 8; k++) begin
+              if (k < 32'(nk_d) && 32'(p) == 4 * 32'(first) + k) words_d[p ^ 3] = key_i[255 - 32*k -: 32];
             end
           end
           state_d = StBusy;
         end
       end
       StBusy: begin
+        nv = '0;
         for (int k = 0; k < 4; k++) begin
           if (widx_d < wend_q) begin
             temp = win_d[7];
@@ -98,11 +108,18 @@ module esp_aes_key_expand (
               temp = sub_word(temp);
             end
             nw = win_d[8 - 32'(nk_q)] ^ temp;
-            words_d[wpos_d ^ 6'd3] = nw;
+            nws[k] = nw;
+            nv[k]  = 1'b1;
             win_d  = {nw, win_d[7:1]};
             widx_d = widx_d + 6'd1;
             wpos_d = wpos_d + 6'd1;
             wmod_d = (wmod_d == 3'(nk_q - 4'd1)) ? 3'd0 : wmod_d + 3'd1;
+          end
+        end
+        // new word k goes to position wpos + k (constant indices, as above)
+        for (int p = 0; p < 60; p++) begin
+          for (int k = 0; k < 4; k++) begin
+            if (nv[k] && 6'(p) == wpos_q + 6'(k)) words_d[p ^ 3] = nws[k];
           end
         end
         if (widx_d >= wend_q) state_d = StDone;
