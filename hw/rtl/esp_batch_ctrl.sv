@@ -192,8 +192,8 @@ module esp_batch_ctrl
   localparam logic [1:0] HbUpdate    = 2'd2;
 
   typedef enum logic [5:0] {
-    StIdle, StNext, StMem, StMemW, StFence, StCtrWait, StDecide, StCpl, StDrain, StDone,
-    StEncSa, StEncParseGo, StEncParse, StEncTrlGo, StDecLocGo, StDecTrlGo, StEncCtr, StEncPlan, StEncTrl, StEncAead, StEncAeadRsp, StEncHdr,
+    StIdle, StNext, StMem, StMemW, StFence, StCtrWait, StCpl, StDrain, StDone,
+    StEncSa, StEncParse, StDecTrlGo, StEncCtr, StEncPlan, StEncTrl, StEncAead, StEncAeadRsp, StEncHdr,
     StOkCtr,
     StDecLoc, StDecSaIdx, StDecB0, StDecB1, StDecSa, StDecCtr, StDecTop, StDecWin, StDecBit,
     StDecAead, StDecAeadRsp, StComClr2, StComTop, StComBitSet, StComWordRd, StComWordWr,
@@ -267,14 +267,19 @@ module esp_batch_ctrl
   logic [13:0] parse_avail_q, parse_avail_d;
 
   // ------------------------------------------------------------ field views
+  // The descriptor: in StNext the fetch stage's head (decided in the cycle
+  // it is taken), afterwards the one taken (desc_q).
+  logic [8*DESCRIPTOR_SIZE-1:0] desc;
+  assign desc = (state_q == StNext) ? in_desc_i : desc_q;
+
   logic [7:0]  d_flags;
   logic [31:0] d_sa_index, d_in_length, d_out_cap;
   logic [63:0] d_out_offset;
-  assign d_flags      = desc_q[8*DESCRIPTOR_FLAGS_OFFSET +: DESCRIPTOR_FLAGS_WIDTH];
-  assign d_sa_index   = desc_q[8*DESCRIPTOR_SA_INDEX_OFFSET +: DESCRIPTOR_SA_INDEX_WIDTH];
-  assign d_in_length  = desc_q[8*DESCRIPTOR_IN_LENGTH_OFFSET +: DESCRIPTOR_IN_LENGTH_WIDTH];
-  assign d_out_cap    = desc_q[8*DESCRIPTOR_OUT_CAPACITY_OFFSET +: DESCRIPTOR_OUT_CAPACITY_WIDTH];
-  assign d_out_offset = desc_q[8*DESCRIPTOR_OUT_OFFSET_OFFSET +: DESCRIPTOR_OUT_OFFSET_WIDTH];
+  assign d_flags      = desc[8*DESCRIPTOR_FLAGS_OFFSET +: DESCRIPTOR_FLAGS_WIDTH];
+  assign d_sa_index   = desc[8*DESCRIPTOR_SA_INDEX_OFFSET +: DESCRIPTOR_SA_INDEX_WIDTH];
+  assign d_in_length  = desc[8*DESCRIPTOR_IN_LENGTH_OFFSET +: DESCRIPTOR_IN_LENGTH_WIDTH];
+  assign d_out_cap    = desc[8*DESCRIPTOR_OUT_CAPACITY_OFFSET +: DESCRIPTOR_OUT_CAPACITY_WIDTH];
+  assign d_out_offset = desc[8*DESCRIPTOR_OUT_OFFSET_OFFSET +: DESCRIPTOR_OUT_OFFSET_WIDTH];
 
   logic [31:0]  s_spi, s_gen, s_window, s_salt;
   logic [7:0]   s_icv, s_ttl, s_tos;
@@ -415,7 +420,7 @@ module esp_batch_ctrl
   // ----------------------------------------------------- descriptor checks
   logic op_enc, op_dec, desc_malformed, desc_sa_range, desc_read_pkt;
   esp_desc_check u_desc_check (
-    .desc_i        (desc_q),
+    .desc_i        (desc),
     .sa_capacity_i (sa_cap_q),
     .op_enc_o      (op_enc),
     .op_dec_o      (op_dec),
@@ -611,11 +616,20 @@ module esp_batch_ctrl
         idx_d = '0;
         state_d = StNext;
       end
-      StNext: begin
+      StNext: begin  // the descriptor's own checks, in the cycle it is taken
         if (idx_q == n_desc_q) state_d = StDrain;
         else if (in_valid_i && out_ready_i) begin
           desc_d = in_desc_i;
-          state_d = StDecide;
+          status_d = STATUS_OK; soft_d = 1'b0; c_sa_d = NoSaIndex; c_spi_d = '0; c_len_d = '0; c_seq_d = '0;
+          wr_pkt_d = 1'b0;
+          if (!op_enc && !op_dec) finish(STATUS_BAD_OPCODE);
+          else if (desc_malformed) finish(STATUS_MALFORMED);
+          else if (op_enc && !desc_sa_range) finish(STATUS_BAD_SA);
+          else if (op_enc) sa_fetch(d_sa_index, StEncSa);
+          else begin
+            // the packet is in the input slot (esp_fetch)
+            parse_mode_d = LocateEsp; parse_avail_d = 14'(d_in_length); parse_go_d = 1'b1; state_d = StDecLoc;
+          end
         end
       end
       StFence: if (wr_out_q == '0) begin
@@ -640,30 +654,15 @@ module esp_batch_ctrl
         endcase
         state_d = ret_q;
       end
-      StDecide: begin
-        status_d = STATUS_OK; soft_d = 1'b0; c_sa_d = NoSaIndex; c_spi_d = '0; c_len_d = '0; c_seq_d = '0;
-        wr_pkt_d = 1'b0;
-        if (!op_enc && !op_dec) finish(STATUS_BAD_OPCODE);
-        else if (desc_malformed) finish(STATUS_MALFORMED);
-        else if (op_enc && !desc_sa_range) finish(STATUS_BAD_SA);
-        else if (op_enc) sa_fetch(d_sa_index, StEncSa);
-        else begin
-          // the packet is in the input slot (esp_fetch)
-          parse_mode_d = LocateEsp; parse_avail_d = 14'(d_in_length); state_d = StDecLocGo;
-        end
-      end
-
       // ------------------------------------------------------------ ENCRYPT
       StEncSa: begin
         c_sa_d = sa_idx_q; c_spi_d = s_spi;
         if (!f_valid) finish(STATUS_SA_DISABLED);
         else if (!f_outbound || !params_ok) finish(STATUS_BAD_SA);
         else begin
-          parse_mode_d = f_tunnel ? ParseIp : ParseOut; parse_avail_d = 14'(d_in_length); state_d = StEncParseGo;
+          parse_mode_d = f_tunnel ? ParseIp : ParseOut; parse_avail_d = 14'(d_in_length);
+          parse_go_d = 1'b1; state_d = StEncParse;
         end
-      end
-      StEncParseGo: begin
-        parse_go_d = 1'b1; state_d = StEncParse;
       end
       StEncParse: begin
         if (parse_done_i) begin
@@ -687,13 +686,13 @@ module esp_batch_ctrl
           seq_d = s_tx_seq + 64'd1;
           c_seq_d = s_tx_seq + 64'd1;
           sa_d[8*SA_ENTRY_TX_SEQ_OFFSET +: SA_ENTRY_TX_SEQ_WIDTH] = s_tx_seq + 64'd1;
-          mem_wr(a_sa + 64'(SA_ENTRY_TX_SEQ_OFFSET), word_img(s_tx_seq + 64'd1), PKT_BUS_BYTES'(8'hFF), StEncTrlGo);
+          tr_go_d = 1'b1; state_d = StEncTrl;
         end
       end
-      StEncTrlGo: begin
-        tr_go_d = 1'b1; state_d = StEncTrl;
+      // the trailer built, tx_seq is written (posted) on the way to esp_aead
+      StEncTrl: if (tr_done_i) begin
+        mem_wr(a_sa + 64'(SA_ENTRY_TX_SEQ_OFFSET), word_img(seq_q), PKT_BUS_BYTES'(8'hFF), StEncAead);
       end
-      StEncTrl: if (tr_done_i) state_d = StEncAead;
       StEncAead:    if (aead_req_ready_i) state_d = StEncAeadRsp;
       StEncAeadRsp: if (aead_rsp_valid_i) begin
         sum_d = aead_rsp_sum_i; hb_go_d = 1'b1; state_d = StEncHdr;
@@ -712,9 +711,6 @@ module esp_batch_ctrl
       end
 
       // ------------------------------------------------------------ DECRYPT
-      StDecLocGo: begin
-        parse_go_d = 1'b1; state_d = StDecLoc;
-      end
       StDecLoc: begin
         if (parse_done_i) begin
           if (parse_status_i != STATUS_OK) finish(parse_status_i);
