@@ -193,7 +193,7 @@ module esp_batch_ctrl
 
   typedef enum logic [5:0] {
     StIdle, StNext, StMem, StMemW, StFence, StCtrWait, StCpl, StDrain, StDone,
-    StEncSa, StEncParse, StDecTrlGo, StEncCtr, StEncPlan, StEncTrl, StEncAead, StEncAeadRsp, StEncHdr,
+    StEncSa, StEncParse, StDecTrlGo, StEncCtr, StEncTrl, StEncAead, StEncAeadRsp, StEncHdr,
     StOkCtr,
     StDecLoc, StDecSaIdx, StDecB0, StDecB1, StDecSa, StDecCtr, StDecTop, StDecWin, StDecBit,
     StDecAead, StDecAeadRsp, StComClr2, StComTop, StComBitSet, StComWordRd, StComWordWr,
@@ -586,6 +586,15 @@ module esp_batch_ctrl
   task automatic finish(input logic [15:0] s);
     status_d = s; state_d = StCpl;
   endtask
+  // ENCRYPT 6 / DECRYPT 15: the counters of an OK packet (add_bytes_q set
+  // at least a cycle before), then its completion.
+  task automatic ok_counters();
+    soft_d = soft_now; c_len_d = 32'(out_len_q); status_d = STATUS_OK;
+    ctr_d[8*SA_COUNTERS_PACKETS_OFFSET +: 64]     = new_packets;
+    ctr_d[8*SA_COUNTERS_BYTES_OFFSET +: 64]       = new_bytes;
+    ctr_d[8*SA_COUNTERS_SOFT_EVENTS_OFFSET +: 64] = new_soft_events;
+    mem_wr(a_ctrs, ok_ctr_img, CtrOkMask, StCpl);
+  endtask
   // Adds one to counter word `off` of the SA, then ends with status s.
   task automatic bump(input int unsigned off, input logic [15:0] s);
     status_d = s;
@@ -676,12 +685,9 @@ module esp_batch_ctrl
           end
         end
       end
-      StEncCtr: begin
+      StEncCtr: begin  // ENCRYPT 3, then 4 (NO_SPACE) and 5
         if (hard || seq_full) bump(SA_COUNTERS_HARD_EVENTS_OFFSET, STATUS_LIFETIME_EXPIRED);
-        else state_d = StEncPlan;
-      end
-      StEncPlan: begin
-        if (32'(out_len_q) > room) finish(STATUS_NO_SPACE);
+        else if (32'(out_len_q) > room) finish(STATUS_NO_SPACE);
         else begin
           seq_d = s_tx_seq + 64'd1;
           c_seq_d = s_tx_seq + 64'd1;
@@ -699,16 +705,10 @@ module esp_batch_ctrl
       end
       StEncHdr, StDecHdr: if (hb_done_i) begin
         if (state_q == StEncHdr) begin
-          wr_pkt_d = 1'b1; state_d = StOkCtr;
+          wr_pkt_d = 1'b1; ok_counters();
         end else state_d = StDecDeliver;
       end
-      StOkCtr: begin  // ENCRYPT 6 / DECRYPT 15
-        soft_d = soft_now; c_len_d = 32'(out_len_q); status_d = STATUS_OK;
-        ctr_d[8*SA_COUNTERS_PACKETS_OFFSET +: 64]     = new_packets;
-        ctr_d[8*SA_COUNTERS_BYTES_OFFSET +: 64]       = new_bytes;
-        ctr_d[8*SA_COUNTERS_SOFT_EVENTS_OFFSET +: 64] = new_soft_events;
-        mem_wr(a_ctrs, ok_ctr_img, CtrOkMask, StCpl);
-      end
+      StOkCtr: ok_counters();
 
       // ------------------------------------------------------------ DECRYPT
       StDecLoc: begin
