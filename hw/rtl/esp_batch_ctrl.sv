@@ -595,6 +595,22 @@ module esp_batch_ctrl
     ctr_d[8*SA_COUNTERS_SOFT_EVENTS_OFFSET +: 64] = new_soft_events;
     mem_wr(a_ctrs, ok_ctr_img, CtrOkMask, StCpl);
   endtask
+  // DECRYPT 8: the sequence number (ESN inference from the replay top, in
+  // top_q), then the window check.
+  task automatic dec_top();
+    seq_d = inferred_seq; c_seq_d = inferred_seq;
+    win_go_d = 1'b1; state_d = StDecWin;
+  endtask
+  // DECRYPT 6, 7 on the SA's counters (in ctr_q), then its replay top.
+  task automatic dec_ctr();
+    if (hard) bump(SA_COUNTERS_HARD_EVENTS_OFFSET, STATUS_LIFETIME_EXPIRED);
+    else if (esp_len_bad) bump(SA_COUNTERS_BAD_PACKET_OFFSET, STATUS_MALFORMED);
+    else begin
+      pt_len_d = ct_len;
+      if (top_ok_q) dec_top();
+      else mem_rd(a_state, REPLAY_STATE_TOP_BYTES, LdTop, StDecTop);
+    end
+  endtask
   // Adds one to counter word `off` of the SA, then ends with status s.
   task automatic bump(input int unsigned off, input logic [15:0] s);
     status_d = s;
@@ -747,21 +763,11 @@ module esp_batch_ctrl
         c_sa_d = sa_idx_q;
         if (!f_valid) finish(STATUS_SA_DISABLED);
         else if (f_outbound || !params_ok) finish(STATUS_BAD_SA);
+        else if (ctr_ok_q) dec_ctr();
         else ctr_fetch(StDecCtr);
       end
-      StDecCtr: begin
-        if (hard) bump(SA_COUNTERS_HARD_EVENTS_OFFSET, STATUS_LIFETIME_EXPIRED);
-        else if (esp_len_bad) bump(SA_COUNTERS_BAD_PACKET_OFFSET, STATUS_MALFORMED);
-        else begin
-          pt_len_d = ct_len;
-          if (top_ok_q) state_d = StDecTop;
-          else mem_rd(a_state, REPLAY_STATE_TOP_BYTES, LdTop, StDecTop);
-        end
-      end
-      StDecTop: begin  // DECRYPT 8
-        seq_d = inferred_seq; c_seq_d = inferred_seq;
-        win_go_d = 1'b1; state_d = StDecWin;
-      end
+      StDecCtr: dec_ctr();
+      StDecTop: dec_top();
       StDecWin: if (win_done) begin  // DECRYPT 9
         tix_ok_d = 1'b1; tix_d = win_top_idx;
         if (!inferred_ok) bump(SA_COUNTERS_REPLAY_OFFSET, STATUS_REPLAY);
