@@ -194,7 +194,6 @@ module esp_batch_ctrl
   typedef enum logic [5:0] {
     StIdle, StNext, StMem, StMemW, StFence, StCtrWait, StCpl, StDrain, StDone,
     StEncSa, StEncParse, StDecTrlGo, StEncCtr, StEncTrl, StEncAead, StEncAeadRsp, StEncHdr,
-    StOkCtr,
     StDecLoc, StDecSaIdx, StDecB0, StDecB1, StDecSa, StDecCtr, StDecTop, StDecWin, StDecBit,
     StDecAead, StDecAeadRsp, StComClr2, StComTop, StComBitSet, StComWordRd, StComWordWr,
     StDecTrl, StDecInner, StDecHdr, StDecDeliver
@@ -724,7 +723,6 @@ module esp_batch_ctrl
           wr_pkt_d = 1'b1; ok_counters();
         end else state_d = StDecDeliver;
       end
-      StOkCtr: ok_counters();
 
       // ------------------------------------------------------------ DECRYPT
       StDecLoc: begin
@@ -827,7 +825,7 @@ module esp_batch_ctrl
               parse_mode_d = ParseIp; parse_avail_d = tr_pay_len_i; parse_go_d = 1'b1; state_d = StDecInner;
             end
           end else begin
-            out_len_d = hdr_len_q + tr_pay_len_i;
+            out_len_d = hdr_len_q + tr_pay_len_i; add_bytes_d = 32'(out_len_d);
             hb_go_d = 1'b1; state_d = StDecHdr;
           end
         end
@@ -835,14 +833,13 @@ module esp_batch_ctrl
       StDecInner: if (parse_done_i) begin
         if (parse_status_i != STATUS_OK) bump(SA_COUNTERS_BAD_PACKET_OFFSET, STATUS_MALFORMED);
         else begin
-          out_len_d = parse_pkt_len_i; state_d = StDecDeliver;
+          out_len_d = parse_pkt_len_i; add_bytes_d = 32'(out_len_d); state_d = StDecDeliver;
         end
       end
-      StDecDeliver: begin  // DECRYPT 14
-        add_bytes_d = 32'(out_len_q);
+      StDecDeliver: begin  // DECRYPT 14 (add_bytes_q = out_len_q, set with it)
         if (32'(out_len_q) > d_out_cap) finish(STATUS_NO_SPACE);
         else begin
-          wr_pkt_d = 1'b1; state_d = StOkCtr;
+          wr_pkt_d = 1'b1; ok_counters();
         end
       end
 
