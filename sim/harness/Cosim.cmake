@@ -49,7 +49,7 @@ file(GLOB _esp_rtl_all CONFIGURE_DEPENDS ${ESP_COSIM_RTL_DIR}/*.sv)
 list(SORT _esp_rtl_pkgs)
 list(SORT _esp_rtl_all)
 list(REMOVE_ITEM _esp_rtl_all ${_esp_rtl_pkgs})
-set(ESP_RTL_ALL_SOURCES ${ESP_SPEC_SV} ${_esp_rtl_pkgs} ${_esp_rtl_all})
+set(ESP_RTL_ALL_SOURCES ${ESP_SPEC_SV_ALL} ${_esp_rtl_pkgs} ${_esp_rtl_all})
 
 # The model: Verilator's generated C++ at -O1 without debug info (build time),
 # randomised initial values and X (--x-assign/--x-initial unique: the
@@ -91,7 +91,7 @@ target_compile_definitions(esp_driver PRIVATE ESP_HAVE_COSIM $<$<BOOL:${ESP_COSI
 # Lint: verilator --lint-only -Wall over every module in hw/rtl (each as top,
 # with all the others and the generated package), at test time.
 add_test(NAME rtl_lint
-  COMMAND ${CMAKE_COMMAND} -DVERILATOR=${VERILATOR_BIN} -DRTL_DIR=${ESP_COSIM_RTL_DIR} -DSPEC_SV=${ESP_SPEC_SV}
+  COMMAND ${CMAKE_COMMAND} -DVERILATOR=${VERILATOR_BIN} -DRTL_DIR=${ESP_COSIM_RTL_DIR} "-DSPEC_SV=${ESP_SPEC_SV_ALL}"
           -DVLT=${ESP_SIM_HARNESS_DIR}/esp_lint.vlt -P ${ESP_SIM_HARNESS_DIR}/LintRtl.cmake)
 set_tests_properties(rtl_lint PROPERTIES LABELS lint TIMEOUT 600)
 
