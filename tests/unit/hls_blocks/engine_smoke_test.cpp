@@ -287,8 +287,8 @@ TEST(EngineSmoke, BatchOfFailures) {
       EXPECT_EQ(c.out_length, 0u) << i;
     }
   }
-  EXPECT_EQ(card.completion(0).sa_index, 0xFFFFFFFFu);
-  EXPECT_EQ(card.completion(2).sa_index, 0xFFFFFFFFu);
+  EXPECT_EQ(card.completion(0).sa_index, spec::NO_SA_INDEX);
+  EXPECT_EQ(card.completion(2).sa_index, spec::NO_SA_INDEX);
   EXPECT_EQ(card.completion(3).sa_index, kInSa);
   EXPECT_EQ(card.completion(5).seq, 1u);  // NO_SPACE consumed no sequence number
   EXPECT_EQ(card.counter(kOutSa, spec::sa_counters::packets::offset), 1u);

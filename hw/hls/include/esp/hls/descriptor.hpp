@@ -17,7 +17,6 @@ namespace hls {
 namespace dsc = spec::descriptor;
 namespace cpl = spec::completion;
 
-constexpr uint32_t kNoSa = 0xFFFFFFFFu;
 // Largest batch the tripcount estimates assume (n_desc is a runtime value).
 constexpr unsigned kTypicalBatch = 1024;
 
@@ -73,7 +72,7 @@ inline ComplRec compl_start(const DescRec& d) {
   ComplRec c;
   c.status = static_cast<uint16_t>(spec::Status::OK);
   c.flags = 0;
-  c.sa_index = kNoSa;
+  c.sa_index = spec::NO_SA_INDEX;
   c.out_offset = d.out_offset;
   c.out_length = 0;
   c.spi = 0;

@@ -30,7 +30,7 @@ namespace esp {
 namespace hls {
 
 constexpr uint8_t kNatKeepalive = 0xFF;
-constexpr unsigned kEspTrailerBytes = 2;  // pad length, next header
+constexpr unsigned kEspTrailerBytes = spec::ESP_TRAILER_BYTES;  // pad length, next header
 constexpr unsigned kMaxPadBytes = 255;
 
 // Where ESP sits in an inbound packet, or why it does not.

@@ -73,8 +73,8 @@ inline void plan_encap(const SaParams& sa, const IpHeader& ip, bool dummy, Encap
   }
   if (dummy) p.next_header = static_cast<uint8_t>(spec::NH_NO_NEXT);
   p.pay_len = ip.pkt_len - p.pay_off;
-  p.pt_len = (p.pay_len + 2u + (spec::ESP_ALIGN - 1u)) / spec::ESP_ALIGN * spec::ESP_ALIGN;
-  p.pad_len = p.pt_len - p.pay_len - 2u;
+  p.pt_len = (p.pay_len + spec::ESP_TRAILER_BYTES + (spec::ESP_ALIGN - 1u)) / spec::ESP_ALIGN * spec::ESP_ALIGN;
+  p.pad_len = p.pt_len - p.pay_len - spec::ESP_TRAILER_BYTES;
   p.esp_off = p.outer_len + (p.udp ? kUdpHdr : 0u);
   p.esp_len = kEspTextOff + p.pt_len + sa.icv_len;
   p.out_len = p.esp_off + p.esp_len;
