@@ -40,8 +40,10 @@
 
 #include <array>
 #include <cstdint>
+#include <cstring>
 #include <map>
 #include <memory>
+#include <ostream>
 #include <vector>
 
 #include "bytes.hpp"
@@ -61,17 +63,25 @@ struct Output {
   Bytes data;                  // output IP packet; empty unless status is OK (DUMMY: empty)
 };
 
-// The per-SA counters (spec struct sa_counters).
-struct Counters {
-  uint64_t packets = 0, bytes = 0, auth_fail = 0, replay = 0, bad_packet = 0, soft_events = 0,
-           hard_events = 0, dummy = 0;
+// The per-SA counters: the spec's value type (struct sa_counters), all 0 to
+// start with; equal when every field is (compared as packed images, so a
+// counter the spec adds is compared too).
+struct Counters : spec::SaCounters {
   bool operator==(const Counters& o) const {
-    return packets == o.packets && bytes == o.bytes && auth_fail == o.auth_fail && replay == o.replay &&
-           bad_packet == o.bad_packet && soft_events == o.soft_events && hard_events == o.hard_events &&
-           dummy == o.dummy;
+    uint8_t a[spec::sa_counters::SIZE], b[spec::sa_counters::SIZE];
+    spec::pack(*this, a);
+    spec::pack(o, b);
+    return std::memcmp(a, b, sizeof a) == 0;
   }
   bool operator!=(const Counters& o) const { return !(*this == o); }
 };
+
+// For test failure messages: every field by name.
+inline void PrintTo(const Counters& c, std::ostream* os) {
+#define ESP_REF_PRINT_COUNTER(st, f) *os << #f "=" << c.f << " ";
+  ESP_SPEC_FIELDS_sa_counters(ESP_REF_PRINT_COUNTER)
+#undef ESP_REF_PRINT_COUNTER
+}
 
 using Iv = std::array<uint8_t, 8>;
 
