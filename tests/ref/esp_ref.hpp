@@ -13,7 +13,7 @@
 // Where CONTRACT.md leaves a detail open, the model's reading is:
 // - Completion `sa_index`/`spi` (ENCRYPT): filled once the descriptor's
 //   sa_index is inside the table (the slot is read), so SA_DISABLED and the
-//   wrong-direction BAD_SA report them; out of range -> 0xFFFFFFFF, spi 0.
+//   wrong-direction BAD_SA report them; out of range -> NO_SA_INDEX, spi 0.
 //   `seq` is reported only when a sequence number is consumed (status OK).
 // - DECRYPT: `spi` and `seq` (the 32-bit header field) are filled as soon as
 //   the 8 ESP header bytes are there (step 3); from step 8 on `seq` is the
@@ -29,12 +29,21 @@
 //   Routing-header final destination).
 // - remove_sa() clears the slot's VALID bit and its SPI-table entry; the
 //   slot keeps its SPI, so USE_SA_INDEX on it gives SA_DISABLED.
+// - Descriptor flags: DUMMY is read on ENCRYPT only, USE_SA_INDEX on DECRYPT
+//   only; a flag on the other opcode changes nothing.
+//
+// TFC dummy packets (RFC 4303 2.6): encrypt_dummy() (or process_flags() with
+// descriptor flag DUMMY) sends one with next header NH_NO_NEXT; a DECRYPT
+// that opens one completes with status DUMMY and no data (CONTRACT.md
+// ENCRYPT "Dummy packets", DECRYPT 13). Both count only `dummy`.
 #pragma once
 
 #include <array>
 #include <cstdint>
+#include <cstring>
 #include <map>
 #include <memory>
+#include <ostream>
 #include <vector>
 
 #include "bytes.hpp"
@@ -44,28 +53,35 @@
 
 namespace esp::ref {
 
-constexpr uint32_t kNoSa = 0xFFFFFFFFu;
-
 // What the card writes on a completion, plus the output packet.
 struct Output {
   spec::Status status = spec::Status::OK;
   bool soft_expired = false;   // completion flag SOFT_EXPIRED
-  uint32_t sa_index = kNoSa;   // SA used, kNoSa when none
+  uint32_t sa_index = spec::NO_SA_INDEX;  // SA used, NO_SA_INDEX when none
   uint32_t spi = 0;
   uint64_t seq = 0;            // full 64 bits with ESN
-  Bytes data;                  // output IP packet; empty unless status is OK
+  Bytes data;                  // output IP packet; empty unless status is OK (DUMMY: empty)
 };
 
-// The per-SA counters (spec struct sa_counters).
-struct Counters {
-  uint64_t packets = 0, bytes = 0, auth_fail = 0, replay = 0, bad_packet = 0, soft_events = 0,
-           hard_events = 0;
+// The per-SA counters: the spec's value type (struct sa_counters), all 0 to
+// start with; equal when every field is (compared as packed images, so a
+// counter the spec adds is compared too).
+struct Counters : spec::SaCounters {
   bool operator==(const Counters& o) const {
-    return packets == o.packets && bytes == o.bytes && auth_fail == o.auth_fail && replay == o.replay &&
-           bad_packet == o.bad_packet && soft_events == o.soft_events && hard_events == o.hard_events;
+    uint8_t a[spec::sa_counters::SIZE], b[spec::sa_counters::SIZE];
+    spec::pack(*this, a);
+    spec::pack(o, b);
+    return std::memcmp(a, b, sizeof a) == 0;
   }
   bool operator!=(const Counters& o) const { return !(*this == o); }
 };
+
+// For test failure messages: every field by name.
+inline void PrintTo(const Counters& c, std::ostream* os) {
+#define ESP_REF_PRINT_COUNTER(st, f) *os << #f "=" << c.f << " ";
+  ESP_SPEC_FIELDS_sa_counters(ESP_REF_PRINT_COUNTER)
+#undef ESP_REF_PRINT_COUNTER
+}
 
 using Iv = std::array<uint8_t, 8>;
 
@@ -94,6 +110,10 @@ class RefEngine {
 
   // A descriptor with opcode ENCRYPT: encapsulates an IP packet.
   Output encrypt(uint32_t sa_index, const Bytes& ip_packet, uint32_t out_capacity = spec::MAX_PKT_BYTES);
+  // ENCRYPT with descriptor flag DUMMY: a TFC dummy packet (next header 59).
+  // Tunnel mode: `in` is the ESP payload as it is (any bytes, not parsed);
+  // transport mode: `in` is an IP packet whose payload is the dummy payload.
+  Output encrypt_dummy(uint32_t sa_index, const Bytes& in, uint32_t out_capacity = spec::MAX_PKT_BYTES);
   // A descriptor with opcode DECRYPT: SPI lookup among inbound SAs.
   Output decrypt(const Bytes& ip_packet, uint32_t out_capacity = spec::MAX_PKT_BYTES);
   // DECRYPT with descriptor flag USE_SA_INDEX.
@@ -103,6 +123,10 @@ class RefEngine {
   // USE_SA_INDEX flag, input, out_capacity. Offsets are not modelled.
   Output process(uint8_t op, uint32_t sa_index, bool use_sa_index, const Bytes& in,
                  uint32_t out_capacity = spec::MAX_PKT_BYTES);
+  // The same with the descriptor's flags byte (spec descriptor.flags:
+  // USE_SA_INDEX, DUMMY) instead of the one bool.
+  Output process_flags(uint8_t op, uint32_t sa_index, uint8_t flags, const Bytes& in,
+                       uint32_t out_capacity = spec::MAX_PKT_BYTES);
 
   // ---- test hooks (not card behaviour)
   // ENCRYPT with an explicit 8-byte IV instead of the sequence number, for
@@ -124,7 +148,7 @@ class RefEngine {
     std::unique_ptr<ReplayWindow> replay;
   };
 
-  Output encap(uint32_t sa_index, const Bytes& in, const Iv* iv_override, uint32_t out_capacity);
+  Output encap(uint32_t sa_index, const Bytes& in, const Iv* iv_override, bool dummy, uint32_t out_capacity);
   Output decap(bool use_sa_index, uint32_t sa_index, const Bytes& in, uint32_t out_capacity);
   static bool hard_expired(const Slot& s);
   static void count_ok(Slot& s, size_t bytes, Output& out);

@@ -13,7 +13,7 @@
 #include <string>
 #include <vector>
 
-#include "esp/hls/esp_engine.hpp"
+#include "engine_card.hpp"
 #include "esp/spec/esp_spec.hpp"
 
 namespace {
@@ -21,97 +21,16 @@ namespace {
 namespace spec = esp::spec;
 namespace sae = spec::sa_entry;
 namespace fb = spec::sa_entry::flags_bit;
+using esp::hls_test::Bytes;
+using esp::hls_test::Card;
+using esp::hls_test::Completion;
+using esp::hls_test::kCap;
 using spec::Status;
-using Bytes = std::vector<uint8_t>;
 
 constexpr uint32_t kSpi = 0x0A0B0C0D;
-constexpr unsigned kCap = 4;
-constexpr unsigned kLog2 = 2;
 constexpr unsigned kOutSa = 0;
 constexpr unsigned kInSa = 1;
-constexpr uint64_t kReplayOffset = 64;  // the SA's replay state, not at the region's start
-
-struct Completion {
-  Status status;
-  uint16_t flags;
-  uint32_t sa_index;
-  uint64_t out_offset;
-  uint32_t out_length;
-  uint32_t spi;
-  uint64_t seq;
-};
-
-class Card {
- public:
-  Card()
-      : sa_(kCap * sae::SIZE / 8, 0),
-        replay_((kReplayOffset + spec::replay_state_bytes(spec::MAX_WINDOW_BITS)) / 8 + 1, 0),
-        counters_(kCap * spec::sa_counters::SIZE / 8, 0),
-        spi_((size_t(1) << kLog2) * spec::spi_bucket::SIZE / 8, 0),
-        desc_(8 * spec::descriptor::SIZE / 8, 0),
-        compl_(8 * spec::completion::SIZE / 8, 0),
-        in_(2 * 160),
-        out_(2 * 160) {}
-
-  uint8_t* sa(unsigned i) { return bytes(sa_) + i * sae::SIZE; }
-  uint8_t* counters(unsigned i) { return bytes(counters_) + i * spec::sa_counters::SIZE; }
-  uint8_t* replay_state() { return bytes(replay_) + kReplayOffset; }
-  uint8_t* in() { return reinterpret_cast<uint8_t*>(in_.data()); }
-  uint8_t* out() { return reinterpret_cast<uint8_t*>(out_.data()); }
-
-  void map_spi(uint32_t spi, uint32_t sa_index) {
-    uint8_t* b = bytes(spi_) + spec::spi_bucket_index(spi, 0, kLog2) * spec::spi_bucket::SIZE;
-    for (unsigned s = 0; s < spec::SPI_BUCKET_SLOTS; ++s) {
-      uint8_t* slot = b + s * spec::spi_slot::SIZE;
-      if (spec::get<spec::spi_slot::sa_ref>(slot) == 0) {
-        spec::set<spec::spi_slot::spi>(slot, spi);
-        spec::set<spec::spi_slot::sa_ref>(slot, sa_index + 1);
-        return;
-      }
-    }
-    FAIL() << "bucket full";
-  }
-
-  void set_desc(unsigned i, spec::Opcode op, uint32_t sa_index, uint64_t in_off, uint32_t in_len, uint32_t out_cap,
-                uint64_t out_off, uint8_t flags = 0) {
-    uint8_t* d = bytes(desc_) + i * spec::descriptor::SIZE;
-    std::memset(d, 0, spec::descriptor::SIZE);
-    spec::set<spec::descriptor::op>(d, static_cast<uint8_t>(op));
-    spec::set<spec::descriptor::flags>(d, flags);
-    spec::set<spec::descriptor::sa_index>(d, sa_index);
-    spec::set<spec::descriptor::in_offset>(d, in_off);
-    spec::set<spec::descriptor::in_length>(d, in_len);
-    spec::set<spec::descriptor::out_capacity>(d, out_cap);
-    spec::set<spec::descriptor::out_offset>(d, out_off);
-  }
-
-  void run(unsigned n) {
-    std::fill(compl_.begin(), compl_.end(), 0xEEEEEEEEEEEEEEEEull);
-    esp_engine(ctl(sa_), ctl(replay_), ctl(counters_), ctl(spi_), ctl(desc_), ctl(compl_),
-               in_.data(), out_.data(), n, kCap, kLog2);
-  }
-
-  Completion completion(unsigned i) {
-    const uint8_t* c = bytes(compl_) + i * spec::completion::SIZE;
-    namespace cp = spec::completion;
-    return Completion{static_cast<Status>(spec::get<cp::status>(c)), spec::get<cp::flags>(c),
-                      spec::get<cp::sa_index>(c), spec::get<cp::out_offset>(c),
-                      spec::get<cp::out_length>(c), spec::get<cp::spi>(c), spec::get<cp::seq>(c)};
-  }
-
-  uint64_t counter(unsigned sa_index, uint32_t offset) {
-    uint64_t v = 0;
-    std::memcpy(&v, counters(sa_index) + offset, 8);
-    return v;
-  }
-
- private:
-  static uint8_t* bytes(std::vector<uint64_t>& v) { return reinterpret_cast<uint8_t*>(v.data()); }
-  static ctl_word_t* ctl(std::vector<uint64_t>& v) { return reinterpret_cast<ctl_word_t*>(v.data()); }
-
-  std::vector<uint64_t> sa_, replay_, counters_, spi_, desc_, compl_;
-  std::vector<pkt_word_t> in_, out_;
-};
+constexpr uint64_t kReplayOffset = esp::hls_test::kReplayOffset;
 
 struct Config {
   uint32_t flags;  // TUNNEL, OUTER_V6, ESN, UDP_ENCAP, GMAC, AES256
@@ -173,25 +92,25 @@ Bytes make_packet(bool v6, unsigned data) {
 void install(Card& card, const Config& c, uint64_t tx_seq, uint64_t top) {
   const Bytes key = test_key();
   for (unsigned idx : {kOutSa, kInSa}) {
-    uint8_t* e = card.sa(idx);
-    std::memset(e, 0, sae::SIZE);
-    spec::set<sae::spi>(e, kSpi);
-    spec::set<sae::flags>(e, fb::VALID | c.flags | (idx == kOutSa ? fb::OUTBOUND : 0u));
-    spec::set<sae::window_bits>(e, 128);
-    std::memcpy(e + sae::salt::offset, kSalt, 4);
-    spec::set<sae::icv_len>(e, static_cast<uint8_t>(c.icv));
-    spec::set<sae::ttl>(e, 33);
-    spec::set<sae::tos>(e, 0x28);
-    spec::set<sae::replay_offset>(e, kReplayOffset);
-    std::memcpy(e + sae::key::offset, key.data(), 32);
-    spec::set<sae::tx_seq>(e, tx_seq);
-    spec::set<sae::udp_sport>(e, 4500);
-    spec::set<sae::udp_dport>(e, 4500);
-    spec::set<sae::flow_label>(e, 0x12345);
+    spec::SaEntry e;
+    e.spi = kSpi;
+    e.flags = fb::VALID | c.flags | (idx == kOutSa ? fb::OUTBOUND : 0u);
+    e.window_bits = 128;
+    std::memcpy(e.salt, kSalt, sizeof e.salt);
+    e.icv_len = static_cast<uint8_t>(c.icv);
+    e.ttl = 33;
+    e.tos = 0x28;
+    e.replay_offset = kReplayOffset;
+    std::memcpy(e.key, key.data(), sizeof e.key);
+    e.tx_seq = tx_seq;
+    e.udp_sport = 4500;
+    e.udp_dport = 4500;
+    e.flow_label = 0x12345;
     for (unsigned i = 0; i < 16; ++i) {
-      e[sae::tun_src::offset + i] = static_cast<uint8_t>(0xA0 + i);
-      e[sae::tun_dst::offset + i] = static_cast<uint8_t>(0xB0 + i);
+      e.tun_src[i] = static_cast<uint8_t>(0xA0 + i);
+      e.tun_dst[i] = static_cast<uint8_t>(0xB0 + i);
     }
+    card.set_sa(idx, e);
   }
   spec::set<spec::replay_state::top>(card.replay_state(), top);
   card.map_spi(kSpi, kInSa);
@@ -248,15 +167,15 @@ TEST(EngineSmoke, RoundTripAllConfigs) {
       EXPECT_EQ(cd.seq, 1u);
       EXPECT_EQ(cd.out_offset, 64u * 64u);
       ASSERT_EQ(got, pkt) << data;
-      EXPECT_EQ(card.counter(kOutSa, spec::sa_counters::packets::offset), 1u);
-      EXPECT_EQ(card.counter(kOutSa, spec::sa_counters::bytes::offset), pkt.size());
-      EXPECT_EQ(card.counter(kInSa, spec::sa_counters::packets::offset), 1u);
+      EXPECT_EQ(card.sa_counters(kOutSa).packets, 1u);
+      EXPECT_EQ(card.sa_counters(kOutSa).bytes, pkt.size());
+      EXPECT_EQ(card.sa_counters(kInSa).packets, 1u);
 
       Completion cr{};
       decrypt(card, esp, cr);
       EXPECT_EQ(cr.status, Status::REPLAY);
       EXPECT_EQ(cr.out_length, 0u);
-      EXPECT_EQ(card.counter(kInSa, spec::sa_counters::replay::offset), 1u);
+      EXPECT_EQ(card.sa_counters(kInSa).replay, 1u);
     }
   }
 }
@@ -279,7 +198,7 @@ TEST(EngineSmoke, FlippedBitIsAuthFailAndLeavesTheWindow) {
       EXPECT_EQ(c.seq, 42u);
       EXPECT_EQ(c.out_length, 0u);
     }
-    EXPECT_EQ(card.counter(kInSa, spec::sa_counters::auth_fail::offset), 3u);
+    EXPECT_EQ(card.sa_counters(kInSa).auth_fail, 3u);
     EXPECT_EQ(spec::get<spec::replay_state::top>(card.replay_state()), 0u);
     const Bytes got = decrypt(card, esp, c);
     EXPECT_EQ(c.status, Status::OK);
@@ -368,11 +287,11 @@ TEST(EngineSmoke, BatchOfFailures) {
       EXPECT_EQ(c.out_length, 0u) << i;
     }
   }
-  EXPECT_EQ(card.completion(0).sa_index, 0xFFFFFFFFu);
-  EXPECT_EQ(card.completion(2).sa_index, 0xFFFFFFFFu);
+  EXPECT_EQ(card.completion(0).sa_index, spec::NO_SA_INDEX);
+  EXPECT_EQ(card.completion(2).sa_index, spec::NO_SA_INDEX);
   EXPECT_EQ(card.completion(3).sa_index, kInSa);
   EXPECT_EQ(card.completion(5).seq, 1u);  // NO_SPACE consumed no sequence number
-  EXPECT_EQ(card.counter(kOutSa, spec::sa_counters::packets::offset), 1u);
+  EXPECT_EQ(card.sa_counters(kOutSa).packets, 1u);
 }
 
 TEST(EngineSmoke, LifetimesAndDisabled) {
@@ -393,8 +312,8 @@ TEST(EngineSmoke, LifetimesAndDisabled) {
   EXPECT_EQ(c.status, Status::OK);
   encrypt(card, pkt, c);
   EXPECT_EQ(c.status, Status::LIFETIME_EXPIRED);
-  EXPECT_EQ(card.counter(kOutSa, spec::sa_counters::hard_events::offset), 1u);
-  EXPECT_EQ(card.counter(kOutSa, spec::sa_counters::soft_events::offset), 2u);
+  EXPECT_EQ(card.sa_counters(kOutSa).hard_events, 1u);
+  EXPECT_EQ(card.sa_counters(kOutSa).soft_events, 2u);
   // sequence space without ESN
   spec::set<sae::hard_packets>(card.sa(kOutSa), 0);
   spec::set<sae::tx_seq>(card.sa(kOutSa), 0xFFFFFFFFull);

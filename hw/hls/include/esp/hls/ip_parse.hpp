@@ -1,5 +1,5 @@
 // esp_engine building block: IPv4 / IPv6 header parsing (CONTRACT.md
-// ENCRYPT 2, DECRYPT 1 and 13).
+// ENCRYPT 2, DECRYPT 1 and 14).
 //
 // parse_ip() does the checks every IP packet gets (version, header and
 // length fields against the bytes available) and finds the packet's own
@@ -21,8 +21,8 @@ namespace esp {
 namespace hls {
 
 constexpr unsigned kIpv4MinHdr = 20;
-constexpr unsigned kIpv6Hdr = 40;
-constexpr unsigned kUdpHdr = 8;
+constexpr unsigned kIpv6Hdr = spec::IPV6_HDR_BYTES;
+constexpr unsigned kUdpHdr = spec::UDP_HDR_BYTES;
 
 constexpr uint8_t kIpProtoHopByHop = 0;
 constexpr uint8_t kIpProtoIpv4 = 4;
