@@ -171,7 +171,7 @@ module esp_batch_ctrl
   // ----------------------------------------------------------- constants
   localparam int unsigned SaBytes  = sa_read_bytes();   // fields (HLS kSaReadBytes)
   localparam int unsigned SaBits   = 8 * SaBytes;
-  localparam int unsigned CtrBytes = SA_COUNTERS_HARD_EVENTS_OFFSET + SA_COUNTERS_HARD_EVENTS_BYTES;
+  localparam int unsigned CtrBytes = SA_COUNTERS_SIZE;
   localparam int unsigned CtrBits  = 8 * CtrBytes;
   localparam logic [31:0] NoSaIndex = '1;
 
@@ -180,6 +180,7 @@ module esp_batch_ctrl
   localparam logic [13:0] UdpHdr     = 14'd8;
   localparam logic [7:0]  IpProtoIpv4 = 8'd4;
   localparam logic [7:0]  IpProtoIpv6 = 8'd41;
+  localparam logic [7:0]  NhNoNext   = 8'(NH_NO_NEXT);
   localparam logic [13:0] Align      = 14'(ESP_ALIGN);
   localparam logic [13:0] EspTextOff = 14'(ESP_HDR_BYTES + IV_BYTES);
 
@@ -279,6 +280,9 @@ module esp_batch_ctrl
   assign d_in_length  = desc[8*DESCRIPTOR_IN_LENGTH_OFFSET +: DESCRIPTOR_IN_LENGTH_WIDTH];
   assign d_out_cap    = desc[8*DESCRIPTOR_OUT_CAPACITY_OFFSET +: DESCRIPTOR_OUT_CAPACITY_WIDTH];
   assign d_out_offset = desc[8*DESCRIPTOR_OUT_OFFSET_OFFSET +: DESCRIPTOR_OUT_OFFSET_WIDTH];
+  // ENCRYPT of a TFC dummy packet (CONTRACT.md ENCRYPT "Dummy packets")
+  logic d_dummy;
+  assign d_dummy      = d_flags[DESCRIPTOR_FLAGS_DUMMY_BIT];
 
   logic [31:0]  s_spi, s_gen, s_window, s_salt;
   logic [7:0]   s_icv, s_ttl, s_tos;
@@ -429,9 +433,13 @@ module esp_batch_ctrl
   );
 
   // ------------------------------------------------------ ENCRYPT plan (HLS plan_encap)
-  logic [13:0] p_pay_off, p_pay_len, p_pt_len, p_outer_len, p_esp_off, p_out_len;
+  // A dummy packet in tunnel mode is not parsed: its payload is the first
+  // in_length bytes (p_pkt_len), its next header NH_NO_NEXT (also in
+  // transport mode).
+  logic [13:0] p_pkt_len, p_pay_off, p_pay_len, p_pt_len, p_outer_len, p_esp_off, p_out_len;
   logic [7:0]  p_nh;
   always_comb begin
+    p_pkt_len = (f_tunnel && d_dummy) ? 14'(d_in_length) : parse_pkt_len_i;
     if (f_tunnel) begin
       p_pay_off   = '0;
       p_outer_len = f_outer_v6 ? Ipv6Hdr : Ipv4Hdr;
@@ -441,7 +449,8 @@ module esp_batch_ctrl
       p_outer_len = parse_hdr_len_i;
       p_nh        = parse_proto_i;
     end
-    p_pay_len = parse_pkt_len_i - p_pay_off;
+    if (d_dummy) p_nh = NhNoNext;
+    p_pay_len = p_pkt_len - p_pay_off;
     p_pt_len  = (p_pay_len + 14'd2 + Align - 14'd1) & ~(Align - 14'd1);
     p_esp_off = p_outer_len + (f_udp ? UdpHdr : 14'd0);
     p_out_len = p_esp_off + EspTextOff + p_pt_len + 14'(s_icv);
@@ -585,7 +594,22 @@ module esp_batch_ctrl
   task automatic finish(input logic [15:0] s);
     status_d = s; state_d = StCpl;
   endtask
-  // ENCRYPT 6 / DECRYPT 15: the counters of an OK packet (add_bytes_q set
+  // ENCRYPT 2 done: the parse results (a tunnel-mode dummy packet: none) and
+  // the plan of the output.
+  task automatic enc_plan();
+    version_d = parse_version_i; pkt_len_d = p_pkt_len; ihl_d = parse_ihl_i;
+    hdr_len_d = parse_hdr_len_i; nh_off_d = parse_nh_off_i;
+    pay_off_d = p_pay_off; pay_len_d = p_pay_len; pt_len_d = p_pt_len; esp_off_d = p_esp_off;
+    out_len_d = p_out_len; nh_d = p_nh; add_bytes_d = 32'(p_pkt_len);
+  endtask
+  // ENCRYPT 6 of a dummy packet: dummy++ only, then its completion (OK).
+  task automatic dummy_counter();
+    soft_d = 1'b0; c_len_d = 32'(out_len_q); status_d = STATUS_OK;
+    ctr_d[8*SA_COUNTERS_DUMMY_OFFSET +: 64] = ctr(SA_COUNTERS_DUMMY_OFFSET) + 64'd1;
+    mem_wr(a_ctrs + 64'(SA_COUNTERS_DUMMY_OFFSET), word_img(ctr(SA_COUNTERS_DUMMY_OFFSET) + 64'd1),
+           PKT_BUS_BYTES'(8'hFF), StCpl);
+  endtask
+  // ENCRYPT 6 / DECRYPT 16: the counters of an OK packet (add_bytes_q set
   // at least a cycle before), then its completion.
   task automatic ok_counters();
     soft_d = soft_now; c_len_d = 32'(out_len_q); status_d = STATUS_OK;
@@ -683,7 +707,10 @@ module esp_batch_ctrl
         c_sa_d = sa_idx_q; c_spi_d = s_spi;
         if (!f_valid) finish(STATUS_SA_DISABLED);
         else if (!f_outbound || !params_ok) finish(STATUS_BAD_SA);
-        else begin
+        else if (f_tunnel && d_dummy) begin  // ENCRYPT 2 skipped
+          enc_plan();
+          ctr_fetch(StEncCtr);
+        end else begin
           parse_mode_d = f_tunnel ? ParseIp : ParseOut; parse_avail_d = 14'(d_in_length);
           parse_go_d = 1'b1; state_d = StEncParse;
         end
@@ -692,10 +719,7 @@ module esp_batch_ctrl
         if (parse_done_i) begin
           if (parse_status_i != STATUS_OK) finish(STATUS_MALFORMED);
           else begin
-            version_d = parse_version_i; pkt_len_d = parse_pkt_len_i; ihl_d = parse_ihl_i;
-            hdr_len_d = parse_hdr_len_i; nh_off_d = parse_nh_off_i;
-            pay_off_d = p_pay_off; pay_len_d = p_pay_len; pt_len_d = p_pt_len; esp_off_d = p_esp_off;
-            out_len_d = p_out_len; nh_d = p_nh; add_bytes_d = 32'(parse_pkt_len_i);
+            enc_plan();
             ctr_fetch(StEncCtr);
           end
         end
@@ -720,7 +744,9 @@ module esp_batch_ctrl
       end
       StEncHdr, StDecHdr: if (hb_done_i) begin
         if (state_q == StEncHdr) begin
-          wr_pkt_d = 1'b1; ok_counters();
+          wr_pkt_d = 1'b1;
+          if (d_dummy) dummy_counter();
+          else ok_counters();
         end else state_d = StDecDeliver;
       end
 
@@ -815,10 +841,11 @@ module esp_batch_ctrl
       StDecTrlGo: begin
         tr_go_d = 1'b1; state_d = StDecTrl;
       end
-      StDecTrl: begin  // DECRYPT 12, then 13
+      StDecTrl: begin  // DECRYPT 12, 13 (a dummy packet: nothing delivered), then 14
         if (tr_done_i) begin
           nh_d = tr_nh_i;
           if (tr_status_i != STATUS_OK) bump(SA_COUNTERS_BAD_PACKET_OFFSET, STATUS_BAD_PADDING);
+          else if (tr_nh_i == NhNoNext) bump(SA_COUNTERS_DUMMY_OFFSET, STATUS_DUMMY);
           else if (f_tunnel) begin
             if (tr_nh_i != IpProtoIpv4 && tr_nh_i != IpProtoIpv6) bump(SA_COUNTERS_BAD_PACKET_OFFSET, STATUS_MALFORMED);
             else begin
@@ -836,7 +863,7 @@ module esp_batch_ctrl
           out_len_d = parse_pkt_len_i; add_bytes_d = 32'(out_len_d); state_d = StDecDeliver;
         end
       end
-      StDecDeliver: begin  // DECRYPT 14 (add_bytes_q = out_len_q, set with it)
+      StDecDeliver: begin  // DECRYPT 15 (add_bytes_q = out_len_q, set with it)
         if (32'(out_len_q) > d_out_cap) finish(STATUS_NO_SPACE);
         else begin
           wr_pkt_d = 1'b1; ok_counters();
