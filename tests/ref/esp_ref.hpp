@@ -13,7 +13,7 @@
 // Where CONTRACT.md leaves a detail open, the model's reading is:
 // - Completion `sa_index`/`spi` (ENCRYPT): filled once the descriptor's
 //   sa_index is inside the table (the slot is read), so SA_DISABLED and the
-//   wrong-direction BAD_SA report them; out of range -> 0xFFFFFFFF, spi 0.
+//   wrong-direction BAD_SA report them; out of range -> NO_SA_INDEX, spi 0.
 //   `seq` is reported only when a sequence number is consumed (status OK).
 // - DECRYPT: `spi` and `seq` (the 32-bit header field) are filled as soon as
 //   the 8 ESP header bytes are there (step 3); from step 8 on `seq` is the
@@ -51,13 +51,11 @@
 
 namespace esp::ref {
 
-constexpr uint32_t kNoSa = 0xFFFFFFFFu;
-
 // What the card writes on a completion, plus the output packet.
 struct Output {
   spec::Status status = spec::Status::OK;
   bool soft_expired = false;   // completion flag SOFT_EXPIRED
-  uint32_t sa_index = kNoSa;   // SA used, kNoSa when none
+  uint32_t sa_index = spec::NO_SA_INDEX;  // SA used, NO_SA_INDEX when none
   uint32_t spi = 0;
   uint64_t seq = 0;            // full 64 bits with ESN
   Bytes data;                  // output IP packet; empty unless status is OK (DUMMY: empty)
