@@ -7,30 +7,21 @@
 // The process stage of the engine's three (hw/rtl/README.md "Stages"): the
 // fetch stage (esp_fetch) has read the descriptor and its input packet into
 // an input slot ahead of it; this module takes the slots in order, one
-// descriptor at a time:
-//   BAD_OPCODE / MALFORMED offsets and lengths;
-//   ENCRYPT: SA (BAD_SA, SA_DISABLED), esp_ip_parse,
-//     counters (hard lifetime, sequence space), plan (NO_SPACE), tx_seq
-//     write-back, esp_trailer build, esp_aead encrypt, esp_hdr_build,
-//     counters (soft lifetime);
-//   DECRYPT: esp_ip_parse LOCATE_ESP, SPI lookup
-//     (esp_spi_lookup, two buckets) or USE_SA_INDEX, SA checks, counters
-//     (hard lifetime), ESP lengths, replay top, esp_esn, esp_replay_window
-//     check (+ ring word), esp_aead decrypt (AUTH_FAIL), window commit
-//     (cleared words, top, bit), esp_trailer check, delivery (tunnel: inner
-//     parse on obuf; transport: esp_hdr_build UPDATE), NO_SPACE, counters;
-//   push the output slot with the completion to the write-back stage
-//   (esp_writeback: packet write, completion write) and release the input
-//   slot.
+// descriptor at a time (the steps: the state names below, CONTRACT.md's
+// numbers beside them), then pushes the output slot with the completion to
+// the write-back stage (esp_writeback) and releases the input slot.
 // Its card memory (SA table, counters, SPI table, replay state) goes through
 // esp_mem_access's process client (struct reads / strobed writes at any
 // 8-byte-aligned address). The units and buffers live in esp_engine; this
-// module starts them and selects who owns each buffer port of its slots.
+// module starts them (their requests: esp_batch_req; the ENCRYPT output
+// plan: esp_enc_plan; the SA's fields: esp_sa_view) and selects who owns
+// each buffer port of its slots.
 `default_nettype none
 
 module esp_batch_ctrl
   import esp_spec_pkg::*;
   import esp_mem_pkg::*;
+  import esp_unit_pkg::*;
 #(
   localparam int unsigned Dw = 8 * PKT_BUS_BYTES,
   localparam int unsigned ImgW = 4 * Dw
@@ -99,97 +90,38 @@ module esp_batch_ctrl
 
   // esp_ip_parse
   output      logic          parse_start_o,
-  output      logic [1:0]    parse_mode_o,
-  output      logic [13:0]   parse_avail_o,
+  output      parse_req_t    parse_req_o,
   input  wire logic          parse_done_i,
-  input  wire logic [15:0]   parse_status_i,
-  input  wire logic [3:0]    parse_version_i,
-  input  wire logic [13:0]   parse_pkt_len_i,
-  input  wire logic [13:0]   parse_ihl_i,
-  input  wire logic [13:0]   parse_hdr_len_i,
-  input  wire logic [13:0]   parse_nh_off_i,
-  input  wire logic [7:0]    parse_proto_i,
-  input  wire logic [13:0]   parse_esp_off_i,
-  input  wire logic [13:0]   parse_esp_len_i,
-  input  wire logic [31:0]   parse_spi_i,
-  input  wire logic [31:0]   parse_seq_lo_i,
+  input  wire parse_rsp_t    parse_rsp_i,
 
   // esp_trailer
   output      logic          tr_start_o,
-  output      logic          tr_op_o,       // 0 build, 1 check
-  output      logic [13:0]   tr_off_o,
-  output      logic [13:0]   tr_len_o,
-  output      logic [7:0]    tr_nh_o,
+  output      tr_req_t       tr_req_o,
   input  wire logic          tr_done_i,
-  input  wire logic [15:0]   tr_status_i,
-  input  wire logic [13:0]   tr_pay_len_i,
-  input  wire logic [7:0]    tr_nh_i,
+  input  wire tr_rsp_t       tr_rsp_i,
 
   // esp_aead
   output      logic          aead_req_valid_o,
   input  wire logic          aead_req_ready_i,
-  output      logic          aead_encrypt_o,
-  output      logic          aead_gmac_o,
-  output      logic          aead_esn_o,
-  output      logic          aead_aes256_o,
-  output      logic [255:0]  aead_key_o,
-  output      logic [31:0]   aead_sa_index_o,
-  output      logic [31:0]   aead_generation_o,
-  output      logic [31:0]   aead_salt_o,
-  output      logic [31:0]   aead_spi_o,
-  output      logic [63:0]   aead_seq_o,
-  output      logic [13:0]   aead_src_off_o,
-  output      logic [13:0]   aead_dst_off_o,
-  output      logic [13:0]   aead_len_o,
-  output      logic [4:0]    aead_icv_len_o,
+  output      aead_req_t     aead_req_o,
   input  wire logic          aead_rsp_valid_i,
   output      logic          aead_rsp_ready_o,
-  input  wire logic          aead_rsp_auth_ok_i,
-  input  wire logic [15:0]   aead_rsp_sum_i,
+  input  wire aead_rsp_t     aead_rsp_i,
 
   // esp_hdr_build
   output      logic          hb_start_o,
-  output      logic [1:0]    hb_op_o,
-  output      logic          hb_udp_o,
-  output      logic [7:0]    hb_proto_o,
-  output      logic [13:0]   hb_out_len_o,
-  output      logic [7:0]    hb_tos_o,
-  output      logic [7:0]    hb_ttl_o,
-  output      logic [19:0]   hb_flow_label_o,
-  output      logic [127:0]  hb_tun_src_o,
-  output      logic [127:0]  hb_tun_dst_o,
-  output      logic [3:0]    hb_version_o,
-  output      logic [13:0]   hb_ihl_o,
-  output      logic [13:0]   hb_hdr_len_o,
-  output      logic [13:0]   hb_nh_off_o,
-  output      logic [15:0]   hb_udp_sport_o,
-  output      logic [15:0]   hb_udp_dport_o,
-  output      logic [15:0]   hb_payload_sum_o,
+  output      hb_req_t       hb_req_o,
   input  wire logic          hb_done_i
 );
 
   // ----------------------------------------------------------- constants
   localparam int unsigned SaBytes  = sa_read_bytes();   // fields (HLS kSaReadBytes)
   localparam int unsigned SaBits   = 8 * SaBytes;
-  localparam int unsigned CtrBytes = SA_COUNTERS_HARD_EVENTS_OFFSET + SA_COUNTERS_HARD_EVENTS_BYTES;
-  localparam int unsigned CtrBits  = 8 * CtrBytes;
-  localparam logic [31:0] NoSaIndex = '1;
+  localparam int unsigned CtrBytes = SA_COUNTERS_SIZE;
+  localparam int unsigned CtrBits  = SA_COUNTERS_BITS;
 
-  localparam logic [13:0] Ipv4Hdr    = 14'd20;
-  localparam logic [13:0] Ipv6Hdr    = 14'd40;
-  localparam logic [13:0] UdpHdr     = 14'd8;
-  localparam logic [7:0]  IpProtoIpv4 = 8'd4;
-  localparam logic [7:0]  IpProtoIpv6 = 8'd41;
-  localparam logic [13:0] Align      = 14'(ESP_ALIGN);
-  localparam logic [13:0] EspTextOff = 14'(ESP_HDR_BYTES + IV_BYTES);
-
-  // esp_ip_parse modes, esp_hdr_build ops
-  localparam logic [1:0] ParseIp     = 2'd0;
-  localparam logic [1:0] ParseOut    = 2'd1;
-  localparam logic [1:0] LocateEsp   = 2'd2;
-  localparam logic [1:0] HbTunnelV4  = 2'd0;
-  localparam logic [1:0] HbTunnelV6  = 2'd1;
-  localparam logic [1:0] HbUpdate    = 2'd2;
+  localparam logic [7:0] NhNoNext   = 8'(NH_NO_NEXT);
+  localparam pkt_len_t   EspTextOff = PKT_LEN_BITS'(ESP_HDR_BYTES + IV_BYTES);
 
   typedef enum logic [5:0] {
     StIdle, StNext, StMem, StMemW, StFence, StCtrWait, StCpl, StDrain, StDone,
@@ -215,8 +147,8 @@ module esp_batch_ctrl
   logic [31:0] n_desc_q, sa_cap_q, log2_q;
 
   logic [8*DESCRIPTOR_SIZE-1:0] desc_q, desc_d;
-  logic [SaBits-1:0]  sa_q, sa_d;
-  logic [CtrBits-1:0] ctr_q, ctr_d;
+  sa_entry_t          sa_q, sa_d;     // the fields (SaBytes) read; the reserved tail 0
+  sa_counters_t       ctr_q, ctr_d;
   logic [63:0]        top_q, top_d, seq_q, seq_d;
   logic [31:0]        sa_idx_q, sa_idx_d;
 
@@ -245,12 +177,7 @@ module esp_batch_ctrl
   logic [63:0] c_seq_q, c_seq_d;
 
   // the packet (parse results and plan)
-  logic [3:0]  version_q, version_d;
-  logic [13:0] pkt_len_q, pkt_len_d, ihl_q, ihl_d, hdr_len_q, hdr_len_d, nh_off_q, nh_off_d;
-  logic [13:0] esp_off_q, esp_off_d, esp_len_q, esp_len_d;
-  logic [13:0] pay_off_q, pay_off_d, pay_len_q, pay_len_d, pt_len_q, pt_len_d, out_len_q, out_len_d;
-  logic [7:0]  nh_q, nh_d;
-  logic [15:0] sum_q, sum_d;
+  pkt_ctx_t    pk_q, pk_d;
   logic [31:0] add_bytes_q, add_bytes_d;
   logic        wr_pkt_q, wr_pkt_d;    // the output packet is written (status OK)
 
@@ -262,8 +189,8 @@ module esp_batch_ctrl
   logic [Dw-1:0] m_wimg_q, m_wimg_d;
   logic [PKT_BUS_BYTES-1:0] m_wmask_q, m_wmask_d;
   logic        parse_go_q, parse_go_d, tr_go_q, tr_go_d, hb_go_q, hb_go_d, win_go_q, win_go_d;
-  logic [1:0]  parse_mode_q, parse_mode_d;
-  logic [13:0] parse_avail_q, parse_avail_d;
+  parse_mode_e parse_mode_q, parse_mode_d;
+  pkt_len_t    parse_avail_q, parse_avail_d;
 
   // ------------------------------------------------------------ field views
   // The descriptor: in StNext the fetch stage's head (decided in the cycle
@@ -271,52 +198,16 @@ module esp_batch_ctrl
   logic [8*DESCRIPTOR_SIZE-1:0] desc;
   assign desc = (state_q == StNext) ? in_desc_i : desc_q;
 
-  logic [7:0]  d_flags;
-  logic [31:0] d_sa_index, d_in_length, d_out_cap;
-  logic [63:0] d_out_offset;
-  assign d_flags      = desc[8*DESCRIPTOR_FLAGS_OFFSET +: DESCRIPTOR_FLAGS_WIDTH];
-  assign d_sa_index   = desc[8*DESCRIPTOR_SA_INDEX_OFFSET +: DESCRIPTOR_SA_INDEX_WIDTH];
-  assign d_in_length  = desc[8*DESCRIPTOR_IN_LENGTH_OFFSET +: DESCRIPTOR_IN_LENGTH_WIDTH];
-  assign d_out_cap    = desc[8*DESCRIPTOR_OUT_CAPACITY_OFFSET +: DESCRIPTOR_OUT_CAPACITY_WIDTH];
-  assign d_out_offset = desc[8*DESCRIPTOR_OUT_OFFSET_OFFSET +: DESCRIPTOR_OUT_OFFSET_WIDTH];
+  descriptor_t d;
+  assign d = descriptor_t'(desc);
+  // ENCRYPT of a TFC dummy packet (CONTRACT.md ENCRYPT "Dummy packets")
+  logic d_dummy;
+  assign d_dummy = d.flags[DESCRIPTOR_FLAGS_DUMMY_BIT];
 
-  logic [31:0]  s_spi, s_gen, s_window, s_salt;
-  logic [7:0]   s_icv, s_ttl, s_tos;
-  logic [63:0]  s_replay_off, s_tx_seq, s_soft_bytes, s_hard_bytes, s_soft_packets, s_hard_packets;
-  logic         f_valid, f_outbound, f_tunnel, f_outer_v6, f_esn, f_udp, f_gmac, f_aes256;
-  logic [255:0] s_key;
-  logic [19:0]  s_flow_label;
-  logic [15:0]  s_udp_sport, s_udp_dport;
-  logic [127:0] s_tun_src, s_tun_dst;
+  sa_view_t sa;   // SA sa_idx_q (in sa_q)
   esp_sa_view u_sa_view (
-    .sa_i            (sa_q),
-    .spi_o           (s_spi),
-    .generation_o    (s_gen),
-    .window_bits_o   (s_window),
-    .icv_len_o       (s_icv),
-    .replay_offset_o (s_replay_off),
-    .tx_seq_o        (s_tx_seq),
-    .soft_bytes_o    (s_soft_bytes),
-    .hard_bytes_o    (s_hard_bytes),
-    .soft_packets_o  (s_soft_packets),
-    .hard_packets_o  (s_hard_packets),
-    .valid_o         (f_valid),
-    .outbound_o      (f_outbound),
-    .tunnel_o        (f_tunnel),
-    .outer_v6_o      (f_outer_v6),
-    .esn_o           (f_esn),
-    .udp_encap_o     (f_udp),
-    .gmac_o          (f_gmac),
-    .aes256_o        (f_aes256),
-    .key_o           (s_key),
-    .salt_o          (s_salt),
-    .ttl_o           (s_ttl),
-    .tos_o           (s_tos),
-    .flow_label_o    (s_flow_label),
-    .udp_sport_o     (s_udp_sport),
-    .udp_dport_o     (s_udp_dport),
-    .tun_src_o       (s_tun_src),
-    .tun_dst_o       (s_tun_dst)
+    .sa_i (sa_q),
+    .sa_o (sa)
   );
 
   // A 64-bit card-memory word as a write image (byte 0 first).
@@ -324,42 +215,27 @@ module esp_batch_ctrl
     return Dw'(v);
   endfunction
 
-  function automatic logic [63:0] ctr(int unsigned off);
-    return ctr_q[8*off +: 64];
-  endfunction
 
   // ----------------------------------------------------------------- helpers
-  logic        params_ok, hard, seq_full, soft_now;
-  logic [63:0] new_packets, new_bytes, new_soft_events;
+  logic         params_ok, hard, seq_full, soft_now;
+  sa_counters_t ok_ctr;   // after an OK packet (packets, bytes, soft_events)
   esp_sa_checks u_sa_checks (
-    .inbound_i       (op_dec),
-    .esn_i           (f_esn),
-    .icv_len_i       (s_icv),
-    .window_bits_i   (s_window),
-    .replay_offset_lo_i (s_replay_off[2:0]),
-    .tx_seq_i        (s_tx_seq),
-    .soft_bytes_i    (s_soft_bytes),
-    .hard_bytes_i    (s_hard_bytes),
-    .soft_packets_i  (s_soft_packets),
-    .hard_packets_i  (s_hard_packets),
-    .packets_i       (ctr(SA_COUNTERS_PACKETS_OFFSET)),
-    .bytes_i         (ctr(SA_COUNTERS_BYTES_OFFSET)),
-    .soft_events_i   (ctr(SA_COUNTERS_SOFT_EVENTS_OFFSET)),
-    .add_bytes_i     (add_bytes_q),
-    .params_ok_o     (params_ok),
-    .hard_o          (hard),
-    .seq_full_o      (seq_full),
-    .packets_o       (new_packets),
-    .bytes_o         (new_bytes),
-    .soft_o          (soft_now),
-    .soft_events_o   (new_soft_events)
+    .inbound_i   (op_dec),
+    .sa_i        (sa),
+    .ctr_i       (ctr_q),
+    .add_bytes_i (add_bytes_q),
+    .params_ok_o (params_ok),
+    .hard_o      (hard),
+    .seq_full_o  (seq_full),
+    .ok_ctr_o    (ok_ctr),
+    .soft_o      (soft_now)
   );
 
   logic        log2_ok, spi_hit;
   logic [31:0] bucket0, bucket1, sa_ref, sa_ref_m1;
   assign sa_ref_m1 = sa_ref - 32'd1;
   esp_spi_lookup u_spi_lookup (
-    .spi_i     (parse_spi_i),
+    .spi_i     (parse_rsp_i.spi),
     .log2_i    (log2_q),
     .log2_ok_o (log2_ok),
     .bucket0_o (bucket0),
@@ -372,9 +248,9 @@ module esp_batch_ctrl
   logic [63:0] inferred_seq;
   logic        inferred_ok;
   esp_esn u_esn (
-    .esn_i         (f_esn),
+    .esn_i         (sa.esn),
     .top_i         (top_q),
-    .window_bits_i (s_window),
+    .window_bits_i (sa.window_bits),
     .seq_lo_i      (c_seq_q[31:0]),
     .seq_o         (inferred_seq),
     .ok_o          (inferred_ok)
@@ -387,7 +263,7 @@ module esp_batch_ctrl
     .clk_i,
     .rst_ni,
     .start_i       (win_go_q),
-    .window_bits_i (s_window),
+    .window_bits_i (sa.window_bits),
     .top_i         (top_q),
     .seq_i         (seq_q),
     .hint_i        (tix_ok_q),
@@ -412,7 +288,7 @@ module esp_batch_ctrl
   logic [63:0] a_sa, a_ctrs, a_state, a_ring, a_seq_word;
   assign a_sa       = a_sa_q + (64'(sa_idx_q) << $clog2(SA_ENTRY_SIZE));
   assign a_ctrs     = a_ctr_q + (64'(sa_idx_q) << $clog2(SA_COUNTERS_SIZE));
-  assign a_state    = a_replay_q + s_replay_off;
+  assign a_state    = a_replay_q + sa.replay_offset;
   assign a_ring     = a_state + 64'(REPLAY_STATE_SIZE);
   assign a_seq_word = a_ring + (64'(win_seq_idx) << $clog2(CTL_WORD_BYTES));
 
@@ -429,52 +305,38 @@ module esp_batch_ctrl
   );
 
   // ------------------------------------------------------ ENCRYPT plan (HLS plan_encap)
-  logic [13:0] p_pay_off, p_pay_len, p_pt_len, p_outer_len, p_esp_off, p_out_len;
-  logic [7:0]  p_nh;
-  always_comb begin
-    if (f_tunnel) begin
-      p_pay_off   = '0;
-      p_outer_len = f_outer_v6 ? Ipv6Hdr : Ipv4Hdr;
-      p_nh        = (parse_version_i == 4'd4) ? IpProtoIpv4 : IpProtoIpv6;
-    end else begin
-      p_pay_off   = parse_hdr_len_i;
-      p_outer_len = parse_hdr_len_i;
-      p_nh        = parse_proto_i;
-    end
-    p_pay_len = parse_pkt_len_i - p_pay_off;
-    p_pt_len  = (p_pay_len + 14'd2 + Align - 14'd1) & ~(Align - 14'd1);
-    p_esp_off = p_outer_len + (f_udp ? UdpHdr : 14'd0);
-    p_out_len = p_esp_off + EspTextOff + p_pt_len + 14'(s_icv);
-  end
+  pkt_ctx_t plan;
+  esp_enc_plan u_enc_plan (
+    .tunnel_i    (sa.tunnel),
+    .outer_v6_i  (sa.outer_v6),
+    .udp_encap_i (sa.udp_encap),
+    .icv_len_i   (sa.icv_len),
+    .dummy_i     (d_dummy),
+    .in_length_i (PKT_LEN_BITS'(d.in_length)),
+    .parse_i     (parse_rsp_i),
+    .plan_o      (plan)
+  );
 
   logic [31:0] room;
-  assign room = (d_out_cap < 32'(MAX_PKT_BYTES)) ? d_out_cap : 32'(MAX_PKT_BYTES);
+  assign room = (d.out_capacity < 32'(MAX_PKT_BYTES)) ? d.out_capacity : 32'(MAX_PKT_BYTES);
 
   // DECRYPT 7: ESP lengths.
-  logic [13:0] ct_len;
+  pkt_len_t    ct_len;
   logic        esp_len_bad;
-  assign ct_len      = esp_len_q - EspTextOff - 14'(s_icv);
-  assign esp_len_bad = (esp_len_q < EspTextOff + 14'd2 + 14'(s_icv)) | (ct_len[1:0] != 2'b00);
-
-  logic [Dw-1:0] ok_ctr_img;
-  always_comb begin
-    ok_ctr_img = '0;
-    ok_ctr_img[8*SA_COUNTERS_PACKETS_OFFSET +: 64]     = new_packets;
-    ok_ctr_img[8*SA_COUNTERS_BYTES_OFFSET +: 64]       = new_bytes;
-    ok_ctr_img[8*SA_COUNTERS_SOFT_EVENTS_OFFSET +: 64] = new_soft_events;
-  end
+  assign ct_len      = pk_q.esp_len - EspTextOff - PKT_LEN_BITS'(sa.icv_len);
+  assign esp_len_bad = (pk_q.esp_len < EspTextOff + PKT_LEN_BITS'(2) + PKT_LEN_BITS'(sa.icv_len)) | (ct_len[1:0] != 2'b00);
 
   // ---------------------------------------------------------------- outputs
-  logic [8*COMPLETION_SIZE-1:0] cpl;
+  completion_t cpl;
   always_comb begin
     cpl = '0;
-    cpl[8*COMPLETION_STATUS_OFFSET +: COMPLETION_STATUS_WIDTH]         = status_q;
-    cpl[8*COMPLETION_FLAGS_OFFSET + COMPLETION_FLAGS_SOFT_EXPIRED_BIT] = soft_q;
-    cpl[8*COMPLETION_SA_INDEX_OFFSET +: COMPLETION_SA_INDEX_WIDTH]     = c_sa_q;
-    cpl[8*COMPLETION_OUT_OFFSET_OFFSET +: COMPLETION_OUT_OFFSET_WIDTH] = d_out_offset;
-    cpl[8*COMPLETION_OUT_LENGTH_OFFSET +: COMPLETION_OUT_LENGTH_WIDTH] = c_len_q;
-    cpl[8*COMPLETION_SPI_OFFSET +: COMPLETION_SPI_WIDTH]               = c_spi_q;
-    cpl[8*COMPLETION_SEQ_OFFSET +: COMPLETION_SEQ_WIDTH]               = c_seq_q;
+    cpl.status     = status_q;
+    cpl.flags[COMPLETION_FLAGS_SOFT_EXPIRED_BIT] = soft_q;
+    cpl.sa_index   = c_sa_q;
+    cpl.out_offset = d.out_offset;
+    cpl.out_length = c_len_q;
+    cpl.spi        = c_spi_q;
+    cpl.seq        = c_seq_q;
   end
 
   assign mem_valid_o   = m_go_q;
@@ -484,51 +346,27 @@ module esp_batch_ctrl
   assign mem_wimg_o    = m_wimg_q;
   assign mem_wmask_o   = m_wmask_q;
 
-  assign parse_start_o = parse_go_q;
-  assign parse_mode_o  = parse_mode_q;
-  assign parse_avail_o = parse_avail_q;
-  assign parse_obuf_o  = state_q == StDecInner;
-
-  assign tr_start_o    = tr_go_q;
-  assign tr_op_o       = state_q == StDecTrl;
-  assign tr_off_o      = (state_q == StDecTrl) ? (f_tunnel ? 14'd0 : hdr_len_q) : pay_off_q;
-  assign tr_len_o      = (state_q == StDecTrl) ? pt_len_q : pay_len_q;
-  assign tr_nh_o       = nh_q;
-
-  assign aead_req_valid_o  = (state_q == StEncAead) | (state_q == StDecAead);
-  assign aead_encrypt_o    = op_enc;
-  assign aead_gmac_o       = f_gmac;
-  assign aead_esn_o        = f_esn;
-  assign aead_aes256_o     = f_aes256;
-  assign aead_key_o        = s_key;
-  assign aead_sa_index_o   = sa_idx_q;
-  assign aead_generation_o = s_gen;
-  assign aead_salt_o       = s_salt;
-  assign aead_spi_o        = s_spi;
-  assign aead_seq_o        = seq_q;
-  assign aead_src_off_o    = op_enc ? pay_off_q : esp_off_q + EspTextOff;
-  assign aead_dst_off_o    = op_enc ? esp_off_q + EspTextOff : (f_tunnel ? 14'd0 : hdr_len_q);
-  assign aead_len_o        = pt_len_q;
-  assign aead_icv_len_o    = 5'(s_icv);
-  assign aead_rsp_ready_o  = (state_q == StEncAeadRsp) | (state_q == StDecAeadRsp);
-
+  // the units: their requests (esp_batch_req), starts and handshakes
+  esp_batch_req u_req (
+    .op_enc_i      (op_enc),
+    .dec_trl_i     (state_q == StDecTrl),
+    .sa_i          (sa),
+    .pk_i          (pk_q),
+    .sa_index_i    (sa_idx_q),
+    .seq_i         (seq_q),
+    .parse_mode_i  (parse_mode_q),
+    .parse_avail_i (parse_avail_q),
+    .parse_req_o,
+    .tr_req_o,
+    .aead_req_o,
+    .hb_req_o
+  );
+  assign parse_start_o    = parse_go_q;
+  assign parse_obuf_o     = state_q == StDecInner;
+  assign tr_start_o       = tr_go_q;
+  assign aead_req_valid_o = (state_q == StEncAead) | (state_q == StDecAead);
+  assign aead_rsp_ready_o = (state_q == StEncAeadRsp) | (state_q == StDecAeadRsp);
   assign hb_start_o       = hb_go_q;
-  assign hb_op_o          = (op_dec || !f_tunnel) ? HbUpdate : (f_outer_v6 ? HbTunnelV6 : HbTunnelV4);
-  assign hb_udp_o         = op_enc & f_udp;
-  assign hb_proto_o       = op_dec ? nh_q : (f_udp ? 8'(UDP_PROTO) : 8'(ESP_PROTO));
-  assign hb_out_len_o     = out_len_q;
-  assign hb_tos_o         = s_tos;
-  assign hb_ttl_o         = s_ttl;
-  assign hb_flow_label_o  = s_flow_label;
-  assign hb_tun_src_o     = s_tun_src;
-  assign hb_tun_dst_o     = s_tun_dst;
-  assign hb_version_o     = version_q;
-  assign hb_ihl_o         = ihl_q;
-  assign hb_hdr_len_o     = hdr_len_q;
-  assign hb_nh_off_o      = nh_off_q;
-  assign hb_udp_sport_o   = s_udp_sport;
-  assign hb_udp_dport_o   = s_udp_dport;
-  assign hb_payload_sum_o = sum_q;
 
   always_comb begin
     ibuf_rsel_o = 2'd0;
@@ -585,14 +423,24 @@ module esp_batch_ctrl
   task automatic finish(input logic [15:0] s);
     status_d = s; state_d = StCpl;
   endtask
-  // ENCRYPT 6 / DECRYPT 15: the counters of an OK packet (add_bytes_q set
+  // ENCRYPT 2 done: the parse results (a tunnel-mode dummy packet: none) and
+  // the plan of the output.
+  task automatic enc_plan();
+    pk_d = plan; add_bytes_d = 32'(plan.pkt_len);
+  endtask
+  // ENCRYPT 6 of a dummy packet: dummy++ only, then its completion (OK).
+  task automatic dummy_counter();
+    soft_d = 1'b0; c_len_d = 32'(pk_q.out_len); status_d = STATUS_OK;
+    ctr_d.dummy = ctr_q.dummy + 64'd1;
+    mem_wr(a_ctrs + 64'(SA_COUNTERS_DUMMY_OFFSET), word_img(ctr_q.dummy + 64'd1),
+           PKT_BUS_BYTES'(8'hFF), StCpl);
+  endtask
+  // ENCRYPT 6 / DECRYPT 16: the counters of an OK packet (add_bytes_q set
   // at least a cycle before), then its completion.
   task automatic ok_counters();
-    soft_d = soft_now; c_len_d = 32'(out_len_q); status_d = STATUS_OK;
-    ctr_d[8*SA_COUNTERS_PACKETS_OFFSET +: 64]     = new_packets;
-    ctr_d[8*SA_COUNTERS_BYTES_OFFSET +: 64]       = new_bytes;
-    ctr_d[8*SA_COUNTERS_SOFT_EVENTS_OFFSET +: 64] = new_soft_events;
-    mem_wr(a_ctrs, ok_ctr_img, CtrOkMask, StCpl);
+    soft_d = soft_now; c_len_d = 32'(pk_q.out_len); status_d = STATUS_OK;
+    ctr_d = ok_ctr;
+    mem_wr(a_ctrs, Dw'(ok_ctr), CtrOkMask, StCpl);   // those three words
   endtask
   // DECRYPT 8: the sequence number (ESN inference from the replay top, in
   // top_q), then the window check.
@@ -605,7 +453,7 @@ module esp_batch_ctrl
     if (hard) bump(SA_COUNTERS_HARD_EVENTS_OFFSET, STATUS_LIFETIME_EXPIRED);
     else if (esp_len_bad) bump(SA_COUNTERS_BAD_PACKET_OFFSET, STATUS_MALFORMED);
     else begin
-      pt_len_d = ct_len;
+      pk_d.pt_len = ct_len;
       if (top_ok_q) dec_top();
       else mem_rd(a_state, REPLAY_STATE_TOP_BYTES, LdTop, StDecTop);
     end
@@ -613,8 +461,8 @@ module esp_batch_ctrl
   // Adds one to counter word `off` of the SA, then ends with status s.
   task automatic bump(input int unsigned off, input logic [15:0] s);
     status_d = s;
-    ctr_d[8*off +: 64] = ctr(off) + 64'd1;
-    mem_wr(a_ctrs + 64'(off), word_img(ctr(off) + 64'd1), PKT_BUS_BYTES'(8'hFF), StCpl);
+    ctr_d[8*off +: 64] = ctr_q[8*off +: 64] + 64'd1;   // the counter at byte `off` of the image
+    mem_wr(a_ctrs + 64'(off), word_img(ctr_q[8*off +: 64] + 64'd1), PKT_BUS_BYTES'(8'hFF), StCpl);
   endtask
 
   always_comb begin
@@ -625,9 +473,7 @@ module esp_batch_ctrl
     tw_ok_d = tw_ok_q; tw_d = tw_q; word_d = word_q;
     c_want_d = c_want_q; c_pend_d = c_pend_q; c_go_d = 1'b0; c_addr_d = c_addr_q;
     status_d = status_q; soft_d = soft_q; c_sa_d = c_sa_q; c_spi_d = c_spi_q; c_len_d = c_len_q; c_seq_d = c_seq_q;
-    version_d = version_q; pkt_len_d = pkt_len_q; ihl_d = ihl_q; hdr_len_d = hdr_len_q; nh_off_d = nh_off_q;
-    esp_off_d = esp_off_q; esp_len_d = esp_len_q; pay_off_d = pay_off_q; pay_len_d = pay_len_q;
-    pt_len_d = pt_len_q; out_len_d = out_len_q; nh_d = nh_q; sum_d = sum_q; add_bytes_d = add_bytes_q;
+    pk_d = pk_q; add_bytes_d = add_bytes_q;
     wr_pkt_d = wr_pkt_q;
     m_go_d = 1'b0; m_cmd_d = m_cmd_q; m_addr_d = m_addr_q; m_len_d = m_len_q;
     m_wimg_d = m_wimg_q; m_wmask_d = m_wmask_q;
@@ -644,15 +490,15 @@ module esp_batch_ctrl
         if (idx_q == n_desc_q) state_d = StDrain;
         else if (in_valid_i && out_ready_i) begin
           desc_d = in_desc_i;
-          status_d = STATUS_OK; soft_d = 1'b0; c_sa_d = NoSaIndex; c_spi_d = '0; c_len_d = '0; c_seq_d = '0;
+          status_d = STATUS_OK; soft_d = 1'b0; c_sa_d = NO_SA_INDEX; c_spi_d = '0; c_len_d = '0; c_seq_d = '0;
           wr_pkt_d = 1'b0;
           if (!op_enc && !op_dec) finish(STATUS_BAD_OPCODE);
           else if (desc_malformed) finish(STATUS_MALFORMED);
           else if (op_enc && !desc_sa_range) finish(STATUS_BAD_SA);
-          else if (op_enc) sa_fetch(d_sa_index, StEncSa);
+          else if (op_enc) sa_fetch(d.sa_index, StEncSa);
           else begin
             // the packet is in the input slot (esp_fetch)
-            parse_mode_d = LocateEsp; parse_avail_d = 14'(d_in_length); parse_go_d = 1'b1; state_d = StDecLoc;
+            parse_mode_d = PARSE_LOCATE_ESP; parse_avail_d = PKT_LEN_BITS'(d.in_length); parse_go_d = 1'b1; state_d = StDecLoc;
           end
         end
       end
@@ -664,7 +510,7 @@ module esp_batch_ctrl
       StMem: if (mem_done_i) begin
         unique case (ld_q)
           LdSa: begin
-            sa_d = mem_rimg_i[SaBits-1:0];
+            sa_d = sa_entry_t'(SA_ENTRY_BITS'(mem_rimg_i[SaBits-1:0]));
             sa_ok_d = 1'b1; top_ok_d = 1'b0; tix_ok_d = 1'b0; tw_ok_d = 1'b0;
           end
           LdTop: begin
@@ -680,33 +526,33 @@ module esp_batch_ctrl
       end
       // ------------------------------------------------------------ ENCRYPT
       StEncSa: begin
-        c_sa_d = sa_idx_q; c_spi_d = s_spi;
-        if (!f_valid) finish(STATUS_SA_DISABLED);
-        else if (!f_outbound || !params_ok) finish(STATUS_BAD_SA);
-        else begin
-          parse_mode_d = f_tunnel ? ParseIp : ParseOut; parse_avail_d = 14'(d_in_length);
+        c_sa_d = sa_idx_q; c_spi_d = sa.spi;
+        if (!sa.valid) finish(STATUS_SA_DISABLED);
+        else if (!sa.outbound || !params_ok) finish(STATUS_BAD_SA);
+        else if (sa.tunnel && d_dummy) begin  // ENCRYPT 2 skipped
+          enc_plan();
+          ctr_fetch(StEncCtr);
+        end else begin
+          parse_mode_d = sa.tunnel ? PARSE_IP : PARSE_OUT; parse_avail_d = PKT_LEN_BITS'(d.in_length);
           parse_go_d = 1'b1; state_d = StEncParse;
         end
       end
       StEncParse: begin
         if (parse_done_i) begin
-          if (parse_status_i != STATUS_OK) finish(STATUS_MALFORMED);
+          if (parse_rsp_i.status != STATUS_OK) finish(STATUS_MALFORMED);
           else begin
-            version_d = parse_version_i; pkt_len_d = parse_pkt_len_i; ihl_d = parse_ihl_i;
-            hdr_len_d = parse_hdr_len_i; nh_off_d = parse_nh_off_i;
-            pay_off_d = p_pay_off; pay_len_d = p_pay_len; pt_len_d = p_pt_len; esp_off_d = p_esp_off;
-            out_len_d = p_out_len; nh_d = p_nh; add_bytes_d = 32'(parse_pkt_len_i);
+            enc_plan();
             ctr_fetch(StEncCtr);
           end
         end
       end
       StEncCtr: begin  // ENCRYPT 3, then 4 (NO_SPACE) and 5
         if (hard || seq_full) bump(SA_COUNTERS_HARD_EVENTS_OFFSET, STATUS_LIFETIME_EXPIRED);
-        else if (32'(out_len_q) > room) finish(STATUS_NO_SPACE);
+        else if (32'(pk_q.out_len) > room) finish(STATUS_NO_SPACE);
         else begin
-          seq_d = s_tx_seq + 64'd1;
-          c_seq_d = s_tx_seq + 64'd1;
-          sa_d[8*SA_ENTRY_TX_SEQ_OFFSET +: SA_ENTRY_TX_SEQ_WIDTH] = s_tx_seq + 64'd1;
+          seq_d = sa.tx_seq + 64'd1;
+          c_seq_d = sa.tx_seq + 64'd1;
+          sa_d.tx_seq = sa.tx_seq + 64'd1;
           tr_go_d = 1'b1; state_d = StEncTrl;
         end
       end
@@ -716,34 +562,36 @@ module esp_batch_ctrl
       end
       StEncAead:    if (aead_req_ready_i) state_d = StEncAeadRsp;
       StEncAeadRsp: if (aead_rsp_valid_i) begin
-        sum_d = aead_rsp_sum_i; hb_go_d = 1'b1; state_d = StEncHdr;
+        pk_d.sum = aead_rsp_i.sum; hb_go_d = 1'b1; state_d = StEncHdr;
       end
       StEncHdr, StDecHdr: if (hb_done_i) begin
         if (state_q == StEncHdr) begin
-          wr_pkt_d = 1'b1; ok_counters();
+          wr_pkt_d = 1'b1;
+          if (d_dummy) dummy_counter();
+          else ok_counters();
         end else state_d = StDecDeliver;
       end
 
       // ------------------------------------------------------------ DECRYPT
       StDecLoc: begin
         if (parse_done_i) begin
-          if (parse_status_i != STATUS_OK) finish(parse_status_i);
+          if (parse_rsp_i.status != STATUS_OK) finish(parse_rsp_i.status);
           else begin
-            version_d = parse_version_i; pkt_len_d = parse_pkt_len_i; ihl_d = parse_ihl_i;
-            hdr_len_d = parse_hdr_len_i; nh_off_d = parse_nh_off_i;
-            esp_off_d = parse_esp_off_i; esp_len_d = parse_esp_len_i;
-            c_spi_d = parse_spi_i; c_seq_d = 64'(parse_seq_lo_i);
-            if (d_flags[DESCRIPTOR_FLAGS_USE_SA_INDEX_BIT]) begin
-              if (d_sa_index >= sa_cap_q) finish(STATUS_BAD_SA);
-              else sa_fetch(d_sa_index, StDecSaIdx);
+            pk_d.version = parse_rsp_i.version; pk_d.pkt_len = parse_rsp_i.pkt_len; pk_d.ihl = parse_rsp_i.ihl;
+            pk_d.hdr_len = parse_rsp_i.hdr_len; pk_d.nh_off = parse_rsp_i.nh_off;
+            pk_d.esp_off = parse_rsp_i.esp_off; pk_d.esp_len = parse_rsp_i.esp_len;
+            c_spi_d = parse_rsp_i.spi; c_seq_d = 64'(parse_rsp_i.seq_lo);
+            if (d.flags[DESCRIPTOR_FLAGS_USE_SA_INDEX_BIT]) begin
+              if (d.sa_index >= sa_cap_q) finish(STATUS_BAD_SA);
+              else sa_fetch(d.sa_index, StDecSaIdx);
             end else if (!log2_ok) finish(STATUS_UNKNOWN_SPI);
-            else if (lk_ok_q && parse_spi_i == lk_spi_q) sa_fetch(lk_idx_q, StDecSa);
+            else if (lk_ok_q && parse_rsp_i.spi == lk_spi_q) sa_fetch(lk_idx_q, StDecSa);
             else mem_rd(a_spi_q + (64'(bucket0) << $clog2(SPI_BUCKET_SIZE)), SPI_BUCKET_SIZE, LdNone, StDecB0);
           end
         end
       end
       StDecSaIdx: begin
-        if (s_spi != c_spi_q) finish(STATUS_UNKNOWN_SPI);
+        if (sa.spi != c_spi_q) finish(STATUS_UNKNOWN_SPI);
         else state_d = StDecSa;
       end
       StDecB0, StDecB1: begin
@@ -759,8 +607,8 @@ module esp_batch_ctrl
       end
       StDecSa: begin
         c_sa_d = sa_idx_q;
-        if (!f_valid) finish(STATUS_SA_DISABLED);
-        else if (f_outbound || !params_ok) finish(STATUS_BAD_SA);
+        if (!sa.valid) finish(STATUS_SA_DISABLED);
+        else if (sa.outbound || !params_ok) finish(STATUS_BAD_SA);
         else if (ctr_ok_q) dec_ctr();
         else ctr_fetch(StDecCtr);
       end
@@ -782,7 +630,7 @@ module esp_batch_ctrl
       end
       StDecAead:    if (aead_req_ready_i) state_d = StDecAeadRsp;
       StDecAeadRsp: if (aead_rsp_valid_i) begin  // DECRYPT 10, then 11
-        if (!aead_rsp_auth_ok_i) bump(SA_COUNTERS_AUTH_FAIL_OFFSET, STATUS_AUTH_FAIL);
+        if (!aead_rsp_i.auth_ok) bump(SA_COUNTERS_AUTH_FAIL_OFFSET, STATUS_AUTH_FAIL);
         else if (!win_fresh) state_d = StComWordRd;
         else if (win_clr_n0 != '0) mem_fill(a_ring + (64'(win_clr_idx) << 3), 32'(win_clr_n0) << 3, StComClr2);
         else state_d = StComTop;
@@ -815,29 +663,30 @@ module esp_batch_ctrl
       StDecTrlGo: begin
         tr_go_d = 1'b1; state_d = StDecTrl;
       end
-      StDecTrl: begin  // DECRYPT 12, then 13
+      StDecTrl: begin  // DECRYPT 12, 13 (a dummy packet: nothing delivered), then 14
         if (tr_done_i) begin
-          nh_d = tr_nh_i;
-          if (tr_status_i != STATUS_OK) bump(SA_COUNTERS_BAD_PACKET_OFFSET, STATUS_BAD_PADDING);
-          else if (f_tunnel) begin
-            if (tr_nh_i != IpProtoIpv4 && tr_nh_i != IpProtoIpv6) bump(SA_COUNTERS_BAD_PACKET_OFFSET, STATUS_MALFORMED);
+          pk_d.nh = tr_rsp_i.nh;
+          if (tr_rsp_i.status != STATUS_OK) bump(SA_COUNTERS_BAD_PACKET_OFFSET, STATUS_BAD_PADDING);
+          else if (tr_rsp_i.nh == NhNoNext) bump(SA_COUNTERS_DUMMY_OFFSET, STATUS_DUMMY);
+          else if (sa.tunnel) begin
+            if (tr_rsp_i.nh != IP_PROTO_IPV4 && tr_rsp_i.nh != IP_PROTO_IPV6) bump(SA_COUNTERS_BAD_PACKET_OFFSET, STATUS_MALFORMED);
             else begin
-              parse_mode_d = ParseIp; parse_avail_d = tr_pay_len_i; parse_go_d = 1'b1; state_d = StDecInner;
+              parse_mode_d = PARSE_IP; parse_avail_d = tr_rsp_i.pay_len; parse_go_d = 1'b1; state_d = StDecInner;
             end
           end else begin
-            out_len_d = hdr_len_q + tr_pay_len_i; add_bytes_d = 32'(out_len_d);
+            pk_d.out_len = pk_q.hdr_len + tr_rsp_i.pay_len; add_bytes_d = 32'(pk_d.out_len);
             hb_go_d = 1'b1; state_d = StDecHdr;
           end
         end
       end
       StDecInner: if (parse_done_i) begin
-        if (parse_status_i != STATUS_OK) bump(SA_COUNTERS_BAD_PACKET_OFFSET, STATUS_MALFORMED);
+        if (parse_rsp_i.status != STATUS_OK) bump(SA_COUNTERS_BAD_PACKET_OFFSET, STATUS_MALFORMED);
         else begin
-          out_len_d = parse_pkt_len_i; add_bytes_d = 32'(out_len_d); state_d = StDecDeliver;
+          pk_d.out_len = parse_rsp_i.pkt_len; add_bytes_d = 32'(pk_d.out_len); state_d = StDecDeliver;
         end
       end
-      StDecDeliver: begin  // DECRYPT 14 (add_bytes_q = out_len_q, set with it)
-        if (32'(out_len_q) > d_out_cap) finish(STATUS_NO_SPACE);
+      StDecDeliver: begin  // DECRYPT 15 (add_bytes_q = pk_q.out_len, set with it)
+        if (32'(pk_q.out_len) > d.out_capacity) finish(STATUS_NO_SPACE);
         else begin
           wr_pkt_d = 1'b1; ok_counters();
         end
@@ -868,7 +717,7 @@ module esp_batch_ctrl
       c_go_d = 1'b1; c_want_d = 1'b0;
     end
     if (cmem_done_i) begin
-      ctr_d = cmem_rimg_i[CtrBits-1:0]; ctr_ok_d = 1'b1; c_pend_d = 1'b0;
+      ctr_d = sa_counters_t'(cmem_rimg_i[CtrBits-1:0]); ctr_ok_d = 1'b1; c_pend_d = 1'b0;
     end
   end
 
@@ -881,12 +730,13 @@ module esp_batch_ctrl
 
   assign out_cpl_o      = cpl;
   assign out_wr_pkt_o   = wr_pkt_q;
-  assign out_offset_o   = d_out_offset;
-  assign out_length_o   = 32'(out_len_q);
-  assign out_capacity_o = d_out_cap;
+  assign out_offset_o   = d.out_offset;
+  assign out_length_o   = 32'(pk_q.out_len);
+  assign out_capacity_o = d.out_capacity;
 
   logic unused_seq;
-  assign unused_seq = ^{mem_rimg_i[ImgW-1:SaBits], cmem_rimg_i[2*Dw-1:CtrBits], win_busy, win_words, desc_read_pkt, d_in_length[31:14]};
+  assign unused_seq = ^{mem_rimg_i[ImgW-1:SaBits], cmem_rimg_i[2*Dw-1:CtrBits], win_busy, win_words, desc_read_pkt, d.in_length[31:PKT_LEN_BITS], d.in_offset, d.rsvd0, d.op,
+                       parse_rsp_i.udp, tr_rsp_i.pad_len, tr_rsp_i.pt_len};
 
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
@@ -942,9 +792,7 @@ module esp_batch_ctrl
     lk_spi_q <= lk_spi_d; lk_idx_q <= lk_idx_d; tix_q <= tix_d; tw_q <= tw_d; word_q <= word_d;
     status_q <= status_d; soft_q <= soft_d; c_sa_q <= c_sa_d; c_spi_q <= c_spi_d; c_len_q <= c_len_d;
     c_seq_q <= c_seq_d;
-    version_q <= version_d; pkt_len_q <= pkt_len_d; ihl_q <= ihl_d; hdr_len_q <= hdr_len_d;
-    nh_off_q <= nh_off_d; esp_off_q <= esp_off_d; esp_len_q <= esp_len_d; pay_off_q <= pay_off_d;
-    pay_len_q <= pay_len_d; pt_len_q <= pt_len_d; out_len_q <= out_len_d; nh_q <= nh_d; sum_q <= sum_d;
+    pk_q <= pk_d;
     add_bytes_q <= add_bytes_d; wr_pkt_q <= wr_pkt_d;
     m_cmd_q <= m_cmd_d; m_addr_q <= m_addr_d; m_len_q <= m_len_d;
     m_wimg_q <= m_wimg_d; m_wmask_q <= m_wmask_d;
