@@ -1,4 +1,4 @@
-#include "card_layout.hpp"
+#include "esp/runtime/detail/card_layout.hpp"
 
 #include <openssl/crypto.h>
 

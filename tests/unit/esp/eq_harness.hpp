@@ -110,9 +110,11 @@ class Twin {
   RunResult run(const std::vector<Op>& ops, const std::string& label);
 
   // One kernel run of `descs` straight on the card (the Engine's card buffers
-  // and layout, its own KernelArgs): completions as Results (data read at
-  // the completion's out_offset). Fails the test if a completion does not
-  // carry its descriptor's out_offset, or has out_length != 0 on failure.
+  // and layout; kernel arguments, descriptor and completion images from the
+  // runtime's batch codec, as the Engine's): completions as Results (data
+  // read at the completion's out_offset). Fails the test if a completion
+  // breaks the contract (runtime::detail::completion_breach: out_offset not
+  // the descriptor's, out_length above out_capacity, or != 0 on failure).
   std::vector<Result> run_raw_card(const std::vector<RawDesc>& descs, const std::string& label);
   // run_raw_card, and the model's RefEngine::process with the same opcode,
   // sa_index, USE_SA_INDEX flag, input and out_capacity; compared like run().

@@ -3,7 +3,7 @@
 #include <cstring>
 #include <vector>
 
-#include "card_layout.hpp"
+#include "esp/runtime/detail/card_layout.hpp"
 
 using esp::runtime::Direction;
 using esp::runtime::IpAddr;

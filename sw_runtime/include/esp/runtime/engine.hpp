@@ -13,6 +13,10 @@
 
 namespace esp::runtime {
 
+namespace detail {
+struct EngineAccess;  // tests only: esp/runtime/detail/engine_access.hpp (target esp_runtime_internal)
+}
+
 // The SA table has no free slot, the replay region has no room for the SA's
 // window, or the SPI table cannot place the SPI.
 class SaTableFull : public std::runtime_error {
@@ -44,21 +48,6 @@ struct EngineOptions {
                                      // (options() reports the resolved size)
 };
 
-// Where the engine put its structures in card memory (one buffer each).
-struct CardLayout {
-  driver::CardBuffer sa_table;     // sa_capacity * spec::sa_entry::SIZE
-  driver::CardBuffer replay;       // replay states, replay_region_bytes
-  driver::CardBuffer counters;     // sa_capacity * spec::sa_counters::SIZE
-  driver::CardBuffer spi_table;    // 2^spi_buckets_log2 * spec::spi_bucket::SIZE
-  driver::CardBuffer desc;         // max_batch_packets * spec::descriptor::SIZE
-  driver::CardBuffer completions;  // max_batch_packets * spec::completion::SIZE
-  driver::CardBuffer pkt_in;       // max_batch_packets * pkt_slot_bytes
-  driver::CardBuffer pkt_out;      // max_batch_packets * pkt_slot_bytes
-  uint32_t spi_buckets_log2 = 0;
-  uint32_t pkt_slot_bytes = 0;     // MAX_PKT_BYTES rounded up to PKT_BUS_BYTES
-  uint64_t replay_region_bytes = 0;
-};
-
 // One packet for the card.
 struct Request {
   spec::Opcode op = spec::Opcode::ENCRYPT;
@@ -87,10 +76,7 @@ class Engine {
   Engine(const Engine&) = delete;
   Engine& operator=(const Engine&) = delete;
 
-  driver::Device& device() { return *dev_; }
   const EngineOptions& options() const { return opts_; }
-
-  const CardLayout& layout() const;
 
   // Installs an SA; throws std::invalid_argument (bad config), SaTableFull,
   // or DuplicateSpi (a std::runtime_error: inbound SPI already installed).
@@ -115,6 +101,7 @@ class Engine {
   std::vector<Result> process(const std::vector<Request>& reqs);
 
  private:
+  friend struct detail::EngineAccess;
   struct Impl;
   std::unique_ptr<driver::Device> dev_;
   EngineOptions opts_;
