@@ -396,6 +396,10 @@ bool Engine::find_inbound(uint32_t spi, SaHandle& out) const {
   return true;
 }
 
+uint64_t replay_region_bytes_for(uint32_t n_sa, uint32_t window_bits) {
+  return uint64_t(n_sa) * detail::replay_footprint(window_bits);
+}
+
 std::vector<Result> Engine::process(const std::vector<Request>& reqs) { return impl_->process(reqs); }
 
 }  // namespace esp::runtime

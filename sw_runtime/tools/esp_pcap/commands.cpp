@@ -37,9 +37,7 @@ std::unique_ptr<Engine> make_engine(const std::string& backend, size_t n_sa, uin
   runtime::EngineOptions eo;
   eo.sa_capacity = static_cast<uint32_t>(n_sa < 16 ? 16 : n_sa);
   if (window_bits > spec::DEFAULT_WINDOW_BITS) {
-    // Head + ring words per SA, with room to spare for the runtime's alignment.
-    const uint64_t per_sa = 16 + (window_bits / 64 + spec::REPLAY_EXTRA_WORDS) * 8ull;
-    eo.replay_region_bytes = (per_sa + 64) * eo.sa_capacity * 2;
+    eo.replay_region_bytes = runtime::replay_region_bytes_for(eo.sa_capacity, window_bits);
   }
   return std::make_unique<Engine>(driver::open_device(d), eo);
 }
@@ -308,7 +306,7 @@ int run_encrypt(const EncryptOptions& o, std::ostream& out) {
   writer.close();
 
   out << "esp-pcap encrypt: " << frames << " frames read from " << o.in << ", " << written << " ESP packets written to "
-      << o.out << " (backend " << o.backend << ", SPI " << hex32(spi) << ", " << o.mode << (o.udp_encap ? ", UDP 4500" : "")
+      << o.out << " (backend " << o.backend << ", SPI " << hex32(spi) << ", " << o.mode << (o.udp_encap ? ", UDP " + std::to_string(spec::NAT_T_PORT) : "")
       << (o.esn ? ", ESN" : "") << ")\n";
   counts.print(out, written ? "   (seq " + std::to_string(first_seq) + ".." + std::to_string(last_seq) + ")" : "");
   if (not_ip) out << "  not IP (skipped)   " << not_ip << "\n";

@@ -201,6 +201,27 @@ TEST(EngineSa, FullReplayRegionIsSaTableFull) {
   EXPECT_NO_THROW(eng->add_sa(sa_config(3, Direction::Inbound)));
 }
 
+// replay_region_bytes_for(n, w) holds exactly n inbound SAs of window w.
+TEST(EngineSa, ReplayRegionForHoldsExactlyThatManySas) {
+  const struct {
+    uint32_t n, window;
+  } cases[] = {{1, spec::MIN_WINDOW_BITS}, {3, 1024}, {4, spec::DEFAULT_WINDOW_BITS}, {2, spec::MAX_WINDOW_BITS}};
+  for (const auto& c : cases) {
+    SCOPED_TRACE("n " + std::to_string(c.n) + ", window " + std::to_string(c.window));
+    EXPECT_GE(replay_region_bytes_for(c.n, c.window), uint64_t(c.n) * spec::replay_state_bytes(c.window));
+    auto eng = make_engine(16, 8, replay_region_bytes_for(c.n, c.window));
+    for (uint32_t i = 0; i < c.n; ++i) {
+      SaConfig in = sa_config(0x100 + i, Direction::Inbound);
+      in.window_bits = c.window;
+      EXPECT_NO_THROW(eng->add_sa(in));
+    }
+    SaConfig more = sa_config(0x200, Direction::Inbound);
+    more.window_bits = c.window;
+    EXPECT_THROW(eng->add_sa(more), SaTableFull);
+  }
+  EXPECT_EQ(replay_region_bytes_for(10, spec::DEFAULT_WINDOW_BITS), esp::runtime::detail::default_replay_region(10));
+}
+
 TEST(EngineSa, DuplicateInboundSpiIsRejected) {
   auto eng = make_engine(16);
   const SaHandle h = eng->add_sa(sa_config(0xABC, Direction::Inbound));

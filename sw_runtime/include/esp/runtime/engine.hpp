@@ -48,6 +48,10 @@ struct EngineOptions {
                                      // (options() reports the resolved size)
 };
 
+// The replay_region_bytes that holds n_sa inbound SAs of window_bits each
+// (their replay states, spec::replay_state_bytes, as the Engine aligns them).
+uint64_t replay_region_bytes_for(uint32_t n_sa, uint32_t window_bits);
+
 // One packet for the card.
 struct Request {
   spec::Opcode op = spec::Opcode::ENCRYPT;
