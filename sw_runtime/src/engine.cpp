@@ -288,6 +288,7 @@ struct Engine::Impl {
     out.bad_packet = spec::get<c::bad_packet>(img);
     out.soft_events = spec::get<c::soft_events>(img);
     out.hard_events = spec::get<c::hard_events>(img);
+    out.dummy = spec::get<c::dummy>(img);
     return out;
   }
 
@@ -295,6 +296,11 @@ struct Engine::Impl {
     for (size_t i = 0; i < reqs.size(); ++i) {
       if (reqs[i].op == spec::Opcode::ENCRYPT && !valid(reqs[i].sa)) {
         require(reqs[i].sa, ("process: request " + std::to_string(i) + " (ENCRYPT)").c_str());
+      }
+      if (reqs[i].dummy && reqs[i].op != spec::Opcode::ENCRYPT) {
+        throw std::invalid_argument("process: request " + std::to_string(i) +
+                                    ": dummy packets are sent with ENCRYPT only (opcode " +
+                                    std::to_string(unsigned(static_cast<uint8_t>(reqs[i].op))) + ")");
       }
     }
     std::vector<Result> results(reqs.size());
@@ -334,7 +340,7 @@ struct Engine::Impl {
 
       detail::Descriptor& d = descs[k];
       d.op = r.op;
-      d.flags = 0;
+      d.flags = r.dummy ? spec::descriptor::flags_bit::DUMMY : 0;
       d.sa_index = r.op == spec::Opcode::DECRYPT ? 0u : r.sa.index;
       d.in_offset = it.in_off;
       d.in_length = it.in_len;

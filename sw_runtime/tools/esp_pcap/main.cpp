@@ -71,6 +71,10 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   enc->add_flag("--udp-encap", e.udp_encap,
                 "UDP encapsulation on port " + std::to_string(esp::spec::NAT_T_PORT) + " (RFC 3948)");
+  enc->add_option("--dummy-every", e.dummy_every,
+                  "after every N-th packet, a TFC dummy packet (RFC 4303 2.6, next header 59) of the same length, "
+                  "which the receiver verifies and discards (0: none)")
+      ->capture_default_str();
   enc->add_option("IN", e.in, "input capture")->required();
   enc->add_option("OUT", e.out, "output capture (raw IP)")->required();
 

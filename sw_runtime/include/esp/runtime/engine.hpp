@@ -37,8 +37,12 @@ struct SaHandle {
   uint32_t generation = 0;
 };
 
+// The card's counters of one SA (spec struct sa_counters). `dummy`: TFC
+// dummy packets sent (outbound) or received and discarded (inbound), counted
+// there only, never in packets/bytes.
 struct SaCounters {
-  uint64_t packets = 0, bytes = 0, auth_fail = 0, replay = 0, bad_packet = 0, soft_events = 0, hard_events = 0;
+  uint64_t packets = 0, bytes = 0, auth_fail = 0, replay = 0, bad_packet = 0, soft_events = 0, hard_events = 0,
+           dummy = 0;
 };
 
 struct EngineOptions {
@@ -53,15 +57,26 @@ struct EngineOptions {
 uint64_t replay_region_bytes_for(uint32_t n_sa, uint32_t window_bits);
 
 // One packet for the card.
+//
+// dummy (ENCRYPT only): send a TFC dummy packet (RFC 4303 2.6) on the SA:
+// next header spec::NH_NO_NEXT (59), descriptor flag DUMMY. Tunnel mode:
+// `data` is the dummy payload, any bytes (at least one), sent as they are
+// inside ESP. Transport mode: `data` is an IP packet as for any ENCRYPT; the
+// bytes after its header(s) are the dummy payload. It takes a sequence
+// number like any packet and counts in SaCounters::dummy only. The receiver
+// verifies it, advances its replay window and discards it (status DUMMY).
+// Varying the dummy's length and timing is the caller's.
 struct Request {
   spec::Opcode op = spec::Opcode::ENCRYPT;
   SaHandle sa;                 // ENCRYPT: the SA; DECRYPT: ignored (SPI lookup)
   std::vector<uint8_t> data;   // an IP packet (ENCRYPT: the plaintext packet; DECRYPT: the ESP packet)
+  bool dummy = false;          // ENCRYPT: a dummy packet (above); process() refuses it on DECRYPT
 };
 
 // Its outcome: every request gets one, in order. A request whose data is
 // longer than spec::MAX_PKT_BYTES is not sent to the card: MALFORMED, with
-// sa_index 0xFFFFFFFF, spi 0, seq 0.
+// sa_index 0xFFFFFFFF, spi 0, seq 0. An inbound dummy packet (authentic,
+// next header 59) is status DUMMY with no data: nothing to deliver.
 struct Result {
   spec::Status status = spec::Status::OK;
   bool soft_expired = false;
@@ -101,7 +116,8 @@ class Engine {
   // Runs the requests through the card, in kernel runs of at most
   // max_batch_packets, and returns one Result per request, in order. Throws
   // std::invalid_argument, before anything reaches the card, when an ENCRYPT
-  // request's handle is stale; driver::DeviceError when the card fails.
+  // request's handle is stale or a request other than ENCRYPT asks for a
+  // dummy; driver::DeviceError when the card fails.
   std::vector<Result> process(const std::vector<Request>& reqs);
 
  private:
