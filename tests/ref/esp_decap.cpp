@@ -1,4 +1,4 @@
-// DECRYPT (inbound), CONTRACT.md "DECRYPT" steps 1-15.
+// DECRYPT (inbound), CONTRACT.md "DECRYPT" steps 1-16.
 #include "esp_crypto.hpp"
 #include "esp_ref.hpp"
 #include "ip.hpp"
@@ -140,7 +140,13 @@ Output RefEngine::decap(bool use_sa_index, uint32_t sa_index, const Bytes& in, u
   }
   const Bytes payload(plain.begin(), plain.begin() + static_cast<std::ptrdiff_t>(n - 2 - pad_len));
 
-  // Step 13: deliver.
+  // Step 13: a TFC dummy packet (RFC 4303 2.6) is authentic and discarded.
+  if (next_header == spec::NH_NO_NEXT) {
+    sa.counters.dummy += 1;
+    return fail(Status::DUMMY);
+  }
+
+  // Step 14: deliver.
   Bytes result;
   if (cfg.mode == spec::Mode::TUNNEL) {
     ip::Header inner;
@@ -161,10 +167,10 @@ Output RefEngine::decap(bool use_sa_index, uint32_t sa_index, const Bytes& in, u
     }
   }
 
-  // Step 14: room.
+  // Step 15: room.
   if (result.size() > out_capacity) return fail(Status::NO_SPACE);
 
-  // Step 15: count.
+  // Step 16: count.
   count_ok(sa, result.size(), out);
   out.status = Status::OK;
   out.data = std::move(result);

@@ -1,4 +1,5 @@
-// ENCRYPT (outbound), CONTRACT.md "ENCRYPT" steps 1-6 and the output format.
+// ENCRYPT (outbound), CONTRACT.md "ENCRYPT" steps 1-6, "Dummy packets" and the
+// output format.
 #include <algorithm>
 
 #include "esp_crypto.hpp"
@@ -80,7 +81,8 @@ Bytes tunnel_header(const runtime::SaConfig& cfg, size_t payload_len, uint8_t pr
 
 }  // namespace
 
-Output RefEngine::encap(uint32_t sa_index, const Bytes& in, const Iv* iv_override, uint32_t out_capacity) {
+Output RefEngine::encap(uint32_t sa_index, const Bytes& in, const Iv* iv_override, bool dummy,
+                        uint32_t out_capacity) {
   Output out;
   // Step 1: the SA.
   if (sa_index >= slots_.size()) {
@@ -100,14 +102,20 @@ Output RefEngine::encap(uint32_t sa_index, const Bytes& in, const Iv* iv_overrid
     return out;
   }
 
-  // Step 2: parse the input packet.
+  // Step 2: parse the input packet (a tunnel-mode dummy is not parsed: its
+  // payload is the input bytes as they are).
+  const bool raw_payload = dummy && cfg.mode == spec::Mode::TUNNEL;
   ip::Header h;
-  bool ok = ip::parse(in, h);
-  if (ok && cfg.mode == spec::Mode::TRANSPORT && h.version == 6)
-    ok = ip::walk_v6_ext(in, h, {ip::kHopByHop, ip::kRouting, ip::kFragment});
-  if (!ok) {
-    out.status = Status::MALFORMED;
-    return out;
+  if (raw_payload) {
+    h.length = in.size();
+  } else {
+    bool ok = ip::parse(in, h);
+    if (ok && cfg.mode == spec::Mode::TRANSPORT && h.version == 6)
+      ok = ip::walk_v6_ext(in, h, {ip::kHopByHop, ip::kRouting, ip::kFragment});
+    if (!ok) {
+      out.status = Status::MALFORMED;
+      return out;
+    }
   }
   const Bytes packet(in.begin(), in.begin() + static_cast<std::ptrdiff_t>(h.length));
 
@@ -131,11 +139,12 @@ Output RefEngine::encap(uint32_t sa_index, const Bytes& in, const Iv* iv_overrid
 
   Bytes hdr;      // IP header (+ extension headers)
   Bytes esp;
+  const uint8_t no_next = static_cast<uint8_t>(spec::NH_NO_NEXT);
   if (cfg.mode == spec::Mode::TUNNEL) {
-    esp = build_esp(cfg, seq, iv, packet, h.version == 4 ? ip::kIpv4 : ip::kIpv6);
+    esp = build_esp(cfg, seq, iv, packet, dummy ? no_next : h.version == 4 ? ip::kIpv4 : ip::kIpv6);
   } else {
     const Bytes payload(packet.begin() + static_cast<std::ptrdiff_t>(h.hdr_len), packet.end());
-    esp = build_esp(cfg, seq, iv, payload, h.proto);
+    esp = build_esp(cfg, seq, iv, payload, dummy ? no_next : h.proto);
     hdr.assign(packet.begin(), packet.begin() + static_cast<std::ptrdiff_t>(h.hdr_len));
     hdr[h.nh_offset] = outer_proto;
   }
@@ -169,10 +178,11 @@ Output RefEngine::encap(uint32_t sa_index, const Bytes& in, const Iv* iv_overrid
     return out;
   }
 
-  // Steps 5 and 6: consume the sequence number, count.
+  // Steps 5 and 6: consume the sequence number, count (a dummy only in `dummy`).
   sa.tx_seq = seq;
   out.seq = seq;
-  count_ok(sa, packet.size(), out);
+  if (dummy) sa.counters.dummy += 1;
+  else count_ok(sa, packet.size(), out);
   out.status = Status::OK;
   out.data = std::move(result);
   return out;

@@ -113,7 +113,12 @@ Output RefEngine::encrypt_with_iv(uint32_t sa_index, const Bytes& ip_packet, con
     out.status = Status::MALFORMED;
     return out;
   }
-  return encap(sa_index, ip_packet, &iv, out_capacity);
+  return encap(sa_index, ip_packet, &iv, false, out_capacity);
+}
+
+Output RefEngine::encrypt_dummy(uint32_t sa_index, const Bytes& in, uint32_t out_capacity) {
+  return process_flags(static_cast<uint8_t>(spec::Opcode::ENCRYPT), sa_index, spec::descriptor::flags_bit::DUMMY, in,
+                       out_capacity);
 }
 
 Output RefEngine::decrypt(const Bytes& ip_packet, uint32_t out_capacity) {
@@ -126,6 +131,13 @@ Output RefEngine::decrypt_with_sa(uint32_t sa_index, const Bytes& ip_packet, uin
 
 Output RefEngine::process(uint8_t op, uint32_t sa_index, bool use_sa_index, const Bytes& in,
                           uint32_t out_capacity) {
+  const uint8_t flags = use_sa_index ? spec::descriptor::flags_bit::USE_SA_INDEX : uint8_t{0};
+  return process_flags(op, sa_index, flags, in, out_capacity);
+}
+
+Output RefEngine::process_flags(uint8_t op, uint32_t sa_index, uint8_t flags, const Bytes& in,
+                                uint32_t out_capacity) {
+  namespace fb = spec::descriptor::flags_bit;
   Output out;
   // Every descriptor, step 1: opcode.
   if (op != static_cast<uint8_t>(spec::Opcode::ENCRYPT) && op != static_cast<uint8_t>(spec::Opcode::DECRYPT)) {
@@ -137,8 +149,9 @@ Output RefEngine::process(uint8_t op, uint32_t sa_index, bool use_sa_index, cons
     out.status = Status::MALFORMED;
     return out;
   }
-  if (op == static_cast<uint8_t>(spec::Opcode::ENCRYPT)) return encap(sa_index, in, nullptr, out_capacity);
-  return decap(use_sa_index, sa_index, in, out_capacity);
+  if (op == static_cast<uint8_t>(spec::Opcode::ENCRYPT))
+    return encap(sa_index, in, nullptr, (flags & fb::DUMMY) != 0, out_capacity);
+  return decap((flags & fb::USE_SA_INDEX) != 0, sa_index, in, out_capacity);
 }
 
 }  // namespace esp::ref

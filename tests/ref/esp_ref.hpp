@@ -29,6 +29,13 @@
 //   Routing-header final destination).
 // - remove_sa() clears the slot's VALID bit and its SPI-table entry; the
 //   slot keeps its SPI, so USE_SA_INDEX on it gives SA_DISABLED.
+// - Descriptor flags: DUMMY is read on ENCRYPT only, USE_SA_INDEX on DECRYPT
+//   only; a flag on the other opcode changes nothing.
+//
+// TFC dummy packets (RFC 4303 2.6): encrypt_dummy() (or process_flags() with
+// descriptor flag DUMMY) sends one with next header NH_NO_NEXT; a DECRYPT
+// that opens one completes with status DUMMY and no data (CONTRACT.md
+// ENCRYPT "Dummy packets", DECRYPT 13). Both count only `dummy`.
 #pragma once
 
 #include <array>
@@ -53,16 +60,17 @@ struct Output {
   uint32_t sa_index = kNoSa;   // SA used, kNoSa when none
   uint32_t spi = 0;
   uint64_t seq = 0;            // full 64 bits with ESN
-  Bytes data;                  // output IP packet; empty unless status is OK
+  Bytes data;                  // output IP packet; empty unless status is OK (DUMMY: empty)
 };
 
 // The per-SA counters (spec struct sa_counters).
 struct Counters {
   uint64_t packets = 0, bytes = 0, auth_fail = 0, replay = 0, bad_packet = 0, soft_events = 0,
-           hard_events = 0;
+           hard_events = 0, dummy = 0;
   bool operator==(const Counters& o) const {
     return packets == o.packets && bytes == o.bytes && auth_fail == o.auth_fail && replay == o.replay &&
-           bad_packet == o.bad_packet && soft_events == o.soft_events && hard_events == o.hard_events;
+           bad_packet == o.bad_packet && soft_events == o.soft_events && hard_events == o.hard_events &&
+           dummy == o.dummy;
   }
   bool operator!=(const Counters& o) const { return !(*this == o); }
 };
@@ -94,6 +102,10 @@ class RefEngine {
 
   // A descriptor with opcode ENCRYPT: encapsulates an IP packet.
   Output encrypt(uint32_t sa_index, const Bytes& ip_packet, uint32_t out_capacity = spec::MAX_PKT_BYTES);
+  // ENCRYPT with descriptor flag DUMMY: a TFC dummy packet (next header 59).
+  // Tunnel mode: `in` is the ESP payload as it is (any bytes, not parsed);
+  // transport mode: `in` is an IP packet whose payload is the dummy payload.
+  Output encrypt_dummy(uint32_t sa_index, const Bytes& in, uint32_t out_capacity = spec::MAX_PKT_BYTES);
   // A descriptor with opcode DECRYPT: SPI lookup among inbound SAs.
   Output decrypt(const Bytes& ip_packet, uint32_t out_capacity = spec::MAX_PKT_BYTES);
   // DECRYPT with descriptor flag USE_SA_INDEX.
@@ -103,6 +115,10 @@ class RefEngine {
   // USE_SA_INDEX flag, input, out_capacity. Offsets are not modelled.
   Output process(uint8_t op, uint32_t sa_index, bool use_sa_index, const Bytes& in,
                  uint32_t out_capacity = spec::MAX_PKT_BYTES);
+  // The same with the descriptor's flags byte (spec descriptor.flags:
+  // USE_SA_INDEX, DUMMY) instead of the one bool.
+  Output process_flags(uint8_t op, uint32_t sa_index, uint8_t flags, const Bytes& in,
+                       uint32_t out_capacity = spec::MAX_PKT_BYTES);
 
   // ---- test hooks (not card behaviour)
   // ENCRYPT with an explicit 8-byte IV instead of the sequence number, for
@@ -124,7 +140,7 @@ class RefEngine {
     std::unique_ptr<ReplayWindow> replay;
   };
 
-  Output encap(uint32_t sa_index, const Bytes& in, const Iv* iv_override, uint32_t out_capacity);
+  Output encap(uint32_t sa_index, const Bytes& in, const Iv* iv_override, bool dummy, uint32_t out_capacity);
   Output decap(bool use_sa_index, uint32_t sa_index, const Bytes& in, uint32_t out_capacity);
   static bool hard_expired(const Slot& s);
   static void count_ok(Slot& s, size_t bytes, Output& out);

@@ -16,8 +16,9 @@ using Ctx = std::unique_ptr<EVP_CIPHER_CTX, CtxFree>;
 
 const EVP_CIPHER* cipher_for(const Bytes& key) {
   if (key.size() == 16) return EVP_aes_128_gcm();
+  if (key.size() == 24) return EVP_aes_192_gcm();
   if (key.size() == 32) return EVP_aes_256_gcm();
-  throw std::invalid_argument("gcm: key must be 16 or 32 bytes");
+  throw std::invalid_argument("gcm: key must be 16, 24 or 32 bytes");
 }
 
 void check(int ok, const char* what) {

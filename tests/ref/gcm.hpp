@@ -1,4 +1,4 @@
-// AES-GCM through OpenSSL EVP (EVP_aes_128_gcm / EVP_aes_256_gcm), 12-byte
+// AES-GCM through OpenSSL EVP (EVP_aes_128/192/256_gcm), 12-byte
 // nonces, full 16-byte tags. The ESP code truncates tags to the ICV length.
 #pragma once
 
@@ -13,7 +13,7 @@ using Tag = std::array<uint8_t, 16>;
 using Nonce = std::array<uint8_t, 12>;
 
 // Encrypts plaintext (may be empty) with AAD; returns the ciphertext, sets tag.
-// key: 16 or 32 bytes. Throws std::runtime_error if OpenSSL fails.
+// key: 16, 24 or 32 bytes (the card's SAs take 16 or 32). Throws std::runtime_error if OpenSSL fails.
 Bytes seal(const Bytes& key, const Nonce& nonce, const Bytes& aad, const Bytes& plaintext, Tag& tag);
 
 // Decrypts ciphertext and checks the first icv.size() bytes of the tag in

@@ -7,6 +7,7 @@
 #include <initializer_list>
 
 #include "bytes.hpp"
+#include "esp/spec/esp_spec.hpp"
 
 namespace esp::ref::ip {
 
@@ -15,13 +16,13 @@ constexpr uint8_t kHopByHop = 0;
 constexpr uint8_t kIcmp = 1;
 constexpr uint8_t kIpv4 = 4;
 constexpr uint8_t kTcp = 6;
-constexpr uint8_t kUdp = 17;
+constexpr uint8_t kUdp = static_cast<uint8_t>(spec::UDP_PROTO);
 constexpr uint8_t kIpv6 = 41;
 constexpr uint8_t kRouting = 43;
 constexpr uint8_t kFragment = 44;
-constexpr uint8_t kEsp = 50;
+constexpr uint8_t kEsp = static_cast<uint8_t>(spec::ESP_PROTO);
 constexpr uint8_t kIcmpv6 = 58;
-constexpr uint8_t kNoNext = 59;
+constexpr uint8_t kNoNext = static_cast<uint8_t>(spec::NH_NO_NEXT);  // TFC dummy (RFC 4303 2.6)
 constexpr uint8_t kDestOpts = 60;
 
 // One IP packet at the start of a buffer.

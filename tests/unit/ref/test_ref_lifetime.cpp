@@ -1,5 +1,5 @@
 // Soft / hard lifetimes (packets, bytes), the sequence-space hard expiry and
-// NO_SPACE in the reference model (CONTRACT.md ENCRYPT 3-6, DECRYPT 6, 14, 15).
+// NO_SPACE in the reference model (CONTRACT.md ENCRYPT 3-6, DECRYPT 6, 15, 16).
 #include <gtest/gtest.h>
 
 #include "ref_test_util.hpp"

@@ -2,8 +2,9 @@
 //
 // Parse outer IP (+ UDP) -> SPI lookup -> SA checks -> hard lifetime ->
 // ESP lengths -> sequence number (ESN inference) -> replay check -> decrypt
-// and verify -> window commit -> trailer -> deliver (tunnel: the inner
-// packet; transport: the outer header rewritten + the payload).
+// and verify -> window commit -> trailer -> dummy (next header 59: DUMMY,
+// nothing delivered) -> deliver (tunnel: the inner packet; transport: the
+// outer header rewritten + the payload).
 #pragma once
 
 #include <cstdint>
@@ -221,7 +222,14 @@ inline void esp_decrypt(ctl_word_t* sa_table, ctl_word_t* replay, ctl_word_t* co
   const unsigned pay_len = static_cast<unsigned>(pay);
   const uint8_t next_header = pt[ct_len - 1u];
 
-  // 13. Deliver.
+  // 13. A TFC dummy packet (RFC 4303 2.6): authentic, counted, not delivered.
+  if (next_header == spec::NH_NO_NEXT) {
+    bump_counter(counters, sa_index, Counter::DUMMY);
+    c.status = static_cast<uint16_t>(Status::DUMMY);
+    return;
+  }
+
+  // 14. Deliver.
   unsigned out_len = 0;
   if (tunnel) {
     IpHeader inner;
@@ -237,14 +245,14 @@ inline void esp_decrypt(ctl_word_t* sa_table, ctl_word_t* replay, ctl_word_t* co
     ip_update_header(out, ip, next_header, out_len);
   }
 
-  // 14. Room for the output.
+  // 15. Room for the output.
   if (out_len > d.out_capacity) {
     c.status = static_cast<uint16_t>(Status::NO_SPACE);
     return;
   }
   write_pkt(pkt_out, d.out_offset, out, out_len, d.out_capacity);
 
-  // 15. Counters and soft lifetime.
+  // 16. Counters and soft lifetime.
   if (count_ok_packet(sa, ctr, out_len)) c.flags = cpl::flags_bit::SOFT_EXPIRED;
   write_ok_counters(counters, sa_index, ctr);
   c.out_length = out_len;

@@ -4,6 +4,10 @@
 //   transport: input IP header (+ Hop-by-Hop/Routing/Fragment) | [UDP] | ESP(rest)
 //   ESP = SPI | seq low | IV = seq (64-bit BE) | ciphertext | ICV
 //   plaintext = payload | pad 1,2,3.. | pad_len | next header, 4-byte aligned
+//
+// Descriptor flag DUMMY (RFC 4303 2.6, CONTRACT.md "Dummy packets"): next
+// header NH_NO_NEXT; in tunnel mode the payload is the input bytes as they
+// are (not parsed); only the `dummy` counter counts it.
 #pragma once
 
 #include <cstdint>
@@ -41,7 +45,18 @@ struct EncapPlan {
   uint8_t next_header;
 };
 
-inline void plan_encap(const SaParams& sa, const IpHeader& ip, EncapPlan& p) {
+// The input of a tunnel-mode dummy: `len` bytes taken as they are, no IP
+// header (the plan then sees a packet of len bytes with an empty header).
+inline void raw_payload(unsigned len, IpHeader& ip) {
+  ip.version = 0;
+  ip.pkt_len = len;
+  ip.ihl = 0;
+  ip.hdr_len = 0;
+  ip.nh_off = 0;
+  ip.proto = 0;
+}
+
+inline void plan_encap(const SaParams& sa, const IpHeader& ip, bool dummy, EncapPlan& p) {
   namespace fb = spec::sa_entry::flags_bit;
   p.tunnel = sa.has(fb::TUNNEL);
   p.udp = sa.has(fb::UDP_ENCAP);
@@ -56,6 +71,7 @@ inline void plan_encap(const SaParams& sa, const IpHeader& ip, EncapPlan& p) {
     p.outer_len = ip.hdr_len;
     p.next_header = ip.proto;
   }
+  if (dummy) p.next_header = static_cast<uint8_t>(spec::NH_NO_NEXT);
   p.pay_len = ip.pkt_len - p.pay_off;
   p.pt_len = (p.pay_len + 2u + (spec::ESP_ALIGN - 1u)) / spec::ESP_ALIGN * spec::ESP_ALIGN;
   p.pad_len = p.pt_len - p.pay_len - 2u;
@@ -184,11 +200,17 @@ inline void esp_encrypt(ctl_word_t* sa_table, ctl_word_t* counters, const pkt_wo
     return;
   }
 
-  // 2. The input packet.
+  // 2. The input packet (a tunnel-mode dummy: the bytes as they are).
+  const bool dummy = (d.flags & dsc::flags_bit::DUMMY) != 0;
   read_pkt(pkt_in, d.in_offset, d.in_length, in);
   IpHeader ip;
-  bool ok = parse_ip(in, d.in_length, ip);
-  if (ok && ip.version == 6 && !sa.has(fb::TUNNEL)) ok = walk_ipv6_ext(in, ip, false);
+  bool ok = true;
+  if (dummy && sa.has(fb::TUNNEL)) {
+    raw_payload(d.in_length, ip);
+  } else {
+    ok = parse_ip(in, d.in_length, ip);
+    if (ok && ip.version == 6 && !sa.has(fb::TUNNEL)) ok = walk_ipv6_ext(in, ip, false);
+  }
   if (!ok) {
     c.status = static_cast<uint16_t>(Status::MALFORMED);
     return;
@@ -205,7 +227,7 @@ inline void esp_encrypt(ctl_word_t* sa_table, ctl_word_t* counters, const pkt_wo
 
   // 4. Room for the output.
   EncapPlan p;
-  plan_encap(sa, ip, p);
+  plan_encap(sa, ip, dummy, p);
   const unsigned room = d.out_capacity < spec::MAX_PKT_BYTES ? d.out_capacity : spec::MAX_PKT_BYTES;
   if (p.out_len > room) {
     c.status = static_cast<uint16_t>(Status::NO_SPACE);
@@ -222,9 +244,13 @@ inline void esp_encrypt(ctl_word_t* sa_table, ctl_word_t* counters, const pkt_wo
   build_encap(sa, ks, ip, p, seq, in, out);
   write_pkt(pkt_out, d.out_offset, out, p.out_len, d.out_capacity);
 
-  // 6. Counters and soft lifetime.
-  if (count_ok_packet(sa, ctr, ip.pkt_len)) c.flags = cpl::flags_bit::SOFT_EXPIRED;
-  write_ok_counters(counters, d.sa_index, ctr);
+  // 6. Counters and soft lifetime (a dummy: only `dummy`).
+  if (dummy) {
+    bump_counter(counters, d.sa_index, Counter::DUMMY);
+  } else {
+    if (count_ok_packet(sa, ctr, ip.pkt_len)) c.flags = cpl::flags_bit::SOFT_EXPIRED;
+    write_ok_counters(counters, d.sa_index, ctr);
+  }
   c.out_length = p.out_len;
   c.status = static_cast<uint16_t>(Status::OK);
 }

@@ -1,5 +1,5 @@
 // esp_engine building block: IPv4 / IPv6 header parsing (CONTRACT.md
-// ENCRYPT 2, DECRYPT 1 and 13).
+// ENCRYPT 2, DECRYPT 1 and 14).
 //
 // parse_ip() does the checks every IP packet gets (version, header and
 // length fields against the bytes available) and finds the packet's own

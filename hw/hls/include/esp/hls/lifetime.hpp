@@ -1,5 +1,5 @@
 // esp_engine building block: SA lifetimes (CONTRACT.md ENCRYPT 3 and 6,
-// DECRYPT 6 and 15). A limit of 0 means none.
+// DECRYPT 6 and 16). A limit of 0 means none.
 #pragma once
 
 #include <cstdint>

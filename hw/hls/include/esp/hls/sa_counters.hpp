@@ -24,6 +24,7 @@ struct SaCounters {
   uint64_t bad_packet;
   uint64_t soft_events;
   uint64_t hard_events;
+  uint64_t dummy;
 };
 
 // Which counter a single-counter bump addresses (its word in the entry).
@@ -33,6 +34,7 @@ enum class Counter : unsigned {
   BAD_PACKET = sac::bad_packet::offset / kCtlBytes,
   SOFT_EVENTS = sac::soft_events::offset / kCtlBytes,
   HARD_EVENTS = sac::hard_events::offset / kCtlBytes,
+  DUMMY = sac::dummy::offset / kCtlBytes,
 };
 
 inline uint64_t counters_word0(uint32_t sa_index) { return uint64_t(sa_index) * sac::SIZE / kCtlBytes; }
@@ -48,6 +50,7 @@ ESP_HLS_PRAGMA(HLS ARRAY_PARTITION variable = img complete)
   c.bad_packet = spec::get<sac::bad_packet>(img);
   c.soft_events = spec::get<sac::soft_events>(img);
   c.hard_events = spec::get<sac::hard_events>(img);
+  c.dummy = spec::get<sac::dummy>(img);
 }
 
 // Adds one to a single counter (read-modify-write of its word).
