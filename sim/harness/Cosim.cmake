@@ -1,6 +1,8 @@
 # The cosim backend: esp_engine's RTL verilated (Debian's verilator 5.006),
-# the C++ harness (sim/harness) and sw_driver/src/cosim/cosim_device.cpp.
-# Included at the end of sw_driver/CMakeLists.txt (esp_driver exists).
+# the C++ harness (sim/harness) and the backend itself
+# (sim/harness/cosim_device.cpp), a library of its own that registers "cosim"
+# with the driver. Included by sw_driver/CMakeLists.txt once esp_driver_core
+# exists; esp_driver links esp_cosim whole-archive when ESP_COSIM_BUILT.
 #
 #   ESP_WITH_COSIM      build it (default: ON when verilator is found)
 #   ESP_COSIM_DATAPATH  register "cosim" in driver::available_backends(), so
@@ -8,7 +10,8 @@
 #                       run on it (default ON: hw/rtl is the whole engine).
 #
 # Targets: esp_cosim_model (verilated Vesp_engine), esp_cosim_harness,
-# test `rtl_lint` (label lint). Variables for tests/unit/cosim (cache):
+# esp_cosim (the backend; public header esp/driver/cosim.hpp), test
+# `rtl_lint` (label lint). Variables for tests/unit/cosim (cache):
 # ESP_COSIM_BUILT.
 find_package(verilator HINTS /usr/share/verilator $ENV{VERILATOR_ROOT} QUIET)
 set(_esp_cosim_default OFF)
@@ -82,11 +85,13 @@ target_link_libraries(esp_cosim_harness PUBLIC esp_cosim_model)
 target_compile_definitions(esp_cosim_harness PRIVATE VM_TRACE=1 VM_TRACE_FST=1 VM_TRACE_VCD=0 VM_COVERAGE=0 VM_SC=0)
 esp_warnings(esp_cosim_harness)
 
-target_sources(esp_driver PRIVATE ${CMAKE_CURRENT_SOURCE_DIR}/src/cosim/cosim_device.cpp)
-target_link_libraries(esp_driver PRIVATE esp_cosim_harness)
-# The cosim backend can always be opened by name; available_backends() (which
+# The backend. It can always be opened by name; available_backends() (which
 # the equivalence suite runs on) lists it only once the RTL has the datapath.
-target_compile_definitions(esp_driver PRIVATE ESP_HAVE_COSIM $<$<BOOL:${ESP_COSIM_DATAPATH}>:ESP_COSIM_DATAPATH>)
+add_library(esp_cosim STATIC ${ESP_SIM_HARNESS_DIR}/cosim_device.cpp)
+target_include_directories(esp_cosim PUBLIC ${ESP_SIM_HARNESS_DIR}/include)
+target_link_libraries(esp_cosim PUBLIC esp_driver_core PRIVATE esp_cosim_harness)
+target_compile_definitions(esp_cosim PRIVATE $<$<BOOL:${ESP_COSIM_DATAPATH}>:ESP_COSIM_DATAPATH>)
+esp_warnings(esp_cosim)
 
 # Lint: verilator --lint-only -Wall over every module in hw/rtl (each as top,
 # with all the others and the generated package), at test time.

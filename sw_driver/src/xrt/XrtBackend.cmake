@@ -52,13 +52,13 @@ add_custom_command(
   VERBATIM)
 add_custom_target(esp_xclbin ALL DEPENDS ${ESP_XCLBIN})
 
-target_sources(esp_driver PRIVATE src/xrt/xrt_device.cpp)
-target_compile_definitions(esp_driver PRIVATE ESP_HAVE_XRT)
+target_sources(esp_driver_core PRIVATE src/xrt/xrt_device.cpp)
+target_compile_definitions(esp_driver_core PRIVATE ESP_HAVE_XRT)
 set_source_files_properties(src/xrt/xrt_device.cpp PROPERTIES COMPILE_DEFINITIONS
   "ESP_XRT_DEFAULT_ROOT=\"${ESP_XRT_ROOT}\";ESP_XRT_NOOP_XCLBIN=\"${ESP_XCLBIN}\"")
-target_link_libraries(esp_driver PRIVATE esp_xrt_sdk ${ESP_XRT_COREUTIL_LIB} ${ESP_UUID_LIB})
+target_link_libraries(esp_driver_core PRIVATE esp_xrt_sdk ${ESP_XRT_COREUTIL_LIB} ${ESP_UUID_LIB})
 # Whoever opens an xrt device at run time wants the tree and the xclbin built.
-add_dependencies(esp_driver esp_xrt_root esp_xclbin)
+add_dependencies(esp_driver_core esp_xrt_root esp_xclbin)
 
 # For tests/unit/xrt (a sibling directory).
 set(ESP_XRT_ROOT ${ESP_XRT_ROOT} PARENT_SCOPE)

@@ -1,5 +1,6 @@
 // xrt: an esp_engine card through XRT (Debian's libxrt), or XRT's `noop`
-// emulation when XCL_EMULATION_MODE=noop.
+// emulation when DeviceOptions::xrt.emulation is Noop (the backend then sets
+// XCL_EMULATION_MODE=noop for XRT, which reads it once per process).
 //
 //   open      xrt::device(index), load_xclbin, xrt::kernel(esp_engine) with
 //             exclusive CU access (XRT 2.13 only allows register access to
@@ -24,9 +25,11 @@
 //   - a run's command completes immediately; no kernel executes, buffers are
 //     left as they were.
 //
-// Debian's libxrt finds its shim library under $XILINX_XRT/lib/. When
-// XILINX_XRT is not set, this backend points it at the build's private tree
-// (ESP_XRT_DEFAULT_ROOT: lib/ symlinks to the multiarch libraries).
+// Debian's libxrt finds its shim library under $XILINX_XRT/lib/. The backend
+// sets XILINX_XRT to DeviceOptions::xrt.root when given, else to the build's
+// private tree (ESP_XRT_DEFAULT_ROOT: lib/ symlinks to the multiarch
+// libraries) unless the process has XILINX_XRT already. It reads no
+// environment variable itself: Device checked every argument before a hook.
 #include <chrono>
 #include <cstdint>
 #include <cstdlib>
@@ -67,11 +70,6 @@ bool is_dir(const std::string& p) {
   return !p.empty() && ::stat(p.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
 }
 
-bool noop_emulation() {
-  const char* m = std::getenv("XCL_EMULATION_MODE");
-  return m && std::strcmp(m, "noop") == 0;
-}
-
 std::string hex(uint64_t v) {
   std::ostringstream os;
   os << "0x" << std::hex << v;
@@ -93,23 +91,28 @@ const char* state_name(ert_cmd_state s) {
   }
 }
 
-// Debian's libxrt needs XILINX_XRT to find libxrt_core / libxrt_noop.
-// Returns a note for error messages about where XRT looked.
-std::string ensure_xilinx_xrt() {
-  const char* cur = std::getenv("XILINX_XRT");
-  if (cur && *cur) return std::string("XILINX_XRT=") + cur;
+// The variables XRT reads: XCL_EMULATION_MODE (noop) and XILINX_XRT (where
+// libxrt_core / libxrt_noop are). Returns a note for error messages about
+// where XRT looked.
+std::string set_xrt_environment(const XrtOptions& o) {
+  if (o.emulation == XrtEmulation::Noop) ::setenv("XCL_EMULATION_MODE", "noop", 1);
+  if (!o.root.empty()) {
+    ::setenv("XILINX_XRT", o.root.c_str(), 1);
+    return "XILINX_XRT=" + o.root;
+  }
   const std::string def = ESP_XRT_DEFAULT_ROOT;
   if (is_dir(def)) {
-    ::setenv("XILINX_XRT", def.c_str(), 0);
-    return "XILINX_XRT=" + def + ", this build's XRT library tree";
+    ::setenv("XILINX_XRT", def.c_str(), 0);  // the process's own XILINX_XRT wins
+    return "XILINX_XRT as set for the process, else " + def + ", this build's XRT library tree";
   }
-  return "XILINX_XRT is not set: point it at a directory whose lib/ holds the XRT libraries";
+  return "XILINX_XRT as set for the process: it must name a directory whose lib/ holds the XRT libraries";
 }
 
 class XrtDevice final : public Device {
  public:
-  explicit XrtDevice(const DeviceOptions& opts) : index_(opts.device_index), noop_(noop_emulation()) {
-    const std::string where = ensure_xilinx_xrt();
+  explicit XrtDevice(const DeviceOptions& opts)
+      : index_(opts.xrt.device_index), noop_(opts.xrt.emulation == XrtEmulation::Noop) {
+    const std::string where = set_xrt_environment(opts.xrt);
     try {
       device_ = xrt::device(index_);
     } catch (const std::exception& e) {
@@ -133,11 +136,11 @@ class XrtDevice final : public Device {
       throw DeviceError(os.str());
     }
 
-    xclbin_ = opts.xclbin;
+    xclbin_ = opts.xrt.xclbin;
     if (xclbin_.empty()) {
       if (!noop_) {
         throw DeviceError("xrt: no xclbin given for device " + std::to_string(index_) +
-                          ": set DeviceOptions::xclbin (--xclbin) to the esp_engine .xclbin built by Vitis for "
+                          ": set DeviceOptions::xrt.xclbin (--xclbin) to the esp_engine .xclbin built by Vitis for "
                           "this card");
       }
       xclbin_ = ESP_XRT_NOOP_XCLBIN;  // metadata only: all noop mode needs
@@ -194,8 +197,8 @@ class XrtDevice final : public Device {
     return os.str();
   }
 
-  uint32_t read_reg(uint32_t offset) override {
-    check_reg(offset);
+ protected:
+  uint32_t do_read_reg(uint32_t offset) override {
     try {
       return kernel_.read_register(offset);
     } catch (const std::exception& e) {
@@ -203,8 +206,7 @@ class XrtDevice final : public Device {
     }
   }
 
-  void write_reg(uint32_t offset, uint32_t value) override {
-    check_reg(offset);
+  void do_write_reg(uint32_t offset, uint32_t value) override {
     try {
       kernel_.write_register(offset, value);
     } catch (const std::exception& e) {
@@ -212,9 +214,7 @@ class XrtDevice final : public Device {
     }
   }
 
-  CardBuffer alloc(uint64_t bytes) override {
-    if (bytes == 0) throw DeviceError("xrt: cannot allocate an empty card buffer");
-    if (bytes > std::numeric_limits<uint64_t>::max() - kAlign) throw DeviceError("xrt: card buffer size overflows");
+  CardBuffer do_alloc(uint64_t bytes) override {
     const uint64_t size = (bytes + kAlign - 1) / kAlign * kAlign;
     xrt::bo bo;
     try {
@@ -229,44 +229,37 @@ class XrtDevice final : public Device {
       throw DeviceError(os.str());
     }
     CardBuffer b{bo.address(), size, ++next_handle_};
-    bufs_.emplace(b.handle, Buf{b, std::move(bo)});
+    bos_.emplace(b.handle, std::move(bo));
     return b;
   }
 
-  void free(const CardBuffer& buf) override {
-    auto it = bufs_.find(buf.handle);
-    if (it == bufs_.end() || it->second.buf.addr != buf.addr) throw DeviceError("xrt: free of an unknown buffer");
-    bufs_.erase(it);
-  }
+  void do_free(const CardBuffer& a) override { bos_.erase(a.handle); }
 
-  void write(const CardBuffer& buf, uint64_t offset, const void* src, uint64_t n) override {
-    check_range(buf, offset, n, "xrt write");
-    if (n == 0) return;
-    auto [bo, base] = resolve(buf, "xrt write");
+  void do_write(const CardBuffer& a, uint64_t offset, const void* src, uint64_t n) override {
+    xrt::bo& bo = bos_.at(a.handle);
     try {
-      bo->write(src, static_cast<size_t>(n), static_cast<size_t>(base + offset));
-      bo->sync(XCL_BO_SYNC_BO_TO_DEVICE, static_cast<size_t>(n), static_cast<size_t>(base + offset));
+      bo.write(src, static_cast<size_t>(n), static_cast<size_t>(offset));
+      bo.sync(XCL_BO_SYNC_BO_TO_DEVICE, static_cast<size_t>(n), static_cast<size_t>(offset));
     } catch (const std::exception& e) {
       throw DeviceError("xrt write: " + std::to_string(n) + " bytes at offset " + std::to_string(offset) +
-                        " of the buffer at " + hex(buf.addr) + " failed: " + e.what());
+                        " of the buffer at " + hex(a.addr) + " failed: " + e.what());
     }
   }
 
-  void read(const CardBuffer& buf, uint64_t offset, void* dst, uint64_t n) override {
-    check_range(buf, offset, n, "xrt read");
-    if (n == 0) return;
-    auto [bo, base] = resolve(buf, "xrt read");
+  void do_read(const CardBuffer& a, uint64_t offset, void* dst, uint64_t n) override {
+    xrt::bo& bo = bos_.at(a.handle);
     try {
-      bo->sync(XCL_BO_SYNC_BO_FROM_DEVICE, static_cast<size_t>(n), static_cast<size_t>(base + offset));
-      bo->read(dst, static_cast<size_t>(n), static_cast<size_t>(base + offset));
+      bo.sync(XCL_BO_SYNC_BO_FROM_DEVICE, static_cast<size_t>(n), static_cast<size_t>(offset));
+      bo.read(dst, static_cast<size_t>(n), static_cast<size_t>(offset));
     } catch (const std::exception& e) {
       throw DeviceError("xrt read: " + std::to_string(n) + " bytes at offset " + std::to_string(offset) +
-                        " of the buffer at " + hex(buf.addr) + " failed: " + e.what());
+                        " of the buffer at " + hex(a.addr) + " failed: " + e.what());
     }
   }
 
-  // One run through XRT's scheduler: arguments in the spec's order.
-  void run(const KernelArgs& args) override {
+  // One run through XRT's scheduler: arguments in the spec's order (checked
+  // by Device::run: live buffers, scalars within their width).
+  void do_run(const KernelArgs& args) override {
     if (run_) wait_done();  // one batch at a time
     run_bos_.clear();
     xrt::run r;
@@ -280,29 +273,20 @@ class XrtDevice final : public Device {
       try {
         if (spec::arg::IS_POINTER[i]) {
           const CardBuffer& b = args.buffer(i);
-          if (!b.valid()) {
-            throw DeviceError(std::string("kernel argument '") + spec::arg::NAME[i] + "' has no buffer");
-          }
-          auto [bo, base] = resolve(b, "xrt run");
-          if (base == 0 && b.size == bo->size()) {
-            r.set_arg(idx, *bo);
+          const CardBuffer& whole = allocation_of(b, "run");
+          xrt::bo& bo = bos_.at(whole.handle);
+          if (b.addr == whole.addr && b.size == whole.size) {
+            r.set_arg(idx, bo);
           } else {
             // A sub-range of an allocation: a sub-buffer, kept until the run is done.
-            run_bos_.emplace_back(*bo, static_cast<size_t>(b.size), static_cast<size_t>(base));
+            run_bos_.emplace_back(bo, static_cast<size_t>(b.size), static_cast<size_t>(b.addr - whole.addr));
             r.set_arg(idx, run_bos_.back());
           }
         } else if (spec::arg::WIDTH[i] == 32) {
-          const uint64_t v = args.scalar(i);
-          if (v > std::numeric_limits<uint32_t>::max()) {
-            throw DeviceError(std::string("kernel argument '") + spec::arg::NAME[i] + "' = " + std::to_string(v) +
-                              " does not fit its 32 bits");
-          }
-          r.set_arg(idx, static_cast<uint32_t>(v));
+          r.set_arg(idx, static_cast<uint32_t>(args.scalar(i)));
         } else {
           r.set_arg(idx, args.scalar(i));
         }
-      } catch (const DeviceError& e) {
-        throw DeviceError(std::string("xrt: ") + e.what());
       } catch (const std::exception& e) {
         throw DeviceError(std::string("xrt: cannot set kernel argument '") + spec::arg::NAME[i] + "': " + e.what());
       }
@@ -316,7 +300,6 @@ class XrtDevice final : public Device {
     wait_done();
   }
 
- protected:
   void wait_done() override {
     const auto deadline = std::chrono::steady_clock::now() + kRunDeadline;
     if (run_) {
@@ -343,7 +326,7 @@ class XrtDevice final : public Device {
     }
     // A start through write_reg(CTRL, AP_START): poll ap_done / ap_idle.
     while (true) {
-      const uint32_t ctrl = read_reg(spec::reg::CTRL);
+      const uint32_t ctrl = do_read_reg(spec::reg::CTRL);
       if (ctrl & (spec::reg::ctrl::AP_DONE | spec::reg::ctrl::AP_IDLE)) return;
       if (std::chrono::steady_clock::now() >= deadline) {
         throw DeviceError(std::string("xrt: ") + spec::KERNEL_NAME + " did not raise ap_done within " +
@@ -354,19 +337,8 @@ class XrtDevice final : public Device {
   }
 
  private:
-  struct Buf {
-    CardBuffer buf;
-    xrt::bo bo;
-  };
-
   std::string noop_note() const {
     return noop_ ? " (XRT noop emulation has no kernel register file)" : "";
-  }
-
-  void check_reg(uint32_t offset) const {
-    if (offset % 4 || offset >= spec::reg::SPACE_BYTES) {
-      throw DeviceError("xrt: register offset " + hex(offset) + " is outside the control slave");
-    }
   }
 
   // The kernel XRT found must have the spec's arguments at the spec's offsets,
@@ -388,21 +360,6 @@ class XrtDevice final : public Device {
     }
   }
 
-  // The bo of a CardBuffer and where the CardBuffer starts inside it (a
-  // CardBuffer may describe a sub-range of an allocation).
-  std::pair<xrt::bo*, uint64_t> resolve(const CardBuffer& buf, const char* what) {
-    auto it = bufs_.find(buf.handle);
-    if (it == bufs_.end()) throw DeviceError(std::string(what) + ": unknown card buffer (handle " +
-                                             std::to_string(buf.handle) + ")");
-    const CardBuffer& whole = it->second.buf;
-    const uint64_t base = buf.addr - whole.addr;
-    if (buf.addr < whole.addr || base > whole.size || buf.size > whole.size - base) {
-      throw DeviceError(std::string(what) + ": card buffer [" + hex(buf.addr) + ", +" + std::to_string(buf.size) +
-                        ") is not inside its allocation at " + hex(whole.addr));
-    }
-    return {&it->second.bo, base};
-  }
-
   unsigned index_;
   bool noop_;
   std::string xclbin_;
@@ -413,7 +370,7 @@ class XrtDevice final : public Device {
   xrt::run run_;
   std::vector<xrt::bo> run_bos_;
   uint32_t next_handle_ = 0;
-  std::map<uint32_t, Buf> bufs_;
+  std::map<uint32_t, xrt::bo> bos_;  // allocations by handle
 };
 
 }  // namespace
@@ -422,7 +379,7 @@ std::unique_ptr<Device> open_xrt(const DeviceOptions& opts) {
   auto dev = std::make_unique<XrtDevice>(opts);
   // The noop shim has no register file: the identity registers are only
   // there on a card.
-  if (!dev->noop()) dev->check_identity();
+  if (!dev->noop()) dev->check_identity(opts.required_caps);
   return dev;
 }
 

@@ -13,6 +13,7 @@
 #include <memory>
 
 #include "esp/driver/device.hpp"
+#include "esp/driver/device_env.hpp"
 #include "esp/runtime/engine.hpp"
 #include "esp_sa_file.hpp"
 #include "pcap_io.hpp"
@@ -64,6 +65,7 @@ const char* mode_text(spec::Mode m) { return m == spec::Mode::TUNNEL ? "tunnel" 
 std::unique_ptr<runtime::Engine> open_engine(const std::string& backend, std::string* description = nullptr) {
   driver::DeviceOptions d;
   d.backend = backend;
+  driver::options_from_env(d);  // ESP_COSIM_SEED, ESP_COSIM_TRACE, ...
   runtime::EngineOptions eo;
   eo.sa_capacity = 64;
   std::unique_ptr<driver::Device> dev = driver::open_device(d);

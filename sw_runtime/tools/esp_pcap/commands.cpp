@@ -8,6 +8,7 @@
 #include <stdexcept>
 
 #include "esp/driver/device.hpp"
+#include "esp/driver/device_env.hpp"
 #include "esp/runtime/engine.hpp"
 #include "esp_packet.hpp"
 #include "esp_sa_file.hpp"
@@ -34,6 +35,7 @@ std::string hex32(uint32_t v) {
 std::unique_ptr<Engine> make_engine(const std::string& backend, size_t n_sa, uint32_t window_bits) {
   driver::DeviceOptions d;
   d.backend = backend;
+  driver::options_from_env(d);  // ESP_COSIM_SEED, ESP_COSIM_TRACE, ...
   runtime::EngineOptions eo;
   eo.sa_capacity = static_cast<uint32_t>(n_sa < 16 ? 16 : n_sa);
   if (window_bits > spec::DEFAULT_WINDOW_BITS) {

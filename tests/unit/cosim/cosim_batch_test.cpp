@@ -317,8 +317,10 @@ TEST(CosimBatch, AHangIsADeviceErrorNamingTheCycles) {
 TEST(CosimBatch, AccessOutsideCardMemoryIsReported) {
   auto d = open(sim_opts(4, 0.0));
   Batch b = make_batch(*d, early_batch());
-  CardBuffer bogus{0x10, 4096, 1};  // no card buffer there
-  b.args.set(spec::arg::DESC, bogus);
+  // Device::run refuses an argument outside card memory itself (the
+  // conformance suite); here the buffers are good but the descriptor count
+  // runs the kernel's reads past the descriptor buffer into the unmapped gap.
+  b.args.set(spec::arg::N_DESC, b.desc.size / spec::descriptor::SIZE + 8);
   try {
     d->run(b.args);
     FAIL() << "no error";
@@ -340,39 +342,6 @@ TEST(CosimBatch, FstTraceIsWritten) {
   ASSERT_TRUE(f.good()) << path;
   EXPECT_GT(f.tellg(), 1000) << path;
   std::remove(path.c_str());
-}
-
-TEST(CosimBatch, EnvironmentKnobs) {
-  esp::driver::DeviceOptions o;
-  o.seed = 5;
-  const char* vars[] = {"ESP_COSIM_SEED", "ESP_COSIM_BACKPRESSURE", "ESP_COSIM_READ_LATENCY", "ESP_COSIM_WRITE_LATENCY",
-                        "ESP_COSIM_MAX_CYCLES", "ESP_COSIM_TRACE"};
-  std::vector<std::pair<std::string, std::string>> saved;
-  for (const char* v : vars) {
-    if (const char* x = std::getenv(v)) saved.emplace_back(v, x);
-    ::unsetenv(v);
-  }
-  auto c = esp::driver::cosim_options_from_env(o, {});
-  EXPECT_EQ(c.seed, 5u) << "DeviceOptions::seed";
-  ::setenv("ESP_COSIM_SEED", "1234", 1);
-  ::setenv("ESP_COSIM_BACKPRESSURE", "0.5", 1);
-  ::setenv("ESP_COSIM_READ_LATENCY", "3", 1);
-  ::setenv("ESP_COSIM_MAX_CYCLES", "777", 1);
-  c = esp::driver::cosim_options_from_env(o, {});
-  EXPECT_EQ(c.seed, 1234u);
-  EXPECT_EQ(c.backpressure, 0.5);
-  EXPECT_EQ(c.read_latency, 3u);
-  EXPECT_EQ(c.max_run_cycles, 777u);
-  c.print_seed = false;
-  auto d = esp::driver::open_cosim_device(o, c);
-  EXPECT_EQ(esp::driver::cosim_stats(*d).seed, 1234u);
-  EXPECT_NE(d->description().find("seed 1234"), std::string::npos) << d->description();
-  ::setenv("ESP_COSIM_BACKPRESSURE", "2", 1);
-  EXPECT_THROW(esp::driver::cosim_options_from_env(o, {}), DeviceError);
-  ::setenv("ESP_COSIM_SEED", "x1", 1);
-  EXPECT_THROW(esp::driver::cosim_options_from_env(o, {}), DeviceError);
-  for (const char* v : vars) ::unsetenv(v);
-  for (const auto& [k, v] : saved) ::setenv(k.c_str(), v.c_str(), 1);
 }
 
 }  // namespace

@@ -9,6 +9,7 @@
 #include <stdexcept>
 #include <utility>
 
+#include "esp/driver/device_env.hpp"
 #include "esp/runtime/detail/batch_codec.hpp"
 #include "esp/runtime/detail/card_layout.hpp"  // out_capacity_for: what the Engine puts in each descriptor
 #include "esp/runtime/detail/engine_access.hpp"
@@ -39,6 +40,7 @@ Twin::Twin(const std::string& backend, const TwinOptions& o) : backend_(backend)
   driver::DeviceOptions d;
   d.backend = backend;
   d.card_memory_bytes = 256ull << 20;
+  driver::options_from_env(d);  // ESP_COSIM_WRITE_LATENCY (the *_late_b tests), ESP_COSIM_SEED, ...
   runtime::EngineOptions eo;
   eo.sa_capacity = o.sa_capacity;
   eo.max_batch_packets = o.max_batch;

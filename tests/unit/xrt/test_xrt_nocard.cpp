@@ -26,7 +26,7 @@ std::string open_error(unsigned index) {
   ::unsetenv("XCL_EMULATION_MODE");  // before XRT reads it (once per process)
   DeviceOptions o;
   o.backend = "xrt";
-  o.device_index = index;
+  o.xrt.device_index = index;
   try {
     esp::driver::open_device(o);
   } catch (const DeviceError& e) {

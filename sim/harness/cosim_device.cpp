@@ -1,18 +1,18 @@
-// cosim: the esp_engine RTL in Verilator, behind the Device interface.
+// cosim: the esp_engine RTL in Verilator, behind the Device interface; a
+// library of its own (esp_cosim) that registers "cosim" with the driver.
 //
 // Registers go through AXI4-Lite transactions on the model (sim/harness
 // AxilMaster); card memory is the harness's CardMemory, which the model reads
 // and writes through the AXI4 memory slave. Device::run's AP_START write
 // starts the kernel; wait_done() polls CTRL over AXI4-Lite, clocking the
 // model, until AP_DONE, within a cycle limit (a hang is a DeviceError).
-#include <cerrno>
+#include <algorithm>
 #include <cstdio>
-#include <cstdlib>
 #include <cstring>
+#include <iterator>
 #include <random>
 #include <sstream>
 
-#include "device_factory.hpp"
 #include "engine_sim.hpp"
 #include "esp/driver/cosim.hpp"
 #include "sim_error.hpp"
@@ -20,42 +20,20 @@
 namespace esp::driver {
 namespace {
 
-uint64_t env_u64(const char* name, uint64_t fallback) {
-  const char* s = std::getenv(name);
-  if (!s || !*s) return fallback;
-  errno = 0;
-  char* end = nullptr;
-  const unsigned long long v = std::strtoull(s, &end, 0);
-  if (errno || !end || *end) throw DeviceError(std::string("cosim: ") + name + "='" + s + "' is not a number");
-  return v;
-}
-
-double env_prob(const char* name, double fallback) {
-  const char* s = std::getenv(name);
-  if (!s || !*s) return fallback;
-  char* end = nullptr;
-  const double v = std::strtod(s, &end);
-  if (!end || *end || !(v >= 0.0 && v < 1.0)) {
-    throw DeviceError(std::string("cosim: ") + name + "='" + s + "' is not a probability in [0, 1)");
-  }
-  return v;
-}
-
 class CosimDevice final : public Device {
  public:
-  CosimDevice(const DeviceOptions& opts, const CosimOptions& c) : max_run_cycles_(c.max_run_cycles) {
+  explicit CosimDevice(const DeviceOptions& opts) : max_run_cycles_(opts.cosim.max_run_cycles) {
+    const CosimOptions& c = opts.cosim;
     if (!(c.backpressure >= 0.0 && c.backpressure < 1.0)) {
       throw DeviceError("cosim: backpressure must be a probability in [0, 1)");
     }
     sim::SimConfig cfg;
-    cfg.seed = c.seed ? c.seed : opts.seed;
+    cfg.seed = c.seed;
     if (cfg.seed == 0) cfg.seed = (uint64_t(std::random_device{}()) << 32 | std::random_device{}()) | 1;
     cfg.timing.read_latency = c.read_latency;
     cfg.timing.write_latency = c.write_latency;
     cfg.timing.backpressure = c.backpressure;
     cfg.trace_path = c.trace_path;
-    // A trace does not change the run: ESP_COSIM_TRACE applies to every device.
-    if (const char* t = std::getenv("ESP_COSIM_TRACE"); cfg.trace_path.empty() && t && *t) cfg.trace_path = t;
     cfg.card_memory_bytes = opts.card_memory_bytes;
     if (c.print_seed) {
       std::fprintf(stderr, "cosim: seed %llu (replay with ESP_COSIM_SEED=%llu)%s%s\n",
@@ -81,53 +59,6 @@ class CosimDevice final : public Device {
     return os.str();
   }
 
-  uint32_t read_reg(uint32_t offset) override {
-    check_reg(offset);
-    try {
-      return sim_->read_reg(offset);
-    } catch (const sim::SimError& e) {
-      throw DeviceError(std::string("cosim: ") + e.what());
-    }
-  }
-
-  void write_reg(uint32_t offset, uint32_t value) override {
-    check_reg(offset);
-    shadow_[offset / 4] = value;
-    if (offset == spec::reg::CTRL && (value & spec::reg::ctrl::AP_START)) run_start_ = sim_->cycles();
-    try {
-      sim_->write_reg(offset, value);
-    } catch (const sim::SimError& e) {
-      throw DeviceError(std::string("cosim: ") + e.what());
-    }
-  }
-
-  CardBuffer alloc(uint64_t bytes) override {
-    try {
-      const auto b = sim_->memory().alloc(bytes);
-      return CardBuffer{b.addr, b.size, b.handle};
-    } catch (const sim::SimError& e) {
-      throw DeviceError(std::string("cosim: ") + e.what());
-    }
-  }
-
-  void free(const CardBuffer& buf) override {
-    try {
-      sim_->memory().free(buf.addr, buf.handle);
-    } catch (const sim::SimError& e) {
-      throw DeviceError(std::string("cosim: ") + e.what());
-    }
-  }
-
-  void write(const CardBuffer& buf, uint64_t offset, const void* src, uint64_t n) override {
-    check_range(buf, offset, n, "cosim write");
-    if (n) std::memcpy(host_of(buf) + offset, src, n);
-  }
-
-  void read(const CardBuffer& buf, uint64_t offset, void* dst, uint64_t n) override {
-    check_range(buf, offset, n, "cosim read");
-    if (n) std::memcpy(dst, host_of(buf) + offset, n);
-  }
-
   CosimStats stats() const {
     CosimStats s;
     s.seed = sim_->config().seed;
@@ -140,9 +71,52 @@ class CosimDevice final : public Device {
   }
 
  protected:
+  uint32_t do_read_reg(uint32_t offset) override {
+    try {
+      return sim_->read_reg(offset);
+    } catch (const sim::SimError& e) {
+      throw DeviceError(std::string("cosim: ") + e.what());
+    }
+  }
+
+  void do_write_reg(uint32_t offset, uint32_t value) override {
+    shadow_[offset / 4] = value;
+    if (offset == spec::reg::CTRL && (value & spec::reg::ctrl::AP_START)) run_start_ = sim_->cycles();
+    try {
+      sim_->write_reg(offset, value);
+    } catch (const sim::SimError& e) {
+      throw DeviceError(std::string("cosim: ") + e.what());
+    }
+  }
+
+  CardBuffer do_alloc(uint64_t bytes) override {
+    try {
+      const auto b = sim_->memory().alloc(bytes);
+      return CardBuffer{b.addr, b.size, b.handle};
+    } catch (const sim::SimError& e) {
+      throw DeviceError(std::string("cosim: ") + e.what());
+    }
+  }
+
+  void do_free(const CardBuffer& a) override {
+    try {
+      sim_->memory().free(a.addr, a.handle);
+    } catch (const sim::SimError& e) {
+      throw DeviceError(std::string("cosim: ") + e.what());
+    }
+  }
+
+  void do_write(const CardBuffer& a, uint64_t offset, const void* src, uint64_t n) override {
+    std::memcpy(host_of(a) + offset, src, n);
+  }
+
+  void do_read(const CardBuffer& a, uint64_t offset, void* dst, uint64_t n) override {
+    std::memcpy(dst, host_of(a) + offset, n);
+  }
+
   void wait_done() override {
     for (;;) {
-      const uint32_t ctrl = read_reg(spec::reg::CTRL);
+      const uint32_t ctrl = do_read_reg(spec::reg::CTRL);
       if (ctrl & spec::reg::ctrl::AP_DONE) break;
       if (sim_->cycles() - run_start_ >= max_run_cycles_) {
         std::ostringstream os;
@@ -161,14 +135,6 @@ class CosimDevice final : public Device {
   }
 
  private:
-  void check_reg(uint32_t offset) const {
-    if (offset % 4 || offset >= spec::reg::SPACE_BYTES) {
-      std::ostringstream os;
-      os << "cosim: register offset 0x" << std::hex << offset << " is outside the control slave";
-      throw DeviceError(os.str());
-    }
-  }
-
   uint8_t* host_of(const CardBuffer& buf) {
     try {
       return sim_->memory().host(buf.addr, buf.handle);
@@ -200,7 +166,10 @@ class CosimDevice final : public Device {
       const uint8_t* c = sim_->memory().at(base + i * spec::completion::SIZE, spec::completion::SIZE);
       if (!c) return;  // reported as a bus error already
       const uint16_t st = spec::get<spec::completion::status>(c);
-      if (st <= static_cast<uint16_t>(spec::Status::NOT_ESP)) continue;
+      if (std::find(std::begin(spec::kStatusAll), std::end(spec::kStatusAll), spec::Status(st)) !=
+          std::end(spec::kStatusAll)) {
+        continue;
+      }
       std::ostringstream os;
       os << "cosim: descriptor " << i << " completed with status " << st
          << ", which is no status of the spec (seed " << sim_->config().seed << ")";
@@ -226,10 +195,16 @@ bool cosim_has_datapath() {
 #endif
 }
 
-std::unique_ptr<Device> open_cosim_device(const DeviceOptions& opts, const CosimOptions& cosim) {
-  auto dev = std::make_unique<CosimDevice>(opts, cosim);
-  dev->check_identity();
+std::unique_ptr<Device> open_cosim_device(const DeviceOptions& opts) {
+  auto dev = std::make_unique<CosimDevice>(opts);
+  dev->check_identity(opts.required_caps);
   return dev;
+}
+
+std::unique_ptr<Device> open_cosim_device(const DeviceOptions& opts, const CosimOptions& cosim) {
+  DeviceOptions o = opts;
+  o.cosim = cosim;
+  return open_cosim_device(o);
 }
 
 CosimStats cosim_stats(const Device& dev) {
@@ -238,22 +213,15 @@ CosimStats cosim_stats(const Device& dev) {
   return c->stats();
 }
 
-CosimOptions cosim_options_from_env(const DeviceOptions& opts, CosimOptions c) {
-  if (c.seed == 0) c.seed = opts.seed;
-  c.seed = env_u64("ESP_COSIM_SEED", c.seed);
-  c.read_latency = static_cast<unsigned>(env_u64("ESP_COSIM_READ_LATENCY", c.read_latency));
-  c.write_latency = static_cast<unsigned>(env_u64("ESP_COSIM_WRITE_LATENCY", c.write_latency));
-  c.backpressure = env_prob("ESP_COSIM_BACKPRESSURE", c.backpressure);
-  c.max_run_cycles = env_u64("ESP_COSIM_MAX_CYCLES", c.max_run_cycles);
-  const char* trace = std::getenv("ESP_COSIM_TRACE");
-  if (trace && *trace) c.trace_path = trace;
-  return c;
-}
+namespace {
 
-namespace detail {
-std::unique_ptr<Device> open_cosim(const DeviceOptions& opts) {
-  return open_cosim_device(opts, cosim_options_from_env(opts, CosimOptions{}));
-}
-}  // namespace detail
+// Registers "cosim" with the driver when the program starts. The library is
+// linked whole-archive (target esp_driver), so this object is always in.
+[[maybe_unused]] const bool kRegistered = [] {
+  register_backend("cosim", [](const DeviceOptions& o) { return open_cosim_device(o); }, cosim_has_datapath());
+  return true;
+}();
+
+}  // namespace
 
 }  // namespace esp::driver
