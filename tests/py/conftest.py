@@ -16,3 +16,13 @@ def source_dir():
 @pytest.fixture(scope="session")
 def build_dir():
     return BUILD_DIR
+
+
+@pytest.fixture(scope="session")
+def py(build_dir):
+    """The generated Python module (build/gen/python/esp_spec.py)."""
+    import importlib
+    path = os.path.join(build_dir, "gen", "python")
+    if path not in sys.path:
+        sys.path.insert(0, path)
+    return importlib.import_module("esp_spec")

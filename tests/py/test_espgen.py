@@ -104,6 +104,14 @@ def _mut_reserved_name(d):
     field(d, "sa_entry", "ttl")["name"] = "size"
 
 
+def _mut_reserved_like_name(d):
+    field(d, "sa_entry", "ttl")["name"] = "rsvd0"
+
+
+def _mut_keyword_name(d):
+    field(d, "sa_entry", "ttl")["name"] = "logic"
+
+
 def _mut_enum_width_mismatch(d):
     field(d, "completion", "status")["width"] = 32
     field(d, "completion", "flags")["offset"] = 0x04
@@ -129,6 +137,8 @@ CASES = [
     (_mut_args_not_0x10, "start at 0x10"),
     (_mut_unknown_struct, "must be defined"),
     (_mut_reserved_name, "reserved word"),
+    (_mut_reserved_like_name, "reserved word"),
+    (_mut_keyword_name, "reserved word"),
     (_mut_enum_width_mismatch, "not 32 bits"),
 ]
 
@@ -142,14 +152,143 @@ def test_rejects(mutate, message):
     assert message in str(e.value)
 
 
-def test_hash_ignores_comments_but_not_content():
+def _doc_everywhere(d):
+    d["constants"]["ESP_PROTO"]["doc"] = "changed"
+    d["enums"]["status"]["doc"] = "changed"
+    d["enums"]["status"]["values"]["DUMMY"]["doc"] = "changed"
+    d["registers"]["doc"] = "changed"
+    d["registers"]["regs"][0]["doc"] = "changed"
+    d["registers"]["args"][0]["doc"] = "changed"
+    d["structs"]["sa_entry"]["doc"] = "changed"
+    field(d, "sa_entry", "ttl")["doc"] = "changed"
+    d["caps"]["doc"] = "changed"
+
+
+def _doc_added(d):
+    d["structs"]["replay_state"]["fields"][1]["doc"] = "reserved bytes may get a doc"
+
+
+def test_hash_ignores_comments_and_docs():
     doc = load()
     base = parse(doc).hash_hex
     with open(SPEC, encoding="utf-8") as fh:
         text = fh.read()
     assert espgen.parse("# another comment\n" + text, "x").hash_hex == base
-    field(doc, "sa_entry", "ttl")["doc"] = "changed"
-    assert parse(doc).hash_hex != base
+    for mutate in (_doc_everywhere, _doc_added):
+        d = load()
+        mutate(d)
+        assert parse(d).hash_hex == base, mutate.__name__
+
+
+def _rename_field(d):
+    field(d, "sa_entry", "ttl")["name"] = "hop_limit"
+
+
+def _move_field(d):
+    field(d, "descriptor", "in_length")["offset"], field(d, "descriptor", "out_capacity")["offset"] = 0x14, 0x10
+
+
+def _enum_value(d):
+    d["enums"]["status"]["values"]["DUMMY"]["value"] = 13
+
+
+def _enum_name(d):
+    v = d["enums"]["status"]["values"]
+    v["TFC_DUMMY"] = v.pop("DUMMY")
+
+
+def _constant_value(d):
+    d["constants"]["MAX_PKT_BYTES"]["value"] = 9000
+
+
+def _constant_expr(d):
+    d["constants"]["PKT_LEN_BITS"]["expr"] = "bits(MAX_PKT_BYTES) + 1"
+
+
+def _flag_bit(d):
+    field(d, "descriptor", "flags")["bits"]["DUMMY"] = 2
+
+
+def _reg_offset(d):
+    d["registers"]["regs"][7]["offset"] = 0xD0
+
+
+def _arg_width(d):
+    d["registers"]["args"][-1]["width"] = 64
+
+
+def _version(d):
+    d["version"]["minor"] += 1
+
+
+def _cap(d):
+    d["caps"]["bits"]["NEW_THING"] = 20
+
+
+def _struct_size(d):
+    d["structs"]["replay_state"]["size"] = 24
+    d["structs"]["replay_state"]["fields"][1]["bytes"] = 16
+
+
+MEANING_CHANGES = [_rename_field, _move_field, _enum_value, _enum_name, _constant_value, _constant_expr, _flag_bit,
+                   _reg_offset, _arg_width, _version, _cap, _struct_size]
+
+
+@pytest.mark.parametrize("mutate", MEANING_CHANGES, ids=[m.__name__[1:] for m in MEANING_CHANGES])
+def test_hash_changes_with_layout_or_meaning(mutate):
+    base = parse(load()).hash_hex
+    d = load()
+    mutate(d)
+    assert parse(d).hash_hex != base
+
+
+def test_derived_constants():
+    spec = parse(load())
+    c = {k.name: k.value for k in spec.constants}
+    assert c["PKT_LEN_BITS"] == c["MAX_PKT_BYTES"].bit_length() == 14
+    assert c["MAX_ENCAP_OVERHEAD"] == (c["IPV6_HDR_BYTES"] + c["UDP_HDR_BYTES"] + c["ESP_HDR_BYTES"] + c["IV_BYTES"]
+                                       + c["ESP_ALIGN"] - 1 + c["ESP_TRAILER_BYTES"] + c["MAX_ICV_BYTES"])
+    assert c["NO_SA_INDEX"] == 0xFFFFFFFF
+    d = load()
+    d["constants"]["MAX_PKT_BYTES"]["value"] = 16384
+    assert next(k.value for k in parse(d).constants if k.name == "PKT_LEN_BITS") == 15
+
+
+def _const(d, name, body):
+    d["constants"][name] = body
+
+
+EXPR_ERRORS = [
+    ({"expr": "LATER + 1"}, "not a constant defined before it"),
+    ({"expr": "MAX_PKT_BYTES ** 2"}, "is not allowed"),
+    ({"expr": "__import__('os')"}, "is not allowed"),
+    ({"expr": "MAX_PKT_BYTES +"}, "is not an expression"),
+    ({"expr": "1 // 0"}, "divides by zero"),
+    ({"expr": "bits(1, 2)"}, "takes one non-negative argument"),
+    ({"expr": "NO_SA_INDEX + 1"}, "does not fit 32 bits"),
+    ({"value": 1, "expr": "2"}, "exactly one of value, expr"),
+    ({"doc": "neither"}, "exactly one of value, expr"),
+    ({"value": -1}, "does not fit 32 bits"),
+]
+
+
+@pytest.mark.parametrize("body,message", EXPR_ERRORS, ids=[m for _, m in EXPR_ERRORS])
+def test_constant_errors_name_the_item(body, message):
+    d = load()
+    d["constants"]["BROKEN"] = body
+    d["constants"]["LATER"] = {"value": 1}
+    with pytest.raises(espgen.SpecError) as e:
+        parse(d)
+    assert message in str(e.value)
+    assert "test.yaml.constants.BROKEN" in str(e.value)
+
+
+def test_type_name_clash():
+    d = load()
+    d["enums"]["sa_entry"] = {"width": 8, "values": {"A": {"value": 0}}}
+    with pytest.raises(espgen.SpecError) as e:
+        parse(d)
+    assert "SaEntry" in str(e.value) and "test.yaml.structs.sa_entry" in str(e.value)
 
 
 def test_cli_reports_error_with_file_name(tmp_path):

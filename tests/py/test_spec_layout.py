@@ -15,15 +15,6 @@ def cpp(build_dir):
 
 
 @pytest.fixture(scope="module")
-def py(build_dir):
-    path = os.path.join(build_dir, "gen", "python", "esp_spec.py")
-    spec = importlib.util.spec_from_file_location("esp_spec", path)
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
-
-
-@pytest.fixture(scope="module")
 def sv(build_dir):
     text = open(os.path.join(build_dir, "gen", "sv", "esp_spec_pkg.sv"), encoding="utf-8").read()
     params = {}
@@ -71,3 +62,32 @@ def test_structs(cpp, py, sv):
             assert (off, size) == (poff, psize), f"{sname}.{fname}"
             assert sv[0][f"{sname.upper()}_{fname.upper()}_OFFSET"] == off
             assert sv[0][f"{sname.upper()}_{fname.upper()}_BYTES"] == size
+
+
+def test_constants(cpp, py, sv):
+    assert cpp["constants"]
+    for name, value in cpp["constants"].items():
+        assert getattr(py, name) == value, name
+        assert sv[0][name] == value, name
+    assert cpp["constants"]["NO_SA_INDEX"] == 0xFFFFFFFF
+    assert cpp["constants"]["PKT_LEN_BITS"] == cpp["constants"]["MAX_PKT_BYTES"].bit_length()
+
+
+def test_enum_count_and_max(cpp, py, sv):
+    assert set(cpp["enum_meta"]) == {"opcode", "status", "mode"}
+    for ename, (count, vmax) in cpp["enum_meta"].items():
+        cls = getattr(py, "".join(p.capitalize() for p in ename.split("_")))
+        assert count == len(cls) == getattr(py, f"{ename.upper()}_COUNT") == sv[0][f"{ename.upper()}_COUNT"]
+        assert vmax == max(int(v) for v in cls) == getattr(py, f"{ename.upper()}_MAX") == sv[0][f"{ename.upper()}_MAX"]
+
+
+def test_replay_state_bytes(cpp, py):
+    assert cpp["replay_state_bytes"]
+    for window, size in cpp["replay_state_bytes"].items():
+        assert py.replay_state_bytes(int(window)) == size
+        assert size == py.ReplayState.SIZE + 8 * (int(window) // 64 + py.REPLAY_EXTRA_WORDS)
+
+
+def test_struct_bits(cpp, sv):
+    for sname, s in cpp["structs"].items():
+        assert sv[0][f"{sname.upper()}_BITS"] == 8 * s["size"]

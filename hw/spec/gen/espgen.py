@@ -7,335 +7,21 @@ register space, bits outside their field and enum values that do not fit are
 all rejected with a message naming the spec file and the offending item.
 
 Usage: espgen.py SPEC --sv OUT.sv --cpp OUT.hpp --py OUT.py
+                      --regs-sv esp_ctrl_regs.sv --regs-cpp esp_ctrl_regs.hpp
        espgen.py SPEC --check          (validate only)
 """
 from __future__ import annotations
 
 import argparse
-import hashlib
-import json
 import os
-import re
 import sys
-from dataclasses import dataclass, field
-from typing import Any
 
 import jinja2
-import yaml
 
-INT_WIDTHS = (8, 16, 32, 64)
-RESERVED_NAMES = {"offset", "size", "type", "count", "stride"}
-IDENT = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from espspec import Spec, SpecError, camel, parse  # noqa: E402  (re-exported: tests use espgen.parse)
 
-
-class SpecError(Exception):
-    """A spec that must not be generated; the message names what is wrong."""
-
-
-@dataclass
-class Field:
-    name: str
-    offset: int
-    size: int                 # bytes in total
-    width: int | None = None  # integer fields: bits
-    count: int = 1            # arrays of structs
-    struct: str | None = None
-    enum: str | None = None
-    bits: dict[str, int] = field(default_factory=dict)
-    doc: str = ""
-    reserved: bool = False
-
-    @property
-    def kind(self) -> str:
-        if self.struct:
-            return "struct"
-        if self.width:
-            return "int"
-        return "bytes"
-
-
-@dataclass
-class Struct:
-    name: str
-    size: int
-    doc: str
-    fields: list[Field]
-
-
-@dataclass
-class Reg:
-    name: str
-    offset: int
-    access: str
-    doc: str
-    bits: dict[str, int]
-
-
-@dataclass
-class Arg:
-    name: str
-    index: int
-    offset: int
-    width: int
-    kind: str
-    doc: str
-
-    @property
-    def span(self) -> int:
-        # Vitis: a 64-bit argument takes lo, hi and a reserved word; a 32-bit
-        # one takes data and a reserved word.
-        return 12 if self.width == 64 else 8
-
-
-@dataclass
-class Enum:
-    name: str
-    width: int
-    doc: str
-    values: list[tuple[str, int, str]]
-
-
-@dataclass
-class Spec:
-    name: str
-    id: int
-    major: int
-    minor: int
-    constants: list[tuple[str, int, str]]
-    enums: list[Enum]
-    regs: list[Reg]
-    reg_size: int
-    args: list[Arg]
-    caps: list[tuple[str, int]]
-    structs: list[Struct]
-    hash_hex: str
-
-    @property
-    def caps_all(self) -> int:
-        return sum(1 << pos for _, pos in self.caps)
-
-    @property
-    def hash32(self) -> int:
-        return int(self.hash_hex[:8], 16)
-
-
-def _need(d: dict, key: str, where: str) -> Any:
-    if not isinstance(d, dict) or key not in d:
-        raise SpecError(f"{where}: missing '{key}'")
-    return d[key]
-
-
-def _int(v: Any, where: str) -> int:
-    if isinstance(v, bool) or not isinstance(v, int):
-        raise SpecError(f"{where}: expected an integer, got {v!r}")
-    return v
-
-
-def _ident(name: Any, where: str) -> str:
-    if not isinstance(name, str) or not IDENT.match(name):
-        raise SpecError(f"{where}: bad name {name!r}")
-    return name
-
-
-def _bits(raw: Any, width: int, where: str) -> dict[str, int]:
-    if raw is None:
-        return {}
-    if not isinstance(raw, dict):
-        raise SpecError(f"{where}: bits must be a mapping NAME: bit")
-    seen: dict[int, str] = {}
-    out: dict[str, int] = {}
-    for bname, pos in raw.items():
-        _ident(bname, where)
-        pos = _int(pos, f"{where}.{bname}")
-        if not 0 <= pos < width:
-            raise SpecError(f"{where}.{bname}: bit {pos} outside a {width}-bit field")
-        if pos in seen:
-            raise SpecError(f"{where}.{bname}: bit {pos} already used by {seen[pos]}")
-        seen[pos] = bname
-        out[bname] = pos
-    return out
-
-
-def _check_tiling(items: list[tuple[str, int, int]], total: int, where: str) -> None:
-    """items: (name, offset, size). They must cover [0, total) exactly once."""
-    pos = 0
-    for name, off, size in sorted(items, key=lambda t: t[1]):
-        if off < pos:
-            raise SpecError(f"{where}: '{name}' at 0x{off:x} overlaps the field before it (which ends at 0x{pos:x})")
-        if off > pos:
-            raise SpecError(f"{where}: gap 0x{pos:x}..0x{off:x} before '{name}' (list it as reserved)")
-        pos = off + size
-    if pos != total:
-        raise SpecError(f"{where}: fields add up to {pos} bytes, the structure is {total}")
-
-
-def parse(text: str, origin: str = "spec") -> Spec:
-    try:
-        doc = yaml.safe_load(text)
-    except yaml.YAMLError as e:
-        raise SpecError(f"{origin}: not valid YAML: {e}") from e
-    if not isinstance(doc, dict):
-        raise SpecError(f"{origin}: top level must be a mapping")
-
-    name = _ident(_need(doc, "name", origin), f"{origin}.name")
-    kid = _int(_need(doc, "id", origin), f"{origin}.id")
-    ver = _need(doc, "version", origin)
-    major = _int(_need(ver, "major", f"{origin}.version"), f"{origin}.version.major")
-    minor = _int(_need(ver, "minor", f"{origin}.version"), f"{origin}.version.minor")
-    if not (0 <= major < 65536 and 0 <= minor < 65536):
-        raise SpecError(f"{origin}.version: major/minor must fit 16 bits")
-
-    constants = []
-    for cname, c in (doc.get("constants") or {}).items():
-        where = f"{origin}.constants.{cname}"
-        _ident(cname, where)
-        constants.append((cname, _int(_need(c, "value", where), where), c.get("doc", "")))
-
-    enums = []
-    for ename, e in (doc.get("enums") or {}).items():
-        where = f"{origin}.enums.{ename}"
-        _ident(ename, where)
-        width = _int(_need(e, "width", where), where)
-        if width not in INT_WIDTHS:
-            raise SpecError(f"{where}: width {width} is not one of {INT_WIDTHS}")
-        vals = []
-        used: dict[int, str] = {}
-        for vname, v in _need(e, "values", where).items():
-            vw = f"{where}.{vname}"
-            _ident(vname, vw)
-            val = _int(_need(v, "value", vw), vw)
-            if not 0 <= val < (1 << width):
-                raise SpecError(f"{vw}: value {val} does not fit {width} bits")
-            if val in used:
-                raise SpecError(f"{vw}: value {val} already used by {used[val]}")
-            used[val] = vname
-            vals.append((vname, val, v.get("doc", "")))
-        enums.append(Enum(ename, width, e.get("doc", ""), vals))
-    enum_names = {e.name for e in enums}
-
-    rdoc = _need(doc, "registers", origin)
-    reg_size = _int(_need(rdoc, "size", f"{origin}.registers"), f"{origin}.registers.size")
-    regs: list[Reg] = []
-    spans: list[tuple[str, int, int]] = []
-    for i, r in enumerate(_need(rdoc, "regs", f"{origin}.registers")):
-        where = f"{origin}.registers.regs[{i}]"
-        rname = _ident(_need(r, "name", where), where)
-        where = f"{origin}.registers.{rname}"
-        off = _int(_need(r, "offset", where), where)
-        access = r.get("access", "rw")
-        if access not in ("rw", "ro", "wo"):
-            raise SpecError(f"{where}: access must be rw, ro or wo")
-        regs.append(Reg(rname, off, access, r.get("doc", ""), _bits(r.get("bits"), 32, where)))
-        spans.append((rname, off, 4))
-    args: list[Arg] = []
-    for i, a in enumerate(_need(rdoc, "args", f"{origin}.registers")):
-        where = f"{origin}.registers.args[{i}]"
-        aname = _ident(_need(a, "name", where), where)
-        where = f"{origin}.registers.{aname}"
-        off = _int(_need(a, "offset", where), where)
-        width = _int(_need(a, "width", where), where)
-        if width not in (32, 64):
-            raise SpecError(f"{where}: argument width must be 32 or 64")
-        kind = _need(a, "kind", where)
-        if kind not in ("pointer", "scalar"):
-            raise SpecError(f"{where}: kind must be pointer or scalar")
-        if kind == "pointer" and width != 64:
-            raise SpecError(f"{where}: pointers are 64-bit")
-        arg = Arg(aname, i, off, width, kind, a.get("doc", ""))
-        args.append(arg)
-        spans.append((aname, off, arg.span))
-    if args and args[0].offset != 0x10:
-        raise SpecError(f"{origin}.registers: Vitis arguments start at 0x10, not 0x{args[0].offset:x}")
-    prev_end = None
-    for a in args:
-        if prev_end is not None and a.offset < prev_end:
-            raise SpecError(f"{origin}.registers.{a.name}: arguments must be in increasing offset order")
-        prev_end = a.offset + a.span
-    names = [n for n, _, _ in spans]
-    dup = {n for n in names if names.count(n) > 1}
-    if dup:
-        raise SpecError(f"{origin}.registers: duplicate names {sorted(dup)}")
-    pos_end: list[tuple[int, int, str]] = sorted((o, o + s, n) for n, o, s in spans)
-    for n, off, size in spans:
-        if off % 4:
-            raise SpecError(f"{origin}.registers.{n}: offset 0x{off:x} is not 4-byte aligned")
-        if off + size > reg_size:
-            raise SpecError(f"{origin}.registers.{n}: 0x{off:x}+{size} is outside the {reg_size}-byte register space")
-    for (o1, e1, n1), (o2, e2, n2) in zip(pos_end, pos_end[1:]):
-        if o2 < e1:
-            raise SpecError(f"{origin}.registers: '{n2}' at 0x{o2:x} overlaps '{n1}' (0x{o1:x}..0x{e1:x})")
-
-    cdoc = doc.get("caps") or {}
-    caps = sorted(_bits(cdoc.get("bits"), 32, f"{origin}.caps").items(), key=lambda kv: kv[1])
-
-    structs: list[Struct] = []
-    sdoc = _need(doc, "structs", origin)
-    for sname, s in sdoc.items():
-        where = f"{origin}.structs.{sname}"
-        _ident(sname, where)
-        size = _int(_need(s, "size", where), where)
-        if size <= 0:
-            raise SpecError(f"{where}: size must be positive")
-        fields: list[Field] = []
-        rsv = 0
-        for i, f in enumerate(_need(s, "fields", where)):
-            fw = f"{where}.fields[{i}]"
-            off = _int(_need(f, "offset", fw), fw)
-            if f.get("reserved"):
-                n = _int(_need(f, "bytes", fw), fw)
-                fields.append(Field(f"_rsvd{rsv}", off, n, reserved=True))
-                rsv += 1
-                continue
-            fname = _ident(_need(f, "name", fw), fw)
-            fw = f"{where}.{fname}"
-            if fname in RESERVED_NAMES:
-                raise SpecError(f"{fw}: '{fname}' is a reserved word in the generated code")
-            kinds = [k for k in ("width", "bytes", "struct") if k in f]
-            if len(kinds) != 1:
-                raise SpecError(f"{fw}: give exactly one of width, bytes, struct")
-            if "width" in f:
-                width = _int(f["width"], fw)
-                if width not in INT_WIDTHS:
-                    raise SpecError(f"{fw}: width {width} is not one of {INT_WIDTHS}")
-                nbytes = width // 8
-                if off % nbytes:
-                    raise SpecError(f"{fw}: a {width}-bit field at 0x{off:x} is misaligned (needs a multiple of {nbytes})")
-                enum = f.get("enum")
-                if enum is not None and enum not in enum_names:
-                    raise SpecError(f"{fw}: unknown enum '{enum}'")
-                if enum is not None and next(e for e in enums if e.name == enum).width != width:
-                    raise SpecError(f"{fw}: enum '{enum}' is not {width} bits wide")
-                fields.append(Field(fname, off, nbytes, width=width, enum=enum,
-                                    bits=_bits(f.get("bits"), width, fw), doc=f.get("doc", "")))
-            elif "bytes" in f:
-                nbytes = _int(f["bytes"], fw)
-                if nbytes <= 0:
-                    raise SpecError(f"{fw}: bytes must be positive")
-                if off % 4:
-                    raise SpecError(f"{fw}: a byte array at 0x{off:x} is misaligned (needs a multiple of 4)")
-                fields.append(Field(fname, off, nbytes, doc=f.get("doc", "")))
-            else:
-                ref = f["struct"]
-                prior = {st.name: st for st in structs}
-                if ref not in prior:
-                    raise SpecError(f"{fw}: struct '{ref}' must be defined before it is used")
-                count = _int(f.get("count", 1), fw)
-                inner = prior[ref]
-                if off % min(inner.size, 8):
-                    raise SpecError(f"{fw}: struct '{ref}' at 0x{off:x} is misaligned")
-                fields.append(Field(fname, off, inner.size * count, count=count, struct=ref,
-                                    doc=f.get("doc", "")))
-        _check_tiling([(fl.name, fl.offset, fl.size) for fl in fields], size, where)
-        fnames = [fl.name for fl in fields]
-        dup = {n for n in fnames if fnames.count(n) > 1}
-        if dup:
-            raise SpecError(f"{where}: duplicate fields {sorted(dup)}")
-        structs.append(Struct(sname, size, s.get("doc", ""), fields))
-
-    canonical = json.dumps(doc, sort_keys=True, separators=(",", ":")).encode()
-    return Spec(name, kid, major, minor, constants, enums, regs, reg_size, args, caps, structs,
-                hashlib.sha256(canonical).hexdigest())
-
+__all__ = ["Spec", "SpecError", "parse", "render", "main"]
 
 def _env() -> jinja2.Environment:
     here = os.path.join(os.path.dirname(os.path.abspath(__file__)), "templates")
@@ -343,7 +29,7 @@ def _env() -> jinja2.Environment:
                              trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
     env.filters["hex"] = lambda v, w=0: f"0x{v:0{w}X}"
     env.filters["upper"] = str.upper
-    env.filters["camel"] = lambda s: "".join(p.capitalize() for p in s.lower().split("_"))
+    env.filters["camel"] = camel
     return env
 
 
@@ -369,6 +55,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--sv")
     ap.add_argument("--cpp")
     ap.add_argument("--py")
+    ap.add_argument("--regs-sv", help="the AXI4-Lite register block (esp_ctrl_regs.sv)")
+    ap.add_argument("--regs-cpp", help="its C++ model (esp_ctrl_regs.hpp)")
     ap.add_argument("--check", action="store_true", help="validate only")
     a = ap.parse_args(argv)
     try:
@@ -380,7 +68,8 @@ def main(argv: list[str] | None = None) -> int:
     if a.check:
         print(f"espgen: {a.spec} OK, SPEC_HASH 0x{spec.hash32:08X}")
         return 0
-    for path, tpl in ((a.sv, "esp_spec_pkg.sv.j2"), (a.cpp, "esp_spec.hpp.j2"), (a.py, "esp_spec.py.j2")):
+    for path, tpl in ((a.sv, "esp_spec_pkg.sv.j2"), (a.cpp, "esp_spec.hpp.j2"), (a.py, "esp_spec.py.j2"),
+                      (a.regs_sv, "esp_ctrl_regs.sv.j2"), (a.regs_cpp, "esp_ctrl_regs.hpp.j2")):
         if path:
             _write(path, render(spec, tpl))
     return 0
