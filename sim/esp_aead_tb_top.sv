@@ -7,6 +7,7 @@
 
 module esp_aead_tb_top
   import esp_spec_pkg::*;
+  import esp_unit_pkg::*;
 (
   input  wire logic          clk_i,
   input  wire logic          rst_ni,
@@ -23,9 +24,9 @@ module esp_aead_tb_top
   input  wire logic [31:0]   req_salt_i,
   input  wire logic [31:0]   req_spi_i,
   input  wire logic [63:0]   req_seq_i,
-  input  wire logic [13:0]   req_src_off_i,
-  input  wire logic [13:0]   req_dst_off_i,
-  input  wire logic [13:0]   req_len_i,
+  input  wire pkt_len_t      req_src_off_i,
+  input  wire pkt_len_t      req_dst_off_i,
+  input  wire pkt_len_t      req_len_i,
   input  wire logic [4:0]    req_icv_len_i,
 
   output      logic          rsp_valid_o,
@@ -54,25 +55,21 @@ module esp_aead_tb_top
   logic [63:0]   ob_wbe;
   logic [511:0]  ob_wdata;
 
+  // the request and response, from / to the tb's flat ports
+  aead_req_t req;
+  aead_rsp_t rsp;
+  assign req = '{encrypt: req_encrypt_i, gmac: req_gmac_i, esn: req_esn_i, aes256: req_aes256_i, key: req_key_i,
+                 sa_index: req_sa_index_i, generation: req_generation_i, salt: req_salt_i, spi: req_spi_i,
+                 seq: req_seq_i, src_off: req_src_off_i, dst_off: req_dst_off_i, len: req_len_i,
+                 icv_len: req_icv_len_i};
+  assign {rsp_auth_ok_o, rsp_sum_o} = rsp;
+
   esp_aead u_aead (
     .clk_i            (clk_i),
     .rst_ni           (rst_ni),
     .req_valid_i      (req_valid_i),
     .req_ready_o      (req_ready_o),
-    .req_encrypt_i    (req_encrypt_i),
-    .req_gmac_i       (req_gmac_i),
-    .req_esn_i        (req_esn_i),
-    .req_aes256_i     (req_aes256_i),
-    .req_key_i        (req_key_i),
-    .req_sa_index_i   (req_sa_index_i),
-    .req_generation_i (req_generation_i),
-    .req_salt_i       (req_salt_i),
-    .req_spi_i        (req_spi_i),
-    .req_seq_i        (req_seq_i),
-    .req_src_off_i    (req_src_off_i),
-    .req_dst_off_i    (req_dst_off_i),
-    .req_len_i        (req_len_i),
-    .req_icv_len_i    (req_icv_len_i),
+    .req_i            (req),
     .ibuf_re_o        (ib_re),
     .ibuf_raddr_o     (ib_raddr),
     .ibuf_rdata_i     (ib_rdata),
@@ -82,8 +79,7 @@ module esp_aead_tb_top
     .obuf_wdata_o     (ob_wdata),
     .rsp_valid_o      (rsp_valid_o),
     .rsp_ready_i      (rsp_ready_i),
-    .rsp_auth_ok_o    (rsp_auth_ok_o),
-    .rsp_sum_o        (rsp_sum_o)
+    .rsp_o            (rsp)
   );
 
 

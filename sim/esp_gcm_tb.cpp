@@ -1,9 +1,11 @@
 // esp-offload: Verilator testbench of esp_gcm_core (hw/rtl).
 //
-//   1. every Wycheproof AES-GCM vector with a 96-bit IV and a 128/256-bit key
-//      (encrypt and decrypt for valid vectors, decrypt + tag mismatch for
+//   1. every Wycheproof AES-GCM vector with a 96-bit IV, a 128-bit tag and a
+//      128/192/256-bit key; the file's own numberOfTests must match the tests
+//      of its groups, each tcId once, and every applicable vector must run
+//      (a truncated or edited file fails) (encrypt and decrypt for valid vectors, decrypt + tag mismatch for
 //      invalid ones), packets back to back with random back-pressure;
-//   2. random packets (encrypt, decrypt, GMAC; AES-128/256; both key slots
+//   2. random packets (encrypt, decrypt, GMAC; AES-128/256 (AES-192 runs in 1); both key slots
 //      interleaved) against OpenSSL's EVP AES-GCM, random back-pressure;
 //   3. throughput: back-to-back packets of 64/576/1500/9000 payload bytes,
 //      cycles and bytes per cycle.
@@ -360,12 +362,14 @@ void run_wycheproof(Sim& sim, const std::string& path, std::mt19937_64& rng) {
     int id;
   };
   std::vector<Vec> vecs;
+  std::vector<int> ids;
   for (const auto& g : j.at("testGroups")) {
     const int ks = g.at("keySize").get<int>();
     const int ivs = g.at("ivSize").get<int>();
     const int ts = g.at("tagSize").get<int>();
     for (const auto& t : g.at("tests")) {
       ++total;
+      ids.push_back(t.at("tcId").get<int>());
       if (ivs != 96 || ts != 128 || (ks != 128 && ks != 192 && ks != 256)) {
         ++n_other_iv;
         continue;
@@ -378,6 +382,16 @@ void run_wycheproof(Sim& sim, const std::string& path, std::mt19937_64& rng) {
   std::printf("wycheproof: %zu vectors in %s (numberOfTests %d); 128/192/256-bit key, 96-bit IV, 128-bit tag: "
               "%zu; other IV/tag sizes (not applicable: the core takes 96-bit IVs, ESP truncates tags itself): %zu\n",
               total, path.c_str(), j.value("numberOfTests", -1), expect, n_other_iv);
+  // The file against its own counts: numberOfTests = the tests of its groups,
+  // each tcId once.
+  const int declared = j.value("numberOfTests", -1);
+  std::sort(ids.begin(), ids.end());
+  const bool ids_unique = std::adjacent_find(ids.begin(), ids.end()) == ids.end();
+  if (declared < 0 || static_cast<size_t>(declared) != total || !ids_unique || expect == 0) {
+    std::printf("FAIL: %s: numberOfTests %d, its groups hold %zu tests (%s tcIds), %zu applicable\n", path.c_str(),
+                declared, total, ids_unique ? "distinct" : "repeated", expect);
+    ++g_failures;
+  }
 
   const Backpressure bps[3] = {{0, 0, 0}, {0.3, 0.3, 0.3}, {0.1, 0.6, 0.5}};
   size_t run = 0, passed = 0;

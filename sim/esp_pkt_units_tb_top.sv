@@ -11,6 +11,7 @@
 
 module esp_pkt_units_tb_top
   import esp_spec_pkg::*;
+  import esp_unit_pkg::*;
 #(
   localparam int unsigned Depth = 256,
   localparam int unsigned Aw = $clog2(Depth),
@@ -32,20 +33,20 @@ module esp_pkt_units_tb_top
   // esp_ip_parse
   input  wire logic          ps_start_i,
   input  wire logic [1:0]    ps_mode_i,
-  input  wire logic [13:0]   ps_base_i,
-  input  wire logic [13:0]   ps_avail_i,
+  input  wire pkt_len_t     ps_base_i,
+  input  wire pkt_len_t     ps_avail_i,
   output      logic          ps_busy_o,
   output      logic          ps_done_o,
   output      logic [15:0]   ps_status_o,
   output      logic [3:0]    ps_version_o,
-  output      logic [13:0]   ps_pkt_len_o,
-  output      logic [13:0]   ps_ihl_o,
-  output      logic [13:0]   ps_hdr_len_o,
-  output      logic [13:0]   ps_nh_off_o,
+  output      pkt_len_t     ps_pkt_len_o,
+  output      pkt_len_t     ps_ihl_o,
+  output      pkt_len_t     ps_hdr_len_o,
+  output      pkt_len_t     ps_nh_off_o,
   output      logic [7:0]    ps_proto_o,
   output      logic          ps_udp_o,
-  output      logic [13:0]   ps_esp_off_o,
-  output      logic [13:0]   ps_esp_len_o,
+  output      pkt_len_t     ps_esp_off_o,
+  output      pkt_len_t     ps_esp_len_o,
   output      logic [31:0]   ps_spi_o,
   output      logic [31:0]   ps_seq_lo_o,
 
@@ -54,36 +55,36 @@ module esp_pkt_units_tb_top
   input  wire logic [1:0]    hb_op_i,
   input  wire logic          hb_udp_i,
   input  wire logic [7:0]    hb_proto_i,
-  input  wire logic [13:0]   hb_out_len_i,
+  input  wire pkt_len_t     hb_out_len_i,
   input  wire logic [7:0]    hb_tos_i,
   input  wire logic [7:0]    hb_ttl_i,
   input  wire logic [19:0]   hb_flow_label_i,
   input  wire logic [127:0]  hb_tun_src_i,
   input  wire logic [127:0]  hb_tun_dst_i,
   input  wire logic [3:0]    hb_version_i,
-  input  wire logic [13:0]   hb_ihl_i,
-  input  wire logic [13:0]   hb_hdr_len_i,
-  input  wire logic [13:0]   hb_nh_off_i,
+  input  wire pkt_len_t     hb_ihl_i,
+  input  wire pkt_len_t     hb_hdr_len_i,
+  input  wire pkt_len_t     hb_nh_off_i,
   input  wire logic [15:0]   hb_udp_sport_i,
   input  wire logic [15:0]   hb_udp_dport_i,
   input  wire logic [15:0]   hb_payload_sum_i,
   output      logic          hb_busy_o,
   output      logic          hb_done_o,
-  output      logic [13:0]   hb_outer_len_o,
+  output      pkt_len_t     hb_outer_len_o,
   output      logic [15:0]   hb_udp_csum_o,
 
   // esp_trailer
   input  wire logic          tr_start_i,
   input  wire logic          tr_op_i,
-  input  wire logic [13:0]   tr_off_i,
-  input  wire logic [13:0]   tr_len_i,
+  input  wire pkt_len_t     tr_off_i,
+  input  wire pkt_len_t     tr_len_i,
   input  wire logic [7:0]    tr_next_header_i,
   output      logic          tr_busy_o,
   output      logic          tr_done_o,
   output      logic [15:0]   tr_status_o,
   output      logic [7:0]    tr_pad_len_o,
-  output      logic [13:0]   tr_pt_len_o,
-  output      logic [13:0]   tr_pay_len_o,
+  output      pkt_len_t     tr_pt_len_o,
+  output      pkt_len_t     tr_pay_len_o,
   output      logic [7:0]    tr_next_header_o
 );
 
@@ -127,34 +128,43 @@ module esp_pkt_units_tb_top
   assign tb_ibuf_rdata_o = ib_rdata;
   assign tb_obuf_rdata_o = ob_rdata;
 
+  // the units' requests and responses, from / to the tb's flat ports
+  parse_req_t ps_req;
+  parse_rsp_t ps_rsp;
+  hb_req_t    hb_req;
+  hb_rsp_t    hb_rsp;
+  tr_req_t    tr_req;
+  tr_rsp_t    tr_rsp;
+  assign ps_req = '{mode: parse_mode_e'(ps_mode_i), base: ps_base_i, avail: ps_avail_i};
+  assign {ps_status_o, ps_version_o, ps_pkt_len_o, ps_ihl_o, ps_hdr_len_o, ps_nh_off_o, ps_proto_o, ps_udp_o,
+          ps_esp_off_o, ps_esp_len_o, ps_spi_o, ps_seq_lo_o} = ps_rsp;
+  assign hb_req = '{op: hb_op_e'(hb_op_i), udp: hb_udp_i, proto: hb_proto_i, out_len: hb_out_len_i, tos: hb_tos_i,
+                    ttl: hb_ttl_i, flow_label: hb_flow_label_i, tun_src: hb_tun_src_i, tun_dst: hb_tun_dst_i,
+                    version: hb_version_i, ihl: hb_ihl_i, hdr_len: hb_hdr_len_i, nh_off: hb_nh_off_i,
+                    udp_sport: hb_udp_sport_i, udp_dport: hb_udp_dport_i, payload_sum: hb_payload_sum_i};
+  assign {hb_outer_len_o, hb_udp_csum_o} = hb_rsp;
+  assign tr_req = '{op: tr_op_e'(tr_op_i), off: tr_off_i, len: tr_len_i, nh: tr_next_header_i};
+  assign {tr_status_o, tr_pad_len_o, tr_pt_len_o, tr_pay_len_o, tr_next_header_o} = tr_rsp;
+
   esp_ip_parse #(.Depth(Depth)) u_parse (
     .clk_i, .rst_ni,
-    .start_i(ps_start_i), .mode_i(ps_mode_i), .base_i(ps_base_i), .avail_i(ps_avail_i),
+    .start_i(ps_start_i), .req_i(ps_req),
     .rd_re_o(ps_re), .rd_addr_o(ps_raddr), .rd_data_i(ib_rdata),
-    .busy_o(ps_busy_o), .done_o(ps_done_o), .status_o(ps_status_o), .version_o(ps_version_o),
-    .pkt_len_o(ps_pkt_len_o), .ihl_o(ps_ihl_o), .hdr_len_o(ps_hdr_len_o), .nh_off_o(ps_nh_off_o),
-    .proto_o(ps_proto_o), .udp_o(ps_udp_o), .esp_off_o(ps_esp_off_o), .esp_len_o(ps_esp_len_o),
-    .spi_o(ps_spi_o), .seq_lo_o(ps_seq_lo_o));
+    .busy_o(ps_busy_o), .done_o(ps_done_o), .rsp_o(ps_rsp));
 
   esp_hdr_build #(.Depth(Depth)) u_hdr_build (
     .clk_i, .rst_ni,
-    .start_i(hb_start_i), .op_i(hb_op_i), .udp_i(hb_udp_i), .proto_i(hb_proto_i),
-    .out_len_i(hb_out_len_i), .tos_i(hb_tos_i), .ttl_i(hb_ttl_i), .flow_label_i(hb_flow_label_i),
-    .tun_src_i(hb_tun_src_i), .tun_dst_i(hb_tun_dst_i), .version_i(hb_version_i), .ihl_i(hb_ihl_i),
-    .hdr_len_i(hb_hdr_len_i), .nh_off_i(hb_nh_off_i), .udp_sport_i(hb_udp_sport_i),
-    .udp_dport_i(hb_udp_dport_i), .payload_sum_i(hb_payload_sum_i),
+    .start_i(hb_start_i), .req_i(hb_req),
     .rd_re_o(hb_re), .rd_addr_o(hb_raddr), .rd_data_i(ib_rdata),
     .wr_we_o(hb_we), .wr_addr_o(hb_waddr), .wr_be_o(hb_wbe), .wr_data_o(hb_wdata),
-    .busy_o(hb_busy_o), .done_o(hb_done_o), .outer_len_o(hb_outer_len_o), .udp_csum_o(hb_udp_csum_o));
+    .busy_o(hb_busy_o), .done_o(hb_done_o), .rsp_o(hb_rsp));
 
   esp_trailer #(.Depth(Depth)) u_trailer (
     .clk_i, .rst_ni,
-    .start_i(tr_start_i), .op_i(tr_op_i), .off_i(tr_off_i), .len_i(tr_len_i),
-    .next_header_i(tr_next_header_i),
+    .start_i(tr_start_i), .req_i(tr_req),
     .wr_we_o(tr_we), .wr_addr_o(tr_waddr), .wr_be_o(tr_wbe), .wr_data_o(tr_wdata),
     .rd_re_o(tr_re), .rd_addr_o(tr_raddr), .rd_data_i(ob_rdata),
-    .busy_o(tr_busy_o), .done_o(tr_done_o), .status_o(tr_status_o), .pad_len_o(tr_pad_len_o),
-    .pt_len_o(tr_pt_len_o), .pay_len_o(tr_pay_len_o), .next_header_o(tr_next_header_o));
+    .busy_o(tr_busy_o), .done_o(tr_done_o), .rsp_o(tr_rsp));
 
 endmodule
 

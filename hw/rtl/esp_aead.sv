@@ -33,10 +33,11 @@
 
 module esp_aead
   import esp_spec_pkg::*;
+  import esp_unit_pkg::*;
   import esp_gcm_pkg::*;
 #(
   parameter int unsigned CacheEntries = 256,
-  localparam int unsigned OffW  = $clog2(MAX_PKT_BYTES),          // buffer byte offsets
+  localparam int unsigned OffW  = PktLenBits,                      // buffer byte offsets (pkt_len_t)
   localparam int unsigned LaneW = $clog2(PKT_BUS_BYTES),
   localparam int unsigned WAW   = OffW - LaneW,                    // buffer word address
   localparam int unsigned DW    = 8 * PKT_BUS_BYTES
@@ -46,20 +47,7 @@ module esp_aead
 
   input  wire logic                     req_valid_i,
   output      logic                     req_ready_o,
-  input  wire logic                     req_encrypt_i,
-  input  wire logic                     req_gmac_i,
-  input  wire logic                     req_esn_i,
-  input  wire logic                     req_aes256_i,
-  input  wire logic [255:0]             req_key_i,
-  input  wire logic [31:0]              req_sa_index_i,
-  input  wire logic [31:0]              req_generation_i,
-  input  wire logic [31:0]              req_salt_i,
-  input  wire logic [31:0]              req_spi_i,
-  input  wire logic [63:0]              req_seq_i,
-  input  wire logic [OffW-1:0]          req_src_off_i,
-  input  wire logic [OffW-1:0]          req_dst_off_i,
-  input  wire logic [OffW-1:0]          req_len_i,
-  input  wire logic [4:0]               req_icv_len_i,
+  input  wire aead_req_t req_i,
 
   output      logic                     ibuf_re_o,
   output      logic [WAW-1:0]           ibuf_raddr_o,
@@ -72,8 +60,7 @@ module esp_aead
 
   output      logic                     rsp_valid_o,
   input  wire logic                     rsp_ready_i,
-  output      logic                     rsp_auth_ok_o,
-  output      logic [15:0]              rsp_sum_o
+  output      aead_rsp_t rsp_o
 );
 
   localparam int unsigned NB      = PKT_BUS_BYTES;
@@ -138,9 +125,9 @@ module esp_aead
     .clk_i           (clk_i),
     .rst_ni          (rst_ni),
     .lk_valid_i      (req_fire),
-    .lk_sa_index_i   (req_sa_index_i),
-    .lk_generation_i (req_generation_i),
-    .lk_aes256_i     (req_aes256_i),
+    .lk_sa_index_i   (req_i.sa_index),
+    .lk_generation_i (req_i.generation),
+    .lk_aes256_i     (req_i.aes256),
     .lk_hit_o        (kc_hit),
     .lk_slot_o       (kc_slot),
     .fill_i          (kc_fill)
@@ -171,18 +158,18 @@ module esp_aead
 
   always_ff @(posedge clk_i) begin
     if (req_fire) begin
-      a_enc_q    <= req_encrypt_i;
-      a_gmac_q   <= req_gmac_i;
-      a_esn_q    <= req_esn_i;
-      a_aes256_q <= req_aes256_i;
-      a_key_q    <= req_key_i;
-      a_salt_q   <= req_salt_i;
-      a_spi_q    <= req_spi_i;
-      a_seq_q    <= req_seq_i;
-      a_src_q    <= req_src_off_i;
-      a_dst_q    <= req_dst_off_i;
-      a_len_q    <= req_len_i;
-      a_icv_q    <= req_icv_len_i;
+      a_enc_q    <= req_i.encrypt;
+      a_gmac_q   <= req_i.gmac;
+      a_esn_q    <= req_i.esn;
+      a_aes256_q <= req_i.aes256;
+      a_key_q    <= req_i.key;
+      a_salt_q   <= req_i.salt;
+      a_spi_q    <= req_i.spi;
+      a_seq_q    <= req_i.seq;
+      a_src_q    <= req_i.src_off;
+      a_dst_q    <= req_i.dst_off;
+      a_len_q    <= req_i.len;
+      a_icv_q    <= req_i.icv_len;
     end
   end
 
@@ -704,8 +691,8 @@ module esp_aead
   end
 
   assign rsp_valid_o   = rsp_valid_q;
-  assign rsp_auth_ok_o = rsp_ok_q;
-  assign rsp_sum_o     = rsp_sum_q;
+  assign rsp_o.auth_ok = rsp_ok_q;
+  assign rsp_o.sum     = rsp_sum_q;
 
   // ---------------------------------------------------- obuf write port
   always_comb begin

@@ -31,6 +31,7 @@
 module esp_batch_ctrl
   import esp_spec_pkg::*;
   import esp_mem_pkg::*;
+  import esp_unit_pkg::*;
 #(
   localparam int unsigned Dw = 8 * PKT_BUS_BYTES,
   localparam int unsigned ImgW = 4 * Dw
@@ -99,97 +100,43 @@ module esp_batch_ctrl
 
   // esp_ip_parse
   output      logic          parse_start_o,
-  output      logic [1:0]    parse_mode_o,
-  output      logic [13:0]   parse_avail_o,
+  output      parse_req_t    parse_req_o,
   input  wire logic          parse_done_i,
-  input  wire logic [15:0]   parse_status_i,
-  input  wire logic [3:0]    parse_version_i,
-  input  wire logic [13:0]   parse_pkt_len_i,
-  input  wire logic [13:0]   parse_ihl_i,
-  input  wire logic [13:0]   parse_hdr_len_i,
-  input  wire logic [13:0]   parse_nh_off_i,
-  input  wire logic [7:0]    parse_proto_i,
-  input  wire logic [13:0]   parse_esp_off_i,
-  input  wire logic [13:0]   parse_esp_len_i,
-  input  wire logic [31:0]   parse_spi_i,
-  input  wire logic [31:0]   parse_seq_lo_i,
+  input  wire parse_rsp_t    parse_rsp_i,
 
   // esp_trailer
   output      logic          tr_start_o,
-  output      logic          tr_op_o,       // 0 build, 1 check
-  output      logic [13:0]   tr_off_o,
-  output      logic [13:0]   tr_len_o,
-  output      logic [7:0]    tr_nh_o,
+  output      tr_req_t       tr_req_o,
   input  wire logic          tr_done_i,
-  input  wire logic [15:0]   tr_status_i,
-  input  wire logic [13:0]   tr_pay_len_i,
-  input  wire logic [7:0]    tr_nh_i,
+  input  wire tr_rsp_t       tr_rsp_i,
 
   // esp_aead
   output      logic          aead_req_valid_o,
   input  wire logic          aead_req_ready_i,
-  output      logic          aead_encrypt_o,
-  output      logic          aead_gmac_o,
-  output      logic          aead_esn_o,
-  output      logic          aead_aes256_o,
-  output      logic [255:0]  aead_key_o,
-  output      logic [31:0]   aead_sa_index_o,
-  output      logic [31:0]   aead_generation_o,
-  output      logic [31:0]   aead_salt_o,
-  output      logic [31:0]   aead_spi_o,
-  output      logic [63:0]   aead_seq_o,
-  output      logic [13:0]   aead_src_off_o,
-  output      logic [13:0]   aead_dst_off_o,
-  output      logic [13:0]   aead_len_o,
-  output      logic [4:0]    aead_icv_len_o,
+  output      aead_req_t     aead_req_o,
   input  wire logic          aead_rsp_valid_i,
   output      logic          aead_rsp_ready_o,
-  input  wire logic          aead_rsp_auth_ok_i,
-  input  wire logic [15:0]   aead_rsp_sum_i,
+  input  wire aead_rsp_t     aead_rsp_i,
 
   // esp_hdr_build
   output      logic          hb_start_o,
-  output      logic [1:0]    hb_op_o,
-  output      logic          hb_udp_o,
-  output      logic [7:0]    hb_proto_o,
-  output      logic [13:0]   hb_out_len_o,
-  output      logic [7:0]    hb_tos_o,
-  output      logic [7:0]    hb_ttl_o,
-  output      logic [19:0]   hb_flow_label_o,
-  output      logic [127:0]  hb_tun_src_o,
-  output      logic [127:0]  hb_tun_dst_o,
-  output      logic [3:0]    hb_version_o,
-  output      logic [13:0]   hb_ihl_o,
-  output      logic [13:0]   hb_hdr_len_o,
-  output      logic [13:0]   hb_nh_off_o,
-  output      logic [15:0]   hb_udp_sport_o,
-  output      logic [15:0]   hb_udp_dport_o,
-  output      logic [15:0]   hb_payload_sum_o,
+  output      hb_req_t       hb_req_o,
   input  wire logic          hb_done_i
 );
 
   // ----------------------------------------------------------- constants
   localparam int unsigned SaBytes  = sa_read_bytes();   // fields (HLS kSaReadBytes)
   localparam int unsigned SaBits   = 8 * SaBytes;
-  localparam int unsigned CtrBytes = SA_COUNTERS_HARD_EVENTS_OFFSET + SA_COUNTERS_HARD_EVENTS_BYTES;
+  localparam int unsigned CtrBytes = SA_COUNTERS_SIZE;
   localparam int unsigned CtrBits  = 8 * CtrBytes;
   localparam logic [31:0] NoSaIndex = '1;
 
-  localparam logic [13:0] Ipv4Hdr    = 14'd20;
-  localparam logic [13:0] Ipv6Hdr    = 14'd40;
-  localparam logic [13:0] UdpHdr     = 14'd8;
-  localparam logic [7:0]  IpProtoIpv4 = 8'd4;
-  localparam logic [7:0]  IpProtoIpv6 = 8'd41;
-  localparam logic [13:0] Align      = 14'(ESP_ALIGN);
-  localparam logic [13:0] EspTextOff = 14'(ESP_HDR_BYTES + IV_BYTES);
-
-  // esp_ip_parse modes, esp_hdr_build ops
-  localparam logic [1:0] ParseIp     = 2'd0;
-  localparam logic [1:0] ParseOut    = 2'd1;
-  localparam logic [1:0] LocateEsp   = 2'd2;
-  localparam logic [1:0] HbTunnelV4  = 2'd0;
-  localparam logic [1:0] HbTunnelV6  = 2'd1;
-  localparam logic [1:0] HbUpdate    = 2'd2;
+  localparam pkt_len_t   Ipv4Hdr    = pkt_len_t'(IPV4_MIN_HDR);
+  localparam pkt_len_t   Ipv6Hdr    = pkt_len_t'(IPV6_HDR);
+  localparam pkt_len_t   UdpHdr     = pkt_len_t'(UDP_HDR);
+  localparam logic [7:0] NhNoNext   = 8'(NH_NO_NEXT);
+  localparam pkt_len_t   Align      = pkt_len_t'(ESP_ALIGN);
+  localparam pkt_len_t   EspTextOff = pkt_len_t'(ESP_HDR_BYTES + IV_BYTES);
 
   typedef enum logic [5:0] {
     StIdle, StNext, StMem, StMemW, StFence, StCtrWait, StCpl, StDrain, StDone,
@@ -246,9 +193,9 @@ module esp_batch_ctrl
 
   // the packet (parse results and plan)
   logic [3:0]  version_q, version_d;
-  logic [13:0] pkt_len_q, pkt_len_d, ihl_q, ihl_d, hdr_len_q, hdr_len_d, nh_off_q, nh_off_d;
-  logic [13:0] esp_off_q, esp_off_d, esp_len_q, esp_len_d;
-  logic [13:0] pay_off_q, pay_off_d, pay_len_q, pay_len_d, pt_len_q, pt_len_d, out_len_q, out_len_d;
+  pkt_len_t    pkt_len_q, pkt_len_d, ihl_q, ihl_d, hdr_len_q, hdr_len_d, nh_off_q, nh_off_d;
+  pkt_len_t    esp_off_q, esp_off_d, esp_len_q, esp_len_d;
+  pkt_len_t    pay_off_q, pay_off_d, pay_len_q, pay_len_d, pt_len_q, pt_len_d, out_len_q, out_len_d;
   logic [7:0]  nh_q, nh_d;
   logic [15:0] sum_q, sum_d;
   logic [31:0] add_bytes_q, add_bytes_d;
@@ -262,8 +209,8 @@ module esp_batch_ctrl
   logic [Dw-1:0] m_wimg_q, m_wimg_d;
   logic [PKT_BUS_BYTES-1:0] m_wmask_q, m_wmask_d;
   logic        parse_go_q, parse_go_d, tr_go_q, tr_go_d, hb_go_q, hb_go_d, win_go_q, win_go_d;
-  logic [1:0]  parse_mode_q, parse_mode_d;
-  logic [13:0] parse_avail_q, parse_avail_d;
+  parse_mode_e parse_mode_q, parse_mode_d;
+  pkt_len_t    parse_avail_q, parse_avail_d;
 
   // ------------------------------------------------------------ field views
   // The descriptor: in StNext the fetch stage's head (decided in the cycle
@@ -279,6 +226,9 @@ module esp_batch_ctrl
   assign d_in_length  = desc[8*DESCRIPTOR_IN_LENGTH_OFFSET +: DESCRIPTOR_IN_LENGTH_WIDTH];
   assign d_out_cap    = desc[8*DESCRIPTOR_OUT_CAPACITY_OFFSET +: DESCRIPTOR_OUT_CAPACITY_WIDTH];
   assign d_out_offset = desc[8*DESCRIPTOR_OUT_OFFSET_OFFSET +: DESCRIPTOR_OUT_OFFSET_WIDTH];
+  // ENCRYPT of a TFC dummy packet (CONTRACT.md ENCRYPT "Dummy packets")
+  logic d_dummy;
+  assign d_dummy      = d_flags[DESCRIPTOR_FLAGS_DUMMY_BIT];
 
   logic [31:0]  s_spi, s_gen, s_window, s_salt;
   logic [7:0]   s_icv, s_ttl, s_tos;
@@ -359,7 +309,7 @@ module esp_batch_ctrl
   logic [31:0] bucket0, bucket1, sa_ref, sa_ref_m1;
   assign sa_ref_m1 = sa_ref - 32'd1;
   esp_spi_lookup u_spi_lookup (
-    .spi_i     (parse_spi_i),
+    .spi_i     (parse_rsp_i.spi),
     .log2_i    (log2_q),
     .log2_ok_o (log2_ok),
     .bucket0_o (bucket0),
@@ -429,32 +379,37 @@ module esp_batch_ctrl
   );
 
   // ------------------------------------------------------ ENCRYPT plan (HLS plan_encap)
-  logic [13:0] p_pay_off, p_pay_len, p_pt_len, p_outer_len, p_esp_off, p_out_len;
+  // A dummy packet in tunnel mode is not parsed: its payload is the first
+  // in_length bytes (p_pkt_len), its next header NH_NO_NEXT (also in
+  // transport mode).
+  pkt_len_t    p_pkt_len, p_pay_off, p_pay_len, p_pt_len, p_outer_len, p_esp_off, p_out_len;
   logic [7:0]  p_nh;
   always_comb begin
+    p_pkt_len = (f_tunnel && d_dummy) ? pkt_len_t'(d_in_length) : parse_rsp_i.pkt_len;
     if (f_tunnel) begin
       p_pay_off   = '0;
       p_outer_len = f_outer_v6 ? Ipv6Hdr : Ipv4Hdr;
-      p_nh        = (parse_version_i == 4'd4) ? IpProtoIpv4 : IpProtoIpv6;
+      p_nh        = (parse_rsp_i.version == IP_VERSION4) ? IP_PROTO_IPV4 : IP_PROTO_IPV6;
     end else begin
-      p_pay_off   = parse_hdr_len_i;
-      p_outer_len = parse_hdr_len_i;
-      p_nh        = parse_proto_i;
+      p_pay_off   = parse_rsp_i.hdr_len;
+      p_outer_len = parse_rsp_i.hdr_len;
+      p_nh        = parse_rsp_i.proto;
     end
-    p_pay_len = parse_pkt_len_i - p_pay_off;
-    p_pt_len  = (p_pay_len + 14'd2 + Align - 14'd1) & ~(Align - 14'd1);
-    p_esp_off = p_outer_len + (f_udp ? UdpHdr : 14'd0);
-    p_out_len = p_esp_off + EspTextOff + p_pt_len + 14'(s_icv);
+    if (d_dummy) p_nh = NhNoNext;
+    p_pay_len = p_pkt_len - p_pay_off;
+    p_pt_len  = (p_pay_len + pkt_len_t'(2) + Align - pkt_len_t'(1)) & ~(Align - pkt_len_t'(1));
+    p_esp_off = p_outer_len + (f_udp ? UdpHdr : '0);
+    p_out_len = p_esp_off + EspTextOff + p_pt_len + pkt_len_t'(s_icv);
   end
 
   logic [31:0] room;
   assign room = (d_out_cap < 32'(MAX_PKT_BYTES)) ? d_out_cap : 32'(MAX_PKT_BYTES);
 
   // DECRYPT 7: ESP lengths.
-  logic [13:0] ct_len;
+  pkt_len_t    ct_len;
   logic        esp_len_bad;
-  assign ct_len      = esp_len_q - EspTextOff - 14'(s_icv);
-  assign esp_len_bad = (esp_len_q < EspTextOff + 14'd2 + 14'(s_icv)) | (ct_len[1:0] != 2'b00);
+  assign ct_len      = esp_len_q - EspTextOff - pkt_len_t'(s_icv);
+  assign esp_len_bad = (esp_len_q < EspTextOff + pkt_len_t'(2) + pkt_len_t'(s_icv)) | (ct_len[1:0] != 2'b00);
 
   logic [Dw-1:0] ok_ctr_img;
   always_comb begin
@@ -484,51 +439,52 @@ module esp_batch_ctrl
   assign mem_wimg_o    = m_wimg_q;
   assign mem_wmask_o   = m_wmask_q;
 
-  assign parse_start_o = parse_go_q;
-  assign parse_mode_o  = parse_mode_q;
-  assign parse_avail_o = parse_avail_q;
-  assign parse_obuf_o  = state_q == StDecInner;
+  assign parse_start_o            = parse_go_q;
+  assign parse_req_o.mode         = parse_mode_q;
+  assign parse_req_o.base         = '0;
+  assign parse_req_o.avail        = parse_avail_q;
+  assign parse_obuf_o             = state_q == StDecInner;
 
-  assign tr_start_o    = tr_go_q;
-  assign tr_op_o       = state_q == StDecTrl;
-  assign tr_off_o      = (state_q == StDecTrl) ? (f_tunnel ? 14'd0 : hdr_len_q) : pay_off_q;
-  assign tr_len_o      = (state_q == StDecTrl) ? pt_len_q : pay_len_q;
-  assign tr_nh_o       = nh_q;
+  assign tr_start_o               = tr_go_q;
+  assign tr_req_o.op              = (state_q == StDecTrl) ? TR_CHECK : TR_BUILD;
+  assign tr_req_o.off             = (state_q == StDecTrl) ? (f_tunnel ? '0 : hdr_len_q) : pay_off_q;
+  assign tr_req_o.len             = (state_q == StDecTrl) ? pt_len_q : pay_len_q;
+  assign tr_req_o.nh              = nh_q;
 
-  assign aead_req_valid_o  = (state_q == StEncAead) | (state_q == StDecAead);
-  assign aead_encrypt_o    = op_enc;
-  assign aead_gmac_o       = f_gmac;
-  assign aead_esn_o        = f_esn;
-  assign aead_aes256_o     = f_aes256;
-  assign aead_key_o        = s_key;
-  assign aead_sa_index_o   = sa_idx_q;
-  assign aead_generation_o = s_gen;
-  assign aead_salt_o       = s_salt;
-  assign aead_spi_o        = s_spi;
-  assign aead_seq_o        = seq_q;
-  assign aead_src_off_o    = op_enc ? pay_off_q : esp_off_q + EspTextOff;
-  assign aead_dst_off_o    = op_enc ? esp_off_q + EspTextOff : (f_tunnel ? 14'd0 : hdr_len_q);
-  assign aead_len_o        = pt_len_q;
-  assign aead_icv_len_o    = 5'(s_icv);
-  assign aead_rsp_ready_o  = (state_q == StEncAeadRsp) | (state_q == StDecAeadRsp);
+  assign aead_req_valid_o         = (state_q == StEncAead) | (state_q == StDecAead);
+  assign aead_req_o.encrypt       = op_enc;
+  assign aead_req_o.gmac          = f_gmac;
+  assign aead_req_o.esn           = f_esn;
+  assign aead_req_o.aes256        = f_aes256;
+  assign aead_req_o.key           = s_key;
+  assign aead_req_o.sa_index      = sa_idx_q;
+  assign aead_req_o.generation    = s_gen;
+  assign aead_req_o.salt          = s_salt;
+  assign aead_req_o.spi           = s_spi;
+  assign aead_req_o.seq           = seq_q;
+  assign aead_req_o.src_off       = op_enc ? pay_off_q : esp_off_q + EspTextOff;
+  assign aead_req_o.dst_off       = op_enc ? esp_off_q + EspTextOff : (f_tunnel ? '0 : hdr_len_q);
+  assign aead_req_o.len           = pt_len_q;
+  assign aead_req_o.icv_len       = 5'(s_icv);
+  assign aead_rsp_ready_o         = (state_q == StEncAeadRsp) | (state_q == StDecAeadRsp);
 
-  assign hb_start_o       = hb_go_q;
-  assign hb_op_o          = (op_dec || !f_tunnel) ? HbUpdate : (f_outer_v6 ? HbTunnelV6 : HbTunnelV4);
-  assign hb_udp_o         = op_enc & f_udp;
-  assign hb_proto_o       = op_dec ? nh_q : (f_udp ? 8'(UDP_PROTO) : 8'(ESP_PROTO));
-  assign hb_out_len_o     = out_len_q;
-  assign hb_tos_o         = s_tos;
-  assign hb_ttl_o         = s_ttl;
-  assign hb_flow_label_o  = s_flow_label;
-  assign hb_tun_src_o     = s_tun_src;
-  assign hb_tun_dst_o     = s_tun_dst;
-  assign hb_version_o     = version_q;
-  assign hb_ihl_o         = ihl_q;
-  assign hb_hdr_len_o     = hdr_len_q;
-  assign hb_nh_off_o      = nh_off_q;
-  assign hb_udp_sport_o   = s_udp_sport;
-  assign hb_udp_dport_o   = s_udp_dport;
-  assign hb_payload_sum_o = sum_q;
+  assign hb_start_o               = hb_go_q;
+  assign hb_req_o.op              = (op_dec || !f_tunnel) ? HB_UPDATE : (f_outer_v6 ? HB_TUNNEL_V6 : HB_TUNNEL_V4);
+  assign hb_req_o.udp             = op_enc & f_udp;
+  assign hb_req_o.proto           = op_dec ? nh_q : (f_udp ? 8'(UDP_PROTO) : 8'(ESP_PROTO));
+  assign hb_req_o.out_len         = out_len_q;
+  assign hb_req_o.tos             = s_tos;
+  assign hb_req_o.ttl             = s_ttl;
+  assign hb_req_o.flow_label      = s_flow_label;
+  assign hb_req_o.tun_src         = s_tun_src;
+  assign hb_req_o.tun_dst         = s_tun_dst;
+  assign hb_req_o.version         = version_q;
+  assign hb_req_o.ihl             = ihl_q;
+  assign hb_req_o.hdr_len         = hdr_len_q;
+  assign hb_req_o.nh_off          = nh_off_q;
+  assign hb_req_o.udp_sport       = s_udp_sport;
+  assign hb_req_o.udp_dport       = s_udp_dport;
+  assign hb_req_o.payload_sum     = sum_q;
 
   always_comb begin
     ibuf_rsel_o = 2'd0;
@@ -585,7 +541,22 @@ module esp_batch_ctrl
   task automatic finish(input logic [15:0] s);
     status_d = s; state_d = StCpl;
   endtask
-  // ENCRYPT 6 / DECRYPT 15: the counters of an OK packet (add_bytes_q set
+  // ENCRYPT 2 done: the parse results (a tunnel-mode dummy packet: none) and
+  // the plan of the output.
+  task automatic enc_plan();
+    version_d = parse_rsp_i.version; pkt_len_d = p_pkt_len; ihl_d = parse_rsp_i.ihl;
+    hdr_len_d = parse_rsp_i.hdr_len; nh_off_d = parse_rsp_i.nh_off;
+    pay_off_d = p_pay_off; pay_len_d = p_pay_len; pt_len_d = p_pt_len; esp_off_d = p_esp_off;
+    out_len_d = p_out_len; nh_d = p_nh; add_bytes_d = 32'(p_pkt_len);
+  endtask
+  // ENCRYPT 6 of a dummy packet: dummy++ only, then its completion (OK).
+  task automatic dummy_counter();
+    soft_d = 1'b0; c_len_d = 32'(out_len_q); status_d = STATUS_OK;
+    ctr_d[8*SA_COUNTERS_DUMMY_OFFSET +: 64] = ctr(SA_COUNTERS_DUMMY_OFFSET) + 64'd1;
+    mem_wr(a_ctrs + 64'(SA_COUNTERS_DUMMY_OFFSET), word_img(ctr(SA_COUNTERS_DUMMY_OFFSET) + 64'd1),
+           PKT_BUS_BYTES'(8'hFF), StCpl);
+  endtask
+  // ENCRYPT 6 / DECRYPT 16: the counters of an OK packet (add_bytes_q set
   // at least a cycle before), then its completion.
   task automatic ok_counters();
     soft_d = soft_now; c_len_d = 32'(out_len_q); status_d = STATUS_OK;
@@ -652,7 +623,7 @@ module esp_batch_ctrl
           else if (op_enc) sa_fetch(d_sa_index, StEncSa);
           else begin
             // the packet is in the input slot (esp_fetch)
-            parse_mode_d = LocateEsp; parse_avail_d = 14'(d_in_length); parse_go_d = 1'b1; state_d = StDecLoc;
+            parse_mode_d = PARSE_LOCATE_ESP; parse_avail_d = pkt_len_t'(d_in_length); parse_go_d = 1'b1; state_d = StDecLoc;
           end
         end
       end
@@ -683,19 +654,19 @@ module esp_batch_ctrl
         c_sa_d = sa_idx_q; c_spi_d = s_spi;
         if (!f_valid) finish(STATUS_SA_DISABLED);
         else if (!f_outbound || !params_ok) finish(STATUS_BAD_SA);
-        else begin
-          parse_mode_d = f_tunnel ? ParseIp : ParseOut; parse_avail_d = 14'(d_in_length);
+        else if (f_tunnel && d_dummy) begin  // ENCRYPT 2 skipped
+          enc_plan();
+          ctr_fetch(StEncCtr);
+        end else begin
+          parse_mode_d = f_tunnel ? PARSE_IP : PARSE_OUT; parse_avail_d = pkt_len_t'(d_in_length);
           parse_go_d = 1'b1; state_d = StEncParse;
         end
       end
       StEncParse: begin
         if (parse_done_i) begin
-          if (parse_status_i != STATUS_OK) finish(STATUS_MALFORMED);
+          if (parse_rsp_i.status != STATUS_OK) finish(STATUS_MALFORMED);
           else begin
-            version_d = parse_version_i; pkt_len_d = parse_pkt_len_i; ihl_d = parse_ihl_i;
-            hdr_len_d = parse_hdr_len_i; nh_off_d = parse_nh_off_i;
-            pay_off_d = p_pay_off; pay_len_d = p_pay_len; pt_len_d = p_pt_len; esp_off_d = p_esp_off;
-            out_len_d = p_out_len; nh_d = p_nh; add_bytes_d = 32'(parse_pkt_len_i);
+            enc_plan();
             ctr_fetch(StEncCtr);
           end
         end
@@ -716,28 +687,30 @@ module esp_batch_ctrl
       end
       StEncAead:    if (aead_req_ready_i) state_d = StEncAeadRsp;
       StEncAeadRsp: if (aead_rsp_valid_i) begin
-        sum_d = aead_rsp_sum_i; hb_go_d = 1'b1; state_d = StEncHdr;
+        sum_d = aead_rsp_i.sum; hb_go_d = 1'b1; state_d = StEncHdr;
       end
       StEncHdr, StDecHdr: if (hb_done_i) begin
         if (state_q == StEncHdr) begin
-          wr_pkt_d = 1'b1; ok_counters();
+          wr_pkt_d = 1'b1;
+          if (d_dummy) dummy_counter();
+          else ok_counters();
         end else state_d = StDecDeliver;
       end
 
       // ------------------------------------------------------------ DECRYPT
       StDecLoc: begin
         if (parse_done_i) begin
-          if (parse_status_i != STATUS_OK) finish(parse_status_i);
+          if (parse_rsp_i.status != STATUS_OK) finish(parse_rsp_i.status);
           else begin
-            version_d = parse_version_i; pkt_len_d = parse_pkt_len_i; ihl_d = parse_ihl_i;
-            hdr_len_d = parse_hdr_len_i; nh_off_d = parse_nh_off_i;
-            esp_off_d = parse_esp_off_i; esp_len_d = parse_esp_len_i;
-            c_spi_d = parse_spi_i; c_seq_d = 64'(parse_seq_lo_i);
+            version_d = parse_rsp_i.version; pkt_len_d = parse_rsp_i.pkt_len; ihl_d = parse_rsp_i.ihl;
+            hdr_len_d = parse_rsp_i.hdr_len; nh_off_d = parse_rsp_i.nh_off;
+            esp_off_d = parse_rsp_i.esp_off; esp_len_d = parse_rsp_i.esp_len;
+            c_spi_d = parse_rsp_i.spi; c_seq_d = 64'(parse_rsp_i.seq_lo);
             if (d_flags[DESCRIPTOR_FLAGS_USE_SA_INDEX_BIT]) begin
               if (d_sa_index >= sa_cap_q) finish(STATUS_BAD_SA);
               else sa_fetch(d_sa_index, StDecSaIdx);
             end else if (!log2_ok) finish(STATUS_UNKNOWN_SPI);
-            else if (lk_ok_q && parse_spi_i == lk_spi_q) sa_fetch(lk_idx_q, StDecSa);
+            else if (lk_ok_q && parse_rsp_i.spi == lk_spi_q) sa_fetch(lk_idx_q, StDecSa);
             else mem_rd(a_spi_q + (64'(bucket0) << $clog2(SPI_BUCKET_SIZE)), SPI_BUCKET_SIZE, LdNone, StDecB0);
           end
         end
@@ -782,7 +755,7 @@ module esp_batch_ctrl
       end
       StDecAead:    if (aead_req_ready_i) state_d = StDecAeadRsp;
       StDecAeadRsp: if (aead_rsp_valid_i) begin  // DECRYPT 10, then 11
-        if (!aead_rsp_auth_ok_i) bump(SA_COUNTERS_AUTH_FAIL_OFFSET, STATUS_AUTH_FAIL);
+        if (!aead_rsp_i.auth_ok) bump(SA_COUNTERS_AUTH_FAIL_OFFSET, STATUS_AUTH_FAIL);
         else if (!win_fresh) state_d = StComWordRd;
         else if (win_clr_n0 != '0) mem_fill(a_ring + (64'(win_clr_idx) << 3), 32'(win_clr_n0) << 3, StComClr2);
         else state_d = StComTop;
@@ -815,28 +788,29 @@ module esp_batch_ctrl
       StDecTrlGo: begin
         tr_go_d = 1'b1; state_d = StDecTrl;
       end
-      StDecTrl: begin  // DECRYPT 12, then 13
+      StDecTrl: begin  // DECRYPT 12, 13 (a dummy packet: nothing delivered), then 14
         if (tr_done_i) begin
-          nh_d = tr_nh_i;
-          if (tr_status_i != STATUS_OK) bump(SA_COUNTERS_BAD_PACKET_OFFSET, STATUS_BAD_PADDING);
+          nh_d = tr_rsp_i.nh;
+          if (tr_rsp_i.status != STATUS_OK) bump(SA_COUNTERS_BAD_PACKET_OFFSET, STATUS_BAD_PADDING);
+          else if (tr_rsp_i.nh == NhNoNext) bump(SA_COUNTERS_DUMMY_OFFSET, STATUS_DUMMY);
           else if (f_tunnel) begin
-            if (tr_nh_i != IpProtoIpv4 && tr_nh_i != IpProtoIpv6) bump(SA_COUNTERS_BAD_PACKET_OFFSET, STATUS_MALFORMED);
+            if (tr_rsp_i.nh != IP_PROTO_IPV4 && tr_rsp_i.nh != IP_PROTO_IPV6) bump(SA_COUNTERS_BAD_PACKET_OFFSET, STATUS_MALFORMED);
             else begin
-              parse_mode_d = ParseIp; parse_avail_d = tr_pay_len_i; parse_go_d = 1'b1; state_d = StDecInner;
+              parse_mode_d = PARSE_IP; parse_avail_d = tr_rsp_i.pay_len; parse_go_d = 1'b1; state_d = StDecInner;
             end
           end else begin
-            out_len_d = hdr_len_q + tr_pay_len_i; add_bytes_d = 32'(out_len_d);
+            out_len_d = hdr_len_q + tr_rsp_i.pay_len; add_bytes_d = 32'(out_len_d);
             hb_go_d = 1'b1; state_d = StDecHdr;
           end
         end
       end
       StDecInner: if (parse_done_i) begin
-        if (parse_status_i != STATUS_OK) bump(SA_COUNTERS_BAD_PACKET_OFFSET, STATUS_MALFORMED);
+        if (parse_rsp_i.status != STATUS_OK) bump(SA_COUNTERS_BAD_PACKET_OFFSET, STATUS_MALFORMED);
         else begin
-          out_len_d = parse_pkt_len_i; add_bytes_d = 32'(out_len_d); state_d = StDecDeliver;
+          out_len_d = parse_rsp_i.pkt_len; add_bytes_d = 32'(out_len_d); state_d = StDecDeliver;
         end
       end
-      StDecDeliver: begin  // DECRYPT 14 (add_bytes_q = out_len_q, set with it)
+      StDecDeliver: begin  // DECRYPT 15 (add_bytes_q = out_len_q, set with it)
         if (32'(out_len_q) > d_out_cap) finish(STATUS_NO_SPACE);
         else begin
           wr_pkt_d = 1'b1; ok_counters();
@@ -886,7 +860,8 @@ module esp_batch_ctrl
   assign out_capacity_o = d_out_cap;
 
   logic unused_seq;
-  assign unused_seq = ^{mem_rimg_i[ImgW-1:SaBits], cmem_rimg_i[2*Dw-1:CtrBits], win_busy, win_words, desc_read_pkt, d_in_length[31:14]};
+  assign unused_seq = ^{mem_rimg_i[ImgW-1:SaBits], cmem_rimg_i[2*Dw-1:CtrBits], win_busy, win_words, desc_read_pkt, d_in_length[31:PktLenBits],
+                       parse_rsp_i.udp, tr_rsp_i.pad_len, tr_rsp_i.pt_len};
 
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin

@@ -16,6 +16,7 @@
 
 module esp_engine
   import esp_spec_pkg::*;
+  import esp_unit_pkg::*;
 #(
   parameter int unsigned AxilAddrWidth = $clog2(REG_SPACE_BYTES)
 ) (
@@ -145,36 +146,16 @@ module esp_engine
   logic [1:0]    ibuf_rsel, obuf_rsel;
   logic          ibuf_wsel, obuf_wsel, parse_obuf;
 
-  logic          parse_start, parse_done, parse_udp;
-  logic [1:0]    parse_mode;
-  logic [13:0]   parse_avail, parse_pkt_len, parse_ihl, parse_hdr_len, parse_nh_off, parse_esp_off, parse_esp_len;
-  logic [15:0]   parse_status;
-  logic [3:0]    parse_version;
-  logic [7:0]    parse_proto;
-  logic [31:0]   parse_spi, parse_seq_lo;
-
-  logic          tr_start, tr_op, tr_done;
-  logic [13:0]   tr_off, tr_len, tr_pay_len, tr_pt_len;
-  logic [7:0]    tr_nh, tr_nh_out, tr_pad_len;
-  logic [15:0]   tr_status;
-
-  logic          aead_req_valid, aead_req_ready, aead_encrypt, aead_gmac, aead_esn, aead_aes256;
-  logic [255:0]  aead_key;
-  logic [31:0]   aead_sa_index, aead_generation, aead_salt, aead_spi;
-  logic [63:0]   aead_seq;
-  logic [13:0]   aead_src_off, aead_dst_off, aead_len;
-  logic [4:0]    aead_icv_len;
-  logic          aead_rsp_valid, aead_rsp_ready, aead_rsp_auth_ok;
-  logic [15:0]   aead_rsp_sum;
-
-  logic          hb_start, hb_udp, hb_done;
-  logic [1:0]    hb_op;
-  logic [7:0]    hb_proto, hb_tos, hb_ttl;
-  logic [13:0]   hb_out_len, hb_ihl, hb_hdr_len, hb_nh_off, hb_outer_len;
-  logic [19:0]   hb_flow_label;
-  logic [127:0]  hb_tun_src, hb_tun_dst;
-  logic [3:0]    hb_version;
-  logic [15:0]   hb_udp_sport, hb_udp_dport, hb_payload_sum, hb_udp_csum;
+  logic          parse_start, parse_done, tr_start, tr_done, hb_start, hb_done;
+  logic          aead_req_valid, aead_req_ready, aead_rsp_valid, aead_rsp_ready;
+  parse_req_t    parse_req;
+  parse_rsp_t    parse_rsp;
+  tr_req_t       tr_req;
+  tr_rsp_t       tr_rsp;
+  aead_req_t     aead_req;
+  aead_rsp_t     aead_rsp;
+  hb_req_t       hb_req;
+  hb_rsp_t       hb_rsp;
 
   // fetch and write-back stages, their slots
   logic          run_start, fetch_idle, wb_idle, in_valid, in_pop, out_ready, out_push, out_wr_pkt;
@@ -306,66 +287,21 @@ module esp_engine
     .obuf_wsel_o        (obuf_wsel),
     .parse_obuf_o       (parse_obuf),
     .parse_start_o      (parse_start),
-    .parse_mode_o       (parse_mode),
-    .parse_avail_o      (parse_avail),
+    .parse_req_o        (parse_req),
     .parse_done_i       (parse_done),
-    .parse_status_i     (parse_status),
-    .parse_version_i    (parse_version),
-    .parse_pkt_len_i    (parse_pkt_len),
-    .parse_ihl_i        (parse_ihl),
-    .parse_hdr_len_i    (parse_hdr_len),
-    .parse_nh_off_i     (parse_nh_off),
-    .parse_proto_i      (parse_proto),
-    .parse_esp_off_i    (parse_esp_off),
-    .parse_esp_len_i    (parse_esp_len),
-    .parse_spi_i        (parse_spi),
-    .parse_seq_lo_i     (parse_seq_lo),
+    .parse_rsp_i        (parse_rsp),
     .tr_start_o         (tr_start),
-    .tr_op_o            (tr_op),
-    .tr_off_o           (tr_off),
-    .tr_len_o           (tr_len),
-    .tr_nh_o            (tr_nh),
+    .tr_req_o           (tr_req),
     .tr_done_i          (tr_done),
-    .tr_status_i        (tr_status),
-    .tr_pay_len_i       (tr_pay_len),
-    .tr_nh_i            (tr_nh_out),
+    .tr_rsp_i           (tr_rsp),
     .aead_req_valid_o   (aead_req_valid),
     .aead_req_ready_i   (aead_req_ready),
-    .aead_encrypt_o     (aead_encrypt),
-    .aead_gmac_o        (aead_gmac),
-    .aead_esn_o         (aead_esn),
-    .aead_aes256_o      (aead_aes256),
-    .aead_key_o         (aead_key),
-    .aead_sa_index_o    (aead_sa_index),
-    .aead_generation_o  (aead_generation),
-    .aead_salt_o        (aead_salt),
-    .aead_spi_o         (aead_spi),
-    .aead_seq_o         (aead_seq),
-    .aead_src_off_o     (aead_src_off),
-    .aead_dst_off_o     (aead_dst_off),
-    .aead_len_o         (aead_len),
-    .aead_icv_len_o     (aead_icv_len),
+    .aead_req_o         (aead_req),
     .aead_rsp_valid_i   (aead_rsp_valid),
     .aead_rsp_ready_o   (aead_rsp_ready),
-    .aead_rsp_auth_ok_i (aead_rsp_auth_ok),
-    .aead_rsp_sum_i     (aead_rsp_sum),
+    .aead_rsp_i         (aead_rsp),
     .hb_start_o         (hb_start),
-    .hb_op_o            (hb_op),
-    .hb_udp_o           (hb_udp),
-    .hb_proto_o         (hb_proto),
-    .hb_out_len_o       (hb_out_len),
-    .hb_tos_o           (hb_tos),
-    .hb_ttl_o           (hb_ttl),
-    .hb_flow_label_o    (hb_flow_label),
-    .hb_tun_src_o       (hb_tun_src),
-    .hb_tun_dst_o       (hb_tun_dst),
-    .hb_version_o       (hb_version),
-    .hb_ihl_o           (hb_ihl),
-    .hb_hdr_len_o       (hb_hdr_len),
-    .hb_nh_off_o        (hb_nh_off),
-    .hb_udp_sport_o     (hb_udp_sport),
-    .hb_udp_dport_o     (hb_udp_dport),
-    .hb_payload_sum_o   (hb_payload_sum),
+    .hb_req_o           (hb_req),
     .hb_done_i          (hb_done)
   );
 
@@ -540,36 +476,20 @@ module esp_engine
     .clk_i,
     .rst_ni,
     .start_i   (parse_start),
-    .mode_i    (parse_mode),
-    .base_i    (14'd0),
-    .avail_i   (parse_avail),
+    .req_i     (parse_req),
     .rd_re_o   (parse_re),
     .rd_addr_o (parse_raddr),
     .rd_data_i (parse_obuf ? obuf_rdata : ibuf_rdata),
     .busy_o    (parse_busy),
     .done_o    (parse_done),
-    .status_o  (parse_status),
-    .version_o (parse_version),
-    .pkt_len_o (parse_pkt_len),
-    .ihl_o     (parse_ihl),
-    .hdr_len_o (parse_hdr_len),
-    .nh_off_o  (parse_nh_off),
-    .proto_o   (parse_proto),
-    .udp_o     (parse_udp),
-    .esp_off_o (parse_esp_off),
-    .esp_len_o (parse_esp_len),
-    .spi_o     (parse_spi),
-    .seq_lo_o  (parse_seq_lo)
+    .rsp_o     (parse_rsp)
   );
 
   esp_trailer #(.Depth(Depth)) u_trailer (
     .clk_i,
     .rst_ni,
     .start_i       (tr_start),
-    .op_i          (tr_op),
-    .off_i         (tr_off),
-    .len_i         (tr_len),
-    .next_header_i (tr_nh),
+    .req_i         (tr_req),
     .wr_we_o       (tr_we),
     .wr_addr_o     (tr_waddr),
     .wr_be_o       (tr_wbe),
@@ -579,11 +499,7 @@ module esp_engine
     .rd_data_i     (obuf_rdata),
     .busy_o        (tr_busy),
     .done_o        (tr_done),
-    .status_o      (tr_status),
-    .pad_len_o     (tr_pad_len),
-    .pt_len_o      (tr_pt_len),
-    .pay_len_o     (tr_pay_len),
-    .next_header_o (tr_nh_out)
+    .rsp_o         (tr_rsp)
   );
 
   esp_aead u_aead (
@@ -591,20 +507,7 @@ module esp_engine
     .rst_ni,
     .req_valid_i      (aead_req_valid),
     .req_ready_o      (aead_req_ready),
-    .req_encrypt_i    (aead_encrypt),
-    .req_gmac_i       (aead_gmac),
-    .req_esn_i        (aead_esn),
-    .req_aes256_i     (aead_aes256),
-    .req_key_i        (aead_key),
-    .req_sa_index_i   (aead_sa_index),
-    .req_generation_i (aead_generation),
-    .req_salt_i       (aead_salt),
-    .req_spi_i        (aead_spi),
-    .req_seq_i        (aead_seq),
-    .req_src_off_i    (aead_src_off),
-    .req_dst_off_i    (aead_dst_off),
-    .req_len_i        (aead_len),
-    .req_icv_len_i    (aead_icv_len),
+    .req_i            (aead_req),
     .ibuf_re_o        (aead_ibuf_re),
     .ibuf_raddr_o     (aead_ibuf_raddr),
     .ibuf_rdata_i     (ibuf_rdata),
@@ -614,30 +517,14 @@ module esp_engine
     .obuf_wdata_o     (aead_obuf_wdata),
     .rsp_valid_o      (aead_rsp_valid),
     .rsp_ready_i      (aead_rsp_ready),
-    .rsp_auth_ok_o    (aead_rsp_auth_ok),
-    .rsp_sum_o        (aead_rsp_sum)
+    .rsp_o            (aead_rsp)
   );
 
   esp_hdr_build #(.Depth(Depth)) u_hdr_build (
     .clk_i,
     .rst_ni,
     .start_i       (hb_start),
-    .op_i          (hb_op),
-    .udp_i         (hb_udp),
-    .proto_i       (hb_proto),
-    .out_len_i     (hb_out_len),
-    .tos_i         (hb_tos),
-    .ttl_i         (hb_ttl),
-    .flow_label_i  (hb_flow_label),
-    .tun_src_i     (hb_tun_src),
-    .tun_dst_i     (hb_tun_dst),
-    .version_i     (hb_version),
-    .ihl_i         (hb_ihl),
-    .hdr_len_i     (hb_hdr_len),
-    .nh_off_i      (hb_nh_off),
-    .udp_sport_i   (hb_udp_sport),
-    .udp_dport_i   (hb_udp_dport),
-    .payload_sum_i (hb_payload_sum),
+    .req_i         (hb_req),
     .rd_re_o       (hb_re),
     .rd_addr_o     (hb_raddr),
     .rd_data_i     (ibuf_rdata),
@@ -647,14 +534,12 @@ module esp_engine
     .wr_data_o     (hb_wdata),
     .busy_o        (hb_busy),
     .done_o        (hb_done),
-    .outer_len_o   (hb_outer_len),
-    .udp_csum_o    (hb_udp_csum)
+    .rsp_o         (hb_rsp)
   );
 
   // Results the sequencer does not need (it plans the same numbers itself).
   logic unused_results;
-  assign unused_results = ^{parse_busy, tr_busy, hb_busy, parse_udp, tr_pad_len, tr_pt_len, hb_outer_len, hb_udp_csum,
-                            unused_fetch_rdata};
+  assign unused_results = ^{parse_busy, tr_busy, hb_busy, hb_rsp, unused_fetch_rdata};
 
 endmodule : esp_engine
 

@@ -3,32 +3,32 @@
 // build_outer_ipv4 / build_outer_ipv6 / ip_update_header (+ the copy of the
 // header block) and the UDP part of build_encap (udp6_checksum).
 //
-// Ports
+// Ports (req_i: esp_unit_pkg::hb_req_t, sampled with start_i; rsp_o: hb_rsp_t)
 //   start_i              one-cycle job start (ignored while busy_o); sampled with it:
-//   op_i[1:0]            OP_TUNNEL_V4 (0): outer IPv4 header at obuf[0, 20)
-//                        OP_TUNNEL_V6 (1): outer IPv6 header at obuf[0, 40)
-//                        OP_UPDATE (2): copy ibuf[0, hdr_len_i) to obuf[0, hdr_len_i)
-//                          and apply ip_update_header(nh_off_i, proto_i, out_len_i)
-//   udp_i                also write the UDP header (RFC 3948) at obuf[outer_len_o, +8)
-//   proto_i[7:0]         the protocol / next header announcing the payload: tunnel and
+//   req_i.op[1:0]            HB_TUNNEL_V4 (0): outer IPv4 header at obuf[0, 20)
+//                        HB_TUNNEL_V6 (1): outer IPv6 header at obuf[0, 40)
+//                        HB_UPDATE (2): copy ibuf[0, req_i.hdr_len) to obuf[0, req_i.hdr_len)
+//                          and apply ip_update_header(req_i.nh_off, req_i.proto, req_i.out_len)
+//   req_i.udp                also write the UDP header (RFC 3948) at obuf[rsp_o.outer_len, +8)
+//   req_i.proto[7:0]         the protocol / next header announcing the payload: tunnel and
 //                        ENCRYPT transport UDP_PROTO (udp) or ESP_PROTO; DECRYPT
 //                        transport the ESP next header
-//   out_len_i[13:0]      length of the whole output packet (IP total length)
-//   tos_i, ttl_i [7:0], flow_label_i[19:0]   tunnel: SA fields
-//   tun_src_i, tun_dst_i [127:0]  tunnel: addresses, wire order (byte 0 in [127:120];
+//   req_i.out_len      length of the whole output packet (IP total length)
+//   req_i.tos, req_i.ttl [7:0], req_i.flow_label[19:0]   tunnel: SA fields
+//   req_i.tun_src, req_i.tun_dst [127:0]  tunnel: addresses, wire order (byte 0 in [127:120];
 //                        IPv4: the first 4 bytes, [127:96])
-//   version_i[3:0], ihl_i[13:0], hdr_len_i[13:0], nh_off_i[13:0]
+//   req_i.version[3:0], req_i.ihl, req_i.hdr_len, req_i.nh_off
 //                        UPDATE: the parsed IpHeader of the packet in ibuf
-//                        (nh_off_i < hdr_len_i, ihl_i <= 60)
-//   udp_sport_i, udp_dport_i [15:0]   UDP ports
-//   payload_sum_i[15:0]  IPv6 UDP: ones'-complement sum (folded, not inverted) of the
+//                        (req_i.nh_off < req_i.hdr_len, req_i.ihl <= 60)
+//   req_i.udp_sport, req_i.udp_dport [15:0]   UDP ports
+//   req_i.payload_sum[15:0]  IPv6 UDP: ones'-complement sum (folded, not inverted) of the
 //                        UDP payload as big-endian 16-bit words (esp_aead rsp_sum_o)
 //   rd_re_o, rd_addr_o[Aw-1:0], rd_data_i[511:0]   ibuf read port (UPDATE; 1-cycle latency)
 //   wr_we_o, wr_addr_o[Aw-1:0], wr_be_o[63:0], wr_data_o[511:0]  obuf write port
 //   busy_o               a job is running
 //   done_o               one-cycle pulse at the end of a job
-//   outer_len_o[13:0]    held from done: 20, 40 or hdr_len_i (where UDP / ESP starts)
-//   udp_csum_o[15:0]     held from done: the UDP checksum written (0 over IPv4)
+//   rsp_o.outer_len    held from done: 20, 40 or req_i.hdr_len (where UDP / ESP starts)
+//   rsp_o.udp_csum[15:0]     held from done: the UDP checksum written (0 over IPv4)
 //
 // Only the bytes named above are written (byte enables). Cycles from the
 // start_i cycle to the done_o cycle: tunnel 3, UPDATE 1 + 2 per header word
@@ -38,6 +38,7 @@
 
 module esp_hdr_build
   import esp_spec_pkg::*;
+  import esp_unit_pkg::*;
 #(
   parameter int unsigned Depth = 256,
   localparam int unsigned Aw = $clog2(Depth),
@@ -47,22 +48,7 @@ module esp_hdr_build
   input  wire logic                     rst_ni,
 
   input  wire logic                     start_i,
-  input  wire logic [1:0]               op_i,
-  input  wire logic                     udp_i,
-  input  wire logic [7:0]               proto_i,
-  input  wire logic [13:0]              out_len_i,
-  input  wire logic [7:0]               tos_i,
-  input  wire logic [7:0]               ttl_i,
-  input  wire logic [19:0]              flow_label_i,
-  input  wire logic [127:0]             tun_src_i,
-  input  wire logic [127:0]             tun_dst_i,
-  input  wire logic [3:0]               version_i,
-  input  wire logic [13:0]              ihl_i,
-  input  wire logic [13:0]              hdr_len_i,
-  input  wire logic [13:0]              nh_off_i,
-  input  wire logic [15:0]              udp_sport_i,
-  input  wire logic [15:0]              udp_dport_i,
-  input  wire logic [15:0]              payload_sum_i,
+  input  wire hb_req_t req_i,
 
   output      logic                     rd_re_o,
   output      logic [Aw-1:0]            rd_addr_o,
@@ -75,20 +61,11 @@ module esp_hdr_build
 
   output      logic                     busy_o,
   output      logic                     done_o,
-  output      logic [13:0]              outer_len_o,
-  output      logic [15:0]              udp_csum_o
+  output      hb_rsp_t rsp_o
 );
 
-  localparam logic [1:0] OP_TUNNEL_V4 = 2'd0;
-  localparam logic [1:0] OP_TUNNEL_V6 = 2'd1;
-  localparam logic [1:0] OP_UPDATE    = 2'd2;
 
   localparam int unsigned Lw = $clog2(PKT_BUS_BYTES);
-  localparam int unsigned IPV4_MIN_HDR = 20;
-  localparam int unsigned IPV6_HDR     = 40;
-  localparam int unsigned UDP_HDR      = 8;
-  localparam logic [3:0]  IP_VERSION4  = 4'd4;
-  localparam logic [3:0]  IP_VERSION6  = 4'd6;
   localparam logic [7:0]  IPV4_VER_IHL = 8'h45;    // version 4, IHL 5
   localparam logic [15:0] IPV4_FLAGS_DF = 16'h4000;
   localparam int unsigned IPV4_CSUM_OFF = 10;
@@ -103,7 +80,7 @@ module esp_hdr_build
   logic [1:0]  op_q, op_d;
   logic        udp_q, udp_d, v4_q, v4_d;
   logic [7:0]  proto_q, proto_d, tos_q, tos_d, ttl_q, ttl_d;
-  logic [13:0] out_len_q, out_len_d, ihl_q, ihl_d, outer_len_q, outer_len_d, nh_off_q, nh_off_d;
+  pkt_len_t    out_len_q, out_len_d, ihl_q, ihl_d, outer_len_q, outer_len_d, nh_off_q, nh_off_d;
   logic [19:0] fl_q, fl_d;
   logic [127:0] src_q, src_d, dst_q, dst_d;
   logic [15:0] sport_q, sport_d, dport_q, dport_d, psum_q, psum_d;
@@ -262,30 +239,30 @@ module esp_hdr_build
     unique case (state_q)
       S_IDLE: begin
         if (start_i) begin
-          op_d      = op_i;
-          udp_d     = udp_i;
-          proto_d   = proto_i;
-          tos_d     = tos_i;
-          ttl_d     = ttl_i;
-          fl_d      = flow_label_i;
-          src_d     = tun_src_i;
-          dst_d     = tun_dst_i;
-          out_len_d = out_len_i;
-          nh_off_d  = nh_off_i;
-          sport_d   = udp_sport_i;
-          dport_d   = udp_dport_i;
-          psum_d    = payload_sum_i;
+          op_d      = req_i.op;
+          udp_d     = req_i.udp;
+          proto_d   = req_i.proto;
+          tos_d     = req_i.tos;
+          ttl_d     = req_i.ttl;
+          fl_d      = req_i.flow_label;
+          src_d     = req_i.tun_src;
+          dst_d     = req_i.tun_dst;
+          out_len_d = req_i.out_len;
+          nh_off_d  = req_i.nh_off;
+          sport_d   = req_i.udp_sport;
+          dport_d   = req_i.udp_dport;
+          psum_d    = req_i.payload_sum;
           idx_d     = '0;
-          if (op_i == OP_UPDATE) begin
-            v4_d        = version_i == IP_VERSION4;
-            ihl_d       = ihl_i;
-            outer_len_d = hdr_len_i;
+          if (req_i.op == HB_UPDATE) begin
+            v4_d        = req_i.version == IP_VERSION4;
+            ihl_d       = req_i.ihl;
+            outer_len_d = req_i.hdr_len;
             rd_re_o     = 1'b1;      // ibuf word 0
             state_d     = S_UDATA;
           end else begin
-            v4_d        = op_i != OP_TUNNEL_V6;  // OP_TUNNEL_V4 (op 3 is not used)
-            ihl_d       = 14'(IPV4_MIN_HDR);
-            outer_len_d = op_i == OP_TUNNEL_V6 ? 14'(IPV6_HDR) : 14'(IPV4_MIN_HDR);
+            v4_d        = req_i.op != HB_TUNNEL_V6;  // HB_TUNNEL_V4 (op 3 is not used)
+            ihl_d       = pkt_len_t'(IPV4_MIN_HDR);
+            outer_len_d = req_i.op == HB_TUNNEL_V6 ? pkt_len_t'(IPV6_HDR) : pkt_len_t'(IPV4_MIN_HDR);
             state_d     = S_TBUILD;
           end
         end
@@ -303,14 +280,14 @@ module esp_hdr_build
 
       S_WRITE: begin
         wr_we_o = 1'b1;
-        if (idx_q == '0 && op_q == OP_UPDATE) begin
+        if (idx_q == '0 && op_q == HB_UPDATE) begin
           // IPv6 addresses of the (updated) header for the UDP checksum
           for (int unsigned i = 0; i < 16; i++) begin
             src_d[8*(15-i) +: 8] = hw_q[8*(IPV6_ADDR_OFF+i) +: 8];
             dst_d[8*(15-i) +: 8] = hw_q[8*(IPV6_ADDR_OFF+16+i) +: 8];
           end
         end
-        if (op_q == OP_UPDATE && next_word_start < (Aw + Lw + 1)'(outer_len_q)) begin
+        if (op_q == HB_UPDATE && next_word_start < (Aw + Lw + 1)'(outer_len_q)) begin
           idx_d     = idx_q + Aw'(1);
           rd_re_o   = 1'b1;
           rd_addr_o = idx_q + Aw'(1);
@@ -357,7 +334,7 @@ module esp_hdr_build
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
       state_q     <= S_IDLE;
-      op_q        <= OP_TUNNEL_V4;
+      op_q        <= HB_TUNNEL_V4;
       udp_q       <= 1'b0;
       v4_q        <= 1'b0;
       proto_q     <= '0;
@@ -406,8 +383,8 @@ module esp_hdr_build
 
   assign busy_o      = state_q != S_IDLE;
   assign done_o      = done_q;
-  assign outer_len_o = outer_len_q;
-  assign udp_csum_o  = csum_q;
+  assign rsp_o.outer_len = outer_len_q;
+  assign rsp_o.udp_csum  = csum_q;
 
 endmodule
 

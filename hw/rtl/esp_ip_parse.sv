@@ -2,24 +2,24 @@
 // (hw/rtl/DATAPATH.md "esp_ip_parse"), bit-exact with the HLS functions
 // parse_ip, walk_ipv6_ext (ip_parse.hpp) and locate_esp (esp_decap.hpp).
 //
-// Ports
+// Ports (req_i: esp_unit_pkg::parse_req_t, sampled with start_i; rsp_o: parse_rsp_t)
 //   start_i            one-cycle job start (ignored while busy_o); sampled with it:
-//   mode_i[1:0]        MODE_PARSE_IP (0): parse_ip
-//                      MODE_PARSE_OUT (1): parse_ip, then walk_ipv6_ext outbound if IPv6
-//                      MODE_LOCATE_ESP (2): locate_esp (CONTRACT.md DECRYPT 1-3)
-//   base_i[13:0]       buffer byte offset of the IP packet
-//   avail_i[13:0]      bytes present from base_i (<= MAX_PKT_BYTES; base_i + avail_i
+//   req_i.mode[1:0]        PARSE_IP (0): parse_ip
+//                      PARSE_OUT (1): parse_ip, then walk_ipv6_ext outbound if IPv6
+//                      PARSE_LOCATE_ESP (2): locate_esp (CONTRACT.md DECRYPT 1-3)
+//   req_i.base       buffer byte offset of the IP packet
+//   req_i.avail      bytes present from req_i.base (<= MAX_PKT_BYTES; req_i.base + req_i.avail
 //                      inside the buffer)
 //   rd_re_o, rd_addr_o[Aw-1:0], rd_data_i[511:0]   esp_pkt_ram read port (1-cycle latency)
 //   busy_o             a job is running
 //   done_o             one-cycle pulse at the end of a job; the results below
 //                      are held from then until the next start:
-//   status_o[15:0]     STATUS_OK, STATUS_MALFORMED or (LOCATE_ESP) STATUS_NOT_ESP
-//   version_o[3:0], pkt_len_o, ihl_o, hdr_len_o, nh_off_o [13:0], proto_o[7:0]
-//                      the HLS IpHeader (offsets relative to base_i); meaningful
+//   rsp_o.status[15:0]     STATUS_OK, STATUS_MALFORMED or (LOCATE_ESP) STATUS_NOT_ESP
+//   rsp_o.version[3:0], rsp_o.pkt_len, rsp_o.ihl, rsp_o.hdr_len, rsp_o.nh_off , rsp_o.proto[7:0]
+//                      the HLS IpHeader (offsets relative to req_i.base); meaningful
 //                      with STATUS_OK and, for LOCATE_ESP, STATUS_NOT_ESP
-//   udp_o              LOCATE_ESP: ESP is inside UDP (RFC 3948)
-//   esp_off_o, esp_len_o [13:0], spi_o[31:0], seq_lo_o[31:0]
+//   rsp_o.udp              LOCATE_ESP: ESP is inside UDP (RFC 3948)
+//   rsp_o.esp_off, rsp_o.esp_len , rsp_o.spi[31:0], rsp_o.seq_lo[31:0]
 //                      LOCATE_ESP with STATUS_OK: EspLocation and the first
 //                      eight ESP bytes (SPI, sequence number low half)
 //
@@ -29,11 +29,12 @@
 // the start_i cycle to the done_o cycle, with f the fetches that straddle:
 // PARSE_IP 4; PARSE_OUT IPv6 with k extension headers 5 + 4k; LOCATE_ESP
 // IPv4 8, IPv6 9 + 4k (protocol neither ESP nor UDP: 3 fewer); all + f;
-// avail_i 0: 1.
+// req_i.avail 0: 1.
 `default_nettype none
 
 module esp_ip_parse
   import esp_spec_pkg::*;
+  import esp_unit_pkg::*;
 #(
   parameter int unsigned Depth = 256,
   localparam int unsigned Aw = $clog2(Depth),
@@ -43,9 +44,7 @@ module esp_ip_parse
   input  wire logic          rst_ni,
 
   input  wire logic          start_i,
-  input  wire logic [1:0]    mode_i,
-  input  wire logic [13:0]   base_i,
-  input  wire logic [13:0]   avail_i,
+  input  wire parse_req_t req_i,
 
   output      logic          rd_re_o,
   output      logic [Aw-1:0] rd_addr_o,
@@ -53,39 +52,16 @@ module esp_ip_parse
 
   output      logic          busy_o,
   output      logic          done_o,
-  output      logic [15:0]   status_o,
-  output      logic [3:0]    version_o,
-  output      logic [13:0]   pkt_len_o,
-  output      logic [13:0]   ihl_o,
-  output      logic [13:0]   hdr_len_o,
-  output      logic [13:0]   nh_off_o,
-  output      logic [7:0]    proto_o,
-  output      logic          udp_o,
-  output      logic [13:0]   esp_off_o,
-  output      logic [13:0]   esp_len_o,
-  output      logic [31:0]   spi_o,
-  output      logic [31:0]   seq_lo_o
+  output      parse_rsp_t rsp_o
 );
 
   // Modes.
-  localparam logic [1:0] MODE_PARSE_IP   = 2'd0;
-  localparam logic [1:0] MODE_PARSE_OUT  = 2'd1;
-  localparam logic [1:0] MODE_LOCATE_ESP = 2'd2;
 
   // IP numbers that are not in the spec.
-  localparam logic [7:0] IP_PROTO_HOPOPT   = 8'd0;
-  localparam logic [7:0] IP_PROTO_ROUTING  = 8'd43;
-  localparam logic [7:0] IP_PROTO_FRAGMENT = 8'd44;
-  localparam logic [7:0] IP_PROTO_DSTOPTS  = 8'd60;
-  localparam logic [3:0] IP_VERSION4       = 4'd4;
-  localparam logic [3:0] IP_VERSION6       = 4'd6;
-  localparam int unsigned IPV4_MIN_HDR     = 20;
-  localparam int unsigned IPV6_HDR         = 40;
   localparam int unsigned IPV4_NH_OFF      = 9;
   localparam int unsigned IPV6_NH_OFF      = 6;
   localparam int unsigned IPV6_EXT_UNIT    = 8;   // extension header length unit / minimum
   localparam int unsigned IPV6_FRAG_HDR    = 8;
-  localparam int unsigned UDP_HDR          = 8;
   localparam logic [15:0] IPV4_FRAG_MASK   = 16'h3FFF;  // MF | fragment offset
   localparam logic [7:0]  NAT_KEEPALIVE    = 8'hFF;
 
@@ -93,7 +69,7 @@ module esp_ip_parse
   localparam logic [7:0]  PROTO_ESP = 8'(ESP_PROTO);
   localparam logic [7:0]  PROTO_UDP = 8'(UDP_PROTO);
   localparam logic [15:0] NATT_PORT = 16'(NAT_T_PORT);
-  localparam logic [13:0] ESP_HDR   = 14'(ESP_HDR_BYTES);
+  localparam pkt_len_t ESP_HDR   = pkt_len_t'(ESP_HDR_BYTES);
 
   localparam int unsigned Lw = $clog2(PKT_BUS_BYTES);
   localparam int unsigned FetchBytes = 16;
@@ -107,21 +83,21 @@ module esp_ip_parse
   state_e  state_q, state_d;
   phase_e  phase_q, phase_d;
   logic [1:0]  mode_q, mode_d;
-  logic [13:0] base_q, base_d, avail_q, avail_d;
-  logic [13:0] foff_q, foff_d;                      // fetch offset (relative to base)
+  pkt_len_t    base_q, base_d, avail_q, avail_d;
+  pkt_len_t    foff_q, foff_d;                      // fetch offset (relative to base)
   logic [Dw-1:0] w0_q;                              // first word of a fetch
   logic [8*FetchBytes-1:0] fld_q, fld_d;            // byte k = packet byte foff + k
   logic        done_q, done_d;
   logic [15:0] status_q, status_d;
   logic [3:0]  version_q, version_d;
-  logic [13:0] pkt_len_q, pkt_len_d, ihl_q, ihl_d, hdr_len_q, hdr_len_d, nh_off_q, nh_off_d;
+  pkt_len_t    pkt_len_q, pkt_len_d, ihl_q, ihl_d, hdr_len_q, hdr_len_d, nh_off_q, nh_off_d;
   logic [7:0]  proto_q, proto_d;
   logic        udp_q, udp_d;
-  logic [13:0] esp_off_q, esp_off_d, esp_len_q, esp_len_d;
+  pkt_len_t    esp_off_q, esp_off_d, esp_len_q, esp_len_d;
   logic [31:0] spi_q, spi_d, seq_q, seq_d;
 
   // Buffer address of the fetch.
-  logic [14:0]   fabs;
+  pkt_sum_t      fabs;
   logic [Aw-1:0] fword;
   logic [Lw-1:0] flane;
   assign fabs  = {1'b0, base_q} + {1'b0, foff_q};
@@ -147,30 +123,30 @@ module esp_ip_parse
   // Decoded fetch fields.
   logic [3:0]  f_ver;
   logic [15:0] f_be16_2, f_be16_4, f_be16_6;
-  logic [13:0] v4_ihl;
+  pkt_len_t    v4_ihl;
   logic [16:0] v6_total;
-  logic [13:0] ext_len;
-  logic [14:0] ext_end;
-  logic [13:0] rest;
+  pkt_len_t    ext_len;
+  pkt_sum_t    ext_end;
+  pkt_len_t    rest;
   logic        nh_skip, nh_bad;
   logic [15:0] pl_len;
-  logic [13:0] hdr_plus_udp;
+  pkt_len_t    hdr_plus_udp;
   assign f_ver    = fld_q[7:4];
   assign f_be16_2 = fbe16(fld_q, 2);
   assign f_be16_4 = fbe16(fld_q, 4);
   assign f_be16_6 = fbe16(fld_q, 6);
   assign v4_ihl   = {8'd0, fld_q[3:0], 2'b00};
   assign v6_total = 17'(IPV6_HDR) + {1'b0, f_be16_4};
-  assign ext_len  = (proto_q == IP_PROTO_FRAGMENT) ? 14'(IPV6_FRAG_HDR)
+  assign ext_len  = (proto_q == IP_PROTO_FRAGMENT) ? pkt_len_t'(IPV6_FRAG_HDR)
                                                    : {2'd0, {1'b0, fb(fld_q, 1)} + 9'd1, 3'b000};
   assign ext_end  = {1'b0, foff_q} + {1'b0, ext_len};
   assign rest     = pkt_len_q - hdr_len_q;
-  assign nh_bad   = mode_q == MODE_LOCATE_ESP && proto_q == IP_PROTO_FRAGMENT;
+  assign nh_bad   = mode_q == PARSE_LOCATE_ESP && proto_q == IP_PROTO_FRAGMENT;
   assign nh_skip  = proto_q == IP_PROTO_HOPOPT || proto_q == IP_PROTO_ROUTING ||
-                    (mode_q == MODE_LOCATE_ESP ? proto_q == IP_PROTO_DSTOPTS
+                    (mode_q == PARSE_LOCATE_ESP ? proto_q == IP_PROTO_DSTOPTS
                                                : proto_q == IP_PROTO_FRAGMENT);
   assign pl_len       = f_be16_4 - 16'(UDP_HDR);
-  assign hdr_plus_udp = hdr_len_q + 14'(UDP_HDR);
+  assign hdr_plus_udp = hdr_len_q + pkt_len_t'(UDP_HDR);
 
   always_comb begin
     state_d   = state_q;
@@ -199,14 +175,14 @@ module esp_ip_parse
     unique case (state_q)
       S_IDLE: begin
         if (start_i) begin
-          mode_d    = mode_i;
-          base_d    = base_i;
-          avail_d   = avail_i;
+          mode_d    = req_i.mode;
+          base_d    = req_i.base;
+          avail_d   = req_i.avail;
           foff_d    = '0;
           phase_d   = PH_IP;
           udp_d     = 1'b0;
           status_d  = STATUS_MALFORMED;
-          if (avail_i == '0) begin
+          if (req_i.avail == '0) begin
             done_d = 1'b1;
           end else begin
             state_d = S_FETCH0;
@@ -241,15 +217,15 @@ module esp_ip_parse
           PH_IP: begin
             version_d = f_ver;
             if (f_ver == IP_VERSION4) begin
-              pkt_len_d = f_be16_2[13:0];
+              pkt_len_d = f_be16_2[PktLenBits-1:0];
               ihl_d     = v4_ihl;
               hdr_len_d = v4_ihl;
-              nh_off_d  = 14'(IPV4_NH_OFF);
+              nh_off_d  = pkt_len_t'(IPV4_NH_OFF);
               proto_d   = fb(fld_q, IPV4_NH_OFF);
-              if (avail_q < 14'(IPV4_MIN_HDR) || v4_ihl < 14'(IPV4_MIN_HDR) ||
+              if (avail_q < pkt_len_t'(IPV4_MIN_HDR) || v4_ihl < pkt_len_t'(IPV4_MIN_HDR) ||
                   {2'b0, v4_ihl} > f_be16_2 || f_be16_2 > {2'b0, avail_q}) begin
                 done_d = 1'b1;
-              end else if (mode_q != MODE_LOCATE_ESP) begin
+              end else if (mode_q != PARSE_LOCATE_ESP) begin
                 status_d = STATUS_OK;
                 done_d   = 1'b1;
               end else if ((f_be16_6 & IPV4_FRAG_MASK) != '0) begin
@@ -258,14 +234,14 @@ module esp_ip_parse
                 state_d = S_L4;
               end
             end else if (f_ver == IP_VERSION6) begin
-              pkt_len_d = v6_total[13:0];
-              ihl_d     = 14'(IPV6_HDR);
-              hdr_len_d = 14'(IPV6_HDR);
-              nh_off_d  = 14'(IPV6_NH_OFF);
+              pkt_len_d = v6_total[PktLenBits-1:0];
+              ihl_d     = pkt_len_t'(IPV6_HDR);
+              hdr_len_d = pkt_len_t'(IPV6_HDR);
+              nh_off_d  = pkt_len_t'(IPV6_NH_OFF);
               proto_d   = fb(fld_q, IPV6_NH_OFF);
-              if (avail_q < 14'(IPV6_HDR) || v6_total > {3'b0, avail_q}) begin
+              if (avail_q < pkt_len_t'(IPV6_HDR) || v6_total > 17'(avail_q)) begin
                 done_d = 1'b1;
-              end else if (mode_q == MODE_PARSE_IP) begin
+              end else if (mode_q == PARSE_IP) begin
                 status_d = STATUS_OK;
                 done_d   = 1'b1;
               end else begin
@@ -283,7 +259,7 @@ module esp_ip_parse
             end else begin
               nh_off_d  = foff_q;
               proto_d   = fb(fld_q, 0);
-              hdr_len_d = ext_end[13:0];
+              hdr_len_d = ext_end[PktLenBits-1:0];
               state_d   = S_WALK;
             end
           end
@@ -298,7 +274,7 @@ module esp_ip_parse
             end else begin  // UDP, rest >= UDP_HDR
               udp_d     = 1'b1;
               esp_off_d = hdr_plus_udp;
-              esp_len_d = pl_len[13:0];
+              esp_len_d = pl_len[PktLenBits-1:0];
               spi_d     = {fb(fld_q, 8), fb(fld_q, 9), fb(fld_q, 10), fb(fld_q, 11)};
               seq_d     = {fb(fld_q, 12), fb(fld_q, 13), fb(fld_q, 14), fb(fld_q, 15)};
               if (f_be16_4 < 16'(UDP_HDR) || f_be16_4 > {2'b0, rest}) begin
@@ -326,7 +302,7 @@ module esp_ip_parse
           done_d  = 1'b1;
           state_d = S_IDLE;
         end else if (nh_skip) begin
-          if ({1'b0, hdr_len_q} + 15'(IPV6_EXT_UNIT) > {1'b0, pkt_len_q}) begin
+          if ({1'b0, hdr_len_q} + pkt_sum_t'(IPV6_EXT_UNIT) > {1'b0, pkt_len_q}) begin
             done_d  = 1'b1;
             state_d = S_IDLE;
           end else begin
@@ -334,7 +310,7 @@ module esp_ip_parse
             phase_d = PH_EXT;
             state_d = S_FETCH0;
           end
-        end else if (mode_q == MODE_PARSE_OUT) begin
+        end else if (mode_q == PARSE_OUT) begin
           status_d = STATUS_OK;
           done_d   = 1'b1;
           state_d  = S_IDLE;
@@ -344,7 +320,7 @@ module esp_ip_parse
       end
 
       S_L4: begin
-        if (proto_q == PROTO_ESP || (proto_q == PROTO_UDP && rest >= 14'(UDP_HDR))) begin
+        if (proto_q == PROTO_ESP || (proto_q == PROTO_UDP && rest >= pkt_len_t'(UDP_HDR))) begin
           foff_d  = hdr_len_q;
           phase_d = PH_L4;
           state_d = S_FETCH0;
@@ -364,7 +340,7 @@ module esp_ip_parse
     if (!rst_ni) begin
       state_q   <= S_IDLE;
       phase_q   <= PH_IP;
-      mode_q    <= MODE_PARSE_IP;
+      mode_q    <= PARSE_IP;
       done_q    <= 1'b0;
       status_q  <= STATUS_MALFORMED;
       base_q    <= '0;
@@ -412,18 +388,18 @@ module esp_ip_parse
 
   assign busy_o    = state_q != S_IDLE;
   assign done_o    = done_q;
-  assign status_o  = status_q;
-  assign version_o = version_q;
-  assign pkt_len_o = pkt_len_q;
-  assign ihl_o     = ihl_q;
-  assign hdr_len_o = hdr_len_q;
-  assign nh_off_o  = nh_off_q;
-  assign proto_o   = proto_q;
-  assign udp_o     = udp_q;
-  assign esp_off_o = esp_off_q;
-  assign esp_len_o = esp_len_q;
-  assign spi_o     = spi_q;
-  assign seq_lo_o  = seq_q;
+  assign rsp_o.status  = status_q;
+  assign rsp_o.version = version_q;
+  assign rsp_o.pkt_len = pkt_len_q;
+  assign rsp_o.ihl     = ihl_q;
+  assign rsp_o.hdr_len = hdr_len_q;
+  assign rsp_o.nh_off  = nh_off_q;
+  assign rsp_o.proto   = proto_q;
+  assign rsp_o.udp     = udp_q;
+  assign rsp_o.esp_off = esp_off_q;
+  assign rsp_o.esp_len = esp_len_q;
+  assign rsp_o.spi     = spi_q;
+  assign rsp_o.seq_lo  = seq_q;
 
 endmodule
 

@@ -2,29 +2,29 @@
 //
 // BUILD (ENCRYPT, the trailer part of the HLS build_encap): writes
 //   pad 1,2,3.. | pad_len | next_header
-// into the input buffer right behind the payload at off_i + len_i, with byte
+// into the input buffer right behind the payload at req_i.off + req_i.len, with byte
 // enables (one or two words); pad_len is the fewest bytes making
-// len_i + pad_len + 2 a multiple of ESP_ALIGN.
-// CHECK (DECRYPT 12, the HLS check_trailer): reads the plaintext of len_i
-// bytes at off_i in the output buffer: pad length byte, next header byte and
+// req_i.len + pad_len + 2 a multiple of ESP_ALIGN.
+// CHECK (DECRYPT 12, the HLS check_trailer): reads the plaintext of req_i.len
+// bytes at req_i.off in the output buffer: pad length byte, next header byte and
 // the pad bytes (up to 255, over several words), which must be 1..pad_len.
 //
-// Ports
+// Ports (req_i: esp_unit_pkg::tr_req_t, sampled with start_i; rsp_o: tr_rsp_t)
 //   start_i          one-cycle job start (ignored while busy_o); sampled with it:
-//   op_i             OP_BUILD (0) or OP_CHECK (1)
-//   off_i[13:0]      BUILD: buffer byte offset of the payload; CHECK: of the plaintext
-//   len_i[13:0]      BUILD: payload bytes; CHECK: plaintext bytes (>= 2; < 2 gives
+//   req_i.op             TR_BUILD (0) or TR_CHECK (1)
+//   req_i.off      BUILD: buffer byte offset of the payload; CHECK: of the plaintext
+//   req_i.len      BUILD: payload bytes; CHECK: plaintext bytes (>= 2; < 2 gives
 //                    BAD_PADDING, where the HLS function is undefined)
-//   next_header_i[7:0]   BUILD: the next header byte
+//   req_i.nh[7:0]   BUILD: the next header byte
 //   wr_we_o, wr_addr_o[Aw-1:0], wr_be_o[63:0], wr_data_o[511:0]  BUILD: input-buffer write port
 //   rd_re_o, rd_addr_o[Aw-1:0], rd_data_i[511:0]                   CHECK: output-buffer read port (1-cycle latency)
 //   busy_o           a job is running
 //   done_o           one-cycle pulse at the end of a job; held until the next start:
-//   status_o[15:0]   CHECK: STATUS_OK or STATUS_BAD_PADDING; BUILD: STATUS_OK
-//   pad_len_o[7:0]   BUILD: the pad bytes written (0..ESP_ALIGN-1); CHECK: the pad length byte
-//   pt_len_o[13:0]   BUILD: plaintext length len_i + pad_len + 2; CHECK: len_i
-//   pay_len_o[13:0]  CHECK with STATUS_OK: payload length (check_trailer's result); BUILD: len_i
-//   next_header_o[7:0]  CHECK: the plaintext's last byte; BUILD: next_header_i
+//   rsp_o.status[15:0]   CHECK: STATUS_OK or STATUS_BAD_PADDING; BUILD: STATUS_OK
+//   rsp_o.pad_len[7:0]   BUILD: the pad bytes written (0..ESP_ALIGN-1); CHECK: the pad length byte
+//   rsp_o.pt_len   BUILD: plaintext length req_i.len + pad_len + 2; CHECK: req_i.len
+//   rsp_o.pay_len  CHECK with STATUS_OK: payload length (check_trailer's result); BUILD: req_i.len
+//   rsp_o.nh[7:0]  CHECK: the plaintext's last byte; BUILD: req_i.nh
 //
 // Cycles (from the start_i cycle to the done_o cycle): BUILD 2 (trailer in
 // one word) or 3;
@@ -34,6 +34,7 @@
 
 module esp_trailer
   import esp_spec_pkg::*;
+  import esp_unit_pkg::*;
 #(
   parameter int unsigned Depth = 256,
   localparam int unsigned Aw = $clog2(Depth),
@@ -43,10 +44,7 @@ module esp_trailer
   input  wire logic                     rst_ni,
 
   input  wire logic                     start_i,
-  input  wire logic                     op_i,
-  input  wire logic [13:0]              off_i,
-  input  wire logic [13:0]              len_i,
-  input  wire logic [7:0]               next_header_i,
+  input  wire tr_req_t req_i,
 
   output      logic                     wr_we_o,
   output      logic [Aw-1:0]            wr_addr_o,
@@ -59,32 +57,26 @@ module esp_trailer
 
   output      logic                     busy_o,
   output      logic                     done_o,
-  output      logic [15:0]              status_o,
-  output      logic [7:0]               pad_len_o,
-  output      logic [13:0]              pt_len_o,
-  output      logic [13:0]              pay_len_o,
-  output      logic [7:0]               next_header_o
+  output      tr_rsp_t rsp_o
 );
 
-  // op_i: OP_BUILD = 0
-  localparam logic OP_CHECK = 1'b1;
 
   localparam int unsigned Lw = $clog2(PKT_BUS_BYTES);
   localparam int unsigned TRAILER_BYTES = 2;  // pad length, next header
-  localparam logic [13:0] ALIGN = 14'(ESP_ALIGN);
+  localparam pkt_len_t ALIGN = pkt_len_t'(ESP_ALIGN);
 
   typedef enum logic [3:0] {
     S_IDLE, S_BW0, S_BW1, S_CR0, S_CR1, S_CR2, S_CHK, S_PAD
   } state_e;
 
   state_e      state_q, state_d;
-  logic [13:0] off_q, off_d, len_q, len_d;
+  pkt_len_t    off_q, off_d, len_q, len_d;
   logic [7:0]  nh_q, nh_d;
   logic [7:0]  pad_q, pad_d;
-  logic [13:0] pt_len_q, pt_len_d, pay_len_q, pay_len_d;
+  pkt_len_t    pt_len_q, pt_len_d, pay_len_q, pay_len_d;
   logic [15:0] status_q, status_d;
   logic        done_q, done_d;
-  logic [14:0] pos_q, pos_d;        // BUILD: first trailer byte; CHECK: pad length byte
+  pkt_sum_t    pos_q, pos_d;        // BUILD: first trailer byte; CHECK: pad length byte
   logic [Aw-1:0] rw_q, rw_d;        // CHECK: next pad word to read
   logic [Aw-1:0] last_w_q, last_w_d;
   logic        pend_q, pend_d;      // a pad word read is under way
@@ -93,8 +85,8 @@ module esp_trailer
   logic [Dw-1:0] w0_q;
 
   // ---------------------------------------------------------------- BUILD
-  logic [13:0] b_sum, b_rem, b_pad;
-  assign b_sum = len_i + 14'(TRAILER_BYTES);
+  pkt_len_t    b_sum, b_rem, b_pad;
+  assign b_sum = req_i.len + pkt_len_t'(TRAILER_BYTES);
   assign b_rem = b_sum % ALIGN;
   assign b_pad = b_rem == '0 ? '0 : ALIGN - b_rem;
 
@@ -111,11 +103,11 @@ module esp_trailer
   end
 
   // ---------------------------------------------------------------- CHECK
-  logic [14:0] c_pos, c_end;
+  pkt_sum_t    c_pos, c_end;
   logic [7:0]  c_lane_pad, c_lane_nh;
-  logic [14:0] c_nh_pos;
-  assign c_pos      = {1'b0, off_i} + {1'b0, len_i} - 15'(TRAILER_BYTES);
-  assign c_nh_pos   = pos_q + 15'd1;
+  pkt_sum_t    c_nh_pos;
+  assign c_pos      = {1'b0, req_i.off} + {1'b0, req_i.len} - pkt_sum_t'(TRAILER_BYTES);
+  assign c_nh_pos   = pos_q + pkt_sum_t'(1);
   assign c_lane_pad = w0_q[8*pos_q[Lw-1:0] +: 8];
   assign c_lane_nh  = rd_data_i[8*c_nh_pos[Lw-1:0] +: 8];
   assign c_end      = {1'b0, off_q} + {1'b0, pay_len_q};  // first pad byte
@@ -157,21 +149,21 @@ module esp_trailer
     unique case (state_q)
       S_IDLE: begin
         if (start_i) begin
-          off_d = off_i;
-          len_d = len_i;
+          off_d = req_i.off;
+          len_d = req_i.len;
           bad_d = 1'b0;
-          if (op_i != OP_CHECK) begin  // OP_BUILD
-            nh_d      = next_header_i;
+          if (req_i.op != TR_CHECK) begin  // TR_BUILD
+            nh_d      = req_i.nh;
             pad_d     = b_pad[7:0];
             pt_len_d  = b_sum + b_pad;
-            pay_len_d = len_i;
-            pos_d     = {1'b0, off_i} + {1'b0, len_i};
+            pay_len_d = req_i.len;
+            pos_d     = {1'b0, req_i.off} + {1'b0, req_i.len};
             status_d  = STATUS_OK;
             state_d   = S_BW0;
           end else begin
-            pt_len_d = len_i;
+            pt_len_d = req_i.len;
             pos_d    = c_pos;
-            if (len_i < 14'(TRAILER_BYTES)) begin
+            if (req_i.len < pkt_len_t'(TRAILER_BYTES)) begin
               status_d = STATUS_BAD_PADDING;
               done_d   = 1'b1;
             end else begin
@@ -216,8 +208,8 @@ module esp_trailer
         state_d = S_CHK;
       end
       S_CHK: begin
-        pay_len_d = len_q - 14'(TRAILER_BYTES) - {6'd0, pad_q};
-        if ({6'd0, pad_q} + 14'(TRAILER_BYTES) > len_q) begin
+        pay_len_d = len_q - pkt_len_t'(TRAILER_BYTES) - pkt_len_t'(pad_q);
+        if (pkt_len_t'(pad_q) + pkt_len_t'(TRAILER_BYTES) > len_q) begin
           status_d = STATUS_BAD_PADDING;
           done_d   = 1'b1;
           state_d  = S_IDLE;
@@ -229,7 +221,7 @@ module esp_trailer
           state_d = S_PAD;
           // first pad byte at pos_q - pad, last at pos_q - 1
           rw_d     = Aw'((pos_q - {7'd0, pad_q}) >> Lw);
-          last_w_d = Aw'((pos_q - 15'd1) >> Lw);
+          last_w_d = Aw'((pos_q - pkt_sum_t'(1)) >> Lw);
         end
       end
       S_PAD: begin
@@ -293,11 +285,11 @@ module esp_trailer
 
   assign busy_o        = state_q != S_IDLE;
   assign done_o        = done_q;
-  assign status_o      = status_q;
-  assign pad_len_o     = pad_q;
-  assign pt_len_o      = pt_len_q;
-  assign pay_len_o     = pay_len_q;
-  assign next_header_o = nh_q;
+  assign rsp_o.status      = status_q;
+  assign rsp_o.pad_len     = pad_q;
+  assign rsp_o.pt_len      = pt_len_q;
+  assign rsp_o.pay_len     = pay_len_q;
+  assign rsp_o.nh = nh_q;
 
 endmodule
 

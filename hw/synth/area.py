@@ -142,7 +142,7 @@ def print_table(data, path):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--print", dest="print_only", metavar="JSON")
-    ap.add_argument("--spec-sv")
+    ap.add_argument("--spec-sv", nargs="+", help="the generated SystemVerilog of hw/spec (esp_spec_pkg.sv first)")
     ap.add_argument("--rtl", default=os.path.join(HERE, "..", "rtl"))
     ap.add_argument("--work")
     ap.add_argument("--json")
@@ -164,14 +164,17 @@ def main():
 
     if not (a.spec_sv and a.work and a.json):
         ap.error("--spec-sv, --work and --json are needed (or --print JSON)")
-    by_name = {os.path.basename(p): p for p in glob.glob(os.path.join(a.rtl, "*.sv"))}
+    # hw/rtl/RtlSources.cmake's order: packages, hw/rtl/prim, the other modules
+    by_name = {os.path.basename(p): p for p in
+               glob.glob(os.path.join(a.rtl, "*.sv")) + glob.glob(os.path.join(a.rtl, "prim", "*.sv"))}
     if a.extra:
         by_name.update({os.path.basename(p): p for p in glob.glob(os.path.join(a.extra, "*.sv"))})
     for n in filter(None, a.skip.split(",")):
         by_name.pop(n, None)
     rtl = sorted(by_name.values(), key=os.path.basename)
     pkgs = [p for p in rtl if p.endswith("_pkg.sv")]
-    files = [a.spec_sv] + pkgs + [p for p in rtl if p not in pkgs]
+    prims = [p for p in rtl if os.path.basename(os.path.dirname(p)) == "prim"]
+    files = a.spec_sv + pkgs + prims + [p for p in rtl if p not in pkgs and p not in prims]
     flat = os.path.join(a.work, "flat")
     os.makedirs(a.work, exist_ok=True)
     if sv_flatten.main(["sv_flatten", flat] + files) != 0:

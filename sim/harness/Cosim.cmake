@@ -47,12 +47,7 @@ endif()
 
 # Every RTL source: the generated spec package, hw/rtl's packages, then the
 # modules (Verilator elaborates what the top reaches).
-file(GLOB _esp_rtl_pkgs CONFIGURE_DEPENDS ${ESP_COSIM_RTL_DIR}/*_pkg.sv)
-file(GLOB _esp_rtl_all CONFIGURE_DEPENDS ${ESP_COSIM_RTL_DIR}/*.sv)
-list(SORT _esp_rtl_pkgs)
-list(SORT _esp_rtl_all)
-list(REMOVE_ITEM _esp_rtl_all ${_esp_rtl_pkgs})
-set(ESP_RTL_ALL_SOURCES ${ESP_SPEC_SV} ${_esp_rtl_pkgs} ${_esp_rtl_all})
+include(${PROJECT_SOURCE_DIR}/hw/rtl/RtlSources.cmake)
 
 # The model: Verilator's generated C++ at -O1 without debug info (build time),
 # randomised initial values and X (--x-assign/--x-initial unique: the

@@ -1,0 +1,137 @@
+// esp_unit_pkg: what the packet units of the process stage and their
+// sequencer (esp_batch_ctrl) share, defined once: the packet length / buffer
+// offset type, the IP numbers the spec does not carry, each unit's modes /
+// ops, and each unit's request (sampled with its start) and response (held
+// from its done) as packed structs. Ports and meanings: the header comment
+// of each unit (esp_ip_parse, esp_trailer, esp_aead, esp_hdr_build).
+`default_nettype none
+
+package esp_unit_pkg;
+  import esp_spec_pkg::*;
+
+  // ---------------------------------------------------------------- lengths
+  // A packet length or a byte offset in a packet buffer: 0..MAX_PKT_BYTES.
+  localparam int unsigned PktLenBits = $clog2(MAX_PKT_BYTES + 1);
+  typedef logic [PktLenBits-1:0] pkt_len_t;
+  // A sum of two of them (one carry bit more).
+  typedef logic [PktLenBits:0]   pkt_sum_t;
+
+  // ------------------------------------------- IP numbers not in the spec
+  localparam logic [3:0]  IP_VERSION4       = 4'd4;
+  localparam logic [3:0]  IP_VERSION6       = 4'd6;
+  localparam logic [7:0]  IP_PROTO_HOPOPT   = 8'd0;
+  localparam logic [7:0]  IP_PROTO_IPV4     = 8'd4;    // IPv4 in IP (tunnel next header)
+  localparam logic [7:0]  IP_PROTO_IPV6     = 8'd41;   // IPv6 in IP
+  localparam logic [7:0]  IP_PROTO_ROUTING  = 8'd43;
+  localparam logic [7:0]  IP_PROTO_FRAGMENT = 8'd44;
+  localparam logic [7:0]  IP_PROTO_DSTOPTS  = 8'd60;
+  localparam int unsigned IPV4_MIN_HDR      = 20;      // IPv4 header without options
+  localparam int unsigned IPV6_HDR          = 40;
+  localparam int unsigned UDP_HDR           = 8;
+
+  // ------------------------------------------------------------ esp_ip_parse
+  typedef enum logic [1:0] {
+    PARSE_IP         = 2'd0,  // ENCRYPT tunnel / DECRYPT inner: the IP packet
+    PARSE_OUT        = 2'd1,  // ENCRYPT transport: + where ESP goes (IPv6 extension headers)
+    PARSE_LOCATE_ESP = 2'd2   // DECRYPT: the outer packet and its ESP (UDP encapsulation)
+  } parse_mode_e;
+
+  typedef struct packed {
+    parse_mode_e mode;
+    pkt_len_t    base;     // buffer offset of the packet
+    pkt_len_t    avail;    // bytes of it in the buffer
+  } parse_req_t;
+
+  typedef struct packed {
+    logic [15:0] status;   // STATUS_OK, MALFORMED or NOT_ESP
+    logic [3:0]  version;
+    pkt_len_t    pkt_len;
+    pkt_len_t    ihl;
+    pkt_len_t    hdr_len;
+    pkt_len_t    nh_off;
+    logic [7:0]  proto;
+    logic        udp;
+    pkt_len_t    esp_off;
+    pkt_len_t    esp_len;
+    logic [31:0] spi;
+    logic [31:0] seq_lo;
+  } parse_rsp_t;
+
+  // ------------------------------------------------------------- esp_trailer
+  typedef enum logic {
+    TR_BUILD = 1'b0,       // ENCRYPT: pad, pad length, next header behind the payload (ibuf)
+    TR_CHECK = 1'b1        // DECRYPT: check them (obuf)
+  } tr_op_e;
+
+  typedef struct packed {
+    tr_op_e      op;
+    pkt_len_t    off;
+    pkt_len_t    len;
+    logic [7:0]  nh;
+  } tr_req_t;
+
+  typedef struct packed {
+    logic [15:0] status;
+    logic [7:0]  pad_len;
+    pkt_len_t    pt_len;
+    pkt_len_t    pay_len;
+    logic [7:0]  nh;
+  } tr_rsp_t;
+
+  // ---------------------------------------------------------------- esp_aead
+  typedef struct packed {
+    logic         encrypt;
+    logic         gmac;
+    logic         esn;
+    logic         aes256;
+    logic [255:0] key;
+    logic [31:0]  sa_index;
+    logic [31:0]  generation;
+    logic [31:0]  salt;
+    logic [31:0]  spi;
+    logic [63:0]  seq;
+    pkt_len_t     src_off;
+    pkt_len_t     dst_off;
+    pkt_len_t     len;
+    logic [4:0]   icv_len;
+  } aead_req_t;
+
+  typedef struct packed {
+    logic         auth_ok;
+    logic [15:0]  sum;
+  } aead_rsp_t;
+
+  // ----------------------------------------------------------- esp_hdr_build
+  typedef enum logic [1:0] {
+    HB_TUNNEL_V4 = 2'd0,   // outer IPv4 header
+    HB_TUNNEL_V6 = 2'd1,   // outer IPv6 header
+    HB_UPDATE    = 2'd2    // copy the packet's header block, update it
+  } hb_op_e;
+
+  typedef struct packed {
+    hb_op_e       op;
+    logic         udp;
+    logic [7:0]   proto;
+    pkt_len_t     out_len;
+    logic [7:0]   tos;
+    logic [7:0]   ttl;
+    logic [19:0]  flow_label;
+    logic [127:0] tun_src;
+    logic [127:0] tun_dst;
+    logic [3:0]   version;
+    pkt_len_t     ihl;
+    pkt_len_t     hdr_len;
+    pkt_len_t     nh_off;
+    logic [15:0]  udp_sport;
+    logic [15:0]  udp_dport;
+    logic [15:0]  payload_sum;
+  } hb_req_t;
+
+  typedef struct packed {
+    pkt_len_t     outer_len;
+    logic [15:0]  udp_csum;
+  } hb_rsp_t;
+
+endpackage : esp_unit_pkg
+
+`default_nettype wire
