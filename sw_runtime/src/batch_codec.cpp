@@ -1,6 +1,5 @@
 #include "esp/runtime/detail/batch_codec.hpp"
 
-#include <cstring>
 #include <sstream>
 
 namespace esp::runtime::detail {
@@ -23,32 +22,11 @@ driver::KernelArgs kernel_args(const CardLayout& lay, uint32_t n_desc) {
 }
 
 void pack_descriptors(const Descriptor* d, size_t n, uint8_t* image) {
-  namespace f = spec::descriptor;
-  for (size_t k = 0; k < n; ++k) {
-    uint8_t* p = image + k * f::SIZE;
-    std::memset(p, 0, f::SIZE);
-    spec::set<f::op>(p, static_cast<uint8_t>(d[k].op));
-    spec::set<f::flags>(p, d[k].flags);
-    spec::set<f::sa_index>(p, d[k].sa_index);
-    spec::set<f::in_offset>(p, d[k].in_offset);
-    spec::set<f::in_length>(p, d[k].in_length);
-    spec::set<f::out_capacity>(p, d[k].out_capacity);
-    spec::set<f::out_offset>(p, d[k].out_offset);
-  }
+  for (size_t k = 0; k < n; ++k) spec::pack(d[k], image + k * spec::descriptor::SIZE);
 }
 
 void unpack_completions(const uint8_t* image, size_t n, Completion* c) {
-  namespace f = spec::completion;
-  for (size_t k = 0; k < n; ++k) {
-    const uint8_t* p = image + k * f::SIZE;
-    c[k].status = static_cast<spec::Status>(spec::get<f::status>(p));
-    c[k].flags = spec::get<f::flags>(p);
-    c[k].sa_index = spec::get<f::sa_index>(p);
-    c[k].out_offset = spec::get<f::out_offset>(p);
-    c[k].out_length = spec::get<f::out_length>(p);
-    c[k].spi = spec::get<f::spi>(p);
-    c[k].seq = spec::get<f::seq>(p);
-  }
+  for (size_t k = 0; k < n; ++k) spec::unpack(image + k * spec::completion::SIZE, c[k]);
 }
 
 void fill_result(const Completion& c, Result& r) {

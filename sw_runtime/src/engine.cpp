@@ -279,16 +279,8 @@ struct Engine::Impl {
     require(h, "counters");
     uint8_t img[spec::sa_counters::SIZE];
     dev.read(lay.counters, uint64_t(h.index) * spec::sa_counters::SIZE, img, sizeof img);
-    namespace c = spec::sa_counters;
     SaCounters out;
-    out.packets = spec::get<c::packets>(img);
-    out.bytes = spec::get<c::bytes>(img);
-    out.auth_fail = spec::get<c::auth_fail>(img);
-    out.replay = spec::get<c::replay>(img);
-    out.bad_packet = spec::get<c::bad_packet>(img);
-    out.soft_events = spec::get<c::soft_events>(img);
-    out.hard_events = spec::get<c::hard_events>(img);
-    out.dummy = spec::get<c::dummy>(img);
+    spec::unpack(img, out);
     return out;
   }
 

@@ -32,6 +32,9 @@ std::vector<std::string> backends_under_test() {
 }
 
 Op enc(SaHandle h, Bytes data, std::string what) { return Op{Opcode::ENCRYPT, h, std::move(data), std::move(what)}; }
+Op enc_dummy(SaHandle h, Bytes data, std::string what) {
+  return Op{Opcode::ENCRYPT, h, std::move(data), std::move(what), true};
+}
 Op dec(Bytes data, std::string what) { return Op{Opcode::DECRYPT, SaHandle{}, std::move(data), std::move(what)}; }
 
 // ---------------------------------------------------------------- Twin
@@ -79,23 +82,23 @@ void Twin::card_write_entry(SaHandle h, const std::vector<uint8_t>& img) {
 }
 
 void Twin::card_set_valid(SaHandle h, bool valid) {
-  namespace e = spec::sa_entry;
+  namespace fb = spec::sa_entry::flags_bit;
   std::vector<uint8_t> img = card_entry(h);
-  uint32_t flags = spec::get<e::flags>(img.data());
-  flags = valid ? (flags | e::flags_bit::VALID) : (flags & ~e::flags_bit::VALID);
-  spec::set<e::flags>(img.data(), flags);
+  spec::SaEntry e;
+  spec::unpack(img.data(), e);
+  e.flags = valid ? (e.flags | fb::VALID) : (e.flags & ~fb::VALID);
+  spec::pack(e, img.data());
   card_write_entry(h, img);
 }
 
 void Twin::set_replay_top(SaHandle h, uint64_t top) {
-  namespace e = spec::sa_entry;
-  uint8_t img[e::SIZE];
-  Access::device(*eng_).read(Access::layout(*eng_).sa_table, uint64_t(h.index) * e::SIZE, img, sizeof img);
-  const uint64_t off = spec::get<e::replay_offset>(img);
-  const uint32_t w = spec::get<e::window_bits>(img);
+  spec::SaEntry e;
+  spec::unpack(card_entry(h).data(), e);
+  const uint64_t off = e.replay_offset;
+  const uint32_t w = e.window_bits;
   const uint64_t words = w / 64 + spec::REPLAY_EXTRA_WORDS;
   std::vector<uint8_t> st(spec::replay_state_bytes(w), 0);
-  spec::set<spec::replay_state::top>(st.data(), top);
+  spec::pack(spec::ReplayState{top}, st.data());  // then the ring: only T's bit
   if (top != 0) {
     const uint64_t word = (top / 64) % words;
     st[spec::replay_state::SIZE + word * 8 + (top % 64) / 8] = static_cast<uint8_t>(1u << (top % 8));
@@ -107,7 +110,7 @@ void Twin::set_replay_top(SaHandle h, uint64_t top) {
 RunResult Twin::run(const std::vector<Op>& ops, const std::string& label) {
   std::vector<runtime::Request> reqs;
   reqs.reserve(ops.size());
-  for (const Op& op : ops) reqs.push_back(runtime::Request{op.op, op.sa, op.data});
+  for (const Op& op : ops) reqs.push_back(runtime::Request{op.op, op.sa, op.data, op.dummy});
   std::vector<Result> card;
   try {
     card = eng_->process(reqs);
@@ -126,8 +129,10 @@ RunResult Twin::run(const std::vector<Op>& ops, const std::string& label) {
     const uint32_t cap = fits ? runtime::detail::out_capacity_for(static_cast<uint32_t>(op.data.size()))
                               : spec::MAX_PKT_BYTES;
     const uint32_t sa_index = op.op == Opcode::DECRYPT ? 0u : op.sa.index;
-    model.push_back(ref_.process(static_cast<uint8_t>(op.op), sa_index, false, op.data, cap));
-    what.push_back(op.what + ", op " + std::to_string(unsigned(static_cast<uint8_t>(op.op))));
+    const uint8_t flags = op.dummy ? spec::descriptor::flags_bit::DUMMY : 0;  // as the Engine's descriptor
+    model.push_back(ref_.process_flags(static_cast<uint8_t>(op.op), sa_index, flags, op.data, cap));
+    what.push_back(op.what + ", op " + std::to_string(unsigned(static_cast<uint8_t>(op.op))) +
+                   (op.dummy ? " DUMMY" : ""));
     sizes.push_back(op.data.size());
   }
   return compare(std::move(card), std::move(model), what, sizes, label);
@@ -187,10 +192,9 @@ RunResult Twin::run_raw(const std::vector<RawDesc>& descs, const std::string& la
   std::vector<std::string> what;
   std::vector<size_t> sizes;
   for (const RawDesc& r : descs) {
-    const bool use = (r.flags & spec::descriptor::flags_bit::USE_SA_INDEX) != 0;
     Bytes in = r.data;
     if (r.in_length >= 0) in.resize(static_cast<size_t>(r.in_length));
-    model.push_back(ref_.process(r.op, r.sa_index, use, in, r.out_capacity));
+    model.push_back(ref_.process_flags(r.op, r.sa_index, r.flags, in, r.out_capacity));
     what.push_back(r.what + ", raw op " + std::to_string(unsigned(r.op)) + " flags " + std::to_string(r.flags) +
                    " sa_index " + hex64(r.sa_index) + " out_capacity " + std::to_string(r.out_capacity));
     sizes.push_back(in.size());
@@ -259,6 +263,7 @@ bool Twin::counters_match(SaHandle h, const std::string& label) {
   field("bad_packet", c.bad_packet, m.bad_packet);
   field("soft_events", c.soft_events, m.soft_events);
   field("hard_events", c.hard_events, m.hard_events);
+  field("dummy", c.dummy, m.dummy);
   if (os.str().empty()) return true;
   ADD_FAILURE() << "[" << backend_ << "] " << label << ": counters of SA slot " << h.index << " differ:" << os.str();
   return false;

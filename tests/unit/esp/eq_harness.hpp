@@ -62,8 +62,12 @@ struct Op {
   SaHandle sa{};                // ENCRYPT (and unknown opcodes): the card's handle; the model uses sa.index
   Bytes data;
   std::string what;             // shown when this request differs
+  bool dummy = false;           // ENCRYPT a TFC dummy packet (Request::dummy, descriptor flag DUMMY)
 };
 Op enc(SaHandle h, Bytes data, std::string what);
+// ENCRYPT of a TFC dummy packet (tunnel: data is the dummy payload; transport:
+// an IP packet whose payload is the dummy payload).
+Op enc_dummy(SaHandle h, Bytes data, std::string what);
 Op dec(Bytes data, std::string what);
 
 struct RunResult {
@@ -77,7 +81,7 @@ struct RunResult {
 // USE_SA_INDEX, small out_capacity, misaligned offsets, any in_length).
 struct RawDesc {
   uint8_t op = static_cast<uint8_t>(Opcode::DECRYPT);
-  uint8_t flags = 0;          // descriptor flags (USE_SA_INDEX)
+  uint8_t flags = 0;          // descriptor flags (USE_SA_INDEX, DUMMY)
   uint32_t sa_index = 0;
   Bytes data;                 // copied to the descriptor's packet slot (+ in_shift)
   uint32_t out_capacity = spec::MAX_PKT_BYTES;

@@ -236,7 +236,7 @@ TEST(EngineProcess, EveryRequestGetsItsStatusWithFailuresInTheMiddle) {
       EXPECT_TRUE(res[i].data.empty()) << i;
     }
     if (i == 6) {
-      EXPECT_EQ(res[i].sa_index, 0xFFFFFFFFu);
+      EXPECT_EQ(res[i].sa_index, esp::spec::NO_SA_INDEX);
       continue;
     }
     // Same outcome as the reference model, request by request.

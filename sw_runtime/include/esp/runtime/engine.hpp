@@ -37,13 +37,11 @@ struct SaHandle {
   uint32_t generation = 0;
 };
 
-// The card's counters of one SA (spec struct sa_counters). `dummy`: TFC
-// dummy packets sent (outbound) or received and discarded (inbound), counted
-// there only, never in packets/bytes.
-struct SaCounters {
-  uint64_t packets = 0, bytes = 0, auth_fail = 0, replay = 0, bad_packet = 0, soft_events = 0, hard_events = 0,
-           dummy = 0;
-};
+// The card's counters of one SA: the spec's sa_counters value (packets,
+// bytes, auth_fail, replay, bad_packet, soft_events, hard_events, dummy).
+// `dummy`: TFC dummy packets sent (outbound) or received and discarded
+// (inbound), counted there only, never in packets/bytes.
+using SaCounters = spec::SaCounters;
 
 struct EngineOptions {
   uint32_t sa_capacity = 4096;       // SA table entries
@@ -75,12 +73,12 @@ struct Request {
 
 // Its outcome: every request gets one, in order. A request whose data is
 // longer than spec::MAX_PKT_BYTES is not sent to the card: MALFORMED, with
-// sa_index 0xFFFFFFFF, spi 0, seq 0. An inbound dummy packet (authentic,
+// sa_index spec::NO_SA_INDEX, spi 0, seq 0. An inbound dummy packet (authentic,
 // next header 59) is status DUMMY with no data: nothing to deliver.
 struct Result {
   spec::Status status = spec::Status::OK;
   bool soft_expired = false;
-  uint32_t sa_index = 0xFFFFFFFFu;
+  uint32_t sa_index = spec::NO_SA_INDEX;
   uint32_t spi = 0;
   uint64_t seq = 0;
   std::vector<uint8_t> data;   // the output packet when status is OK

@@ -31,25 +31,10 @@ struct CardLayout {
   uint64_t replay_region_bytes = 0;
 };
 
-// One descriptor and one completion, as values (the spec's field names).
-struct Descriptor {
-  spec::Opcode op{};
-  uint8_t flags{};
-  uint32_t sa_index{};
-  uint64_t in_offset{};
-  uint32_t in_length{};
-  uint32_t out_capacity{};
-  uint64_t out_offset{};
-};
-struct Completion {
-  spec::Status status{};
-  uint16_t flags{};
-  uint32_t sa_index{};
-  uint64_t out_offset{};
-  uint32_t out_length{};
-  uint32_t spi{};
-  uint64_t seq{};
-};
+// One descriptor and one completion, as values (generated from the spec
+// with their pack/unpack).
+using Descriptor = spec::Descriptor;
+using Completion = spec::Completion;
 
 // The kernel arguments of a run of n_desc descriptors on `lay`.
 driver::KernelArgs kernel_args(const CardLayout& lay, uint32_t n_desc);
