@@ -25,7 +25,9 @@
 // Its card memory (SA table, counters, SPI table, replay state) goes through
 // esp_mem_access's process client (struct reads / strobed writes at any
 // 8-byte-aligned address). The units and buffers live in esp_engine; this
-// module starts them and selects who owns each buffer port of its slots.
+// module starts them (their requests: esp_batch_req; the ENCRYPT output
+// plan: esp_enc_plan; the SA's fields: esp_sa_view) and selects who owns
+// each buffer port of its slots.
 `default_nettype none
 
 module esp_batch_ctrl
@@ -131,12 +133,8 @@ module esp_batch_ctrl
   localparam int unsigned CtrBits  = 8 * CtrBytes;
   localparam logic [31:0] NoSaIndex = '1;
 
-  localparam pkt_len_t   Ipv4Hdr    = pkt_len_t'(IPV4_MIN_HDR);
-  localparam pkt_len_t   Ipv6Hdr    = pkt_len_t'(IPV6_HDR);
-  localparam pkt_len_t   UdpHdr     = pkt_len_t'(UDP_HDR);
   localparam logic [7:0] NhNoNext   = 8'(NH_NO_NEXT);
-  localparam pkt_len_t   Align      = pkt_len_t'(ESP_ALIGN);
-  localparam pkt_len_t   EspTextOff = pkt_len_t'(ESP_HDR_BYTES + IV_BYTES);
+  localparam pkt_len_t   EspTextOff = PktLenBits'(ESP_HDR_BYTES + IV_BYTES);
 
   typedef enum logic [5:0] {
     StIdle, StNext, StMem, StMemW, StFence, StCtrWait, StCpl, StDrain, StDone,
@@ -192,12 +190,7 @@ module esp_batch_ctrl
   logic [63:0] c_seq_q, c_seq_d;
 
   // the packet (parse results and plan)
-  logic [3:0]  version_q, version_d;
-  pkt_len_t    pkt_len_q, pkt_len_d, ihl_q, ihl_d, hdr_len_q, hdr_len_d, nh_off_q, nh_off_d;
-  pkt_len_t    esp_off_q, esp_off_d, esp_len_q, esp_len_d;
-  pkt_len_t    pay_off_q, pay_off_d, pay_len_q, pay_len_d, pt_len_q, pt_len_d, out_len_q, out_len_d;
-  logic [7:0]  nh_q, nh_d;
-  logic [15:0] sum_q, sum_d;
+  pkt_ctx_t    pk_q, pk_d;
   logic [31:0] add_bytes_q, add_bytes_d;
   logic        wr_pkt_q, wr_pkt_d;    // the output packet is written (status OK)
 
@@ -230,43 +223,10 @@ module esp_batch_ctrl
   logic d_dummy;
   assign d_dummy      = d_flags[DESCRIPTOR_FLAGS_DUMMY_BIT];
 
-  logic [31:0]  s_spi, s_gen, s_window, s_salt;
-  logic [7:0]   s_icv, s_ttl, s_tos;
-  logic [63:0]  s_replay_off, s_tx_seq, s_soft_bytes, s_hard_bytes, s_soft_packets, s_hard_packets;
-  logic         f_valid, f_outbound, f_tunnel, f_outer_v6, f_esn, f_udp, f_gmac, f_aes256;
-  logic [255:0] s_key;
-  logic [19:0]  s_flow_label;
-  logic [15:0]  s_udp_sport, s_udp_dport;
-  logic [127:0] s_tun_src, s_tun_dst;
+  sa_view_t sa;   // SA sa_idx_q (in sa_q)
   esp_sa_view u_sa_view (
-    .sa_i            (sa_q),
-    .spi_o           (s_spi),
-    .generation_o    (s_gen),
-    .window_bits_o   (s_window),
-    .icv_len_o       (s_icv),
-    .replay_offset_o (s_replay_off),
-    .tx_seq_o        (s_tx_seq),
-    .soft_bytes_o    (s_soft_bytes),
-    .hard_bytes_o    (s_hard_bytes),
-    .soft_packets_o  (s_soft_packets),
-    .hard_packets_o  (s_hard_packets),
-    .valid_o         (f_valid),
-    .outbound_o      (f_outbound),
-    .tunnel_o        (f_tunnel),
-    .outer_v6_o      (f_outer_v6),
-    .esn_o           (f_esn),
-    .udp_encap_o     (f_udp),
-    .gmac_o          (f_gmac),
-    .aes256_o        (f_aes256),
-    .key_o           (s_key),
-    .salt_o          (s_salt),
-    .ttl_o           (s_ttl),
-    .tos_o           (s_tos),
-    .flow_label_o    (s_flow_label),
-    .udp_sport_o     (s_udp_sport),
-    .udp_dport_o     (s_udp_dport),
-    .tun_src_o       (s_tun_src),
-    .tun_dst_o       (s_tun_dst)
+    .sa_i (sa_q),
+    .sa_o (sa)
   );
 
   // A 64-bit card-memory word as a write image (byte 0 first).
@@ -283,15 +243,15 @@ module esp_batch_ctrl
   logic [63:0] new_packets, new_bytes, new_soft_events;
   esp_sa_checks u_sa_checks (
     .inbound_i       (op_dec),
-    .esn_i           (f_esn),
-    .icv_len_i       (s_icv),
-    .window_bits_i   (s_window),
-    .replay_offset_lo_i (s_replay_off[2:0]),
-    .tx_seq_i        (s_tx_seq),
-    .soft_bytes_i    (s_soft_bytes),
-    .hard_bytes_i    (s_hard_bytes),
-    .soft_packets_i  (s_soft_packets),
-    .hard_packets_i  (s_hard_packets),
+    .esn_i           (sa.esn),
+    .icv_len_i       (sa.icv_len),
+    .window_bits_i   (sa.window_bits),
+    .replay_offset_lo_i (sa.replay_offset[2:0]),
+    .tx_seq_i        (sa.tx_seq),
+    .soft_bytes_i    (sa.soft_bytes),
+    .hard_bytes_i    (sa.hard_bytes),
+    .soft_packets_i  (sa.soft_packets),
+    .hard_packets_i  (sa.hard_packets),
     .packets_i       (ctr(SA_COUNTERS_PACKETS_OFFSET)),
     .bytes_i         (ctr(SA_COUNTERS_BYTES_OFFSET)),
     .soft_events_i   (ctr(SA_COUNTERS_SOFT_EVENTS_OFFSET)),
@@ -322,9 +282,9 @@ module esp_batch_ctrl
   logic [63:0] inferred_seq;
   logic        inferred_ok;
   esp_esn u_esn (
-    .esn_i         (f_esn),
+    .esn_i         (sa.esn),
     .top_i         (top_q),
-    .window_bits_i (s_window),
+    .window_bits_i (sa.window_bits),
     .seq_lo_i      (c_seq_q[31:0]),
     .seq_o         (inferred_seq),
     .ok_o          (inferred_ok)
@@ -337,7 +297,7 @@ module esp_batch_ctrl
     .clk_i,
     .rst_ni,
     .start_i       (win_go_q),
-    .window_bits_i (s_window),
+    .window_bits_i (sa.window_bits),
     .top_i         (top_q),
     .seq_i         (seq_q),
     .hint_i        (tix_ok_q),
@@ -362,7 +322,7 @@ module esp_batch_ctrl
   logic [63:0] a_sa, a_ctrs, a_state, a_ring, a_seq_word;
   assign a_sa       = a_sa_q + (64'(sa_idx_q) << $clog2(SA_ENTRY_SIZE));
   assign a_ctrs     = a_ctr_q + (64'(sa_idx_q) << $clog2(SA_COUNTERS_SIZE));
-  assign a_state    = a_replay_q + s_replay_off;
+  assign a_state    = a_replay_q + sa.replay_offset;
   assign a_ring     = a_state + 64'(REPLAY_STATE_SIZE);
   assign a_seq_word = a_ring + (64'(win_seq_idx) << $clog2(CTL_WORD_BYTES));
 
@@ -379,28 +339,17 @@ module esp_batch_ctrl
   );
 
   // ------------------------------------------------------ ENCRYPT plan (HLS plan_encap)
-  // A dummy packet in tunnel mode is not parsed: its payload is the first
-  // in_length bytes (p_pkt_len), its next header NH_NO_NEXT (also in
-  // transport mode).
-  pkt_len_t    p_pkt_len, p_pay_off, p_pay_len, p_pt_len, p_outer_len, p_esp_off, p_out_len;
-  logic [7:0]  p_nh;
-  always_comb begin
-    p_pkt_len = (f_tunnel && d_dummy) ? pkt_len_t'(d_in_length) : parse_rsp_i.pkt_len;
-    if (f_tunnel) begin
-      p_pay_off   = '0;
-      p_outer_len = f_outer_v6 ? Ipv6Hdr : Ipv4Hdr;
-      p_nh        = (parse_rsp_i.version == IP_VERSION4) ? IP_PROTO_IPV4 : IP_PROTO_IPV6;
-    end else begin
-      p_pay_off   = parse_rsp_i.hdr_len;
-      p_outer_len = parse_rsp_i.hdr_len;
-      p_nh        = parse_rsp_i.proto;
-    end
-    if (d_dummy) p_nh = NhNoNext;
-    p_pay_len = p_pkt_len - p_pay_off;
-    p_pt_len  = (p_pay_len + pkt_len_t'(2) + Align - pkt_len_t'(1)) & ~(Align - pkt_len_t'(1));
-    p_esp_off = p_outer_len + (f_udp ? UdpHdr : '0);
-    p_out_len = p_esp_off + EspTextOff + p_pt_len + pkt_len_t'(s_icv);
-  end
+  pkt_ctx_t plan;
+  esp_enc_plan u_enc_plan (
+    .tunnel_i    (sa.tunnel),
+    .outer_v6_i  (sa.outer_v6),
+    .udp_encap_i (sa.udp_encap),
+    .icv_len_i   (sa.icv_len),
+    .dummy_i     (d_dummy),
+    .in_length_i (PktLenBits'(d_in_length)),
+    .parse_i     (parse_rsp_i),
+    .plan_o      (plan)
+  );
 
   logic [31:0] room;
   assign room = (d_out_cap < 32'(MAX_PKT_BYTES)) ? d_out_cap : 32'(MAX_PKT_BYTES);
@@ -408,8 +357,8 @@ module esp_batch_ctrl
   // DECRYPT 7: ESP lengths.
   pkt_len_t    ct_len;
   logic        esp_len_bad;
-  assign ct_len      = esp_len_q - EspTextOff - pkt_len_t'(s_icv);
-  assign esp_len_bad = (esp_len_q < EspTextOff + pkt_len_t'(2) + pkt_len_t'(s_icv)) | (ct_len[1:0] != 2'b00);
+  assign ct_len      = pk_q.esp_len - EspTextOff - PktLenBits'(sa.icv_len);
+  assign esp_len_bad = (pk_q.esp_len < EspTextOff + PktLenBits'(2) + PktLenBits'(sa.icv_len)) | (ct_len[1:0] != 2'b00);
 
   logic [Dw-1:0] ok_ctr_img;
   always_comb begin
@@ -439,52 +388,27 @@ module esp_batch_ctrl
   assign mem_wimg_o    = m_wimg_q;
   assign mem_wmask_o   = m_wmask_q;
 
-  assign parse_start_o            = parse_go_q;
-  assign parse_req_o.mode         = parse_mode_q;
-  assign parse_req_o.base         = '0;
-  assign parse_req_o.avail        = parse_avail_q;
-  assign parse_obuf_o             = state_q == StDecInner;
-
-  assign tr_start_o               = tr_go_q;
-  assign tr_req_o.op              = (state_q == StDecTrl) ? TR_CHECK : TR_BUILD;
-  assign tr_req_o.off             = (state_q == StDecTrl) ? (f_tunnel ? '0 : hdr_len_q) : pay_off_q;
-  assign tr_req_o.len             = (state_q == StDecTrl) ? pt_len_q : pay_len_q;
-  assign tr_req_o.nh              = nh_q;
-
-  assign aead_req_valid_o         = (state_q == StEncAead) | (state_q == StDecAead);
-  assign aead_req_o.encrypt       = op_enc;
-  assign aead_req_o.gmac          = f_gmac;
-  assign aead_req_o.esn           = f_esn;
-  assign aead_req_o.aes256        = f_aes256;
-  assign aead_req_o.key           = s_key;
-  assign aead_req_o.sa_index      = sa_idx_q;
-  assign aead_req_o.generation    = s_gen;
-  assign aead_req_o.salt          = s_salt;
-  assign aead_req_o.spi           = s_spi;
-  assign aead_req_o.seq           = seq_q;
-  assign aead_req_o.src_off       = op_enc ? pay_off_q : esp_off_q + EspTextOff;
-  assign aead_req_o.dst_off       = op_enc ? esp_off_q + EspTextOff : (f_tunnel ? '0 : hdr_len_q);
-  assign aead_req_o.len           = pt_len_q;
-  assign aead_req_o.icv_len       = 5'(s_icv);
-  assign aead_rsp_ready_o         = (state_q == StEncAeadRsp) | (state_q == StDecAeadRsp);
-
-  assign hb_start_o               = hb_go_q;
-  assign hb_req_o.op              = (op_dec || !f_tunnel) ? HB_UPDATE : (f_outer_v6 ? HB_TUNNEL_V6 : HB_TUNNEL_V4);
-  assign hb_req_o.udp             = op_enc & f_udp;
-  assign hb_req_o.proto           = op_dec ? nh_q : (f_udp ? 8'(UDP_PROTO) : 8'(ESP_PROTO));
-  assign hb_req_o.out_len         = out_len_q;
-  assign hb_req_o.tos             = s_tos;
-  assign hb_req_o.ttl             = s_ttl;
-  assign hb_req_o.flow_label      = s_flow_label;
-  assign hb_req_o.tun_src         = s_tun_src;
-  assign hb_req_o.tun_dst         = s_tun_dst;
-  assign hb_req_o.version         = version_q;
-  assign hb_req_o.ihl             = ihl_q;
-  assign hb_req_o.hdr_len         = hdr_len_q;
-  assign hb_req_o.nh_off          = nh_off_q;
-  assign hb_req_o.udp_sport       = s_udp_sport;
-  assign hb_req_o.udp_dport       = s_udp_dport;
-  assign hb_req_o.payload_sum     = sum_q;
+  // the units: their requests (esp_batch_req), starts and handshakes
+  esp_batch_req u_req (
+    .op_enc_i      (op_enc),
+    .dec_trl_i     (state_q == StDecTrl),
+    .sa_i          (sa),
+    .pk_i          (pk_q),
+    .sa_index_i    (sa_idx_q),
+    .seq_i         (seq_q),
+    .parse_mode_i  (parse_mode_q),
+    .parse_avail_i (parse_avail_q),
+    .parse_req_o,
+    .tr_req_o,
+    .aead_req_o,
+    .hb_req_o
+  );
+  assign parse_start_o    = parse_go_q;
+  assign parse_obuf_o     = state_q == StDecInner;
+  assign tr_start_o       = tr_go_q;
+  assign aead_req_valid_o = (state_q == StEncAead) | (state_q == StDecAead);
+  assign aead_rsp_ready_o = (state_q == StEncAeadRsp) | (state_q == StDecAeadRsp);
+  assign hb_start_o       = hb_go_q;
 
   always_comb begin
     ibuf_rsel_o = 2'd0;
@@ -544,14 +468,11 @@ module esp_batch_ctrl
   // ENCRYPT 2 done: the parse results (a tunnel-mode dummy packet: none) and
   // the plan of the output.
   task automatic enc_plan();
-    version_d = parse_rsp_i.version; pkt_len_d = p_pkt_len; ihl_d = parse_rsp_i.ihl;
-    hdr_len_d = parse_rsp_i.hdr_len; nh_off_d = parse_rsp_i.nh_off;
-    pay_off_d = p_pay_off; pay_len_d = p_pay_len; pt_len_d = p_pt_len; esp_off_d = p_esp_off;
-    out_len_d = p_out_len; nh_d = p_nh; add_bytes_d = 32'(p_pkt_len);
+    pk_d = plan; add_bytes_d = 32'(plan.pkt_len);
   endtask
   // ENCRYPT 6 of a dummy packet: dummy++ only, then its completion (OK).
   task automatic dummy_counter();
-    soft_d = 1'b0; c_len_d = 32'(out_len_q); status_d = STATUS_OK;
+    soft_d = 1'b0; c_len_d = 32'(pk_q.out_len); status_d = STATUS_OK;
     ctr_d[8*SA_COUNTERS_DUMMY_OFFSET +: 64] = ctr(SA_COUNTERS_DUMMY_OFFSET) + 64'd1;
     mem_wr(a_ctrs + 64'(SA_COUNTERS_DUMMY_OFFSET), word_img(ctr(SA_COUNTERS_DUMMY_OFFSET) + 64'd1),
            PKT_BUS_BYTES'(8'hFF), StCpl);
@@ -559,7 +480,7 @@ module esp_batch_ctrl
   // ENCRYPT 6 / DECRYPT 16: the counters of an OK packet (add_bytes_q set
   // at least a cycle before), then its completion.
   task automatic ok_counters();
-    soft_d = soft_now; c_len_d = 32'(out_len_q); status_d = STATUS_OK;
+    soft_d = soft_now; c_len_d = 32'(pk_q.out_len); status_d = STATUS_OK;
     ctr_d[8*SA_COUNTERS_PACKETS_OFFSET +: 64]     = new_packets;
     ctr_d[8*SA_COUNTERS_BYTES_OFFSET +: 64]       = new_bytes;
     ctr_d[8*SA_COUNTERS_SOFT_EVENTS_OFFSET +: 64] = new_soft_events;
@@ -576,7 +497,7 @@ module esp_batch_ctrl
     if (hard) bump(SA_COUNTERS_HARD_EVENTS_OFFSET, STATUS_LIFETIME_EXPIRED);
     else if (esp_len_bad) bump(SA_COUNTERS_BAD_PACKET_OFFSET, STATUS_MALFORMED);
     else begin
-      pt_len_d = ct_len;
+      pk_d.pt_len = ct_len;
       if (top_ok_q) dec_top();
       else mem_rd(a_state, REPLAY_STATE_TOP_BYTES, LdTop, StDecTop);
     end
@@ -596,9 +517,7 @@ module esp_batch_ctrl
     tw_ok_d = tw_ok_q; tw_d = tw_q; word_d = word_q;
     c_want_d = c_want_q; c_pend_d = c_pend_q; c_go_d = 1'b0; c_addr_d = c_addr_q;
     status_d = status_q; soft_d = soft_q; c_sa_d = c_sa_q; c_spi_d = c_spi_q; c_len_d = c_len_q; c_seq_d = c_seq_q;
-    version_d = version_q; pkt_len_d = pkt_len_q; ihl_d = ihl_q; hdr_len_d = hdr_len_q; nh_off_d = nh_off_q;
-    esp_off_d = esp_off_q; esp_len_d = esp_len_q; pay_off_d = pay_off_q; pay_len_d = pay_len_q;
-    pt_len_d = pt_len_q; out_len_d = out_len_q; nh_d = nh_q; sum_d = sum_q; add_bytes_d = add_bytes_q;
+    pk_d = pk_q; add_bytes_d = add_bytes_q;
     wr_pkt_d = wr_pkt_q;
     m_go_d = 1'b0; m_cmd_d = m_cmd_q; m_addr_d = m_addr_q; m_len_d = m_len_q;
     m_wimg_d = m_wimg_q; m_wmask_d = m_wmask_q;
@@ -623,7 +542,7 @@ module esp_batch_ctrl
           else if (op_enc) sa_fetch(d_sa_index, StEncSa);
           else begin
             // the packet is in the input slot (esp_fetch)
-            parse_mode_d = PARSE_LOCATE_ESP; parse_avail_d = pkt_len_t'(d_in_length); parse_go_d = 1'b1; state_d = StDecLoc;
+            parse_mode_d = PARSE_LOCATE_ESP; parse_avail_d = PktLenBits'(d_in_length); parse_go_d = 1'b1; state_d = StDecLoc;
           end
         end
       end
@@ -651,14 +570,14 @@ module esp_batch_ctrl
       end
       // ------------------------------------------------------------ ENCRYPT
       StEncSa: begin
-        c_sa_d = sa_idx_q; c_spi_d = s_spi;
-        if (!f_valid) finish(STATUS_SA_DISABLED);
-        else if (!f_outbound || !params_ok) finish(STATUS_BAD_SA);
-        else if (f_tunnel && d_dummy) begin  // ENCRYPT 2 skipped
+        c_sa_d = sa_idx_q; c_spi_d = sa.spi;
+        if (!sa.valid) finish(STATUS_SA_DISABLED);
+        else if (!sa.outbound || !params_ok) finish(STATUS_BAD_SA);
+        else if (sa.tunnel && d_dummy) begin  // ENCRYPT 2 skipped
           enc_plan();
           ctr_fetch(StEncCtr);
         end else begin
-          parse_mode_d = f_tunnel ? PARSE_IP : PARSE_OUT; parse_avail_d = pkt_len_t'(d_in_length);
+          parse_mode_d = sa.tunnel ? PARSE_IP : PARSE_OUT; parse_avail_d = PktLenBits'(d_in_length);
           parse_go_d = 1'b1; state_d = StEncParse;
         end
       end
@@ -673,11 +592,11 @@ module esp_batch_ctrl
       end
       StEncCtr: begin  // ENCRYPT 3, then 4 (NO_SPACE) and 5
         if (hard || seq_full) bump(SA_COUNTERS_HARD_EVENTS_OFFSET, STATUS_LIFETIME_EXPIRED);
-        else if (32'(out_len_q) > room) finish(STATUS_NO_SPACE);
+        else if (32'(pk_q.out_len) > room) finish(STATUS_NO_SPACE);
         else begin
-          seq_d = s_tx_seq + 64'd1;
-          c_seq_d = s_tx_seq + 64'd1;
-          sa_d[8*SA_ENTRY_TX_SEQ_OFFSET +: SA_ENTRY_TX_SEQ_WIDTH] = s_tx_seq + 64'd1;
+          seq_d = sa.tx_seq + 64'd1;
+          c_seq_d = sa.tx_seq + 64'd1;
+          sa_d[8*SA_ENTRY_TX_SEQ_OFFSET +: SA_ENTRY_TX_SEQ_WIDTH] = sa.tx_seq + 64'd1;
           tr_go_d = 1'b1; state_d = StEncTrl;
         end
       end
@@ -687,7 +606,7 @@ module esp_batch_ctrl
       end
       StEncAead:    if (aead_req_ready_i) state_d = StEncAeadRsp;
       StEncAeadRsp: if (aead_rsp_valid_i) begin
-        sum_d = aead_rsp_i.sum; hb_go_d = 1'b1; state_d = StEncHdr;
+        pk_d.sum = aead_rsp_i.sum; hb_go_d = 1'b1; state_d = StEncHdr;
       end
       StEncHdr, StDecHdr: if (hb_done_i) begin
         if (state_q == StEncHdr) begin
@@ -702,9 +621,9 @@ module esp_batch_ctrl
         if (parse_done_i) begin
           if (parse_rsp_i.status != STATUS_OK) finish(parse_rsp_i.status);
           else begin
-            version_d = parse_rsp_i.version; pkt_len_d = parse_rsp_i.pkt_len; ihl_d = parse_rsp_i.ihl;
-            hdr_len_d = parse_rsp_i.hdr_len; nh_off_d = parse_rsp_i.nh_off;
-            esp_off_d = parse_rsp_i.esp_off; esp_len_d = parse_rsp_i.esp_len;
+            pk_d.version = parse_rsp_i.version; pk_d.pkt_len = parse_rsp_i.pkt_len; pk_d.ihl = parse_rsp_i.ihl;
+            pk_d.hdr_len = parse_rsp_i.hdr_len; pk_d.nh_off = parse_rsp_i.nh_off;
+            pk_d.esp_off = parse_rsp_i.esp_off; pk_d.esp_len = parse_rsp_i.esp_len;
             c_spi_d = parse_rsp_i.spi; c_seq_d = 64'(parse_rsp_i.seq_lo);
             if (d_flags[DESCRIPTOR_FLAGS_USE_SA_INDEX_BIT]) begin
               if (d_sa_index >= sa_cap_q) finish(STATUS_BAD_SA);
@@ -716,7 +635,7 @@ module esp_batch_ctrl
         end
       end
       StDecSaIdx: begin
-        if (s_spi != c_spi_q) finish(STATUS_UNKNOWN_SPI);
+        if (sa.spi != c_spi_q) finish(STATUS_UNKNOWN_SPI);
         else state_d = StDecSa;
       end
       StDecB0, StDecB1: begin
@@ -732,8 +651,8 @@ module esp_batch_ctrl
       end
       StDecSa: begin
         c_sa_d = sa_idx_q;
-        if (!f_valid) finish(STATUS_SA_DISABLED);
-        else if (f_outbound || !params_ok) finish(STATUS_BAD_SA);
+        if (!sa.valid) finish(STATUS_SA_DISABLED);
+        else if (sa.outbound || !params_ok) finish(STATUS_BAD_SA);
         else if (ctr_ok_q) dec_ctr();
         else ctr_fetch(StDecCtr);
       end
@@ -790,16 +709,16 @@ module esp_batch_ctrl
       end
       StDecTrl: begin  // DECRYPT 12, 13 (a dummy packet: nothing delivered), then 14
         if (tr_done_i) begin
-          nh_d = tr_rsp_i.nh;
+          pk_d.nh = tr_rsp_i.nh;
           if (tr_rsp_i.status != STATUS_OK) bump(SA_COUNTERS_BAD_PACKET_OFFSET, STATUS_BAD_PADDING);
           else if (tr_rsp_i.nh == NhNoNext) bump(SA_COUNTERS_DUMMY_OFFSET, STATUS_DUMMY);
-          else if (f_tunnel) begin
+          else if (sa.tunnel) begin
             if (tr_rsp_i.nh != IP_PROTO_IPV4 && tr_rsp_i.nh != IP_PROTO_IPV6) bump(SA_COUNTERS_BAD_PACKET_OFFSET, STATUS_MALFORMED);
             else begin
               parse_mode_d = PARSE_IP; parse_avail_d = tr_rsp_i.pay_len; parse_go_d = 1'b1; state_d = StDecInner;
             end
           end else begin
-            out_len_d = hdr_len_q + tr_rsp_i.pay_len; add_bytes_d = 32'(out_len_d);
+            pk_d.out_len = pk_q.hdr_len + tr_rsp_i.pay_len; add_bytes_d = 32'(pk_d.out_len);
             hb_go_d = 1'b1; state_d = StDecHdr;
           end
         end
@@ -807,11 +726,11 @@ module esp_batch_ctrl
       StDecInner: if (parse_done_i) begin
         if (parse_rsp_i.status != STATUS_OK) bump(SA_COUNTERS_BAD_PACKET_OFFSET, STATUS_MALFORMED);
         else begin
-          out_len_d = parse_rsp_i.pkt_len; add_bytes_d = 32'(out_len_d); state_d = StDecDeliver;
+          pk_d.out_len = parse_rsp_i.pkt_len; add_bytes_d = 32'(pk_d.out_len); state_d = StDecDeliver;
         end
       end
-      StDecDeliver: begin  // DECRYPT 15 (add_bytes_q = out_len_q, set with it)
-        if (32'(out_len_q) > d_out_cap) finish(STATUS_NO_SPACE);
+      StDecDeliver: begin  // DECRYPT 15 (add_bytes_q = pk_q.out_len, set with it)
+        if (32'(pk_q.out_len) > d_out_cap) finish(STATUS_NO_SPACE);
         else begin
           wr_pkt_d = 1'b1; ok_counters();
         end
@@ -856,7 +775,7 @@ module esp_batch_ctrl
   assign out_cpl_o      = cpl;
   assign out_wr_pkt_o   = wr_pkt_q;
   assign out_offset_o   = d_out_offset;
-  assign out_length_o   = 32'(out_len_q);
+  assign out_length_o   = 32'(pk_q.out_len);
   assign out_capacity_o = d_out_cap;
 
   logic unused_seq;
@@ -917,9 +836,7 @@ module esp_batch_ctrl
     lk_spi_q <= lk_spi_d; lk_idx_q <= lk_idx_d; tix_q <= tix_d; tw_q <= tw_d; word_q <= word_d;
     status_q <= status_d; soft_q <= soft_d; c_sa_q <= c_sa_d; c_spi_q <= c_spi_d; c_len_q <= c_len_d;
     c_seq_q <= c_seq_d;
-    version_q <= version_d; pkt_len_q <= pkt_len_d; ihl_q <= ihl_d; hdr_len_q <= hdr_len_d;
-    nh_off_q <= nh_off_d; esp_off_q <= esp_off_d; esp_len_q <= esp_len_d; pay_off_q <= pay_off_d;
-    pay_len_q <= pay_len_d; pt_len_q <= pt_len_d; out_len_q <= out_len_d; nh_q <= nh_d; sum_q <= sum_d;
+    pk_q <= pk_d;
     add_bytes_q <= add_bytes_d; wr_pkt_q <= wr_pkt_d;
     m_cmd_q <= m_cmd_d; m_addr_q <= m_addr_d; m_len_q <= m_len_d;
     m_wimg_q <= m_wimg_d; m_wmask_q <= m_wmask_d;

@@ -306,6 +306,29 @@ module esp_engine
   );
 
   // ------------------------------------------------------ card memory (AXI)
+  // The AXI4 master as esp_mem_pkg's bundles, flat at the kernel's ports.
+  esp_mem_pkg::axi_req_t axi_req;
+  esp_mem_pkg::axi_rsp_t axi_rsp;
+  assign {m_axi_awaddr, m_axi_awlen, m_axi_awsize, m_axi_awburst, m_axi_awcache, m_axi_awprot} = axi_req.wr.aw;
+  assign m_axi_awvalid = axi_req.wr.aw_valid;
+  assign m_axi_wdata   = axi_req.wr.w_data;
+  assign m_axi_wstrb   = axi_req.wr.w_strb;
+  assign m_axi_wlast   = axi_req.wr.w_last;
+  assign m_axi_wvalid  = axi_req.wr.w_valid;
+  assign m_axi_bready  = axi_req.wr.b_ready;
+  assign {m_axi_araddr, m_axi_arlen, m_axi_arsize, m_axi_arburst, m_axi_arcache, m_axi_arprot} = axi_req.rd.ar;
+  assign m_axi_arvalid = axi_req.rd.ar_valid;
+  assign m_axi_rready  = axi_req.rd.r_ready;
+  assign axi_rsp.wr.aw_ready = m_axi_awready;
+  assign axi_rsp.wr.w_ready  = m_axi_wready;
+  assign axi_rsp.wr.b_resp   = m_axi_bresp;
+  assign axi_rsp.wr.b_valid  = m_axi_bvalid;
+  assign axi_rsp.rd.ar_ready = m_axi_arready;
+  assign axi_rsp.rd.r_data   = m_axi_rdata;
+  assign axi_rsp.rd.r_resp   = m_axi_rresp;
+  assign axi_rsp.rd.r_last   = m_axi_rlast;
+  assign axi_rsp.rd.r_valid  = m_axi_rvalid;
+
   logic          mem_ibuf_we, mem_obuf_re;
   logic [Aw-1:0] mem_ibuf_waddr, mem_obuf_raddr;
   logic [Dw-1:0] mem_ibuf_wdata;
@@ -361,35 +384,8 @@ module esp_engine
     .obuf_re_o    (mem_obuf_re),
     .obuf_raddr_o (mem_obuf_raddr),
     .obuf_rdata_i (wb_obuf_rdata),
-    .m_axi_awaddr,
-    .m_axi_awlen,
-    .m_axi_awsize,
-    .m_axi_awburst,
-    .m_axi_awcache,
-    .m_axi_awprot,
-    .m_axi_awvalid,
-    .m_axi_awready,
-    .m_axi_wdata,
-    .m_axi_wstrb,
-    .m_axi_wlast,
-    .m_axi_wvalid,
-    .m_axi_wready,
-    .m_axi_bresp,
-    .m_axi_bvalid,
-    .m_axi_bready,
-    .m_axi_araddr,
-    .m_axi_arlen,
-    .m_axi_arsize,
-    .m_axi_arburst,
-    .m_axi_arcache,
-    .m_axi_arprot,
-    .m_axi_arvalid,
-    .m_axi_arready,
-    .m_axi_rdata,
-    .m_axi_rresp,
-    .m_axi_rlast,
-    .m_axi_rvalid,
-    .m_axi_rready
+    .axi_o        (axi_req),
+    .axi_i        (axi_rsp)
   );
 
   // ------------------------------------------------------------ the buffers

@@ -261,8 +261,8 @@ module esp_hdr_build
             state_d     = S_UDATA;
           end else begin
             v4_d        = req_i.op != HB_TUNNEL_V6;  // HB_TUNNEL_V4 (op 3 is not used)
-            ihl_d       = pkt_len_t'(IPV4_MIN_HDR);
-            outer_len_d = req_i.op == HB_TUNNEL_V6 ? pkt_len_t'(IPV6_HDR) : pkt_len_t'(IPV4_MIN_HDR);
+            ihl_d       = PktLenBits'(IPV4_MIN_HDR);
+            outer_len_d = req_i.op == HB_TUNNEL_V6 ? PktLenBits'(IPV6_HDR) : PktLenBits'(IPV4_MIN_HDR);
             state_d     = S_TBUILD;
           end
         end

@@ -69,7 +69,7 @@ module esp_ip_parse
   localparam logic [7:0]  PROTO_ESP = 8'(ESP_PROTO);
   localparam logic [7:0]  PROTO_UDP = 8'(UDP_PROTO);
   localparam logic [15:0] NATT_PORT = 16'(NAT_T_PORT);
-  localparam pkt_len_t ESP_HDR   = pkt_len_t'(ESP_HDR_BYTES);
+  localparam pkt_len_t ESP_HDR   = PktLenBits'(ESP_HDR_BYTES);
 
   localparam int unsigned Lw = $clog2(PKT_BUS_BYTES);
   localparam int unsigned FetchBytes = 16;
@@ -137,7 +137,7 @@ module esp_ip_parse
   assign f_be16_6 = fbe16(fld_q, 6);
   assign v4_ihl   = {8'd0, fld_q[3:0], 2'b00};
   assign v6_total = 17'(IPV6_HDR) + {1'b0, f_be16_4};
-  assign ext_len  = (proto_q == IP_PROTO_FRAGMENT) ? pkt_len_t'(IPV6_FRAG_HDR)
+  assign ext_len  = (proto_q == IP_PROTO_FRAGMENT) ? PktLenBits'(IPV6_FRAG_HDR)
                                                    : {2'd0, {1'b0, fb(fld_q, 1)} + 9'd1, 3'b000};
   assign ext_end  = {1'b0, foff_q} + {1'b0, ext_len};
   assign rest     = pkt_len_q - hdr_len_q;
@@ -146,7 +146,7 @@ module esp_ip_parse
                     (mode_q == PARSE_LOCATE_ESP ? proto_q == IP_PROTO_DSTOPTS
                                                : proto_q == IP_PROTO_FRAGMENT);
   assign pl_len       = f_be16_4 - 16'(UDP_HDR);
-  assign hdr_plus_udp = hdr_len_q + pkt_len_t'(UDP_HDR);
+  assign hdr_plus_udp = hdr_len_q + PktLenBits'(UDP_HDR);
 
   always_comb begin
     state_d   = state_q;
@@ -220,9 +220,9 @@ module esp_ip_parse
               pkt_len_d = f_be16_2[PktLenBits-1:0];
               ihl_d     = v4_ihl;
               hdr_len_d = v4_ihl;
-              nh_off_d  = pkt_len_t'(IPV4_NH_OFF);
+              nh_off_d  = PktLenBits'(IPV4_NH_OFF);
               proto_d   = fb(fld_q, IPV4_NH_OFF);
-              if (avail_q < pkt_len_t'(IPV4_MIN_HDR) || v4_ihl < pkt_len_t'(IPV4_MIN_HDR) ||
+              if (avail_q < PktLenBits'(IPV4_MIN_HDR) || v4_ihl < PktLenBits'(IPV4_MIN_HDR) ||
                   {2'b0, v4_ihl} > f_be16_2 || f_be16_2 > {2'b0, avail_q}) begin
                 done_d = 1'b1;
               end else if (mode_q != PARSE_LOCATE_ESP) begin
@@ -235,11 +235,11 @@ module esp_ip_parse
               end
             end else if (f_ver == IP_VERSION6) begin
               pkt_len_d = v6_total[PktLenBits-1:0];
-              ihl_d     = pkt_len_t'(IPV6_HDR);
-              hdr_len_d = pkt_len_t'(IPV6_HDR);
-              nh_off_d  = pkt_len_t'(IPV6_NH_OFF);
+              ihl_d     = PktLenBits'(IPV6_HDR);
+              hdr_len_d = PktLenBits'(IPV6_HDR);
+              nh_off_d  = PktLenBits'(IPV6_NH_OFF);
               proto_d   = fb(fld_q, IPV6_NH_OFF);
-              if (avail_q < pkt_len_t'(IPV6_HDR) || v6_total > 17'(avail_q)) begin
+              if (avail_q < PktLenBits'(IPV6_HDR) || v6_total > 17'(avail_q)) begin
                 done_d = 1'b1;
               end else if (mode_q == PARSE_IP) begin
                 status_d = STATUS_OK;
@@ -302,7 +302,7 @@ module esp_ip_parse
           done_d  = 1'b1;
           state_d = S_IDLE;
         end else if (nh_skip) begin
-          if ({1'b0, hdr_len_q} + pkt_sum_t'(IPV6_EXT_UNIT) > {1'b0, pkt_len_q}) begin
+          if ({1'b0, hdr_len_q} + PktSumBits'(IPV6_EXT_UNIT) > {1'b0, pkt_len_q}) begin
             done_d  = 1'b1;
             state_d = S_IDLE;
           end else begin
@@ -320,7 +320,7 @@ module esp_ip_parse
       end
 
       S_L4: begin
-        if (proto_q == PROTO_ESP || (proto_q == PROTO_UDP && rest >= pkt_len_t'(UDP_HDR))) begin
+        if (proto_q == PROTO_ESP || (proto_q == PROTO_UDP && rest >= PktLenBits'(UDP_HDR))) begin
           foff_d  = hdr_len_q;
           phase_d = PH_L4;
           state_d = S_FETCH0;

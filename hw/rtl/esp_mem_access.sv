@@ -116,35 +116,8 @@ module esp_mem_access
   output      logic [Aw-1:0]             obuf_raddr_o,
   input  wire logic [Dw-1:0]             obuf_rdata_i,
 
-  output      logic [63:0]               m_axi_awaddr,
-  output      logic [7:0]                m_axi_awlen,
-  output      logic [2:0]                m_axi_awsize,
-  output      logic [1:0]                m_axi_awburst,
-  output      logic [3:0]                m_axi_awcache,
-  output      logic [2:0]                m_axi_awprot,
-  output      logic                      m_axi_awvalid,
-  input  wire logic                      m_axi_awready,
-  output      logic [Dw-1:0]             m_axi_wdata,
-  output      logic [NB-1:0]             m_axi_wstrb,
-  output      logic                      m_axi_wlast,
-  output      logic                      m_axi_wvalid,
-  input  wire logic                      m_axi_wready,
-  input  wire logic [1:0]                m_axi_bresp,
-  input  wire logic                      m_axi_bvalid,
-  output      logic                      m_axi_bready,
-  output      logic [63:0]               m_axi_araddr,
-  output      logic [7:0]                m_axi_arlen,
-  output      logic [2:0]                m_axi_arsize,
-  output      logic [1:0]                m_axi_arburst,
-  output      logic [3:0]                m_axi_arcache,
-  output      logic [2:0]                m_axi_arprot,
-  output      logic                      m_axi_arvalid,
-  input  wire logic                      m_axi_arready,
-  input  wire logic [Dw-1:0]             m_axi_rdata,
-  input  wire logic [1:0]                m_axi_rresp,
-  input  wire logic                      m_axi_rlast,
-  input  wire logic                      m_axi_rvalid,
-  output      logic                      m_axi_rready
+  output      axi_req_t                  axi_o,    // AXI4 master (esp_mem_pkg)
+  input  wire axi_rsp_t                  axi_i
 );
 
   localparam int unsigned BeatShift = $clog2(PKT_BUS_BYTES);
@@ -260,19 +233,8 @@ module esp_mem_access
     .beat_tag_o   (beat_tag),
     .beat_idx_o   (rd_idx),
     .beat_data_o  (rd_data),
-    .m_axi_araddr,
-    .m_axi_arlen,
-    .m_axi_arsize,
-    .m_axi_arburst,
-    .m_axi_arcache,
-    .m_axi_arprot,
-    .m_axi_arvalid,
-    .m_axi_arready,
-    .m_axi_rdata,
-    .m_axi_rresp,
-    .m_axi_rlast,
-    .m_axi_rvalid,
-    .m_axi_rready
+    .axi_o        (axi_o.rd),
+    .axi_i        (axi_i.rd)
   );
 
   // Each image beat is written at a constant position when its index comes
@@ -341,22 +303,8 @@ module esp_mem_access
     .w_idx_o    (w_idx),
     .src_data_i (src_data),
     .src_strb_i (src_strb),
-    .m_axi_awaddr,
-    .m_axi_awlen,
-    .m_axi_awsize,
-    .m_axi_awburst,
-    .m_axi_awcache,
-    .m_axi_awprot,
-    .m_axi_awvalid,
-    .m_axi_awready,
-    .m_axi_wdata,
-    .m_axi_wstrb,
-    .m_axi_wlast,
-    .m_axi_wvalid,
-    .m_axi_wready,
-    .m_axi_bresp,
-    .m_axi_bvalid,
-    .m_axi_bready
+    .axi_o      (axi_o.wr),
+    .axi_i      (axi_i.wr)
   );
 
   always_ff @(posedge clk_i) begin

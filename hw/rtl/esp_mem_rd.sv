@@ -20,6 +20,7 @@
 
 module esp_mem_rd
   import esp_spec_pkg::*;
+  import esp_mem_pkg::*;
 #(
   parameter int unsigned TagW = 4,
   parameter int unsigned Jobs = 4,
@@ -42,19 +43,8 @@ module esp_mem_rd
   output      logic [15:0]     beat_idx_o,
   output      logic [Dw-1:0]   beat_data_o,
 
-  output      logic [63:0]     m_axi_araddr,
-  output      logic [7:0]      m_axi_arlen,
-  output      logic [2:0]      m_axi_arsize,
-  output      logic [1:0]      m_axi_arburst,
-  output      logic [3:0]      m_axi_arcache,
-  output      logic [2:0]      m_axi_arprot,
-  output      logic            m_axi_arvalid,
-  input  wire logic            m_axi_arready,
-  input  wire logic [Dw-1:0]   m_axi_rdata,
-  input  wire logic [1:0]      m_axi_rresp,
-  input  wire logic            m_axi_rlast,
-  input  wire logic            m_axi_rvalid,
-  output      logic            m_axi_rready
+  output      axi_rd_req_t axi_o,
+  input  wire axi_rd_rsp_t axi_i
 );
 
   localparam int unsigned BeatShift = $clog2(PKT_BUS_BYTES);     // 6
@@ -70,13 +60,13 @@ module esp_mem_rd
   assign to_page  = 16'(PageBeats) - 16'(ar_addr_q[PageShift-1:BeatShift]);
   assign ar_beats = (ar_left_q < to_page) ? ar_left_q : to_page;
 
-  assign m_axi_araddr  = {ar_addr_q[63:BeatShift], {BeatShift{1'b0}}};
-  assign m_axi_arlen   = 8'(ar_beats - 16'd1);
-  assign m_axi_arsize  = 3'(BeatShift);
-  assign m_axi_arburst = 2'b01;    // INCR
-  assign m_axi_arcache = 4'b0011;
-  assign m_axi_arprot  = 3'b000;
-  assign m_axi_arvalid = ar_left_q != '0;
+  assign axi_o.ar.addr  = {ar_addr_q[63:BeatShift], {BeatShift{1'b0}}};
+  assign axi_o.ar.len   = 8'(ar_beats - 16'd1);
+  assign axi_o.ar.size  = 3'(BeatShift);
+  assign axi_o.ar.burst = 2'b01;    // INCR
+  assign axi_o.ar.cache = 4'b0011;
+  assign axi_o.ar.prot  = 3'b000;
+  assign axi_o.ar_valid = ar_left_q != '0;
 
   // ------------------------------------------------------- outstanding jobs
   logic        job_valid, job_ready, last_beat;
@@ -91,7 +81,7 @@ module esp_mem_rd
     .push_n_i   (beats_i),
     .push_tag_i (tag_i),
     .ready_o    (job_ready),
-    .event_i    (m_axi_rvalid),
+    .event_i    (axi_i.r_valid),
     .valid_o    (job_valid),
     .head_tag_o (beat_tag_o),
     .head_idx_o (r_idx),
@@ -102,10 +92,10 @@ module esp_mem_rd
   assign busy_o  = job_valid;
 
   // ----------------------------------------------------------------- data
-  assign m_axi_rready = job_valid;
-  assign beat_valid_o = job_valid & m_axi_rvalid;
+  assign axi_o.r_ready = job_valid;
+  assign beat_valid_o = job_valid & axi_i.r_valid;
   assign beat_idx_o   = r_idx;
-  assign beat_data_o  = m_axi_rdata;
+  assign beat_data_o  = axi_i.r_data;
   assign done_o       = last_beat;
   assign done_tag_o   = beat_tag_o;
 
@@ -116,14 +106,14 @@ module esp_mem_rd
     end else if (start_i) begin
       ar_addr_q <= addr_i;
       ar_left_q <= beats_i;
-    end else if (m_axi_arvalid && m_axi_arready) begin
+    end else if (axi_o.ar_valid && axi_i.ar_ready) begin
       ar_addr_q <= ar_addr_q + (64'(ar_beats) << BeatShift);
       ar_left_q <= ar_left_q - ar_beats;
     end
   end
 
   logic unused_r;
-  assign unused_r = ^{m_axi_rresp, m_axi_rlast};
+  assign unused_r = ^{axi_i.r_resp, axi_i.r_last};
 
 endmodule : esp_mem_rd
 

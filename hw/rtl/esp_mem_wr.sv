@@ -24,6 +24,7 @@
 
 module esp_mem_wr
   import esp_spec_pkg::*;
+  import esp_mem_pkg::*;
 #(
   parameter int unsigned TagW = 4,
   parameter int unsigned Jobs = 4,
@@ -47,22 +48,8 @@ module esp_mem_wr
   input  wire logic [Dw-1:0]            src_data_i,
   input  wire logic [PKT_BUS_BYTES-1:0] src_strb_i,
 
-  output      logic [63:0]              m_axi_awaddr,
-  output      logic [7:0]               m_axi_awlen,
-  output      logic [2:0]               m_axi_awsize,
-  output      logic [1:0]               m_axi_awburst,
-  output      logic [3:0]               m_axi_awcache,
-  output      logic [2:0]               m_axi_awprot,
-  output      logic                     m_axi_awvalid,
-  input  wire logic                     m_axi_awready,
-  output      logic [Dw-1:0]            m_axi_wdata,
-  output      logic [PKT_BUS_BYTES-1:0] m_axi_wstrb,
-  output      logic                     m_axi_wlast,
-  output      logic                     m_axi_wvalid,
-  input  wire logic                     m_axi_wready,
-  input  wire logic [1:0]               m_axi_bresp,
-  input  wire logic                     m_axi_bvalid,
-  output      logic                     m_axi_bready
+  output      axi_wr_req_t axi_o,
+  input  wire axi_wr_rsp_t axi_i
 );
 
   localparam int unsigned BeatShift = $clog2(PKT_BUS_BYTES);
@@ -96,17 +83,17 @@ module esp_mem_wr
   assign w_new_beats = burst_beats(w_addr_q[PageShift-1:BeatShift], w_left_q);
   assign w_cur       = (w_in_burst_q == '0) ? 8'(w_new_beats) : w_in_burst_q;
 
-  assign m_axi_awaddr  = {aw_addr_q[63:BeatShift], {BeatShift{1'b0}}};
-  assign m_axi_awlen   = 8'(aw_beats - 16'd1);
-  assign m_axi_awsize  = 3'(BeatShift);
-  assign m_axi_awburst = 2'b01;
-  assign m_axi_awcache = 4'b0011;
-  assign m_axi_awprot  = 3'b000;
-  assign m_axi_awvalid = (state_q == StRun) & (aw_left_q != '0);
-  assign m_axi_wvalid  = (state_q == StRun) & (w_left_q != '0);
-  assign m_axi_wdata   = src_data_i;
-  assign m_axi_wstrb   = src_strb_i;
-  assign m_axi_wlast   = w_cur == 8'd1;
+  assign axi_o.aw.addr  = {aw_addr_q[63:BeatShift], {BeatShift{1'b0}}};
+  assign axi_o.aw.len   = 8'(aw_beats - 16'd1);
+  assign axi_o.aw.size  = 3'(BeatShift);
+  assign axi_o.aw.burst = 2'b01;
+  assign axi_o.aw.cache = 4'b0011;
+  assign axi_o.aw.prot  = 3'b000;
+  assign axi_o.aw_valid = (state_q == StRun) & (aw_left_q != '0);
+  assign axi_o.w_valid  = (state_q == StRun) & (w_left_q != '0);
+  assign axi_o.w_data   = src_data_i;
+  assign axi_o.w_strb   = src_strb_i;
+  assign axi_o.w_last   = w_cur == 8'd1;
   // Jobs waiting for their responses, oldest first.
   logic        job_wready, job_rvalid;
   logic [15:0] start_bursts, unused_resp_idx;
@@ -123,13 +110,13 @@ module esp_mem_wr
     .push_n_i   (start_bursts),
     .push_tag_i (tag_i),
     .ready_o    (job_wready),
-    .event_i    (m_axi_bvalid),
+    .event_i    (axi_i.b_valid),
     .valid_o    (job_rvalid),
     .head_tag_o (done_tag_o),
     .head_idx_o (unused_resp_idx),
     .done_o     (done_o)
   );
-  assign m_axi_bready = job_rvalid;
+  assign axi_o.b_ready = job_rvalid;
 
   assign ready_o = (state_q == StIdle) && job_wready;
   assign busy_o  = (state_q != StIdle) || job_rvalid;
@@ -163,11 +150,11 @@ module esp_mem_wr
         state_d   = StRun;
       end
       StRun: begin
-        if (m_axi_awvalid && m_axi_awready) begin
+        if (axi_o.aw_valid && axi_i.aw_ready) begin
           aw_addr_d = aw_addr_q + (64'(aw_beats) << BeatShift);
           aw_left_d = aw_left_q - aw_beats;
         end
-        if (m_axi_wvalid && m_axi_wready) begin
+        if (axi_o.w_valid && axi_i.w_ready) begin
           w_in_burst_d = w_cur - 8'd1;
           w_addr_d     = w_addr_q + 64'(PKT_BUS_BYTES);
           w_left_d     = w_left_q - 16'd1;
@@ -202,7 +189,7 @@ module esp_mem_wr
   end
 
   logic unused_b;
-  assign unused_b = ^{m_axi_bresp, w_new_beats[15:8], w_addr_q[63:PageShift], w_addr_q[BeatShift-1:0], unused_resp_idx};
+  assign unused_b = ^{axi_i.b_resp, w_new_beats[15:8], w_addr_q[63:PageShift], w_addr_q[BeatShift-1:0], unused_resp_idx};
 
 endmodule : esp_mem_wr
 

@@ -63,7 +63,7 @@ module esp_trailer
 
   localparam int unsigned Lw = $clog2(PKT_BUS_BYTES);
   localparam int unsigned TRAILER_BYTES = 2;  // pad length, next header
-  localparam pkt_len_t ALIGN = pkt_len_t'(ESP_ALIGN);
+  localparam pkt_len_t ALIGN = PktLenBits'(ESP_ALIGN);
 
   typedef enum logic [3:0] {
     S_IDLE, S_BW0, S_BW1, S_CR0, S_CR1, S_CR2, S_CHK, S_PAD
@@ -86,7 +86,7 @@ module esp_trailer
 
   // ---------------------------------------------------------------- BUILD
   pkt_len_t    b_sum, b_rem, b_pad;
-  assign b_sum = req_i.len + pkt_len_t'(TRAILER_BYTES);
+  assign b_sum = req_i.len + PktLenBits'(TRAILER_BYTES);
   assign b_rem = b_sum % ALIGN;
   assign b_pad = b_rem == '0 ? '0 : ALIGN - b_rem;
 
@@ -106,8 +106,8 @@ module esp_trailer
   pkt_sum_t    c_pos, c_end;
   logic [7:0]  c_lane_pad, c_lane_nh;
   pkt_sum_t    c_nh_pos;
-  assign c_pos      = {1'b0, req_i.off} + {1'b0, req_i.len} - pkt_sum_t'(TRAILER_BYTES);
-  assign c_nh_pos   = pos_q + pkt_sum_t'(1);
+  assign c_pos      = {1'b0, req_i.off} + {1'b0, req_i.len} - PktSumBits'(TRAILER_BYTES);
+  assign c_nh_pos   = pos_q + PktSumBits'(1);
   assign c_lane_pad = w0_q[8*pos_q[Lw-1:0] +: 8];
   assign c_lane_nh  = rd_data_i[8*c_nh_pos[Lw-1:0] +: 8];
   assign c_end      = {1'b0, off_q} + {1'b0, pay_len_q};  // first pad byte
@@ -163,7 +163,7 @@ module esp_trailer
           end else begin
             pt_len_d = req_i.len;
             pos_d    = c_pos;
-            if (req_i.len < pkt_len_t'(TRAILER_BYTES)) begin
+            if (req_i.len < PktLenBits'(TRAILER_BYTES)) begin
               status_d = STATUS_BAD_PADDING;
               done_d   = 1'b1;
             end else begin
@@ -208,8 +208,8 @@ module esp_trailer
         state_d = S_CHK;
       end
       S_CHK: begin
-        pay_len_d = len_q - pkt_len_t'(TRAILER_BYTES) - pkt_len_t'(pad_q);
-        if (pkt_len_t'(pad_q) + pkt_len_t'(TRAILER_BYTES) > len_q) begin
+        pay_len_d = len_q - PktLenBits'(TRAILER_BYTES) - PktLenBits'(pad_q);
+        if (PktLenBits'(pad_q) + PktLenBits'(TRAILER_BYTES) > len_q) begin
           status_d = STATUS_BAD_PADDING;
           done_d   = 1'b1;
           state_d  = S_IDLE;
@@ -221,7 +221,7 @@ module esp_trailer
           state_d = S_PAD;
           // first pad byte at pos_q - pad, last at pos_q - 1
           rw_d     = Aw'((pos_q - {7'd0, pad_q}) >> Lw);
-          last_w_d = Aw'((pos_q - pkt_sum_t'(1)) >> Lw);
+          last_w_d = Aw'((pos_q - PktSumBits'(1)) >> Lw);
         end
       end
       S_PAD: begin

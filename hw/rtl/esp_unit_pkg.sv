@@ -14,7 +14,8 @@ package esp_unit_pkg;
   localparam int unsigned PktLenBits = $clog2(MAX_PKT_BYTES + 1);
   typedef logic [PktLenBits-1:0] pkt_len_t;
   // A sum of two of them (one carry bit more).
-  typedef logic [PktLenBits:0]   pkt_sum_t;
+  localparam int unsigned PktSumBits = PktLenBits + 1;
+  typedef logic [PktSumBits-1:0] pkt_sum_t;
 
   // ------------------------------------------- IP numbers not in the spec
   localparam logic [3:0]  IP_VERSION4       = 4'd4;
@@ -28,6 +29,58 @@ package esp_unit_pkg;
   localparam int unsigned IPV4_MIN_HDR      = 20;      // IPv4 header without options
   localparam int unsigned IPV6_HDR          = 40;
   localparam int unsigned UDP_HDR           = 8;
+
+  // ---------------------------------------------------------------- the SA
+  // The fields of an SA entry in the forms the process stage takes
+  // (esp_sa_view): integers as they are, the flags one by one, key, salt and
+  // tunnel addresses in wire order (byte 0 in the high bits).
+  typedef struct packed {
+    logic [31:0]  spi;
+    logic [31:0]  generation;
+    logic [31:0]  window_bits;
+    logic [7:0]   icv_len;
+    logic [63:0]  replay_offset;
+    logic [63:0]  tx_seq;
+    logic [63:0]  soft_bytes;
+    logic [63:0]  hard_bytes;
+    logic [63:0]  soft_packets;
+    logic [63:0]  hard_packets;
+    logic         valid;
+    logic         outbound;
+    logic         tunnel;
+    logic         outer_v6;
+    logic         esn;
+    logic         udp_encap;
+    logic         gmac;
+    logic         aes256;
+    logic [255:0] key;
+    logic [31:0]  salt;
+    logic [7:0]   ttl;
+    logic [7:0]   tos;
+    logic [19:0]  flow_label;
+    logic [15:0]  udp_sport;
+    logic [15:0]  udp_dport;
+    logic [127:0] tun_src;
+    logic [127:0] tun_dst;
+  } sa_view_t;
+
+  // ------------------------------------------------------------ the packet
+  // The packet esp_batch_ctrl is processing: parse results and plan.
+  typedef struct packed {
+    logic [3:0]  version;    // of the parsed IP packet
+    pkt_len_t    pkt_len;
+    pkt_len_t    ihl;
+    pkt_len_t    hdr_len;
+    pkt_len_t    nh_off;
+    pkt_len_t    esp_off;    // ESP header in the output (ENCRYPT) / input (DECRYPT) buffer
+    pkt_len_t    esp_len;
+    pkt_len_t    pay_off;    // ENCRYPT payload in ibuf
+    pkt_len_t    pay_len;
+    pkt_len_t    pt_len;     // plaintext (payload, pad, trailer)
+    pkt_len_t    out_len;    // output packet
+    logic [7:0]  nh;         // ESP next header
+    logic [15:0] sum;        // esp_aead's payload sum (IPv6 UDP checksum)
+  } pkt_ctx_t;
 
   // ------------------------------------------------------------ esp_ip_parse
   typedef enum logic [1:0] {

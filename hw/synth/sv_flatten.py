@@ -8,9 +8,11 @@ more than one dimension) can read the RTL.
   x[u][i][j]                  ->  x[u][(i-B)*(C-D+1) + (j-D)]
   x[u][i][a:b], x[u][a:b]     ->  the same bits as one +: part select
   import p::*; ... NAME        ->  ... p::NAME   (yosys 0.23 has no import)
+  package q: ... p::NAME       ->  its literal value (nor constants of other packages there)
   return e; endfunction        ->  fname = e; endfunction (nor return)
   localparam int unsigned A[N] = '{..}  ->  a packed [N-1:0][31:0] (nor those)
   $bits(struct_t), struct_t'(x) ->  the sum of its fields' widths, (x)
+                                   (fields: logic, enums, vector and struct typedefs)
   struct { pkg::enum_e f; }    ->  struct { logic [W-1:0] f; }
   f = TABLE[W*x +: W] (a lookup function)  ->  a case over the table's entries
   {<<8{x[a +: w]}}             ->  a byte-reversing function (nor streaming operators)
@@ -349,9 +351,12 @@ def package_symbols(src):
     for m in re.finditer(r"\bpackage\s+(\w+)\s*;(.*?)\bendpackage\b", src, re.S):
         body = re.sub(r"//[^\n]*|/\*.*?\*/", "", m.group(2), flags=re.S)
         names = set(re.findall(r"\b(?:localparam|parameter)\b[^=;]*?\b(\w+)\s*(?:\[[^\]]*\]\s*)*=", body))
-        names |= set(re.findall(r"\btypedef\b[^;]*?(\w+)\s*;", body))
         for e in re.finditer(r"\btypedef\s+enum\b[^{]*\{(.*?)\}", body, re.S):
             names |= set(re.findall(r"(?:^|,)\s*(\w+)", e.group(1)))
+        # struct / enum typedefs by their names (not their members), then the others
+        braced = re.compile(r"\btypedef\s+(?:struct|enum)\b[^{]*\{.*?\}\s*(\w+)\s*;", re.S)
+        names |= set(braced.findall(body))
+        names |= set(re.findall(r"\btypedef\b[^;]*?(\w+)\s*;", braced.sub("", body)))
         names |= set(re.findall(r"\bfunction\b[^;(]*?(\w+)\s*\(", body))
         out[m.group(1)] = names
     return out
@@ -445,8 +450,10 @@ def packed_param_arrays(src):
 
 STRUCT = re.compile(r"\btypedef\s+struct\s+packed\s*\{(.*?)\}\s*(\w+)\s*;", re.S)
 FIELD = re.compile(r"^\s*(logic|bit|[\w:]+)\s*(?:\[([^\]:]+):([^\]]+)\])?\s*(\w+(?:\s*,\s*\w+)*)\s*;\s*$")
-ENUM = re.compile(r"\btypedef\s+enum\s+(?:logic|bit)\s*\[([^\]:]+):([^\]]+)\]\s*\{.*?\}\s*(\w+)\s*;", re.S)
+ENUM = re.compile(r"\btypedef\s+enum\s+(?:logic|bit)\s*(?:\[([^\]:]+):([^\]]+)\])?\s*\{.*?\}\s*(\w+)\s*;", re.S)
 ENUM_WIDTHS = {}  # enum typedef name -> width expression (every file read)
+VECTOR = re.compile(r"\btypedef\s+(?:logic|bit)\s*\[([^\]:]+):([^\]]+)\]\s*(\w+)\s*;")
+TYPE_WIDTHS = {}  # vector / packed struct typedef name -> width expression (files read so far)
 
 
 def struct_bits(src, name):
@@ -458,6 +465,8 @@ def struct_bits(src, name):
             body = re.sub(rf"(?m)^(\s*)(?:\w+::)?{e}(\s+\w)", rf"\1logic [{w}-1:0]\2", body)
         return m.group(0).replace(m.group(1), body)
     src = STRUCT.sub(enum_fields, src)
+    for v in VECTOR.finditer(src):
+        TYPE_WIDTHS[v.group(3)] = f"(({v.group(1)})-({v.group(2)})+1)"
     for m in STRUCT.finditer(src):
         widths = []
         for line in re.sub(r"//[^\n]*", "", m.group(1)).split(";"):
@@ -469,11 +478,14 @@ def struct_bits(src, name):
             ftype = f.group(1).split("::")[-1]
             if ftype in ("logic", "bit"):
                 w = f"(({f.group(2)})-({f.group(3)})+1)" if f.group(2) else "1"
+            elif ftype in TYPE_WIDTHS and not f.group(2):
+                w = TYPE_WIDTHS[ftype]
             else:
                 raise FlattenError(f"{name}: struct {m.group(2)}: cannot size field {line.strip()!r}")
             for _ in f.group(4).split(","):
                 widths.append(w)
         t = m.group(2)
+        TYPE_WIDTHS[t] = "(" + " + ".join(widths) + ")"
         src = re.sub(rf"\$bits\(\s*{t}\s*\)", "(" + " + ".join(widths) + ")", src)
         src = re.sub(rf"\b{t}'\(", "(", src)
     return src
@@ -545,6 +557,39 @@ def inside(src, name):
     return out
 
 
+PKG_VALUES = {}  # {package: {localparam: literal value}} (every file read)
+LITERAL = re.compile(r"^[\s\d_+*()-]+$|^\s*\d*'[sS]?[bBoOdDhH][0-9a-fA-F_]+\s*$")
+
+
+def package_values(src):
+    """{package: {name: value}} of its localparams whose value is a literal."""
+    out = {}
+    for m in re.finditer(r"\bpackage\s+(\w+)\s*;(.*?)\bendpackage\b", src, re.S):
+        body = re.sub(r"//[^\n]*|/\*.*?\*/", "", m.group(2), flags=re.S)
+        out[m.group(1)] = {n: v.strip() for n, v in
+                           re.findall(r"\blocalparam\b[^=;]*?\b(\w+)\s*=\s*([^;]+);", body) if LITERAL.match(v)}
+    return out
+
+
+def inline_package_values(toks, name):
+    """In a package, other_pkg::NAME -> its literal value (yosys 0.23 does not
+    resolve another package's constant at package level)."""
+    m = re.search(r"\bpackage\s+(\w+)\s*;", text(toks))
+    if not m:
+        return toks
+    out = []
+    for kind, t in toks:
+        if kind == "id" and "::" in t:
+            p, n = t.split("::", 1)
+            if p != m.group(1):
+                if n not in PKG_VALUES.get(p, {}):
+                    raise FlattenError(f"{name}: {t} is not a literal constant of {p}")
+                out.append(("id", f"({PKG_VALUES[p][n]})"))
+                continue
+        out.append((kind, t))
+    return out
+
+
 def flatten(path, packages):
     with open(path) as f:
         src = inside(streaming(packed_param_arrays(f.read()), os.path.basename(path)), os.path.basename(path))
@@ -555,6 +600,7 @@ def flatten(path, packages):
     f = Flattener(os.path.basename(path), constants)
     toks = tokenize(src)
     toks = qualify_imports(toks, packages, f.name)
+    toks = inline_package_values(toks, f.name)
     toks = final_returns(toks, f.name)
     toks = f.find_decls(toks)
     toks = f.rewrite(toks)
@@ -572,8 +618,9 @@ def main(argv):
         with open(path) as f:
             src = f.read()
         packages.update(package_symbols(src))
+        PKG_VALUES.update(package_values(src))
         for e in ENUM.finditer(src):
-            ENUM_WIDTHS[e.group(3)] = f"(({e.group(1)})-({e.group(2)})+1)"
+            ENUM_WIDTHS[e.group(3)] = f"(({e.group(1)})-({e.group(2)})+1)" if e.group(1) else "1"
     for path in argv[2:]:
         try:
             out, names = flatten(path, packages)

@@ -91,7 +91,7 @@ esp_warnings(esp_cosim)
 # Lint: verilator --lint-only -Wall over every module in hw/rtl (each as top,
 # with all the others and the generated package), at test time.
 add_test(NAME rtl_lint
-  COMMAND ${CMAKE_COMMAND} -DVERILATOR=${VERILATOR_BIN} -DRTL_DIR=${ESP_COSIM_RTL_DIR} -DSPEC_SV=${ESP_SPEC_SV}
+  COMMAND ${CMAKE_COMMAND} -DVERILATOR=${VERILATOR_BIN} -DRTL_DIR=${ESP_COSIM_RTL_DIR} "-DSPEC_SV=${ESP_SPEC_SV_ALL}"
           -DVLT=${ESP_SIM_HARNESS_DIR}/esp_lint.vlt -P ${ESP_SIM_HARNESS_DIR}/LintRtl.cmake)
 set_tests_properties(rtl_lint PROPERTIES LABELS lint TIMEOUT 600)
 
