@@ -52,14 +52,13 @@ inline std::vector<uint8_t> read_entry(Engine& eng, uint32_t index) {
 inline uint32_t card_spi_lookup(Engine& eng, uint32_t spi) {
   const unsigned log2 = layout_of(eng).spi_buckets_log2;
   for (unsigned which = 0; which < 2; ++which) {
-    uint8_t b[spec::spi_bucket::SIZE];
-    device_of(eng).read(layout_of(eng).spi_table, uint64_t(spec::spi_bucket_index(spi, which, log2)) * sizeof b, b,
-                      sizeof b);
-    for (unsigned s = 0; s < spec::spi_bucket::slots::count; ++s) {
-      const uint8_t* slot = b + spec::spi_bucket::slots::offset + s * spec::spi_bucket::slots::stride;
-      if (spec::get<spec::spi_slot::sa_ref>(slot) != 0 && spec::get<spec::spi_slot::spi>(slot) == spi) {
-        return spec::get<spec::spi_slot::sa_ref>(slot);
-      }
+    uint8_t img[spec::spi_bucket::SIZE];
+    device_of(eng).read(layout_of(eng).spi_table, uint64_t(spec::spi_bucket_index(spi, which, log2)) * sizeof img,
+                        img, sizeof img);
+    spec::SpiBucket b;
+    spec::unpack(img, b);
+    for (const spec::SpiSlot& slot : b.slots) {
+      if (slot.sa_ref != 0 && slot.spi == spi) return slot.sa_ref;
     }
   }
   return 0;
