@@ -309,3 +309,35 @@ def test_every_output_is_stamped(tmp_path):
     h = parse(load()).hash_hex
     for p in out.values():
         assert h in p.read_text()
+
+
+VERSIONS = os.path.join(os.path.dirname(SPEC), "spec_versions.yaml")
+
+
+def test_version_matches_recorded_hash():
+    """A spec whose hash changed without a version bump (and a line in
+    spec_versions.yaml) fails here: VERSION carries compatibility."""
+    with open(VERSIONS, encoding="utf-8") as fh:
+        recorded = yaml.safe_load(fh)
+    spec = parse(load())
+    key = f"{spec.major}.{spec.minor}"
+    assert key in recorded, f"version {key} has no SPEC_HASH in spec_versions.yaml"
+    assert recorded[key] == spec.hash_hex, \
+        f"esp_spec.yaml changed a layout or a meaning: bump version (now {key}) and record the new hash"
+    assert len(set(recorded.values())) == len(recorded), "two versions with one hash"
+
+
+def test_version_check_can_fail():
+    d = load()
+    d["constants"]["MAX_PKT_BYTES"]["value"] += 1  # a meaning changes, the version does not
+    with open(VERSIONS, encoding="utf-8") as fh:
+        recorded = yaml.safe_load(fh)
+    spec = parse(d)
+    assert recorded[f"{spec.major}.{spec.minor}"] != spec.hash_hex
+
+
+def test_caps_and_version_registers():
+    spec = parse(load())
+    assert spec.version == (spec.major << 16) | spec.minor
+    assert spec.caps_all == sum(1 << pos for _, pos in spec.caps)
+    assert dict(spec.caps)["TFC_DUMMY"] == 10  # dummy packets (status DUMMY) are a capability
