@@ -13,7 +13,7 @@
 // Where CONTRACT.md leaves a detail open, the model's reading is:
 // - Completion `sa_index`/`spi` (ENCRYPT): filled once the descriptor's
 //   sa_index is inside the table (the slot is read), so SA_DISABLED and the
-//   wrong-direction BAD_SA report them; out of range -> 0xFFFFFFFF, spi 0.
+//   wrong-direction BAD_SA report them; out of range -> NO_SA_INDEX, spi 0.
 //   `seq` is reported only when a sequence number is consumed (status OK).
 // - DECRYPT: `spi` and `seq` (the 32-bit header field) are filled as soon as
 //   the 8 ESP header bytes are there (step 3); from step 8 on `seq` is the
@@ -40,8 +40,10 @@
 
 #include <array>
 #include <cstdint>
+#include <cstring>
 #include <map>
 #include <memory>
+#include <ostream>
 #include <vector>
 
 #include "bytes.hpp"
@@ -51,29 +53,35 @@
 
 namespace esp::ref {
 
-constexpr uint32_t kNoSa = 0xFFFFFFFFu;
-
 // What the card writes on a completion, plus the output packet.
 struct Output {
   spec::Status status = spec::Status::OK;
   bool soft_expired = false;   // completion flag SOFT_EXPIRED
-  uint32_t sa_index = kNoSa;   // SA used, kNoSa when none
+  uint32_t sa_index = spec::NO_SA_INDEX;  // SA used, NO_SA_INDEX when none
   uint32_t spi = 0;
   uint64_t seq = 0;            // full 64 bits with ESN
   Bytes data;                  // output IP packet; empty unless status is OK (DUMMY: empty)
 };
 
-// The per-SA counters (spec struct sa_counters).
-struct Counters {
-  uint64_t packets = 0, bytes = 0, auth_fail = 0, replay = 0, bad_packet = 0, soft_events = 0,
-           hard_events = 0, dummy = 0;
+// The per-SA counters: the spec's value type (struct sa_counters), all 0 to
+// start with; equal when every field is (compared as packed images, so a
+// counter the spec adds is compared too).
+struct Counters : spec::SaCounters {
   bool operator==(const Counters& o) const {
-    return packets == o.packets && bytes == o.bytes && auth_fail == o.auth_fail && replay == o.replay &&
-           bad_packet == o.bad_packet && soft_events == o.soft_events && hard_events == o.hard_events &&
-           dummy == o.dummy;
+    uint8_t a[spec::sa_counters::SIZE], b[spec::sa_counters::SIZE];
+    spec::pack(*this, a);
+    spec::pack(o, b);
+    return std::memcmp(a, b, sizeof a) == 0;
   }
   bool operator!=(const Counters& o) const { return !(*this == o); }
 };
+
+// For test failure messages: every field by name.
+inline void PrintTo(const Counters& c, std::ostream* os) {
+#define ESP_REF_PRINT_COUNTER(st, f) *os << #f "=" << c.f << " ";
+  ESP_SPEC_FIELDS_sa_counters(ESP_REF_PRINT_COUNTER)
+#undef ESP_REF_PRINT_COUNTER
+}
 
 using Iv = std::array<uint8_t, 8>;
 

@@ -1,6 +1,7 @@
 // Card memory on host arrays for tests that call the esp_engine top
 // directly: SA table, replay region, counters, SPI table, descriptors,
-// completions and the two packet ports, laid out with the spec accessors.
+// completions and the two packet ports, written and read with the spec's
+// value types and pack/unpack.
 #pragma once
 
 #include <gtest/gtest.h>
@@ -24,15 +25,7 @@ constexpr uint64_t kReplayOffset = 64;  // the SA's replay state, not at the reg
 constexpr unsigned kPktLines = 2 * 160;
 constexpr unsigned kMaxDesc = 8;
 
-struct Completion {
-  spec::Status status;
-  uint16_t flags;
-  uint32_t sa_index;
-  uint64_t out_offset;
-  uint32_t out_length;
-  uint32_t spi;
-  uint64_t seq;
-};
+using Completion = spec::Completion;
 
 class Card {
  public:
@@ -55,28 +48,37 @@ class Card {
 
   void map_spi(uint32_t spi, uint32_t sa_index) {
     uint8_t* b = bytes(spi_) + spec::spi_bucket_index(spi, 0, kLog2) * spec::spi_bucket::SIZE;
-    for (unsigned s = 0; s < spec::SPI_BUCKET_SLOTS; ++s) {
-      uint8_t* slot = b + s * spec::spi_slot::SIZE;
-      if (spec::get<spec::spi_slot::sa_ref>(slot) == 0) {
-        spec::set<spec::spi_slot::spi>(slot, spi);
-        spec::set<spec::spi_slot::sa_ref>(slot, sa_index + 1);
+    spec::SpiBucket bucket;
+    spec::unpack(b, bucket);
+    for (spec::SpiSlot& slot : bucket.slots) {
+      if (slot.sa_ref == 0) {
+        slot.spi = spi;
+        slot.sa_ref = sa_index + 1;
+        spec::pack(bucket, b);
         return;
       }
     }
     FAIL() << "bucket full";
   }
 
+  void set_sa(unsigned i, const spec::SaEntry& e) { spec::pack(e, sa(i)); }
+  spec::SaEntry sa_entry(unsigned i) {
+    spec::SaEntry e;
+    spec::unpack(sa(i), e);
+    return e;
+  }
+
   void set_desc(unsigned i, spec::Opcode op, uint32_t sa_index, uint64_t in_off, uint32_t in_len, uint32_t out_cap,
                 uint64_t out_off, uint8_t flags = 0) {
-    uint8_t* d = bytes(desc_) + i * spec::descriptor::SIZE;
-    std::memset(d, 0, spec::descriptor::SIZE);
-    spec::set<spec::descriptor::op>(d, static_cast<uint8_t>(op));
-    spec::set<spec::descriptor::flags>(d, flags);
-    spec::set<spec::descriptor::sa_index>(d, sa_index);
-    spec::set<spec::descriptor::in_offset>(d, in_off);
-    spec::set<spec::descriptor::in_length>(d, in_len);
-    spec::set<spec::descriptor::out_capacity>(d, out_cap);
-    spec::set<spec::descriptor::out_offset>(d, out_off);
+    spec::Descriptor d;
+    d.op = op;
+    d.flags = flags;
+    d.sa_index = sa_index;
+    d.in_offset = in_off;
+    d.in_length = in_len;
+    d.out_capacity = out_cap;
+    d.out_offset = out_off;
+    spec::pack(d, bytes(desc_) + i * spec::descriptor::SIZE);
   }
 
   void run(unsigned n) {
@@ -86,17 +88,15 @@ class Card {
   }
 
   Completion completion(unsigned i) {
-    const uint8_t* c = bytes(compl_) + i * spec::completion::SIZE;
-    namespace cp = spec::completion;
-    return Completion{static_cast<spec::Status>(spec::get<cp::status>(c)), spec::get<cp::flags>(c),
-                      spec::get<cp::sa_index>(c), spec::get<cp::out_offset>(c),
-                      spec::get<cp::out_length>(c), spec::get<cp::spi>(c), spec::get<cp::seq>(c)};
+    Completion c;
+    spec::unpack(bytes(compl_) + i * spec::completion::SIZE, c);
+    return c;
   }
 
-  uint64_t counter(unsigned sa_index, uint32_t offset) {
-    uint64_t v = 0;
-    std::memcpy(&v, counters(sa_index) + offset, 8);
-    return v;
+  spec::SaCounters sa_counters(unsigned sa_index) {
+    spec::SaCounters c;
+    spec::unpack(counters(sa_index), c);
+    return c;
   }
 
  private:

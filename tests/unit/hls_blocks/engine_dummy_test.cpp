@@ -20,7 +20,6 @@ namespace {
 
 namespace sae = spec::sa_entry;
 namespace fb = spec::sa_entry::flags_bit;
-namespace sac = spec::sa_counters;
 using runtime::Direction;
 using spec::Mode;
 using spec::Opcode;
@@ -33,48 +32,41 @@ constexpr uint8_t kDummy = spec::descriptor::flags_bit::DUMMY;
 
 // Writes `cfg` into the card's slot `idx` (and the SPI table when inbound).
 void install(Card& card, unsigned idx, const runtime::SaConfig& cfg) {
-  uint8_t* e = card.sa(idx);
-  std::memset(e, 0, sae::SIZE);
-  uint32_t flags = fb::VALID;
-  if (cfg.direction == Direction::Outbound) flags |= fb::OUTBOUND;
-  if (cfg.mode == Mode::TUNNEL) flags |= fb::TUNNEL;
-  if (cfg.mode == Mode::TUNNEL && cfg.tun_src.version == 6) flags |= fb::OUTER_V6;
-  if (cfg.esn) flags |= fb::ESN;
-  if (cfg.udp_encap) flags |= fb::UDP_ENCAP;
-  if (cfg.gmac) flags |= fb::GMAC;
-  if (cfg.key.size() == 32) flags |= fb::AES256;
-  spec::set<sae::spi>(e, cfg.spi);
-  spec::set<sae::flags>(e, flags);
-  spec::set<sae::window_bits>(e, cfg.window_bits);
-  std::memcpy(e + sae::salt::offset, cfg.salt.data(), sae::salt::size);
-  spec::set<sae::icv_len>(e, cfg.icv_len);
-  spec::set<sae::ttl>(e, cfg.ttl);
-  spec::set<sae::tos>(e, cfg.tos);
-  spec::set<sae::replay_offset>(e, kReplayOffset);
-  std::memcpy(e + sae::key::offset, cfg.key.data(), cfg.key.size());
-  spec::set<sae::tx_seq>(e, cfg.seq_start - 1);
-  spec::set<sae::soft_bytes>(e, cfg.soft.bytes);
-  spec::set<sae::hard_bytes>(e, cfg.hard.bytes);
-  spec::set<sae::soft_packets>(e, cfg.soft.packets);
-  spec::set<sae::hard_packets>(e, cfg.hard.packets);
-  spec::set<sae::udp_sport>(e, cfg.udp_sport);
-  spec::set<sae::udp_dport>(e, cfg.udp_dport);
-  spec::set<sae::flow_label>(e, cfg.flow_label);
-  std::memcpy(e + sae::tun_src::offset, cfg.tun_src.bytes.data(), sae::tun_src::size);
-  std::memcpy(e + sae::tun_dst::offset, cfg.tun_dst.bytes.data(), sae::tun_dst::size);
+  spec::SaEntry e;
+  e.spi = cfg.spi;
+  e.flags = fb::VALID;
+  if (cfg.direction == Direction::Outbound) e.flags |= fb::OUTBOUND;
+  if (cfg.mode == Mode::TUNNEL) e.flags |= fb::TUNNEL;
+  if (cfg.mode == Mode::TUNNEL && cfg.tun_src.version == 6) e.flags |= fb::OUTER_V6;
+  if (cfg.esn) e.flags |= fb::ESN;
+  if (cfg.udp_encap) e.flags |= fb::UDP_ENCAP;
+  if (cfg.gmac) e.flags |= fb::GMAC;
+  if (cfg.key.size() == 32) e.flags |= fb::AES256;
+  e.window_bits = cfg.window_bits;
+  std::memcpy(e.salt, cfg.salt.data(), sizeof e.salt);
+  e.icv_len = cfg.icv_len;
+  e.ttl = cfg.ttl;
+  e.tos = cfg.tos;
+  e.replay_offset = kReplayOffset;
+  std::memcpy(e.key, cfg.key.data(), cfg.key.size());
+  e.tx_seq = cfg.seq_start - 1;
+  e.soft_bytes = cfg.soft.bytes;
+  e.hard_bytes = cfg.hard.bytes;
+  e.soft_packets = cfg.soft.packets;
+  e.hard_packets = cfg.hard.packets;
+  e.udp_sport = cfg.udp_sport;
+  e.udp_dport = cfg.udp_dport;
+  e.flow_label = cfg.flow_label;
+  std::memcpy(e.tun_src, cfg.tun_src.bytes.data(), sizeof e.tun_src);
+  std::memcpy(e.tun_dst, cfg.tun_dst.bytes.data(), sizeof e.tun_dst);
+  card.set_sa(idx, e);
   if (cfg.direction == Direction::Inbound) card.map_spi(cfg.spi, idx);
 }
 
+// The card's counters of slot idx as the reference's type (both are spec::SaCounters).
 ref::Counters card_counters(Card& card, unsigned idx) {
   ref::Counters k;
-  k.packets = card.counter(idx, sac::packets::offset);
-  k.bytes = card.counter(idx, sac::bytes::offset);
-  k.auth_fail = card.counter(idx, sac::auth_fail::offset);
-  k.replay = card.counter(idx, sac::replay::offset);
-  k.bad_packet = card.counter(idx, sac::bad_packet::offset);
-  k.soft_events = card.counter(idx, sac::soft_events::offset);
-  k.hard_events = card.counter(idx, sac::hard_events::offset);
-  k.dummy = card.counter(idx, sac::dummy::offset);
+  static_cast<spec::SaCounters&>(k) = card.sa_counters(idx);
   return k;
 }
 

@@ -92,25 +92,25 @@ Bytes make_packet(bool v6, unsigned data) {
 void install(Card& card, const Config& c, uint64_t tx_seq, uint64_t top) {
   const Bytes key = test_key();
   for (unsigned idx : {kOutSa, kInSa}) {
-    uint8_t* e = card.sa(idx);
-    std::memset(e, 0, sae::SIZE);
-    spec::set<sae::spi>(e, kSpi);
-    spec::set<sae::flags>(e, fb::VALID | c.flags | (idx == kOutSa ? fb::OUTBOUND : 0u));
-    spec::set<sae::window_bits>(e, 128);
-    std::memcpy(e + sae::salt::offset, kSalt, 4);
-    spec::set<sae::icv_len>(e, static_cast<uint8_t>(c.icv));
-    spec::set<sae::ttl>(e, 33);
-    spec::set<sae::tos>(e, 0x28);
-    spec::set<sae::replay_offset>(e, kReplayOffset);
-    std::memcpy(e + sae::key::offset, key.data(), 32);
-    spec::set<sae::tx_seq>(e, tx_seq);
-    spec::set<sae::udp_sport>(e, 4500);
-    spec::set<sae::udp_dport>(e, 4500);
-    spec::set<sae::flow_label>(e, 0x12345);
+    spec::SaEntry e;
+    e.spi = kSpi;
+    e.flags = fb::VALID | c.flags | (idx == kOutSa ? fb::OUTBOUND : 0u);
+    e.window_bits = 128;
+    std::memcpy(e.salt, kSalt, sizeof e.salt);
+    e.icv_len = static_cast<uint8_t>(c.icv);
+    e.ttl = 33;
+    e.tos = 0x28;
+    e.replay_offset = kReplayOffset;
+    std::memcpy(e.key, key.data(), sizeof e.key);
+    e.tx_seq = tx_seq;
+    e.udp_sport = 4500;
+    e.udp_dport = 4500;
+    e.flow_label = 0x12345;
     for (unsigned i = 0; i < 16; ++i) {
-      e[sae::tun_src::offset + i] = static_cast<uint8_t>(0xA0 + i);
-      e[sae::tun_dst::offset + i] = static_cast<uint8_t>(0xB0 + i);
+      e.tun_src[i] = static_cast<uint8_t>(0xA0 + i);
+      e.tun_dst[i] = static_cast<uint8_t>(0xB0 + i);
     }
+    card.set_sa(idx, e);
   }
   spec::set<spec::replay_state::top>(card.replay_state(), top);
   card.map_spi(kSpi, kInSa);
@@ -167,15 +167,15 @@ TEST(EngineSmoke, RoundTripAllConfigs) {
       EXPECT_EQ(cd.seq, 1u);
       EXPECT_EQ(cd.out_offset, 64u * 64u);
       ASSERT_EQ(got, pkt) << data;
-      EXPECT_EQ(card.counter(kOutSa, spec::sa_counters::packets::offset), 1u);
-      EXPECT_EQ(card.counter(kOutSa, spec::sa_counters::bytes::offset), pkt.size());
-      EXPECT_EQ(card.counter(kInSa, spec::sa_counters::packets::offset), 1u);
+      EXPECT_EQ(card.sa_counters(kOutSa).packets, 1u);
+      EXPECT_EQ(card.sa_counters(kOutSa).bytes, pkt.size());
+      EXPECT_EQ(card.sa_counters(kInSa).packets, 1u);
 
       Completion cr{};
       decrypt(card, esp, cr);
       EXPECT_EQ(cr.status, Status::REPLAY);
       EXPECT_EQ(cr.out_length, 0u);
-      EXPECT_EQ(card.counter(kInSa, spec::sa_counters::replay::offset), 1u);
+      EXPECT_EQ(card.sa_counters(kInSa).replay, 1u);
     }
   }
 }
@@ -198,7 +198,7 @@ TEST(EngineSmoke, FlippedBitIsAuthFailAndLeavesTheWindow) {
       EXPECT_EQ(c.seq, 42u);
       EXPECT_EQ(c.out_length, 0u);
     }
-    EXPECT_EQ(card.counter(kInSa, spec::sa_counters::auth_fail::offset), 3u);
+    EXPECT_EQ(card.sa_counters(kInSa).auth_fail, 3u);
     EXPECT_EQ(spec::get<spec::replay_state::top>(card.replay_state()), 0u);
     const Bytes got = decrypt(card, esp, c);
     EXPECT_EQ(c.status, Status::OK);
@@ -287,11 +287,11 @@ TEST(EngineSmoke, BatchOfFailures) {
       EXPECT_EQ(c.out_length, 0u) << i;
     }
   }
-  EXPECT_EQ(card.completion(0).sa_index, 0xFFFFFFFFu);
-  EXPECT_EQ(card.completion(2).sa_index, 0xFFFFFFFFu);
+  EXPECT_EQ(card.completion(0).sa_index, spec::NO_SA_INDEX);
+  EXPECT_EQ(card.completion(2).sa_index, spec::NO_SA_INDEX);
   EXPECT_EQ(card.completion(3).sa_index, kInSa);
   EXPECT_EQ(card.completion(5).seq, 1u);  // NO_SPACE consumed no sequence number
-  EXPECT_EQ(card.counter(kOutSa, spec::sa_counters::packets::offset), 1u);
+  EXPECT_EQ(card.sa_counters(kOutSa).packets, 1u);
 }
 
 TEST(EngineSmoke, LifetimesAndDisabled) {
@@ -312,8 +312,8 @@ TEST(EngineSmoke, LifetimesAndDisabled) {
   EXPECT_EQ(c.status, Status::OK);
   encrypt(card, pkt, c);
   EXPECT_EQ(c.status, Status::LIFETIME_EXPIRED);
-  EXPECT_EQ(card.counter(kOutSa, spec::sa_counters::hard_events::offset), 1u);
-  EXPECT_EQ(card.counter(kOutSa, spec::sa_counters::soft_events::offset), 2u);
+  EXPECT_EQ(card.sa_counters(kOutSa).hard_events, 1u);
+  EXPECT_EQ(card.sa_counters(kOutSa).soft_events, 2u);
   // sequence space without ESN
   spec::set<sae::hard_packets>(card.sa(kOutSa), 0);
   spec::set<sae::tx_seq>(card.sa(kOutSa), 0xFFFFFFFFull);

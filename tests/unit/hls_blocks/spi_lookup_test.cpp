@@ -14,12 +14,12 @@ class Table {
  public:
   explicit Table(unsigned log2) : log2_(log2), mem_((size_t(1) << log2) * spec::spi_bucket::SIZE / 8, ctl_word_t(0)) {}
   void put(uint32_t bucket, unsigned slot, uint32_t spi, uint32_t sa_ref) {
-    uint8_t img[8];
-    spec::set<spec::spi_slot::spi>(img, spi);
-    spec::set<spec::spi_slot::sa_ref>(img, sa_ref);
-    uint64_t w = 0;
-    for (unsigned i = 0; i < 8; ++i) w |= uint64_t(img[i]) << (8 * i);
-    mem_[bucket * spec::SPI_BUCKET_SLOTS + slot] = ctl_word_t(w);
+    uint8_t* b = reinterpret_cast<uint8_t*>(mem_.data()) + bucket * spec::spi_bucket::SIZE;
+    spec::SpiBucket bk;
+    spec::unpack(b, bk);
+    bk.slots[slot].spi = spi;
+    bk.slots[slot].sa_ref = sa_ref;
+    spec::pack(bk, b);
   }
   bool lookup(uint32_t spi, uint32_t& sa) const { return esp::hls::spi_lookup(mem_.data(), log2_, spi, sa); }
   bool lookup_log2(unsigned log2, uint32_t spi, uint32_t& sa) const {

@@ -32,7 +32,7 @@ TEST(Malformed, EncryptSaChecks) {
   const Bytes inner = pkt::udp(4, 1);
   Output o = p.tx.encrypt(16, inner);  // capacity 16
   EXPECT_EQ(o.status, Status::BAD_SA);
-  EXPECT_EQ(o.sa_index, kNoSa);
+  EXPECT_EQ(o.sa_index, spec::NO_SA_INDEX);
   o = p.tx.encrypt(3, inner);  // never installed
   EXPECT_EQ(o.status, Status::SA_DISABLED);
   EXPECT_EQ(o.sa_index, 3u);
@@ -254,7 +254,7 @@ TEST(Malformed, UnknownSpiAndLookup) {
   b[20] ^= 0x80;
   Output o = p.rx.decrypt(b);
   EXPECT_EQ(o.status, Status::UNKNOWN_SPI);
-  EXPECT_EQ(o.sa_index, kNoSa);
+  EXPECT_EQ(o.sa_index, spec::NO_SA_INDEX);
   EXPECT_EQ(o.spi, get_be32(b, 20));
   EXPECT_EQ(o.seq, 1u);
   // USE_SA_INDEX

@@ -30,7 +30,7 @@ namespace esp {
 namespace hls {
 
 constexpr uint8_t kNatKeepalive = 0xFF;
-constexpr unsigned kEspTrailerBytes = 2;  // pad length, next header
+constexpr unsigned kEspTrailerBytes = spec::ESP_TRAILER_BYTES;  // pad length, next header
 constexpr unsigned kMaxPadBytes = 255;
 
 // Where ESP sits in an inbound packet, or why it does not.
@@ -110,7 +110,7 @@ inline void esp_decrypt(ctl_word_t* sa_table, ctl_word_t* replay, ctl_word_t* co
   EspLocation loc;
   const Status where = locate_esp(in, d.in_length, ip, loc);
   if (where != Status::OK) {
-    c.status = static_cast<uint16_t>(where);
+    c.status = where;
     return;
   }
   const uint8_t* esp = in + loc.off;
@@ -124,22 +124,22 @@ inline void esp_decrypt(ctl_word_t* sa_table, ctl_word_t* replay, ctl_word_t* co
   SaParams sa;
   if (d.flags & dsc::flags_bit::USE_SA_INDEX) {
     if (d.sa_index >= sa_capacity) {
-      c.status = static_cast<uint16_t>(Status::BAD_SA);
+      c.status = Status::BAD_SA;
       return;
     }
     sa_index = d.sa_index;
     read_sa(sa_table, sa_index, sa);
     if (sa.spi != spi) {
-      c.status = static_cast<uint16_t>(Status::UNKNOWN_SPI);
+      c.status = Status::UNKNOWN_SPI;
       return;
     }
   } else {
     if (!spi_lookup(spi_table, spi_log2, spi, sa_index)) {
-      c.status = static_cast<uint16_t>(Status::UNKNOWN_SPI);
+      c.status = Status::UNKNOWN_SPI;
       return;
     }
     if (sa_index >= sa_capacity) {
-      c.status = static_cast<uint16_t>(Status::BAD_SA);
+      c.status = Status::BAD_SA;
       return;
     }
     read_sa(sa_table, sa_index, sa);
@@ -148,11 +148,11 @@ inline void esp_decrypt(ctl_word_t* sa_table, ctl_word_t* replay, ctl_word_t* co
 
   // 5. The SA.
   if (!sa.has(fb::VALID)) {
-    c.status = static_cast<uint16_t>(Status::SA_DISABLED);
+    c.status = Status::SA_DISABLED;
     return;
   }
   if (sa.has(fb::OUTBOUND) || !sa_params_valid(sa, true)) {
-    c.status = static_cast<uint16_t>(Status::BAD_SA);
+    c.status = Status::BAD_SA;
     return;
   }
 
@@ -160,16 +160,18 @@ inline void esp_decrypt(ctl_word_t* sa_table, ctl_word_t* replay, ctl_word_t* co
   SaCounters ctr;
   read_counters(counters, sa_index, ctr);
   if (hard_lifetime_reached(sa, ctr)) {
-    bump_counter(counters, sa_index, Counter::HARD_EVENTS);
-    c.status = static_cast<uint16_t>(Status::LIFETIME_EXPIRED);
+    ctr.hard_events += 1u;
+    write_counters(counters, sa_index, ctr);
+    c.status = Status::LIFETIME_EXPIRED;
     return;
   }
 
   // 7. ESP lengths.
   const unsigned icv_len = sa.icv_len;
   if (loc.len < kEspTextOff + kEspTrailerBytes + icv_len || (loc.len - kEspTextOff - icv_len) % spec::ESP_ALIGN != 0) {
-    bump_counter(counters, sa_index, Counter::BAD_PACKET);
-    c.status = static_cast<uint16_t>(Status::MALFORMED);
+    ctr.bad_packet += 1u;
+    write_counters(counters, sa_index, ctr);
+    c.status = Status::MALFORMED;
     return;
   }
   const unsigned ct_len = loc.len - kEspTextOff - icv_len;
@@ -183,8 +185,9 @@ inline void esp_decrypt(ctl_word_t* sa_table, ctl_word_t* replay, ctl_word_t* co
 
   // 9. Replay pre-check (a number that cannot be inferred counts as a replay too).
   if (!inferred || !replay_check(replay, state_word, sa.window_bits, top, seq)) {
-    bump_counter(counters, sa_index, Counter::REPLAY);
-    c.status = static_cast<uint16_t>(Status::REPLAY);
+    ctr.replay += 1u;
+    write_counters(counters, sa_index, ctr);
+    c.status = Status::REPLAY;
     return;
   }
 
@@ -203,8 +206,9 @@ inline void esp_decrypt(ctl_word_t* sa_table, ctl_word_t* replay, ctl_word_t* co
   uint8_t tag[kGcmTagBytes];
   esp_aead(ap, false, esp, esp + kEspTextOff, out + pt_off, ct_len, tag);
   if (!tag_equal(tag, esp + kEspTextOff + ct_len, icv_len)) {
-    bump_counter(counters, sa_index, Counter::AUTH_FAIL);
-    c.status = static_cast<uint16_t>(Status::AUTH_FAIL);
+    ctr.auth_fail += 1u;
+    write_counters(counters, sa_index, ctr);
+    c.status = Status::AUTH_FAIL;
     return;
   }
 
@@ -215,8 +219,9 @@ inline void esp_decrypt(ctl_word_t* sa_table, ctl_word_t* replay, ctl_word_t* co
   const uint8_t* pt = out + pt_off;
   const int pay = check_trailer(pt, ct_len);
   if (pay < 0) {
-    bump_counter(counters, sa_index, Counter::BAD_PACKET);
-    c.status = static_cast<uint16_t>(Status::BAD_PADDING);
+    ctr.bad_packet += 1u;
+    write_counters(counters, sa_index, ctr);
+    c.status = Status::BAD_PADDING;
     return;
   }
   const unsigned pay_len = static_cast<unsigned>(pay);
@@ -224,8 +229,9 @@ inline void esp_decrypt(ctl_word_t* sa_table, ctl_word_t* replay, ctl_word_t* co
 
   // 13. A TFC dummy packet (RFC 4303 2.6): authentic, counted, not delivered.
   if (next_header == spec::NH_NO_NEXT) {
-    bump_counter(counters, sa_index, Counter::DUMMY);
-    c.status = static_cast<uint16_t>(Status::DUMMY);
+    ctr.dummy += 1u;
+    write_counters(counters, sa_index, ctr);
+    c.status = Status::DUMMY;
     return;
   }
 
@@ -234,8 +240,9 @@ inline void esp_decrypt(ctl_word_t* sa_table, ctl_word_t* replay, ctl_word_t* co
   if (tunnel) {
     IpHeader inner;
     if ((next_header != kIpProtoIpv4 && next_header != kIpProtoIpv6) || !parse_ip(pt, pay_len, inner)) {
-      bump_counter(counters, sa_index, Counter::BAD_PACKET);
-      c.status = static_cast<uint16_t>(Status::MALFORMED);
+      ctr.bad_packet += 1u;
+      write_counters(counters, sa_index, ctr);
+      c.status = Status::MALFORMED;
       return;
     }
     out_len = inner.pkt_len;  // trailing TFC padding dropped
@@ -247,16 +254,16 @@ inline void esp_decrypt(ctl_word_t* sa_table, ctl_word_t* replay, ctl_word_t* co
 
   // 15. Room for the output.
   if (out_len > d.out_capacity) {
-    c.status = static_cast<uint16_t>(Status::NO_SPACE);
+    c.status = Status::NO_SPACE;
     return;
   }
   write_pkt(pkt_out, d.out_offset, out, out_len, d.out_capacity);
 
   // 16. Counters and soft lifetime.
   if (count_ok_packet(sa, ctr, out_len)) c.flags = cpl::flags_bit::SOFT_EXPIRED;
-  write_ok_counters(counters, sa_index, ctr);
+  write_counters(counters, sa_index, ctr);
   c.out_length = out_len;
-  c.status = static_cast<uint16_t>(Status::OK);
+  c.status = Status::OK;
 }
 
 }  // namespace hls

@@ -56,7 +56,8 @@ inline void raw_payload(unsigned len, IpHeader& ip) {
   ip.proto = 0;
 }
 
-inline void plan_encap(const SaParams& sa, const IpHeader& ip, bool dummy, EncapPlan& p) {
+// `dummy`: a TFC dummy packet (descriptor flag DUMMY), next header NH_NO_NEXT.
+inline void plan_encap(const SaParams& sa, const IpHeader& ip, EncapPlan& p, bool dummy = false) {
   namespace fb = spec::sa_entry::flags_bit;
   p.tunnel = sa.has(fb::TUNNEL);
   p.udp = sa.has(fb::UDP_ENCAP);
@@ -73,8 +74,8 @@ inline void plan_encap(const SaParams& sa, const IpHeader& ip, bool dummy, Encap
   }
   if (dummy) p.next_header = static_cast<uint8_t>(spec::NH_NO_NEXT);
   p.pay_len = ip.pkt_len - p.pay_off;
-  p.pt_len = (p.pay_len + 2u + (spec::ESP_ALIGN - 1u)) / spec::ESP_ALIGN * spec::ESP_ALIGN;
-  p.pad_len = p.pt_len - p.pay_len - 2u;
+  p.pt_len = (p.pay_len + spec::ESP_TRAILER_BYTES + (spec::ESP_ALIGN - 1u)) / spec::ESP_ALIGN * spec::ESP_ALIGN;
+  p.pad_len = p.pt_len - p.pay_len - spec::ESP_TRAILER_BYTES;
   p.esp_off = p.outer_len + (p.udp ? kUdpHdr : 0u);
   p.esp_len = kEspTextOff + p.pt_len + sa.icv_len;
   p.out_len = p.esp_off + p.esp_len;
@@ -184,7 +185,7 @@ inline void esp_encrypt(ctl_word_t* sa_table, ctl_word_t* counters, const pkt_wo
   using spec::Status;
   // 1. The SA.
   if (d.sa_index >= sa_capacity) {
-    c.status = static_cast<uint16_t>(Status::BAD_SA);
+    c.status = Status::BAD_SA;
     return;
   }
   c.sa_index = d.sa_index;
@@ -192,11 +193,11 @@ inline void esp_encrypt(ctl_word_t* sa_table, ctl_word_t* counters, const pkt_wo
   read_sa(sa_table, d.sa_index, sa);
   c.spi = sa.spi;
   if (!sa.has(fb::VALID)) {
-    c.status = static_cast<uint16_t>(Status::SA_DISABLED);
+    c.status = Status::SA_DISABLED;
     return;
   }
   if (!sa.has(fb::OUTBOUND) || !sa_params_valid(sa, false)) {
-    c.status = static_cast<uint16_t>(Status::BAD_SA);
+    c.status = Status::BAD_SA;
     return;
   }
 
@@ -212,7 +213,7 @@ inline void esp_encrypt(ctl_word_t* sa_table, ctl_word_t* counters, const pkt_wo
     if (ok && ip.version == 6 && !sa.has(fb::TUNNEL)) ok = walk_ipv6_ext(in, ip, false);
   }
   if (!ok) {
-    c.status = static_cast<uint16_t>(Status::MALFORMED);
+    c.status = Status::MALFORMED;
     return;
   }
 
@@ -220,17 +221,18 @@ inline void esp_encrypt(ctl_word_t* sa_table, ctl_word_t* counters, const pkt_wo
   SaCounters ctr;
   read_counters(counters, d.sa_index, ctr);
   if (hard_lifetime_reached(sa, ctr) || seq_space_exhausted(sa)) {
-    bump_counter(counters, d.sa_index, Counter::HARD_EVENTS);
-    c.status = static_cast<uint16_t>(Status::LIFETIME_EXPIRED);
+    ctr.hard_events += 1u;
+    write_counters(counters, d.sa_index, ctr);
+    c.status = Status::LIFETIME_EXPIRED;
     return;
   }
 
   // 4. Room for the output.
   EncapPlan p;
-  plan_encap(sa, ip, dummy, p);
+  plan_encap(sa, ip, p, dummy);
   const unsigned room = d.out_capacity < spec::MAX_PKT_BYTES ? d.out_capacity : spec::MAX_PKT_BYTES;
   if (p.out_len > room) {
-    c.status = static_cast<uint16_t>(Status::NO_SPACE);
+    c.status = Status::NO_SPACE;
     return;
   }
 
@@ -245,14 +247,11 @@ inline void esp_encrypt(ctl_word_t* sa_table, ctl_word_t* counters, const pkt_wo
   write_pkt(pkt_out, d.out_offset, out, p.out_len, d.out_capacity);
 
   // 6. Counters and soft lifetime (a dummy: only `dummy`).
-  if (dummy) {
-    bump_counter(counters, d.sa_index, Counter::DUMMY);
-  } else {
-    if (count_ok_packet(sa, ctr, ip.pkt_len)) c.flags = cpl::flags_bit::SOFT_EXPIRED;
-    write_ok_counters(counters, d.sa_index, ctr);
-  }
+  if (dummy) ctr.dummy += 1u;
+  else if (count_ok_packet(sa, ctr, ip.pkt_len)) c.flags = cpl::flags_bit::SOFT_EXPIRED;
+  write_counters(counters, d.sa_index, ctr);
   c.out_length = p.out_len;
-  c.status = static_cast<uint16_t>(Status::OK);
+  c.status = Status::OK;
 }
 
 }  // namespace hls

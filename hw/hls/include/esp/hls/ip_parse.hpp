@@ -21,8 +21,8 @@ namespace esp {
 namespace hls {
 
 constexpr unsigned kIpv4MinHdr = 20;
-constexpr unsigned kIpv6Hdr = 40;
-constexpr unsigned kUdpHdr = 8;
+constexpr unsigned kIpv6Hdr = spec::IPV6_HDR_BYTES;
+constexpr unsigned kUdpHdr = spec::UDP_HDR_BYTES;
 
 constexpr uint8_t kIpProtoHopByHop = 0;
 constexpr uint8_t kIpProtoIpv4 = 4;

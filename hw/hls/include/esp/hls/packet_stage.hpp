@@ -23,13 +23,13 @@ namespace hls {
 inline bool check_descriptor(const DescRec& d, ComplRec& c) {
   using spec::Opcode;
   using spec::Status;
-  if (d.op != static_cast<uint8_t>(Opcode::ENCRYPT) && d.op != static_cast<uint8_t>(Opcode::DECRYPT)) {
-    c.status = static_cast<uint16_t>(Status::BAD_OPCODE);
+  if (d.op != Opcode::ENCRYPT && d.op != Opcode::DECRYPT) {
+    c.status = Status::BAD_OPCODE;
     return false;
   }
   if (d.in_offset % kLineBytes != 0 || d.out_offset % kLineBytes != 0 || d.in_length == 0 ||
       d.in_length > spec::MAX_PKT_BYTES) {
-    c.status = static_cast<uint16_t>(Status::MALFORMED);
+    c.status = Status::MALFORMED;
     return false;
   }
   return true;
@@ -51,7 +51,7 @@ ESP_HLS_PRAGMA(HLS LOOP_TRIPCOUNT min = 1 max = kTypicalBatch)
     const DescRec d = descs.read();
     ComplRec c = compl_start(d);
     if (check_descriptor(d, c)) {
-      if (d.op == static_cast<uint8_t>(spec::Opcode::ENCRYPT))
+      if (d.op == spec::Opcode::ENCRYPT)
         esp_encrypt(sa_table, counters, pkt_in, pkt_out, sa_capacity, d, in, out, c);
       else
         esp_decrypt(sa_table, replay, counters, spi_table, pkt_in, pkt_out, sa_capacity, spi_log2, d, in, out, c);

@@ -30,7 +30,6 @@ namespace rps = spec::replay_state;
 constexpr unsigned kReplayHeadWords = rps::SIZE / kCtlBytes;
 constexpr unsigned kMaxRingWords = spec::MAX_WINDOW_BITS / 64 + spec::REPLAY_EXTRA_WORDS;
 static_assert(spec::MIN_WINDOW_BITS % 64 == 0, "windows are whole bitmap words");
-static_assert(rps::top::offset == 0, "top is the first word of the replay state");
 
 // A window the card handles: a power of two in MIN..MAX_WINDOW_BITS.
 inline bool replay_window_valid(uint32_t window_bits) {
@@ -45,8 +44,23 @@ inline uint32_t replay_ring_index(uint64_t seq, uint32_t ring_words) {
   return static_cast<uint32_t>((seq / 64u) % ring_words);
 }
 
+// The head of the replay state (spec::ReplayState) at word `state_word`.
 inline uint64_t replay_read_top(const ctl_word_t* replay, uint64_t state_word) {
-  return read_word(replay, state_word + rps::top::offset / kCtlBytes);
+  uint8_t img[rps::SIZE];
+ESP_HLS_PRAGMA(HLS ARRAY_PARTITION variable = img complete)
+  read_struct<rps::SIZE>(replay, state_word * kCtlBytes, img, rps::SIZE);
+  spec::ReplayState head;
+  spec::unpack(img, head);
+  return head.top;
+}
+
+inline void replay_write_top(ctl_word_t* replay, uint64_t state_word, uint64_t top) {
+  spec::ReplayState head;
+  head.top = top;
+  uint8_t img[rps::SIZE];
+ESP_HLS_PRAGMA(HLS ARRAY_PARTITION variable = img complete)
+  spec::pack(head, img);
+  write_struct<rps::SIZE>(replay, state_word * kCtlBytes, img, rps::SIZE);
 }
 
 // True when `seq` may be accepted: right of `top`, or inside the window and
@@ -82,7 +96,7 @@ ESP_HLS_PRAGMA(HLS PIPELINE II = 1)
       write_word(replay, ring + idx, 0);
       idx = idx + 1u == words ? 0u : idx + 1u;
     }
-    write_word(replay, state_word + rps::top::offset / kCtlBytes, seq);
+    replay_write_top(replay, state_word, seq);
     if (jump != 0) {  // the word of seq was just cleared
       write_word(replay, ring + seq_idx, bit);
       return;

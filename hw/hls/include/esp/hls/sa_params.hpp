@@ -1,9 +1,10 @@
 // esp_engine building block: one SA table entry, read from card memory into
 // local registers, and the checks the kernel makes on it.
 //
-// Only the first kSaReadBytes of an entry hold fields (the rest is reserved),
-// so only those are read. The key stays in local memory: it is expanded into
-// a local key schedule and never written anywhere.
+// The entry is the spec's value type (spec::SaEntry, unpacked from the bytes
+// read over the port). Only the first kSaReadBytes of an entry hold fields
+// (the rest is reserved), so only those are read. The key stays in local
+// memory: it is expanded into a local key schedule and never written anywhere.
 #pragma once
 
 #include <cstdint>
@@ -20,72 +21,34 @@ namespace hls {
 
 namespace sae = spec::sa_entry;
 
-// Bytes of an SA entry that carry fields (up to and including tun_dst).
-constexpr unsigned kSaReadBytes = (sae::tun_dst::offset + sae::tun_dst::size + kCtlBytes - 1) / kCtlBytes * kCtlBytes;
+// The end of the last field of an entry (the rest is reserved).
+#define ESP_HLS_FIELD_END(st, f) spec::st::f::offset + spec::st::f::size,
+constexpr uint32_t kSaFieldEnds[] = {ESP_SPEC_FIELDS_sa_entry(ESP_HLS_FIELD_END)};
+#undef ESP_HLS_FIELD_END
+constexpr uint32_t sa_fields_end() {
+  uint32_t end = 0;
+  for (uint32_t e : kSaFieldEnds) end = e > end ? e : end;
+  return end;
+}
+// Bytes of an SA entry that carry fields, in whole ctl words: all the kernel reads.
+constexpr unsigned kSaReadBytes = (sa_fields_end() + kCtlBytes - 1) / kCtlBytes * kCtlBytes;
 static_assert(kSaReadBytes <= sae::SIZE, "SA read past the entry");
 
-struct SaParams {
-  uint32_t spi;
-  uint32_t flags;
-  uint32_t window_bits;
-  uint8_t salt[spec::SALT_BYTES];
-  uint8_t icv_len;
-  uint8_t ttl;
-  uint8_t tos;
-  uint64_t replay_offset;
-  uint8_t key[sae::key::size];
-  uint64_t tx_seq;
-  uint64_t soft_bytes;
-  uint64_t hard_bytes;
-  uint64_t soft_packets;
-  uint64_t hard_packets;
-  uint16_t udp_sport;
-  uint16_t udp_dport;
-  uint32_t flow_label;
-  uint8_t tun_src[sae::tun_src::size];
-  uint8_t tun_dst[sae::tun_dst::size];
-
+// One SA as the kernel uses it: the spec's value type of an entry, with the
+// flag tests the datapath makes.
+struct SaParams : spec::SaEntry {
   bool has(uint32_t bit) const { return (flags & bit) != 0; }
   unsigned key_bytes() const { return has(sae::flags_bit::AES256) ? 32u : 16u; }
 };
 
-template <unsigned N>
-inline void copy_bytes(const uint8_t* src, uint8_t* dst) {
-copy_bytes_loop:
-  for (unsigned i = 0; i < N; ++i) {
-ESP_HLS_PRAGMA(HLS UNROLL)
-    dst[i] = src[i];
-  }
-}
-
-inline void sa_from_image(const uint8_t* img, SaParams& sa) {
-  sa.spi = spec::get<sae::spi>(img);
-  sa.flags = spec::get<sae::flags>(img);
-  sa.window_bits = spec::get<sae::window_bits>(img);
-  copy_bytes<sae::salt::size>(img + sae::salt::offset, sa.salt);
-  sa.icv_len = spec::get<sae::icv_len>(img);
-  sa.ttl = spec::get<sae::ttl>(img);
-  sa.tos = spec::get<sae::tos>(img);
-  sa.replay_offset = spec::get<sae::replay_offset>(img);
-  copy_bytes<sae::key::size>(img + sae::key::offset, sa.key);
-  sa.tx_seq = spec::get<sae::tx_seq>(img);
-  sa.soft_bytes = spec::get<sae::soft_bytes>(img);
-  sa.hard_bytes = spec::get<sae::hard_bytes>(img);
-  sa.soft_packets = spec::get<sae::soft_packets>(img);
-  sa.hard_packets = spec::get<sae::hard_packets>(img);
-  sa.udp_sport = spec::get<sae::udp_sport>(img);
-  sa.udp_dport = spec::get<sae::udp_dport>(img);
-  sa.flow_label = spec::get<sae::flow_label>(img);
-  copy_bytes<sae::tun_src::size>(img + sae::tun_src::offset, sa.tun_src);
-  copy_bytes<sae::tun_dst::size>(img + sae::tun_dst::offset, sa.tun_dst);
-}
-
-// Reads entry `sa_index` (< sa_capacity, checked by the caller).
+// Reads entry `sa_index` (< sa_capacity, checked by the caller): its field
+// bytes over the structure port, unpacked (spec::unpack reads fields only,
+// all inside the first kSaReadBytes).
 inline void read_sa(const ctl_word_t* sa_table, uint32_t sa_index, SaParams& sa) {
   uint8_t img[kSaReadBytes];
 ESP_HLS_PRAGMA(HLS ARRAY_PARTITION variable = img complete)
   read_struct<kSaReadBytes>(sa_table, uint64_t(sa_index) * sae::SIZE, img, kSaReadBytes);
-  sa_from_image(img, sa);
+  spec::unpack(img, static_cast<spec::SaEntry&>(sa));
 }
 
 // Writes back the outbound sequence number (tx_seq) of entry `sa_index`.

@@ -22,25 +22,26 @@ namespace spb = spec::spi_bucket;
 namespace sps = spec::spi_slot;
 
 static_assert(spb::slots::count == spec::SPI_BUCKET_SLOTS, "bucket slot count");
-static_assert(sps::SIZE == kCtlBytes && sps::spi::offset == 0 && sps::sa_ref::offset == 4,
-              "an SPI slot is one ctl word: spi in the low half, sa_ref in the high half");
+static_assert(sps::SIZE % kCtlBytes == 0 && spb::slots::stride % kCtlBytes == 0, "slots are whole ctl words");
 
 // Largest log2 bucket count the hash can address (the hash is 32 bits).
 constexpr unsigned kMaxSpiBucketsLog2 = 32;
 
 // Searches one bucket; on a hit sets sa_ref (SA index + 1).
 inline bool spi_bucket_search(const ctl_word_t* spi_table, uint32_t bucket, uint32_t spi, uint32_t& sa_ref) {
-  const uint64_t w0 = uint64_t(bucket) * spb::SIZE / kCtlBytes;
+  const uint64_t b0 = uint64_t(bucket) * spb::SIZE + spb::slots::offset;
   bool found = false;
 spi_bucket_slots:
   for (unsigned s = 0; s < spec::SPI_BUCKET_SLOTS; ++s) {
 ESP_HLS_PRAGMA(HLS PIPELINE II = 1)
-    const uint64_t slot = read_word(spi_table, w0 + s * spb::slots::stride / kCtlBytes);
-    const uint32_t slot_spi = static_cast<uint32_t>(slot);
-    const uint32_t slot_ref = static_cast<uint32_t>(slot >> 32);
-    if (!found && slot_ref != 0 && slot_spi == spi) {
+    uint8_t img[sps::SIZE];
+ESP_HLS_PRAGMA(HLS ARRAY_PARTITION variable = img complete)
+    read_struct<sps::SIZE>(spi_table, b0 + s * spb::slots::stride, img, sps::SIZE);
+    spec::SpiSlot slot;
+    spec::unpack(img, slot);
+    if (!found && slot.sa_ref != 0 && slot.spi == spi) {
       found = true;
-      sa_ref = slot_ref;
+      sa_ref = slot.sa_ref;
     }
   }
   return found;
