@@ -37,7 +37,7 @@ module esp_aead
   import esp_gcm_pkg::*;
 #(
   parameter int unsigned CacheEntries = 256,
-  localparam int unsigned OffW  = PktLenBits,                      // buffer byte offsets (pkt_len_t)
+  localparam int unsigned OffW  = PKT_LEN_BITS,                      // buffer byte offsets (pkt_len_t)
   localparam int unsigned LaneW = $clog2(PKT_BUS_BYTES),
   localparam int unsigned WAW   = OffW - LaneW,                    // buffer word address
   localparam int unsigned DW    = 8 * PKT_BUS_BYTES

@@ -130,11 +130,10 @@ module esp_batch_ctrl
   localparam int unsigned SaBytes  = sa_read_bytes();   // fields (HLS kSaReadBytes)
   localparam int unsigned SaBits   = 8 * SaBytes;
   localparam int unsigned CtrBytes = SA_COUNTERS_SIZE;
-  localparam int unsigned CtrBits  = 8 * CtrBytes;
-  localparam logic [31:0] NoSaIndex = '1;
+  localparam int unsigned CtrBits  = SA_COUNTERS_BITS;
 
   localparam logic [7:0] NhNoNext   = 8'(NH_NO_NEXT);
-  localparam pkt_len_t   EspTextOff = PktLenBits'(ESP_HDR_BYTES + IV_BYTES);
+  localparam pkt_len_t   EspTextOff = PKT_LEN_BITS'(ESP_HDR_BYTES + IV_BYTES);
 
   typedef enum logic [5:0] {
     StIdle, StNext, StMem, StMemW, StFence, StCtrWait, StCpl, StDrain, StDone,
@@ -160,8 +159,8 @@ module esp_batch_ctrl
   logic [31:0] n_desc_q, sa_cap_q, log2_q;
 
   logic [8*DESCRIPTOR_SIZE-1:0] desc_q, desc_d;
-  logic [SaBits-1:0]  sa_q, sa_d;
-  logic [CtrBits-1:0] ctr_q, ctr_d;
+  sa_entry_t          sa_q, sa_d;     // the fields (SaBytes) read; the reserved tail 0
+  sa_counters_t       ctr_q, ctr_d;
   logic [63:0]        top_q, top_d, seq_q, seq_d;
   logic [31:0]        sa_idx_q, sa_idx_d;
 
@@ -211,17 +210,11 @@ module esp_batch_ctrl
   logic [8*DESCRIPTOR_SIZE-1:0] desc;
   assign desc = (state_q == StNext) ? in_desc_i : desc_q;
 
-  logic [7:0]  d_flags;
-  logic [31:0] d_sa_index, d_in_length, d_out_cap;
-  logic [63:0] d_out_offset;
-  assign d_flags      = desc[8*DESCRIPTOR_FLAGS_OFFSET +: DESCRIPTOR_FLAGS_WIDTH];
-  assign d_sa_index   = desc[8*DESCRIPTOR_SA_INDEX_OFFSET +: DESCRIPTOR_SA_INDEX_WIDTH];
-  assign d_in_length  = desc[8*DESCRIPTOR_IN_LENGTH_OFFSET +: DESCRIPTOR_IN_LENGTH_WIDTH];
-  assign d_out_cap    = desc[8*DESCRIPTOR_OUT_CAPACITY_OFFSET +: DESCRIPTOR_OUT_CAPACITY_WIDTH];
-  assign d_out_offset = desc[8*DESCRIPTOR_OUT_OFFSET_OFFSET +: DESCRIPTOR_OUT_OFFSET_WIDTH];
+  descriptor_t d;
+  assign d = descriptor_t'(desc);
   // ENCRYPT of a TFC dummy packet (CONTRACT.md ENCRYPT "Dummy packets")
   logic d_dummy;
-  assign d_dummy      = d_flags[DESCRIPTOR_FLAGS_DUMMY_BIT];
+  assign d_dummy = d.flags[DESCRIPTOR_FLAGS_DUMMY_BIT];
 
   sa_view_t sa;   // SA sa_idx_q (in sa_q)
   esp_sa_view u_sa_view (
@@ -234,9 +227,6 @@ module esp_batch_ctrl
     return Dw'(v);
   endfunction
 
-  function automatic logic [63:0] ctr(int unsigned off);
-    return ctr_q[8*off +: 64];
-  endfunction
 
   // ----------------------------------------------------------------- helpers
   logic        params_ok, hard, seq_full, soft_now;
@@ -252,9 +242,9 @@ module esp_batch_ctrl
     .hard_bytes_i    (sa.hard_bytes),
     .soft_packets_i  (sa.soft_packets),
     .hard_packets_i  (sa.hard_packets),
-    .packets_i       (ctr(SA_COUNTERS_PACKETS_OFFSET)),
-    .bytes_i         (ctr(SA_COUNTERS_BYTES_OFFSET)),
-    .soft_events_i   (ctr(SA_COUNTERS_SOFT_EVENTS_OFFSET)),
+    .packets_i       (ctr_q.packets),
+    .bytes_i         (ctr_q.bytes),
+    .soft_events_i   (ctr_q.soft_events),
     .add_bytes_i     (add_bytes_q),
     .params_ok_o     (params_ok),
     .hard_o          (hard),
@@ -346,39 +336,39 @@ module esp_batch_ctrl
     .udp_encap_i (sa.udp_encap),
     .icv_len_i   (sa.icv_len),
     .dummy_i     (d_dummy),
-    .in_length_i (PktLenBits'(d_in_length)),
+    .in_length_i (PKT_LEN_BITS'(d.in_length)),
     .parse_i     (parse_rsp_i),
     .plan_o      (plan)
   );
 
   logic [31:0] room;
-  assign room = (d_out_cap < 32'(MAX_PKT_BYTES)) ? d_out_cap : 32'(MAX_PKT_BYTES);
+  assign room = (d.out_capacity < 32'(MAX_PKT_BYTES)) ? d.out_capacity : 32'(MAX_PKT_BYTES);
 
   // DECRYPT 7: ESP lengths.
   pkt_len_t    ct_len;
   logic        esp_len_bad;
-  assign ct_len      = pk_q.esp_len - EspTextOff - PktLenBits'(sa.icv_len);
-  assign esp_len_bad = (pk_q.esp_len < EspTextOff + PktLenBits'(2) + PktLenBits'(sa.icv_len)) | (ct_len[1:0] != 2'b00);
+  assign ct_len      = pk_q.esp_len - EspTextOff - PKT_LEN_BITS'(sa.icv_len);
+  assign esp_len_bad = (pk_q.esp_len < EspTextOff + PKT_LEN_BITS'(2) + PKT_LEN_BITS'(sa.icv_len)) | (ct_len[1:0] != 2'b00);
 
+  sa_counters_t  ok_ctr;
   logic [Dw-1:0] ok_ctr_img;
   always_comb begin
-    ok_ctr_img = '0;
-    ok_ctr_img[8*SA_COUNTERS_PACKETS_OFFSET +: 64]     = new_packets;
-    ok_ctr_img[8*SA_COUNTERS_BYTES_OFFSET +: 64]       = new_bytes;
-    ok_ctr_img[8*SA_COUNTERS_SOFT_EVENTS_OFFSET +: 64] = new_soft_events;
+    ok_ctr = '0;
+    ok_ctr.packets = new_packets; ok_ctr.bytes = new_bytes; ok_ctr.soft_events = new_soft_events;
+    ok_ctr_img = Dw'(ok_ctr);
   end
 
   // ---------------------------------------------------------------- outputs
-  logic [8*COMPLETION_SIZE-1:0] cpl;
+  completion_t cpl;
   always_comb begin
     cpl = '0;
-    cpl[8*COMPLETION_STATUS_OFFSET +: COMPLETION_STATUS_WIDTH]         = status_q;
-    cpl[8*COMPLETION_FLAGS_OFFSET + COMPLETION_FLAGS_SOFT_EXPIRED_BIT] = soft_q;
-    cpl[8*COMPLETION_SA_INDEX_OFFSET +: COMPLETION_SA_INDEX_WIDTH]     = c_sa_q;
-    cpl[8*COMPLETION_OUT_OFFSET_OFFSET +: COMPLETION_OUT_OFFSET_WIDTH] = d_out_offset;
-    cpl[8*COMPLETION_OUT_LENGTH_OFFSET +: COMPLETION_OUT_LENGTH_WIDTH] = c_len_q;
-    cpl[8*COMPLETION_SPI_OFFSET +: COMPLETION_SPI_WIDTH]               = c_spi_q;
-    cpl[8*COMPLETION_SEQ_OFFSET +: COMPLETION_SEQ_WIDTH]               = c_seq_q;
+    cpl.status     = status_q;
+    cpl.flags[COMPLETION_FLAGS_SOFT_EXPIRED_BIT] = soft_q;
+    cpl.sa_index   = c_sa_q;
+    cpl.out_offset = d.out_offset;
+    cpl.out_length = c_len_q;
+    cpl.spi        = c_spi_q;
+    cpl.seq        = c_seq_q;
   end
 
   assign mem_valid_o   = m_go_q;
@@ -473,17 +463,15 @@ module esp_batch_ctrl
   // ENCRYPT 6 of a dummy packet: dummy++ only, then its completion (OK).
   task automatic dummy_counter();
     soft_d = 1'b0; c_len_d = 32'(pk_q.out_len); status_d = STATUS_OK;
-    ctr_d[8*SA_COUNTERS_DUMMY_OFFSET +: 64] = ctr(SA_COUNTERS_DUMMY_OFFSET) + 64'd1;
-    mem_wr(a_ctrs + 64'(SA_COUNTERS_DUMMY_OFFSET), word_img(ctr(SA_COUNTERS_DUMMY_OFFSET) + 64'd1),
+    ctr_d.dummy = ctr_q.dummy + 64'd1;
+    mem_wr(a_ctrs + 64'(SA_COUNTERS_DUMMY_OFFSET), word_img(ctr_q.dummy + 64'd1),
            PKT_BUS_BYTES'(8'hFF), StCpl);
   endtask
   // ENCRYPT 6 / DECRYPT 16: the counters of an OK packet (add_bytes_q set
   // at least a cycle before), then its completion.
   task automatic ok_counters();
     soft_d = soft_now; c_len_d = 32'(pk_q.out_len); status_d = STATUS_OK;
-    ctr_d[8*SA_COUNTERS_PACKETS_OFFSET +: 64]     = new_packets;
-    ctr_d[8*SA_COUNTERS_BYTES_OFFSET +: 64]       = new_bytes;
-    ctr_d[8*SA_COUNTERS_SOFT_EVENTS_OFFSET +: 64] = new_soft_events;
+    ctr_d.packets = new_packets; ctr_d.bytes = new_bytes; ctr_d.soft_events = new_soft_events;
     mem_wr(a_ctrs, ok_ctr_img, CtrOkMask, StCpl);
   endtask
   // DECRYPT 8: the sequence number (ESN inference from the replay top, in
@@ -505,8 +493,8 @@ module esp_batch_ctrl
   // Adds one to counter word `off` of the SA, then ends with status s.
   task automatic bump(input int unsigned off, input logic [15:0] s);
     status_d = s;
-    ctr_d[8*off +: 64] = ctr(off) + 64'd1;
-    mem_wr(a_ctrs + 64'(off), word_img(ctr(off) + 64'd1), PKT_BUS_BYTES'(8'hFF), StCpl);
+    ctr_d[8*off +: 64] = ctr_q[8*off +: 64] + 64'd1;   // the counter at byte `off` of the image
+    mem_wr(a_ctrs + 64'(off), word_img(ctr_q[8*off +: 64] + 64'd1), PKT_BUS_BYTES'(8'hFF), StCpl);
   endtask
 
   always_comb begin
@@ -534,15 +522,15 @@ module esp_batch_ctrl
         if (idx_q == n_desc_q) state_d = StDrain;
         else if (in_valid_i && out_ready_i) begin
           desc_d = in_desc_i;
-          status_d = STATUS_OK; soft_d = 1'b0; c_sa_d = NoSaIndex; c_spi_d = '0; c_len_d = '0; c_seq_d = '0;
+          status_d = STATUS_OK; soft_d = 1'b0; c_sa_d = NO_SA_INDEX; c_spi_d = '0; c_len_d = '0; c_seq_d = '0;
           wr_pkt_d = 1'b0;
           if (!op_enc && !op_dec) finish(STATUS_BAD_OPCODE);
           else if (desc_malformed) finish(STATUS_MALFORMED);
           else if (op_enc && !desc_sa_range) finish(STATUS_BAD_SA);
-          else if (op_enc) sa_fetch(d_sa_index, StEncSa);
+          else if (op_enc) sa_fetch(d.sa_index, StEncSa);
           else begin
             // the packet is in the input slot (esp_fetch)
-            parse_mode_d = PARSE_LOCATE_ESP; parse_avail_d = PktLenBits'(d_in_length); parse_go_d = 1'b1; state_d = StDecLoc;
+            parse_mode_d = PARSE_LOCATE_ESP; parse_avail_d = PKT_LEN_BITS'(d.in_length); parse_go_d = 1'b1; state_d = StDecLoc;
           end
         end
       end
@@ -554,7 +542,7 @@ module esp_batch_ctrl
       StMem: if (mem_done_i) begin
         unique case (ld_q)
           LdSa: begin
-            sa_d = mem_rimg_i[SaBits-1:0];
+            sa_d = sa_entry_t'(SA_ENTRY_BITS'(mem_rimg_i[SaBits-1:0]));
             sa_ok_d = 1'b1; top_ok_d = 1'b0; tix_ok_d = 1'b0; tw_ok_d = 1'b0;
           end
           LdTop: begin
@@ -577,7 +565,7 @@ module esp_batch_ctrl
           enc_plan();
           ctr_fetch(StEncCtr);
         end else begin
-          parse_mode_d = sa.tunnel ? PARSE_IP : PARSE_OUT; parse_avail_d = PktLenBits'(d_in_length);
+          parse_mode_d = sa.tunnel ? PARSE_IP : PARSE_OUT; parse_avail_d = PKT_LEN_BITS'(d.in_length);
           parse_go_d = 1'b1; state_d = StEncParse;
         end
       end
@@ -596,7 +584,7 @@ module esp_batch_ctrl
         else begin
           seq_d = sa.tx_seq + 64'd1;
           c_seq_d = sa.tx_seq + 64'd1;
-          sa_d[8*SA_ENTRY_TX_SEQ_OFFSET +: SA_ENTRY_TX_SEQ_WIDTH] = sa.tx_seq + 64'd1;
+          sa_d.tx_seq = sa.tx_seq + 64'd1;
           tr_go_d = 1'b1; state_d = StEncTrl;
         end
       end
@@ -625,9 +613,9 @@ module esp_batch_ctrl
             pk_d.hdr_len = parse_rsp_i.hdr_len; pk_d.nh_off = parse_rsp_i.nh_off;
             pk_d.esp_off = parse_rsp_i.esp_off; pk_d.esp_len = parse_rsp_i.esp_len;
             c_spi_d = parse_rsp_i.spi; c_seq_d = 64'(parse_rsp_i.seq_lo);
-            if (d_flags[DESCRIPTOR_FLAGS_USE_SA_INDEX_BIT]) begin
-              if (d_sa_index >= sa_cap_q) finish(STATUS_BAD_SA);
-              else sa_fetch(d_sa_index, StDecSaIdx);
+            if (d.flags[DESCRIPTOR_FLAGS_USE_SA_INDEX_BIT]) begin
+              if (d.sa_index >= sa_cap_q) finish(STATUS_BAD_SA);
+              else sa_fetch(d.sa_index, StDecSaIdx);
             end else if (!log2_ok) finish(STATUS_UNKNOWN_SPI);
             else if (lk_ok_q && parse_rsp_i.spi == lk_spi_q) sa_fetch(lk_idx_q, StDecSa);
             else mem_rd(a_spi_q + (64'(bucket0) << $clog2(SPI_BUCKET_SIZE)), SPI_BUCKET_SIZE, LdNone, StDecB0);
@@ -730,7 +718,7 @@ module esp_batch_ctrl
         end
       end
       StDecDeliver: begin  // DECRYPT 15 (add_bytes_q = pk_q.out_len, set with it)
-        if (32'(pk_q.out_len) > d_out_cap) finish(STATUS_NO_SPACE);
+        if (32'(pk_q.out_len) > d.out_capacity) finish(STATUS_NO_SPACE);
         else begin
           wr_pkt_d = 1'b1; ok_counters();
         end
@@ -761,7 +749,7 @@ module esp_batch_ctrl
       c_go_d = 1'b1; c_want_d = 1'b0;
     end
     if (cmem_done_i) begin
-      ctr_d = cmem_rimg_i[CtrBits-1:0]; ctr_ok_d = 1'b1; c_pend_d = 1'b0;
+      ctr_d = sa_counters_t'(cmem_rimg_i[CtrBits-1:0]); ctr_ok_d = 1'b1; c_pend_d = 1'b0;
     end
   end
 
@@ -774,12 +762,12 @@ module esp_batch_ctrl
 
   assign out_cpl_o      = cpl;
   assign out_wr_pkt_o   = wr_pkt_q;
-  assign out_offset_o   = d_out_offset;
+  assign out_offset_o   = d.out_offset;
   assign out_length_o   = 32'(pk_q.out_len);
-  assign out_capacity_o = d_out_cap;
+  assign out_capacity_o = d.out_capacity;
 
   logic unused_seq;
-  assign unused_seq = ^{mem_rimg_i[ImgW-1:SaBits], cmem_rimg_i[2*Dw-1:CtrBits], win_busy, win_words, desc_read_pkt, d_in_length[31:PktLenBits],
+  assign unused_seq = ^{mem_rimg_i[ImgW-1:SaBits], cmem_rimg_i[2*Dw-1:CtrBits], win_busy, win_words, desc_read_pkt, d.in_length[31:PKT_LEN_BITS], d.in_offset, d.rsvd0, d.op,
                        parse_rsp_i.udp, tr_rsp_i.pad_len, tr_rsp_i.pt_len};
 
   always_ff @(posedge clk_i or negedge rst_ni) begin

@@ -24,7 +24,7 @@ module esp_batch_req
   output      hb_req_t     hb_req_o
 );
 
-  localparam pkt_len_t EspTextOff = PktLenBits'(ESP_HDR_BYTES + IV_BYTES);
+  localparam pkt_len_t EspTextOff = PKT_LEN_BITS'(ESP_HDR_BYTES + IV_BYTES);
 
   // DECRYPT: where the plaintext goes in obuf (tunnel: the inner packet from
   // byte 0; transport: behind the copied header block).

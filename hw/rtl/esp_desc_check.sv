@@ -17,14 +17,16 @@ module esp_desc_check
 
   localparam int unsigned PktAlign = $clog2(PKT_BUS_BYTES);
 
+  descriptor_t d;
   logic [7:0]  op;
   logic [31:0] sa_index, in_length;
   logic [63:0] in_offset, out_offset;
-  assign op         = desc_i[8*DESCRIPTOR_OP_OFFSET +: DESCRIPTOR_OP_WIDTH];
-  assign sa_index   = desc_i[8*DESCRIPTOR_SA_INDEX_OFFSET +: DESCRIPTOR_SA_INDEX_WIDTH];
-  assign in_offset  = desc_i[8*DESCRIPTOR_IN_OFFSET_OFFSET +: DESCRIPTOR_IN_OFFSET_WIDTH];
-  assign in_length  = desc_i[8*DESCRIPTOR_IN_LENGTH_OFFSET +: DESCRIPTOR_IN_LENGTH_WIDTH];
-  assign out_offset = desc_i[8*DESCRIPTOR_OUT_OFFSET_OFFSET +: DESCRIPTOR_OUT_OFFSET_WIDTH];
+  assign d          = descriptor_t'(desc_i);
+  assign op         = d.op;
+  assign sa_index   = d.sa_index;
+  assign in_offset  = d.in_offset;
+  assign in_length  = d.in_length;
+  assign out_offset = d.out_offset;
 
   assign op_enc_o    = op == OPCODE_ENCRYPT;
   assign op_dec_o    = op == OPCODE_DECRYPT;
@@ -37,9 +39,7 @@ module esp_desc_check
   assign read_pkt_o  = !malformed_o & ((op_enc_o & sa_range_o) | op_dec_o);
 
   logic unused_desc;
-  assign unused_desc = ^{desc_i[8*DESCRIPTOR_FLAGS_OFFSET +: 32 - 8*DESCRIPTOR_FLAGS_OFFSET],
-                         in_offset[63:PktAlign], out_offset[63:PktAlign],
-                         desc_i[8*DESCRIPTOR_OUT_CAPACITY_OFFSET +: DESCRIPTOR_OUT_CAPACITY_WIDTH]};
+  assign unused_desc = ^{d.flags, d.rsvd0, in_offset[63:PktAlign], out_offset[63:PktAlign], d.out_capacity};
 
 endmodule : esp_desc_check
 

@@ -21,8 +21,8 @@ module esp_enc_plan
   output      pkt_ctx_t   plan_o         // esp_len, sum: 0
 );
 
-  localparam pkt_len_t Align      = PktLenBits'(ESP_ALIGN);
-  localparam pkt_len_t EspTextOff = PktLenBits'(ESP_HDR_BYTES + IV_BYTES);
+  localparam pkt_len_t Align      = PKT_LEN_BITS'(ESP_ALIGN);
+  localparam pkt_len_t EspTextOff = PKT_LEN_BITS'(ESP_HDR_BYTES + IV_BYTES);
 
   pkt_len_t   pkt_len, pay_off, pay_len, pt_len, outer_len, esp_off;
   logic [7:0] nh;
@@ -30,7 +30,7 @@ module esp_enc_plan
     pkt_len = (tunnel_i && dummy_i) ? in_length_i : parse_i.pkt_len;
     if (tunnel_i) begin
       pay_off   = '0;
-      outer_len = PktLenBits'(outer_v6_i ? IPV6_HDR : IPV4_MIN_HDR);
+      outer_len = PKT_LEN_BITS'(outer_v6_i ? IPV6_HDR_BYTES : IPV4_MIN_HDR);
       nh        = (parse_i.version == IP_VERSION4) ? IP_PROTO_IPV4 : IP_PROTO_IPV6;
     end else begin
       pay_off   = parse_i.hdr_len;
@@ -39,8 +39,8 @@ module esp_enc_plan
     end
     if (dummy_i) nh = 8'(NH_NO_NEXT);
     pay_len = pkt_len - pay_off;
-    pt_len  = (pay_len + PktLenBits'(2) + Align - PktLenBits'(1)) & ~(Align - PktLenBits'(1));
-    esp_off = outer_len + (udp_encap_i ? PktLenBits'(UDP_HDR) : '0);
+    pt_len  = (pay_len + PKT_LEN_BITS'(2) + Align - PKT_LEN_BITS'(1)) & ~(Align - PKT_LEN_BITS'(1));
+    esp_off = outer_len + (udp_encap_i ? PKT_LEN_BITS'(UDP_HDR_BYTES) : '0);
   end
 
   assign plan_o.version = parse_i.version;
@@ -53,7 +53,7 @@ module esp_enc_plan
   assign plan_o.pay_off = pay_off;
   assign plan_o.pay_len = pay_len;
   assign plan_o.pt_len  = pt_len;
-  assign plan_o.out_len = esp_off + EspTextOff + pt_len + PktLenBits'(icv_len_i);
+  assign plan_o.out_len = esp_off + EspTextOff + pt_len + PKT_LEN_BITS'(icv_len_i);
   assign plan_o.nh      = nh;
   assign plan_o.sum     = '0;
 

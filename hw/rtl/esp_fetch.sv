@@ -86,6 +86,8 @@ module esp_fetch
   logic [Bw-1:0]  dn;
   logic           q_push, q_pop, q_ready, q_valid;
   logic [DescW-1:0] q_wdata, q_head;
+  descriptor_t      q_head_d;         // q_head's fields
+  assign q_head_d = descriptor_t'(q_head);
   logic [Qw:0]    q_count;
 
   assign left = n_q - didx_q;
@@ -209,8 +211,8 @@ module esp_fetch
     end
     if (q_pop) begin
       desc_q[tail_q] <= q_head;
-      faddr_q <= a_in_q + q_head[8*DESCRIPTOR_IN_OFFSET_OFFSET +: DESCRIPTOR_IN_OFFSET_WIDTH];
-      flen_q  <= q_head[8*DESCRIPTOR_IN_LENGTH_OFFSET +: DESCRIPTOR_IN_LENGTH_WIDTH];
+      faddr_q <= a_in_q + q_head_d.in_offset;
+      flen_q  <= q_head_d.in_length;
       fslot_q <= tail_q;
     end
   end
@@ -233,7 +235,8 @@ module esp_fetch
   assign head_desc_o  = desc_q[head_q];
 
   logic unused_f;
-  assign unused_f = ^{d_enc, d_dec, d_malformed, d_sa_range, q_ready};
+  assign unused_f = ^{d_enc, d_dec, d_malformed, d_sa_range, q_ready, q_head_d.out_offset, q_head_d.out_capacity,
+                     q_head_d.sa_index, q_head_d.rsvd0, q_head_d.flags, q_head_d.op};
 
 endmodule : esp_fetch
 

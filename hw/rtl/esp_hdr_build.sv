@@ -97,7 +97,7 @@ module esp_hdr_build
   logic [Dw-1:0] tun_word;
   logic [15:0]   v6_plen;
   logic [31:0]   v6_w0;
-  assign v6_plen = 16'(out_len_q) - 16'(IPV6_HDR);
+  assign v6_plen = 16'(out_len_q) - 16'(IPV6_HDR_BYTES);
   assign v6_w0   = {IP_VERSION6, tos_q, fl_q};
   always_comb begin
     tun_word = '0;
@@ -191,7 +191,7 @@ module esp_hdr_build
     for (int unsigned l = 0; l < 2 * PKT_BUS_BYTES; l++) begin
       logic [7:0] rel;
       rel = 8'(l) - 8'(outer_len_q[Lw-1:0]);
-      uwin_be[l]          = l >= 32'(outer_len_q[Lw-1:0]) && rel < 8'(UDP_HDR);
+      uwin_be[l]          = l >= 32'(outer_len_q[Lw-1:0]) && rel < 8'(UDP_HDR_BYTES);
       uwin_data[8*l +: 8] = udp_hdr[8*(7-rel[2:0]) +: 8];
     end
   end
@@ -261,8 +261,8 @@ module esp_hdr_build
             state_d     = S_UDATA;
           end else begin
             v4_d        = req_i.op != HB_TUNNEL_V6;  // HB_TUNNEL_V4 (op 3 is not used)
-            ihl_d       = PktLenBits'(IPV4_MIN_HDR);
-            outer_len_d = req_i.op == HB_TUNNEL_V6 ? PktLenBits'(IPV6_HDR) : PktLenBits'(IPV4_MIN_HDR);
+            ihl_d       = PKT_LEN_BITS'(IPV4_MIN_HDR);
+            outer_len_d = req_i.op == HB_TUNNEL_V6 ? PKT_LEN_BITS'(IPV6_HDR_BYTES) : PKT_LEN_BITS'(IPV4_MIN_HDR);
             state_d     = S_TBUILD;
           end
         end
@@ -310,7 +310,7 @@ module esp_hdr_build
         wr_addr_o = Aw'(outer_len_q >> Lw);
         wr_be_o   = uwin_be[PKT_BUS_BYTES-1:0];
         wr_data_o = uwin_data[Dw-1:0];
-        if (32'(outer_len_q[Lw-1:0]) + UDP_HDR > PKT_BUS_BYTES) begin
+        if (32'(outer_len_q[Lw-1:0]) + UDP_HDR_BYTES > PKT_BUS_BYTES) begin
           state_d = S_UW1;
         end else begin
           done_d  = 1'b1;

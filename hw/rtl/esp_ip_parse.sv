@@ -69,7 +69,7 @@ module esp_ip_parse
   localparam logic [7:0]  PROTO_ESP = 8'(ESP_PROTO);
   localparam logic [7:0]  PROTO_UDP = 8'(UDP_PROTO);
   localparam logic [15:0] NATT_PORT = 16'(NAT_T_PORT);
-  localparam pkt_len_t ESP_HDR   = PktLenBits'(ESP_HDR_BYTES);
+  localparam pkt_len_t ESP_HDR   = PKT_LEN_BITS'(ESP_HDR_BYTES);
 
   localparam int unsigned Lw = $clog2(PKT_BUS_BYTES);
   localparam int unsigned FetchBytes = 16;
@@ -136,8 +136,8 @@ module esp_ip_parse
   assign f_be16_4 = fbe16(fld_q, 4);
   assign f_be16_6 = fbe16(fld_q, 6);
   assign v4_ihl   = {8'd0, fld_q[3:0], 2'b00};
-  assign v6_total = 17'(IPV6_HDR) + {1'b0, f_be16_4};
-  assign ext_len  = (proto_q == IP_PROTO_FRAGMENT) ? PktLenBits'(IPV6_FRAG_HDR)
+  assign v6_total = 17'(IPV6_HDR_BYTES) + {1'b0, f_be16_4};
+  assign ext_len  = (proto_q == IP_PROTO_FRAGMENT) ? PKT_LEN_BITS'(IPV6_FRAG_HDR)
                                                    : {2'd0, {1'b0, fb(fld_q, 1)} + 9'd1, 3'b000};
   assign ext_end  = {1'b0, foff_q} + {1'b0, ext_len};
   assign rest     = pkt_len_q - hdr_len_q;
@@ -145,8 +145,8 @@ module esp_ip_parse
   assign nh_skip  = proto_q == IP_PROTO_HOPOPT || proto_q == IP_PROTO_ROUTING ||
                     (mode_q == PARSE_LOCATE_ESP ? proto_q == IP_PROTO_DSTOPTS
                                                : proto_q == IP_PROTO_FRAGMENT);
-  assign pl_len       = f_be16_4 - 16'(UDP_HDR);
-  assign hdr_plus_udp = hdr_len_q + PktLenBits'(UDP_HDR);
+  assign pl_len       = f_be16_4 - 16'(UDP_HDR_BYTES);
+  assign hdr_plus_udp = hdr_len_q + PKT_LEN_BITS'(UDP_HDR_BYTES);
 
   always_comb begin
     state_d   = state_q;
@@ -217,12 +217,12 @@ module esp_ip_parse
           PH_IP: begin
             version_d = f_ver;
             if (f_ver == IP_VERSION4) begin
-              pkt_len_d = f_be16_2[PktLenBits-1:0];
+              pkt_len_d = f_be16_2[PKT_LEN_BITS-1:0];
               ihl_d     = v4_ihl;
               hdr_len_d = v4_ihl;
-              nh_off_d  = PktLenBits'(IPV4_NH_OFF);
+              nh_off_d  = PKT_LEN_BITS'(IPV4_NH_OFF);
               proto_d   = fb(fld_q, IPV4_NH_OFF);
-              if (avail_q < PktLenBits'(IPV4_MIN_HDR) || v4_ihl < PktLenBits'(IPV4_MIN_HDR) ||
+              if (avail_q < PKT_LEN_BITS'(IPV4_MIN_HDR) || v4_ihl < PKT_LEN_BITS'(IPV4_MIN_HDR) ||
                   {2'b0, v4_ihl} > f_be16_2 || f_be16_2 > {2'b0, avail_q}) begin
                 done_d = 1'b1;
               end else if (mode_q != PARSE_LOCATE_ESP) begin
@@ -234,12 +234,12 @@ module esp_ip_parse
                 state_d = S_L4;
               end
             end else if (f_ver == IP_VERSION6) begin
-              pkt_len_d = v6_total[PktLenBits-1:0];
-              ihl_d     = PktLenBits'(IPV6_HDR);
-              hdr_len_d = PktLenBits'(IPV6_HDR);
-              nh_off_d  = PktLenBits'(IPV6_NH_OFF);
+              pkt_len_d = v6_total[PKT_LEN_BITS-1:0];
+              ihl_d     = PKT_LEN_BITS'(IPV6_HDR_BYTES);
+              hdr_len_d = PKT_LEN_BITS'(IPV6_HDR_BYTES);
+              nh_off_d  = PKT_LEN_BITS'(IPV6_NH_OFF);
               proto_d   = fb(fld_q, IPV6_NH_OFF);
-              if (avail_q < PktLenBits'(IPV6_HDR) || v6_total > 17'(avail_q)) begin
+              if (avail_q < PKT_LEN_BITS'(IPV6_HDR_BYTES) || v6_total > 17'(avail_q)) begin
                 done_d = 1'b1;
               end else if (mode_q == PARSE_IP) begin
                 status_d = STATUS_OK;
@@ -259,7 +259,7 @@ module esp_ip_parse
             end else begin
               nh_off_d  = foff_q;
               proto_d   = fb(fld_q, 0);
-              hdr_len_d = ext_end[PktLenBits-1:0];
+              hdr_len_d = ext_end[PKT_LEN_BITS-1:0];
               state_d   = S_WALK;
             end
           end
@@ -271,13 +271,13 @@ module esp_ip_parse
               spi_d     = {fb(fld_q, 0), fb(fld_q, 1), fb(fld_q, 2), fb(fld_q, 3)};
               seq_d     = {fb(fld_q, 4), fb(fld_q, 5), fb(fld_q, 6), fb(fld_q, 7)};
               status_d  = rest < ESP_HDR ? STATUS_MALFORMED : STATUS_OK;
-            end else begin  // UDP, rest >= UDP_HDR
+            end else begin  // UDP, rest >= UDP_HDR_BYTES
               udp_d     = 1'b1;
               esp_off_d = hdr_plus_udp;
-              esp_len_d = pl_len[PktLenBits-1:0];
+              esp_len_d = pl_len[PKT_LEN_BITS-1:0];
               spi_d     = {fb(fld_q, 8), fb(fld_q, 9), fb(fld_q, 10), fb(fld_q, 11)};
               seq_d     = {fb(fld_q, 12), fb(fld_q, 13), fb(fld_q, 14), fb(fld_q, 15)};
-              if (f_be16_4 < 16'(UDP_HDR) || f_be16_4 > {2'b0, rest}) begin
+              if (f_be16_4 < 16'(UDP_HDR_BYTES) || f_be16_4 > {2'b0, rest}) begin
                 status_d = STATUS_MALFORMED;
               end else if (fbe16(fld_q, 0) != NATT_PORT && fbe16(fld_q, 2) != NATT_PORT) begin
                 status_d = STATUS_NOT_ESP;
@@ -320,7 +320,7 @@ module esp_ip_parse
       end
 
       S_L4: begin
-        if (proto_q == PROTO_ESP || (proto_q == PROTO_UDP && rest >= PktLenBits'(UDP_HDR))) begin
+        if (proto_q == PROTO_ESP || (proto_q == PROTO_UDP && rest >= PKT_LEN_BITS'(UDP_HDR_BYTES))) begin
           foff_d  = hdr_len_q;
           phase_d = PH_L4;
           state_d = S_FETCH0;

@@ -62,8 +62,7 @@ module esp_trailer
 
 
   localparam int unsigned Lw = $clog2(PKT_BUS_BYTES);
-  localparam int unsigned TRAILER_BYTES = 2;  // pad length, next header
-  localparam pkt_len_t ALIGN = PktLenBits'(ESP_ALIGN);
+  localparam pkt_len_t ALIGN = PKT_LEN_BITS'(ESP_ALIGN);
 
   typedef enum logic [3:0] {
     S_IDLE, S_BW0, S_BW1, S_CR0, S_CR1, S_CR2, S_CHK, S_PAD
@@ -86,7 +85,7 @@ module esp_trailer
 
   // ---------------------------------------------------------------- BUILD
   pkt_len_t    b_sum, b_rem, b_pad;
-  assign b_sum = req_i.len + PktLenBits'(TRAILER_BYTES);
+  assign b_sum = req_i.len + PKT_LEN_BITS'(ESP_TRAILER_BYTES);
   assign b_rem = b_sum % ALIGN;
   assign b_pad = b_rem == '0 ? '0 : ALIGN - b_rem;
 
@@ -97,7 +96,7 @@ module esp_trailer
     for (int unsigned l = 0; l < 2 * PKT_BUS_BYTES; l++) begin
       logic [7:0] rel;
       rel = 8'(l) - 8'(pos_q[Lw-1:0]);
-      bwin_be[l]        = l >= 32'(pos_q[Lw-1:0]) && rel < pad_q + 8'(TRAILER_BYTES);
+      bwin_be[l]        = l >= 32'(pos_q[Lw-1:0]) && rel < pad_q + 8'(ESP_TRAILER_BYTES);
       bwin_data[8*l +: 8] = rel < pad_q ? rel + 8'd1 : rel == pad_q ? pad_q : nh_q;
     end
   end
@@ -106,7 +105,7 @@ module esp_trailer
   pkt_sum_t    c_pos, c_end;
   logic [7:0]  c_lane_pad, c_lane_nh;
   pkt_sum_t    c_nh_pos;
-  assign c_pos      = {1'b0, req_i.off} + {1'b0, req_i.len} - PktSumBits'(TRAILER_BYTES);
+  assign c_pos      = {1'b0, req_i.off} + {1'b0, req_i.len} - PktSumBits'(ESP_TRAILER_BYTES);
   assign c_nh_pos   = pos_q + PktSumBits'(1);
   assign c_lane_pad = w0_q[8*pos_q[Lw-1:0] +: 8];
   assign c_lane_nh  = rd_data_i[8*c_nh_pos[Lw-1:0] +: 8];
@@ -163,7 +162,7 @@ module esp_trailer
           end else begin
             pt_len_d = req_i.len;
             pos_d    = c_pos;
-            if (req_i.len < PktLenBits'(TRAILER_BYTES)) begin
+            if (req_i.len < PKT_LEN_BITS'(ESP_TRAILER_BYTES)) begin
               status_d = STATUS_BAD_PADDING;
               done_d   = 1'b1;
             end else begin
@@ -176,7 +175,7 @@ module esp_trailer
       // BUILD
       S_BW0: begin
         wr_we_o = 1'b1;
-        if (32'(pos_q[Lw-1:0]) + 32'(pad_q) + TRAILER_BYTES > PKT_BUS_BYTES) begin
+        if (32'(pos_q[Lw-1:0]) + 32'(pad_q) + ESP_TRAILER_BYTES > PKT_BUS_BYTES) begin
           state_d = S_BW1;
         end else begin
           done_d  = 1'b1;
@@ -208,8 +207,8 @@ module esp_trailer
         state_d = S_CHK;
       end
       S_CHK: begin
-        pay_len_d = len_q - PktLenBits'(TRAILER_BYTES) - PktLenBits'(pad_q);
-        if (PktLenBits'(pad_q) + PktLenBits'(TRAILER_BYTES) > len_q) begin
+        pay_len_d = len_q - PKT_LEN_BITS'(ESP_TRAILER_BYTES) - PKT_LEN_BITS'(pad_q);
+        if (PKT_LEN_BITS'(pad_q) + PKT_LEN_BITS'(ESP_TRAILER_BYTES) > len_q) begin
           status_d = STATUS_BAD_PADDING;
           done_d   = 1'b1;
           state_d  = S_IDLE;

@@ -10,14 +10,15 @@ package esp_unit_pkg;
   import esp_spec_pkg::*;
 
   // ---------------------------------------------------------------- lengths
-  // A packet length or a byte offset in a packet buffer: 0..MAX_PKT_BYTES.
-  localparam int unsigned PktLenBits = $clog2(MAX_PKT_BYTES + 1);
-  typedef logic [PktLenBits-1:0] pkt_len_t;
+  // A packet length or a byte offset in a packet buffer: 0..MAX_PKT_BYTES
+  // (the spec's PKT_LEN_BITS).
+  typedef logic [PKT_LEN_BITS-1:0] pkt_len_t;
   // A sum of two of them (one carry bit more).
-  localparam int unsigned PktSumBits = PktLenBits + 1;
+  localparam int unsigned PktSumBits = PKT_LEN_BITS + 1;
   typedef logic [PktSumBits-1:0] pkt_sum_t;
 
-  // ------------------------------------------- IP numbers not in the spec
+  // ---------------------------- IP numbers not in the spec (it has IPV6_HDR_BYTES,
+  // UDP_HDR_BYTES, ESP_TRAILER_BYTES, ESP_PROTO, UDP_PROTO, NAT_T_PORT, NH_NO_NEXT)
   localparam logic [3:0]  IP_VERSION4       = 4'd4;
   localparam logic [3:0]  IP_VERSION6       = 4'd6;
   localparam logic [7:0]  IP_PROTO_HOPOPT   = 8'd0;
@@ -27,8 +28,6 @@ package esp_unit_pkg;
   localparam logic [7:0]  IP_PROTO_FRAGMENT = 8'd44;
   localparam logic [7:0]  IP_PROTO_DSTOPTS  = 8'd60;
   localparam int unsigned IPV4_MIN_HDR      = 20;      // IPv4 header without options
-  localparam int unsigned IPV6_HDR          = 40;
-  localparam int unsigned UDP_HDR           = 8;
 
   // ---------------------------------------------------------------- the SA
   // The fields of an SA entry in the forms the process stage takes

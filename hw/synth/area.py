@@ -142,7 +142,8 @@ def print_table(data, path):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--print", dest="print_only", metavar="JSON")
-    ap.add_argument("--spec-sv", nargs="+", help="the generated SystemVerilog of hw/spec (esp_spec_pkg.sv first)")
+    ap.add_argument("--spec-sv", nargs="+",
+                    help="the generated SystemVerilog of hw/spec, esp_spec_pkg.sv first (one file: with the .sv beside it)")
     ap.add_argument("--rtl", default=os.path.join(HERE, "..", "rtl"))
     ap.add_argument("--work")
     ap.add_argument("--json")
@@ -164,6 +165,9 @@ def main():
 
     if not (a.spec_sv and a.work and a.json):
         ap.error("--spec-sv, --work and --json are needed (or --print JSON)")
+    if len(a.spec_sv) == 1:  # the package alone: hw/spec's other generated SV (esp_ctrl_regs.sv) is beside it
+        d = os.path.dirname(a.spec_sv[0])
+        a.spec_sv += sorted(p for p in glob.glob(os.path.join(d, "*.sv")) if os.path.abspath(p) != os.path.abspath(a.spec_sv[0]))
     # hw/rtl/RtlSources.cmake's order: packages, hw/rtl/prim, the other modules
     by_name = {os.path.basename(p): p for p in
                glob.glob(os.path.join(a.rtl, "*.sv")) + glob.glob(os.path.join(a.rtl, "prim", "*.sv"))}

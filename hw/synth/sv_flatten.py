@@ -14,6 +14,7 @@ more than one dimension) can read the RTL.
   $bits(struct_t), struct_t'(x) ->  the sum of its fields' widths, (x)
                                    (fields: logic, enums, vector and struct typedefs)
   struct { pkg::enum_e f; }    ->  struct { logic [W-1:0] f; }
+  struct { T [N-1:0] f; }       ->  struct { logic [N*$bits(T)-1:0] f; }  (nor struct arrays)
   f = TABLE[W*x +: W] (a lookup function)  ->  a case over the table's entries
   {<<8{x[a +: w]}}             ->  a byte-reversing function (nor streaming operators)
   x inside {a, b}              ->  (x == a || x == b)
@@ -454,6 +455,7 @@ ENUM = re.compile(r"\btypedef\s+enum\s+(?:logic|bit)\s*(?:\[([^\]:]+):([^\]]+)\]
 ENUM_WIDTHS = {}  # enum typedef name -> width expression (every file read)
 VECTOR = re.compile(r"\btypedef\s+(?:logic|bit)\s*\[([^\]:]+):([^\]]+)\]\s*(\w+)\s*;")
 TYPE_WIDTHS = {}  # vector / packed struct typedef name -> width expression (files read so far)
+STRUCT_NAMES = set()  # every packed struct typedef (every file read)
 
 
 def struct_bits(src, name):
@@ -465,6 +467,15 @@ def struct_bits(src, name):
             body = re.sub(rf"(?m)^(\s*)(?:\w+::)?{e}(\s+\w)", rf"\1logic [{w}-1:0]\2", body)
         return m.group(0).replace(m.group(1), body)
     src = STRUCT.sub(enum_fields, src)
+
+    def typed_arrays(m):  # `T [A:B] f;` (an array of a typedef) -> a flat vector
+        def one(f):
+            w = TYPE_WIDTHS.get(f.group(2))
+            if w is None:
+                return f.group(0)
+            return f"{f.group(1)}logic [(({f.group(3)})-({f.group(4)})+1)*{w}-1:0] {f.group(5)};"
+        body = re.sub(r"(?m)^(\s*)(?:\w+::)?(\w+)\s*\[([^\]:]+):([^\]]+)\]\s*(\w+)\s*;", one, m.group(1))
+        return m.group(0).replace(m.group(1), body)
     for v in VECTOR.finditer(src):
         TYPE_WIDTHS[v.group(3)] = f"(({v.group(1)})-({v.group(2)})+1)"
     for m in STRUCT.finditer(src):
@@ -478,16 +489,21 @@ def struct_bits(src, name):
             ftype = f.group(1).split("::")[-1]
             if ftype in ("logic", "bit"):
                 w = f"(({f.group(2)})-({f.group(3)})+1)" if f.group(2) else "1"
-            elif ftype in TYPE_WIDTHS and not f.group(2):
+            elif ftype in TYPE_WIDTHS:
                 w = TYPE_WIDTHS[ftype]
+                if f.group(2):  # an array of them
+                    w = f"(({f.group(2)})-({f.group(3)})+1)*{w}"
             else:
                 raise FlattenError(f"{name}: struct {m.group(2)}: cannot size field {line.strip()!r}")
             for _ in f.group(4).split(","):
                 widths.append(w)
         t = m.group(2)
         TYPE_WIDTHS[t] = "(" + " + ".join(widths) + ")"
+        src = STRUCT.sub(typed_arrays, src)
         src = re.sub(rf"\$bits\(\s*{t}\s*\)", "(" + " + ".join(widths) + ")", src)
         src = re.sub(rf"\b{t}'\(", "(", src)
+    for t in STRUCT_NAMES:  # casts to a struct of another file (a package's)
+        src = re.sub(rf"(?:\b\w+::)?\b{t}'\(", "(", src)
     return src
 
 
@@ -619,6 +635,7 @@ def main(argv):
             src = f.read()
         packages.update(package_symbols(src))
         PKG_VALUES.update(package_values(src))
+        STRUCT_NAMES.update(m.group(2) for m in STRUCT.finditer(src))
         for e in ENUM.finditer(src):
             ENUM_WIDTHS[e.group(3)] = f"(({e.group(1)})-({e.group(2)})+1)" if e.group(1) else "1"
     for path in argv[2:]:
