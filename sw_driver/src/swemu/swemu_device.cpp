@@ -1,17 +1,19 @@
 // swemu: the HLS kernel compiled for the host, behind the Device interface.
 //
-// The kernel's AXI4-Lite register file is SwemuRegs (the RTL's behaviour);
+// The kernel's AXI4-Lite register file is esp::spec::CtrlRegs, the model
+// generated from the spec with the RTL's register block (same behaviour);
 // card memory is host memory, one allocation per buffer so that
 // AddressSanitizer sees any access outside a buffer. Writing AP_START runs
 // the kernel to completion. Device checked every argument before a hook.
 #include <cstdlib>
 #include <cstring>
+#include <exception>
 #include <map>
 #include <sstream>
 
 #include "device_factory.hpp"
 #include "esp/hls/esp_engine.hpp"
-#include "swemu/swemu_regs.hpp"
+#include "esp/spec/esp_ctrl_regs.hpp"
 
 namespace esp::driver::detail {
 namespace {
@@ -37,7 +39,19 @@ class SwemuDevice final : public Device {
   uint32_t do_read_reg(uint32_t offset) override { return regs_.read(offset); }
 
   void do_write_reg(uint32_t offset, uint32_t value) override {
-    if (regs_.write(offset, value)) start();
+    regs_.write(offset, value);
+    if (!regs_.start_pending()) return;
+    // The run completes (ready, done, idle) also when the kernel's arguments
+    // do not point into card memory; that error is then the caller's.
+    std::exception_ptr err;
+    regs_.run([&] {
+      try {
+        start();
+      } catch (...) {
+        err = std::current_exception();
+      }
+    });
+    if (err) std::rethrow_exception(err);
   }
 
   CardBuffer do_alloc(uint64_t bytes) override {
@@ -109,14 +123,13 @@ class SwemuDevice final : public Device {
     esp_engine(ctl(a::SA_TABLE), ctl(a::REPLAY), ctl(a::COUNTERS), ctl(a::SPI_TABLE), ctl(a::DESC),
                ctl(a::COMPLETIONS), pkt(a::PKT_IN), pkt(a::PKT_OUT), arg_u32(a::N_DESC), arg_u32(a::SA_CAPACITY),
                arg_u32(a::SPI_BUCKETS_LOG2));
-    regs_.complete();
   }
 
   uint64_t capacity_;
   uint64_t used_ = 0;
   uint64_t next_addr_ = kBase;
   uint32_t next_handle_ = 0;
-  SwemuRegs regs_;
+  spec::CtrlRegs regs_;
   std::map<uint64_t, Buf> bufs_;
 };
 
