@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <cstring>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "engine_card.hpp"
@@ -218,6 +219,48 @@ TEST_P(EngineDummy, ReplayAuthFailAndRealPackets) {
 
 INSTANTIATE_TEST_SUITE_P(Hls, EngineDummy, ::testing::ValuesIn(cases()),
                          [](const ::testing::TestParamInfo<Case>& i) { return i.param.name(); });
+
+// One run of several descriptors: dummies and real packets share the
+// sequence numbers in descriptor order (CONTRACT.md "A batch").
+TEST(EngineDummyBatch, DummiesAndRealPacketsInOneRun) {
+  const Case c{Mode::TUNNEL, 6, fb::ESN, 16};
+  Twin t(c);
+  constexpr uint64_t kSlot = 16 * spec::PKT_BUS_BYTES;  // bytes per packet slot
+  const std::vector<std::pair<uint8_t, Bytes>> ins = {{kDummy, dummy_input(c, 100)},
+                                                      {0, ref::pkt::udp(4, 90)},
+                                                      {kDummy, dummy_input(c, 7)},
+                                                      {kDummy, Bytes(1000, 0x33)},
+                                                      {0, ref::pkt::tcp(6, 300)}};
+  std::memset(t.card.out(), 0xA5, t.card.pkt_bytes());
+  for (unsigned i = 0; i < ins.size(); ++i) {
+    std::memcpy(t.card.in() + i * kSlot, ins[i].second.data(), ins[i].second.size());
+    const uint32_t cap = i == 3 ? 256 : static_cast<uint32_t>(kSlot);  // #3: NO_SPACE, no number consumed
+    t.card.set_desc(i, Opcode::ENCRYPT, kOutSa, i * kSlot, static_cast<uint32_t>(ins[i].second.size()), cap,
+                    i * kSlot, ins[i].first);
+  }
+  t.card.run(static_cast<unsigned>(ins.size()));
+  std::vector<Bytes> wire;
+  for (unsigned i = 0; i < ins.size(); ++i) {
+    SCOPED_TRACE(i);
+    const uint32_t cap = i == 3 ? 256 : static_cast<uint32_t>(kSlot);
+    const ref::Output want = t.model.process_flags(static_cast<uint8_t>(Opcode::ENCRYPT), kOutSa, ins[i].first,
+                                                   ins[i].second, cap);
+    const Completion got = t.card.completion(i);
+    EXPECT_EQ(got.status, want.status);
+    EXPECT_EQ(got.seq, want.seq);
+    EXPECT_EQ(got.out_offset, i * kSlot);
+    const Bytes data(t.card.out() + i * kSlot, t.card.out() + i * kSlot + got.out_length);
+    EXPECT_EQ(data, want.data);
+    if (want.status == Status::OK) wire.push_back(data);
+  }
+  EXPECT_EQ(card_counters(t.card, kOutSa), t.model.counters(kOutSa));
+  EXPECT_EQ(t.model.counters(kOutSa).dummy, 2u);
+  EXPECT_EQ(t.model.counters(kOutSa).packets, 2u);
+  ASSERT_EQ(wire.size(), 4u);
+  for (const Bytes& w : wire) t.check(Opcode::DECRYPT, 0, w);  // DUMMY, OK, DUMMY, OK
+  EXPECT_EQ(t.model.counters(kInSa).dummy, 2u);
+  EXPECT_EQ(t.model.counters(kInSa).packets, 2u);
+}
 
 // The checks a dummy ENCRYPT still gets, and the lifetimes it does not touch.
 TEST(EngineDummyLimits, ChecksAndLifetimes) {
