@@ -652,7 +652,7 @@ void test_trailer_build(Sim& s, Counts& c, unsigned iters) {
     ip.proto = static_cast<uint8_t>(s.rng());
     if (ip.pkt_len + 8 > kBufBytes) ip.pkt_len = ip.hdr_len;
     hls::EncapPlan p{};
-    hls::plan_encap(sa, ip, s.chance(20), p);  // a dummy packet (next header 59) now and then
+    hls::plan_encap(sa, ip, p, s.chance(20));  // a dummy packet (next header 59) now and then
 
     Bytes before_ob = s.ob;
     uint8_t* pt = s.ib.data() + p.pay_off;

@@ -7,21 +7,9 @@
 // The process stage of the engine's three (hw/rtl/README.md "Stages"): the
 // fetch stage (esp_fetch) has read the descriptor and its input packet into
 // an input slot ahead of it; this module takes the slots in order, one
-// descriptor at a time:
-//   BAD_OPCODE / MALFORMED offsets and lengths;
-//   ENCRYPT: SA (BAD_SA, SA_DISABLED), esp_ip_parse,
-//     counters (hard lifetime, sequence space), plan (NO_SPACE), tx_seq
-//     write-back, esp_trailer build, esp_aead encrypt, esp_hdr_build,
-//     counters (soft lifetime);
-//   DECRYPT: esp_ip_parse LOCATE_ESP, SPI lookup
-//     (esp_spi_lookup, two buckets) or USE_SA_INDEX, SA checks, counters
-//     (hard lifetime), ESP lengths, replay top, esp_esn, esp_replay_window
-//     check (+ ring word), esp_aead decrypt (AUTH_FAIL), window commit
-//     (cleared words, top, bit), esp_trailer check, delivery (tunnel: inner
-//     parse on obuf; transport: esp_hdr_build UPDATE), NO_SPACE, counters;
-//   push the output slot with the completion to the write-back stage
-//   (esp_writeback: packet write, completion write) and release the input
-//   slot.
+// descriptor at a time (the steps: the state names below, CONTRACT.md's
+// numbers beside them), then pushes the output slot with the completion to
+// the write-back stage (esp_writeback) and releases the input slot.
 // Its card memory (SA table, counters, SPI table, replay state) goes through
 // esp_mem_access's process client (struct reads / strobed writes at any
 // 8-byte-aligned address). The units and buffers live in esp_engine; this
@@ -229,30 +217,18 @@ module esp_batch_ctrl
 
 
   // ----------------------------------------------------------------- helpers
-  logic        params_ok, hard, seq_full, soft_now;
-  logic [63:0] new_packets, new_bytes, new_soft_events;
+  logic         params_ok, hard, seq_full, soft_now;
+  sa_counters_t ok_ctr;   // after an OK packet (packets, bytes, soft_events)
   esp_sa_checks u_sa_checks (
-    .inbound_i       (op_dec),
-    .esn_i           (sa.esn),
-    .icv_len_i       (sa.icv_len),
-    .window_bits_i   (sa.window_bits),
-    .replay_offset_lo_i (sa.replay_offset[2:0]),
-    .tx_seq_i        (sa.tx_seq),
-    .soft_bytes_i    (sa.soft_bytes),
-    .hard_bytes_i    (sa.hard_bytes),
-    .soft_packets_i  (sa.soft_packets),
-    .hard_packets_i  (sa.hard_packets),
-    .packets_i       (ctr_q.packets),
-    .bytes_i         (ctr_q.bytes),
-    .soft_events_i   (ctr_q.soft_events),
-    .add_bytes_i     (add_bytes_q),
-    .params_ok_o     (params_ok),
-    .hard_o          (hard),
-    .seq_full_o      (seq_full),
-    .packets_o       (new_packets),
-    .bytes_o         (new_bytes),
-    .soft_o          (soft_now),
-    .soft_events_o   (new_soft_events)
+    .inbound_i   (op_dec),
+    .sa_i        (sa),
+    .ctr_i       (ctr_q),
+    .add_bytes_i (add_bytes_q),
+    .params_ok_o (params_ok),
+    .hard_o      (hard),
+    .seq_full_o  (seq_full),
+    .ok_ctr_o    (ok_ctr),
+    .soft_o      (soft_now)
   );
 
   logic        log2_ok, spi_hit;
@@ -349,14 +325,6 @@ module esp_batch_ctrl
   logic        esp_len_bad;
   assign ct_len      = pk_q.esp_len - EspTextOff - PKT_LEN_BITS'(sa.icv_len);
   assign esp_len_bad = (pk_q.esp_len < EspTextOff + PKT_LEN_BITS'(2) + PKT_LEN_BITS'(sa.icv_len)) | (ct_len[1:0] != 2'b00);
-
-  sa_counters_t  ok_ctr;
-  logic [Dw-1:0] ok_ctr_img;
-  always_comb begin
-    ok_ctr = '0;
-    ok_ctr.packets = new_packets; ok_ctr.bytes = new_bytes; ok_ctr.soft_events = new_soft_events;
-    ok_ctr_img = Dw'(ok_ctr);
-  end
 
   // ---------------------------------------------------------------- outputs
   completion_t cpl;
@@ -471,8 +439,8 @@ module esp_batch_ctrl
   // at least a cycle before), then its completion.
   task automatic ok_counters();
     soft_d = soft_now; c_len_d = 32'(pk_q.out_len); status_d = STATUS_OK;
-    ctr_d.packets = new_packets; ctr_d.bytes = new_bytes; ctr_d.soft_events = new_soft_events;
-    mem_wr(a_ctrs, ok_ctr_img, CtrOkMask, StCpl);
+    ctr_d = ok_ctr;
+    mem_wr(a_ctrs, Dw'(ok_ctr), CtrOkMask, StCpl);   // those three words
   endtask
   // DECRYPT 8: the sequence number (ESN inference from the replay top, in
   // top_q), then the window check.

@@ -7,36 +7,26 @@
 //                 CTL_WORD_BYTES (CONTRACT.md ENCRYPT 1 / DECRYPT 5)
 //   hard_o        hard packet or byte lifetime reached (a limit of 0 is none)
 //   seq_full_o    outbound: tx_seq >= 2^32-1 (no ESN) or 2^64-1 (ESN)
-//   packets_o, bytes_o, soft_o, soft_events_o
-//                 the counters after one more OK packet of add_bytes_i bytes,
-//                 and whether the soft lifetime is then reached
+//   ok_ctr_o, soft_o
+//                 the counters after one more OK packet of add_bytes_i bytes
+//                 (packets, bytes, soft_events; the others as they are), and
+//                 whether the soft lifetime is then reached
 `default_nettype none
 
 module esp_sa_checks
   import esp_spec_pkg::*;
+  import esp_unit_pkg::*;
 (
-  input  wire logic        inbound_i,
-  input  wire logic        esn_i,
-  input  wire logic [7:0]  icv_len_i,
-  input  wire logic [31:0] window_bits_i,
-  input  wire logic [2:0]  replay_offset_lo_i,  // replay_offset % CTL_WORD_BYTES
-  input  wire logic [63:0] tx_seq_i,
-  input  wire logic [63:0] soft_bytes_i,
-  input  wire logic [63:0] hard_bytes_i,
-  input  wire logic [63:0] soft_packets_i,
-  input  wire logic [63:0] hard_packets_i,
-  input  wire logic [63:0] packets_i,
-  input  wire logic [63:0] bytes_i,
-  input  wire logic [63:0] soft_events_i,
-  input  wire logic [31:0] add_bytes_i,
+  input  wire logic         inbound_i,
+  input  wire sa_view_t     sa_i,
+  input  wire sa_counters_t ctr_i,
+  input  wire logic [31:0]  add_bytes_i,
 
-  output      logic        params_ok_o,
-  output      logic        hard_o,
-  output      logic        seq_full_o,
-  output      logic [63:0] packets_o,
-  output      logic [63:0] bytes_o,
-  output      logic        soft_o,
-  output      logic [63:0] soft_events_o
+  output      logic         params_ok_o,
+  output      logic         hard_o,
+  output      logic         seq_full_o,
+  output      sa_counters_t ok_ctr_o,
+  output      logic         soft_o
 );
 
   localparam int unsigned CtlAlignBits = $clog2(CTL_WORD_BYTES);
@@ -46,19 +36,29 @@ module esp_sa_checks
   endfunction
 
   logic icv_ok, window_ok;
-  assign icv_ok    = (icv_len_i == 8'd8) | (icv_len_i == 8'd12) | (icv_len_i == 8'd16);
-  assign window_ok = (window_bits_i >= 32'(MIN_WINDOW_BITS)) && (window_bits_i <= 32'(MAX_WINDOW_BITS)) &&
-                     ((window_bits_i & (window_bits_i - 32'd1)) == '0);
+  assign icv_ok    = (sa_i.icv_len == 8'd8) | (sa_i.icv_len == 8'd12) | (sa_i.icv_len == 8'd16);
+  assign window_ok = (sa_i.window_bits >= 32'(MIN_WINDOW_BITS)) && (sa_i.window_bits <= 32'(MAX_WINDOW_BITS)) &&
+                     ((sa_i.window_bits & (sa_i.window_bits - 32'd1)) == '0);
   assign params_ok_o = icv_ok && (!inbound_i ||
-                       (window_ok && replay_offset_lo_i[CtlAlignBits-1:0] == '0));
+                       (window_ok && sa_i.replay_offset[CtlAlignBits-1:0] == '0));
 
-  assign hard_o     = limit_reached(hard_packets_i, packets_i) | limit_reached(hard_bytes_i, bytes_i);
-  assign seq_full_o = esn_i ? (tx_seq_i == '1) : (tx_seq_i >= 64'h0000_0000_FFFF_FFFF);
+  assign hard_o     = limit_reached(sa_i.hard_packets, ctr_i.packets) | limit_reached(sa_i.hard_bytes, ctr_i.bytes);
+  assign seq_full_o = sa_i.esn ? (sa_i.tx_seq == '1) : (sa_i.tx_seq >= 64'h0000_0000_FFFF_FFFF);
 
-  assign packets_o     = packets_i + 64'd1;
-  assign bytes_o       = bytes_i + 64'(add_bytes_i);
-  assign soft_o        = limit_reached(soft_packets_i, packets_o) | limit_reached(soft_bytes_i, bytes_o);
-  assign soft_events_o = soft_o ? soft_events_i + 64'd1 : soft_events_i;
+  always_comb begin
+    ok_ctr_o         = ctr_i;
+    ok_ctr_o.packets = ctr_i.packets + 64'd1;
+    ok_ctr_o.bytes   = ctr_i.bytes + 64'(add_bytes_i);
+    soft_o           = limit_reached(sa_i.soft_packets, ok_ctr_o.packets) |
+                       limit_reached(sa_i.soft_bytes, ok_ctr_o.bytes);
+    if (soft_o) ok_ctr_o.soft_events = ctr_i.soft_events + 64'd1;
+  end
+
+  logic unused_sa;   // what the checks do not look at
+  assign unused_sa = ^{sa_i.spi, sa_i.generation, sa_i.replay_offset[63:CtlAlignBits], sa_i.valid, sa_i.outbound,
+                       sa_i.tunnel, sa_i.outer_v6, sa_i.udp_encap, sa_i.gmac, sa_i.aes256, sa_i.key, sa_i.salt,
+                       sa_i.ttl, sa_i.tos, sa_i.flow_label, sa_i.udp_sport, sa_i.udp_dport, sa_i.tun_src,
+                       sa_i.tun_dst};
 
 endmodule : esp_sa_checks
 
