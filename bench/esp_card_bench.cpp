@@ -97,6 +97,7 @@ uint32_t sa_of(uint64_t k, uint32_t n) {
 struct Population {
   uint32_t n = 0;
   std::unique_ptr<Engine> cosim, swemu;
+  const driver::Device* cosim_dev = nullptr;  // the cosim Engine's device (it owns it)
   std::vector<SaHandle> out_c, in_c, out_s, gen_s;
   uint32_t seed_counter = 1;
 };
@@ -117,7 +118,9 @@ std::unique_ptr<Population> make_population(uint32_t n, const Config& cfg, unsig
   eo.max_batch_packets = max_batch;
   driver::DeviceOptions dopt;
   dopt.backend = "cosim";
-  p->cosim = std::make_unique<Engine>(swemu_card ? driver::open_device({}) : driver::open_cosim_device(dopt, co), eo);
+  std::unique_ptr<driver::Device> dev = swemu_card ? driver::open_device({}) : driver::open_cosim_device(dopt, co);
+  p->cosim_dev = dev.get();
+  p->cosim = std::make_unique<Engine>(std::move(dev), eo);
   p->swemu = std::make_unique<Engine>(driver::open_device({}), eo);
   for (uint32_t j = 0; j < n; ++j) {
     p->out_c.push_back(p->cosim->add_sa(make_sa(j, Direction::Outbound, cfg.key_bytes)));
@@ -211,7 +214,7 @@ struct RunCycles {
 };
 
 RunCycles run_once(Population& p, const Batch& b, const char* op, unsigned size) {
-  const driver::Device& dev = p.cosim->device();
+  const driver::Device& dev = *p.cosim_dev;
   const driver::CosimStats before = driver::cosim_stats(dev);
   const auto t0 = std::chrono::steady_clock::now();
   std::vector<Result> res = p.cosim->process(b.reqs);
@@ -368,7 +371,7 @@ int main(int argc, char** argv) try {
   for (uint32_t n : cfg.sa_counts) {
     const auto t0 = std::chrono::steady_clock::now();
     auto pop = make_population(n, cfg, max_batch);
-    description = pop->cosim->device().description();
+    description = pop->cosim_dev->description();
     std::fprintf(stderr, "esp-card-bench: %u SAs installed (x4) in %.1f s\n", n,
                  std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
     uint64_t packet_no = 0;

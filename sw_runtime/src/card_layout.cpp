@@ -1,8 +1,18 @@
-#include "card_layout.hpp"
+#include "esp/runtime/detail/card_layout.hpp"
 
 #include <openssl/crypto.h>
 
+#include <cstring>
+
 namespace esp::runtime::detail {
+
+namespace {
+// At most the array's size of n bytes into a value type's byte-array field.
+template <size_t N>
+void copy_bytes(uint8_t (&dst)[N], const uint8_t* src, size_t n) {
+  std::memcpy(dst, src, n < N ? n : N);
+}
+}  // namespace
 
 unsigned spi_log2_for(uint32_t sa_capacity) {
   const uint64_t need = 2ull * sa_capacity;
@@ -12,9 +22,7 @@ unsigned spi_log2_for(uint32_t sa_capacity) {
 }
 
 void encode_sa_entry(const SaConfig& cfg, uint32_t generation, uint64_t replay_offset, uint8_t* img) {
-  namespace e = spec::sa_entry;
   namespace fb = spec::sa_entry::flags_bit;
-  std::memset(img, 0, e::SIZE);
   const bool inbound = cfg.direction == Direction::Inbound;
   const bool tunnel = cfg.mode == spec::Mode::TUNNEL;
 
@@ -27,29 +35,32 @@ void encode_sa_entry(const SaConfig& cfg, uint32_t generation, uint64_t replay_o
   if (cfg.gmac) flags |= fb::GMAC;
   if (cfg.key.size() == 32) flags |= fb::AES256;
 
-  spec::set<e::spi>(img, cfg.spi);
-  spec::set<e::flags>(img, flags);
-  spec::set<e::generation>(img, generation);
-  spec::set<e::window_bits>(img, inbound ? cfg.window_bits : 0u);
-  set_bytes<e::salt>(img, cfg.salt.data(), cfg.salt.size());
-  spec::set<e::icv_len>(img, cfg.icv_len);
-  spec::set<e::ttl>(img, cfg.ttl);
-  spec::set<e::tos>(img, cfg.tos);
-  spec::set<e::replay_offset>(img, inbound ? replay_offset : 0u);
-  set_bytes<e::key>(img, cfg.key.data(), cfg.key.size());
-  spec::set<e::tx_seq>(img, inbound ? 0u : cfg.seq_start - 1);
-  spec::set<e::soft_bytes>(img, cfg.soft.bytes);
-  spec::set<e::hard_bytes>(img, cfg.hard.bytes);
-  spec::set<e::soft_packets>(img, cfg.soft.packets);
-  spec::set<e::hard_packets>(img, cfg.hard.packets);
-  spec::set<e::udp_sport>(img, cfg.udp_sport);
-  spec::set<e::udp_dport>(img, cfg.udp_dport);
-  spec::set<e::flow_label>(img, cfg.flow_label);
+  spec::SaEntry e;
+  e.spi = cfg.spi;
+  e.flags = flags;
+  e.generation = generation;
+  e.window_bits = inbound ? cfg.window_bits : 0u;
+  copy_bytes(e.salt, cfg.salt.data(), cfg.salt.size());
+  e.icv_len = cfg.icv_len;
+  e.ttl = cfg.ttl;
+  e.tos = cfg.tos;
+  e.replay_offset = inbound ? replay_offset : 0u;
+  copy_bytes(e.key, cfg.key.data(), cfg.key.size());
+  e.tx_seq = inbound ? 0u : cfg.seq_start - 1;
+  e.soft_bytes = cfg.soft.bytes;
+  e.hard_bytes = cfg.hard.bytes;
+  e.soft_packets = cfg.soft.packets;
+  e.hard_packets = cfg.hard.packets;
+  e.udp_sport = cfg.udp_sport;
+  e.udp_dport = cfg.udp_dport;
+  e.flow_label = cfg.flow_label;
   if (tunnel) {
     // An IPv4 address is its first 4 bytes; IpAddr keeps the rest zero.
-    set_bytes<e::tun_src>(img, cfg.tun_src.bytes.data(), cfg.tun_src.version == 4 ? 4 : 16);
-    set_bytes<e::tun_dst>(img, cfg.tun_dst.bytes.data(), cfg.tun_dst.version == 4 ? 4 : 16);
+    copy_bytes(e.tun_src, cfg.tun_src.bytes.data(), cfg.tun_src.version == 4 ? 4 : 16);
+    copy_bytes(e.tun_dst, cfg.tun_dst.bytes.data(), cfg.tun_dst.version == 4 ? 4 : 16);
   }
+  spec::pack(e, img);
+  secure_wipe(&e, sizeof e);  // the key and salt
 }
 
 void secure_wipe(void* p, size_t n) {

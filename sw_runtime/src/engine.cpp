@@ -11,16 +11,17 @@
 #include <sstream>
 #include <stdexcept>
 
-#include "card_layout.hpp"
-#include "region_alloc.hpp"
-#include "spi_table.hpp"
+#include "esp/runtime/detail/batch_codec.hpp"
+#include "esp/runtime/detail/card_layout.hpp"
+#include "esp/runtime/detail/engine_access.hpp"
+#include "esp/runtime/detail/region_alloc.hpp"
+#include "esp/runtime/detail/spi_table.hpp"
 
 namespace esp::runtime {
 
 namespace {
 
 using detail::kPktSlotBytes;
-constexpr uint32_t kNoSa = 0xFFFFFFFFu;
 
 std::string handle_str(SaHandle h) {
   std::ostringstream os;
@@ -93,7 +94,7 @@ struct Engine::Impl {
   driver::Device& dev;
   const EngineOptions opts;
   Buffers bufs;
-  CardLayout lay;
+  detail::CardLayout lay;
   detail::SpiTable spi;
   detail::RegionAllocator replay;
   std::vector<Slot> slots;
@@ -103,6 +104,8 @@ struct Engine::Impl {
 
   // Scratch, reused across calls (per-batch host overhead).
   std::vector<uint8_t> sa_img, zeros, desc_img, compl_img, in_img, out_img;
+  std::vector<detail::Descriptor> descs;
+  std::vector<detail::Completion> comps;
   std::vector<uint32_t> changed;
   std::vector<Item> items;
 
@@ -113,8 +116,8 @@ struct Engine::Impl {
         spi(detail::spi_log2_for(o.sa_capacity)),
         replay(o.replay_region_bytes, detail::kReplayAlign),
         slots(o.sa_capacity) {
-    namespace a = spec::arg;
     const uint64_t cap = o.sa_capacity, batch = o.max_batch_packets;
+    lay.sa_capacity = o.sa_capacity;
     lay.spi_buckets_log2 = spi.log2();
     lay.pkt_slot_bytes = kPktSlotBytes;
     lay.replay_region_bytes = o.replay_region_bytes;
@@ -131,17 +134,7 @@ struct Engine::Impl {
     // construction, whatever the backend.
     dev.write(lay.spi_table, 0, spi.image(), spi.image_bytes());
 
-    args.set(a::SA_TABLE, lay.sa_table);
-    args.set(a::REPLAY, lay.replay);
-    args.set(a::COUNTERS, lay.counters);
-    args.set(a::SPI_TABLE, lay.spi_table);
-    args.set(a::DESC, lay.desc);
-    args.set(a::COMPLETIONS, lay.completions);
-    args.set(a::PKT_IN, lay.pkt_in);
-    args.set(a::PKT_OUT, lay.pkt_out);
-    args.set(a::SA_CAPACITY, uint64_t(o.sa_capacity));
-    args.set(a::SPI_BUCKETS_LOG2, uint64_t(lay.spi_buckets_log2));
-    args.set(a::N_DESC, uint64_t(0));
+    args = detail::kernel_args(lay, 0);
 
     free_slots.reserve(o.sa_capacity);
     for (uint32_t i = o.sa_capacity; i-- > 0;) free_slots.push_back(i);
@@ -151,6 +144,8 @@ struct Engine::Impl {
     in_img.assign(batch * kPktSlotBytes, 0);
     out_img.assign(batch * kPktSlotBytes, 0);
     items.reserve(batch);
+    descs.resize(batch);
+    comps.resize(batch);
   }
 
   ~Impl() {
@@ -284,15 +279,8 @@ struct Engine::Impl {
     require(h, "counters");
     uint8_t img[spec::sa_counters::SIZE];
     dev.read(lay.counters, uint64_t(h.index) * spec::sa_counters::SIZE, img, sizeof img);
-    namespace c = spec::sa_counters;
     SaCounters out;
-    out.packets = spec::get<c::packets>(img);
-    out.bytes = spec::get<c::bytes>(img);
-    out.auth_fail = spec::get<c::auth_fail>(img);
-    out.replay = spec::get<c::replay>(img);
-    out.bad_packet = spec::get<c::bad_packet>(img);
-    out.soft_events = spec::get<c::soft_events>(img);
-    out.hard_events = spec::get<c::hard_events>(img);
+    spec::unpack(img, out);
     return out;
   }
 
@@ -300,6 +288,11 @@ struct Engine::Impl {
     for (size_t i = 0; i < reqs.size(); ++i) {
       if (reqs[i].op == spec::Opcode::ENCRYPT && !valid(reqs[i].sa)) {
         require(reqs[i].sa, ("process: request " + std::to_string(i) + " (ENCRYPT)").c_str());
+      }
+      if (reqs[i].dummy && reqs[i].op != spec::Opcode::ENCRYPT) {
+        throw std::invalid_argument("process: request " + std::to_string(i) +
+                                    ": dummy packets are sent with ENCRYPT only (opcode " +
+                                    std::to_string(unsigned(static_cast<uint8_t>(reqs[i].op))) + ")");
       }
     }
     std::vector<Result> results(reqs.size());
@@ -328,8 +321,6 @@ struct Engine::Impl {
   }
 
   void run(const std::vector<Request>& reqs, std::vector<Result>& results, uint64_t in_used) {
-    namespace d = spec::descriptor;
-    namespace c = spec::completion;
     const size_t n = items.size();
     uint8_t* in = in_img.data();
     for (size_t k = 0; k < n; ++k) {
@@ -339,52 +330,42 @@ struct Engine::Impl {
       const uint64_t end = it.in_off + detail::in_footprint(it.in_len);
       std::memset(in + it.in_off + it.in_len, 0, end - (it.in_off + it.in_len));  // no stale bytes on the card
 
-      uint8_t* dsc = desc_img.data() + k * d::SIZE;
-      std::memset(dsc, 0, d::SIZE);
-      spec::set<d::op>(dsc, static_cast<uint8_t>(r.op));
-      spec::set<d::flags>(dsc, 0);
-      spec::set<d::sa_index>(dsc, r.op == spec::Opcode::DECRYPT ? 0u : r.sa.index);
-      spec::set<d::in_offset>(dsc, it.in_off);
-      spec::set<d::in_length>(dsc, it.in_len);
-      spec::set<d::out_capacity>(dsc, it.out_cap);
-      spec::set<d::out_offset>(dsc, it.out_off);
+      detail::Descriptor& d = descs[k];
+      d.op = r.op;
+      d.flags = r.dummy ? spec::descriptor::flags_bit::DUMMY : 0;
+      d.sa_index = r.op == spec::Opcode::DECRYPT ? 0u : r.sa.index;
+      d.in_offset = it.in_off;
+      d.in_length = it.in_len;
+      d.out_capacity = it.out_cap;
+      d.out_offset = it.out_off;
     }
-    dev.write(lay.desc, 0, desc_img.data(), n * d::SIZE);
+    detail::pack_descriptors(descs.data(), n, desc_img.data());
+    dev.write(lay.desc, 0, desc_img.data(), n * spec::descriptor::SIZE);
     dev.write(lay.pkt_in, 0, in, in_used);
     args.set(spec::arg::N_DESC, uint64_t(n));
     dev.run(args);
-    dev.read(lay.completions, 0, compl_img.data(), n * c::SIZE);
+    dev.read(lay.completions, 0, compl_img.data(), n * spec::completion::SIZE);
+    detail::unpack_completions(compl_img.data(), n, comps.data());
 
     // The outputs: one read of the range that holds every OK output.
     uint64_t lo = UINT64_MAX, hi = 0;
     for (size_t k = 0; k < n; ++k) {
-      const Item& it = items[k];
-      const uint8_t* cp = compl_img.data() + k * c::SIZE;
-      Result& res = results[it.req];
-      res.status = static_cast<spec::Status>(spec::get<c::status>(cp));
-      res.soft_expired = (spec::get<c::flags>(cp) & c::flags_bit::SOFT_EXPIRED) != 0;
-      res.sa_index = spec::get<c::sa_index>(cp);
-      res.spi = spec::get<c::spi>(cp);
-      res.seq = spec::get<c::seq>(cp);
-      if (res.status != spec::Status::OK) continue;
-      const uint32_t len = spec::get<c::out_length>(cp);
-      const uint64_t off = spec::get<c::out_offset>(cp);
-      if (off != it.out_off || len > it.out_cap) {
-        std::ostringstream os;
-        os << dev.backend() << ": completion " << k << " breaks the contract: out_offset " << off << " (descriptor "
-           << it.out_off << "), out_length " << len << " (capacity " << it.out_cap << ")";
-        throw driver::DeviceError(os.str());
+      const detail::Completion& c = comps[k];
+      const std::string breach = detail::completion_breach(descs[k], c);
+      if (!breach.empty()) {
+        throw driver::DeviceError(dev.backend() + ": completion " + std::to_string(k) +
+                                  " breaks the contract: " + breach);
       }
-      lo = std::min(lo, off);
-      hi = std::max(hi, off + len);
+      detail::fill_result(c, results[items[k].req]);
+      if (c.status != spec::Status::OK) continue;
+      lo = std::min(lo, c.out_offset);
+      hi = std::max(hi, c.out_offset + c.out_length);
     }
     if (hi > lo) dev.read(lay.pkt_out, lo, out_img.data() + lo, hi - lo);
     for (size_t k = 0; k < n; ++k) {
-      const Item& it = items[k];
-      Result& res = results[it.req];
-      if (res.status != spec::Status::OK) continue;
-      const uint32_t len = spec::get<c::out_length>(compl_img.data() + k * c::SIZE);
-      res.data.assign(out_img.data() + it.out_off, out_img.data() + it.out_off + len);
+      const detail::Completion& c = comps[k];
+      if (c.status != spec::Status::OK) continue;
+      results[items[k].req].data.assign(out_img.data() + c.out_offset, out_img.data() + c.out_offset + c.out_length);
     }
   }
 };
@@ -397,7 +378,9 @@ Engine::Engine(std::unique_ptr<driver::Device> dev, const EngineOptions& opts)
 
 Engine::~Engine() = default;
 
-const CardLayout& Engine::layout() const { return impl_->lay; }
+driver::Device& detail::EngineAccess::device(Engine& e) { return *e.dev_; }
+const detail::CardLayout& detail::EngineAccess::layout(const Engine& e) { return e.impl_->lay; }
+
 SaHandle Engine::add_sa(const SaConfig& cfg) { return impl_->add(cfg); }
 void Engine::delete_sa(SaHandle h) { impl_->remove(h); }
 SaCounters Engine::counters(SaHandle h) { return impl_->counters(h); }
@@ -409,6 +392,10 @@ bool Engine::find_inbound(uint32_t spi, SaHandle& out) const {
   if (ref == 0) return false;
   out = SaHandle{ref - 1, impl_->slots[ref - 1].generation};
   return true;
+}
+
+uint64_t replay_region_bytes_for(uint32_t n_sa, uint32_t window_bits) {
+  return uint64_t(n_sa) * detail::replay_footprint(window_bits);
 }
 
 std::vector<Result> Engine::process(const std::vector<Request>& reqs) { return impl_->process(reqs); }

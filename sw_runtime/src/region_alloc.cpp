@@ -1,4 +1,4 @@
-#include "region_alloc.hpp"
+#include "esp/runtime/detail/region_alloc.hpp"
 
 #include <stdexcept>
 #include <string>

@@ -1,4 +1,4 @@
-#include "spi_table.hpp"
+#include "esp/runtime/detail/spi_table.hpp"
 
 #include <algorithm>
 #include <stdexcept>

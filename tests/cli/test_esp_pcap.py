@@ -214,6 +214,70 @@ def test_per_status_counts(tmp_path):
     assert "15 frames read" in dec.stdout and "10 packets written" in dec.stdout
 
 
+DUMMY_CASES = [(4, "tunnel", False), (6, "tunnel", True), (4, "transport", True), (6, "transport", False)]
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("family,mode,udp", DUMMY_CASES,
+                         ids=[f"v{c[0]}-{c[1]}{'-udp' if c[2] else ''}" for c in DUMMY_CASES])
+def test_dummy_packets(tmp_path, family, mode, udp, backend):
+    """TFC dummy packets (RFC 4303 2.6): encrypt --dummy-every sends them
+    (tshark sees next header 59 and a good ICV), decrypt counts them under
+    DUMMY and writes nothing for them; a replayed dummy is REPLAY."""
+    src, dst = OUTER[family]
+    spi = 0x9000 + family * 16 + (8 if udp else 0) + (1 if mode == "tunnel" else 0)
+    psrc, pdst = INNER[family] if mode == "tunnel" else (src, dst)
+    plain = mixed_packets(psrc, pdst, 9, seed=family + 3)
+    write_pcap(tmp_path / "in.pcap", plain)
+    sa = tmp_path / "esp_sa"
+    sa.write_text(sa_line(family, src, dst, spi, KEY128))
+    args = ["encrypt", "--backend", backend, "--sa-file", sa, "--spi", hex(spi), "--mode", mode, "--dummy-every", 3,
+            tmp_path / "in.pcap", tmp_path / "esp.pcap"]
+    if udp:
+        args.insert(1, "--udp-encap")
+    enc = esp_pcap(*args)
+    assert status_counts(enc.stdout) == {"OK": 12}, enc.stdout
+    assert "dummy packets      3 written" in enc.stdout, enc.stdout
+
+    # A dummy follows every third packet, with its timestamp and its length.
+    _, esp = read_pcap(tmp_path / "esp.pcap")
+    assert [esp_fields(p)["seq"] for _, _, p in esp] == list(range(1, 13))
+    dummy_after = {3: 2, 7: 5, 11: 8}  # position in esp.pcap -> the packet it follows
+    real_at = [i for i in range(12) if i not in dummy_after]
+    for i, j in dummy_after.items():
+        assert esp[i][:2] == esp[i - 1][:2]
+    assert [len(esp[i][2]) for i in dummy_after] == [len(esp[i - 1][2]) for i in dummy_after]
+
+    # Independent check: tshark verifies and decrypts every packet.
+    rows = tshark_decrypt(tmp_path / "esp.pcap", sa.read_text(), tmp_path,
+                          ["esp.sequence", "esp.decrypted_data", "esp.icv_good"])
+    assert len(rows) == 12
+    hdr = 20 if family == 4 else 40
+    for i, row in enumerate(rows):
+        assert row[2] == ["1"], f"Wireshark did not verify the ICV of frame {i + 1}: {row}"
+        data = bytes.fromhex(row[1][0])
+        if i in dummy_after:
+            p = plain[dummy_after[i]]
+            body = check_esp_trailer(data, 59)
+            assert body == bytes(len(p) if mode == "tunnel" else len(p) - hdr), f"frame {i + 1}: dummy payload"
+        else:
+            p = plain[real_at.index(i)]
+            if mode == "tunnel":
+                assert check_esp_trailer(data, 4 if family == 4 else 41) == p
+            else:
+                assert check_esp_trailer(data, p[9] if family == 4 else p[6]) == p[hdr:]
+
+    # Decrypt, auto mode and the SA's own mode: the dummies count as DUMMY and
+    # are not written; a replayed dummy is REPLAY.
+    write_pcap(tmp_path / "rx.pcap", [p for _, _, p in esp] + [esp[7][2]])
+    for extra in ([], ["--mode", mode]):
+        out = tmp_path / f"dec{len(extra)}.pcap"
+        dec = esp_pcap("decrypt", "--backend", backend, "--sa-file", sa, *extra, tmp_path / "rx.pcap", out)
+        assert status_counts(dec.stdout) == {"OK": 9, "DUMMY": 3, "REPLAY": 1}, dec.stdout
+        assert "9 packets written" in dec.stdout, dec.stdout
+        assert [p for _, _, p in read_pcap(out)[1]] == plain
+
+
 def test_sa_file_errors_name_file_and_line(tmp_path):
     write_pcap(tmp_path / "in.pcap", mixed_packets(*INNER[4], 2))
     cases = [

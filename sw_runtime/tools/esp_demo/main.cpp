@@ -61,13 +61,16 @@ IpAddr addr(const char* text) {
 
 const char* mode_text(spec::Mode m) { return m == spec::Mode::TUNNEL ? "tunnel" : "transport"; }
 
-std::unique_ptr<runtime::Engine> open_engine(const std::string& backend) {
+// An engine on a new card of the backend; `description` gets the card's.
+std::unique_ptr<runtime::Engine> open_engine(const std::string& backend, std::string* description = nullptr) {
   driver::DeviceOptions d;
   d.backend = backend;
   driver::options_from_env(d);  // ESP_COSIM_SEED, ESP_COSIM_TRACE, ...
   runtime::EngineOptions eo;
   eo.sa_capacity = 64;
-  return std::make_unique<runtime::Engine>(driver::open_device(d), eo);
+  std::unique_ptr<driver::Device> dev = driver::open_device(d);
+  if (description) *description = dev->description();
+  return std::make_unique<runtime::Engine>(std::move(dev), eo);
 }
 
 }  // namespace
@@ -90,7 +93,8 @@ int main(int argc, char** argv) {
     demo::Rng rng(seed);
 
     // Sender and receiver: two cards (two engines on the backend).
-    auto tx = open_engine(backend);
+    std::string card;
+    auto tx = open_engine(backend, &card);
     auto rx = open_engine(backend);
     std::vector<runtime::SaHandle> tx_h, rx_h;
     std::ofstream sa_file(sa_path);
@@ -189,7 +193,7 @@ int main(int argc, char** argv) {
     dec_out.close();
 
     // Per-SA table.
-    std::printf("esp-demo on %s: %zu packets, %zu SAs\n", tx->device().description().c_str(), enc.size(), kNumSas);
+    std::printf("esp-demo on %s: %zu packets, %zu SAs\n", card.c_str(), enc.size(), kNumSas);
     std::printf("%-15s %-10s %-9s %-4s %-5s %-3s | %7s %9s | %7s %9s %5s %6s %4s\n", "SA", "SPI", "mode", "fam", "encap",
                 "ICV", "tx pkts", "tx bytes", "rx pkts", "rx bytes", "auth", "replay", "bad");
     for (size_t k = 0; k < kNumSas; ++k) {

@@ -2,11 +2,13 @@
 
 #include <algorithm>
 
+#include "esp/spec/esp_spec.hpp"
+
 namespace esp::demo {
 
 namespace {
 
-constexpr uint8_t kIcmp = 1, kTcp = 6, kUdp = 17, kIcmpv6 = 58;
+constexpr uint8_t kIcmp = 1, kTcp = 6, kUdp = esp::spec::UDP_PROTO, kIcmpv6 = 58;
 
 void put16(Bytes& b, size_t at, uint32_t v) {
   b[at] = static_cast<uint8_t>(v >> 8);

@@ -39,9 +39,7 @@ std::unique_ptr<Engine> make_engine(const std::string& backend, size_t n_sa, uin
   runtime::EngineOptions eo;
   eo.sa_capacity = static_cast<uint32_t>(n_sa < 16 ? 16 : n_sa);
   if (window_bits > spec::DEFAULT_WINDOW_BITS) {
-    // Head + ring words per SA, with room to spare for the runtime's alignment.
-    const uint64_t per_sa = 16 + (window_bits / 64 + spec::REPLAY_EXTRA_WORDS) * 8ull;
-    eo.replay_region_bytes = (per_sa + 64) * eo.sa_capacity * 2;
+    eo.replay_region_bytes = runtime::replay_region_bytes_for(eo.sa_capacity, window_bits);
   }
   return std::make_unique<Engine>(driver::open_device(d), eo);
 }
@@ -85,7 +83,30 @@ struct Item {
   bool is_ip = false;
   bool host_status = false;  // decided without the card
   Result result;
+  std::unique_ptr<Result> dummy;  // encrypt: the dummy packet sent after this one
 };
+
+// The dummy packet that follows `ip` (EncryptOptions::dummy_every): as long
+// as it; tunnel mode, zero bytes; transport mode, its IP header(s) (IPv6:
+// with Hop-by-Hop, Routing and Fragment headers, as the card skips them) and
+// a zeroed payload.
+std::vector<uint8_t> dummy_for(const std::vector<uint8_t>& ip, spec::Mode mode) {
+  if (mode == spec::Mode::TUNNEL) return std::vector<uint8_t>(ip.size(), 0);
+  std::vector<uint8_t> d = ip;
+  size_t hdr = d.size();
+  if (d.size() >= 20 && (d[0] >> 4) == 4) {
+    hdr = (d[0] & 15u) * 4u;
+  } else if (d.size() >= 40 && (d[0] >> 4) == 6) {
+    hdr = 40;
+    uint8_t nh = d[6];
+    while ((nh == 0 || nh == 43 || nh == 44) && hdr + 8 <= d.size()) {
+      nh = d[hdr];
+      hdr += nh == 44 ? 8u : (d[hdr + 1] + 1u) * 8u;
+    }
+  }
+  for (size_t i = hdr; i < d.size(); ++i) d[i] = 0;
+  return d;
+}
 
 // Reads up to kChunk frames; the IP packet of each goes into frame.data.
 size_t read_chunk(PcapReader& in, std::vector<Item>& items) {
@@ -97,6 +118,7 @@ size_t read_chunk(PcapReader& in, std::vector<Item>& items) {
     if (ip) it.frame.data = std::move(*ip);
     it.host_status = false;
     it.result = Result{};
+    it.dummy.reset();
     items.push_back(std::move(it));
     it = Item{};
   }
@@ -277,12 +299,13 @@ int run_encrypt(const EncryptOptions& o, std::ostream& out) {
   const runtime::SaHandle h = install(*eng, c, o.sa_file, *sa);
 
   StatusCounts counts;
-  uint64_t frames = 0, not_ip = 0, written = 0, first_seq = 0, last_seq = 0;
+  uint64_t frames = 0, ip_packets = 0, not_ip = 0, written = 0, dummies = 0, first_seq = 0, last_seq = 0;
   std::vector<Item> items;
   while (read_chunk(in, items)) {
     frames += items.size();
     std::vector<Request> reqs;
-    std::vector<size_t> idx;
+    std::vector<size_t> idx;      // item of each request
+    std::vector<bool> is_dummy;   // of each request
     for (size_t i = 0; i < items.size(); ++i) {
       if (!items[i].is_ip) continue;
       Request r;
@@ -291,28 +314,53 @@ int run_encrypt(const EncryptOptions& o, std::ostream& out) {
       r.data = items[i].frame.data;
       reqs.push_back(std::move(r));
       idx.push_back(i);
+      is_dummy.push_back(false);
+      if (o.dummy_every && ++ip_packets % o.dummy_every == 0) {
+        Request d;
+        d.op = spec::Opcode::ENCRYPT;
+        d.sa = h;
+        d.dummy = true;
+        d.data = dummy_for(items[i].frame.data, c.mode);
+        reqs.push_back(std::move(d));
+        idx.push_back(i);
+        is_dummy.push_back(true);
+      }
     }
     std::vector<Result> res = eng->process(reqs);
-    for (size_t k = 0; k < res.size(); ++k) items[idx[k]].result = std::move(res[k]);
+    for (size_t k = 0; k < res.size(); ++k) {
+      if (is_dummy[k]) {
+        items[idx[k]].dummy = std::make_unique<Result>(std::move(res[k]));
+      } else {
+        items[idx[k]].result = std::move(res[k]);
+      }
+    }
     for (Item& it : items) {
       if (!it.is_ip) {
         ++not_ip;
         continue;
       }
-      counts.add(it.result.status);
-      if (it.result.status != Status::OK) continue;
-      if (!written) first_seq = it.result.seq;
-      last_seq = it.result.seq;
-      writer.write(it.frame.ts_sec, it.frame.ts_usec, it.result.data);
-      ++written;
+      for (const Result* r : {&it.result, it.dummy.get()}) {
+        if (!r) continue;
+        counts.add(r->status);
+        if (r->status != Status::OK) continue;
+        if (!written) first_seq = r->seq;
+        last_seq = r->seq;
+        writer.write(it.frame.ts_sec, it.frame.ts_usec, r->data);
+        ++written;
+        if (r == it.dummy.get()) ++dummies;
+      }
     }
   }
   writer.close();
 
   out << "esp-pcap encrypt: " << frames << " frames read from " << o.in << ", " << written << " ESP packets written to "
-      << o.out << " (backend " << o.backend << ", SPI " << hex32(spi) << ", " << o.mode << (o.udp_encap ? ", UDP 4500" : "")
+      << o.out << " (backend " << o.backend << ", SPI " << hex32(spi) << ", " << o.mode << (o.udp_encap ? ", UDP " + std::to_string(spec::NAT_T_PORT) : "")
       << (o.esn ? ", ESN" : "") << ")\n";
   counts.print(out, written ? "   (seq " + std::to_string(first_seq) + ".." + std::to_string(last_seq) + ")" : "");
+  if (o.dummy_every) {
+    out << "  dummy packets      " << dummies << " written (TFC, next header " << spec::NH_NO_NEXT
+        << "), one after every " << o.dummy_every << (o.dummy_every == 1 ? " packet\n" : " packets\n");
+  }
   if (not_ip) out << "  not IP (skipped)   " << not_ip << "\n";
   return 0;
 }

@@ -28,6 +28,10 @@ struct EncryptOptions {
   bool esn = false;
   uint64_t seq_start = 1;
   bool udp_encap = false;
+  // After every dummy_every-th IP packet, a TFC dummy packet (RFC 4303 2.6,
+  // next header 59) of the same length; 0 = none. Tunnel: zero bytes;
+  // transport: the packet's IP header(s) with a zeroed payload.
+  uint32_t dummy_every = 0;
 };
 
 // Both return the process exit code; errors are thrown (std::exception) with

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "esp/spec/esp_spec.hpp"
+
 namespace esp::pcaptool {
 
 namespace {
@@ -9,8 +11,6 @@ uint16_t be16(const uint8_t* p) { return static_cast<uint16_t>(p[0] << 8 | p[1])
 uint32_t be32(const uint8_t* p) {
   return static_cast<uint32_t>(p[0]) << 24 | static_cast<uint32_t>(p[1]) << 16 | static_cast<uint32_t>(p[2]) << 8 | p[3];
 }
-constexpr uint8_t kEsp = 50, kUdp = 17;
-constexpr uint16_t kNatT = 4500;
 }  // namespace
 
 std::optional<EspOuter> parse_esp_outer(const std::vector<uint8_t>& ip) {
@@ -47,17 +47,17 @@ std::optional<EspOuter> parse_esp_outer(const std::vector<uint8_t>& ip) {
   } else {
     return std::nullopt;
   }
-  if (proto == kUdp) {
+  if (proto == spec::UDP_PROTO) {
     if (off + 8 > end) return std::nullopt;
     const size_t ulen = be16(p + off + 4);
     if (ulen < 8 || off + ulen > end) return std::nullopt;
-    if (be16(p + off) != kNatT && be16(p + off + 2) != kNatT) return std::nullopt;
+    if (be16(p + off) != spec::NAT_T_PORT && be16(p + off + 2) != spec::NAT_T_PORT) return std::nullopt;
     o.udp = true;
     end = off + ulen;
     off += 8;
     if (end - off == 1 && p[off] == 0xFF) return std::nullopt;               // NAT keepalive
     if (end - off >= 4 && be32(p + off) == 0) return std::nullopt;           // non-ESP marker (IKE)
-  } else if (proto != kEsp) {
+  } else if (proto != spec::ESP_PROTO) {
     return std::nullopt;
   }
   if (end - off < 8) return std::nullopt;

@@ -69,7 +69,12 @@ int main(int argc, char** argv) {
   enc->add_option("--seq-start", e.seq_start, "sequence number of the first packet")
       ->check(CLI::Range(uint64_t{1}, ~uint64_t{0}))
       ->capture_default_str();
-  enc->add_flag("--udp-encap", e.udp_encap, "UDP encapsulation on port 4500 (RFC 3948)");
+  enc->add_flag("--udp-encap", e.udp_encap,
+                "UDP encapsulation on port " + std::to_string(esp::spec::NAT_T_PORT) + " (RFC 3948)");
+  enc->add_option("--dummy-every", e.dummy_every,
+                  "after every N-th packet, a TFC dummy packet (RFC 4303 2.6, next header 59) of the same length, "
+                  "which the receiver verifies and discards (0: none)")
+      ->capture_default_str();
   enc->add_option("IN", e.in, "input capture")->required();
   enc->add_option("OUT", e.out, "output capture (raw IP)")->required();
 

@@ -10,11 +10,17 @@
 #include <utility>
 
 #include "esp/driver/device_env.hpp"
-#include "card_layout.hpp"  // runtime::detail::out_capacity_for: what the Engine puts in each descriptor
+#include "esp/runtime/detail/batch_codec.hpp"
+#include "esp/runtime/detail/card_layout.hpp"  // out_capacity_for: what the Engine puts in each descriptor
+#include "esp/runtime/detail/engine_access.hpp"
 #include "ref/gcm.hpp"
 #include "ref/ip.hpp"
 
 namespace esp::eq {
+
+namespace {
+using Access = runtime::detail::EngineAccess;
+}
 
 std::vector<std::string> backends_under_test() {
   // swemu unconditionally: a build without it fails every test (open_device
@@ -26,6 +32,9 @@ std::vector<std::string> backends_under_test() {
 }
 
 Op enc(SaHandle h, Bytes data, std::string what) { return Op{Opcode::ENCRYPT, h, std::move(data), std::move(what)}; }
+Op enc_dummy(SaHandle h, Bytes data, std::string what) {
+  return Op{Opcode::ENCRYPT, h, std::move(data), std::move(what), true};
+}
 Op dec(Bytes data, std::string what) { return Op{Opcode::DECRYPT, SaHandle{}, std::move(data), std::move(what)}; }
 
 // ---------------------------------------------------------------- Twin
@@ -61,45 +70,47 @@ void Twin::remove(SaHandle h) {
 
 std::vector<uint8_t> Twin::card_entry(SaHandle h) {
   std::vector<uint8_t> img(spec::sa_entry::SIZE);
-  eng_->device().read(eng_->layout().sa_table, uint64_t(h.index) * spec::sa_entry::SIZE, img.data(), img.size());
+  Access::device(*eng_).read(Access::layout(*eng_).sa_table, uint64_t(h.index) * spec::sa_entry::SIZE, img.data(),
+                             img.size());
   return img;
 }
 
 void Twin::card_write_entry(SaHandle h, const std::vector<uint8_t>& img) {
   if (img.size() != spec::sa_entry::SIZE) throw std::invalid_argument("card_write_entry: not an sa_entry image");
-  eng_->device().write(eng_->layout().sa_table, uint64_t(h.index) * spec::sa_entry::SIZE, img.data(), img.size());
+  Access::device(*eng_).write(Access::layout(*eng_).sa_table, uint64_t(h.index) * spec::sa_entry::SIZE, img.data(),
+                              img.size());
 }
 
 void Twin::card_set_valid(SaHandle h, bool valid) {
-  namespace e = spec::sa_entry;
+  namespace fb = spec::sa_entry::flags_bit;
   std::vector<uint8_t> img = card_entry(h);
-  uint32_t flags = spec::get<e::flags>(img.data());
-  flags = valid ? (flags | e::flags_bit::VALID) : (flags & ~e::flags_bit::VALID);
-  spec::set<e::flags>(img.data(), flags);
+  spec::SaEntry e;
+  spec::unpack(img.data(), e);
+  e.flags = valid ? (e.flags | fb::VALID) : (e.flags & ~fb::VALID);
+  spec::pack(e, img.data());
   card_write_entry(h, img);
 }
 
 void Twin::set_replay_top(SaHandle h, uint64_t top) {
-  namespace e = spec::sa_entry;
-  uint8_t img[e::SIZE];
-  eng_->device().read(eng_->layout().sa_table, uint64_t(h.index) * e::SIZE, img, sizeof img);
-  const uint64_t off = spec::get<e::replay_offset>(img);
-  const uint32_t w = spec::get<e::window_bits>(img);
+  spec::SaEntry e;
+  spec::unpack(card_entry(h).data(), e);
+  const uint64_t off = e.replay_offset;
+  const uint32_t w = e.window_bits;
   const uint64_t words = w / 64 + spec::REPLAY_EXTRA_WORDS;
   std::vector<uint8_t> st(spec::replay_state_bytes(w), 0);
-  spec::set<spec::replay_state::top>(st.data(), top);
+  spec::pack(spec::ReplayState{top}, st.data());  // then the ring: only T's bit
   if (top != 0) {
     const uint64_t word = (top / 64) % words;
     st[spec::replay_state::SIZE + word * 8 + (top % 64) / 8] = static_cast<uint8_t>(1u << (top % 8));
   }
-  eng_->device().write(eng_->layout().replay, off, st.data(), st.size());
+  Access::device(*eng_).write(Access::layout(*eng_).replay, off, st.data(), st.size());
   ref_.set_replay_top(h.index, top);
 }
 
 RunResult Twin::run(const std::vector<Op>& ops, const std::string& label) {
   std::vector<runtime::Request> reqs;
   reqs.reserve(ops.size());
-  for (const Op& op : ops) reqs.push_back(runtime::Request{op.op, op.sa, op.data});
+  for (const Op& op : ops) reqs.push_back(runtime::Request{op.op, op.sa, op.data, op.dummy});
   std::vector<Result> card;
   try {
     card = eng_->process(reqs);
@@ -118,82 +129,59 @@ RunResult Twin::run(const std::vector<Op>& ops, const std::string& label) {
     const uint32_t cap = fits ? runtime::detail::out_capacity_for(static_cast<uint32_t>(op.data.size()))
                               : spec::MAX_PKT_BYTES;
     const uint32_t sa_index = op.op == Opcode::DECRYPT ? 0u : op.sa.index;
-    model.push_back(ref_.process(static_cast<uint8_t>(op.op), sa_index, false, op.data, cap));
-    what.push_back(op.what + ", op " + std::to_string(unsigned(static_cast<uint8_t>(op.op))));
+    const uint8_t flags = op.dummy ? spec::descriptor::flags_bit::DUMMY : 0;  // as the Engine's descriptor
+    model.push_back(ref_.process_flags(static_cast<uint8_t>(op.op), sa_index, flags, op.data, cap));
+    what.push_back(op.what + ", op " + std::to_string(unsigned(static_cast<uint8_t>(op.op))) +
+                   (op.dummy ? " DUMMY" : ""));
     sizes.push_back(op.data.size());
   }
   return compare(std::move(card), std::move(model), what, sizes, label);
 }
 
 std::vector<Result> Twin::run_raw_card(const std::vector<RawDesc>& descs, const std::string& label) {
-  namespace d = spec::descriptor;
-  namespace c = spec::completion;
-  const runtime::CardLayout& lay = eng_->layout();
+  const runtime::detail::CardLayout& lay = Access::layout(*eng_);
   const uint64_t slot = lay.pkt_slot_bytes;
   const size_t n = descs.size();
-  if (n * d::SIZE > lay.desc.size) throw std::invalid_argument("run_raw_card: more descriptors than the batch");
-  driver::Device& dev = eng_->device();
-  std::vector<uint8_t> dimg(n * d::SIZE, 0);
+  if (n * spec::descriptor::SIZE > lay.desc.size) {
+    throw std::invalid_argument("run_raw_card: more descriptors than the batch");
+  }
+  driver::Device& dev = Access::device(*eng_);
+  std::vector<runtime::detail::Descriptor> d(n);
   for (size_t k = 0; k < n; ++k) {
     const RawDesc& r = descs[k];
-    const uint64_t in_off = k * slot + r.in_shift, out_off = k * slot + r.out_shift;
-    if (!r.data.empty()) dev.write(lay.pkt_in, in_off, r.data.data(), r.data.size());
-    uint8_t* p = dimg.data() + k * d::SIZE;
-    spec::set<d::op>(p, r.op);
-    spec::set<d::flags>(p, r.flags);
-    spec::set<d::sa_index>(p, r.sa_index);
-    spec::set<d::in_offset>(p, in_off);
-    spec::set<d::in_length>(p, r.in_length < 0 ? static_cast<uint32_t>(r.data.size()) : static_cast<uint32_t>(r.in_length));
-    spec::set<d::out_capacity>(p, r.out_capacity);
-    spec::set<d::out_offset>(p, out_off);
+    d[k].op = static_cast<Opcode>(r.op);
+    d[k].flags = r.flags;
+    d[k].sa_index = r.sa_index;
+    d[k].in_offset = k * slot + r.in_shift;
+    d[k].in_length = r.in_length < 0 ? static_cast<uint32_t>(r.data.size()) : static_cast<uint32_t>(r.in_length);
+    d[k].out_capacity = r.out_capacity;
+    d[k].out_offset = k * slot + r.out_shift;
+    if (!r.data.empty()) dev.write(lay.pkt_in, d[k].in_offset, r.data.data(), r.data.size());
   }
-  if (n) dev.write(lay.desc, 0, dimg.data(), dimg.size());
-  driver::KernelArgs args;
-  namespace a = spec::arg;
-  args.set(a::SA_TABLE, lay.sa_table);
-  args.set(a::REPLAY, lay.replay);
-  args.set(a::COUNTERS, lay.counters);
-  args.set(a::SPI_TABLE, lay.spi_table);
-  args.set(a::DESC, lay.desc);
-  args.set(a::COMPLETIONS, lay.completions);
-  args.set(a::PKT_IN, lay.pkt_in);
-  args.set(a::PKT_OUT, lay.pkt_out);
-  args.set(a::N_DESC, uint64_t(n));
-  args.set(a::SA_CAPACITY, uint64_t(eng_->options().sa_capacity));
-  args.set(a::SPI_BUCKETS_LOG2, uint64_t(lay.spi_buckets_log2));
-  dev.run(args);
-  std::vector<uint8_t> cimg(n * c::SIZE, 0);
-  if (n) dev.read(lay.completions, 0, cimg.data(), cimg.size());
+  std::vector<uint8_t> img(n * std::max(spec::descriptor::SIZE, spec::completion::SIZE), 0);
+  runtime::detail::pack_descriptors(d.data(), n, img.data());
+  if (n) dev.write(lay.desc, 0, img.data(), n * spec::descriptor::SIZE);
+  dev.run(runtime::detail::kernel_args(lay, static_cast<uint32_t>(n)));
+  if (n) dev.read(lay.completions, 0, img.data(), n * spec::completion::SIZE);
+  std::vector<runtime::detail::Completion> c(n);
+  runtime::detail::unpack_completions(img.data(), n, c.data());
   std::vector<Result> out(n);
   for (size_t k = 0; k < n; ++k) {
-    const uint8_t* p = cimg.data() + k * c::SIZE;
-    Result& res = out[k];
-    res.status = static_cast<Status>(spec::get<c::status>(p));
-    res.soft_expired = (spec::get<c::flags>(p) & c::flags_bit::SOFT_EXPIRED) != 0;
-    res.sa_index = spec::get<c::sa_index>(p);
-    res.spi = spec::get<c::spi>(p);
-    res.seq = spec::get<c::seq>(p);
-    const uint64_t off = spec::get<c::out_offset>(p);
-    const uint32_t len = spec::get<c::out_length>(p);
-    const uint64_t want_off = k * slot + descs[k].out_shift;
-    if (off != want_off) {
+    runtime::detail::fill_result(c[k], out[k]);
+    const std::string breach = runtime::detail::completion_breach(d[k], c[k]);
+    if (!breach.empty()) {
       ADD_FAILURE() << "[" << backend_ << "] " << label << ": completion #" << k << " (" << descs[k].what
-                    << ") out_offset " << off << ", descriptor " << want_off;
-    }
-    if (res.status != Status::OK) {
-      if (len != 0) {
-        ADD_FAILURE() << "[" << backend_ << "] " << label << ": completion #" << k << " (" << descs[k].what
-                      << ") status " << status_str(res.status) << " with out_length " << len;
-      }
+                    << ") breaks the contract: " << breach;
       continue;
     }
-    if (len > descs[k].out_capacity || off + len > lay.pkt_out.size) {
+    if (c[k].status != Status::OK) continue;
+    if (c[k].out_offset + c[k].out_length > lay.pkt_out.size) {
       ADD_FAILURE() << "[" << backend_ << "] " << label << ": completion #" << k << " (" << descs[k].what
-                    << ") out_length " << len << " beyond out_capacity " << descs[k].out_capacity;
+                    << ") output beyond pkt_out";
       continue;
     }
-    res.data.resize(len);
-    if (len) dev.read(lay.pkt_out, off, res.data.data(), len);
+    out[k].data.resize(c[k].out_length);
+    if (c[k].out_length) dev.read(lay.pkt_out, c[k].out_offset, out[k].data.data(), c[k].out_length);
   }
   return out;
 }
@@ -204,10 +192,9 @@ RunResult Twin::run_raw(const std::vector<RawDesc>& descs, const std::string& la
   std::vector<std::string> what;
   std::vector<size_t> sizes;
   for (const RawDesc& r : descs) {
-    const bool use = (r.flags & spec::descriptor::flags_bit::USE_SA_INDEX) != 0;
     Bytes in = r.data;
     if (r.in_length >= 0) in.resize(static_cast<size_t>(r.in_length));
-    model.push_back(ref_.process(r.op, r.sa_index, use, in, r.out_capacity));
+    model.push_back(ref_.process_flags(r.op, r.sa_index, r.flags, in, r.out_capacity));
     what.push_back(r.what + ", raw op " + std::to_string(unsigned(r.op)) + " flags " + std::to_string(r.flags) +
                    " sa_index " + hex64(r.sa_index) + " out_capacity " + std::to_string(r.out_capacity));
     sizes.push_back(in.size());
@@ -276,6 +263,7 @@ bool Twin::counters_match(SaHandle h, const std::string& label) {
   field("bad_packet", c.bad_packet, m.bad_packet);
   field("soft_events", c.soft_events, m.soft_events);
   field("hard_events", c.hard_events, m.hard_events);
+  field("dummy", c.dummy, m.dummy);
   if (os.str().empty()) return true;
   ADD_FAILURE() << "[" << backend_ << "] " << label << ": counters of SA slot " << h.index << " differ:" << os.str();
   return false;

@@ -62,8 +62,12 @@ struct Op {
   SaHandle sa{};                // ENCRYPT (and unknown opcodes): the card's handle; the model uses sa.index
   Bytes data;
   std::string what;             // shown when this request differs
+  bool dummy = false;           // ENCRYPT a TFC dummy packet (Request::dummy, descriptor flag DUMMY)
 };
 Op enc(SaHandle h, Bytes data, std::string what);
+// ENCRYPT of a TFC dummy packet (tunnel: data is the dummy payload; transport:
+// an IP packet whose payload is the dummy payload).
+Op enc_dummy(SaHandle h, Bytes data, std::string what);
 Op dec(Bytes data, std::string what);
 
 struct RunResult {
@@ -77,7 +81,7 @@ struct RunResult {
 // USE_SA_INDEX, small out_capacity, misaligned offsets, any in_length).
 struct RawDesc {
   uint8_t op = static_cast<uint8_t>(Opcode::DECRYPT);
-  uint8_t flags = 0;          // descriptor flags (USE_SA_INDEX)
+  uint8_t flags = 0;          // descriptor flags (USE_SA_INDEX, DUMMY)
   uint32_t sa_index = 0;
   Bytes data;                 // copied to the descriptor's packet slot (+ in_shift)
   uint32_t out_capacity = spec::MAX_PKT_BYTES;
@@ -110,9 +114,11 @@ class Twin {
   RunResult run(const std::vector<Op>& ops, const std::string& label);
 
   // One kernel run of `descs` straight on the card (the Engine's card buffers
-  // and layout, its own KernelArgs): completions as Results (data read at
-  // the completion's out_offset). Fails the test if a completion does not
-  // carry its descriptor's out_offset, or has out_length != 0 on failure.
+  // and layout; kernel arguments, descriptor and completion images from the
+  // runtime's batch codec, as the Engine's): completions as Results (data
+  // read at the completion's out_offset). Fails the test if a completion
+  // breaks the contract (runtime::detail::completion_breach: out_offset not
+  // the descriptor's, out_length above out_capacity, or != 0 on failure).
   std::vector<Result> run_raw_card(const std::vector<RawDesc>& descs, const std::string& label);
   // run_raw_card, and the model's RefEngine::process with the same opcode,
   // sa_index, USE_SA_INDEX flag, input and out_capacity; compared like run().

@@ -48,9 +48,9 @@ TEST_P(EqRawDesc, DecryptWithUseSaIndex) {
     ds.push_back(raw(kDec, kUse, other.in.index, p.next(11), p.name + ": another inbound SA's slot"));
     ds.push_back(raw(kDec, kUse, p.out.index, p.next(12), p.name + ": the outbound SA with its SPI"));
     ds.push_back(raw(kDec, kUse, cap, p.next(13), p.name + ": slot = capacity"));
-    ds.push_back(raw(kDec, kUse, 0xFFFFFFFFu, p.next(14), p.name + ": slot 0xFFFFFFFF"));
+    ds.push_back(raw(kDec, kUse, spec::NO_SA_INDEX, p.next(14), p.name + ": slot 0xFFFFFFFF"));
     ds.push_back(raw(kDec, kUse, cap - 1, p.next(15), p.name + ": a slot never used"));
-    ds.push_back(raw(kDec, 0, 0xFFFFFFFFu, p.next(16), p.name + ": no USE_SA_INDEX, sa_index ignored"));
+    ds.push_back(raw(kDec, 0, spec::NO_SA_INDEX, p.next(16), p.name + ": no USE_SA_INDEX, sa_index ignored"));
     const Bytes whole = p.next(16);
     ds.push_back(raw(kDec, kUse, p.in.index, Bytes(whole.begin(), whole.begin() + 30),
                      p.name + ": truncated (MALFORMED before the lookup)"));
@@ -88,7 +88,7 @@ TEST_P(EqRawDesc, UseSaIndexOnADeletedSlot) {
       "USE_SA_INDEX on a deleted slot");
   ASSERT_EQ(r.size(), 2u);
   EXPECT_EQ(r[0].status, Status::UNKNOWN_SPI) << status_str(r[0].status);
-  EXPECT_EQ(r[0].sa_index, 0xFFFFFFFFu);
+  EXPECT_EQ(r[0].sa_index, spec::NO_SA_INDEX);
   EXPECT_EQ(r[0].spi, p.in_cfg.spi);
   EXPECT_EQ(r[1].status, Status::SA_DISABLED) << status_str(r[1].status);
   EXPECT_EQ(r[1].sa_index, slot);
@@ -148,7 +148,7 @@ TEST_P(EqRawDesc, DescriptorChecks) {
   cut.in_length = static_cast<int64_t>(cut.data.size()) - 5;
   ds.push_back(cut);
   ds.push_back(raw(kEnc, 0, cap, p.plain(10, 1), "ENCRYPT sa_index = capacity"));
-  ds.push_back(raw(kEnc, 0, 0xFFFFFFFFu, p.plain(10, 1), "ENCRYPT sa_index 0xFFFFFFFF"));
+  ds.push_back(raw(kEnc, 0, spec::NO_SA_INDEX, p.plain(10, 1), "ENCRYPT sa_index 0xFFFFFFFF"));
   ds.push_back(raw(kEnc, 0, cap - 1, p.plain(10, 1), "ENCRYPT on a never-used slot"));
   ds.push_back(raw(kEnc, kUse, p.out.index, p.plain(10, 1), "ENCRYPT with USE_SA_INDEX (flag unused)"));
   for (uint8_t op : {uint8_t(0), uint8_t(3), uint8_t(0xFF)}) {
@@ -183,7 +183,7 @@ TEST_P(EqRawDesc, DescriptorChecks) {
   for (size_t i = 0; i < r.size(); ++i) {
     const std::string what = "[" + GetParam() + "] " + ms[i].what;
     EXPECT_EQ(r[i].status, shifts[i].want) << what << ": card " << status_str(r[i].status);
-    EXPECT_EQ(r[i].sa_index, 0xFFFFFFFFu) << what;
+    EXPECT_EQ(r[i].sa_index, spec::NO_SA_INDEX) << what;
     EXPECT_EQ(r[i].spi, 0u) << what;
     EXPECT_EQ(r[i].seq, 0u) << what;
     EXPECT_FALSE(r[i].soft_expired) << what;

@@ -3,7 +3,7 @@
 #include <cstring>
 #include <vector>
 
-#include "card_layout.hpp"
+#include "esp/runtime/detail/card_layout.hpp"
 
 using esp::runtime::Direction;
 using esp::runtime::IpAddr;
@@ -130,7 +130,7 @@ TEST(CardLayout, PacketSlotsAndCapacities) {
     const uint32_t cap = d::out_capacity_for(len);
     EXPECT_EQ(cap % spec::PKT_BUS_BYTES, 0u);
     EXPECT_LE(cap, d::kPktSlotBytes);
-    EXPECT_TRUE(cap >= len + d::kMaxEncapOverhead || cap == d::kPktSlotBytes) << len;
+    EXPECT_TRUE(cap >= len + spec::MAX_ENCAP_OVERHEAD || cap == d::kPktSlotBytes) << len;
     EXPECT_EQ(d::in_footprint(len) % spec::PKT_BUS_BYTES, 0u);
     EXPECT_GE(d::in_footprint(len), std::max<uint64_t>(len, 1));
   }

@@ -236,7 +236,7 @@ TEST(EngineProcess, EveryRequestGetsItsStatusWithFailuresInTheMiddle) {
       EXPECT_TRUE(res[i].data.empty()) << i;
     }
     if (i == 6) {
-      EXPECT_EQ(res[i].sa_index, 0xFFFFFFFFu);
+      EXPECT_EQ(res[i].sa_index, esp::spec::NO_SA_INDEX);
       continue;
     }
     // Same outcome as the reference model, request by request.
@@ -267,6 +267,20 @@ TEST(EngineProcess, StaleHandleThrowsBeforeAnythingRuns) {
   const auto res = eng->process({enc(ho, pkt::udp(4, 10, 1))});
   ASSERT_EQ(res[0].status, Status::OK);
   EXPECT_EQ(res[0].seq, 1u) << "the refused batch consumed a sequence number";
+}
+
+TEST(EngineProcess, DummyOnAnythingButEncryptThrowsBeforeAnythingRuns) {
+  auto eng = make_engine(16);
+  const SaHandle ho = eng->add_sa(sa_config(0x33, Direction::Outbound));
+  for (const uint8_t op : {uint8_t(Opcode::DECRYPT), uint8_t(0x7F)}) {
+    std::vector<Request> reqs = {enc(ho, pkt::udp(4, 10, 1)), enc(ho, pkt::udp(4, 10, 2))};
+    reqs[1].op = static_cast<Opcode>(op);
+    reqs[1].dummy = true;
+    EXPECT_THROW(eng->process(reqs), std::invalid_argument) << "opcode " << unsigned(op);
+  }
+  const auto res = eng->process({enc(ho, pkt::udp(4, 10, 1))});
+  ASSERT_EQ(res[0].status, Status::OK);
+  EXPECT_EQ(res[0].seq, 1u) << "a refused batch consumed a sequence number";
 }
 
 TEST(EngineProcess, LifetimesReachTheCompletions) {

@@ -8,7 +8,7 @@
 #include <set>
 #include <stdexcept>
 
-#include "card_layout.hpp"
+#include "esp/runtime/detail/card_layout.hpp"
 #include "engine_test_util.hpp"
 
 namespace spec = esp::spec;
@@ -18,7 +18,8 @@ using namespace esp::runtime::test;
 
 TEST(EngineSa, LayoutFollowsTheOptions) {
   auto eng = make_engine(4096, 32);
-  const CardLayout& l = eng->layout();
+  const detail::CardLayout& l = layout_of(*eng);
+  EXPECT_EQ(l.sa_capacity, 4096u);
   EXPECT_EQ(l.spi_buckets_log2, 10u);
   EXPECT_GE(l.sa_table.size, 4096ull * e::SIZE);
   EXPECT_GE(l.counters.size, 4096ull * spec::sa_counters::SIZE);
@@ -90,7 +91,7 @@ TEST(EngineSa, EntryOnTheCardDecodesToTheConfig) {
     EXPECT_EQ(spec::get<e::window_bits>(ii.data()), in.window_bits);
     const uint64_t off = spec::get<e::replay_offset>(ii.data());
     EXPECT_EQ(off % spec::CTL_WORD_BYTES, 0u);
-    EXPECT_LE(off + spec::replay_state_bytes(in.window_bits), eng->layout().replay_region_bytes);
+    EXPECT_LE(off + spec::replay_state_bytes(in.window_bits), layout_of(*eng).replay_region_bytes);
     states.push_back({off, spec::replay_state_bytes(in.window_bits)});
     EXPECT_EQ(card_spi_lookup(*eng, in.spi), h.index + 1);
   }
@@ -100,10 +101,10 @@ TEST(EngineSa, EntryOnTheCardDecodesToTheConfig) {
 
 TEST(EngineSa, InstallZeroesCountersAndReplayState) {
   auto eng = make_engine(1);  // one slot: every install lands in slot 0
-  const CardLayout& l = eng->layout();
+  const detail::CardLayout& l = layout_of(*eng);
   std::vector<uint8_t> junk(std::max<uint64_t>(l.replay_region_bytes, spec::sa_counters::SIZE), 0xA5);
-  eng->device().write(l.replay, 0, junk.data(), l.replay_region_bytes);
-  eng->device().write(l.counters, 0, junk.data(), spec::sa_counters::SIZE);
+  device_of(*eng).write(l.replay, 0, junk.data(), l.replay_region_bytes);
+  device_of(*eng).write(l.counters, 0, junk.data(), spec::sa_counters::SIZE);
   const SaHandle h = eng->add_sa(sa_config(0x77, Direction::Inbound));
   const SaCounters c = eng->counters(h);
   EXPECT_EQ(c.packets, 0u);
@@ -116,7 +117,7 @@ TEST(EngineSa, InstallZeroesCountersAndReplayState) {
   const auto img = read_entry(*eng, h.index);
   const uint64_t off = spec::get<e::replay_offset>(img.data());
   std::vector<uint8_t> state(spec::replay_state_bytes(spec::DEFAULT_WINDOW_BITS));
-  eng->device().read(l.replay, off, state.data(), state.size());
+  device_of(*eng).read(l.replay, off, state.data(), state.size());
   EXPECT_TRUE(std::all_of(state.begin(), state.end(), [](uint8_t b) { return b == 0; }));
   EXPECT_EQ(spec::get<spec::replay_state::top>(state.data()), 0u);
 }
@@ -161,8 +162,8 @@ TEST(EngineSa, ThreeThousandSasInsertLookupDeleteWithoutLoss) {
   for (auto& [spi, h] : sas) eng->delete_sa(h);
   EXPECT_EQ(eng->sa_count(), 0u);
   // Nothing left on the card.
-  std::vector<uint8_t> tbl(eng->layout().spi_table.size);
-  eng->device().read(eng->layout().spi_table, 0, tbl.data(), tbl.size());
+  std::vector<uint8_t> tbl(layout_of(*eng).spi_table.size);
+  device_of(*eng).read(layout_of(*eng).spi_table, 0, tbl.data(), tbl.size());
   EXPECT_TRUE(std::all_of(tbl.begin(), tbl.end(), [](uint8_t b) { return b == 0; }));
 }
 
@@ -198,6 +199,27 @@ TEST(EngineSa, FullReplayRegionIsSaTableFull) {
   EXPECT_NO_THROW(eng->add_sa(sa_config(5, Direction::Outbound)));  // no replay state needed
   eng->delete_sa(a);
   EXPECT_NO_THROW(eng->add_sa(sa_config(3, Direction::Inbound)));
+}
+
+// replay_region_bytes_for(n, w) holds exactly n inbound SAs of window w.
+TEST(EngineSa, ReplayRegionForHoldsExactlyThatManySas) {
+  const struct {
+    uint32_t n, window;
+  } cases[] = {{1, spec::MIN_WINDOW_BITS}, {3, 1024}, {4, spec::DEFAULT_WINDOW_BITS}, {2, spec::MAX_WINDOW_BITS}};
+  for (const auto& c : cases) {
+    SCOPED_TRACE("n " + std::to_string(c.n) + ", window " + std::to_string(c.window));
+    EXPECT_GE(replay_region_bytes_for(c.n, c.window), uint64_t(c.n) * spec::replay_state_bytes(c.window));
+    auto eng = make_engine(16, 8, replay_region_bytes_for(c.n, c.window));
+    for (uint32_t i = 0; i < c.n; ++i) {
+      SaConfig in = sa_config(0x100 + i, Direction::Inbound);
+      in.window_bits = c.window;
+      EXPECT_NO_THROW(eng->add_sa(in));
+    }
+    SaConfig more = sa_config(0x200, Direction::Inbound);
+    more.window_bits = c.window;
+    EXPECT_THROW(eng->add_sa(more), SaTableFull);
+  }
+  EXPECT_EQ(replay_region_bytes_for(10, spec::DEFAULT_WINDOW_BITS), esp::runtime::detail::default_replay_region(10));
 }
 
 TEST(EngineSa, DuplicateInboundSpiIsRejected) {

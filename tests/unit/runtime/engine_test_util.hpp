@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "esp/driver/device.hpp"
+#include "esp/runtime/detail/engine_access.hpp"
 #include "esp/runtime/engine.hpp"
 
 namespace esp::runtime::test {
@@ -35,26 +36,29 @@ inline SaConfig sa_config(uint32_t spi, Direction dir, unsigned key_bytes = 16) 
   return c;
 }
 
+// The Engine's device and card-memory layout (tests only).
+inline driver::Device& device_of(Engine& eng) { return detail::EngineAccess::device(eng); }
+inline const detail::CardLayout& layout_of(const Engine& eng) { return detail::EngineAccess::layout(eng); }
+
 // The SA entry of a slot as the card holds it.
 inline std::vector<uint8_t> read_entry(Engine& eng, uint32_t index) {
   std::vector<uint8_t> img(spec::sa_entry::SIZE);
-  eng.device().read(eng.layout().sa_table, uint64_t(index) * spec::sa_entry::SIZE, img.data(), img.size());
+  device_of(eng).read(layout_of(eng).sa_table, uint64_t(index) * spec::sa_entry::SIZE, img.data(), img.size());
   return img;
 }
 
 // The card's SPI lookup (CONTRACT.md DECRYPT 4) on the SPI table read back
 // from card memory: sa_ref, 0 when absent.
 inline uint32_t card_spi_lookup(Engine& eng, uint32_t spi) {
-  const unsigned log2 = eng.layout().spi_buckets_log2;
+  const unsigned log2 = layout_of(eng).spi_buckets_log2;
   for (unsigned which = 0; which < 2; ++which) {
-    uint8_t b[spec::spi_bucket::SIZE];
-    eng.device().read(eng.layout().spi_table, uint64_t(spec::spi_bucket_index(spi, which, log2)) * sizeof b, b,
-                      sizeof b);
-    for (unsigned s = 0; s < spec::spi_bucket::slots::count; ++s) {
-      const uint8_t* slot = b + spec::spi_bucket::slots::offset + s * spec::spi_bucket::slots::stride;
-      if (spec::get<spec::spi_slot::sa_ref>(slot) != 0 && spec::get<spec::spi_slot::spi>(slot) == spi) {
-        return spec::get<spec::spi_slot::sa_ref>(slot);
-      }
+    uint8_t img[spec::spi_bucket::SIZE];
+    device_of(eng).read(layout_of(eng).spi_table, uint64_t(spec::spi_bucket_index(spi, which, log2)) * sizeof img,
+                        img, sizeof img);
+    spec::SpiBucket b;
+    spec::unpack(img, b);
+    for (const spec::SpiSlot& slot : b.slots) {
+      if (slot.sa_ref != 0 && slot.spi == spi) return slot.sa_ref;
     }
   }
   return 0;

@@ -4,7 +4,7 @@
 #include <random>
 #include <stdexcept>
 
-#include "region_alloc.hpp"
+#include "esp/runtime/detail/region_alloc.hpp"
 
 using esp::runtime::detail::RegionAllocator;
 

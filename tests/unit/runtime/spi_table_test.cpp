@@ -6,8 +6,8 @@
 #include <set>
 #include <vector>
 
-#include "card_layout.hpp"
-#include "spi_table.hpp"
+#include "esp/runtime/detail/card_layout.hpp"
+#include "esp/runtime/detail/spi_table.hpp"
 
 using esp::runtime::detail::SpiTable;
 namespace spec = esp::spec;

@@ -13,6 +13,10 @@
 
 namespace esp::runtime {
 
+namespace detail {
+struct EngineAccess;  // tests only: esp/runtime/detail/engine_access.hpp (target esp_runtime_internal)
+}
+
 // The SA table has no free slot, the replay region has no room for the SA's
 // window, or the SPI table cannot place the SPI.
 class SaTableFull : public std::runtime_error {
@@ -33,9 +37,11 @@ struct SaHandle {
   uint32_t generation = 0;
 };
 
-struct SaCounters {
-  uint64_t packets = 0, bytes = 0, auth_fail = 0, replay = 0, bad_packet = 0, soft_events = 0, hard_events = 0;
-};
+// The card's counters of one SA: the spec's sa_counters value (packets,
+// bytes, auth_fail, replay, bad_packet, soft_events, hard_events, dummy).
+// `dummy`: TFC dummy packets sent (outbound) or received and discarded
+// (inbound), counted there only, never in packets/bytes.
+using SaCounters = spec::SaCounters;
 
 struct EngineOptions {
   uint32_t sa_capacity = 4096;       // SA table entries
@@ -44,35 +50,35 @@ struct EngineOptions {
                                      // (options() reports the resolved size)
 };
 
-// Where the engine put its structures in card memory (one buffer each).
-struct CardLayout {
-  driver::CardBuffer sa_table;     // sa_capacity * spec::sa_entry::SIZE
-  driver::CardBuffer replay;       // replay states, replay_region_bytes
-  driver::CardBuffer counters;     // sa_capacity * spec::sa_counters::SIZE
-  driver::CardBuffer spi_table;    // 2^spi_buckets_log2 * spec::spi_bucket::SIZE
-  driver::CardBuffer desc;         // max_batch_packets * spec::descriptor::SIZE
-  driver::CardBuffer completions;  // max_batch_packets * spec::completion::SIZE
-  driver::CardBuffer pkt_in;       // max_batch_packets * pkt_slot_bytes
-  driver::CardBuffer pkt_out;      // max_batch_packets * pkt_slot_bytes
-  uint32_t spi_buckets_log2 = 0;
-  uint32_t pkt_slot_bytes = 0;     // MAX_PKT_BYTES rounded up to PKT_BUS_BYTES
-  uint64_t replay_region_bytes = 0;
-};
+// The replay_region_bytes that holds n_sa inbound SAs of window_bits each
+// (their replay states, spec::replay_state_bytes, as the Engine aligns them).
+uint64_t replay_region_bytes_for(uint32_t n_sa, uint32_t window_bits);
 
 // One packet for the card.
+//
+// dummy (ENCRYPT only): send a TFC dummy packet (RFC 4303 2.6) on the SA:
+// next header spec::NH_NO_NEXT (59), descriptor flag DUMMY. Tunnel mode:
+// `data` is the dummy payload, any bytes (at least one), sent as they are
+// inside ESP. Transport mode: `data` is an IP packet as for any ENCRYPT; the
+// bytes after its header(s) are the dummy payload. It takes a sequence
+// number like any packet and counts in SaCounters::dummy only. The receiver
+// verifies it, advances its replay window and discards it (status DUMMY).
+// Varying the dummy's length and timing is the caller's.
 struct Request {
   spec::Opcode op = spec::Opcode::ENCRYPT;
   SaHandle sa;                 // ENCRYPT: the SA; DECRYPT: ignored (SPI lookup)
   std::vector<uint8_t> data;   // an IP packet (ENCRYPT: the plaintext packet; DECRYPT: the ESP packet)
+  bool dummy = false;          // ENCRYPT: a dummy packet (above); process() refuses it on DECRYPT
 };
 
 // Its outcome: every request gets one, in order. A request whose data is
 // longer than spec::MAX_PKT_BYTES is not sent to the card: MALFORMED, with
-// sa_index 0xFFFFFFFF, spi 0, seq 0.
+// sa_index spec::NO_SA_INDEX, spi 0, seq 0. An inbound dummy packet (authentic,
+// next header 59) is status DUMMY with no data: nothing to deliver.
 struct Result {
   spec::Status status = spec::Status::OK;
   bool soft_expired = false;
-  uint32_t sa_index = 0xFFFFFFFFu;
+  uint32_t sa_index = spec::NO_SA_INDEX;
   uint32_t spi = 0;
   uint64_t seq = 0;
   std::vector<uint8_t> data;   // the output packet when status is OK
@@ -87,10 +93,7 @@ class Engine {
   Engine(const Engine&) = delete;
   Engine& operator=(const Engine&) = delete;
 
-  driver::Device& device() { return *dev_; }
   const EngineOptions& options() const { return opts_; }
-
-  const CardLayout& layout() const;
 
   // Installs an SA; throws std::invalid_argument (bad config), SaTableFull,
   // or DuplicateSpi (a std::runtime_error: inbound SPI already installed).
@@ -111,10 +114,12 @@ class Engine {
   // Runs the requests through the card, in kernel runs of at most
   // max_batch_packets, and returns one Result per request, in order. Throws
   // std::invalid_argument, before anything reaches the card, when an ENCRYPT
-  // request's handle is stale; driver::DeviceError when the card fails.
+  // request's handle is stale or a request other than ENCRYPT asks for a
+  // dummy; driver::DeviceError when the card fails.
   std::vector<Result> process(const std::vector<Request>& reqs);
 
  private:
+  friend struct detail::EngineAccess;
   struct Impl;
   std::unique_ptr<driver::Device> dev_;
   EngineOptions opts_;

@@ -22,18 +22,11 @@ constexpr uint32_t kPktSlotBytes = static_cast<uint32_t>(round_up(spec::MAX_PKT_
 constexpr uint64_t kReplayAlign = 64;
 static_assert(kReplayAlign % spec::CTL_WORD_BYTES == 0, "replay states must be control-word aligned");
 
-// Upper bound of what ENCRYPT adds to a packet: an IPv6 outer header (40),
-// a UDP header (8), the ESP header, IV, up to ESP_ALIGN-1 pad bytes, pad
-// length and next header (2) and the largest ICV. DECRYPT only shrinks.
-constexpr uint32_t kIpv6HeaderBytes = 40;
-constexpr uint32_t kUdpHeaderBytes = 8;
-constexpr uint32_t kMaxEncapOverhead = kIpv6HeaderBytes + kUdpHeaderBytes + spec::ESP_HDR_BYTES + spec::IV_BYTES +
-                                       (spec::ESP_ALIGN - 1) + 2 + spec::MAX_ICV_BYTES;
-
-// Bytes reserved in pkt_out for the output of an input of in_len bytes:
-// bus-aligned, never more than a packet slot.
+// Bytes reserved in pkt_out for the output of an input of in_len bytes: the
+// input and the most ENCRYPT adds (spec::MAX_ENCAP_OVERHEAD; DECRYPT only
+// shrinks), bus-aligned, never more than a packet slot.
 inline uint32_t out_capacity_for(uint32_t in_len) {
-  const uint64_t c = round_up(uint64_t(in_len) + kMaxEncapOverhead, spec::PKT_BUS_BYTES);
+  const uint64_t c = round_up(uint64_t(in_len) + spec::MAX_ENCAP_OVERHEAD, spec::PKT_BUS_BYTES);
   return c > kPktSlotBytes ? kPktSlotBytes : static_cast<uint32_t>(c);
 }
 
@@ -55,13 +48,6 @@ inline uint64_t replay_footprint(uint32_t window_bits) {
 // an inbound SA at DEFAULT_WINDOW_BITS.
 inline uint64_t default_replay_region(uint32_t sa_capacity) {
   return uint64_t(sa_capacity) * replay_footprint(spec::DEFAULT_WINDOW_BITS);
-}
-
-// A byte-array field of a spec structure.
-template <class F>
-inline void set_bytes(uint8_t* img, const uint8_t* src, size_t n) {
-  static_assert(F::size > 0, "field");
-  std::memcpy(img + F::offset, src, n < F::size ? n : F::size);
 }
 
 // The sa_entry image (spec::sa_entry::SIZE bytes, all written) of a validated
