@@ -240,7 +240,7 @@ module esp_batch_ctrl
     .log2_ok_o (log2_ok),
     .bucket0_o (bucket0),
     .bucket1_o (bucket1),
-    .bucket_i  (mem_rimg_i[8*SPI_BUCKET_SIZE-1:0]),
+    .bucket_i  (spi_bucket_t'(mem_rimg_i[SPI_BUCKET_BITS-1:0])),
     .hit_o     (spi_hit),
     .sa_ref_o  (sa_ref)
   );

@@ -5,9 +5,9 @@
 // bucket0_o / bucket1_o: spi_bucket_index(spi, 0 / 1, log2) =
 //   log2 == 0 ? 0 : (spi * SPI_HASH_MULx mod 2^32) >> (32 - log2).
 // log2_ok_o: log2 <= 32 (else no table the card can read: UNKNOWN_SPI).
-// hit_o / sa_ref_o: the first slot of bucket_i (one 64-byte bucket image,
-// little-endian as in card memory) whose spi equals spi_i and whose sa_ref is
-// not 0.
+// hit_o / sa_ref_o: the first slot of bucket_i (one bucket as the spec's
+// spi_bucket_t, cast from its little-endian card-memory image) whose spi
+// equals spi_i and whose sa_ref is not 0.
 `default_nettype none
 
 module esp_spi_lookup
@@ -18,7 +18,7 @@ module esp_spi_lookup
   output      logic                        log2_ok_o,
   output      logic [31:0]                 bucket0_o,
   output      logic [31:0]                 bucket1_o,
-  input  wire logic [8*SPI_BUCKET_SIZE-1:0] bucket_i,
+  input  wire spi_bucket_t                 bucket_i,
   output      logic                        hit_o,
   output      logic [31:0]                 sa_ref_o
 );
@@ -38,15 +38,12 @@ module esp_spi_lookup
   assign bucket1_o = bucket_index(spi_i, Mul1, log2_i[5:0]);
 
   always_comb begin
-    logic [31:0] s_spi, s_ref;
     hit_o    = 1'b0;
     sa_ref_o = '0;
     for (int unsigned s = SPI_BUCKET_SLOTS_COUNT; s > 0; s--) begin  // slot order: the first wins
-      s_spi = bucket_i[8*((s-1)*SPI_SLOT_SIZE + SPI_SLOT_SPI_OFFSET) +: SPI_SLOT_SPI_WIDTH];
-      s_ref = bucket_i[8*((s-1)*SPI_SLOT_SIZE + SPI_SLOT_SA_REF_OFFSET) +: SPI_SLOT_SA_REF_WIDTH];
-      if (s_ref != '0 && s_spi == spi_i) begin
+      if (bucket_i.slots[s-1].sa_ref != '0 && bucket_i.slots[s-1].spi == spi_i) begin
         hit_o    = 1'b1;
-        sa_ref_o = s_ref;
+        sa_ref_o = bucket_i.slots[s-1].sa_ref;
       end
     end
   end
