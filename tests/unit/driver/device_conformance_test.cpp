@@ -20,6 +20,7 @@
 #include <string>
 #include <vector>
 
+#include "device_test_util.hpp"
 #include "esp/driver/device.hpp"
 
 namespace {
@@ -68,24 +69,11 @@ std::unique_ptr<Device> open(Backend b, uint64_t card_memory = 64ull << 20) {
 
 std::string param_name(const ::testing::TestParamInfo<Backend>& i) { return name_of(i.param); }
 
-bool has(const std::string& s, const std::string& what) { return s.find(what) != std::string::npos; }
-
-// The DeviceError message of f(), or "" when it did not throw.
-template <class F>
-std::string error_of(F&& f) {
-  try {
-    f();
-  } catch (const DeviceError& e) {
-    return e.what();
-  }
-  return "";
-}
-
-std::vector<uint8_t> pattern(size_t n, uint8_t seed) {
-  std::vector<uint8_t> v(n);
-  for (size_t i = 0; i < n; ++i) v[i] = static_cast<uint8_t>(seed + i * 7);
-  return v;
-}
+using esp::driver::test::ArgBuffers;
+using esp::driver::test::args_with_buffers;
+using esp::driver::test::error_of;
+using esp::driver::test::has;
+using esp::driver::test::pattern;
 
 std::vector<uint8_t> read_all(Device& d, const CardBuffer& b) {
   std::vector<uint8_t> v(b.size, 0xAA);
@@ -93,26 +81,10 @@ std::vector<uint8_t> read_all(Device& d, const CardBuffer& b) {
   return v;
 }
 
-// KernelArgs with one page of its own per pointer argument and scalars that
-// make an empty batch.
-struct Args {
-  std::vector<CardBuffer> bufs;
-  KernelArgs args;
-};
-
-Args empty_batch(Device& d) {
-  Args a;
-  for (unsigned i = 0; i < spec::arg::COUNT; ++i) {
-    const auto idx = static_cast<spec::arg::Index>(i);
-    if (spec::arg::IS_POINTER[i]) {
-      a.bufs.push_back(d.alloc(kPage));
-      a.args.set(idx, a.bufs.back());
-    }
-  }
-  a.args.set(spec::arg::N_DESC, uint64_t{0});
-  a.args.set(spec::arg::SA_CAPACITY, uint64_t{1});
-  a.args.set(spec::arg::SPI_BUCKETS_LOG2, uint64_t{0});
-  return a;
+// One page of its own per pointer argument and scalars that make an empty
+// batch.
+ArgBuffers empty_batch(Device& d) {
+  return args_with_buffers(d, kPage, [](unsigned i) -> uint64_t { return i == spec::arg::SA_CAPACITY ? 1 : 0; });
 }
 
 // ------------------------------------------------------------ DeviceContract
@@ -266,7 +238,7 @@ TEST_P(DeviceContract, InvalidAndForeignBuffersAreErrors) {
 }
 
 TEST_P(DeviceContract, RunChecksItsArgumentsFirst) {
-  Args a = empty_batch(*d_);
+  ArgBuffers a = empty_batch(*d_);
   KernelArgs missing = a.args;
   missing.set(spec::arg::DESC, CardBuffer{});
   EXPECT_TRUE(has(error_of([&] { d_->run(missing); }), "'desc' has no buffer"));
@@ -374,7 +346,7 @@ TEST_P(DeviceRegisters, InterruptAndControlBits) {
 }
 
 TEST_P(DeviceRegisters, ARunSetsApDoneClearOnReadAndTheInterruptStatus) {
-  Args a = empty_batch(*d_);
+  ArgBuffers a = empty_batch(*d_);
   d_->write_reg(spec::reg::IER, 1);
   d_->run(a.args);
   // Device::run waited for ap_done by reading CTRL, which cleared it.
@@ -457,7 +429,7 @@ TEST_P(DeviceRuns, ArgumentsThatAreSubRangesOfAllocations) {
   }
   d_->write(desc, 0, img.data(), img.size());
 
-  Args a = empty_batch(*d_);
+  ArgBuffers a = empty_batch(*d_);
   a.args.set(spec::arg::SA_TABLE, sa);
   a.args.set(spec::arg::DESC, desc);
   a.args.set(spec::arg::COMPLETIONS, cpl);

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "device_test_util.hpp"
 #include "esp/driver/device.hpp"
 
 namespace {
@@ -19,17 +20,8 @@ using esp::driver::DeviceOptions;
 using esp::driver::KernelArgs;
 namespace spec = esp::spec;
 
-bool has(const std::string& s, const std::string& what) { return s.find(what) != std::string::npos; }
-
-template <class F>
-std::string error_of(F&& f) {
-  try {
-    f();
-  } catch (const DeviceError& e) {
-    return e.what();
-  }
-  return "";
-}
+using esp::driver::test::error_of;
+using esp::driver::test::has;
 
 // A backend that records every hook call; identity registers settable.
 class FakeDevice : public Device {

@@ -20,6 +20,7 @@
 #include <string>
 #include <vector>
 
+#include "../driver/device_test_util.hpp"
 #include "esp/driver/device.hpp"
 
 namespace {
@@ -31,7 +32,8 @@ using esp::driver::DeviceOptions;
 using esp::driver::KernelArgs;
 namespace spec = esp::spec;
 
-bool has(const std::string& s, const std::string& what) { return s.find(what) != std::string::npos; }
+using esp::driver::test::has;
+using esp::driver::test::pattern;
 
 std::unique_ptr<Device> open_noop(const std::string& xclbin = "") {
   DeviceOptions o;
@@ -39,12 +41,6 @@ std::unique_ptr<Device> open_noop(const std::string& xclbin = "") {
   o.xrt.emulation = esp::driver::XrtEmulation::Noop;
   o.xrt.xclbin = xclbin;  // empty: the build's metadata-only esp_engine.xclbin
   return esp::driver::open_device(o);
-}
-
-std::vector<uint8_t> pattern(size_t n, uint8_t seed) {
-  std::vector<uint8_t> v(n);
-  for (size_t i = 0; i < n; ++i) v[i] = static_cast<uint8_t>(seed + i * 7);
-  return v;
 }
 
 TEST(XrtNoop, OpensTheDeviceAndLoadsTheXclbin) {
@@ -87,30 +83,14 @@ TEST(XrtNoop, RegistersAreNotEmulated) {
   EXPECT_THROW(d->write_reg(spec::reg::GIE, 1), DeviceError);
 }
 
-// KernelArgs for every argument of the spec: a buffer per pointer argument,
-// a value per scalar.
-struct Batch {
-  std::vector<CardBuffer> bufs;
-  KernelArgs args;
-};
-
-Batch make_batch(Device& d) {
-  Batch b;
-  for (unsigned i = 0; i < spec::arg::COUNT; ++i) {
-    const auto idx = static_cast<spec::arg::Index>(i);
-    if (spec::arg::IS_POINTER[i]) {
-      b.bufs.push_back(d.alloc(4096));
-      b.args.set(idx, b.bufs.back());
-    } else {
-      b.args.set(idx, uint64_t{i + 1});
-    }
-  }
-  return b;
+// A buffer per pointer argument, a value per scalar.
+esp::driver::test::ArgBuffers make_batch(Device& d) {
+  return esp::driver::test::args_with_buffers(d, 4096, [](unsigned i) -> uint64_t { return i + 1; });
 }
 
 TEST(XrtNoop, AKernelRunWithTheSpecsArgumentsCompletes) {
   auto d = open_noop();
-  Batch b = make_batch(*d);
+  auto b = make_batch(*d);
   // Something in every buffer, to see that the run leaves it alone.
   std::vector<std::vector<uint8_t>> before;
   for (size_t k = 0; k < b.bufs.size(); ++k) {
