@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "engine_card.hpp"
+#include "esp/runtime/detail/card_layout.hpp"
 #include "esp/spec/esp_spec.hpp"
 #include "ref/esp_ref.hpp"
 #include "ref/packets.hpp"
@@ -31,36 +32,10 @@ constexpr unsigned kInSa = 1;
 constexpr uint64_t kOutOff = 64 * 64;  // decrypt output, apart from the input at 0
 constexpr uint8_t kDummy = spec::descriptor::flags_bit::DUMMY;
 
-// Writes `cfg` into the card's slot `idx` (and the SPI table when inbound).
+// Writes `cfg` into the card's slot `idx` as the runtime does (its SA entry
+// encoder), and into the SPI table when inbound.
 void install(Card& card, unsigned idx, const runtime::SaConfig& cfg) {
-  spec::SaEntry e;
-  e.spi = cfg.spi;
-  e.flags = fb::VALID;
-  if (cfg.direction == Direction::Outbound) e.flags |= fb::OUTBOUND;
-  if (cfg.mode == Mode::TUNNEL) e.flags |= fb::TUNNEL;
-  if (cfg.mode == Mode::TUNNEL && cfg.tun_src.version == 6) e.flags |= fb::OUTER_V6;
-  if (cfg.esn) e.flags |= fb::ESN;
-  if (cfg.udp_encap) e.flags |= fb::UDP_ENCAP;
-  if (cfg.gmac) e.flags |= fb::GMAC;
-  if (cfg.key.size() == 32) e.flags |= fb::AES256;
-  e.window_bits = cfg.window_bits;
-  std::memcpy(e.salt, cfg.salt.data(), sizeof e.salt);
-  e.icv_len = cfg.icv_len;
-  e.ttl = cfg.ttl;
-  e.tos = cfg.tos;
-  e.replay_offset = kReplayOffset;
-  std::memcpy(e.key, cfg.key.data(), cfg.key.size());
-  e.tx_seq = cfg.seq_start - 1;
-  e.soft_bytes = cfg.soft.bytes;
-  e.hard_bytes = cfg.hard.bytes;
-  e.soft_packets = cfg.soft.packets;
-  e.hard_packets = cfg.hard.packets;
-  e.udp_sport = cfg.udp_sport;
-  e.udp_dport = cfg.udp_dport;
-  e.flow_label = cfg.flow_label;
-  std::memcpy(e.tun_src, cfg.tun_src.bytes.data(), sizeof e.tun_src);
-  std::memcpy(e.tun_dst, cfg.tun_dst.bytes.data(), sizeof e.tun_dst);
-  card.set_sa(idx, e);
+  runtime::detail::encode_sa_entry(cfg, /*generation=*/0, kReplayOffset, card.sa(idx));
   if (cfg.direction == Direction::Inbound) card.map_spi(cfg.spi, idx);
 }
 
