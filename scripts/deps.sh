@@ -5,7 +5,7 @@ PKGS=(
   build-essential cmake ninja-build pkg-config
   libssl-dev openssl libgtest-dev libgmock-dev googletest libbenchmark-dev
   nlohmann-json3-dev libcli11-dev libfmt-dev libpcap-dev
-  python3 python3-yaml python3-jinja2 python3-pytest python3-dev pybind11-dev
+  python3 python3-yaml python3-jinja2 python3-pytest python3-dev pybind11-dev python3-cryptography
   libxrt-dev uuid-dev
   verilator yosys
   tshark
