@@ -17,19 +17,6 @@ namespace detail {
 struct EngineAccess;  // tests only: esp/runtime/detail/engine_access.hpp (target esp_runtime_internal)
 }
 
-// The SA table has no free slot, the replay region has no room for the SA's
-// window, or the SPI table cannot place the SPI.
-class SaTableFull : public std::runtime_error {
- public:
-  using std::runtime_error::runtime_error;
-};
-
-// An inbound SA with this SPI is already installed.
-class DuplicateSpi : public std::runtime_error {
- public:
-  using std::runtime_error::runtime_error;
-};
-
 // A handle on an installed SA. A handle whose slot has since been deleted or
 // reused (different generation) is rejected.
 struct SaHandle {
