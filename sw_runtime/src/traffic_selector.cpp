@@ -100,22 +100,23 @@ void parse_ports(const std::string& text, const std::string& s, uint8_t proto, u
     to = uint16_t(b);
     return;
   }
-  auto one = [&](const std::string& p) -> unsigned {
+  auto one = [&](const std::string& p, unsigned& v) {
     for (const Name& n : kPorts)
-      if (p == n.name) return n.value;
-    unsigned v = 0;
-    if (!parse_uint(p, 65535, v))
-      bad(text, "port '" + p + "' is not a number 0..65535 nor one of http https domain isakmp ipsec-nat-t");
-    return v;
+      if (p == n.name) {
+        v = n.value;
+        return true;
+      }
+    return parse_uint(p, 65535, v);
   };
-  const size_t dash = s.find('-');
-  unsigned a, b;
-  if (dash == std::string::npos) {
-    a = b = one(s);
-  } else {
-    a = one(s.substr(0, dash));
-    b = one(s.substr(dash + 1));
-  }
+  unsigned a = 0, b = 0;
+  bool ok = one(s, a);
+  b = a;
+  // Names hold dashes too ("ipsec-nat-t"): a range is split at the dash that
+  // leaves a port on both sides.
+  for (size_t dash = s.find('-'); !ok && dash != std::string::npos; dash = s.find('-', dash + 1))
+    ok = one(s.substr(0, dash), a) && one(s.substr(dash + 1), b);
+  if (!ok)
+    bad(text, "port '" + s + "' is not a number 0..65535, a range a-b, nor one of http https domain isakmp ipsec-nat-t");
   if (a > b) bad(text, "port range '" + s + "' is reversed");
   from = uint16_t(a);
   to = uint16_t(b);

@@ -22,12 +22,15 @@
 //
 // Cost of writers. The classifier (a decision tree, see
 // esp/runtime/detail/policy_classifier.hpp) is rebuilt in full by add_batch,
-// clear, and once the policies added or removed since the last build exceed
-// kMaxPending. Until then added policies sit in a small list scanned after the
-// tree, and removed ones are marked dead in the snapshot. So n one-at-a-time
-// add() calls rebuild n / kMaxPending times (10k adds: ~150 rebuilds of the
-// growing set); every writer copies the per-policy action table (O(n)).
-// Use add_batch to install many at once.
+// clear, and by the writer that brings the policies added or removed since the
+// last build past max(kMaxPending, size() / 16). Until then added policies sit
+// in a pending list that lookups scan after the tree (so a lookup costs up to
+// that many extra rule checks just after one-at-a-time installs), and removed
+// ones are marked dead in the snapshot. n one-at-a-time add() calls thus
+// rebuild about n / kMaxPending times up to 1024 policies and then each time
+// the set grew by 1/16 (10k adds: ~50 rebuilds, total cost ~16 full builds of
+// the final set); every writer also copies the per-policy action table
+// (O(n)). Use add_batch to install many at once: one build.
 #pragma once
 
 #include <cstdint>
@@ -88,7 +91,7 @@ class Spd {
  public:
   using Match = SpdMatch;
   // Policies added or removed since the last full rebuild before the next
-  // writer rebuilds.
+  // writer rebuilds (or size() / 16 if larger).
   static constexpr size_t kMaxPending = 64;
 
   // An immutable view of the SPD; cheap to copy, valid while held.

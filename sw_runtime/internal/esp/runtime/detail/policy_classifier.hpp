@@ -53,15 +53,24 @@ U128 addr_value(const IpAddr& a);
 
 enum Field : unsigned { kSrc = 0, kDst = 1, kProto = 2, kSport = 3, kDport = 4, kFields = 5 };
 
+// 80 bytes: the leaf scan reads these, so they are kept small.
 struct ClassifierRule {
-  U128 lo[kFields], hi[kFields];  // inclusive ranges per field
-  bool any_ports = true;          // both port ranges full: also matches opaque ports
-  uint32_t payload = 0;           // the caller's index (e.g. an SPD slot)
+  U128 src_lo, src_hi, dst_lo, dst_hi;  // inclusive
+  uint16_t sport_lo = 0, sport_hi = 0xffff, dport_lo = 0, dport_hi = 0xffff;
+  uint8_t proto_lo = 0, proto_hi = 0xff;
+  bool any_ports = true;  // both port ranges full: also matches opaque ports
+  uint32_t payload = 0;   // the caller's index (e.g. an SPD slot)
+
+  U128 lo(unsigned field) const;
+  U128 hi(unsigned field) const;
 };
 
 struct ClassifierKey {
-  U128 v[kFields];
+  U128 src, dst;
+  uint16_t sport = 0, dport = 0;
+  uint8_t proto = 0;
   bool ports_opaque = false;
+  U128 get(unsigned field) const;
 };
 
 // The rule of a policy's two selectors (validated, same family) and the key
@@ -71,9 +80,9 @@ ClassifierKey make_key(const FlowKey& f);
 
 inline bool rule_matches(const ClassifierRule& r, const ClassifierKey& k) {
   if (k.ports_opaque && !r.any_ports) return false;
-  for (unsigned f = 0; f < kFields; ++f)
-    if (k.v[f] < r.lo[f] || r.hi[f] < k.v[f]) return false;
-  return true;
+  return !(k.src < r.src_lo || r.src_hi < k.src || k.dst < r.dst_lo || r.dst_hi < k.dst || k.proto < r.proto_lo ||
+           k.proto > r.proto_hi || k.sport < r.sport_lo || k.sport > r.sport_hi || k.dport < r.dport_lo ||
+           k.dport > r.dport_hi);
 }
 
 class PolicyClassifier {
@@ -107,15 +116,18 @@ class PolicyClassifier {
     uint8_t field = 0;
     uint8_t shift = 0;
     uint8_t bits = 0;
-    uint32_t base = 0;   // inner: first child in children_; leaf: first rule in leaf_rules_
+    uint32_t base = 0;   // inner: first child in children_; leaf: first rule in leaf_rules_/leaf_rank_
     uint32_t count = 0;  // leaf: number of rules
   };
   struct Builder;
 
   std::vector<ClassifierRule> rules_;
   std::vector<Node> nodes_;
-  std::vector<uint32_t> children_;
-  std::vector<uint32_t> leaf_rules_;
+  std::vector<uint32_t> children_;  // build only: node index per child slot
+  Node root_;                        // the lookup's tree: root_ and, per child
+  std::vector<Node> slots_;          // slot, a copy of the child's node
+  std::vector<ClassifierRule> leaf_rules_;  // copies, leaf by leaf
+  std::vector<uint32_t> leaf_rank_;         // their indices in rules_
   Stats stats_;
 };
 
