@@ -46,6 +46,24 @@ IpAddr rand_addr(std::mt19937_64& rng, uint8_t family) {
   return a;
 }
 
+// A range across a power-of-two boundary (what a cut splits), a few
+// addresses wide on either side.
+TrafficSelector straddle(std::mt19937_64& rng, uint8_t family) {
+  IpAddr a = rand_addr(rng, family);
+  const size_t last = family == 4 ? 3 : 15;
+  const size_t byte = last - size_t(rng() % 3);  // boundary at a multiple of 2^8, 2^16 or 2^24
+  for (size_t i = byte; i <= last; ++i) a.bytes[i] = 0;
+  IpAddr lo = a, hi = a;
+  unsigned down = unsigned(1 + rng() % 40), up = unsigned(rng() % 40);
+  while (down--)
+    for (size_t i = last + 1; i-- > 0;)
+      if (lo.bytes[i]-- != 0) break;
+  while (up--)
+    for (size_t i = last + 1; i-- > 0;)
+      if (++hi.bytes[i] != 0) break;
+  return TrafficSelector::range(lo, hi);
+}
+
 TrafficSelector rand_side(std::mt19937_64& rng, uint8_t family) {
   const unsigned bits = family == 4 ? 32 : 128;
   switch (rng() % 6) {
@@ -66,8 +84,12 @@ TrafficSelector rand_side(std::mt19937_64& rng, uint8_t family) {
   }
 }
 
-Pair rand_pair(std::mt19937_64& rng, uint8_t family) {
+Pair rand_pair(std::mt19937_64& rng, uint8_t family, bool straddling) {
   Pair p{rand_side(rng, family), rand_side(rng, family)};
+  if (straddling) {
+    p.src = straddle(rng, family);
+    if (rng() % 2) p.dst = straddle(rng, family);
+  }
   const uint8_t icmp = family == 4 ? 1 : 58;
   switch (rng() % 6) {
     case 0:
@@ -163,7 +185,7 @@ uint32_t reference(const std::vector<Pair>& rules, const std::vector<uint8_t>& d
   return PolicyClassifier::npos;
 }
 
-void check_random_sets(uint8_t family, unsigned sets, unsigned seed) {
+void check_random_sets(uint8_t family, unsigned sets, unsigned seed, bool straddling = false) {
   std::mt19937_64 rng(seed);
   size_t hits = 0, total = 0;
   for (unsigned s = 0; s < sets; ++s) {
@@ -171,7 +193,7 @@ void check_random_sets(uint8_t family, unsigned sets, unsigned seed) {
     std::vector<Pair> rules;
     std::vector<ClassifierRule> crs;
     for (size_t i = 0; i < n; ++i) {
-      rules.push_back(rand_pair(rng, family));
+      rules.push_back(rand_pair(rng, family, straddling && rng() % 4 != 0));
       // payload = index: dead[] is indexed by it.
       crs.push_back(make_rule(rules.back().src, rules.back().dst, uint32_t(i)));
     }
@@ -204,6 +226,12 @@ void check_random_sets(uint8_t family, unsigned sets, unsigned seed) {
 
 TEST(PolicyClassifier, RandomIpv4MatchesLinearScan) { check_random_sets(4, 150, 1); }
 TEST(PolicyClassifier, RandomIpv6MatchesLinearScan) { check_random_sets(6, 150, 2); }
+// Ranges that straddle cut boundaries: children of one cut that share a rule
+// list but not the rules' shapes.
+TEST(PolicyClassifier, RandomStraddlingRangesMatchLinearScan) {
+  check_random_sets(4, 100, 3, true);
+  check_random_sets(6, 100, 4, true);
+}
 
 struct Case {
   std::vector<std::pair<const char*, const char*>> rules;  // priority order
