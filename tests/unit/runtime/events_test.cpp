@@ -333,6 +333,35 @@ TEST(EventQueueCallback, DestroyingTheQueueStopsTheDeliveryThread) {
   EXPECT_EQ(sink.got.size(), 1u);
 }
 
+// The race a lost wake-up hides in: the producer pushes the next event just
+// as the delivery thread finds the ring empty and clears the eventfd. The
+// producer spins until the callback has taken the previous event, then waits
+// a varying few hundred nanoseconds, so that its pushes sweep across the
+// delivery thread's way from the callback back to sleep. Each event must
+// still be delivered (a lost one leaves the producer waiting: hang guard 60 s).
+TEST(EventQueueCallback, EventPushedWhileTheConsumerGoesIdleIsNotLost) {
+  constexpr uint64_t kRounds = 5000;
+  EventQueue q(4);
+  std::atomic<uint64_t> taken{0};
+  q.set_callback([&](const Event&) { taken.fetch_add(1, std::memory_order_release); });
+  uint64_t lost_at = kRounds;
+  std::atomic<uint64_t> sink{0};
+  for (uint64_t k = 0; k < kRounds && lost_at == kRounds; ++k) {
+    ASSERT_TRUE(q.push(numbered(0, k)));
+    const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+    while (taken.load(std::memory_order_acquire) != k + 1) {
+      if (std::chrono::steady_clock::now() > give_up) {
+        lost_at = k;
+        break;
+      }
+    }
+    for (uint64_t spin = 0; spin < (k * 7919) % 512; ++spin) sink.fetch_add(1, std::memory_order_relaxed);
+  }
+  q.set_callback(nullptr);
+  EXPECT_EQ(lost_at, kRounds) << "event " << lost_at << " never reached the callback";
+  EXPECT_EQ(q.dropped(), 0u);
+}
+
 // Four producers push numbered events; a poller drains through the fd until it
 // has about half of them, then the queue switches to a callback consumer for
 // the rest. Every event is received exactly once or counted as dropped, and
