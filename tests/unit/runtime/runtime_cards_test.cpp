@@ -18,10 +18,20 @@ void wipe(Runtime& rt, uint32_t card) {
   detail::EngineAccess::wipe_card(detail::RuntimeAccess::engine(rt, card));
 }
 
-TEST(RuntimeCards, TrafficOverEveryCardInboundSpisFindTheirCard) {
-  RtOpts oa, ob;
-  oa.cards = 3;
-  ob.cards = 4;
+// The tests that touch card state run on every backend (cosim: the RTL).
+class RuntimeCardsOn : public ::testing::TestWithParam<std::string> {
+ protected:
+  RtOpts opts(uint32_t cards = 1) const {
+    RtOpts o;
+    o.backend = GetParam();
+    o.cards = cards;
+    return o;
+  }
+  bool cosim() const { return GetParam() == "cosim"; }
+};
+
+TEST_P(RuntimeCardsOn, TrafficOverEveryCardInboundSpisFindTheirCard) {
+  RtOpts oa = opts(3), ob = opts(4);
   auto a = make_runtime(oa), b = make_runtime(ob);
   struct Pair {
     SaId out, in;
@@ -42,7 +52,8 @@ TEST(RuntimeCards, TrafficOverEveryCardInboundSpisFindTheirCard) {
 
   auto qa = a->open_queue(), qb = b->open_queue();
   Burst e;
-  for (uint32_t k = 0; k < 10; ++k) {
+  const uint32_t rounds = cosim() ? 2 : 10;
+  for (uint32_t k = 0; k < rounds; ++k) {
     for (size_t i = 0; i < pairs.size(); ++i) e.add(PacketOp::Encrypt, inner(40 + k * 50, uint32_t(i * 100 + k)), pairs[i].out);
   }
   e.run(*qa);
@@ -60,11 +71,12 @@ TEST(RuntimeCards, TrafficOverEveryCardInboundSpisFindTheirCard) {
     ++per_card[d.res[i].sa.card];
   }
   EXPECT_EQ(per_card.size(), 4u);
-  for (const Pair& p : pairs) EXPECT_EQ(b->query_sa(p.in).counters.packets, 10u);
+  for (const Pair& p : pairs) EXPECT_EQ(b->query_sa(p.in).counters.packets, rounds);
 }
 
-TEST(RuntimeCards, AResetCardIsReprogrammedWithoutNonceReuseOrReplay) {
-  auto a = make_runtime(), b = make_runtime();
+TEST_P(RuntimeCardsOn, AResetCardIsReprogrammedWithoutNonceReuseOrReplay) {
+  auto a = make_runtime(opts()), b = make_runtime(opts());
+  const size_t n = cosim() ? 6 : 30;
   std::vector<SaId> outs, ins;
   for (uint32_t i = 0; i < 4; ++i) {
     const uint32_t spi = b->get_spi();
@@ -76,10 +88,10 @@ TEST(RuntimeCards, AResetCardIsReprogrammedWithoutNonceReuseOrReplay) {
   auto qa = a->open_queue(), qb = b->open_queue();
   std::unordered_map<SaId, std::set<uint64_t>> ivs;  // every (key, IV) sent: the IV is the sequence number
   std::vector<Bytes> sent_esp;
-  auto send = [&](int per_sa, bool expect_ok) {
+  auto send = [&](size_t per_sa, bool expect_ok) {
     Burst e;
-    for (int k = 0; k < per_sa; ++k) {
-      for (const SaId& s : outs) e.add(PacketOp::Encrypt, inner(100 + size_t(k), uint32_t(k)), s);
+    for (size_t k = 0; k < per_sa; ++k) {
+      for (const SaId& s : outs) e.add(PacketOp::Encrypt, inner(100 + k, uint32_t(k)), s);
     }
     e.run(*qa);
     Burst d;
@@ -105,7 +117,7 @@ TEST(RuntimeCards, AResetCardIsReprogrammedWithoutNonceReuseOrReplay) {
     }
     return ok;
   };
-  EXPECT_EQ(send(30, true), 120u);
+  EXPECT_EQ(send(n, true), 4u * n);
 
   // The sender's card loses its memory between two runs.
   wipe(*a, 0);
@@ -115,8 +127,10 @@ TEST(RuntimeCards, AResetCardIsReprogrammedWithoutNonceReuseOrReplay) {
   a->events().poll(ev);
   ASSERT_FALSE(ev.empty());
   EXPECT_EQ(ev.back().type, EventType::CardReset);
-  EXPECT_EQ(send(30, true), 120u);
-  for (const SaId& s : outs) EXPECT_EQ(a->query_sa(s).counters.packets, 60u) << "counters restored from the shadow";
+  EXPECT_EQ(send(n, true), 4u * n);
+  for (const SaId& s : outs) {
+    EXPECT_EQ(a->query_sa(s).counters.packets, 2u * n) << "counters restored from the shadow";
+  }
 
   // The receiver's card loses its memory: after reprogramming, nothing sent
   // before passes again, and new traffic does.
@@ -128,7 +142,93 @@ TEST(RuntimeCards, AResetCardIsReprogrammedWithoutNonceReuseOrReplay) {
   for (size_t i = 0; i < replay.res.size(); ++i) {
     EXPECT_EQ(replay.res[i].status, Status(spec::Status::REPLAY)) << "replayed packet " << i << " passed";
   }
-  EXPECT_EQ(send(10, true), 40u);
+  EXPECT_EQ(send(3, true), 12u);
+}
+
+// A card whose runs can be made to fail after the kernel did its work: the
+// host then knows nothing of that run (as when a card resets mid-run).
+class LosingDevice : public driver::Device {
+ public:
+  explicit LosingDevice(std::unique_ptr<driver::Device> in) : in_(std::move(in)) {}
+  std::string backend() const override { return in_->backend(); }
+  std::string description() const override { return "losing " + in_->description(); }
+  bool lose_next_run = false;
+
+ protected:
+  uint32_t do_read_reg(uint32_t o) override { return in_->read_reg(o); }
+  void do_write_reg(uint32_t o, uint32_t v) override { in_->write_reg(o, v); }
+  driver::CardBuffer do_alloc(uint64_t n) override { return in_->alloc(n); }
+  void do_free(const driver::CardBuffer& a) override { in_->free(a); }
+  void do_write(const driver::CardBuffer& a, uint64_t off, const void* src, uint64_t n) override {
+    in_->write(a, off, src, n);
+  }
+  void do_read(const driver::CardBuffer& a, uint64_t off, void* dst, uint64_t n) override { in_->read(a, off, dst, n); }
+  void do_run(const driver::KernelArgs& args) override {
+    in_->run(args);
+    if (lose_next_run) {
+      lose_next_run = false;
+      throw driver::DeviceError("losing: the card reset before its completions were read");
+    }
+  }
+  void wait_done() override {}
+
+ private:
+  std::unique_ptr<driver::Device> in_;
+};
+
+std::unique_ptr<Runtime> losing_runtime(LosingDevice*& dev) {
+  driver::DeviceOptions d;
+  d.card_memory_bytes = 64ull << 20;
+  auto ld = std::make_unique<LosingDevice>(driver::open_device(d));
+  dev = ld.get();
+  std::vector<std::unique_ptr<driver::Device>> devs;
+  devs.push_back(std::move(ld));
+  RuntimeOptions o;
+  o.sa_capacity = 64;
+  o.max_batch_packets = 32;
+  o.housekeeping_ms = 0;
+  return std::make_unique<Runtime>(std::move(devs), o);
+}
+
+TEST(RuntimeCards, ARunLostInAResetCountsAsEverythingItCouldHaveDone) {
+  LosingDevice *da = nullptr, *db = nullptr;
+  auto a = losing_runtime(da), b = losing_runtime(db);
+  const uint32_t spi = b->get_spi();
+  const SaId out = a->add_sa(tunnel_sa(spi, Direction::Outbound, true, 1));
+  b->add_sa(tunnel_sa(spi, Direction::Inbound, true, 1));
+  auto qa = a->open_queue(), qb = b->open_queue();
+  Burst e1;
+  for (int i = 0; i < 10; ++i) e1.add(PacketOp::Encrypt, inner(60, uint32_t(i)), out);
+  e1.run(*qa);
+  // The card encrypts the next 7 (sequence numbers 11..17), but the host
+  // never learns it: every packet of that run is CARD_ERROR.
+  da->lose_next_run = true;
+  Burst lost;
+  for (int i = 0; i < 7; ++i) lost.add(PacketOp::Encrypt, inner(60, uint32_t(i)), out);
+  lost.run(*qa);
+  for (const PacketResult& r : lost.res) EXPECT_EQ(r.status, Status(spec::HostStatus::CARD_ERROR));
+  wipe(*a, 0);
+  a->reprogram_card(0);
+  Burst e2;
+  e2.add(PacketOp::Encrypt, inner(60, 99), out);
+  e2.run(*qa);
+  ASSERT_EQ(e2.res[0].status, Status(spec::Status::OK));
+  EXPECT_GT(e2.res[0].seq, 17u) << "a sequence number the lost run may have used is used again";
+
+  // The receiver accepts packets 1..10 in a run whose completions are lost.
+  db->lose_next_run = true;
+  Burst d1;
+  for (int i = 0; i < 10; ++i) d1.add(PacketOp::Decrypt, e1.output(size_t(i)));
+  d1.run(*qb);
+  wipe(*b, 0);
+  b->reprogram_card(0);
+  Burst again;
+  for (int i = 0; i < 10; ++i) again.add(PacketOp::Decrypt, e1.output(size_t(i)));
+  again.add(PacketOp::Decrypt, e2.output(0));
+  again.run(*qb);
+  for (int i = 0; i < 10; ++i) EXPECT_EQ(again.res[size_t(i)].status, Status(spec::Status::REPLAY)) << i;
+  EXPECT_EQ(again.res[10].status, Status(spec::Status::OK));
+  EXPECT_EQ(again.output(10), e2.in[0]);
 }
 
 TEST(RuntimeCards, AThousandMakeBeforeBreakRekeysLoseNothing) {
@@ -193,6 +293,9 @@ TEST(RuntimeCards, AThousandMakeBeforeBreakRekeysLoseNothing) {
   EXPECT_EQ(a->sa_count(), 1u);
   EXPECT_EQ(b->sa_count(), 1u);
 }
+
+INSTANTIATE_TEST_SUITE_P(Backends, RuntimeCardsOn, ::testing::ValuesIn(rt_backends()),
+                         [](const ::testing::TestParamInfo<std::string>& i) { return i.param; });
 
 }  // namespace
 }  // namespace esp::runtime::test
