@@ -167,10 +167,7 @@ void Runtime::Impl::note_expiry(SaId sa, EventType t) {
 
 void Runtime::Impl::raise_acquire(const Spd::Match& m, const Packet& p) {
   const uint64_t now = monotonic_ns();
-  {
-    std::lock_guard<std::mutex> g(acq_mu);
-    if (!acquires.allow(m.id, now)) return;
-  }
+  if (!acquires.allow(m.id, now)) return;  // RateLimiter locks itself
   Event e;
   e.type = EventType::Acquire;
   e.time_ns = now;
@@ -532,11 +529,13 @@ size_t Runtime::switch_outbound(SaId old_sa, SaId new_sa) {
 PolicyId Runtime::add_policy(const Policy& p) { return impl_->spd.add(p); }
 void Runtime::del_policy(PolicyId id) {
   impl_->spd.remove(id);
-  std::lock_guard<std::mutex> g(impl_->acq_mu);
   impl_->acquires.forget(id);
 }
 std::optional<Policy> Runtime::query_policy(PolicyId id) const { return impl_->spd.query(id); }
-void Runtime::flush_policies() { impl_->spd.clear(); }
+void Runtime::flush_policies() {
+  for (const auto& p : impl_->spd.list()) impl_->acquires.forget(p.first);
+  impl_->spd.clear();
+}
 Spd& Runtime::spd() { return impl_->spd; }
 EventQueue& Runtime::events() { return impl_->events; }
 

@@ -93,8 +93,7 @@ struct Runtime::Impl {
   // Leaf: expiries the data plane noted, handled by tick().
   std::mutex pend_mu;
   std::vector<std::pair<SaId, EventType>> pending;
-  std::mutex acq_mu;
-  detail::RateLimiter acquires;
+  detail::RateLimiter acquires;  // thread-safe
 
   std::mutex hk_mu;
   std::condition_variable hk_cv;
