@@ -138,7 +138,15 @@ struct PolicyClassifier::Builder {
     n.count = uint32_t(rules.size());
     c.nodes_.push_back(n);
     c.leaf_rank_.insert(c.leaf_rank_.end(), rules.begin(), rules.end());
-    for (uint32_t r : rules) c.leaf_rules_.push_back(c.rules_[r]);
+    for (uint32_t i : rules) {
+      const ClassifierRule& r = c.rules_[i];
+      if (c.v4_)
+        c.leaf4_.push_back(Rule4{uint32_t(r.src_lo.lo), uint32_t(r.src_hi.lo), uint32_t(r.dst_lo.lo),
+                                 uint32_t(r.dst_hi.lo), r.sport_lo, r.sport_hi, r.dport_lo, r.dport_hi, r.proto_lo,
+                                 r.proto_hi, r.any_ports, r.payload});
+      else
+        c.leaf_rules_.push_back(r);
+    }
     c.stats_.leaves++;
     c.stats_.max_leaf = std::max(c.stats_.max_leaf, rules.size());
     c.stats_.max_depth = std::max(c.stats_.max_depth, depth);
@@ -295,6 +303,8 @@ void PolicyClassifier::build(std::vector<ClassifierRule> rules, unsigned addr_bi
   rules_ = std::move(rules);
   nodes_.clear();
   children_.clear();
+  v4_ = addr_bits == 32;
+  leaf4_.clear();
   leaf_rules_.clear();
   leaf_rank_.clear();
   slots_.clear();
@@ -325,6 +335,20 @@ uint32_t PolicyClassifier::lookup(const ClassifierKey& k, const uint8_t* dead) c
   while (!n->leaf) n = &slots_[n->base + extract(v[n->field], n->shift, n->bits)];
   // The leaf's rules are copies laid out in a row: the scan reads memory in
   // order; the dead mark is read only for a rule that matches.
+  if (v4_) {
+    const Rule4* r = leaf4_.data() + n->base;
+    const uint32_t src = uint32_t(k.src.lo), dst = uint32_t(k.dst.lo);
+    for (uint32_t i = 0; i < n->count; ++i) {
+      const Rule4& x = r[i];
+      if (src < x.src_lo || src > x.src_hi || dst < x.dst_lo || dst > x.dst_hi || k.proto < x.proto_lo ||
+          k.proto > x.proto_hi || k.sport < x.sport_lo || k.sport > x.sport_hi || k.dport < x.dport_lo ||
+          k.dport > x.dport_hi || (k.ports_opaque && !x.any_ports))
+        continue;
+      if (dead && dead[x.payload]) continue;
+      return leaf_rank_[n->base + i];
+    }
+    return npos;
+  }
   const ClassifierRule* r = leaf_rules_.data() + n->base;
   for (uint32_t i = 0; i < n->count; ++i) {
     if (!rule_matches(r[i], k)) continue;

@@ -116,7 +116,7 @@ class PolicyClassifier {
     uint8_t field = 0;
     uint8_t shift = 0;
     uint8_t bits = 0;
-    uint32_t base = 0;   // inner: first child in children_; leaf: first rule in leaf_rules_/leaf_rank_
+    uint32_t base = 0;   // inner: first child slot; leaf: first rule in leaf4_ or leaf_rules_, and leaf_rank_
     uint32_t count = 0;  // leaf: number of rules
   };
   struct Builder;
@@ -126,7 +126,18 @@ class PolicyClassifier {
   std::vector<uint32_t> children_;  // build only: node index per child slot
   Node root_;                        // the lookup's tree: root_ and, per child
   std::vector<Node> slots_;          // slot, a copy of the child's node
-  std::vector<ClassifierRule> leaf_rules_;  // copies, leaf by leaf
+  // IPv4 leaves hold 32-byte copies of their rules (addresses fit 32 bits);
+  // IPv6 leaves full ClassifierRules.
+  struct Rule4 {
+    uint32_t src_lo, src_hi, dst_lo, dst_hi;
+    uint16_t sport_lo, sport_hi, dport_lo, dport_hi;
+    uint8_t proto_lo, proto_hi;
+    bool any_ports;
+    uint32_t payload;
+  };
+  bool v4_ = true;
+  std::vector<Rule4> leaf4_;                // copies, leaf by leaf (IPv4)
+  std::vector<ClassifierRule> leaf_rules_;  // copies, leaf by leaf (IPv6)
   std::vector<uint32_t> leaf_rank_;         // their indices in rules_
   Stats stats_;
 };
