@@ -311,7 +311,7 @@ TEST(Spd, RandomOperationsMatchModel) {
   std::mt19937_64 rng(11);
   Spd spd;
   Model model;
-  for (int step = 0; step < 3000; ++step) {
+  for (int step = 0; step < 2000; ++step) {
     const unsigned op = unsigned(rng() % 100);
     if (op < 55) {
       const Policy p = rand_policy(rng);

@@ -7,17 +7,25 @@
 //
 // Algorithm: a HiCuts/HyperCuts-style decision tree. Every field is a W-bit
 // unsigned number (addresses 32 or 128 bits, protocol 8, ports 16). An inner
-// node cuts one field into 2^k equal parts by extracting k bits of it
-// (k <= 8), after skipping the bits that every rule of the node has in common
-// (a packet that differs there matches none of them, and every leaf checks
-// its rules in full). The field and k are chosen per node: for each field the
-// largest k whose children hold at most kSpaceFactor * n rule references, then
-// the field whose fullest child is smallest. A node becomes a leaf when it
-// holds <= kLeafSize rules, when no cut separates its rules, at depth
-// kMaxDepth, or once the tree holds kRefBudget * n rule references: a leaf is
-// scanned in priority order with a full match, so the tree is correct for any
-// rule set; the bounds only keep it small. Adjacent children with the same
-// rule list share one node.
+// node cuts one field into 2^k parts by extracting k bits of it (k <= 8).
+// Candidate cuts per field: windows just below the bits that all the node's
+// "narrow" rules share (rules that span the node's whole block in the field
+// go to every child anyway; a packet that differs in the shared bits matches
+// no narrow rule), which refine the children's blocks; and, only when no such
+// cut halves the node, windows 4..32 bits lower that sort rules without
+// refining (a rule whose range wraps the window goes to every child): they
+// get past an outlier rule far from the others. Per field and window the
+// largest k whose children hold at most kSpaceFactor * n rule references is
+// kept, then the cut whose fullest child is smallest. A node becomes a leaf
+// when it holds <= kLeafSize rules, when no cut leaves fewer than n rules in
+// every child, at depth kMaxDepth, or once the tree holds kRefBudget * n rule
+// references: a leaf is scanned in priority order with a full match, so the
+// tree is correct for any rule set; the bounds only keep it small (and a
+// pathological set degrades towards a linear scan, never to a wrong answer).
+// Adjacent children with the same rule list share one subtree.
+// Layout for lookup: each child slot holds a copy of its node (one 12-byte
+// read per level); leaves hold copies of their rules in a row (32 bytes for
+// IPv4, 80 for IPv6).
 //
 // Why not a library: DPDK's librte-acl (Debian librte-acl) does this and
 // better, but rte_acl_create allocates from DPDK's EAL heap, so every process
