@@ -173,6 +173,7 @@ TEST(Spd, SetSaAndReplaceSa) {
   EXPECT_EQ(spd.query(a)->sa, sa(3));
   EXPECT_EQ(spd.query(b)->sa, sa(3));
   EXPECT_EQ(spd.replace_sa(sa(1), sa(4)), 0u);
+  EXPECT_THROW(spd.replace_sa(SaId{}, sa(4)), std::invalid_argument);
 }
 
 TEST(Spd, SnapshotIsImmutable) {

@@ -124,7 +124,8 @@ class Spd {
   // The atomic outbound switch of a rekey. Unknown id -> std::invalid_argument.
   void set_sa(PolicyId id, SaId sa);
   // Every policy that protects with old_sa now protects with new_sa, in one
-  // published snapshot. Returns how many.
+  // published snapshot. Returns how many. An invalid old_sa (which would
+  // name every policy still waiting for an SA) -> std::invalid_argument.
   size_t replace_sa(SaId old_sa, SaId new_sa);
   void clear();
   size_t size() const;
