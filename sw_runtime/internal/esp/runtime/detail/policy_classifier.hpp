@@ -23,6 +23,13 @@
 // tree is correct for any rule set; the bounds only keep it small (and a
 // pathological set degrades towards a linear scan, never to a wrong answer).
 // Adjacent children with the same rule list share one subtree.
+// Groups: rules wide in the source (shorter than /16, /64 for IPv6) and narrow
+// in the destination replicate into every child of a source cut, and the
+// other way round, so rules are split by (source wide, destination wide) into
+// up to 4 trees, as EffiCuts separates rules; a lookup walks the trees in
+// order of their best rule and stops when no later tree can hold a better
+// one. (One tree over 2k "any -> host" + 2k "host -> any" rules ends in
+// leaves of thousands; the groups give leaves of <= 8.)
 // Layout for lookup: each child slot holds a copy of its node (one 12-byte
 // read per level); leaves hold copies of their rules in a row (32 bytes for
 // IPv4, 80 for IPv6).
@@ -116,6 +123,7 @@ class PolicyClassifier {
 
   const ClassifierRule& rule(uint32_t i) const { return rules_[i]; }
   size_t size() const { return rules_.size(); }
+  size_t trees() const { return trees_.size(); }
   const Stats& stats() const { return stats_; }
 
  private:
@@ -124,16 +132,9 @@ class PolicyClassifier {
     uint8_t field = 0;
     uint8_t shift = 0;
     uint8_t bits = 0;
-    uint32_t base = 0;   // inner: first child slot; leaf: first rule in leaf4_ or leaf_rules_, and leaf_rank_
+    uint32_t base = 0;   // inner: first child slot; leaf: first rule in leaf4/leaf_rules, and leaf_rank
     uint32_t count = 0;  // leaf: number of rules
   };
-  struct Builder;
-
-  std::vector<ClassifierRule> rules_;
-  std::vector<Node> nodes_;
-  std::vector<uint32_t> children_;  // build only: node index per child slot
-  Node root_;                        // the lookup's tree: root_ and, per child
-  std::vector<Node> slots_;          // slot, a copy of the child's node
   // IPv4 leaves hold 32-byte copies of their rules (addresses fit 32 bits);
   // IPv6 leaves full ClassifierRules.
   struct Rule4 {
@@ -143,10 +144,21 @@ class PolicyClassifier {
     bool any_ports;
     uint32_t payload;
   };
+  // One decision tree over one group of rules.
+  struct Tree {
+    uint32_t min_rank = 0;              // its first rule's index in rules_
+    Node root;                          // the walk: root and, per child
+    std::vector<Node> slots;            // slot, a copy of the child's node
+    std::vector<Rule4> leaf4;           // copies, leaf by leaf (IPv4)
+    std::vector<ClassifierRule> leaf_rules;  // copies, leaf by leaf (IPv6)
+    std::vector<uint32_t> leaf_rank;    // their indices in rules_
+    uint32_t lookup(bool v4, const ClassifierKey& k, const uint8_t* dead) const;
+  };
+  struct Builder;
+
+  std::vector<ClassifierRule> rules_;
   bool v4_ = true;
-  std::vector<Rule4> leaf4_;                // copies, leaf by leaf (IPv4)
-  std::vector<ClassifierRule> leaf_rules_;  // copies, leaf by leaf (IPv6)
-  std::vector<uint32_t> leaf_rank_;         // their indices in rules_
+  std::vector<Tree> trees_;  // by min_rank
   Stats stats_;
 };
 
