@@ -14,8 +14,10 @@
 // Snapshot::lookup, Spd::lookup) take no lock on the data
 // path: snapshot() is an atomic load of a shared_ptr (std::atomic_load), and a
 // Snapshot stays valid and unchanged for as long as it is held, whatever
-// writers do meanwhile. query, list and size are control-plane reads: they
-// take the writers' mutex.
+// writers do meanwhile. std::atomic_load on a shared_ptr goes through
+// libstdc++'s small lock pool, so a data-plane thread takes one snapshot per
+// burst and looks its packets up on it (Spd::lookup is for one-off use).
+// query, list and size are control-plane reads: they take the writers' mutex.
 // set_sa and replace_sa publish a snapshot that shares the classifier and
 // differs only in the SA: a lookup sees the old SA or the new one, never
 // neither (the rekey switch).
