@@ -106,7 +106,7 @@ class PolicyClassifier {
   static constexpr unsigned kLeafSize = 8;
   static constexpr unsigned kMaxDepth = 24;
   static constexpr unsigned kSpaceFactor = 4;
-  static constexpr unsigned kRefBudget = 48;
+  static constexpr unsigned kRefBudget = 32;  // worst case 32 * n leaf copies (80 B for IPv6)
 
   struct Stats {
     size_t rules = 0, nodes = 0, leaves = 0, refs = 0;
