@@ -34,8 +34,9 @@
 // read per level); leaves hold copies of their rules in a row (32 bytes for
 // IPv4, 80 for IPv6).
 //
-// Why not a library: DPDK's librte-acl (Debian librte-acl) does this and
-// better, but rte_acl_create allocates from DPDK's EAL heap, so every process
+// Why not a library: DPDK's librte-acl (Debian librte-acl*) is the
+// well-kept multi-field classifier, but rte_acl_create allocates from DPDK's
+// EAL heap (rte_zmalloc, the EAL tailq registry), so every process
 // using the runtime would need rte_eal_init (hugepages or --no-huge, a
 // process-wide singleton owning command-line arguments and cores), which an
 // IKE daemon, the Python module and the unit tests should not carry. No other
