@@ -275,7 +275,9 @@ nlohmann::json spd_table(std::ostream& out) {
     rows.push_back({{"policies", n},
                     {"hit_percent", hit_pct},
                     {"classifier_ns_per_lookup", tree_ns},
+                    {"classifier_lookups_per_s", 1e9 / tree_ns},
                     {"linear_ns_per_lookup", lin_ns},
+                    {"linear_lookups_per_s", 1e9 / lin_ns},
                     {"ratio_linear_over_classifier", lin_ns / tree_ns},
                     {"install_batch_ms", batch_ms},
                     {"install_one_by_one_ms", single_ms}});

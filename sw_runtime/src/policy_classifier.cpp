@@ -116,9 +116,12 @@ ClassifierKey make_key(const FlowKey& f) {
 
 struct PolicyClassifier::Builder {
   PolicyClassifier& c;
+  Tree& tree;
   unsigned width[kFields];
   size_t budget;
   uint32_t empty_leaf = npos;
+  std::vector<Node> nodes;
+  std::vector<uint32_t> children;  // node index per child slot
 
   // Per field, the block [base, base | ones(width - len)] packets of a node lie
   // in (or match none of its rules).
@@ -131,14 +134,22 @@ struct PolicyClassifier::Builder {
 
   uint32_t leaf(const std::vector<uint32_t>& rules, unsigned depth) {
     if (rules.empty() && empty_leaf != npos) return empty_leaf;
-    const uint32_t id = uint32_t(c.nodes_.size());
+    const uint32_t id = uint32_t(nodes.size());
     Node n;
     n.leaf = 1;
-    n.base = uint32_t(c.leaf_rank_.size());
+    n.base = uint32_t(tree.leaf_rank.size());
     n.count = uint32_t(rules.size());
-    c.nodes_.push_back(n);
-    c.leaf_rank_.insert(c.leaf_rank_.end(), rules.begin(), rules.end());
-    for (uint32_t r : rules) c.leaf_rules_.push_back(c.rules_[r]);
+    nodes.push_back(n);
+    tree.leaf_rank.insert(tree.leaf_rank.end(), rules.begin(), rules.end());
+    for (uint32_t i : rules) {
+      const ClassifierRule& r = c.rules_[i];
+      if (c.v4_)
+        tree.leaf4.push_back(Rule4{uint32_t(r.src_lo.lo), uint32_t(r.src_hi.lo), uint32_t(r.dst_lo.lo),
+                                 uint32_t(r.dst_hi.lo), r.sport_lo, r.sport_hi, r.dport_lo, r.dport_hi, r.proto_lo,
+                                 r.proto_hi, r.any_ports, r.payload});
+      else
+        tree.leaf_rules.push_back(r);
+    }
     c.stats_.leaves++;
     c.stats_.max_leaf = std::max(c.stats_.max_leaf, rules.size());
     c.stats_.max_depth = std::max(c.stats_.max_depth, depth);
@@ -163,7 +174,7 @@ struct PolicyClassifier::Builder {
 
   uint32_t build(const std::vector<uint32_t>& rules, const Region& reg, unsigned depth) {
     const size_t n = rules.size();
-    if (n <= kLeafSize || depth >= kMaxDepth || c.leaf_rank_.size() + c.children_.size() > budget)
+    if (n <= kLeafSize || depth >= kMaxDepth || tree.leaf_rank.size() + children.size() > budget)
       return leaf(rules, depth);
 
     // A cut takes `bits` bits of one field at `shift`. Rules that span the
@@ -257,11 +268,11 @@ struct PolicyClassifier::Builder {
       }
     }
 
-    const uint32_t id = uint32_t(c.nodes_.size());
-    c.nodes_.push_back(Node{});
-    const uint32_t first_child = uint32_t(c.children_.size());
-    c.children_.resize(c.children_.size() + nchild, npos);
-    c.nodes_[id] = Node{0, uint8_t(f), uint8_t(best.shift), uint8_t(best.bits), first_child, 0};
+    const uint32_t id = uint32_t(nodes.size());
+    nodes.push_back(Node{});
+    const uint32_t first_child = uint32_t(children.size());
+    children.resize(children.size() + nchild, npos);
+    nodes[id] = Node{0, uint8_t(f), uint8_t(best.shift), uint8_t(best.bits), first_child, 0};
 
     Region child = reg;
     if (best.refine) child.len[f] = width[f] - best.shift;
@@ -278,58 +289,102 @@ struct PolicyClassifier::Builder {
         // gives both children the same block, a leaf checks its rules in
         // full, and when every rule covers both blocks whole in the cut field
         // the subtree routes both alike.
-        node = c.children_[first_child + j - 1];
+        node = children[first_child + j - 1];
       } else {
         if (best.refine) child.base[f] = best.prefix | shl(u(j), best.shift);
         node = build(lists[j], child, depth + 1);
       }
-      c.children_[first_child + j] = node;
+      children[first_child + j] = node;
     }
     c.stats_.max_depth = std::max(c.stats_.max_depth, depth);
     return id;
   }
 };
 
+namespace {
+
+// Wider than 2^(W/2) addresses: shorter than /16 (IPv4) or /64 (IPv6).
+bool wide(const U128& lo, const U128& hi, unsigned addr_bits) {
+  if (addr_bits == 32) return hi.lo - lo.lo >= (uint64_t(1) << 16);
+  const uint64_t borrow = hi.lo < lo.lo ? 1 : 0;
+  return hi.hi - lo.hi - borrow >= 1;
+}
+
+}  // namespace
+
 void PolicyClassifier::build(std::vector<ClassifierRule> rules, unsigned addr_bits) {
   if (addr_bits != 32 && addr_bits != 128) throw std::invalid_argument("PolicyClassifier: addr_bits must be 32 or 128");
   rules_ = std::move(rules);
-  nodes_.clear();
-  children_.clear();
-  leaf_rules_.clear();
-  leaf_rank_.clear();
-  slots_.clear();
-  root_ = Node{};
+  v4_ = addr_bits == 32;
+  trees_.clear();
+  trees_.reserve(4);
   stats_ = Stats{};
   stats_.rules = rules_.size();
-  Builder b{*this, {addr_bits, addr_bits, 8, 16, 16}, size_t(kRefBudget) * rules_.size() + 4096};
-  Builder::Region root;
-  std::vector<uint32_t> all(rules_.size());
-  for (uint32_t i = 0; i < all.size(); ++i) all[i] = i;
-  b.build(all, root, 0);
-  stats_.nodes = nodes_.size();
-  stats_.refs = leaf_rank_.size() + children_.size();
-  // The lookup's layout: every child slot holds a copy of its node, so each
-  // level of the walk reads one 12-byte entry.
-  root_ = nodes_[0];
-  slots_.resize(children_.size());
-  for (size_t i = 0; i < children_.size(); ++i) slots_[i] = nodes_[children_[i]];
-  nodes_.clear();
-  nodes_.shrink_to_fit();
-  children_.clear();
-  children_.shrink_to_fit();
+  // Rules wide in the source and narrow in the destination replicate into
+  // every child of a cut on the source, and the other way round: mixed in one
+  // tree they multiply (and end in long leaves). So one tree per group by
+  // (source wide, destination wide), as EffiCuts separates rules; a lookup
+  // walks the trees in order of their best rule and stops when no later tree
+  // can hold a better one.
+  std::vector<uint32_t> groups[4];
+  for (uint32_t i = 0; i < rules_.size(); ++i) {
+    const ClassifierRule& r = rules_[i];
+    groups[2 * wide(r.src_lo, r.src_hi, addr_bits) + wide(r.dst_lo, r.dst_hi, addr_bits)].push_back(i);
+  }
+  for (const std::vector<uint32_t>& g : groups) {
+    if (g.empty()) continue;
+    trees_.emplace_back();
+    Tree& t = trees_.back();
+    t.min_rank = g.front();
+    Builder b{*this, t, {addr_bits, addr_bits, 8, 16, 16}, size_t(kRefBudget) * g.size() + 4096, npos, {}, {}};
+    Builder::Region root;
+    b.build(g, root, 0);
+    stats_.nodes += b.nodes.size();
+    stats_.refs += t.leaf_rank.size() + b.children.size();
+    // The walk's layout: every child slot holds a copy of its node, so each
+    // level reads one 12-byte entry.
+    t.root = b.nodes[0];
+    t.slots.resize(b.children.size());
+    for (size_t i = 0; i < b.children.size(); ++i) t.slots[i] = b.nodes[b.children[i]];
+  }
+  std::sort(trees_.begin(), trees_.end(), [](const Tree& a, const Tree& b) { return a.min_rank < b.min_rank; });
 }
 
 uint32_t PolicyClassifier::lookup(const ClassifierKey& k, const uint8_t* dead) const {
+  uint32_t best = npos;
+  for (const Tree& t : trees_) {
+    if (t.min_rank >= best) break;  // no rule of this tree or a later one comes first
+    const uint32_t r = t.lookup(v4_, k, dead);
+    if (r < best) best = r;
+  }
+  return best;
+}
+
+uint32_t PolicyClassifier::Tree::lookup(bool v4, const ClassifierKey& k, const uint8_t* dead) const {
   const U128 v[kFields] = {k.src, k.dst, U128{0, k.proto}, U128{0, k.sport}, U128{0, k.dport}};
-  const Node* n = &root_;
-  while (!n->leaf) n = &slots_[n->base + extract(v[n->field], n->shift, n->bits)];
+  const Node* n = &root;
+  while (!n->leaf) n = &slots[n->base + extract(v[n->field], n->shift, n->bits)];
   // The leaf's rules are copies laid out in a row: the scan reads memory in
   // order; the dead mark is read only for a rule that matches.
-  const ClassifierRule* r = leaf_rules_.data() + n->base;
+  if (v4) {
+    const Rule4* r = leaf4.data() + n->base;
+    const uint32_t src = uint32_t(k.src.lo), dst = uint32_t(k.dst.lo);
+    for (uint32_t i = 0; i < n->count; ++i) {
+      const Rule4& x = r[i];
+      if (src < x.src_lo || src > x.src_hi || dst < x.dst_lo || dst > x.dst_hi || k.proto < x.proto_lo ||
+          k.proto > x.proto_hi || k.sport < x.sport_lo || k.sport > x.sport_hi || k.dport < x.dport_lo ||
+          k.dport > x.dport_hi || (k.ports_opaque && !x.any_ports))
+        continue;
+      if (dead && dead[x.payload]) continue;
+      return leaf_rank[n->base + i];
+    }
+    return npos;
+  }
+  const ClassifierRule* r = leaf_rules.data() + n->base;
   for (uint32_t i = 0; i < n->count; ++i) {
     if (!rule_matches(r[i], k)) continue;
     if (dead && dead[r[i].payload]) continue;
-    return leaf_rank_[n->base + i];
+    return leaf_rank[n->base + i];
   }
   return npos;
 }

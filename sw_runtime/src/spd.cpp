@@ -244,6 +244,8 @@ void Spd::set_sa(PolicyId id, SaId sa) {
 }
 
 size_t Spd::replace_sa(SaId old_sa, SaId new_sa) {
+  if (!old_sa.valid())
+    throw std::invalid_argument("Spd::replace_sa: old SA is the invalid SaId (policies without an SA); use set_sa");
   std::lock_guard<std::mutex> g(mu_);
   Master& m = *m_;
   size_t n = 0;

@@ -203,7 +203,7 @@ void check_random_sets(uint8_t family, unsigned sets, unsigned seed, bool stradd
     PolicyClassifier c;
     c.build(crs, family == 4 ? 32 : 128);
     ASSERT_EQ(c.size(), n);
-    for (int q = 0; q < 400; ++q) {
+    for (int q = 0; q < 300; ++q) {
       const FlowKey f = rand_flow(rng, family, rules);
       const uint32_t want = reference(rules, dead, f);
       const uint32_t got = c.lookup(make_key(f), dead.data());
@@ -224,13 +224,13 @@ void check_random_sets(uint8_t family, unsigned sets, unsigned seed, bool stradd
   EXPECT_LT(hits, total - total / 20);
 }
 
-TEST(PolicyClassifier, RandomIpv4MatchesLinearScan) { check_random_sets(4, 150, 1); }
-TEST(PolicyClassifier, RandomIpv6MatchesLinearScan) { check_random_sets(6, 150, 2); }
+TEST(PolicyClassifier, RandomIpv4MatchesLinearScan) { check_random_sets(4, 100, 1); }
+TEST(PolicyClassifier, RandomIpv6MatchesLinearScan) { check_random_sets(6, 100, 2); }
 // Ranges that straddle cut boundaries: children of one cut that share a rule
 // list but not the rules' shapes.
 TEST(PolicyClassifier, RandomStraddlingRangesMatchLinearScan) {
-  check_random_sets(4, 100, 3, true);
-  check_random_sets(6, 100, 4, true);
+  check_random_sets(4, 60, 3, true);
+  check_random_sets(6, 60, 4, true);
 }
 
 struct Case {
@@ -301,6 +301,33 @@ TEST(PolicyClassifier, SplitsPrefixPairs) {
   EXPECT_GT(c.stats().leaves, 256u);
   EXPECT_LE(c.stats().max_leaf, PolicyClassifier::kLeafSize + 1);
   EXPECT_LE(c.stats().refs, PolicyClassifier::kRefBudget * crs.size() + 4096 + 256 * 8);
+}
+
+// Half "any -> host", half "host -> any": in one tree each half replicates
+// into every cut of the other's field. The groups keep them apart: leaves
+// stay small, and the answers are the linear scan's.
+TEST(PolicyClassifier, MixedWildcardsStaySmall) {
+  std::mt19937_64 rng(9);
+  std::vector<Pair> rules;
+  std::vector<ClassifierRule> crs;
+  for (uint32_t i = 0; i < 4000; ++i) {
+    IpAddr h = IpAddr::parse("10.0.0.0");
+    h.bytes[1] = uint8_t(rng());
+    h.bytes[2] = uint8_t(rng());
+    h.bytes[3] = uint8_t(rng());
+    const TrafficSelector host = TrafficSelector::prefix(h, 32), any = TrafficSelector::any(4);
+    rules.push_back(i % 2 ? Pair{any, host} : Pair{host, any});
+    crs.push_back(make_rule(rules.back().src, rules.back().dst, i));
+  }
+  PolicyClassifier c;
+  c.build(crs, 32);
+  EXPECT_EQ(c.trees(), 2u);
+  EXPECT_LE(c.stats().max_leaf, PolicyClassifier::kLeafSize);
+  const std::vector<uint8_t> dead(rules.size(), 0);
+  for (int q = 0; q < 4000; ++q) {
+    const FlowKey f = rand_flow(rng, 4, rules);
+    ASSERT_EQ(c.lookup(make_key(f)), reference(rules, dead, f)) << f.src.str() << " -> " << f.dst.str();
+  }
 }
 
 }  // namespace

@@ -173,6 +173,7 @@ TEST(Spd, SetSaAndReplaceSa) {
   EXPECT_EQ(spd.query(a)->sa, sa(3));
   EXPECT_EQ(spd.query(b)->sa, sa(3));
   EXPECT_EQ(spd.replace_sa(sa(1), sa(4)), 0u);
+  EXPECT_THROW(spd.replace_sa(SaId{}, sa(4)), std::invalid_argument);
 }
 
 TEST(Spd, SnapshotIsImmutable) {
@@ -311,7 +312,7 @@ TEST(Spd, RandomOperationsMatchModel) {
   std::mt19937_64 rng(11);
   Spd spd;
   Model model;
-  for (int step = 0; step < 3000; ++step) {
+  for (int step = 0; step < 2000; ++step) {
     const unsigned op = unsigned(rng() % 100);
     if (op < 55) {
       const Policy p = rand_policy(rng);

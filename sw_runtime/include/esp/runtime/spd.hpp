@@ -14,8 +14,10 @@
 // Snapshot::lookup, Spd::lookup) take no lock on the data
 // path: snapshot() is an atomic load of a shared_ptr (std::atomic_load), and a
 // Snapshot stays valid and unchanged for as long as it is held, whatever
-// writers do meanwhile. query, list and size are control-plane reads: they
-// take the writers' mutex.
+// writers do meanwhile. std::atomic_load on a shared_ptr goes through
+// libstdc++'s small lock pool, so a data-plane thread takes one snapshot per
+// burst and looks its packets up on it (Spd::lookup is for one-off use).
+// query, list and size are control-plane reads: they take the writers' mutex.
 // set_sa and replace_sa publish a snapshot that shares the classifier and
 // differs only in the SA: a lookup sees the old SA or the new one, never
 // neither (the rekey switch).
@@ -124,7 +126,8 @@ class Spd {
   // The atomic outbound switch of a rekey. Unknown id -> std::invalid_argument.
   void set_sa(PolicyId id, SaId sa);
   // Every policy that protects with old_sa now protects with new_sa, in one
-  // published snapshot. Returns how many.
+  // published snapshot. Returns how many. An invalid old_sa (which would
+  // name every policy still waiting for an SA) -> std::invalid_argument.
   size_t replace_sa(SaId old_sa, SaId new_sa);
   void clear();
   size_t size() const;

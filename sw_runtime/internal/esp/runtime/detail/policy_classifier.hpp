@@ -7,20 +7,36 @@
 //
 // Algorithm: a HiCuts/HyperCuts-style decision tree. Every field is a W-bit
 // unsigned number (addresses 32 or 128 bits, protocol 8, ports 16). An inner
-// node cuts one field into 2^k equal parts by extracting k bits of it
-// (k <= 8), after skipping the bits that every rule of the node has in common
-// (a packet that differs there matches none of them, and every leaf checks
-// its rules in full). The field and k are chosen per node: for each field the
-// largest k whose children hold at most kSpaceFactor * n rule references, then
-// the field whose fullest child is smallest. A node becomes a leaf when it
-// holds <= kLeafSize rules, when no cut separates its rules, at depth
-// kMaxDepth, or once the tree holds kRefBudget * n rule references: a leaf is
-// scanned in priority order with a full match, so the tree is correct for any
-// rule set; the bounds only keep it small. Adjacent children with the same
-// rule list share one node.
+// node cuts one field into 2^k parts by extracting k bits of it (k <= 8).
+// Candidate cuts per field: windows just below the bits that all the node's
+// "narrow" rules share (rules that span the node's whole block in the field
+// go to every child anyway; a packet that differs in the shared bits matches
+// no narrow rule), which refine the children's blocks; and, only when no such
+// cut halves the node, windows 4..32 bits lower that sort rules without
+// refining (a rule whose range wraps the window goes to every child): they
+// get past an outlier rule far from the others. Per field and window the
+// largest k whose children hold at most kSpaceFactor * n rule references is
+// kept, then the cut whose fullest child is smallest. A node becomes a leaf
+// when it holds <= kLeafSize rules, when no cut leaves fewer than n rules in
+// every child, at depth kMaxDepth, or once the tree holds kRefBudget * n rule
+// references: a leaf is scanned in priority order with a full match, so the
+// tree is correct for any rule set; the bounds only keep it small (and a
+// pathological set degrades towards a linear scan, never to a wrong answer).
+// Adjacent children with the same rule list share one subtree.
+// Groups: rules wide in the source (shorter than /16, /64 for IPv6) and narrow
+// in the destination replicate into every child of a source cut, and the
+// other way round, so rules are split by (source wide, destination wide) into
+// up to 4 trees, as EffiCuts separates rules; a lookup walks the trees in
+// order of their best rule and stops when no later tree can hold a better
+// one. (One tree over 2k "any -> host" + 2k "host -> any" rules ends in
+// leaves of thousands; the groups give leaves of <= 8.)
+// Layout for lookup: each child slot holds a copy of its node (one 12-byte
+// read per level); leaves hold copies of their rules in a row (32 bytes for
+// IPv4, 80 for IPv6).
 //
-// Why not a library: DPDK's librte-acl (Debian librte-acl) does this and
-// better, but rte_acl_create allocates from DPDK's EAL heap, so every process
+// Why not a library: DPDK's librte-acl (Debian librte-acl*) is the
+// well-kept multi-field classifier, but rte_acl_create allocates from DPDK's
+// EAL heap (rte_zmalloc, the EAL tailq registry), so every process
 // using the runtime would need rte_eal_init (hugepages or --no-huge, a
 // process-wide singleton owning command-line arguments and cores), which an
 // IKE daemon, the Python module and the unit tests should not carry. No other
@@ -91,7 +107,7 @@ class PolicyClassifier {
   static constexpr unsigned kLeafSize = 8;
   static constexpr unsigned kMaxDepth = 24;
   static constexpr unsigned kSpaceFactor = 4;
-  static constexpr unsigned kRefBudget = 48;
+  static constexpr unsigned kRefBudget = 32;  // worst case 32 * n leaf copies (80 B for IPv6)
 
   struct Stats {
     size_t rules = 0, nodes = 0, leaves = 0, refs = 0;
@@ -108,6 +124,7 @@ class PolicyClassifier {
 
   const ClassifierRule& rule(uint32_t i) const { return rules_[i]; }
   size_t size() const { return rules_.size(); }
+  size_t trees() const { return trees_.size(); }
   const Stats& stats() const { return stats_; }
 
  private:
@@ -116,18 +133,33 @@ class PolicyClassifier {
     uint8_t field = 0;
     uint8_t shift = 0;
     uint8_t bits = 0;
-    uint32_t base = 0;   // inner: first child in children_; leaf: first rule in leaf_rules_/leaf_rank_
+    uint32_t base = 0;   // inner: first child slot; leaf: first rule in leaf4/leaf_rules, and leaf_rank
     uint32_t count = 0;  // leaf: number of rules
+  };
+  // IPv4 leaves hold 32-byte copies of their rules (addresses fit 32 bits);
+  // IPv6 leaves full ClassifierRules.
+  struct Rule4 {
+    uint32_t src_lo, src_hi, dst_lo, dst_hi;
+    uint16_t sport_lo, sport_hi, dport_lo, dport_hi;
+    uint8_t proto_lo, proto_hi;
+    bool any_ports;
+    uint32_t payload;
+  };
+  // One decision tree over one group of rules.
+  struct Tree {
+    uint32_t min_rank = 0;              // its first rule's index in rules_
+    Node root;                          // the walk: root and, per child
+    std::vector<Node> slots;            // slot, a copy of the child's node
+    std::vector<Rule4> leaf4;           // copies, leaf by leaf (IPv4)
+    std::vector<ClassifierRule> leaf_rules;  // copies, leaf by leaf (IPv6)
+    std::vector<uint32_t> leaf_rank;    // their indices in rules_
+    uint32_t lookup(bool v4, const ClassifierKey& k, const uint8_t* dead) const;
   };
   struct Builder;
 
   std::vector<ClassifierRule> rules_;
-  std::vector<Node> nodes_;
-  std::vector<uint32_t> children_;  // build only: node index per child slot
-  Node root_;                        // the lookup's tree: root_ and, per child
-  std::vector<Node> slots_;          // slot, a copy of the child's node
-  std::vector<ClassifierRule> leaf_rules_;  // copies, leaf by leaf
-  std::vector<uint32_t> leaf_rank_;         // their indices in rules_
+  bool v4_ = true;
+  std::vector<Tree> trees_;  // by min_rank
   Stats stats_;
 };
 
