@@ -4,15 +4,19 @@
 // one queue on one card, bursts of 256 (the batch size).
 //
 // Measured: host ns/packet = (process CPU time delta, CLOCK_PROCESS_CPUTIME_ID,
-// minus the card's run_ns delta, Runtime::card_stats) / packets: swemu's
+// minus the card's time in its kernel runs) / packets: swemu's (and cosim's)
 // kernel runs on the card's executor thread in this process, so its CPU time
-// is in the process's and run_ns takes it out again; what is left is the
-// runtime's work on both threads (submit, batch building, copies into and out
-// of card memory, completions, poll). Also printed: wall ns/packet and the
-// card's ns/packet, for context. Reference, measured in the same run: a
-// memcpy of the same packet into a batch slot and of its output out of one
-// (the two copies the runtime makes), ns/packet; ratio = host / memcpy, and
-// host Mpps = 1e3 / host ns. Best of the repetitions. Every result is checked
+// is in the process's and is taken out again; what is left is the runtime's
+// work on both threads (submit, batch building, copies into and out of card
+// memory, completions, poll). The card's time is the CPU time of its runs
+// (a device wrapper times Device::run on the thread that runs it): the wall
+// time inside the runs (CardStats::run_ns) overstates it whenever the
+// machine is shared and that thread is descheduled, so (process CPU -
+// run_ns) is printed next to it but not used. Also printed: wall ns/packet
+// and the card's ns/packet (CPU and wall), for context. Reference, measured
+// in the same run: a memcpy of the same packet into a batch slot and of its
+// output out of one (the two copies the runtime makes), ns/packet (thread
+// CPU time); ratio = host / memcpy, and host Mpps = 1e3 / host ns. Best of the repetitions. Every result is checked
 // (status OK; a decrypted packet equals the original plaintext; else throws).
 //
 // Threading: runs on the calling thread; call from one thread at a time.

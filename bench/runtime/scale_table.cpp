@@ -125,6 +125,7 @@ nlohmann::json scale_table(std::ostream& out, const RtBenchOptions& o) {
   const uint64_t spi = (uint64_t(1) << spi_log2) * spec::spi_bucket::SIZE;
   const uint64_t layout = sa_table + counters + replay + spi;
   const double host_per_sa = (double(rss2) - double(rss0) - double(layout)) / double(n);
+  const double fill_growth = (double(rss2) - double(rss1)) / double(n);
   const double rate = double(n) / fill_s, ref_rate = double(n_ref) / ref_s;
 
   out << "\nSA table at scale: " << n << " SAs (half inbound, window " << kWindow << "; half outbound) on one card ("
@@ -148,6 +149,7 @@ nlohmann::json scale_table(std::ostream& out, const RtBenchOptions& o) {
   row("card memory: layout total (MiB)", fmt("%.1f", mib(layout)));
   row("card memory per SA (B)", fmt("%.1f", double(layout) / double(n)));
   row("host memory per SA beyond card memory (B)", fmt("%.1f", host_per_sa));
+  row("VmRSS growth during the fill per SA (B)", fmt("%.1f", fill_growth));
   row("traffic: ENCRYPT packets through spread SAs", fmt("%zu", pkts.size()));
   row("traffic: SAs used (spread over the table)", fmt("%u", spread));
   row("traffic: status OK", fmt("%zu", ok));
@@ -172,6 +174,7 @@ nlohmann::json scale_table(std::ostream& out, const RtBenchOptions& o) {
                         {"card_spi_buckets_bytes", spi},
                         {"card_layout_bytes", layout},
                         {"host_bytes_per_sa_beyond_card", host_per_sa},
+                        {"rss_growth_per_sa_during_fill", fill_growth},
                         {"traffic_packets", pkts.size()},
                         {"traffic_sas", spread},
                         {"traffic_ok", ok}};

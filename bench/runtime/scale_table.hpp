@@ -8,7 +8,9 @@
 // one's); host memory (VmRSS) before the runtime opened, after it opened and
 // after the fill; the card memory the layout takes (SA table, counters,
 // replay region, SPI buckets: swemu's card memory is in this process, so it
-// counts in VmRSS) and the host memory per SA beyond it. Then traffic:
+// counts in VmRSS) and the host memory per SA beyond it, (VmRSS after the
+// fill - before opening - the layout) / SAs. The SPI bucket count is read
+// back from the card's SPI_BUCKETS_LOG2 argument register. Then traffic:
 // ENCRYPT through a handful of outbound SAs spread over the table, every
 // result checked OK (a failure throws).
 //
