@@ -49,11 +49,11 @@ class CpuTimedDevice final : public driver::Device {
   void do_read(const driver::CardBuffer& a, uint64_t off, void* dst, uint64_t n) override { in_->read(a, off, dst, n); }
   void do_write_gather(const driver::CardBuffer& a, uint64_t base, const driver::WriteSeg* segs, size_t n,
                        driver::Gaps gaps) override {
-    in_->write_gather(driver::sub(a, base, a.size - base), segs, n, gaps);
+    if (base < a.size) in_->write_gather(driver::sub(a, base, a.size - base), segs, n, gaps);  // else: all empty
   }
   void do_read_scatter(const driver::CardBuffer& a, uint64_t base, const driver::ReadSeg* segs, size_t n,
                        driver::Gaps gaps) override {
-    in_->read_scatter(driver::sub(a, base, a.size - base), segs, n, gaps);
+    if (base < a.size) in_->read_scatter(driver::sub(a, base, a.size - base), segs, n, gaps);
   }
   void do_run(const driver::KernelArgs& args) override {
     const uint64_t t0 = clock_ns(CLOCK_THREAD_CPUTIME_ID);
