@@ -3,8 +3,9 @@
 // a time, and with Runtime::add_sas in chunks of 1k and in one call of all
 // 10k; then removed with del_sa one at a time and del_sas in the same chunks.
 //
-// Columns: SAs per second (wall time, CLOCK_MONOTONIC, the best of the
-// repetitions), the device writes, bytes written and syncs per SA
+// Columns: SAs per second (process CPU time, CLOCK_PROCESS_CPUTIME_ID, so
+// that a shared machine does not count time spent descheduled; the best of
+// the repetitions; the JSON has the wall time too), the device writes, bytes written and syncs per SA
 // (Runtime::card_stats(0).io deltas), and the ratio of each mode's SAs/s to
 // one-at-a-time's, measured in the same run. Every mode gets a fresh runtime;
 // opening it is not timed. Every install is checked (sa_count after the adds,

@@ -3,8 +3,8 @@
 // memory fits, filled with Runtime::add_sas in chunks (half inbound, half
 // outbound).
 //
-// Printed: the time to fill and SAs/s, against a fill of 10k SAs in the same
-// chunks measured in the same run (ratio = the full table's SAs/s / the small
+// Printed: the time to fill (process CPU time, and wall time) and SAs/s,
+// against a fill of 10k SAs in the same chunks measured in the same run (ratio = the full table's SAs/s / the small
 // one's); host memory (VmRSS) before the runtime opened, after it opened and
 // after the fill; the card memory the layout takes (SA table, counters,
 // replay region, SPI buckets: swemu's card memory is in this process, so it
