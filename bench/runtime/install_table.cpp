@@ -16,7 +16,7 @@ using runtime::SaConfig;
 using runtime::SaId;
 
 struct Cost {
-  double seconds = 0;       // process CPU time (every thread of the runtime)
+  double seconds = 0;  // process CPU time (every thread of the runtime)
   double wall_seconds = 0;
   driver::IoStats io;  // delta
 };
@@ -115,7 +115,8 @@ nlohmann::json install_table(std::ostream& out, const RtBenchOptions& o) {
       const Cost& c = op == 0 ? best[m].first : best[m].second;
       const double rate = double(n) / c.seconds;
       const double dn = double(n);
-      const std::string mode = modes[m].chunk == 1 ? (op == 0 ? "add_sa" : "del_sa") : (op == 0 ? "add_sas" : "del_sas");
+      const std::string mode =
+          modes[m].chunk == 1 ? (op == 0 ? "add_sa" : "del_sa") : (op == 0 ? "add_sas" : "del_sas");
       out << fmt("%-6s %-14s %6zu | %12.0f %9.2f | %9.3f %10.1f %9.3f | %7.2f\n", opname, mode.c_str(), modes[m].chunk,
                  rate, 1e6 / rate, double(c.io.writes) / dn, double(c.io.write_bytes) / dn, double(c.io.syncs) / dn,
                  rate / ref);

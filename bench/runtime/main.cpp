@@ -9,7 +9,6 @@
 //
 // Threading: single-threaded main (the runtimes start their own card threads).
 #include <CLI/CLI.hpp>
-
 #include <exception>
 #include <filesystem>
 #include <fstream>
@@ -57,7 +56,9 @@ int main(int argc, char** argv) {
       const std::filesystem::path parent = std::filesystem::path(json_path).parent_path();
       if (!parent.empty()) std::filesystem::create_directories(parent);
       std::ofstream f(json_path);
-      f << nlohmann::json{{"program", "esp-runtime-bench"}, {"backend", o.backend}, {"quick", o.quick},
+      f << nlohmann::json{{"program", "esp-runtime-bench"},
+                          {"backend", o.backend},
+                          {"quick", o.quick},
                           {"tables", tables}}
                .dump(2)
         << "\n";

@@ -2,8 +2,8 @@
 
 #include <algorithm>
 #include <atomic>
-#include <memory>
 #include <cstring>
+#include <memory>
 #include <ostream>
 #include <stdexcept>
 #include <string>
@@ -68,11 +68,11 @@ class CpuTimedDevice final : public driver::Device {
 };
 
 struct Sample {
-  double host_ns = 0;          // (process CPU - card run CPU) / packets
-  double host_run_ns_ns = 0;   // (process CPU - card run_ns) / packets: the same with the card's wall time
-  double wall_ns = 0;          // wall time / packets
-  double card_ns = 0;          // CardStats::run_ns / packets (wall time inside the runs)
-  double card_cpu_ns = 0;      // the runs' CPU time / packets
+  double host_ns = 0;         // (process CPU - card run CPU) / packets
+  double host_run_ns_ns = 0;  // (process CPU - card run_ns) / packets: the same with the card's wall time
+  double wall_ns = 0;         // wall time / packets
+  double card_ns = 0;         // CardStats::run_ns / packets (wall time inside the runs)
+  double card_cpu_ns = 0;     // the runs' CPU time / packets
 };
 
 // Runs pkts through q in bursts of kBurst (submit, and poll without spinning:
@@ -121,7 +121,8 @@ double memcpy_ns(const std::vector<Bytes>& in, const std::vector<Bytes>& outs, c
   return double(clock_ns(CLOCK_THREAD_CPUTIME_ID) - t0) / double(in.size());
 }
 
-void bind_packets(std::vector<Packet>& pkts, PacketOp op, runtime::SaId sa, const std::vector<Bytes>& in, std::vector<Bytes>& out) {
+void bind_packets(std::vector<Packet>& pkts, PacketOp op, runtime::SaId sa, const std::vector<Bytes>& in,
+                  std::vector<Bytes>& out) {
   pkts.assign(in.size(), Packet{});
   for (size_t i = 0; i < in.size(); ++i) {
     pkts[i].op = op;

@@ -85,7 +85,7 @@ nlohmann::json scale_table(std::ostream& out, const RtBenchOptions& o) {
   for (uint32_t p = 0; p < per_sa; ++p) {
     for (uint32_t s = 0; s < spread; ++s) {
       const uint32_t idx = (uint32_t(uint64_t(n) * s / spread) | 1u);  // odd: outbound
-      in.push_back(ref::pkt::udp(4, size - 28, p * spread + s + 1));  // IPv4 20 + UDP 8
+      in.push_back(ref::pkt::udp(4, size - 28, p * spread + s + 1));   // IPv4 20 + UDP 8
       outb.emplace_back(size + spec::MAX_ENCAP_OVERHEAD);
       runtime::Packet k;
       k.op = runtime::PacketOp::Encrypt;
@@ -135,8 +135,7 @@ nlohmann::json scale_table(std::ostream& out, const RtBenchOptions& o) {
   const double rate = double(n) / fill_t.cpu_s, ref_rate = double(n_ref) / ref_t.cpu_s;
 
   out << "\nSA table at scale: " << n << " SAs (half inbound, window " << kWindow << "; half outbound) on one card ("
-      << o.backend << "), add_sas in chunks of " << chunk
-      << ", process CPU time (wall time for context);\n"
+      << o.backend << "), add_sas in chunks of " << chunk << ", process CPU time (wall time for context);\n"
       << "ratio = SAs/s against a fill of " << n_ref << " SAs (same chunks) measured in the same run;"
       << " memory = VmRSS of this process (swemu's card memory is in it)\n";
   out << fmt("%-44s %14s\n", "", "value");
