@@ -70,6 +70,7 @@ demo: build
 # not available" until hw/rtl has it); the area table of the last `make area`.
 bench: build
 	$(BUILD)/bin/esp-bench --json $(BUILD)/bench/swemu.json
+	$(BUILD)/bin/esp-runtime-bench --json $(BUILD)/bench/runtime.json
 	@if [ -x $(BUILD)/bin/esp-card-bench ]; then \
 	  $(BUILD)/bin/esp-card-bench --json $(BUILD)/bench/card.json; \
 	else \
