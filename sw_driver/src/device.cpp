@@ -239,16 +239,17 @@ void Device::run(const KernelArgs& args) {
   // Shared for the whole run: no buffer of it is freed while the kernel runs.
   std::shared_lock<std::shared_mutex> lock(mu_);
   for (unsigned i = 0; i < spec::arg::COUNT; ++i) {
-    const std::string name = std::string("kernel argument '") + spec::arg::NAME[i] + "'";
+    // The name only on an error: a run allocates nothing when all is well.
+    auto name = [i] { return std::string("kernel argument '") + spec::arg::NAME[i] + "'"; };
     if (spec::arg::IS_POINTER[i]) {
-      if (!args.buffer(i).valid()) throw DeviceError(backend() + ": " + name + " has no buffer");
+      if (!args.buffer(i).valid()) throw DeviceError(backend() + ": " + name() + " has no buffer");
       try {
         allocation_of(args.buffer(i), "run");
       } catch (const DeviceError& e) {
-        throw DeviceError(name + ": " + e.what());
+        throw DeviceError(name() + ": " + e.what());
       }
     } else if (spec::arg::WIDTH[i] < 64 && args.scalar(i) >> spec::arg::WIDTH[i]) {
-      throw DeviceError(backend() + ": " + name + " = " + std::to_string(args.scalar(i)) + " does not fit its " +
+      throw DeviceError(backend() + ": " + name() + " = " + std::to_string(args.scalar(i)) + " does not fit its " +
                         std::to_string(spec::arg::WIDTH[i]) + " bits");
     }
   }
