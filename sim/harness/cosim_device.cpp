@@ -6,10 +6,21 @@
 // and writes through the AXI4 memory slave. Device::run's AP_START write
 // starts the kernel; wait_done() polls CTRL over AXI4-Lite, clocking the
 // model, until AP_DONE, within a cycle limit (a hang is a DeviceError).
+//
+// Threads (device.hpp's contract): the clocked model reads and writes card
+// memory in whole 64-byte bus windows (the memory slave copies a window per
+// read beat), so a host write or read on another thread could touch bytes of
+// a window the model is copying even when the two ranges are disjoint. The
+// model only clocks inside sim_->read_reg / write_reg; sim_mu_ serialises
+// those with do_write / do_read and with what wait_done reads of memory, so
+// host I/O interleaves with the model between AXI4-Lite transactions. The
+// buffer map (CardMemory) only changes in do_alloc / do_free, under Device's
+// exclusive lock and sim_mu_. IoStats::syncs: one per write and read.
 #include <algorithm>
 #include <cstdio>
 #include <cstring>
 #include <iterator>
+#include <mutex>
 #include <random>
 #include <sstream>
 
@@ -60,6 +71,7 @@ class CosimDevice final : public Device {
   }
 
   CosimStats stats() const {
+    std::lock_guard<std::mutex> lock(sim_mu_);
     CosimStats s;
     s.seed = sim_->config().seed;
     s.cycles = sim_->cycles();
@@ -72,6 +84,7 @@ class CosimDevice final : public Device {
 
  protected:
   uint32_t do_read_reg(uint32_t offset) override {
+    std::lock_guard<std::mutex> lock(sim_mu_);
     try {
       return sim_->read_reg(offset);
     } catch (const sim::SimError& e) {
@@ -80,6 +93,7 @@ class CosimDevice final : public Device {
   }
 
   void do_write_reg(uint32_t offset, uint32_t value) override {
+    std::lock_guard<std::mutex> lock(sim_mu_);
     shadow_[offset / 4] = value;
     if (offset == spec::reg::CTRL && (value & spec::reg::ctrl::AP_START)) run_start_ = sim_->cycles();
     try {
@@ -90,6 +104,7 @@ class CosimDevice final : public Device {
   }
 
   CardBuffer do_alloc(uint64_t bytes) override {
+    std::lock_guard<std::mutex> lock(sim_mu_);
     try {
       const auto b = sim_->memory().alloc(bytes);
       return CardBuffer{b.addr, b.size, b.handle};
@@ -99,6 +114,7 @@ class CosimDevice final : public Device {
   }
 
   void do_free(const CardBuffer& a) override {
+    std::lock_guard<std::mutex> lock(sim_mu_);
     try {
       sim_->memory().free(a.addr, a.handle);
     } catch (const sim::SimError& e) {
@@ -107,10 +123,12 @@ class CosimDevice final : public Device {
   }
 
   void do_write(const CardBuffer& a, uint64_t offset, const void* src, uint64_t n) override {
+    std::lock_guard<std::mutex> lock(sim_mu_);
     std::memcpy(host_of(a) + offset, src, n);
   }
 
   void do_read(const CardBuffer& a, uint64_t offset, void* dst, uint64_t n) override {
+    std::lock_guard<std::mutex> lock(sim_mu_);
     std::memcpy(dst, host_of(a) + offset, n);
   }
 
@@ -118,6 +136,7 @@ class CosimDevice final : public Device {
     for (;;) {
       const uint32_t ctrl = do_read_reg(spec::reg::CTRL);
       if (ctrl & spec::reg::ctrl::AP_DONE) break;
+      std::lock_guard<std::mutex> lock(sim_mu_);
       if (sim_->cycles() - run_start_ >= max_run_cycles_) {
         std::ostringstream os;
         os << "cosim: esp_engine did not signal ap_done within " << (sim_->cycles() - run_start_)
@@ -127,6 +146,7 @@ class CosimDevice final : public Device {
         throw DeviceError(os.str());
       }
     }
+    std::lock_guard<std::mutex> lock(sim_mu_);
     last_run_cycles_ = sim_->cycles() - run_start_;
     ++runs_;
     std::ostringstream os;
@@ -177,6 +197,7 @@ class CosimDevice final : public Device {
     }
   }
 
+  mutable std::mutex sim_mu_;  // the model and its card memory (see the top)
   std::unique_ptr<sim::EngineSim> sim_;
   uint32_t shadow_[spec::reg::SPACE_BYTES / 4] = {};
   uint64_t max_run_cycles_;

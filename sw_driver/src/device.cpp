@@ -3,7 +3,9 @@
 #include "esp/driver/device.hpp"
 
 #include <limits>
+#include <mutex>
 #include <sstream>
+#include <type_traits>
 
 namespace esp::driver {
 namespace {
@@ -57,11 +59,14 @@ void check_reg(const Device& d, uint32_t offset) {
 
 uint32_t Device::read_reg(uint32_t offset) {
   check_reg(*this, offset);
+  std::shared_lock<std::shared_mutex> lock(mu_);
   return do_read_reg(offset);
 }
 
 void Device::write_reg(uint32_t offset, uint32_t value) {
   check_reg(*this, offset);
+  // A write of AP_START runs the kernel on swemu: its buffers stay allocated.
+  std::shared_lock<std::shared_mutex> lock(mu_);
   do_write_reg(offset, value);
 }
 
@@ -73,6 +78,7 @@ CardBuffer Device::alloc(uint64_t bytes) {
   if (bytes > std::numeric_limits<uint64_t>::max() - kPage) {
     throw DeviceError(backend() + ": a card buffer of " + std::to_string(bytes) + " bytes overflows");
   }
+  std::unique_lock<std::shared_mutex> lock(mu_);
   const CardBuffer b = do_alloc(bytes);
   if (!b.valid() || b.size < bytes || b.size % kPage || allocs_.count(b.handle)) {
     throw DeviceError(backend() + ": the backend returned a malformed allocation (handle " +
@@ -83,7 +89,7 @@ CardBuffer Device::alloc(uint64_t bytes) {
   return b;
 }
 
-const CardBuffer& Device::allocation_of(const CardBuffer& buf, const char* what) const {
+CardBuffer Device::allocation_of(const CardBuffer& buf, const char* what) const {
   if (!buf.valid()) throw DeviceError(backend() + " " + what + ": invalid card buffer");
   auto it = allocs_.find(buf.handle);
   if (it == allocs_.end()) {
@@ -99,6 +105,7 @@ const CardBuffer& Device::allocation_of(const CardBuffer& buf, const char* what)
 }
 
 void Device::free(const CardBuffer& allocation) {
+  std::unique_lock<std::shared_mutex> lock(mu_);
   const CardBuffer a = allocation_of(allocation, "free");
   if (allocation.addr != a.addr || allocation.size != a.size) {
     throw DeviceError(backend() + " free: [" + hex(allocation.addr) + ", +" + std::to_string(allocation.size) +
@@ -125,24 +132,112 @@ uint64_t checked_range(const Device& d, const CardBuffer& a, const CardBuffer& b
 }  // namespace
 
 void Device::write(const CardBuffer& buf, uint64_t offset, const void* src, uint64_t n) {
-  const CardBuffer& a = allocation_of(buf, "write");
+  std::shared_lock<std::shared_mutex> lock(mu_);
+  const CardBuffer a = allocation_of(buf, "write");
   const uint64_t at = checked_range(*this, a, buf, offset, n, "write");
   if (n == 0) return;
   if (!src) throw DeviceError(backend() + " write: no source bytes");
   do_write(a, at, src, n);
+  count_write(n);
 }
 
 void Device::read(const CardBuffer& buf, uint64_t offset, void* dst, uint64_t n) {
-  const CardBuffer& a = allocation_of(buf, "read");
+  std::shared_lock<std::shared_mutex> lock(mu_);
+  const CardBuffer a = allocation_of(buf, "read");
   const uint64_t at = checked_range(*this, a, buf, offset, n, "read");
   if (n == 0) return;
   if (!dst) throw DeviceError(backend() + " read: no destination");
   do_read(a, at, dst, n);
+  count_read(n);
+}
+
+namespace {
+
+// Checks every segment of a gather/scatter (Seg: WriteSeg or ReadSeg, ptr
+// its src/dst); returns the bytes they move.
+template <class Seg, class Ptr>
+uint64_t checked_segments(const Device& d, const CardBuffer& a, const CardBuffer& buf, const Seg* segs, size_t n,
+                          Ptr ptr, const char* what) {
+  if (n && !segs) throw DeviceError(d.backend() + " " + what + ": " + std::to_string(n) + " segments but no array");
+  uint64_t total = 0;
+  for (size_t i = 0; i < n; ++i) {
+    try {
+      checked_range(d, a, buf, segs[i].offset, segs[i].n, what);
+    } catch (const DeviceError& e) {
+      throw DeviceError(std::string(e.what()) + " (segment " + std::to_string(i) + ")");
+    }
+    if (segs[i].n && !ptr(segs[i])) {
+      throw DeviceError(d.backend() + " " + what + ": segment " + std::to_string(i) + " has no " +
+                        (std::is_same<Seg, WriteSeg>::value ? "source bytes" : "destination"));
+    }
+    total = segs[i].n > std::numeric_limits<uint64_t>::max() - total ? std::numeric_limits<uint64_t>::max()
+                                                                     : total + segs[i].n;
+  }
+  return total;
+}
+
+}  // namespace
+
+void Device::write_gather(const CardBuffer& buf, const WriteSeg* segs, size_t n, Gaps gaps) {
+  std::shared_lock<std::shared_mutex> lock(mu_);
+  const CardBuffer a = allocation_of(buf, "write_gather");
+  const uint64_t bytes =
+      checked_segments(*this, a, buf, segs, n, [](const WriteSeg& s) { return s.src; }, "write_gather");
+  if (bytes == 0) return;
+  do_write_gather(a, buf.addr - a.addr, segs, n, gaps);
+  count_write(bytes);
+}
+
+void Device::read_scatter(const CardBuffer& buf, const ReadSeg* segs, size_t n, Gaps gaps) {
+  std::shared_lock<std::shared_mutex> lock(mu_);
+  const CardBuffer a = allocation_of(buf, "read_scatter");
+  const uint64_t bytes =
+      checked_segments(*this, a, buf, segs, n, [](const ReadSeg& s) { return s.dst; }, "read_scatter");
+  if (bytes == 0) return;
+  do_read_scatter(a, buf.addr - a.addr, segs, n, gaps);
+  count_read(bytes);
+}
+
+void Device::do_write_gather(const CardBuffer& allocation, uint64_t base, const WriteSeg* segs, size_t n, Gaps) {
+  for (size_t i = 0; i < n; ++i) {
+    if (segs[i].n) do_write(allocation, base + segs[i].offset, segs[i].src, segs[i].n);
+  }
+}
+
+void Device::do_read_scatter(const CardBuffer& allocation, uint64_t base, const ReadSeg* segs, size_t n, Gaps) {
+  for (size_t i = 0; i < n; ++i) {
+    if (segs[i].n) do_read(allocation, base + segs[i].offset, segs[i].dst, segs[i].n);
+  }
+}
+
+void Device::count_write(uint64_t bytes) {
+  writes_.fetch_add(1, std::memory_order_relaxed);
+  write_bytes_.fetch_add(bytes, std::memory_order_relaxed);
+  if (!counts_own_syncs()) syncs_.fetch_add(1, std::memory_order_relaxed);
+}
+
+void Device::count_read(uint64_t bytes) {
+  reads_.fetch_add(1, std::memory_order_relaxed);
+  read_bytes_.fetch_add(bytes, std::memory_order_relaxed);
+  if (!counts_own_syncs()) syncs_.fetch_add(1, std::memory_order_relaxed);
+}
+
+IoStats Device::io_stats() const {
+  IoStats s;
+  s.writes = writes_.load(std::memory_order_relaxed);
+  s.write_bytes = write_bytes_.load(std::memory_order_relaxed);
+  s.reads = reads_.load(std::memory_order_relaxed);
+  s.read_bytes = read_bytes_.load(std::memory_order_relaxed);
+  s.runs = runs_.load(std::memory_order_relaxed);
+  s.syncs = syncs_.load(std::memory_order_relaxed);
+  return s;
 }
 
 // ----------------------------------------------------------------------- runs
 
 void Device::run(const KernelArgs& args) {
+  // Shared for the whole run: no buffer of it is freed while the kernel runs.
+  std::shared_lock<std::shared_mutex> lock(mu_);
   for (unsigned i = 0; i < spec::arg::COUNT; ++i) {
     const std::string name = std::string("kernel argument '") + spec::arg::NAME[i] + "'";
     if (spec::arg::IS_POINTER[i]) {
@@ -157,6 +252,7 @@ void Device::run(const KernelArgs& args) {
                         std::to_string(spec::arg::WIDTH[i]) + " bits");
     }
   }
+  runs_.fetch_add(1, std::memory_order_relaxed);
   do_run(args);
 }
 

@@ -18,13 +18,7 @@ void RegionAllocator::insert_free(uint64_t off, uint64_t len) {
 }
 
 void RegionAllocator::erase_free(std::map<uint64_t, uint64_t>::iterator it) {
-  auto range = by_size_.equal_range(it->second);
-  for (auto s = range.first; s != range.second; ++s) {
-    if (s->second == it->first) {
-      by_size_.erase(s);
-      break;
-    }
-  }
+  by_size_.erase({it->second, it->first});
   free_bytes_ -= it->second;
   by_off_.erase(it);
 }
@@ -33,10 +27,10 @@ std::optional<uint64_t> RegionAllocator::alloc(uint64_t bytes) {
   if (bytes == 0) bytes = 1;
   if (bytes > size_) return std::nullopt;
   const uint64_t len = (bytes + align_ - 1) / align_ * align_;
-  auto s = by_size_.lower_bound(len);  // best fit: the smallest block that fits
+  auto s = by_size_.lower_bound({len, 0});  // best fit: the smallest block that fits, lowest offset first
   if (s == by_size_.end()) return std::nullopt;
-  const uint64_t off = s->second;
   const uint64_t block = s->first;
+  const uint64_t off = s->second;
   erase_free(by_off_.find(off));
   if (block > len) insert_free(off + len, block - len);
   return off;

@@ -5,6 +5,14 @@
 // card memory is host memory, one allocation per buffer so that
 // AddressSanitizer sees any access outside a buffer. Writing AP_START runs
 // the kernel to completion. Device checked every argument before a hook.
+//
+// Threads (device.hpp's contract): the kernel runs on the thread that calls
+// run() and touches only the words of card memory its arguments lead it to;
+// write/read on other threads memcpy into disjoint bytes of the same host
+// allocations. bufs_ only changes in do_alloc/do_free, under Device's
+// exclusive lock; every other hook (and the kernel's arg_ptr lookups) only
+// looks it up, under the shared lock. regs_ belongs to the run/register
+// thread. IoStats::syncs: one per write and read (no transfer is needed).
 #include <cstdlib>
 #include <cstring>
 #include <exception>

@@ -8,7 +8,20 @@
 //   registers xrt::kernel::read_register / write_register
 //   memory    one xrt::bo per CardBuffer; write = bo.write + bo.sync(to
 //             device, n, offset), read = bo.sync(from device, n, offset) +
-//             bo.read, so only the range asked for crosses PCIe
+//             bo.read, so only the range asked for crosses PCIe.
+//             write_gather: every segment into the bo's host copy, then one
+//             sync per run of touching segments (Gaps::Preserve) or one sync
+//             over the covering range (Gaps::CallerOwned); read_scatter: the
+//             same syncs from the device, then every segment out. A sync
+//             never covers bytes outside the segments unless the caller owns
+//             them: a gap's host copy may be stale (the kernel wrote the card
+//             since) or another thread's write in flight. IoStats::syncs
+//             counts every bo sync (also the zero-fill of a new allocation).
+//   threads   the contract of device.hpp: I/O on disjoint ranges from any
+//             thread (bo.write/read touch only their bytes of the host copy,
+//             syncs only their ranges); allocations change only under
+//             Device's exclusive lock, so bos_ lookups are safe; run() and
+//             registers are serialised by the caller (run_, run_bos_)
 //   run       xrt::run with the spec's argument order (pointer arguments
 //             are the buffers' bos, scalars their values), started through
 //             XRT's scheduler and waited for with a deadline
@@ -35,6 +48,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <limits>
+#include <algorithm>
 #include <map>
 #include <sstream>
 #include <string>
@@ -106,6 +120,31 @@ std::string set_xrt_environment(const XrtOptions& o) {
     return "XILINX_XRT as set for the process, else " + def + ", this build's XRT library tree";
   }
   return "XILINX_XRT as set for the process: it must name a directory whose lib/ holds the XRT libraries";
+}
+
+// The ranges (offset, length) of a bo to sync for a gather/scatter whose
+// segment i is at base + segs[i].offset: the runs of touching or overlapping
+// non-empty segments, by offset; or the one covering range when the caller
+// owns the gaps.
+template <class Seg>
+std::vector<std::pair<uint64_t, uint64_t>> sync_ranges(uint64_t base, const Seg* segs, size_t n, Gaps gaps) {
+  std::vector<std::pair<uint64_t, uint64_t>> r;  // (start, end)
+  r.reserve(n);
+  for (size_t i = 0; i < n; ++i) {
+    if (segs[i].n) r.emplace_back(base + segs[i].offset, base + segs[i].offset + segs[i].n);
+  }
+  std::sort(r.begin(), r.end());
+  size_t out = 0;
+  for (size_t i = 0; i < r.size(); ++i) {
+    if (out && (gaps == Gaps::CallerOwned || r[i].first <= r[out - 1].second)) {
+      r[out - 1].second = std::max(r[out - 1].second, r[i].second);
+    } else {
+      r[out++] = r[i];
+    }
+  }
+  r.resize(out);
+  for (auto& x : r) x.second -= x.first;  // (offset, length)
+  return r;
 }
 
 class XrtDevice final : public Device {
@@ -223,6 +262,7 @@ class XrtDevice final : public Device {
       auto* host = bo.map<uint8_t*>();
       std::memset(host, 0, static_cast<size_t>(size));
       bo.sync(XCL_BO_SYNC_BO_TO_DEVICE);
+      add_syncs(1);
     } catch (const std::exception& e) {
       std::ostringstream os;
       os << "xrt: allocation of " << bytes << " bytes of card memory (bank " << group_ << ") failed: " << e.what();
@@ -240,6 +280,7 @@ class XrtDevice final : public Device {
     try {
       bo.write(src, static_cast<size_t>(n), static_cast<size_t>(offset));
       bo.sync(XCL_BO_SYNC_BO_TO_DEVICE, static_cast<size_t>(n), static_cast<size_t>(offset));
+      add_syncs(1);
     } catch (const std::exception& e) {
       throw DeviceError("xrt write: " + std::to_string(n) + " bytes at offset " + std::to_string(offset) +
                         " of the buffer at " + hex(a.addr) + " failed: " + e.what());
@@ -250,12 +291,49 @@ class XrtDevice final : public Device {
     xrt::bo& bo = bos_.at(a.handle);
     try {
       bo.sync(XCL_BO_SYNC_BO_FROM_DEVICE, static_cast<size_t>(n), static_cast<size_t>(offset));
+      add_syncs(1);
       bo.read(dst, static_cast<size_t>(n), static_cast<size_t>(offset));
     } catch (const std::exception& e) {
       throw DeviceError("xrt read: " + std::to_string(n) + " bytes at offset " + std::to_string(offset) +
                         " of the buffer at " + hex(a.addr) + " failed: " + e.what());
     }
   }
+
+  void do_write_gather(const CardBuffer& a, uint64_t base, const WriteSeg* segs, size_t n, Gaps gaps) override {
+    xrt::bo& bo = bos_.at(a.handle);
+    const auto ranges = sync_ranges(base, segs, n, gaps);
+    try {
+      for (size_t i = 0; i < n; ++i) {
+        if (segs[i].n) bo.write(segs[i].src, static_cast<size_t>(segs[i].n), static_cast<size_t>(base + segs[i].offset));
+      }
+      for (const auto& [off, len] : ranges) {
+        bo.sync(XCL_BO_SYNC_BO_TO_DEVICE, static_cast<size_t>(len), static_cast<size_t>(off));
+        add_syncs(1);
+      }
+    } catch (const std::exception& e) {
+      throw DeviceError("xrt write_gather: " + std::to_string(n) + " segments into the buffer at " + hex(a.addr) +
+                        " failed: " + e.what());
+    }
+  }
+
+  void do_read_scatter(const CardBuffer& a, uint64_t base, const ReadSeg* segs, size_t n, Gaps gaps) override {
+    xrt::bo& bo = bos_.at(a.handle);
+    const auto ranges = sync_ranges(base, segs, n, gaps);
+    try {
+      for (const auto& [off, len] : ranges) {
+        bo.sync(XCL_BO_SYNC_BO_FROM_DEVICE, static_cast<size_t>(len), static_cast<size_t>(off));
+        add_syncs(1);
+      }
+      for (size_t i = 0; i < n; ++i) {
+        if (segs[i].n) bo.read(segs[i].dst, static_cast<size_t>(segs[i].n), static_cast<size_t>(base + segs[i].offset));
+      }
+    } catch (const std::exception& e) {
+      throw DeviceError("xrt read_scatter: " + std::to_string(n) + " segments of the buffer at " + hex(a.addr) +
+                        " failed: " + e.what());
+    }
+  }
+
+  bool counts_own_syncs() const override { return true; }
 
   // One run through XRT's scheduler: arguments in the spec's order (checked
   // by Device::run: live buffers, scalars within their width).
@@ -273,7 +351,7 @@ class XrtDevice final : public Device {
       try {
         if (spec::arg::IS_POINTER[i]) {
           const CardBuffer& b = args.buffer(i);
-          const CardBuffer& whole = allocation_of(b, "run");
+          const CardBuffer whole = allocation_of(b, "run");
           xrt::bo& bo = bos_.at(whole.handle);
           if (b.addr == whole.addr && b.size == whole.size) {
             r.set_arg(idx, bo);

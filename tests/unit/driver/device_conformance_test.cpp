@@ -14,10 +14,17 @@
 //   DeviceRegisters the control slave's register behaviour (swemu = RTL)
 //   DeviceMemoryCap the emulated card memory's capacity
 //   DeviceRuns      a kernel run over sub-ranges of allocations
+//   DeviceThreads   the thread contract: disjoint I/O and alloc/free on three
+//                   threads while a fourth runs kernels (also under TSan)
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <atomic>
 #include <cstdint>
+#include <functional>
+#include <stdexcept>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "device_test_util.hpp"
@@ -262,6 +269,139 @@ TEST_P(DeviceContract, RunChecksItsArgumentsFirst) {
   EXPECT_NO_THROW(d_->run(ranged));
 }
 
+using esp::driver::Gaps;
+using esp::driver::IoStats;
+using esp::driver::ReadSeg;
+using esp::driver::WriteSeg;
+
+TEST_P(DeviceContract, GatherAndScatterMoveManyRangesOfOneBuffer) {
+  const CardBuffer whole = d_->alloc(4 * kPage);
+  const std::vector<uint8_t> sentinel(whole.size, 0x5C);
+  d_->write(whole, 0, sentinel.data(), sentinel.size());
+  const CardBuffer view = esp::driver::sub(whole, kPage, 2 * kPage);  // offsets below are the view's
+  const auto p0 = pattern(100, 1), p1 = pattern(37, 2), p2 = pattern(64, 3), p3 = pattern(10, 4);
+  // Out of order, one empty (null src), one across a page boundary, p3 over
+  // the middle of p0 (later wins), one ending at the view's end.
+  const WriteSeg segs[] = {{kPage - 20, p2.data(), p2.size()},
+                           {0, p0.data(), p0.size()},
+                           {500, nullptr, 0},
+                           {2 * kPage - p1.size(), p1.data(), p1.size()},
+                           {40, p3.data(), p3.size()}};
+  d_->write_gather(view, segs, 5);
+  std::vector<uint8_t> want = sentinel;
+  auto put = [&](uint64_t at, const std::vector<uint8_t>& p) { std::copy(p.begin(), p.end(), want.begin() + long(at)); };
+  put(kPage + kPage - 20, p2);
+  put(kPage, p0);
+  put(kPage + 2 * kPage - p1.size(), p1);
+  put(kPage + 40, p3);
+  EXPECT_EQ(read_all(*d_, whole), want) << "segments misplaced, or a gap or the outside changed";
+  // Read them back scattered, overlapping ranges and an empty one included.
+  std::vector<uint8_t> g0(100), g1(37), g2(64), g3(30);
+  const ReadSeg rs[] = {{2 * kPage - 37, g1.data(), 37},
+                        {0, g0.data(), 100},
+                        {kPage - 20, g2.data(), 64},
+                        {7, nullptr, 0},
+                        {30, g3.data(), 30}};
+  d_->read_scatter(view, rs, 5);
+  EXPECT_EQ(g1, p1);
+  EXPECT_EQ(g2, p2);
+  EXPECT_EQ(std::vector<uint8_t>(g0.begin() + 40, g0.begin() + 50), p3);
+  EXPECT_EQ(std::vector<uint8_t>(g0.begin(), g0.begin() + 40), std::vector<uint8_t>(p0.begin(), p0.begin() + 40));
+  EXPECT_EQ(std::vector<uint8_t>(g3.begin(), g3.begin() + 10), std::vector<uint8_t>(p0.begin() + 30, p0.begin() + 40));
+  EXPECT_EQ(std::vector<uint8_t>(g3.begin() + 10, g3.begin() + 20), p3);
+  // Caller-owned gaps: the segments land; the gaps are the caller's.
+  const auto q0 = pattern(48, 90), q1 = pattern(48, 91);
+  const WriteSeg owned[] = {{kPage + 64, q1.data(), q1.size()}, {kPage, q0.data(), q0.size()}};
+  d_->write_gather(view, owned, 2, Gaps::CallerOwned);
+  std::vector<uint8_t> h0(48), h1(48);
+  const ReadSeg back[] = {{kPage, h0.data(), 48}, {kPage + 64, h1.data(), 48}};
+  d_->read_scatter(view, back, 2, Gaps::CallerOwned);
+  EXPECT_EQ(h0, q0);
+  EXPECT_EQ(h1, q1);
+}
+
+TEST_P(DeviceContract, GatherAndScatterCheckEverySegmentBeforeAnythingMoves) {
+  const CardBuffer whole = d_->alloc(2 * kPage);
+  const CardBuffer view = esp::driver::sub(whole, kPage, kPage);
+  const auto good = pattern(16, 5);
+  std::vector<uint8_t> sink(16);
+  struct Case {
+    uint64_t offset, n;
+    bool null_ptr;
+    std::string error;
+  };
+  const Case cases[] = {{kPage, 1, false, "outside the 4096-byte card buffer"},
+                        {kPage - 8, 16, false, "outside the 4096-byte card buffer"},
+                        {UINT64_MAX, 2, false, "outside the 4096-byte card buffer"},
+                        {kPage + 1, 0, false, "outside the 4096-byte card buffer"},
+                        {0, 8, true, "segment 1 has no"}};
+  const IoStats before = d_->io_stats();
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.error + " at " + std::to_string(c.offset));
+    // The good segment comes first: it must not have moved when the second fails.
+    const WriteSeg ws[] = {{0, good.data(), good.size()}, {c.offset, c.null_ptr ? nullptr : good.data(), c.n}};
+    const std::string w = error_of([&] { d_->write_gather(view, ws, 2); });
+    EXPECT_TRUE(has(w, c.error)) << w;
+    EXPECT_TRUE(has(w, "write_gather")) << w;
+    const ReadSeg rs[] = {{0, sink.data(), sink.size()}, {c.offset, c.null_ptr ? nullptr : sink.data(), c.n}};
+    const std::string r = error_of([&] { d_->read_scatter(view, rs, 2); });
+    EXPECT_TRUE(has(r, c.error)) << r;
+  }
+  EXPECT_TRUE(has(error_of([&] { d_->write_gather(view, nullptr, 1); }), "no array"));
+  EXPECT_TRUE(has(error_of([&] { d_->read_scatter(CardBuffer{}, nullptr, 0); }), "invalid card buffer"));
+  // No segments, or only empty ones: nothing moves, nothing is counted.
+  EXPECT_NO_THROW(d_->write_gather(view, nullptr, 0));
+  const WriteSeg empty[] = {{kPage, nullptr, 0}, {0, nullptr, 0}};
+  EXPECT_NO_THROW(d_->write_gather(view, empty, 2));
+  const IoStats after = d_->io_stats();
+  EXPECT_EQ(after.writes, before.writes);
+  EXPECT_EQ(after.reads, before.reads);
+  EXPECT_EQ(read_all(*d_, whole), std::vector<uint8_t>(whole.size, 0)) << "a refused gather wrote";
+}
+
+TEST_P(DeviceContract, IoStatsCountCallsBytesRunsAndSyncs) {
+  const bool xrt = GetParam() == Backend::XrtNoop;  // counts its bo syncs; the others one per call
+  const CardBuffer b = d_->alloc(2 * kPage);
+  const auto p = pattern(256, 8);
+  std::vector<uint8_t> sink(256);
+  struct Step {
+    const char* what;
+    std::function<void()> op;
+    IoStats delta;        // syncs: the swemu/cosim count
+    uint64_t xrt_syncs;   // syncs on xrt
+  };
+  const WriteSeg apart[] = {{0, p.data(), 10}, {100, p.data(), 10}, {1000, p.data(), 10}};
+  const WriteSeg touching[] = {{20, p.data(), 10}, {0, p.data(), 20}, {25, p.data(), 30}};
+  const ReadSeg rapart[] = {{0, sink.data(), 4}, {2000, sink.data() + 4, 4}};
+  const std::vector<Step> steps = {
+      {"write", [&] { d_->write(b, 8, p.data(), 256); }, {1, 256, 0, 0, 0, 1}, 1},
+      {"write of 0 bytes", [&] { d_->write(b, 8, p.data(), 0); }, {0, 0, 0, 0, 0, 0}, 0},
+      {"read", [&] { d_->read(b, 8, sink.data(), 100); }, {0, 0, 1, 100, 0, 1}, 1},
+      {"gather, 3 apart", [&] { d_->write_gather(b, apart, 3); }, {1, 30, 0, 0, 0, 1}, 3},
+      {"gather, 3 apart, owned gaps", [&] { d_->write_gather(b, apart, 3, Gaps::CallerOwned); }, {1, 30, 0, 0, 0, 1}, 1},
+      {"gather, touching", [&] { d_->write_gather(b, touching, 3); }, {1, 60, 0, 0, 0, 1}, 1},
+      {"scatter, 2 apart", [&] { d_->read_scatter(b, rapart, 2); }, {0, 0, 1, 8, 0, 1}, 2},
+      {"alloc", [&] { d_->free(d_->alloc(kPage)); }, {0, 0, 0, 0, 0, 0}, 1},
+  };
+  for (const Step& s : steps) {
+    SCOPED_TRACE(s.what);
+    const IoStats a = d_->io_stats();
+    s.op();
+    const IoStats z = d_->io_stats();
+    EXPECT_EQ(z.writes - a.writes, s.delta.writes);
+    EXPECT_EQ(z.write_bytes - a.write_bytes, s.delta.write_bytes);
+    EXPECT_EQ(z.reads - a.reads, s.delta.reads);
+    EXPECT_EQ(z.read_bytes - a.read_bytes, s.delta.read_bytes);
+    EXPECT_EQ(z.runs - a.runs, 0u);
+    EXPECT_EQ(z.syncs - a.syncs, xrt ? s.xrt_syncs : s.delta.syncs);
+  }
+  ArgBuffers args = empty_batch(*d_);
+  const IoStats a = d_->io_stats();
+  d_->run(args.args);
+  d_->run(args.args);
+  EXPECT_EQ(d_->io_stats().runs - a.runs, 2u);
+}
+
 std::vector<Backend> all_backends() {
   std::vector<Backend> v = {Backend::Swemu};
 #ifdef ESP_TEST_XRT_NOOP
@@ -457,5 +597,108 @@ TEST_P(DeviceRuns, ArgumentsThatAreSubRangesOfAllocations) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, DeviceRuns, ::testing::ValuesIn(executing_backends()), param_name);
+
+// ------------------------------------------------------------- DeviceThreads
+
+// device.hpp's thread contract: three threads write and read their own
+// buffers (plain and gathered / scattered) and allocate and free scratch
+// buffers, while a fourth runs kernels whose completions it checks. Every
+// byte read back must be the one written; every run must complete as the
+// spec says. Built with -fsanitize=thread it checks the contract's locking.
+class DeviceThreads : public DeviceContract {};
+
+TEST_P(DeviceThreads, DisjointIoAndAllocationsWhileKernelsRun) {
+  const unsigned runs = GetParam() == Backend::Cosim ? 8 : 200;
+  constexpr unsigned kMinIters = 40;
+  constexpr unsigned kIoThreads = 3;
+  // The runner's batch: early-decided descriptors (see DeviceRuns).
+  constexpr uint32_t kCapacity = 2;
+  const EarlyDesc descs[] = {{spec::Opcode::NOP, 0, spec::Status::BAD_OPCODE},
+                             {spec::Opcode::ENCRYPT, kCapacity, spec::Status::BAD_SA},
+                             {spec::Opcode::ENCRYPT, 1, spec::Status::SA_DISABLED}};
+  constexpr uint64_t n = sizeof descs / sizeof descs[0];
+  ArgBuffers batch = empty_batch(*d_);
+  std::vector<uint8_t> img(n * spec::descriptor::SIZE, 0);
+  for (uint64_t i = 0; i < n; ++i) {
+    uint8_t* p = img.data() + i * spec::descriptor::SIZE;
+    spec::set<spec::descriptor::op>(p, static_cast<uint8_t>(descs[i].op));
+    spec::set<spec::descriptor::sa_index>(p, descs[i].sa_index);
+    spec::set<spec::descriptor::in_length>(p, 64);
+    spec::set<spec::descriptor::out_capacity>(p, 1024);
+  }
+  d_->write(batch.args.buffer(spec::arg::DESC), 0, img.data(), img.size());
+  batch.args.set(spec::arg::N_DESC, n);
+  batch.args.set(spec::arg::SA_CAPACITY, kCapacity);
+  const CardBuffer cpl = batch.args.buffer(spec::arg::COMPLETIONS);
+
+  std::vector<CardBuffer> own;
+  for (unsigned t = 0; t < kIoThreads; ++t) own.push_back(d_->alloc(2 * kPage));
+  const IoStats before = d_->io_stats();
+
+  std::atomic<bool> running{true};
+  std::vector<std::string> errors(kIoThreads + 1);
+  std::vector<unsigned> iters(kIoThreads, 0);
+  auto io = [&](unsigned t) {
+    try {
+      const CardBuffer b = own[t];
+      for (unsigned i = 0; running.load() || i < kMinIters; ++i) {
+        const auto p = pattern(b.size, static_cast<uint8_t>(t * 61 + i));
+        std::vector<uint8_t> got(b.size, 0);
+        if (i % 2) {
+          d_->write(b, 0, p.data(), p.size());
+          const ReadSeg rs[] = {{kPage, got.data() + kPage, kPage}, {0, got.data(), kPage}};
+          d_->read_scatter(b, rs, 2);
+        } else {
+          const WriteSeg ws[] = {{kPage + 100, p.data() + kPage + 100, kPage - 100},
+                                 {0, p.data(), kPage + 100}};
+          d_->write_gather(b, ws, 2);
+          d_->read(b, 0, got.data(), got.size());
+        }
+        if (got != p) throw std::runtime_error("iteration " + std::to_string(i) + ": read back other bytes");
+        const CardBuffer scratch = d_->alloc(kPage);
+        const uint64_t stamp = uint64_t(t) << 32 | i;
+        uint64_t back = 0;
+        d_->write(scratch, 8, &stamp, sizeof stamp);
+        d_->read(scratch, 8, &back, sizeof back);
+        d_->free(scratch);
+        if (back != stamp) throw std::runtime_error("iteration " + std::to_string(i) + ": scratch buffer mixed up");
+        iters[t] = i + 1;
+      }
+    } catch (const std::exception& e) {
+      errors[t] = "I/O thread " + std::to_string(t) + ": " + e.what();
+    }
+  };
+  std::vector<std::thread> threads;
+  for (unsigned t = 0; t < kIoThreads; ++t) threads.emplace_back(io, t);
+  try {
+    const std::vector<uint8_t> junk(cpl.size, 0xEE);
+    for (unsigned r = 0; r < runs; ++r) {
+      d_->write(cpl, 0, junk.data(), junk.size());
+      d_->run(batch.args);
+      std::vector<uint8_t> out(n * spec::completion::SIZE);
+      d_->read(cpl, 0, out.data(), out.size());
+      for (uint64_t i = 0; i < n; ++i) {
+        const uint16_t st = spec::get<spec::completion::status>(out.data() + i * spec::completion::SIZE);
+        if (st != static_cast<uint16_t>(descs[i].expect)) {
+          throw std::runtime_error("run " + std::to_string(r) + " descriptor " + std::to_string(i) + ": status " +
+                                   std::to_string(st));
+        }
+      }
+    }
+  } catch (const std::exception& e) {
+    errors[kIoThreads] = std::string("runner: ") + e.what();
+  }
+  running = false;
+  for (auto& th : threads) th.join();
+  for (const std::string& e : errors) EXPECT_EQ(e, "");
+  for (unsigned t = 0; t < kIoThreads; ++t) EXPECT_GE(iters[t], kMinIters) << "thread " << t;
+  const IoStats after = d_->io_stats();
+  EXPECT_EQ(after.runs - before.runs, runs);
+  uint64_t io_writes = 0;
+  for (unsigned t = 0; t < kIoThreads; ++t) io_writes += 2 * iters[t];  // the buffer and the scratch stamp
+  EXPECT_EQ(after.writes - before.writes, io_writes + runs) << "every write counted once, none lost";
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, DeviceThreads, ::testing::ValuesIn(executing_backends()), param_name);
 
 }  // namespace

@@ -3,6 +3,7 @@
 #include <map>
 #include <random>
 #include <stdexcept>
+#include <vector>
 
 #include "esp/runtime/detail/region_alloc.hpp"
 
@@ -88,4 +89,61 @@ TEST(RegionAllocator, RandomWorkloadNeverOverlaps) {
   }
   for (auto& [o, l] : live) a.free(o, l);
   EXPECT_EQ(a.free_blocks(), 1u);
+}
+
+TEST(RegionAllocator, BestFitTakesTheSmallestBlockThenTheLowestOffset) {
+  // 16 blocks of 64 bytes; free some to make holes of 1, 2 and 3 blocks.
+  RegionAllocator a(16 * 64, 64);
+  for (int i = 0; i < 16; ++i) ASSERT_EQ(*a.alloc(64), uint64_t(i) * 64);
+  // Holes: [1] (1 block), [3,4] (2), [6] (1), [8,9,10] (3), [12,13] (2).
+  for (int i : {1, 3, 4, 6, 8, 9, 10, 12, 13}) a.free(uint64_t(i) * 64, 64);
+  EXPECT_EQ(a.free_blocks(), 5u);
+  EXPECT_EQ(a.largest_free(), 3u * 64);
+  struct Case {
+    uint64_t bytes, offset;
+  };
+  const Case cases[] = {
+      {64, 1 * 64},       // two 1-block holes: the lower one
+      {64, 6 * 64},       // then the other
+      {100, 3 * 64},      // two 2-block holes fit 128: the lower one
+      {64, 12 * 64},      // no 1-block hole left: the smallest that fits, split
+      {192, 8 * 64},      // only the 3-block hole fits
+      {64, 13 * 64},      // the rest of the split hole
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.bytes);
+    auto off = a.alloc(c.bytes);
+    ASSERT_TRUE(off);
+    EXPECT_EQ(*off, c.offset);
+  }
+  EXPECT_FALSE(a.alloc(1));
+  EXPECT_EQ(a.free_blocks(), 0u);
+}
+
+// A million equal-size blocks freed in an order that leaves half a million
+// equal-size free blocks before the rest merge them: every merge takes a
+// block of that size out of the size index. Scanning the equal sizes (as the
+// allocator once did) makes this quadratic; now it is n log n. No timing is
+// asserted: the test finishes well inside the ctest timeout only if every
+// step is logarithmic.
+TEST(RegionAllocator, AMillionEqualBlocksFreedScatteredMergeBackToOne) {
+  constexpr uint64_t kBlocks = 1u << 20, kAlign = 64;
+  RegionAllocator a(kBlocks * kAlign, kAlign);
+  for (uint64_t i = 0; i < kBlocks; ++i) ASSERT_EQ(*a.alloc(kAlign), i * kAlign);
+  EXPECT_FALSE(a.alloc(1));
+  // Odd blocks first, in a scattered order (a stride coprime to the count),
+  // then the even ones likewise: each even free merges with both neighbours.
+  const uint64_t half = kBlocks / 2, stride = 200003;  // odd, so coprime to a power of two
+  for (uint64_t k = 0; k < half; ++k) a.free(((k * stride) % half) * 2 * kAlign + kAlign, kAlign);
+  EXPECT_EQ(a.free_blocks(), half);
+  EXPECT_EQ(a.largest_free(), kAlign);
+  EXPECT_EQ(a.free_bytes(), half * kAlign);
+  // Re-take and free a quarter of the holes: best fit hands out the lowest first.
+  for (uint64_t k = 0; k < half / 2; ++k) ASSERT_EQ(*a.alloc(kAlign), (2 * k + 1) * kAlign);
+  for (uint64_t k = 0; k < half / 2; ++k) a.free((2 * k + 1) * kAlign, kAlign);
+  for (uint64_t k = 0; k < half; ++k) a.free(((k * stride) % half) * 2 * kAlign, kAlign);
+  EXPECT_EQ(a.free_blocks(), 1u);
+  EXPECT_EQ(a.largest_free(), kBlocks * kAlign);
+  EXPECT_EQ(a.free_bytes(), a.size());
+  EXPECT_EQ(*a.alloc(kBlocks * kAlign), 0u);
 }

@@ -18,13 +18,33 @@
 // free() takes the allocation itself: freeing a sub-range is a DeviceError
 // (the allocation stays), and after free() the allocation and every sub-range
 // of it are unknown buffers (DeviceError on use).
+//
+// Threads. The same on every backend (swemu, xrt, cosim):
+//   - write / read / write_gather / read_scatter may be called from several
+//     threads at once, and from other threads while run() executes on one
+//     thread, as long as their ranges are disjoint from each other's and
+//     from every range the running kernel reads or writes. The kernel moves
+//     whole words of card memory: "disjoint" is at the granularity of
+//     spec::PKT_BUS_BYTES-aligned words (the runtime's layouts are aligned so).
+//   - alloc / free may be called from any thread: they wait for I/O and runs
+//     in progress and exclude them while they change the set of allocations
+//     (a reader-writer lock in Device). Freeing a buffer that another thread
+//     still uses is the caller's error, as on the heap.
+//   - run() and register access (read_reg / write_reg / check_identity) are
+//     serialised by the caller: one thread at a time drives the kernel.
+//   - io_stats() may be called from any thread at any time.
+// Hooks are called with Device's lock held (shared for I/O, registers and
+// runs; exclusive for alloc / free), so a backend's allocation map is never
+// changed while a hook looks something up in it.
 #pragma once
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <map>
 #include <memory>
+#include <shared_mutex>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -51,6 +71,54 @@ struct CardBuffer {
 // a CardBuffer of the same allocation. Throws DeviceError when `buf` is not
 // valid, `size` is 0, or the range does not lie inside `buf`.
 CardBuffer sub(const CardBuffer& buf, uint64_t offset, uint64_t size);
+
+// One range of a write_gather: the n bytes at src go to `offset` of the
+// buffer. n = 0 moves nothing (src may then be null).
+struct WriteSeg {
+  uint64_t offset = 0;
+  const void* src = nullptr;
+  uint64_t n = 0;
+};
+
+// One range of a read_scatter: the n bytes at `offset` of the buffer go to dst.
+struct ReadSeg {
+  uint64_t offset = 0;
+  void* dst = nullptr;
+  uint64_t n = 0;
+};
+
+// What may happen to the bytes between the segments of a write_gather or a
+// read_scatter (inside the range from the lowest segment start to the
+// highest segment end).
+enum class Gaps {
+  // They belong to others (the kernel, other threads): untouched, on the
+  // card and in any host copy. On xrt, one bo sync per run of touching or
+  // overlapping segments (never over a gap).
+  Preserve,
+  // They are the caller's scratch (e.g. the padding between packets in a
+  // batch it owns): the backend may move them in either direction, so xrt
+  // makes the whole call one bo sync over the covering range. Their card
+  // contents are undefined afterwards (write_gather) / unchanged (read_scatter).
+  CallerOwned,
+};
+
+// Counters of a Device's public I/O and runs since it was opened, counted by
+// the Device base class for calls that passed their checks:
+//   writes, write_bytes  write() and write_gather() calls that moved at least
+//                        one byte (a write_gather is one write), and the bytes
+//   reads, read_bytes    read() and read_scatter() likewise
+//   runs                 run() calls (kernel runs started)
+//   syncs                host <-> card transfers: on xrt the bo syncs the
+//                        backend issued (including the one that zero-fills a
+//                        new allocation); on swemu and cosim, whose card
+//                        memory is host memory, the equivalent: one per
+//                        counted write and read (what xrt needs at least)
+struct IoStats {
+  uint64_t writes = 0, write_bytes = 0;
+  uint64_t reads = 0, read_bytes = 0;
+  uint64_t runs = 0;
+  uint64_t syncs = 0;
+};
 
 // The values of one kernel run, in the spec's argument order: pointer
 // arguments take a buffer, scalar arguments a value.
@@ -93,6 +161,18 @@ class Device {
   void write(const CardBuffer& buf, uint64_t offset, const void* src, uint64_t n);
   void read(const CardBuffer& buf, uint64_t offset, void* dst, uint64_t n);
 
+  // Many ranges of one buffer (an allocation or a sub-range) in one call.
+  // Every segment is checked as write()/read() check their range (inside
+  // `buf`; a segment with n > 0 needs src/dst) before any byte moves; n = 0
+  // segments (or no segments) are allowed and move nothing. Segments may come
+  // in any order; where write segments overlap, the later one wins. `gaps`
+  // says what the backend may do with the bytes between segments (see Gaps).
+  void write_gather(const CardBuffer& buf, const WriteSeg* segs, size_t n, Gaps gaps = Gaps::Preserve);
+  void read_scatter(const CardBuffer& buf, const ReadSeg* segs, size_t n, Gaps gaps = Gaps::Preserve);
+
+  // The I/O counters (see IoStats); relaxed atomics, any thread.
+  IoStats io_stats() const;
+
   // One kernel run: every pointer argument a live buffer (allocation or
   // sub-range), every scalar within its spec width; then the backend programs
   // the arguments, starts and waits for ap_done.
@@ -116,6 +196,14 @@ class Device {
   // `offset` is relative to `allocation`, n > 0, the range inside it.
   virtual void do_write(const CardBuffer& allocation, uint64_t offset, const void* src, uint64_t n) = 0;
   virtual void do_read(const CardBuffer& allocation, uint64_t offset, void* dst, uint64_t n) = 0;
+  // Segment i's bytes are at offset `base + segs[i].offset` of `allocation`
+  // (base: where the caller's buffer starts in it); every segment is checked,
+  // n is at least 1, segments with n = 0 may be among them (skip them). The
+  // defaults call do_write / do_read once per non-empty segment, in order.
+  virtual void do_write_gather(const CardBuffer& allocation, uint64_t base, const WriteSeg* segs, size_t n,
+                               Gaps gaps);
+  virtual void do_read_scatter(const CardBuffer& allocation, uint64_t base, const ReadSeg* segs, size_t n,
+                               Gaps gaps);
   // The arguments are checked. The default drives the registers
   // (ap_ctrl_hs: arguments, AP_START) and calls wait_done().
   virtual void do_run(const KernelArgs& args);
@@ -123,11 +211,24 @@ class Device {
   virtual void wait_done() = 0;
 
   // The allocation that `buf` lies in; throws DeviceError (naming `what`)
-  // for an unknown or freed allocation or a range outside it.
-  const CardBuffer& allocation_of(const CardBuffer& buf, const char* what) const;
+  // for an unknown or freed allocation or a range outside it. For hooks:
+  // the caller holds Device's lock (every hook is called with it held).
+  CardBuffer allocation_of(const CardBuffer& buf, const char* what) const;
+
+  // Backends that count their own host <-> card transfers return true and
+  // report each with add_syncs(); otherwise Device counts one sync per
+  // counted write and read (IoStats::syncs).
+  virtual bool counts_own_syncs() const { return false; }
+  void add_syncs(uint64_t n) { syncs_.fetch_add(n, std::memory_order_relaxed); }
 
  private:
+  void count_write(uint64_t bytes);
+  void count_read(uint64_t bytes);
+
+  // Shared: I/O, registers, runs (and their hooks); exclusive: alloc / free.
+  mutable std::shared_mutex mu_;
   std::map<uint32_t, CardBuffer> allocs_;  // live allocations by handle
+  std::atomic<uint64_t> writes_{0}, write_bytes_{0}, reads_{0}, read_bytes_{0}, runs_{0}, syncs_{0};
 };
 
 // Simulation knobs of the cosim backend (the RTL in Verilator).

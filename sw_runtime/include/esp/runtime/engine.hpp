@@ -15,20 +15,8 @@ namespace esp::runtime {
 
 namespace detail {
 struct EngineAccess;  // tests only: esp/runtime/detail/engine_access.hpp (target esp_runtime_internal)
+struct EnginePort;    // the runtime's queues: esp/runtime/detail/engine_port.hpp
 }
-
-// The SA table has no free slot, the replay region has no room for the SA's
-// window, or the SPI table cannot place the SPI.
-class SaTableFull : public std::runtime_error {
- public:
-  using std::runtime_error::runtime_error;
-};
-
-// An inbound SA with this SPI is already installed.
-class DuplicateSpi : public std::runtime_error {
- public:
-  using std::runtime_error::runtime_error;
-};
 
 // A handle on an installed SA. A handle whose slot has since been deleted or
 // reused (different generation) is rejected.
@@ -84,8 +72,13 @@ struct Result {
   std::vector<uint8_t> data;   // the output packet when status is OK
 };
 
-// One card. Not thread-safe: one thread at a time per Engine (SA table
-// updates and kernel runs never overlap).
+// One card: its SA table (with a host shadow from which a card that lost its
+// memory is reprogrammed) and its kernel runs.
+//
+// Threads: every method may be called from any thread. One card lock orders
+// SA-table changes (add, delete, update, reprogram) and kernel runs: a change
+// waits for the run in progress and lands before the next one, never during
+// one. The runtime's queues run their own batches through the same lock.
 class Engine {
  public:
   Engine(std::unique_ptr<driver::Device> dev, const EngineOptions& opts = {});
@@ -99,9 +92,36 @@ class Engine {
   // or DuplicateSpi (a std::runtime_error: inbound SPI already installed).
   // On any failure nothing is installed.
   SaHandle add_sa(const SaConfig& cfg);
+  // Installs many SAs at once, all or nothing (same errors as add_sa, naming
+  // the config's position). The card writes are coalesced: one device write
+  // per contiguous range of each structure (SA table, counters, replay
+  // states, SPI buckets), not one per field or SA.
+  std::vector<SaHandle> add_sas(const std::vector<SaConfig>& cfgs);
   // Removes an SA and wipes its key material in card memory; throws
   // std::invalid_argument for a stale or never-issued handle.
   void delete_sa(SaHandle h);
+  // Removes many (all handles checked first: nothing is removed if one is
+  // stale); the entry wipes and SPI-bucket writes are coalesced.
+  void delete_sas(const std::vector<SaHandle>& hs);
+  // New outer addresses / UDP encapsulation (NAT-T float, MOBIKE): rewrites
+  // the SA's entry except its sequence number; the replay window, counters,
+  // keys and handle stay. Throws std::invalid_argument (stale handle, an
+  // address family that differs from the other address, a zero port with
+  // encapsulation).
+  void update_sa(SaHandle h, const SaUpdate& u);
+  // Where the card's sequence numbers of an SA stand (read from card memory).
+  struct SaState {
+    uint64_t tx_seq = 0;      // outbound: the last sequence number used
+    uint64_t replay_top = 0;  // inbound: the highest authenticated one
+  };
+  SaState sa_state(SaHandle h);
+  // Rewrites every structure of the card from the host shadow, after the
+  // card lost its memory: the SPI table, every installed SA's entry (each
+  // outbound SA resuming after the highest sequence number it can have used),
+  // each inbound SA's replay state (top at the highest sequence number it can
+  // have accepted, every older number marked seen) and its counters (the
+  // host's tallies of OK packets and bytes; the other counters restart at 0).
+  void reprogram();
   // The card's counters of an installed SA (std::invalid_argument if stale).
   SaCounters counters(SaHandle h);
   size_t sa_count() const;
@@ -120,6 +140,7 @@ class Engine {
 
  private:
   friend struct detail::EngineAccess;
+  friend struct detail::EnginePort;
   struct Impl;
   std::unique_ptr<driver::Device> dev_;
   EngineOptions opts_;

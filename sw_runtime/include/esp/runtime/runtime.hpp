@@ -61,15 +61,6 @@ struct RuntimeOptions {
   PolicyAction default_outbound = PolicyAction::Bypass;  // Outbound packets no policy matches (as Linux without a policy)
 };
 
-// An SA's new peer addresses / encapsulation (NAT-T float, MOBIKE), as
-// strongSwan's update_sa. The sequence number, replay window, counters and
-// keys stay as they are.
-struct SaUpdate {
-  std::optional<IpAddr> tun_src, tun_dst;
-  std::optional<bool> udp_encap;
-  std::optional<uint16_t> udp_sport, udp_dport;
-};
-
 // query_sa: what the host and the card know of an SA (never its key).
 struct SaInfo {
   SaId id;

@@ -4,6 +4,8 @@
 
 #include <array>
 #include <cstdint>
+#include <optional>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -14,9 +16,25 @@ namespace esp::runtime {
 
 enum class Direction { Inbound, Outbound };
 
+// A lifetime limit: bytes and packets are counted by the card, seconds
+// (since install) by the host.
 struct Lifetime {
   uint64_t bytes = 0;    // 0 = no limit
   uint64_t packets = 0;  // 0 = no limit
+  uint64_t seconds = 0;  // 0 = no limit
+};
+
+// The SA table has no free slot, the replay region has no room for the SA's
+// window, or the SPI table cannot place the SPI.
+class SaTableFull : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// An inbound SA with this SPI is already installed (or the SPI is reserved).
+class DuplicateSpi : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
 };
 
 struct SaConfig {
@@ -40,9 +58,20 @@ struct SaConfig {
   uint16_t udp_dport = spec::NAT_T_PORT;
   uint64_t seq_start = 1;  // outbound: sequence number of the first packet
   Lifetime soft, hard;
+  uint32_t reqid = 0;      // the IKE daemon's request id (events carry it)
+  int32_t card = -1;       // Runtime: the card of an outbound SA (-1: least loaded); inbound SAs go where their SPI says
 
   // Throws std::invalid_argument naming the first bad field.
   void validate() const;
+};
+
+// An SA's new peer addresses / encapsulation (NAT-T float, MOBIKE), as
+// strongSwan's update_sa: the sequence number, replay window, counters and
+// keys stay as they are. Unset fields keep their value.
+struct SaUpdate {
+  std::optional<IpAddr> tun_src, tun_dst;
+  std::optional<bool> udp_encap;
+  std::optional<uint16_t> udp_sport, udp_dport;
 };
 
 }  // namespace esp::runtime

@@ -13,6 +13,9 @@ namespace esp::runtime::detail {
 struct EngineAccess {
   static driver::Device& device(Engine& e);
   static const CardLayout& layout(const Engine& e);
+  // Zeroes the card's SA table, SPI table, replay region and counters, as a
+  // card reset would, between two kernel runs (under the card lock).
+  static void wipe_card(Engine& e);
 };
 
 }  // namespace esp::runtime::detail

@@ -1,11 +1,17 @@
 // Best-fit allocator over a region [0, size) of card memory (the replay
 // region): aligned blocks, freed blocks merge with their free neighbours.
-// O(log n) per call; the host-side bookkeeping only, no device access.
+// Every operation is O(log n) in the number of free blocks: free blocks are
+// indexed by offset and by (length, offset), so best fit is one lower_bound
+// (the smallest block that fits, the lowest offset among equals) and taking a
+// block out of the size index is one erase. Host-side bookkeeping only, no
+// device access. Not thread-safe: one owner at a time.
 #pragma once
 
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <set>
+#include <utility>
 
 namespace esp::runtime::detail {
 
@@ -30,8 +36,8 @@ class RegionAllocator {
   void erase_free(std::map<uint64_t, uint64_t>::iterator it);
 
   uint64_t size_, align_, free_bytes_;
-  std::map<uint64_t, uint64_t> by_off_;            // free block offset -> length
-  std::multimap<uint64_t, uint64_t> by_size_;      // free block length -> offset
+  std::map<uint64_t, uint64_t> by_off_;              // free block offset -> length
+  std::set<std::pair<uint64_t, uint64_t>> by_size_;  // free blocks as (length, offset)
 };
 
 }  // namespace esp::runtime::detail

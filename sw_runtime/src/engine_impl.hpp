@@ -1,0 +1,123 @@
+// The Engine's state (private to engine*.cpp): the card-memory layout, the
+// SA slots with their host shadow (entry image with the key, how far the
+// sequence numbers can have gone, host tallies), the SPI table shadow, the
+// replay-region allocator, and the card lock that orders SA-table changes
+// between kernel runs.
+#pragma once
+
+#include <atomic>
+#include <cstdlib>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "esp/runtime/detail/batch_codec.hpp"
+#include "esp/runtime/detail/card_layout.hpp"
+#include "esp/runtime/detail/engine_port.hpp"
+#include "esp/runtime/detail/region_alloc.hpp"
+#include "esp/runtime/detail/spi_table.hpp"
+#include "esp/runtime/detail/write_batch.hpp"
+#include "esp/runtime/engine.hpp"
+
+namespace esp::runtime {
+
+namespace detail {
+
+// Card buffers, freed when the engine (or a failed constructor) goes.
+class Buffers {
+ public:
+  explicit Buffers(driver::Device& dev) : dev_(dev) {}
+  ~Buffers();
+  Buffers(const Buffers&) = delete;
+  Buffers& operator=(const Buffers&) = delete;
+  driver::CardBuffer alloc(uint64_t bytes);
+
+ private:
+  driver::Device& dev_;
+  std::vector<driver::CardBuffer> owned_;
+};
+
+// calloc'd bytes (pages untouched until used: a 1M-entry shadow costs only
+// what is installed), wiped and freed on destruction.
+class ShadowBytes {
+ public:
+  explicit ShadowBytes(size_t n);
+  ~ShadowBytes();
+  ShadowBytes(const ShadowBytes&) = delete;
+  ShadowBytes& operator=(const ShadowBytes&) = delete;
+  uint8_t* at(size_t off) { return p_ + off; }
+  const uint8_t* at(size_t off) const { return p_ + off; }
+
+ private:
+  uint8_t* p_;
+  size_t n_;
+};
+
+}  // namespace detail
+
+struct Engine::Impl {
+  struct Slot {
+    uint32_t generation = 0;  // of the current or last install
+    bool used = false;
+    bool inbound = false;
+    bool esn = false;
+    uint32_t spi = 0;
+    uint32_t window_bits = 0;
+    uint64_t replay_off = 0, replay_len = 0;
+    // The shadow: what a reprogrammed card needs beyond the entry image.
+    uint64_t tx_bound = 0;   // outbound: no sequence number above this can have been used
+    uint64_t rx_bound = 0;   // inbound: no sequence number above this can have been accepted
+    uint64_t packets = 0, bytes = 0;  // host tallies of OK completions
+  };
+
+  driver::Device& dev;
+  const EngineOptions opts;
+  detail::Buffers bufs;
+  detail::CardLayout lay;
+  detail::SpiTable spi;
+  detail::RegionAllocator replay;
+  std::vector<Slot> slots;
+  std::unique_ptr<std::atomic<uint32_t>[]> live;  // per slot: generation when installed, 0 when free
+  detail::ShadowBytes images;                      // per slot: its sa_entry image (key included)
+  std::vector<uint32_t> free_slots;  // a stack; lowest index on top at start
+  size_t installed = 0;
+  driver::KernelArgs args;
+  detail::BatchBuffers own;  // process()'s batch: the layout's desc/completions/pkt_in/pkt_out
+
+  // The card lock: SA-table changes and kernel runs never overlap.
+  mutable std::mutex mu;
+
+  // Scratch (under mu), reused across calls.
+  std::vector<uint8_t> desc_img, compl_img, in_img, out_img;
+  std::vector<detail::Descriptor> descs;
+  std::vector<detail::Completion> comps;
+  std::vector<detail::DescInfo> infos;
+  std::vector<uint32_t> changed;
+  detail::WriteBatch wb;
+
+  Impl(driver::Device& d, const EngineOptions& o);
+  ~Impl();
+
+  uint8_t* image(uint32_t index) { return images.at(size_t(index) * spec::sa_entry::SIZE); }
+  bool valid(SaHandle h) const {
+    return h.index < slots.size() && h.generation != 0 && live[h.index].load(std::memory_order_acquire) == h.generation;
+  }
+  void require(SaHandle h, const char* what) const;
+
+  // engine_sa.cpp (callers hold mu)
+  std::vector<SaHandle> add_many(const SaConfig* cfgs, size_t n);
+  void remove_many(const SaHandle* hs, size_t n);
+  void update(SaHandle h, const SaUpdate& u);
+  Engine::SaState state(SaHandle h);
+  SaCounters counters(SaHandle h);
+  void reprogram();
+  void wipe_card();
+
+  // engine_run.cpp (callers hold mu)
+  void run_locked(const detail::BatchBuffers& b, detail::Descriptor* d, const detail::DescInfo* info,
+                  detail::Completion* out, size_t n);
+  std::vector<Result> process(const std::vector<Request>& reqs);
+};
+
+}  // namespace esp::runtime
