@@ -13,7 +13,7 @@
 
 #include "bindings.hpp"
 #include "esp/driver/device.hpp"
-#include "esp/runtime/engine.hpp"
+#include "esp/runtime/sa_config.hpp"
 #include "esp/runtime/events.hpp"
 #include "esp/runtime/status.hpp"
 
