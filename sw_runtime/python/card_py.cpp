@@ -216,6 +216,11 @@ void bind_card(py::module_& m) {
       .def("describe", [](CardCore& c, uint32_t card) { return c.rt().describe_card(card); }, py::arg("card") = 0,
            "A human-readable description of a card (backend, device).")
       .def("__len__", [](CardCore& c) { return c.rt().sa_count(); }, "SAs installed, over every card.")
+      .def("__repr__", [](CardCore& c) {
+        if (c.closed()) return std::string("Card(closed)");
+        return "Card(" + c.rt().describe_card(0) + ", cards=" + std::to_string(c.rt().cards()) +
+               ", sas=" + std::to_string(c.rt().sa_count()) + ")";
+      })
 
       // --- SAs ---
       .def("get_spi", [](CardCore& c, std::optional<uint32_t> card) {
