@@ -260,10 +260,10 @@ Engine::SaState Engine::Impl::state(SaHandle h) {
     dev.read(lay.replay, s.replay_off, head, sizeof head);
     st.replay_top = spec::get<spec::replay_state::top>(head);
   } else {
-    uint8_t seq[spec::sa_entry::tx_seq::size];
-    dev.read(lay.sa_table, uint64_t(h.index) * spec::sa_entry::SIZE + spec::sa_entry::tx_seq::offset, seq,
-             sizeof seq);
-    st.tx_seq = spec::get<spec::sa_entry::tx_seq>(seq - spec::sa_entry::tx_seq::offset);
+    namespace f = spec::sa_entry;
+    uint8_t ent[f::SIZE] = {};
+    dev.read(lay.sa_table, uint64_t(h.index) * f::SIZE + f::tx_seq::offset, ent + f::tx_seq::offset, f::tx_seq::size);
+    st.tx_seq = spec::get<f::tx_seq>(ent);
   }
   return st;
 }
@@ -281,7 +281,7 @@ void Engine::Impl::reprogram() {
   wb.clear();
   wb.add(lay.spi_table, 0, spi.image(), spi.image_bytes());
   std::vector<uint8_t> word(spec::CTL_WORD_BYTES, 0xFF), head(spec::replay_state::SIZE);
-  uint8_t seq[spec::sa_entry::tx_seq::size];
+  uint8_t ent[spec::sa_entry::SIZE] = {};
   uint8_t ctr[spec::sa_counters::SIZE];
   for (uint32_t i = 0; i < slots.size(); ++i) {
     const Slot& s = slots[i];
@@ -293,8 +293,9 @@ void Engine::Impl::reprogram() {
     wb.add(lay.sa_table, base, image(i), spec::sa_entry::SIZE);
     if (!s.inbound) {
       // Resume after every number the card can have used.
-      spec::set<spec::sa_entry::tx_seq>(seq - spec::sa_entry::tx_seq::offset, s.tx_bound);
-      wb.add(lay.sa_table, base + spec::sa_entry::tx_seq::offset, seq, sizeof seq);
+      spec::set<spec::sa_entry::tx_seq>(ent, s.tx_bound);
+      wb.add(lay.sa_table, base + spec::sa_entry::tx_seq::offset, ent + spec::sa_entry::tx_seq::offset,
+             spec::sa_entry::tx_seq::size);
     } else {
       // top at the highest number it can have accepted; every bit set: each
       // number at or below top counts as seen.

@@ -4,25 +4,19 @@
 #include "esp/runtime/runtime.hpp"
 
 #include <openssl/rand.h>
-#include <time.h>
 
 #include <algorithm>
 #include <cstring>
 #include <sstream>
 #include <stdexcept>
 
-#include "esp/runtime/detail/engine_access.hpp"
+#include "esp/runtime/detail/card_layout.hpp"
 #include "esp/runtime/detail/engine_port.hpp"
+#include "esp/runtime/detail/runtime_access.hpp"
 #include "queue_impl.hpp"
 #include "runtime_impl.hpp"
 
 namespace esp::runtime {
-
-uint64_t monotonic_ns() {
-  timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return uint64_t(ts.tv_sec) * 1'000'000'000ull + uint64_t(ts.tv_nsec);
-}
 
 namespace {
 
@@ -567,5 +561,7 @@ void Runtime::tick() {
 }
 
 driver::Device& Runtime::device(uint32_t card) { return detail::EnginePort::device(*impl_->card(card).engine); }
+
+Engine& detail::RuntimeAccess::engine(Runtime& rt, uint32_t card) { return *rt.impl_->card(card).engine; }
 
 }  // namespace esp::runtime

@@ -27,8 +27,6 @@
 
 namespace esp::runtime {
 
-uint64_t monotonic_ns();
-
 namespace detail {
 
 // One card's kernel runs, on a thread of its own: the queues hand it batches

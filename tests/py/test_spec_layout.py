@@ -74,7 +74,7 @@ def test_constants(cpp, py, sv):
 
 
 def test_enum_count_and_max(cpp, py, sv):
-    assert set(cpp["enum_meta"]) == {"opcode", "status", "mode"}
+    assert set(cpp["enum_meta"]) == {"opcode", "status", "host_status", "mode"}
     for ename, (count, vmax) in cpp["enum_meta"].items():
         cls = getattr(py, "".join(p.capitalize() for p in ename.split("_")))
         assert count == len(cls) == getattr(py, f"{ename.upper()}_COUNT") == sv[0][f"{ename.upper()}_COUNT"]

@@ -25,11 +25,6 @@ struct SaHandle {
   uint32_t generation = 0;
 };
 
-// The card's counters of one SA: the spec's sa_counters value (packets,
-// bytes, auth_fail, replay, bad_packet, soft_events, hard_events, dummy).
-// `dummy`: TFC dummy packets sent (outbound) or received and discarded
-// (inbound), counted there only, never in packets/bytes.
-using SaCounters = spec::SaCounters;
 
 struct EngineOptions {
   uint32_t sa_capacity = 4096;       // SA table entries

@@ -84,6 +84,10 @@ struct SaInfo {
   bool soft_expired = false;  // a soft-expire event was raised
 };
 
+namespace detail {
+struct RuntimeAccess;  // tests only: esp/runtime/detail/runtime_access.hpp
+}
+
 class Runtime {
  public:
   // Opens every card of opts.cards.
@@ -153,8 +157,10 @@ class Runtime {
   // The device of a card (tests and tools that look at card memory).
   driver::Device& device(uint32_t card);
 
+  struct Impl;  // internal (src/runtime_impl.hpp)
+
  private:
-  struct Impl;
+  friend struct detail::RuntimeAccess;
   std::unique_ptr<Impl> impl_;
 };
 

@@ -10,11 +10,18 @@
 #include <vector>
 
 #include "esp/runtime/ip_addr.hpp"
+#include "esp/runtime/traffic_selector.hpp"
 #include "esp/spec/esp_spec.hpp"
 
 namespace esp::runtime {
 
 enum class Direction { Inbound, Outbound };
+
+// The card's counters of one SA: the spec's sa_counters value (packets,
+// bytes, auth_fail, replay, bad_packet, soft_events, hard_events, dummy).
+// `dummy`: TFC dummy packets sent (outbound) or received and discarded
+// (inbound), counted there only, never in packets/bytes.
+using SaCounters = spec::SaCounters;
 
 // A lifetime limit: bytes and packets are counted by the card, seconds
 // (since install) by the host.
@@ -60,6 +67,10 @@ struct SaConfig {
   Lifetime soft, hard;
   uint32_t reqid = 0;      // the IKE daemon's request id (events carry it)
   int32_t card = -1;       // Runtime: the card of an outbound SA (-1: least loaded); inbound SAs go where their SPI says
+  // The SA's traffic selectors (RFC 4301 5.2): an inbound SA's decrypted
+  // packets must come from one of src_ts and go to one of dst_ts (empty:
+  // any), else the runtime reports TS_MISMATCH instead of delivering them.
+  std::vector<TrafficSelector> src_ts, dst_ts;
 
   // Throws std::invalid_argument naming the first bad field.
   void validate() const;
