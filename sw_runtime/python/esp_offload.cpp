@@ -13,6 +13,7 @@
 
 #include "bindings.hpp"
 #include "esp/driver/device.hpp"
+#include "esp/runtime/engine.hpp"
 #include "esp/runtime/sa_config.hpp"
 #include "esp/runtime/events.hpp"
 #include "esp/runtime/status.hpp"
@@ -181,6 +182,9 @@ PYBIND11_MODULE(esp_offload, m) {
   python::bind_card(m);
 
   m.def("available_backends", &driver::available_backends, "The device backends this build has, e.g. ['swemu', 'cosim'].");
+  m.def("replay_bytes_for", &runtime::replay_region_bytes_for, py::arg("sas"), py::arg("window"),
+        "The Card's replay_bytes that holds `sas` inbound SAs with `window`-bit windows (as the runtime lays "
+        "their replay states out).");
   m.attr("MAX_PKT_BYTES") = spec::MAX_PKT_BYTES;
   m.attr("MAX_ENCAP_OVERHEAD") = spec::MAX_ENCAP_OVERHEAD;
   m.attr("DEFAULT_WINDOW_BITS") = spec::DEFAULT_WINDOW_BITS;

@@ -3,29 +3,16 @@ outbound, half inbound, pairwise sharing SPI and key), then traffic through
 SA pairs spread over the whole table. Marked `scale`: swemu only, and it is
 not `unit`-labelled, so the sanitizer stage never runs it."""
 
-import importlib
-import os
-import sys
-
 import pytest
 
 import esp_offload
 import espref
-from conftest import BUILD_DIR
 
 SAS = 1 << 20
 PAIRS = SAS // 2
 WINDOW = 64
 CHUNK = 1 << 16
 GW = dict(src="192.0.2.1", dst="192.0.2.2")
-
-
-def replay_state_bytes(window_bits):
-    """The spec's replay_state_bytes(), from the generated Python module (build/gen/python/esp_spec.py)."""
-    path = os.path.join(BUILD_DIR, "gen", "python")
-    if path not in sys.path:
-        sys.path.insert(0, path)
-    return importlib.import_module("esp_spec").replay_state_bytes(window_bits)
 
 
 def spi_of(i):
@@ -42,7 +29,7 @@ def salt_of(i):
 
 @pytest.mark.scale
 def test_one_million_sas():
-    replay = PAIRS * replay_state_bytes(WINDOW) + (1 << 20)
+    replay = esp_offload.replay_bytes_for(PAIRS, WINDOW)
     picks = [0, 1, 4097, PAIRS // 3, PAIRS // 2, PAIRS - 2, PAIRS - 1]
     picked = {}
     with esp_offload.Card(backend="swemu", sa_capacity=SAS, replay_bytes=replay, card_memory=1 << 30,

@@ -85,7 +85,7 @@ def test_query_and_delete_policy(spd_card):
     card, out, pol = spd_card
     q = card.query_policy(pol["bypass"])
     assert q["action"] == "bypass" and q["priority"] == 20 and q["direction"] == "out" and q["sa"] is None
-    assert q["src"] == "10.1.0.0/16"
+    assert q["src"] == "10.1.0.0/16[udp]"
     assert q["dst"].startswith("10.2.0.0/16[udp/53")
     assert card.query_policy(pol["protect"])["sa"] == out
     card.del_policy(pol["discard"])
