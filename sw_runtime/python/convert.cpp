@@ -124,20 +124,14 @@ spec::Mode parse_mode(const std::string& s) {
 const char* mode_str(spec::Mode m) { return m == spec::Mode::TUNNEL ? "tunnel" : "transport"; }
 
 runtime::PolicyAction parse_action(const std::string& s) {
-  if (s == "protect") return runtime::PolicyAction::Protect;
-  if (s == "bypass") return runtime::PolicyAction::Bypass;
-  if (s == "discard") return runtime::PolicyAction::Discard;
+  for (runtime::PolicyAction a : {runtime::PolicyAction::Protect, runtime::PolicyAction::Bypass,
+                                  runtime::PolicyAction::Discard}) {
+    if (s == runtime::to_string(a)) return a;
+  }
   value_error("action must be \"protect\", \"bypass\" or \"discard\", got \"" + s + "\"");
 }
 
-const char* action_str(runtime::PolicyAction a) {
-  switch (a) {
-    case runtime::PolicyAction::Protect: return "protect";
-    case runtime::PolicyAction::Bypass: return "bypass";
-    case runtime::PolicyAction::Discard: return "discard";
-  }
-  return "?";
-}
+const char* action_str(runtime::PolicyAction a) { return runtime::to_string(a); }
 
 runtime::SaConfig sa_config_from_kwargs(const py::dict& kw) {
   runtime::SaConfig c;

@@ -1,7 +1,7 @@
 // The Python module esp_offload: the host runtime (esp::runtime::Runtime) for
 // Python programs and tests. The module's types: Card (card_py.cpp), Sa,
 // Result, Event, the enums Status / EventType / ExpireCause, and the
-// exceptions SaTableFull, DuplicateSpi and DeviceError (std::invalid_argument
+// exceptions SaTableFull, DuplicateSpi, DuplicatePolicy and DeviceError (std::invalid_argument
 // becomes ValueError).
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
@@ -172,6 +172,8 @@ PYBIND11_MODULE(esp_offload, m) {
       .doc() = "No SA slot, replay room or SPI placement left on the card (the runtime's message says which).";
   py::register_exception<runtime::DuplicateSpi>(m, "DuplicateSpi", PyExc_RuntimeError)
       .doc() = "An inbound SA with this SPI is already installed.";
+  py::register_exception<runtime::DuplicatePolicy>(m, "DuplicatePolicy", PyExc_ValueError)
+      .doc() = "A policy with the same direction, selectors and priority is already in the SPD.";
   py::register_exception<driver::DeviceError>(m, "DeviceError", PyExc_RuntimeError)
       .doc() = "The card or its backend failed (the message says what and where).";
 

@@ -228,7 +228,7 @@ def test_docstrings_everywhere():
     assert documented(esp_offload)
     missing = []
     for name in ("Card", "Sa", "Result", "Event", "Status", "EventType", "ExpireCause", "SaTableFull",
-                 "DuplicateSpi", "DeviceError", "available_backends"):
+                 "DuplicateSpi", "DuplicatePolicy", "DeviceError", "available_backends", "replay_bytes_for"):
         obj = getattr(esp_offload, name)
         if not documented(obj, name):
             missing.append(name)

@@ -94,6 +94,14 @@ def test_query_and_delete_policy(spd_card):
     assert (r.status, r.policy) == (S.OK, pol["protect"])
     with pytest.raises(ValueError):
         card.del_policy(pol["discard"])
+    with pytest.raises(esp_offload.DuplicatePolicy):
+        card.add_policy(src="10.1.0.0/16", dst="10.2.0.0/16", action="protect", sa=out, priority=100)
+    with pytest.raises(ValueError, match="action"):
+        card.add_policy(src="10.1.0.0/16", dst="10.2.0.0/16", action="encrypt")
+    with pytest.raises(ValueError, match="dst"):
+        card.add_policy(src="10.1.0.0/16", dst="10.2.0.0/33")
+    with pytest.raises(ValueError, match="already has"):
+        card.add_policy(src="10.1.0.0/16[tcp]", dst="10.2.0.0/16", proto="udp")
     card.flush_policies()
     assert card.outbound([espref.inner_packet(1, src="10.1.0.5", dst="10.2.0.7")])[0].status == S.BYPASS
 
