@@ -35,8 +35,8 @@ def backend(request):
 
 @pytest.fixture
 def scale(backend):
-    """Packets per scenario step: a few on cosim (RTL simulation), more on swemu."""
-    return 4 if backend == "cosim" else 64
+    """Packets per scenario step: fewer on cosim (a cycle-accurate RTL simulation), more on swemu."""
+    return 16 if backend == "cosim" else 64
 
 
 @pytest.fixture

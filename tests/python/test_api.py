@@ -245,3 +245,18 @@ def test_available_backends():
     assert "swemu" in esp_offload.available_backends()
     for b in os.environ.get("ESP_BACKENDS", "swemu").split(","):
         assert b in esp_offload.available_backends(), "ESP_BACKENDS lists %s, which this build lacks" % b
+
+
+def test_events_wait_releases_the_gil(make_card):
+    """A thread blocked in events(timeout=None) holds no GIL: the main thread's packet raises the event it waits
+    for (were the GIL held, neither could proceed and the join below would time out)."""
+    card = make_card(acquire_interval_ms=3_600_000)
+    pid = card.add_policy(src="10.1.0.0/16", dst="10.3.0.0/16", action="protect", reqid=5)
+    got = []
+    waiter = threading.Thread(target=lambda: got.extend(card.events(timeout=None)))
+    waiter.start()
+    r = card.outbound([espref.inner_packet(1, src="10.1.0.1", dst="10.3.0.1")])
+    waiter.join(timeout=60)
+    assert not waiter.is_alive()
+    assert r[0].status == S.NO_SA
+    assert [(e.type, e.policy, e.reqid) for e in got] == [(esp_offload.EventType.ACQUIRE, pid, 5)]

@@ -37,8 +37,8 @@ CASES = [
 
 
 def sizes(scale):
-    base = [40, 41, 42, 43, 64, 100, 576, 1400, 1500]
-    return base if scale > 4 else [40, 43, 100, 1500]
+    base = [40, 41, 42, 43, 64, 100, 576, 1400, 1500, 9000]
+    return base if scale >= 64 else base[:4] + base[-3:]
 
 
 def ref_sa(spi, key, salt, kw):

@@ -21,8 +21,8 @@ def add_pair(a, b, n):
 
 def test_rekey_under_traffic(make_card, backend):
     a, b = make_card(), make_card()
-    rekeys = 3 if backend == "cosim" else 100
-    burst = 2 if backend == "cosim" else 8
+    rekeys = 10 if backend == "cosim" else 100
+    burst = 4 if backend == "cosim" else 8
     out, inb = add_pair(a, b, 0)
     pol = a.add_policy(src="10.1.0.0/16", dst="10.2.0.0/16", action="protect", sa=out)
     n = 0
