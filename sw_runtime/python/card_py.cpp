@@ -206,11 +206,11 @@ void bind_card(py::module_& m) {
              py::gil_scoped_release nogil;
              c.close();
            }, "Frees the runtime and its cards now; every later call raises ValueError. Not concurrently with other calls.")
-      .def("__enter__", [](py::object self) { return self; })
+      .def("__enter__", [](py::object self) { return self; }, "Returns the card (a context manager).")
       .def("__exit__", [](CardCore& c, py::args) {
              py::gil_scoped_release nogil;
              c.close();
-           })
+           }, "Closes the card (close()).")
       .def_property_readonly("closed", &CardCore::closed, "True after close().")
       .def_property_readonly("cards", [](CardCore& c) { return c.rt().cards(); }, "How many devices the runtime has.")
       .def("describe", [](CardCore& c, uint32_t card) { return c.rt().describe_card(card); }, py::arg("card") = 0,
@@ -220,7 +220,7 @@ void bind_card(py::module_& m) {
         if (c.closed()) return std::string("Card(closed)");
         return "Card(" + c.rt().describe_card(0) + ", cards=" + std::to_string(c.rt().cards()) +
                ", sas=" + std::to_string(c.rt().sa_count()) + ")";
-      })
+      }, "The first card's description, the number of cards and of SAs.")
 
       // --- SAs ---
       .def("get_spi", [](CardCore& c, std::optional<uint32_t> card) {
@@ -273,8 +273,8 @@ void bind_card(py::module_& m) {
       .def("update_sa", [](CardCore& c, const py::object& sa, const py::object& src, const py::object& dst,
                            std::optional<bool> udp_encap, std::optional<uint16_t> sport, std::optional<uint16_t> dport) {
              runtime::SaUpdate u;
-             if (!src.is_none()) u.tun_src = runtime::IpAddr::parse(src.cast<std::string>());
-             if (!dst.is_none()) u.tun_dst = runtime::IpAddr::parse(dst.cast<std::string>());
+             if (!src.is_none()) u.tun_src = parse_addr(src, "src");
+             if (!dst.is_none()) u.tun_dst = parse_addr(dst, "dst");
              u.udp_encap = udp_encap;
              u.udp_sport = sport;
              u.udp_dport = dport;

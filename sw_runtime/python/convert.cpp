@@ -51,15 +51,6 @@ std::string str_arg(const py::handle& v, const char* name) {
   return v.cast<std::string>();
 }
 
-runtime::IpAddr addr_arg(const py::handle& v, const char* name) {
-  const std::string text = str_arg(v, name);
-  try {
-    return runtime::IpAddr::parse(text);
-  } catch (const std::invalid_argument& e) {
-    value_error(std::string(name) + ": " + e.what());
-  }
-}
-
 std::vector<runtime::TrafficSelector> selectors_arg(const py::handle& v, const char* name) {
   std::vector<runtime::TrafficSelector> out;
   if (v.is_none()) return out;
@@ -83,6 +74,15 @@ std::string port_text(const py::handle& port, const char* what) {
 }
 
 }  // namespace
+
+runtime::IpAddr parse_addr(const py::handle& v, const char* name) {
+  const std::string text = str_arg(v, name);
+  try {
+    return runtime::IpAddr::parse(text);
+  } catch (const std::invalid_argument& e) {
+    value_error(std::string(name) + ": " + e.what());
+  }
+}
 
 BufferView::BufferView(PyObject* obj, const char* what) {
   if (PyObject_GetBuffer(obj, &view_, PyBUF_SIMPLE) != 0) {
@@ -159,9 +159,9 @@ runtime::SaConfig sa_config_from_kwargs(const py::dict& kw) {
     } else if (k == "mode") {
       c.mode = parse_mode(str_arg(v, n));
     } else if (k == "src") {
-      if (!v.is_none()) c.tun_src = addr_arg(v, n);
+      if (!v.is_none()) c.tun_src = parse_addr(v, n);
     } else if (k == "dst") {
-      if (!v.is_none()) c.tun_dst = addr_arg(v, n);
+      if (!v.is_none()) c.tun_dst = parse_addr(v, n);
     } else if (k == "esn") {
       c.esn = bool_arg(v, n);
     } else if (k == "udp_encap") {

@@ -51,6 +51,9 @@ class BufferView {
 // The bytes of a buffer-protocol object (copied).
 std::vector<uint8_t> to_bytes(const py::handle& obj, const char* what);
 
+// An address from its text ("192.0.2.1", "2001:db8::1"); ValueError naming `what`.
+runtime::IpAddr parse_addr(const py::handle& v, const char* what);
+
 // "in"/"inbound" -> Inbound, "out"/"outbound" -> Outbound; else ValueError.
 runtime::Direction parse_direction(const std::string& s);
 const char* direction_str(runtime::Direction d);  // "in" / "out"

@@ -71,14 +71,18 @@ void bind_sa(py::module_& m) {
           "generation", [](const Sa& s) { return s.id.generation; }, "The slot's generation when it was installed.")
       .def_property_readonly(
           "direction", [](const Sa& s) { return direction_str(s.dir); }, "\"in\" or \"out\".")
-      .def("__eq__", [](const Sa& a, const py::object& b) { return py::isinstance<Sa>(b) && a.id == b.cast<const Sa&>().id; })
-      .def("__ne__", [](const Sa& a, const py::object& b) { return !(py::isinstance<Sa>(b) && a.id == b.cast<const Sa&>().id); })
-      .def("__hash__", [](const Sa& s) { return std::hash<runtime::SaId>()(s.id); })
+      .def(
+          "__eq__", [](const Sa& a, const py::object& b) { return py::isinstance<Sa>(b) && a.id == b.cast<const Sa&>().id; },
+          "Same card, index and generation.")
+      .def(
+          "__ne__", [](const Sa& a, const py::object& b) { return !(py::isinstance<Sa>(b) && a.id == b.cast<const Sa&>().id); },
+          "Not the same card, index and generation.")
+      .def("__hash__", [](const Sa& s) { return std::hash<runtime::SaId>()(s.id); }, "A hash of (card, index, generation).")
       .def("__repr__", [](const Sa& s) {
         return "Sa(spi=" + hex32(s.spi) + ", direction='" + direction_str(s.dir) + "', card=" +
                std::to_string(s.id.card) + ", index=" + std::to_string(s.id.index) + ", generation=" +
                std::to_string(s.id.generation) + ")";
-      });
+      }, "Sa(spi=..., direction=..., card=..., index=..., generation=...)");
 }
 
 void bind_result(py::module_& m) {
@@ -99,7 +103,7 @@ void bind_result(py::module_& m) {
         std::string s = std::string("Result(status=") + status_of(r.status).name();
         if (!r.data.is_none()) s += ", len=" + std::to_string(py::len(r.data));
         return s + ", spi=" + hex32(r.spi) + ", seq=" + std::to_string(r.seq) + ")";
-      });
+      }, "Result(status=..., len=..., spi=..., seq=...)");
 }
 
 void bind_events(py::module_& m) {
@@ -153,7 +157,9 @@ void bind_events(py::module_& m) {
       .def(
           "describe", [](const runtime::Event& e) { return runtime::describe(e); },
           "One line in the spirit of `ip xfrm monitor`.")
-      .def("__repr__", [](const runtime::Event& e) { return "Event(" + runtime::describe(e) + ")"; });
+      .def(
+          "__repr__", [](const runtime::Event& e) { return "Event(" + runtime::describe(e) + ")"; },
+          "Event(<describe()>)");
 }
 
 }  // namespace
