@@ -66,6 +66,9 @@ def test_runtime_exceptions(make_card):
         esp_offload.Card(backend="nosuch")
     with pytest.raises(ValueError, match="cards"):
         esp_offload.Card(cards=0)
+    if "xrt" in esp_offload.available_backends():  # this build has the xrt backend (ESP_WITH_XRT), no card
+        with pytest.raises(esp_offload.DeviceError, match="xrt"):
+            esp_offload.Card(backend="xrt")
 
 
 def test_stale_sa(card):
