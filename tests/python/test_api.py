@@ -267,3 +267,20 @@ def test_events_wait_releases_the_gil(make_card):
     assert not waiter.is_alive()
     assert r[0].status == S.NO_SA
     assert [(e.type, e.policy, e.reqid) for e in got] == [(esp_offload.EventType.ACQUIRE, pid, 5)]
+
+
+def test_add_sas_all_or_nothing(card):
+    good = [dict(GOOD, spi=0xA000 + i) for i in range(5)]
+    bad = good[:2] + [dict(GOOD, spi=0xA100, key=bytes(7))] + good[2:]
+    with pytest.raises(ValueError, match="key"):
+        card.add_sas(bad)
+    assert len(card) == 0
+    dup = [dict(GOOD, direction="in", spi=0xB000), dict(GOOD, direction="in", spi=0xB000)]
+    with pytest.raises(esp_offload.DuplicateSpi):
+        card.add_sas(dup)
+    assert len(card) == 0
+    with pytest.raises(TypeError, match="dicts"):
+        card.add_sas([1, 2])
+    handles = card.add_sas(good)
+    assert [h.spi for h in handles] == [g["spi"] for g in good] and len(set(handles)) == 5
+    assert len(card) == 5

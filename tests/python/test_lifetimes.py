@@ -116,3 +116,17 @@ def test_seconds_lifetime_from_housekeeping_and_event_fd(make_card):
     assert len(of(ev, out, E.SOFT_EXPIRE)) == 1
     # drained: the descriptor is not readable any more
     assert select.select([fd], [], [], 0)[0] == []
+
+
+def test_sequence_space_exhausted(make_card):
+    """Without ESN the 32-bit sequence number never wraps: the SA hard-expires (cause sequence) instead."""
+    card = make_card(housekeeping_ms=0)
+    key, salt = key_salt(5)
+    out = card.add_sa(direction="out", spi=0x3005, key=key, salt=salt, mode="tunnel", seq_start=2**32 - 2, **GW)
+    res = card.encrypt(out, [espref.inner_packet(i) for i in range(4)])
+    assert [(r.status, r.seq) for r in res] == [(S.OK, 2**32 - 2), (S.OK, 2**32 - 1), (S.LIFETIME_EXPIRED, 0),
+                                                (S.LIFETIME_EXPIRED, 0)]
+    card.tick()
+    ev = wait_events(card, lambda s: of(s, out, E.HARD_EXPIRE))
+    assert [e.cause for e in of(ev, out, E.HARD_EXPIRE)] == [C.SEQUENCE]
+    assert not card.valid(out)
