@@ -186,6 +186,14 @@ bool Engine::find_inbound(uint32_t spi, SaHandle& out) const {
   return true;
 }
 
+Engine::RunStats Engine::run_stats() const {
+  RunStats r;
+  r.runs = impl_->runs.load(std::memory_order_relaxed);
+  r.packets = impl_->run_packets.load(std::memory_order_relaxed);
+  r.run_ns = impl_->run_ns.load(std::memory_order_relaxed);
+  return r;
+}
+
 std::vector<Result> Engine::process(const std::vector<Request>& reqs) {
   std::lock_guard<std::mutex> g(impl_->mu);
   return impl_->process(reqs);

@@ -3,6 +3,7 @@
 // (or, when the card fails, from the worst the run can have done), and
 // process(), the simple copy-in / copy-out API over the engine's own batch.
 #include <algorithm>
+#include <chrono>
 #include <cstring>
 #include <stdexcept>
 
@@ -52,7 +53,12 @@ void Engine::Impl::run_locked(const detail::BatchBuffers& b, detail::Descriptor*
     args.set(spec::arg::PKT_IN, b.pkt_in);
     args.set(spec::arg::PKT_OUT, b.pkt_out);
     args.set(spec::arg::N_DESC, uint64_t(n));
+    const auto t0 = std::chrono::steady_clock::now();
     dev.run(args);
+    run_ns.fetch_add(uint64_t(std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - t0).count()),
+                     std::memory_order_relaxed);
+    runs.fetch_add(1, std::memory_order_relaxed);
+    run_packets.fetch_add(n, std::memory_order_relaxed);
     dev.read(b.completions, 0, compl_img.data(), compl_img.size());
   } catch (...) {
     // Nothing is known of this run: assume every ENCRYPT used a sequence

@@ -218,9 +218,10 @@ void EventQueue::signal() {
 }
 
 void EventQueue::clear_signal() {
+  // acq_rel on the flag is all the ordering the second look needs (see the
+  // comment at the top); no fence (TSan does not model fences).
   signalled_.exchange(false, std::memory_order_acq_rel);
   efd_drain(efd_);
-  std::atomic_thread_fence(std::memory_order_seq_cst);
   if (!empty_now()) {
     // Raced with a push: keep the fd readable. This may write the eventfd a
     // second time (harmless: it only counts).
@@ -269,6 +270,10 @@ void EventQueue::set_callback(std::function<void(const Event&)> cb) {
   d.cv.notify_all();
   efd_write(wake_);  // out of its poll(): look at the mode again
   if (std::this_thread::get_id() != d.tid) d.cv.wait(lk, [&] { return !d.running; });
+  // Back to queue mode: the delivery thread may have handed over the last
+  // event without coming back to find the queue empty; the fd must not stay
+  // readable for nothing (clear_signal signals again if events are pending).
+  if (!d.cb) clear_signal();
 }
 
 void EventQueue::deliver_loop() {

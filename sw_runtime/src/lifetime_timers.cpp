@@ -9,6 +9,12 @@ constexpr uint32_t kArity = 4;
 uint32_t parent_of(uint32_t pos) { return (pos - 1) / kArity; }
 }  // namespace
 
+void LifetimeTimers::reserve(size_t sas) {
+  index_.reserve(sas);
+  recs_.reserve(sas);
+  heap_.reserve(2 * sas);
+}
+
 void LifetimeTimers::arm(SaId sa, uint64_t soft_ns_deadline, uint64_t hard_ns_deadline) {
   cancel(sa);
   if (soft_ns_deadline == 0 && hard_ns_deadline == 0) return;

@@ -144,12 +144,12 @@ void QueueImpl::dispatch(uint32_t c, int bi) {
       failed = true;
       error = ex.what();
     }
-    {
-      std::lock_guard<std::mutex> g(mu_);
-      b.failed = failed;
-      b.error = std::move(error);
-      b.st = BatchState::Done;
-    }
+    // Notify under the lock: once it is released the queue may be gone
+    // (its destructor waits for this batch on mu_).
+    std::lock_guard<std::mutex> g(mu_);
+    b.failed = failed;
+    b.error = std::move(error);
+    b.st = BatchState::Done;
     cv_.notify_all();
   });
 }

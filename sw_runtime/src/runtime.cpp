@@ -560,6 +560,19 @@ void Runtime::tick() {
   impl_->tick_locked(dels);
 }
 
+CardStats Runtime::card_stats(uint32_t card) const {
+  detail::Card& c = impl_->card(card);
+  CardStats s;
+  s.card = card;
+  s.sas = c.load.load();
+  const Engine::RunStats r = c.engine->run_stats();
+  s.runs = r.runs;
+  s.packets = r.packets;
+  s.run_ns = r.run_ns;
+  s.io = detail::EnginePort::device(*c.engine).io_stats();
+  return s;
+}
+
 driver::Device& Runtime::device(uint32_t card) { return detail::EnginePort::device(*impl_->card(card).engine); }
 
 Engine& detail::RuntimeAccess::engine(Runtime& rt, uint32_t card) { return *rt.impl_->card(card).engine; }

@@ -95,6 +95,22 @@ class SwemuDevice final : public Device {
     std::memcpy(dst, bufs_.at(a.addr).host + offset, n);
   }
 
+  // One buffer lookup per call, then a memcpy per segment (in order: a later
+  // overlapping write segment wins).
+  void do_write_gather(const CardBuffer& a, uint64_t base, const WriteSeg* segs, size_t n, Gaps) override {
+    uint8_t* host = bufs_.at(a.addr).host + base;
+    for (size_t i = 0; i < n; ++i) {
+      if (segs[i].n) std::memcpy(host + segs[i].offset, segs[i].src, segs[i].n);
+    }
+  }
+
+  void do_read_scatter(const CardBuffer& a, uint64_t base, const ReadSeg* segs, size_t n, Gaps) override {
+    const uint8_t* host = bufs_.at(a.addr).host + base;
+    for (size_t i = 0; i < n; ++i) {
+      if (segs[i].n) std::memcpy(segs[i].dst, host + segs[i].offset, segs[i].n);
+    }
+  }
+
   void wait_done() override {
     // start() runs the kernel synchronously; AP_DONE is set when it returns.
     if (!(do_read_reg(spec::reg::CTRL) & spec::reg::ctrl::AP_DONE)) {

@@ -608,7 +608,7 @@ INSTANTIATE_TEST_SUITE_P(Backends, DeviceRuns, ::testing::ValuesIn(executing_bac
 class DeviceThreads : public DeviceContract {};
 
 TEST_P(DeviceThreads, DisjointIoAndAllocationsWhileKernelsRun) {
-  const unsigned runs = GetParam() == Backend::Cosim ? 8 : 200;
+  const unsigned runs = GetParam() == Backend::Cosim ? 40 : 200;
   constexpr unsigned kMinIters = 40;
   constexpr unsigned kIoThreads = 3;
   // The runner's batch: early-decided descriptors (see DeviceRuns).

@@ -212,6 +212,7 @@ TEST(LifetimeTimers, OneMillionSasEachFireOnceInDeadlineOrder) {
   std::mt19937_64 rng(5);
   std::vector<uint64_t> soft(kSas), hard(kSas);
   LifetimeTimers t;
+  t.reserve(kSas);
   uint64_t first = UINT64_MAX;
   for (uint32_t i = 0; i < kSas; ++i) {
     soft[i] = 1 + rng() % kSpan;

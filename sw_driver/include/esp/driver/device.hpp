@@ -22,8 +22,9 @@
 // Threads. The same on every backend (swemu, xrt, cosim):
 //   - write / read / write_gather / read_scatter may be called from several
 //     threads at once, and from other threads while run() executes on one
-//     thread, as long as their ranges are disjoint from each other's and
-//     from every range the running kernel reads or writes. The kernel moves
+//     thread, as long as their ranges (with Gaps::CallerOwned: their covering
+//     ranges) are disjoint from each other's and from every range the
+//     running kernel reads or writes. The kernel moves
 //     whole words of card memory: "disjoint" is at the granularity of
 //     spec::PKT_BUS_BYTES-aligned words (the runtime's layouts are aligned so).
 //   - alloc / free may be called from any thread: they wait for I/O and runs

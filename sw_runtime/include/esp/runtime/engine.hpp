@@ -126,6 +126,13 @@ class Engine {
   // card's SPI table).
   bool find_inbound(uint32_t spi, SaHandle& out) const;
 
+  // Kernel runs so far: how many, their descriptors, and the wall time spent
+  // inside Device::run (the card's time; what is left is the host's).
+  struct RunStats {
+    uint64_t runs = 0, packets = 0, run_ns = 0;
+  };
+  RunStats run_stats() const;
+
   // Runs the requests through the card, in kernel runs of at most
   // max_batch_packets, and returns one Result per request, in order. Throws
   // std::invalid_argument, before anything reaches the card, when an ENCRYPT

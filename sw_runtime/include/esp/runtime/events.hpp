@@ -22,12 +22,16 @@
 //    thread holds no runtime lock and no EventQueue lock while it calls f, so f
 //    may call back into the runtime (add_sa on an acquire, del_sa on a hard
 //    expire, ...) and into this queue (push, set_callback). f must not destroy
-//    the EventQueue. set_callback(nullptr) (or an empty function) goes back to
-//    queue mode. set_callback returns once the previous callback is not
-//    running any more (unless called from the callback itself), so after
-//    set_callback(g) returns, the old callback is not called again. In
-//    callback mode poll() and wait() still work but compete with the delivery
-//    thread; do not use them.
+//    the EventQueue and must not throw (an exception escaping f terminates
+//    the process, as from any std::thread). A slow f does not slow the
+//    producers: events wait in the ring meanwhile (and past its capacity are
+//    dropped, as in queue mode). set_callback(nullptr) (or an empty function)
+//    goes back to queue mode. set_callback returns once the previous callback
+//    is not running any more (unless called from the callback itself), so
+//    after set_callback(g) returns, the old callback is not called again; do
+//    not call it while holding a lock that the callback takes. In callback
+//    mode poll() and wait() still work but compete with the delivery thread;
+//    do not use them.
 //
 // Every pushed event is delivered exactly once (to poll() or to the callback)
 // or counted in dropped(), never both.

@@ -88,6 +88,16 @@ namespace detail {
 struct RuntimeAccess;  // tests only: esp/runtime/detail/runtime_access.hpp
 }
 
+// One card's activity (Runtime::card_stats).
+struct CardStats {
+  uint32_t card = 0;
+  size_t sas = 0;               // installed
+  uint64_t runs = 0;            // kernel runs
+  uint64_t packets = 0;         // descriptors in them
+  uint64_t run_ns = 0;          // wall time inside the card's runs
+  driver::IoStats io;           // the device's writes, reads and syncs
+};
+
 class Runtime {
  public:
   // Opens every card of opts.cards.
@@ -153,6 +163,8 @@ class Runtime {
 
   // Runs the housekeeping checks now (lifetimes, counters, thresholds).
   void tick();
+
+  CardStats card_stats(uint32_t card) const;
 
   // The device of a card (tests and tools that look at card memory).
   driver::Device& device(uint32_t card);

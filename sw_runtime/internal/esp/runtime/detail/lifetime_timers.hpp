@@ -29,6 +29,10 @@ class LifetimeTimers {
  public:
   static constexpr uint64_t kNone = UINT64_MAX;  // next_deadline() with nothing pending
 
+  // Room for `sas` SAs without rehashing or reallocating (the runtime calls
+  // it with the SA capacity when a card is opened). Optional.
+  void reserve(size_t sas);
+
   // Starts timing an SA: deadlines in ns (0 = no such limit). An SA already
   // armed is replaced (its old deadlines and what already fired are
   // forgotten). With both deadlines 0 nothing is kept.

@@ -2,13 +2,19 @@
 // one Device::write per contiguous range of card memory.
 //
 // add() copies the caller's bytes into the batch's own staging at once (the
-// caller may reuse its buffer); zero() records a range of zeros without
-// staging bytes. flush() orders everything by (allocation, card address),
-// merges ranges that touch or overlap (a later add/zero wins over an earlier
-// one where they overlap) and writes each merged range with exactly one
-// Device::write (one bo sync on xrt). SA entries, key material and replay
-// states pass through here: flush() and clear() wipe the staging with
-// secure_wipe, and staging that grows is wiped before it is released.
+// caller may reuse its buffer); add_ref() records where the bytes are, to be
+// read at flush() (for images the caller keeps anyway, e.g. a host shadow:
+// no copy); zero() records a range of zeros without staging bytes. flush()
+// orders everything by (allocation, card address), merges ranges that touch
+// or overlap (a later add/add_ref/zero wins over an earlier one where they
+// overlap) and writes each merged range with exactly one Device call: a
+// write() of the staging when the range's bytes lie there in order, else a
+// write_gather() of its pieces (zeros come from one shared zero page, so
+// zeroing a whole table stages nothing). Either is one device write
+// (IoStats::writes) and, the segments being contiguous, one bo sync on xrt.
+// SA entries, key material and replay states pass through here: flush() and
+// clear() wipe the staging with secure_wipe, and staging that grows is wiped
+// before it is released.
 //
 // Threads: none of its own; one owner at a time (not thread-safe). flush()
 // makes Device::write calls (see the Device thread contract).
@@ -35,6 +41,10 @@ class WriteBatch {
   // Device::write would throw); whether `buf` is still allocated is checked
   // by the device at flush(). n = 0 records nothing.
   void add(const driver::CardBuffer& buf, uint64_t offset, const void* src, uint64_t n);
+  // As add(), but without a copy: the n bytes at src are read by flush(),
+  // and must stay valid and unchanged until it (or clear()) returns. The
+  // batch wipes nothing of them.
+  void add_ref(const driver::CardBuffer& buf, uint64_t offset, const void* src, uint64_t n);
   // n zero bytes at `offset` of `buf` (same checks as add).
   void zero(const driver::CardBuffer& buf, uint64_t offset, uint64_t n);
 
@@ -59,8 +69,6 @@ class WriteBatch {
     ~Staging();
     // Room for n bytes at the end; returns their offset.
     size_t append(size_t n);
-    // At least n bytes from the start (contents undefined).
-    uint8_t* room(size_t n);
     uint8_t* data() { return p_.get(); }
     void wipe();  // zero every byte ever used, size back to 0
     bool wiped() const;
@@ -71,20 +79,27 @@ class WriteBatch {
     size_t cap_ = 0, size_ = 0, used_ = 0;  // used_: high-water mark since the last wipe
   };
 
-  static constexpr uint64_t kZeros = ~uint64_t{0};  // Piece::at of a zero() range
+  static constexpr uint64_t kZeros = ~uint64_t{0};     // Piece::at of a zero() range
+  static constexpr uint64_t kCaller = ~uint64_t{0} - 1;  // Piece::at of an add_ref() range
 
   struct Piece {
     uint32_t handle;
     uint64_t addr;  // card address of the first byte
     uint64_t n;
-    uint64_t at;  // offset in staging_, or kZeros
+    uint64_t at;           // offset in staging_, kZeros or kCaller
+    const uint8_t* ref;    // the caller's bytes (kCaller)
   };
 
-  void record(const driver::CardBuffer& buf, uint64_t offset, uint64_t n, uint64_t at);
+  void record(const driver::CardBuffer& buf, uint64_t offset, uint64_t n, uint64_t at, const void* ref);
+  // The segments of the run order_[i, j) starting at `start` into segs_,
+  // later pieces winning where they overlap.
+  void gather_run(size_t i, size_t j, uint64_t start, bool overlaps);
+  void push_segment(uint64_t offset, const Piece& p, uint64_t from, uint64_t n);
 
   std::vector<Piece> pieces_;  // in the order recorded: a later index wins
   std::vector<uint32_t> order_, run_;
-  Staging staging_, merged_;
+  std::vector<driver::WriteSeg> segs_;
+  Staging staging_;
   uint64_t bytes_ = 0;
 };
 
