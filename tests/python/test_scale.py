@@ -32,7 +32,7 @@ def test_one_million_sas():
     replay = esp_offload.replay_bytes_for(PAIRS, WINDOW)
     picks = [0, 1, 4097, PAIRS // 3, PAIRS // 2, PAIRS - 2, PAIRS - 1]
     picked = {}
-    with esp_offload.Card(backend="swemu", sa_capacity=SAS, replay_bytes=replay, card_memory=1 << 30,
+    with esp_offload.Card(backend="swemu", sa_capacity=SAS, replay_bytes=replay, card_memory=512 << 20,
                           housekeeping_ms=0) as card:
         step = CHUNK // 2
         for base in range(0, PAIRS, step):
