@@ -130,7 +130,10 @@ py::list run_packets(CardCore& card, PacketOp op, const py::object& sa_obj, cons
       if (_PyBytes_Resize(&b, static_cast<Py_ssize_t>(r.out_len)) != 0) throw py::error_already_set();
       pr.data = py::reinterpret_steal<py::object>(b);
     } else if (r.status == runtime::Status(spec::HostStatus::BYPASS)) {
-      pr.data = py::bytes(reinterpret_cast<const char*>(views[i].data()), views[i].size());
+      // send it as it is: the input itself when it is bytes, else a copy
+      pr.data = PyBytes_CheckExact(inputs[i].ptr())
+                    ? inputs[i]
+                    : py::bytes(reinterpret_cast<const char*>(views[i].data()), views[i].size());
     } else {
       pr.data = py::none();
     }
