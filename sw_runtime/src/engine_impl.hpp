@@ -92,7 +92,8 @@ struct Engine::Impl {
   mutable std::mutex mu;
 
   // Scratch (under mu), reused across calls.
-  std::vector<uint8_t> desc_img, compl_img, in_img, out_img;
+  std::vector<uint8_t> desc_img, compl_img;
+  std::vector<uint8_t> stale;  // run_locked: per descriptor, its SA went away since submit
   std::vector<detail::Descriptor> descs;
   std::vector<detail::Completion> comps;
   std::vector<detail::DescInfo> infos;

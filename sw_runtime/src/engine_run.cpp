@@ -34,7 +34,6 @@ void Engine::Impl::run_locked(const detail::BatchBuffers& b, detail::Descriptor*
   if (n > b.max_packets) throw std::invalid_argument("run: more descriptors than the batch holds");
   // A packet whose SA was deleted (or its slot reused) since it was submitted
   // must not meet the slot's new SA: it becomes a NOP here, SA_DISABLED below.
-  std::vector<uint8_t>& stale = in_img;  // scratch: one flag per descriptor
   stale.assign(n, 0);
   for (size_t k = 0; k < n; ++k) {
     if (d[k].op != spec::Opcode::ENCRYPT) continue;

@@ -52,7 +52,7 @@ std::vector<std::unique_ptr<driver::Device>> open_all(const RuntimeOptions& o) {
 
 namespace detail {
 
-CardExecutor::CardExecutor(std::string /*name*/) : thread_([this] { loop(); }) {}
+CardExecutor::CardExecutor() : thread_([this] { loop(); }) {}
 
 CardExecutor::~CardExecutor() {
   {
@@ -101,7 +101,7 @@ Runtime::Impl::Impl(std::vector<std::unique_ptr<driver::Device>> devs, const Run
     c->id = uint32_t(i);
     c->engine = std::make_unique<Engine>(std::move(devs[i]), eo);
     c->meta.reset(new detail::SlotMeta[o.sa_capacity]);
-    c->exec = std::make_unique<detail::CardExecutor>("card" + std::to_string(i));
+    c->exec = std::make_unique<detail::CardExecutor>();
     cards.push_back(std::move(c));
   }
   if (o.housekeeping_ms > 0) {
@@ -376,24 +376,14 @@ std::string Runtime::describe_card(uint32_t card) const {
 }
 
 uint32_t Runtime::get_spi() {
-  std::lock_guard<std::mutex> g(impl_->ctl);
+  // The least-loaded card.
   uint32_t best = 0;
   size_t best_load = SIZE_MAX;
   for (uint32_t c = 0; c < cards(); ++c) {
     const size_t l = impl_->cards[c]->load.load();
     if (l < best_load) best = c, best_load = l;
   }
-  (void)best;
-  const uint32_t n = cards();
-  for (int tries = 0; tries < 1000; ++tries) {
-    uint32_t spi = random_u32();
-    spi = spi - spi % n + best;
-    if (spi < 256 || spi % n != best) continue;
-    if (impl_->reserved.count(spi) || impl_->inbound.count(spi)) continue;
-    impl_->reserved.insert(spi);
-    return spi;
-  }
-  throw SaTableFull("get_spi: no free SPI found in 1000 random draws");
+  return get_spi(best);
 }
 
 uint32_t Runtime::get_spi(uint32_t card) {
@@ -402,7 +392,7 @@ uint32_t Runtime::get_spi(uint32_t card) {
   const uint32_t n = cards();
   for (int tries = 0; tries < 1000; ++tries) {
     uint32_t spi = random_u32();
-    spi = spi - spi % n + card;
+    spi = spi - spi % n + card;  // may wrap past 2^32: then the checks below refuse it
     if (spi < 256 || spi % n != card) continue;
     if (impl_->reserved.count(spi) || impl_->inbound.count(spi)) continue;
     impl_->reserved.insert(spi);

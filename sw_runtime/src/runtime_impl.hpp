@@ -33,7 +33,7 @@ namespace detail {
 // and fill their next one while it runs.
 class CardExecutor {
  public:
-  explicit CardExecutor(std::string name);
+  CardExecutor();
   ~CardExecutor();
   CardExecutor(const CardExecutor&) = delete;
   CardExecutor& operator=(const CardExecutor&) = delete;
