@@ -111,5 +111,51 @@ TEST(SaInit, FramedForPort4500) {
   EXPECT_EQ(r.value().payloads.size(), 7u);
 }
 
+// Every header field at a non-trivial value (RFC 7296 3.1), hand-written.
+TEST(Header, AllFieldsBothWays) {
+  const Bytes wire = hex(
+      "f0e1d2c3b4a59687 0123456789abcdef"  // SPIs
+      "00 20 24 38"                         // no payloads, 2.0, CREATE_CHILD_SA, flags R|V|I
+      "deadbeef 0000001c");                 // message ID, length 28
+  auto r = parse(wire);
+  ASSERT_TRUE(r.ok()) << r.error().to_string();
+  const IkeHeader& h = r.value().header;
+  EXPECT_EQ(h.spi_i, 0xf0e1d2c3b4a59687ULL);
+  EXPECT_EQ(h.spi_r, 0x0123456789abcdefULL);
+  EXPECT_EQ(h.exchange, ExchangeType::CreateChildSa);
+  EXPECT_EQ(h.flags, flags::kInitiator | flags::kVersion | flags::kResponse);
+  EXPECT_TRUE(h.initiator());
+  EXPECT_TRUE(h.response());
+  EXPECT_EQ(h.message_id, 0xdeadbeefu);
+  EXPECT_TRUE(r.value().payloads.empty());
+  auto hdr = parse_header(wire.data(), wire.size());
+  ASSERT_TRUE(hdr.ok());
+  EXPECT_EQ(hdr.value().length, 28u);
+
+  Message m;
+  m.header.spi_i = 0xf0e1d2c3b4a59687ULL;
+  m.header.spi_r = 0x0123456789abcdefULL;
+  m.header.exchange = ExchangeType::CreateChildSa;
+  m.header.flags = 0x38;
+  m.header.message_id = 0xdeadbeef;
+  auto b = build(m);
+  ASSERT_TRUE(b.ok());
+  EXPECT_EQ(to_hex(b.value()), to_hex(wire));
+}
+
+TEST(Header, ErrorText) {
+  auto r = parse(hex("0102030405060708 0000000000000000 00 20 22 08 00000000 0000001d 00"));
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().to_string(), "BadLength at offset 28: 1 bytes after the last payload");
+  EXPECT_STREQ(payload_type_name(PayloadType::SKF), "SKF");
+  EXPECT_STREQ(payload_type_name(static_cast<PayloadType>(99)), "unknown");
+  EXPECT_TRUE(is_error_notify(NotifyType::INVALID_KE_PAYLOAD));
+  EXPECT_FALSE(is_error_notify(NotifyType::COOKIE));
+  EXPECT_TRUE(is_decoded_payload_type(PayloadType::TSr));
+  EXPECT_FALSE(is_decoded_payload_type(PayloadType::EAP));
+  EXPECT_TRUE(is_known_payload_type(PayloadType::EAP));
+  EXPECT_FALSE(is_known_payload_type(static_cast<PayloadType>(49)));
+}
+
 }  // namespace
 }  // namespace esp::ike
