@@ -311,6 +311,43 @@ TEST(InnerChain, DecryptedPlaintext) {
   EXPECT_EQ(t.error().offset, 102u);
 }
 
+// The flow ike/crypto will use: build the inner chain, put it (encrypted; here
+// a stand-in IV | plaintext | ICV) into SK, send; receive, split the SK body,
+// parse the plaintext as a chain starting with SK's Next Payload.
+TEST(InnerChain, SkFlowWithStandInEncryption) {
+  const std::vector<Payload> inner = {
+      make_payload(PayloadType::IDi, IdPayload{IdType::FQDN, Bytes{'a', 'b'}}),
+      make_payload(PayloadType::AUTH, AuthPayload{AuthMethod::SharedKeyMic, fill(32, 7)}),
+      make_notify(NotifyType::INITIAL_CONTACT),
+  };
+  auto chain = build_payload_chain(inner);
+  ASSERT_TRUE(chain.ok());
+  Bytes body = fill(16, 0x10);  // "IV"
+  body.insert(body.end(), chain.value().bytes.begin(), chain.value().bytes.end());
+  const Bytes icv(16, 0xAA);
+  body.insert(body.end(), icv.begin(), icv.end());
+  Message m;
+  m.header.exchange = ExchangeType::IkeAuth;
+  m.header.message_id = 1;
+  m.payloads = {make_payload(PayloadType::SK, SkPayload{chain.value().first, body})};
+  auto wire = build(m);
+  ASSERT_TRUE(wire.ok());
+  EXPECT_EQ(wire.value()[16], 46);  // header Next Payload: SK
+  EXPECT_EQ(wire.value()[28], 35);  // SK's Next Payload: IDi
+
+  auto r = parse(wire.value());
+  ASSERT_TRUE(r.ok()) << r.error().to_string();
+  const auto* sk = r.value().payloads.at(0).as<SkPayload>();
+  ASSERT_NE(sk, nullptr);
+  EncryptedParts parts;
+  ASSERT_TRUE(split_encrypted(sk->encrypted, 16, 16, parts));
+  auto got = parse_payload_chain(sk->inner_first, parts.ciphertext, parts.ciphertext_len, 28 + 4 + 16);
+  ASSERT_TRUE(got.ok()) << got.error().to_string();
+  ASSERT_EQ(got.value().size(), 3u);
+  EXPECT_EQ(got.value()[0].as<IdPayload>()->data, (Bytes{'a', 'b'}));
+  EXPECT_EQ(got.value()[2].as<NotifyPayload>()->type, NotifyType::INITIAL_CONTACT);
+}
+
 TEST(BuildErrors, RefusesWhatCannotBeEncoded) {
   auto expect_unencodable = [](std::vector<Payload> ps, const char* what) {
     Message m;
