@@ -8,6 +8,7 @@ PKGS=(
   python3 python3-yaml python3-jinja2 python3-pytest python3-dev pybind11-dev python3-cryptography
   libxrt-dev uuid-dev
   verilator yosys
+  clang-14 libclang-rt-14-dev
   tshark
 )
 missing=()
