@@ -114,9 +114,14 @@ Pkey peer_key(const GroupInfo &gi, const EVP_PKEY *ours, ByteView pub) {
     ERR_clear_error();
     throw CryptoError(std::string(gi.name) + ": peer's public value is not a point of the group");
   }
+  // ECP: the full public-key check (on the curve, in the group). MODP: the
+  // range check above is what RFC 6989 2.1 asks for safe-prime groups (the
+  // full check would cost another exponentiation). X25519: any u is an
+  // input; a low-order one shows as an all-zero result.
+  if (gi.kind != Kind::Ecp) return peer;
   PkeyCtx check(EVP_PKEY_CTX_new_from_pkey(nullptr, peer.get(), nullptr));
   if (!check) fail("EVP_PKEY_CTX_new_from_pkey");
-  if (gi.kind != Kind::X25519 && EVP_PKEY_public_check(check.get()) <= 0) {
+  if (EVP_PKEY_public_check(check.get()) <= 0) {
     ERR_clear_error();
     throw CryptoError(std::string(gi.name) + ": peer's public value fails validation");
   }
@@ -239,7 +244,8 @@ SecretBytes DhKey::shared_secret(ByteView peer_public) const {
   PkeyCtx ctx(EVP_PKEY_CTX_new_from_pkey(nullptr, impl_->key.get(), nullptr));
   if (!ctx || EVP_PKEY_derive_init(ctx.get()) <= 0) fail(std::string(gi.name) + ": derive init");
   if (gi.kind == Kind::Modp && EVP_PKEY_CTX_set_dh_pad(ctx.get(), 1) <= 0) fail("DH pad");
-  if (EVP_PKEY_derive_set_peer_ex(ctx.get(), peer.get(), 1) <= 0) {
+  // peer_key() has validated the peer's value.
+  if (EVP_PKEY_derive_set_peer_ex(ctx.get(), peer.get(), 0) <= 0) {
     ERR_clear_error();
     throw CryptoError(std::string(gi.name) + ": peer's public value rejected");
   }
