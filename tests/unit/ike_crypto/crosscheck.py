@@ -18,7 +18,11 @@ import sys
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes, hmac, serialization
-from cryptography.hazmat.primitives.asymmetric import dh, ec, x25519
+import datetime
+
+from cryptography import x509
+from cryptography.hazmat.primitives.asymmetric import dh, ec, padding, rsa, utils, x25519
+from cryptography.x509.oid import NameOID
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
@@ -301,6 +305,109 @@ def test_dh(tool):
         check("x25519 refuses a low-order point", tool("dhderive", h(low)).startswith("ERR"), True)
 
 
+# --- Signature AUTH (RFC 7427 method 14, RFC 4754 methods 9-11) -------------
+
+def der_oid(dotted):
+    """DER OBJECT IDENTIFIER from its dotted form."""
+    arcs = [int(x) for x in dotted.split(".")]
+    body = bytes([40 * arcs[0] + arcs[1]])
+    for a in arcs[2:]:
+        chunk = [a & 0x7F]
+        a >>= 7
+        while a:
+            chunk.append(0x80 | (a & 0x7F))
+            a >>= 7
+        body += bytes(reversed(chunk))
+    return bytes([0x06, len(body)]) + body
+
+
+def alg_id(dotted, null_params):
+    inner = der_oid(dotted) + (b"\x05\x00" if null_params else b"")
+    return bytes([0x30, len(inner)]) + inner
+
+
+# scheme number -> (OID, NULL params, hash, RSA?)
+SCHEMES = {
+    0: ("1.2.840.113549.1.1.11", True, hashes.SHA256, True),
+    1: ("1.2.840.113549.1.1.12", True, hashes.SHA384, True),
+    2: ("1.2.840.113549.1.1.13", True, hashes.SHA512, True),
+    3: ("1.2.840.10045.4.3.2", False, hashes.SHA256, False),
+    4: ("1.2.840.10045.4.3.3", False, hashes.SHA384, False),
+    5: ("1.2.840.10045.4.3.4", False, hashes.SHA512, False),
+}
+
+
+def self_signed(key):
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "moon.strongswan.org")])
+    now = datetime.datetime(2026, 1, 1, tzinfo=datetime.timezone.utc)
+    return (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+            .serial_number(rng.getrandbits(64)).not_valid_before(now)
+            .not_valid_after(now + datetime.timedelta(days=365)).sign(key, hashes.SHA256()))
+
+
+def py_verify(pub, scheme, sig, data):
+    _, _, hcls, is_rsa = SCHEMES[scheme]
+    try:
+        if is_rsa:
+            pub.verify(sig, data, padding.PKCS1v15(), hcls())
+        else:
+            pub.verify(sig, data, ec.ECDSA(hcls()))
+        return True
+    except Exception:
+        return False
+
+
+def test_signatures(tool):
+    rsa_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    keys = {"rsa": rsa_key}
+    for name, curve in (("p256", ec.SECP256R1()), ("p384", ec.SECP384R1()), ("p521", ec.SECP521R1())):
+        keys[name] = ec.generate_private_key(curve)
+    enc = serialization.Encoding
+    for kname, key in keys.items():
+        is_rsa = kname == "rsa"
+        traditional = key.private_bytes(enc.PEM, serialization.PrivateFormat.TraditionalOpenSSL,
+                                        serialization.NoEncryption())
+        pkcs8_der = key.private_bytes(enc.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+        spki = key.public_key().public_bytes(enc.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+        cert = self_signed(key).public_bytes(enc.DER)
+        for scheme, (oid, null, hcls, scheme_rsa) in SCHEMES.items():
+            if scheme_rsa != is_rsa:
+                continue
+            name = f"sig {kname} scheme {scheme}"
+            octets = rb(rng.choice((100, 500)))
+            priv_file = traditional if scheme % 2 else pkcs8_der
+            auth = bytes.fromhex(tool("sigsign", scheme, h(priv_file), h(octets)))
+            aid = alg_id(oid, null)
+            check(f"{name} length byte", auth[0], len(aid))
+            check(f"{name} AlgorithmIdentifier", auth[1:1 + len(aid)].hex(), aid.hex())
+            check(f"{name} python verifies ours", py_verify(key.public_key(), scheme, auth[1 + len(aid):], octets),
+                  True)
+            # Python signs, we verify, through the SPKI and through the certificate.
+            if is_rsa:
+                sig = key.sign(octets, padding.PKCS1v15(), hcls())
+            else:
+                sig = key.sign(octets, ec.ECDSA(hcls()))
+            theirs = bytes([len(aid)]) + aid + sig
+            check(f"{name} we verify python's (spki)", tool("sigverify", "pub", h(spki), h(theirs), h(octets)), "OK")
+            check(f"{name} we verify python's (cert)", tool("sigverify", "cert", h(cert), h(theirs), h(octets)), "OK")
+            bad = bytearray(octets)
+            bad[rng.randrange(len(bad))] ^= 0x20
+            check(f"{name} tampered octets", tool("sigverify", "cert", h(cert), h(theirs), h(bytes(bad)))[:3], "ERR")
+        if not is_rsa:
+            flen = (key.curve.key_size + 7) // 8
+            method = {"p256": 9, "p384": 10, "p521": 11}[kname]
+            hcls = {9: hashes.SHA256, 10: hashes.SHA384, 11: hashes.SHA512}[method]
+            octets = rb(300)
+            rs = bytes.fromhex(tool("ecsign", h(pkcs8_der), h(octets)))
+            check(f"ecdsa {kname} r|s length", len(rs), 2 * flen)
+            der = utils.encode_dss_signature(int.from_bytes(rs[:flen], "big"), int.from_bytes(rs[flen:], "big"))
+            check(f"ecdsa {kname} python verifies ours", py_verify(key.public_key(), 3 + method - 9, der, octets), True)
+            r, s_ = utils.decode_dss_signature(key.sign(octets, ec.ECDSA(hcls())))
+            theirs = r.to_bytes(flen, "big") + s_.to_bytes(flen, "big")
+            check(f"ecdsa {kname} we verify python's", tool("ecverify", "cert", h(cert), method, h(theirs), h(octets)),
+                  "OK")
+
+
 def main():
     tool = Tool(sys.argv[1])
     try:
@@ -308,6 +415,7 @@ def main():
         test_auth(tool)
         test_sk(tool)
         test_dh(tool)
+        test_signatures(tool)
     finally:
         tool.close()
     for f in failures:

@@ -15,11 +15,17 @@
 //   dhderive <peer>                                -> shared secret
 //   authoctets <prf> <msg> <nonce> <skp> <idrest>  -> octets
 //   pskauth <prf> <psk> <octets>                   -> AUTH
+//   sigsign <scheme> <private key file bytes> <octets>        -> AUTH data (method 14)
+//   sigverify <pub|cert> <key or certificate bytes> <auth> <octets>  -> OK
+//   ecsign <private key file bytes> <octets>                  -> r | s (methods 9-11)
+//   ecverify <pub|cert> <key bytes> <method> <auth> <octets>  -> OK
+// scheme: 0-2 RSA PKCS#1 v1.5 SHA-256/384/512, 3-5 ECDSA SHA-256/384/512.
 // Numbers (prf, encr, integ, group) are the IANA transform IDs.
 #include "esp/ike/auth.hpp"
 #include "esp/ike/dh.hpp"
 #include "esp/ike/ike_keys.hpp"
 #include "esp/ike/prf.hpp"
+#include "esp/ike/signature.hpp"
 #include "esp/ike/sk_payload.hpp"
 
 #include <iostream>
@@ -127,6 +133,31 @@ std::string run(const std::vector<std::string> &a, std::optional<DhKey> &dh) {
   if (c == "pskauth") {
     need(3);
     return out(psk_auth(prf_id(a[1]), hx(a[2]), hx(a[3])));
+  }
+  auto pubkey = [](const std::string &kind, const std::string &bytes) {
+    return kind == "cert" ? PublicKey::from_certificate(hx(bytes)) : PublicKey::load(hx(bytes));
+  };
+  if (c == "sigsign") {
+    need(3);
+    const unsigned scheme = num(a[1]);
+    if (scheme > 5) throw CryptoError("unknown scheme " + a[1]);
+    return out(sign_digital_signature(PrivateKey::load(hx(a[2])), static_cast<SigScheme>(scheme), hx(a[3])));
+  }
+  if (c == "sigverify") {
+    need(4);
+    std::string why;
+    return verify_digital_signature(pubkey(a[1], a[2]), hx(a[3]), hx(a[4]), &why) ? "OK" : "ERR " + why;
+  }
+  if (c == "ecsign") {
+    need(2);
+    return out(sign_ecdsa_method(PrivateKey::load(hx(a[1])), hx(a[2])));
+  }
+  if (c == "ecverify") {
+    need(5);
+    std::string why;
+    return verify_ecdsa_method(pubkey(a[1], a[2]), static_cast<uint8_t>(num(a[3])), hx(a[4]), hx(a[5]), &why)
+               ? "OK"
+               : "ERR " + why;
   }
   throw CryptoError("unknown command " + c);
 }
