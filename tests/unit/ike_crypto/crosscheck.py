@@ -60,7 +60,7 @@ class Tool:
 def check(name, got, want):
     checks[0] += 1
     if got != want:
-        failures.append(f"{name}: got {got[:80]} want {want[:80]}")
+        failures.append(f"{name}: got {str(got)[:80]} want {str(want)[:80]}")
 
 
 # --- RFC 7296 computations, written from the RFC -------------------------
