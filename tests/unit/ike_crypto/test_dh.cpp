@@ -179,3 +179,27 @@ TEST(IkeDh, ModpValuesOutsideTwoToPMinusTwoAreRefused) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST(IkeDh, ArbitraryPeerValuesThrowOrAgreeButNeverCrash) {
+  uint32_t x = 777;
+  auto next = [&x] {
+    x = x * 1103515245u + 12345u;
+    return static_cast<uint8_t>(x >> 16);
+  };
+  for (DhGroup g : kAll) {
+    const DhKey k = DhKey::generate(g);
+    for (int iter = 0; iter < 20; ++iter) {
+      // The right length most of the time, so the group checks run.
+      Bytes v(iter % 4 ? dh_public_len(g) : next() % 140);
+      for (auto &b : v) b = next();
+      try {
+        EXPECT_EQ(k.shared_secret(v).size(), dh_shared_len(g));
+      } catch (const CryptoError &) {
+      }
+    }
+  }
+}
+
+}  // namespace

@@ -22,6 +22,8 @@
 
 namespace esp::ike {
 
+// One direction of an IKE SA (SK_ei/SK_ai or SK_er/SK_ar). Not thread-safe:
+// protect() advances the IV counter.
 class SkCipher {
  public:
   // enc_key: SK_ei or SK_er (key | salt for GCM); integ_key: SK_ai or SK_ar
