@@ -6,6 +6,11 @@ namespace esp::ike {
 
 SecretBytes skeyseed(PrfId p, ByteView ni, ByteView nr, ByteView g_ir) {
   if (ni.empty() || nr.empty()) throw CryptoError("SKEYSEED: empty nonce");
+  if (prf_fixed_key(p)) {
+    const size_t half = prf_out_len(p) / 2;  // AES-XCBC: 16-byte key
+    if (ni.size < half || nr.size < half) throw CryptoError("SKEYSEED: nonce shorter than half the PRF key");
+    return prf(p, concat({ByteView(ni.data, half), ByteView(nr.data, half)}), g_ir);
+  }
   const Bytes key = concat({ni, nr});
   return prf(p, key, g_ir);
 }

@@ -1,6 +1,7 @@
 #include "esp/ike/prf.hpp"
 
 #include "ossl_util.hpp"
+#include "xcbc.hpp"
 
 #include <openssl/core_names.h>
 
@@ -15,8 +16,9 @@ const char *prf_digest(PrfId p) {
     case PrfId::HmacSha256: return "SHA256";
     case PrfId::HmacSha384: return "SHA384";
     case PrfId::HmacSha512: return "SHA512";
+    case PrfId::Aes128Xcbc: break;
   }
-  throw CryptoError("unknown PRF");
+  throw CryptoError("not an HMAC PRF");
 }
 
 const char *integ_digest(IntegId i) {
@@ -48,11 +50,20 @@ void hmac_into(const char *digest, ByteView key, std::initializer_list<ByteView>
   if (!EVP_MAC_final(ctx.get(), out, &len, out_len) || len != out_len) fail("HMAC final");
 }
 
+// prf(key, part0 | part1 | ...) into out (prf_out_len(p) bytes).
+void prf_into(PrfId p, ByteView key, std::initializer_list<ByteView> parts, uint8_t *out) {
+  if (p == PrfId::Aes128Xcbc) {
+    aes_xcbc_prf128(key, parts, out);
+  } else {
+    hmac_into(prf_digest(p), key, parts, out, prf_out_len(p));
+  }
+}
+
 }  // namespace
 
 SecretBytes prf(PrfId p, ByteView key, ByteView data) {
   SecretBytes out(prf_out_len(p));
-  hmac_into(prf_digest(p), key, {data}, out.data(), out.size());
+  prf_into(p, key, {data}, out.data());
   return out;
 }
 
@@ -68,11 +79,10 @@ SecretBytes prf_plus(PrfId p, ByteView key, ByteView seed, size_t len) {
   if (blocks > 255)
     throw CryptoError("prf+: " + std::to_string(len) + " bytes need more than 255 PRF blocks");
   SecretBytes out(blocks * block);
-  const char *digest = prf_digest(p);
   for (size_t n = 1; n <= blocks; ++n) {
     const uint8_t counter = static_cast<uint8_t>(n);
     ByteView prev = n == 1 ? ByteView() : ByteView(out.data() + (n - 2) * block, block);
-    hmac_into(digest, key, {prev, seed, ByteView(&counter, 1)}, out.data() + (n - 1) * block, block);
+    prf_into(p, key, {prev, seed, ByteView(&counter, 1)}, out.data() + (n - 1) * block);
   }
   return out.slice(0, len);
 }

@@ -8,6 +8,7 @@ namespace esp::ike {
 
 std::optional<PrfId> prf_from_id(uint16_t id) {
   switch (id) {
+    case 4: return PrfId::Aes128Xcbc;
     case 5: return PrfId::HmacSha256;
     case 6: return PrfId::HmacSha384;
     case 7: return PrfId::HmacSha512;
@@ -56,8 +57,11 @@ size_t integ_key_len(IntegId i) {
 
 size_t integ_icv_len(IntegId i) { return integ_key_len(i) / 2; }
 
+bool prf_fixed_key(PrfId p) { return p == PrfId::Aes128Xcbc; }
+
 size_t prf_out_len(PrfId p) {
   switch (p) {
+    case PrfId::Aes128Xcbc: return 16;
     case PrfId::HmacSha256: return 32;
     case PrfId::HmacSha384: return 48;
     case PrfId::HmacSha512: return 64;

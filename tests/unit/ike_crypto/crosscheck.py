@@ -26,7 +26,8 @@ from cryptography.x509.oid import NameOID
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-PRFS = {5: hashes.SHA256, 6: hashes.SHA384, 7: hashes.SHA512}
+PRFS = {4: None, 5: hashes.SHA256, 6: hashes.SHA384, 7: hashes.SHA512}  # 4: AES-XCBC-PRF-128
+PRF_LEN = {4: 16, 5: 32, 6: 48, 7: 64}
 INTEGS = {12: (hashes.SHA256, 32, 16), 13: (hashes.SHA384, 48, 24), 14: (hashes.SHA512, 64, 32)}
 ENCR_CBC, ENCR_GCM, ENCR_GMAC = 12, 20, 21
 
@@ -65,7 +66,35 @@ def check(name, got, want):
 
 # --- RFC 7296 computations, written from the RFC -------------------------
 
+def aes_block(key, block):
+    e = Cipher(algorithms.AES(key), modes.ECB()).encryptor()
+    return e.update(block) + e.finalize()
+
+
+def xor(a, b):
+    return bytes(x ^ y for x, y in zip(a, b))
+
+
+def xcbc_mac(key, msg):
+    """RFC 3566 AES-XCBC-MAC, 128-bit output."""
+    k1, k2, k3 = (aes_block(key, bytes([i]) * 16) for i in (1, 2, 3))
+    blocks = [msg[i:i + 16] for i in range(0, len(msg), 16)] or [b""]
+    e = bytes(16)
+    for b in blocks[:-1]:
+        e = aes_block(k1, xor(e, b))
+    last = blocks[-1]
+    if len(last) == 16:
+        last = xor(last, k2)
+    else:
+        last = xor(last + b"\x80" + bytes(15 - len(last)), k3)
+    return aes_block(k1, xor(e, last))
+
+
 def prf(pid, key, data):
+    if pid == 4:  # RFC 4434 key handling
+        if len(key) > 16:
+            key = xcbc_mac(bytes(16), key)
+        return xcbc_mac(key.ljust(16, b"\0"), data)
     m = hmac.HMAC(key, PRFS[pid]())
     m.update(data)
     return m.finalize()
@@ -100,13 +129,14 @@ def test_keys(tool):
             check(f"prf+ {pid} {n}", tool("prfplus", pid, h(key), h(seed), n), h(prf_plus(pid, key, seed, n)))
 
     ike_suites = [(ENCR_GCM, 128, 0, 5), (ENCR_GCM, 256, 0, 6), (ENCR_CBC, 128, 12, 5),
-                  (ENCR_CBC, 256, 13, 6), (ENCR_CBC, 256, 14, 7), (ENCR_GCM, 256, 0, 7)]
+                  (ENCR_CBC, 256, 13, 6), (ENCR_CBC, 256, 14, 7), (ENCR_GCM, 256, 0, 7),
+                  (ENCR_CBC, 128, 12, 4), (ENCR_GCM, 128, 0, 4)]
     for encr, bits, integ, pid in ike_suites:
         ni, nr, gir = rb(rng.choice((16, 32, 64))), rb(rng.choice((16, 32, 256))), rb(rng.choice((32, 256, 384)))
         spii, spir = rb(8), rb(8)
-        seed = prf(pid, ni + nr, gir)
+        seed = prf(pid, ni[:8] + nr[:8] if pid == 4 else ni + nr, gir)
         check("skeyseed", tool("skeyseed", pid, h(ni), h(nr), h(gir)), h(seed))
-        plen, alen, elen = PRFS[pid].digest_size, integ_len(integ), encr_len(encr, bits)
+        plen, alen, elen = PRF_LEN[pid], integ_len(integ), encr_len(encr, bits)
         stream = prf_plus(pid, seed, ni + nr + spii + spir, 3 * plen + 2 * alen + 2 * elen)
         want, off = [], 0
         for n in (plen, alen, alen, elen, elen, plen, plen):
@@ -124,7 +154,7 @@ def test_keys(tool):
     for encr, bits, integ in child_suites:
         for pid in PRFS:
             for pfs in (False, True):
-                skd, ni, nr = rb(PRFS[pid].digest_size), rb(32), rb(32)
+                skd, ni, nr = rb(PRF_LEN[pid]), rb(32), rb(32)
                 gir = rb(256) if pfs else b""
                 elen, alen = encr_len(encr, bits), integ_len(integ)
                 km = prf_plus(pid, skd, gir + ni + nr, 2 * (elen + alen))
@@ -137,7 +167,7 @@ def test_keys(tool):
 
 def test_auth(tool):
     for pid in PRFS:
-        msg, nonce, skp = rb(400), rb(32), rb(PRFS[pid].digest_size)
+        msg, nonce, skp = rb(400), rb(32), rb(PRF_LEN[pid])
         idrest = bytes([2, 0, 0, 0]) + b"sun.strongswan.org"
         octets = msg + nonce + prf(pid, skp, idrest)
         check("authoctets", tool("authoctets", pid, h(msg), h(nonce), h(skp), h(idrest)), h(octets))

@@ -56,6 +56,18 @@ TEST(IkeKeys, IkeSaKeysAreConsecutivePrfPlusOutput) {
   }
 }
 
+TEST(IkeKeys, XcbcSkeyseedKeysWithEightBytesOfEachNonce) {
+  const Bytes ni = pattern(32, 1), nr = pattern(20, 2), gir = pattern(32, 3);
+  const Bytes key = concat({ByteView(ni.data(), 8), ByteView(nr.data(), 8)});
+  EXPECT_EQ(skeyseed(PrfId::Aes128Xcbc, ni, nr, gir).expose(), prf(PrfId::Aes128Xcbc, key, gir).expose());
+  EXPECT_THROW(skeyseed(PrfId::Aes128Xcbc, pattern(7, 1), nr, gir), CryptoError);
+  const IkeSuite s{EncrId::AesCbc, 128, IntegId::HmacSha256_128, PrfId::Aes128Xcbc};
+  const IkeSaKeys k = derive_ike_sa_keys(s, skeyseed(PrfId::Aes128Xcbc, ni, nr, gir), ni, nr, pattern(8, 4),
+                                         pattern(8, 5));
+  EXPECT_EQ(k.sk_d.size(), 16u);
+  EXPECT_EQ(k.sk_pr.size(), 16u);
+}
+
 TEST(IkeKeys, RekeySkeyseedUsesOldSkdAndNewSecret) {
   const Bytes old_skd = pattern(48, 7), gir = pattern(97, 8), ni = pattern(16, 9), nr = pattern(24, 10);
   EXPECT_EQ(skeyseed_rekey(PrfId::HmacSha384, old_skd, gir, ni, nr).expose(),

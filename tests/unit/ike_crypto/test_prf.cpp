@@ -60,6 +60,32 @@ TEST(IkePrf, Rfc4231Vectors) {
   }
 }
 
+// RFC 3566 test cases 1-5 (full 128-bit output, as RFC 4434's PRF) and
+// RFC 4434's 10- and 18-byte keys.
+TEST(IkePrf, AesXcbcVectors) {
+  const Bytes k16 = from_hex("000102030405060708090a0b0c0d0e0f");
+  const Bytes m32 = from_hex("000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f");
+  const struct {
+    Bytes key;
+    size_t msg_len;
+    const char *out;
+  } v[] = {
+      {k16, 0, "75f0251d528ac01c4573dfd584d79f29"},  {k16, 3, "5b376580ae2f19afe7219ceef172756f"},
+      {k16, 16, "d2a246fa349b68a79998a4394ff7a263"}, {k16, 20, "47f51b4564966215b8985c63055ed308"},
+      {k16, 32, "f54f0ec8d2b9f3d36807734bd5283fd4"},
+      {from_hex("00010203040506070809"), 20, "0fa087af7d866e7653434e602fdde835"},
+      {from_hex("000102030405060708090a0b0c0d0e0fedcb"), 20, "8cd3c93ae598a9803006ffb67c40e9e4"},
+  };
+  for (const auto &t : v) {
+    EXPECT_EQ(to_hex(prf(PrfId::Aes128Xcbc, t.key, ByteView(m32.data(), t.msg_len))), t.out)
+        << t.key.size() << "/" << t.msg_len;
+  }
+  // prf+ over XCBC: T1 = prf(K, S | 0x01).
+  const uint8_t one = 1;
+  EXPECT_EQ(prf_plus(PrfId::Aes128Xcbc, k16, m32, 16).expose(),
+            prf(PrfId::Aes128Xcbc, k16, concat({m32, ByteView(&one, 1)})).expose());
+}
+
 TEST(IkePrf, IntegrityHmacIsTheSameHmacOverConcatenatedParts) {
   const auto v = rfc4231()[0];
   const Bytes whole = hmac(IntegId::HmacSha256_128, v.key, {ByteView(v.data.data(), 3),
@@ -97,6 +123,10 @@ TEST(IkePrf, PrfPlusStopsAt255Blocks) {
 TEST(IkePrf, TransformTables) {
   EXPECT_EQ(prf_from_id(5), PrfId::HmacSha256);
   EXPECT_EQ(prf_from_id(2), std::nullopt);  // HMAC-SHA1: not ours
+  EXPECT_EQ(prf_from_id(4), PrfId::Aes128Xcbc);
+  EXPECT_EQ(prf_out_len(PrfId::Aes128Xcbc), 16u);
+  EXPECT_TRUE(prf_fixed_key(PrfId::Aes128Xcbc));
+  EXPECT_FALSE(prf_fixed_key(PrfId::HmacSha256));
   EXPECT_EQ(encr_from_id(20), EncrId::AesGcm16);
   EXPECT_EQ(encr_from_id(19), std::nullopt);  // GCM-12
   EXPECT_EQ(integ_from_id(13), IntegId::HmacSha384_192);

@@ -22,7 +22,8 @@ struct IkeSaKeys {
   SecretBytes sk_d, sk_ai, sk_ar, sk_ei, sk_er, sk_pi, sk_pr;
 };
 
-// SKEYSEED = prf(Ni | Nr, g^ir)  (initial IKE SA).
+// SKEYSEED = prf(Ni | Nr, g^ir)  (initial IKE SA). With a fixed-key PRF
+// (AES-XCBC) the key is the first 8 bytes of Ni | the first 8 bytes of Nr.
 SecretBytes skeyseed(PrfId p, ByteView ni, ByteView nr, ByteView g_ir);
 // SKEYSEED = prf(SK_d (old), g^ir (new) | Ni | Nr)  (IKE SA rekey, 2.18): p
 // is the OLD IKE SA's PRF, the nonces those of the CREATE_CHILD_SA exchange.

@@ -1,4 +1,5 @@
-// The IKEv2 PRFs (HMAC-SHA2, RFC 4868) and prf+ (RFC 7296 2.13).
+// The IKEv2 PRFs (HMAC-SHA2, RFC 4868; AES-XCBC-PRF-128, RFC 4434) and prf+
+// (RFC 7296 2.13).
 #pragma once
 
 #include "esp/ike/bytes.hpp"
@@ -6,7 +7,8 @@
 
 namespace esp::ike {
 
-// HMAC with the PRF's hash (any key length: HMAC hashes long keys itself).
+// HMAC with the PRF's hash (any key length: HMAC hashes long keys itself),
+// or AES-XCBC-PRF-128 (keys other than 16 bytes adjusted as RFC 4434 says).
 SecretBytes prf(PrfId p, ByteView key, ByteView data);
 // The HMAC of an integrity transform over the concatenated data parts: the
 // full output (integ_key_len(i) bytes); the caller truncates it to the ICV.

@@ -10,6 +10,7 @@ namespace esp::ike {
 
 // Transform Type 2.
 enum class PrfId : uint16_t {
+  Aes128Xcbc = 4,  // RFC 4434 (fixed 16-byte key: see skeyseed())
   HmacSha256 = 5,  // RFC 4868
   HmacSha384 = 6,
   HmacSha512 = 7,
@@ -49,5 +50,8 @@ size_t integ_icv_len(IntegId i);
 // The PRF's output length, which is also its preferred key length (SK_d,
 // SK_pi, SK_pr, RFC 7296 2.14).
 size_t prf_out_len(PrfId p);
+// Whether the PRF takes a fixed-length key (AES-XCBC): SKEYSEED then keys it
+// with the first half-key bytes of Ni and of Nr (RFC 7296 2.14).
+bool prf_fixed_key(PrfId p);
 
 }  // namespace esp::ike
