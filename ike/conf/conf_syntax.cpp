@@ -54,8 +54,12 @@ struct Node {
 };
 
 bool is_blank(char c) { return c == ' ' || c == '\t' || c == '\r'; }
-bool is_name_char(char c) {
+// strongswan.conf(5): names may contain any printable character except
+// . , : { } = " # newline tab space. References (a.b) allow the dot.
+bool is_name_char(char c, bool dotted = false) {
   switch (c) {
+    case '.':
+      return dotted;
     case '#': case '{': case '}': case ':': case ',': case '=': case '"':
     case '\n': case '\t': case ' ': case '\r':
       return false;
@@ -127,6 +131,7 @@ class FileParser {
       ConfLoc at = loc();
       std::string name = read_name();
       if (name.empty()) fail("unexpected " + printable(c));
+      if (!eof() && t_[p_] == '.') fail("'.' is not allowed in names ('" + name + ".')");
       if (name == "include" && include_follows()) {
         include(sec, depth, at);
         continue;
@@ -179,9 +184,9 @@ class FileParser {
       }
     }
   }
-  std::string read_name() {
+  std::string read_name(bool dotted = false) {
     size_t s = p_;
-    while (!eof() && is_name_char(t_[p_])) ++p_;
+    while (!eof() && is_name_char(t_[p_], dotted)) ++p_;
     return t_.substr(s, p_ - s);
   }
 
@@ -265,7 +270,7 @@ class FileParser {
     for (;;) {
       skip_space_and_comments();
       ConfLoc at = loc();
-      std::string ref = read_name();
+      std::string ref = read_name(true);
       if (ref.empty()) fail("expected the name of a section to inherit from after ':'");
       child.refs.emplace_back(ref, at);
       skip_space_and_comments();

@@ -22,13 +22,20 @@ uint64_t leading_number(const std::string& s, std::string& rest, const char* wha
   size_t i = 0;
   if (s.empty() || !std::isdigit(static_cast<unsigned char>(s[0])))
     throw std::invalid_argument(std::string("expected ") + what + ", got '" + s + "'");
-  uint64_t v = 0;
-  while (i < s.size() && std::isdigit(static_cast<unsigned char>(s[i]))) {
-    uint64_t d = static_cast<uint64_t>(s[i] - '0');
-    if (v > (std::numeric_limits<uint64_t>::max() - d) / 10)
+  uint64_t v = 0, base = 10;
+  if (s.size() > 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X') && std::isxdigit(static_cast<unsigned char>(s[2]))) {
+    base = 16;
+    i = 2;
+  }
+  for (; i < s.size() && std::isxdigit(static_cast<unsigned char>(s[i])); ++i) {
+    char c = s[i];
+    if (base == 10 && !std::isdigit(static_cast<unsigned char>(c))) break;
+    uint64_t d = std::isdigit(static_cast<unsigned char>(c))
+                     ? static_cast<uint64_t>(c - '0')
+                     : static_cast<uint64_t>(std::tolower(static_cast<unsigned char>(c)) - 'a' + 10);
+    if (v > (std::numeric_limits<uint64_t>::max() - d) / base)
       throw std::invalid_argument(std::string(what) + " '" + s + "' is too large");
-    v = v * 10 + d;
-    ++i;
+    v = v * base + d;
   }
   while (i < s.size() && (s[i] == ' ' || s[i] == '\t')) ++i;
   rest = s.substr(i);

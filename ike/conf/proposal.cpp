@@ -106,7 +106,7 @@ bool Proposal::aead() const {
 
 std::vector<Transform> Proposal::all() const {
   std::vector<Transform> out;
-  for (const auto* v : {&encr, &prf, &integ, &dh, &esn}) out.insert(out.end(), v->begin(), v->end());
+  for (const auto* v : {&encr, &integ, &prf, &dh, &esn}) out.insert(out.end(), v->begin(), v->end());
   return out;
 }
 

@@ -1,6 +1,7 @@
 // The settings syntax of strongSwan's swanctl.conf and strongswan.conf,
 // parsed into a tree in which every key and section knows its file:line.
 //
+//   names: any printable character but . , : { } = " # and blanks
 //   name = value            value runs to end of line, '#' or '}'; runs of
 //                           blanks inside it become one space; an empty value
 //                           is allowed

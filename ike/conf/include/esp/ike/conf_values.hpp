@@ -1,18 +1,18 @@
 // Scalar values as swanctl.conf writes them (strongSwan's vici config
 // parsers): durations, byte/packet counts, booleans and lists.
 //
-//   duration  decimal number with an optional unit s, m, h, d (either case),
+//   numbers   decimal, or hexadecimal with 0x (strongswan.conf(5) NUMBER
+//             FORMATS); leading zeros are decimal, not octal
+//   duration  a number with an optional unit s, m, h, d (either case),
 //             blanks allowed before the unit; no unit = seconds.
 //             "4h" = 14400, "30m", "3600s", "1d", "90".
-//   count     decimal number with an optional multiplier k, m, g (either
-//             case), powers of 1024 as strongSwan's parse_bytes does:
+//   count     a number with an optional multiplier k, m, g (either case),
+//             powers of 1024 as strongSwan's parse_bytes does:
 //             "10k" = 10240, "500M", "1G".
 //   bool      yes/true/enabled/1 and no/false/disabled/0, any case.
 //   list      comma separated, blanks around items trimmed, empty items
 //             dropped ("a, b,c" -> a b c).
-// Differences from strongSwan, on purpose: it parses numbers with strtoul
-// base 0 (so "010" would be octal 8 and "0x10" hex); we accept decimal only
-// and refuse what would overflow 64 bits (strongSwan wraps silently).
+// Unlike strongSwan we refuse values that would overflow 64 bits (it wraps).
 //
 // Every parser throws std::invalid_argument saying what it expected; the
 // model adds file:line.

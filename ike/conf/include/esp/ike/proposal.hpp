@@ -54,7 +54,7 @@ struct Proposal {
   std::vector<Transform> encr, prf, integ, dh, esn;
 
   bool aead() const;  // encryption is AES-GCM (no integrity transform)
-  std::vector<Transform> all() const;  // encr, prf, integ, dh, esn
+  std::vector<Transform> all() const;  // encr, integ, prf, dh, esn (strongSwan order)
   std::string str() const;             // strongSwan's text form
   bool operator==(const Proposal& o) const {
     return kind == o.kind && encr == o.encr && prf == o.prf && integ == o.integ && dh == o.dh && esn == o.esn;
