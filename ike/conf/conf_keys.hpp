@@ -20,12 +20,15 @@ struct Unsupported {
   bool prefix = false;  // name is a prefix ("cert" matches "cert-1")
 };
 
-// Run f(v.value); std::invalid_argument becomes ConfError at v.loc.
+// Run f(v.value); std::invalid_argument (or out_of_range) becomes ConfError
+// at v.loc.
 template <typename F>
 auto convert(const ConfValue& v, F&& f) -> decltype(f(v.value)) {
   try {
     return f(v.value);
   } catch (const std::invalid_argument& e) {
+    throw ConfError(v.loc, "'" + v.name + "': " + e.what());
+  } catch (const std::out_of_range& e) {
     throw ConfError(v.loc, "'" + v.name + "': " + e.what());
   }
 }

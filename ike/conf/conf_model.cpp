@@ -172,17 +172,23 @@ ChildConfig load_child(const ConfSection& s, const std::string& conn) {
           throw std::invalid_argument("mode '" + t + "' is not supported (tunnel or transport)");
         return choose<ChildMode>(t, {{"tunnel", ChildMode::Tunnel}, {"transport", ChildMode::Transport}});
       });
-    } else if (n == "start_action" || n == "close_action") {
-      ChildAction a = convert(v, [](const std::string& t) {
+    } else if (n == "start_action") {
+      c.start_action = convert(v, [](const std::string& t) {
         return choose<ChildAction>(t, {{"none", ChildAction::None}, {"trap", ChildAction::Trap},
                                        {"start", ChildAction::Start}});
       });
-      (n == "start_action" ? c.start_action : c.close_action) = a;
+    } else if (n == "close_action") {
+      // clear, hold and restart: the names of older strongSwan releases.
+      c.close_action = convert(v, [](const std::string& t) {
+        return choose<ChildAction>(t, {{"none", ChildAction::None}, {"trap", ChildAction::Trap},
+                                       {"start", ChildAction::Start}, {"clear", ChildAction::None},
+                                       {"hold", ChildAction::Trap}, {"restart", ChildAction::Start}});
+      });
     } else if (n == "dpd_action") {
       c.dpd_action = convert(v, [](const std::string& t) {
         return choose<ChildAction>(t, {{"clear", ChildAction::Clear}, {"none", ChildAction::Clear},
                                        {"trap", ChildAction::Trap}, {"restart", ChildAction::Restart},
-                                       {"start", ChildAction::Restart}});
+                                       {"start", ChildAction::Restart}, {"hold", ChildAction::Trap}});
       });
     } else if (n == "rekey_time") {
       c.rekey_time = convert(v, parse_duration);

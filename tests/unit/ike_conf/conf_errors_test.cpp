@@ -115,7 +115,8 @@ TEST(ConfErrors, ChildKeys) {
       {"mode = beet", "mode 'beet' is not supported"},
       {"mode = tunel", "expected one of tunnel, transport"},
       {"start_action = trap|start", "expected one of none, trap, start"},
-      {"dpd_action = hold", "expected one of clear, none, trap, restart, start"},
+      {"close_action = later", "expected one of none, trap, start, clear, hold, restart"},
+      {"dpd_action = pause", "expected one of clear, none, trap, restart, start, hold"},
       {"esp_proposals = aes128-sha256", "'aes128' (AES-CBC) in ESP proposal"},
       {"esp_proposals = aes128gcm16-sha1", "'sha1'"},
       {"esp_proposals = aes256gcm16-modp1536", "'modp1536'"},
@@ -140,7 +141,8 @@ TEST(ConfErrors, ChildKeys) {
     expect_model_error(conn_with("", "", c.line), at, c.what);
   }
   for (const char* ok : {"ipcomp = no", "policies = yes", "hostaccess = no", "copy_df = yes",
-                         "local_ts = dynamic[udp/500]", "start_action = start", "dpd_action = clear"})
+                         "local_ts = dynamic[udp/500]", "start_action = start", "dpd_action = clear",
+                         "close_action = restart", "dpd_action = hold"})
     EXPECT_NO_THROW(load_config(parse_conf_string(conn_with("", "", ok), "gw.conf"))) << ok;
 }
 
