@@ -35,7 +35,11 @@ auto convert(const ConfValue& v, F&& f) -> decltype(f(v.value)) {
 
 // Throws: "not supported" if the key is in the table (unless its value is the
 // accepted one), "unknown key" otherwise. `where` names the section.
-void other_key(const ConfValue& v, const std::string& where, std::initializer_list<Unsupported> table);
+// `known`: the keys we do support there, for a "did you mean" hint on typos.
+void other_key(const ConfValue& v, const std::string& where, std::initializer_list<Unsupported> table,
+               std::initializer_list<const char*> known = {});
+// The name in `known` closest to `name` (edit distance <= 2), or "".
+std::string closest(const std::string& name, std::initializer_list<const char*> known);
 // The same for a subsection.
 [[noreturn]] void other_section(const ConfSection& s, const std::string& where,
                                 std::initializer_list<Unsupported> table);

@@ -135,11 +135,13 @@ AuthConfig load_auth(const ConfSection& s, bool local, const std::string& conn) 
     } else if (local) {
       other_key(v, where, {{"round", "several authentication rounds (RFC 4739)", "0"},
                            {"eap_id", "EAP"}, {"aaa_id", "EAP"}, {"xauth_id", "XAuth (IKEv1)"},
-                           {"ppk_id", "post-quantum preshared keys"}});
+                           {"ppk_id", "post-quantum preshared keys"}},
+               {"auth", "id", "certs", "pubkeys"});
     } else {
       other_key(v, where, {{"round", "several authentication rounds (RFC 4739)", "0"},
                            {"eap_id", "EAP"}, {"groups", "group membership checks"},
-                           {"cert_policy", "certificate policy checks"}, {"ca_id", "CA identities (use cacerts)"}});
+                           {"cert_policy", "certificate policy checks"}, {"ca_id", "CA identities (use cacerts)"}},
+               {"auth", "id", "certs", "pubkeys", "cacerts", "revocation"});
     }
   }
   if (!s.sections.empty())
@@ -243,7 +245,10 @@ ChildConfig load_child(const ConfSection& s, const std::string& conn) {
                  {"if_id_in", "XFRM interface IDs"}, {"if_id_out", "XFRM interface IDs"},
                  {"label", "security labels"}, {"label_mode", "security labels"},
                  {"priority", "explicit policy priorities", "0"},
-                 {"interface", "binding policies to an interface"}});
+                 {"interface", "binding policies to an interface"}},
+                {"local_ts", "remote_ts", "esp_proposals", "mode", "start_action", "close_action", "dpd_action",
+                 "rekey_time", "life_time", "rand_time", "rekey_bytes", "life_bytes", "rand_bytes", "rekey_packets",
+                 "life_packets", "rand_packets", "replay_window", "hw_offload", "reqid"});
     }
   }
   if (!s.sections.empty()) other_section(s.sections.front(), where, {});
@@ -331,8 +336,10 @@ ConnConfig load_conn(const ConfSection& s) {
                  {"if_id_in", "XFRM interface IDs"}, {"if_id_out", "XFRM interface IDs"},
                  {"mediation", "IKEv2 mediation", "no"}, {"mediated_by", "IKEv2 mediation"},
                  {"mediation_peer", "IKEv2 mediation"},
-                 {"childless", "childless IKE_SA initiation", "allow"},
-                 {"send_cert_req", "(did you mean send_certreq?)"}});
+                 {"childless", "childless IKE_SA initiation", "allow"}},
+                {"version", "local_addrs", "remote_addrs", "local_port", "remote_port", "proposals", "encap",
+                 "dpd_delay", "dpd_timeout", "rekey_time", "reauth_time", "over_time", "rand_time", "fragmentation",
+                 "mobike", "send_certreq", "send_cert", "keyingtries", "unique"});
     }
   }
   bool local_seen = false, remote_seen = false;

@@ -170,7 +170,7 @@ void load_secrets(const ConfSection& secrets, Config& out) {
         } else if (starts_with(v.name, "id")) {
           sec.ids.push_back(convert(v, Identity::parse));
         } else {
-          other_key(v, where, {});
+          other_key(v, where, {}, {"secret", "id"});
         }
       }
       if (!s.sections.empty()) other_section(s.sections.front(), where, {});
@@ -201,7 +201,7 @@ void load_secrets(const ConfSection& secrets, Config& out) {
       } else if (v.name == "secret") {
         key.passphrase = SecretBytes(std::vector<uint8_t>(v.value.begin(), v.value.end()));
       } else {
-        other_key(v, where, {});
+        other_key(v, where, {}, {"file", "secret"});
       }
     }
     if (!s.sections.empty()) other_section(s.sections.front(), where, {});

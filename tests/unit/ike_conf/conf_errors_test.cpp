@@ -50,8 +50,10 @@ TEST(ConfErrors, ConnectionKeys) {
       {"aggressive = yes", "'aggressive' in connection 'gw' is not supported: IKEv1"},
       {"ppk_id = x", "not supported: post-quantum"},
       {"childless = force", "not supported: childless"},
-      {"proposal = aes128gcm16-prfsha256-ecp256", "unknown key 'proposal' in connection 'gw'"},
-      {"rekeytime = 1h", "unknown key 'rekeytime'"},
+      {"proposal = aes128gcm16-prfsha256-ecp256", "unknown key 'proposal' in connection 'gw' (did you mean 'proposals'?)"},
+      {"rekeytime = 1h", "unknown key 'rekeytime' in connection 'gw' (did you mean 'rekey_time'?)"},
+      {"send_cert_req = yes", "(did you mean 'send_certreq'?)"},
+      {"frobnicate = yes", "unknown key 'frobnicate' in connection 'gw'"},
       {"proposals = 3des-sha1-modp1024", "'proposals': algorithm '3des' in proposal '3des-sha1-modp1024' is not supported"},
       {"proposals = aes128-sha256-modp1024", "'modp1024'"},
       {"proposals = aes128gcm16-prfsha256-ecp256, chacha20poly1305-prfsha256-x25519", "'chacha20poly1305'"},
@@ -94,7 +96,7 @@ TEST(ConfErrors, AuthKeys) {
       {"revocation = strict", "unknown key 'revocation' in 'local'"},
       {"id = keyid:0102", "'id': identity 'keyid:0102' is not supported"},
       {"cert-1 { file = x.pem }", "section 'cert-1' in 'local' of connection 'gw' is not supported"},
-      {"certz = a.pem", "unknown key 'certz'"},
+      {"certz = a.pem", "unknown key 'certz' in 'local' of connection 'gw' (did you mean 'certs'?)"},
   };
   for (const auto& c : cases) expect_model_error(conn_with("", c.line), 8, c.what);
   expect_model_error("connections {\n gw {\n  remote {\n   revocation = sometimes\n  }\n }\n}\n", 4,
@@ -132,7 +134,7 @@ TEST(ConfErrors, ChildKeys) {
       {"reqid = 0x100000000", "out of range"},
       {"hw_offload = maybe", "expected one of no, yes, auto, crypto, packet"},
       {"life_packets = 10q", "'life_packets'"},
-      {"local_tss = 10.0.0.0/8", "unknown key 'local_tss' in child 'net' of connection 'gw'"},
+      {"local_tss = 10.0.0.0/8", "unknown key 'local_tss' in child 'net' of connection 'gw' (did you mean 'local_ts'?)"},
       {"sub { }", "unknown section 'sub' in child 'net'"},
   };
   for (const auto& c : cases) {
@@ -161,7 +163,7 @@ TEST(ConfErrors, TopLevelAndSecrets) {
   expect_model_error("secrets {\n  ike-1 {\n    secret = 0xabc\n  }\n}\n", 3, "'secret': a 0x secret needs an even");
   expect_model_error("secrets {\n  ike-1 {\n    secret = \"\"\n  }\n}\n", 3, "empty secret");
   expect_model_error("secrets {\n  ike-1 {\n    secret = s\n    secrte = a\n  }\n}\n", 4,
-                     "unknown key 'secrte' in secret 'ike-1'");
+                     "unknown key 'secrte' in secret 'ike-1' (did you mean 'secret'?)");
   expect_model_error("secrets {\n  ike-1 {\n    secret = s\n    id = keyid:01\n  }\n}\n", 4, "not supported");
   expect_model_error("secrets {\n  private-1 {\n    secret = s\n  }\n}\n", 2, "has no 'file'");
   expect_model_error("secrets {\n  rsa {\n    file = k.pem\n    slot = 1\n  }\n}\n", 4, "unknown key 'slot'");
