@@ -73,6 +73,12 @@ TEST(ConfErrors, ConnectionKeys) {
       {"mystery { }", "unknown section 'mystery' in connection 'gw'"},
   };
   for (const auto& c : cases) expect_model_error(conn_with(c.line), 5, c.what);
+  try {
+    load_config(parse_conf_string(conn_with("frobnicate = yes"), "gw.conf"));
+    ADD_FAILURE();
+  } catch (const ConfError& e) {
+    EXPECT_EQ(std::string(e.what()).find("did you mean"), std::string::npos) << e.what();
+  }
   // A second round is refused where it appears (here `local` after local-2).
   expect_model_error(conn_with("local-2 { auth = pubkey }"), 6, "'local' in connection 'gw' is not supported: several authentication rounds");
   // Keys strongSwan knows, set to strongSwan's default: accepted.

@@ -84,6 +84,14 @@ TEST(ConfSyntax, Values) {
   EXPECT_EQ(root.find("t")->loc.line, 16u);
 }
 
+TEST(ConfSyntax, CrLfLineEndings) {
+  auto root = parse_conf_string("a = b\r\nc {\r\n  d = e  f\r\n  q = \"x\"\r\n}\r\n", "crlf.conf");
+  EXPECT_EQ(val(root, "", "a"), "b");
+  EXPECT_EQ(val(root, "c", "d"), "e f");
+  EXPECT_EQ(val(root, "c", "q"), "x");
+  EXPECT_EQ(root.find("c")->value("q")->loc.line, 4u);
+}
+
 TEST(ConfSyntax, RepeatsMergeAndOverride) {
   auto root = parse_conf_string("a { x = 1\n y = 2 }\nb { }\na { x = 3\n z = 4 }\n", "m.conf");
   ASSERT_EQ(root.sections.size(), 2u);
