@@ -24,8 +24,12 @@
 // A key strongSwan knows that we do not implement (IKEv1, updown, pools,
 // vips, EAP/XAuth, several authentication rounds, AH, ...) is a ConfError
 // "not supported" with its file:line; a key strongSwan does not know is a
-// ConfError "unknown key" (typos). A few such keys are accepted when set to
+// ConfError "unknown key" (typos; with "did you mean 'x'?" when a supported
+// key is within edit distance 2). A few such keys are accepted when set to
 // strongSwan's default (ipcomp = no, policies = yes, aggressive = no, ...).
+// close_action and dpd_action also take older strongSwan names (clear, hold,
+// restart). Deliberate difference: a life_* set at or below its rekey_* is
+// refused (strongSwan takes it; the SA would expire before its rekey).
 //
 // Secrets: the secret text in the tree is wiped (OPENSSL_cleanse) by
 // load_config_file; the model holds keys in SecretBytes, wiped on
