@@ -2,7 +2,7 @@
 // input either loads or throws ConfError; anything else (another exception,
 // a crash, a sanitizer report) is a finding. Inputs that include files are
 // skipped (they would read this machine's files, not the input).
-// Built by tests/unit/ike_conf/CMakeLists.txt only with clang (-fsanitize=fuzzer).
+// Built by tests/unit/ike_conf/CMakeLists.txt with clang (-fsanitize=fuzzer).
 #include <cstddef>
 #include <cstdint>
 #include <string>
