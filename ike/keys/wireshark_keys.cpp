@@ -89,16 +89,18 @@ SecretBytes ikev2_decryption_line(std::uint64_t spi_i, std::uint64_t spi_r, cons
   const size_t ak = aead ? 0 : integ_key_len(suite.integ);
   if (keys.sk_ei.size() != ek || keys.sk_er.size() != ek || keys.sk_ai.size() != ak || keys.sk_ar.size() != ak)
     throw CryptoError("ikev2_decryption_table: key lengths do not fit the transforms");
+  // Byte fields bare (UAT hex bytes: a quoted field would be taken as text),
+  // names quoted.
   SecretBytes line;
-  put(line, "\"" + hex64(spi_i) + "\",\"" + hex64(spi_r) + "\",\"");
+  put(line, hex64(spi_i) + "," + hex64(spi_r) + ",");
   put_hex(line, keys.sk_ei);
-  put(line, "\",\"");
+  put(line, ",");
   put_hex(line, keys.sk_er);
-  put(line, "\",\"" + *encr + "\",\"");
+  put(line, ",\"" + *encr + "\",");
   put_hex(line, keys.sk_ai);
-  put(line, "\",\"");
+  put(line, ",");
   put_hex(line, keys.sk_ar);
-  put(line, "\",\"" + *integ + "\"\n");
+  put(line, ",\"" + *integ + "\"\n");
   return line;
 }
 

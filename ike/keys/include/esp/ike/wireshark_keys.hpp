@@ -1,10 +1,12 @@
 // Wireshark key files, so that a capture of esp-iked's traffic can be
 // decrypted (--wireshark-keys). Two of Wireshark's UAT tables, one CSV line
-// per SA, every field quoted:
+// per SA:
 //
-// ikev2_decryption_table (packet-isakmp.c), one line per IKE SA:
-//   "<SPIi 16 hex>","<SPIr 16 hex>","<SK_ei hex>","<SK_er hex>","<encryption>",
-//   "<SK_ai hex>","<SK_ar hex>","<integrity>"
+// ikev2_decryption_table (packet-isakmp.c), one line per IKE SA, the byte
+// fields bare hex (Wireshark's UAT reads a quoted field as text: a quoted
+// SPI is refused as 16 octets long), the names quoted:
+//   <SPIi 16 hex>,<SPIr 16 hex>,<SK_ei hex>,<SK_er hex>,"<encryption>",
+//   <SK_ai hex>,<SK_ar hex>,"<integrity>"
 // with Wireshark's names: "AES-CBC-128|256 [RFC3602]",
 // "AES-GCM-128|256 with 16 octet ICV [RFC5282]" (SK_e* is key | salt),
 // "HMAC_SHA2_256_128|384_192|512_256 [RFC4868]", "NONE [RFC4306]" (AEAD,
@@ -12,6 +14,7 @@
 //
 // esp_sa (packet-esp.c), one line per CHILD_SA direction, the format
 // sw_runtime/tools/esp_pcap/esp_sa_file.hpp reads:
+// all fields quoted (the key is text "0x..." there):
 //   "IPv4|IPv6","<src>","<dst>","0x<SPI 8 hex>","<encryption>","0x<key|salt>","NULL",""
 // with "AES-GCM with 16 octet ICV [RFC4106]" or (not a Wireshark name: only
 // esp-pcap reads it) "AES-GMAC [RFC4543]".
