@@ -1,5 +1,7 @@
 #include "queue_table.hpp"
 
+#include "esp/driver/forwarding_device.hpp"
+
 #include <algorithm>
 #include <atomic>
 #include <cstring>
@@ -31,39 +33,20 @@ constexpr size_t kBurst = 256;
 // wall time inside the runs (CardStats::run_ns) overstates when the machine
 // is shared and that thread is descheduled. Everything else is forwarded to
 // the device it wraps, unchanged.
-class CpuTimedDevice final : public driver::Device {
+class CpuTimedDevice final : public driver::ForwardingDevice {
  public:
-  explicit CpuTimedDevice(std::unique_ptr<driver::Device> in) : in_(std::move(in)) {}
-  std::string backend() const override { return in_->backend(); }
-  std::string description() const override { return in_->description() + " (run CPU time counted)"; }
+  using ForwardingDevice::ForwardingDevice;
+  std::string description() const override { return ForwardingDevice::description() + " (run CPU time counted)"; }
   uint64_t run_cpu_ns() const { return run_cpu_ns_.load(std::memory_order_relaxed); }
 
  protected:
-  uint32_t do_read_reg(uint32_t offset) override { return in_->read_reg(offset); }
-  void do_write_reg(uint32_t offset, uint32_t value) override { in_->write_reg(offset, value); }
-  driver::CardBuffer do_alloc(uint64_t bytes) override { return in_->alloc(bytes); }
-  void do_free(const driver::CardBuffer& a) override { in_->free(a); }
-  void do_write(const driver::CardBuffer& a, uint64_t off, const void* src, uint64_t n) override {
-    in_->write(a, off, src, n);
-  }
-  void do_read(const driver::CardBuffer& a, uint64_t off, void* dst, uint64_t n) override { in_->read(a, off, dst, n); }
-  void do_write_gather(const driver::CardBuffer& a, uint64_t base, const driver::WriteSeg* segs, size_t n,
-                       driver::Gaps gaps) override {
-    if (base < a.size) in_->write_gather(driver::sub(a, base, a.size - base), segs, n, gaps);  // else: all empty
-  }
-  void do_read_scatter(const driver::CardBuffer& a, uint64_t base, const driver::ReadSeg* segs, size_t n,
-                       driver::Gaps gaps) override {
-    if (base < a.size) in_->read_scatter(driver::sub(a, base, a.size - base), segs, n, gaps);
-  }
   void do_run(const driver::KernelArgs& args) override {
     const uint64_t t0 = clock_ns(CLOCK_THREAD_CPUTIME_ID);
-    in_->run(args);
+    ForwardingDevice::do_run(args);
     run_cpu_ns_.fetch_add(clock_ns(CLOCK_THREAD_CPUTIME_ID) - t0, std::memory_order_relaxed);
   }
-  void wait_done() override {}  // do_run() returns when the wrapped device's run has
 
  private:
-  std::unique_ptr<driver::Device> in_;
   std::atomic<uint64_t> run_cpu_ns_{0};
 };
 

@@ -14,6 +14,7 @@
 #include <cstdlib>
 #include <new>
 
+#include "esp/driver/forwarding_device.hpp"
 #include "runtime_test_util.hpp"
 
 namespace {
@@ -33,35 +34,21 @@ namespace esp::runtime::test {
 namespace {
 
 // swemu, with the kernel's run marked as the card's.
-class CardMarkingDevice : public driver::Device {
+class CardMarkingDevice : public driver::ForwardingDevice {
  public:
-  explicit CardMarkingDevice(std::unique_ptr<driver::Device> in) : in_(std::move(in)) {}
-  std::string backend() const override { return in_->backend(); }
-  std::string description() const override { return in_->description(); }
+  using ForwardingDevice::ForwardingDevice;
 
  protected:
-  uint32_t do_read_reg(uint32_t o) override { return in_->read_reg(o); }
-  void do_write_reg(uint32_t o, uint32_t v) override { in_->write_reg(o, v); }
-  driver::CardBuffer do_alloc(uint64_t n) override { return in_->alloc(n); }
-  void do_free(const driver::CardBuffer& a) override { in_->free(a); }
-  void do_write(const driver::CardBuffer& a, uint64_t off, const void* src, uint64_t n) override {
-    in_->write(a, off, src, n);
-  }
-  void do_read(const driver::CardBuffer& a, uint64_t off, void* dst, uint64_t n) override { in_->read(a, off, dst, n); }
   void do_run(const driver::KernelArgs& args) override {
     t_in_card = true;
     try {
-      in_->run(args);
+      ForwardingDevice::do_run(args);
     } catch (...) {
       t_in_card = false;
       throw;
     }
     t_in_card = false;
   }
-  void wait_done() override {}
-
- private:
-  std::unique_ptr<driver::Device> in_;
 };
 
 std::unique_ptr<Runtime> marked_runtime() {

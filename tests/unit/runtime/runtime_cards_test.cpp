@@ -7,6 +7,7 @@
 #include <set>
 #include <unordered_map>
 
+#include "esp/driver/forwarding_device.hpp"
 #include "esp/runtime/detail/engine_access.hpp"
 #include "esp/runtime/detail/runtime_access.hpp"
 #include "runtime_test_util.hpp"
@@ -147,33 +148,19 @@ TEST_P(RuntimeCardsOn, AResetCardIsReprogrammedWithoutNonceReuseOrReplay) {
 
 // A card whose runs can be made to fail after the kernel did its work: the
 // host then knows nothing of that run (as when a card resets mid-run).
-class LosingDevice : public driver::Device {
+class LosingDevice : public driver::ForwardingDevice {
  public:
-  explicit LosingDevice(std::unique_ptr<driver::Device> in) : in_(std::move(in)) {}
-  std::string backend() const override { return in_->backend(); }
-  std::string description() const override { return "losing " + in_->description(); }
+  using ForwardingDevice::ForwardingDevice;
   bool lose_next_run = false;
 
  protected:
-  uint32_t do_read_reg(uint32_t o) override { return in_->read_reg(o); }
-  void do_write_reg(uint32_t o, uint32_t v) override { in_->write_reg(o, v); }
-  driver::CardBuffer do_alloc(uint64_t n) override { return in_->alloc(n); }
-  void do_free(const driver::CardBuffer& a) override { in_->free(a); }
-  void do_write(const driver::CardBuffer& a, uint64_t off, const void* src, uint64_t n) override {
-    in_->write(a, off, src, n);
-  }
-  void do_read(const driver::CardBuffer& a, uint64_t off, void* dst, uint64_t n) override { in_->read(a, off, dst, n); }
   void do_run(const driver::KernelArgs& args) override {
-    in_->run(args);
+    ForwardingDevice::do_run(args);
     if (lose_next_run) {
       lose_next_run = false;
       throw driver::DeviceError("losing: the card reset before its completions were read");
     }
   }
-  void wait_done() override {}
-
- private:
-  std::unique_ptr<driver::Device> in_;
 };
 
 std::unique_ptr<Runtime> losing_runtime(LosingDevice*& dev) {
