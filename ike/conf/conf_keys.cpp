@@ -7,7 +7,7 @@
 
 #include "esp/ike/conf_values.hpp"
 
-namespace esp::ike::detail {
+namespace esp::ike::conf::detail {
 
 namespace {
 
@@ -73,4 +73,4 @@ void other_section(const ConfSection& s, const std::string& where, std::initiali
   throw ConfError(s.loc, "unknown section '" + s.name + "' in " + where);
 }
 
-}  // namespace esp::ike::detail
+}  // namespace esp::ike::conf::detail

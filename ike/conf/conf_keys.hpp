@@ -9,7 +9,7 @@
 
 #include "esp/ike/conf_syntax.hpp"
 
-namespace esp::ike::detail {
+namespace esp::ike::conf::detail {
 
 // A key strongSwan accepts that we do not implement. ok_value: a value that
 // means "off / strongSwan's default", accepted silently (nullptr: none).
@@ -56,4 +56,4 @@ E choose(const std::string& text, std::initializer_list<std::pair<const char*, E
   throw std::invalid_argument("expected one of " + names + ", got '" + text + "'");
 }
 
-}  // namespace esp::ike::detail
+}  // namespace esp::ike::conf::detail

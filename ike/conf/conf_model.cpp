@@ -6,7 +6,7 @@
 #include "conf_keys.hpp"
 #include "esp/ike/conf_values.hpp"
 
-namespace esp::ike {
+namespace esp::ike::conf {
 
 using detail::choose;
 using detail::convert;
@@ -402,4 +402,4 @@ Config load_config_file(const std::string& path) {
   }
 }
 
-}  // namespace esp::ike
+}  // namespace esp::ike::conf

@@ -7,30 +7,11 @@
 #include "esp/ike/conf_model.hpp"
 #include "esp/runtime/ip_addr.hpp"
 
-namespace esp::ike {
+namespace esp::ike::conf {
 
 using detail::convert;
 using detail::other_key;
 using detail::other_section;
-
-void SecretBytes::wipe() {
-  if (!b_.empty()) OPENSSL_cleanse(b_.data(), b_.size());
-}
-SecretBytes& SecretBytes::operator=(const SecretBytes& o) {
-  if (this != &o) {
-    wipe();
-    b_ = o.b_;
-  }
-  return *this;
-}
-SecretBytes& SecretBytes::operator=(SecretBytes&& o) noexcept {
-  if (this != &o) {
-    wipe();
-    b_ = std::move(o.b_);
-  }
-  return *this;
-}
-SecretBytes::~SecretBytes() { wipe(); }
 
 namespace {
 
@@ -147,7 +128,9 @@ SecretBytes decode_secret(const std::string& text) {
     out.assign(text.begin(), text.end());
   }
   if (out.empty()) throw std::invalid_argument("empty secret");
-  return SecretBytes(std::move(out));
+  SecretBytes secret{ByteView(out)};
+  OPENSSL_cleanse(out.data(), out.size());
+  return secret;
 }
 
 void load_secrets(const ConfSection& secrets, Config& out) {
@@ -199,7 +182,7 @@ void load_secrets(const ConfSection& secrets, Config& out) {
         if (v.value.empty()) throw ConfError(v.loc, "'file' is empty");
         key.file = v.value;
       } else if (v.name == "secret") {
-        key.passphrase = SecretBytes(std::vector<uint8_t>(v.value.begin(), v.value.end()));
+        key.passphrase = SecretBytes(ByteView(reinterpret_cast<const uint8_t*>(v.value.data()), v.value.size()));
       } else {
         other_key(v, where, {}, {"file", "secret"});
       }
@@ -222,4 +205,4 @@ void wipe_secrets(ConfSection& root) {
   }
 }
 
-}  // namespace esp::ike
+}  // namespace esp::ike::conf

@@ -9,7 +9,7 @@
 #include <sstream>
 #include <utility>
 
-namespace esp::ike {
+namespace esp::ike::conf {
 
 const ConfValue* ConfSection::value(const std::string& n) const {
   for (const auto& v : values)
@@ -436,4 +436,4 @@ ConfSection parse_conf_string(const std::string& text, const std::string& name, 
   return parse_root(text, name, base_dir);
 }
 
-}  // namespace esp::ike
+}  // namespace esp::ike::conf

@@ -5,7 +5,7 @@
 #include <limits>
 #include <stdexcept>
 
-namespace esp::ike {
+namespace esp::ike::conf {
 
 namespace {
 
@@ -106,4 +106,4 @@ std::string format_count(uint64_t n) {
   return std::to_string(n);
 }
 
-}  // namespace esp::ike
+}  // namespace esp::ike::conf

@@ -4,7 +4,7 @@
 #include <algorithm>
 #include <cctype>
 
-namespace esp::ike {
+namespace esp::ike::conf {
 
 namespace {
 
@@ -231,4 +231,4 @@ std::vector<Proposal> default_esp_proposals() {
   return parse_proposal("aes128gcm16-aes256gcm16", ProposalKind::Esp);
 }
 
-}  // namespace esp::ike
+}  // namespace esp::ike::conf

@@ -6,7 +6,7 @@
 #include "conf_test_util.hpp"
 #include "esp/ike/conf_model.hpp"
 
-namespace esp::ike {
+namespace esp::ike::conf {
 namespace {
 
 using test::expect_conf_error;
@@ -203,4 +203,4 @@ TEST(ConfErrors, InIncludedFileAndTemplate) {
 }
 
 }  // namespace
-}  // namespace esp::ike
+}  // namespace esp::ike::conf

@@ -9,7 +9,7 @@
 
 #include "esp/ike/conf_model.hpp"
 
-namespace esp::ike {
+namespace esp::ike::conf {
 namespace {
 
 const char* kSeed = R"(connections {
@@ -108,4 +108,4 @@ TEST(ConfFuzz, Pathological) {
 }
 
 }  // namespace
-}  // namespace esp::ike
+}  // namespace esp::ike::conf

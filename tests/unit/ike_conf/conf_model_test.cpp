@@ -6,7 +6,7 @@
 #include "conf_test_util.hpp"
 #include "esp/ike/conf_model.hpp"
 
-namespace esp::ike {
+namespace esp::ike::conf {
 namespace {
 
 using test::TempDir;
@@ -130,10 +130,10 @@ TEST(ConfModel, PskGateway) {
   // print(base64.b64decode('v+NkxY9LLZvwj4qCC2o/gGrWDF2d21jL').hex())" prints.
   const std::vector<uint8_t> b64 = {0xbf, 0xe3, 0x64, 0xc5, 0x8f, 0x4b, 0x2d, 0x9b, 0xf0, 0x8f, 0x8a, 0x82,
                                     0x0b, 0x6a, 0x3f, 0x80, 0x6a, 0xd6, 0x0c, 0x5d, 0x9d, 0xdb, 0x58, 0xcb};
-  EXPECT_EQ(s.secret.bytes(), b64);
-  EXPECT_EQ(cfg.ike_secrets[1].secret.bytes(), (std::vector<uint8_t>{0x01, 0x02, 0xab, 0xff}));
+  EXPECT_EQ(s.secret.expose(), b64);
+  EXPECT_EQ(cfg.ike_secrets[1].secret.expose(), (std::vector<uint8_t>{0x01, 0x02, 0xab, 0xff}));
   std::string plain = "This is a strong secret";
-  EXPECT_EQ(cfg.ike_secrets[2].secret.bytes(), std::vector<uint8_t>(plain.begin(), plain.end()));
+  EXPECT_EQ(cfg.ike_secrets[2].secret.expose(), std::vector<uint8_t>(plain.begin(), plain.end()));
   EXPECT_TRUE(cfg.ike_secrets[2].ids.empty());
 }
 
@@ -358,21 +358,21 @@ TEST(ConfModel, Identities) {
 }
 
 TEST(ConfModel, DecodeSecret) {
-  EXPECT_EQ(decode_secret("0x00ff").bytes(), (std::vector<uint8_t>{0x00, 0xff}));
+  EXPECT_EQ(decode_secret("0x00ff").expose(), (std::vector<uint8_t>{0x00, 0xff}));
   // RFC 4648 section 10 test vectors.
   auto str = [](const char* s) {
     std::string t = s;
     return std::vector<uint8_t>(t.begin(), t.end());
   };
-  EXPECT_EQ(decode_secret("0sZg==").bytes(), str("f"));
-  EXPECT_EQ(decode_secret("0sZm8=").bytes(), str("fo"));
-  EXPECT_EQ(decode_secret("0sZm9v").bytes(), str("foo"));
-  EXPECT_EQ(decode_secret("0sZm9vYg==").bytes(), str("foob"));
-  EXPECT_EQ(decode_secret("0sZm9vYmE=").bytes(), str("fooba"));
-  EXPECT_EQ(decode_secret("0sZm9vYmFy").bytes(), str("foobar"));
+  EXPECT_EQ(decode_secret("0sZg==").expose(), str("f"));
+  EXPECT_EQ(decode_secret("0sZm8=").expose(), str("fo"));
+  EXPECT_EQ(decode_secret("0sZm9v").expose(), str("foo"));
+  EXPECT_EQ(decode_secret("0sZm9vYg==").expose(), str("foob"));
+  EXPECT_EQ(decode_secret("0sZm9vYmE=").expose(), str("fooba"));
+  EXPECT_EQ(decode_secret("0sZm9vYmFy").expose(), str("foobar"));
   for (const char* bad : {"", "0x", "0x1", "0xgg", "0s", "0sZ", "0sZm9=v", "0s====", "0sZ===", "0s!!!!"})
     EXPECT_THROW(decode_secret(bad), std::invalid_argument) << bad;
 }
 
 }  // namespace
-}  // namespace esp::ike
+}  // namespace esp::ike::conf

@@ -6,7 +6,7 @@
 #include "conf_test_util.hpp"
 #include "esp/ike/conf_syntax.hpp"
 
-namespace esp::ike {
+namespace esp::ike::conf {
 namespace {
 
 using test::expect_conf_error;
@@ -233,4 +233,4 @@ TEST(ConfSyntax, DepthLimits) {
 }
 
 }  // namespace
-}  // namespace esp::ike
+}  // namespace esp::ike::conf

@@ -13,7 +13,7 @@
 
 #include "esp/ike/conf_syntax.hpp"
 
-namespace esp::ike::test {
+namespace esp::ike::conf::test {
 
 class TempDir {
  public:
@@ -60,4 +60,4 @@ inline void expect_conf_error(const std::function<void()>& f, const std::string&
   }
 }
 
-}  // namespace esp::ike::test
+}  // namespace esp::ike::conf::test

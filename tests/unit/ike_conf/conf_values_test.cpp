@@ -5,7 +5,7 @@
 
 #include "esp/ike/conf_values.hpp"
 
-namespace esp::ike {
+namespace esp::ike::conf {
 namespace {
 
 TEST(ConfValues, Durations) {
@@ -76,4 +76,4 @@ TEST(ConfValues, Lists) {
 }
 
 }  // namespace
-}  // namespace esp::ike
+}  // namespace esp::ike::conf

@@ -13,10 +13,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string text(reinterpret_cast<const char*>(data), size);
   if (text.find("include") != std::string::npos) return 0;
   try {
-    esp::ike::ConfSection root = esp::ike::parse_conf_string(text, "fuzz.conf", "/nonexistent");
-    esp::ike::Config cfg = esp::ike::load_config(root);
+    esp::ike::conf::ConfSection root = esp::ike::conf::parse_conf_string(text, "fuzz.conf", "/nonexistent");
+    esp::ike::conf::Config cfg = esp::ike::conf::load_config(root);
     (void)cfg;
-  } catch (const esp::ike::ConfError&) {
+  } catch (const esp::ike::conf::ConfError&) {
   }
   return 0;
 }

@@ -5,7 +5,7 @@
 
 #include "esp/ike/proposal.hpp"
 
-namespace esp::ike {
+namespace esp::ike::conf {
 namespace {
 
 using T = Transform;
@@ -147,4 +147,4 @@ TEST(Proposal, Refusals) {
 }
 
 }  // namespace
-}  // namespace esp::ike
+}  // namespace esp::ike::conf

@@ -41,30 +41,14 @@
 #include <utility>
 #include <vector>
 
+#include "esp/ike/bytes.hpp"
 #include "esp/ike/conf_syntax.hpp"
 #include "esp/ike/proposal.hpp"
 #include "esp/runtime/traffic_selector.hpp"
 
-namespace esp::ike {
+namespace esp::ike::conf {
 
-// Bytes that are wiped when destroyed or overwritten.
-class SecretBytes {
- public:
-  SecretBytes() = default;
-  explicit SecretBytes(std::vector<uint8_t> b) : b_(std::move(b)) {}
-  SecretBytes(const SecretBytes& o) : b_(o.b_) {}
-  SecretBytes& operator=(const SecretBytes& o);
-  SecretBytes(SecretBytes&& o) noexcept : b_(std::move(o.b_)) {}
-  SecretBytes& operator=(SecretBytes&& o) noexcept;
-  ~SecretBytes();
-  const std::vector<uint8_t>& bytes() const { return b_; }
-  size_t size() const { return b_.size(); }
-  bool empty() const { return b_.empty(); }
-
- private:
-  void wipe();
-  std::vector<uint8_t> b_;
-};
+// Secrets are esp::ike::SecretBytes (bytes.hpp): wiped when destroyed.
 
 // An IKE identity as strongSwan's identification_create_from_string reads
 // it: "%any"; "ipv4:"/"ipv6:" or an address; "@fqdn" or "fqdn:"/"dns:";
@@ -180,4 +164,4 @@ void wipe_secrets(ConfSection& root);
 void load_secrets(const ConfSection& secrets, Config& out);
 SecretBytes decode_secret(const std::string& text);  // throws std::invalid_argument
 
-}  // namespace esp::ike
+}  // namespace esp::ike::conf

@@ -32,7 +32,7 @@
 #include <string>
 #include <vector>
 
-namespace esp::ike {
+namespace esp::ike::conf {
 
 struct ConfLoc {
   std::string file;
@@ -77,4 +77,4 @@ ConfSection parse_conf_file(const std::string& path);
 ConfSection parse_conf_string(const std::string& text, const std::string& name = "<string>",
                               const std::string& base_dir = ".");
 
-}  // namespace esp::ike
+}  // namespace esp::ike::conf

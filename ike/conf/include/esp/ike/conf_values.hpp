@@ -22,7 +22,7 @@
 #include <string>
 #include <vector>
 
-namespace esp::ike {
+namespace esp::ike::conf {
 
 uint64_t parse_duration(const std::string& text);
 uint64_t parse_count(const std::string& text);
@@ -34,4 +34,4 @@ std::string format_duration(uint64_t seconds);
 // "1G", "500M", "10k", "1000" (exact; multiples of 1024 only get a suffix).
 std::string format_count(uint64_t n);
 
-}  // namespace esp::ike
+}  // namespace esp::ike::conf

@@ -24,7 +24,7 @@
 #include <string>
 #include <vector>
 
-namespace esp::ike {
+namespace esp::ike::conf {
 
 // IKEv2 transform types and IDs.
 namespace xform {
@@ -75,4 +75,4 @@ std::vector<Proposal> parse_proposals(const std::vector<std::string>& items, Pro
 std::vector<Proposal> default_ike_proposals();
 std::vector<Proposal> default_esp_proposals();
 
-}  // namespace esp::ike
+}  // namespace esp::ike::conf
