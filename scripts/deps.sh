@@ -10,6 +10,7 @@ PKGS=(
   verilator yosys
   clang-14 libclang-rt-14-dev
   tshark
+  iproute2 strongswan-charon strongswan-swanctl libstrongswan-standard-plugins libstrongswan-extra-plugins libcharon-extra-plugins
 )
 missing=()
 for p in "${PKGS[@]}"; do
