@@ -246,9 +246,7 @@ void IkeManager::Impl::send_auth_request(IkeSa& sa, Time now) {
     const conf::ChildConfig& ch = *sa.first_child;
     t.child_cfg = &ch;
     t.spi_in = host.alloc_spi();
-    std::vector<conf::Proposal> props = ch.esp_proposals;
-    for (auto& p : props) p.dh.clear();  // no KE in IKE_AUTH
-    t.offer = make_offer(props, ProtocolId::ESP, u32_bytes(t.spi_in));
+    t.offer = make_offer(ch.esp_proposals, ProtocolId::ESP, u32_bytes(t.spi_in), true);  // no KE in IKE_AUTH
     t.transport = ch.mode == conf::ChildMode::Transport;
     t.offered_local = resolve_ts(ch.local_ts, sa.local.addr);
     t.offered_remote = resolve_ts(ch.remote_ts, sa.remote.addr);
@@ -271,7 +269,7 @@ void IkeManager::Impl::on_auth_request(IkeSa& sa, const IkeHeader& h, const std:
       for (const auto& c : cfg->connections) {
         if (&c == sa.conn || !conn_matches_addresses(c, sa.local, sa.remote, host.ike_port(), host.nat_port())) continue;
         if (!id_matches(c.remote.id, id->type, id->data)) continue;
-        if (!select_proposal(c.proposals, sa.suite.as_payload(), ProtocolId::IKE)) continue;
+        if (!select_proposal(c.proposals, sa.suite.as_payload({}), ProtocolId::IKE)) continue;
         sa.conn = &c;
         break;
       }
@@ -329,11 +327,8 @@ void IkeManager::Impl::on_auth_response(IkeSa& sa, const std::vector<Payload>& p
     ct.type = TaskType::ChildCreate;
     ct.child_cfg = sa.first_child;
     ct.spi_in = t.spi_in;
-    ct.offer = make_offer({}, ProtocolId::ESP, {});
     // The offer as it was sent (proposals without DH).
-    std::vector<conf::Proposal> props = sa.first_child->esp_proposals;
-    for (auto& p : props) p.dh.clear();
-    ct.offer = make_offer(props, ProtocolId::ESP, u32_bytes(t.spi_in));
+    ct.offer = make_offer(sa.first_child->esp_proposals, ProtocolId::ESP, u32_bytes(t.spi_in), true);
     ct.offered_local = resolve_ts(sa.first_child->local_ts, sa.local.addr);
     ct.offered_remote = resolve_ts(sa.first_child->remote_ts, sa.remote.addr);
     ct.transport = sa.first_child->mode == conf::ChildMode::Transport;

@@ -350,10 +350,10 @@ ChildSa* IkeManager::Impl::respond_child(IkeSa& sa, const std::vector<Payload>& 
                               *tsi->as<TsPayload>(), *tsr->as<TsPayload>());
     if (!n) return false;
     ts_ok = true;
-    std::vector<conf::Proposal> props = ch.esp_proposals;
-    if (!in_create_child || !ke_p)
-      for (auto& p : props) p.dh.clear();  // no PFS in IKE_AUTH (or the peer sent no KE)
-    auto c = select_proposal(props, *sa_p->as<SaPayload>(), ProtocolId::ESP);
+    SelectOptions so;
+    so.skip_dh = !in_create_child;  // no PFS in IKE_AUTH
+    if (ke_p) so.ke_group = ke_p->as<KePayload>()->group;
+    auto c = select_proposal(ch.esp_proposals, *sa_p->as<SaPayload>(), ProtocolId::ESP, so);
     if (!c) return false;
     cc = &ch;
     narrowed = std::move(n);
@@ -385,7 +385,7 @@ ChildSa* IkeManager::Impl::respond_child(IkeSa& sa, const std::vector<Payload>& 
   std::optional<SecretBytes> gir;
   if (chosen->dh) {
     const auto* ke = ke_p ? ke_p->as<KePayload>() : nullptr;
-    if (!ke || ke->group != static_cast<std::uint16_t>(*chosen->dh)) {
+    if (!ke || !ke_fits(*chosen, ke->group)) {
       std::uint16_t want = static_cast<std::uint16_t>(*chosen->dh);
       resp.push_back(make_notify(NotifyType::INVALID_KE_PAYLOAD,
                                  Bytes{static_cast<std::uint8_t>(want >> 8), static_cast<std::uint8_t>(want)}));
@@ -413,10 +413,8 @@ ChildSa* IkeManager::Impl::respond_child(IkeSa& sa, const std::vector<Payload>& 
     resp.push_back(make_notify(NotifyType::NO_ADDITIONAL_SAS));
     return nullptr;
   }
-  Chosen ours = *chosen;
-  ours.spi = u32_bytes(spi_in);
   if (want_transport) resp.push_back(make_notify(NotifyType::USE_TRANSPORT_MODE));
-  resp.push_back(make_payload(PayloadType::SA, ours.as_payload()));
+  resp.push_back(make_payload(PayloadType::SA, chosen->as_payload(u32_bytes(spi_in))));
   if (in_create_child) {
     resp.push_back(make_payload(PayloadType::Nonce, NoncePayload{Bytes(nr.begin(), nr.end())}));
     if (dh) resp.push_back(make_payload(PayloadType::KE, KePayload{static_cast<std::uint16_t>(dh->group()), dh->public_value()}));

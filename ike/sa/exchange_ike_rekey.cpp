@@ -92,14 +92,16 @@ void IkeManager::Impl::on_ike_rekey_request(IkeSa& sa, const IkeHeader& h, const
     respond();
     return;
   }
-  auto chosen = select_proposal(sa.conn->proposals, *sa_p->as<SaPayload>(), ProtocolId::IKE);
+  SelectOptions so;
+  so.ke_group = ke_p->as<KePayload>()->group;
+  auto chosen = select_proposal(sa.conn->proposals, *sa_p->as<SaPayload>(), ProtocolId::IKE, so);
   if (!chosen || !chosen->dh || chosen->spi.size() != 8) {
     resp.push_back(make_notify(NotifyType::NO_PROPOSAL_CHOSEN));
     respond();
     return;
   }
   const auto* ke = ke_p->as<KePayload>();
-  if (ke->group != static_cast<std::uint16_t>(*chosen->dh)) {
+  if (!ke_fits(*chosen, ke->group)) {
     std::uint16_t want = static_cast<std::uint16_t>(*chosen->dh);
     resp.push_back(make_notify(NotifyType::INVALID_KE_PAYLOAD,
                                Bytes{static_cast<std::uint8_t>(want >> 8), static_cast<std::uint8_t>(want)}));
@@ -121,9 +123,7 @@ void IkeManager::Impl::on_ike_rekey_request(IkeSa& sa, const IkeHeader& h, const
   std::uint64_t our_spi = random_spi();
   const Bytes& ni = ni_p->as<NoncePayload>()->data;
   Bytes nr = random_bytes(kNonceLen);
-  Chosen ours = *chosen;
-  ours.spi = spi_bytes(our_spi);
-  resp.push_back(make_payload(PayloadType::SA, ours.as_payload()));
+  resp.push_back(make_payload(PayloadType::SA, chosen->as_payload(spi_bytes(our_spi))));
   resp.push_back(make_payload(PayloadType::Nonce, NoncePayload{nr}));
   resp.push_back(make_payload(PayloadType::KE, KePayload{static_cast<std::uint16_t>(dh->group()), dh->public_value()}));
   // The response goes out under the old SA's keys before the new SA exists.

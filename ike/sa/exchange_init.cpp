@@ -76,8 +76,9 @@ void IkeManager::Impl::initiate_ike(const conf::ConnConfig& conn, const conf::Ch
 void IkeManager::Impl::send_init_request(IkeSa& sa, Time now) {
   const conf::ConnConfig& conn = *sa.conn;
   if (sa.ni.empty()) sa.ni = random_bytes(kNonceLen);
+  if (sa.ike_offer.empty()) sa.ike_offer = conn.proposals;
   if (!sa.dh) {
-    auto g = dh_for_first_ke(conn.proposals);
+    auto g = dh_for_first_ke(sa.ike_offer);
     if (!g) throw std::invalid_argument("connection '" + conn.name + "' has no DH group");
     sa.dh = DhKey::generate(*g);
   }
@@ -88,7 +89,7 @@ void IkeManager::Impl::send_init_request(IkeSa& sa, Time now) {
   m.header.flags = flags::kInitiator;
   m.header.message_id = 0;
   if (!sa.cookie.empty()) m.payloads.push_back(make_notify(NotifyType::COOKIE, sa.cookie));
-  m.payloads.push_back(make_payload(PayloadType::SA, make_offer(conn.proposals, ProtocolId::IKE, {})));
+  m.payloads.push_back(make_payload(PayloadType::SA, make_offer(sa.ike_offer, ProtocolId::IKE, {})));
   KePayload ke;
   ke.group = static_cast<std::uint16_t>(sa.dh->group());
   ke.data = sa.dh->public_value();
@@ -144,6 +145,7 @@ void IkeManager::Impl::on_init_response(IkeSa& sa, const Bytes& raw, const Messa
     log(LogLevel::Info, &sa, fmt::format("peer wants DH group {}, retrying IKE_SA_INIT", dh_group_name(*group)));
     unsigned tries = sa.out->task.ke_retries + 1;
     sa.dh = DhKey::generate(*group);
+    sa.ike_offer = promote_dh(sa.ike_offer, g);
     sa.out.reset();
     send_init_request(sa, now);
     if (sa.out) sa.out->task.ke_retries = tries;
@@ -161,7 +163,7 @@ void IkeManager::Impl::on_init_response(IkeSa& sa, const Bytes& raw, const Messa
     log(LogLevel::Info, &sa, "IKE_SA_INIT response lacks SA, KE or Nonce");
     return;  // keep retransmitting: the real response may still come
   }
-  auto offered = make_offer(sa.conn->proposals, ProtocolId::IKE, {});
+  auto offered = make_offer(sa.ike_offer, ProtocolId::IKE, {});
   auto check = check_response(offered, *sa_p->as<SaPayload>(), ProtocolId::IKE);
   if (!check.chosen) {
     destroy(sa, "bad proposal in IKE_SA_INIT response: " + check.error);
@@ -293,7 +295,9 @@ void IkeManager::Impl::on_init_request(const Endpoint& local, const Endpoint& re
   std::optional<Chosen> chosen;
   for (const auto& c : cfg->connections) {
     if (!conn_matches_addresses(c, local, remote, host.ike_port(), host.nat_port())) continue;
-    auto ch = select_proposal(c.proposals, *sa_p->as<SaPayload>(), ProtocolId::IKE);
+    SelectOptions so;
+    so.ke_group = ke_p->as<KePayload>()->group;
+    auto ch = select_proposal(c.proposals, *sa_p->as<SaPayload>(), ProtocolId::IKE, so);
     if (!ch) continue;
     conn = &c;
     chosen = ch;
@@ -309,31 +313,13 @@ void IkeManager::Impl::on_init_request(const Endpoint& local, const Endpoint& re
     respond_unauth(NotifyType::NO_PROPOSAL_CHOSEN, {});
     return;
   }
-  if (static_cast<std::uint16_t>(*chosen->dh) != ke->group) {
-    // Take the peer's KE group if our chosen proposal allows it too.
-    bool ok = false;
-    if (dh_group_from_id(ke->group))
-      for (const auto& p : conn->proposals) {
-        bool has = false;
-        for (const auto& t : p.dh) has |= t.id == ke->group;
-        if (!has) continue;
-        conf::Proposal only = p;
-        only.dh = {conf::Transform{conf::xform::DH, ke->group, 0}};
-        auto again = select_proposal({only}, *sa_p->as<SaPayload>(), ProtocolId::IKE);
-        if (again) {
-          chosen = again;
-          ok = true;
-          break;
-        }
-      }
-    if (!ok) {
-      std::uint16_t want = static_cast<std::uint16_t>(*chosen->dh);
-      log(LogLevel::Info, nullptr, fmt::format("KE group {} from {} not acceptable, asking for {}", ke->group,
-                                               remote.str(), want));
-      respond_unauth(NotifyType::INVALID_KE_PAYLOAD,
-                     Bytes{static_cast<std::uint8_t>(want >> 8), static_cast<std::uint8_t>(want)});
-      return;
-    }
+  if (!ke_fits(*chosen, ke->group)) {
+    std::uint16_t want = static_cast<std::uint16_t>(*chosen->dh);
+    log(LogLevel::Info, nullptr,
+        fmt::format("KE group {} from {} not acceptable, asking for {}", ke->group, remote.str(), want));
+    respond_unauth(NotifyType::INVALID_KE_PAYLOAD,
+                   Bytes{static_cast<std::uint8_t>(want >> 8), static_cast<std::uint8_t>(want)});
+    return;
   }
   IkeSa& sa = create_sa(false, conn, now);
   sa.spi_i = m.header.spi_i;
@@ -382,7 +368,7 @@ void IkeManager::Impl::on_init_request(const Endpoint& local, const Endpoint& re
   r.header.exchange = ExchangeType::IkeSaInit;
   r.header.flags = flags::kResponse;
   r.header.message_id = 0;
-  r.payloads.push_back(make_payload(PayloadType::SA, chosen->as_payload()));
+  r.payloads.push_back(make_payload(PayloadType::SA, chosen->as_payload({})));
   KePayload our_ke;
   our_ke.group = static_cast<std::uint16_t>(sa.dh->group());
   our_ke.data = sa.dh->public_value();

@@ -99,6 +99,7 @@ struct IkeSa {
   std::optional<DhKey> dh;
   Bytes init_request, init_response;  // the IKE_SA_INIT messages, for AUTH
   Bytes cookie;                       // echoed in our IKE_SA_INIT (initiator)
+  std::vector<conf::Proposal> ike_offer;  // initiator: the IKE proposals offered (reordered after INVALID_KE)
   unsigned cookie_tries = 0;
   bool frag_peer = false;      // the peer sent IKEV2_FRAGMENTATION_SUPPORTED
   bool sig_hash_peer = false;  // the peer sent SIGNATURE_HASH_ALGORITHMS
