@@ -361,7 +361,7 @@ TEST_F(Exchange, GarbageAndTamperedMessagesChangeNothing) {
   // Every message that crossed the wire, bit-flipped and truncated, replayed at sun.
   std::vector<Wire> seen = net.delivered;
   for (const auto& w : seen) {
-    if (w.to.addr != sun->addr) continue;
+    if (!(w.to.addr == sun->addr)) continue;
     for (std::size_t i = 0; i < w.data.size(); i += 7) {
       Bytes b = w.data;
       b[i] ^= 0x40;
