@@ -45,6 +45,8 @@ void load_certs(const std::string& path, std::vector<CertFile>& into, const std:
   auto certs = x509::certs_from(data);
   if (certs.empty()) throw CredentialError(path + ": not an X.509 certificate (PEM or DER)");
   for (auto& x : certs) {
+    // Cache the extensions now: later const calls only read the object.
+    X509_check_purpose(x.get(), -1, 0);
     CertFile c;
     c.path = path;
     c.der = x509::der_of(x.get());

@@ -1,5 +1,6 @@
 #include "esp/ike/ctl_protocol.hpp"
 
+#include <cstdint>
 #include <initializer_list>
 
 namespace esp::ike {
@@ -66,8 +67,13 @@ std::optional<std::string> validate_request(const json &req) {
     if (!child) return "initiate needs \"child\"";
     if (req.contains("timeout")) {
       const json &t = req.at("timeout");
-      if (!t.is_number_integer() || t.get<long long>() < 1 ||
-          t.get<long long>() > kMaxInitiateTimeout)
+      const bool in_range =
+          t.is_number_unsigned()  ? t.get<std::uint64_t>() >= 1 &&
+                                        t.get<std::uint64_t>() <= kMaxInitiateTimeout
+          : t.is_number_integer() ? t.get<std::int64_t>() >= 1 &&
+                                        t.get<std::int64_t>() <= kMaxInitiateTimeout
+                                  : false;
+      if (!in_range)
         return "\"timeout\" must be an integer from 1 to " + std::to_string(kMaxInitiateTimeout);
     }
   } else if (cmd == "terminate" || cmd == "rekey") {

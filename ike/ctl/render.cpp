@@ -19,17 +19,6 @@ const json &field(const json &j, const char *key) {
 
 bool has(const json &j, const char *key) { return !field(j, key).is_null(); }
 
-// A field as text: strings as they are, numbers in decimal, booleans yes/no.
-std::string str(const json &j, const char *key, const std::string &def = "?") {
-  const json &v = field(j, key);
-  if (v.is_string()) return v.get<std::string>();
-  if (v.is_number_unsigned()) return std::to_string(v.get<std::uint64_t>());
-  if (v.is_number_integer()) return std::to_string(v.get<std::int64_t>());
-  if (v.is_number_float()) return std::to_string(static_cast<long long>(v.get<double>()));
-  if (v.is_boolean()) return v.get<bool>() ? "yes" : "no";
-  return def;
-}
-
 std::optional<std::int64_t> num(const json &j, const char *key) {
   const json &v = field(j, key);
   if (v.is_number_unsigned()) {
@@ -37,8 +26,26 @@ std::optional<std::int64_t> num(const json &j, const char *key) {
     return u > static_cast<std::uint64_t>(INT64_MAX) ? INT64_MAX : static_cast<std::int64_t>(u);
   }
   if (v.is_number_integer()) return v.get<std::int64_t>();
-  if (v.is_number_float()) return static_cast<std::int64_t>(v.get<double>());
+  if (v.is_number_float()) {
+    double d = v.get<double>();
+    if (!(d > -9.2e18 && d < 9.2e18)) return std::nullopt;  // NaN, inf, beyond int64
+    return static_cast<std::int64_t>(d);
+  }
   return std::nullopt;
+}
+
+// A field as text: strings as they are, numbers in decimal, booleans yes/no.
+std::string str(const json &j, const char *key, const std::string &def = "?") {
+  const json &v = field(j, key);
+  if (v.is_string()) return v.get<std::string>();
+  if (v.is_number_unsigned()) return std::to_string(v.get<std::uint64_t>());
+  if (v.is_number_integer()) return std::to_string(v.get<std::int64_t>());
+  if (v.is_number_float()) {
+    auto n = num(j, key);
+    return n ? std::to_string(*n) : def;
+  }
+  if (v.is_boolean()) return v.get<bool>() ? "yes" : "no";
+  return def;
 }
 
 bool flag(const json &j, const char *key) {

@@ -130,6 +130,7 @@ struct ControlServer::Impl {
   void process(std::uint64_t id, Client &c);
   void handle_line(std::uint64_t id, Client &c, std::string line);
   void drain_done();
+  bool pump(std::uint64_t id, Client &c);  // false: drop it
   bool finished(const Client &c) const {
     if (!c.out.empty() || c.pending) return false;
     return c.close_after || (c.read_eof && c.in.empty());
@@ -196,6 +197,17 @@ void ControlServer::Impl::process(std::uint64_t id, Client &c) {
     std::string line = c.in.substr(0, len);
     c.in.erase(0, nl == std::string::npos ? len : nl + 1);
     handle_line(id, c, std::move(line));
+  }
+}
+
+// Answers and writes until the client has nothing more to be answered or the
+// socket takes no more.
+bool ControlServer::Impl::pump(std::uint64_t id, Client &c) {
+  for (;;) {
+    process(id, c);
+    if (c.out.empty()) return true;
+    if (!write_client(c)) return false;
+    if (!c.out.empty()) return true;  // the rest once POLLOUT says so
   }
 }
 
@@ -279,10 +291,7 @@ void ControlServer::Impl::run() {
       if (alive && (re & (POLLERR | POLLNVAL))) alive = false;
       // Hung up both ways with nothing left to read: no reply can reach it.
       if (alive && (re & POLLHUP) && !(re & POLLIN)) alive = false;
-      if (alive) {
-        process(ids[i], c);
-        if (!c.out.empty()) alive = write_client(c);
-      }
+      if (alive) alive = pump(ids[i], c);
       if (!alive || finished(c)) {
         close_fd(c.fd);
         clients.erase(it);

@@ -68,22 +68,60 @@ MsgResult<Bytes> seal_one(const IkeHeader& header, PayloadType first, ByteView p
   return d;
 }
 
+std::uint16_t be16(const std::uint8_t* p) { return static_cast<std::uint16_t>(p[0] << 8 | p[1]); }
+
 // Where the encrypted body of parsed's last payload (SK or SKF) sits in
-// datagram: the prefix is everything before it. Empty string if they agree.
+// datagram: the prefix is everything before it. parsed must describe these
+// bytes: the IKE header, the payload types of the chain and the SK/SKF
+// header fields are compared with the datagram (the prefix is what the ICV
+// authenticates; the caller goes on to trust parsed). Empty string if they
+// agree, else why not.
 std::string locate_body(const Bytes& datagram, const Message& parsed, PayloadType type,
                         const Bytes** body) {
   if (parsed.payloads.empty() || parsed.payloads.back().type != type)
     return std::string("the last payload is not ") + payload_type_name(type);
   const Payload& last = parsed.payloads.back();
   const Bytes* b = nullptr;
-  if (const auto* sk = last.as<SkPayload>()) b = &sk->encrypted;
-  if (const auto* skf = last.as<SkfPayload>()) b = &skf->encrypted;
+  PayloadType inner_first = PayloadType::None;
+  const SkfPayload* skf = last.as<SkfPayload>();
+  if (const auto* sk = last.as<SkPayload>()) {
+    b = &sk->encrypted;
+    inner_first = sk->inner_first;
+  } else if (skf != nullptr) {
+    b = &skf->encrypted;
+    inner_first = skf->inner_first;
+  }
+  const std::string mismatch = "the parsed message does not match the datagram";
   if (b == nullptr) return std::string(payload_type_name(type)) + " payload without its body";
-  const std::size_t hdr = type == PayloadType::SKF ? kSkfHeaderLen : kGenericPayloadHeaderSize;
-  if (datagram.size() != parsed.header.length || datagram.size() < kIkeHeaderSize + hdr ||
-      b->size() > datagram.size() - kIkeHeaderSize - hdr ||
-      !std::equal(b->begin(), b->end(), datagram.end() - static_cast<std::ptrdiff_t>(b->size())))
-    return "the parsed message does not match the datagram";
+  auto hdr = parse_header(datagram.data(), datagram.size());
+  if (!hdr) return mismatch;
+  const IkeHeader& x = hdr.value();
+  const IkeHeader& y = parsed.header;
+  if (x.spi_i != y.spi_i || x.spi_r != y.spi_r || x.next_payload != y.next_payload ||
+      x.major_version != y.major_version || x.minor_version != y.minor_version ||
+      x.exchange != y.exchange || x.flags != y.flags || x.message_id != y.message_id ||
+      x.length != y.length || x.length != datagram.size())
+    return mismatch;
+  // Walk the generic payload headers: the same types, the last one ending
+  // where the datagram ends.
+  const std::size_t size = datagram.size();
+  std::size_t at = kIkeHeaderSize;
+  PayloadType next = x.next_payload;
+  for (std::size_t i = 0; i < parsed.payloads.size(); ++i) {
+    if (next != parsed.payloads[i].type || size - at < kGenericPayloadHeaderSize) return mismatch;
+    const std::size_t plen = be16(datagram.data() + at + 2);
+    if (plen < kGenericPayloadHeaderSize || plen > size - at) return mismatch;
+    if (i + 1 == parsed.payloads.size()) break;
+    next = static_cast<PayloadType>(datagram[at]);
+    at += plen;
+  }
+  const std::size_t hlen = type == PayloadType::SKF ? kSkfHeaderLen : kGenericPayloadHeaderSize;
+  const std::uint8_t* ph = datagram.data() + at;
+  if (size - at < hlen || be16(ph + 2) != size - at || b->size() != size - at - hlen ||
+      static_cast<PayloadType>(ph[0]) != inner_first ||
+      (skf != nullptr && (be16(ph + 4) != skf->number || be16(ph + 6) != skf->total)) ||
+      !std::equal(b->begin(), b->end(), ph + hlen))
+    return mismatch;
   *body = b;
   return {};
 }

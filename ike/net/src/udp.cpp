@@ -192,7 +192,7 @@ void IkeSockets::report(const std::string& text) {
 }
 
 void IkeSockets::on_readable(Sock& s) {
-  for (int i = 0; i < kRecvBurst; ++i) {
+  for (int i = 0; i < kRecvBurst && !loop_.stop_requested(); ++i) {
     sockaddr_storage from{};
     alignas(cmsghdr) unsigned char ctrl[CMSG_SPACE(sizeof(in6_pktinfo)) + CMSG_SPACE(sizeof(in_pktinfo)) + 64];
     iovec iov{rx_buf_.data(), rx_buf_.size()};

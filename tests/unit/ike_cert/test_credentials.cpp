@@ -182,3 +182,50 @@ TEST(IkeCredentials, CertreqIsSha1OfCaSpkiAsOpensslComputesIt) {
 }
 
 }  // namespace
+
+namespace {
+
+// Private keys in the forms swanctl's folders hold them, made by the openssl
+// CLI: PKCS#8 PEM/DER, traditional PKCS#1 / SEC1 PEM and DER, traditional
+// PEM with legacy (Proc-Type) encryption, encrypted PKCS#8 DER.
+TEST(IkeCredentials, PrivateKeyForms) {
+  const Pki& pki = Pki::get();
+  TempDir work;
+  const std::string w = work.path();
+  const std::string pass = "p4ss word";
+  run(w, "openssl pkey -in " + pki.file("moon.key") + " -traditional -out rsa1.pem");
+  run(w, "openssl pkey -in " + pki.file("moon.key") + " -traditional -outform DER -out rsa1.der");
+  run(w, "openssl pkey -in " + pki.file("moon.key") + " -traditional -aes256 -passout 'pass:" + pass +
+             "' -out rsa1enc.pem");
+  run(w, "openssl pkey -in " + pki.file("sun.key") + " -traditional -out ec1.pem");
+  run(w, "openssl pkey -in " + pki.file("sun.key") + " -outform DER -out ec8.der");
+  run(w, "openssl pkcs8 -topk8 -v2 aes-128-cbc -in " + pki.file("sun.key") + " -outform DER -passout 'pass:" +
+             pass + "' -out ec8enc.der");
+  struct Case {
+    std::string file, dir, cert, secret_type;  // secret_type "" = no secret
+  };
+  const Case cases[] = {
+      {"rsa1.pem", "rsa", "moon", ""},           {"rsa1.der", "private", "moon", ""},
+      {"rsa1enc.pem", "rsa", "moon", "rsa"},     {"ec1.pem", "ecdsa", "sun", ""},
+      {"ec8.der", "pkcs8", "sun", ""},           {"ec8enc.der", "private", "sun", "private"},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.file);
+    TempDir d;
+    std::filesystem::create_directories(d.path() + "/" + c.dir);
+    std::filesystem::copy_file(w + "/" + c.file, d.path() + "/" + c.dir + "/" + c.file);
+    copy_in(d, c.cert + ".pem", "x509/" + c.cert + ".pem");
+    std::string text = "connections { c { local { certs = " + c.cert + ".pem } } }\n";
+    if (!c.secret_type.empty())
+      text += "secrets { " + c.secret_type + "-k { file = " + c.file + "\n secret = \"" + pass + "\" } }\n";
+    const conf::Config cfg = config(text);
+    const CredentialStore s = CredentialStore::load(d.path(), cfg);
+    EXPECT_EQ(s.private_key_count(), 1u);
+    std::string why;
+    const LocalCredential* lc = s.local(cfg.connection("c")->local, &why);
+    ASSERT_NE(lc, nullptr) << why;
+    EXPECT_EQ(lc->cert_der, pki.der(c.cert));
+  }
+}
+
+}  // namespace

@@ -116,6 +116,33 @@ TEST(EventLoop, CallbacksAddTimers) {
   EXPECT_EQ(ran, want);
 }
 
+TEST(EventLoop, ATimerReArmingAtZeroDoesNotStarveFdsOrPosts) {
+  EventLoop loop;
+  Pipe p;
+  int spins = 0;
+  bool fd_seen = false, post_seen = false;
+  loop.watch(p.r, [&] {
+    p.get();
+    fd_seen = true;
+    if (post_seen) loop.stop();
+  });
+  std::function<void()> spin = [&] {
+    if (++spins == 1) {  // once spinning, make an fd readable and post
+      p.put("x");
+      loop.post([&] {
+        post_seen = true;
+        if (fd_seen) loop.stop();
+      });
+    }
+    loop.add_timer(milliseconds(0), spin);  // due at once, but in a later round
+  };
+  loop.add_timer(milliseconds(0), spin);
+  run_bounded(loop);
+  EXPECT_TRUE(fd_seen);
+  EXPECT_TRUE(post_seen);
+  EXPECT_GE(spins, 1);
+}
+
 TEST(EventLoop, PostFromFourThreadsAllRunInOrderPerThread) {
   EventLoop loop;
   constexpr int kThreads = 4, kEach = 2000;

@@ -330,6 +330,27 @@ TEST(IkeSockets, ACallbackThatThrowsIsCaughtAndCounted) {
   EXPECT_TRUE(named) << errors[0] << " / " << errors[1];
 }
 
+TEST(IkeSockets, StopInsideOnIkeEndsTheBurst) {
+  EventLoop loop;
+  IkeSockets s(loop, 0, 0);
+  s.bind({"127.0.0.1"});
+  RawUdp raw("127.0.0.1");
+  std::vector<std::uint8_t> tags;
+  s.on_ike([&](const IkeSockets::Datagram& d) {
+    tags.push_back(d.data[0]);
+    if (tags.size() == 1) loop.stop();
+  });
+  for (std::uint8_t t = 1; t <= 3; ++t) raw.send_to(ep("127.0.0.1", s.port()), ike_msg(t));
+  // All three are queued in the socket before run(): one burst would take them all.
+  while (s.counters().rx_ike == 0) {
+    loop.run();  // returns after the first datagram
+    ASSERT_LE(tags.size(), 1u);
+  }
+  EXPECT_EQ(tags, (std::vector<std::uint8_t>{2}));  // ike_msg(t)[0] == t + 1
+  run_until(loop, [&] { return tags.size() == 3; });
+  EXPECT_EQ(tags, (std::vector<std::uint8_t>{2, 3, 4}));
+}
+
 TEST(IkeSockets, AnyLearnsTheLocalAddressAndSendsFromAChosenOne) {
   EventLoop loop;
   IkeSockets s(loop, 0, 0);

@@ -338,6 +338,27 @@ TEST(IkeWireFragments, AuthenticatedButInnerDoesNotParse) {
   EXPECT_FALSE(df.assembling());
 }
 
+TEST(IkeWireFragments, ParsedMustMatchTheDatagram) {
+  auto cp = cipher_pair(kSuites[0]);
+  const Sealed s = seal(auth_header(3), auth_inner(2600), *cp.tx, 576);
+  ASSERT_GE(s.dgrams.size(), 3u);
+  for (int edit = 0; edit < 5; ++edit) {
+    Message m = s.parsed[1];
+    auto* f = m.payloads[0].as<SkfPayload>();
+    switch (edit) {
+      case 0: m.header.message_id = 4; break;
+      case 1: f->number = 2 + 1; break;
+      case 2: f->total = static_cast<std::uint16_t>(f->total + 1); break;
+      case 3: m.header.flags ^= flags::kResponse; break;
+      default: f->inner_first = PayloadType::IDi; break;
+    }
+    Defragmenter df;
+    auto r = df.add(s.dgrams[1], m, *cp.rx);
+    EXPECT_EQ(r.state, State::Dropped) << edit;
+    EXPECT_FALSE(df.assembling());
+  }
+}
+
 TEST(IkeWireFragments, NotAFragment) {
   auto cp = cipher_pair(kSuites[0]);
   const Sealed s = seal(auth_header(1), auth_inner(10), *cp.tx, 0);

@@ -157,6 +157,25 @@ TEST(IkeWireSeal, ParsedMessageMustMatchDatagram) {
   auto o = open_message(b.value()[0], ma.value(), *cp.rx, &auth);
   EXPECT_FALSE(o);
   EXPECT_FALSE(auth);
+  // The parse of this very datagram, edited: the caller goes on to trust
+  // parsed, so it must say what the authenticated bytes say.
+  auto ma2 = parse(a.value()[0]);
+  ASSERT_TRUE(ma2);
+  EXPECT_TRUE(open_message(a.value()[0], ma2.value(), *cp.rx));
+  for (int edit = 0; edit < 6; ++edit) {
+    Message m = ma2.value();
+    switch (edit) {
+      case 0: m.header.message_id ^= 1; break;
+      case 1: m.header.flags ^= flags::kResponse; break;
+      case 2: m.header.spi_r ^= 1; break;
+      case 3: m.header.exchange = ExchangeType::Informational; break;
+      case 4: m.payloads[0].as<SkPayload>()->inner_first = PayloadType::Notify; break;
+      default: m.payloads.insert(m.payloads.begin(), make_notify(NotifyType::INITIAL_CONTACT)); break;
+    }
+    bool authd = true;
+    EXPECT_FALSE(open_message(a.value()[0], m, *cp.rx, &authd)) << edit;
+    EXPECT_FALSE(authd);
+  }
   // No SK at the end.
   Message plain;
   plain.header = auth_header(6);

@@ -19,8 +19,9 @@
 // time (the daemon marshals into its own loop from there). With the
 // AsyncHandler form the handler returns at once and answers later through a
 // Reply, from any thread; other clients are served meanwhile. stop() and the
-// destructor (close the sockets, unlink the file, join the thread) must not
-// be called from a handler; everything else is called from one owner thread.
+// destructor (close the sockets, unlink the file, join the thread) wait for a
+// handler that is running and must not be called from a handler; the object
+// itself belongs to one owner thread.
 #pragma once
 
 #include <cstddef>

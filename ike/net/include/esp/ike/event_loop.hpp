@@ -70,6 +70,8 @@ class EventLoop : public Timers {
   void stop();
   // True on the thread currently inside run().
   bool in_loop_thread() const;
+  // A stop() is pending: long callbacks (a burst of datagrams) may end early.
+  bool stop_requested() const { return stop_.load(); }
 
   std::size_t timer_count() const { return timers_.size(); }
   std::size_t watch_count() const { return fd_tokens_.size(); }

@@ -24,7 +24,14 @@
 // thread (or while the loop is not running). send_*() may be called from any
 // thread, concurrently, once bind() has returned (and not while another
 // bind() runs or the object is destroyed). counters() from any thread.
-// The static functions are thread-safe.
+// The static functions are thread-safe. The EventLoop must outlive the
+// IkeSockets; do not destroy an IkeSockets from inside its own callbacks.
+// A callback may call on_ike()/on_esp() to replace callbacks, and bind().
+// After a callback calls loop.stop(), no further datagram of the same burst is
+// dispatched (they stay queued in the socket for the next run()).
+//
+// Limits: IPv6 link-local peers (the scope id is not kept); no batching
+// (recvmmsg/sendmmsg) yet; Path MTU discovery is the kernel's default.
 #pragma once
 
 #include <atomic>
