@@ -24,8 +24,10 @@ std::string ts_list(const std::vector<runtime::TrafficSelector>& v) {
   return s;
 }
 
+// The card's window: a power of two from 64 bits (the configured
+// replay_window rounded up).
 std::uint32_t window_bits_for(std::uint32_t w) {
-  std::uint32_t b = 32;
+  std::uint32_t b = 64;
   while (b < w && b < (1u << 16)) b <<= 1;
   return b;
 }

@@ -16,9 +16,21 @@ std::int64_t secs(Time from, Time to) {
   return std::chrono::duration_cast<std::chrono::seconds>(to - from).count();
 }
 
+// As swanctl prints them: a single host keeps its /32 or /128.
+std::string ts_text(const runtime::TrafficSelector& t) {
+  std::string s = t.str();
+  int len = t.prefix_len();
+  if ((len == 32 || len == 128) && s.find('/') == std::string::npos) {
+    auto br = s.find('[');
+    std::string suffix = len == 32 ? "/32" : "/128";
+    s = br == std::string::npos ? s + suffix : s.substr(0, br) + suffix + s.substr(br);
+  }
+  return s;
+}
+
 json ts_json(const std::vector<runtime::TrafficSelector>& v) {
   json a = json::array();
-  for (const auto& t : v) a.push_back(t.str());
+  for (const auto& t : v) a.push_back(ts_text(t));
   return a;
 }
 

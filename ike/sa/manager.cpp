@@ -246,7 +246,7 @@ void IkeManager::Impl::wake(IkeSa& sa, Time now) {
 std::size_t IkeManager::Impl::fragment_len(const IkeSa& sa) const {
   if (!sa.frag_peer || !sa.conn || sa.conn->fragmentation == conf::Fragmentation::No) return 0;
   std::size_t hdr = (sa.remote.addr.version == 6 ? 40 : 20) + 8 + (sa.local.port == host.nat_port() ? 4 : 0);
-  return opts.fragment_size > hdr + 100 ? opts.fragment_size - hdr : 576 - hdr;
+  return std::max<std::size_t>(opts.fragment_size, hdr + 100) - hdr;
 }
 
 void IkeManager::Impl::send_datagrams(IkeSa& sa, const std::vector<Bytes>& d) {

@@ -3,6 +3,7 @@
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 
+#include <algorithm>
 #include <cstdio>
 
 namespace esp::ike::detail {
@@ -66,23 +67,24 @@ std::uint32_t be32(const Bytes& b) {
 }
 
 Bytes natd_hash(std::uint64_t spi_i, std::uint64_t spi_r, const Endpoint& ep) {
-  Bytes in = spi_bytes(spi_i);
-  Bytes r = spi_bytes(spi_r);
-  in.insert(in.end(), r.begin(), r.end());
+  std::uint8_t in[8 + 8 + 16 + 2];
+  std::size_t n = 0;
+  for (int i = 7; i >= 0; --i) in[n++] = static_cast<std::uint8_t>(spi_i >> (8 * i));
+  for (int i = 7; i >= 0; --i) in[n++] = static_cast<std::uint8_t>(spi_r >> (8 * i));
   std::size_t alen = ep.addr.version == 6 ? 16 : 4;
-  in.insert(in.end(), ep.addr.bytes.begin(), ep.addr.bytes.begin() + static_cast<long>(alen));
-  in.push_back(static_cast<std::uint8_t>(ep.port >> 8));
-  in.push_back(static_cast<std::uint8_t>(ep.port));
+  for (std::size_t i = 0; i < alen; ++i) in[n++] = ep.addr.bytes[i];
+  in[n++] = static_cast<std::uint8_t>(ep.port >> 8);
+  in[n++] = static_cast<std::uint8_t>(ep.port);
   Bytes out(20);
   unsigned len = 0;
-  if (EVP_Digest(in.data(), in.size(), out.data(), &len, EVP_sha1(), nullptr) != 1 || len != 20)
-    throw CryptoError("SHA-1 failed");
+  if (EVP_Digest(in, n, out.data(), &len, EVP_sha1(), nullptr) != 1 || len != 20) throw CryptoError("SHA-1 failed");
   return out;
 }
 
 Bytes id_payload_rest(const IdPayload& id) {
-  Bytes b{static_cast<std::uint8_t>(id.type), 0, 0, 0};
-  b.insert(b.end(), id.data.begin(), id.data.end());
+  Bytes b(4 + id.data.size(), 0);
+  b[0] = static_cast<std::uint8_t>(id.type);
+  std::copy(id.data.begin(), id.data.end(), b.begin() + 4);
   return b;
 }
 

@@ -8,7 +8,12 @@
 namespace esp::ike::test {
 
 Peer::Peer(MemNet& net, std::string n, runtime::IpAddr a, std::unique_ptr<runtime::Runtime> rt)
-    : RuntimeIkeHost(*rt, "", nullptr, LogLevel::Debug), name(std::move(n)), addr(a), net_(net), rt_(std::move(rt)) {}
+    : RuntimeIkeHost(*rt, "", [this](LogLevel, const std::string& l) { log_lines.push_back(name + ": " + l); },
+                     LogLevel::Debug),
+      name(std::move(n)),
+      addr(a),
+      net_(net),
+      rt_(std::move(rt)) {}
 
 void Peer::start(const std::string& swanctl_conf, const std::string& swanctl_dir, IkeOptions opts) {
   auto tree = conf::parse_conf_string(swanctl_conf, name + ".conf", swanctl_dir.empty() ? "." : swanctl_dir);
