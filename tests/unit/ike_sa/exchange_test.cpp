@@ -3,6 +3,7 @@
 // cards with the keys they agreed.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <iostream>
 #include <string>
 
@@ -238,6 +239,13 @@ TEST_F(Exchange, SimultaneousChildRekeyLeavesOnePair) {
   sun->mgr().rekey_child("net", net.now);
   net.pump();
   ASSERT_NO_FATAL_FAILURE(expect_child_agrees());
+  // Both saw the collision; exactly one of them lost it (RFC 7296 2.8.1).
+  auto count = [](const Peer* p, const std::string& what) {
+    return std::count_if(p->log_lines.begin(), p->log_lines.end(),
+                         [&](const std::string& l) { return l.find(what) != std::string::npos; });
+  };
+  EXPECT_EQ(count(moon, "collision lost") + count(sun, "collision lost"), 1);
+  EXPECT_EQ(count(moon, "collision won") + count(sun, "collision won"), 1);
   EXPECT_EQ(moon->rt().sa_count(), 2u);
   EXPECT_EQ(sun->rt().sa_count(), 2u);
 }
