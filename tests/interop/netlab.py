@@ -551,7 +551,8 @@ def is_ip(s: str) -> bool:
 # The strongSwan and PKI helpers, reachable as netlab.Charon etc. so tests
 # need one import (resolved lazily: swan.py and pki.py import this module).
 _SWAN_NAMES = {"Charon", "VICI_PARSE_ERROR", "connection", "parse_vici", "parse_vici_messages",
-               "strongswan_conf", "swanctl_conf", "DEFAULT_PLUGINS"}
+               "strongswan_conf", "swanctl_conf", "DEFAULT_PLUGINS", "MINIMAL_PLUGINS",
+               "counters", "merge_children"}
 
 
 def __getattr__(name: str):

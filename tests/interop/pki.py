@@ -50,7 +50,9 @@ class Pki:
             algo = ["-algorithm", "RSA", "-pkeyopt", f"rsa_keygen_bits:{self.bits}"]
         run([OPENSSL, "genpkey", *algo, "-out", str(path)])
         if traditional:
-            run([OPENSSL, "pkey", "-in", str(path), "-traditional", "-out", str(path)])
+            trad = path.with_suffix(".trad")
+            run([OPENSSL, "pkey", "-in", str(path), "-traditional", "-out", str(trad)])
+            trad.replace(path)
         path.chmod(0o600)
         return path
 

@@ -151,6 +151,10 @@ def test_psk_direct_ipv4_rekey_terminate(lab):
     topo = lab.two_sites(nat=False)
     cap = lab.capture(topo.right.ns, "eth0", "sun-eth0")
     moon, sun = psk_pair(lab, topo)
+    # Each charon: exactly the plugins asked for, its own /run.
+    assert moon.stats()["plugins"] == ["charon", *netlab.DEFAULT_PLUGINS]
+    for c in (moon, sun):
+        assert c.exec(["cat", "/run/charon.pid"]).stdout.strip() == str(c.proc.pid)
     moon.initiate("net")
     sa = moon.wait_established("gw", "net")
     sun.wait_established("gw", "net")
