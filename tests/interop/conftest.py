@@ -19,6 +19,7 @@ import pytest
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import netlab  # noqa: E402
 
+pytest_plugins = ["pytester"]
 LOG_TAIL_LINES = int(os.environ.get("ESPI_LOG_TAIL", "80"))
 
 

@@ -414,10 +414,11 @@ class Lab:
         not keep 500 as 500), otherwise Linux keeps them when it can."""
         router.sysctl("net.ipv4.ip_forward", "1")
         router.sysctl("net.ipv6.conf.all.forwarding", "1")
-        masq = "masquerade to :20000-40000 random" if random_ports else "masquerade"
+        ports = (f"    oifname \"{wan_if}\" meta l4proto {{ tcp, udp }} "
+                 f"masquerade to :20000-40000 random\n") if random_ports else ""
         rules = (f"table inet espi_nat {{\n"
                  f"  chain post {{ type nat hook postrouting priority srcnat; policy accept;\n"
-                 f"    oifname \"{wan_if}\" {masq}\n  }}\n}}\n")
+                 f"{ports}    oifname \"{wan_if}\" masquerade\n  }}\n}}\n")
         router.cmd(["nft", "-f", "-"], input=rules)
 
     def two_sites(self, nat: bool = False, random_ports: bool = False,

@@ -11,6 +11,8 @@ and in each, ping through the tunnel, list-sas counters > 0, and a capture
 on the link that shows ESP only inside UDP 4500.
 """
 
+import os
+import signal
 import subprocess
 
 import pytest
@@ -262,3 +264,44 @@ def test_ecdsa_certificates_behind_nat(lab):
     keepalives = [p for p in udp if "udpencap" in p["protocols"] and p["udp.length"] == "9"
                   and p["ip.src"] == "192.0.2.1" and p["udp.dstport"] == "4500"]
     assert len(keepalives) >= 2, keepalives
+
+
+# ---------------------------------------------------------------- our daemon's helper
+def test_process_helper_stop_escalates_and_keeps_log(lab):
+    """The helper esp-iked will run under: own mount namespace, output in a
+    log, SIGTERM then SIGKILL."""
+    ns = lab.netns("proc")
+    polite = ns.popen(["sh", "-c", "trap 'echo bye; exit 3' TERM; echo ready; "
+                       "while :; do sleep 0.05; done"], lab.workdir / "polite.log",
+                      own_mount_ns=True)
+    stubborn = ns.popen(["sh", "-c", "trap '' TERM; echo ready; while :; do sleep 0.05; done"],
+                        lab.workdir / "stubborn.log", private_run=True)
+    polite.wait_log("ready")
+    stubborn.wait_log("ready")
+    # own mount namespace: not the test's; private /run: an empty tmpfs.
+    assert os.readlink(f"/proc/{polite.pid}/ns/mnt") != os.readlink("/proc/self/ns/mnt")
+    assert netlab.run(stubborn.nsenter(["ls", "-A", "/run"])).stdout == ""
+    assert os.readlink(f"/proc/{polite.pid}/ns/net") == os.readlink(
+        f"/proc/{stubborn.pid}/ns/net") != os.readlink("/proc/self/ns/net")
+    assert polite.stop(grace=5) == 3 and "bye" in polite.log_text()
+    assert stubborn.stop(grace=0.5) == -signal.SIGKILL
+    with pytest.raises(LabError, match="exited"):
+        ns.popen(["sh", "-c", "echo no; exit 1"], lab.workdir / "quick.log").wait_log("never")
+
+
+def test_failing_test_report_shows_logs(pytester):
+    """A failing test that used `lab` gets the lab's logs in its report."""
+    here = os.path.dirname(os.path.abspath(__file__))
+    pytester.makeconftest(f"import sys; sys.path.insert(0, {here!r})\n"
+                          f"exec(open({os.path.join(here, 'conftest.py')!r}).read())\n")
+    pytester.makepyfile(test_inner="""
+        def test_fails(lab):
+            ns = lab.netns("inner")
+            p = ns.popen(["sh", "-c", "echo the-daemon-said-this"], lab.workdir / "d.log")
+            p.wait_log("the-daemon-said-this")
+            assert False
+    """)
+    res = pytester.runpytest_subprocess("-q", "-p", "no:cacheprovider")
+    res.assert_outcomes(failed=1)
+    out = res.stdout.str()
+    assert "inner: sh (d.log): last" in out and "the-daemon-said-this" in out
