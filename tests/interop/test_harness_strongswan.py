@@ -223,7 +223,8 @@ def test_ecdsa_certificates_behind_nat(lab):
     scert, _ = pki.install(sun.swanctl_dir, sun_ck)
     moon.write_config({"gw": netlab.connection(
         left.outer4, right.outer4, auth="pubkey", local_id="moon.espi.test",
-        remote_id=right.outer4,      # an ID of type IPv4, matched to the SAN IP local_cert=mcert, remote_cacert=ca,
+        remote_id=right.outer4,      # an ID of type IPv4, matched to the SAN IP
+        local_cert=mcert, remote_cacert=ca,
         local_ts=left.subnet4, remote_ts=right.subnet4, proposals=IKE, esp_proposals=ESP)})
     sun.write_config({"gw": netlab.connection(
         right.outer4, "%any", auth="pubkey", local_id=right.outer4,
@@ -246,6 +247,11 @@ def test_ecdsa_certificates_behind_nat(lab):
     assert "nat-local" not in ssa and ssa.get("nat-remote") == "yes", ssa
     assert sa["local-host"] == left.outer4 and ssa["remote-host"] == left.seen4 == "192.0.2.1"
     assert ssa["local-id"] == right.outer4 and ssa["remote-id"] == "moon.espi.test"
+    # Certificates sent and checked both ways, RFC 7427 signatures.
+    for c, peer in ((sun, "moon.espi.test"), (moon, right.outer4)):
+        text = c.log.read_text()
+        assert f"authentication of '{peer}' with ECDSA_WITH_SHA384_DER successful" in text
+        assert 'received end entity cert "C=CH, O=espi, CN=' in text
     assert sa["remote-port"] == "4500" and ssa["local-port"] == "4500"
     ping_and_count(moon, sun, topo)
     # Keepalives (RFC 3948: one byte 0xff) from the NATed side to 4500:
