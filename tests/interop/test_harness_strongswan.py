@@ -311,3 +311,55 @@ def test_failing_test_report_shows_logs(pytester):
     res.assert_outcomes(failed=1)
     out = res.stdout.str()
     assert "inner: sh (d.log): last" in out and "the-daemon-said-this" in out
+
+
+# ---------------------------------------------------------------- RSA chain, capture
+def test_rsa_certificate_chain(lab):
+    """RSA root -> one intermediate per side -> end entities. Each side has
+    the root as its only trust anchor and its own intermediate only, so it
+    must send that intermediate and verify the peer's; the certificates
+    make IKE_AUTH exceed the MTU: RFC 7383 fragments."""
+    topo = lab.two_sites(nat=False)
+    left, right = topo.left, topo.right
+    pki = netlab.Pki(lab.workdir / "pki", kind="rsa", bits=2048)
+    charons = {}
+    for name, me, peer, other in (("moon", left, right, "sun"), ("sun", right, left, "moon")):
+        sub = pki.intermediate(f"espi {name} sub CA")
+        ck = pki.issue(f"{name}.espi.test", [f"DNS:{name}.espi.test"], issuer=sub,
+                       traditional=(name == "moon"))      # moon: a PKCS#1 key
+        c = charons[name] = netlab.Charon(lab, me.ns, name)
+        cert, root = pki.install(c.swanctl_dir, ck)
+        # its intermediate goes with its certificate (x509/), not as an anchor
+        (c.swanctl_dir / "x509" / sub.cert.name).write_bytes(sub.cert.read_bytes())
+        c.write_config({"gw": netlab.connection(
+            me.outer4, peer.outer4, auth="pubkey", local_id=f"{name}.espi.test",
+            remote_id=f"{other}.espi.test", local_cert=cert, remote_cacert=root,
+            local_ts=me.subnet4, remote_ts=peer.subnet4, proposals=IKE, esp_proposals=ESP)})
+        c.start()
+        c.load_all()
+    moon, sun = charons["moon"], charons["sun"]
+    moon.initiate("net")
+    moon.wait_established("gw", "net")
+    sun.wait_established("gw", "net")
+    for c, peer in ((sun, "moon"), (moon, "sun")):
+        text = c.log.read_text()
+        assert f'received end entity cert "C=CH, O=espi, CN={peer}.espi.test"' in text
+        assert f'received issuer cert "C=CH, O=espi, CN=espi {peer} sub CA"' in text
+        assert f"authentication of '{peer}.espi.test' with RSA" in text
+        assert "reassembled fragmented IKE message" in text
+    ping_and_count(moon, sun, topo, n=2)
+
+
+def test_capture_sees_udp_send(lab):
+    a, b = lab.netns("a"), lab.netns("b")
+    lab.veth(a, "x0", b, "x1")
+    a.addr("x0", "198.51.100.1/24")
+    b.addr("x1", "198.51.100.2/24")
+    cap = lab.capture(b, "x1", "x1", bpf="udp port 4500")
+    a.udp_send("198.51.100.2", 4500, b"\xff", sport=4500)
+    a.udp_send("198.51.100.2", 500, b"not captured", sport=500)
+    cap.stop()
+    udp = [p for p in cap.packets() if "udp" in p["protocols"]]
+    assert [(p["ip.src"], p["udp.srcport"], p["udp.dstport"], p["udp.length"]) for p in udp] \
+        == [("198.51.100.1", "4500", "4500", "9")]
+    assert "udpencap" in udp[0]["protocols"]      # Wireshark: a NAT-T keepalive
