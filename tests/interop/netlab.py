@@ -132,7 +132,7 @@ class Netns:
         self.cmd(cmd)
 
     def ping(self, dst: str, count: int = 3, src: Optional[str] = None,
-             timeout: float = 1.0, check: bool = True) -> subprocess.CompletedProcess:
+             timeout: float = 3.0, check: bool = True) -> subprocess.CompletedProcess:
         """ping (IPv4 or IPv6 by the address); with check, any loss fails."""
         cmd = ["ping", "-6" if ":" in dst else "-4", "-n", "-q", "-c", str(count),
                "-i", "0.2", "-W", str(timeout)]
@@ -185,6 +185,8 @@ class Process:
             inner = ["unshare", "--mount", "--propagation", "private", "sh", "-c",
                      f"mount -t tmpfs -o mode=0755,size=16m espi-run /run && exec {quoted}"]
         elif own_mount_ns:
+            # (ip netns exec alone already gives a mount namespace, a slave
+            # of the host's, to remount /sys; this one is private.)
             inner = ["unshare", "--mount", "--propagation", "private", *inner]
         full_env = dict(os.environ)
         if env:
@@ -269,11 +271,13 @@ class Capture:
     MARKER_ETHERTYPE = 0x88B5
 
     def __init__(self, lab: "Lab", ns: Netns, ifname: str, path: Path,
-                 bpf: Optional[str] = None):
+                 bpf: Optional[str] = None, pcap: bool = False):
         self.ns, self.ifname = ns, ifname
         self.path = Path(path)
         self.marker = lab.unique(f"espi-capture-end-{os.getpid()}-").encode()
         cmd = ["dumpcap", "-q", "-i", ifname, "-w", str(self.path)]
+        if pcap:
+            cmd += ["-P"]           # classic pcap instead of pcapng
         if bpf:
             cmd += ["-f", f"({bpf}) or ether proto {self.MARKER_ETHERTYPE:#x}"]
         self.proc = lab.process(ns, cmd, self.path.with_suffix(".dumpcap.log"))
@@ -474,8 +478,12 @@ class Lab:
         self.logs[f"{ns.short}: {Path(cmd[0]).name} ({Path(log).name})"] = Path(log)
         return p
 
-    def capture(self, ns: Netns, ifname: str, name: str, bpf: Optional[str] = None) -> Capture:
-        return Capture(self, ns, ifname, self.workdir / f"{name}.pcapng", bpf)
+    def capture(self, ns: Netns, ifname: str, name: str, bpf: Optional[str] = None,
+                pcap: bool = False) -> Capture:
+        """dumpcap on ns/ifname into <workdir>/<name>.pcapng (.pcap with
+        pcap=True); libpcap, hence esp-pcap, reads both."""
+        ext = "pcap" if pcap else "pcapng"
+        return Capture(self, ns, ifname, self.workdir / f"{name}.{ext}", bpf, pcap)
 
     def unique(self, stem: str) -> str:
         self._counter += 1

@@ -9,6 +9,7 @@ thread-safe: one Charon is driven by one thread.
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
@@ -318,7 +319,6 @@ class Charon:
         """swanctl with this charon's vici URI, strongswan.conf and swanctl
         directory. (Equivalently: self.proc.nsenter(["swanctl", ...]) would
         reach it through its private /run if the socket were the default.)"""
-        import os
         env = dict(os.environ)
         env.update(self.env)
         return run([SWANCTL, *args, "--uri", f"unix://{self.vici}"], check=check,

@@ -355,7 +355,7 @@ def test_capture_sees_udp_send(lab):
     lab.veth(a, "x0", b, "x1")
     a.addr("x0", "198.51.100.1/24")
     b.addr("x1", "198.51.100.2/24")
-    cap = lab.capture(b, "x1", "x1", bpf="udp port 4500")
+    cap = lab.capture(b, "x1", "x1", bpf="udp port 4500", pcap=True)
     a.udp_send("198.51.100.2", 4500, b"\xff", sport=4500)
     a.udp_send("198.51.100.2", 500, b"not captured", sport=500)
     cap.stop()
@@ -363,3 +363,4 @@ def test_capture_sees_udp_send(lab):
     assert [(p["ip.src"], p["udp.srcport"], p["udp.dstport"], p["udp.length"]) for p in udp] \
         == [("198.51.100.1", "4500", "4500", "9")]
     assert "udpencap" in udp[0]["protocols"]      # Wireshark: a NAT-T keepalive
+    assert cap.path.read_bytes()[:4] == bytes.fromhex("d4c3b2a1")   # classic pcap, LE
