@@ -301,8 +301,10 @@ int match(const std::vector<Attr>& actual, const std::vector<Attr>& pattern, boo
     }
     if (a.type == p.type && a.raw == p.raw) continue;
     if (!a.utf8 || !p.utf8) return -1;
-    const bool icase = a.type == V_ASN1_PRINTABLESTRING || p.type == V_ASN1_PRINTABLESTRING ||
-                       a.oid_text == "2.5.4.6" || (attr_by_oid(a.oid_text) && attr_by_oid(a.oid_text)->ia5);
+    // As strongSwan: case-insensitive only for two PrintableStrings or two
+    // IA5String e-mail attributes; otherwise the UTF-8 must be equal.
+    const bool icase = a.type == p.type && (a.type == V_ASN1_PRINTABLESTRING ||
+                                            (a.type == V_ASN1_IA5STRING && a.oid_text == "1.2.840.113549.1.9.1"));
     if (icase ? !ascii_icase(*a.utf8, *p.utf8) : *a.utf8 != *p.utf8) return -1;
   }
   return wildcards;

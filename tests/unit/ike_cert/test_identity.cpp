@@ -134,7 +134,7 @@ TEST(IkeIdentity, Matching) {
       {"*.example.com", ".example.com", kIdMatchNone},  // '*' stands for at least one character
       {"*.example.com", "example.com", kIdMatchNone},
       {"*.example.com", "moon.example.org", kIdMatchNone},
-      {"@*", "anything", kIdMatchOneWildcard},
+      {"@*", "anything", kIdMatchAny},
       {"*@example.com", "carol@EXAMPLE.com", kIdMatchOneWildcard},
       {"*@example.com", "carol@example.org", kIdMatchNone},
       {"*@example.com", "fqdn:x@example.com", kIdMatchNone},

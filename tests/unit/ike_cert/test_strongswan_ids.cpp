@@ -6,6 +6,8 @@
 // ike/cert/README.md) are listed in the table as such.
 #include <dlfcn.h>
 #include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <cstdio>
 #include <cstring>
@@ -18,8 +20,10 @@ using namespace esp::ike;
 
 namespace {
 
-// The first two members of strongSwan's identification_t (utils/identification.h),
-// the same in every release; nothing else of it is called.
+// strongSwan 5.9's identification_t (utils/identification.h): a table of
+// methods; we call get_encoding and get_type (the first two in every
+// release) and matches (the fifth, after hash and equals, since 5.x;
+// matches_layout_ok() probes that in a child process before it is used).
 struct SwChunk {
   unsigned char* ptr;
   size_t len;
@@ -27,6 +31,9 @@ struct SwChunk {
 struct SwIdentification {
   SwChunk (*get_encoding)(SwIdentification*);
   int (*get_type)(SwIdentification*);
+  unsigned (*hash)(SwIdentification*, unsigned);
+  bool (*equals)(SwIdentification*, SwIdentification*);
+  int (*matches)(SwIdentification*, SwIdentification*);
 };
 
 class StrongSwan {
@@ -43,6 +50,29 @@ class StrongSwan {
     SwIdentification* id = from_string_(buf.data());  // never null; not freed (short-lived test)
     const SwChunk c = id->get_encoding(id);
     return IdData{static_cast<IdType>(id->get_type(id)), Bytes(c.ptr, c.ptr + c.len)};
+  }
+  // strongSwan's id_match_t of an ID payload against a pattern text.
+  int match(const std::string& pattern, const IdData& id) {
+    std::vector<char> buf(pattern.begin(), pattern.end());
+    buf.push_back(0);
+    SwIdentification* p = from_string_(buf.data());
+    Bytes copy = id.data;
+    SwIdentification* i = from_encoding_(static_cast<int>(id.type), SwChunk{copy.data(), copy.size()});
+    return i->matches(i, p);
+  }
+  // hash(id, 0) must return in a child (it would crash if the slot were
+  // equals, as in releases without hash).
+  bool matches_layout_ok() {
+    char text[] = "moon.example.com";
+    SwIdentification* id = from_string_(text);
+    const pid_t pid = fork();
+    if (pid == 0) {
+      (void)id->hash(id, 0);
+      _exit(0);
+    }
+    int status = 0;
+    waitpid(pid, &status, 0);
+    return WIFEXITED(status) && WEXITSTATUS(status) == 0 && id->equals(id, id) && id->matches(id, id) == 20;
   }
   std::string print(IdType t, const Bytes& data) {
     Bytes copy = data;
@@ -116,6 +146,53 @@ TEST(IkeIdStrongSwan, SamePrintingAsStrongSwan) {
   // Non-printable bytes in an FQDN: '?' in both.
   const Bytes odd = {'a', 0x01, 'b', 0x7f};
   EXPECT_EQ(id_text(IdType::FQDN, odd), sw.print(IdType::FQDN, odd));
+}
+
+TEST(IkeIdStrongSwan, SameMatchingAsStrongSwan) {
+  StrongSwan& sw = StrongSwan::get();
+  ASSERT_TRUE(sw.ok()) << sw.error();
+  ASSERT_TRUE(sw.matches_layout_ok()) << "libstrongswan's identification_t is not laid out as in 5.9";
+  struct Case {
+    std::string pattern, id;
+  };
+  const Case cases[] = {
+      {"%any", "192.0.2.1"},
+      {"%any", "C=CH, CN=x"},
+      {"192.0.2.1", "192.0.2.1"},
+      {"192.0.2.1", "192.0.2.2"},
+      {"192.0.2.1", "fqdn:192.0.2.1"},
+      {"2001:db8::1", "2001:0db8:0::0:1"},
+      {"moon.example.com", "MOON.Example.COM"},
+      {"moon.example.com", "sun.example.com"},
+      {"*.example.com", "moon.example.com"},
+      {"*.example.com", "a.b.example.com"},
+      {"*.example.com", ".example.com"},
+      {"*.example.com", "example.com"},
+      {"*.example.com", "moon.example.org"},
+      {"@*", "anything"},
+      {"*@example.com", "carol@EXAMPLE.com"},
+      {"*@example.com", "carol@example.org"},
+      {"*@example.com", "fqdn:x@example.com"},
+      {"carol@example.com", "Carol@example.com"},
+      {"C=CH, O=Test, CN=moon", "C=CH, O=Test, CN=moon"},
+      {"C=CH, O=Test, CN=moon", "C=ch, O=test, CN=MOON"},
+      {"C=CH, O=Test, CN=moon", "C=CH, O=Test, CN=sun"},
+      {"C=CH, O=Test, CN=moon", "C=CH, CN=moon"},
+      {"C=CH, O=Test, CN=moon", "C=CH, CN=moon, O=Test"},
+      {"C=CH, O=Test, CN=*", "C=CH, O=Test, CN=sun"},
+      {"C=CH, O=*, CN=*", "C=CH, O=Test, CN=sun"},
+      {"C=CH, O=Test, CN=*", "C=CH, O=Test, OU=x, CN=sun"},
+      {"C=CH, O=Test, CN=*", "C=CH, O=Test, OU=sun"},
+      {"C=CH, O=Test, CN=*", "sun"},
+      {"CN=Z\xc3\xbcrich", "CN=Z\xc3\xbcrich"},
+      {"CN=Z\xc3\xbcrich", "CN=z\xc3\xbcrich"},
+      {"CN=a_b", "CN=A_B"},  // UTF8String: exact in both
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.pattern + " vs " + c.id);
+    const IdData id = id_payload_for(conf::Identity::parse(c.id));
+    EXPECT_EQ(id_match(conf::Identity::parse(c.pattern), id.type, id.data), sw.match(c.pattern, id));
+  }
 }
 
 }  // namespace

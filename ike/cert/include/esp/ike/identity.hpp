@@ -58,10 +58,13 @@ int id_match(const conf::Identity& pattern, IdType t, ByteView data);
 // id_match(...) > kIdMatchNone. %any matches all; otherwise the types must
 // agree and: addresses by value; FQDN and RFC822 case-insensitively, where a
 // pattern starting with '*' ("*.example.com", "*@example.com", "*") matches
-// every ID that ends with the rest and is longer than it; DNs RDN by RDN
-// (same attributes in the same order; values of PrintableString, C, E and DC
-// case-insensitively, others exactly), where an RDN value "*" in the pattern
-// matches any value. A pattern that does not parse (bad DN) matches nothing.
+// every ID that ends with the rest and is longer than it (a pattern "*"
+// alone is a %any match, 1); DNs RDN by RDN (same attributes in the same
+// order; two PrintableStrings or two IA5String e-mail values compare
+// case-insensitively, anything else by its UTF-8 exactly, whatever the string
+// types), where an RDN value "*" in the pattern matches any value. A pattern
+// that does not parse (bad DN) matches nothing. test_ike_cert_strongswan
+// compares this with libstrongswan's identification_t.matches().
 bool id_matches(const conf::Identity& pattern, IdType t, ByteView data);
 
 // The conf::Identity of an ID payload, for listings and secret lookup: type
