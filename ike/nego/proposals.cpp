@@ -174,7 +174,8 @@ void check_spi_size(ProtocolId proto, const Bytes& spi) {
       throw std::invalid_argument("an IKE proposal's SPI is empty (IKE_SA_INIT) or 8 bytes (rekey), not " +
                                   std::to_string(spi.size()));
   } else if (proto == ProtocolId::ESP) {
-    if (spi.size() != 4) throw std::invalid_argument("an ESP proposal's SPI is 4 bytes, not " + std::to_string(spi.size()));
+    if (spi.size() != 4)
+      throw std::invalid_argument("an ESP proposal's SPI is 4 bytes, not " + std::to_string(spi.size()));
   } else {
     throw std::invalid_argument(std::string("cannot offer protocol ") + proto_name(proto) + " (IKE and ESP only)");
   }
@@ -294,7 +295,8 @@ CheckResult check_response(const SaPayload& offered, const SaPayload& response, 
   if (!o) return fail("the responder chose proposal number " + std::to_string(r.number) + ", which we did not offer");
   const std::size_t spi_size = proto == ProtocolId::IKE ? o->spi.size() : 4;
   if (r.spi.size() != spi_size)
-    return fail("the responder's SPI is " + std::to_string(r.spi.size()) + " bytes, expected " + std::to_string(spi_size));
+    return fail("the responder's SPI is " + std::to_string(r.spi.size()) + " bytes, expected " +
+                std::to_string(spi_size));
   if (!r.spi.empty() && all_zero(r.spi)) return fail("the responder's SPI is zero");
 
   std::array<std::optional<Alg>, kTypes> got;
@@ -303,8 +305,9 @@ CheckResult check_response(const SaPayload& offered, const SaPayload& response, 
     if (!known_type(type)) return fail("the responder chose a transform of unknown type " + std::to_string(type));
     if (got[type]) return fail(std::string("the responder chose two ") + type_name(type) + " transforms");
     auto bits = plain_key_bits(t);
-    if (!bits) return fail(std::string("the responder's ") + type_name(type) + " transform " + std::to_string(t.id) +
-                           " carries an attribute we did not send");
+    if (!bits)
+      return fail(std::string("the responder's ") + type_name(type) + " transform " + std::to_string(t.id) +
+                  " carries an attribute we did not send");
     Alg a{t.id, *bits};
     bool offered_it = std::any_of(o->transforms.begin(), o->transforms.end(), [&](const Transform& ot) {
       auto ob = plain_key_bits(ot);
@@ -330,7 +333,8 @@ CheckResult check_response(const SaPayload& offered, const SaPayload& response, 
   c.spi = r.spi;
   if (!got[xf::ENCR]) return fail("the responder chose no encryption algorithm");
   auto e = encr_from_id(got[xf::ENCR]->id);
-  if (!e) return fail("the responder chose encryption " + std::to_string(got[xf::ENCR]->id) + ", which we do not implement");
+  if (!e)
+    return fail("the responder chose encryption " + std::to_string(got[xf::ENCR]->id) + ", which we do not implement");
   if (!encr_key_bits_valid(*e, got[xf::ENCR]->key_bits))
     return fail("the responder chose " + encr_name(*e) + " with key length " + std::to_string(got[xf::ENCR]->key_bits));
   c.encr = *e;
@@ -339,7 +343,9 @@ CheckResult check_response(const SaPayload& offered, const SaPayload& response, 
   if (got[xf::INTEG] && got[xf::INTEG]->id != 0) {
     if (aead) return fail("the responder chose an integrity algorithm next to AEAD " + encr_name(*e));
     auto i = integ_from_id(got[xf::INTEG]->id);
-    if (!i) return fail("the responder chose integrity " + std::to_string(got[xf::INTEG]->id) + ", which we do not implement");
+    if (!i)
+      return fail("the responder chose integrity " + std::to_string(got[xf::INTEG]->id) +
+                  ", which we do not implement");
     c.integ = *i;
   } else if (!aead) {
     return fail("the responder chose no integrity algorithm for " + encr_name(*e));
@@ -347,7 +353,8 @@ CheckResult check_response(const SaPayload& offered, const SaPayload& response, 
   if (ike) {
     if (!got[xf::PRF]) return fail("the responder chose no PRF");
     c.prf = prf_from_id(got[xf::PRF]->id);
-    if (!c.prf) return fail("the responder chose PRF " + std::to_string(got[xf::PRF]->id) + ", which we do not implement");
+    if (!c.prf)
+      return fail("the responder chose PRF " + std::to_string(got[xf::PRF]->id) + ", which we do not implement");
     if (!got[xf::DH] || got[xf::DH]->id == 0) return fail("the responder chose no DH group");
   } else {
     if (offered_type(xf::ESN) && !got[xf::ESN]) return fail("the responder chose no ESN transform");
@@ -357,7 +364,8 @@ CheckResult check_response(const SaPayload& offered, const SaPayload& response, 
   }
   if (got[xf::DH] && got[xf::DH]->id != 0) {
     c.dh = dh_group_from_id(got[xf::DH]->id);
-    if (!c.dh) return fail("the responder chose DH group " + std::to_string(got[xf::DH]->id) + ", which we do not implement");
+    if (!c.dh)
+      return fail("the responder chose DH group " + std::to_string(got[xf::DH]->id) + ", which we do not implement");
   }
   res.chosen = std::move(c);
   return res;

@@ -47,8 +47,7 @@ namespace esp::ike {
 // DH transforms out (the CHILD_SA of IKE_AUTH, RFC 7296 1.2).
 // Throws std::invalid_argument when a proposal's kind is not proto's, the SPI
 // size is wrong for proto, or there are more than 255 proposals.
-SaPayload make_offer(const std::vector<conf::Proposal>& ours, ProtocolId proto, const Bytes& spi,
-                     bool skip_dh = false);
+SaPayload make_offer(const std::vector<conf::Proposal>& ours, ProtocolId proto, const Bytes& spi, bool skip_dh = false);
 
 // One chosen transform set.
 struct Chosen {
@@ -58,9 +57,9 @@ struct Chosen {
   EncrId encr = EncrId::AesGcm16;
   unsigned key_bits = 0;
   IntegId integ = IntegId::None;
-  std::optional<PrfId> prf;    // IKE only
-  std::optional<DhGroup> dh;   // IKE: always set; ESP: the PFS group, or none
-  bool esn = false;            // ESP only
+  std::optional<PrfId> prf;   // IKE only
+  std::optional<DhGroup> dh;  // IKE: always set; ESP: the PFS group, or none
+  bool esn = false;           // ESP only
 
   // The responder's one-proposal SA payload: our number, transforms, and
   // `our_spi` (empty for IKE_SA_INIT, our 8-byte IKE SPI for an IKE rekey, our

@@ -58,8 +58,7 @@ std::vector<runtime::TrafficSelector> from_ts_payload(const TsPayload& p);
 
 // Intersection of two selectors (nullopt when empty): same family, the
 // address and port ranges overlapped, protocol equal or one of them any.
-std::optional<runtime::TrafficSelector> intersect(const runtime::TrafficSelector& a,
-                                                  const runtime::TrafficSelector& b);
+std::optional<runtime::TrafficSelector> intersect(const runtime::TrafficSelector& a, const runtime::TrafficSelector& b);
 // a lies entirely within b (family, addresses, protocol, ports).
 bool ts_within(const runtime::TrafficSelector& a, const runtime::TrafficSelector& b);
 // One side's narrowing (see the top of this file); empty when nothing meets.
@@ -73,8 +72,8 @@ struct Narrowed {
 // Responder (2.9): TSi is the initiator's side (our remote), TSr ours
 // (local). Empty on either side -> nullopt: answer TS_UNACCEPTABLE.
 std::optional<Narrowed> narrow_responder(const std::vector<runtime::TrafficSelector>& our_local,
-                                         const std::vector<runtime::TrafficSelector>& our_remote,
-                                         const TsPayload& tsi, const TsPayload& tsr);
+                                         const std::vector<runtime::TrafficSelector>& our_remote, const TsPayload& tsi,
+                                         const TsPayload& tsr);
 
 // Initiator: the responder's TSi/TSr must be subsets of what we offered
 // (each returned selector inside one offered selector of its side, none
