@@ -207,6 +207,19 @@ std::optional<Narrowed> check_initiator(const std::vector<RTs>& offered_local, c
   return n;
 }
 
+TsPayload substitute_nat_host(const TsPayload& theirs, const IpAddr& observed) {
+  TsPayload out = theirs;
+  if (observed.version != 4 && observed.version != 6) return out;
+  const TsType type = observed.version == 4 ? TsType::IPV4_ADDR_RANGE : TsType::IPV6_ADDR_RANGE;
+  const Bytes addr = addr_bytes(observed);
+  for (TrafficSelector& t : out.selectors) {
+    if (t.type != type || t.start_addr.size() != addr.size() || t.start_addr != t.end_addr) continue;
+    t.start_addr = addr;
+    t.end_addr = addr;
+  }
+  return out;
+}
+
 bool transport_ok(const Narrowed& n, const IpAddr& local_host, const IpAddr& remote_host) {
   auto all_host = [](const std::vector<RTs>& v, const IpAddr& h) {
     return !v.empty() && std::all_of(v.begin(), v.end(), [&](const RTs& t) { return t.from == h && t.to == h; });

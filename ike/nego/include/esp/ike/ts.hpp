@@ -83,6 +83,13 @@ std::optional<Narrowed> check_initiator(const std::vector<runtime::TrafficSelect
                                         const std::vector<runtime::TrafficSelector>& offered_remote,
                                         const TsPayload& tsi, const TsPayload& tsr, std::string* why);
 
+// Transport mode through a NAT (RFC 7296 2.23.1; strongSwan does the same):
+// the peer proposes its own, private address, which we never see. Every
+// selector of `theirs` that is one host address of observed's family becomes
+// `observed` (the address its packets come from), protocol and ports kept;
+// the rest is unchanged. Apply to the peer's side before narrowing.
+TsPayload substitute_nat_host(const TsPayload& theirs, const runtime::IpAddr& observed);
+
 // Transport mode (USE_TRANSPORT_MODE): every selector is one host address,
 // local_host on our side and remote_host on the peer's (protocol and ports
 // may be restricted); both sides non-empty.
