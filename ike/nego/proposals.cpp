@@ -62,10 +62,11 @@ struct PeerLists {
   std::array<bool, kTypes> present{};  // the type appears (even if all its transforms were ignored)
 };
 
-std::optional<PeerLists> split_peer(const Proposal& q, ProtocolId proto) {
+std::optional<PeerLists> split_peer(const Proposal& q, ProtocolId proto, const SelectOptions& opt) {
   if (q.protocol != proto) return std::nullopt;
   if (proto == ProtocolId::IKE) {
     if (!q.spi.empty() && q.spi.size() != 8) return std::nullopt;
+    if (opt.ike_spi_size && q.spi.size() != *opt.ike_spi_size) return std::nullopt;
   } else if (q.spi.size() != 4) {
     return std::nullopt;
   }
@@ -261,7 +262,7 @@ std::optional<Chosen> select_proposal(const std::vector<conf::Proposal>& ours, c
   const auto kind = proto == ProtocolId::IKE ? conf::ProposalKind::Ike : conf::ProposalKind::Esp;
   std::vector<std::optional<PeerLists>> peers;
   peers.reserve(theirs.proposals.size());
-  for (const Proposal& q : theirs.proposals) peers.push_back(split_peer(q, proto));
+  for (const Proposal& q : theirs.proposals) peers.push_back(split_peer(q, proto, opt));
   for (const conf::Proposal& p : ours) {
     if (p.kind != kind) continue;
     for (std::size_t i = 0; i < theirs.proposals.size(); ++i) {

@@ -178,6 +178,14 @@ TEST(Select, IkeRekeyKeepsPeerSpi) {
   ASSERT_TRUE(got);
   EXPECT_EQ(got->spi, kSpi8);
   EXPECT_EQ(got->number, 3);
+  SelectOptions rekey;
+  rekey.ike_spi_size = 8;
+  EXPECT_EQ(select_proposal(ike(kOurIke), sa({p}), ProtocolId::IKE, rekey), got);
+  SelectOptions init;
+  init.ike_spi_size = 0;
+  EXPECT_FALSE(select_proposal(ike(kOurIke), sa({p}), ProtocolId::IKE, init));
+  EXPECT_TRUE(select_proposal(ike(kOurIke), sa({kGcm256}), ProtocolId::IKE, init));
+  EXPECT_FALSE(select_proposal(ike(kOurIke), sa({kGcm256}), ProtocolId::IKE, rekey));
   SaPayload back = got->as_payload(Bytes{9, 9, 9, 9, 9, 9, 9, 9});
   ASSERT_EQ(back.proposals.size(), 1u);
   EXPECT_EQ(back.proposals[0].number, 3);

@@ -73,6 +73,12 @@ struct Chosen {
   // "AES_CBC_128/HMAC_SHA2_256_128/PRF_HMAC_SHA2_256/MODP_2048",
   // "AES_GCM_16_128/NO_EXT_SEQ", "AES_GCM_16_256/ECP_384/EXT_SEQ".
   std::string str() const;
+
+  bool operator==(const Chosen& o) const {
+    return protocol == o.protocol && number == o.number && spi == o.spi && encr == o.encr && key_bits == o.key_bits &&
+           integ == o.integ && prf == o.prf && dh == o.dh && esn == o.esn;
+  }
+  bool operator!=(const Chosen& o) const { return !(*this == o); }
 };
 
 struct SelectOptions {
@@ -83,6 +89,9 @@ struct SelectOptions {
   // first choice (saves an INVALID_KE_PAYLOAD round trip); the proposal order
   // is not changed by it. Unset: strictly our first choice, as strongSwan.
   std::optional<std::uint16_t> ke_group;
+  // IKE only: the SPI size the exchange requires (0 in IKE_SA_INIT, 8 for an
+  // IKE rekey); unset accepts either. Other sizes are always skipped.
+  std::optional<std::size_t> ike_spi_size;
 };
 
 // Responder: see the top of this file. nullopt -> NO_PROPOSAL_CHOSEN.
