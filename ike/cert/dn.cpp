@@ -18,47 +18,56 @@ struct NameFree {
 using NamePtr = std::unique_ptr<X509_NAME, NameFree>;
 
 struct AttrName {
-  const char* name;  // the first entry of a NID is the one printed
-  int nid;
+  const char* name;  // the first entry of an OID is the name printed
+  const char* oid;   // dotted
+  bool ia5;          // encoded as IA5String (else PrintableString or UTF8String)
 };
 
-// strongSwan's attribute names (its x501rdns table and oid names).
+// strongSwan 5.9's attribute names, OIDs and printed names (its x501rdns
+// table and oid names), checked against libstrongswan by
+// test_ike_cert_strongswan. "SN" is the surname there, not serialNumber.
 const AttrName kNames[] = {
-    {"C", NID_countryName},
-    {"ST", NID_stateOrProvinceName},
-    {"L", NID_localityName},
-    {"O", NID_organizationName},
-    {"OU", NID_organizationalUnitName},
-    {"CN", NID_commonName},
-    {"SN", NID_serialNumber},
-    {"serialNumber", NID_serialNumber},
-    {"E", NID_pkcs9_emailAddress},
-    {"Email", NID_pkcs9_emailAddress},
-    {"emailAddress", NID_pkcs9_emailAddress},
-    {"DC", NID_domainComponent},
-    {"UID", NID_userId},
-    {"S", NID_surname},
-    {"G", NID_givenName},
-    {"I", NID_initials},
-    {"T", NID_title},
-    {"D", NID_description},
-    {"N", NID_name},
-    {"dnQualifier", NID_dnQualifier},
-    {"pseudonym", NID_pseudonym},
-    {"UN", NID_pkcs9_unstructuredName},
-    {"unstructuredName", NID_pkcs9_unstructuredName},
-    {"street", NID_streetAddress},
+    {"C", "2.5.4.6", false},
+    {"ST", "2.5.4.8", false},
+    {"L", "2.5.4.7", false},
+    {"O", "2.5.4.10", false},
+    {"OU", "2.5.4.11", false},
+    {"CN", "2.5.4.3", false},
+    {"SN", "2.5.4.4", false},
+    {"serialNumber", "2.5.4.5", false},
+    {"E", "1.2.840.113549.1.9.1", true},
+    {"Email", "1.2.840.113549.1.9.1", true},
+    {"emailAddress", "1.2.840.113549.1.9.1", true},
+    {"DC", "0.9.2342.19200300.100.1.25", false},
+    {"UID", "0.9.2342.19200300.100.1.1", false},
+    {"T", "2.5.4.12", false},
+    {"D", "2.5.4.13", false},
+    {"N", "2.5.4.41", false},
+    {"G", "2.5.4.42", false},
+    {"I", "2.5.4.43", false},
+    {"ID", "2.5.4.45", false},
+    {"dnQualifier", "2.5.4.46", false},
+    {"pseudonym", "2.5.4.65", false},
+    {"postalCode", "2.5.4.17", false},
+    {"STREET", "2.5.4.9", false},
+    {"employeeNumber", "2.16.840.1.113730.3.1.3", false},
+    {"EN", "2.16.840.1.113730.3.1.3", false},
+    {"unstructuredName", "1.2.840.113549.1.9.2", true},
+    {"UN", "1.2.840.113549.1.9.2", true},
+    {"ND", "0.2.262.1.10.7.20", false},
 };
+
+const AttrName* attr_by_oid(const std::string& oid) {
+  for (const auto& n : kNames)
+    if (oid == n.oid) return &n;
+  return nullptr;
+}
 
 bool iequals(const std::string& a, const std::string& b) {
   if (a.size() != b.size()) return false;
   for (size_t i = 0; i < a.size(); ++i)
     if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[i]))) return false;
   return true;
-}
-
-bool ia5_nid(int nid) {
-  return nid == NID_pkcs9_emailAddress || nid == NID_domainComponent || nid == NID_pkcs9_unstructuredName;
 }
 
 bool printable_char(unsigned char c) {
@@ -98,14 +107,15 @@ bool valid_utf8(const std::string& s) {
   return true;
 }
 
-ASN1_OBJECT* object_for(const std::string& key, int* nid) {
+// The dotted OID of an attribute name; empty if unknown.
+std::string oid_for(const std::string& key, bool* ia5) {
   for (const auto& n : kNames) {
     if (iequals(key, n.name)) {
-      *nid = n.nid;
-      return OBJ_nid2obj(n.nid);  // static object: not freed
+      *ia5 = n.ia5;
+      return n.oid;
     }
   }
-  return nullptr;
+  return "";
 }
 
 bool dotted_oid(const std::string& key) {
@@ -129,18 +139,17 @@ std::string trim(const std::string& s) {
 }
 
 void add_attr(X509_NAME* name, const std::string& key, const std::string& value, const std::string& text) {
-  int nid = 0;
-  ASN1_OBJECT* obj = object_for(key, &nid);
-  std::unique_ptr<ASN1_OBJECT, decltype(&ASN1_OBJECT_free)> owned(nullptr, ASN1_OBJECT_free);
-  if (!obj) {
+  bool ia5 = false;
+  std::string oid = oid_for(key, &ia5);
+  if (oid.empty()) {
     if (!dotted_oid(key)) throw std::invalid_argument("DN '" + text + "': unknown attribute '" + key + "'");
-    owned.reset(OBJ_txt2obj(key.c_str(), 1));
-    if (!owned) throw std::invalid_argument("DN '" + text + "': bad OID '" + key + "'");
-    obj = owned.get();
+    oid = key;
   }
+  std::unique_ptr<ASN1_OBJECT, decltype(&ASN1_OBJECT_free)> obj(OBJ_txt2obj(oid.c_str(), 1), ASN1_OBJECT_free);
+  if (!obj) throw std::invalid_argument("DN '" + text + "': bad OID '" + key + "'");
   if (value.empty()) throw std::invalid_argument("DN '" + text + "': empty value for '" + key + "'");
   int type;
-  if (ia5_nid(nid)) {
+  if (ia5) {
     for (char c : value)
       if (static_cast<unsigned char>(c) >= 0x80)
         throw std::invalid_argument("DN '" + text + "': '" + key + "' must be ASCII (IA5String)");
@@ -152,7 +161,7 @@ void add_attr(X509_NAME* name, const std::string& key, const std::string& value,
     if (!printable && !valid_utf8(value))
       throw std::invalid_argument("DN '" + text + "': value of '" + key + "' is not UTF-8");
   }
-  if (X509_NAME_add_entry_by_OBJ(name, obj, type, reinterpret_cast<const unsigned char*>(value.data()),
+  if (X509_NAME_add_entry_by_OBJ(name, obj.get(), type, reinterpret_cast<const unsigned char*>(value.data()),
                                  static_cast<int>(value.size()), -1, 0) != 1)
     throw std::invalid_argument("DN '" + text + "': cannot encode '" + key + "'");
 }
@@ -171,7 +180,7 @@ std::string escape(const std::string& v) {
   std::string out;
   for (size_t i = 0; i < v.size(); ++i) {
     const char c = v[i];
-    if (c == ',' || c == '/' || c == '\\' || (c == ' ' && (i == 0 || i + 1 == v.size()))) out += '\\';
+    if (c == ',' || c == '\\' || (c == ' ' && (i == 0 || i + 1 == v.size()))) out += '\\';
     out += c;
   }
   return out;
@@ -186,13 +195,16 @@ Bytes from_text(const std::string& text) {
   if (!name) throw std::runtime_error("X509_NAME_new failed");
   size_t i = 0;
   const size_t n = text.size();
+  while (i < n && text[i] == ' ') ++i;
+  // As strongSwan: "/C=CH/O=x" separates by '/', anything else by ','.
+  const char sep = i < n && text[i] == '/' ? '/' : ',';
   size_t count = 0;
   while (true) {
-    while (i < n && (text[i] == ' ' || text[i] == ',' || text[i] == '/')) ++i;
+    while (i < n && (text[i] == ' ' || text[i] == sep)) ++i;
     if (i >= n) break;
     const size_t eq = text.find('=', i);
-    const size_t sep = text.find_first_of(",/", i);
-    if (eq == std::string::npos || (sep != std::string::npos && sep < eq))
+    const size_t next = text.find(sep, i);
+    if (eq == std::string::npos || (next != std::string::npos && next < eq))
       throw std::invalid_argument("DN '" + text + "': expected attribute=value at '" + text.substr(i) + "'");
     const std::string key = trim(text.substr(i, eq - i));
     if (key.empty()) throw std::invalid_argument("DN '" + text + "': missing attribute name before '='");
@@ -200,7 +212,7 @@ Bytes from_text(const std::string& text) {
     while (i < n && text[i] == ' ') ++i;
     std::string value;
     size_t keep = 0;  // length of value up to its last escaped or non-space character
-    for (; i < n && text[i] != ',' && text[i] != '/'; ++i) {
+    for (; i < n && text[i] != sep; ++i) {
       if (text[i] == '\\') {
         if (i + 1 >= n) throw std::invalid_argument("DN '" + text + "': '\\' at the end");
         value += text[++i];
@@ -261,18 +273,8 @@ std::optional<std::string> to_text(ByteView der) {
   std::string out;
   for (const auto& a : *attrs) {
     if (!out.empty()) out += ", ";
-    const char* nm = nullptr;
-    for (const auto& n : kNames) {
-      if (n.nid == a.nid && a.nid != NID_undef) {
-        nm = n.name;
-        break;
-      }
-    }
-    if (nm) {
-      out += nm;
-    } else {
-      out += a.oid_text.empty() ? "?" : a.oid_text;
-    }
+    const AttrName* an = attr_by_oid(a.oid_text);
+    out += an ? an->name : (a.oid_text.empty() ? "?" : a.oid_text.c_str());
     out += '=';
     bool printable = a.utf8.has_value() && valid_utf8(*a.utf8) && !a.utf8->empty();
     if (printable)
@@ -299,8 +301,10 @@ int match(const std::vector<Attr>& actual, const std::vector<Attr>& pattern, boo
     }
     if (a.type == p.type && a.raw == p.raw) continue;
     if (!a.utf8 || !p.utf8) return -1;
-    const bool icase = a.type == V_ASN1_PRINTABLESTRING || p.type == V_ASN1_PRINTABLESTRING ||
-                       a.nid == NID_countryName || ia5_nid(a.nid);
+    // As strongSwan: case-insensitive only for two PrintableStrings or two
+    // IA5String e-mail attributes; otherwise the UTF-8 must be equal.
+    const bool icase = a.type == p.type && (a.type == V_ASN1_PRINTABLESTRING ||
+                                            (a.type == V_ASN1_IA5STRING && a.oid_text == "1.2.840.113549.1.9.1"));
     if (icase ? !ascii_icase(*a.utf8, *p.utf8) : *a.utf8 != *p.utf8) return -1;
   }
   return wildcards;

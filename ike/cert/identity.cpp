@@ -62,6 +62,7 @@ int match_string(const std::string& pattern, ByteView data) {
     return true;
   };
   if (pattern.size() == data.size && eq_tail(0)) return kIdMatchPerfect;
+  if (pattern == "*") return data.empty() ? kIdMatchNone : kIdMatchAny;  // as strongSwan
   if (!pattern.empty() && pattern[0] == '*' && data.size >= pattern.size() && eq_tail(1)) return kIdMatchOneWildcard;
   return kIdMatchNone;
 }

@@ -86,12 +86,15 @@ std::string json_line(const json &j) {
   return j.dump(-1, ' ', false, json::error_handler_t::replace) + "\n";
 }
 
+// "ok" first, for whoever reads the socket by eye.
 std::string ok_reply_line(const json &result) {
-  return json_line(json{{"ok", true}, {"result", result}});
+  return "{\"ok\":true,\"result\":" + result.dump(-1, ' ', false, json::error_handler_t::replace) +
+         "}\n";
 }
 
 std::string error_reply_line(const std::string &error) {
-  return json_line(json{{"ok", false}, {"error", error}});
+  return "{\"ok\":false,\"error\":" +
+         json(error).dump(-1, ' ', false, json::error_handler_t::replace) + "}\n";
 }
 
 }  // namespace esp::ike

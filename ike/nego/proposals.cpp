@@ -62,10 +62,11 @@ struct PeerLists {
   std::array<bool, kTypes> present{};  // the type appears (even if all its transforms were ignored)
 };
 
-std::optional<PeerLists> split_peer(const Proposal& q, ProtocolId proto) {
+std::optional<PeerLists> split_peer(const Proposal& q, ProtocolId proto, const SelectOptions& opt) {
   if (q.protocol != proto) return std::nullopt;
   if (proto == ProtocolId::IKE) {
     if (!q.spi.empty() && q.spi.size() != 8) return std::nullopt;
+    if (opt.ike_spi_size && q.spi.size() != *opt.ike_spi_size) return std::nullopt;
   } else if (q.spi.size() != 4) {
     return std::nullopt;
   }
@@ -174,7 +175,8 @@ void check_spi_size(ProtocolId proto, const Bytes& spi) {
       throw std::invalid_argument("an IKE proposal's SPI is empty (IKE_SA_INIT) or 8 bytes (rekey), not " +
                                   std::to_string(spi.size()));
   } else if (proto == ProtocolId::ESP) {
-    if (spi.size() != 4) throw std::invalid_argument("an ESP proposal's SPI is 4 bytes, not " + std::to_string(spi.size()));
+    if (spi.size() != 4)
+      throw std::invalid_argument("an ESP proposal's SPI is 4 bytes, not " + std::to_string(spi.size()));
   } else {
     throw std::invalid_argument(std::string("cannot offer protocol ") + proto_name(proto) + " (IKE and ESP only)");
   }
@@ -260,7 +262,7 @@ std::optional<Chosen> select_proposal(const std::vector<conf::Proposal>& ours, c
   const auto kind = proto == ProtocolId::IKE ? conf::ProposalKind::Ike : conf::ProposalKind::Esp;
   std::vector<std::optional<PeerLists>> peers;
   peers.reserve(theirs.proposals.size());
-  for (const Proposal& q : theirs.proposals) peers.push_back(split_peer(q, proto));
+  for (const Proposal& q : theirs.proposals) peers.push_back(split_peer(q, proto, opt));
   for (const conf::Proposal& p : ours) {
     if (p.kind != kind) continue;
     for (std::size_t i = 0; i < theirs.proposals.size(); ++i) {
@@ -294,7 +296,8 @@ CheckResult check_response(const SaPayload& offered, const SaPayload& response, 
   if (!o) return fail("the responder chose proposal number " + std::to_string(r.number) + ", which we did not offer");
   const std::size_t spi_size = proto == ProtocolId::IKE ? o->spi.size() : 4;
   if (r.spi.size() != spi_size)
-    return fail("the responder's SPI is " + std::to_string(r.spi.size()) + " bytes, expected " + std::to_string(spi_size));
+    return fail("the responder's SPI is " + std::to_string(r.spi.size()) + " bytes, expected " +
+                std::to_string(spi_size));
   if (!r.spi.empty() && all_zero(r.spi)) return fail("the responder's SPI is zero");
 
   std::array<std::optional<Alg>, kTypes> got;
@@ -303,8 +306,9 @@ CheckResult check_response(const SaPayload& offered, const SaPayload& response, 
     if (!known_type(type)) return fail("the responder chose a transform of unknown type " + std::to_string(type));
     if (got[type]) return fail(std::string("the responder chose two ") + type_name(type) + " transforms");
     auto bits = plain_key_bits(t);
-    if (!bits) return fail(std::string("the responder's ") + type_name(type) + " transform " + std::to_string(t.id) +
-                           " carries an attribute we did not send");
+    if (!bits)
+      return fail(std::string("the responder's ") + type_name(type) + " transform " + std::to_string(t.id) +
+                  " carries an attribute we did not send");
     Alg a{t.id, *bits};
     bool offered_it = std::any_of(o->transforms.begin(), o->transforms.end(), [&](const Transform& ot) {
       auto ob = plain_key_bits(ot);
@@ -330,7 +334,8 @@ CheckResult check_response(const SaPayload& offered, const SaPayload& response, 
   c.spi = r.spi;
   if (!got[xf::ENCR]) return fail("the responder chose no encryption algorithm");
   auto e = encr_from_id(got[xf::ENCR]->id);
-  if (!e) return fail("the responder chose encryption " + std::to_string(got[xf::ENCR]->id) + ", which we do not implement");
+  if (!e)
+    return fail("the responder chose encryption " + std::to_string(got[xf::ENCR]->id) + ", which we do not implement");
   if (!encr_key_bits_valid(*e, got[xf::ENCR]->key_bits))
     return fail("the responder chose " + encr_name(*e) + " with key length " + std::to_string(got[xf::ENCR]->key_bits));
   c.encr = *e;
@@ -339,7 +344,9 @@ CheckResult check_response(const SaPayload& offered, const SaPayload& response, 
   if (got[xf::INTEG] && got[xf::INTEG]->id != 0) {
     if (aead) return fail("the responder chose an integrity algorithm next to AEAD " + encr_name(*e));
     auto i = integ_from_id(got[xf::INTEG]->id);
-    if (!i) return fail("the responder chose integrity " + std::to_string(got[xf::INTEG]->id) + ", which we do not implement");
+    if (!i)
+      return fail("the responder chose integrity " + std::to_string(got[xf::INTEG]->id) +
+                  ", which we do not implement");
     c.integ = *i;
   } else if (!aead) {
     return fail("the responder chose no integrity algorithm for " + encr_name(*e));
@@ -347,7 +354,8 @@ CheckResult check_response(const SaPayload& offered, const SaPayload& response, 
   if (ike) {
     if (!got[xf::PRF]) return fail("the responder chose no PRF");
     c.prf = prf_from_id(got[xf::PRF]->id);
-    if (!c.prf) return fail("the responder chose PRF " + std::to_string(got[xf::PRF]->id) + ", which we do not implement");
+    if (!c.prf)
+      return fail("the responder chose PRF " + std::to_string(got[xf::PRF]->id) + ", which we do not implement");
     if (!got[xf::DH] || got[xf::DH]->id == 0) return fail("the responder chose no DH group");
   } else {
     if (offered_type(xf::ESN) && !got[xf::ESN]) return fail("the responder chose no ESN transform");
@@ -357,7 +365,8 @@ CheckResult check_response(const SaPayload& offered, const SaPayload& response, 
   }
   if (got[xf::DH] && got[xf::DH]->id != 0) {
     c.dh = dh_group_from_id(got[xf::DH]->id);
-    if (!c.dh) return fail("the responder chose DH group " + std::to_string(got[xf::DH]->id) + ", which we do not implement");
+    if (!c.dh)
+      return fail("the responder chose DH group " + std::to_string(got[xf::DH]->id) + ", which we do not implement");
   }
   res.chosen = std::move(c);
   return res;

@@ -19,9 +19,7 @@ IpAddr addr_from(const Bytes& b, std::uint8_t version) {
   return a;
 }
 
-Bytes addr_bytes(const IpAddr& a) {
-  return Bytes(a.bytes.begin(), a.bytes.begin() + (a.version == 4 ? 4 : 16));
-}
+Bytes addr_bytes(const IpAddr& a) { return Bytes(a.bytes.begin(), a.bytes.begin() + (a.version == 4 ? 4 : 16)); }
 
 const IpAddr& max_addr(const IpAddr& a, const IpAddr& b) { return runtime::compare_addr(a, b) >= 0 ? a : b; }
 const IpAddr& min_addr(const IpAddr& a, const IpAddr& b) { return runtime::compare_addr(a, b) <= 0 ? a : b; }
@@ -195,7 +193,8 @@ std::optional<Narrowed> check_initiator(const std::vector<RTs>& offered_local, c
       std::string w;
       auto r = ts_from_msg(side.got.selectors[i], &w);
       if (!r) return fail(std::string("the responder's ") + side.name + " " + std::to_string(i + 1) + ": " + w);
-      bool inside = std::any_of(side.offered.begin(), side.offered.end(), [&](const RTs& o) { return ts_within(*r, o); });
+      bool inside =
+          std::any_of(side.offered.begin(), side.offered.end(), [&](const RTs& o) { return ts_within(*r, o); });
       if (!inside)
         return fail(std::string("the responder's ") + side.name + " " + r->str() + " is not within what we proposed");
       parsed[s].push_back(*r);
@@ -206,6 +205,19 @@ std::optional<Narrowed> check_initiator(const std::vector<RTs>& offered_local, c
   n.remote = narrow(offered_remote, parsed[1]);
   if (n.local.empty() || n.remote.empty()) return fail("no traffic selectors left after narrowing");
   return n;
+}
+
+TsPayload substitute_nat_host(const TsPayload& theirs, const IpAddr& observed) {
+  TsPayload out = theirs;
+  if (observed.version != 4 && observed.version != 6) return out;
+  const TsType type = observed.version == 4 ? TsType::IPV4_ADDR_RANGE : TsType::IPV6_ADDR_RANGE;
+  const Bytes addr = addr_bytes(observed);
+  for (TrafficSelector& t : out.selectors) {
+    if (t.type != type || t.start_addr.size() != addr.size() || t.start_addr != t.end_addr) continue;
+    t.start_addr = addr;
+    t.end_addr = addr;
+  }
+  return out;
 }
 
 bool transport_ok(const Narrowed& n, const IpAddr& local_host, const IpAddr& remote_host) {

@@ -43,15 +43,14 @@ MsgResult<Bytes> seal_one(const IkeHeader& header, PayloadType first, ByteView p
                           std::uint16_t total) {
   Message m;
   m.header = header;
-  Payload p;
+  m.payloads.resize(1);
   if (fragment) {
-    p.type = PayloadType::SKF;
-    p.body = SkfPayload{first, number, total, {}};
+    m.payloads[0].type = PayloadType::SKF;
+    m.payloads[0].body.emplace<SkfPayload>(SkfPayload{first, number, total, {}});
   } else {
-    p.type = PayloadType::SK;
-    p.body = SkPayload{first, {}};
+    m.payloads[0].type = PayloadType::SK;
+    m.payloads[0].body.emplace<SkPayload>(SkPayload{first, {}});
   }
-  m.payloads.push_back(std::move(p));
   auto built = build(m);
   if (!built) return built.error();
   Bytes d = std::move(built).value();

@@ -124,11 +124,12 @@ IkeSockets::~IkeSockets() {
 
 void IkeSockets::bind(const std::vector<std::string>& local_addrs) {
   const std::vector<Wanted> wanted = parse_addrs(local_addrs);
-  const bool ephemeral = port_ == 0 || nat_port_ == 0;
+  const std::uint16_t asked[2] = {port_, nat_port_};
   for (int attempt = 0;; ++attempt) {
     std::vector<std::unique_ptr<Sock>> fresh;
     std::uint16_t ports[2] = {port_, nat_port_};
     int err = 0;
+    bool ours = false;  // the port that failed was one the kernel picked for us
     std::string where;
     for (const Wanted& w : wanted) {
       for (int nat = 0; nat < 2 && where.empty(); ++nat) {
@@ -136,6 +137,7 @@ void IkeSockets::bind(const std::vector<std::string>& local_addrs) {
         if (!s) {
           if (err == EAFNOSUPPORT && w.optional && nat == 0) break;
           where = Endpoint{w.addr, ports[nat]}.str();
+          ours = asked[nat] == 0;
           break;
         }
         if (ports[nat] == 0) ports[nat] = s->local.port;  // the kernel's pick, for the rest
@@ -162,7 +164,7 @@ void IkeSockets::bind(const std::vector<std::string>& local_addrs) {
     }
     // An ephemeral port the kernel gave one address may be taken on another:
     // try again with fresh picks.
-    if (ephemeral && err == EADDRINUSE && attempt < 16) continue;
+    if (ours && err == EADDRINUSE && attempt < 16) continue;
     throw NetError(where + ": " + errtext(err));
   }
 }

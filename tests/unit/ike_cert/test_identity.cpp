@@ -61,7 +61,7 @@ TEST(IkeIdentity, DnPayloadIsStrongSwansEncoding) {
 }
 
 TEST(IkeIdentity, BadIdentitiesThrow) {
-  for (const char* t : {"CN=", "C=CH, XX=y", "C=CH, =y", "CN=a\\", "E=caf\xc3\xa9@x", "CN=\xff\xfe", "C=CH, 1.2.=x"}) {
+  for (const char* t : {"CN=", "C=CH, XX=y", "S=x", "C=CH,,=x", "C=CH, =y", "CN=a\\", "E=caf\xc3\xa9@x", "CN=\xff\xfe", "C=CH, 1.2.=x"}) {
     SCOPED_TRACE(t);
     EXPECT_THROW(id_payload_for(Identity::parse(t)), std::invalid_argument);
   }
@@ -103,7 +103,7 @@ TEST(IkeIdentity, TextOfIds) {
 }
 
 TEST(IkeIdentity, DnTextRoundTrips) {
-  for (const char* t : {"C=CH, O=strongSwan, CN=moon.strongswan.org", "C=CH, O=a\\, b, CN=x\\/y",
+  for (const char* t : {"C=CH, O=strongSwan, CN=moon.strongswan.org", "C=CH, O=a\\, b, CN=x/y",
                         "CN=Z\xc3\xbcrich, E=a@b.c", "DC=org, DC=example, UID=jdoe", "2.5.4.97=VATCH-1, CN=x",
                         "CN=\\ padded\\ "}) {
     SCOPED_TRACE(t);
@@ -134,7 +134,7 @@ TEST(IkeIdentity, Matching) {
       {"*.example.com", ".example.com", kIdMatchNone},  // '*' stands for at least one character
       {"*.example.com", "example.com", kIdMatchNone},
       {"*.example.com", "moon.example.org", kIdMatchNone},
-      {"@*", "anything", kIdMatchOneWildcard},
+      {"@*", "anything", kIdMatchAny},
       {"*@example.com", "carol@EXAMPLE.com", kIdMatchOneWildcard},
       {"*@example.com", "carol@example.org", kIdMatchNone},
       {"*@example.com", "fqdn:x@example.com", kIdMatchNone},

@@ -42,7 +42,9 @@ TEST(IkeVerifyPeer, Table) {
       {"moon by IPv4", {"moon"}, "192.0.2.1", "", 60, "", ""},
       {"moon by email", {"moon"}, "moon@example.com", "", 60, "", ""},
       {"moon by DN", {"moon"}, "C=CH, O=Test, CN=moon.example.com", "", 60, "", ""},
-      {"moon, DN in other case", {"moon"}, "C=ch, O=TEST, CN=moon.example.com", "", 60, "", ""},
+      // openssl wrote O and CN as UTF8String (exact), C as PrintableString (any case).
+      {"moon, DN, C in other case", {"moon"}, "C=ch, O=Test, CN=moon.example.com", "", 60, "", ""},
+      {"moon, DN, O in other case", {"moon"}, "C=CH, O=TEST, CN=moon.example.com", "", 60, "", "is not in its certificate"},
       {"moon, ID not in cert", {"moon"}, "sun.example.com", "", 60, "", "is not in its certificate"},
       {"moon, IPv6 not in cert", {"moon"}, "2001:db8::1", "", 60, "", "is not in its certificate"},
       {"moon, remote id wildcard", {"moon"}, "moon.example.com", "id = *.example.com", 60, "", ""},

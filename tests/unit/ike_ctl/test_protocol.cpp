@@ -71,7 +71,7 @@ TEST(CtlProtocol, ReplyLinesAreOneJsonLine) {
   EXPECT_EQ(esp::ike::ok_reply_line(json{{"message", "done"}}),
             "{\"ok\":true,\"result\":{\"message\":\"done\"}}\n");
   EXPECT_EQ(esp::ike::error_reply_line("no such child \"x\"\n"),
-            "{\"error\":\"no such child \\\"x\\\"\\n\",\"ok\":false}\n");
+            "{\"ok\":false,\"error\":\"no such child \\\"x\\\"\\n\"}\n");
   // Bytes that are not UTF-8 (an ID from the wire) are repaired, not thrown on.
   std::string line = esp::ike::error_reply_line(std::string("bad \xff\xfe id"));
   json back = json::parse(line);

@@ -12,6 +12,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <random>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -118,20 +119,6 @@ TEST(CtlServer, BadRequestsGetErrorsAndTheConnectionStays) {
   }
 }
 
-TEST(CtlServer, ClientSeesRemoteErrors) {
-  TempDir d;
-  ControlServer srv(d.file("ctl"), echo);
-  ControlClient c(d.file("ctl"));
-  try {
-    c.call(json{{"cmd", "terminate"}, {"child", "bad"}}, kWait);
-    FAIL() << "no throw";
-  } catch (const ControlRemoteError &e) {
-    EXPECT_STREQ(e.what(), "no CHILD_SA named \"bad\"");
-  }
-  EXPECT_THROW(c.call(json{{"cmd", "nope"}}, kWait), ControlRemoteError);
-  EXPECT_EQ(c.call(json{{"cmd", "stats"}}, kWait)["echo"]["cmd"], "stats");  // still usable
-}
-
 TEST(CtlServer, LineLimitIsExactAndOverlongClosesTheConnection) {
   TempDir d;
   ControlServer srv(d.file("ctl"), echo);
@@ -217,18 +204,6 @@ TEST(CtlServer, OtherFilesAreNotReplaced) {
   EXPECT_EQ(s, "keep me");
   EXPECT_THROW(ControlServer(d.file("no/such/dir/ctl"), echo), ControlError);
   EXPECT_THROW(ControlServer(d.file(std::string(120, 'x')), echo), ControlError);
-}
-
-TEST(CtlServer, ConnectFailureSaysWhatToCheck) {
-  TempDir d;
-  try {
-    ControlClient c(d.file("ctl"));
-    FAIL() << "connected to nothing";
-  } catch (const ControlError &e) {
-    const std::string w = e.what();
-    EXPECT_EQ(w.rfind("cannot connect to " + d.file("ctl") + ": ", 0), 0u) << w;
-    EXPECT_NE(w.find("(is esp-iked running?)"), std::string::npos) << w;
-  }
 }
 
 TEST(CtlServer, ConcurrentClientsGetTheirOwnReplies) {
@@ -366,6 +341,32 @@ TEST(CtlServer, ClientLimit) {
     }
   }
   EXPECT_TRUE(c != nullptr);
+}
+
+// Random bytes (fixed seed) in random pieces: every line gets an error reply
+// or none (blank), nothing breaks, the server serves the next client.
+TEST(CtlServer, RandomBytesDoNotBreakTheServer) {
+  TempDir d;
+  ControlServer srv(d.file("ctl"), echo);
+  std::mt19937 rng(12);
+  for (int round = 0; round < 20; ++round) {
+    RawConn r(d.file("ctl"));
+    std::string junk;
+    const std::size_t n = std::uniform_int_distribution<std::size_t>(1, 4000)(rng);
+    for (std::size_t i = 0; i < n; ++i) {
+      const unsigned v = std::uniform_int_distribution<unsigned>(0, 255)(rng);
+      junk += static_cast<char>(v % 7 == 0 ? '\n' : v % 5 == 0 ? '{' : v);
+    }
+    ASSERT_TRUE(r.send_all(junk));
+    r.shutdown_write();
+    while (auto l = r.line()) {
+      json rep = json::parse(*l);
+      EXPECT_EQ(rep["ok"], false) << *l;
+    }
+    EXPECT_TRUE(r.at_eof());
+  }
+  ControlClient c(d.file("ctl"));
+  EXPECT_EQ(c.call(json{{"cmd", "stats"}}, kWait)["echo"]["cmd"], "stats");
 }
 
 }  // namespace

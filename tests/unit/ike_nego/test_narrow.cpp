@@ -132,6 +132,21 @@ TEST(CheckInitiator, Table) {
   EXPECT_FALSE(check_initiator(local, remote, bad, payload({"192.0.2.0/24"}), nullptr));
 }
 
+TEST(Transport, NatHostSubstituted) {
+  // The peer behind a NAT proposes 10.0.0.5 (its own address); we see 203.0.113.9.
+  const auto observed = runtime::IpAddr::parse("203.0.113.9");
+  TsPayload tsi = payload({"10.0.0.5[udp/1701]", "10.0.0.0/24", "2001:db8::5"});
+  TsPayload sub = substitute_nat_host(tsi, observed);
+  EXPECT_EQ(strs(from_ts_payload(sub)), (Strs{"203.0.113.9[udp/1701]", "10.0.0.0/24", "2001:db8::5"}));
+  EXPECT_EQ(strs(from_ts_payload(substitute_nat_host(tsi, runtime::IpAddr{}))), strs(from_ts_payload(tsi)));
+  // Then narrowing against our transport-mode config (remote dynamic = the observed address) succeeds.
+  auto n = narrow_responder(tss({"192.0.2.1"}), tss({"203.0.113.9"}), sub, payload({"192.0.2.1[udp/1701]"}));
+  ASSERT_TRUE(n);
+  EXPECT_EQ(strs(n->remote), Strs{"203.0.113.9[udp/1701]"});
+  EXPECT_TRUE(transport_ok(*n, runtime::IpAddr::parse("192.0.2.1"), observed));
+  EXPECT_FALSE(narrow_responder(tss({"192.0.2.1"}), tss({"203.0.113.9"}), tsi, payload({"192.0.2.1[udp/1701]"})));
+}
+
 TEST(Transport, HostsOnly) {
   const auto me = runtime::IpAddr::parse("192.0.2.1");
   const auto peer = runtime::IpAddr::parse("192.0.2.2");

@@ -36,11 +36,16 @@ TEST(Offer, IkeProposalsNumberedWithAllChoices) {
   EXPECT_EQ(flat(o.proposals[1]),
             flat({{ENCR, AES_CBC, 128}, {PRF, PRF_SHA256}, {INTEG, HMAC_SHA256_128}, {DH, MODP_2048}}));
 
-  SaPayload many = make_offer(ike({"aes128gcm16-aes256gcm16-prfsha256-prfsha512-x25519-ecp256"}), ProtocolId::IKE, kSpi8);
+  SaPayload many =
+      make_offer(ike({"aes128gcm16-aes256gcm16-prfsha256-prfsha512-x25519-ecp256"}), ProtocolId::IKE, kSpi8);
   ASSERT_EQ(many.proposals.size(), 1u);
   EXPECT_EQ(many.proposals[0].spi, kSpi8);
-  EXPECT_EQ(flat(many.proposals[0]), flat({{ENCR, AES_GCM_16, 128}, {ENCR, AES_GCM_16, 256}, {PRF, PRF_SHA256},
-                                           {PRF, PRF_SHA512}, {DH, CURVE_25519}, {DH, ECP_256}}));
+  EXPECT_EQ(flat(many.proposals[0]), flat({{ENCR, AES_GCM_16, 128},
+                                           {ENCR, AES_GCM_16, 256},
+                                           {PRF, PRF_SHA256},
+                                           {PRF, PRF_SHA512},
+                                           {DH, CURVE_25519},
+                                           {DH, ECP_256}}));
 }
 
 TEST(Offer, EspEsnAndPfs) {
@@ -93,7 +98,8 @@ TEST(Select, IkeOurOrderWinsTable) {
     int number;
   } cases[] = {
       {"same as ours", sa({kGcm256, renumber(kCbc128, 2)}), "AES_GCM_16_256/PRF_HMAC_SHA2_384/ECP_384", 1},
-      {"peer prefers CBC, ours wins", sa({kCbc128, renumber(kGcm256, 2)}), "AES_GCM_16_256/PRF_HMAC_SHA2_384/ECP_384", 2},
+      {"peer prefers CBC, ours wins", sa({kCbc128, renumber(kGcm256, 2)}), "AES_GCM_16_256/PRF_HMAC_SHA2_384/ECP_384",
+       2},
       {"peer has only our second", sa({kCbc128}), "AES_CBC_128/HMAC_SHA2_256_128/PRF_HMAC_SHA2_256/MODP_2048", 1},
       {"key length differs",
        sa({prop(1, ProtocolId::IKE, {}, {{ENCR, AES_GCM_16, 128}, {PRF, PRF_SHA384}, {DH, ECP_384}})}), nullptr, 0},
@@ -101,16 +107,21 @@ TEST(Select, IkeOurOrderWinsTable) {
        sa({prop(1, ProtocolId::IKE, {}, {{ENCR, AES_GCM_16}, {PRF, PRF_SHA384}, {DH, ECP_384}})}), nullptr, 0},
       {"DH group differs",
        sa({prop(1, ProtocolId::IKE, {}, {{ENCR, AES_GCM_16, 256}, {PRF, PRF_SHA384}, {DH, ECP_256}})}), nullptr, 0},
-      {"PRF differs",
-       sa({prop(1, ProtocolId::IKE, {}, {{ENCR, AES_GCM_16, 256}, {PRF, PRF_SHA256}, {DH, ECP_384}})}), nullptr, 0},
+      {"PRF differs", sa({prop(1, ProtocolId::IKE, {}, {{ENCR, AES_GCM_16, 256}, {PRF, PRF_SHA256}, {DH, ECP_384}})}),
+       nullptr, 0},
       {"no PRF", sa({prop(1, ProtocolId::IKE, {}, {{ENCR, AES_GCM_16, 256}, {DH, ECP_384}})}), nullptr, 0},
       {"no DH", sa({prop(1, ProtocolId::IKE, {}, {{ENCR, AES_GCM_16, 256}, {PRF, PRF_SHA384}})}), nullptr, 0},
       {"CBC without integrity",
        sa({prop(1, ProtocolId::IKE, {}, {{ENCR, AES_CBC, 128}, {PRF, PRF_SHA256}, {DH, MODP_2048}})}), nullptr, 0},
       {"many choices, ours picked per type",
        sa({prop(7, ProtocolId::IKE, {},
-                {{ENCR, AES_GCM_16, 128}, {ENCR, AES_GCM_16, 256}, {PRF, PRF_SHA256}, {PRF, PRF_SHA384},
-                 {DH, ECP_256}, {DH, CURVE_25519}, {DH, ECP_384}})}),
+                {{ENCR, AES_GCM_16, 128},
+                 {ENCR, AES_GCM_16, 256},
+                 {PRF, PRF_SHA256},
+                 {PRF, PRF_SHA384},
+                 {DH, ECP_256},
+                 {DH, CURVE_25519},
+                 {DH, ECP_384}})}),
        "AES_GCM_16_256/PRF_HMAC_SHA2_384/ECP_384", 7},
       {"integrity next to AEAD ignored",
        sa({prop(1, ProtocolId::IKE, {},
@@ -123,9 +134,9 @@ TEST(Select, IkeOurOrderWinsTable) {
       {"ESN in IKE skips the proposal",
        sa({prop(1, ProtocolId::IKE, {}, {{ENCR, AES_GCM_16, 256}, {PRF, PRF_SHA384}, {DH, ECP_384}, {ESN, 0}})}),
        nullptr, 0},
-      {"ESP proposal skipped", sa({prop(1, ProtocolId::ESP, kSpi4, {{ENCR, AES_GCM_16, 256}, {PRF, PRF_SHA384},
-                                                                   {DH, ECP_384}}),
-                                   renumber(kCbc128, 2)}),
+      {"ESP proposal skipped",
+       sa({prop(1, ProtocolId::ESP, kSpi4, {{ENCR, AES_GCM_16, 256}, {PRF, PRF_SHA384}, {DH, ECP_384}}),
+           renumber(kCbc128, 2)}),
        "AES_CBC_128/HMAC_SHA2_256_128/PRF_HMAC_SHA2_256/MODP_2048", 2},
       {"4-byte SPI in IKE skipped",
        sa({prop(1, ProtocolId::IKE, kSpi4, {{ENCR, AES_GCM_16, 256}, {PRF, PRF_SHA384}, {DH, ECP_384}})}), nullptr, 0},
@@ -167,6 +178,14 @@ TEST(Select, IkeRekeyKeepsPeerSpi) {
   ASSERT_TRUE(got);
   EXPECT_EQ(got->spi, kSpi8);
   EXPECT_EQ(got->number, 3);
+  SelectOptions rekey;
+  rekey.ike_spi_size = 8;
+  EXPECT_EQ(select_proposal(ike(kOurIke), sa({p}), ProtocolId::IKE, rekey), got);
+  SelectOptions init;
+  init.ike_spi_size = 0;
+  EXPECT_FALSE(select_proposal(ike(kOurIke), sa({p}), ProtocolId::IKE, init));
+  EXPECT_TRUE(select_proposal(ike(kOurIke), sa({kGcm256}), ProtocolId::IKE, init));
+  EXPECT_FALSE(select_proposal(ike(kOurIke), sa({kGcm256}), ProtocolId::IKE, rekey));
   SaPayload back = got->as_payload(Bytes{9, 9, 9, 9, 9, 9, 9, 9});
   ASSERT_EQ(back.proposals.size(), 1u);
   EXPECT_EQ(back.proposals[0].number, 3);
@@ -193,7 +212,9 @@ TEST(Select, EspEsnAndPfsTable) {
       {"aes128gcm16", {{ENCR, AES_GCM_16, 128}, {DH, ECP_256}, {ESN, 0}}, false, nullptr},
       {"aes128gcm16", {{ENCR, AES_GCM_16, 128}, {DH, ECP_256}, {DH, 0}, {ESN, 0}}, false, "AES_GCM_16_128/NO_EXT_SEQ"},
       // We require PFS.
-      {"aes256gcm16-ecp256-modp3072", {{ENCR, AES_GCM_16, 256}, {DH, MODP_3072}, {DH, ECP_256}, {ESN, 0}}, false,
+      {"aes256gcm16-ecp256-modp3072",
+       {{ENCR, AES_GCM_16, 256}, {DH, MODP_3072}, {DH, ECP_256}, {ESN, 0}},
+       false,
        "AES_GCM_16_256/ECP_256/NO_EXT_SEQ"},
       {"aes256gcm16-ecp256", {{ENCR, AES_GCM_16, 256}, {ESN, 0}}, false, nullptr},
       {"aes256gcm16-ecp256", {{ENCR, AES_GCM_16, 256}, {DH, ECP_384}, {ESN, 0}}, false, nullptr},
@@ -202,7 +223,10 @@ TEST(Select, EspEsnAndPfsTable) {
       {"aes256gcm16", {{ENCR, AES_GCM_16, 256}, {DH, ECP_384}, {ESN, 0}}, true, "AES_GCM_16_256/NO_EXT_SEQ"},
       // AES-GMAC (integrity only) and integrity next to an AEAD.
       {"aes256gmac", {{ENCR, NULL_AES_GMAC, 256}, {ESN, 0}}, false, "NULL_AES_GMAC_256/NO_EXT_SEQ"},
-      {"aes128gcm16", {{ENCR, AES_GCM_16, 128}, {INTEG, HMAC_SHA256_128}, {ESN, 0}}, false, "AES_GCM_16_128/NO_EXT_SEQ"},
+      {"aes128gcm16",
+       {{ENCR, AES_GCM_16, 128}, {INTEG, HMAC_SHA256_128}, {ESN, 0}},
+       false,
+       "AES_GCM_16_128/NO_EXT_SEQ"},
       // A PRF has no place in ESP.
       {"aes128gcm16", {{ENCR, AES_GCM_16, 128}, {PRF, PRF_SHA256}, {ESN, 0}}, false, nullptr},
       // The peer's CBC/HMAC is not something the card does.
@@ -250,8 +274,8 @@ TEST(Select, EspSecondOfOursWhenFirstDoesNotMatch) {
 
 TEST(Select, KeGroupHintAndKeFits) {
   const auto ours = ike({"aes256gcm16-prfsha384-ecp384-ecp256"});
-  SaPayload theirs = sa({prop(1, ProtocolId::IKE, {},
-                              {{ENCR, AES_GCM_16, 256}, {PRF, PRF_SHA384}, {DH, ECP_256}, {DH, ECP_384}})});
+  SaPayload theirs =
+      sa({prop(1, ProtocolId::IKE, {}, {{ENCR, AES_GCM_16, 256}, {PRF, PRF_SHA384}, {DH, ECP_256}, {DH, ECP_384}})});
   // Without a hint: our first choice; a KE of ECP_256 does not fit -> INVALID_KE_PAYLOAD asking ECP_384.
   auto plain = select_proposal(ours, theirs, ProtocolId::IKE);
   ASSERT_TRUE(plain);
@@ -303,9 +327,9 @@ TEST(KeGroups, FirstKeAllowedAndPromoted) {
   } cases[] = {{ECP_384, true}, {MODP_2048, true}, {ECP_256, false}, {CURVE_25519, false}, {0, false}, {1024, false}};
   for (const auto& c : cases) EXPECT_EQ(dh_allowed(ours, c.group), c.allowed) << c.group;
 
-  auto promoted = promote_dh(ike({"aes256gcm16-prfsha384-ecp384-ecp256", "aes128-sha256-modp2048",
-                                  "aes128gcm16-prfsha256-x25519-ecp256"}),
-                             ECP_256);
+  auto promoted = promote_dh(
+      ike({"aes256gcm16-prfsha384-ecp384-ecp256", "aes128-sha256-modp2048", "aes128gcm16-prfsha256-x25519-ecp256"}),
+      ECP_256);
   ASSERT_EQ(promoted.size(), 3u);
   EXPECT_EQ(promoted[0].str(), "aes256gcm16-prfsha384-ecp256-ecp384");
   EXPECT_EQ(promoted[1].str(), "aes128gcm16-prfsha256-ecp256-curve25519");

@@ -35,10 +35,16 @@ TEST(TsConvert, FromPayloadTable) {
     const char* error;
   } cases[] = {
       {msg_ts(TsType::IPV4_ADDR_RANGE, 0, 0, 65535, {10, 1, 0, 0}, {10, 1, 255, 255}), "10.1.0.0/16", nullptr},
-      {msg_ts(TsType::IPV4_ADDR_RANGE, 6, 80, 80, {192, 0, 2, 1}, {192, 0, 2, 9}), "192.0.2.1-192.0.2.9[tcp/80]", nullptr},
-      {msg_ts(TsType::IPV4_ADDR_RANGE, 17, 500, 4500, {192, 0, 2, 1}, {192, 0, 2, 1}), "192.0.2.1[udp/500-4500]", nullptr},
+      {msg_ts(TsType::IPV4_ADDR_RANGE, 6, 80, 80, {192, 0, 2, 1}, {192, 0, 2, 9}), "192.0.2.1-192.0.2.9[tcp/80]",
+       nullptr},
+      {msg_ts(TsType::IPV4_ADDR_RANGE, 17, 500, 4500, {192, 0, 2, 1}, {192, 0, 2, 1}), "192.0.2.1[udp/500-4500]",
+       nullptr},
       {msg_ts(TsType::IPV6_ADDR_RANGE, 0, 0, 65535, v6({0x20, 0x01, 0x0d, 0xb8}, 0),
-              [] { Bytes b = v6({0x20, 0x01, 0x0d, 0xb8}, 0xff); std::fill(b.begin() + 4, b.end(), 0xff); return b; }()),
+              [] {
+                Bytes b = v6({0x20, 0x01, 0x0d, 0xb8}, 0xff);
+                std::fill(b.begin() + 4, b.end(), 0xff);
+                return b;
+              }()),
        "2001:db8::/32", nullptr},
       // ICMP echo request: type 8 code 0 in the port fields (RFC 4301 4.4.1.1).
       {msg_ts(TsType::IPV4_ADDR_RANGE, 1, 0x0800, 0x0800, {10, 0, 0, 0}, {10, 255, 255, 255}), nullptr, nullptr},

@@ -15,6 +15,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <cstring>
 #include <string>
 #include <thread>
@@ -458,7 +459,11 @@ TEST(IkeSockets, SendErrorsReturnFalseWithAReason) {
     EXPECT_FALSE(s.send_ike(c.local, c.remote, ike_msg(1), &why)) << c.reason;
     EXPECT_NE(why.find(c.reason), std::string::npos) << why;
   }
-  EXPECT_EQ(s.counters().tx_err, cases.size());
+  // More than a UDP datagram holds: the kernel's EMSGSIZE, as text.
+  std::string why;
+  EXPECT_FALSE(s.send_ike(ep("127.0.0.1", s.port()), to, Bytes(70000, 1), &why));
+  EXPECT_NE(why.find(std::strerror(EMSGSIZE)), std::string::npos) << why;
+  EXPECT_EQ(s.counters().tx_err, cases.size() + 1);
   EXPECT_EQ(s.counters().tx_ike, 0u);
 }
 
@@ -475,6 +480,43 @@ TEST(IkeSockets, SourceForAndLocalAddresses) {
     if (src) {
       EXPECT_NE(std::find(addrs.begin(), addrs.end(), *src), addrs.end()) << a.str();
     }
+  }
+}
+
+// iproute2's answer: the "src" of `ip -o route get ADDR`, or "" (no route).
+std::string ip_route_src(const std::string& addr) {
+  std::string ip;
+  for (const char* c : {"/usr/sbin/ip", "/sbin/ip", "/usr/bin/ip", "/bin/ip"})
+    if (::access(c, X_OK) == 0) {
+      ip = c;
+      break;
+    }
+  if (ip.empty()) {
+    ADD_FAILURE() << "iproute2's ip not found (scripts/deps.sh installs it)";
+    return "";
+  }
+  FILE* f = ::popen((ip + " -o route get " + addr + " 2>/dev/null").c_str(), "r");
+  std::string out;
+  char buf[512];
+  while (f != nullptr && std::fgets(buf, sizeof buf, f) != nullptr) out += buf;
+  if (f != nullptr) ::pclose(f);
+  const auto at = out.find(" src ");
+  if (at == std::string::npos) return "";
+  const auto begin = at + 5;
+  return out.substr(begin, out.find(' ', begin) - begin);
+}
+
+TEST(IkeSockets, SourceForAgreesWithIpRouteGet) {
+  std::vector<std::string> targets = {"127.0.0.1", "127.0.0.9", "::1", "192.0.2.1", "198.51.100.7",
+                                      "2001:db8::7", "203.0.113.200"};
+  for (const IpAddr& a : IkeSockets::local_addresses()) {
+    const bool link_local = a.version == 6 && a.bytes[0] == 0xfe && (a.bytes[1] & 0xc0) == 0x80;
+    if (!link_local) targets.push_back(a.str());  // fe80:: needs a scope id
+  }
+  for (const std::string& t : targets) {
+    const std::string want = ip_route_src(t);
+    const auto got = IkeSockets::source_for(IpAddr::parse(t));
+    EXPECT_EQ(got ? got->str() : std::string(), want) << "route to " << t;
   }
 }
 

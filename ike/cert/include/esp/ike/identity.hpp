@@ -3,15 +3,17 @@
 // printing of an ID payload, and matching a received ID against a configured
 // pattern the way strongSwan's identification_t.matches() does.
 //
-// DNs in text are strongSwan's: "C=CH, O=strongSwan, CN=moon.strongswan.org"
-// (also "/C=CH/O=strongSwan/CN=moon"), most significant RDN first, one
-// attribute per RDN. Attribute names: C ST L O OU CN SN (serialNumber) E
-// (Email, emailAddress) DC UID S (surname) G (givenName) I (initials) T
-// (title) D (description) N (name) dnQualifier pseudonym UN
-// (unstructuredName) street, any case, or a dotted OID ("2.5.4.97=x"). A
-// backslash escapes the next character ("CN=a\, b"). Values are encoded as
-// strongSwan encodes them: PrintableString when the value fits, else
-// UTF8String; E, DC and UN as IA5String.
+// DNs in text are strongSwan's: "C=CH, O=strongSwan, CN=moon.strongswan.org",
+// most significant RDN first, one attribute per RDN; a text starting with '/'
+// ("/C=CH/O=strongSwan/CN=moon") is separated by '/' instead of ','.
+// Attribute names as strongSwan 5.9 (any case): C ST L O OU CN SN (surname!)
+// serialNumber E (Email, emailAddress) DC UID T D N G I ID dnQualifier
+// pseudonym postalCode STREET employeeNumber (EN) unstructuredName (UN) ND;
+// also a dotted OID ("2.5.4.97=x", our extension). A backslash escapes the
+// next character ("O=a\, b", our extension: strongSwan has no escapes).
+// Values are encoded as strongSwan encodes them: PrintableString when the
+// value fits, else UTF8String; E and UN as IA5String (ASCII only).
+// test_ike_cert_strongswan checks encoding and printing against libstrongswan.
 //
 // Thread-safety: all functions are reentrant (no shared state).
 #pragma once
@@ -40,7 +42,10 @@ IdData id_payload_for(const conf::Identity& id);
 // strongSwan's printing: "192.0.2.1", "2001:db8::1", "moon.strongswan.org",
 // "a@b.c", "C=CH, O=strongSwan, CN=moon"; KEY_ID and DER_ASN1_GN as hex.
 // Non-printable characters in an FQDN or RFC822 ID print as '?'; a DN value
-// that is not printable text prints as '#' and its hex. Data that does not
+// that is not printable text prints as '#' and its hex. Differences from
+// strongSwan, so that a printed DN parses back: ',' '\' and leading/trailing
+// spaces in DN values are escaped with '\', and UTF-8 prints as UTF-8
+// (strongSwan prints '?' for each non-ASCII byte). Data that does not
 // parse prints as "(invalid ID_IPV4_ADDR)" etc. Never throws.
 std::string id_text(IdType t, ByteView data);
 
@@ -53,10 +58,13 @@ int id_match(const conf::Identity& pattern, IdType t, ByteView data);
 // id_match(...) > kIdMatchNone. %any matches all; otherwise the types must
 // agree and: addresses by value; FQDN and RFC822 case-insensitively, where a
 // pattern starting with '*' ("*.example.com", "*@example.com", "*") matches
-// every ID that ends with the rest and is longer than it; DNs RDN by RDN
-// (same attributes in the same order; values of PrintableString, C, E and DC
-// case-insensitively, others exactly), where an RDN value "*" in the pattern
-// matches any value. A pattern that does not parse (bad DN) matches nothing.
+// every ID that ends with the rest and is longer than it (a pattern "*"
+// alone is a %any match, 1); DNs RDN by RDN (same attributes in the same
+// order; two PrintableStrings or two IA5String e-mail values compare
+// case-insensitively, anything else by its UTF-8 exactly, whatever the string
+// types), where an RDN value "*" in the pattern matches any value. A pattern
+// that does not parse (bad DN) matches nothing. test_ike_cert_strongswan
+// compares this with libstrongswan's identification_t.matches().
 bool id_matches(const conf::Identity& pattern, IdType t, ByteView data);
 
 // The conf::Identity of an ID payload, for listings and secret lookup: type

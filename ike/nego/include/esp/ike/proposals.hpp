@@ -47,8 +47,7 @@ namespace esp::ike {
 // DH transforms out (the CHILD_SA of IKE_AUTH, RFC 7296 1.2).
 // Throws std::invalid_argument when a proposal's kind is not proto's, the SPI
 // size is wrong for proto, or there are more than 255 proposals.
-SaPayload make_offer(const std::vector<conf::Proposal>& ours, ProtocolId proto, const Bytes& spi,
-                     bool skip_dh = false);
+SaPayload make_offer(const std::vector<conf::Proposal>& ours, ProtocolId proto, const Bytes& spi, bool skip_dh = false);
 
 // One chosen transform set.
 struct Chosen {
@@ -58,9 +57,9 @@ struct Chosen {
   EncrId encr = EncrId::AesGcm16;
   unsigned key_bits = 0;
   IntegId integ = IntegId::None;
-  std::optional<PrfId> prf;    // IKE only
-  std::optional<DhGroup> dh;   // IKE: always set; ESP: the PFS group, or none
-  bool esn = false;            // ESP only
+  std::optional<PrfId> prf;   // IKE only
+  std::optional<DhGroup> dh;  // IKE: always set; ESP: the PFS group, or none
+  bool esn = false;           // ESP only
 
   // The responder's one-proposal SA payload: our number, transforms, and
   // `our_spi` (empty for IKE_SA_INIT, our 8-byte IKE SPI for an IKE rekey, our
@@ -74,6 +73,12 @@ struct Chosen {
   // "AES_CBC_128/HMAC_SHA2_256_128/PRF_HMAC_SHA2_256/MODP_2048",
   // "AES_GCM_16_128/NO_EXT_SEQ", "AES_GCM_16_256/ECP_384/EXT_SEQ".
   std::string str() const;
+
+  bool operator==(const Chosen& o) const {
+    return protocol == o.protocol && number == o.number && spi == o.spi && encr == o.encr && key_bits == o.key_bits &&
+           integ == o.integ && prf == o.prf && dh == o.dh && esn == o.esn;
+  }
+  bool operator!=(const Chosen& o) const { return !(*this == o); }
 };
 
 struct SelectOptions {
@@ -84,6 +89,9 @@ struct SelectOptions {
   // first choice (saves an INVALID_KE_PAYLOAD round trip); the proposal order
   // is not changed by it. Unset: strictly our first choice, as strongSwan.
   std::optional<std::uint16_t> ke_group;
+  // IKE only: the SPI size the exchange requires (0 in IKE_SA_INIT, 8 for an
+  // IKE rekey); unset accepts either. Other sizes are always skipped.
+  std::optional<std::size_t> ike_spi_size;
 };
 
 // Responder: see the top of this file. nullopt -> NO_PROPOSAL_CHOSEN.

@@ -58,8 +58,7 @@ std::vector<runtime::TrafficSelector> from_ts_payload(const TsPayload& p);
 
 // Intersection of two selectors (nullopt when empty): same family, the
 // address and port ranges overlapped, protocol equal or one of them any.
-std::optional<runtime::TrafficSelector> intersect(const runtime::TrafficSelector& a,
-                                                  const runtime::TrafficSelector& b);
+std::optional<runtime::TrafficSelector> intersect(const runtime::TrafficSelector& a, const runtime::TrafficSelector& b);
 // a lies entirely within b (family, addresses, protocol, ports).
 bool ts_within(const runtime::TrafficSelector& a, const runtime::TrafficSelector& b);
 // One side's narrowing (see the top of this file); empty when nothing meets.
@@ -73,8 +72,8 @@ struct Narrowed {
 // Responder (2.9): TSi is the initiator's side (our remote), TSr ours
 // (local). Empty on either side -> nullopt: answer TS_UNACCEPTABLE.
 std::optional<Narrowed> narrow_responder(const std::vector<runtime::TrafficSelector>& our_local,
-                                         const std::vector<runtime::TrafficSelector>& our_remote,
-                                         const TsPayload& tsi, const TsPayload& tsr);
+                                         const std::vector<runtime::TrafficSelector>& our_remote, const TsPayload& tsi,
+                                         const TsPayload& tsr);
 
 // Initiator: the responder's TSi/TSr must be subsets of what we offered
 // (each returned selector inside one offered selector of its side, none
@@ -83,6 +82,13 @@ std::optional<Narrowed> narrow_responder(const std::vector<runtime::TrafficSelec
 std::optional<Narrowed> check_initiator(const std::vector<runtime::TrafficSelector>& offered_local,
                                         const std::vector<runtime::TrafficSelector>& offered_remote,
                                         const TsPayload& tsi, const TsPayload& tsr, std::string* why);
+
+// Transport mode through a NAT (RFC 7296 2.23.1; strongSwan does the same):
+// the peer proposes its own, private address, which we never see. Every
+// selector of `theirs` that is one host address of observed's family becomes
+// `observed` (the address its packets come from), protocol and ports kept;
+// the rest is unchanged. Apply to the peer's side before narrowing.
+TsPayload substitute_nat_host(const TsPayload& theirs, const runtime::IpAddr& observed);
 
 // Transport mode (USE_TRANSPORT_MODE): every selector is one host address,
 // local_host on our side and remote_host on the peer's (protocol and ports

@@ -62,7 +62,8 @@ class EventLoop : public Timers {
   // still queued when the loop is destroyed are destroyed without running.
   void post(std::function<void()> fn);
 
-  // Runs until stop(). Only one thread may be in run() at a time.
+  // Runs until stop(). Only one thread may be in run() at a time, and a
+  // callback must not call run() (no nesting).
   void run();
   // Makes run() return after the callback now running (if any); a stop()
   // while the loop is not running makes the next run() return at once. Each
