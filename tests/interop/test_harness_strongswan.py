@@ -19,7 +19,7 @@ import pytest
 
 import netlab
 from netlab import LabError
-from swan import counters, merge_children
+from swan import merge_children
 
 IKE = "aes256gcm16-prfsha384-ecp384"
 ESP = "aes256gcm16"
