@@ -383,13 +383,21 @@ class Charon:
         initiator-spi, responder-spi, and child-sas {<name>-<id> {state,
         spi-in, spi-out, encap, protocol, mode, encr-alg, bytes-in,
         packets-in, bytes-out, packets-out, local-ts, remote-ts, ...}})."""
+        out: Dict[str, Dict[str, Any]] = {}
+        for name, sa in self.ike_sas(ike):
+            out[name] = sa          # two IKE_SAs of one name (a rekey): the last
+        return out
+
+    def ike_sas(self, ike: Optional[str] = None) -> List[Tuple[str, Dict[str, Any]]]:
+        """Every IKE_SA as (connection name, dict), in list-sas order; during
+        an IKE_SA rekey the old and the new one share the name."""
         args = ["--list-sas", "--raw", "--noblock"]
         if ike:
             args += ["--ike", ike]
-        out: Dict[str, Dict[str, Any]] = {}
+        out: List[Tuple[str, Dict[str, Any]]] = []
         for label, msg in parse_vici_messages(self.swanctl(*args).stdout):
             if label == "list-sa event":
-                out.update(msg)
+                out.extend(msg.items())
         return out
 
     def children(self, ike: str, child: Optional[str] = None) -> List[Dict[str, Any]]:
