@@ -35,6 +35,12 @@ void wipe(Bytes& b) {
   if (!b.empty()) OPENSSL_cleanse(b.data(), b.size());
 }
 
+// Wipes a plaintext buffer on every way out of a scope.
+struct WipeOnExit {
+  Bytes& b;
+  ~WipeOnExit() { wipe(b); }
+};
+
 // One datagram: IKE header | SK or SKF header | body. The prefix is built by
 // the message codec with an empty body, then its two length fields are set
 // for the real body (what SkCipher::protect checks and authenticates).
@@ -155,30 +161,26 @@ MsgResult<std::vector<Bytes>> seal_message(const IkeHeader& header,
   auto chain = build_payload_chain(inner);
   if (!chain) return chain.error();
   Bytes& plain = chain.value().bytes;
+  const WipeOnExit wiper{plain};
   const PayloadType first = chain.value().first;
   std::vector<Bytes> dgrams;
   try {
     const std::size_t whole = kSkOverhead + out.body_len(plain.size());
     if (fragment_len == 0 || whole <= fragment_len) {
       auto d = seal_one(header, first, plain, out, false, 0, 0);
-      wipe(plain);
       if (!d) return d.error();
       dgrams.push_back(std::move(d).value());
       return dgrams;
     }
     const std::size_t cap = fragment_capacity(out, fragment_len);
-    if (cap == 0) {
-      wipe(plain);
+    if (cap == 0)
       return error(MsgErrc::Unencodable, 0,
                    "fragment length " + std::to_string(fragment_len) +
                        " leaves no room for data after the headers, IV and ICV");
-    }
     const std::size_t n = std::max<std::size_t>(1, (plain.size() + cap - 1) / cap);
-    if (n > kMaxFragments) {
-      wipe(plain);
+    if (n > kMaxFragments)
       return error(MsgErrc::Unencodable, 0,
                    std::to_string(n) + " fragments needed, at most 65535 allowed");
-    }
     dgrams.reserve(n);
     for (std::size_t i = 0; i < n; ++i) {
       const std::size_t off = i * cap;
@@ -186,17 +188,12 @@ MsgResult<std::vector<Bytes>> seal_message(const IkeHeader& header,
       auto d = seal_one(header, i == 0 ? first : PayloadType::None,
                         ByteView(plain.data() + off, len), out, true,
                         static_cast<std::uint16_t>(i + 1), static_cast<std::uint16_t>(n));
-      if (!d) {
-        wipe(plain);
-        return d.error();
-      }
+      if (!d) return d.error();
       dgrams.push_back(std::move(d).value());
     }
   } catch (const CryptoError& e) {
-    wipe(plain);
     return error(MsgErrc::Unencodable, 0, e.what());
   }
-  wipe(plain);
   return dgrams;
 }
 
@@ -215,11 +212,10 @@ MsgResult<std::vector<Payload>> open_message(const Bytes& datagram, const Messag
     why = e.what();
   }
   if (!plain) return error(MsgErrc::InvalidSyntax, prefix_len, why);
+  const WipeOnExit wiper{*plain};
   if (authenticated) *authenticated = true;
-  auto chain = parse_payload_chain(parsed.payloads.back().as<SkPayload>()->inner_first,
-                                   plain->data(), plain->size(), prefix_len + in.iv_len());
-  wipe(*plain);
-  return chain;
+  return parse_payload_chain(parsed.payloads.back().as<SkPayload>()->inner_first, plain->data(),
+                             plain->size(), prefix_len + in.iv_len());
 }
 
 // ---- Defragmenter ----

@@ -25,7 +25,7 @@ import signal
 import subprocess
 import tempfile
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Dict, List, Optional, Sequence, TypeVar
 
@@ -173,6 +173,7 @@ class Process:
                  env: Optional[Dict[str, str]] = None, own_mount_ns: bool = False,
                  private_run: bool = False):
         self.ns = ns
+        self.cmd = list(cmd)            # as asked; cmdline: as run in the namespace
         self.log = Path(log)
         self.log.parent.mkdir(parents=True, exist_ok=True)
         inner = list(cmd)
@@ -223,7 +224,7 @@ class Process:
             if m:
                 return m
             if not self.running():
-                raise LabError(f"{self.cmdline[0]} exited ({self.popen.returncode}) before "
+                raise LabError(f"{self.cmd[0]} exited ({self.popen.returncode}) before "
                                f"logging /{pattern}/:\n{self.log_text()[-3000:]}")
             return None
         return wait_until(probe, timeout, f"/{pattern}/ in {self.log}")
@@ -503,7 +504,7 @@ class Lab:
             try:
                 p.stop()
             except Exception as e:
-                problems.append(f"process {p.cmdline[0]}: {e}")
+                problems.append(f"process {p.cmd[0]}: {e}")
         for ns in reversed(self.namespaces):
             problems += _delete_netns(ns.name)
         self.namespaces.clear()

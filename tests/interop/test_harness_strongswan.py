@@ -19,7 +19,7 @@ import pytest
 
 import netlab
 from netlab import LabError
-from swan import counters, merge_children
+from swan import merge_children
 
 IKE = "aes256gcm16-prfsha384-ecp384"
 ESP = "aes256gcm16"
@@ -184,8 +184,9 @@ def test_psk_direct_ipv4_rekey_terminate(lab):
     # IKE_SA rekey: new IKE SPIs, same peers.
     ispi = sa["initiator-spi"]
     sun.rekey(ike="gw")
-    netlab.wait_until(lambda: (moon.list_sas("gw").get("gw", {}).get("initiator-spi")
-                               not in (None, ispi)), 10, "a rekeyed IKE_SA")
+    netlab.wait_until(lambda: [(sa["state"], sa["initiator-spi"] != ispi)
+                               for _, sa in moon.ike_sas("gw")] == [("ESTABLISHED", True)],
+                      10, "the rekeyed IKE_SA alone")
     moon.wait_established("gw", "net")
     topo.left.ns.ping(topo.right.inner4, count=2, src=topo.left.inner4)
 

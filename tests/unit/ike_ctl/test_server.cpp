@@ -308,8 +308,11 @@ TEST(CtlServer, DroppedOrLateRepliesAreHandled) {
     }
   });
   for (;;) {
-    std::lock_guard<std::mutex> l(mu);
-    if (held) break;
+    {
+      std::lock_guard<std::mutex> l(mu);
+      if (held) break;
+    }
+    std::this_thread::yield();
   }
   srv.stop();
   t.join();

@@ -75,6 +75,32 @@ TEST(IkeWireFragments, LayoutAt576And1280) {
   }
 }
 
+TEST(IkeWireFragments, CountAndSizesAcrossLengths) {
+  for (const Suite& su : kSuites) {
+    SCOPED_TRACE(su.name);
+    auto cp = cipher_pair(su);
+    for (std::size_t cert = 0; cert < 3000; cert += 173) {
+      const auto inner = auth_inner(cert);
+      const std::size_t plain = chain_bytes(inner).size();
+      for (std::size_t len : {100, 333, 576, 1280, 1500}) {
+        auto r = seal_message(auth_header(1), inner, *cp.tx, len);
+        ASSERT_TRUE(r) << cert << " " << len;
+        EXPECT_EQ(r.value().size(), fragment_count(*cp.tx, plain, len)) << cert << " " << len;
+        for (const Bytes& d : r.value()) EXPECT_LE(d.size(), len);
+        const bool whole = kSkOverhead + cp.tx->body_len(plain) <= len;
+        EXPECT_EQ(r.value().size() == 1, whole) << "fragment only what does not fit";
+        Defragmenter df(65535, 1u << 20);  // 100-byte fragments: more than 64
+        Defragmenter::Result last;
+        if (!whole) {
+          for (const Bytes& d : r.value()) last = df.add(d, parse(d).value(), *cp.rx);
+          ASSERT_EQ(last.state, State::Complete) << last.why;
+          EXPECT_EQ(chain_bytes(last.inner), chain_bytes(inner));
+        }
+      }
+    }
+  }
+}
+
 TEST(IkeWireFragments, ReassembleInEveryOrder) {
   for (const Suite& su : kSuites) {
     for (std::size_t len : {576, 1280}) {
