@@ -20,7 +20,8 @@ ControlClient::ControlClient(std::string path) : path_(std::move(path)) {
     throw ControlError("cannot connect to " + path_ + ": path too long or empty");
   std::memcpy(a.sun_path, path_.data(), path_.size());
   fd_ = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd_ < 0) throw ControlError("cannot connect to " + path_ + ": socket: " + std::strerror(errno));
+  if (fd_ < 0)
+    throw ControlError("cannot connect to " + path_ + ": socket: " + std::strerror(errno));
   if (::connect(fd_, reinterpret_cast<const sockaddr *>(&a), sizeof(a)) != 0) {
     int e = errno;
     ::close(fd_);
@@ -85,7 +86,8 @@ json ControlClient::call_raw(const json &req, int timeout_ms) {
       return j;
     }
     scanned = in_.size();
-    if (in_.size() > kMaxReplyLine) fail("reply longer than " + std::to_string(kMaxReplyLine) + " bytes");
+    if (in_.size() > kMaxReplyLine)
+      fail("reply longer than " + std::to_string(kMaxReplyLine) + " bytes");
     wait(POLLIN);
     char buf[65536];
     ssize_t n = ::recv(fd_, buf, sizeof(buf), MSG_DONTWAIT);

@@ -17,8 +17,10 @@ namespace {
 using nlohmann::json;
 using namespace esp::ike;
 
-// How long espctl waits for a reply beyond what the request itself may take.
+// How long espctl waits for a reply: listings 10 s; terminate, rekey and
+// reload 30 s (the daemon may wait for its peer); initiate its --timeout + 10 s.
 constexpr int kReplyMarginMs = 10000;
+constexpr int kActionWaitMs = 30000;
 
 int fail(const std::string &what) {
   std::cerr << "espctl: " << what << "\n";
@@ -80,6 +82,8 @@ int main(int argc, char **argv) {
   if (sub == initiate) {
     req["timeout"] = timeout;
     wait_ms += timeout * 1000;
+  } else if (sub != list_sas && sub != list_conns && sub != stats) {
+    wait_ms = kActionWaitMs;
   }
   if (auto err = validate_request(req)) return fail(*err);
 

@@ -66,7 +66,8 @@ std::string joined(const json &j, const char *key, const char *sep = " ") {
   if (!v.is_array()) return out;
   for (const auto &e : v) {
     if (!out.empty()) out += sep;
-    out += e.is_string() ? e.get<std::string>() : e.dump(-1, ' ', false, json::error_handler_t::replace);
+    out += e.is_string() ? e.get<std::string>()
+                         : e.dump(-1, ' ', false, json::error_handler_t::replace);
   }
   return out;
 }
@@ -180,7 +181,8 @@ void render_conn(std::string &o, const json &c) {
     const std::string label = std::string("  ") + side + ":" + (side[0] == 'l' ? "  " : " ");
     const json &addrs = list(c, key.c_str());
     if (addrs.empty()) o += label + "%any\n";
-    for (const auto &a : addrs) o += label + (a.is_string() ? a.get<std::string>() : a.dump()) + "\n";
+    for (const auto &a : addrs)
+      o += label + (a.is_string() ? a.get<std::string>() : a.dump()) + "\n";
   }
   auto lport = num(c, "local-port"), rport = num(c, "remote-port");
   if ((lport && *lport != 500) || (rport && *rport != 500))
@@ -259,7 +261,8 @@ std::string render_stats(const json &r) {
 std::string render_message(const json &result) {
   const json &m = field(result, "message");
   if (m.is_string()) return m.get<std::string>() + "\n";
-  return result.is_null() ? std::string() : result.dump(-1, ' ', false, json::error_handler_t::replace) + "\n";
+  return result.is_null() ? std::string()
+                          : result.dump(-1, ' ', false, json::error_handler_t::replace) + "\n";
 }
 
 }  // namespace esp::ike

@@ -48,7 +48,8 @@ void clear_stale_socket(const std::string &path, const sockaddr_un &addr) {
     if (errno == ENOENT) return;
     throw ControlError(path + ": " + errtext(errno));
   }
-  if (!S_ISSOCK(st.st_mode)) throw ControlError(path + ": exists and is not a socket; not replacing it");
+  if (!S_ISSOCK(st.st_mode))
+    throw ControlError(path + ": exists and is not a socket; not replacing it");
   int probe = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (probe < 0) throw ControlError(path + ": socket: " + errtext(errno));
   int rc = ::connect(probe, reinterpret_cast<const sockaddr *>(&addr), sizeof(addr));
@@ -56,7 +57,8 @@ void clear_stale_socket(const std::string &path, const sockaddr_un &addr) {
   ::close(probe);
   if (rc == 0 || e == EAGAIN)
     throw ControlError(path + ": a daemon is already listening on this socket");
-  if (e != ECONNREFUSED) throw ControlError(path + ": cannot probe the existing socket: " + errtext(e));
+  if (e != ECONNREFUSED)
+    throw ControlError(path + ": cannot probe the existing socket: " + errtext(e));
   if (::unlink(path.c_str()) != 0 && errno != ENOENT)
     throw ControlError(path + ": cannot remove the stale socket: " + errtext(errno));
 }
