@@ -55,6 +55,15 @@ std::string IkeManager::initiate(const std::string& child, const std::string& ik
   return fmt::format("initiating IKE_SA '{}' with CHILD_SA '{}'", conn->name, child);
 }
 
+std::string IkeManager::initiate_new_ike_sa(const std::string& ike, const std::string& child, Time now) {
+  auto& m = *impl_;
+  const conf::ChildConfig* ch = nullptr;
+  const conf::ConnConfig* conn = conn_of_child(*m.cfg, child, ike, &ch);
+  if (!conn) throw std::invalid_argument("no child '" + child + "' in connection '" + ike + "'");
+  m.initiate_ike(*conn, ch, now);
+  return fmt::format("initiating IKE_SA '{}' with CHILD_SA '{}'", conn->name, child);
+}
+
 std::string IkeManager::terminate_ike(const std::string& ike, Time now) {
   auto& m = *impl_;
   if (!m.cfg->connection(ike)) {

@@ -54,7 +54,14 @@ static bool build_auth_payloads(IkeManager::Impl& m, IkeSa& sa, bool as_initiato
   conf::Identity me = local_identity(conn, *m.creds, sa.local);
   IdPayload id;
   try {
-    IdData d = id_payload_for(me);
+    IdData d;
+    std::string ignored;
+    const LocalCredential* lc = is_pubkey(conn.local.auth) && conn.local.id.text.empty()
+                                    ? m.creds->local(conn.local, &ignored)
+                                    : nullptr;
+    // The certificate's subject as it is in the certificate (re-encoding the
+    // text could change the bytes the peer compares).
+    d = lc ? lc->default_id_data : id_payload_for(me);
     id.type = d.type;
     id.data = d.data;
   } catch (const std::exception& e) {
@@ -239,7 +246,7 @@ void IkeManager::Impl::send_auth_request(IkeSa& sa, Time now) {
       inner.insert(inner.end() - 1, make_payload(PayloadType::CERTREQ, c));
     }
   }
-  inner.push_back(make_notify(NotifyType::INITIAL_CONTACT));
+  if (opts.send_initial_contact) inner.push_back(make_notify(NotifyType::INITIAL_CONTACT));
   Task t;
   t.type = TaskType::IkeInit;
   if (sa.first_child) {

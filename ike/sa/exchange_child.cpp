@@ -220,7 +220,7 @@ void IkeManager::Impl::on_child_response(IkeSa& sa, Task& t, const std::vector<P
     if (old && old->state == ChildState::Rekeying) old->state = ChildState::Installed;
   };
   if (auto n = find_notify(ps, NotifyType::INVALID_KE_PAYLOAD); n && !t.ike_auth) {
-    std::uint16_t g = n->data.size() == 2 ? static_cast<std::uint16_t>(n->data[0] << 8 | n->data[1]) : 0;
+    std::uint16_t g = n->data.size() == 2 ? static_cast<std::uint16_t>(n->data[0] << 8 | n->data[1]) : std::uint16_t{0};
     auto group = dh_group_from_id(g);
     if (group && t.child_cfg && dh_allowed(t.child_cfg->esp_proposals, g) && t.ke_retries < 2) {
       Task again;

@@ -67,7 +67,7 @@ void IkeManager::Impl::initiate_ike(const conf::ConnConfig& conn, const conf::Ch
     }
   }
   sa.local = Endpoint{local ? *local : host.source_for(*peer), host.ike_port()};
-  if (sa.remote.port == host.nat_port()) sa.local.port = host.nat_port();
+  if (sa.remote.port == opts.peer_nat_port) sa.local.port = host.nat_port();
   sa.first_child = child;
   log(LogLevel::Info, &sa, "initiating IKE_SA to " + sa.remote.str());
   send_init_request(sa, now);
@@ -135,7 +135,7 @@ void IkeManager::Impl::on_init_response(IkeSa& sa, const Bytes& raw, const Messa
     return;
   }
   if (auto n = find_notify(ps, NotifyType::INVALID_KE_PAYLOAD)) {
-    std::uint16_t g = n->data.size() == 2 ? static_cast<std::uint16_t>(n->data[0] << 8 | n->data[1]) : 0;
+    std::uint16_t g = n->data.size() == 2 ? static_cast<std::uint16_t>(n->data[0] << 8 | n->data[1]) : std::uint16_t{0};
     auto group = dh_group_from_id(g);
     if (!group || !dh_allowed(sa.conn->proposals, g) || sa.out->task.ke_retries >= kMaxKeRetries ||
         (sa.dh && sa.dh->group() == *group)) {
@@ -231,7 +231,7 @@ void IkeManager::Impl::on_init_response(IkeSa& sa, const Bytes& raw, const Messa
   if (sa.nat_any() && sa.local.port != host.nat_port()) {
     // 2.23: move to port 4500.
     sa.local.port = host.nat_port();
-    sa.remote.port = host.nat_port();
+    sa.remote.port = opts.peer_nat_port;
     log(LogLevel::Info, &sa, "NAT detected, switching to " + sa.remote.str());
   }
   send_auth_request(sa, now);

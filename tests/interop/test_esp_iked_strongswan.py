@@ -23,22 +23,29 @@ ESP = "aes256gcm16"
 class Iked:
     """One esp-iked in a namespace, with its control socket and key files."""
 
-    def __init__(self, lab, ns, name, build, connections, secrets=None, swanctl_dir=None,
-                 extra_args=()):
+    def __init__(self, lab, ns, name, build):
         self.lab = lab
+        self.ns = ns
         self.build = Path(build)
-        self.dir = lab.workdir / name
+        self.dir = lab.workdir / name     # also its swanctl dir (x509/, x509ca/, private/)
         self.dir.mkdir(parents=True, exist_ok=True)
-        self.conf = (swanctl_dir or self.dir) / "swanctl.conf"
-        self.conf.write_text(netlab.swanctl_conf(connections, secrets))
+        self.conf = self.dir / "swanctl.conf"
         self.keys = self.dir / "keys"
         self.keys.mkdir(exist_ok=True)
         self.ctl = lab.sockdir / f"{name}.ctl"
+        self.proc = None
+
+    def start(self, connections, secrets=None, extra_args=()):
+        self.conf.write_text(netlab.swanctl_conf(connections, secrets))
         cmd = [str(self.build / "bin/esp-iked"), "--conf", str(self.conf), "--backend", "swemu",
                "--control", str(self.ctl), "--wireshark-keys", str(self.keys), "--log-level", "debug",
                "--sa-capacity", "1024", *extra_args]
-        self.proc = ns.popen(cmd, self.dir / "esp-iked.log")
+        self.proc = self.ns.popen(cmd, self.dir / "esp-iked.log")
         self.proc.wait_log(r"esp-iked listening", timeout=30)
+        return self
+
+    def log(self):
+        return self.proc.log_text()
 
     def espctl(self, *args, check=True, timeout=60):
         p = subprocess.run([str(self.build / "bin/espctl"), "--control", str(self.ctl), *args],
@@ -127,7 +134,7 @@ def test_we_initiate_psk_rekeys_and_delete_both_ways(lab, esp_build_dir):
     sun.write_config({"gw": other}, secrets)
     sun.start()
     sun.load_all()
-    iked = Iked(lab, topo.left.ns, "moon", esp_build_dir, {"gw": mine}, secrets)
+    iked = Iked(lab, topo.left.ns, "moon", esp_build_dir).start({"gw": mine}, secrets)
 
     out = iked.espctl("initiate", "--child", "net").stdout
     assert "established" in out
@@ -188,3 +195,123 @@ def test_we_initiate_psk_rekeys_and_delete_both_ways(lab, esp_build_dir):
     stats = json.loads(iked.espctl("stats", "--json").stdout)
     assert stats["ike-sas"]["total"] == 0
     assert stats["cards"][0]["sas"] == 0
+
+
+def test_strongswan_initiates_ecdsa_certificates_behind_nat(lab, esp_build_dir):
+    """strongSwan (moon, behind a NAT) initiates to esp-iked (sun) with ECDSA
+    P-384 certificates; sun's ID is its IPv4 address, matched to the SAN."""
+    topo = lab.two_sites(nat=True)
+    left, right = topo.left, topo.right
+    pki = netlab.Pki(lab.workdir / "pki", kind="ecdsa", curve="P-384")
+    moon_ck = pki.issue("moon.espi.test", ["DNS:moon.espi.test", f"IP:{left.outer4}"])
+    sun_ck = pki.issue("sun.espi.test", ["DNS:sun.espi.test", f"IP:{right.outer4}"])
+    moon = netlab.Charon(lab, left.ns, "moon", options={"keep_alive": "1s"})
+    mcert, ca = pki.install(moon.swanctl_dir, moon_ck)
+    iked = Iked(lab, right.ns, "sun", esp_build_dir)
+    scert, _ = pki.install(iked.dir, sun_ck)
+    moon.write_config({"gw": netlab.connection(
+        left.outer4, right.outer4, auth="pubkey", local_id="moon.espi.test",
+        remote_id=right.outer4, local_cert=mcert, remote_cacert=ca,
+        local_ts=left.subnet4, remote_ts=right.subnet4, proposals=IKE, esp_proposals=ESP)})
+    iked.start({"gw": netlab.connection(
+        right.outer4, "%any", auth="pubkey", local_id=right.outer4,
+        remote_id="moon.espi.test", local_cert=scert, remote_cacert=ca,
+        local_ts=right.subnet4, remote_ts=left.subnet4, proposals=IKE, esp_proposals=ESP)})
+    cap = lab.capture(right.ns, "eth0", "sun-eth0", pcap=True)
+    moon.start()
+    moon.load_all()
+    moon.initiate("net")
+    sa = moon.wait_established("gw", "net")
+    ike, ours = iked.wait_child()
+    expect_same_child(ours, strongswan_child(moon))
+    # The NAT is real for moon: esp-iked sees it on the remote side, moon on its own.
+    assert sa.get("nat-local") == "yes"
+    assert ike["nat-remote"] and not ike["nat-local"]
+    assert ike["remote-host"] == left.seen4 and ike["local-port"] == 4500
+    assert ike["remote-id"] == "moon.espi.test" and ike["local-id"] == right.outer4
+    assert not ike["initiator"]
+    text = moon.log.read_text()
+    assert f"authentication of '{right.outer4}' with ECDSA_WITH_SHA384_DER successful" in text
+    assert 'received end entity cert "C=CH, O=espi, CN=sun.espi.test"' in text
+    # ESP from strongSwan through the NAT decrypts with esp-iked's keys.
+    left.ns.ping(right.inner4, count=3, src=left.inner4, check=False)
+    netlab.wait_until(lambda: moon.log.read_text().count("sending keep alive") >= 2, 10,
+                      "NAT-T keepalives from moon")
+    pcap = cap.stop()
+    plain = lab.workdir / "plain.pcap"
+    decrypt_capture(esp_build_dir, pcap, iked.keys, plain)
+    assert count_icmp_requests(plain, left.inner4, right.inner4) == 3
+    keepalives = [p for p in cap.packets() if "udpencap" in p["protocols"]
+                  and p["udp.length"] == "9"]
+    assert keepalives, "no NAT-T keepalive reached esp-iked"
+    # DELETE initiated by the responder (us) for the IKE_SA.
+    iked.espctl("terminate", "--ike", "gw")
+    moon.wait_gone("gw")
+    netlab.wait_until(lambda: not iked.sas(), 15, "no IKE_SA left at esp-iked")
+
+
+def test_we_initiate_rsa_chain_fragmented_behind_nat(lab, esp_build_dir):
+    """esp-iked (moon, behind the NAT) initiates with an RSA certificate and
+    an intermediate CA each way: IKE_AUTH is larger than the fragment size,
+    so both sides send RFC 7383 fragments."""
+    topo = lab.two_sites(nat=True)
+    left, right = topo.left, topo.right
+    pki = netlab.Pki(lab.workdir / "pki", kind="rsa", bits=3072)
+    im_moon = pki.intermediate("espi moon sub CA")
+    im_sun = pki.intermediate("espi sun sub CA")
+    moon_ck = pki.issue("moon.espi.test", ["DNS:moon.espi.test"], issuer=im_moon)
+    sun_ck = pki.issue("sun.espi.test", ["DNS:sun.espi.test"], issuer=im_sun)
+    sun = netlab.Charon(lab, right.ns, "sun")
+    scert, ca = pki.install(sun.swanctl_dir, sun_ck)
+    iked = Iked(lab, left.ns, "moon", esp_build_dir)
+    mcert, _ = pki.install(iked.dir, moon_ck)
+    # Each side's intermediate goes with its certificate (x509/): it must be sent.
+    (sun.swanctl_dir / "x509" / im_sun.cert.name).write_bytes(im_sun.cert.read_bytes())
+    (iked.dir / "x509" / im_moon.cert.name).write_bytes(im_moon.cert.read_bytes())
+    sun.write_config({"gw": netlab.connection(
+        right.outer4, "%any", auth="pubkey", local_id="sun.espi.test", remote_id="moon.espi.test",
+        local_cert=scert, remote_cacert=ca, local_ts=right.subnet4, remote_ts=left.subnet4,
+        proposals="aes128gcm16-prfsha256-x25519", esp_proposals="aes128gcm16")})
+    sun.start()
+    sun.load_all()
+    iked.start({"gw": netlab.connection(
+        left.outer4, right.outer4, auth="pubkey", local_id="moon.espi.test",
+        remote_id="sun.espi.test", local_cert=mcert, remote_cacert=ca,
+        local_ts=left.subnet4, remote_ts=right.subnet4,
+        proposals="aes128gcm16-prfsha256-x25519", esp_proposals="aes128gcm16")})
+    iked.espctl("initiate", "--child", "net")
+    sun.wait_established("gw", "net")
+    ike, ours = iked.wait_child()
+    expect_same_child(ours, strongswan_child(sun))
+    assert ike["nat-local"] and ike["dh-group"] == "CURVE_25519"
+    text = sun.log.read_text()
+    assert "reassembled fragmented IKE message" in text      # ours, reassembled by strongSwan
+    assert "received issuer cert" in text                       # our intermediate
+    assert "authentication of 'moon.espi.test' with RSA_EMSA_PKCS1_SHA2_256 successful" in text
+    assert "fragment" in iked.log().lower() or "EF(" in text
+
+
+def test_dead_peer_detection_clears_the_card(lab, esp_build_dir):
+    """esp-iked's DPD (dpd_delay) answered while strongSwan lives; once it is
+    gone, the retransmits give up and every SA leaves the card."""
+    topo = lab.two_sites(nat=False)
+    mine, other, secrets = psk_pair(topo, our_side=topo.left, dpd_delay="1s")
+    sun = netlab.Charon(lab, topo.right.ns, "sun")
+    sun.write_config({"gw": other}, secrets)
+    sun.start()
+    sun.load_all()
+    iked = Iked(lab, topo.left.ns, "moon", esp_build_dir).start(
+        {"gw": mine}, secrets, extra_args=("--retransmit-timeout", "0.5", "--retransmit-tries", "2"))
+    iked.espctl("initiate", "--child", "net")
+    sun.wait_established("gw", "net")
+    iked.wait_child()
+    # Liveness checks go out and are answered (strongSwan logs the empty INFORMATIONAL).
+    netlab.wait_until(lambda: sun.log.read_text().count("parsed INFORMATIONAL request") >= 2, 15,
+                      "two DPD requests answered by strongSwan")
+    assert len(iked.sas()) == 1
+    sun.proc.signal(9)
+    netlab.wait_until(lambda: not iked.sas(), 30, "esp-iked giving up on the dead peer",
+                      on_timeout=lambda: iked.log()[-3000:])
+    stats = json.loads(iked.espctl("stats", "--json").stdout)
+    assert stats["cards"][0]["sas"] == 0 and stats["ike"]["retransmits"] >= 2
+    assert "giving up" in iked.log()

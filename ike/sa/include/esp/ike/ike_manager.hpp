@@ -54,10 +54,16 @@ struct IkeOptions {
   std::size_t fragment_size = 1280;
   // NAT keepalive interval (seconds) when we are behind a NAT; 0 = none.
   unsigned keepalive_interval = 20;
+  // The peer's NAT-T port we float to (RFC 7296 2.23: 4500; strongSwan
+  // floats to 4500 whatever its own remote_port).
+  std::uint16_t peer_nat_port = 4500;
   // Half-open IKE SAs are dropped after this many seconds.
   unsigned half_open_timeout = 30;
   // Jitter (rand_time) on rekey times: false in tests that want exact times.
   bool randomize_rekey = true;
+  // INITIAL_CONTACT in our IKE_AUTH (the peer then drops older IKE SAs with
+  // us); a load generator that sets up many IKE SAs to one peer turns it off.
+  bool send_initial_contact = true;
 };
 
 // Per-manager counters (espctl stats).
@@ -84,6 +90,9 @@ class IkeManager {
   // std::invalid_argument for an unknown connection / child name.
   // initiate: sets up the child (and its IKE SA when none is up yet).
   std::string initiate(const std::string& child, const std::string& ike, Time now);
+  // Always a new IKE SA for connection `ike` with its child `child` (a load
+  // generator's duplicates; initiate() reuses an IKE SA that is up).
+  std::string initiate_new_ike_sa(const std::string& ike, const std::string& child, Time now);
   std::string terminate_ike(const std::string& ike, Time now);
   std::string terminate_child(const std::string& child, Time now);
   std::string rekey_child(const std::string& child, Time now);
