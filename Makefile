@@ -66,7 +66,8 @@ test: build build-asan build-tsan
 demo: build
 	$(BUILD)/bin/esp-demo --backend $(BACKEND) --out $(BUILD)/demo
 
-# swemu vs OpenSSL; the card in clock cycles (RTL in Verilator, or "cosim datapath
+# swemu vs OpenSSL; the IKE table (esp-iked next to strongSwan as responder,
+# network namespaces: root); the card in clock cycles (RTL in Verilator, or "cosim datapath
 # not available" until hw/rtl has it); the area table of the last `make area`.
 bench: build
 	$(BUILD)/bin/esp-bench --json $(BUILD)/bench/swemu.json
@@ -76,6 +77,7 @@ bench: build
 	else \
 	  echo "esp-card-bench: cosim backend not built (no verilator): cosim datapath not available"; \
 	fi
+	$(PYTHON) bench/ike/ike_bench.py --build $(BUILD) --json $(BUILD)/bench/ike.json
 	@$(PYTHON) hw/synth/area.py --print $(BUILD)/bench/area.json
 
 # Area estimate of hw/rtl for the Alveo U55C (yosys synth_xilinx -family xcup,

@@ -10,6 +10,7 @@ PKGS=(
   verilator yosys
   clang-14 libclang-rt-14-dev
   tshark
+  nftables iputils-ping
   iproute2 strongswan-charon strongswan-swanctl libstrongswan-standard-plugins libstrongswan-extra-plugins libcharon-extra-plugins
 )
 missing=()
