@@ -83,11 +83,14 @@ def strongswan_child(charon, ike="gw", child="net"):
 
 
 def expect_same_child(ours, theirs):
-    """What strongSwan lists is what esp-iked programmed into the card."""
-    assert theirs["spi-in"] == ours["spi-out"], (ours, theirs)
-    assert theirs["spi-out"] == ours["spi-in"], (ours, theirs)
+    """What strongSwan lists is what esp-iked programmed into the card
+    ("card-sa": read back from the card's SA table through the runtime)."""
+    card = ours["card-sa"]
+    assert theirs["spi-in"] == ours["spi-out"] == card["spi-out"], (ours, theirs)
+    assert theirs["spi-out"] == ours["spi-in"] == card["spi-in"], (ours, theirs)
     assert theirs["encr-alg"] == ours["encr-alg"]
-    assert int(theirs["encr-keysize"]) == ours["encr-keysize"]
+    assert int(theirs["encr-keysize"]) == ours["encr-keysize"] == card["encr-keysize"]
+    assert card["encap"] == ours["encap"] and not card["esn"]
     assert theirs["mode"] == ours["mode"]
     assert (theirs.get("encap") == "yes") == ours["encap"]
 
@@ -161,6 +164,15 @@ def test_we_initiate_psk_rekeys_and_delete_both_ways(lab, esp_build_dir):
     expect_same_child(ours, theirs)
     # libipsec always encapsulates (fake NAT-D): both float to 4500.
     assert ike["remote-port"] == 4500 and ike["nat-remote"] and not ike["nat-local"]
+    # The listings users read.
+    text = iked.espctl("list-sas").stdout
+    assert "gw: #" in text and "ESTABLISHED, IKEv2" in text and f"in  {ours['spi-in']}" in text, text
+    assert "AES_GCM_16-256/PRF_HMAC_SHA2_384/ECP_384" in text, text
+    conns = json.loads(iked.espctl("list-conns", "--json").stdout)["conns"]
+    assert conns[0]["name"] == "gw" and conns[0]["children"][0]["name"] == "net"
+    assert "gw:" in iked.espctl("list-conns").stdout
+    assert "reloaded" in iked.espctl("reload").stdout
+    assert iked.sas()[0]["state"] == "ESTABLISHED"     # a reload keeps what is up
     their_ike = sun.list_sas()["gw"]
     assert their_ike["initiator-spi"] == ike["initiator-spi"]
     assert their_ike["responder-spi"] == ike["responder-spi"]
@@ -351,3 +363,16 @@ def test_dead_peer_detection_clears_the_card(lab, esp_build_dir):
     stats = json.loads(iked.espctl("stats", "--json").stdout)
     assert stats["cards"][0]["sas"] == 0 and stats["ike"]["retransmits"] >= 2
     assert "giving up" in iked.log()
+
+
+def test_bad_configuration_names_file_and_line(tmp_path, esp_build_dir):
+    """A config line we do not support is an error with its file:line, and
+    esp-iked does not start."""
+    conf = tmp_path / "swanctl.conf"
+    conf.write_text("connections {\n  gw {\n    remote_addrs = 192.0.2.2\n"
+                    "    aggressive = yes\n  }\n}\n")
+    p = subprocess.run([str(esp_build_dir / "bin/esp-iked"), "--conf", str(conf), "--control", "",
+                        "--port", "0", "--nat-port", "0"],
+                       capture_output=True, text=True, timeout=60)
+    assert p.returncode == 1
+    assert f"{conf}:4" in p.stderr, p.stderr
