@@ -132,12 +132,18 @@ ChildUsage RuntimeIkeHost::child_usage(const ChildHandle& h) {
       u.bytes_in = i.counters.bytes;
       u.packets_in = i.counters.packets;
       u.use_in = since(i.last_use_ns);
+      u.card_spi_in = i.spi;
+      u.card_key_bits = i.key_bits;
+      u.card_encap = i.udp_encap;
+      u.card_esn = i.esn;
+      u.on_card = true;
     }
     if (h.out.valid() && rt_.valid(h.out)) {
       auto o = rt_.query_sa(h.out);
       u.bytes_out = o.counters.bytes;
       u.packets_out = o.counters.packets;
       u.use_out = since(o.last_use_ns);
+      u.card_spi_out = o.spi;
     }
   } catch (const std::exception&) {
   }

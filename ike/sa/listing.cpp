@@ -121,6 +121,12 @@ json IkeManager::Impl::sa_json(const IkeSa& sa, Time now) const {
     cj["bytes-out"] = u.bytes_out;
     cj["packets-out"] = u.packets_out;
     if (u.use_out >= 0) cj["use-out"] = u.use_out;
+    if (u.on_card)
+      cj["card-sa"] = {{"spi-in", hex32(u.card_spi_in)},
+                       {"spi-out", hex32(u.card_spi_out)},
+                       {"encr-keysize", u.card_key_bits},
+                       {"encap", u.card_encap},
+                       {"esn", u.card_esn}};
     std::int64_t age = secs(c->installed, now);
     if (c->rekey_after > 0) cj["rekey-time"] = std::max<std::int64_t>(0, c->rekey_after - age);
     if (c->life_after > 0) cj["life-time"] = std::max<std::int64_t>(0, c->life_after - age);

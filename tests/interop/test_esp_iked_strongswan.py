@@ -9,6 +9,8 @@ Harness: netlab (tests/interop/README.md). esp-iked runs on the swemu card.
 """
 
 import json
+import os
+import shutil
 import subprocess
 import time
 from pathlib import Path
@@ -81,11 +83,14 @@ def strongswan_child(charon, ike="gw", child="net"):
 
 
 def expect_same_child(ours, theirs):
-    """What strongSwan lists is what esp-iked programmed into the card."""
-    assert theirs["spi-in"] == ours["spi-out"], (ours, theirs)
-    assert theirs["spi-out"] == ours["spi-in"], (ours, theirs)
+    """What strongSwan lists is what esp-iked programmed into the card
+    ("card-sa": read back from the card's SA table through the runtime)."""
+    card = ours["card-sa"]
+    assert theirs["spi-in"] == ours["spi-out"] == card["spi-out"], (ours, theirs)
+    assert theirs["spi-out"] == ours["spi-in"] == card["spi-in"], (ours, theirs)
     assert theirs["encr-alg"] == ours["encr-alg"]
-    assert int(theirs["encr-keysize"]) == ours["encr-keysize"]
+    assert int(theirs["encr-keysize"]) == ours["encr-keysize"] == card["encr-keysize"]
+    assert card["encap"] == ours["encap"] and not card["esn"]
     assert theirs["mode"] == ours["mode"]
     assert (theirs.get("encap") == "yes") == ours["encap"]
 
@@ -119,6 +124,20 @@ def decrypt_capture(build, cap_path, keys_dir, out):
     return p.stdout + p.stderr
 
 
+def tshark_ike_auth(pcap, table_dir, home):
+    """tshark's verbose dissection of the IKE_AUTH messages in pcap, with the
+    ikev2_decryption_table of table_dir (None: no keys) in a private profile."""
+    wdir = home / ".config" / "wireshark"
+    wdir.mkdir(parents=True, exist_ok=True)
+    if table_dir is not None:
+        shutil.copy(table_dir / "ikev2_decryption_table", wdir / "ikev2_decryption_table")
+    env = dict(os.environ, HOME=str(home), XDG_CONFIG_HOME=str(home / ".config"))
+    p = subprocess.run(["tshark", "-n", "-r", str(pcap), "-V", "-Y", "isakmp.exchangetype == 35"],
+                       capture_output=True, text=True, timeout=120, env=env)
+    assert p.returncode == 0, p.stderr
+    return p.stdout
+
+
 def count_icmp_requests(pcap, src, dst):
     p = subprocess.run(["tshark", "-r", str(pcap), "-Y",
                         f"icmp.type == 8 && ip.src == {src} && ip.dst == {dst}", "-T", "fields",
@@ -136,6 +155,7 @@ def test_we_initiate_psk_rekeys_and_delete_both_ways(lab, esp_build_dir):
     sun.load_all()
     iked = Iked(lab, topo.left.ns, "moon", esp_build_dir).start({"gw": mine}, secrets)
 
+    cap = lab.capture(topo.right.ns, "eth0", "sun-eth0", pcap=True)
     out = iked.espctl("initiate", "--child", "net").stdout
     assert "established" in out
     sun.wait_established("gw", "net")
@@ -144,18 +164,32 @@ def test_we_initiate_psk_rekeys_and_delete_both_ways(lab, esp_build_dir):
     expect_same_child(ours, theirs)
     # libipsec always encapsulates (fake NAT-D): both float to 4500.
     assert ike["remote-port"] == 4500 and ike["nat-remote"] and not ike["nat-local"]
+    # The listings users read.
+    text = iked.espctl("list-sas").stdout
+    assert "gw: #" in text and "ESTABLISHED, IKEv2" in text and f"in  {ours['spi-in']}" in text, text
+    assert "AES_GCM_16-256/PRF_HMAC_SHA2_384/ECP_384" in text, text
+    conns = json.loads(iked.espctl("list-conns", "--json").stdout)["conns"]
+    assert conns[0]["name"] == "gw" and conns[0]["children"][0]["name"] == "net"
+    assert "gw:" in iked.espctl("list-conns").stdout
+    assert "reloaded" in iked.espctl("reload").stdout
+    assert iked.sas()[0]["state"] == "ESTABLISHED"     # a reload keeps what is up
     their_ike = sun.list_sas()["gw"]
     assert their_ike["initiator-spi"] == ike["initiator-spi"]
     assert their_ike["responder-spi"] == ike["responder-spi"]
     assert their_ike["encr-alg"] == "AES_GCM_16" and their_ike["dh-group"] == "ECP_384"
 
     # ESP strongSwan sends decrypts with the keys esp-iked exported.
-    cap = lab.capture(topo.right.ns, "eth0", "sun-eth0", pcap=True)
     topo.right.ns.ping(topo.left.inner4, count=3, src=topo.right.inner4, check=False)
     pcap = cap.stop()
     plain = lab.workdir / "plain.pcap"
     decrypt_capture(esp_build_dir, pcap, iked.keys, plain)
     assert count_icmp_requests(plain, topo.right.inner4, topo.left.inner4) == 3
+    # And Wireshark decrypts IKE_AUTH with the ikev2_decryption_table it wrote
+    # (without it, no inner payload shows).
+    text = tshark_ike_auth(pcap, iked.keys, lab.workdir / "home-keys")
+    assert "Decrypted Data" in text and "moon.espi.test" in text, text[-3000:]
+    assert "sun.espi.test" in text
+    assert "moon.espi.test" not in tshark_ike_auth(pcap, None, lab.workdir / "home-none")
 
     # CHILD_SA rekey, initiated by us.
     old = ours["spi-in"]
@@ -175,6 +209,17 @@ def test_we_initiate_psk_rekeys_and_delete_both_ways(lab, esp_build_dir):
     ike = iked.sas()[0]
     assert sun.list_sas()["gw"]["initiator-spi"] == ike["initiator-spi"]
     assert ike["child-sas"][0]["spi-in"] == ours["spi-in"]
+
+    # IKE_SA rekey initiated by us.
+    old_spi = ike["initiator-spi"]
+    iked.espctl("rekey", "--ike", "gw")
+    netlab.wait_until(lambda: len(iked.sas()) == 1 and iked.sas()[0]["initiator-spi"] != old_spi and
+                      iked.sas()[0]["state"] == "ESTABLISHED" and iked.sas()[0]["initiator"], 15,
+                      "our IKE_SA rekey", on_timeout=lambda: json.dumps(iked.sas()))
+    ike = iked.sas()[0]
+    netlab.wait_until(lambda: len(sun.ike_sas("gw")) == 1 and
+                      sun.list_sas()["gw"]["initiator-spi"] == ike["initiator-spi"], 15,
+                      "strongSwan on our rekeyed IKE_SA")
 
     # CHILD_SA rekey initiated by strongSwan, over the rekeyed IKE_SA.
     sun.rekey(child="net")
@@ -269,16 +314,18 @@ def test_we_initiate_rsa_chain_fragmented_behind_nat(lab, esp_build_dir):
     (sun.swanctl_dir / "x509" / im_sun.cert.name).write_bytes(im_sun.cert.read_bytes())
     (iked.dir / "x509" / im_moon.cert.name).write_bytes(im_moon.cert.read_bytes())
     sun.write_config({"gw": netlab.connection(
-        right.outer4, "%any", auth="pubkey", local_id="sun.espi.test", remote_id="moon.espi.test",
+        right.outer4, "%any", auth="pubkey", local_id="sun.espi.test", remote_id=moon_ck.subject,
         local_cert=scert, remote_cacert=ca, local_ts=right.subnet4, remote_ts=left.subnet4,
         proposals="aes128gcm16-prfsha256-x25519", esp_proposals="aes128gcm16")})
     sun.start()
     sun.load_all()
-    iked.start({"gw": netlab.connection(
-        left.outer4, right.outer4, auth="pubkey", local_id="moon.espi.test",
+    mine = netlab.connection(
+        left.outer4, right.outer4, auth="pubkey", local_id="-",
         remote_id="sun.espi.test", local_cert=mcert, remote_cacert=ca,
         local_ts=left.subnet4, remote_ts=right.subnet4,
-        proposals="aes128gcm16-prfsha256-x25519", esp_proposals="aes128gcm16")})
+        proposals="aes128gcm16-prfsha256-x25519", esp_proposals="aes128gcm16")
+    del mine["local"]["id"]   # our ID: the certificate's subject DN, as strongSwan does
+    iked.start({"gw": mine})
     iked.espctl("initiate", "--child", "net")
     sun.wait_established("gw", "net")
     ike, ours = iked.wait_child()
@@ -287,7 +334,8 @@ def test_we_initiate_rsa_chain_fragmented_behind_nat(lab, esp_build_dir):
     text = sun.log.read_text()
     assert "reassembled fragmented IKE message" in text      # ours, reassembled by strongSwan
     assert "received issuer cert" in text                       # our intermediate
-    assert "authentication of 'moon.espi.test' with RSA_EMSA_PKCS1_SHA2_256 successful" in text
+    assert f"authentication of '{moon_ck.subject}' with RSA_EMSA_PKCS1_SHA2_256 successful" in text
+    assert ike["local-id"] == moon_ck.subject
     assert "fragment" in iked.log().lower() or "EF(" in text
 
 
@@ -315,3 +363,16 @@ def test_dead_peer_detection_clears_the_card(lab, esp_build_dir):
     stats = json.loads(iked.espctl("stats", "--json").stdout)
     assert stats["cards"][0]["sas"] == 0 and stats["ike"]["retransmits"] >= 2
     assert "giving up" in iked.log()
+
+
+def test_bad_configuration_names_file_and_line(tmp_path, esp_build_dir):
+    """A config line we do not support is an error with its file:line, and
+    esp-iked does not start."""
+    conf = tmp_path / "swanctl.conf"
+    conf.write_text("connections {\n  gw {\n    remote_addrs = 192.0.2.2\n"
+                    "    aggressive = yes\n  }\n}\n")
+    p = subprocess.run([str(esp_build_dir / "bin/esp-iked"), "--conf", str(conf), "--control", "",
+                        "--port", "0", "--nat-port", "0"],
+                       capture_output=True, text=True, timeout=60)
+    assert p.returncode == 1
+    assert f"{conf}:4" in p.stderr, p.stderr

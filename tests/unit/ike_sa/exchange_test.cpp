@@ -29,6 +29,7 @@ struct ConfOpts {
   std::string extra_child;  // more keys in the child
   std::string local_ts, remote_ts;
   std::string mode = "tunnel";
+  std::string my_id, peer_id;  // default: <name>.example
 };
 
 std::string conf_for(const Site& me, const Site& peer, const ConfOpts& o) {
@@ -37,8 +38,8 @@ std::string conf_for(const Site& me, const Site& peer, const ConfOpts& o) {
          "    local_addrs = " + me.addr + "\n"
          "    remote_addrs = " + peer.addr + "\n"
          "    proposals = " + o.proposals + "\n" + o.extra_conn +
-         "    local { auth = psk\n id = " + me.name + ".example }\n"
-         "    remote { auth = psk\n id = " + peer.name + ".example }\n"
+         "    local { auth = psk\n id = " + (o.my_id.empty() ? me.name + ".example" : o.my_id) + " }\n"
+         "    remote { auth = psk\n id = " + (o.peer_id.empty() ? peer.name + ".example" : o.peer_id) + " }\n"
          "    children {\n"
          "      net {\n"
          "        local_ts = " + (o.local_ts.empty() ? me.net : o.local_ts) + "\n"
@@ -51,8 +52,8 @@ std::string conf_for(const Site& me, const Site& peer, const ConfOpts& o) {
          "}\n"
          "secrets {\n"
          "  ike-gw {\n"
-         "    id-1 = moon.example\n"
-         "    id-2 = sun.example\n"
+         "    id-1 = " + (o.my_id.empty() ? me.name + ".example" : o.my_id) + "\n"
+         "    id-2 = " + (o.peer_id.empty() ? peer.name + ".example" : o.peer_id) + "\n"
          "    secret = " + o.psk + "\n"
          "  }\n"
          "}\n";
@@ -342,6 +343,104 @@ TEST_F(Exchange, FragmentedIkeAuth) {
     if (m && !m.value().payloads.empty() && m.value().payloads.back().type == PayloadType::SKF) saw_skf = true;
   }
   EXPECT_TRUE(saw_skf);
+}
+
+struct IdCase {
+  const char* moon_id;
+  const char* sun_id;
+  const char* moon_printed;  // what sun lists as remote-id
+};
+
+class ExchangeIds : public Exchange, public ::testing::WithParamInterface<IdCase> {};
+
+TEST_P(ExchangeIds, IdentityTypesAuthenticate) {
+  ConfOpts m, s;
+  m.my_id = s.peer_id = GetParam().moon_id;
+  m.peer_id = s.my_id = GetParam().sun_id;
+  start(m, s);
+  up();
+  ASSERT_NO_FATAL_FAILURE(expect_child_agrees());
+  EXPECT_EQ(sun->sas()["ike-sas"][0]["remote-id"], GetParam().moon_printed);
+}
+
+INSTANTIATE_TEST_SUITE_P(Types, ExchangeIds,
+                         ::testing::Values(IdCase{"192.0.2.1", "sun@example.com", "192.0.2.1"},
+                                           IdCase{"2001:db8::1", "@sun.example", "2001:db8::1"},
+                                           IdCase{"moon@example.com", "192.0.2.2", "moon@example.com"},
+                                           IdCase{"\"C=CH, O=espi, CN=moon\"", "sun.example",
+                                                  "C=CH, O=espi, CN=moon"}));
+
+TEST_F(Exchange, SoftExpireFromTheCardRekeysAndHardExpireDeletes) {
+  ConfOpts o;
+  o.extra_child = "        rekey_packets = 3\n        life_packets = 1000\n";
+  start(o);
+  up();
+  ASSERT_NO_FATAL_FAILURE(expect_child_agrees());  // one packet each way
+  std::string old_in = first_child(moon->sas())["spi-in"];
+  auto hm = moon->mgr().child_handles();
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE(traffic_passes(moon->rt(), hm[0].out, sun->rt(), "10.1.0.5", "10.2.0.7"));
+  // The card flags the soft limit; the runtime raises the event.
+  moon->rt().tick();
+  std::vector<runtime::Event> evs;
+  moon->rt().events().poll(evs);
+  bool soft = false;
+  for (const auto& e : evs)
+    if (e.type == runtime::EventType::SoftExpire) {
+      soft = true;
+      moon->mgr().sa_expired(e.sa, false, net.now);
+    }
+  ASSERT_TRUE(soft) << "no soft-expire event from the runtime";
+  net.pump();
+  ASSERT_NO_FATAL_FAILURE(expect_child_agrees());
+  EXPECT_NE(first_child(moon->sas())["spi-in"], old_in);
+  // A hard expire: the SA is gone from the card and the peer is told.
+  auto h = moon->mgr().child_handles();
+  moon->rt().del_sa(h[0].out);  // what the runtime does at a hard limit
+  moon->mgr().sa_expired(h[0].out, true, net.now);
+  net.pump();
+  EXPECT_EQ(moon->mgr().child_sa_count(), 0u);
+  EXPECT_EQ(sun->mgr().child_sa_count(), 0u);
+  EXPECT_EQ(moon->rt().sa_count(), 0u);
+  EXPECT_EQ(sun->rt().sa_count(), 0u);
+}
+
+TEST_F(Exchange, NatMappingChangeUpdatesTheCard) {
+  net.nat = true;
+  net.nat_inside = moon->addr;
+  net.nat_outside = runtime::IpAddr::parse("198.51.100.9");
+  ConfOpts m, s;
+  ConfOpts dpd = m;
+  dpd.extra_conn = "    dpd_delay = 5s\n";
+  moon->start(conf_for(kMoon, kSun, dpd));
+  sun->start(conf_for(kSun, Site{"moon", "198.51.100.9", kMoon.net}, s));
+  up();
+  auto hs = sun->mgr().child_handles();
+  ASSERT_EQ(hs.size(), 1u);
+  EXPECT_EQ(sun->rt().query_sa(hs[0].out).udp_dport, 4500 + 20000);
+  // The NAT forgets the mapping and picks another port; moon's next message
+  // (a liveness check) comes from it.
+  net.nat_port_offset = 30000;
+  net.advance(std::chrono::seconds(7));
+  EXPECT_EQ(sun->sas()["ike-sas"][0]["remote-port"], 4500 + 30000);
+  EXPECT_EQ(sun->rt().query_sa(hs[0].out).udp_dport, 4500 + 30000);
+  EXPECT_EQ(sun->rt().query_sa(hs[0].in).udp_sport, 4500 + 30000);
+}
+
+TEST_F(Exchange, SimultaneousIkeRekeyLeavesOneIkeSa) {
+  start();
+  up();
+  moon->mgr().rekey_ike("gw", net.now);
+  sun->mgr().rekey_ike("gw", net.now);
+  net.pump();
+  ASSERT_NO_FATAL_FAILURE(expect_child_agrees());
+  // The survivor carries on: a CHILD_SA rekey and a delete over it.
+  moon->mgr().rekey_child("net", net.now);
+  net.pump();
+  ASSERT_NO_FATAL_FAILURE(expect_child_agrees());
+  sun->mgr().terminate_ike("gw", net.now);
+  net.pump();
+  EXPECT_EQ(moon->mgr().ike_sa_count(), 0u);
+  EXPECT_EQ(moon->rt().sa_count(), 0u);
 }
 
 TEST_F(Exchange, TrafficSelectorsAreNarrowed) {

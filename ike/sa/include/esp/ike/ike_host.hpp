@@ -39,10 +39,15 @@ struct ChildHandle {
   bool valid() const { return in.valid() || out.valid(); }
 };
 
-// Counters of an installed CHILD_SA, read from the card.
+// Counters of an installed CHILD_SA, and what the card holds for it, read
+// from the card.
 struct ChildUsage {
   std::uint64_t bytes_in = 0, packets_in = 0, bytes_out = 0, packets_out = 0;
   std::int64_t use_in = -1, use_out = -1;  // seconds since the last packet; -1 = none yet
+  bool on_card = false;                    // the fields below were read
+  std::uint32_t card_spi_in = 0, card_spi_out = 0;
+  unsigned card_key_bits = 0;
+  bool card_encap = false, card_esn = false;
 };
 
 enum class LogLevel { Error = 0, Warning = 1, Info = 2, Debug = 3 };
