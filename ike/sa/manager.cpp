@@ -197,7 +197,13 @@ void IkeManager::Impl::give_up(IkeSa& sa, Time now) {
   auto cfg_hold = sa.cfg;
   destroy(sa, "peer not responding");
   if (conn)
-    for (const auto* ch : restart_children) initiate_ike(*conn, ch, now);
+    for (const auto* ch : restart_children) {
+      try {
+        initiate_ike(*conn, ch, now);
+      } catch (const std::exception& e) {
+        log(LogLevel::Error, nullptr, "cannot restart " + conn->name + "/" + ch->name + ": " + e.what());
+      }
+    }
 }
 
 void IkeManager::Impl::wake(IkeSa& sa, Time now) {
@@ -534,7 +540,14 @@ IkeManager::~IkeManager() = default;
 
 void IkeManager::receive(const Endpoint& local, const Endpoint& remote, const std::uint8_t* data, std::size_t len,
                          Time now) {
-  impl_->receive(local, remote, data, len, now);
+  // Nothing a peer sends may take the daemon down: a failure below (the
+  // card refusing an SPI, OpenSSL failing) drops this message, loudly.
+  try {
+    impl_->receive(local, remote, data, len, now);
+  } catch (const std::exception& e) {
+    impl_->stats.bad_messages++;
+    impl_->log(LogLevel::Error, nullptr, "message from " + remote.str() + " dropped: " + e.what());
+  }
 }
 
 void IkeManager::tick(Time now) {
@@ -542,7 +555,14 @@ void IkeManager::tick(Time now) {
     auto [t, spi] = *impl_->wakeups.begin();
     impl_->wakeups.erase(impl_->wakeups.begin());
     impl_->wake_of.erase(spi);
-    if (IkeSa* sa = impl_->find(spi)) impl_->wake(*sa, now);
+    if (IkeSa* sa = impl_->find(spi)) {
+      try {
+        impl_->wake(*sa, now);
+      } catch (const std::exception& e) {
+        impl_->log(LogLevel::Error, sa, std::string("timer failed: ") + e.what());
+        if (IkeSa* again = impl_->find(spi)) impl_->schedule(*again);
+      }
+    }
   }
 }
 
