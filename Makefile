@@ -77,8 +77,8 @@ bench: build
 	else \
 	  echo "esp-card-bench: cosim backend not built (no verilator): cosim datapath not available"; \
 	fi
-	$(PYTHON) bench/ike/ike_bench.py --build $(BUILD) --json $(BUILD)/bench/ike.json
 	@$(PYTHON) hw/synth/area.py --print $(BUILD)/bench/area.json
+	$(PYTHON) bench/ike/ike_bench.py --build $(BUILD) --json $(BUILD)/bench/ike.json
 
 # Area estimate of hw/rtl for the Alveo U55C (yosys synth_xilinx -family xcup,
 # minutes per top): $(BUILD)/bench/area.json, which `make bench` prints.

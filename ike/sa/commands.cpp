@@ -91,49 +91,65 @@ std::string IkeManager::terminate_ike(const std::string& ike, Time now) {
   return fmt::format("terminating {} IKE_SA(s) of '{}'", n, ike);
 }
 
-std::string IkeManager::terminate_child(const std::string& child, Time now) {
-  auto& m = *impl_;
-  unsigned n = 0;
+namespace {
+
+// Calls fn(sa, children) for every IKE SA that has CHILD_SAs named `child`
+// in a state `want` accepts; the SAs may go away while fn runs (queued
+// tasks can start at once). Returns how many children were passed.
+template <class Want, class Fn>
+unsigned each_named_child(IkeManager::Impl& m, const std::string& child, Want want, Fn fn) {
   std::vector<std::uint64_t> spis;
   for (auto& [spi, sa] : m.sas) spis.push_back(spi);
+  unsigned n = 0;
   for (auto spi : spis) {
     IkeSa* sa = m.find(spi);
     if (!sa) continue;
-    Task t;
-    t.type = TaskType::ChildDelete;
+    std::vector<ChildSa*> picked;
     for (auto& c : sa->children)
-      if (c->name == child && c->state != ChildState::Deleting) {
-        c->state = ChildState::Deleting;
-        t.delete_spis.push_back(c->spi_in);
-        n++;
-      }
-    if (!t.delete_spis.empty()) m.queue_task(*sa, std::move(t), now);
+      if (c->name == child && want(*c)) picked.push_back(c.get());
+    if (picked.empty()) continue;
+    n += static_cast<unsigned>(picked.size());
+    fn(*sa, picked);
   }
+  return n;
+}
+
+}  // namespace
+
+std::string IkeManager::terminate_child(const std::string& child, Time now) {
+  auto& m = *impl_;
+  unsigned n = each_named_child(
+      m, child, [](const ChildSa& c) { return c.state != ChildState::Deleting; },
+      [&](IkeSa& sa, const std::vector<ChildSa*>& cs) {
+        Task t;
+        t.type = TaskType::ChildDelete;
+        for (auto* c : cs) {
+          c->state = ChildState::Deleting;
+          t.delete_spis.push_back(c->spi_in);
+        }
+        m.queue_task(sa, std::move(t), now);
+      });
   if (!n) throw std::invalid_argument("no CHILD_SA named '" + child + "' is up");
   return fmt::format("terminating {} CHILD_SA(s) named '{}'", n, child);
 }
 
 std::string IkeManager::rekey_child(const std::string& child, Time now) {
   auto& m = *impl_;
-  unsigned n = 0;
-  std::vector<std::uint64_t> spis;
-  for (auto& [spi, sa] : m.sas) spis.push_back(spi);
-  for (auto spi : spis) {
-    IkeSa* sa = m.find(spi);
-    if (!sa) continue;
-    std::vector<std::uint64_t> uids;
-    for (auto& c : sa->children)
-      if (c->name == child && c->state == ChildState::Installed) uids.push_back(c->uid);
-    for (auto uid : uids) {
-      Task t;
-      t.type = TaskType::ChildRekey;
-      t.child_uid = uid;
-      n++;
-      m.queue_task(*sa, std::move(t), now);
-      sa = m.find(spi);
-      if (!sa) break;
-    }
-  }
+  unsigned n = each_named_child(
+      m, child, [](const ChildSa& c) { return c.state == ChildState::Installed; },
+      [&](IkeSa& sa, const std::vector<ChildSa*>& cs) {
+        std::vector<std::uint64_t> uids;
+        for (auto* c : cs) uids.push_back(c->uid);
+        std::uint64_t spi = sa.local_spi();
+        for (auto uid : uids) {
+          IkeSa* s = m.find(spi);
+          if (!s) return;
+          Task t;
+          t.type = TaskType::ChildRekey;
+          t.child_uid = uid;
+          m.queue_task(*s, std::move(t), now);
+        }
+      });
   if (!n) throw std::invalid_argument("no installed CHILD_SA named '" + child + "'");
   return fmt::format("rekeying {} CHILD_SA(s) named '{}'", n, child);
 }

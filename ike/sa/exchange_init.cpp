@@ -36,6 +36,33 @@ bool addr_matches(const std::vector<std::string>& list, const runtime::IpAddr& a
   return false;
 }
 
+// The IKE_SA_INIT notifies of the peer: NAT detection (2.23; the hashes
+// cover the SPIs as the message carried them: spi_r 0 in the request),
+// fragmentation and signature-hash support.
+void read_init_notifies(IkeSa& sa, const std::vector<Payload>& ps, std::uint64_t spi_r) {
+  bool saw_src = false, saw_dst = false, src_match = false, dst_match = false;
+  Bytes want_src = natd_hash(sa.spi_i, spi_r, sa.remote), want_dst = natd_hash(sa.spi_i, spi_r, sa.local);
+  for (const auto* p : find_payloads(ps, PayloadType::Notify)) {
+    const auto* n = p->as<NotifyPayload>();
+    if (n->type == NotifyType::NAT_DETECTION_SOURCE_IP) {
+      saw_src = true;
+      src_match |= n->data == want_src;
+    } else if (n->type == NotifyType::NAT_DETECTION_DESTINATION_IP) {
+      saw_dst = true;
+      dst_match |= n->data == want_dst;
+    } else if (n->type == NotifyType::IKEV2_FRAGMENTATION_SUPPORTED) {
+      sa.frag_peer = true;
+    } else if (n->type == NotifyType::SIGNATURE_HASH_ALGORITHMS) {
+      sa.sig_hash_peer = true;
+    }
+  }
+  if (saw_src && saw_dst) {
+    sa.nat_remote = !src_match;
+    // encap = yes: we behave as if behind a NAT (and our hash made the peer think so).
+    sa.nat_local = !dst_match || sa.conn->encap;
+  }
+}
+
 }  // namespace
 
 bool conn_matches_addresses(const conf::ConnConfig& c, const Endpoint& local, const Endpoint& remote, std::uint16_t ike_port,
@@ -192,28 +219,7 @@ void IkeManager::Impl::on_init_response(IkeSa& sa, const Bytes& raw, const Messa
   sa.suite = *check.chosen;
   sa.init_response = raw;
   sa.out.reset();
-  // NAT detection.
-  auto src = find_payloads(ps, PayloadType::Notify);
-  bool saw_src = false, saw_dst = false, src_match = false, dst_match = false;
-  Bytes want_src = natd_hash(sa.spi_i, sa.spi_r, sa.remote), want_dst = natd_hash(sa.spi_i, sa.spi_r, sa.local);
-  for (const auto* p : src) {
-    const auto* n = p->as<NotifyPayload>();
-    if (n->type == NotifyType::NAT_DETECTION_SOURCE_IP) {
-      saw_src = true;
-      src_match |= n->data == want_src;
-    } else if (n->type == NotifyType::NAT_DETECTION_DESTINATION_IP) {
-      saw_dst = true;
-      dst_match |= n->data == want_dst;
-    } else if (n->type == NotifyType::IKEV2_FRAGMENTATION_SUPPORTED) {
-      sa.frag_peer = true;
-    } else if (n->type == NotifyType::SIGNATURE_HASH_ALGORITHMS) {
-      sa.sig_hash_peer = true;
-    }
-  }
-  if (saw_src && saw_dst) {
-    sa.nat_remote = !src_match;
-    sa.nat_local = !dst_match || sa.conn->encap;
-  }
+  read_init_notifies(sa, ps, sa.spi_r);
   for (const auto* p : find_payloads(ps, PayloadType::CERTREQ)) sa.peer_certreq.push_back(p->as<CertPayload>()->data);
   // Keys.
   try {
@@ -331,26 +337,7 @@ void IkeManager::Impl::on_init_request(const Endpoint& local, const Endpoint& re
   sa.init_request = raw;
   sa.init_request_seen = raw;
   half_open_by_init[{sa.spi_i, key}] = sa.spi_r;
-  bool saw_src = false, saw_dst = false, src_match = false, dst_match = false;
-  Bytes want_src = natd_hash(sa.spi_i, 0, remote), want_dst = natd_hash(sa.spi_i, 0, local);
-  for (const auto* p : find_payloads(ps, PayloadType::Notify)) {
-    const auto* n = p->as<NotifyPayload>();
-    if (n->type == NotifyType::NAT_DETECTION_SOURCE_IP) {
-      saw_src = true;
-      src_match |= n->data == want_src;
-    } else if (n->type == NotifyType::NAT_DETECTION_DESTINATION_IP) {
-      saw_dst = true;
-      dst_match |= n->data == want_dst;
-    } else if (n->type == NotifyType::IKEV2_FRAGMENTATION_SUPPORTED) {
-      sa.frag_peer = true;
-    } else if (n->type == NotifyType::SIGNATURE_HASH_ALGORITHMS) {
-      sa.sig_hash_peer = true;
-    }
-  }
-  if (saw_src && saw_dst) {
-    sa.nat_remote = !src_match;
-    sa.nat_local = !dst_match || conn->encap;
-  }
+  read_init_notifies(sa, ps, 0);
   SecretBytes gir;
   try {
     DhKey dh = DhKey::generate(*chosen->dh);

@@ -197,7 +197,13 @@ void IkeManager::Impl::give_up(IkeSa& sa, Time now) {
   auto cfg_hold = sa.cfg;
   destroy(sa, "peer not responding");
   if (conn)
-    for (const auto* ch : restart_children) initiate_ike(*conn, ch, now);
+    for (const auto* ch : restart_children) {
+      try {
+        initiate_ike(*conn, ch, now);
+      } catch (const std::exception& e) {
+        log(LogLevel::Error, nullptr, "cannot restart " + conn->name + "/" + ch->name + ": " + e.what());
+      }
+    }
 }
 
 void IkeManager::Impl::wake(IkeSa& sa, Time now) {
@@ -444,11 +450,20 @@ void IkeManager::Impl::receive(const Endpoint& local, const Endpoint& remote, co
       return;
     }
     if (r.state == Defragmenter::State::Incomplete) return;
+    if (r.inner_error) {
+      answer_unparsable(*sa, h, *r.inner_error);
+      return;
+    }
     inner = std::move(r.inner);
   } else if (!ps.empty() && ps.back().type == PayloadType::SK) {
-    auto opened = open_message(raw, m.value(), *sa->rx);
+    bool authentic = false;
+    auto opened = open_message(raw, m.value(), *sa->rx, &authentic);
     if (!opened) {
       stats.bad_messages++;
+      if (authentic) {
+        answer_unparsable(*sa, h, opened.error());
+        return;
+      }
       log(LogLevel::Info, sa, "dropped message: " + opened.error().to_string());
       return;
     }
@@ -466,6 +481,19 @@ void IkeManager::Impl::receive(const Endpoint& local, const Endpoint& remote, co
   else
     on_request(*sa, h, std::move(inner), now);
   if (IkeSa* again = find(ours)) schedule(*again);
+}
+
+void IkeManager::Impl::answer_unparsable(IkeSa& sa, const IkeHeader& h, const MsgError& e) {
+  // Authentic, but its payloads do not parse (RFC 7296 2.21.2): a request
+  // gets the error notify (UNSUPPORTED_CRITICAL_PAYLOAD names the payload
+  // type); a response is dropped (our request is retransmitted until the
+  // give-up limit, as for a lost one).
+  log(LogLevel::Warning, &sa, "authenticated message with bad payloads: " + e.to_string());
+  if (h.response()) return;  // the retransmit timer gives up on it
+  Bytes data;
+  if (e.notify() == NotifyType::UNSUPPORTED_CRITICAL_PAYLOAD) data.push_back(static_cast<std::uint8_t>(e.payload_type));
+  send_response(sa, h.exchange, h.message_id, {make_notify(e.notify(), data)});
+  sa.rx_mid = h.message_id + 1;
 }
 
 void IkeManager::Impl::peer_address_changed(IkeSa& sa, const Endpoint& local, const Endpoint& remote) {
@@ -534,7 +562,14 @@ IkeManager::~IkeManager() = default;
 
 void IkeManager::receive(const Endpoint& local, const Endpoint& remote, const std::uint8_t* data, std::size_t len,
                          Time now) {
-  impl_->receive(local, remote, data, len, now);
+  // Nothing a peer sends may take the daemon down: a failure below (the
+  // card refusing an SPI, OpenSSL failing) drops this message, loudly.
+  try {
+    impl_->receive(local, remote, data, len, now);
+  } catch (const std::exception& e) {
+    impl_->stats.bad_messages++;
+    impl_->log(LogLevel::Error, nullptr, "message from " + remote.str() + " dropped: " + e.what());
+  }
 }
 
 void IkeManager::tick(Time now) {
@@ -542,7 +577,14 @@ void IkeManager::tick(Time now) {
     auto [t, spi] = *impl_->wakeups.begin();
     impl_->wakeups.erase(impl_->wakeups.begin());
     impl_->wake_of.erase(spi);
-    if (IkeSa* sa = impl_->find(spi)) impl_->wake(*sa, now);
+    if (IkeSa* sa = impl_->find(spi)) {
+      try {
+        impl_->wake(*sa, now);
+      } catch (const std::exception& e) {
+        impl_->log(LogLevel::Error, sa, std::string("timer failed: ") + e.what());
+        if (IkeSa* again = impl_->find(spi)) impl_->schedule(*again);
+      }
+    }
   }
 }
 

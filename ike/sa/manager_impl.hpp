@@ -181,6 +181,7 @@ struct IkeManager::Impl {
   void on_request(detail::IkeSa& sa, const IkeHeader& h, std::vector<Payload> inner, Time now);
   void on_response(detail::IkeSa& sa, const IkeHeader& h, std::vector<Payload> inner, Time now);
   void peer_address_changed(detail::IkeSa& sa, const Endpoint& local, const Endpoint& remote);
+  void answer_unparsable(detail::IkeSa& sa, const IkeHeader& h, const MsgError& e);
 
   // --- IKE_SA_INIT / IKE_AUTH (exchange_init.cpp, exchange_auth.cpp)
   void initiate_ike(const conf::ConnConfig& conn, const conf::ChildConfig* child, Time now);

@@ -261,7 +261,8 @@ def test_strongswan_initiates_ecdsa_certificates_behind_nat(lab, esp_build_dir):
     iked.start({"gw": netlab.connection(
         right.outer4, "%any", auth="pubkey", local_id=right.outer4,
         remote_id="moon.espi.test", local_cert=scert, remote_cacert=ca,
-        local_ts=right.subnet4, remote_ts=left.subnet4, proposals=IKE, esp_proposals=ESP)})
+        local_ts=right.subnet4, remote_ts=left.subnet4, proposals=IKE, esp_proposals=ESP)},
+        extra_args=("--cookie-threshold", "0"))      # every IKE_SA_INIT needs a cookie (RFC 7296 2.6)
     cap = lab.capture(right.ns, "eth0", "sun-eth0", pcap=True)
     moon.start()
     moon.load_all()
@@ -276,6 +277,9 @@ def test_strongswan_initiates_ecdsa_certificates_behind_nat(lab, esp_build_dir):
     assert ike["remote-id"] == "moon.espi.test" and ike["local-id"] == right.outer4
     assert not ike["initiator"]
     text = moon.log.read_text()
+    # strongSwan came back with the cookie we asked for.
+    assert "received COOKIE" in text or "N(COOKIE)" in text, text[-3000:]
+    assert json.loads(iked.espctl("stats", "--json").stdout)["ike"]["cookies-sent"] >= 1
     assert f"authentication of '{right.outer4}' with ECDSA_WITH_SHA384_DER successful" in text
     assert 'received end entity cert "C=CH, O=espi, CN=sun.espi.test"' in text
     # ESP from strongSwan through the NAT decrypts with esp-iked's keys.
@@ -376,3 +380,29 @@ def test_bad_configuration_names_file_and_line(tmp_path, esp_build_dir):
                        capture_output=True, text=True, timeout=60)
     assert p.returncode == 1
     assert f"{conf}:4" in p.stderr, p.stderr
+
+
+def test_gmac_and_esn_are_refused_by_strongswans_libipsec(lab, esp_build_dir):
+    """The interop gap, pinned: strongSwan's userspace ESP (the only one on a
+    kernel without XFRM ESP) has neither AES-GMAC nor ESN. esp-iked offers
+    them, strongSwan answers NO_PROPOSAL_CHOSEN, the IKE_SA stays up, nothing
+    is left on the card, and the IKE_SA still works (a rekey of it)."""
+    topo = lab.two_sites(nat=False)
+    mine, other, secrets = psk_pair(topo, our_side=topo.left, esp="aes128gmac, aes256gcm16-esn")
+    other["children"]["net"]["esp_proposals"] = "aes128gmac, aes256gcm16-esn"
+    sun = netlab.Charon(lab, topo.right.ns, "sun")
+    sun.write_config({"gw": other}, secrets)
+    sun.start()
+    sun.load_all()
+    iked = Iked(lab, topo.left.ns, "moon", esp_build_dir).start({"gw": mine}, secrets)
+    p = iked.espctl("initiate", "--child", "net", "--timeout", "5", check=False)
+    assert p.returncode == 1
+    assert "peer sent notify 14" in iked.log()           # NO_PROPOSAL_CHOSEN
+    assert "NULL_AES_GMAC" in sun.log.read_text() or "ESN not supported" in sun.log.read_text()
+    ikes = iked.sas()
+    assert len(ikes) == 1 and ikes[0]["state"] == "ESTABLISHED" and not ikes[0]["child-sas"]
+    assert json.loads(iked.espctl("stats", "--json").stdout)["cards"][0]["sas"] == 0
+    old_spi = ikes[0]["initiator-spi"]
+    iked.espctl("rekey", "--ike", "gw")
+    netlab.wait_until(lambda: len(iked.sas()) == 1 and iked.sas()[0]["initiator-spi"] != old_spi and
+                      iked.sas()[0]["state"] == "ESTABLISHED", 15, "the IKE_SA rekeyed")

@@ -8,6 +8,8 @@
 #include <string>
 
 #include "esp/ike/message.hpp"
+#include "esp/ike/protect.hpp"
+#include "esp/ike/sk_payload.hpp"
 #include "ike_test_net.hpp"
 
 namespace esp::ike::test {
@@ -441,6 +443,53 @@ TEST_F(Exchange, SimultaneousIkeRekeyLeavesOneIkeSa) {
   net.pump();
   EXPECT_EQ(moon->mgr().ike_sa_count(), 0u);
   EXPECT_EQ(moon->rt().sa_count(), 0u);
+}
+
+TEST_F(Exchange, AuthenticatedUnknownCriticalPayloadIsAnswered) {
+  start();
+  up();
+  ASSERT_EQ(moon->ike_keys.size(), 1u);
+  const auto& k = moon->ike_keys[0];
+  // An INFORMATIONAL request from moon (message ID 2) carrying a critical
+  // payload of a type no one knows, protected with moon's real keys.
+  SkCipher tx(k.suite.encr, k.suite.encr_key_bits, k.suite.integ, k.keys.sk_ei, k.keys.sk_ai);
+  SkCipher rx(k.suite.encr, k.suite.encr_key_bits, k.suite.integ, k.keys.sk_er, k.keys.sk_ar);
+  IkeHeader h;
+  h.spi_i = k.spi_i;
+  h.spi_r = k.spi_r;
+  h.exchange = ExchangeType::Informational;
+  h.flags = flags::kInitiator;
+  h.message_id = 2;
+  Payload odd;
+  odd.type = static_cast<PayloadType>(200);
+  odd.critical = true;
+  odd.body = RawPayload{Bytes{1, 2, 3, 4}};
+  auto sealed = seal_message(h, {odd}, tx, 0);
+  ASSERT_TRUE(sealed.ok());
+  net.delivered.clear();
+  const Wire w{Endpoint{moon->addr, 500}, Endpoint{sun->addr, 500}, sealed.value()[0]};
+  sun->mgr().receive(w.to, w.from, w.data.data(), w.data.size(), net.now);
+  ASSERT_EQ(net.queue.size(), 1u);
+  Bytes resp = net.queue.front().data;
+  net.queue.clear();
+  auto m = parse(resp);
+  ASSERT_TRUE(m.ok());
+  EXPECT_TRUE(m.value().header.response());
+  EXPECT_EQ(m.value().header.message_id, 2u);
+  auto inner = open_message(resp, m.value(), rx);
+  ASSERT_TRUE(inner.ok());
+  ASSERT_EQ(inner.value().size(), 1u);
+  const auto* n = inner.value()[0].as<NotifyPayload>();
+  ASSERT_NE(n, nullptr);
+  EXPECT_EQ(n->type, NotifyType::UNSUPPORTED_CRITICAL_PAYLOAD);
+  EXPECT_EQ(n->data, Bytes{200});
+  // The IKE SA goes on (sun's own requests; moon's message IDs are the
+  // test's to spend now).
+  std::string old_in = first_child(sun->sas())["spi-in"];
+  sun->mgr().rekey_child("net", net.now);
+  net.pump();
+  ASSERT_NO_FATAL_FAILURE(expect_child_agrees());
+  EXPECT_NE(first_child(sun->sas())["spi-in"], old_in);
 }
 
 TEST_F(Exchange, TrafficSelectorsAreNarrowed) {

@@ -39,6 +39,15 @@ class Peer : public RuntimeIkeHost {
   std::uint16_t ike_port() const override { return 500; }
   std::uint16_t nat_port() const override { return 4500; }
   std::int64_t unix_time() override;
+  void export_ike_keys(std::uint64_t spi_i, std::uint64_t spi_r, const IkeSuite& suite, const IkeSaKeys& keys) override {
+    ike_keys.push_back({spi_i, spi_r, suite, keys});
+  }
+  struct IkeKeys {
+    std::uint64_t spi_i, spi_r;
+    IkeSuite suite;
+    IkeSaKeys keys;
+  };
+  std::vector<IkeKeys> ike_keys;  // every IKE SA's keys, as exported for Wireshark
 
   IkeManager& mgr() { return *mgr_; }
   runtime::Runtime& rt() { return *rt_; }
