@@ -309,7 +309,14 @@ ConnConfig load_conn(const ConfSection& s) {
                                          {"accept", Fragmentation::Accept}, {"force", Fragmentation::Force}});
       });
     } else if (n == "mobike") {
-      c.mobike = convert(v, parse_bool);
+      // We never offer MOBIKE (RFC 4555), so peers do not use it; asking for
+      // it is an error rather than a setting we would ignore.
+      c.mobike = convert(v, [](const std::string& t) {
+        if (parse_bool(t))
+          throw std::invalid_argument("'mobike = yes' is not supported: MOBIKE (RFC 4555) is never offered, "
+                                      "so peers do not use it (set no or leave it out)");
+        return false;
+      });
     } else if (n == "send_certreq") {
       c.send_certreq = convert(v, parse_bool);
     } else if (n == "send_cert") {

@@ -2,6 +2,7 @@
 // the start of start_action = start children.
 #include <fmt/format.h>
 
+#include "config_check.hpp"
 #include "manager_impl.hpp"
 #include "sa_util.hpp"
 
@@ -188,6 +189,7 @@ void IkeManager::start(Time now) {
 
 void IkeManager::reload(std::shared_ptr<const conf::Config> cfg, std::shared_ptr<const CredentialStore> creds, Time now) {
   auto& m = *impl_;
+  check_supported(*cfg);  // before anything changes
   auto old = m.cfg;
   m.cfg = std::move(cfg);
   m.creds = std::move(creds);

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "config_check.hpp"
 #include "manager_impl.hpp"
 #include "sa_util.hpp"
 
@@ -556,7 +557,9 @@ void IkeManager::Impl::on_response(IkeSa& sa, const IkeHeader& h, std::vector<Pa
 
 IkeManager::IkeManager(IkeHost& host, std::shared_ptr<const conf::Config> cfg, std::shared_ptr<const CredentialStore> creds,
                        IkeOptions opts)
-    : impl_(std::make_unique<Impl>(host, std::move(cfg), std::move(creds), opts)) {}
+    : impl_(std::make_unique<Impl>(host, std::move(cfg), std::move(creds), opts)) {
+  check_supported(*impl_->cfg);
+}
 
 IkeManager::~IkeManager() = default;
 

@@ -48,6 +48,7 @@ TEST(ConfErrors, ConnectionKeys) {
       {"vips = 0.0.0.0", "'vips' in connection 'gw' is not supported: virtual IPs"},
       {"pools = pool1", "'pools' in connection 'gw' is not supported"},
       {"aggressive = yes", "'aggressive' in connection 'gw' is not supported: IKEv1"},
+      {"mobike = yes", "'mobike = yes' is not supported: MOBIKE (RFC 4555)"},
       {"ppk_id = x", "not supported: post-quantum"},
       {"childless = force", "not supported: childless"},
       {"proposal = aes128gcm16-prfsha256-ecp256", "unknown key 'proposal' in connection 'gw' (did you mean 'proposals'?)"},

@@ -247,7 +247,7 @@ TEST(ConfModel, Defaults) {
   EXPECT_EQ(c.over_time, 1440u);
   EXPECT_EQ(c.rand_time, 1440u);
   EXPECT_EQ(c.fragmentation, Fragmentation::Yes);
-  EXPECT_TRUE(c.mobike);
+  EXPECT_FALSE(c.mobike);  // never offered (strongSwan's default is yes)
   EXPECT_EQ(c.send_cert, SendCert::IfAsked);
   EXPECT_EQ(c.keyingtries, 1u);
   EXPECT_EQ(c.unique, UniquePolicy::No);

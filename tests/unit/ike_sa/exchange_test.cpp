@@ -492,6 +492,34 @@ TEST_F(Exchange, AuthenticatedUnknownCriticalPayloadIsAnswered) {
   EXPECT_NE(first_child(sun->sas())["spi-in"], old_in);
 }
 
+TEST_F(Exchange, SettingsTheCoreWouldIgnoreAreRefusedWithFileAndLine) {
+  struct Case {
+    const char* conn_extra;
+    const char* child_extra;
+    const char* what;
+  } cases[] = {
+      {"    reauth_time = 24h\n", "", "reauth_time"},
+      {"    keyingtries = 0\n", "", "keyingtries"},
+      {"    unique = replace\n", "", "unique"},
+      {"    fragmentation = force\n", "", "fragmentation"},
+      {"", "        start_action = trap\n", "start_action = trap"},
+      {"", "        close_action = start\n", "close_action"},
+      {"", "        dpd_action = trap\n", "dpd_action = trap"},
+  };
+  for (const auto& c : cases) {
+    ConfOpts o;
+    o.extra_conn = c.conn_extra;
+    o.extra_child = c.child_extra;
+    try {
+      moon->start(conf_for(kMoon, kSun, o));
+      ADD_FAILURE() << c.what << " was accepted";
+    } catch (const conf::ConfError& e) {
+      EXPECT_NE(std::string(e.what()).find(c.what), std::string::npos) << e.what();
+      EXPECT_NE(std::string(e.what()).find("moon.conf:"), std::string::npos) << e.what();
+    }
+  }
+}
+
 TEST_F(Exchange, TrafficSelectorsAreNarrowed) {
   ConfOpts m, s;
   m.local_ts = "10.0.0.0/8";

@@ -118,7 +118,7 @@ struct ConnConfig {
   uint64_t dpd_delay = 0, dpd_timeout = 0;
   uint64_t rekey_time = 14400, reauth_time = 0, over_time = 1440, rand_time = 1440;
   Fragmentation fragmentation = Fragmentation::Yes;
-  bool mobike = true;
+  bool mobike = false;  // MOBIKE is never offered; `mobike = yes` is refused
   SendCert send_cert = SendCert::IfAsked;
   bool send_certreq = true;
   uint32_t keyingtries = 1;  // 0 = forever

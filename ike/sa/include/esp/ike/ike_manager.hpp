@@ -74,6 +74,8 @@ struct IkeStats {
 
 class IkeManager {
  public:
+  // Throws conf::ConfError (file:line) for a setting the core does not
+  // honour (start_action = trap, reauth_time, keyingtries, ...), as reload().
   IkeManager(IkeHost& host, std::shared_ptr<const conf::Config> cfg, std::shared_ptr<const CredentialStore> creds,
              IkeOptions opts = {});
   ~IkeManager();
