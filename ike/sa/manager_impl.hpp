@@ -213,6 +213,9 @@ struct IkeManager::Impl {
                                  ByteView nr, std::optional<ByteView> g_ir, const Narrowed& ts,
                                  bool transport, const detail::ChildSa* rekey_of, Time now);
   void delete_child_local(detail::IkeSa& sa, detail::ChildSa& c, const std::string& why);
+  // Queues an INFORMATIONAL DELETE of our inbound SPI spi_in (the peer finds
+  // its outbound SA by it); child_uid: the CHILD_SA it removes here, if any.
+  void queue_child_delete(detail::IkeSa& sa, std::uint32_t spi_in, std::uint64_t child_uid = 0);
   void update_children_addresses(detail::IkeSa& sa);
 
   // --- IKE SA rekey (exchange_ike_rekey.cpp)
