@@ -27,8 +27,8 @@ std::string ts_list(const std::vector<runtime::TrafficSelector>& v) {
 // The card's window: a power of two from 64 bits (the configured
 // replay_window rounded up).
 std::uint32_t window_bits_for(std::uint32_t w) {
-  std::uint32_t b = 64;
-  while (b < w && b < (1u << 16)) b <<= 1;
+  std::uint32_t b = spec::MIN_WINDOW_BITS;
+  while (b < w && b < spec::MAX_WINDOW_BITS) b <<= 1;
   return b;
 }
 
