@@ -247,22 +247,27 @@ void IkeManager::Impl::send_auth_request(IkeSa& sa, Time now) {
     }
   }
   if (opts.send_initial_contact) inner.push_back(make_notify(NotifyType::INITIAL_CONTACT));
+  if (sa.first_child) {
+    // The first CHILD_SA's offer, kept whole for the response (its nonces
+    // are the IKE_SA_INIT's; no KE in IKE_AUTH).
+    const conf::ChildConfig& ch = *sa.first_child;
+    Task& c = sa.first_child_task;
+    c.type = TaskType::ChildCreate;
+    c.ike_auth = true;
+    c.child_cfg = &ch;
+    c.nonce = sa.ni;
+    c.spi_in = host.alloc_spi();
+    c.offer = make_offer(ch.esp_proposals, ProtocolId::ESP, u32_bytes(c.spi_in), true);
+    c.transport = ch.mode == conf::ChildMode::Transport;
+    c.offered_local = resolve_ts(ch.local_ts, sa.local.addr);
+    c.offered_remote = resolve_ts(ch.remote_ts, sa.remote.addr);
+    if (c.transport) inner.push_back(make_notify(NotifyType::USE_TRANSPORT_MODE));
+    inner.push_back(make_payload(PayloadType::SA, c.offer));
+    inner.push_back(make_payload(PayloadType::TSi, make_ts_payload(c.offered_local)));
+    inner.push_back(make_payload(PayloadType::TSr, make_ts_payload(c.offered_remote)));
+  }
   Task t;
   t.type = TaskType::IkeInit;
-  if (sa.first_child) {
-    const conf::ChildConfig& ch = *sa.first_child;
-    t.child_cfg = &ch;
-    t.spi_in = host.alloc_spi();
-    t.offer = make_offer(ch.esp_proposals, ProtocolId::ESP, u32_bytes(t.spi_in), true);  // no KE in IKE_AUTH
-    t.transport = ch.mode == conf::ChildMode::Transport;
-    t.offered_local = resolve_ts(ch.local_ts, sa.local.addr);
-    t.offered_remote = resolve_ts(ch.remote_ts, sa.remote.addr);
-    if (t.transport) inner.push_back(make_notify(NotifyType::USE_TRANSPORT_MODE));
-    inner.push_back(make_payload(PayloadType::SA, t.offer));
-    inner.push_back(make_payload(PayloadType::TSi, make_ts_payload(t.offered_local)));
-    inner.push_back(make_payload(PayloadType::TSr, make_ts_payload(t.offered_remote)));
-    sa.first_child_task.spi_in = t.spi_in;
-  }
   send_request(sa, ExchangeType::IkeAuth, std::move(inner), std::move(t), now);
 }
 
@@ -311,7 +316,6 @@ void IkeManager::Impl::on_auth_request(IkeSa& sa, const IkeHeader& h, const std:
 }
 
 void IkeManager::Impl::on_auth_response(IkeSa& sa, const std::vector<Payload>& ps, Time now) {
-  Task& t = sa.first_child_task;
   if (auto e = find_notify(ps, NotifyType::AUTHENTICATION_FAILED)) {
     (void)e;
     stats.auth_failures++;
@@ -330,18 +334,9 @@ void IkeManager::Impl::on_auth_response(IkeSa& sa, const std::vector<Payload>& p
   log(LogLevel::Info, &sa, fmt::format("IKE_SA established between {}[{}]...{}[{}]", sa.local.str(), sa.local_id,
                                        sa.remote.str(), sa.remote_id));
   if (sa.first_child) {
-    Task ct;
-    ct.type = TaskType::ChildCreate;
-    ct.child_cfg = sa.first_child;
-    ct.spi_in = t.spi_in;
-    // The offer as it was sent (proposals without DH).
-    ct.offer = make_offer(sa.first_child->esp_proposals, ProtocolId::ESP, u32_bytes(t.spi_in), true);
-    ct.offered_local = resolve_ts(sa.first_child->local_ts, sa.local.addr);
-    ct.offered_remote = resolve_ts(sa.first_child->remote_ts, sa.remote.addr);
-    ct.transport = sa.first_child->mode == conf::ChildMode::Transport;
-    ct.nonce = sa.ni;
-    ct.ike_auth = true;
-    t.spi_in = 0;
+    // The SPI now belongs to the CHILD_SA (or is released if it fails).
+    Task ct = std::move(sa.first_child_task);
+    sa.first_child_task = Task{};
     on_child_response(sa, ct, ps, now);
   }
   established(sa, now);

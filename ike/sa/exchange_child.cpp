@@ -27,8 +27,8 @@ std::string ts_list(const std::vector<runtime::TrafficSelector>& v) {
 // The card's window: a power of two from 64 bits (the configured
 // replay_window rounded up).
 std::uint32_t window_bits_for(std::uint32_t w) {
-  std::uint32_t b = 64;
-  while (b < w && b < (1u << 16)) b <<= 1;
+  std::uint32_t b = spec::MIN_WINDOW_BITS;
+  while (b < w && b < spec::MAX_WINDOW_BITS) b <<= 1;
   return b;
 }
 
@@ -135,6 +135,16 @@ void IkeManager::Impl::delete_child_local(IkeSa& sa, ChildSa& c, const std::stri
   log(LogLevel::Info, &sa, fmt::format("CHILD_SA {}{{{}}} with SPIs {}_i {}_o deleted ({})", c.name, c.uid, hex32(c.spi_in),
                                        hex32(c.spi_out), why));
   sa.remove_child(c.uid);
+}
+
+void IkeManager::Impl::queue_child_delete(IkeSa& sa, std::uint32_t spi_in, std::uint64_t child_uid) {
+  // Queued, not started: the caller is inside a response, after which the
+  // manager starts the next task.
+  Task d;
+  d.type = TaskType::ChildDelete;
+  d.delete_spis.push_back(spi_in);
+  d.child_uid = child_uid;
+  sa.queue.push_back(std::move(d));
 }
 
 void IkeManager::Impl::update_children_addresses(IkeSa& sa) {
@@ -287,20 +297,15 @@ void IkeManager::Impl::on_child_response(IkeSa& sa, Task& t, const std::vector<P
                              transport, old, now);
   if (!c) {
     if (t.spi_in) host.release_spi(t.spi_in);
-    // The peer installed its half: tell it to delete.
-    Task d;
-    d.type = TaskType::ChildDelete;
-    sa.queue.push_back(std::move(d));
+    // The peer installed its half: tell it to delete (by the SPI it sends to).
+    queue_child_delete(sa, t.spi_in);
     if (old) old->state = ChildState::Installed;
     return;
   }
   if (t.type == TaskType::ChildRekey && (!old || t.aborted)) {
     // The SA we rekeyed was deleted meanwhile: the new one goes too.
     c->state = ChildState::Deleting;
-    Task d;
-    d.type = TaskType::ChildDelete;
-    d.delete_spis.push_back(c->spi_in);
-    sa.queue.push_back(std::move(d));
+    queue_child_delete(sa, c->spi_in, c->uid);
     return;
   }
   if (!old) return;
@@ -311,11 +316,7 @@ void IkeManager::Impl::on_child_response(IkeSa& sa, Task& t, const std::vector<P
       // Our new SA is redundant: we delete it, the peer deletes the old one.
       log(LogLevel::Info, &sa, "CHILD_SA rekey collision lost, deleting the redundant SA");
       c->state = ChildState::Deleting;
-      Task d;
-      d.type = TaskType::ChildDelete;
-      d.delete_spis.push_back(c->spi_in);
-      d.child_uid = c->uid;
-      sa.queue.push_back(std::move(d));
+      queue_child_delete(sa, c->spi_in, c->uid);
       old->state = ChildState::Rekeyed;
       return;
     }
@@ -324,11 +325,7 @@ void IkeManager::Impl::on_child_response(IkeSa& sa, Task& t, const std::vector<P
     if (ChildSa* b = sa.child_by_uid(t.collided_child)) host.move_policies(b->handle, c->handle);
   }
   old->state = ChildState::Deleting;
-  Task d;
-  d.type = TaskType::ChildDelete;
-  d.delete_spis.push_back(old->spi_in);
-  d.child_uid = old->uid;
-  sa.queue.push_back(std::move(d));
+  queue_child_delete(sa, old->spi_in, old->uid);
 }
 
 ChildSa* IkeManager::Impl::respond_child(IkeSa& sa, const std::vector<Payload>& req, ByteView ni, ByteView nr,

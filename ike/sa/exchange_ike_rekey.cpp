@@ -47,16 +47,7 @@ static IkeSa* make_rekeyed(IkeManager::Impl& m, IkeSa& old, bool initiator, std:
   sa->created = now;
   sa->last_rx = now;
   try {
-    SecretBytes seed = skeyseed_rekey(*old.suite.prf, old.keys.sk_d, gir, ni, nr);
-    sa->keys = derive_ike_sa_keys(chosen.ike_suite(), seed, ni, nr, spi_bytes(sa->spi_i), spi_bytes(sa->spi_r));
-    auto suite = chosen.ike_suite();
-    const SecretBytes& ke = initiator ? sa->keys.sk_ei : sa->keys.sk_er;
-    const SecretBytes& ka = initiator ? sa->keys.sk_ai : sa->keys.sk_ar;
-    const SecretBytes& pe = initiator ? sa->keys.sk_er : sa->keys.sk_ei;
-    const SecretBytes& pa = initiator ? sa->keys.sk_ar : sa->keys.sk_ai;
-    sa->tx = std::make_unique<SkCipher>(suite.encr, suite.encr_key_bits, suite.integ, ke, ka);
-    sa->rx = std::make_unique<SkCipher>(suite.encr, suite.encr_key_bits, suite.integ, pe, pa);
-    m.host.export_ike_keys(sa->spi_i, sa->spi_r, suite, sa->keys);
+    m.set_ike_keys(*sa, skeyseed_rekey(*old.suite.prf, old.keys.sk_d, gir, ni, nr));
   } catch (const CryptoError& e) {
     m.log(LogLevel::Warning, &old, std::string("IKE rekey key derivation failed: ") + e.what());
     return nullptr;

@@ -65,6 +65,20 @@ void read_init_notifies(IkeSa& sa, const std::vector<Payload>& ps, std::uint64_t
 
 }  // namespace
 
+void IkeManager::Impl::set_ike_keys(IkeSa& sa, ByteView seed) {
+  IkeSuite suite = sa.suite.ike_suite();
+  sa.keys = derive_ike_sa_keys(suite, seed, sa.ni, sa.nr, spi_bytes(sa.spi_i), spi_bytes(sa.spi_r));
+  auto cipher = [&](const SecretBytes& e, const SecretBytes& a) {
+    return std::make_unique<SkCipher>(suite.encr, suite.encr_key_bits, suite.integ, e, a);
+  };
+  // The original initiator sends with SK_ei/SK_ai, the responder with SK_er/SK_ar.
+  auto i_to_r = cipher(sa.keys.sk_ei, sa.keys.sk_ai);
+  auto r_to_i = cipher(sa.keys.sk_er, sa.keys.sk_ar);
+  sa.tx = std::move(sa.initiator ? i_to_r : r_to_i);
+  sa.rx = std::move(sa.initiator ? r_to_i : i_to_r);
+  host.export_ike_keys(sa.spi_i, sa.spi_r, suite, sa.keys);
+}
+
 bool conn_matches_addresses(const conf::ConnConfig& c, const Endpoint& local, const Endpoint& remote, std::uint16_t ike_port,
                             std::uint16_t nat_port) {
   (void)ike_port;
@@ -223,12 +237,7 @@ void IkeManager::Impl::on_init_response(IkeSa& sa, const Bytes& raw, const Messa
   for (const auto* p : find_payloads(ps, PayloadType::CERTREQ)) sa.peer_certreq.push_back(p->as<CertPayload>()->data);
   // Keys.
   try {
-    SecretBytes seed = skeyseed(*sa.suite.prf, sa.ni, sa.nr, gir);
-    sa.keys = derive_ike_sa_keys(sa.suite.ike_suite(), seed, sa.ni, sa.nr, spi_bytes(sa.spi_i), spi_bytes(sa.spi_r));
-    auto suite = sa.suite.ike_suite();
-    sa.tx = std::make_unique<SkCipher>(suite.encr, suite.encr_key_bits, suite.integ, sa.keys.sk_ei, sa.keys.sk_ai);
-    sa.rx = std::make_unique<SkCipher>(suite.encr, suite.encr_key_bits, suite.integ, sa.keys.sk_er, sa.keys.sk_ar);
-    host.export_ike_keys(sa.spi_i, sa.spi_r, suite, sa.keys);
+    set_ike_keys(sa, skeyseed(*sa.suite.prf, sa.ni, sa.nr, gir));
   } catch (const CryptoError& e) {
     destroy(sa, std::string("key derivation failed: ") + e.what());
     return;
@@ -382,12 +391,7 @@ void IkeManager::Impl::on_init_request(const Endpoint& local, const Endpoint& re
     return;
   }
   try {
-    SecretBytes seed = skeyseed(*sa.suite.prf, sa.ni, sa.nr, gir);
-    sa.keys = derive_ike_sa_keys(sa.suite.ike_suite(), seed, sa.ni, sa.nr, spi_bytes(sa.spi_i), spi_bytes(sa.spi_r));
-    auto suite = sa.suite.ike_suite();
-    sa.rx = std::make_unique<SkCipher>(suite.encr, suite.encr_key_bits, suite.integ, sa.keys.sk_ei, sa.keys.sk_ai);
-    sa.tx = std::make_unique<SkCipher>(suite.encr, suite.encr_key_bits, suite.integ, sa.keys.sk_er, sa.keys.sk_ar);
-    host.export_ike_keys(sa.spi_i, sa.spi_r, suite, sa.keys);
+    set_ike_keys(sa, skeyseed(*sa.suite.prf, sa.ni, sa.nr, gir));
   } catch (const CryptoError& e) {
     destroy(sa, std::string("key derivation failed: ") + e.what());
     return;

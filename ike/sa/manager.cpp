@@ -6,6 +6,7 @@
 #include <cmath>
 
 #include "config_check.hpp"
+#include "esp/ike/natt.hpp"
 #include "manager_impl.hpp"
 #include "sa_util.hpp"
 
@@ -252,7 +253,9 @@ void IkeManager::Impl::wake(IkeSa& sa, Time now) {
 
 std::size_t IkeManager::Impl::fragment_len(const IkeSa& sa) const {
   if (!sa.frag_peer || !sa.conn || sa.conn->fragmentation == conf::Fragmentation::No) return 0;
-  std::size_t hdr = (sa.remote.addr.version == 6 ? 40 : 20) + 8 + (sa.local.port == host.nat_port() ? 4 : 0);
+  constexpr std::size_t kIpv4HdrBytes = 20;  // without options
+  std::size_t hdr = (sa.remote.addr.version == 6 ? spec::IPV6_HDR_BYTES : kIpv4HdrBytes) + spec::UDP_HDR_BYTES +
+                    (sa.local.port == host.nat_port() ? kNonEspMarkerSize : 0);
   return std::max<std::size_t>(opts.fragment_size, hdr + 100) - hdr;
 }
 

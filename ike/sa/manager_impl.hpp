@@ -118,7 +118,7 @@ struct IkeSa {
   Defragmenter defrag_requests, defrag_responses;
   std::vector<std::unique_ptr<ChildSa>> children;
   const conf::ChildConfig* first_child = nullptr;  // initiator: created in IKE_AUTH
-  Task first_child_task;                           // its SPI, TS offer
+  Task first_child_task;                           // its offer as sent (SPI, proposals, TS)
   Time created{}, established{}, last_rx{}, next_keepalive{}, rekey_at{}, half_open_deadline{};
   bool rekey_at_set = false;
   // IKE SA rekey: the SA that replaces this one / this one replaces.
@@ -192,6 +192,10 @@ struct IkeManager::Impl {
   void on_auth_request(detail::IkeSa& sa, const IkeHeader& h, const std::vector<Payload>& inner, Time now);
   void on_auth_response(detail::IkeSa& sa, const std::vector<Payload>& inner, Time now);
   void established(detail::IkeSa& sa, Time now);
+  // The IKE SA's keys from SKEYSEED (RFC 7296 2.14: with sa's suite, nonces
+  // and SPIs), its two SK ciphers by role, and the Wireshark export. Throws
+  // CryptoError.
+  void set_ike_keys(detail::IkeSa& sa, ByteView skeyseed);
 
   // --- CHILD_SAs (exchange_child.cpp)
   void start_child_task(detail::IkeSa& sa, detail::Task& t, Time now);
@@ -209,6 +213,9 @@ struct IkeManager::Impl {
                                  ByteView nr, std::optional<ByteView> g_ir, const Narrowed& ts,
                                  bool transport, const detail::ChildSa* rekey_of, Time now);
   void delete_child_local(detail::IkeSa& sa, detail::ChildSa& c, const std::string& why);
+  // Queues an INFORMATIONAL DELETE of our inbound SPI spi_in (the peer finds
+  // its outbound SA by it); child_uid: the CHILD_SA it removes here, if any.
+  void queue_child_delete(detail::IkeSa& sa, std::uint32_t spi_in, std::uint64_t child_uid = 0);
   void update_children_addresses(detail::IkeSa& sa);
 
   // --- IKE SA rekey (exchange_ike_rekey.cpp)

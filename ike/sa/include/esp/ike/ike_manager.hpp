@@ -56,7 +56,7 @@ struct IkeOptions {
   unsigned keepalive_interval = 20;
   // The peer's NAT-T port we float to (RFC 7296 2.23: 4500; strongSwan
   // floats to 4500 whatever its own remote_port).
-  std::uint16_t peer_nat_port = 4500;
+  std::uint16_t peer_nat_port = spec::NAT_T_PORT;
   // Half-open IKE SAs are dropped after this many seconds.
   unsigned half_open_timeout = 30;
   // Jitter (rand_time) on rekey times: false in tests that want exact times.
