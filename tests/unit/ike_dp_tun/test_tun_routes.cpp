@@ -12,11 +12,13 @@
 // requests written into the device, routes a UDP socket's datagram out of it,
 // and iproute2 (`ip -j`) reports the routes and rules RouteTable installed.
 #include <arpa/inet.h>
+#include <linux/capability.h>
 #include <net/if.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <sched.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -390,6 +392,34 @@ TEST_F(TunTest, ErrorsNameTheDeviceAndTheReason) {
   TunDevice again(TunOptions{"dpbusy0", 1400, 1});  // free again once the first is gone
   EXPECT_EQ(again.name(), "dpbusy0");
   EXPECT_EQ(::if_nametoindex("dpbad0"), 0u);
+}
+
+// Drops CAP_NET_ADMIN from the effective set while it lives (it stays
+// permitted, so the destructor raises it again).
+class WithoutNetAdmin {
+ public:
+  WithoutNetAdmin() { ok_ = set(false); }
+  ~WithoutNetAdmin() { set(true); }
+  bool ok() const { return ok_; }
+
+ private:
+  static bool set(bool on) {
+    __user_cap_header_struct hdr{_LINUX_CAPABILITY_VERSION_3, 0};
+    __user_cap_data_struct data[2] = {};
+    if (::syscall(SYS_capget, &hdr, data) != 0) return false;
+    const std::uint32_t bit = 1u << (CAP_NET_ADMIN % 32);
+    auto& eff = data[CAP_NET_ADMIN / 32].effective;
+    eff = on ? (eff | bit) : (eff & ~bit);
+    return ::syscall(SYS_capset, &hdr, data) == 0;
+  }
+  bool ok_ = false;
+};
+
+TEST_F(TunTest, WithoutCapNetAdminTheErrorSaysSo) {
+  WithoutNetAdmin guard;
+  ASSERT_TRUE(guard.ok()) << "capset: " << std::strerror(errno);
+  expect_error(TunOptions{"dpcap0", 1400, 1},
+               "TUN device dpcap0: /dev/net/tun: Operation not permitted (needs CAP_NET_ADMIN)");
 }
 
 TEST_F(TunTest, KernelNumbersTheName) {
