@@ -524,7 +524,7 @@ bool is_udp_to(const std::vector<std::uint8_t>& p, const IpAddr& dst, std::uint1
 
 TEST_F(TunTest, RoutedUdpComesOutWithThePreferredSource) {
   TunDevice tun(TunOptions{"dpudp0", 1400, 1});
-  sh("ip addr add 10.66.0.1/32 dev lo");
+  sh("ip addr replace 10.66.0.1/32 dev lo");
   RouteTable rt(tun.ifindex());
   rt.add(TS("10.88.0.0/24"), A("10.66.0.1"));
   const int s = udp_send(A("10.88.0.5"), 9999, "hello, tunnel");
@@ -648,8 +648,8 @@ TEST_F(RouteTest, RangeInstalledAsItsPrefixes) {
 
 TEST_F(RouteTest, PreferredSourceAndErrors) {
   TunDevice tun(TunOptions{"dprt2", 1400, 1});
-  sh("ip addr add 10.67.0.1/32 dev lo");
-  sh("ip addr add 2001:db8:67::1/128 dev lo nodad");
+  sh("ip addr replace 10.67.0.1/32 dev lo");
+  sh("ip addr replace 2001:db8:67::1/128 dev lo nodad");
   RouteTable rt(tun.ifindex());
   rt.add(TS("10.3.0.0/16"), A("10.67.0.1"));
   rt.add(TS("2001:db8:3::/48"), A("2001:db8:67::1"));
