@@ -115,8 +115,8 @@ std::vector<std::pair<runtime::IpAddr, unsigned>> covering_prefixes(const runtim
 }
 
 bool RouteTable::Key::operator<(const Key& o) const {
-  return std::tie(prefix.version, prefix.bytes, len, src.version, src.bytes) <
-         std::tie(o.prefix.version, o.prefix.bytes, o.len, o.src.version, o.src.bytes);
+  return std::tie(bypass, prefix.version, prefix.bytes, len, src.version, src.bytes) <
+         std::tie(o.bypass, o.prefix.version, o.prefix.bytes, o.len, o.src.version, o.src.bytes);
 }
 
 RouteTable::RouteTable(int ifindex, std::uint32_t table)
@@ -152,12 +152,12 @@ RouteTable::RouteTable(int ifindex, std::uint32_t table)
 
 RouteTable::~RouteTable() {
   for (const auto& [k, e] : routes_)
-    if (e.ours) route_msg(false, k, nullptr);
+    if (e.ours) route_msg(false, k, e, nullptr);
   for (std::uint8_t f : rules_ours_) rule_msg(false, f, nullptr);
   ::close(nl_);
 }
 
-int RouteTable::request(std::vector<std::uint8_t>& msg, std::string* why_ext) {
+int RouteTable::request(std::vector<std::uint8_t>& msg, std::string* why_ext, std::vector<std::uint8_t>* reply) {
   const std::uint32_t seq = ++seq_;
   nlmsghdr h;
   std::memcpy(&h, msg.data(), sizeof h);
@@ -190,6 +190,10 @@ int RouteTable::request(std::vector<std::uint8_t>& msg, std::string* why_ext) {
       std::memcpy(&m, buf.data() + off, sizeof m);
       if (m.nlmsg_len < sizeof(nlmsghdr) || m.nlmsg_len > n - off) break;  // malformed: drop the rest
       const std::size_t body = off + NLMSG_HDRLEN;
+      if (reply && m.nlmsg_seq == seq && m.nlmsg_type != NLMSG_ERROR && m.nlmsg_type != NLMSG_DONE) {
+        reply->assign(buf.begin() + static_cast<long>(off), buf.begin() + static_cast<long>(off + m.nlmsg_len));
+        return 0;
+      }
       if (m.nlmsg_seq == seq && m.nlmsg_type == NLMSG_ERROR && m.nlmsg_len >= NLMSG_HDRLEN + sizeof(nlmsgerr)) {
         nlmsgerr e;
         std::memcpy(&e, buf.data() + body, sizeof e);
@@ -217,9 +221,10 @@ int RouteTable::request(std::vector<std::uint8_t>& msg, std::string* why_ext) {
   }
 }
 
-int RouteTable::route_msg(bool add, const Key& k, std::string* why_ext) {
+int RouteTable::route_msg(bool add, const Key& k, const Entry& e, std::string* why_ext) {
   NlRequest req(add ? RTM_NEWROUTE : RTM_DELROUTE,
                 static_cast<std::uint16_t>(NLM_F_REQUEST | NLM_F_ACK | (add ? NLM_F_CREATE | NLM_F_EXCL : 0)));
+  const bool throw_route = k.bypass && table_ != RT_TABLE_MAIN;
   rtmsg rt;
   std::memset(&rt, 0, sizeof rt);
   rt.rtm_family = k.prefix.version == 4 ? AF_INET : AF_INET6;
@@ -227,11 +232,13 @@ int RouteTable::route_msg(bool add, const Key& k, std::string* why_ext) {
   rt.rtm_table = static_cast<unsigned char>(table_ < 256 ? table_ : std::uint32_t{RT_TABLE_UNSPEC});
   rt.rtm_protocol = RTPROT_STATIC;
   // Deleting: RT_SCOPE_NOWHERE means "any scope"; everything else must match.
-  rt.rtm_scope = add ? RT_SCOPE_LINK : RT_SCOPE_NOWHERE;
-  rt.rtm_type = RTN_UNICAST;
+  // A route through a gateway is universe scope, a device route link scope.
+  rt.rtm_scope = !add ? RT_SCOPE_NOWHERE : (throw_route || e.gw.version != 0) ? RT_SCOPE_UNIVERSE : RT_SCOPE_LINK;
+  rt.rtm_type = throw_route ? RTN_THROW : RTN_UNICAST;
   req.fixed(rt);
   req.attr(RTA_DST, k.prefix.bytes.data(), family_bytes(k.prefix));
-  req.attr_u32(RTA_OIF, static_cast<std::uint32_t>(ifindex_));
+  if (!throw_route) req.attr_u32(RTA_OIF, static_cast<std::uint32_t>(k.bypass ? e.oif : ifindex_));
+  if (k.bypass && e.gw.version != 0) req.attr(RTA_GATEWAY, e.gw.bytes.data(), family_bytes(e.gw));
   if (k.src.version != 0) req.attr(RTA_PREFSRC, k.src.bytes.data(), family_bytes(k.src));
   req.attr_u32(RTA_TABLE, table_);
   auto msg = req.finish(0);
@@ -239,6 +246,47 @@ int RouteTable::route_msg(bool add, const Key& k, std::string* why_ext) {
   const int err = request(msg, &ext);
   if (why_ext) *why_ext = ext;
   return err;
+}
+
+void RouteTable::lookup(const runtime::IpAddr& dst, Entry& e) {
+  NlRequest req(RTM_GETROUTE, NLM_F_REQUEST);
+  rtmsg rt;
+  std::memset(&rt, 0, sizeof rt);
+  rt.rtm_family = dst.version == 4 ? AF_INET : AF_INET6;
+  rt.rtm_dst_len = static_cast<unsigned char>(family_bytes(dst) * 8);
+  req.fixed(rt);
+  req.attr(RTA_DST, dst.bytes.data(), family_bytes(dst));
+  auto msg = req.finish(0);
+  std::string ext;
+  std::vector<std::uint8_t> reply;
+  const std::string what = "bypass " + dst.str() + ": the route to the peer: ";
+  const int err = request(msg, &ext, &reply);
+  if (err != 0) throw NetError(what + kernel_reason(err, ext));
+  if (reply.size() < NLMSG_HDRLEN + sizeof(rtmsg)) throw NetError(what + "short answer from the kernel");
+  std::memcpy(&rt, reply.data() + NLMSG_HDRLEN, sizeof rt);
+  if (rt.rtm_type == RTN_LOCAL) throw NetError(what + "it is an address of this host");
+  if (rt.rtm_type != RTN_UNICAST) throw NetError(what + fmt::format("not a unicast route (type {})", rt.rtm_type));
+  e.gw = {};
+  e.oif = 0;
+  std::size_t t = NLMSG_HDRLEN + NLMSG_ALIGN(sizeof(rtmsg));
+  while (t + sizeof(rtattr) <= reply.size()) {
+    rtattr a;
+    std::memcpy(&a, reply.data() + t, sizeof a);
+    if (a.rta_len < sizeof(rtattr) || a.rta_len > reply.size() - t) break;
+    const std::size_t len = a.rta_len - RTA_LENGTH(0);
+    const std::uint8_t* v = reply.data() + t + RTA_LENGTH(0);
+    if (a.rta_type == RTA_OIF && len == 4) {
+      std::uint32_t oif;
+      std::memcpy(&oif, v, 4);
+      e.oif = static_cast<int>(oif);
+    } else if (a.rta_type == RTA_GATEWAY && len == family_bytes(dst)) {
+      e.gw.version = dst.version;
+      std::memcpy(e.gw.bytes.data(), v, len);
+    }
+    t += RTA_ALIGN(a.rta_len);
+  }
+  if (e.oif == 0) throw NetError(what + "no outgoing interface in the kernel's answer");
+  if (e.oif == ifindex_) throw NetError(what + "it goes through the tunnel device already (add the bypass first)");
 }
 
 int RouteTable::rule_msg(bool add, std::uint8_t family, std::string* why_ext) {
@@ -259,11 +307,20 @@ int RouteTable::rule_msg(bool add, std::uint8_t family, std::string* why_ext) {
   return err;
 }
 
-std::string RouteTable::describe(const Key& k) const {
+namespace {
+
+std::string dev_name(int ifindex) {
   char name[IF_NAMESIZE] = {};
-  std::string dev = ::if_indextoname(static_cast<unsigned>(ifindex_), name) ? std::string(name)
-                                                                           : fmt::format("#{}", ifindex_);
-  std::string s = fmt::format("{}/{} dev {}", k.prefix.str(), k.len, dev);
+  return ::if_indextoname(static_cast<unsigned>(ifindex), name) ? std::string(name) : fmt::format("#{}", ifindex);
+}
+
+}  // namespace
+
+std::string RouteTable::describe(const Key& k, const Entry& e) const {
+  std::string s = fmt::format("{}{}/{}", k.bypass ? "bypass " : "", k.prefix.str(), k.len);
+  if (!k.bypass) s += " dev " + dev_name(ifindex_);
+  else if (table_ != RT_TABLE_MAIN) s += " throw";
+  else s += (e.gw.version != 0 ? " via " + e.gw.str() : std::string()) + (e.oif != 0 ? " dev " + dev_name(e.oif) : "");
   if (k.src.version != 0) s += " src " + k.src.str();
   s += table_ == RT_TABLE_MAIN ? std::string(" table main") : fmt::format(" table {}", table_);
   return s;
@@ -275,11 +332,11 @@ void RouteTable::drop(const Key& k, int* err, std::string* why) {
   if (--it->second.refs > 0) return;
   if (it->second.ours) {
     std::string ext;
-    const int e = route_msg(false, k, &ext);
+    const int e = route_msg(false, k, it->second, &ext);
     // Gone already (ESRCH), e.g. with its device: nothing left to do.
     if (e != 0 && e != ESRCH && e != ENODEV && err && *err == 0) {
       *err = e;
-      *why = "route " + describe(k) + ": " + kernel_reason(e, ext);
+      *why = "route " + describe(k, it->second) + ": " + kernel_reason(e, ext);
     }
   }
   routes_.erase(it);
@@ -304,36 +361,65 @@ void RouteTable::add(const runtime::TrafficSelector& dst, const runtime::IpAddr&
   const auto prefixes = prefixes_of(dst, src);
   std::vector<Key> done;
   for (const auto& [addr, len] : prefixes) {
-    Key k{addr, len, src};
+    Key k{addr, len, src, false};
     auto it = routes_.find(k);
     if (it != routes_.end()) {
       ++it->second.refs;
       done.push_back(k);
       continue;
     }
-    std::string ext;
-    const int err = route_msg(true, k, &ext);
-    if (err != 0 && err != EEXIST) {
+    try {
+      insert(k, Entry{});
+    } catch (const NetError&) {
       for (const Key& d : done) drop(d, nullptr, nullptr);
-      throw NetError("route " + describe(k) + ": " + kernel_reason(err, ext));
+      throw;
     }
-    routes_.emplace(k, Entry{1, err == 0});
     done.push_back(k);
   }
+}
+
+void RouteTable::insert(const Key& k, Entry e) {
+  std::string ext;
+  const int err = route_msg(true, k, e, &ext);
+  if (err != 0 && err != EEXIST) throw NetError("route " + describe(k, e) + ": " + kernel_reason(err, ext));
+  e.refs = 1;
+  e.ours = err == 0;
+  routes_.emplace(k, e);
+}
+
+void RouteTable::add_bypass(const runtime::IpAddr& peer) {
+  if (peer.version != 4 && peer.version != 6) throw NetError("bypass: the peer's address is unset");
+  const Key k{peer, peer.version == 4 ? 32u : 128u, {}, true};
+  auto it = routes_.find(k);
+  if (it != routes_.end()) {
+    ++it->second.refs;
+    return;
+  }
+  Entry e;
+  if (table_ == RT_TABLE_MAIN) lookup(peer, e);
+  insert(k, e);
+}
+
+void RouteTable::remove_bypass(const runtime::IpAddr& peer) {
+  if (peer.version != 4 && peer.version != 6) return;
+  int err = 0;
+  std::string why;
+  drop(Key{peer, peer.version == 4 ? 32u : 128u, {}, true}, &err, &why);
+  if (err != 0) throw NetError(why);
 }
 
 void RouteTable::remove(const runtime::TrafficSelector& dst, const runtime::IpAddr& src) {
   const auto prefixes = prefixes_of(dst, src);
   int err = 0;
   std::string why;
-  for (const auto& [addr, len] : prefixes) drop(Key{addr, len, src}, &err, &why);
+  for (const auto& [addr, len] : prefixes) drop(Key{addr, len, src, false}, &err, &why);
   if (err != 0) throw NetError(why);
 }
 
 std::vector<std::string> RouteTable::installed() const {
   std::vector<std::string> out;
   for (const auto& [k, e] : routes_)
-    out.push_back(fmt::format("{} ({} ref{}{})", describe(k), e.refs, e.refs == 1 ? "" : "s",
+    out.push_back(fmt::format("{} ({} ref{}{})", describe(k, e), e.refs, e.refs == 1 ? "" : "s",
                               e.ours ? "" : ", not ours"));
   return out;
 }

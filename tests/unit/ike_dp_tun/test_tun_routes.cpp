@@ -753,3 +753,57 @@ TEST_F(RouteTest, ExistingRuleLeftAlone) {
 }
 
 }  // namespace
+
+std::string dev_for(const std::string& addr) {
+  return nlohmann::json::parse(sh("ip -j route get " + addr)).at(0).value("dev", "");
+}
+
+TEST_F(RouteTest, BypassKeepsThePeerOutOfTheTunnel) {
+  TunDevice tun(TunOptions{"dprt7", 1400, 1}), up(TunOptions{"dpup0", 1400, 1});  // up: the "uplink"
+  sh("ip addr add 10.50.0.1/24 dev dpup0 && ip addr add 2001:db8:50::1/64 dev dpup0 nodad");
+  sh("ip route add default via 10.50.0.254 dev dpup0 && ip -6 route add default via 2001:db8:50::fe dev dpup0");
+  {  // main table: the peer's route copied as a host route
+    RouteTable rt(tun.ifindex());
+    rt.add_bypass(A("198.51.100.7"));
+    rt.add_bypass(A("198.51.100.7"));
+    rt.add(TS("198.51.100.0/24"));
+    EXPECT_EQ(dev_for("198.51.100.7"), "dpup0");
+    EXPECT_EQ(dev_for("198.51.100.8"), "dprt7");
+    EXPECT_EQ(kernel_routes(4, "main")["198.51.100.7/32"].value("gateway", ""), "10.50.0.254");
+    EXPECT_EQ(rt.installed(), (std::vector<std::string>{"198.51.100.0/24 dev dprt7 table main (1 ref)",
+                                                        "bypass 198.51.100.7/32 via 10.50.0.254 dev dpup0 table main (2 refs)"}));
+    for (const auto& [peer, text] : std::vector<std::pair<std::string, std::string>>{
+             {"10.50.0.1", "bypass 10.50.0.1: the route to the peer: it is an address of this host"},
+             {"198.51.100.9", "it goes through the tunnel device already"}}) {
+      try {
+        rt.add_bypass(A(peer));
+        ADD_FAILURE() << peer;
+      } catch (const NetError& e) {
+        EXPECT_NE(std::string(e.what()).find(text), std::string::npos) << e.what();
+      }
+    }
+    rt.remove_bypass(A("198.51.100.7"));
+    EXPECT_EQ(dev_for("198.51.100.7"), "dpup0");
+    rt.remove_bypass(A("198.51.100.7"));
+    EXPECT_EQ(dev_for("198.51.100.7"), "dprt7");
+    rt.add_bypass(A("192.0.2.1"));
+    EXPECT_EQ(kernel_routes(4, "main").count("192.0.2.1/32"), 1u);
+  }
+  EXPECT_EQ(kernel_routes(4, "main").count("192.0.2.1/32"), 0u);  // the destructor took it
+  {  // own table: everything into the tunnel except the peer (throw routes)
+    RouteTable rt(tun.ifindex(), 220);
+    rt.add(TS("0.0.0.0/0"));
+    rt.add(TS("::/0"));
+    rt.add_bypass(A("198.51.100.7"));
+    rt.add_bypass(A("2001:db8:100::7"));
+    EXPECT_EQ(dev_for("198.51.100.7"), "dpup0");
+    EXPECT_EQ(dev_for("203.0.113.1"), "dprt7");
+    EXPECT_EQ(dev_for("2001:db8:100::7"), "dpup0");
+    EXPECT_EQ(dev_for("2001:db8:100::8"), "dprt7");
+    EXPECT_EQ(kernel_routes(4, "220")["198.51.100.7/32"].value("type", ""), "throw");
+    const auto inst = rt.installed();
+    EXPECT_NE(std::find(inst.begin(), inst.end(), "bypass 198.51.100.7/32 throw table 220 (1 ref)"), inst.end());
+  }
+  EXPECT_EQ(dev_for("203.0.113.1"), "dpup0");
+  EXPECT_TRUE(kernel_routes(4, "220").empty());
+}

@@ -20,6 +20,13 @@
 // - The destructor removes every route and rule this object installed, and
 //   nothing else. A route already gone (the device was removed first, which
 //   takes its routes with it) is not an error.
+// - Bypass routes keep the peer's own address (where the IKE and ESP packets
+//   go) out of the tunnel when a remote selector covers it, as strongSwan's
+//   kernel-libipsec does: in a table of our own a "throw <peer>/32" route
+//   (the lookup falls through to the next rules, i.e. the main table); in
+//   the main table a copy of the route the kernel uses for the peer now
+//   ("<peer>/32 via <gw> dev <uplink>"; it does not follow later changes of
+//   that route). Reference-counted per peer like the others.
 // The routes and rules live in the network namespace the constructor ran in.
 //
 // Errors: esp::ike::NetError naming the route and the kernel's reason (and
@@ -71,9 +78,19 @@ class RouteTable {
   // than the route being gone already; the references are dropped anyway.
   void remove(const runtime::TrafficSelector& dst, const runtime::IpAddr& src = {});
 
+  // Keeps traffic to `peer` out of the device (see above). In the main table
+  // call it before add() of a selector covering the peer (the route to copy
+  // must not be ours yet). Throws NetError when the kernel has no route for
+  // the peer, the peer is local, or it is routed through our device already.
+  void add_bypass(const runtime::IpAddr& peer);
+  // Drops one reference; the bypass route goes with the last one. Like remove().
+  void remove_bypass(const runtime::IpAddr& peer);
+
   // What is installed now, one line per (prefix, src), in order:
   // "10.2.0.0/24 dev esp0 src 10.1.0.1 table 220 (2 refs)"; a route that was
-  // there before ends in "(1 ref, not ours)".
+  // there before ends in "(1 ref, not ours)"; bypasses read
+  // "bypass 192.0.2.1/32 throw table 220 (1 ref)" or
+  // "bypass 192.0.2.1/32 via 10.0.0.1 dev eth0 table main (1 ref)".
   std::vector<std::string> installed() const;
 
   std::uint32_t table() const { return table_; }  // the kernel's number (254 for main)
@@ -84,19 +101,27 @@ class RouteTable {
     runtime::IpAddr prefix;
     unsigned len = 0;
     runtime::IpAddr src;
+    bool bypass = false;
     bool operator<(const Key& o) const;
   };
   struct Entry {
     unsigned refs = 0;
     bool ours = false;  // false: the route existed before (EEXIST)
+    // A bypass in the main table: the copied next hop.
+    runtime::IpAddr gw;
+    int oif = 0;
   };
 
-  // One rtnetlink request, acknowledged; returns 0 or the kernel's errno and
-  // its extended-ack message in *why_ext.
-  int request(std::vector<std::uint8_t>& msg, std::string* why_ext);
-  int route_msg(bool add, const Key& k, std::string* why_ext);
+  // One rtnetlink request; returns 0 or the kernel's errno and its
+  // extended-ack message in *why_ext. With `reply`, the first answer that is
+  // not an ACK is copied there (RTM_GETROUTE).
+  int request(std::vector<std::uint8_t>& msg, std::string* why_ext, std::vector<std::uint8_t>* reply = nullptr);
+  int route_msg(bool add, const Key& k, const Entry& e, std::string* why_ext);
+  // The kernel's route to `dst` now (RTM_GETROUTE) into e.gw / e.oif.
+  void lookup(const runtime::IpAddr& dst, Entry& e);
   int rule_msg(bool add, std::uint8_t family, std::string* why_ext);
-  std::string describe(const Key& k) const;
+  std::string describe(const Key& k, const Entry& e) const;
+  void insert(const Key& k, Entry e);
   void drop(const Key& k, int* err, std::string* why);
 
   int ifindex_;
