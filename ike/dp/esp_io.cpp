@@ -280,17 +280,19 @@ std::size_t EspIo::recv_burst(std::uint8_t* const* bufs, std::size_t cap, RxPack
   const std::size_t share = (n + ns - 1) / ns;
   std::size_t got = 0;     // ESP packets in out[]
   std::size_t budget = n;  // datagrams still to read
-  std::vector<bool> more(ns, false);
+  // Sockets found drained in the first pass (beyond the 64th: never marked).
+  std::uint64_t drained = 0;
   // First pass: each socket its share; second: what is left, to the busy ones.
   for (int pass = 0; pass < 2 && budget > 0 && got < n; ++pass) {
     for (std::size_t i = 0; i < ns && budget > 0 && got < n; ++i) {
       const std::size_t k = (start + i) % ns;
-      if (pass == 1 && !more[k]) continue;
+      const std::uint64_t bit = k < 64 ? std::uint64_t{1} << k : 0;
+      if (pass == 1 && (drained & bit) != 0) continue;
       const std::size_t want = std::min({pass == 0 ? share : budget, budget, n - got});
       std::size_t used = 0;
       got += recv_sock(socks_[k], bufs, cap, out, got, want, &used, ike);
       budget -= used;
-      more[k] = used == want;
+      if (used < want) drained |= bit;
     }
   }
   return got;

@@ -17,9 +17,13 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <cstring>
 #include <memory>
+#include <set>
+#include <thread>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -85,12 +89,15 @@ struct TestSock {
         << std::strerror(errno);
   }
   // The next datagram, or empty after a minute (only a broken test waits).
-  Bytes recv() const {
+  Bytes recv(sockaddr_storage* from = nullptr) const {
     pollfd p{fd, POLLIN, 0};
     if (::poll(&p, 1, 60000) != 1) return {};
     Bytes b(70000);
-    const ssize_t n = ::recv(fd, b.data(), b.size(), 0);
+    sockaddr_storage ss{};
+    socklen_t len = sizeof ss;
+    const ssize_t n = ::recvfrom(fd, b.data(), b.size(), 0, reinterpret_cast<sockaddr*>(&ss), &len);
     b.resize(n > 0 ? static_cast<std::size_t>(n) : 0);
+    if (from != nullptr) *from = ss;
     return b;
   }
 };
@@ -448,6 +455,142 @@ TEST_P(EspIoFamily, MalformedOutputsAreNotSent) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Loopback, EspIoFamily, ::testing::Values("127.0.0.1", "::1"));
+
+// A fake ESP packet: SPI 0x100 + i, sequence number i, some bytes.
+Bytes fake_esp(std::uint32_t i, std::size_t len = 64) {
+  Bytes b(len, static_cast<std::uint8_t>(i));
+  const std::uint32_t spi = 0x100 + i;
+  for (int k = 0; k < 4; ++k) {
+    b[static_cast<std::size_t>(k)] = static_cast<std::uint8_t>(spi >> (24 - 8 * k));
+    b[static_cast<std::size_t>(4 + k)] = static_cast<std::uint8_t>(i >> (24 - 8 * k));
+  }
+  return b;
+}
+
+std::uint32_t esp_seq(const RxPacket& p) {
+  const std::uint8_t* e = p.data + p.len - 64 + 4;  // fake_esp() packets are 64 bytes
+  return (std::uint32_t{e[0]} << 24) | (std::uint32_t{e[1]} << 16) | (std::uint32_t{e[2]} << 8) | e[3];
+}
+
+class EspIoV4 : public EspIoFamily {};
+
+TEST_P(EspIoV4, BurstIsSharedFairlyBetweenSockets) {
+  TestSock peer(addr, SOCK_DGRAM, 0, kNatT);
+  TestSock raw(addr, SOCK_RAW, IPPROTO_ESP);
+  for (std::uint32_t i = 0; i < 40; ++i) {
+    peer.send_to(addr, ike->nat_port(), fake_esp(i));
+    raw.send_to(addr, 0, fake_esp(1000 + i));
+  }
+  // Three sockets (NAT, raw IPv4, raw IPv6): a share of 6 each, the rest to
+  // the busy ones, whichever starts.
+  for (int round = 0; round < 4; ++round) {
+    Bufs b(16);
+    std::vector<RxPacket> rx(16);
+    ASSERT_EQ(io->recv_burst(b.ptr.data(), Bufs::kCap, rx.data(), 16, nullptr), 16u);
+    const auto udp = std::count_if(rx.begin(), rx.end(), [](const RxPacket& p) { return p.udp; });
+    EXPECT_GE(udp, 6) << round;
+    EXPECT_LE(udp, 10) << round;
+  }
+}
+
+TEST_P(EspIoV4, TruncatedDatagramsAndAThrowingSinkAreCounted) {
+  TestSock peer(addr, SOCK_DGRAM, 0, kNatT);
+  peer.send_to(addr, ike->nat_port(), fake_esp(1, 200));  // longer than the buffer
+  peer.send_to(addr, ike->nat_port(), with_marker(Bytes(40, 7)));
+  peer.send_to(addr, ike->nat_port(), fake_esp(2));
+  const std::size_t cap = kRxHeadroom + 100;
+  Bufs b(4);
+  std::vector<RxPacket> rx(4);
+  int calls = 0;
+  const EspIo::IkeSink sink = [&](const IkeSockets::Datagram&) {
+    ++calls;
+    throw std::runtime_error("sink failed");
+  };
+  ASSERT_EQ(io->recv_burst(b.ptr.data(), cap, rx.data(), 4, sink), 1u);
+  EXPECT_EQ(esp_seq(rx[0]), 2u);
+  EXPECT_EQ(rx[0].data + rx[0].len, b.ptr[0] + kRxHeadroom + 64);
+  EXPECT_EQ(calls, 1);
+  const EspIo::Counters c = io->counters();
+  EXPECT_EQ(c.rx_bad, 1u);
+  EXPECT_EQ(c.rx_err, 1u);
+  EXPECT_EQ(c.rx_ike, 1u);
+  EXPECT_EQ(c.rx_udp, 1u);
+  EXPECT_EQ(io->recv_burst(b.ptr.data(), kRxHeadroom, rx.data(), 4, sink), 0u) << "no room at all";
+}
+
+TEST_P(EspIoV4, SeveralThreadsReceiveEachPacketOnce) {
+  for (const auto& n : ike->nat_sockets()) {
+    const int big = 8 << 20;
+    ASSERT_EQ(::setsockopt(n.fd, SOL_SOCKET, SO_RCVBUFFORCE, &big, sizeof big), 0);
+  }
+  TestSock peer(addr, SOCK_DGRAM, 0, kNatT);
+  constexpr std::uint32_t kTotal = 600;
+  for (std::uint32_t i = 0; i < kTotal; ++i) peer.send_to(addr, ike->nat_port(), fake_esp(i));
+  std::vector<std::uint32_t> seen[3];
+  std::vector<std::thread> th;
+  std::atomic<std::uint32_t> total{0};
+  for (auto& v : seen) {
+    th.emplace_back([&, out = &v] {
+      Bufs b(8);
+      std::vector<RxPacket> rx(8);
+      for (int idle = 0; idle < 200 && total.load() < kTotal;) {
+        const std::size_t k = io->recv_burst(b.ptr.data(), Bufs::kCap, rx.data(), rx.size(), nullptr);
+        for (std::size_t j = 0; j < k; ++j) out->push_back(esp_seq(rx[j]));
+        total += static_cast<std::uint32_t>(k);
+        if (k == 0) {
+          ++idle;
+          ::usleep(1000);
+        }
+      }
+    });
+  }
+  for (auto& t : th) t.join();
+  std::set<std::uint32_t> all;
+  std::size_t count = 0;
+  for (const auto& v : seen) {
+    all.insert(v.begin(), v.end());
+    count += v.size();
+  }
+  EXPECT_EQ(count, kTotal);
+  EXPECT_EQ(all.size(), kTotal);
+  EXPECT_EQ(io->counters().rx_udp, kTotal);
+}
+
+INSTANTIATE_TEST_SUITE_P(Loopback, EspIoV4, ::testing::Values("127.0.0.1"));
+
+TEST(EspIoWildcard, LearnsTheLocalAddressAndSendsFromTheOuterSource) {
+  EventLoop loop;
+  IkeSockets ike(loop, 0, 0);
+  ike.bind({"%any"});
+  ike.set_nat_rx_external(true);
+  EspIo io(ike.nat_sockets(), EspIo::Options{});
+  const IpAddr peer_addr = IpAddr::parse("127.0.0.1"), us = IpAddr::parse("127.0.0.5");
+  TestSock peer(peer_addr, SOCK_DGRAM, 0, kNatT);
+  peer.send_to(us, ike.nat_port(), fake_esp(1));
+  Bufs b(2);
+  std::vector<RxPacket> rx(2);
+  std::size_t got = 0;
+  for (int i = 0; i < 60000 && got == 0; ++i) {
+    got = io.recv_burst(b.ptr.data(), Bufs::kCap, rx.data(), 2, nullptr);
+    if (got == 0) ::usleep(1000);
+  }
+  ASSERT_EQ(got, 1u);
+  EXPECT_EQ(rx[0].local, (Endpoint{us, ike.nat_port()}));
+  check_udp_outer(rx[0], peer_addr, kNatT, us, ike.nat_port(), 64);
+
+  Card card;
+  const rt::SaId out = card.r->add_sa(sa(0x3001, rt::Direction::Outbound, true, us, peer_addr, ike.nat_port(), kNatT));
+  const Bytes o = card.run(rt::PacketOp::Encrypt, {inner(30, 3)}, out)[0].out;
+  const TxPacket t{o.data(), static_cast<std::uint32_t>(o.size())};
+  bool ok = false;
+  ASSERT_EQ(io.send_burst(&t, 1, &ok), 1u);
+  EXPECT_TRUE(ok);
+  sockaddr_storage from{};
+  EXPECT_EQ(peer.recv(&from), esp_part(o));
+  const auto* sin = reinterpret_cast<const sockaddr_in*>(&from);
+  EXPECT_EQ(0, std::memcmp(&sin->sin_addr, us.bytes.data(), 4)) << "source chosen with IP_PKTINFO";
+  EXPECT_EQ(ntohs(sin->sin_port), ike.nat_port());
+}
 
 TEST(EspIo, FdsAreTheNatSocketsAndTheRawOnes) {
   EventLoop loop;
