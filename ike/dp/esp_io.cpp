@@ -19,7 +19,7 @@ namespace esp::ike::dp {
 namespace {
 
 constexpr std::size_t kChunk = 64;  // messages per recvmmsg / sendmmsg call
-constexpr std::size_t kIpv4Hdr = 20;
+constexpr std::size_t kIpv4Hdr = 20;  // IPv4 without options (the spec has only the IPv6 size)
 constexpr std::size_t kIpv6Hdr = spec::IPV6_HDR_BYTES;
 constexpr std::size_t kUdpHdr = spec::UDP_HDR_BYTES;
 constexpr std::size_t kEspMin = spec::ESP_HDR_BYTES;

@@ -13,14 +13,15 @@
 #include <string>
 
 #include "esp/ike/net_error.hpp"
+#include "esp/spec/esp_spec.hpp"
 
 namespace esp::ike::dp {
 
 namespace {
 
-constexpr std::size_t kIpv4Hdr = 20;
-constexpr std::size_t kIpv6Hdr = 40;
-constexpr std::size_t kIcmpHdr = 8;
+constexpr std::size_t kIpv4Hdr = 20;  // without options (the kernel builds ours)
+constexpr std::size_t kIpv6Hdr = esp::spec::IPV6_HDR_BYTES;
+constexpr std::size_t kIcmpHdr = 8;   // type, code, checksum, 4 bytes (RFC 792, RFC 4443 2.1)
 constexpr std::size_t kIpv4ErrorMax = 576;   // RFC 1812 4.3.2.3: the whole error datagram
 constexpr std::size_t kIpv6ErrorMax = 1280;  // RFC 4443 2.4(c): the IPv6 minimum MTU
 constexpr unsigned kIpv4MinMtu = 68;         // RFC 791

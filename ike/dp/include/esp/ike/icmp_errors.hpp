@@ -12,6 +12,9 @@
 // one that fits `mtu`, or an IPv4 packet with DF clear (that one may be
 // fragmented instead: may_fragment()).
 //
+// The MTU is reported as given (68 at least for IPv4, else no message; an
+// IPv6 tunnel MTU below 1280 is the caller's to avoid, RFC 8200 5).
+//
 // The messages go out on raw ICMP / ICMPv6 sockets: the kernel builds the IP
 // header, picks the source address by routing and (IPv6) computes the ICMPv6
 // checksum (RFC 3542 3.1); the sockets filter out everything they would
