@@ -8,7 +8,9 @@
 //  - raw ESP sent by a raw socket of the test, likewise;
 //  - send_burst: 64 card outputs (udp and raw SAs) arrive at a plain UDP /
 //    raw ESP socket byte-equal to their ESP part, TTL and TOS of the card's
-//    outer header kept, DF clear; malformed outputs count in tx_bad.
+//    outer header kept, DF clear; malformed outputs count in tx_bad;
+//  - the burst shared between sockets, a wildcard NAT socket (PKTINFO both
+//    ways), several threads receiving / sending at once.
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -554,6 +556,35 @@ TEST_P(EspIoV4, SeveralThreadsReceiveEachPacketOnce) {
   EXPECT_EQ(count, kTotal);
   EXPECT_EQ(all.size(), kTotal);
   EXPECT_EQ(io->counters().rx_udp, kTotal);
+}
+
+TEST_P(EspIoV4, SeveralThreadsSendAtOnce) {
+  Card card;
+  const rt::SaId out = card.r->add_sa(sa(0x4001, rt::Direction::Outbound, true, addr, addr, ike->nat_port(), kNatT));
+  constexpr std::size_t kPer = 64, kThreads = 3;
+  std::vector<Bytes> plain;
+  for (std::uint32_t i = 0; i < kPer * kThreads; ++i) plain.push_back(inner(16, i));
+  const std::vector<Done> enc = card.run(rt::PacketOp::Encrypt, plain, out);
+  TestSock peer(addr, SOCK_DGRAM, 0, kNatT);
+  const int big = 8 << 20;
+  ASSERT_EQ(::setsockopt(peer.fd, SOL_SOCKET, SO_RCVBUFFORCE, &big, sizeof big), 0);
+  std::vector<std::thread> th;
+  std::atomic<std::size_t> sent{0};
+  for (std::size_t t = 0; t < kThreads; ++t) {
+    th.emplace_back([&, t] {
+      std::vector<TxPacket> tx;
+      for (std::size_t i = t * kPer; i < (t + 1) * kPer; ++i)
+        tx.push_back({enc[i].out.data(), static_cast<std::uint32_t>(enc[i].out.size())});
+      sent += io->send_burst(tx.data(), tx.size(), nullptr);
+    });
+  }
+  for (auto& t : th) t.join();
+  EXPECT_EQ(sent.load(), kPer * kThreads);
+  std::set<Bytes> want, got;
+  for (const Done& e : enc) want.insert(esp_part(e.out));
+  for (std::size_t i = 0; i < kPer * kThreads; ++i) got.insert(peer.recv());
+  EXPECT_EQ(got, want);
+  EXPECT_EQ(io->counters().tx_udp, kPer * kThreads);
 }
 
 INSTANTIATE_TEST_SUITE_P(Loopback, EspIoV4, ::testing::Values("127.0.0.1"));
