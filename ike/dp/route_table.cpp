@@ -11,6 +11,7 @@
 #include <sys/time.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <stdexcept>
@@ -115,8 +116,7 @@ std::vector<std::pair<runtime::IpAddr, unsigned>> covering_prefixes(const runtim
 }
 
 bool RouteTable::Key::operator<(const Key& o) const {
-  return std::tie(bypass, prefix.version, prefix.bytes, len, src.version, src.bytes) <
-         std::tie(o.bypass, o.prefix.version, o.prefix.bytes, o.len, o.src.version, o.src.bytes);
+  return std::tie(bypass, prefix.version, prefix.bytes, len) < std::tie(o.bypass, o.prefix.version, o.prefix.bytes, o.len);
 }
 
 RouteTable::RouteTable(int ifindex, std::uint32_t table)
@@ -152,7 +152,7 @@ RouteTable::RouteTable(int ifindex, std::uint32_t table)
 
 RouteTable::~RouteTable() {
   for (const auto& [k, e] : routes_)
-    if (e.ours) route_msg(false, k, e, nullptr);
+    if (e.ours) route_msg(Op::del, k, e, nullptr);
   for (std::uint8_t f : rules_ours_) rule_msg(false, f, nullptr);
   ::close(nl_);
 }
@@ -221,9 +221,10 @@ int RouteTable::request(std::vector<std::uint8_t>& msg, std::string* why_ext, st
   }
 }
 
-int RouteTable::route_msg(bool add, const Key& k, const Entry& e, std::string* why_ext) {
-  NlRequest req(add ? RTM_NEWROUTE : RTM_DELROUTE,
-                static_cast<std::uint16_t>(NLM_F_REQUEST | NLM_F_ACK | (add ? NLM_F_CREATE | NLM_F_EXCL : 0)));
+int RouteTable::route_msg(Op op, const Key& k, const Entry& e, std::string* why_ext) {
+  const bool add = op != Op::del;
+  const int how = op == Op::add ? NLM_F_CREATE | NLM_F_EXCL : op == Op::replace ? NLM_F_CREATE | NLM_F_REPLACE : 0;
+  NlRequest req(add ? RTM_NEWROUTE : RTM_DELROUTE, static_cast<std::uint16_t>(NLM_F_REQUEST | NLM_F_ACK | how));
   const bool throw_route = k.bypass && table_ != RT_TABLE_MAIN;
   rtmsg rt;
   std::memset(&rt, 0, sizeof rt);
@@ -239,7 +240,7 @@ int RouteTable::route_msg(bool add, const Key& k, const Entry& e, std::string* w
   req.attr(RTA_DST, k.prefix.bytes.data(), family_bytes(k.prefix));
   if (!throw_route) req.attr_u32(RTA_OIF, static_cast<std::uint32_t>(k.bypass ? e.oif : ifindex_));
   if (k.bypass && e.gw.version != 0) req.attr(RTA_GATEWAY, e.gw.bytes.data(), family_bytes(e.gw));
-  if (k.src.version != 0) req.attr(RTA_PREFSRC, k.src.bytes.data(), family_bytes(k.src));
+  if (e.src.version != 0) req.attr(RTA_PREFSRC, e.src.bytes.data(), family_bytes(e.src));
   req.attr_u32(RTA_TABLE, table_);
   auto msg = req.finish(0);
   std::string ext;
@@ -321,25 +322,39 @@ std::string RouteTable::describe(const Key& k, const Entry& e) const {
   if (!k.bypass) s += " dev " + dev_name(ifindex_);
   else if (table_ != RT_TABLE_MAIN) s += " throw";
   else s += (e.gw.version != 0 ? " via " + e.gw.str() : std::string()) + (e.oif != 0 ? " dev " + dev_name(e.oif) : "");
-  if (k.src.version != 0) s += " src " + k.src.str();
+  if (e.src.version != 0) s += " src " + e.src.str();
   s += table_ == RT_TABLE_MAIN ? std::string(" table main") : fmt::format(" table {}", table_);
   return s;
 }
 
-void RouteTable::drop(const Key& k, int* err, std::string* why) {
+void RouteTable::drop(const Key& k, const runtime::IpAddr& src, int* err, std::string* why) {
   auto it = routes_.find(k);
   if (it == routes_.end()) return;
-  if (--it->second.refs > 0) return;
-  if (it->second.ours) {
-    std::string ext;
-    const int e = route_msg(false, k, it->second, &ext);
-    // Gone already (ESRCH), e.g. with its device: nothing left to do.
-    if (e != 0 && e != ESRCH && e != ENODEV && err && *err == 0) {
-      *err = e;
-      *why = "route " + describe(k, it->second) + ": " + kernel_reason(e, ext);
+  Entry& e = it->second;
+  auto u = std::find_if(e.users.begin(), e.users.end(), [&](const auto& x) { return x.first == src; });
+  if (u == e.users.end()) return;
+  if (--u->second == 0) e.users.erase(u);
+  std::string ext;
+  if (e.users.empty()) {
+    if (e.ours) {
+      const int r = route_msg(Op::del, k, e, &ext);
+      // Gone already (ESRCH), e.g. with its device: nothing left to do.
+      if (r != 0 && r != ESRCH && r != ENODEV && err && *err == 0) {
+        *err = r;
+        *why = "route " + describe(k, e) + ": " + kernel_reason(r, ext);
+      }
     }
+    routes_.erase(it);
+    return;
   }
-  routes_.erase(it);
+  const bool src_still_used =
+      std::any_of(e.users.begin(), e.users.end(), [&](const auto& x) { return x.first == e.src; });
+  if (e.ours && !src_still_used) {
+    // The route stays for the others: it takes the source of one of them.
+    Entry next = e;
+    next.src = e.users.front().first;
+    if (route_msg(Op::replace, k, next, &ext) == 0) e.src = next.src;
+  }
 }
 
 namespace {
@@ -361,50 +376,47 @@ void RouteTable::add(const runtime::TrafficSelector& dst, const runtime::IpAddr&
   const auto prefixes = prefixes_of(dst, src);
   std::vector<Key> done;
   for (const auto& [addr, len] : prefixes) {
-    Key k{addr, len, src, false};
-    auto it = routes_.find(k);
-    if (it != routes_.end()) {
-      ++it->second.refs;
-      done.push_back(k);
-      continue;
-    }
+    const Key k{false, addr, len};
     try {
-      insert(k, Entry{});
+      use(k, src);
     } catch (const NetError&) {
-      for (const Key& d : done) drop(d, nullptr, nullptr);
+      for (const Key& d : done) drop(d, src, nullptr, nullptr);
       throw;
     }
     done.push_back(k);
   }
 }
 
-void RouteTable::insert(const Key& k, Entry e) {
+void RouteTable::use(const Key& k, const runtime::IpAddr& src) {
+  auto it = routes_.find(k);
+  if (it != routes_.end()) {
+    auto& users = it->second.users;
+    auto u = std::find_if(users.begin(), users.end(), [&](const auto& x) { return x.first == src; });
+    if (u != users.end()) ++u->second;
+    else users.emplace_back(src, 1u);
+    return;
+  }
+  Entry e;
+  e.src = src;
+  if (k.bypass && table_ == RT_TABLE_MAIN) lookup(k.prefix, e);
   std::string ext;
-  const int err = route_msg(true, k, e, &ext);
+  const int err = route_msg(Op::add, k, e, &ext);
   if (err != 0 && err != EEXIST) throw NetError("route " + describe(k, e) + ": " + kernel_reason(err, ext));
-  e.refs = 1;
+  e.users.emplace_back(src, 1u);
   e.ours = err == 0;
   routes_.emplace(k, e);
 }
 
 void RouteTable::add_bypass(const runtime::IpAddr& peer) {
   if (peer.version != 4 && peer.version != 6) throw NetError("bypass: the peer's address is unset");
-  const Key k{peer, peer.version == 4 ? 32u : 128u, {}, true};
-  auto it = routes_.find(k);
-  if (it != routes_.end()) {
-    ++it->second.refs;
-    return;
-  }
-  Entry e;
-  if (table_ == RT_TABLE_MAIN) lookup(peer, e);
-  insert(k, e);
+  use(Key{true, peer, peer.version == 4 ? 32u : 128u}, {});
 }
 
 void RouteTable::remove_bypass(const runtime::IpAddr& peer) {
   if (peer.version != 4 && peer.version != 6) return;
   int err = 0;
   std::string why;
-  drop(Key{peer, peer.version == 4 ? 32u : 128u, {}, true}, &err, &why);
+  drop(Key{true, peer, peer.version == 4 ? 32u : 128u}, {}, &err, &why);
   if (err != 0) throw NetError(why);
 }
 
@@ -412,15 +424,22 @@ void RouteTable::remove(const runtime::TrafficSelector& dst, const runtime::IpAd
   const auto prefixes = prefixes_of(dst, src);
   int err = 0;
   std::string why;
-  for (const auto& [addr, len] : prefixes) drop(Key{addr, len, src, false}, &err, &why);
+  for (const auto& [addr, len] : prefixes) drop(Key{false, addr, len}, src, &err, &why);
   if (err != 0) throw NetError(why);
 }
 
 std::vector<std::string> RouteTable::installed() const {
   std::vector<std::string> out;
-  for (const auto& [k, e] : routes_)
-    out.push_back(fmt::format("{} ({} ref{}{})", describe(k, e), e.refs, e.refs == 1 ? "" : "s",
+  for (const auto& [k, e] : routes_) {
+    unsigned refs = 0;
+    std::string others;
+    for (const auto& [src, n] : e.users) {
+      refs += n;
+      if (!(src == e.src)) others += (others.empty() ? ", also for " : " and ") + (src.version ? "src " + src.str() : "no src");
+    }
+    out.push_back(fmt::format("{} ({} ref{}{}{})", describe(k, e), refs, refs == 1 ? "" : "s", others,
                               e.ours ? "" : ", not ours"));
+  }
   return out;
 }
 

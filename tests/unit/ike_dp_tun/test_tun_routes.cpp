@@ -105,11 +105,9 @@ void expect_exact_cover(const IpAddr& from, const IpAddr& to) {
     const TrafficSelector blk = TrafficSelector::prefix(ps[i].first, ps[i].second);
     EXPECT_EQ(blk.from, ps[i].first) << "host bits set in " << ps[i].first.str() << "/" << ps[i].second;
     EXPECT_EQ(blk.from, expect_next) << "gap or overlap before prefix " << i;
-    if (i + 1 == ps.size()) {
-      EXPECT_EQ(blk.to, to);
-    }
     expect_next = next_addr(blk.to);
   }
+  EXPECT_EQ(TrafficSelector::prefix(ps.back().first, ps.back().second).to, to);
 }
 
 TEST(CoveringPrefixes, MatchesPythonIpaddress) {
@@ -197,27 +195,15 @@ TEST(CoveringPrefixes, BadRangesRefused) {
 std::string sh(const std::string& cmd) {
   std::string out;
   FILE* p = ::popen((cmd + " 2>&1").c_str(), "r");
-  if (!p) {
-    ADD_FAILURE() << "popen " << cmd;
-    return out;
-  }
   char buf[4096];
-  std::size_t n;
-  while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
-  const int rc = ::pclose(p);
-  EXPECT_EQ(rc, 0) << cmd << ": " << out;
+  for (std::size_t n; p && (n = std::fread(buf, 1, sizeof buf, p)) > 0;) out.append(buf, n);
+  EXPECT_TRUE(p && ::pclose(p) == 0) << cmd << ": " << out;
   return out;
 }
 
 // The link as iproute2 reports it (`ip -j -d link show`): mtu, flags and the
 // TUN driver's own view in linkinfo.info_data (type, pi, multi_queue, ...).
 nlohmann::json link(const std::string& dev) { return nlohmann::json::parse(sh("ip -j -d link show dev " + dev)).at(0); }
-
-bool has_flag(const nlohmann::json& l, const std::string& f) {
-  for (const auto& x : l.at("flags"))
-    if (x == f) return true;
-  return false;
-}
 
 class Netns : public ::testing::Test {
  protected:
@@ -344,7 +330,7 @@ TEST_F(TunTest, CreatedUpWithMtuAndGoneWithTheObject) {
     EXPECT_EQ(static_cast<unsigned>(idx), ::if_nametoindex("dptun0"));
     const auto l = link("dptun0");
     EXPECT_EQ(l.at("mtu"), 1400);
-    EXPECT_TRUE(has_flag(l, "UP")) << l.dump();
+    EXPECT_NE(std::find(l.at("flags").begin(), l.at("flags").end(), "UP"), l.at("flags").end()) << l.dump();
     const auto& info = l.at("linkinfo").at("info_data");
     EXPECT_EQ(info.at("type"), "tun");          // IFF_TUN, not IFF_TAP
     EXPECT_EQ(info.at("pi"), false);            // IFF_NO_PI
@@ -392,17 +378,16 @@ TEST_F(TunTest, ErrorsNameTheDeviceAndTheReason) {
   TunDevice again(TunOptions{"dpbusy0", 1400, 1});  // free again once the first is gone
   EXPECT_EQ(again.name(), "dpbusy0");
   EXPECT_EQ(::if_nametoindex("dpbad0"), 0u);
+  TunDevice numbered(TunOptions{"dpnum%d", 1400, 1});  // the kernel numbers it
+  EXPECT_EQ(numbered.name(), "dpnum0");
+  EXPECT_EQ(static_cast<unsigned>(numbered.ifindex()), ::if_nametoindex("dpnum0"));
 }
 
 // Drops CAP_NET_ADMIN from the effective set while it lives (it stays
 // permitted, so the destructor raises it again).
-class WithoutNetAdmin {
- public:
-  WithoutNetAdmin() { ok_ = set(false); }
+struct WithoutNetAdmin {
+  WithoutNetAdmin() : ok(set(false)) {}
   ~WithoutNetAdmin() { set(true); }
-  bool ok() const { return ok_; }
-
- private:
   static bool set(bool on) {
     __user_cap_header_struct hdr{_LINUX_CAPABILITY_VERSION_3, 0};
     __user_cap_data_struct data[2] = {};
@@ -412,20 +397,14 @@ class WithoutNetAdmin {
     eff = on ? (eff | bit) : (eff & ~bit);
     return ::syscall(SYS_capset, &hdr, data) == 0;
   }
-  bool ok_ = false;
+  const bool ok;
 };
 
 TEST_F(TunTest, WithoutCapNetAdminTheErrorSaysSo) {
   WithoutNetAdmin guard;
-  ASSERT_TRUE(guard.ok()) << "capset: " << std::strerror(errno);
+  ASSERT_TRUE(guard.ok) << "capset: " << std::strerror(errno);
   expect_error(TunOptions{"dpcap0", 1400, 1},
                "TUN device dpcap0: /dev/net/tun: Operation not permitted (needs CAP_NET_ADMIN)");
-}
-
-TEST_F(TunTest, KernelNumbersTheName) {
-  TunDevice t(TunOptions{"dpnum%d", 1400, 1});
-  EXPECT_EQ(t.name(), "dpnum0");
-  EXPECT_EQ(static_cast<unsigned>(t.ifindex()), ::if_nametoindex("dpnum0"));
 }
 
 TEST_F(TunTest, EchoRequestsAnsweredByTheKernel) {
@@ -680,6 +659,22 @@ TEST_F(RouteTest, PreferredSourceAndErrors) {
   }
   EXPECT_THROW(RouteTable(0), NetError);
   EXPECT_THROW(RouteTable(tun.ifindex(), 255), NetError);
+}
+
+TEST_F(RouteTest, OneRouteSharedBySources) {
+  TunDevice tun(TunOptions{"dprt8", 1400, 1});
+  sh("ip addr replace 10.68.0.1/32 dev lo && ip addr replace 10.68.0.2/32 dev lo");
+  RouteTable rt(tun.ifindex());
+  rt.add(TS("10.12.0.0/24"), A("10.68.0.1"));
+  rt.add(TS("10.12.0.0/24"), A("10.68.0.2"));  // a second CHILD_SA, another local selector
+  EXPECT_EQ(rt.installed(),
+            std::vector<std::string>{"10.12.0.0/24 dev dprt8 src 10.68.0.1 table main (2 refs, also for src 10.68.0.2)"});
+  rt.remove(TS("10.12.0.0/24"), A("10.68.0.9"));  // never added: nothing
+  rt.remove(TS("10.12.0.0/24"), A("10.68.0.1"));  // the route stays, with the remaining source
+  EXPECT_EQ(kernel_routes(4, "main")["10.12.0.0/24"].value("prefsrc", ""), "10.68.0.2");
+  EXPECT_EQ(rt.installed(), std::vector<std::string>{"10.12.0.0/24 dev dprt8 src 10.68.0.2 table main (1 ref)"});
+  rt.remove(TS("10.12.0.0/24"), A("10.68.0.2"));
+  EXPECT_EQ(kernel_routes(4, "main").count("10.12.0.0/24"), 0u);
 }
 
 TEST_F(RouteTest, PreExistingRouteNeverDeleted) {

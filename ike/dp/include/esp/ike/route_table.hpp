@@ -8,7 +8,12 @@
 //   the smallest list of prefixes covering it (covering_prefixes()); the
 //   selector's protocol and ports do not matter to routing.
 // - Reference counts per (prefix, src): adding the same thing twice installs
-//   one route; remove() deletes it when its count reaches 0.
+//   one route; remove() deletes it when its count reaches 0. The kernel has
+//   one route per prefix: adding a prefix we route already with another src
+//   (two CHILD_SAs to the same remote selector from different local ones)
+//   counts a reference on that route, which keeps its src; when the last
+//   user of the route's src goes, the route is replaced with the src of one
+//   that remains.
 // - A route for the same prefix that is in the table already (the kernel
 //   answers EEXIST) is not ours: it is counted but never deleted by us, and
 //   traffic keeps following it. installed() marks it "(not ours)".
@@ -86,9 +91,10 @@ class RouteTable {
   // Drops one reference; the bypass route goes with the last one. Like remove().
   void remove_bypass(const runtime::IpAddr& peer);
 
-  // What is installed now, one line per (prefix, src), in order:
-  // "10.2.0.0/24 dev esp0 src 10.1.0.1 table 220 (2 refs)"; a route that was
-  // there before ends in "(1 ref, not ours)"; bypasses read
+  // What is installed now, one line per route, in order:
+  // "10.2.0.0/24 dev esp0 src 10.1.0.1 table 220 (2 refs)", with users of
+  // other sources "(3 refs, also for src 10.3.0.1)"; a route that was there
+  // before ends in "(1 ref, not ours)"; bypasses read
   // "bypass 192.0.2.1/32 throw table 220 (1 ref)" or
   // "bypass 192.0.2.1/32 via 10.0.0.1 dev eth0 table main (1 ref)".
   std::vector<std::string> installed() const;
@@ -97,32 +103,32 @@ class RouteTable {
   int ifindex() const { return ifindex_; }
 
  private:
-  struct Key {
+  struct Key {  // one kernel route
+    bool bypass = false;
     runtime::IpAddr prefix;
     unsigned len = 0;
-    runtime::IpAddr src;
-    bool bypass = false;
     bool operator<(const Key& o) const;
   };
   struct Entry {
-    unsigned refs = 0;
-    bool ours = false;  // false: the route existed before (EEXIST)
-    // A bypass in the main table: the copied next hop.
-    runtime::IpAddr gw;
+    std::vector<std::pair<runtime::IpAddr, unsigned>> users;  // (src, references)
+    runtime::IpAddr src;  // the route's preferred source in the kernel
+    bool ours = false;    // false: the route existed before (EEXIST)
+    runtime::IpAddr gw;   // a bypass in the main table: the copied next hop
     int oif = 0;
   };
+  enum class Op { add, replace, del };
 
   // One rtnetlink request; returns 0 or the kernel's errno and its
   // extended-ack message in *why_ext. With `reply`, the first answer that is
   // not an ACK is copied there (RTM_GETROUTE).
   int request(std::vector<std::uint8_t>& msg, std::string* why_ext, std::vector<std::uint8_t>* reply = nullptr);
-  int route_msg(bool add, const Key& k, const Entry& e, std::string* why_ext);
+  int route_msg(Op op, const Key& k, const Entry& e, std::string* why_ext);
   // The kernel's route to `dst` now (RTM_GETROUTE) into e.gw / e.oif.
   void lookup(const runtime::IpAddr& dst, Entry& e);
   int rule_msg(bool add, std::uint8_t family, std::string* why_ext);
   std::string describe(const Key& k, const Entry& e) const;
-  void insert(const Key& k, Entry e);
-  void drop(const Key& k, int* err, std::string* why);
+  void use(const Key& k, const runtime::IpAddr& src);
+  void drop(const Key& k, const runtime::IpAddr& src, int* err, std::string* why);
 
   int ifindex_;
   std::uint32_t table_;
