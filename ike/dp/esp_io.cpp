@@ -406,8 +406,11 @@ std::size_t EspIo::recv_sock(const Sock& s, std::uint8_t* const* bufs, std::size
           put_ipv6(h, udp_len, kUdpProto, p.remote.addr, p.local.addr);
         }
         std::uint8_t* u = at - kUdpHdr;
+        // The card knows ESP-in-UDP by the NAT-T port (CONTRACT.md, DECRYPT
+        // 2); it came in on our NAT-T socket, whatever number that has
+        // (tests move it): the header says NAT_T_PORT.
         wr16(u, p.remote.port);
-        wr16(u + 2, p.local.port);
+        wr16(u + 2, spec::NAT_T_PORT);
         wr16(u + 4, static_cast<std::uint32_t>(udp_len));
         wr16(u + 6, 0);
         c_.rx_udp.fetch_add(1, std::memory_order_relaxed);

@@ -35,8 +35,9 @@ using runtime::PacketResult;
 using runtime::SaId;
 using runtime::Status;
 
-// Status counters: the runtime's statuses by value, then the gateway's own.
-constexpr std::size_t kRuntimeStatuses = 256;
+// Status counters: the runtime's statuses by value (card statuses, then the
+// host's, which lie above them), then the gateway's own.
+constexpr std::size_t kRuntimeStatuses = spec::HOST_STATUS_MAX + 1;
 enum GwStatus : std::size_t { kTooBig = kRuntimeStatuses, kTxError, kQueueFull, kStatusSlots };
 const char* gw_status_name(std::size_t i) {
   switch (i) {
@@ -58,6 +59,7 @@ std::size_t status_slot(Status s) { return s.value() < kRuntimeStatuses ? s.valu
 // the outer header into; output room for the largest card output.
 constexpr std::size_t kInCap = kRxHeadroom + spec::MAX_PKT_BYTES;
 constexpr std::size_t kOutCap = spec::MAX_PKT_BYTES;
+constexpr int kSocketBuffer = 8 << 20;  // receive buffer of the ciphertext sockets
 
 std::uint64_t now_ns() {
   return static_cast<std::uint64_t>(
@@ -378,6 +380,14 @@ Gateway::Gateway(runtime::Runtime& rt, std::vector<IkeSockets::NatSocket> nat, I
   EspIo::Options io;
   io.raw_esp = m.opts.raw_esp;
   m.io = std::make_unique<EspIo>(std::move(nat), io);
+  // Bursts of ESP must not overflow the sockets while the card works:
+  // large receive buffers (SO_RCVBUFFORCE needs CAP_NET_ADMIN, which a
+  // gateway has; otherwise what rmem_max allows).
+  for (int fd : m.io->fds()) {
+    int bytes = kSocketBuffer;
+    if (::setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &bytes, sizeof bytes) != 0)
+      ::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &bytes, sizeof bytes);
+  }
   m.icmp = std::make_unique<IcmpErrors>();
   m.routes = std::make_unique<RouteTable>(m.tun->ifindex(), m.opts.route_table);
   m.stop_fd = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);

@@ -105,6 +105,8 @@ class GatewayTest : public ::testing::Test {
     ll.sll_ifindex = static_cast<int>(if_nametoindex("gwtest0"));
     ASSERT_GT(ll.sll_ifindex, 0);
     ASSERT_EQ(::bind(tap, reinterpret_cast<sockaddr*>(&ll), sizeof ll), 0);
+    int bytes = 8 << 20;
+    ASSERT_EQ(::setsockopt(tap, SOL_SOCKET, SO_RCVBUFFORCE, &bytes, sizeof bytes), 0);
   }
 
   // An outbound SA 127.0.0.1 -> 127.0.0.1 and the inbound SA of the same SPI

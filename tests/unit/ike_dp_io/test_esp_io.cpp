@@ -245,7 +245,10 @@ void check_udp_outer(const RxPacket& p, const IpAddr& src, std::uint16_t sport, 
   }
   const std::uint8_t* u = d + ip;
   EXPECT_EQ((u[0] << 8) | u[1], sport);
-  EXPECT_EQ((u[2] << 8) | u[3], dport);
+  // The card knows ESP-in-UDP by NAT_T_PORT: the synthesised header names
+  // it whatever our NAT-T socket's number is.
+  (void)dport;
+  EXPECT_EQ((u[2] << 8) | u[3], static_cast<int>(esp::spec::NAT_T_PORT));
   EXPECT_EQ((u[4] << 8) | u[5], static_cast<int>(8 + esp_len));
 }
 
