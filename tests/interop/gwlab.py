@@ -295,13 +295,14 @@ class Transfer:
     returns once the receiver listens and the sender runs; wait() returns
     (sent, received) and check() asserts both saw nbytes with the same
     digest. Runs in the background while the test does other things
-    (rekeys)."""
+    (rekeys); `rate` (bytes/s, 0: unlimited) caps the sender, so that a
+    transfer is sure to outlast what the test does meanwhile."""
 
     def __init__(self, lab, sender, receiver, dst, nbytes, port=5001, seed=13, name="xfer",
-                 timeout=120):
+                 timeout=120, rate=0):
         self.lab, self.sender, self.receiver = lab, sender, receiver
         self.dst, self.nbytes, self.port, self.seed, self.name = dst, nbytes, port, seed, name
-        self.timeout = timeout
+        self.timeout, self.rate = timeout, rate
         self.recv_proc = self.send_proc = None
 
     def start(self):
@@ -312,7 +313,7 @@ class Transfer:
         self.recv_proc.wait_log(r"listening", timeout=15)
         self.send_proc = self.sender.popen(
             ["/usr/bin/python3", me, "send", "--dst", self.dst, "--port", str(self.port),
-             "--bytes", str(self.nbytes), "--seed", str(self.seed)],
+             "--bytes", str(self.nbytes), "--seed", str(self.seed), "--rate", str(self.rate)],
             self.lab.workdir / f"{self.name}-send.log")
         return self
 
@@ -390,10 +391,14 @@ def _send(args):
     t0 = time.monotonic()
     h, n = hashlib.sha256(), 0
     try:
-        for c in stream_chunks(args.bytes, args.seed):
+        for c in stream_chunks(args.bytes, args.seed, chunk=1 << 18):
             s.sendall(c)
             h.update(c)
             n += len(c)
+            if args.rate > 0:
+                ahead = t0 + n / args.rate - time.monotonic()
+                if ahead > 0:
+                    time.sleep(ahead)
         s.shutdown(socket.SHUT_WR)
         s.recv(1)           # the receiver closes once it has everything
     except OSError as e:
@@ -444,6 +449,7 @@ def main(argv=None):
     s.add_argument("--bytes", type=int, required=True)
     s.add_argument("--seed", type=int, default=13)
     s.add_argument("--connect-timeout", type=float, default=30)
+    s.add_argument("--rate", type=float, default=0, help="bytes/s at most (0: no limit)")
     s.add_argument("--idle", type=float, default=60)
     r = sub.add_parser("recv")
     r.add_argument("--port", type=int, default=5001)
