@@ -37,6 +37,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -237,20 +238,36 @@ def setup_pair(lab, kind, build):
         sun.charon.wait_established("gw", "net")
         encap = gwlab.installed(moon.charon)[0].get("encap")
     topo.left.host.ping(topo.right.host4, count=3)
+    config = pair_config(kind, gws["moon"])
     topo.right.host.popen(["iperf3", "-s", "-p", str(IPERF_PORT)], lab.workdir / "iperf3-server.log")
     netlab.wait_until(lambda: topo.right.host.cmd(["ss", "-ltn"], check=False).stdout.count(
         f":{IPERF_PORT} ") > 0, 10, "iperf3 server")
-    return topo, gws, encap
+    return topo, gws, encap, config
+
+
+def redact(text):
+    return re.sub(r"^(\s*secret\s*=).*$", r"\1 <the PSK>", text, flags=re.M)
+
+
+def pair_config(kind, moon):
+    """moon's configuration as run (sun's is the mirror image), PSK redacted."""
+    if kind == "iked":
+        return {"esp-iked": " ".join(Path(moon.iked.proc.cmd[0]).name if i == 0 else a
+                                     for i, a in enumerate(moon.iked.proc.cmd)),
+                "swanctl.conf": redact(moon.iked.conf.read_text())}
+    ch = moon.charon
+    return {"strongswan.conf": ch.conf.read_text(),
+            "swanctl.conf": redact((ch.swanctl_dir / "swanctl.conf").read_text())}
 
 
 def bench_pair(kind, build, seconds, steps, workdir):
     lab = netlab.Lab(workdir)
     try:
-        topo, gws, encap = setup_pair(lab, kind, build)
+        topo, gws, encap, config = setup_pair(lab, kind, build)
         rows = [run_tcp(topo, gws, seconds)]
         for size in SIZES:
             rows.append(run_udp(topo, gws, size, seconds, steps))
-        return {"encap": encap, "rows": rows}
+        return {"encap": encap, "rows": rows, "moon_config": config}
     except Exception:
         for name, log in lab.logs.items():
             try:
@@ -294,8 +311,13 @@ def ratio(a, b):
     return a / b if a is not None and b else None
 
 
-def print_table(res, card, card_note, seconds):
-    print(f"\nGateway pairs on this machine ({os.cpu_count()} cores, shared by every process):")
+def loadavg():
+    return Path("/proc/loadavg").read_text().split()[0]
+
+
+def print_table(res, card, card_note, seconds, load):
+    print(f"\nGateway pairs on this machine ({os.cpu_count()} cores, shared by every process; "
+          f"load average {load['before']} before, {load['after']} after):")
     print("alice -> moon ==ESP== sun -> bob, PSK, aes256gcm16-prfsha384-ecp384 / aes256gcm16, "
           f"tunnel MTU {TUNNEL_MTU}, iperf3 {seconds} s per run")
     for k, r in res.items():
@@ -373,7 +395,7 @@ def main():
     pairs = [("esp-iked pair", "iked"), ("strongSwan pair", "swan")]
     if a.only:
         pairs = [p for p in pairs if p[1] == a.only]
-    res, t0 = {}, time.monotonic()
+    res, t0, load0 = {}, time.monotonic(), loadavg()
     with tempfile.TemporaryDirectory(prefix="gw-bench-") as tmp:
         for label, kind in pairs:
             if kind == "iked" and not iked_has_gateway(build):
@@ -382,12 +404,13 @@ def main():
             print(f"gw_bench.py: {label} ...", flush=True)
             res[label] = bench_pair(kind, build, a.seconds, a.steps, Path(tmp) / kind)
     card, card_note = card_times(card_json)
-    print_table(res, card, card_note, a.seconds)
+    load = {"before": load0, "after": loadavg()}
+    print_table(res, card, card_note, a.seconds, load)
     print(f"\n(gateway table: {time.monotonic() - t0:.0f} s)")
     if a.json:
         Path(a.json).parent.mkdir(parents=True, exist_ok=True)
         Path(a.json).write_text(json.dumps({
-            "table": "gateway", "seconds_per_run": a.seconds, "tunnel_mtu": TUNNEL_MTU,
+            "table": "gateway", "seconds_per_run": a.seconds, "loadavg": load, "tunnel_mtu": TUNNEL_MTU,
             "loss_ok": LOSS_OK, "host_target_ns": HOST_TARGET_NS, "pairs": res,
             "card_cosim": {"note": card_note, "per_size": card}}, indent=2))
         print(f"written {a.json}")
