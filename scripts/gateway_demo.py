@@ -138,6 +138,16 @@ def decrypted_count(pcap, wsdir, src, dst):
     return len([x for x in p.stdout.split() if x])
 
 
+def ike_id_count(pcap, wsdir):
+    """IDi/IDr payloads tshark finds: only inside IKE_AUTH's SK payload, so
+    only when ikev2_decryption_table decrypts it."""
+    env = dict(os.environ, WIRESHARK_CONFIG_DIR=str(wsdir))
+    p = subprocess.run(["tshark", "-n", "-r", str(pcap), "-T", "fields", "-e", "isakmp.id.type",
+                        "-Y", "isakmp.id.type"], capture_output=True, text=True, env=env,
+                       timeout=120)
+    return sum(len(x.split(",")) for x in p.stdout.split())
+
+
 def run_demo(a, build, out, workdir):
     import gwlab
     import netlab
@@ -199,14 +209,18 @@ def run_demo(a, build, out, workdir):
         esp = cap.count("esp")
         ws = wireshark_dir(out, moon.keys)
         dec = decrypted_count(cap.path, ws, topo.left.host4, topo.right.host4)
+        ike_ids = ike_id_count(cap.path, ws)
         say(f"capture: {cap.path}: {esp} ESP packets on the link; with the key files tshark "
-            f"decrypts {dec} of them to alice -> bob packets")
+            f"decrypts {dec} of them to alice -> bob packets, and the IKE_AUTH exchange "
+            f"({ike_ids} identities)")
         for name, g in gws.items():
             c = [x for x in g.children("net") if x.get("state") == "INSTALLED"]
             if not c or int(c[0].get("packets-out", 0)) == 0 or int(c[0].get("packets-in", 0)) == 0:
                 problems.append(f"{name}: no traffic counted on its CHILD_SA")
         if esp == 0:
             problems.append("no ESP in the capture")
+        if ike_ids < 2:
+            problems.append("IKE_AUTH does not decrypt with ikev2_decryption_table")
         if dec == 0:
             problems.append("the capture does not decrypt with the key files")
         for name in gws:
@@ -234,6 +248,8 @@ def run_demo(a, build, out, workdir):
                 pass
         for p in lab.teardown():
             say(f"cleanup: {p}")
+        if cap is not None and cap.proc.log.exists():
+            shutil.move(str(cap.proc.log), str(out / "logs" / "dumpcap.log"))
         for name, log in list(lab.logs.items()):
             if log.exists() and ("esp-iked" in name or "transfer" in log.name):
                 stem = log.name if log.parent == lab.workdir else f"{log.parent.name}-{log.name}"
