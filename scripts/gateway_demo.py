@@ -28,7 +28,6 @@ them it says why and what to run instead, and exits 2. Everything it creates
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import shutil
 import signal
@@ -53,8 +52,14 @@ def say(msg=""):
     print(msg, flush=True)
 
 
+def show(path):
+    """path relative to the current directory when below it, else absolute."""
+    rel = os.path.relpath(path)
+    return str(path) if rel.startswith("..") else rel
+
+
 def cannot_run(why, build, out):
-    build, out = os.path.relpath(build), os.path.relpath(out)
+    build, out = show(build), show(out)
     say(f"gateway demo: cannot run here: {why}.")
     say("It needs root, /dev/net/tun and network namespaces (two gateways, each with its TUN device).")
     say("Run instead:")
@@ -103,11 +108,28 @@ def counters_text(iked):
             errs = c.get("dp-errors") or {}
             lines.append(
                 f"  CHILD_SA {c.get('name')} {c.get('state')} spi-in {c.get('spi-in')} "
-                f"spi-out {c.get('spi-out')} encap {c.get('encap', '-')}: in {c.get('packets-in', 0)} "
+                f"spi-out {c.get('spi-out')} {'ESP in UDP' if c.get('encap') else 'raw ESP'}: "
+                f"in {c.get('packets-in', 0)} "
                 f"packets / {c.get('bytes-in', 0)} bytes, out {c.get('packets-out', 0)} packets / "
                 f"{c.get('bytes-out', 0)} bytes; data-plane errors: "
                 + (", ".join(f"{k} {v}" for k, v in errs.items()) if errs else "none"))
     return "\n".join(lines) or "  (no CHILD_SA)"
+
+
+def dataplane_text(dp, cards):
+    if not dp:
+        return "  (no data-plane counters)"
+    def kv(d):
+        return ", ".join(f"{k} {v}" for k, v in d.items() if not isinstance(v, dict))
+    lines = [f"  data plane tx: {kv(dp.get('tx', {}))}",
+             f"  data plane rx: {kv(dp.get('rx', {}))}"]
+    if dp.get("tun"):
+        lines.append(f"  TUN: {kv(dp['tun'])}")
+    lines.append("  per status: " + (kv(dp.get("status") or {}) or "none"))
+    for c in cards or []:
+        lines.append(f"  card {c.get('card')}: {c.get('sas')} SAs, {c.get('runs')} runs, "
+                     f"{c.get('packets')} packets")
+    return "\n".join(lines)
 
 
 def wireshark_dir(out, keys):
@@ -199,9 +221,8 @@ def run_demo(a, build, out, workdir):
         for name, g in gws.items():
             say(f"\n=== per-SA counters on {name} ===")
             say(counters_text(g))
-            dp = g.stats().get("dataplane")
-            if dp is not None:
-                say(f"  data plane: {json.dumps(dp)}")
+            st = g.stats()
+            say(dataplane_text(st.get("dataplane"), st.get("cards")))
         say(f"\ntransfer: {got['bytes']} bytes alice -> bob in {secs:.2f} s = "
             f"{got['bytes'] * 8 / secs / 1e6:.1f} Mb/s, sha256 {got['sha256'][:16]}... "
             f"the same at both ends")
@@ -210,7 +231,7 @@ def run_demo(a, build, out, workdir):
         ws = wireshark_dir(out, moon.keys)
         dec = decrypted_count(cap.path, ws, topo.left.host4, topo.right.host4)
         ike_ids = ike_id_count(cap.path, ws)
-        say(f"capture: {cap.path}: {esp} ESP packets on the link; with the key files tshark "
+        say(f"capture: {show(cap.path)}: {esp} ESP packets on the link; with the key files tshark "
             f"decrypts {dec} of them to alice -> bob packets, and the IKE_AUTH exchange "
             f"({ike_ids} identities)")
         for name, g in gws.items():
@@ -257,7 +278,7 @@ def run_demo(a, build, out, workdir):
     if problems:
         say("\ngateway demo: CHECK FAILED: " + "; ".join(problems))
         return 1
-    rel = os.path.relpath(out)
+    rel = show(out)
     say(f"\nwritten: {rel}/esp.pcap (the WAN link), {rel}/keys-moon/ and {rel}/keys-sun/ "
         f"(esp_sa, ikev2_decryption_table), {rel}/logs/")
     say("to see the capture decrypted in Wireshark (IKE and ESP):")
