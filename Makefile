@@ -63,12 +63,19 @@ test: build build-asan build-tsan
 	[ $$rc -ne 0 ] || echo "make test: all three stages passed"; \
 	exit $$(( rc != 0 ))
 
+# Two esp-iked gateways (each its own emulated card, BACKEND=swemu or cosim) in
+# network namespaces with a host behind each: negotiation, a checksummed
+# transfer through both cards, list-sas and counters, build/demo/esp.pcap and
+# the Wireshark key files. Needs root; without it, says what to run instead
+# (the single-card capture demo: $(BUILD)/bin/esp-demo --backend swemu --out $(BUILD)/demo).
 demo: build
-	$(BUILD)/bin/esp-demo --backend $(BACKEND) --out $(BUILD)/demo
+	$(PYTHON) scripts/gateway_demo.py --backend $(BACKEND) --build $(BUILD) --out $(BUILD)/demo
 
 # swemu vs OpenSSL; the IKE table (esp-iked next to strongSwan as responder,
 # network namespaces: root); the card in clock cycles (RTL in Verilator, or "cosim datapath
-# not available" until hw/rtl has it); the area table of the last `make area`.
+# not available" until hw/rtl has it); the area table of the last `make area`;
+# the gateway table (an esp-iked pair on swemu next to a strongSwan kernel-libipsec
+# pair, iperf3 through both; root, else it says so and the bench goes on).
 bench: build
 	$(BUILD)/bin/esp-bench --json $(BUILD)/bench/swemu.json
 	$(BUILD)/bin/esp-runtime-bench --json $(BUILD)/bench/runtime.json
@@ -79,6 +86,8 @@ bench: build
 	fi
 	@$(PYTHON) hw/synth/area.py --print $(BUILD)/bench/area.json
 	$(PYTHON) bench/ike/ike_bench.py --build $(BUILD) --json $(BUILD)/bench/ike.json
+	$(PYTHON) bench/gateway/gw_bench.py --build $(BUILD) --json $(BUILD)/bench/gateway.json \
+	  --card-json $(BUILD)/bench/card.json
 
 # Area estimate of hw/rtl for the Alveo U55C (yosys synth_xilinx -family xcup,
 # minutes per top): $(BUILD)/bench/area.json, which `make bench` prints.

@@ -10,7 +10,7 @@ PKGS=(
   verilator yosys
   clang-14 libclang-rt-14-dev
   tshark
-  nftables iputils-ping
+  nftables iputils-ping iperf3
   iproute2 strongswan-charon strongswan-swanctl libstrongswan-standard-plugins libstrongswan-extra-plugins libcharon-extra-plugins
 )
 missing=()

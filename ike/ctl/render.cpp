@@ -121,6 +121,13 @@ void render_child(std::string &o, const json &c) {
   o += "    local  " + joined(c, "local-ts") + "\n";
   o += "    remote " + joined(c, "remote-ts") + "\n";
   if (has(c, "card")) o += "    card   " + str(c, "card") + "\n";
+  const json &errs = field(c, "dp-errors");
+  if (errs.is_object() && !errs.empty()) {
+    std::string e;
+    for (auto it = errs.begin(); it != errs.end(); ++it)
+      e += (e.empty() ? "" : ", ") + it.key() + " " + str(errs, it.key().c_str());
+    o += "    errors " + e + "\n";
+  }
 }
 
 void render_ike(std::string &o, const json &s) {
@@ -255,6 +262,25 @@ std::string render_stats(const json &r) {
   for (const auto &c : list(r, "cards"))
     o += "card " + str(c, "card") + ": " + str(c, "sas") + " SAs, " + str(c, "runs") + " runs, " +
          str(c, "packets") + " packets\n";
+  const json &dp = field(r, "dataplane");
+  if (dp.is_object()) {
+    const json &tun = field(dp, "tun"), &tx = field(dp, "tx"), &rx = field(dp, "rx");
+    o += "gateway " + str(tun, "name") + " (MTU " + str(tun, "mtu") + "), " + str(dp, "threads") +
+         " thread(s) per direction\n";
+    o += "  out: " + str(tun, "rx") + " read, " + str(tx, "encrypted") + " encrypted, " + str(tx, "sent") +
+         " sent (" + str(tx, "udp") + " UDP, " + str(tx, "raw") + " raw ESP)\n";
+    o += "  in:  " + str(rx, "udp") + " UDP + " + str(rx, "raw") + " raw ESP received, " + str(rx, "decrypted") +
+         " decrypted, " + str(rx, "written") + " written; " + str(rx, "keepalive") + " keepalives, " +
+         str(rx, "ike") + " IKE on the NAT-T port\n";
+    const json &st = field(dp, "status");
+    if (st.is_object() && !st.empty()) {
+      std::string e;
+      for (auto it = st.begin(); it != st.end(); ++it)
+        e += (e.empty() ? "" : ", ") + it.key() + " " + str(st, it.key().c_str());
+      o += "  failed: " + e + "\n";
+    }
+  }
+  for (const auto &t : list(r, "traps")) o += "trap " + (t.is_string() ? t.get<std::string>() : t.dump()) + "\n";
   return o;
 }
 

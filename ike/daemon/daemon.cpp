@@ -10,6 +10,7 @@
 #include <chrono>
 #include <ctime>
 #include <iostream>
+#include <map>
 #include <mutex>
 
 #include "esp/ike/conf_model.hpp"
@@ -64,8 +65,53 @@ class DaemonHost : public RuntimeIkeHost {
   std::uint16_t ike_port() const override { return socks_.port(); }
   std::uint16_t nat_port() const override { return socks_.nat_port(); }
 
+  // The gateway's routes follow the CHILD_SAs (and traps) of tunnel mode.
+  void set_gateway(dp::Gateway* gw) { gw_ = gw; }
+  ChildHandle install_child(const ChildInstall& c, bool policies) override {
+    ChildHandle h = RuntimeIkeHost::install_child(c, policies);
+    if (gw_ && c.out.mode == spec::Mode::TUNNEL) gw_->add_routes(child_key(h), c.local_ts, c.remote_ts, c.out.tun_dst);
+    return h;
+  }
+  void delete_child(const ChildHandle& h) override {
+    if (gw_) gw_->remove_routes(child_key(h));
+    RuntimeIkeHost::delete_child(h);
+  }
+  TrapHandle install_trap(const TrapInstall& t) override {
+    TrapHandle h = RuntimeIkeHost::install_trap(t);
+    if (gw_) gw_->add_routes(trap_key(h), t.local_ts, t.remote_ts, t.peer);
+    return h;
+  }
+  void remove_trap(const TrapHandle& h) override {
+    if (gw_) gw_->remove_routes(trap_key(h));
+    RuntimeIkeHost::remove_trap(h);
+  }
+  ChildUsage child_usage(const ChildHandle& h) override {
+    ChildUsage u = RuntimeIkeHost::child_usage(h);
+    if (gw_) {
+      std::map<std::string, std::uint64_t> sum;
+      for (auto id : {h.in, h.out})
+        if (id.valid())
+          for (const auto& [name, n] : gw_->sa_errors(id)) sum[name] += n;
+      u.dp_errors.assign(sum.begin(), sum.end());
+    }
+    return u;
+  }
+
  private:
+  static std::string child_key(const ChildHandle& h) {
+    return fmt::format("child {}:{}:{}", h.out.card, h.out.index, h.out.generation);
+  }
+  static std::string trap_key(const TrapHandle& h) { return fmt::format("trap {}", h.reqid); }
+
   IkeSockets& socks_;
+  dp::Gateway* gw_ = nullptr;
+};
+
+// An IKE message the gateway found on the NAT-T port, copied for the loop.
+struct OwnedDatagram {
+  Endpoint local, remote;
+  std::vector<std::uint8_t> data;
+  bool on_nat_port = false;
 };
 
 std::shared_ptr<const conf::Config> load_conf(const std::string& path) {
@@ -81,6 +127,7 @@ struct Daemon::Impl {
   std::unique_ptr<runtime::Runtime> rt;
   EventLoop loop;
   std::unique_ptr<IkeSockets> socks;
+  std::unique_ptr<dp::Gateway> gw;  // before host and mgr: they use it until they are gone
   std::unique_ptr<DaemonHost> host;
   std::unique_ptr<IkeManager> mgr;
   std::unique_ptr<ControlServer> ctl;
@@ -150,7 +197,7 @@ struct Daemon::Impl {
     nlohmann::json cards = nlohmann::json::array();
     for (std::uint32_t c = 0; c < rt->cards(); ++c) {
       auto cs = rt->card_stats(c);
-      cards.push_back({{"card", c}, {"sas", cs.sas}, {"runs", cs.runs}, {"packets", cs.packets}});
+      cards.push_back({{"card", c}, {"sas", cs.sas}, {"runs", cs.runs}, {"packets", cs.packets}, {"run-ns", cs.run_ns}});
     }
     auto sc = socks->counters();
     return {{"uptime", std::chrono::duration_cast<std::chrono::seconds>(now - started).count()},
@@ -165,7 +212,9 @@ struct Daemon::Impl {
               {"cookies-sent", s.cookies_sent},
               {"established", s.ike_established},
               {"auth-failures", s.auth_failures}}},
-            {"udp", {{"rx-esp", sc.rx_esp}, {"rx-keepalive", sc.rx_keepalive}, {"rx-bad", sc.rx_bad}, {"tx-err", sc.tx_err}}}};
+            {"udp", {{"rx-esp", sc.rx_esp}, {"rx-keepalive", sc.rx_keepalive}, {"rx-bad", sc.rx_bad}, {"tx-err", sc.tx_err}}},
+            {"dataplane", gw ? gw->stats() : nlohmann::json(nullptr)},
+            {"traps", mgr->traps()}};
   }
 
   void reload() {
@@ -289,7 +338,33 @@ Daemon::Daemon(DaemonOptions opts) : impl_(std::make_unique<Impl>()) {
     }
   if (addrs.empty() || std::find(addrs.begin(), addrs.end(), "%any") != addrs.end()) addrs = {"%any"};
   m.socks->bind(addrs);
+  if (m.opts.dataplane) {
+    // The gateway reads the NAT-T port (ESP in bursts) and hands the IKE
+    // messages it finds there to the loop.
+    m.socks->set_nat_rx_external(true);
+    auto* mp = &m;
+    m.gw = std::make_unique<dp::Gateway>(
+        *m.rt, m.socks->nat_sockets(),
+        [mp](const IkeSockets::Datagram& d) {
+          auto o = std::make_shared<OwnedDatagram>();
+          o->local = d.local;
+          o->remote = d.remote;
+          o->data.assign(d.data, d.data + d.len);
+          o->on_nat_port = d.on_nat_port;
+          mp->loop.post([mp, o] {
+            IkeSockets::Datagram dd;
+            dd.local = o->local;
+            dd.remote = o->remote;
+            dd.data = o->data.data();
+            dd.len = o->data.size();
+            dd.on_nat_port = o->on_nat_port;
+            mp->socks->deliver(dd);
+          });
+        },
+        m.opts.gateway);
+  }
   m.host = std::make_unique<DaemonHost>(*m.rt, m.opts, *m.socks);
+  m.host->set_gateway(m.gw.get());
   m.mgr = std::make_unique<IkeManager>(*m.host, m.cfg, m.creds, m.opts.ike);
   m.socks->on_ike([&m](const IkeSockets::Datagram& d) {
     m.mgr->receive(d.local, d.remote, d.data, d.len, Clock::now());
@@ -304,7 +379,11 @@ Daemon::Daemon(DaemonOptions opts) : impl_(std::make_unique<Impl>()) {
     for (const auto& e : evs) {
       if (e.type == runtime::EventType::SoftExpire || e.type == runtime::EventType::HardExpire)
         m.mgr->sa_expired(e.sa, e.type == runtime::EventType::HardExpire, Clock::now());
-      else
+      else if (e.type == runtime::EventType::Acquire) {
+        m.log(LogLevel::Debug, "runtime event: " + runtime::describe(e));
+        m.mgr->acquire(e.reqid, Clock::now());
+        m.check_initiates();
+      } else
         m.log(LogLevel::Debug, "runtime event: " + runtime::describe(e));
     }
     m.rearm();
@@ -328,6 +407,9 @@ Daemon::Daemon(DaemonOptions opts) : impl_(std::make_unique<Impl>()) {
   for (const auto& e : m.socks->bound()) where += (where.empty() ? "" : ", ") + e.str();
   m.log(LogLevel::Info, fmt::format("esp-iked listening on {}; {} connection(s) from {}; backend {} ({} card(s))", where,
                                     m.cfg->connections.size(), m.opts.conf_path, m.opts.backend, m.rt->cards()));
+  if (m.gw)
+    m.log(LogLevel::Info, fmt::format("gateway on {} (MTU {}), {} data-plane thread(s) per direction", m.gw->tun_name(),
+                                      m.opts.gateway.tun.mtu, std::max(1u, m.opts.gateway.threads)));
 }
 
 Daemon::~Daemon() {
@@ -342,7 +424,9 @@ int Daemon::run() {
     m.mgr->start(Clock::now());
     m.rearm();
   });
+  if (m.gw) m.gw->start();
   m.loop.run();
+  if (m.gw) m.gw->stop();
   m.log(LogLevel::Info, "esp-iked stopped");
   return 0;
 }

@@ -1,6 +1,8 @@
 // esp-iked: the IKEv2 daemon. Runs in the foreground, logs to stderr.
 //   esp-iked --conf FILE [--backend swemu|cosim|xrt] [--control SOCKET]
 //            [--wireshark-keys DIR] [--log-level LEVEL]
+//            [--tun NAME] [--tun-mtu N] [--dp-threads N] [--route-table N]
+//            [--path-mtu N] [--no-dataplane]
 #include <CLI/CLI.hpp>
 
 #include <iostream>
@@ -28,7 +30,15 @@ int main(int argc, char** argv) {
   app.add_option("--retransmit-tries", o.ike.retransmit_tries, "retransmits before giving up");
   app.add_option("--cookie-threshold", o.ike.cookie_threshold, "half-open IKE SAs from which cookies are required");
   app.add_option("--fragment-size", o.ike.fragment_size, "largest IKE datagram before RFC 7383 fragmentation");
+  bool no_dp = false;
+  app.add_flag("--no-dataplane", no_dp, "IKE only: no TUN device, no ESP forwarding");
+  app.add_option("--tun", o.gateway.tun.name, "TUN device of the gateway (default esp0)");
+  app.add_option("--tun-mtu", o.gateway.tun.mtu, "MTU of the TUN device (default 1400)")->check(CLI::Range(576, 9000));
+  app.add_option("--dp-threads", o.gateway.threads, "data-plane threads per direction (default 1)")->check(CLI::Range(1, 64));
+  app.add_option("--route-table", o.gateway.route_table, "routing table for the tunnels' routes (default 0: main)");
+  app.add_option("--path-mtu", o.gateway.path_mtu, "path MTU towards the peers (default 0: the route's MTU)");
   CLI11_PARSE(app, argc, argv);
+  o.dataplane = !no_dp;
   try {
     o.log_level = esp::ike::parse_log_level(level);
     esp::ike::Daemon d(o);

@@ -53,15 +53,15 @@ std::uint32_t priority_of(const runtime::TrafficSelector& src, const runtime::Tr
 
 }  // namespace
 
-ChildHandle RuntimeIkeHost::install_child(const ChildInstall& c, bool policies) {
-  auto ids = rt_.add_sas({c.in, c.out});
-  ChildHandle h;
-  h.in = ids.at(0);
-  h.out = ids.at(1);
-  if (!policies) return h;
+// The outbound policies local_ts -> remote_ts protecting with `sa` (invalid:
+// a trap), ranked by `rank` after the selectors' specificity.
+std::vector<runtime::PolicyId> RuntimeIkeHost::add_policies(const std::vector<runtime::TrafficSelector>& local_ts,
+                                                            const std::vector<runtime::TrafficSelector>& remote_ts,
+                                                            runtime::SaId sa, std::uint32_t reqid, std::uint32_t rank) {
+  std::vector<runtime::PolicyId> ids;
   try {
-    for (const auto& l : c.local_ts)
-      for (const auto& r : c.remote_ts) {
+    for (const auto& l : local_ts)
+      for (const auto& r : remote_ts) {
         if (l.family() != r.family()) continue;
         if (l.proto && r.proto && l.proto != r.proto) continue;
         runtime::Policy p;
@@ -70,17 +70,50 @@ ChildHandle RuntimeIkeHost::install_child(const ChildInstall& c, bool policies) 
         p.dst = r;
         if (!p.src.proto && r.proto) p.src = p.src.with_proto(r.proto);
         if (!p.dst.proto && l.proto) p.dst = p.dst.with_proto(l.proto);
-        p.priority = priority_of(p.src, p.dst);
+        p.priority = priority_of(p.src, p.dst) + rank;
         p.action = runtime::PolicyAction::Protect;
-        p.sa = h.out;
-        p.reqid = c.reqid;
+        p.sa = sa;
+        p.reqid = reqid;
         try {
-          h.policies.push_back(rt_.add_policy(p));
+          ids.push_back(rt_.add_policy(p));
         } catch (const runtime::DuplicatePolicy&) {
           // Another CHILD_SA with the same selectors owns it (a duplicate).
           log(LogLevel::Debug, "policy " + p.src.str() + " === " + p.dst.str() + " exists already");
         }
       }
+  } catch (...) {
+    for (auto id : ids) rt_.del_policy(id);
+    throw;
+  }
+  return ids;
+}
+
+TrapHandle RuntimeIkeHost::install_trap(const TrapInstall& t) {
+  TrapHandle h;
+  h.reqid = t.reqid;
+  h.local_ts = t.local_ts;
+  h.remote_ts = t.remote_ts;
+  h.policies = add_policies(t.local_ts, t.remote_ts, runtime::SaId{}, t.reqid, kTrapRank);
+  return h;
+}
+
+void RuntimeIkeHost::remove_trap(const TrapHandle& h) {
+  for (auto id : h.policies) {
+    try {
+      rt_.del_policy(id);
+    } catch (const std::exception&) {
+    }
+  }
+}
+
+ChildHandle RuntimeIkeHost::install_child(const ChildInstall& c, bool policies) {
+  auto ids = rt_.add_sas({c.in, c.out});
+  ChildHandle h;
+  h.in = ids.at(0);
+  h.out = ids.at(1);
+  if (!policies) return h;
+  try {
+    h.policies = add_policies(c.local_ts, c.remote_ts, h.out, c.reqid, 0);
   } catch (...) {
     delete_child(h);
     throw;

@@ -176,6 +176,7 @@ std::string IkeManager::rekey_ike(const std::string& ike, Time now) {
 
 void IkeManager::start(Time now) {
   auto& m = *impl_;
+  m.sync_traps();
   for (const auto& c : m.cfg->connections)
     for (const auto& ch : c.children)
       if (ch.start_action == conf::ChildAction::Start) {
@@ -204,6 +205,7 @@ void IkeManager::reload(std::shared_ptr<const conf::Config> cfg, std::shared_ptr
     } catch (const std::exception&) {
     }
   }
+  m.sync_traps();
   for (const auto& c : m.cfg->connections)
     for (const auto& ch : c.children) {
       if (ch.start_action != conf::ChildAction::Start) continue;

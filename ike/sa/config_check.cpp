@@ -18,7 +18,6 @@ void check_supported(const conf::Config& cfg) {
       auto child_no = [&](const std::string& what) {
         throw ConfError(ch.loc, "child '" + ch.name + "' of '" + c.name + "': " + what + " is not supported by esp-iked");
       };
-      if (ch.start_action == ChildAction::Trap) child_no("start_action = trap (policies that wait for traffic)");
       if (ch.close_action != ChildAction::None) child_no("close_action other than none");
       if (ch.dpd_action == ChildAction::Trap) child_no("dpd_action = trap");
     }

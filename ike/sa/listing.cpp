@@ -127,6 +127,9 @@ json IkeManager::Impl::sa_json(const IkeSa& sa, Time now) const {
                        {"encr-keysize", u.card_key_bits},
                        {"encap", u.card_encap},
                        {"esn", u.card_esn}};
+    nlohmann::json errs = nlohmann::json::object();
+    for (const auto& [name, n] : u.dp_errors) errs[name] = n;
+    cj["dp-errors"] = errs;
     std::int64_t age = secs(c->installed, now);
     if (c->rekey_after > 0) cj["rekey-time"] = std::max<std::int64_t>(0, c->rekey_after - age);
     if (c->life_after > 0) cj["life-time"] = std::max<std::int64_t>(0, c->life_after - age);

@@ -564,7 +564,9 @@ IkeManager::IkeManager(IkeHost& host, std::shared_ptr<const conf::Config> cfg, s
   check_supported(*impl_->cfg);
 }
 
-IkeManager::~IkeManager() = default;
+IkeManager::~IkeManager() {
+  for (auto& [reqid, t] : impl_->traps) impl_->host.remove_trap(t.handle);
+}
 
 void IkeManager::receive(const Endpoint& local, const Endpoint& remote, const std::uint8_t* data, std::size_t len,
                          Time now) {

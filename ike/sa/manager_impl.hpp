@@ -145,6 +145,12 @@ struct IkeManager::Impl {
   std::uint64_t next_uid = 1;
   std::uint32_t next_reqid = 1;
   std::unordered_map<std::string, std::uint32_t> reqids;  // "conn/child" -> reqid
+  // start_action = trap: by reqid.
+  struct Trap {
+    std::string conn, child;
+    TrapHandle handle;
+  };
+  std::map<std::uint32_t, Trap> traps;
   // By our IKE SPI.
   std::unordered_map<std::uint64_t, std::unique_ptr<detail::IkeSa>> sas;
   // Responder half-open SAs by the initiator's SPI and address (retransmitted IKE_SA_INIT).
@@ -166,6 +172,8 @@ struct IkeManager::Impl {
   void schedule(detail::IkeSa& sa);                          // recompute its wakeup
   std::uint64_t random_spi();
   std::uint32_t reqid_for(const conf::ConnConfig& c, const conf::ChildConfig& ch);
+  // Installs the traps the configuration asks for and removes the others.
+  void sync_traps();
 
   // --- sending
   void send_datagrams(detail::IkeSa& sa, const std::vector<Bytes>& d);

@@ -149,8 +149,7 @@ void IkeSockets::bind(const std::vector<std::string>& local_addrs) {
       std::size_t watched = 0;
       try {
         for (const auto& s : fresh) {
-          Sock* raw = s.get();
-          loop_.watch(raw->fd, [this, raw] { on_readable(*raw); });
+          watch_sock(*s);
           ++watched;
         }
       } catch (...) {
@@ -167,6 +166,59 @@ void IkeSockets::bind(const std::vector<std::string>& local_addrs) {
     if (ours && err == EADDRINUSE && attempt < 16) continue;
     throw NetError(where + ": " + errtext(err));
   }
+}
+
+// The loop reads a socket unless it is a NAT-port one read externally.
+void IkeSockets::watch_sock(Sock& s) {
+  if (s.nat && nat_external_) return;
+  Sock* raw = &s;
+  loop_.watch(raw->fd, [this, raw] { on_readable(*raw); });
+}
+
+IkeSockets::NatKind IkeSockets::classify_nat(const std::uint8_t* p, std::size_t len) {
+  switch (classify_udp4500(p, len).kind) {
+    case Udp4500Kind::Ike:
+      return NatKind::Ike;
+    case Udp4500Kind::Esp:
+      // classify_udp4500 says Esp for >= 8 bytes without the marker: the SPI
+      // is non-zero (a zero SPI is the marker).
+      return NatKind::Esp;
+    case Udp4500Kind::Keepalive:
+      return NatKind::Keepalive;
+    case Udp4500Kind::Invalid:
+    default:
+      return NatKind::Bad;
+  }
+}
+
+std::vector<IkeSockets::NatSocket> IkeSockets::nat_sockets() const {
+  std::vector<NatSocket> out;
+  for (const auto& s : socks_)
+    if (s->nat) out.push_back(NatSocket{s->fd, s->local, s->wildcard});
+  return out;
+}
+
+void IkeSockets::set_nat_rx_external(bool on) {
+  if (on == nat_external_) return;
+  nat_external_ = on;
+  for (const auto& s : socks_) {
+    if (!s->nat) continue;
+    if (on) {
+      loop_.unwatch(s->fd);
+    } else {
+      watch_sock(*s);
+    }
+  }
+}
+
+void IkeSockets::deliver(const Datagram& d) {
+  if (d.data == nullptr || d.len < kIkeHeaderSize) {
+    c_.rx_bad.fetch_add(1, std::memory_order_relaxed);
+    return;
+  }
+  c_.rx_ike.fetch_add(1, std::memory_order_relaxed);
+  const std::shared_ptr<const DatagramCb> cb = on_ike_;
+  call(cb, d);
 }
 
 std::vector<Endpoint> IkeSockets::bound() const {
@@ -242,22 +294,21 @@ void IkeSockets::on_readable(Sock& s) {
 void IkeSockets::dispatch(const Sock& s, Datagram& d) {
   std::shared_ptr<const DatagramCb> cb;
   if (s.nat) {
-    const Udp4500Class k = classify_udp4500(d.data, d.len);
-    switch (k.kind) {
-      case Udp4500Kind::Ike:
-        d.data += k.offset;
-        d.len -= k.offset;
+    switch (classify_nat(d.data, d.len)) {
+      case NatKind::Ike:
+        d.data += kNonEspMarkerSize;
+        d.len -= kNonEspMarkerSize;
         c_.rx_ike.fetch_add(1, std::memory_order_relaxed);
         cb = on_ike_;
         break;
-      case Udp4500Kind::Esp:
+      case NatKind::Esp:
         c_.rx_esp.fetch_add(1, std::memory_order_relaxed);
         cb = on_esp_;
         break;
-      case Udp4500Kind::Keepalive:
+      case NatKind::Keepalive:
         c_.rx_keepalive.fetch_add(1, std::memory_order_relaxed);
         return;
-      case Udp4500Kind::Invalid:
+      case NatKind::Bad:
       default:
         c_.rx_bad.fetch_add(1, std::memory_order_relaxed);
         return;
@@ -270,6 +321,10 @@ void IkeSockets::dispatch(const Sock& s, Datagram& d) {
     c_.rx_ike.fetch_add(1, std::memory_order_relaxed);
     cb = on_ike_;
   }
+  call(cb, d);
+}
+
+void IkeSockets::call(const std::shared_ptr<const DatagramCb>& cb, const Datagram& d) {
   if (!cb || !*cb) return;
   try {
     (*cb)(d);

@@ -10,7 +10,9 @@
 #include "esp/ike/message.hpp"
 #include "esp/ike/protect.hpp"
 #include "esp/ike/sk_payload.hpp"
+#include "esp/ike/conf_syntax.hpp"
 #include "ike_test_net.hpp"
+#include "ref/packets.hpp"
 
 namespace esp::ike::test {
 namespace {
@@ -502,7 +504,6 @@ TEST_F(Exchange, SettingsTheCoreWouldIgnoreAreRefusedWithFileAndLine) {
       {"    keyingtries = 0\n", "", "keyingtries"},
       {"    unique = replace\n", "", "unique"},
       {"    fragmentation = force\n", "", "fragmentation"},
-      {"", "        start_action = trap\n", "start_action = trap"},
       {"", "        close_action = start\n", "close_action"},
       {"", "        dpd_action = trap\n", "dpd_action = trap"},
   };
@@ -518,6 +519,78 @@ TEST_F(Exchange, SettingsTheCoreWouldIgnoreAreRefusedWithFileAndLine) {
       EXPECT_NE(std::string(e.what()).find("moon.conf:"), std::string::npos) << e.what();
     }
   }
+}
+
+// An Outbound packet 10.1.0.5 -> 10.2.0.7 through moon's SPD: its status.
+runtime::Status outbound_status(runtime::Runtime& rt) {
+  ref::pkt::PacketSpec s;
+  s.version = 4;
+  s.l4 = ref::pkt::L4::UDP;
+  s.payload_len = 32;
+  s.src = runtime::IpAddr::parse("10.1.0.5");
+  s.dst = runtime::IpAddr::parse("10.2.0.7");
+  s.sport = 1000;
+  s.dport = 2000;
+  Bytes plain = ref::pkt::build(s), out(2048);
+  auto q = rt.open_queue();
+  runtime::Packet p;
+  p.op = runtime::PacketOp::Outbound;
+  p.data = plain.data();
+  p.len = static_cast<std::uint32_t>(plain.size());
+  p.out = out.data();
+  p.out_cap = static_cast<std::uint32_t>(out.size());
+  EXPECT_EQ(q->submit(&p, 1), 1u);
+  q->flush();
+  runtime::PacketResult r;
+  EXPECT_EQ(q->poll(&r, 1, 5000), 1u);
+  return r.status;
+}
+
+// The acquire events the runtime raised since the last call.
+std::vector<runtime::Event> acquires(runtime::Runtime& rt) {
+  std::vector<runtime::Event> evs, out;
+  rt.events().poll(evs);
+  for (const auto& e : evs)
+    if (e.type == runtime::EventType::Acquire) out.push_back(e);
+  return out;
+}
+
+TEST_F(Exchange, TrapPolicyTurnsTrafficIntoANegotiation) {
+  ConfOpts m;
+  m.extra_child = "        start_action = trap\n";
+  start(m, ConfOpts{});
+  moon->mgr().start(net.now);
+  net.pump();
+  EXPECT_EQ(moon->sas()["ike-sas"].size(), 0u) << "a trap must not initiate by itself";
+  ASSERT_EQ(moon->mgr().traps().size(), 1u);
+  EXPECT_NE(moon->mgr().traps()[0].find("10.1.0.0/16 === 10.2.0.0/16"), std::string::npos) << moon->mgr().traps()[0];
+
+  // Traffic meets the trap: no SA yet, an acquire with the child's reqid.
+  EXPECT_EQ(outbound_status(moon->rt()), runtime::Status(spec::HostStatus::NO_SA));
+  auto acq = acquires(moon->rt());
+  ASSERT_EQ(acq.size(), 1u);
+  EXPECT_NE(moon->mgr().acquire(acq[0].reqid, net.now), "");
+  EXPECT_EQ(moon->mgr().acquire(acq[0].reqid, net.now), "") << "a second acquire while negotiating starts nothing";
+  EXPECT_EQ(moon->mgr().acquire(acq[0].reqid + 1000, net.now), "") << "an unknown reqid is ignored";
+  net.pump();
+  expect_child_agrees();
+  // The CHILD_SA's own policy now ranks above the trap.
+  EXPECT_TRUE(outbound_status(moon->rt()).ok());
+  EXPECT_EQ(moon->mgr().acquire(acq[0].reqid, net.now), "") << "installed: nothing to do";
+
+  // Once the CHILD_SA is gone, the trap catches the traffic again.
+  moon->mgr().terminate_child("net", net.now);
+  net.pump();
+  EXPECT_EQ(moon->mgr().child_sa_count(), 0u);
+  EXPECT_EQ(outbound_status(moon->rt()), runtime::Status(spec::HostStatus::NO_SA));
+
+  // A reload without the trap removes its policies: no policy matches now.
+  auto cfg = std::make_shared<const conf::Config>(
+      conf::load_config(conf::parse_conf_string(conf_for(kMoon, kSun, ConfOpts{}), "moon.conf", ".")));
+  moon->mgr().reload(cfg, std::make_shared<const CredentialStore>(CredentialStore::load("/nonexistent-swanctl", *cfg)),
+                     net.now);
+  EXPECT_TRUE(moon->mgr().traps().empty());
+  EXPECT_NE(outbound_status(moon->rt()), runtime::Status(spec::HostStatus::NO_SA));
 }
 
 TEST_F(Exchange, TrafficSelectorsAreNarrowed) {

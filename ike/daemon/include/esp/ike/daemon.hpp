@@ -1,6 +1,9 @@
-// esp-iked: the IKEv2 daemon around the protocol core (IkeManager). One
-// event loop thread owns the manager; it reads the UDP sockets (500/4500),
-// the runtime's event queue (soft/hard expire -> rekey/delete), its timers
+// esp-iked: the IKEv2 daemon around the protocol core (IkeManager), and the
+// gateway around the card (dp::Gateway: TUN <-> card <-> ESP; its own
+// threads). One event loop thread owns the manager; it reads the UDP
+// sockets (500, and the IKE messages the gateway finds on 4500),
+// the runtime's event queue (soft/hard expire -> rekey/delete, acquire ->
+// initiate a start_action = trap child), its timers
 // and signals (SIGTERM/SIGINT: delete every IKE SA and stop; SIGHUP: reload),
 // and answers the control socket (espctl) through ControlServer's thread,
 // which posts each request into the loop.
@@ -12,6 +15,7 @@
 #include <memory>
 #include <string>
 
+#include "esp/ike/gateway.hpp"
 #include "esp/ike/ike_manager.hpp"
 #include "esp/ike/runtime_host.hpp"
 
@@ -29,6 +33,8 @@ struct DaemonOptions {
   LogLevel log_level = LogLevel::Info;  // --log-level
   std::uint16_t port = 500, nat_port = 4500;
   IkeOptions ike;
+  bool dataplane = true;                // --no-dataplane: IKE only, no TUN, no ESP forwarding
+  dp::GatewayOptions gateway;           // --tun, --tun-mtu, --dp-threads, --route-table, --path-mtu
 };
 
 class Daemon {

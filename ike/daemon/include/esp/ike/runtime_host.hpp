@@ -39,6 +39,8 @@ class RuntimeIkeHost : public IkeHost {
   void update_child(const ChildHandle& h, const runtime::SaUpdate& in, const runtime::SaUpdate& out) override;
   void delete_child(const ChildHandle& h) override;
   ChildUsage child_usage(const ChildHandle& h) override;
+  TrapHandle install_trap(const TrapInstall& t) override;
+  void remove_trap(const TrapHandle& h) override;
   std::int64_t unix_time() override;
   void export_ike_keys(std::uint64_t spi_i, std::uint64_t spi_r, const IkeSuite& suite, const IkeSaKeys& keys) override;
   void export_esp_keys(const EspSaKeyRecord& sa, const ChildDirKeys& keys) override;
@@ -48,6 +50,12 @@ class RuntimeIkeHost : public IkeHost {
   void set_log_level(LogLevel l) { level_ = l; }
 
  private:
+  // Trap policies rank below every CHILD_SA policy (lower priority wins).
+  static constexpr std::uint32_t kTrapRank = 1000000;
+  std::vector<runtime::PolicyId> add_policies(const std::vector<runtime::TrafficSelector>& local_ts,
+                                              const std::vector<runtime::TrafficSelector>& remote_ts, runtime::SaId sa,
+                                              std::uint32_t reqid, std::uint32_t rank);
+
   runtime::Runtime& rt_;
   std::unique_ptr<WiresharkKeyLog> keys_;
   LogSink sink_;

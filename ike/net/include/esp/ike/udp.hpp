@@ -27,8 +27,15 @@
 // The static functions are thread-safe. The EventLoop must outlive the
 // IkeSockets; do not destroy an IkeSockets from inside its own callbacks.
 // A callback may call on_ike()/on_esp() to replace callbacks, and bind().
+// set_nat_rx_external() and deliver() on the loop's thread; nat_sockets()
+// and classify_nat() from any thread (nat_sockets() not during a bind()).
 // After a callback calls loop.stop(), no further datagram of the same burst is
 // dispatched (they stay queued in the socket for the next run()).
+//
+// External NAT-port reading (the data plane): set_nat_rx_external(true) stops
+// the loop from reading the NAT-port sockets; whoever reads them instead
+// (esp::ike::dp::EspIo) classifies each datagram with classify_nat() and
+// hands IKE messages back through deliver(). Sending is unchanged.
 //
 // Limits: IPv6 link-local peers (the scope id is not kept); no batching
 // (recvmmsg/sendmmsg) yet; Path MTU discovery is the kernel's default.
@@ -83,6 +90,37 @@ class IkeSockets {
   // The bound local endpoints (wildcards as 0.0.0.0 / ::), in bind order.
   std::vector<Endpoint> bound() const;
 
+  // What a datagram received on the NAT port is (RFC 3948 2.2, RFC 7296
+  // 2.23): Ike = Non-ESP Marker then at least an IKE header (the message
+  // starts kNonEspMarkerSize bytes in); Esp = a non-zero SPI and at least 8
+  // bytes; Keepalive = the one byte 0xFF; Bad = anything else. The one
+  // classification both readers (this object and EspIo) use.
+  enum class NatKind { Ike, Esp, Keepalive, Bad };
+  static NatKind classify_nat(const std::uint8_t* p, std::size_t len);
+
+  // The NAT-port sockets bound so far: fd, local = bound address (0.0.0.0 /
+  // :: for wildcards) and the NAT port. Owned by this object: use them, do
+  // not close them; they live as long as it does.
+  struct NatSocket {
+    int fd;
+    Endpoint local;
+    bool wildcard;
+  };
+  std::vector<NatSocket> nat_sockets() const;
+
+  // true: the loop stops reading the NAT-port sockets (someone else reads
+  // them and hands IKE to deliver()); false: the loop reads them again.
+  // Sockets that bind() creates later follow the current mode. Loop thread.
+  void set_nat_rx_external(bool on);
+  bool nat_rx_external() const { return nat_external_; }
+
+  // Dispatches a datagram that someone else received as if this object had:
+  // d.data is the IKE message (Non-ESP Marker already removed), counted in
+  // rx_ike and passed to on_ike (an exception from it is caught, counted in
+  // rx_cb_error and reported, as for datagrams read here). A datagram shorter
+  // than an IKE header is counted in rx_bad and dropped. Loop thread.
+  void deliver(const Datagram& d);
+
   void on_ike(std::function<void(const Datagram&)> cb);
   void on_esp(std::function<void(const Datagram&)> cb);
   // Text for the log: a callback's exception, a receive error.
@@ -121,6 +159,8 @@ class IkeSockets {
                                           bool nat, int* err);
   void on_readable(Sock& s);
   void dispatch(const Sock& s, Datagram& d);
+  void call(const std::shared_ptr<const DatagramCb>& cb, const Datagram& d);
+  void watch_sock(Sock& s);
   void report(const std::string& text);
   const Sock* find_sock(const Endpoint& local, const Endpoint& remote, std::string* why) const;
   bool send_parts(const Endpoint& local, const Endpoint& remote, const std::uint8_t* a,
@@ -132,6 +172,7 @@ class IkeSockets {
   std::shared_ptr<const DatagramCb> on_ike_, on_esp_;
   std::function<void(const std::string&)> on_error_;
   std::vector<std::uint8_t> rx_buf_;
+  bool nat_external_ = false;
   AtomicCounters c_;
 };
 

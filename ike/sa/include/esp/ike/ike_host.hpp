@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "esp/ike/bytes.hpp"
@@ -48,9 +49,30 @@ struct ChildUsage {
   std::uint32_t card_spi_in = 0, card_spi_out = 0;
   unsigned card_key_bits = 0;
   bool card_encap = false, card_esn = false;
+  // Packets of this CHILD_SA the host's data plane counted as failed, by
+  // status name ("REPLAY", "AUTH_FAIL", "TOO_BIG", ...); non-zero only.
+  std::vector<std::pair<std::string, std::uint64_t>> dp_errors;
 };
 
 enum class LogLevel { Error = 0, Warning = 1, Info = 2, Debug = 3 };
+
+// A trap (start_action = trap): policies local_ts -> remote_ts that protect
+// with no SA yet, so that matching traffic raises an acquire (the runtime's
+// Acquire event, carrying `reqid`) instead of leaving unprotected. They rank
+// below every CHILD_SA's own policies, so an installed CHILD_SA of the same
+// selectors takes the traffic, and the trap catches it again once the
+// CHILD_SA is gone (as XFRM's trap policies do).
+struct TrapInstall {
+  std::string conn, child;
+  std::uint32_t reqid = 0;
+  std::vector<runtime::TrafficSelector> local_ts, remote_ts;
+  runtime::IpAddr peer;  // the connection's first remote address (version 0: none)
+};
+struct TrapHandle {
+  std::uint32_t reqid = 0;
+  std::vector<runtime::PolicyId> policies;
+  std::vector<runtime::TrafficSelector> local_ts, remote_ts;
+};
 
 class IkeHost {
  public:
@@ -82,6 +104,17 @@ class IkeHost {
   // Removes the SAs and the policies the handle owns; never throws.
   virtual void delete_child(const ChildHandle& h) = 0;
   virtual ChildUsage child_usage(const ChildHandle& h) = 0;
+  // Trap policies (above). Hosts without an SPD keep the defaults: nothing
+  // installed, so traps never fire there. install_trap throws std::exception
+  // saying why; remove_trap never throws.
+  virtual TrapHandle install_trap(const TrapInstall& t) {
+    TrapHandle h;
+    h.reqid = t.reqid;
+    h.local_ts = t.local_ts;
+    h.remote_ts = t.remote_ts;
+    return h;
+  }
+  virtual void remove_trap(const TrapHandle& h) { (void)h; }
 
   // Wall-clock seconds (certificate validity).
   virtual std::int64_t unix_time() = 0;

@@ -102,8 +102,18 @@ class IkeManager {
   // A new configuration: connections that disappeared have their SAs closed;
   // start_action=start children are initiated.
   void reload(std::shared_ptr<const conf::Config> cfg, std::shared_ptr<const CredentialStore> creds, Time now);
-  // Initiates every child with start_action = start (the daemon calls it once).
+  // Initiates every child with start_action = start and installs the trap
+  // policies of every child with start_action = trap (the daemon calls it
+  // once). reload() installs and removes traps as the configuration changes.
   void start(Time now);
+
+  // The runtime's Acquire event: traffic matched the trap of `reqid` with no
+  // SA. Initiates that child unless a CHILD_SA of it is installed or being
+  // negotiated already. Returns what it did (for the log); unknown reqids
+  // are ignored ("").
+  std::string acquire(std::uint32_t reqid, Time now);
+  // The installed traps, "conn/child: local_ts === remote_ts" (listings).
+  std::vector<std::string> traps() const;
 
   // Runtime events for an installed SA (by SaId): soft expire starts the
   // CHILD_SA rekey, hard expire deletes it (the runtime has removed the SA).
