@@ -23,6 +23,7 @@
 #include "esp/ike/icmp_errors.hpp"
 #include "esp/ike/net_error.hpp"
 #include "esp/ike/route_table.hpp"
+#include "esp/ike/sock_addr.hpp"
 #include "esp/spec/esp_spec.hpp"
 
 namespace esp::ike::dp {
@@ -90,20 +91,7 @@ unsigned route_mtu(const runtime::IpAddr& dst) {
   int fd = ::socket(fam, SOCK_DGRAM | SOCK_CLOEXEC, 0);
   if (fd < 0) return 0;
   sockaddr_storage ss{};
-  socklen_t sl = 0;
-  if (fam == AF_INET) {
-    auto* sin = reinterpret_cast<sockaddr_in*>(&ss);
-    sin->sin_family = AF_INET;
-    sin->sin_port = htons(spec::NAT_T_PORT);
-    std::memcpy(&sin->sin_addr, dst.bytes.data(), 4);
-    sl = sizeof(sockaddr_in);
-  } else {
-    auto* sin6 = reinterpret_cast<sockaddr_in6*>(&ss);
-    sin6->sin6_family = AF_INET6;
-    sin6->sin6_port = htons(spec::NAT_T_PORT);
-    std::memcpy(&sin6->sin6_addr, dst.bytes.data(), 16);
-    sl = sizeof(sockaddr_in6);
-  }
+  socklen_t sl = net_detail::to_sockaddr(dst, spec::NAT_T_PORT, &ss);
   unsigned mtu = 0;
   if (::connect(fd, reinterpret_cast<sockaddr*>(&ss), sl) == 0) {
     int v = 0;
