@@ -234,8 +234,8 @@ def assert_dataplane_clean(iked, encap, only_bypass=True):
     malformed, ESP sent and received only in the expected framing (UDP 4500
     with encap, IP protocol 50 without), no failure counted on any CHILD_SA
     and, with only_bypass, no failure status at all except BYPASS (packets
-    without a policy: what the kernel itself sends into the TUN, e.g. IPv6
-    router solicitations). Returns the "dataplane" dict."""
+    without a policy: what the kernel itself sends into the TUN when it
+    comes up). Returns the "dataplane" dict."""
     dp = iked.stats()["dataplane"]
     assert dp["tx"]["err"] == dp["rx"]["err"] == dp["tx"]["bad"] == dp["rx"]["bad"] == 0, dp
     assert dp["tun"]["rx-err"] == dp["tun"]["tx-err"] == 0, dp
