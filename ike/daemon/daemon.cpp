@@ -343,6 +343,7 @@ Daemon::Daemon(DaemonOptions opts) : impl_(std::make_unique<Impl>()) {
     // messages it finds there to the loop.
     m.socks->set_nat_rx_external(true);
     auto* mp = &m;
+    m.opts.gateway.warn = [](const std::string& text) { log_to_stderr(LogLevel::Warning, text); };
     m.gw = std::make_unique<dp::Gateway>(
         *m.rt, m.socks->nat_sockets(),
         [mp](const IkeSockets::Datagram& d) {

@@ -23,6 +23,7 @@
 #include "esp/ike/icmp_errors.hpp"
 #include "esp/ike/net_error.hpp"
 #include "esp/ike/route_table.hpp"
+#include "esp/ike/sock_addr.hpp"
 #include "esp/spec/esp_spec.hpp"
 
 namespace esp::ike::dp {
@@ -90,20 +91,7 @@ unsigned route_mtu(const runtime::IpAddr& dst) {
   int fd = ::socket(fam, SOCK_DGRAM | SOCK_CLOEXEC, 0);
   if (fd < 0) return 0;
   sockaddr_storage ss{};
-  socklen_t sl = 0;
-  if (fam == AF_INET) {
-    auto* sin = reinterpret_cast<sockaddr_in*>(&ss);
-    sin->sin_family = AF_INET;
-    sin->sin_port = htons(spec::NAT_T_PORT);
-    std::memcpy(&sin->sin_addr, dst.bytes.data(), 4);
-    sl = sizeof(sockaddr_in);
-  } else {
-    auto* sin6 = reinterpret_cast<sockaddr_in6*>(&ss);
-    sin6->sin6_family = AF_INET6;
-    sin6->sin6_port = htons(spec::NAT_T_PORT);
-    std::memcpy(&sin6->sin6_addr, dst.bytes.data(), 16);
-    sl = sizeof(sockaddr_in6);
-  }
+  socklen_t sl = net_detail::to_sockaddr(dst, spec::NAT_T_PORT, &ss);
   unsigned mtu = 0;
   if (::connect(fd, reinterpret_cast<sockaddr*>(&ss), sl) == 0) {
     int v = 0;
@@ -173,7 +161,18 @@ struct Gateway::Impl {
   std::unique_ptr<EspIo> io;
   std::unique_ptr<IcmpErrors> icmp;
   std::unique_ptr<RouteTable> routes;
-  std::map<std::string, std::vector<std::pair<runtime::TrafficSelector, runtime::IpAddr>>> route_keys;
+  struct RouteRef {
+    bool bypass = false;
+    runtime::TrafficSelector ts;  // the route's addresses (not a bypass)
+    runtime::IpAddr addr;         // its preferred source, or the peer of a bypass
+  };
+  std::map<std::string, std::vector<RouteRef>> route_keys;
+  void warn(const std::string& text) const {
+    if (opts.warn)
+      opts.warn(text);
+    else
+      fmt::print(stderr, "esp-iked: {}\n", text);
+  }
   std::vector<std::unique_ptr<Worker>> workers;
   std::atomic<bool> stopping{false};
   int stop_fd = -1;
@@ -365,7 +364,7 @@ void Worker::run() {
     while (q->pending()) complete(100);
   } catch (const std::exception& e) {
     // A data-plane thread never takes the daemon down; it says why it stopped.
-    fmt::print(stderr, "esp-iked: data-plane thread {} {} stopped: {}\n", dir == Dir::Out ? "out" : "in", index, e.what());
+    gw.warn(fmt::format("data-plane thread {} {} stopped: {}", dir == Dir::Out ? "out" : "in", index, e.what()));
   }
 }
 
@@ -430,11 +429,21 @@ void Gateway::add_routes(const std::string& key, const std::vector<runtime::Traf
   auto& m = *impl_;
   if (m.route_keys.count(key)) return;
   auto locals = IkeSockets::local_addresses();
-  std::vector<std::pair<runtime::TrafficSelector, runtime::IpAddr>> done;
+  std::vector<Impl::RouteRef> done;
   for (const auto& r : remote_ts) {
+    // Selectors with ports or a protocol are routed by their addresses.
+    runtime::TrafficSelector addr_only = runtime::TrafficSelector::range(r.from, r.to);
     if (peer.version && r.family() == peer.version && r.contains(peer)) {
-      fmt::print(stderr, "esp-iked: no route for {}: it contains the peer {} itself\n", r.str(), peer.str());
-      continue;
+      // The IKE and ESP packets to the peer must not enter the tunnel: a
+      // bypass route for the peer first, or no route for this selector.
+      try {
+        m.routes->add_bypass(peer);
+        done.push_back(Impl::RouteRef{true, addr_only, peer});
+      } catch (const std::exception& e) {
+        m.warn(fmt::format("no route for {} via {}: it holds the peer {}, and {}", addr_only.str(), m.tun->name(),
+                           peer.str(), e.what()));
+        continue;
+      }
     }
     runtime::IpAddr src;
     for (const auto& l : local_ts) {
@@ -446,13 +455,11 @@ void Gateway::add_routes(const std::string& key, const std::vector<runtime::Traf
         }
       if (src.version) break;
     }
-    // Selectors with ports or a protocol are routed by their addresses.
-    runtime::TrafficSelector addr_only = runtime::TrafficSelector::range(r.from, r.to);
     try {
       m.routes->add(addr_only, src);
-      done.emplace_back(addr_only, src);
+      done.push_back(Impl::RouteRef{false, addr_only, src});
     } catch (const std::exception& e) {
-      fmt::print(stderr, "esp-iked: route {} via {}: {}\n", addr_only.str(), m.tun->name(), e.what());
+      m.warn(fmt::format("route {} via {}: {}", addr_only.str(), m.tun->name(), e.what()));
     }
   }
   m.route_keys.emplace(key, std::move(done));
@@ -462,11 +469,15 @@ void Gateway::remove_routes(const std::string& key) {
   auto& m = *impl_;
   auto it = m.route_keys.find(key);
   if (it == m.route_keys.end()) return;
-  for (const auto& [ts, src] : it->second) {
+  // In reverse: the tunnel route goes before the peer's bypass.
+  for (auto r = it->second.rbegin(); r != it->second.rend(); ++r) {
     try {
-      m.routes->remove(ts, src);
+      if (r->bypass)
+        m.routes->remove_bypass(r->addr);
+      else
+        m.routes->remove(r->ts, r->addr);
     } catch (const std::exception& e) {
-      fmt::print(stderr, "esp-iked: removing route {}: {}\n", ts.str(), e.what());
+      m.warn(fmt::format("removing the route {}: {}", r->bypass ? r->addr.str() : r->ts.str(), e.what()));
     }
   }
   m.route_keys.erase(it);

@@ -26,6 +26,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <functional>
@@ -328,7 +329,24 @@ TEST_F(GatewayTest, TrapPolicyRaisesAnAcquireAndCountsNoSa) {
   }));
 }
 
-TEST_F(GatewayTest, RoutesFollowTheSelectorsAndSkipThePeer) {
+// `ip route get` of an address: the device the kernel would send it out of.
+std::string route_dev(const std::string& addr) {
+  std::string cmd = "ip -o route get " + addr + " 2>&1";
+  FILE* f = ::popen(cmd.c_str(), "r");
+  std::string out;
+  char buf[512];
+  while (f && std::fgets(buf, sizeof buf, f)) out += buf;
+  if (f) ::pclose(f);
+  auto p = out.find(" dev ");
+  if (p == std::string::npos) return out;
+  auto e = out.find(' ', p + 5);
+  return out.substr(p + 5, e - p - 5);
+}
+
+TEST_F(GatewayTest, RoutesFollowTheSelectorsAndKeepThePeerOut) {
+  // An uplink with a default route, the way to the peer 198.51.100.7.
+  sh("ip link add wan0 type veth peer name wan1 && ip addr add 203.0.113.1/24 dev wan0 && ip link set wan1 up && ip link set wan0 up");
+  sh("ip route add default via 203.0.113.254");
   open_gateway();
   auto routes = [&] {
     std::string all;
@@ -341,12 +359,17 @@ TEST_F(GatewayTest, RoutesFollowTheSelectorsAndSkipThePeer) {
   std::string r = routes();
   EXPECT_NE(r.find("10.2.0.0/16"), std::string::npos) << r;
   EXPECT_NE(r.find("src 10.1.0.5"), std::string::npos) << r;
-  EXPECT_EQ(r.find("198.51.100.0/24"), std::string::npos) << "the selector holding the peer is not routed:\n" << r;
+  EXPECT_EQ(route_dev("10.2.3.4"), "gwtest0");
+  EXPECT_EQ(route_dev("198.51.100.8"), "gwtest0") << r;
+  EXPECT_EQ(route_dev("198.51.100.7"), "wan0") << "the peer stays outside the tunnel:\n" << r;
   gw->add_routes("b", {TrafficSelector::parse("10.1.0.0/16")}, {TrafficSelector::parse("10.2.0.0/16")}, IpAddr{});
   gw->remove_routes("a");
-  EXPECT_NE(routes().find("10.2.0.0/16"), std::string::npos) << "still referenced by b";
+  EXPECT_EQ(route_dev("10.2.3.4"), "gwtest0") << "still referenced by b";
+  EXPECT_EQ(route_dev("198.51.100.8"), "wan0") << routes();
+  EXPECT_EQ(routes().find("bypass"), std::string::npos) << routes();
   gw->remove_routes("b");
   EXPECT_EQ(routes().find("10.2.0.0/16"), std::string::npos) << routes();
+  EXPECT_EQ(route_dev("10.2.3.4"), "wan0");
 }
 
 }  // namespace

@@ -29,8 +29,9 @@
 // the TUN device (preferred source: a local address inside the local
 // selectors, when the host has one), reference-counted, so a rekey's new
 // CHILD_SA and the old one share them; remove_routes() drops a key's
-// references. A selector containing the peer's own address is not routed
-// (the IKE and ESP packets to the peer must not enter the tunnel).
+// references. When a selector contains the peer's own address, a bypass
+// route keeps the packets to the peer out of the tunnel (RouteTable's
+// add_bypass); when no bypass can be made the selector is not routed.
 //
 // Threading: construct, start(), stop(), add_routes(), remove_routes() on
 // one thread (the daemon's loop); stats() and sa_errors() from any thread.
@@ -60,6 +61,9 @@ struct GatewayOptions {
   bool raw_esp = true;           // raw ESP (IP protocol 50) sockets for SAs without UDP encapsulation
   std::size_t burst = 64;        // packets per read / send burst
   std::size_t depth = 256;       // packets in flight per worker
+  // Warnings (a route the kernel refused, a data-plane thread that stopped);
+  // empty: stderr. Called from the thread that met the problem.
+  std::function<void(const std::string&)> warn;
 };
 
 class Gateway {
