@@ -94,7 +94,9 @@ def test_pings_of_every_size_both_ways(lab, esp_build_dir, initiator):
     side initiating. The route to the remote LAN goes via esp0 with moon's
     LAN address as source, the card SA is the one strongSwan lists, the
     card's counters and strongSwan's moved both ways, and the link carries
-    only ESP in UDP 4500, never a LAN address in the clear."""
+    only ESP in UDP 4500, never a LAN address in the clear. With strongSwan
+    initiating, 100 MB then cross each way at once, checksummed (the
+    esp-iked-initiated 100 MB are the rekey test's)."""
     topo = gwlab.gateway_lab(lab)
     sun = swan_gateway(lab, topo, topo.right)
     iked = iked_gateway(lab, topo, topo.left, esp_build_dir)
@@ -127,6 +129,13 @@ def test_pings_of_every_size_both_ways(lab, esp_build_dir, initiator):
     lan = [p for p in pk if p["ip.src"].startswith(("10.1.", "10.2."))
            or p["ip.dst"].startswith(("10.1.", "10.2."))]
     assert not lan, lan[:3]
+    if initiator == "strongswan":
+        ab, ba = both_ways(lab, topo, BIG, "big")
+        ab.check()
+        ba.check()
+        _, ours = iked.wait_child()
+        assert ours["bytes-out"] >= BIG and ours["bytes-in"] >= BIG, ours
+        gwlab.assert_dataplane_clean(iked, encap=True)
 
 
 def test_100mb_each_way_through_child_and_ike_rekeys(lab, esp_build_dir):
