@@ -197,7 +197,7 @@ struct Daemon::Impl {
     nlohmann::json cards = nlohmann::json::array();
     for (std::uint32_t c = 0; c < rt->cards(); ++c) {
       auto cs = rt->card_stats(c);
-      cards.push_back({{"card", c}, {"sas", cs.sas}, {"runs", cs.runs}, {"packets", cs.packets}, {"run-ns", cs.run_ns}});
+      cards.push_back({{"card", c}, {"sas", cs.sas}, {"runs", cs.runs}, {"packets", cs.packets}, {"run-ns", cs.run_ns}, {"run-cpu-ns", cs.run_cpu_ns}});
     }
     auto sc = socks->counters();
     return {{"uptime", std::chrono::duration_cast<std::chrono::seconds>(now - started).count()},
