@@ -228,6 +228,28 @@ def installed(charon, ike="gw", child="net"):
     return [c for c in charon.children(ike, child) if c.get("state") == "INSTALLED"]
 
 
+def assert_dataplane_clean(iked, encap, only_bypass=True):
+    """esp-iked's data plane after clean traffic (`espctl stats --json`
+    "dataplane", `list-sas` "dp-errors"): no socket or TUN error, nothing
+    malformed, ESP sent and received only in the expected framing (UDP 4500
+    with encap, IP protocol 50 without), no failure counted on any CHILD_SA
+    and, with only_bypass, no failure status at all except BYPASS (packets
+    without a policy: what the kernel itself sends into the TUN when it
+    comes up). Returns the "dataplane" dict."""
+    dp = iked.stats()["dataplane"]
+    assert dp["tx"]["err"] == dp["rx"]["err"] == dp["tx"]["bad"] == dp["rx"]["bad"] == 0, dp
+    assert dp["tun"]["rx-err"] == dp["tun"]["tx-err"] == 0, dp
+    used, unused = ("udp", "raw") if encap else ("raw", "udp")
+    assert dp["tx"][used] > 0 and dp["rx"][used] > 0, dp
+    assert dp["tx"][unused] == 0 and dp["rx"][unused] == 0, dp
+    assert dp["tx"]["encrypted"] > 0 and dp["rx"]["decrypted"] > 0, dp
+    if only_bypass:
+        assert set(dp["status"]) <= {"BYPASS"}, dp
+    for c in iked.children():
+        assert c["dp-errors"] == {}, c
+    return dp
+
+
 # ---------------------------------------------------------------- traffic
 def tun_mtu(ns, ifname):
     """The MTU of an interface of ns (e.g. esp-iked's esp0, charon's ipsec0)."""
