@@ -9,8 +9,15 @@
 //             replay check, ICV, inner selector check) -> TUN write.
 //
 // Threads: `threads` outbound workers (each with its own TUN queue and its
-// own runtime Queue) and `threads` inbound workers (each with its own Queue,
-// sharing the ciphertext sockets: the kernel hands each datagram to one).
+// own runtime Queue) and `threads` inbound workers (each with its own
+// Queue). Each SA belongs to one worker per direction (outbound: by the SPD
+// policy its packets match; inbound: by its SPI), so that its packets are
+// encrypted and sent, and given to the card, in sequence-number order (the
+// peer's replay window); inbound worker 0 reads the ciphertext sockets, and
+// a worker that reads a packet of another's SA hands it over (Inbox). The
+// order inside one inner flow can change only when the TUN device moves the
+// flow to another queue (it steers a flow to the queue its reverse
+// direction was last written on).
 // Buffers are allocated once per worker; nothing is allocated per packet.
 // Every packet that does not make it is counted by its status (the runtime's
 // statuses, plus the gateway's own: TOO_BIG for a DF packet that does not
