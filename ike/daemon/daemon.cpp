@@ -309,6 +309,16 @@ struct Daemon::Impl {
 };
 
 Daemon::Daemon(DaemonOptions opts) : impl_(std::make_unique<Impl>()) {
+  // The signals the loop takes through signalfd are blocked before any
+  // thread starts (the runtime's, the gateway's, the control server's): a
+  // thread that had them unblocked would take SIGTERM's default action and
+  // end the process without deleting the SAs.
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGHUP);
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
   auto& m = *impl_;
   m.opts = std::move(opts);
   if (m.opts.swanctl_dir.empty()) m.opts.swanctl_dir = dir_of(m.opts.conf_path);
@@ -389,12 +399,6 @@ Daemon::Daemon(DaemonOptions opts) : impl_(std::make_unique<Impl>()) {
     }
     m.rearm();
   });
-  sigset_t set;
-  sigemptyset(&set);
-  sigaddset(&set, SIGTERM);
-  sigaddset(&set, SIGINT);
-  sigaddset(&set, SIGHUP);
-  pthread_sigmask(SIG_BLOCK, &set, nullptr);
   m.sigfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
   if (m.sigfd < 0) throw std::runtime_error("signalfd failed");
   m.loop.watch(m.sigfd, [&m] { m.on_signal(); });

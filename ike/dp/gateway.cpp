@@ -104,6 +104,16 @@ unsigned route_mtu(const runtime::IpAddr& dst) {
   return mtu;
 }
 
+// A preferred source for a tunnel route: an address of this host that
+// packets can leave with, not loopback (127/8, ::1) nor IPv6 link-local
+// (fe80::/10), which a local selector of 0.0.0.0/0 or ::/0 also contains.
+bool usable_source(const runtime::IpAddr& a) {
+  if (a.version == 4) return a.bytes[0] != 127;
+  static const std::array<std::uint8_t, 16> kLoop6{0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1};
+  if (a.bytes == kLoop6) return false;
+  return !(a.bytes[0] == 0xfe && (a.bytes[1] & 0xc0) == 0x80);
+}
+
 }  // namespace
 
 // One data-plane thread: one direction, one runtime Queue, its buffers.
@@ -569,7 +579,7 @@ void Gateway::add_routes(const std::string& key, const std::vector<runtime::Traf
     for (const auto& l : local_ts) {
       if (l.family() != r.family()) continue;
       for (const auto& a : locals)
-        if (a.version == l.family() && l.contains(a)) {
+        if (a.version == l.family() && usable_source(a) && l.contains(a)) {
           src = a;
           break;
         }
