@@ -292,50 +292,102 @@ def test_route_table_220_routes_rule_and_cleanup(lab, esp_build_dir):
         f"after SIGTERM: {left}\n--- esp-iked log ---\n{moon.log()[-1500:]}"
 
 
-def test_full_tunnel_route_table_220_keeps_peer_reachable(lab, esp_build_dir):
-    """moon with remote selector 0.0.0.0/0 (a full tunnel; sun: local
-    0.0.0.0/0) and --route-table 220: table 220 holds the default route via
-    esp0 and a bypass for the peer ("throw 192.0.2.2"), so the kernel still
+def full_tunnel(topo, family):
+    """Moon's selectors for a full tunnel of `family` and what goes with
+    them: (anything, moon's LAN, moon's LAN address, bob, sun's WAN
+    address, alice); family 6 is over the IPv6 WAN."""
+    left, right = topo.left, topo.right
+    if family == 4:
+        return "0.0.0.0/0", left.subnet, left.gw_lan4, right.host4, right.outer4, left.host4
+    return "::/0", left.subnet6, left.gw_lan6, right.host6, right.outer6, left.host6
+
+
+@pytest.mark.parametrize("family", [4, 6])
+def test_full_tunnel_route_table_220_keeps_peer_reachable(lab, esp_build_dir, family):
+    """esp-iked on moon with remote selector 0.0.0.0/0 (family=4; family=6:
+    ::/0 with the IPv6 LANs over the IPv6 WAN), a full tunnel, and
+    --route-table 220, against kernel-libipsec on sun (local 0.0.0.0/0 resp.
+    ::/0): table 220 holds the default route via esp0 and a bypass for the
+    peer ("throw 192.0.2.2" / "throw 2001:db8::2"), so the kernel still
     routes sun's WAN address out of "wan" (in the clear: a ping of it is
-    answered) and IKE keeps working (CHILD_SA and IKE_SA rekeys complete).
-    Traffic to bob passes: from moon itself (source 10.1.0.1, the route's),
-    and from alice once moon's LAN is routed in table 220 too (a full tunnel
-    in a table looked up before main takes the gateway's own LAN with it,
-    as with charon's table 220: the admin's route, strongSwan's bypass-lan,
-    puts it back)."""
-    topo = gwlab.gateway_lab(lab)
-    moon_conn = gw_connection(topo, topo.left, remote_ts="0.0.0.0/0")
-    sun_conn = gw_connection(topo, topo.right, local_ts="0.0.0.0/0", remote_addrs="%any")
-    sun = gwlab.start_iked(lab, topo.right, "sun", esp_build_dir, sun_conn)
-    moon = gwlab.start_iked(lab, topo.left, "moon", esp_build_dir, moon_conn,
+    answered) and IKE keeps working (CHILD_SA and IKE_SA rekeys complete,
+    the new CHILD_SA carries traffic). Traffic to bob passes: from moon
+    itself (source its LAN address, the route's), and from alice once
+    moon's LAN is routed in table 220 too (a full tunnel in a table looked
+    up before main takes the gateway's own LAN with it, as with charon's
+    table 220: the admin's route, strongSwan's bypass-lan, puts it back)."""
+    topo = gwlab.gateway_lab(lab, ipv6=(family == 6), wan6=(family == 6))
+    left, right = topo.left, topo.right
+    anything, lan, gw_lan, bob, peer, alice = full_tunnel(topo, family)
+    wan = str(family)
+    sun = gwlab.start_charon(lab, right, "sun", gw_connection(topo, right, local_ts=anything,
+                                                               remote_ts=lan, wan=wan))
+    moon = gwlab.start_iked(lab, left, "moon", esp_build_dir,
+                            gw_connection(topo, left, remote_ts=anything, local_ts=lan, wan=wan),
                             extra_args=("--route-table", "220"))
     moon.espctl("initiate", "--child", "net")
+    sun.wait_established("gw", "net")
     ike, m = moon.wait_child()
-    sun.wait_child()
-    ns, peer = topo.left.gw, topo.right.outer4
-    t220 = table(ns, 4)
+    assert m["remote-ts"] == [anything], m
+    ns = left.gw
+    t220 = table(ns, family)
     assert any(r.startswith("default dev esp0") for r in t220), t220
     assert any(r.startswith(f"throw {peer}") for r in t220), t220
-    got = ns.cmd(["ip", "-4", "route", "get", peer]).stdout
+    got = ns.cmd(["ip", f"-{family}", "route", "get", peer]).stdout
     assert " dev wan " in got, got
-    got = ns.cmd(["ip", "-4", "route", "get", topo.right.host4]).stdout
-    assert " dev esp0 " in got and f"src {topo.left.gw_lan4}" in got, got
+    got = ns.cmd(["ip", f"-{family}", "route", "get", bob]).stdout
+    assert " dev esp0 " in got and f"src {gw_lan}" in got, got
     ns.ping(peer, count=2)
-    ns.ping(topo.right.host4, count=3)
-    topo.left.gw.route(topo.left.subnet, dev="lan", table=220)
-    sizes = [0, 1000, 1372]
-    assert_ping_sweep(topo.left.host, topo.right.host4, sizes, what="alice -> bob")
-    assert_ping_sweep(topo.right.host, topo.left.host4, sizes, what="bob -> alice")
+    ns.ping(bob, count=3)
+    ns.route(lan, dev="lan", table=220)
+    sizes = [0, 1000, 1400 - (28 if family == 4 else 48)]
+    assert_ping_sweep(left.host, bob, sizes, what="alice -> bob")
+    assert_ping_sweep(right.host, alice, sizes, what="bob -> alice")
     moon.espctl("rekey", "--child", "net")
     _, m2 = moon.wait_child(other_than=(m["spi-in"],))
     moon.espctl("rekey", "--ike", "gw")
     netlab.wait_until(lambda: len(moon.sas()) == 1 and moon.sas()[0]["state"] == "ESTABLISHED"
                       and moon.sas()[0]["initiator-spi"] != ike["initiator-spi"], 20,
                       "the IKE_SA rekey", on_timeout=lambda: str(moon.sas()))
-    assert_ping_sweep(topo.left.host, topo.right.host4, [56], what="alice -> bob after rekeys")
+    assert_ping_sweep(left.host, bob, [56], what="alice -> bob after rekeys")
     _, m3 = moon.wait_child()
     assert m3["spi-in"] == m2["spi-in"] and m3["packets-in"] > 0, (m2, m3)
-    assert any(r.startswith(f"throw {peer}") for r in table(ns, 4)), table(ns, 4)
+    assert any(r.startswith(f"throw {peer}") for r in table(ns, family)), table(ns, family)
+    gwlab.assert_dataplane_clean(moon, encap=True)
+
+
+@pytest.mark.parametrize("family", [4, 6])
+def test_local_selector_anything_routes_with_usable_source(lab, esp_build_dir, family):
+    """The other end of a full tunnel, esp-iked on sun with local selector
+    0.0.0.0/0 (family=4; family=6: ::/0 over the IPv6 WAN), remote moon's
+    LAN, moon an esp-iked with remote 0.0.0.0/0 resp. ::/0: sun routes
+    moon's LAN via esp0 with a preferred source it can use (an address of
+    sun, not loopback: 127.0.0.1 / ::1 are no source for packets leaving by
+    esp0, and the kernel refuses ::1 as an IPv6 route's src), so sun itself
+    reaches alice, and alice and bob reach each other."""
+    topo = gwlab.gateway_lab(lab, ipv6=(family == 6), wan6=(family == 6))
+    left, right = topo.left, topo.right
+    anything, lan, gw_lan, bob, peer, alice = full_tunnel(topo, family)
+    wan = str(family)
+    sun = gwlab.start_iked(lab, right, "sun", esp_build_dir,
+                           gw_connection(topo, right, local_ts=anything, remote_ts=lan,
+                                         remote_addrs="%any", wan=wan))
+    moon = gwlab.start_iked(lab, left, "moon", esp_build_dir,
+                            gw_connection(topo, left, remote_ts=anything, local_ts=lan, wan=wan),
+                            extra_args=("--route-table", "220"))
+    left.gw.route(lan, dev="lan", table=220)
+    moon.espctl("initiate", "--child", "net")
+    moon.wait_child()
+    _, s = sun.wait_child()
+    assert s["local-ts"] == [anything], s
+    routes = routes_to(right.gw, lan, family)
+    loopback = ("src 127.", "src ::1 ")
+    assert any("dev esp0" in r and not any(x in r + " " for x in loopback) for r in routes), \
+        f"sun's routes to {lan}: {routes}\n{sun.routes(family)}\n" + "\n".join(
+            line for line in sun.log().splitlines() if "[warning]" in line or "[error]" in line)
+    right.gw.ping(alice, count=3)
+    assert_ping_sweep(left.host, bob, [0, 1000], what="alice -> bob")
+    assert_ping_sweep(right.host, alice, [0, 1000], what="bob -> alice")
     for d in (moon, sun):
         gwlab.assert_dataplane_clean(d, encap=False)
 
