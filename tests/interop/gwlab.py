@@ -18,7 +18,7 @@ Here:
   Transfer           a checksummed TCP transfer (this file run as
                      `gwlab.py send|recv` by /usr/bin/python3 in the hosts'
                      namespaces), usable in the background during rekeys
-Used by test_gateway_strongswan.py and test_gateway_pair.py. Not
+Used by test_gateway_strongswan.py, test_gateway_pair.py and test_gateway_more.py. Not
 thread-safe: one lab per test, used from the test's thread (the transfers
 are separate processes).
 """

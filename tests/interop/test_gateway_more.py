@@ -12,7 +12,6 @@ on the swemu card.
 """
 
 import os
-import signal
 
 import pytest
 
