@@ -156,6 +156,7 @@ struct Worker {
   std::size_t take_inbox(std::size_t k);
   unsigned owner_of(const std::uint8_t* p, std::size_t len, const runtime::Spd::Snapshot* spd) const;
   void hand_over(unsigned owner, const std::uint8_t* p, std::uint32_t len);
+  std::size_t handover_room() const;
   bool submit(std::size_t n);
   std::size_t complete(int timeout_ms);
   unsigned path_mtu(SaId sa, const std::uint8_t* outer, std::size_t len);
@@ -363,6 +364,16 @@ void Worker::hand_over(unsigned owner, const std::uint8_t* p, std::uint32_t len)
   if (!w.inbox->push(p, len)) count(kQueueFull, SaId{});
 }
 
+// How many packets this worker may read now without overfilling another
+// worker's inbox (any of them may own every packet it reads): what is not
+// read stays in the kernel (the socket, the TUN queue) instead of being lost.
+std::size_t Worker::handover_room() const {
+  std::size_t room = SIZE_MAX;
+  for (unsigned i = 0; i < gw.opts.threads; ++i)
+    if (i != index) room = std::min(room, gw.worker(dir, i).inbox->space());
+  return room;
+}
+
 void Worker::run_out() {
   const unsigned tq = index % gw.tun->queues();
   const bool several = gw.opts.threads > 1;
@@ -370,6 +381,12 @@ void Worker::run_out() {
   while (!gw.stopping.load(std::memory_order_relaxed)) {
     std::size_t k = take_inbox(0);
     std::size_t room = std::min(free_slots.size(), pkts.size() - k);
+    bool held = false;  // the others' inboxes are full: wait for them
+    if (several && room) {
+      std::size_t r = std::min(room, handover_room());
+      held = r == 0;
+      room = r;
+    }
     std::size_t n = 0;
     if (room) {
       for (std::size_t j = 0; j < room; ++j) {
@@ -398,11 +415,15 @@ void Worker::run_out() {
       free_slots.insert(free_slots.end(), handed.begin(), handed.end());
     }
     submit(k);
+    // A full burst: more is probably waiting. Read on (the batch grows)
+    // while slots are free; results are taken once the device is drained
+    // or the slots are used up.
+    if (room && n == room && !free_slots.empty()) continue;
     if (q->pending()) {
       complete(n == 0 && k == 0 ? 1 : 0);
       continue;
     }
-    if (n == 0 && k == 0) ::poll(fds, inbox ? 3 : 2, 100);
+    if (n == 0 && k == 0) ::poll(fds, held ? 0 : (inbox ? 3 : 2), held ? 1 : 100);
   }
 }
 
@@ -420,6 +441,12 @@ void Worker::run_in() {
   while (!gw.stopping.load(std::memory_order_relaxed)) {
     std::size_t k = take_inbox(0);
     std::size_t room = std::min(free_slots.size(), pkts.size() - k);
+    bool held = false;  // as in run_out
+    if (reader && several && room) {
+      std::size_t r = std::min(room, handover_room());
+      held = r == 0;
+      room = r;
+    }
     std::size_t n = 0;
     if (reader && room) {
       for (std::size_t j = 0; j < room; ++j) burst_bufs[j] = in_buf(free_slots[free_slots.size() - 1 - j]);
@@ -437,11 +464,12 @@ void Worker::run_in() {
       }
     }
     submit(k);
+    if (reader && room && n == room && !free_slots.empty()) continue;  // as in run_out
     if (q->pending()) {
       complete(n == 0 && k == 0 ? 1 : 0);
       continue;
     }
-    if (n == 0 && k == 0) ::poll(fds.data(), fds.size(), 100);
+    if (n == 0 && k == 0) ::poll(held ? nullptr : fds.data(), held ? 0 : fds.size(), held ? 1 : 100);
   }
 }
 

@@ -48,6 +48,11 @@ std::size_t Inbox::take(std::uint8_t* const* dst, std::uint32_t* lens, std::size
   return n;
 }
 
+std::size_t Inbox::space() {
+  std::lock_guard<std::mutex> g(mu_);
+  return cap_ - count_;
+}
+
 void Inbox::clear() {
   std::uint64_t v = 0;
   if (::read(efd_, &v, sizeof v) < 0) {

@@ -31,6 +31,8 @@ class Inbox {
   // Moves up to `max` packets, oldest first, into the buffers dst[i] (each
   // entry_bytes long); lens[i] gets each length. Returns how many.
   std::size_t take(std::uint8_t* const* dst, std::uint32_t* lens, std::size_t max);
+  // Free entries now (a reader hands over at most this many without loss).
+  std::size_t space();
   int fd() const { return efd_; }
   // Resets fd() (before take(), so that a push after it wakes the owner).
   void clear();
