@@ -3,7 +3,8 @@ test_gateway_pair.py do not cover (issue 13): IPv6 traffic selectors and
 hosts, over an IPv4 WAN and over an IPv6 WAN (outer IPv6), between two
 esp-iked and against strongSwan's kernel-libipsec; ICMPv6 "packet too big"
 from esp-iked; --route-table 220 (routes, rule, cleanup, a full tunnel that
-keeps its peer reachable); --no-dataplane; and netlab's veth MTU.
+keeps its peer reachable, and the far end of one: esp-iked with local
+selector 0.0.0.0/0 or ::/0); --no-dataplane; and netlab's veth MTU.
 
 Topology: gwlab.gateway_lab(ipv6=True[, wan6=True]): alice fd01::10 behind
 moon (fd01::1), bob fd02::10 behind sun (fd02::1), next to the IPv4 LANs;
