@@ -63,11 +63,18 @@ RUN_KEY_USED = set()             # which of the cards' counters gave the card's 
 
 
 # ---------------------------------------------------------------- gateways
-def cpu_ns(pid):
-    """utime + stime of the process (all its threads, also ended ones), ns."""
+def cpu_split(pid):
+    """(utime, stime) of the process (all its threads, also ended ones), ns:
+    its own code, and the kernel's work for it (TUN reads and writes, the
+    socket sends and receives, thread switches)."""
     text = Path(f"/proc/{pid}/stat").read_text()
     f = text[text.rindex(")") + 2:].split()
-    return (int(f[11]) + int(f[12])) * 1e9 / CLK_TCK
+    return int(f[11]) * 1e9 / CLK_TCK, int(f[12]) * 1e9 / CLK_TCK
+
+
+def cpu_ns(pid):
+    """utime + stime of the process, ns."""
+    return sum(cpu_split(pid))
 
 
 def start_iked_gateway(lab, site, name, build, conn, backend="swemu", log_level="warning",
@@ -139,22 +146,27 @@ class SwanGw:
 
 
 def snapshot(gws):
-    return {n: (cpu_ns(g.pid), g.packets(), g.run_ns()) for n, g in gws.items()}
+    return {n: (cpu_split(g.pid), g.packets(), g.run_ns()) for n, g in gws.items()}
 
 
 def per_packet(gws, before, after):
     """{gateway: {packets, cpu_ns_per_packet, card_run_ns_per_packet, host_ns_per_packet}}"""
     out = {}
     for n in gws:
-        (c0, p0, r0), (c1, p1, r1) = before[n], after[n]
+        ((u0, k0), p0, r0), ((u1, k1), p1, r1) = before[n], after[n]
+        c0, c1 = u0 + k0, u1 + k1
         pk = p1 - p0
         d = {"packets": pk, "cpu_ns_per_packet": (c1 - c0) / pk if pk else None,
-             "card_run_ns_per_packet": None, "host_ns_per_packet": None}
+             "card_run_ns_per_packet": None, "host_ns_per_packet": None,
+             "host_user_ns_per_packet": None, "kernel_ns_per_packet": (k1 - k0) / pk if pk else None}
         if gws[n].kind == "strongSwan":
             d["host_ns_per_packet"] = d["cpu_ns_per_packet"]
+            d["host_user_ns_per_packet"] = (u1 - u0) / pk if pk else None
         elif r0 is not None and r1 is not None and pk:
             d["card_run_ns_per_packet"] = (r1 - r0) / pk
             d["host_ns_per_packet"] = (c1 - c0 - (r1 - r0)) / pk
+            # The card's thread runs the HLS kernel in user mode.
+            d["host_user_ns_per_packet"] = (u1 - u0 - (r1 - r0)) / pk
         out[n] = d
     return out
 
@@ -397,7 +409,10 @@ def print_table(res, card, card_note, seconds, load):
                 verdict = "not measurable here"
             else:
                 verdict = "meets the target" if max(hs) <= HOST_TARGET_NS else "misses the target"
-            print(f"  UDP {row['size']:>4} B: esp-iked host part moon/sun {txt} ns ({verdict})")
+            split = " / ".join(
+                f"user {fmt_host(row['gateways'][n]['host_user_ns_per_packet'])} + kernel "
+                f"{fmt(row['gateways'][n]['kernel_ns_per_packet'], '.0f')}" for n in ("moon", "sun"))
+            print(f"  UDP {row['size']:>4} B: esp-iked host part moon/sun {txt} ns ({verdict}); {split} ns")
     print(f"\ncard time per packet from cosim (esp-card-bench, 1 SA; {card_note}):")
     if card:
         for s in SIZES:

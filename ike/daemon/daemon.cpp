@@ -197,7 +197,7 @@ struct Daemon::Impl {
     nlohmann::json cards = nlohmann::json::array();
     for (std::uint32_t c = 0; c < rt->cards(); ++c) {
       auto cs = rt->card_stats(c);
-      cards.push_back({{"card", c}, {"sas", cs.sas}, {"runs", cs.runs}, {"packets", cs.packets}, {"run-ns", cs.run_ns}});
+      cards.push_back({{"card", c}, {"sas", cs.sas}, {"runs", cs.runs}, {"packets", cs.packets}, {"run-ns", cs.run_ns}, {"run-cpu-ns", cs.run_cpu_ns}});
     }
     auto sc = socks->counters();
     return {{"uptime", std::chrono::duration_cast<std::chrono::seconds>(now - started).count()},
@@ -309,6 +309,16 @@ struct Daemon::Impl {
 };
 
 Daemon::Daemon(DaemonOptions opts) : impl_(std::make_unique<Impl>()) {
+  // The signals the loop takes through signalfd are blocked before any
+  // thread starts (the runtime's, the gateway's, the control server's): a
+  // thread that had them unblocked would take SIGTERM's default action and
+  // end the process without deleting the SAs.
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGHUP);
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
   auto& m = *impl_;
   m.opts = std::move(opts);
   if (m.opts.swanctl_dir.empty()) m.opts.swanctl_dir = dir_of(m.opts.conf_path);
@@ -343,6 +353,7 @@ Daemon::Daemon(DaemonOptions opts) : impl_(std::make_unique<Impl>()) {
     // messages it finds there to the loop.
     m.socks->set_nat_rx_external(true);
     auto* mp = &m;
+    m.opts.gateway.warn = [](const std::string& text) { log_to_stderr(LogLevel::Warning, text); };
     m.gw = std::make_unique<dp::Gateway>(
         *m.rt, m.socks->nat_sockets(),
         [mp](const IkeSockets::Datagram& d) {
@@ -388,12 +399,6 @@ Daemon::Daemon(DaemonOptions opts) : impl_(std::make_unique<Impl>()) {
     }
     m.rearm();
   });
-  sigset_t set;
-  sigemptyset(&set);
-  sigaddset(&set, SIGTERM);
-  sigaddset(&set, SIGINT);
-  sigaddset(&set, SIGHUP);
-  pthread_sigmask(SIG_BLOCK, &set, nullptr);
   m.sigfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
   if (m.sigfd < 0) throw std::runtime_error("signalfd failed");
   m.loop.watch(m.sigfd, [&m] { m.on_signal(); });

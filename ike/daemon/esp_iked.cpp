@@ -2,7 +2,7 @@
 //   esp-iked --conf FILE [--backend swemu|cosim|xrt] [--control SOCKET]
 //            [--wireshark-keys DIR] [--log-level LEVEL]
 //            [--tun NAME] [--tun-mtu N] [--dp-threads N] [--route-table N]
-//            [--path-mtu N] [--no-dataplane]
+//            [--path-mtu N] [--no-dataplane] [--keepalive-interval S]
 #include <CLI/CLI.hpp>
 
 #include <iostream>
@@ -30,6 +30,9 @@ int main(int argc, char** argv) {
   app.add_option("--retransmit-tries", o.ike.retransmit_tries, "retransmits before giving up");
   app.add_option("--cookie-threshold", o.ike.cookie_threshold, "half-open IKE SAs from which cookies are required");
   app.add_option("--fragment-size", o.ike.fragment_size, "largest IKE datagram before RFC 7383 fragmentation");
+  app.add_option("--keepalive-interval", o.ike.keepalive_interval,
+                 "seconds between NAT-T keepalives from behind a NAT (default 20, as charon.keep_alive)")
+      ->check(CLI::Range(1, 3600));
   bool no_dp = false;
   app.add_flag("--no-dataplane", no_dp, "IKE only: no TUN device, no ESP forwarding");
   app.add_option("--tun", o.gateway.tun.name, "TUN device of the gateway (default esp0)");

@@ -13,6 +13,7 @@
 
 #include "esp/ike/natt.hpp"
 #include "esp/ike/net_error.hpp"
+#include "esp/ike/sock_addr.hpp"
 
 namespace esp::ike::dp {
 
@@ -50,48 +51,6 @@ runtime::IpAddr addr6(const std::uint8_t* p) {
   return a;
 }
 
-bool is_any(const runtime::IpAddr& a) {
-  const std::size_t n = a.version == 4 ? 4 : 16;
-  return std::all_of(a.bytes.begin(), a.bytes.begin() + static_cast<std::ptrdiff_t>(n),
-                     [](std::uint8_t b) { return b == 0; });
-}
-
-// From a received msg_name; false unless AF_INET/AF_INET6 of a sufficient length.
-bool from_name(const sockaddr_storage& ss, socklen_t len, Endpoint* ep) {
-  if (ss.ss_family == AF_INET && len >= static_cast<socklen_t>(sizeof(sockaddr_in))) {
-    sockaddr_in sin;
-    std::memcpy(&sin, &ss, sizeof sin);
-    ep->addr = addr4(reinterpret_cast<const std::uint8_t*>(&sin.sin_addr));
-    ep->port = ntohs(sin.sin_port);
-    return true;
-  }
-  if (ss.ss_family == AF_INET6 && len >= static_cast<socklen_t>(sizeof(sockaddr_in6))) {
-    sockaddr_in6 sin6;
-    std::memcpy(&sin6, &ss, sizeof sin6);
-    ep->addr = addr6(sin6.sin6_addr.s6_addr);
-    ep->port = ntohs(sin6.sin6_port);
-    return true;
-  }
-  return false;
-}
-
-socklen_t to_name(const runtime::IpAddr& a, std::uint16_t port, sockaddr_storage* ss) {
-  std::memset(ss, 0, sizeof *ss);
-  if (a.version == 4) {
-    sockaddr_in sin{};
-    sin.sin_family = AF_INET;
-    sin.sin_port = htons(port);
-    std::memcpy(&sin.sin_addr, a.bytes.data(), 4);
-    std::memcpy(ss, &sin, sizeof sin);
-    return sizeof sin;
-  }
-  sockaddr_in6 sin6{};
-  sin6.sin6_family = AF_INET6;
-  sin6.sin6_port = htons(port);
-  std::memcpy(&sin6.sin6_addr, a.bytes.data(), 16);
-  std::memcpy(ss, &sin6, sizeof sin6);
-  return sizeof sin6;
-}
 
 // The destination address IP_PKTINFO / IPV6_PKTINFO reported; version 0 if none.
 runtime::IpAddr pktinfo_dst(const msghdr& m) {
@@ -190,7 +149,7 @@ bool parse_output(const std::uint8_t* d, std::size_t len, Plan* p, std::uint16_t
   } else {
     return false;
   }
-  if (is_any(p->dst) || is_any(p->src)) return false;
+  if (net_detail::is_any(p->dst) || net_detail::is_any(p->src)) return false;
   const std::uint8_t* rest = d + hdr;
   std::size_t rest_len = total - hdr;
   if (proto == kUdpProto) {
@@ -332,7 +291,7 @@ std::size_t EspIo::recv_sock(const Sock& s, std::uint8_t* const* bufs, std::size
       std::uint8_t* data = bufs[base + j] + kRxHeadroom;
       const std::size_t len = msgs[j].msg_len;
       Endpoint remote;
-      if ((m.msg_flags & MSG_TRUNC) != 0 || !from_name(names[j], m.msg_namelen, &remote)) {
+      if ((m.msg_flags & MSG_TRUNC) != 0 || !net_detail::from_sockaddr(names[j], m.msg_namelen, &remote)) {
         c_.rx_bad.fetch_add(1, std::memory_order_relaxed);
         continue;
       }
@@ -343,7 +302,7 @@ std::size_t EspIo::recv_sock(const Sock& s, std::uint8_t* const* bufs, std::size
         p.local = s.local;
         const runtime::IpAddr dst = pktinfo_dst(m);
         if (dst.version == s.local.addr.version) p.local.addr = dst;
-        if (is_any(p.local.addr) || p.local.addr.version != remote.addr.version) {
+        if (net_detail::is_any(p.local.addr) || p.local.addr.version != remote.addr.version) {
           c_.rx_bad.fetch_add(1, std::memory_order_relaxed);
           continue;
         }
@@ -484,7 +443,7 @@ std::size_t EspIo::send_burst(const TxPacket* p, std::size_t n, bool* ok) {
         msgs[m] = mmsghdr{};
         msghdr& h = msgs[m].msg_hdr;
         h.msg_name = &names[m];
-        h.msg_namelen = to_name(pl.dst, pl.udp ? pl.dport : 0, &names[m]);
+        h.msg_namelen = net_detail::to_sockaddr(pl.dst, pl.udp ? pl.dport : 0, &names[m]);
         h.msg_iov = &iov[m];
         h.msg_iovlen = 1;
         std::memset(ctrl[m], 0, kCtrl);

@@ -23,7 +23,9 @@
 #include "esp/ike/icmp_errors.hpp"
 #include "esp/ike/net_error.hpp"
 #include "esp/ike/route_table.hpp"
+#include "esp/ike/sock_addr.hpp"
 #include "esp/spec/esp_spec.hpp"
+#include "inbox.hpp"
 
 namespace esp::ike::dp {
 
@@ -90,20 +92,7 @@ unsigned route_mtu(const runtime::IpAddr& dst) {
   int fd = ::socket(fam, SOCK_DGRAM | SOCK_CLOEXEC, 0);
   if (fd < 0) return 0;
   sockaddr_storage ss{};
-  socklen_t sl = 0;
-  if (fam == AF_INET) {
-    auto* sin = reinterpret_cast<sockaddr_in*>(&ss);
-    sin->sin_family = AF_INET;
-    sin->sin_port = htons(spec::NAT_T_PORT);
-    std::memcpy(&sin->sin_addr, dst.bytes.data(), 4);
-    sl = sizeof(sockaddr_in);
-  } else {
-    auto* sin6 = reinterpret_cast<sockaddr_in6*>(&ss);
-    sin6->sin6_family = AF_INET6;
-    sin6->sin6_port = htons(spec::NAT_T_PORT);
-    std::memcpy(&sin6->sin6_addr, dst.bytes.data(), 16);
-    sl = sizeof(sockaddr_in6);
-  }
+  socklen_t sl = net_detail::to_sockaddr(dst, spec::NAT_T_PORT, &ss);
   unsigned mtu = 0;
   if (::connect(fd, reinterpret_cast<sockaddr*>(&ss), sl) == 0) {
     int v = 0;
@@ -113,6 +102,16 @@ unsigned route_mtu(const runtime::IpAddr& dst) {
   }
   ::close(fd);
   return mtu;
+}
+
+// A preferred source for a tunnel route: an address of this host that
+// packets can leave with, not loopback (127/8, ::1) nor IPv6 link-local
+// (fe80::/10), which a local selector of 0.0.0.0/0 or ::/0 also contains.
+bool usable_source(const runtime::IpAddr& a) {
+  if (a.version == 4) return a.bytes[0] != 127;
+  static const std::array<std::uint8_t, 16> kLoop6{0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1};
+  if (a.bytes == kLoop6) return false;
+  return !(a.bytes[0] == 0xfe && (a.bytes[1] & 0xc0) == 0x80);
 }
 
 }  // namespace
@@ -157,9 +156,17 @@ struct Worker {
     std::lock_guard<std::mutex> g(err_mu);
     sa_err[sa][slot]++;
   }
+  std::unique_ptr<Inbox> inbox;  // packets of this worker's SAs that another worker read (several workers only)
+  std::vector<std::uint32_t> handed_slots;
+
   void run();
   void run_out();
   void run_in();
+  void stage(std::size_t k, std::uint32_t slot, const std::uint8_t* data, std::uint32_t len);
+  std::size_t take_inbox(std::size_t k);
+  unsigned owner_of(const std::uint8_t* p, std::size_t len, const runtime::Spd::Snapshot* spd) const;
+  void hand_over(unsigned owner, const std::uint8_t* p, std::uint32_t len);
+  std::size_t handover_room() const;
   bool submit(std::size_t n);
   std::size_t complete(int timeout_ms);
   unsigned path_mtu(SaId sa, const std::uint8_t* outer, std::size_t len);
@@ -173,13 +180,26 @@ struct Gateway::Impl {
   std::unique_ptr<EspIo> io;
   std::unique_ptr<IcmpErrors> icmp;
   std::unique_ptr<RouteTable> routes;
-  std::map<std::string, std::vector<std::pair<runtime::TrafficSelector, runtime::IpAddr>>> route_keys;
+  struct RouteRef {
+    bool bypass = false;
+    runtime::TrafficSelector ts;  // the route's addresses (not a bypass)
+    runtime::IpAddr addr;         // its preferred source, or the peer of a bypass
+  };
+  std::map<std::string, std::vector<RouteRef>> route_keys;
+  void warn(const std::string& text) const {
+    if (opts.warn)
+      opts.warn(text);
+    else
+      fmt::print(stderr, "esp-iked: {}\n", text);
+  }
   std::vector<std::unique_ptr<Worker>> workers;
   std::atomic<bool> stopping{false};
   int stop_fd = -1;
   bool started = false;
 
   Impl(runtime::Runtime& r, GatewayOptions o, IkeSink s) : rt(r), opts(std::move(o)), ike(std::move(s)) {}
+  // Workers are stored out, in, out, in, ...
+  Worker& worker(Worker::Dir d, unsigned i) { return *workers[2 * i + (d == Worker::Dir::Out ? 0 : 1)]; }
 };
 
 Worker::Worker(Gateway::Impl& g, Dir d, unsigned i) : gw(g), dir(d), index(i) {
@@ -199,6 +219,8 @@ Worker::Worker(Gateway::Impl& g, Dir d, unsigned i) : gw(g), dir(d), index(i) {
   tx.resize(burst);
   tx_slots.resize(burst);
   tx_ok_flags.resize(burst);
+  handed_slots.reserve(burst);
+  if (gw.opts.threads > 1) inbox = std::make_unique<Inbox>(depth, kInCap);
   for (auto& c : status) c.store(0, std::memory_order_relaxed);
 }
 
@@ -280,77 +302,184 @@ std::size_t Worker::complete(int timeout_ms) {
   return n;
 }
 
+// A packet for this worker's queue from slot `slot` (its input already there).
+void Worker::stage(std::size_t k, std::uint32_t slot, const std::uint8_t* data, std::uint32_t len) {
+  Packet& p = pkts[k];
+  p = Packet{};
+  p.op = dir == Dir::Out ? PacketOp::Outbound : PacketOp::Decrypt;
+  p.data = data;
+  p.len = len;
+  p.out = out_buf(slot);
+  p.out_cap = kOutCap;
+  p.user = slot;
+  if (dir == Dir::Out)  // the inner length, for the path-MTU answer after the card
+    std::memcpy(in_buf(slot) + kInCap - sizeof(std::uint32_t), &len, sizeof len);
+}
+
+// Packets other workers handed over, into free slots (as many as fit in
+// pkts from k on). Returns the new k.
+std::size_t Worker::take_inbox(std::size_t k) {
+  if (!inbox) return k;
+  inbox->clear();
+  std::size_t room = std::min(free_slots.size(), pkts.size() - k);
+  for (std::size_t j = 0; j < room; ++j) {
+    burst_slots[j] = free_slots[free_slots.size() - 1 - j];
+    burst_bufs[j] = in_buf(burst_slots[j]);
+  }
+  std::size_t n = inbox->take(burst_bufs.data(), burst_lens.data(), room);
+  for (std::size_t j = 0; j < n; ++j) stage(k + j, burst_slots[j], in_buf(burst_slots[j]), burst_lens[j]);
+  free_slots.resize(free_slots.size() - n);
+  if (n) inbox->clear();  // more may be left: poll again at once
+  return k + n;
+}
+
+// The worker (of this direction) that owns a packet's SA: outbound by the
+// SPD policy it matches, inbound by its SPI. Only with several workers.
+unsigned Worker::owner_of(const std::uint8_t* p, std::size_t len, const runtime::Spd::Snapshot* spd) const {
+  const unsigned n = gw.opts.threads;
+  auto spread = [n](std::uint64_t v) {
+    v ^= v >> 33;
+    v *= 0xff51afd7ed558ccdull;
+    v ^= v >> 33;
+    return static_cast<unsigned>(v % n);
+  };
+  if (dir == Dir::Out) {
+    runtime::FlowKey f;
+    if (!spd || !runtime::parse_flow(p, len, f)) return index;
+    auto m = spd->lookup(runtime::Direction::Outbound, f);
+    return m.matched() ? spread(m.id) : index;
+  }
+  // Decrypt input: outer IPv4/IPv6 header [+ UDP] + ESP; the SPI follows.
+  if (len < 1) return index;
+  std::size_t off = 0;
+  std::uint8_t proto = 0;
+  if ((p[0] >> 4) == 4 && len >= sizeof(iphdr)) {
+    off = std::size_t(p[0] & 0xf) * 4;
+    proto = p[offsetof(iphdr, protocol)];
+  } else if ((p[0] >> 4) == 6 && len >= sizeof(ip6_hdr)) {
+    off = sizeof(ip6_hdr);
+    proto = p[offsetof(ip6_hdr, ip6_nxt)];
+  } else {
+    return index;
+  }
+  if (proto == spec::UDP_PROTO) off += spec::UDP_HDR_BYTES;
+  if (off + 4 > len) return index;
+  std::uint32_t spi = (std::uint32_t(p[off]) << 24) | (std::uint32_t(p[off + 1]) << 16) | (std::uint32_t(p[off + 2]) << 8) | p[off + 3];
+  return spread(spi);
+}
+
+// A packet of another worker's SA goes to its inbox (counted when full).
+void Worker::hand_over(unsigned owner, const std::uint8_t* p, std::uint32_t len) {
+  Worker& w = gw.worker(dir, owner);
+  if (!w.inbox->push(p, len)) count(kQueueFull, SaId{});
+}
+
+// How many packets this worker may read now without overfilling another
+// worker's inbox (any of them may own every packet it reads): what is not
+// read stays in the kernel (the socket, the TUN queue) instead of being lost.
+std::size_t Worker::handover_room() const {
+  std::size_t room = SIZE_MAX;
+  for (unsigned i = 0; i < gw.opts.threads; ++i)
+    if (i != index) room = std::min(room, gw.worker(dir, i).inbox->space());
+  return room;
+}
+
 void Worker::run_out() {
   const unsigned tq = index % gw.tun->queues();
-  pollfd fds[2] = {{gw.tun->fd(tq), POLLIN, 0}, {gw.stop_fd, POLLIN, 0}};
+  const bool several = gw.opts.threads > 1;
+  pollfd fds[3] = {{gw.tun->fd(tq), POLLIN, 0}, {gw.stop_fd, POLLIN, 0}, {inbox ? inbox->fd() : -1, POLLIN, 0}};
   while (!gw.stopping.load(std::memory_order_relaxed)) {
-    std::size_t room = std::min(free_slots.size(), pkts.size());
+    std::size_t k = take_inbox(0);
+    std::size_t room = std::min(free_slots.size(), pkts.size() - k);
+    bool held = false;  // the others' inboxes are full: wait for them
+    if (several && room) {
+      std::size_t r = std::min(room, handover_room());
+      held = r == 0;
+      room = r;
+    }
     std::size_t n = 0;
     if (room) {
-      for (std::size_t k = 0; k < room; ++k) {
-        burst_slots[k] = free_slots[free_slots.size() - 1 - k];
-        burst_bufs[k] = in_buf(burst_slots[k]);
+      for (std::size_t j = 0; j < room; ++j) {
+        burst_slots[j] = free_slots[free_slots.size() - 1 - j];
+        burst_bufs[j] = in_buf(burst_slots[j]);
       }
-      // The inner length is kept at the end of the slot's input buffer
-      // (the output decides the ICMP answer after the card).
+      // The inner length is kept at the end of the slot's input buffer.
       n = gw.tun->read_burst(tq, burst_bufs.data(), kInCap - sizeof(std::uint32_t), burst_lens.data(), room);
-      for (std::size_t k = 0; k < n; ++k) {
-        std::uint32_t slot = burst_slots[k];
-        std::memcpy(in_buf(slot) + kInCap - sizeof(std::uint32_t), &burst_lens[k], sizeof(std::uint32_t));
-        Packet& p = pkts[k];
-        p = Packet{};
-        p.op = PacketOp::Outbound;
-        p.data = in_buf(slot);
-        p.len = burst_lens[k];
-        p.out = out_buf(slot);
-        p.out_cap = kOutCap;
-        p.user = slot;
+      runtime::Spd::Snapshot spd;
+      if (several && n) spd = gw.rt.spd().snapshot();
+      std::size_t used = 0;  // slots taken from the top of the free stack
+      std::vector<std::uint32_t>& handed = handed_slots;
+      handed.clear();
+      for (std::size_t j = 0; j < n; ++j) {
+        std::uint32_t slot = burst_slots[j];
+        used++;
+        unsigned owner = several ? owner_of(in_buf(slot), burst_lens[j], &spd) : index;
+        if (owner != index) {
+          hand_over(owner, in_buf(slot), burst_lens[j]);
+          handed.push_back(slot);
+          continue;
+        }
+        stage(k++, slot, in_buf(slot), burst_lens[j]);
       }
-      free_slots.resize(free_slots.size() - n);
-      submit(n);
+      free_slots.resize(free_slots.size() - used);
+      free_slots.insert(free_slots.end(), handed.begin(), handed.end());
     }
-    std::size_t pending = q->pending();
-    if (pending) {
-      complete(n == 0 ? 1 : 0);
+    submit(k);
+    // A full burst: more is probably waiting. Read on (the batch grows)
+    // while slots are free; results are taken once the device is drained
+    // or the slots are used up.
+    if (room && n == room && !free_slots.empty()) continue;
+    if (q->pending()) {
+      complete(n == 0 && k == 0 ? 1 : 0);
       continue;
     }
-    if (n == 0) ::poll(fds, 2, 100);
+    if (n == 0 && k == 0) ::poll(fds, held ? 0 : (inbox ? 3 : 2), held ? 1 : 100);
   }
 }
 
 void Worker::run_in() {
-  std::vector<int> io_fds = gw.io->fds();
+  // One worker reads the ciphertext sockets (so each SA's packets stay in
+  // the order they arrived) and hands the others their SAs' packets.
+  const bool reader = index == 0;
+  const bool several = gw.opts.threads > 1;
   std::vector<pollfd> fds;
-  for (int fd : io_fds) fds.push_back({fd, POLLIN, 0});
+  if (reader)
+    for (int fd : gw.io->fds()) fds.push_back({fd, POLLIN, 0});
   fds.push_back({gw.stop_fd, POLLIN, 0});
+  if (inbox) fds.push_back({inbox->fd(), POLLIN, 0});
   const std::uint8_t* base = in_mem.data();
   while (!gw.stopping.load(std::memory_order_relaxed)) {
-    std::size_t room = std::min(free_slots.size(), pkts.size());
+    std::size_t k = take_inbox(0);
+    std::size_t room = std::min(free_slots.size(), pkts.size() - k);
+    bool held = false;  // as in run_out
+    if (reader && several && room) {
+      std::size_t r = std::min(room, handover_room());
+      held = r == 0;
+      room = r;
+    }
     std::size_t n = 0;
-    if (room) {
-      for (std::size_t k = 0; k < room; ++k) burst_bufs[k] = in_buf(free_slots[free_slots.size() - 1 - k]);
+    if (reader && room) {
+      for (std::size_t j = 0; j < room; ++j) burst_bufs[j] = in_buf(free_slots[free_slots.size() - 1 - j]);
       n = gw.io->recv_burst(burst_bufs.data(), kInCap, rx.data(), room, gw.ike);
       // Which slot each ESP packet landed in; those slots leave the free stack.
-      for (std::size_t k = 0; k < n; ++k) {
-        auto slot = static_cast<std::uint32_t>(static_cast<std::size_t>(rx[k].data - base) / kInCap);
-        Packet& p = pkts[k];
-        p = Packet{};
-        p.op = PacketOp::Decrypt;
-        p.data = rx[k].data;
-        p.len = rx[k].len;
-        p.out = out_buf(slot);
-        p.out_cap = kOutCap;
-        p.user = slot;
+      for (std::size_t j = 0; j < n; ++j) {
+        auto slot = static_cast<std::uint32_t>(static_cast<std::size_t>(rx[j].data - base) / kInCap);
+        unsigned owner = several ? owner_of(rx[j].data, rx[j].len, nullptr) : index;
+        if (owner != index) {
+          hand_over(owner, rx[j].data, rx[j].len);  // the slot stays free
+          continue;
+        }
+        stage(k++, slot, rx[j].data, rx[j].len);
         free_slots.erase(std::find(free_slots.begin(), free_slots.end(), slot));
       }
-      submit(n);
     }
-    std::size_t pending = q->pending();
-    if (pending) {
-      complete(n == 0 ? 1 : 0);
+    submit(k);
+    if (reader && room && n == room && !free_slots.empty()) continue;  // as in run_out
+    if (q->pending()) {
+      complete(n == 0 && k == 0 ? 1 : 0);
       continue;
     }
-    if (n == 0) ::poll(fds.data(), fds.size(), 100);
+    if (n == 0 && k == 0) ::poll(held ? nullptr : fds.data(), held ? 0 : fds.size(), held ? 1 : 100);
   }
 }
 
@@ -365,7 +494,7 @@ void Worker::run() {
     while (q->pending()) complete(100);
   } catch (const std::exception& e) {
     // A data-plane thread never takes the daemon down; it says why it stopped.
-    fmt::print(stderr, "esp-iked: data-plane thread {} {} stopped: {}\n", dir == Dir::Out ? "out" : "in", index, e.what());
+    gw.warn(fmt::format("data-plane thread {} {} stopped: {}", dir == Dir::Out ? "out" : "in", index, e.what()));
   }
 }
 
@@ -430,29 +559,37 @@ void Gateway::add_routes(const std::string& key, const std::vector<runtime::Traf
   auto& m = *impl_;
   if (m.route_keys.count(key)) return;
   auto locals = IkeSockets::local_addresses();
-  std::vector<std::pair<runtime::TrafficSelector, runtime::IpAddr>> done;
+  std::vector<Impl::RouteRef> done;
   for (const auto& r : remote_ts) {
+    // Selectors with ports or a protocol are routed by their addresses.
+    runtime::TrafficSelector addr_only = runtime::TrafficSelector::range(r.from, r.to);
     if (peer.version && r.family() == peer.version && r.contains(peer)) {
-      fmt::print(stderr, "esp-iked: no route for {}: it contains the peer {} itself\n", r.str(), peer.str());
-      continue;
+      // The IKE and ESP packets to the peer must not enter the tunnel: a
+      // bypass route for the peer first, or no route for this selector.
+      try {
+        m.routes->add_bypass(peer);
+        done.push_back(Impl::RouteRef{true, addr_only, peer});
+      } catch (const std::exception& e) {
+        m.warn(fmt::format("no route for {} via {}: it holds the peer {}, and {}", addr_only.str(), m.tun->name(),
+                           peer.str(), e.what()));
+        continue;
+      }
     }
     runtime::IpAddr src;
     for (const auto& l : local_ts) {
       if (l.family() != r.family()) continue;
       for (const auto& a : locals)
-        if (a.version == l.family() && l.contains(a)) {
+        if (a.version == l.family() && usable_source(a) && l.contains(a)) {
           src = a;
           break;
         }
       if (src.version) break;
     }
-    // Selectors with ports or a protocol are routed by their addresses.
-    runtime::TrafficSelector addr_only = runtime::TrafficSelector::range(r.from, r.to);
     try {
       m.routes->add(addr_only, src);
-      done.emplace_back(addr_only, src);
+      done.push_back(Impl::RouteRef{false, addr_only, src});
     } catch (const std::exception& e) {
-      fmt::print(stderr, "esp-iked: route {} via {}: {}\n", addr_only.str(), m.tun->name(), e.what());
+      m.warn(fmt::format("route {} via {}: {}", addr_only.str(), m.tun->name(), e.what()));
     }
   }
   m.route_keys.emplace(key, std::move(done));
@@ -462,11 +599,15 @@ void Gateway::remove_routes(const std::string& key) {
   auto& m = *impl_;
   auto it = m.route_keys.find(key);
   if (it == m.route_keys.end()) return;
-  for (const auto& [ts, src] : it->second) {
+  // In reverse: the tunnel route goes before the peer's bypass.
+  for (auto r = it->second.rbegin(); r != it->second.rend(); ++r) {
     try {
-      m.routes->remove(ts, src);
+      if (r->bypass)
+        m.routes->remove_bypass(r->addr);
+      else
+        m.routes->remove(r->ts, r->addr);
     } catch (const std::exception& e) {
-      fmt::print(stderr, "esp-iked: removing route {}: {}\n", ts.str(), e.what());
+      m.warn(fmt::format("removing the route {}: {}", r->bypass ? r->addr.str() : r->ts.str(), e.what()));
     }
   }
   m.route_keys.erase(it);

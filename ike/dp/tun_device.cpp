@@ -21,7 +21,6 @@ namespace esp::ike::dp {
 namespace {
 
 constexpr unsigned kMaxQueues = 256;       // the kernel's MAX_TAP_QUEUES
-constexpr std::size_t kSpill = 65536;      // > the largest packet a TUN can hold (MTU <= 65535)
 
 std::string errno_text(int e) { return std::strerror(e); }
 
@@ -65,7 +64,10 @@ void apply_mtu(const std::string& name, unsigned mtu) {
 
 struct TunDevice::Queue {
   int fd = -1;
-  std::vector<std::uint8_t> spill = std::vector<std::uint8_t>(kSpill);
+  // A read truncates a packet to the buffers it is given (and returns what
+  // it copied): one byte behind the caller's buffer tells a complete packet
+  // (at most cap bytes) from a longer one (cap + 1).
+  std::uint8_t spill[16] = {};
   // rx* are written by the reading thread, tx* by the writing thread.
   alignas(64) std::atomic<std::uint64_t> rx{0}, rx_too_long{0}, rx_err{0};
   alignas(64) std::atomic<std::uint64_t> tx{0}, tx_err{0};
@@ -144,13 +146,11 @@ std::size_t TunDevice::read_burst(unsigned q, std::uint8_t* const* bufs, std::si
   // Each read consumes one packet; the bound keeps a flood of oversized
   // packets from holding the caller forever.
   for (std::size_t reads = 0; got < n && reads < 2 * n + 2; ++reads) {
-    // A second buffer behind the caller's catches whatever does not fit, so
-    // the returned length tells a complete packet from a too-long one.
     iovec iov[2];
     iov[0].iov_base = bufs[got];
     iov[0].iov_len = cap;
-    iov[1].iov_base = qu.spill.data();
-    iov[1].iov_len = qu.spill.size();
+    iov[1].iov_base = qu.spill;
+    iov[1].iov_len = sizeof qu.spill;
     const ssize_t r = ::readv(qu.fd, iov, 2);
     if (r < 0) {
       if (errno == EINTR) continue;

@@ -191,6 +191,7 @@ Engine::RunStats Engine::run_stats() const {
   r.runs = impl_->runs.load(std::memory_order_relaxed);
   r.packets = impl_->run_packets.load(std::memory_order_relaxed);
   r.run_ns = impl_->run_ns.load(std::memory_order_relaxed);
+  r.run_cpu_ns = impl_->run_cpu_ns.load(std::memory_order_relaxed);
   return r;
 }
 

@@ -86,7 +86,7 @@ struct Engine::Impl {
   detail::BatchBuffers own;  // process()'s batch: the layout's desc/completions/pkt_in/pkt_out
 
   // Kernel runs: how many, their descriptors, and the time inside Device::run.
-  std::atomic<uint64_t> runs{0}, run_packets{0}, run_ns{0};
+  std::atomic<uint64_t> runs{0}, run_packets{0}, run_ns{0}, run_cpu_ns{0};
 
   // The card lock: SA-table changes and kernel runs never overlap.
   mutable std::mutex mu;

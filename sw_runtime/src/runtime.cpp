@@ -558,6 +558,7 @@ CardStats Runtime::card_stats(uint32_t card) const {
   s.runs = r.runs;
   s.packets = r.packets;
   s.run_ns = r.run_ns;
+  s.run_cpu_ns = r.run_cpu_ns;
   s.io = detail::EnginePort::device(*c.engine).io_stats();
   return s;
 }

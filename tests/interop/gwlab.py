@@ -18,7 +18,7 @@ Here:
   Transfer           a checksummed TCP transfer (this file run as
                      `gwlab.py send|recv` by /usr/bin/python3 in the hosts'
                      namespaces), usable in the background during rekeys
-Used by test_gateway_strongswan.py and test_gateway_pair.py. Not
+Used by test_gateway_strongswan.py, test_gateway_pair.py and test_gateway_more.py. Not
 thread-safe: one lab per test, used from the test's thread (the transfers
 are separate processes).
 """
@@ -106,9 +106,10 @@ class Iked:
         """Every CHILD_SA named `name`, over all IKE_SAs (old and new during a rekey)."""
         return [c for ike in self.sas() for c in ike["child-sas"] if c["name"] == name]
 
-    def routes(self):
-        """Every IPv4 route of its namespace, all tables (`ip -4 route show table all`)."""
-        return self.ns.cmd(["ip", "-4", "route", "show", "table", "all"]).stdout
+    def routes(self, family=4):
+        """Every IPv4 (family=6: IPv6) route of its namespace, all tables
+        (`ip -4 route show table all`)."""
+        return self.ns.cmd(["ip", f"-{family}", "route", "show", "table", "all"]).stdout
 
     def stop(self):
         return self.proc.stop() if self.proc else None
@@ -116,6 +117,8 @@ class Iked:
 
 # ---------------------------------------------------------------- topology
 LAN_PREFIX = {1: "10.1.0", 2: "10.2.0"}
+LAN_PREFIX6 = {1: "fd01:", 2: "fd02:"}
+WAN6 = {1: "2001:db8::1", 2: "2001:db8::2"}
 
 
 @dataclass
@@ -133,6 +136,12 @@ class GwSite:
     subnet: str          # the LAN, e.g. 10.1.0.0/24
     wan_if: str = "wan"
     lan_if: str = "lan"
+    # gateway_lab(ipv6=True): the LAN's IPv6 side; wan6=True: IPv6 on the WAN
+    outer6: str = ""     # e.g. 2001:db8::1
+    seen6: str = ""
+    gw_lan6: str = ""    # e.g. fd01::1
+    host6: str = ""      # e.g. fd01::10
+    subnet6: str = ""    # e.g. fd01::/64
 
 
 @dataclass
@@ -146,7 +155,7 @@ class GwTopology:
         return (self.left, self.right)
 
 
-def gateway_lab(lab, nat=False, random_ports=False, wan_mtu=1500):
+def gateway_lab(lab, nat=False, random_ports=False, wan_mtu=1500, ipv6=False, wan6=False):
     """Two sites, each a gateway with a host behind it:
 
         alice 10.1.0.10 --lan-- 10.1.0.1 moon 192.0.2.1 ==wan== 192.0.2.2 sun 10.2.0.1 --lan-- 10.2.0.10 bob
@@ -156,7 +165,15 @@ def gateway_lab(lab, nat=False, random_ports=False, wan_mtu=1500):
     -- 192.0.2.2 sun; sun can reach only 192.0.2.1. Gateways forward
     (ip_forward=1); the hosts route everything via their gateway, and the
     gateways have no route to the other LAN except what the IPsec daemon
-    installs, so nothing crosses in the clear."""
+    installs, so nothing crosses in the clear.
+
+    ipv6=True adds IPv6 to both LANs (without it the lab is IPv4 only, as
+    before): moon lan fd01::1/64, alice fd01::10 (default via fd01::1);
+    sun lan fd02::1/64, bob fd02::10; the gateways forward IPv6 too.
+    wan6=True adds 2001:db8::1/64 (moon) and 2001:db8::2/64 (sun) on the
+    WAN, for IKE and ESP over IPv6 (not with nat)."""
+    if wan6 and nat:
+        raise netlab.LabError("gateway_lab: wan6 with nat is not supported")
     moon, sun = lab.netns("moon"), lab.netns("sun")
     alice, bob = lab.netns("alice"), lab.netns("bob")
     router = None
@@ -175,6 +192,9 @@ def gateway_lab(lab, nat=False, random_ports=False, wan_mtu=1500):
         moon.addr("wan", "192.0.2.1/24")
         moon_outer = moon_seen = "192.0.2.1"
     sun.addr("wan", "192.0.2.2/24")
+    if wan6:
+        moon.addr("wan", f"{WAN6[1]}/64")
+        sun.addr("wan", f"{WAN6[2]}/64")
     sites = []
     for gw, host, n, outer, seen in ((moon, alice, 1, moon_outer, moon_seen),
                                      (sun, bob, 2, "192.0.2.2", "192.0.2.2")):
@@ -184,21 +204,40 @@ def gateway_lab(lab, nat=False, random_ports=False, wan_mtu=1500):
         host.addr("eth0", f"{lan}.10/24")
         host.route("default", via=f"{lan}.1")
         gw.sysctl("net.ipv4.ip_forward", "1")
-        sites.append(GwSite(gw, host, outer, seen, f"{lan}.1", f"{lan}.10", f"{lan}.0/24"))
+        site = GwSite(gw, host, outer, seen, f"{lan}.1", f"{lan}.10", f"{lan}.0/24")
+        if wan6:
+            site.outer6 = site.seen6 = WAN6[n]
+        if ipv6:
+            lan6 = LAN_PREFIX6[n]
+            gw.addr("lan", f"{lan6}:1/64")
+            host.addr("eth0", f"{lan6}:10/64")
+            host.route("::/0", via=f"{lan6}:1")
+            gw.sysctl("net.ipv6.conf.all.forwarding", "1")
+            site.gw_lan6, site.host6, site.subnet6 = f"{lan6}:1", f"{lan6}:10", f"{lan6}:/64"
+        sites.append(site)
     return GwTopology(sites[0], sites[1], router, "wan" if nat else "")
 
 
 def gw_connection(topo, side, *, proposals=IKE, esp=ESP, local_addrs=None, remote_addrs=None,
-                  start_action="none", dpd_delay=None, extra=None, child_extra=None):
+                  start_action="none", dpd_delay=None, extra=None, child_extra=None,
+                  ts="4", wan="4", local_ts=None, remote_ts=None):
     """The swanctl.conf connection of `side` (topo.left or topo.right) for
     the tunnel between the two LANs, PSK with the IDs moon.espi.test /
-    sun.espi.test. The same text serves esp-iked and charon."""
+    sun.espi.test. The same text serves esp-iked and charon. ts: the
+    selectors are the IPv4 LANs ("4"), the IPv6 ones ("6") or both ("46");
+    wan: IKE between the IPv4 ("4") or IPv6 ("6") WAN addresses;
+    local_ts / remote_ts override the selectors."""
     other = topo.right if side is topo.left else topo.left
     me = "moon.espi.test" if side is topo.left else "sun.espi.test"
     peer = "sun.espi.test" if side is topo.left else "moon.espi.test"
-    return netlab.connection(local_addrs or side.outer4, remote_addrs or other.seen4,
-                             local_id=me, remote_id=peer, local_ts=side.subnet,
-                             remote_ts=other.subnet, proposals=proposals, esp_proposals=esp,
+
+    def subnets(site):
+        return ",".join(([site.subnet] if "4" in ts else []) + ([site.subnet6] if "6" in ts else []))
+    mine, theirs = (side.outer6, other.seen6) if wan == "6" else (side.outer4, other.seen4)
+    return netlab.connection(local_addrs or mine, remote_addrs or theirs,
+                             local_id=me, remote_id=peer, local_ts=local_ts or subnets(side),
+                             remote_ts=remote_ts or subnets(other), proposals=proposals,
+                             esp_proposals=esp,
                              start_action=start_action, dpd_delay=dpd_delay, extra=extra,
                              child_extra=child_extra)
 
@@ -228,6 +267,28 @@ def installed(charon, ike="gw", child="net"):
     return [c for c in charon.children(ike, child) if c.get("state") == "INSTALLED"]
 
 
+def assert_dataplane_clean(iked, encap, only_bypass=True):
+    """esp-iked's data plane after clean traffic (`espctl stats --json`
+    "dataplane", `list-sas` "dp-errors"): no socket or TUN error, nothing
+    malformed, ESP sent and received only in the expected framing (UDP 4500
+    with encap, IP protocol 50 without), no failure counted on any CHILD_SA
+    and, with only_bypass, no failure status at all except BYPASS (packets
+    without a policy: what the kernel itself sends into the TUN when it
+    comes up). Returns the "dataplane" dict."""
+    dp = iked.stats()["dataplane"]
+    assert dp["tx"]["err"] == dp["rx"]["err"] == dp["tx"]["bad"] == dp["rx"]["bad"] == 0, dp
+    assert dp["tun"]["rx-err"] == dp["tun"]["tx-err"] == 0, dp
+    used, unused = ("udp", "raw") if encap else ("raw", "udp")
+    assert dp["tx"][used] > 0 and dp["rx"][used] > 0, dp
+    assert dp["tx"][unused] == 0 and dp["rx"][unused] == 0, dp
+    assert dp["tx"]["encrypted"] > 0 and dp["rx"]["decrypted"] > 0, dp
+    if only_bypass:
+        assert set(dp["status"]) <= {"BYPASS"}, dp
+    for c in iked.children():
+        assert c["dp-errors"] == {}, c
+    return dp
+
+
 # ---------------------------------------------------------------- traffic
 def tun_mtu(ns, ifname):
     """The MTU of an interface of ns (e.g. esp-iked's esp0, charon's ipsec0)."""
@@ -238,11 +299,11 @@ def tun_mtu(ns, ifname):
     return int(m.group(1))
 
 
-def ping_sizes(mtu):
+def ping_sizes(mtu, family=4):
     """ICMP payload sizes from 0 to the largest that fits `mtu` (IPv4 20 +
-    ICMP 8 bytes of headers): the brief's fixed points, a few odd ones, and
-    the edges."""
-    top = mtu - 28
+    ICMP 8 bytes of headers; family=6: IPv6 40 + ICMPv6 8): the brief's
+    fixed points, a few odd ones, and the edges."""
+    top = mtu - (48 if family == 6 else 28)
     sizes = {0, 1, 56, 100, 512, 1000, 1001, top - 1, top}
     sizes |= {s for s in (1200, 1300) if s < top}
     return sorted(s for s in sizes if 0 <= s <= top)
@@ -254,8 +315,8 @@ def ping_sweep(src, dst, sizes, count=3, df=True, interval=0.05, wait=2.0):
     (sent, received, output)}; pings only, no assertion."""
     out = {}
     for s in sizes:
-        cmd = ["ping", "-4", "-n", "-q", "-c", str(count), "-i", str(interval), "-W", str(wait),
-               "-s", str(s)]
+        cmd = ["ping", "-6" if ":" in dst else "-4", "-n", "-q", "-c", str(count),
+               "-i", str(interval), "-W", str(wait), "-s", str(s)]
         if df:
             cmd += ["-M", "do"]
         p = src.cmd(cmd + [dst], check=False, timeout=count * (wait + interval) + 10)
@@ -277,12 +338,15 @@ def assert_ping_sweep(src, dst, sizes, count=3, what=""):
 def ping_df(src, dst, size, count=2, wait=2.0):
     """One DF ping of ICMP payload `size`, not quiet (ping -q hides the
     "Frag needed and DF set (mtu = N)" lines). Returns (sent, received,
-    output, [mtu values reported])."""
-    p = src.cmd(["ping", "-4", "-n", "-c", str(count), "-i", "0.3", "-W", str(wait), "-M", "do",
-                 "-s", str(size), dst], check=False, timeout=count * (wait + 0.3) + 10)
+    output, [mtu values reported]). IPv6 (dst with ':'): ping -6, whose
+    ICMPv6 "packet too big" reads "Packet too big: mtu=N"."""
+    p = src.cmd(["ping", "-6" if ":" in dst else "-4", "-n", "-c", str(count), "-i", "0.3",
+                 "-W", str(wait), "-M", "do", "-s", str(size), dst],
+                check=False, timeout=count * (wait + 0.3) + 10)
     text = p.stdout + p.stderr
     m = re.search(r"(\d+) packets transmitted, (\d+) received", text)
     mtus = [int(x) for x in re.findall(r"Frag needed and DF set \(mtu = (\d+)\)", text)]
+    mtus += [int(x) for x in re.findall(r"Packet too big: mtu=(\d+)", text)]
     mtus += [int(x) for x in re.findall(r"message too long, mtu=(\d+)", text)]
     return (int(m.group(1)) if m else 0, int(m.group(2)) if m else 0, text, mtus)
 
@@ -308,7 +372,8 @@ class Transfer:
     def start(self):
         me = str(Path(__file__).resolve())
         self.recv_proc = self.receiver.popen(
-            ["/usr/bin/python3", me, "recv", "--port", str(self.port), "--idle", "60"],
+            ["/usr/bin/python3", me, "recv", "--port", str(self.port), "--idle", "60",
+             "--bind", "::" if ":" in self.dst else "0.0.0.0"],
             self.lab.workdir / f"{self.name}-recv.log")
         self.recv_proc.wait_log(r"listening", timeout=15)
         self.send_proc = self.sender.popen(
@@ -410,9 +475,9 @@ def _send(args):
 
 
 def _recv(args):
-    ls = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    ls = socket.socket(socket.AF_INET6 if ":" in args.bind else socket.AF_INET, socket.SOCK_STREAM)
     ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    ls.bind(("0.0.0.0", args.port))
+    ls.bind((args.bind, args.port))
     ls.listen(1)
     ls.settimeout(args.idle)
     print("listening", flush=True)
@@ -454,6 +519,7 @@ def main(argv=None):
     r = sub.add_parser("recv")
     r.add_argument("--port", type=int, default=5001)
     r.add_argument("--idle", type=float, default=60)
+    r.add_argument("--bind", default="0.0.0.0", help="address to listen on (:: for IPv6)")
     a = ap.parse_args(argv)
     return _send(a) if a.cmd == "send" else _recv(a)
 

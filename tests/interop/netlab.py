@@ -407,9 +407,12 @@ class Lab:
 
     def veth(self, a: Netns, a_if: str, b: Netns, b_if: str, mtu: int = 1500) -> None:
         """A veth pair made directly inside the two namespaces (no name ever
-        exists in the host's namespace, so parallel runs cannot clash)."""
+        exists in the host's namespace, so parallel runs cannot clash), with
+        MTU `mtu` on both ends (`ip link add ... mtu N` alone sets only the
+        first end; the peer's is set explicitly)."""
         run(["ip", "link", "add", a_if, "netns", a.name, "mtu", str(mtu), "type", "veth",
              "peer", "name", b_if, "netns", b.name])
+        b.cmd(["ip", "link", "set", b_if, "mtu", str(mtu)])
         a.cmd(["ip", "link", "set", a_if, "up"])
         b.cmd(["ip", "link", "set", b_if, "up"])
 

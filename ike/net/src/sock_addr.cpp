@@ -1,5 +1,5 @@
 // Endpoint <-> sockaddr.
-#include "sock_addr.hpp"
+#include "esp/ike/sock_addr.hpp"
 
 #include <arpa/inet.h>
 

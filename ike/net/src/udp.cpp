@@ -16,7 +16,7 @@
 
 #include "esp/ike/msg_types.hpp"
 #include "esp/ike/natt.hpp"
-#include "sock_addr.hpp"
+#include "esp/ike/sock_addr.hpp"
 
 namespace esp::ike {
 

@@ -127,9 +127,11 @@ class Engine {
   bool find_inbound(uint32_t spi, SaHandle& out) const;
 
   // Kernel runs so far: how many, their descriptors, and the wall time spent
-  // inside Device::run (the card's time; what is left is the host's).
+  // inside Device::run (the card's time; what is left is the host's), and
+  // the CPU time of the running thread meanwhile (with swemu, the card's
+  // share of the host CPU; with a real card, only waiting).
   struct RunStats {
-    uint64_t runs = 0, packets = 0, run_ns = 0;
+    uint64_t runs = 0, packets = 0, run_ns = 0, run_cpu_ns = 0;
   };
   RunStats run_stats() const;
 

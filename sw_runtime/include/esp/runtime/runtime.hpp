@@ -95,6 +95,7 @@ struct CardStats {
   uint64_t runs = 0;            // kernel runs
   uint64_t packets = 0;         // descriptors in them
   uint64_t run_ns = 0;          // wall time inside the card's runs
+  uint64_t run_cpu_ns = 0;      // CPU time of the thread running them (swemu: the card's share of the host CPU)
   driver::IoStats io;           // the device's writes, reads and syncs
 };
 

@@ -9,8 +9,15 @@
 //             replay check, ICV, inner selector check) -> TUN write.
 //
 // Threads: `threads` outbound workers (each with its own TUN queue and its
-// own runtime Queue) and `threads` inbound workers (each with its own Queue,
-// sharing the ciphertext sockets: the kernel hands each datagram to one).
+// own runtime Queue) and `threads` inbound workers (each with its own
+// Queue). Each SA belongs to one worker per direction (outbound: by the SPD
+// policy its packets match; inbound: by its SPI), so that its packets are
+// encrypted and sent, and given to the card, in sequence-number order (the
+// peer's replay window); inbound worker 0 reads the ciphertext sockets, and
+// a worker that reads a packet of another's SA hands it over (Inbox). The
+// order inside one inner flow can change only when the TUN device moves the
+// flow to another queue (it steers a flow to the queue its reverse
+// direction was last written on).
 // Buffers are allocated once per worker; nothing is allocated per packet.
 // Every packet that does not make it is counted by its status (the runtime's
 // statuses, plus the gateway's own: TOO_BIG for a DF packet that does not
@@ -29,8 +36,9 @@
 // the TUN device (preferred source: a local address inside the local
 // selectors, when the host has one), reference-counted, so a rekey's new
 // CHILD_SA and the old one share them; remove_routes() drops a key's
-// references. A selector containing the peer's own address is not routed
-// (the IKE and ESP packets to the peer must not enter the tunnel).
+// references. When a selector contains the peer's own address, a bypass
+// route keeps the packets to the peer out of the tunnel (RouteTable's
+// add_bypass); when no bypass can be made the selector is not routed.
 //
 // Threading: construct, start(), stop(), add_routes(), remove_routes() on
 // one thread (the daemon's loop); stats() and sa_errors() from any thread.
@@ -60,6 +68,9 @@ struct GatewayOptions {
   bool raw_esp = true;           // raw ESP (IP protocol 50) sockets for SAs without UDP encapsulation
   std::size_t burst = 64;        // packets per read / send burst
   std::size_t depth = 256;       // packets in flight per worker
+  // Warnings (a route the kernel refused, a data-plane thread that stopped);
+  // empty: stderr. Called from the thread that met the problem.
+  std::function<void(const std::string&)> warn;
 };
 
 class Gateway {

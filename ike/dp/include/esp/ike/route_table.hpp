@@ -16,7 +16,7 @@
 //   that remains.
 // - A route for the same prefix that is in the table already (the kernel
 //   answers EEXIST) is not ours: it is counted but never deleted by us, and
-//   traffic keeps following it. installed() marks it "(not ours)".
+//   traffic keeps following it. installed() marks it "not ours".
 // - With a table other than main (0 or 254), the constructor adds the policy
 //   rules "from all lookup <table>" at priority <table> for IPv4 and IPv6
 //   (strongSwan uses table 220, priority 220); a rule that exists already is
@@ -26,8 +26,9 @@
 //   nothing else. A route already gone (the device was removed first, which
 //   takes its routes with it) is not an error.
 // - Bypass routes keep the peer's own address (where the IKE and ESP packets
-//   go) out of the tunnel when a remote selector covers it, as strongSwan's
-//   kernel-libipsec does: in a table of our own a "throw <peer>/32" route
+//   go) out of the tunnel when a remote selector covers it (strongSwan's
+//   kernel-libipsec keeps "exclude routes" for this): in a table of our own
+//   a "throw <peer>/32" route
 //   (the lookup falls through to the next rules, i.e. the main table); in
 //   the main table a copy of the route the kernel uses for the peer now
 //   ("<peer>/32 via <gw> dev <uplink>"; it does not follow later changes of
@@ -37,7 +38,8 @@
 // Errors: esp::ike::NetError naming the route and the kernel's reason (and
 // its extended-ack text when it gives one), e.g.
 // "route 10.2.0.0/24 dev #7 src 10.9.9.9 table 220: Invalid argument (Invalid prefsrc address)".
-// covering_prefixes() and bad selectors: std::invalid_argument.
+// RouteTable throws nothing else (a bad selector or src is a NetError too);
+// covering_prefixes() throws std::invalid_argument.
 //
 // Threading: a RouteTable is used from one thread (the daemon's loop).
 // covering_prefixes() is pure and thread-safe.

@@ -9,8 +9,7 @@
 // the same name that exists already (another TUN, a persistent TUN, or any
 // other link) is refused with "Device or resource busy" instead of being
 // attached to. With queues > 1 the device is IFF_MULTI_QUEUE, one fd per
-// queue; the kernel spreads flows over the queues by flow hash (and sends a
-// flow's packets to the queue its reverse direction was last written on).
+// queue; the kernel spreads flows over the queues by flow hash.
 //
 // Every fd is nonblocking and close-on-exec. read_burst() never blocks: wait
 // for readability of fd(q) with an EventLoop / epoll / poll.

@@ -1,6 +1,6 @@
 // Conversions between esp::ike::Endpoint / runtime::IpAddr and the socket
-// API's sockaddr_in / sockaddr_in6 / in_addr / in6_addr. Private to
-// esp_ike_net. Pure functions: thread-safe.
+// API's sockaddr_in / sockaddr_in6 / in_addr / in6_addr, shared by
+// esp_ike_net and the data plane (ike/dp). Pure functions: thread-safe.
 #pragma once
 
 #include <netinet/in.h>
