@@ -124,6 +124,7 @@ struct Worker {
   unsigned index;
   std::unique_ptr<runtime::Queue> q;
   std::vector<std::uint8_t> in_mem, out_mem;  // depth slots each
+  std::vector<std::uint32_t> in_lens;          // per slot: the input's length
   std::vector<std::uint32_t> free_slots;       // a stack
   std::vector<std::uint8_t*> burst_bufs;
   std::vector<std::uint32_t> burst_lens, burst_slots;
@@ -209,6 +210,7 @@ Worker::Worker(Gateway::Impl& g, Dir d, unsigned i) : gw(g), dir(d), index(i) {
   q = gw.rt.open_queue(qo);
   in_mem.resize(depth * kInCap);
   out_mem.resize(depth * kOutCap);
+  in_lens.resize(depth);
   for (std::size_t s = depth; s-- > 0;) free_slots.push_back(static_cast<std::uint32_t>(s));
   burst_bufs.resize(burst);
   burst_lens.resize(burst);
@@ -268,8 +270,7 @@ std::size_t Worker::complete(int timeout_ms) {
       ok_packets.fetch_add(1, std::memory_order_relaxed);
       ok_bytes.fetch_add(r.out_len, std::memory_order_relaxed);
       const std::uint8_t* inner = in_buf(slot);
-      std::uint32_t inner_len = 0;
-      std::memcpy(&inner_len, in_buf(slot) + kInCap - sizeof inner_len, sizeof inner_len);
+      const std::uint32_t inner_len = in_lens[slot];
       unsigned mtu = path_mtu(r.sa, out_buf(slot), r.out_len);
       if (mtu && r.out_len > mtu && !may_fragment(inner, inner_len)) {
         // What fits: the path MTU less this packet's overhead, less the
@@ -312,8 +313,7 @@ void Worker::stage(std::size_t k, std::uint32_t slot, const std::uint8_t* data, 
   p.out = out_buf(slot);
   p.out_cap = kOutCap;
   p.user = slot;
-  if (dir == Dir::Out)  // the inner length, for the path-MTU answer after the card
-    std::memcpy(in_buf(slot) + kInCap - sizeof(std::uint32_t), &len, sizeof len);
+  in_lens[slot] = len;  // outbound: the inner length, for the path-MTU answer after the card
 }
 
 // Packets other workers handed over, into free slots (as many as fit in
@@ -403,8 +403,7 @@ void Worker::run_out() {
         burst_slots[j] = free_slots[free_slots.size() - 1 - j];
         burst_bufs[j] = in_buf(burst_slots[j]);
       }
-      // The inner length is kept at the end of the slot's input buffer.
-      n = gw.tun->read_burst(tq, burst_bufs.data(), kInCap - sizeof(std::uint32_t), burst_lens.data(), room);
+      n = gw.tun->read_burst(tq, burst_bufs.data(), kInCap, burst_lens.data(), room);
       runtime::Spd::Snapshot spd;
       if (several && n) spd = gw.rt.spd().snapshot();
       std::size_t used = 0;  // slots taken from the top of the free stack
