@@ -10,6 +10,11 @@
 # optimised stage. A test labelled tsan is added to the target
 # esp_tsan_tests, which is all the TSan stage builds: a tsan test must be an
 # esp_gtest (or add its executable to esp_tsan_tests itself).
+#
+# With ESP_UNIT_TESTS=OFF (make test's optimised build, whose stage runs no
+# unit/tsan test) an executable labelled unit or tsan is neither built by
+# `all` nor registered with ctest; a test of another label that runs such an
+# executable (e.g. its cosim instances) calls esp_gtest_reuse(<executable>).
 include(GoogleTest)
 add_custom_target(esp_tsan_tests)
 function(esp_gtest name)
@@ -20,6 +25,10 @@ function(esp_gtest name)
   if(T_TSAN_FILTER AND ESP_SANITIZER STREQUAL "thread")
     list(APPEND T_ARGS "--gtest_filter=${T_TSAN_FILTER}")
   endif()
+  if(NOT ESP_UNIT_TESTS AND ("unit" IN_LIST T_LABELS OR "tsan" IN_LIST T_LABELS))
+    set_target_properties(${name} PROPERTIES EXCLUDE_FROM_ALL TRUE)
+    return()
+  endif()
   add_test(NAME ${name} COMMAND ${name} ${T_ARGS})
   if("tsan" IN_LIST T_LABELS)
     add_dependencies(esp_tsan_tests ${name})
@@ -29,4 +38,10 @@ function(esp_gtest name)
   endif()
   set_tests_properties(${name} PROPERTIES LABELS "${T_LABELS}" TIMEOUT ${T_TIMEOUT}
                        ENVIRONMENT "ESP_SOURCE_DIR=${CMAKE_SOURCE_DIR};ESP_BUILD_DIR=${CMAKE_BINARY_DIR}")
+endfunction()
+
+# A test that runs the executable of an esp_gtest under another label: it is
+# built by `all` even when ESP_UNIT_TESTS is OFF.
+function(esp_gtest_reuse target)
+  set_target_properties(${target} PROPERTIES EXCLUDE_FROM_ALL FALSE)
 endfunction()

@@ -119,6 +119,10 @@ class Netns:
         """Adds an address (IPv4 or IPv6, "a/len"); IPv6 without DAD."""
         extra = ["nodad"] if ":" in cidr else []
         self.cmd(["ip", "addr", "add", cidr, "dev", ifname, *extra])
+        if extra:  # tentative until the kernel's addrconf work runs, and then deaf
+            wait_until(lambda: not self.cmd(["ip", "-6", "addr", "show", "dev", ifname,
+                                             "tentative"]).stdout.strip(),
+                       10.0, f"{cidr} on {ifname} to leave the tentative state", interval=0.02)
 
     def route(self, dst: str, via: Optional[str] = None, dev: Optional[str] = None,
               table: Optional[int] = None) -> None:

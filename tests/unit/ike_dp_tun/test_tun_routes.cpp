@@ -212,6 +212,17 @@ std::string sh(const std::string& cmd) {
   return out;
 }
 
+// "nodad" still leaves an IPv6 address tentative until the kernel's addrconf
+// work runs (asynchronously: under load that took seconds in CI), and a
+// tentative address takes no packets. Waits until `dev` has none.
+void wait_no_tentative(const std::string& dev) {
+  for (int i = 0; i < 500; ++i) {
+    if (sh("ip -6 addr show dev " + dev + " tentative").empty()) return;
+    ::usleep(10000);
+  }
+  ADD_FAILURE() << dev << ": an IPv6 address stayed tentative for 5 s";
+}
+
 // The link as iproute2 reports it (`ip -j -d link show`): mtu, flags and the
 // TUN driver's own view in linkinfo.info_data (type, pi, multi_queue, ...).
 nlohmann::json link(const std::string& dev) { return nlohmann::json::parse(sh("ip -j -d link show dev " + dev)).at(0); }
@@ -410,6 +421,7 @@ TEST_F(TunTest, EchoRequestsAnsweredByTheKernel) {
   TunDevice tun(TunOptions{"dpecho0", 1400, 1});
   sh("ip addr add 10.77.0.1/24 dev dpecho0");
   sh("ip addr add 2001:db8:77::1/64 dev dpecho0 nodad");
+  wait_no_tentative("dpecho0");
   struct Case {
     const char* ours;
     const char* kernel;
@@ -631,6 +643,7 @@ TEST_F(RouteTest, PreferredSourceAndErrors) {
   TunDevice tun(TunOptions{"dprt2", 1400, 1});
   sh("ip addr replace 10.67.0.1/32 dev lo");
   sh("ip addr replace 2001:db8:67::1/128 dev lo nodad");
+  wait_no_tentative("lo");
   RouteTable rt(tun.ifindex());
   rt.add(TS("10.3.0.0/16"), A("10.67.0.1"));
   rt.add(TS("2001:db8:3::/48"), A("2001:db8:67::1"));
@@ -746,6 +759,7 @@ std::string dev_for(const std::string& addr) {
 TEST_F(RouteTest, BypassKeepsThePeerOutOfTheTunnel) {
   TunDevice tun(TunOptions{"dprt7", 1400, 1}), up(TunOptions{"dpup0", 1400, 1});  // up: the "uplink"
   sh("ip addr add 10.50.0.1/24 dev dpup0 && ip addr add 2001:db8:50::1/64 dev dpup0 nodad");
+  wait_no_tentative("dpup0");
   sh("ip route add default via 10.50.0.254 dev dpup0 && ip -6 route add default via 2001:db8:50::fe dev dpup0");
   {  // main table: the peer's route copied as a host route
     RouteTable rt(tun.ifindex());
