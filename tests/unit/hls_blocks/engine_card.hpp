@@ -36,7 +36,7 @@ class Card {
  public:
   explicit Card(unsigned ring_log2 = kRingLog2, unsigned sa_capacity = kCap)
       : ring_log2_(ring_log2),
-        cap_(sa_capacity),
+        cap_arg_(sa_capacity),
         sa_(size_t(sa_capacity) * spec::sa_entry::SIZE / 8, 0),
         state_(size_t(sa_capacity) * spec::sa_state::SIZE / 8, 0),
         replay_((kReplayOffset + sa_capacity * kReplayStride) / 8 + 1, 0),
@@ -79,6 +79,10 @@ class Card {
   }
 
   // ---- the ring, as a driver fills it
+  // The sa_capacity argument of the runs (the table holds the constructor's
+  // count: a larger one is only for descriptors that must not read it).
+  void set_capacity_arg(unsigned n) { cap_arg_ = n; }
+
   uint32_t desc_prod() const { return prod_; }
   uint32_t cpl_prod() const { return cpl_prod_; }
   void set_indices(uint32_t first) { prod_ = cpl_prod_ = first; }  // e.g. near 2^32
@@ -120,11 +124,14 @@ class Card {
 
   // One run: ring_first = CPL_PROD of the previous run, DESC_PROD = every
   // descriptor pushed. Completion slots are poisoned first. Returns CPL_PROD.
-  uint32_t run_ring(unsigned spi_log2 = kLog2) {
+  // ring_log2_arg: the ring_log2 argument, when a test passes another than
+  // the ring's.
+  uint32_t run_ring(unsigned spi_log2 = kLog2, int ring_log2_arg = -1) {
     std::fill(compl_.begin(), compl_.end(), 0xEEEEEEEEEEEEEEEEull);
     unsigned cpl = 0xDEADBEEFu;
-    esp_engine(ctl(sa_), ctl(state_), ctl(replay_), ctl(desc_), ctl(compl_), in_.data(), out_.data(), cpl_prod_,
-               ring_log2_, cap_, spi_log2, prod_, &cpl, &engine_);
+    const unsigned rl2 = ring_log2_arg < 0 ? ring_log2_ : static_cast<unsigned>(ring_log2_arg);
+    esp_engine(ctl(sa_), ctl(state_), ctl(replay_), ctl(desc_), ctl(compl_), in_.data(), out_.data(), cpl_prod_, rl2,
+               cap_arg_, spi_log2, prod_, &cpl, &engine_);
     run_first_ = cpl_prod_;
     cpl_prod_ = cpl;
     return cpl;
@@ -190,7 +197,7 @@ class Card {
   }
 
   unsigned ring_log2_;
-  unsigned cap_;
+  unsigned cap_arg_;
   std::vector<uint64_t> sa_, state_, replay_, desc_, compl_;
   std::vector<pkt_word_t> in_, out_;
   esp::hls::EngineState engine_;
