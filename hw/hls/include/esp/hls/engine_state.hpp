@@ -9,7 +9,9 @@
 //
 // Two builds of the same interface:
 //   - Vitis HLS (__SYNTHESIS__): fixed arrays; the top holds one `static`
-//     EngineState, i.e. on-chip memory that keeps its contents across runs;
+//     EngineState, i.e. on-chip memory that keeps its contents across runs
+//     (zero when the bitstream is loaded; ap_rst does not clear static
+//     arrays, so a card reset there is a reload of the kernel);
 //   - the host (swemu, unit tests): several devices live in one process, so
 //     each owns an EngineState and passes it to the top (its last argument,
 //     host builds only). The installed bits and the SPI table are allocated
@@ -32,10 +34,18 @@ namespace esp {
 namespace hls {
 
 // The sizes of the card's own tables (registers MAX_SAS and
-// MAX_SPI_BUCKETS_LOG2 of this kernel).
+// MAX_SPI_BUCKETS_LOG2 of this kernel). On the host (swemu): 2^20 SAs and
+// 2^18 buckets (16 MiB of SPI slots at most, allocated as used). Synthesised,
+// the tables are on-chip memory, so they have the RTL's sizes: 2^16 SAs
+// (8 KiB of installed bits) and 2^14 buckets (1 MiB of SPI slots: URAM).
+#if defined(__SYNTHESIS__)
+constexpr uint32_t kMaxSasLog2 = 16;
+constexpr uint32_t kMaxSpiBucketsLog2 = 14;
+#else
 constexpr uint32_t kMaxSasLog2 = 20;
-constexpr uint32_t kMaxSas = uint32_t(1) << kMaxSasLog2;
 constexpr uint32_t kMaxSpiBucketsLog2 = 18;
+#endif
+constexpr uint32_t kMaxSas = uint32_t(1) << kMaxSasLog2;
 constexpr uint32_t kSpiSlots = spec::SPI_BUCKET_SLOTS << kMaxSpiBucketsLog2;
 constexpr uint32_t kInstalledWords = kMaxSas / 64u;
 
