@@ -205,6 +205,29 @@ TEST(EngineReplay, AuthFailLeavesTheRing) {
   }
 }
 
+// NO_SPACE (DECRYPT 15) comes after the commit (11): the window and T stay
+// committed, in card memory; the packet is then a replay.
+TEST(EngineReplay, NoSpaceKeepsTheCommit) {
+  Card card;
+  put_sa(card, 0, make_sa(0x53, true, 64, 0));
+  put_sa(card, 1, make_sa(0x53, false, 64, Card::replay_offset(1)));
+  card.map_spi(0x53, 1);
+  const Bytes pkt = ipv4_udp(200);
+  const Bytes esp = esp_with_seq(card, 0, 70, pkt);
+  std::memcpy(card.in(), esp.data(), esp.size());
+  const uint32_t i = card.push_desc(Opcode::DECRYPT, 0, 0, static_cast<uint32_t>(esp.size()), 64, kDecOut);
+  card.run_ring();
+  EXPECT_EQ(card.completion_at(i).status, Status::NO_SPACE);
+  EXPECT_EQ(card.completion_at(i).seq, 70u);
+  EXPECT_EQ(card.seq(1), 70u);
+  EXPECT_EQ(card.replay_entry(1, Card::replay_offset(1)).bits, uint64_t(1) << 6);  // 70 = block 1, bit 6
+  EXPECT_EQ(card.replay_entry(1, Card::replay_offset(1)).block, 1u);
+  EXPECT_EQ(card.sa_counters(1).packets, 0u);
+  Completion c{};
+  decrypt(card, esp, c);
+  EXPECT_EQ(c.status, Status::REPLAY);
+}
+
 struct EventCase {
   const char* name;
   bool outbound;
