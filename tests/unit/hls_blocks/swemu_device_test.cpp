@@ -77,10 +77,25 @@ struct Emu {
     spec::unpack(img, c);
     return c;
   }
+  // An ENCRYPT of 64 zero bytes (not an IP packet) with SA sa_index.
+  uint32_t push_encrypt(uint32_t sa_index) {
+    spec::Descriptor d;
+    d.op = Opcode::ENCRYPT;
+    d.sa_index = sa_index;
+    d.in_offset = 0;
+    d.in_length = 64;
+    d.out_capacity = 1024;
+    d.out_offset = 0;
+    uint8_t img[spec::descriptor::SIZE];
+    spec::pack(d, img);
+    dev->write(desc, (prod & ((1u << kRingLog2) - 1)) * spec::descriptor::SIZE, img, sizeof img);
+    return prod++;
+  }
   void put_sa(unsigned i, uint32_t spi) {
     spec::SaEntry e;
     e.spi = spi;
-    e.flags = spec::sa_entry::flags_bit::VALID;
+    e.flags = spec::sa_entry::flags_bit::VALID | spec::sa_entry::flags_bit::OUTBOUND;
+    e.icv_len = 16;
     uint8_t img[spec::sa_entry::SIZE];
     spec::pack(e, img);
     dev->write(sa, i * spec::sa_entry::SIZE, img, sizeof img);
@@ -137,6 +152,36 @@ TEST(Swemu, RunsCarryRingFirstAndCardState) {
   EXPECT_EQ(a.dev->read_reg(spec::reg::CPL_PROD), 15u);
   EXPECT_EQ(b.dev->read_reg(spec::reg::CPL_PROD), 1u);
   EXPECT_EQ(a.dev->read_reg(spec::reg::PERF_CYCLES_LO), 0u);
+}
+
+// The installed bit survives runs and belongs to its device: an ENCRYPT
+// with an installed SA gets to the packet (MALFORMED: 64 zero bytes), with
+// one that is not installed it stops at SA_DISABLED.
+TEST(Swemu, InstalledSasPersistPerDevice) {
+  Emu a, b;
+  a.put_sa(2, 0xA2);
+  b.put_sa(2, 0xB2);
+  a.push_cmd(Opcode::SA_INSTALL, 2);
+  a.push_cmd(Opcode::STOP, spec::NO_SA_INDEX);
+  ASSERT_EQ(a.run(), 2u);
+  struct Step {
+    Emu* e;
+    bool del;  // SA_DELETE first
+    Status want;
+  };
+  const std::vector<Step> steps = {
+      {&a, false, Status::MALFORMED},   {&b, false, Status::SA_DISABLED}, {&a, false, Status::MALFORMED},
+      {&a, true, Status::SA_DISABLED},  {&a, false, Status::SA_DISABLED},
+  };
+  for (size_t s = 0; s < steps.size(); ++s) {
+    Emu& e = *steps[s].e;
+    if (steps[s].del) e.push_cmd(Opcode::SA_DELETE, 2);
+    const uint32_t i = e.push_encrypt(2);
+    e.push_cmd(Opcode::STOP, spec::NO_SA_INDEX);
+    e.run();
+    EXPECT_EQ(e.completion(i).status, steps[s].want) << "step " << s;
+    EXPECT_EQ(e.completion(i).sa_index, 2u) << "step " << s;
+  }
 }
 
 }  // namespace
