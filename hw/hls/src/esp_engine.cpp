@@ -10,6 +10,10 @@
 // spec's offsets, checked below). MAX_SAS, MAX_SPI_BUCKETS_LOG2 and PERF_*
 // are not driven by this kernel: its host wrapper sets them (swemu: the
 // kMaxSas / kMaxSpiBucketsLog2 of engine_state.hpp, PERF_* = 0).
+// Not checked with Vitis here (no Vitis in CI): that the offset= bindings
+// give exactly the spec's map (an output scalar's ap_vld bit must not land
+// on MAX_SAS at 0xD8), and that the ports bundled in CardPorts keep their
+// m_axi interfaces.
 #include "esp/hls/esp_engine.hpp"
 
 #include "esp/hls/card_ports.hpp"
