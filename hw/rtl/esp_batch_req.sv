@@ -73,7 +73,7 @@ module esp_batch_req
   assign hb_req_o.payload_sum = pk_i.sum;
 
   logic unused_req;   // what no unit request carries
-  assign unused_req = ^{sa_i.window_bits, sa_i.replay_offset, sa_i.tx_seq, sa_i.soft_bytes, sa_i.hard_bytes,
+  assign unused_req = ^{sa_i.window_bits, sa_i.replay_offset, sa_i.soft_bytes, sa_i.hard_bytes,
                         sa_i.soft_packets, sa_i.hard_packets, sa_i.valid, sa_i.outbound, sa_i.icv_len[7:5],
                         pk_i.pkt_len, pk_i.esp_len};
 

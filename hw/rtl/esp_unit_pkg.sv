@@ -39,7 +39,6 @@ package esp_unit_pkg;
     logic [31:0]  window_bits;
     logic [7:0]   icv_len;
     logic [63:0]  replay_offset;
-    logic [63:0]  tx_seq;
     logic [63:0]  soft_bytes;
     logic [63:0]  hard_bytes;
     logic [63:0]  soft_packets;
