@@ -195,6 +195,11 @@ inline std::vector<uint8_t> ipv4(uint16_t len, uint8_t proto, uint8_t seed = 3) 
   p[8] = 64;
   p[9] = proto;
   for (size_t i = 12; i < len; ++i) p[i] = uint8_t(i * 7 + seed);
+  uint32_t sum = 0;  // the header checksum (RFC 791)
+  for (size_t i = 0; i < 20; i += 2) sum += uint32_t(p[i]) << 8 | p[i + 1];
+  while (sum >> 16) sum = (sum & 0xFFFF) + (sum >> 16);
+  p[10] = uint8_t(~sum >> 8);
+  p[11] = uint8_t(~sum);
   return p;
 }
 
