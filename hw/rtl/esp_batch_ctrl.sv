@@ -17,7 +17,8 @@
 // 8-byte-aligned address); the card's own state (installed bits, SPI
 // table) is esp_card_state's. State lines and replay entries are written
 // through at once, so STATE_SYNC, SA_DELETE and STOP have nothing left to
-// write back (their completions follow every earlier write). The units and buffers live in esp_engine; this
+// write back (their completions follow every earlier write). The units and
+// buffers live in esp_engine; this
 // module starts them (their requests: esp_batch_req; the ENCRYPT output
 // plan: esp_enc_plan; the SA's fields: esp_sa_view) and selects who owns
 // each buffer port of its slots.
@@ -135,11 +136,9 @@ module esp_batch_ctrl
   // ----------------------------------------------------------- constants
   localparam int unsigned SaBytes  = sa_read_bytes();   // fields (HLS kSaReadBytes)
   localparam int unsigned SaBits   = 8 * SaBytes;
-  localparam int unsigned CtrOff   = SA_STATE_COUNTERS_OFFSET;
 
   localparam logic [7:0] NhNoNext   = 8'(NH_NO_NEXT);
   localparam pkt_len_t   EspTextOff = PKT_LEN_BITS'(ESP_HDR_BYTES + IV_BYTES);
-  localparam logic [31:0] SpiSlots  = 32'(SPI_BUCKET_SLOTS) << MaxSpiBucketsLog2;
 
   typedef enum logic [5:0] {
     StIdle, StNext, StMem, StMemW, StFence, StCtrWait, StCpl, StDrain, StDone,
@@ -148,15 +147,6 @@ module esp_batch_ctrl
     StDecAead, StDecAeadRsp, StComTop, StComEnt,
     StDecTrl, StDecInner, StDecHdr, StDecDeliver, StCmdInst
   } state_e;
-
-  // Byte masks of the state line's fields (a write image is the whole line).
-  function automatic logic [63:0] line_mask(int unsigned off, int unsigned bytes);
-    return ((64'd1 << bytes) - 64'd1) << off;
-  endfunction
-  localparam logic [63:0] SeqMask   = line_mask(SA_STATE_SEQ_OFFSET, SA_STATE_SEQ_BYTES);
-  localparam logic [63:0] CtrOkMask = line_mask(CtrOff + SA_COUNTERS_PACKETS_OFFSET, SA_COUNTERS_PACKETS_BYTES) |
-                                      line_mask(CtrOff + SA_COUNTERS_BYTES_OFFSET, SA_COUNTERS_BYTES_BYTES) |
-                                      line_mask(CtrOff + SA_COUNTERS_SOFT_EVENTS_OFFSET, SA_COUNTERS_SOFT_EVENTS_BYTES);
 
   // What a finished struct read is loaded into.
   typedef enum logic [1:0] {LdNone, LdSa, LdEnt} load_e;
@@ -235,14 +225,6 @@ module esp_batch_ctrl
   assign inst_idx_o = sa_idx_q;
   assign sa_valid   = sa.valid & inst_i;
 
-  // The state line as a write image (byte 0 first).
-  function automatic logic [Dw-1:0] line_img(sa_counters_t c, logic [63:0] sq);
-    sa_state_t l;
-    l.counters = c;
-    l.seq = sq;
-    return Dw'(l);
-  endfunction
-
   // ----------------------------------------------------------------- helpers
   logic         params_ok, hard, seq_full, soft_now;
   sa_counters_t ok_ctr;   // after an OK packet (packets, bytes, soft_events)
@@ -305,7 +287,7 @@ module esp_batch_ctrl
   assign a_ent  = a_replay_q + sa.replay_offset + (64'(win_idx) << $clog2(REPLAY_ENTRY_SIZE));
 
   // ----------------------------------------------------- descriptor checks
-  logic op_enc, op_dec, op_cmd, desc_malformed, desc_sa_range, desc_read_pkt, cmd_sa_range;
+  logic op_enc, op_dec, op_cmd, desc_malformed, desc_sa_range, desc_read_pkt;
   esp_desc_check u_desc_check (
     .desc_i        (desc),
     .sa_capacity_i (sa_cap_q),
@@ -316,7 +298,24 @@ module esp_batch_ctrl
     .read_pkt_o    (desc_read_pkt)
   );
   assign op_cmd       = d.op >= OPCODE_SA_INSTALL && d.op <= OPCODE_STOP;
-  assign cmd_sa_range = desc_sa_range;   // the same field: sa_index < min(sa_capacity, MAX_SAS)
+
+  logic        cd_install, cd_delete, cd_spi_wr, cd_stop;
+  logic [15:0] cd_status;
+  logic [31:0] cd_sa, cd_spi, cd_slot;
+  spi_slot_t   cd_val;
+  esp_cmd_decide #(.MaxSpiBucketsLog2(MaxSpiBucketsLog2)) u_cmd_decide (
+    .cmd_i      (desc),
+    .sa_range_i (desc_sa_range),   // the same field: sa_index < min(sa_capacity, MAX_SAS)
+    .status_o   (cd_status),
+    .sa_index_o (cd_sa),
+    .spi_o      (cd_spi),
+    .install_o  (cd_install),
+    .delete_o   (cd_delete),
+    .spi_wr_o   (cd_spi_wr),
+    .spi_slot_o (cd_slot),
+    .spi_val_o  (cd_val),
+    .stop_o     (cd_stop)
+  );
 
   // ------------------------------------------------------ ENCRYPT plan (HLS plan_encap)
   pkt_ctx_t plan;
@@ -455,14 +454,14 @@ module esp_batch_ctrl
     sa_counters_t c;
     c = ctr_q;
     c[8*off +: 64] = ctr_q[8*off +: 64] + 64'd1;   // the counter at byte `off` of the image
-    line_wr(c, line_mask(CtrOff + off, 8), s);
+    line_wr(c, line_mask(SA_STATE_COUNTERS_OFFSET + off, 8), s);
   endtask
   // hard_events++ (stops at 2^32-1), LIFETIME_EXPIRED.
   task automatic bump_hard();
     sa_counters_t c;
     c = ctr_q;
     if (ctr_q.hard_events != '1) c.hard_events = ctr_q.hard_events + 32'd1;
-    line_wr(c, line_mask(CtrOff + SA_COUNTERS_HARD_EVENTS_OFFSET, SA_COUNTERS_HARD_EVENTS_BYTES),
+    line_wr(c, line_mask(SA_STATE_COUNTERS_OFFSET + SA_COUNTERS_HARD_EVENTS_OFFSET, SA_COUNTERS_HARD_EVENTS_BYTES),
             STATUS_LIFETIME_EXPIRED);
   endtask
   // ENCRYPT 6 of a dummy packet: dummy++ only, then its completion (OK).
@@ -488,46 +487,19 @@ module esp_batch_ctrl
       else state_d = StDecBit;
     end
   endtask
-  // Commands (CONTRACT.md "Commands"), decided in the cycle they are taken.
+  // Commands (CONTRACT.md "Commands", esp_cmd_decide), decided in the cycle
+  // they are taken (SA_INSTALL: once its entry is read).
   task automatic command();
-    cmd_d = 1'b1;
+    cmd_d = 1'b1; stop_d = cd_stop;
     sa_ok_d = 1'b0; ctr_ok_d = 1'b0; lk_ok_d = 1'b0;   // on-chip copies dropped
-    c_sa_d = (d.op == OPCODE_STOP) ? NO_SA_INDEX : cm.sa_index;
-    unique case (d.op)
-      OPCODE_SA_INSTALL: begin
-        if (!cmd_sa_range) finish(STATUS_BAD_SA);
-        else begin
-          sa_idx_d = cm.sa_index;
-          mem_rd(a_sa_q + (64'(cm.sa_index) << $clog2(SA_ENTRY_SIZE)), SaBytes, LdSa, StCmdInst);
-        end
-      end
-      OPCODE_SA_DELETE: begin
-        if (!cmd_sa_range) finish(STATUS_BAD_SA);
-        else begin
-          inst_we_o = 1'b1; inst_widx_o = cm.sa_index; inst_wval_o = 1'b0;
-          sa_d = '0;   // the key bytes on chip
-          finish(STATUS_OK);
-        end
-      end
-      OPCODE_SPI_SET: begin
-        c_spi_d = cm.spi;
-        if (cm.slot >= SpiSlots) finish(STATUS_MALFORMED);
-        else if (cm.sa_index != NO_SA_INDEX && !cmd_sa_range) finish(STATUS_BAD_SA);
-        else begin
-          spi_wr_o = 1'b1; spi_wr_slot_o = cm.slot;
-          spi_wr_val_o.spi = cm.spi; spi_wr_val_o.sa_ref = cm.sa_index + 32'd1;   // NO_SA_INDEX: 0, empty
-          finish(STATUS_OK);
-        end
-      end
-      OPCODE_STATE_SYNC: begin
-        if (cm.sa_index != NO_SA_INDEX && !cmd_sa_range) finish(STATUS_BAD_SA);
-        else finish(STATUS_OK);
-      end
-      default: begin   // STOP
-        stop_d = 1'b1;
-        finish(STATUS_OK);
-      end
-    endcase
+    c_sa_d = cd_sa; c_spi_d = cd_spi;
+    inst_we_o = cd_delete; inst_widx_o = cm.sa_index; inst_wval_o = 1'b0;
+    spi_wr_o = cd_spi_wr; spi_wr_slot_o = cd_slot; spi_wr_val_o = cd_val;
+    if (cd_delete) sa_d = '0;   // the key bytes on chip
+    if (cd_install) begin
+      sa_idx_d = cm.sa_index;
+      mem_rd(a_sa_q + (64'(cm.sa_index) << $clog2(SA_ENTRY_SIZE)), SaBytes, LdSa, StCmdInst);
+    end else finish(cd_status);
   endtask
 
   always_comb begin
@@ -777,38 +749,19 @@ module esp_batch_ctrl
 
   logic unused_seq;
   assign unused_seq = ^{mem_rimg_i[ImgW-1:SaBits], cmem_rimg_i[2*Dw-1:SA_STATE_BITS], desc_read_pkt,
-                       d.in_length[31:PKT_LEN_BITS], d.in_offset, d.rsvd0, cm.op, cm.flags, cm.rsvd0, cm.rsvd1,
+                       d.in_length[31:PKT_LEN_BITS], d.in_offset, d.rsvd0, cm.op, cm.flags, cm.rsvd0, cm.rsvd1, cm.spi, cm.slot,
                        parse_rsp_i.udp, tr_rsp_i.pad_len, tr_rsp_i.pt_len};
 
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
-      state_q <= StIdle;
-      ret_q   <= StIdle;
-      ld_q    <= LdNone;
-      m_go_q  <= 1'b0;
-      parse_go_q <= 1'b0;
-      tr_go_q <= 1'b0;
-      hb_go_q <= 1'b0;
+      state_q <= StIdle; ret_q <= StIdle; ld_q <= LdNone;
+      {m_go_q, parse_go_q, tr_go_q, hb_go_q, c_want_q, c_pend_q, c_go_q, stop_q, cmd_q} <= '0;
       wr_out_q <= '0;
-      c_want_q <= 1'b0;
-      c_pend_q <= 1'b0;
-      c_go_q   <= 1'b0;
-      stop_q   <= 1'b0;
-      cmd_q    <= 1'b0;
     end else begin
-      c_want_q <= c_want_d;
-      c_pend_q <= c_pend_d;
-      c_go_q   <= c_go_d;
+      state_q <= state_d; ret_q <= ret_d; ld_q <= ld_d;
+      {m_go_q, parse_go_q, tr_go_q, hb_go_q, c_want_q, c_pend_q, c_go_q, stop_q, cmd_q} <=
+        {m_go_d, parse_go_d, tr_go_d, hb_go_d, c_want_d, c_pend_d, c_go_d, stop_d, cmd_d};
       wr_out_q <= wr_out_q + 4'(state_q == StMemW && mem_acc_i) - 4'(mem_wdone_i);
-      state_q <= state_d;
-      ret_q   <= ret_d;
-      ld_q    <= ld_d;
-      m_go_q  <= m_go_d;
-      parse_go_q <= parse_go_d;
-      tr_go_q <= tr_go_d;
-      hb_go_q <= hb_go_d;
-      stop_q  <= stop_d;
-      cmd_q   <= cmd_d;
     end
   end
 
