@@ -738,7 +738,7 @@ module esp_batch_ctrl
   assign cmem_addr_o  = c_addr_q;
   assign cmem_len_o   = SA_STATE_SIZE;
 
-  assign idle_o = state_q == StIdle;
+  assign idle_o = state_q == StIdle && init_done_i;   // (not while esp_card_state clears its tables after a reset)
   assign run_start_o = state_q == StIdle && start_i && init_done_i;
 
   assign out_cpl_o      = cpl;

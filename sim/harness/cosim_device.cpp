@@ -55,6 +55,12 @@ class CosimDevice final : public Device {
     }
     try {
       sim_ = std::make_unique<sim::EngineSim>(cfg);
+      // After its reset the kernel clears its own tables (SPI table,
+      // installed bits) before it is idle: the device is ready then.
+      while (!(sim_->read_reg(spec::reg::CTRL) & spec::reg::ctrl::AP_IDLE)) {
+        if (sim_->cycles() > kInitCycleLimit) throw DeviceError("cosim: esp_engine is not idle after its reset");
+        sim_->step(256);
+      }
     } catch (const sim::SimError& e) {
       throw DeviceError(std::string("cosim: ") + e.what());
     }
@@ -205,6 +211,7 @@ class CosimDevice final : public Device {
     }
   }
 
+  static constexpr uint64_t kInitCycleLimit = 1'000'000;
   mutable std::mutex sim_mu_;  // the model and its card memory (see the top)
   std::unique_ptr<sim::EngineSim> sim_;
   uint32_t shadow_[spec::reg::SPACE_BYTES / 4] = {};

@@ -80,7 +80,14 @@ class Card {
     in_ = sim_.memory().alloc(kPktBytes);
     out_ = sim_.memory().alloc(kPktBytes);
     std::memset(host(cpl_), 0xEE, cpl_.size);  // sentinels: a slot the card does not write stays
+    // idle once it has cleared its own tables after the reset
+    while (!(sim_.read_reg(spec::reg::CTRL) & spec::reg::ctrl::AP_IDLE)) {
+      if (sim_.cycles() > 1'000'000) throw std::runtime_error("not idle after the reset");
+      sim_.step(256);
+    }
+    reset_cycles_ = sim_.cycles();
   }
+  uint64_t reset_cycles() const { return reset_cycles_; }
 
   esp::sim::EngineSim& sim() { return sim_; }
   uint32_t ring_size() const { return 1u << ring_log2_; }
@@ -182,7 +189,7 @@ class Card {
   unsigned ring_log2_;
   esp::sim::CardMemory::Buffer sa_, st_, replay_, desc_, cpl_, in_, out_;
   uint32_t first_ = 0, prod_ = 0;
-  uint64_t start_cycle_ = 0, run_cycles_ = 0;
+  uint64_t start_cycle_ = 0, run_cycles_ = 0, reset_cycles_ = 0;
 };
 
 // An IPv4 packet of `len` bytes, protocol `proto`, payload bytes from `seed`.

@@ -36,6 +36,9 @@ std::string show(const Cpl& c) {
 
 TEST(CosimRing, CardRegistersAfterReset) {
   Card c;
+  // idle once the SPI table (2^14 buckets, one a cycle) is cleared
+  EXPECT_GE(c.reset_cycles(), 1u << 14);
+  EXPECT_LE(c.reset_cycles(), (1u << 14) + 1024);
   EXPECT_EQ(c.sim().read_reg(spec::reg::MAX_SAS), 65536u);
   EXPECT_EQ(c.sim().read_reg(spec::reg::MAX_SPI_BUCKETS_LOG2), 14u);
   EXPECT_EQ(c.sim().read_reg(spec::reg::CPL_PROD), 0u);
