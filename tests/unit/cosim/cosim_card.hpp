@@ -106,6 +106,7 @@ class Card {
     spec::set<spec::sa_entry::replay_offset>(e, s.replay_offset);
     std::memset(e + spec::sa_entry::key::offset, s.key_byte, spec::sa_entry::key::size);
   }
+  uint8_t* sa_entry(uint32_t i) { return host(sa_) + i * spec::sa_entry::SIZE; }
   uint8_t* state_line(uint32_t i) { return host(st_) + i * spec::sa_state::SIZE; }
   uint64_t seq_of(uint32_t i) { return spec::get<spec::sa_state::seq>(state_line(i)); }
   template <class F>
@@ -121,7 +122,9 @@ class Card {
     std::memcpy(host(desc_) + (i & (ring_size() - 1)) * spec::descriptor::SIZE, d.b, sizeof d.b);
   }
   // Descriptors at prod() onwards, then DESC_PROD past them.
+  // (At most ring_size() ahead of CPL_PROD, as the contract asks of a host.)
   void publish(const std::vector<Desc>& ds) {
+    if (prod_ + ds.size() - cpl_prod() > ring_size()) throw std::logic_error("test: more descriptors than the ring");
     for (const Desc& d : ds) put(prod_++, d);
     sim_.write_reg(spec::reg::DESC_PROD, prod_);
   }

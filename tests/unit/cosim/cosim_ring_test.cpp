@@ -312,6 +312,56 @@ TEST(CosimRing, SpiSetAndLookupsInBothBuckets) {
   EXPECT_EQ(c.cpl(first).status, uint16_t(Status::UNKNOWN_SPI));
 }
 
+// MAX_SAS bounds the SA indices: min(sa_capacity, MAX_SAS) (commands that
+// touch no card memory for them).
+TEST(CosimRing, MaxSasBoundsTheIndices) {
+  Card c(4, 0.0);
+  c.sa_capacity = 70000;
+  c.run({command(Opcode::SPI_SET, 65535, 0x99, 0), command(Opcode::SPI_SET, 65536, 0x99, 0),
+         command(Opcode::STATE_SYNC, 65536), command(Opcode::SA_DELETE, 65535), command(Opcode::SA_DELETE, 69999),
+         stop()});
+  const Status want[] = {Status::OK, Status::BAD_SA, Status::BAD_SA, Status::OK, Status::BAD_SA, Status::OK};
+  for (uint32_t i = 0; i < 6; ++i) EXPECT_EQ(c.cpl(i).status, uint16_t(want[i])) << "descriptor " << i;
+}
+
+// Counters in the state line (CONTRACT.md "Counters and the state line"):
+// hard_events and soft_events stop at 2^32-1; the sequence space ends at
+// 2^32-1 without ESN (LIFETIME_EXPIRED, hard_events++).
+TEST(CosimRing, EventCountersSaturate) {
+  Card c(6, 0.0, 4);
+  sa_table(c);
+  c.set_sa(4, {0x1004, f::VALID | f::OUTBOUND | f::TUNNEL, 1024, 16, 0, 0});
+  spec::set<spec::sa_entry::hard_packets>(c.sa_entry(3), 10);
+  spec::set<spec::sa_entry::soft_packets>(c.sa_entry(4), 1);
+  uint8_t* l3 = c.state_line(3) + spec::sa_state::counters::offset;
+  uint8_t* l4 = c.state_line(4) + spec::sa_state::counters::offset;
+  spec::set<spec::sa_counters::packets>(l3, 10);  // at the hard limit
+  spec::set<spec::sa_counters::hard_events>(l3, 0xFFFFFFFEu);
+  spec::set<spec::sa_counters::soft_events>(l4, 0xFFFFFFFEu);
+  spec::set<spec::sa_state::seq>(c.state_line(4), 0xFFFFFFFDu);  // two sequence numbers left
+  const auto pkt = ipv4(100, 6);
+  std::memcpy(c.pkt_in(), pkt.data(), pkt.size());
+  std::vector<Desc> ds = {command(Opcode::SA_INSTALL, 3), command(Opcode::SA_INSTALL, 4)};
+  for (int i = 0; i < 3; ++i) ds.push_back(packet(Opcode::ENCRYPT, 3, 0, 100, 4096, 0));
+  for (int i = 0; i < 4; ++i) ds.push_back(packet(Opcode::ENCRYPT, 4, 0, 100, 4096, 4096));
+  ds.push_back(stop());
+  c.run(ds);
+  const Status want[] = {Status::LIFETIME_EXPIRED, Status::LIFETIME_EXPIRED, Status::LIFETIME_EXPIRED,
+                         Status::OK, Status::OK, Status::LIFETIME_EXPIRED, Status::LIFETIME_EXPIRED};
+  const bool soft[] = {false, false, false, true, true, false, false};
+  for (uint32_t i = 0; i < 7; ++i) {
+    const Cpl g = c.cpl(2 + i);
+    EXPECT_EQ(g.status, uint16_t(want[i])) << "packet " << i << ": " << show(g);
+    EXPECT_EQ((g.flags & spec::completion::flags_bit::SOFT_EXPIRED) != 0, soft[i]) << "packet " << i;
+  }
+  EXPECT_EQ(c.counter<spec::sa_counters::hard_events>(3), 0xFFFFFFFFu);
+  EXPECT_EQ(c.counter<spec::sa_counters::packets>(3), 10u);
+  EXPECT_EQ(c.counter<spec::sa_counters::soft_events>(4), 0xFFFFFFFFu);
+  EXPECT_EQ(c.counter<spec::sa_counters::packets>(4), 2u);
+  EXPECT_EQ(c.counter<spec::sa_counters::hard_events>(4), 2u);
+  EXPECT_EQ(c.seq_of(4), 0xFFFFFFFFu);
+}
+
 // CPL_PROD and the PERF registers after a run: PERF_CYCLES within the
 // harness's cycles from AP_START to the AP_DONE it saw; PERF_IDLE at most
 // that, and not 0 when every descriptor waits for a slow memory.
