@@ -145,7 +145,7 @@ module esp_batch_ctrl
     StEncSa, StEncParse, StDecTrlGo, StEncCtr, StEncTrl, StEncAead, StEncAeadRsp, StEncHdr,
     StDecLoc, StDecSaIdx, StDecB0, StDecB1, StDecSa, StDecCtr, StDecBit,
     StDecAead, StDecAeadRsp, StComTop, StComEnt,
-    StDecTrl, StDecInner, StDecHdr, StDecDeliver, StCmdInst
+    StDecTrl, StDecInner, StDecHdr, StDecDeliver, StCmdInst, StCmdWipe
   } state_e;
 
   // What a finished struct read is loaded into.
@@ -364,6 +364,7 @@ module esp_batch_ctrl
   esp_batch_req u_req (
     .op_enc_i      (op_enc),
     .dec_trl_i     (state_q == StDecTrl),
+    .wipe_i        (state_q == StCmdWipe),
     .sa_i          (sa),
     .pk_i          (pk_q),
     .sa_index_i    (sa_idx_q),
@@ -378,7 +379,7 @@ module esp_batch_ctrl
   assign parse_start_o    = parse_go_q;
   assign parse_obuf_o     = state_q == StDecInner;
   assign tr_start_o       = tr_go_q;
-  assign aead_req_valid_o = (state_q == StEncAead) | (state_q == StDecAead);
+  assign aead_req_valid_o = (state_q == StEncAead) | (state_q == StDecAead) | (state_q == StCmdWipe);
   assign aead_rsp_ready_o = (state_q == StEncAeadRsp) | (state_q == StDecAeadRsp);
   assign hb_start_o       = hb_go_q;
 
@@ -495,8 +496,9 @@ module esp_batch_ctrl
     c_sa_d = cd_sa; c_spi_d = cd_spi;
     inst_we_o = cd_delete; inst_widx_o = cm.sa_index; inst_wval_o = 1'b0;
     spi_wr_o = cd_spi_wr; spi_wr_slot_o = cd_slot; spi_wr_val_o = cd_val;
-    if (cd_delete) sa_d = '0;   // the key bytes on chip
-    if (cd_install) begin
+    if (cd_delete) begin   // the key bytes on chip: the entry, esp_aead's key slot
+      sa_d = '0; sa_idx_d = cm.sa_index; status_d = STATUS_OK; state_d = StCmdWipe;
+    end else if (cd_install) begin
       sa_idx_d = cm.sa_index;
       mem_rd(a_sa_q + (64'(cm.sa_index) << $clog2(SA_ENTRY_SIZE)), SaBytes, LdSa, StCmdInst);
     end else finish(cd_status);
@@ -564,6 +566,7 @@ module esp_batch_ctrl
         c_spi_d = sa.spi; sa_ok_d = 1'b0;
         finish(STATUS_OK);
       end
+      StCmdWipe: if (aead_req_ready_i) state_d = StCpl;   // SA_DELETE: the wipe taken
       // ------------------------------------------------------------ ENCRYPT
       StEncSa: begin
         c_sa_d = sa_idx_q; c_spi_d = sa.spi;

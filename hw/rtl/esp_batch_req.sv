@@ -11,6 +11,7 @@ module esp_batch_req
 (
   input  wire logic        op_enc_i,       // ENCRYPT (else DECRYPT)
   input  wire logic        dec_trl_i,      // DECRYPT 12: the trailer check (else ENCRYPT's build)
+  input  wire logic        wipe_i,         // SA_DELETE: esp_aead wipes the key slot of sa_index_i
   input  wire sa_view_t    sa_i,
   input  wire pkt_ctx_t    pk_i,
   input  wire logic [31:0] sa_index_i,
@@ -40,11 +41,12 @@ module esp_batch_req
   assign tr_req_o.len = dec_trl_i ? pk_i.pt_len : pk_i.pay_len;
   assign tr_req_o.nh  = pk_i.nh;
 
+  assign aead_req_o.wipe       = wipe_i;
   assign aead_req_o.encrypt    = op_enc_i;
   assign aead_req_o.gmac       = sa_i.gmac;
   assign aead_req_o.esn        = sa_i.esn;
-  assign aead_req_o.aes256     = sa_i.aes256;
-  assign aead_req_o.key        = sa_i.key;
+  assign aead_req_o.aes256     = wipe_i | sa_i.aes256;   // a wipe: all 15 round keys
+  assign aead_req_o.key        = wipe_i ? '0 : sa_i.key;
   assign aead_req_o.sa_index   = sa_index_i;
   assign aead_req_o.generation = sa_i.generation;
   assign aead_req_o.salt       = sa_i.salt;

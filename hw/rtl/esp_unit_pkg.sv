@@ -131,6 +131,7 @@ package esp_unit_pkg;
 
   // ---------------------------------------------------------------- esp_aead
   typedef struct packed {
+    logic         wipe;       // no packet: the key slot of sa_index overwritten (zero key) and its entry dropped
     logic         encrypt;
     logic         gmac;
     logic         esn;

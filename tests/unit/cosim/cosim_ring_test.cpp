@@ -312,6 +312,33 @@ TEST(CosimRing, SpiSetAndLookupsInBothBuckets) {
   EXPECT_EQ(c.cpl(first).status, uint16_t(Status::UNKNOWN_SPI));
 }
 
+// SA_DELETE wipes the key on the card: the SA installed again with another
+// key (the same generation) encrypts with the new key. Checked by DECRYPT on
+// an inbound SA holding only the new key.
+TEST(CosimRing, SaDeleteWipesTheKey) {
+  Card c(8, 0.0);
+  c.set_sa(1, {0x3003, f::VALID, 1024, 16, 0, 0x22});
+  c.set_sa(3, {0x3003, f::VALID | f::OUTBOUND, 1024, 16, 0, 0x11});
+  const auto pkt = ipv4(100, 6);
+  std::memcpy(c.pkt_in(), pkt.data(), pkt.size());
+  const Desc enc0 = packet(Opcode::ENCRYPT, 3, 0, 100, 1024, 0), enc1 = packet(Opcode::ENCRYPT, 3, 0, 100, 1024, 1024);
+  c.run({command(Opcode::SA_INSTALL, 1), command(Opcode::SA_INSTALL, 3), enc0, stop()});
+  const uint32_t len0 = c.cpl(2).out_length;
+  ASSERT_EQ(c.cpl(2).status, uint16_t(Status::OK));
+  std::memset(c.sa_entry(3) + spec::sa_entry::key::offset, 0x22, spec::sa_entry::key::size);  // generation kept
+  c.run({command(Opcode::SA_DELETE, 3), command(Opcode::SA_INSTALL, 3), enc1, stop()});
+  const uint32_t len1 = c.cpl(6).out_length;
+  ASSERT_EQ(c.cpl(6).status, uint16_t(Status::OK));
+  ASSERT_EQ(c.cpl(6).seq, 2u);
+  std::memcpy(c.pkt_in() + 2048, c.pkt_out(), len0);
+  std::memcpy(c.pkt_in() + 4096, c.pkt_out() + 1024, len1);
+  const uint8_t U = spec::descriptor::flags_bit::USE_SA_INDEX;
+  c.run({packet(Opcode::DECRYPT, 1, 2048, len0, 1024, 8192, U), packet(Opcode::DECRYPT, 1, 4096, len1, 1024, 9216, U),
+         stop()});
+  EXPECT_EQ(c.cpl(0 + 8).status, uint16_t(Status::AUTH_FAIL)) << "the old key's packet";
+  EXPECT_EQ(c.cpl(1 + 8).status, uint16_t(Status::OK)) << "the new key's packet: " << show(c.cpl(9));
+}
+
 // MAX_SAS bounds the SA indices: min(sa_capacity, MAX_SAS) (commands that
 // touch no card memory for them).
 TEST(CosimRing, MaxSasBoundsTheIndices) {
