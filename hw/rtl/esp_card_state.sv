@@ -43,7 +43,6 @@ module esp_card_state
 );
 
   logic [63:0]       inst_mem [Words];
-  logic [63:0]       spi_mem  [Slots][Buckets];
   logic              init_q;
   logic [MaxBucketsLog2:0] clr_q;
 
@@ -66,13 +65,22 @@ module esp_card_state
   always_ff @(posedge clk_i) begin
     if (!init_q) begin
       if (32'(clr_q) < Words) inst_mem[WordW'(clr_q)] <= '0;
-      for (int unsigned s = 0; s < Slots; s++) spi_mem[s][clr_q[MaxBucketsLog2-1:0]] <= '0;
-    end else begin
-      if (inst_we_i) inst_mem[widx][inst_widx_i[5:0]] <= inst_wval_i;
-      if (wr_i) spi_mem[wr_slot_i[SlotW-1:0]][wr_slot_i[SlotW +: MaxBucketsLog2]] <= wr_val_i;
-    end
-    if (rd_i) begin
-      for (int unsigned s = 0; s < Slots; s++) rd_bucket_o.slots[s] <= spi_mem[s][rd_bucket_i[MaxBucketsLog2-1:0]];
+    end else if (inst_we_i) inst_mem[widx][inst_widx_i[5:0]] <= inst_wval_i;
+  end
+
+  // one RAM per slot position (one write port: the sweep or SPI_SET; one
+  // synchronous read port: the lookup)
+  logic [MaxBucketsLog2-1:0] sw_addr, rd_addr;
+  logic [SlotW-1:0]          sw_slot;
+  assign sw_addr = init_q ? wr_slot_i[SlotW +: MaxBucketsLog2] : clr_q[MaxBucketsLog2-1:0];
+  assign sw_slot = wr_slot_i[SlotW-1:0];
+  assign rd_addr = rd_bucket_i[MaxBucketsLog2-1:0];
+  for (genvar s = 0; s < Slots; s++) begin : g_slot
+    logic [63:0] mem [Buckets];
+    always_ff @(posedge clk_i) begin
+      if (!init_q) mem[sw_addr] <= '0;
+      else if (wr_i && sw_slot == SlotW'(s)) mem[sw_addr] <= wr_val_i;
+      if (rd_i) rd_bucket_o.slots[s] <= mem[rd_addr];
     end
   end
 
