@@ -7,6 +7,7 @@
 // applied to the accepted sequence numbers here.
 #include <gtest/gtest.h>
 
+#include <cstdio>
 #include <map>
 
 #include "cosim_card.hpp"
@@ -129,6 +130,50 @@ TEST(CosimReplay, TaggedRingPassReplayOldAndJumps) {
     // the contract's example itself: entry 0 kept block 2 (bits 22, 9) across the jump to 1000
     EXPECT_EQ(ring[0], std::make_pair((uint64_t(1) << 22) | (uint64_t(1) << 9), uint64_t(2)));
     EXPECT_EQ(ring[1], std::make_pair(uint64_t(1) << 40, uint64_t(15)));
+  }
+}
+
+}  // namespace
+
+namespace {
+
+using namespace cosim_card;
+using spec::Opcode;
+using spec::Status;
+namespace f = spec::sa_entry::flags_bit;
+
+// Cycles of one packet (PERF_CYCLES of a run of the packet and STOP, memory
+// latency 16/8, no backpressure, the SAs installed by a run before; the
+// first packet of its SA in its run: SA entry and state line read, the key
+// set up), ENCRYPT on an outbound tunnel SA, DECRYPT of its output on the
+// inbound twin (USE_SA_INDEX), which gives the original packet back. Printed
+// for hw/rtl/README.md; the bounds are those of the 0.4 engine's
+// CosimBatch.CyclesPerPacket.
+TEST(CosimReplay, CyclesPerPacket) {
+  for (uint16_t n : {uint16_t(64), uint16_t(256), uint16_t(1400), uint16_t(9000)}) {
+    Card c(1, 0.0, 3, 16);
+    c.set_sa(1, {0x4001, f::VALID | f::TUNNEL, 1024, 16, 0, 0x5A});
+    c.set_sa(3, {0x4001, f::VALID | f::OUTBOUND | f::TUNNEL, 0, 16, 0, 0x5A});
+    const auto plain = ipv4(n, 6);
+    std::memcpy(c.pkt_in(), plain.data(), plain.size());
+    c.run({command(Opcode::SA_INSTALL, 1), command(Opcode::SA_INSTALL, 3), stop()});
+    c.run({packet(Opcode::ENCRYPT, 3, 0, n, 16384, 0), stop()});
+    const uint64_t enc = c.reg64(spec::reg::PERF_CYCLES_LO);
+    const Cpl e = c.cpl(3);
+    ASSERT_EQ(e.status, uint16_t(Status::OK));
+    std::memcpy(c.pkt_in() + 16384, c.pkt_out(), e.out_length);
+    c.run({packet(Opcode::DECRYPT, 1, 16384, e.out_length, 16384, 16384, spec::descriptor::flags_bit::USE_SA_INDEX),
+           stop()});
+    const uint64_t dec = c.reg64(spec::reg::PERF_CYCLES_LO);
+    const Cpl d = c.cpl(5);
+    ASSERT_EQ(d.status, uint16_t(Status::OK));
+    ASSERT_EQ(d.out_length, n);
+    EXPECT_EQ(0, std::memcmp(c.pkt_out() + 16384, plain.data(), n));
+    std::printf("packet %u bytes: ENCRYPT %llu cycles, DECRYPT %llu cycles (PERF_CYCLES, with the STOP)\n", n,
+                static_cast<unsigned long long>(enc), static_cast<unsigned long long>(dec));
+    const uint64_t beats = (n + 63) / 64;
+    EXPECT_LE(enc, 700 + 4 * beats) << n << " bytes";
+    EXPECT_LE(dec, 900 + 4 * beats) << n << " bytes";
   }
 }
 
