@@ -1,7 +1,8 @@
 // The tagged replay ring on the RTL engine (hw/spec/CONTRACT.md DECRYPT 9
 // and 11): authenticated packets (ENCRYPT on outbound SAs whose state lines
 // set the sequence numbers, then DECRYPT on their inbound twin) in an order
-// that passes, replays, falls out of the window and jumps beyond the ring.
+// that passes, replays, falls out of the window and jumps beyond the ring
+// (the first run names the SA, the second finds it in the SPI table).
 // The statuses are the contract's (written out per row); the ring entries
 // and the state line after the runs are checked against the contract's rule
 // applied to the accepted sequence numbers here.
@@ -87,13 +88,16 @@ TEST(CosimReplay, TaggedRingPassReplayOldAndJumps) {
     uint64_t T = 0, ok = 0, replay = 0;
     std::map<uint64_t, std::pair<uint64_t, uint64_t>> ring;  // entry -> {bits, block}
     const uint64_t n = spec::replay_ring_entries(kWindow);
-    c.run({command(Opcode::SA_INSTALL, kIn), stop()});
+    // the SPI in bucket 1 of the card's SPI table (the second run looks it up)
+    const uint32_t slot = spec::spi_bucket_index(kSpi, 1, c.spi_buckets_log2) * spec::SPI_BUCKET_SLOTS + 3;
+    c.run({command(Opcode::SA_INSTALL, kIn), command(Opcode::SPI_SET, kIn, kSpi, slot), stop()});
     for (size_t r = 0; r < runs.size(); ++r) {
       std::vector<Desc> rd;
       for (size_t i = 0; i < runs[r].size(); ++i) {
         const uint64_t s = runs[r][i].seq;
-        rd.push_back(packet(Opcode::DECRYPT, kIn, at[s], uint32_t(esp[s].size()), uint32_t(kSlot),
-                            kDecOut + i * kSlot, spec::descriptor::flags_bit::USE_SA_INDEX));
+        const uint8_t flags = r == 0 ? spec::descriptor::flags_bit::USE_SA_INDEX : 0;  // run 1: the SPI table
+        rd.push_back(packet(Opcode::DECRYPT, r == 0 ? kIn : 0, at[s], uint32_t(esp[s].size()), uint32_t(kSlot),
+                            kDecOut + i * kSlot, flags));
       }
       rd.push_back(stop());
       const uint32_t first = c.first();
