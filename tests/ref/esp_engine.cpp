@@ -112,6 +112,7 @@ void RefEngine::count_event(uint32_t& c) {
 
 const RefEngine::Slot& RefEngine::slot(uint32_t index) const { return slots_.at(index); }
 bool RefEngine::valid(uint32_t index) const { return slot(index).valid; }
+const runtime::SaConfig& RefEngine::config(uint32_t index) const { return slot(index).cfg; }
 Counters RefEngine::counters(uint32_t index) const { return slot(index).counters; }
 uint64_t RefEngine::tx_seq(uint32_t index) const { return slot(index).tx_seq; }
 

@@ -34,9 +34,11 @@
 // - UDP checksum over IPv6 uses the IPv6 header's destination field (no
 //   Routing-header final destination).
 // - remove_sa() (SA_DELETE, with the SPI_SET that empties its SPI slot)
-//   leaves an index that is not installed: it reads as a slot that is not
-//   VALID and keeps the SPI of its last SA (the entry in card memory), so
-//   USE_SA_INDEX on it gives SA_DISABLED and an ENCRYPT reports that SPI.
+//   leaves a slot that is not VALID and keeps the SPI of its last SA, so
+//   USE_SA_INDEX on it gives SA_DISABLED and an ENCRYPT reports that SPI:
+//   the card after an SA_INSTALL of that SA's entry with VALID cleared. (A
+//   runtime that also zeroes a deleted SA's entry leaves SPI 0 there
+//   instead; the model does not follow that.)
 // - soft_events and hard_events stop at 2^32 - 1; the other counters wrap.
 // - Descriptor flags: DUMMY is read on ENCRYPT only, USE_SA_INDEX on DECRYPT
 //   only; a flag on the other opcode changes nothing.
@@ -124,6 +126,8 @@ class RefEngine {
 
   uint32_t capacity() const { return static_cast<uint32_t>(slots_.size()); }
   bool valid(uint32_t index) const;
+  // The config last installed in the slot (default-constructed if none).
+  const runtime::SaConfig& config(uint32_t index) const;
   Counters counters(uint32_t index) const;
   uint64_t tx_seq(uint32_t index) const;            // last sequence number sent
   const ReplayWindow& replay(uint32_t index) const;  // inbound SAs only
