@@ -130,8 +130,8 @@ class Twin {
 
   // The card's and the model's counters of h are equal, and so are h's
   // state line (spec sa_state: seq and counters, as the last STOP wrote it
-  // back) and, inbound, its replay ring image at replay_offset (else gtest
-  // failures). Call it between runs.
+  // back) and, inbound, its replay ring image at replay_offset (else one
+  // gtest failure listing every difference). Call it between runs.
   bool counters_match(SaHandle h, const std::string& label);
   // counters_match for every SA installed through this twin and still there.
   void expect_all_counters(const std::string& label);

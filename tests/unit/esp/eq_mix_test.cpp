@@ -215,6 +215,83 @@ TEST_P(EqMix, SmallAndJumboPacketsInOneBatch) {
   t.expect_all_counters("64 B and 9000 B");
 }
 
+// Same-SA bursts in one batch, the other SAs' packets between them at
+// every distance 0..40: ENCRYPT bursts whose soft and hard packet lifetimes
+// trip inside the batch (tx_seq continuous, the limits on exactly the
+// packets the model says); DECRYPT duplicates where the first copy is good
+// (the second is REPLAY) and where the first copy fails authentication (the
+// second, genuine, passes), a forged copy after a good one (REPLAY before
+// the ICV).
+TEST_P(EqMix, SameSaBurstsAtEveryDistance) {
+  TwinOptions o;
+  o.max_batch = 256;
+  o.sa_capacity = 128;
+  Rig rig(GetParam(), o);
+  Twin& t = rig.t;
+  SaPair& a = rig.sa[0];
+  SaPair& b = rig.sa[1];
+  for (uint32_t d = 0; d <= 40; d += (d < 8 ? 1 : 8)) {
+    const std::string label = "distance " + std::to_string(d);
+    // A fresh outbound SA with lifetimes a few packets ahead.
+    SaSpec s;
+    SaConfig oc = make_sa(s, Direction::Outbound, 0xF000 + d);
+    oc.soft.packets = 3;
+    oc.hard.packets = 5;
+    const SaHandle burst = t.add(oc);
+    std::vector<Op> ops;
+    std::vector<size_t> enc_at;
+    uint32_t filler = 0;
+    auto fill = [&]() {
+      for (uint32_t i = 0; i < d; ++i) {
+        SaPair& p = rig.sa[2 + (filler++ % 4)];
+        ops.push_back(filler % 2 ? enc(p.out, p.plain(20, filler), "filler") : dec(p.next(20), "filler"));
+      }
+    };
+    for (uint32_t i = 0; i < 7; ++i) {
+      enc_at.push_back(ops.size());
+      ops.push_back(enc(burst, inner_packet(4, 10 + i, i), label + " burst packet " + std::to_string(i)));
+      fill();
+    }
+    // Duplicates on two inbound SAs.
+    const uint64_t qa = a.next_seq++, qb = b.next_seq++;
+    const Bytes good_a = a.esp(qa, 12, 1), good_b = b.esp(qb, 12, 2);
+    Bytes forged_a = good_a, forged_b = good_b;
+    forged_a.back() ^= 1;
+    forged_b.back() ^= 1;
+    const size_t first = ops.size();
+    ops.push_back(dec(good_a, label + " good first"));
+    fill();
+    ops.push_back(dec(good_a, label + " its duplicate"));
+    fill();
+    ops.push_back(dec(forged_a, label + " forged after good"));
+    ops.push_back(dec(forged_b, label + " forged first"));
+    fill();
+    ops.push_back(dec(good_b, label + " genuine after forged"));
+    fill();
+    ops.push_back(dec(good_b, label + " duplicate of genuine"));
+    const RunResult r = t.run(ops, label);
+    ASSERT_EQ(r.ref.size(), ops.size());
+    // The model's answers, so that the comparison means what it says.
+    for (size_t i = 0; i < enc_at.size(); ++i) {
+      const ref::Output& x = r.ref[enc_at[i]];
+      EXPECT_EQ(x.status, i < 5 ? Status::OK : Status::LIFETIME_EXPIRED) << label << " burst " << i;
+      if (i < 5) {
+        EXPECT_EQ(x.seq, i + 1) << label;
+        EXPECT_EQ(x.soft_expired, i >= 2) << label << " burst " << i;
+      }
+    }
+    std::vector<Status> want = {Status::OK, Status::REPLAY, Status::REPLAY, Status::AUTH_FAIL, Status::OK,
+                                Status::REPLAY};
+    std::vector<size_t> dups;
+    for (size_t i = first; i < ops.size(); ++i) {
+      if (ops[i].what.rfind(label + " ", 0) == 0 && ops[i].what.find("burst") == std::string::npos) dups.push_back(i);
+    }
+    ASSERT_EQ(dups.size(), want.size());
+    for (size_t k = 0; k < dups.size(); ++k) EXPECT_EQ(r.ref[dups[k]].status, want[k]) << ops[dups[k]].what;
+    t.expect_all_counters(label);
+  }
+}
+
 ESP_EQ_INSTANTIATE(EqMix);
 
 }  // namespace

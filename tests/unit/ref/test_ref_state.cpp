@@ -21,12 +21,13 @@ using testing::SaParams;
 
 constexpr uint32_t kMax32 = 0xFFFFFFFFu;
 
-uint64_t le64(const std::vector<uint8_t>& b, size_t off) {
+uint64_t le(const std::vector<uint8_t>& b, size_t off, size_t n) {
   uint64_t v = 0;
-  for (size_t i = 0; i < 8; ++i) v |= uint64_t{b[off + i]} << (8 * i);
+  for (size_t i = 0; i < n; ++i) v |= uint64_t{b.at(off + i)} << (8 * i);
   return v;
 }
-uint32_t le32(const std::vector<uint8_t>& b, size_t off) { return static_cast<uint32_t>(le64(b, off) & kMax32); }
+uint64_t le64(const std::vector<uint8_t>& b, size_t off) { return le(b, off, 8); }
+uint32_t le32(const std::vector<uint8_t>& b, size_t off) { return static_cast<uint32_t>(le(b, off, 4)); }
 
 // The line's bytes where the spec puts them (little-endian).
 TEST(StateLine, ImageLayout) {
