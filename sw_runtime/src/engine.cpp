@@ -231,6 +231,10 @@ void detail::EngineAccess::run_descriptors(Engine& e, const Descriptor* d, size_
   std::lock_guard<std::mutex> g(e.impl_->mu);
   e.impl_->run_raw(e.impl_->own, d, n, out);
 }
+void detail::EngineAccess::flush_commands(Engine& e) {
+  std::lock_guard<std::mutex> g(e.impl_->mu);
+  e.impl_->flush_commands();
+}
 std::vector<detail::Command> detail::EngineAccess::queued_commands(const Engine& e) {
   std::lock_guard<std::mutex> g(e.impl_->mu);
   return e.impl_->ring.queued_commands();

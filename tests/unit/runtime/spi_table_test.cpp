@@ -227,7 +227,7 @@ TEST(SpiTable, SpiSetPerChangedSlotKeepsTheCardEqualUnderChurn) {
         const uint32_t spi = pool[rng() % pool.size()];
         if (t.find(spi)) continue;
         changed.clear();
-        if (t.insert(spi, 1 + rng() % 1000, changed) != SpiTable::Insert::Ok) continue;
+        if (t.insert(spi, 1 + uint32_t(rng() % 1000), changed) != SpiTable::Insert::Ok) continue;
         moves += changed.size() - 1;
         card.apply(t, changed);
         live.push_back(spi);

@@ -25,6 +25,8 @@ struct EngineAccess {
   // as the ring needs, their completions into out; no host shadow update
   // (the equivalence harness). Throws driver::DeviceError as a run does.
   static void run_descriptors(Engine& e, const Descriptor* d, size_t n, Completion* out);
+  // Runs the queued commands now (command-only runs).
+  static void flush_commands(Engine& e);
   // The commands queued for the next run, oldest first.
   static std::vector<Command> queued_commands(const Engine& e);
   // The ring index the next run starts at.
