@@ -231,6 +231,11 @@ void detail::EngineAccess::run_descriptors(Engine& e, const Descriptor* d, size_
   std::lock_guard<std::mutex> g(e.impl_->mu);
   e.impl_->run_raw(e.impl_->own, d, n, out);
 }
+void detail::EngineAccess::queue_install(Engine& e, uint32_t index, bool keep_state) {
+  std::lock_guard<std::mutex> g(e.impl_->mu);
+  if (index >= e.impl_->slots.size()) throw std::invalid_argument("queue_install: index out of range");
+  e.impl_->queue_install(index, keep_state);
+}
 void detail::EngineAccess::flush_commands(Engine& e) {
   std::lock_guard<std::mutex> g(e.impl_->mu);
   e.impl_->flush_commands();

@@ -346,3 +346,24 @@ TEST(EngineRing, RawDescriptorsRunThroughTheRing) {
 
 }  // namespace
 }  // namespace esp::runtime::test
+
+namespace esp::runtime::test {
+namespace {
+
+// A test that changes an SA's entry behind the engine's back has the card
+// load it again with the SA_INSTALL it queues (the equivalence harness).
+TEST(EngineRing, AnInstallQueuedByATestLoadsTheEntryAsItIsNow) {
+  Rig r = rig();
+  const SaHandle h = r.eng->add_sa(sa_config(0x10, Direction::Outbound));
+  r.eng->process({encrypt(h)});
+  std::vector<uint8_t> img = read_entry(*r.eng, h.index);
+  spec::set<spec::sa_entry::flags>(img.data(), 0u);  // VALID cleared
+  device_of(*r.eng).write(layout_of(*r.eng).sa_table, uint64_t(h.index) * img.size(), img.data(), img.size());
+  EXPECT_EQ(r.eng->process({encrypt(h)})[0].status, spec::Status::OK) << "not loaded before its SA_INSTALL";
+  Access::queue_install(*r.eng, h.index, true);
+  EXPECT_EQ(r.eng->process({encrypt(h)})[0].status, spec::Status::SA_DISABLED);
+  EXPECT_THROW(Access::queue_install(*r.eng, 1u << 20, false), std::invalid_argument);
+}
+
+}  // namespace
+}  // namespace esp::runtime::test

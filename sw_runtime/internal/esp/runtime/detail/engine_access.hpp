@@ -25,6 +25,11 @@ struct EngineAccess {
   // as the ring needs, their completions into out; no host shadow update
   // (the equivalence harness). Throws driver::DeviceError as a run does.
   static void run_descriptors(Engine& e, const Descriptor* d, size_t n, Completion* out);
+  // Queues SA_INSTALL of slot `index` (KEEP_STATE or not): after a test
+  // wrote an SA's entry, state line or replay ring in card memory behind
+  // the engine's back, the card loads them at the next run (CONTRACT.md
+  // "The card's own state"). The host shadow is not changed.
+  static void queue_install(Engine& e, uint32_t index, bool keep_state);
   // Runs the queued commands now (command-only runs).
   static void flush_commands(Engine& e);
   // The commands queued for the next run, oldest first.
