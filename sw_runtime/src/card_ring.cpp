@@ -6,12 +6,13 @@
 
 namespace esp::runtime::detail {
 
-void CardRing::attach(const driver::CardBuffer& desc_ring, const driver::CardBuffer& cpl_ring, unsigned log2) {
+void CardRing::attach(const driver::CardBuffer& desc_ring, const driver::CardBuffer& cpl_ring, unsigned log2,
+                      uint32_t first) {
   if (log2 > spec::MAX_RING_LOG2) throw std::invalid_argument("CardRing: ring_log2 " + std::to_string(log2) + " above MAX_RING_LOG2");
   desc_ = desc_ring;
   cpl_ = cpl_ring;
   log2_ = log2;
-  next_ = 0;
+  next_ = first;
   cmds_.clear();
 }
 

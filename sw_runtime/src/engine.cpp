@@ -107,9 +107,10 @@ Engine::Impl::Impl(driver::Device& d, const EngineOptions& o)
   lay.pkt_in = bufs.alloc(batch * detail::kPktSlotBytes);
   lay.pkt_out = bufs.alloc(batch * detail::kPktSlotBytes);
   own = detail::BatchBuffers{lay.pkt_in, lay.pkt_out, o.max_batch_packets, batch * detail::kPktSlotBytes};
-  // A card just opened holds no SA and an empty SPI table (CONTRACT.md "The
-  // card's own state"); its first run starts at ring index 0.
-  ring.attach(lay.desc_ring, lay.cpl_ring, lay.ring_log2);
+  // A card just opened or reset holds no SA and an empty SPI table
+  // (CONTRACT.md "The card's own state"); the first run starts at its
+  // CPL_PROD (0 then).
+  ring.attach(lay.desc_ring, lay.cpl_ring, lay.ring_log2, dev.read_reg(spec::reg::CPL_PROD));
   args = detail::kernel_args(lay, 0);
 
   free_slots.reserve(o.sa_capacity);

@@ -20,8 +20,10 @@ namespace esp::runtime::detail {
 
 class CardRing {
  public:
-  // The ring's buffers: 2^log2 descriptors and completions each.
-  void attach(const driver::CardBuffer& desc_ring, const driver::CardBuffer& cpl_ring, unsigned log2);
+  // The ring's buffers: 2^log2 descriptors and completions each; the first
+  // run starts at ring index `first` (the card's CPL_PROD).
+  void attach(const driver::CardBuffer& desc_ring, const driver::CardBuffer& cpl_ring, unsigned log2,
+              uint32_t first = 0);
   uint32_t size() const { return uint32_t(1) << log2_; }
   // The ring_first of the next run (free-running).
   uint32_t next() const { return next_; }
