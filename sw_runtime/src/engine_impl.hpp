@@ -98,6 +98,7 @@ struct Engine::Impl {
   // Scratch (under mu), reused across calls.
   std::vector<uint8_t> stale;  // run_locked: per descriptor, its SA went away since submit
   std::vector<detail::Descriptor> descs;
+  std::vector<detail::Descriptor> raw_copy;  // run_raw: descriptors with command opcodes made NOPs
   std::vector<detail::Completion> comps;
   std::vector<detail::DescInfo> infos;
   std::vector<uint32_t> changed;

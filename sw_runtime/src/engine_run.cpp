@@ -57,6 +57,17 @@ void Engine::Impl::flush_commands() {
 
 void Engine::Impl::run_raw(const detail::BatchBuffers& b, const detail::Descriptor* d, size_t n,
                            detail::Completion* out) {
+  // A packet descriptor whose op is a command opcode would run as that
+  // command (or end the run early): it goes to the card as a NOP, which
+  // completes with BAD_OPCODE, as any opcode that is no packet operation.
+  const detail::Descriptor* src = d;
+  for (size_t k = 0; k < n; ++k) {
+    if (!detail::is_command(d[k].op)) continue;
+    if (src == d) raw_copy.assign(d, d + n);
+    raw_copy[k].op = spec::Opcode::NOP;
+    src = raw_copy.data();
+  }
+  d = src;
   const size_t room = ring.size() - 1;
   for (size_t done = 0; done < n || ring.queued() > 0;) {
     const size_t chunk = std::min(n - done, room);

@@ -367,3 +367,30 @@ TEST(EngineRing, AnInstallQueuedByATestLoadsTheEntryAsItIsNow) {
 
 }  // namespace
 }  // namespace esp::runtime::test
+
+namespace esp::runtime::test {
+namespace {
+
+// A packet request with a command opcode never runs as a command.
+TEST(EngineRing, ARequestWithACommandOpcodeIsABadOpcodeNotACommand) {
+  Rig r = rig();
+  const SaHandle h = r.eng->add_sa(sa_config(0x10, Direction::Outbound));
+  std::vector<Request> reqs;
+  for (Opcode op : {Opcode::SA_INSTALL, Opcode::SA_DELETE, Opcode::SPI_SET, Opcode::STATE_SYNC, Opcode::STOP}) {
+    Request q = encrypt(h);
+    q.op = op;
+    reqs.push_back(q);
+  }
+  reqs.push_back(encrypt(h));
+  const std::vector<Result> res = r.eng->process(reqs);
+  for (size_t k = 0; k + 1 < res.size(); ++k) EXPECT_EQ(res[k].status, spec::Status::BAD_OPCODE) << k;
+  EXPECT_EQ(res.back().status, spec::Status::OK) << "the run went on past them";
+  EXPECT_EQ(ops(r.card->runs.back()),
+            (std::vector<Opcode>{Opcode::SA_INSTALL, Opcode::NOP, Opcode::NOP, Opcode::NOP, Opcode::NOP, Opcode::NOP,
+                                 Opcode::ENCRYPT, Opcode::STOP}));
+  EXPECT_TRUE(r.card->installed.count(h.index));
+  EXPECT_EQ(r.card->breach, "");
+}
+
+}  // namespace
+}  // namespace esp::runtime::test

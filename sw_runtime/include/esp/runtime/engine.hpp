@@ -56,7 +56,9 @@ struct Request {
 
 // Its outcome: every request gets one, in order. A request whose data is
 // longer than spec::MAX_PKT_BYTES is not sent to the card: MALFORMED, with
-// sa_index spec::NO_SA_INDEX, spi 0, seq 0. An inbound dummy packet (authentic,
+// sa_index spec::NO_SA_INDEX, spi 0, seq 0. A request whose op is a card
+// command (SA_INSTALL .. STOP) goes to the card as a NOP: BAD_OPCODE, like
+// any opcode that is no packet operation. An inbound dummy packet (authentic,
 // next header 59) is status DUMMY with no data: nothing to deliver.
 struct Result {
   spec::Status status = spec::Status::OK;
