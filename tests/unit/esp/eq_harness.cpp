@@ -91,16 +91,15 @@ std::vector<uint8_t> Twin::card_replay_ring(SaHandle h) {
 }
 
 void Twin::card_install(SaHandle h, bool keep_state, const std::string& why) {
-  runtime::detail::Descriptor d{};  // a command: op, flags and sa_index where a descriptor has them
-  d.op = Opcode::SA_INSTALL;
-  d.flags = keep_state ? spec::descriptor::flags_bit::KEEP_STATE : uint8_t{0};
-  d.sa_index = h.index;
-  runtime::detail::Completion c{};
-  Access::run_descriptors(*eng_, &d, 1, &c);
-  if (c.status != Status::OK || c.sa_index != h.index) {
+  // The engine sends it (a raw descriptor with a command opcode goes to the
+  // card as a NOP), in a command-only run now; a command that does not
+  // complete OK fails that run (driver::DeviceError).
+  try {
+    Access::queue_install(*eng_, h.index, keep_state);
+    Access::flush_commands(*eng_);
+  } catch (const std::exception& e) {
     ADD_FAILURE() << "[" << backend_ << "] " << why << ": SA_INSTALL" << (keep_state ? " KEEP_STATE" : "")
-                  << " of slot " << h.index << " completed " << status_str(c.status) << " sa_index "
-                  << hex64(c.sa_index);
+                  << " of slot " << h.index << ": " << e.what();
   }
 }
 

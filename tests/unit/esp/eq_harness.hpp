@@ -141,7 +141,7 @@ class Twin {
   void update(SaHandle h, const runtime::SaUpdate& u);
   // New soft / hard byte and packet lifetimes for an installed SA, which
   // the public API cannot change: h's entry rewritten in card memory and
-  // SA_INSTALL KEEP_STATE sent (raw command); RefEngine::update_sa in the
+  // SA_INSTALL KEEP_STATE queued and run (EngineAccess::queue_install); RefEngine::update_sa in the
   // model. Counters, seq and the replay window stay on both sides.
   void set_lifetimes(SaHandle h, const runtime::Lifetime& soft, const runtime::Lifetime& hard);
 
@@ -151,7 +151,7 @@ class Twin {
 
   // Test hooks behind the Engine's back. The card holds installed SAs on
   // chip (CONTRACT.md "The card's own state"), so each writes card memory
-  // between runs and then sends the SA's SA_INSTALL as a raw command.
+  // between runs and then has the engine send the SA's SA_INSTALL.
   // card_set_valid: clears (or sets) the VALID flag of h's SA entry, then
   // SA_INSTALL KEEP_STATE (an entry without VALID installs a slot that is
   // not VALID; seq, counters and the replay window stay).
@@ -180,7 +180,7 @@ class Twin {
   std::unique_ptr<runtime::Engine> eng_;
   ref::RefEngine ref_;
   std::vector<SaHandle> live_;
-  // One raw SA_INSTALL of h's slot (KEEP_STATE or not) through the ring;
+  // One SA_INSTALL of h's slot (KEEP_STATE or not), queued in the engine and run at once;
   // a completion other than OK is a test failure.
   void card_install(SaHandle h, bool keep_state, const std::string& why);
   RunResult compare(std::vector<Result> card, std::vector<ref::Output> model, const std::vector<std::string>& what,
