@@ -93,7 +93,10 @@ uint32_t sa_of(uint64_t k, uint32_t n) {
 // One SA population on one cosim card, with a swemu card holding the same
 // SAs: O_j outbound on both (the swemu copy is the bit-exact mirror of
 // encrypt), I_j inbound on the cosim card, G_j on swemu the outbound twin of
-// I_j (it makes the ESP packets the cosim card decrypts).
+// I_j (it makes the ESP packets the cosim card decrypts). The cosim card
+// holds one direction's n SAs (the RTL's MAX_SAS is 65536: 65536 SAs of
+// each direction do not fit one card): I_j for decrypt and for the plumbing
+// encrypt (ENCRYPT on an inbound SA), else O_j; the other handles stay empty.
 struct Population {
   uint32_t n = 0;
   std::unique_ptr<Engine> cosim, swemu;
@@ -102,7 +105,7 @@ struct Population {
   uint32_t seed_counter = 1;
 };
 
-std::unique_ptr<Population> make_population(uint32_t n, const Config& cfg, unsigned max_batch,
+std::unique_ptr<Population> make_population(uint32_t n, const Config& cfg, unsigned max_batch, bool decrypt,
                                             bool swemu_card = false) {
   auto p = std::make_unique<Population>();
   p->n = n;
@@ -114,17 +117,25 @@ std::unique_ptr<Population> make_population(uint32_t n, const Config& cfg, unsig
   co.max_run_cycles = 2'000'000'000ull;
   co.print_seed = false;
   esp::runtime::EngineOptions eo;
-  eo.sa_capacity = 2 * n;
+  eo.sa_capacity = n;
   eo.max_batch_packets = max_batch;
+  esp::runtime::EngineOptions so = eo;
+  so.sa_capacity = 2 * n;
   driver::DeviceOptions dopt;
   dopt.backend = "cosim";
   std::unique_ptr<driver::Device> dev = swemu_card ? driver::open_device({}) : driver::open_cosim_device(dopt, co);
   p->cosim_dev = dev.get();
   p->cosim = std::make_unique<Engine>(std::move(dev), eo);
-  p->swemu = std::make_unique<Engine>(driver::open_device({}), eo);
+  p->swemu = std::make_unique<Engine>(driver::open_device({}), so);
+  const bool inbound_card = decrypt || cfg.plumbing;
+  p->out_c.resize(n);
+  p->in_c.resize(n);
   for (uint32_t j = 0; j < n; ++j) {
-    p->out_c.push_back(p->cosim->add_sa(make_sa(j, Direction::Outbound, cfg.key_bytes)));
-    p->in_c.push_back(p->cosim->add_sa(make_sa(j, Direction::Inbound, cfg.key_bytes)));
+    if (inbound_card) {
+      p->in_c[j] = p->cosim->add_sa(make_sa(j, Direction::Inbound, cfg.key_bytes));
+    } else {
+      p->out_c[j] = p->cosim->add_sa(make_sa(j, Direction::Outbound, cfg.key_bytes));
+    }
     p->out_s.push_back(p->swemu->add_sa(make_sa(j, Direction::Outbound, cfg.key_bytes)));
     SaConfig g = make_sa(j, Direction::Inbound, cfg.key_bytes);
     g.direction = Direction::Outbound;  // same SPI, key and salt as I_j
@@ -274,9 +285,9 @@ Point measure(Population& p, bool decrypt, unsigned size, const Config& cfg, uin
 int selftest(const Config& cfg) {
   uint64_t checked = 0;
   for (uint32_t n : cfg.sa_counts) {
-    auto pop = make_population(n, cfg, 64, /*swemu_card=*/true);
     uint64_t packet_no = 0;
     for (const bool decrypt : {true, false}) {
+      auto pop = make_population(n, cfg, 64, decrypt, /*swemu_card=*/true);
       for (unsigned size : cfg.sizes) {
         Batch b = make_batch(*pop, decrypt, size, packet_no, 64, cfg.plumbing);
         packet_no += 64;
@@ -369,13 +380,13 @@ int main(int argc, char** argv) try {
   std::vector<Point> points;
   std::string description;
   for (uint32_t n : cfg.sa_counts) {
-    const auto t0 = std::chrono::steady_clock::now();
-    auto pop = make_population(n, cfg, max_batch);
-    description = pop->cosim_dev->description();
-    std::fprintf(stderr, "esp-card-bench: %u SAs installed (x4) in %.1f s\n", n,
-                 std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
     uint64_t packet_no = 0;
     for (const bool decrypt : {true, false}) {
+      const auto t0 = std::chrono::steady_clock::now();
+      auto pop = make_population(n, cfg, max_batch, decrypt);
+      description = pop->cosim_dev->description();
+      std::fprintf(stderr, "esp-card-bench: %u SAs installed (x3) in %.1f s\n", n,
+                   std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
       for (unsigned size : cfg.sizes) {
         points.push_back(measure(*pop, decrypt, size, cfg, packet_no));
         const Point& p = points.back();

@@ -58,7 +58,7 @@ module esp_aead_tb_top
   // the request and response, from / to the tb's flat ports
   aead_req_t req;
   aead_rsp_t rsp;
-  assign req = '{encrypt: req_encrypt_i, gmac: req_gmac_i, esn: req_esn_i, aes256: req_aes256_i, key: req_key_i,
+  assign req = '{wipe: 1'b0, encrypt: req_encrypt_i, gmac: req_gmac_i, esn: req_esn_i, aes256: req_aes256_i, key: req_key_i,
                  sa_index: req_sa_index_i, generation: req_generation_i, salt: req_salt_i, spi: req_spi_i,
                  seq: req_seq_i, src_off: req_src_off_i, dst_off: req_dst_off_i, len: req_len_i,
                  icv_len: req_icv_len_i};

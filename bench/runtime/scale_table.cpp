@@ -123,13 +123,14 @@ nlohmann::json scale_table(std::ostream& out, const RtBenchOptions& o) {
                              " ENCRYPTs through SAs spread over the table failed");
   }
 
-  // The card memory the layout takes. The SPI bucket count is the card's own
-  // kernel argument (read back from the control registers after the runs).
+  // The card memory the layout takes (SA table, state lines, replay rings).
+  // The SPI table is the card's own (set by SPI_SET commands), not in card
+  // memory: its size from the kernel argument read back after the runs.
   const uint64_t sa_table = uint64_t(n) * spec::sa_entry::SIZE;
-  const uint64_t counters = uint64_t(n) * spec::sa_counters::SIZE;
+  const uint64_t state_lines = uint64_t(n) * spec::sa_state::SIZE;
   const uint32_t spi_log2 = rt->device(0).read_reg(spec::arg::OFFSET[spec::arg::SPI_BUCKETS_LOG2]);
   const uint64_t spi = (uint64_t(1) << spi_log2) * spec::spi_bucket::SIZE;
-  const uint64_t layout = sa_table + counters + replay + spi;
+  const uint64_t layout = sa_table + state_lines + replay;
   const double host_per_sa = (double(rss2) - double(rss0) - double(layout)) / double(n);
   const double fill_growth = (double(rss2) - double(rss1)) / double(n);
   const double rate = double(n) / fill_t.cpu_s, ref_rate = double(n_ref) / ref_t.cpu_s;
@@ -150,9 +151,9 @@ nlohmann::json scale_table(std::ostream& out, const RtBenchOptions& o) {
   row("VmRSS after it opened (MiB)", fmt("%.1f", mib(rss1)));
   row("VmRSS after the fill (MiB)", fmt("%.1f", mib(rss2)));
   row("card memory: SA table (MiB)", fmt("%.1f", mib(sa_table)));
-  row("card memory: counters (MiB)", fmt("%.1f", mib(counters)));
+  row("card memory: state lines (MiB)", fmt("%.1f", mib(state_lines)));
   row("card memory: replay region (MiB)", fmt("%.1f", mib(replay)));
-  row("card memory: SPI buckets (MiB)", fmt("%.1f", mib(spi)));
+  row("card's own SPI table (MiB, not card memory)", fmt("%.1f", mib(spi)));
   row("card memory: layout total (MiB)", fmt("%.1f", mib(layout)));
   row("card memory per SA (B)", fmt("%.1f", double(layout) / double(n)));
   row("host memory per SA beyond card memory (B)", fmt("%.1f", host_per_sa));
@@ -177,9 +178,9 @@ nlohmann::json scale_table(std::ostream& out, const RtBenchOptions& o) {
                         {"rss_after_open_bytes", rss1},
                         {"rss_after_fill_bytes", rss2},
                         {"card_sa_table_bytes", sa_table},
-                        {"card_counters_bytes", counters},
+                        {"card_state_lines_bytes", state_lines},
                         {"card_replay_bytes", replay},
-                        {"card_spi_buckets_bytes", spi},
+                        {"card_own_spi_table_bytes", spi},
                         {"card_layout_bytes", layout},
                         {"host_bytes_per_sa_beyond_card", host_per_sa},
                         {"rss_growth_per_sa_during_fill", fill_growth},

@@ -28,7 +28,10 @@
 // beats + 27..28 cycles; back to back 2.0 / 10.0 / 24.0 / 142.0 cycles per
 // job for 64 / 576 / 1500 / 9000-byte decrypts, +0.6 for encrypts.
 // Key cache miss: waits until every earlier beat is in the core, then the
-// key setup (25 / 32 cycles) into the entry's core slot.
+// key setup (25 / 32 cycles) into the entry's core slot. A wipe request
+// (SA_DELETE; no packet, no response) goes the miss path with a zero
+// AES-256 key, which overwrites every round key and H power of the slot of
+// its SA index, and empties the cache entry.
 `default_nettype none
 
 module esp_aead
@@ -108,7 +111,7 @@ module esp_aead
   typedef enum logic [2:0] {AIdle, ALook, ADrain, AKey, AReady} a_state_e;
 
   a_state_e         a_state_q, a_state_d;
-  logic             a_enc_q, a_gmac_q, a_esn_q, a_aes256_q;
+  logic             a_enc_q, a_gmac_q, a_esn_q, a_aes256_q, a_wipe_q;
   logic [255:0]     a_key_q;
   logic [31:0]      a_salt_q, a_spi_q;
   logic [63:0]      a_seq_q;
@@ -130,7 +133,8 @@ module esp_aead
     .lk_aes256_i     (req_i.aes256),
     .lk_hit_o        (kc_hit),
     .lk_slot_o       (kc_slot),
-    .fill_i          (kc_fill)
+    .fill_i          (kc_fill && !a_wipe_q),
+    .inv_i           (kc_fill && a_wipe_q)
   );
 
   assign req_ready_o = (a_state_q == AIdle) || handover;
@@ -142,9 +146,9 @@ module esp_aead
     a_state_d = a_state_q;
     unique case (a_state_q)
       AIdle:   if (req_fire) a_state_d = ALook;
-      ALook:   a_state_d = kc_hit ? AReady : ADrain;
+      ALook:   a_state_d = (kc_hit && !a_wipe_q) ? AReady : ADrain;
       ADrain:  if (kc_fill) a_state_d = AKey;
-      AKey:    if (key_ready) a_state_d = AReady;
+      AKey:    if (key_ready) a_state_d = a_wipe_q ? AIdle : AReady;
       AReady:  ;
       default: a_state_d = AIdle;
     endcase
@@ -158,6 +162,7 @@ module esp_aead
 
   always_ff @(posedge clk_i) begin
     if (req_fire) begin
+      a_wipe_q   <= req_i.wipe;
       a_enc_q    <= req_i.encrypt;
       a_gmac_q   <= req_i.gmac;
       a_esn_q    <= req_i.esn;
@@ -241,7 +246,7 @@ module esp_aead
   assign drained  = !f_busy_q && (pend_q == '0);
   assign f_last   = (f_k_q == f_nw_q - 1'b1);
   assign f_rd     = f_busy_q && (pend_q <= ($clog2(BeatQ)+1)'(BeatQ - 2));
-  assign handover = (a_state_q == AReady || (a_state_q == ALook && kc_hit)) &&
+  assign handover = (a_state_q == AReady || (a_state_q == ALook && kc_hit && !a_wipe_q)) &&
                     (!f_busy_q || (f_rd && f_last)) &&
                     (jobs_q < ($clog2(MaxJobs)+1)'(MaxJobs)) && jq_wready;
 

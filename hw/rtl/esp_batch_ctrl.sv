@@ -9,10 +9,16 @@
 // an input slot ahead of it; this module takes the slots in order, one
 // descriptor at a time (the steps: the state names below, CONTRACT.md's
 // numbers beside them), then pushes the output slot with the completion to
-// the write-back stage (esp_writeback) and releases the input slot.
-// Its card memory (SA table, counters, SPI table, replay state) goes through
+// the write-back stage (esp_writeback) and releases the input slot. The
+// commands (CONTRACT.md "Commands") go the same way, without a packet; a
+// STOP ends the run once everything before it is written.
+// Its card memory (SA table, state lines, replay rings) goes through
 // esp_mem_access's process client (struct reads / strobed writes at any
-// 8-byte-aligned address). The units and buffers live in esp_engine; this
+// 8-byte-aligned address); the card's own state (installed bits, SPI
+// table) is esp_card_state's. State lines and replay entries are written
+// through at once, so STATE_SYNC, SA_DELETE and STOP have nothing left to
+// write back (their completions follow every earlier write). The units and
+// buffers live in esp_engine; this
 // module starts them (their requests: esp_batch_req; the ENCRYPT output
 // plan: esp_enc_plan; the SA's fields: esp_sa_view) and selects who owns
 // each buffer port of its slots.
@@ -23,6 +29,7 @@ module esp_batch_ctrl
   import esp_mem_pkg::*;
   import esp_unit_pkg::*;
 #(
+  parameter int unsigned MaxSpiBucketsLog2 = 14,   // the card's SPI table (esp_card_state)
   localparam int unsigned Dw = 8 * PKT_BUS_BYTES,
   localparam int unsigned ImgW = 4 * Dw
 ) (
@@ -38,13 +45,25 @@ module esp_batch_ctrl
   // kernel arguments, sampled on start (run_start_o: the other stages
   // sample theirs)
   input  wire logic [63:0]   sa_table_i,
+  input  wire logic [63:0]   sa_state_i,
   input  wire logic [63:0]   replay_i,
-  input  wire logic [63:0]   counters_i,
-  input  wire logic [63:0]   spi_table_i,
-  input  wire logic [31:0]   n_desc_i,
-  input  wire logic [31:0]   sa_capacity_i,
+  input  wire logic [31:0]   sa_capacity_i,       // min(sa_capacity, MAX_SAS)
   input  wire logic [31:0]   spi_buckets_log2_i,
   output      logic          run_start_o,
+  input  wire logic          init_done_i,         // esp_card_state is cleared
+
+  // esp_card_state: installed bits, SPI table
+  output      logic [31:0]   inst_idx_o,
+  input  wire logic          inst_i,
+  output      logic          inst_we_o,
+  output      logic [31:0]   inst_widx_o,
+  output      logic          inst_wval_o,
+  output      logic          spi_rd_o,
+  output      logic [31:0]   spi_rd_bucket_o,
+  input  wire spi_bucket_t   spi_bucket_i,
+  output      logic          spi_wr_o,
+  output      logic [31:0]   spi_wr_slot_o,
+  output      spi_slot_t     spi_wr_val_o,
 
   // the fetch stage: the oldest fetched descriptor (its packet in the input slot)
   input  wire logic          in_valid_i,
@@ -74,7 +93,7 @@ module esp_batch_ctrl
   input  wire logic          mem_wdone_i,   // a write's responses are in
   input  wire logic [ImgW-1:0] mem_rimg_i,
 
-  // esp_mem_access, counters client: an SA's counters read beside its entry
+  // esp_mem_access, counters client: an SA's state line read beside its entry
   output      logic          cmem_valid_o,
   output      logic [63:0]   cmem_addr_o,
   output      logic [31:0]   cmem_len_o,
@@ -117,8 +136,6 @@ module esp_batch_ctrl
   // ----------------------------------------------------------- constants
   localparam int unsigned SaBytes  = sa_read_bytes();   // fields (HLS kSaReadBytes)
   localparam int unsigned SaBits   = 8 * SaBytes;
-  localparam int unsigned CtrBytes = SA_COUNTERS_SIZE;
-  localparam int unsigned CtrBits  = SA_COUNTERS_BITS;
 
   localparam logic [7:0] NhNoNext   = 8'(NH_NO_NEXT);
   localparam pkt_len_t   EspTextOff = PKT_LEN_BITS'(ESP_HDR_BYTES + IV_BYTES);
@@ -126,49 +143,41 @@ module esp_batch_ctrl
   typedef enum logic [5:0] {
     StIdle, StNext, StMem, StMemW, StFence, StCtrWait, StCpl, StDrain, StDone,
     StEncSa, StEncParse, StDecTrlGo, StEncCtr, StEncTrl, StEncAead, StEncAeadRsp, StEncHdr,
-    StDecLoc, StDecSaIdx, StDecB0, StDecB1, StDecSa, StDecCtr, StDecTop, StDecWin, StDecBit,
-    StDecAead, StDecAeadRsp, StComClr2, StComTop, StComBitSet, StComWordRd, StComWordWr,
-    StDecTrl, StDecInner, StDecHdr, StDecDeliver
+    StDecLoc, StDecSaIdx, StDecB0, StDecB1, StDecSa, StDecCtr, StDecBit,
+    StDecAead, StDecAeadRsp, StComTop, StComEnt,
+    StDecTrl, StDecInner, StDecHdr, StDecDeliver, StCmdInst, StCmdWipe
   } state_e;
 
-  localparam logic [63:0] CtrOkMask = (64'hFF << SA_COUNTERS_PACKETS_OFFSET) |
-                                      (64'hFF << SA_COUNTERS_BYTES_OFFSET) |
-                                      (64'hFF << SA_COUNTERS_SOFT_EVENTS_OFFSET);
-
   // What a finished struct read is loaded into.
-  typedef enum logic [2:0] {LdNone, LdSa, LdTop, LdWord} load_e;
+  typedef enum logic [1:0] {LdNone, LdSa, LdEnt} load_e;
 
   // ------------------------------------------------------------------- state
   state_e      state_q, state_d, ret_q, ret_d;
   logic [3:0]  wr_out_q;     // posted writes whose responses are not in
   load_e       ld_q, ld_d;
-  logic [31:0] idx_q, idx_d;
-  logic [63:0] a_sa_q, a_replay_q, a_ctr_q, a_spi_q;
-  logic [31:0] n_desc_q, sa_cap_q, log2_q;
+  logic [63:0] a_sa_q, a_replay_q, a_st_q;
+  logic [31:0] sa_cap_q, log2_q;
+  logic        cmd_q, cmd_d, stop_q, stop_d;   // the descriptor is a command / a STOP
 
   logic [8*DESCRIPTOR_SIZE-1:0] desc_q, desc_d;
   sa_entry_t          sa_q, sa_d;     // the fields (SaBytes) read; the reserved tail 0
   sa_counters_t       ctr_q, ctr_d;
-  logic [63:0]        top_q, top_d, seq_q, seq_d;
+  logic [63:0]        top_q, top_d, seq_q, seq_d;   // top_q: the state line's seq (tx_seq / replay top)
   logic [31:0]        sa_idx_q, sa_idx_d;
+  replay_entry_t      ent_q, ent_d;   // seq's replay ring entry
 
   // On-chip state, kept across the descriptors of a run (cleared when one
-  // starts; during a run the card is the only writer of the SA table's
-  // tx_seq, the counters and the replay state, and every write below also
-  // goes into these registers): sa_q holds SA sa_idx_q (sa_ok), ctr_q its
-  // counters (ctr_ok), top_q its replay top (top_ok); the last successful
-  // SPI lookup (the SPI table does not change during a run).
-  logic        sa_ok_q, sa_ok_d, ctr_ok_q, ctr_ok_d, top_ok_q, top_ok_d, lk_ok_q, lk_ok_d;
+  // starts and by every command; during a run the card is the only writer of
+  // the state lines and the replay rings, and every write below also goes
+  // into these registers): sa_q holds SA sa_idx_q (sa_ok), ctr_q / top_q its
+  // state line (ctr_ok); the last successful SPI lookup.
+  logic        sa_ok_q, sa_ok_d, ctr_ok_q, ctr_ok_d, lk_ok_q, lk_ok_d;
   logic [31:0] lk_spi_q, lk_spi_d, lk_idx_q, lk_idx_d;
-  logic        tix_ok_q, tix_ok_d;          // tix_q: the ring index of top_q
-  logic [15:0] tix_q, tix_d;
-  logic        tw_ok_q, tw_ok_d;            // tw_q: the ring word at tix_q
-  logic [63:0] tw_q, tw_d;
-  logic [63:0] word_q, word_d;              // the ring word being committed
-  // The counters read that goes with an SA read (cmem): wanted (waits for
-  // the fence), pending until its data is in ctr_q.
+  // The state line read that goes with an SA read (cmem): wanted (waits for
+  // the fence), pending until its data is in ctr_q / top_q.
   logic        c_want_q, c_want_d, c_pend_q, c_pend_d, c_go_q, c_go_d;
   logic [63:0] c_addr_q, c_addr_d;
+  sa_state_t   c_line;
 
   // completion
   logic [15:0] status_q, status_d;
@@ -188,7 +197,7 @@ module esp_batch_ctrl
   logic [31:0] m_len_q, m_len_d;
   logic [Dw-1:0] m_wimg_q, m_wimg_d;
   logic [PKT_BUS_BYTES-1:0] m_wmask_q, m_wmask_d;
-  logic        parse_go_q, parse_go_d, tr_go_q, tr_go_d, hb_go_q, hb_go_d, win_go_q, win_go_d;
+  logic        parse_go_q, parse_go_d, tr_go_q, tr_go_d, hb_go_q, hb_go_d;
   parse_mode_e parse_mode_q, parse_mode_d;
   pkt_len_t    parse_avail_q, parse_avail_d;
 
@@ -199,7 +208,9 @@ module esp_batch_ctrl
   assign desc = (state_q == StNext) ? in_desc_i : desc_q;
 
   descriptor_t d;
-  assign d = descriptor_t'(desc);
+  command_t    cm;
+  assign d  = descriptor_t'(desc);
+  assign cm = command_t'(desc);
   // ENCRYPT of a TFC dummy packet (CONTRACT.md ENCRYPT "Dummy packets")
   logic d_dummy;
   assign d_dummy = d.flags[DESCRIPTOR_FLAGS_DUMMY_BIT];
@@ -209,12 +220,10 @@ module esp_batch_ctrl
     .sa_i (sa_q),
     .sa_o (sa)
   );
-
-  // A 64-bit card-memory word as a write image (byte 0 first).
-  function automatic logic [Dw-1:0] word_img(logic [63:0] v);
-    return Dw'(v);
-  endfunction
-
+  // The slot of SA sa_idx_q as the card sees it: not VALID unless installed.
+  logic sa_valid;
+  assign inst_idx_o = sa_idx_q;
+  assign sa_valid   = sa.valid & inst_i;
 
   // ----------------------------------------------------------------- helpers
   logic         params_ok, hard, seq_full, soft_now;
@@ -223,6 +232,7 @@ module esp_batch_ctrl
     .inbound_i   (op_dec),
     .sa_i        (sa),
     .ctr_i       (ctr_q),
+    .tx_seq_i    (top_q),
     .add_bytes_i (add_bytes_q),
     .params_ok_o (params_ok),
     .hard_o      (hard),
@@ -234,13 +244,13 @@ module esp_batch_ctrl
   logic        log2_ok, spi_hit;
   logic [31:0] bucket0, bucket1, sa_ref, sa_ref_m1;
   assign sa_ref_m1 = sa_ref - 32'd1;
-  esp_spi_lookup u_spi_lookup (
+  esp_spi_lookup #(.MaxLog2(MaxSpiBucketsLog2)) u_spi_lookup (
     .spi_i     (parse_rsp_i.spi),
     .log2_i    (log2_q),
     .log2_ok_o (log2_ok),
     .bucket0_o (bucket0),
     .bucket1_o (bucket1),
-    .bucket_i  (spi_bucket_t'(mem_rimg_i[SPI_BUCKET_BITS-1:0])),
+    .bucket_i  (spi_bucket_i),
     .hit_o     (spi_hit),
     .sa_ref_o  (sa_ref)
   );
@@ -256,44 +266,28 @@ module esp_batch_ctrl
     .ok_o          (inferred_ok)
   );
 
-  logic        win_busy, win_done, win_fresh, win_old, win_pass, win_jump_nz;
-  logic [15:0] win_words, win_seq_idx, win_top_idx, win_clr_idx, win_clr_n0, win_clr_n1;
-  logic [5:0]  win_bit;
+  logic          win_fresh, win_old, win_pass;
+  logic [15:0]   win_idx;
+  replay_entry_t win_commit;
   esp_replay_window u_replay_window (
-    .clk_i,
-    .rst_ni,
-    .start_i       (win_go_q),
     .window_bits_i (sa.window_bits),
     .top_i         (top_q),
     .seq_i         (seq_q),
-    .hint_i        (tix_ok_q),
-    .top_idx_i     (tix_q),
-    .busy_o        (win_busy),
-    .done_o        (win_done),
-    .words_o       (win_words),
-    .seq_idx_o     (win_seq_idx),
-    .top_idx_o     (win_top_idx),
-    .bit_o         (win_bit),
     .fresh_o       (win_fresh),
     .old_o         (win_old),
-    .word_i        (mem_rimg_i[63:0]),
+    .idx_o         (win_idx),
+    .entry_i       (ent_q),
     .check_pass_o  (win_pass),
-    .jump_nz_o     (win_jump_nz),
-    .clr_idx_o     (win_clr_idx),
-    .clr_n0_o      (win_clr_n0),
-    .clr_n1_o      (win_clr_n1)
+    .commit_o      (win_commit)
   );
 
   // ---------------------------------------------------------------- addresses
-  logic [63:0] a_sa, a_ctrs, a_state, a_ring, a_seq_word;
-  assign a_sa       = a_sa_q + (64'(sa_idx_q) << $clog2(SA_ENTRY_SIZE));
-  assign a_ctrs     = a_ctr_q + (64'(sa_idx_q) << $clog2(SA_COUNTERS_SIZE));
-  assign a_state    = a_replay_q + sa.replay_offset;
-  assign a_ring     = a_state + 64'(REPLAY_STATE_SIZE);
-  assign a_seq_word = a_ring + (64'(win_seq_idx) << $clog2(CTL_WORD_BYTES));
+  logic [63:0] a_line, a_ent;
+  assign a_line = a_st_q + (64'(sa_idx_q) << $clog2(SA_STATE_SIZE));
+  assign a_ent  = a_replay_q + sa.replay_offset + (64'(win_idx) << $clog2(REPLAY_ENTRY_SIZE));
 
   // ----------------------------------------------------- descriptor checks
-  logic op_enc, op_dec, desc_malformed, desc_sa_range, desc_read_pkt;
+  logic op_enc, op_dec, op_cmd, desc_malformed, desc_sa_range, desc_read_pkt;
   esp_desc_check u_desc_check (
     .desc_i        (desc),
     .sa_capacity_i (sa_cap_q),
@@ -302,6 +296,25 @@ module esp_batch_ctrl
     .malformed_o   (desc_malformed),
     .sa_range_o    (desc_sa_range),
     .read_pkt_o    (desc_read_pkt)
+  );
+  assign op_cmd       = d.op >= OPCODE_SA_INSTALL && d.op <= OPCODE_STOP;
+
+  logic        cd_install, cd_delete, cd_spi_wr, cd_stop;
+  logic [15:0] cd_status;
+  logic [31:0] cd_sa, cd_spi, cd_slot;
+  spi_slot_t   cd_val;
+  esp_cmd_decide #(.MaxSpiBucketsLog2(MaxSpiBucketsLog2)) u_cmd_decide (
+    .cmd_i      (desc),
+    .sa_range_i (desc_sa_range),   // the same field: sa_index < min(sa_capacity, MAX_SAS)
+    .status_o   (cd_status),
+    .sa_index_o (cd_sa),
+    .spi_o      (cd_spi),
+    .install_o  (cd_install),
+    .delete_o   (cd_delete),
+    .spi_wr_o   (cd_spi_wr),
+    .spi_slot_o (cd_slot),
+    .spi_val_o  (cd_val),
+    .stop_o     (cd_stop)
   );
 
   // ------------------------------------------------------ ENCRYPT plan (HLS plan_encap)
@@ -327,13 +340,14 @@ module esp_batch_ctrl
   assign esp_len_bad = (pk_q.esp_len < EspTextOff + PKT_LEN_BITS'(2) + PKT_LEN_BITS'(sa.icv_len)) | (ct_len[1:0] != 2'b00);
 
   // ---------------------------------------------------------------- outputs
+  // (a command's completion: status, sa_index, spi, zeros elsewhere)
   completion_t cpl;
   always_comb begin
     cpl = '0;
     cpl.status     = status_q;
     cpl.flags[COMPLETION_FLAGS_SOFT_EXPIRED_BIT] = soft_q;
     cpl.sa_index   = c_sa_q;
-    cpl.out_offset = d.out_offset;
+    cpl.out_offset = cmd_q ? '0 : d.out_offset;
     cpl.out_length = c_len_q;
     cpl.spi        = c_spi_q;
     cpl.seq        = c_seq_q;
@@ -350,6 +364,7 @@ module esp_batch_ctrl
   esp_batch_req u_req (
     .op_enc_i      (op_enc),
     .dec_trl_i     (state_q == StDecTrl),
+    .wipe_i        (state_q == StCmdWipe),
     .sa_i          (sa),
     .pk_i          (pk_q),
     .sa_index_i    (sa_idx_q),
@@ -364,7 +379,7 @@ module esp_batch_ctrl
   assign parse_start_o    = parse_go_q;
   assign parse_obuf_o     = state_q == StDecInner;
   assign tr_start_o       = tr_go_q;
-  assign aead_req_valid_o = (state_q == StEncAead) | (state_q == StDecAead);
+  assign aead_req_valid_o = (state_q == StEncAead) | (state_q == StDecAead) | (state_q == StCmdWipe);
   assign aead_rsp_ready_o = (state_q == StEncAeadRsp) | (state_q == StDecAeadRsp);
   assign hb_start_o       = hb_go_q;
 
@@ -399,22 +414,23 @@ module esp_batch_ctrl
     m_go_d = 1'b1; m_cmd_d = CmdWrStruct; m_addr_d = a; m_wimg_d = img; m_wmask_d = mask; ld_d = LdNone;
     ret_d = ret; state_d = StMemW;
   endtask
-  task automatic mem_fill(input logic [63:0] a, input logic [31:0] n, input state_e ret);
-    m_go_d = 1'b1; m_cmd_d = CmdFill; m_addr_d = a; m_len_d = n; ld_d = LdNone; ret_d = ret; state_d = StMemW;
+  // A bucket of the card's SPI table (in spi_bucket_i the next cycle, `ret`).
+  task automatic spi_rd(input logic [31:0] bucket, input state_e ret);
+    spi_rd_o = 1'b1; spi_rd_bucket_o = bucket; state_d = ret;
   endtask
-  // SA i into sa_q (unless it is there), then `ret`; its counters are read
-  // at the same time (into ctr_q when they arrive).
+  // SA i into sa_q (unless it is there), then `ret`; its state line is read
+  // at the same time (into ctr_q / top_q when it arrives).
   task automatic sa_fetch(input logic [31:0] i, input state_e ret);
     sa_idx_d = i;
     if (sa_ok_q && sa_idx_q == i) state_d = ret;
     else begin
       mem_rd(a_sa_q + (64'(i) << $clog2(SA_ENTRY_SIZE)), SaBytes, LdSa, ret);
       ctr_ok_d = 1'b0; c_want_d = 1'b1; c_pend_d = 1'b1;
-      c_addr_d = a_ctr_q + (64'(i) << $clog2(SA_COUNTERS_SIZE));
+      c_addr_d = a_st_q + (64'(i) << $clog2(SA_STATE_SIZE));
     end
   endtask
-  // The SA's counters in ctr_q, then `ret`: they come with the SA (sa_fetch
-  // started their read with the entry's, or they are on chip with it).
+  // The SA's state line in ctr_q / top_q, then `ret`: it comes with the SA
+  // (sa_fetch started its read with the entry's, or it is on chip with it).
   task automatic ctr_fetch(input state_e ret);
     ret_d = ret;
     state_d = ctr_ok_q ? ret : StCtrWait;
@@ -428,49 +444,72 @@ module esp_batch_ctrl
   task automatic enc_plan();
     pk_d = plan; add_bytes_d = 32'(plan.pkt_len);
   endtask
+  // The state line with counters c and seq top_q written (the bytes of
+  // mask), then the completion (status s).
+  task automatic line_wr(input sa_counters_t c, input logic [63:0] mask, input logic [15:0] s);
+    status_d = s; ctr_d = c;
+    mem_wr(a_line, line_img(c, top_q), mask, StCpl);
+  endtask
+  // Adds one to 64-bit counter `off` of the SA, then ends with status s.
+  task automatic bump(input int unsigned off, input logic [15:0] s);
+    sa_counters_t c;
+    c = ctr_q;
+    c[8*off +: 64] = ctr_q[8*off +: 64] + 64'd1;   // the counter at byte `off` of the image
+    line_wr(c, line_mask(SA_STATE_COUNTERS_OFFSET + off, 8), s);
+  endtask
+  // hard_events++ (stops at 2^32-1), LIFETIME_EXPIRED.
+  task automatic bump_hard();
+    sa_counters_t c;
+    c = ctr_q;
+    if (ctr_q.hard_events != '1) c.hard_events = ctr_q.hard_events + 32'd1;
+    line_wr(c, line_mask(SA_STATE_COUNTERS_OFFSET + SA_COUNTERS_HARD_EVENTS_OFFSET, SA_COUNTERS_HARD_EVENTS_BYTES),
+            STATUS_LIFETIME_EXPIRED);
+  endtask
   // ENCRYPT 6 of a dummy packet: dummy++ only, then its completion (OK).
   task automatic dummy_counter();
-    soft_d = 1'b0; c_len_d = 32'(pk_q.out_len); status_d = STATUS_OK;
-    ctr_d.dummy = ctr_q.dummy + 64'd1;
-    mem_wr(a_ctrs + 64'(SA_COUNTERS_DUMMY_OFFSET), word_img(ctr_q.dummy + 64'd1),
-           PKT_BUS_BYTES'(8'hFF), StCpl);
+    soft_d = 1'b0; c_len_d = 32'(pk_q.out_len);
+    bump(SA_COUNTERS_DUMMY_OFFSET, STATUS_OK);
   endtask
   // ENCRYPT 6 / DECRYPT 16: the counters of an OK packet (add_bytes_q set
   // at least a cycle before), then its completion.
   task automatic ok_counters();
-    soft_d = soft_now; c_len_d = 32'(pk_q.out_len); status_d = STATUS_OK;
-    ctr_d = ok_ctr;
-    mem_wr(a_ctrs, Dw'(ok_ctr), CtrOkMask, StCpl);   // those three words
+    soft_d = soft_now; c_len_d = 32'(pk_q.out_len);
+    line_wr(ok_ctr, CtrOkMask, STATUS_OK);   // those three fields
   endtask
-  // DECRYPT 8: the sequence number (ESN inference from the replay top, in
-  // top_q), then the window check.
-  task automatic dec_top();
-    seq_d = inferred_seq; c_seq_d = inferred_seq;
-    win_go_d = 1'b1; state_d = StDecWin;
-  endtask
-  // DECRYPT 6, 7 on the SA's counters (in ctr_q), then its replay top.
+  // DECRYPT 8 (the sequence number: ESN inference from the replay top, in
+  // top_q), then 9 (the window check) with it the next cycle.
   task automatic dec_ctr();
-    if (hard) bump(SA_COUNTERS_HARD_EVENTS_OFFSET, STATUS_LIFETIME_EXPIRED);
+    if (hard) bump_hard();
     else if (esp_len_bad) bump(SA_COUNTERS_BAD_PACKET_OFFSET, STATUS_MALFORMED);
     else begin
       pk_d.pt_len = ct_len;
-      if (top_ok_q) dec_top();
-      else mem_rd(a_state, REPLAY_STATE_TOP_BYTES, LdTop, StDecTop);
+      seq_d = inferred_seq; c_seq_d = inferred_seq;
+      if (!inferred_ok) bump(SA_COUNTERS_REPLAY_OFFSET, STATUS_REPLAY);
+      else state_d = StDecBit;
     end
   endtask
-  // Adds one to counter word `off` of the SA, then ends with status s.
-  task automatic bump(input int unsigned off, input logic [15:0] s);
-    status_d = s;
-    ctr_d[8*off +: 64] = ctr_q[8*off +: 64] + 64'd1;   // the counter at byte `off` of the image
-    mem_wr(a_ctrs + 64'(off), word_img(ctr_q[8*off +: 64] + 64'd1), PKT_BUS_BYTES'(8'hFF), StCpl);
+  // Commands (CONTRACT.md "Commands", esp_cmd_decide), decided in the cycle
+  // they are taken (SA_INSTALL: once its entry is read).
+  task automatic command();
+    cmd_d = 1'b1; stop_d = cd_stop;
+    sa_ok_d = 1'b0; ctr_ok_d = 1'b0; lk_ok_d = 1'b0;   // on-chip copies dropped
+    c_sa_d = cd_sa; c_spi_d = cd_spi;
+    inst_we_o = cd_delete; inst_widx_o = cm.sa_index; inst_wval_o = 1'b0;
+    spi_wr_o = cd_spi_wr; spi_wr_slot_o = cd_slot; spi_wr_val_o = cd_val;
+    if (cd_delete) begin   // the key bytes on chip: the entry, esp_aead's key slot
+      sa_d = '0; sa_idx_d = cm.sa_index; status_d = STATUS_OK; state_d = StCmdWipe;
+    end else if (cd_install) begin
+      sa_idx_d = cm.sa_index;
+      mem_rd(a_sa_q + (64'(cm.sa_index) << $clog2(SA_ENTRY_SIZE)), SaBytes, LdSa, StCmdInst);
+    end else finish(cd_status);
   endtask
 
   always_comb begin
-    state_d = state_q; ret_d = ret_q; ld_d = ld_q; idx_d = idx_q;
-    desc_d = desc_q; sa_d = sa_q; ctr_d = ctr_q; top_d = top_q; seq_d = seq_q; sa_idx_d = sa_idx_q;
-    sa_ok_d = sa_ok_q; ctr_ok_d = ctr_ok_q; top_ok_d = top_ok_q;
-    lk_ok_d = lk_ok_q; lk_spi_d = lk_spi_q; lk_idx_d = lk_idx_q; tix_ok_d = tix_ok_q; tix_d = tix_q;
-    tw_ok_d = tw_ok_q; tw_d = tw_q; word_d = word_q;
+    state_d = state_q; ret_d = ret_q; ld_d = ld_q;
+    desc_d = desc_q; sa_d = sa_q; ctr_d = ctr_q; top_d = top_q; seq_d = seq_q; sa_idx_d = sa_idx_q; ent_d = ent_q;
+    cmd_d = cmd_q; stop_d = stop_q;
+    sa_ok_d = sa_ok_q; ctr_ok_d = ctr_ok_q;
+    lk_ok_d = lk_ok_q; lk_spi_d = lk_spi_q; lk_idx_d = lk_idx_q;
     c_want_d = c_want_q; c_pend_d = c_pend_q; c_go_d = 1'b0; c_addr_d = c_addr_q;
     status_d = status_q; soft_d = soft_q; c_sa_d = c_sa_q; c_spi_d = c_spi_q; c_len_d = c_len_q; c_seq_d = c_seq_q;
     pk_d = pk_q; add_bytes_d = add_bytes_q;
@@ -478,21 +517,24 @@ module esp_batch_ctrl
     m_go_d = 1'b0; m_cmd_d = m_cmd_q; m_addr_d = m_addr_q; m_len_d = m_len_q;
     m_wimg_d = m_wimg_q; m_wmask_d = m_wmask_q;
     parse_go_d = 1'b0; parse_mode_d = parse_mode_q; parse_avail_d = parse_avail_q;
-    tr_go_d = 1'b0; hb_go_d = 1'b0; win_go_d = 1'b0;
+    tr_go_d = 1'b0; hb_go_d = 1'b0;
     ready_o = 1'b0; done_o = 1'b0; in_pop_o = 1'b0; out_push_o = 1'b0;
+    inst_we_o = 1'b0; inst_widx_o = '0; inst_wval_o = 1'b0;
+    spi_rd_o = 1'b0; spi_rd_bucket_o = '0;
+    spi_wr_o = 1'b0; spi_wr_slot_o = '0; spi_wr_val_o = '0;
 
     unique case (state_q)
-      StIdle: if (start_i) begin
-        idx_d = '0;
+      StIdle: if (start_i && init_done_i) begin
+        stop_d = 1'b0;
         state_d = StNext;
       end
       StNext: begin  // the descriptor's own checks, in the cycle it is taken
-        if (idx_q == n_desc_q) state_d = StDrain;
-        else if (in_valid_i && out_ready_i) begin
+        if (in_valid_i && out_ready_i) begin
           desc_d = in_desc_i;
           status_d = STATUS_OK; soft_d = 1'b0; c_sa_d = NO_SA_INDEX; c_spi_d = '0; c_len_d = '0; c_seq_d = '0;
-          wr_pkt_d = 1'b0;
-          if (!op_enc && !op_dec) finish(STATUS_BAD_OPCODE);
+          wr_pkt_d = 1'b0; cmd_d = 1'b0;
+          if (op_cmd) command();
+          else if (!op_enc && !op_dec) finish(STATUS_BAD_OPCODE);
           else if (desc_malformed) finish(STATUS_MALFORMED);
           else if (op_enc && !desc_sa_range) finish(STATUS_BAD_SA);
           else if (op_enc) sa_fetch(d.sa_index, StEncSa);
@@ -511,23 +553,24 @@ module esp_batch_ctrl
         unique case (ld_q)
           LdSa: begin
             sa_d = sa_entry_t'(SA_ENTRY_BITS'(mem_rimg_i[SaBits-1:0]));
-            sa_ok_d = 1'b1; top_ok_d = 1'b0; tix_ok_d = 1'b0; tw_ok_d = 1'b0;
+            sa_ok_d = 1'b1;
           end
-          LdTop: begin
-            top_d = mem_rimg_i[63:0];
-            top_ok_d = 1'b1; tix_ok_d = 1'b0; tw_ok_d = 1'b0;
-          end
-          LdWord: begin
-            word_d = mem_rimg_i[63:0];
-          end
+          LdEnt: ent_d = replay_entry_t'(mem_rimg_i[REPLAY_ENTRY_BITS-1:0]);
           default: ;
         endcase
         state_d = ret_q;
       end
+      // SA_INSTALL: the entry read (its spi for the completion); installed
+      StCmdInst: begin
+        inst_we_o = 1'b1; inst_widx_o = sa_idx_q; inst_wval_o = 1'b1;
+        c_spi_d = sa.spi; sa_ok_d = 1'b0;
+        finish(STATUS_OK);
+      end
+      StCmdWipe: if (aead_req_ready_i) state_d = StCpl;   // SA_DELETE: the wipe taken
       // ------------------------------------------------------------ ENCRYPT
       StEncSa: begin
         c_sa_d = sa_idx_q; c_spi_d = sa.spi;
-        if (!sa.valid) finish(STATUS_SA_DISABLED);
+        if (!sa_valid) finish(STATUS_SA_DISABLED);
         else if (!sa.outbound || !params_ok) finish(STATUS_BAD_SA);
         else if (sa.tunnel && d_dummy) begin  // ENCRYPT 2 skipped
           enc_plan();
@@ -547,18 +590,18 @@ module esp_batch_ctrl
         end
       end
       StEncCtr: begin  // ENCRYPT 3, then 4 (NO_SPACE) and 5
-        if (hard || seq_full) bump(SA_COUNTERS_HARD_EVENTS_OFFSET, STATUS_LIFETIME_EXPIRED);
+        if (hard || seq_full) bump_hard();
         else if (32'(pk_q.out_len) > room) finish(STATUS_NO_SPACE);
         else begin
-          seq_d = sa.tx_seq + 64'd1;
-          c_seq_d = sa.tx_seq + 64'd1;
-          sa_d.tx_seq = sa.tx_seq + 64'd1;
+          seq_d = top_q + 64'd1;
+          c_seq_d = top_q + 64'd1;
+          top_d = top_q + 64'd1;
           tr_go_d = 1'b1; state_d = StEncTrl;
         end
       end
       // the trailer built, tx_seq is written (posted) on the way to esp_aead
       StEncTrl: if (tr_done_i) begin
-        mem_wr(a_sa + 64'(SA_ENTRY_TX_SEQ_OFFSET), word_img(seq_q), PKT_BUS_BYTES'(8'hFF), StEncAead);
+        mem_wr(a_line, line_img(ctr_q, top_q), SeqMask, StEncAead);
       end
       StEncAead:    if (aead_req_ready_i) state_d = StEncAeadRsp;
       StEncAeadRsp: if (aead_rsp_valid_i) begin
@@ -586,7 +629,7 @@ module esp_batch_ctrl
               else sa_fetch(d.sa_index, StDecSaIdx);
             end else if (!log2_ok) finish(STATUS_UNKNOWN_SPI);
             else if (lk_ok_q && parse_rsp_i.spi == lk_spi_q) sa_fetch(lk_idx_q, StDecSa);
-            else mem_rd(a_spi_q + (64'(bucket0) << $clog2(SPI_BUCKET_SIZE)), SPI_BUCKET_SIZE, LdNone, StDecB0);
+            else spi_rd(bucket0, StDecB0);
           end
         end
       end
@@ -594,72 +637,42 @@ module esp_batch_ctrl
         if (sa.spi != c_spi_q) finish(STATUS_UNKNOWN_SPI);
         else state_d = StDecSa;
       end
-      StDecB0, StDecB1: begin
+      StDecB0, StDecB1: begin  // the bucket is in spi_bucket_i
         if (spi_hit) begin
           if (sa_ref_m1 >= sa_cap_q) finish(STATUS_BAD_SA);
           else begin
             lk_ok_d = 1'b1; lk_spi_d = c_spi_q; lk_idx_d = sa_ref_m1;
             sa_fetch(sa_ref_m1, StDecSa);
           end
-        end else if (state_q == StDecB0) begin
-          mem_rd(a_spi_q + (64'(bucket1) << $clog2(SPI_BUCKET_SIZE)), SPI_BUCKET_SIZE, LdNone, StDecB1);
-        end else finish(STATUS_UNKNOWN_SPI);
+        end else if (state_q == StDecB0) spi_rd(bucket1, StDecB1);
+        else finish(STATUS_UNKNOWN_SPI);
       end
       StDecSa: begin
         c_sa_d = sa_idx_q;
-        if (!sa.valid) finish(STATUS_SA_DISABLED);
+        if (!sa_valid) finish(STATUS_SA_DISABLED);
         else if (sa.outbound || !params_ok) finish(STATUS_BAD_SA);
         else if (ctr_ok_q) dec_ctr();
         else ctr_fetch(StDecCtr);
       end
       StDecCtr: dec_ctr();
-      StDecTop: dec_top();
-      StDecWin: if (win_done) begin  // DECRYPT 9
-        tix_ok_d = 1'b1; tix_d = win_top_idx;
-        if (!inferred_ok) bump(SA_COUNTERS_REPLAY_OFFSET, STATUS_REPLAY);
-        else if (win_fresh) state_d = StDecAead;
+      StDecBit: begin  // DECRYPT 9: fresh passes, too old fails, else seq's ring entry
+        if (win_fresh) state_d = StDecAead;
         else if (win_old) bump(SA_COUNTERS_REPLAY_OFFSET, STATUS_REPLAY);
-        else if (tw_ok_q && win_seq_idx == win_top_idx) begin  // top's word: on chip
-          if (!tw_q[win_bit]) state_d = StDecAead;
-          else bump(SA_COUNTERS_REPLAY_OFFSET, STATUS_REPLAY);
-        end else mem_rd(a_seq_word, CTL_WORD_BYTES, LdNone, StDecBit);
-      end
-      StDecBit: begin
-        if (win_pass) state_d = StDecAead;
+        else if (ld_q != LdEnt) mem_rd(a_ent, REPLAY_ENTRY_SIZE, LdEnt, StDecBit);
+        else if (win_pass) state_d = StDecAead;
         else bump(SA_COUNTERS_REPLAY_OFFSET, STATUS_REPLAY);
       end
       StDecAead:    if (aead_req_ready_i) state_d = StDecAeadRsp;
       StDecAeadRsp: if (aead_rsp_valid_i) begin  // DECRYPT 10, then 11
         if (!aead_rsp_i.auth_ok) bump(SA_COUNTERS_AUTH_FAIL_OFFSET, STATUS_AUTH_FAIL);
-        else if (!win_fresh) state_d = StComWordRd;
-        else if (win_clr_n0 != '0) mem_fill(a_ring + (64'(win_clr_idx) << 3), 32'(win_clr_n0) << 3, StComClr2);
-        else state_d = StComTop;
-      end
-      StComClr2: begin
-        if (win_clr_n1 != '0) mem_fill(a_ring, 32'(win_clr_n1) << 3, StComTop);
-        else state_d = StComTop;
+        else if (win_fresh) mem_rd(a_ent, REPLAY_ENTRY_SIZE, LdEnt, StComTop);
+        else state_d = StComEnt;   // the entry read by the check
       end
       StComTop: begin
-        top_d = seq_q; tix_d = win_seq_idx;
-        mem_wr(a_state, word_img(seq_q), PKT_BUS_BYTES'(8'hFF), win_jump_nz ? StComBitSet : StComWordRd);
+        top_d = seq_q;
+        mem_wr(a_line, line_img(ctr_q, seq_q), SeqMask, StComEnt);
       end
-      // the word of seq: top's new word (cleared) / or-ed into its word (read,
-      // unless it is top's word, on chip)
-      StComBitSet: begin
-        tw_ok_d = 1'b1; tw_d = 64'd1 << win_bit;
-        mem_wr(a_seq_word, word_img(64'd1 << win_bit), PKT_BUS_BYTES'(8'hFF), StDecTrlGo);
-      end
-      StComWordRd: begin
-        if (tw_ok_q && win_seq_idx == tix_q) begin
-          word_d = tw_q; state_d = StComWordWr;
-        end else mem_rd(a_seq_word, CTL_WORD_BYTES, LdWord, StComWordWr);
-      end
-      StComWordWr: begin
-        if (win_seq_idx == tix_q) begin
-          tw_ok_d = 1'b1; tw_d = word_q | (64'd1 << win_bit);
-        end
-        mem_wr(a_seq_word, word_img(word_q | (64'd1 << win_bit)), PKT_BUS_BYTES'(8'hFF), StDecTrlGo);
-      end
+      StComEnt: mem_wr(a_ent, Dw'(win_commit), PKT_BUS_BYTES'({REPLAY_ENTRY_SIZE{1'b1}}), StDecTrlGo);
       StDecTrlGo: begin
         tr_go_d = 1'b1; state_d = StDecTrl;
       end
@@ -694,14 +707,14 @@ module esp_batch_ctrl
 
       // --------------------------------------------------------- completion
       // The output slot goes to the write-back stage with the completion;
-      // the input slot back to the fetch stage.
-      // (not before a counters read of this descriptor has landed: an early
-      // failure may leave one in flight)
+      // the input slot back to the fetch stage; after a STOP the run ends.
+      // (not before a state line read of this descriptor has landed: an
+      // early failure may leave one in flight)
       StCpl: if (!c_pend_q) begin
         out_push_o = 1'b1;
         in_pop_o = 1'b1;
-        idx_d = idx_q + 32'd1;
-        state_d = StNext;
+        ld_d = LdNone;
+        state_d = stop_q ? StDrain : StNext;
       end
       StDrain: if (fetch_idle_i && wb_idle_i && wr_out_q == '0) state_d = StDone;
       StDone: begin
@@ -712,21 +725,24 @@ module esp_batch_ctrl
       default: state_d = StIdle;
     endcase
 
-    // the counters read: out once this stage's writes have their responses
+    // the state line read: out once this stage's writes have their responses
     if (c_want_q && wr_out_q == '0) begin
       c_go_d = 1'b1; c_want_d = 1'b0;
     end
     if (cmem_done_i) begin
-      ctr_d = sa_counters_t'(cmem_rimg_i[CtrBits-1:0]); ctr_ok_d = 1'b1; c_pend_d = 1'b0;
+      ctr_d = c_line.counters;
+      top_d = c_line.seq;
+      ctr_ok_d = 1'b1; c_pend_d = 1'b0;
     end
   end
 
+  assign c_line       = sa_state_t'(cmem_rimg_i[SA_STATE_BITS-1:0]);
   assign cmem_valid_o = c_go_q;
   assign cmem_addr_o  = c_addr_q;
-  assign cmem_len_o   = CtrBytes;
+  assign cmem_len_o   = SA_STATE_SIZE;
 
-  assign idle_o = state_q == StIdle;
-  assign run_start_o = state_q == StIdle && start_i;
+  assign idle_o = state_q == StIdle && init_done_i;   // (not while esp_card_state clears its tables after a reset)
+  assign run_start_o = state_q == StIdle && start_i && init_done_i;
 
   assign out_cpl_o      = cpl;
   assign out_wr_pkt_o   = wr_pkt_q;
@@ -735,61 +751,41 @@ module esp_batch_ctrl
   assign out_capacity_o = d.out_capacity;
 
   logic unused_seq;
-  assign unused_seq = ^{mem_rimg_i[ImgW-1:SaBits], cmem_rimg_i[2*Dw-1:CtrBits], win_busy, win_words, desc_read_pkt, d.in_length[31:PKT_LEN_BITS], d.in_offset, d.rsvd0, d.op,
+  assign unused_seq = ^{mem_rimg_i[ImgW-1:SaBits], cmem_rimg_i[2*Dw-1:SA_STATE_BITS], desc_read_pkt,
+                       d.in_length[31:PKT_LEN_BITS], d.in_offset, d.rsvd0, cm.op, cm.flags, cm.rsvd0, cm.rsvd1, cm.spi, cm.slot,
                        parse_rsp_i.udp, tr_rsp_i.pad_len, tr_rsp_i.pt_len};
 
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
-      state_q <= StIdle;
-      ret_q   <= StIdle;
-      ld_q    <= LdNone;
-      idx_q   <= '0;
-      m_go_q  <= 1'b0;
-      parse_go_q <= 1'b0;
-      tr_go_q <= 1'b0;
-      hb_go_q <= 1'b0;
-      win_go_q <= 1'b0;
-      n_desc_q <= '0;
+      state_q <= StIdle; ret_q <= StIdle; ld_q <= LdNone;
+      {m_go_q, parse_go_q, tr_go_q, hb_go_q, c_want_q, c_pend_q, c_go_q, stop_q, cmd_q} <= '0;
       wr_out_q <= '0;
-      c_want_q <= 1'b0;
-      c_pend_q <= 1'b0;
-      c_go_q   <= 1'b0;
     end else begin
-      c_want_q <= c_want_d;
-      c_pend_q <= c_pend_d;
-      c_go_q   <= c_go_d;
+      state_q <= state_d; ret_q <= ret_d; ld_q <= ld_d;
+      {m_go_q, parse_go_q, tr_go_q, hb_go_q, c_want_q, c_pend_q, c_go_q, stop_q, cmd_q} <=
+        {m_go_d, parse_go_d, tr_go_d, hb_go_d, c_want_d, c_pend_d, c_go_d, stop_d, cmd_d};
       wr_out_q <= wr_out_q + 4'(state_q == StMemW && mem_acc_i) - 4'(mem_wdone_i);
-      state_q <= state_d;
-      ret_q   <= ret_d;
-      ld_q    <= ld_d;
-      idx_q   <= idx_d;
-      m_go_q  <= m_go_d;
-      parse_go_q <= parse_go_d;
-      tr_go_q <= tr_go_d;
-      hb_go_q <= hb_go_d;
-      win_go_q <= win_go_d;
-      if (state_q == StIdle && start_i) n_desc_q <= n_desc_i;
     end
   end
 
   // the on-chip state is valid for one run
   always_ff @(posedge clk_i or negedge rst_ni) begin
-    if (!rst_ni) {sa_ok_q, ctr_ok_q, top_ok_q, tix_ok_q, tw_ok_q, lk_ok_q} <= '0;
-    else {sa_ok_q, ctr_ok_q, top_ok_q, tix_ok_q, tw_ok_q, lk_ok_q} <=
-           run_start_o ? '0 : {sa_ok_d, ctr_ok_d, top_ok_d, tix_ok_d, tw_ok_d, lk_ok_d};
+    if (!rst_ni) {sa_ok_q, ctr_ok_q, lk_ok_q} <= '0;
+    else {sa_ok_q, ctr_ok_q, lk_ok_q} <= run_start_o ? '0 : {sa_ok_d, ctr_ok_d, lk_ok_d};
   end
 
   always_ff @(posedge clk_i) begin
-    if (state_q == StIdle && start_i) begin
-      a_sa_q <= sa_table_i; a_replay_q <= replay_i; a_ctr_q <= counters_i; a_spi_q <= spi_table_i;
+    if (run_start_o) begin
+      a_sa_q <= sa_table_i; a_replay_q <= replay_i; a_st_q <= sa_state_i;
       sa_cap_q <= sa_capacity_i; log2_q <= spi_buckets_log2_i;
     end
   end
 
   always_ff @(posedge clk_i) begin
     desc_q <= desc_d; sa_q <= sa_d; ctr_q <= ctr_d; top_q <= top_d; seq_q <= seq_d; sa_idx_q <= sa_idx_d;
+    ent_q <= ent_d;
     c_addr_q <= c_addr_d;
-    lk_spi_q <= lk_spi_d; lk_idx_q <= lk_idx_d; tix_q <= tix_d; tw_q <= tw_d; word_q <= word_d;
+    lk_spi_q <= lk_spi_d; lk_idx_q <= lk_idx_d;
     status_q <= status_d; soft_q <= soft_d; c_sa_q <= c_sa_d; c_spi_q <= c_spi_d; c_len_q <= c_len_d;
     c_seq_q <= c_seq_d;
     pk_q <= pk_d;

@@ -11,6 +11,7 @@ module esp_batch_req
 (
   input  wire logic        op_enc_i,       // ENCRYPT (else DECRYPT)
   input  wire logic        dec_trl_i,      // DECRYPT 12: the trailer check (else ENCRYPT's build)
+  input  wire logic        wipe_i,         // SA_DELETE: esp_aead wipes the key slot of sa_index_i
   input  wire sa_view_t    sa_i,
   input  wire pkt_ctx_t    pk_i,
   input  wire logic [31:0] sa_index_i,
@@ -40,11 +41,12 @@ module esp_batch_req
   assign tr_req_o.len = dec_trl_i ? pk_i.pt_len : pk_i.pay_len;
   assign tr_req_o.nh  = pk_i.nh;
 
+  assign aead_req_o.wipe       = wipe_i;
   assign aead_req_o.encrypt    = op_enc_i;
   assign aead_req_o.gmac       = sa_i.gmac;
   assign aead_req_o.esn        = sa_i.esn;
-  assign aead_req_o.aes256     = sa_i.aes256;
-  assign aead_req_o.key        = sa_i.key;
+  assign aead_req_o.aes256     = wipe_i | sa_i.aes256;   // a wipe: all 15 round keys
+  assign aead_req_o.key        = wipe_i ? '0 : sa_i.key;
   assign aead_req_o.sa_index   = sa_index_i;
   assign aead_req_o.generation = sa_i.generation;
   assign aead_req_o.salt       = sa_i.salt;
@@ -73,7 +75,7 @@ module esp_batch_req
   assign hb_req_o.payload_sum = pk_i.sum;
 
   logic unused_req;   // what no unit request carries
-  assign unused_req = ^{sa_i.window_bits, sa_i.replay_offset, sa_i.tx_seq, sa_i.soft_bytes, sa_i.hard_bytes,
+  assign unused_req = ^{sa_i.window_bits, sa_i.replay_offset, sa_i.soft_bytes, sa_i.hard_bytes,
                         sa_i.soft_packets, sa_i.hard_packets, sa_i.valid, sa_i.outbound, sa_i.icv_len[7:5],
                         pk_i.pkt_len, pk_i.esp_len};
 

@@ -11,14 +11,20 @@
 // (esp_writeback: output packet and completion from an output slot); the
 // slots' buffers (esp_pkt_bank: ibuf, obuf); the card-memory access of all
 // three (esp_mem_access: the AXI4 master). The sequencer selects the owner of
-// each buffer port on its side. See hw/rtl/README.md and DATAPATH.md.
+// each buffer port on its side; the card's own state (esp_card_state:
+// installed bits, SPI table), kept across runs. CPL_PROD comes from the
+// write-back stage; PERF_CYCLES counts the cycles of a run (ap_start taken
+// to ap_done), PERF_IDLE those in which a descriptor is taken and not
+// complete and none completes. See hw/rtl/README.md and DATAPATH.md.
 `default_nettype none
 
 module esp_engine
   import esp_spec_pkg::*;
   import esp_unit_pkg::*;
 #(
-  parameter int unsigned AxilAddrWidth = $clog2(REG_SPACE_BYTES)
+  parameter int unsigned AxilAddrWidth = $clog2(REG_SPACE_BYTES),
+  parameter int unsigned MaxSas = 65536,            // register MAX_SAS
+  parameter int unsigned MaxSpiBucketsLog2 = 14     // register MAX_SPI_BUCKETS_LOG2
 ) (
   input  wire logic                     clk_i,
   input  wire logic                     rst_ni,
@@ -85,8 +91,17 @@ module esp_engine
   localparam int unsigned NB = PKT_BUS_BYTES;
 
   logic        ap_start, ap_ready, ap_done, ap_idle;
-  logic [63:0] sa_table, replay, counters, spi_table, desc, completions, pkt_in, pkt_out;
-  logic [31:0] n_desc, sa_capacity, spi_buckets_log2;
+  logic [63:0] sa_table, sa_state, replay, desc_ring, cpl_ring, pkt_in, pkt_out;
+  logic [31:0] ring_first, ring_log2, sa_capacity, spi_buckets_log2, desc_prod, cpl_prod;
+  logic [31:0] sa_cap_eff, ring_mask, taken;
+  logic        cpl_inc, init_done;
+  logic [63:0] perf_cycles_q, perf_idle_q;
+  logic        running_q;
+
+  // the SA indices the card holds: min(sa_capacity, MAX_SAS); the ring:
+  // 2^min(ring_log2, MAX_RING_LOG2) descriptors
+  assign sa_cap_eff = (sa_capacity < 32'(MaxSas)) ? sa_capacity : 32'(MaxSas);
+  assign ring_mask  = (32'd1 << ((ring_log2 < 32'(MAX_RING_LOG2)) ? ring_log2[4:0] : 5'(MAX_RING_LOG2))) - 32'd1;
 
   esp_ctrl_regs #(
     .AddrWidth(AxilAddrWidth)
@@ -115,16 +130,24 @@ module esp_engine
     .ap_done_i          (ap_done),
     .ap_idle_i          (ap_idle),
     .sa_table_o         (sa_table),
+    .sa_state_o         (sa_state),
     .replay_o           (replay),
-    .counters_o         (counters),
-    .spi_table_o        (spi_table),
-    .desc_o             (desc),
-    .completions_o      (completions),
+    .desc_ring_o        (desc_ring),
+    .cpl_ring_o         (cpl_ring),
     .pkt_in_o           (pkt_in),
     .pkt_out_o          (pkt_out),
-    .n_desc_o           (n_desc),
+    .ring_first_o       (ring_first),
+    .ring_log2_o        (ring_log2),
     .sa_capacity_o      (sa_capacity),
     .spi_buckets_log2_o (spi_buckets_log2),
+    .desc_prod_o        (desc_prod),
+    .cpl_prod_i         (cpl_prod),
+    .max_sas_i          (32'(MaxSas)),
+    .max_spi_buckets_log2_i (32'(MaxSpiBucketsLog2)),
+    .perf_cycles_lo_i   (perf_cycles_q[31:0]),
+    .perf_cycles_hi_i   (perf_cycles_q[63:32]),
+    .perf_idle_lo_i     (perf_idle_q[31:0]),
+    .perf_idle_hi_i     (perf_idle_q[63:32]),
     .interrupt_o
   );
 
@@ -186,11 +209,14 @@ module esp_engine
     .clk_i,
     .rst_ni,
     .start_i       (run_start),
-    .desc_i        (desc),
+    .desc_ring_i   (desc_ring),
     .pkt_in_i      (pkt_in),
-    .n_desc_i      (n_desc),
-    .sa_capacity_i (sa_capacity),
+    .ring_first_i  (ring_first),
+    .ring_mask_i   (ring_mask),
+    .sa_capacity_i (sa_cap_eff),
+    .desc_prod_i   (desc_prod),
     .idle_o        (fetch_idle),
+    .taken_o       (taken),
     .d_valid_o     (d_valid),
     .d_addr_o      (d_addr),
     .d_len_o       (d_len),
@@ -214,9 +240,13 @@ module esp_engine
     .clk_i,
     .rst_ni,
     .start_i        (run_start),
-    .completions_i  (completions),
+    .cpl_ring_i     (cpl_ring),
     .pkt_out_i      (pkt_out),
+    .ring_first_i   (ring_first),
+    .ring_mask_i    (ring_mask),
     .idle_o         (wb_idle),
+    .cpl_prod_o     (cpl_prod),
+    .cpl_inc_o      (cpl_inc),
     .tail_ready_o   (out_ready),
     .tail_slot_o    (otail_slot),
     .push_i         (out_push),
@@ -239,7 +269,46 @@ module esp_engine
     .mem_wdone_i    (w_wdone)
   );
 
-  esp_batch_ctrl u_batch_ctrl (
+  // the card's own state
+  logic          inst, inst_we, inst_wval, spi_rd, spi_wr;
+  logic [31:0]   inst_idx, inst_widx, spi_rd_bucket, spi_wr_slot;
+  spi_bucket_t   spi_bucket;
+  spi_slot_t     spi_wr_val;
+  esp_card_state #(.MaxSas(MaxSas), .MaxBucketsLog2(MaxSpiBucketsLog2)) u_card_state (
+    .clk_i,
+    .rst_ni,
+    .init_done_o (init_done),
+    .inst_idx_i  (inst_idx),
+    .inst_o      (inst),
+    .inst_we_i   (inst_we),
+    .inst_widx_i (inst_widx),
+    .inst_wval_i (inst_wval),
+    .rd_i        (spi_rd),
+    .rd_bucket_i (spi_rd_bucket),
+    .rd_bucket_o (spi_bucket),
+    .wr_i        (spi_wr),
+    .wr_slot_i   (spi_wr_slot),
+    .wr_val_i    (spi_wr_val)
+  );
+
+  // PERF_CYCLES, PERF_IDLE: of the last run (cleared when one starts)
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      running_q     <= 1'b0;
+      perf_cycles_q <= '0;
+      perf_idle_q   <= '0;
+    end else if (run_start) begin
+      running_q     <= 1'b1;
+      perf_cycles_q <= 64'd1;
+      perf_idle_q   <= '0;
+    end else if (running_q) begin
+      perf_cycles_q <= perf_cycles_q + 64'd1;
+      if (taken != cpl_prod && !cpl_inc) perf_idle_q <= perf_idle_q + 64'd1;
+      if (ap_done) running_q <= 1'b0;
+    end
+  end
+
+  esp_batch_ctrl #(.MaxSpiBucketsLog2(MaxSpiBucketsLog2)) u_batch_ctrl (
     .clk_i,
     .rst_ni,
     .start_i            (ap_start),
@@ -247,13 +316,23 @@ module esp_engine
     .done_o             (ap_done),
     .idle_o             (ap_idle),
     .sa_table_i         (sa_table),
+    .sa_state_i         (sa_state),
     .replay_i           (replay),
-    .counters_i         (counters),
-    .spi_table_i        (spi_table),
-    .n_desc_i           (n_desc),
-    .sa_capacity_i      (sa_capacity),
+    .sa_capacity_i      (sa_cap_eff),
     .spi_buckets_log2_i (spi_buckets_log2),
     .run_start_o        (run_start),
+    .init_done_i        (init_done),
+    .inst_idx_o         (inst_idx),
+    .inst_i             (inst),
+    .inst_we_o          (inst_we),
+    .inst_widx_o        (inst_widx),
+    .inst_wval_o        (inst_wval),
+    .spi_rd_o           (spi_rd),
+    .spi_rd_bucket_o    (spi_rd_bucket),
+    .spi_bucket_i       (spi_bucket),
+    .spi_wr_o           (spi_wr),
+    .spi_wr_slot_o      (spi_wr_slot),
+    .spi_wr_val_o       (spi_wr_val),
     .in_valid_i         (in_valid),
     .in_desc_i          (in_desc),
     .in_pop_o           (in_pop),

@@ -1,9 +1,13 @@
 // esp_fetch: the fetch stage (hw/rtl/README.md "Stages"), ahead of the
 // process stage, in two parts that run at the same time:
 //
-//   descriptor reader: reads the batch's descriptors in blocks of up to
-//     Block (one card-memory read each, its own esp_mem_access client) into
-//     a FIFO of QDepth descriptors, whenever the FIFO has room for a block;
+//   descriptor reader: reads the run's descriptors from the ring (descriptor
+//     i at slot i mod 2^ring_log2 of desc_ring, from ring_first up to the
+//     live DESC_PROD register, which the host may advance during the run)
+//     in blocks of up to Block that do not cross the ring's end (one
+//     card-memory read each, its own esp_mem_access client) into a FIFO of
+//     QDepth descriptors, whenever the FIFO has room for a block; after a
+//     STOP it takes no further descriptor (the rest of its block is dropped);
 //   packet reader: takes the descriptors from the FIFO in order into the
 //     input slots (esp_pkt_bank, producer side), one per free slot, and when
 //     a descriptor needs it (esp_desc_check read_pkt) reads its input packet
@@ -30,13 +34,16 @@ module esp_fetch
   input  wire logic             clk_i,
   input  wire logic             rst_ni,
 
-  // a batch starts (arguments sampled)
+  // a run starts (arguments sampled)
   input  wire logic             start_i,
-  input  wire logic [63:0]      desc_i,
+  input  wire logic [63:0]      desc_ring_i,
   input  wire logic [63:0]      pkt_in_i,
-  input  wire logic [31:0]      n_desc_i,
-  input  wire logic [31:0]      sa_capacity_i,
+  input  wire logic [31:0]      ring_first_i,
+  input  wire logic [31:0]      ring_mask_i,      // 2^ring_log2 - 1
+  input  wire logic [31:0]      sa_capacity_i,    // min(sa_capacity, MAX_SAS)
+  input  wire logic [31:0]      desc_prod_i,      // DESC_PROD, live
   output      logic             idle_o,
+  output      logic [31:0]      taken_o,          // the index after the last descriptor taken
 
   // esp_mem_access, descriptor client: one block read at a time
   output      logic             d_valid_o,
@@ -72,7 +79,7 @@ module esp_fetch
     return (32'(s) == Slots - 1) ? '0 : s + Sw'(1);
   endfunction
 
-  logic [31:0] n_q, sa_cap_q;
+  logic [31:0] sa_cap_q, mask_q;
   logic [63:0] a_desc_q, a_in_q;
 
   // ---------------------------------------------------- descriptor reader
@@ -82,16 +89,25 @@ module esp_fetch
   logic [Bw-1:0]  dn_q, dj_q;       // descriptors in the block, next to push
   logic           dgo_q;
   logic [63:0]    daddr_q;
-  logic [31:0]    left;
+  logic [31:0]    left, to_end;
   logic [Bw-1:0]  dn;
+  logic           stop_q;           // a STOP was taken: nothing after it
+  logic           push_stop;
   logic           q_push, q_pop, q_ready, q_valid;
   logic [DescW-1:0] q_wdata, q_head;
   descriptor_t      q_head_d;         // q_head's fields
   assign q_head_d = descriptor_t'(q_head);
   logic [Qw:0]    q_count;
 
-  assign left = n_q - didx_q;
-  assign dn   = (left < 32'(Block)) ? Bw'(left) : Bw'(Block);
+  logic [31:0] dslot;   // descriptor didx_q's ring slot
+  assign dslot  = didx_q & mask_q;
+  assign left   = stop_q ? '0 : desc_prod_i - didx_q;
+  assign to_end = mask_q - (didx_q & mask_q) + 32'd1;
+  always_comb begin
+    dn = Bw'(Block);
+    if (left < 32'(dn)) dn = Bw'(left);
+    if (to_end < 32'(dn)) dn = Bw'(to_end);
+  end
 
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
@@ -100,18 +116,18 @@ module esp_fetch
       dn_q   <= '0;
       dj_q   <= '0;
       dgo_q  <= 1'b0;
-      n_q    <= '0;
+      stop_q <= 1'b1;
     end else begin
       dgo_q <= 1'b0;
       if (start_i) begin
         dst_q  <= DIdle;
-        didx_q <= '0;
-        n_q    <= n_desc_i;
+        didx_q <= ring_first_i;
+        stop_q <= 1'b0;
       end else begin
         unique case (dst_q)
           DIdle: if (left != '0 && 32'(q_count) + 32'(dn) <= QDepth) begin
             dgo_q   <= 1'b1;
-            daddr_q <= a_desc_q + (64'(didx_q) << $clog2(DESCRIPTOR_SIZE));
+            daddr_q <= a_desc_q + (64'(dslot) << $clog2(DESCRIPTOR_SIZE));
             dn_q    <= dn;
             dst_q   <= DRead;
           end
@@ -121,7 +137,11 @@ module esp_fetch
           end
           DPush: begin
             dj_q <= dj_q + Bw'(1);
-            if (dj_q + Bw'(1) == dn_q) begin
+            if (push_stop) begin
+              didx_q <= didx_q + 32'(dj_q) + 32'd1;
+              stop_q <= 1'b1;
+              dst_q  <= DIdle;
+            end else if (dj_q + Bw'(1) == dn_q) begin
               didx_q <= didx_q + 32'(dn_q);
               dst_q  <= DIdle;
             end
@@ -137,6 +157,8 @@ module esp_fetch
   assign d_len_o   = 32'(dn_q) << $clog2(DESCRIPTOR_SIZE);
   assign q_push    = dst_q == DPush;
   assign q_wdata   = d_rimg_i[DescW*32'(dj_q) +: DescW];
+  assign push_stop = q_push && q_wdata[8*DESCRIPTOR_OP_OFFSET +: 8] == OPCODE_STOP;
+  assign taken_o   = didx_q + ((dst_q == DPush) ? 32'(dj_q) : 32'd0);
 
   esp_fifo_sync #(
     .Width (DescW),
@@ -205,9 +227,10 @@ module esp_fetch
 
   always_ff @(posedge clk_i) begin
     if (start_i) begin
-      a_desc_q <= desc_i;
+      a_desc_q <= desc_ring_i;
       a_in_q   <= pkt_in_i;
       sa_cap_q <= sa_capacity_i;
+      mask_q   <= ring_mask_i;
     end
     if (q_pop) begin
       desc_q[tail_q] <= q_head;

@@ -6,7 +6,8 @@
 // Lookup: lk_valid_i with the tag fields; lk_hit_o / lk_slot_o are valid in
 // the next cycle (synchronous read of a RAM-style tag array; the valid bits
 // are flip-flops so that reset empties the cache). fill_i (any later
-// cycle) makes the looked-up entry hold the looked-up tag.
+// cycle) makes the looked-up entry hold the looked-up tag; inv_i (instead)
+// empties it.
 `default_nettype none
 
 module esp_key_cache #(
@@ -24,7 +25,8 @@ module esp_key_cache #(
   output      logic            lk_hit_o,
   output      logic [IdxW-1:0] lk_slot_o,
 
-  input  wire logic            fill_i
+  input  wire logic            fill_i,
+  input  wire logic            inv_i
 );
 
   logic [TagW-1:0]    tag_mem [Entries];
@@ -57,6 +59,7 @@ module esp_key_cache #(
         lk_tag_q <= tag;
       end
       if (fill_i) vld_q[lk_idx_q] <= 1'b1;
+      else if (inv_i) vld_q[lk_idx_q] <= 1'b0;
     end
   end
 

@@ -6,10 +6,10 @@
 //                 in MIN..MAX_WINDOW_BITS and replay_offset a multiple of
 //                 CTL_WORD_BYTES (CONTRACT.md ENCRYPT 1 / DECRYPT 5)
 //   hard_o        hard packet or byte lifetime reached (a limit of 0 is none)
-//   seq_full_o    outbound: tx_seq >= 2^32-1 (no ESN) or 2^64-1 (ESN)
+//   seq_full_o    outbound: tx_seq_i (the state line's seq) >= 2^32-1 (no ESN) or 2^64-1 (ESN)
 //   ok_ctr_o, soft_o
 //                 the counters after one more OK packet of add_bytes_i bytes
-//                 (packets, bytes, soft_events; the others as they are), and
+//                 (packets, bytes, soft_events saturating at 2^32-1; the others as they are), and
 //                 whether the soft lifetime is then reached
 `default_nettype none
 
@@ -20,6 +20,7 @@ module esp_sa_checks
   input  wire logic         inbound_i,
   input  wire sa_view_t     sa_i,
   input  wire sa_counters_t ctr_i,
+  input  wire logic [63:0]  tx_seq_i,      // outbound: the state line's seq
   input  wire logic [31:0]  add_bytes_i,
 
   output      logic         params_ok_o,
@@ -43,7 +44,7 @@ module esp_sa_checks
                        (window_ok && sa_i.replay_offset[CtlAlignBits-1:0] == '0));
 
   assign hard_o     = limit_reached(sa_i.hard_packets, ctr_i.packets) | limit_reached(sa_i.hard_bytes, ctr_i.bytes);
-  assign seq_full_o = sa_i.esn ? (sa_i.tx_seq == '1) : (sa_i.tx_seq >= 64'h0000_0000_FFFF_FFFF);
+  assign seq_full_o = sa_i.esn ? (tx_seq_i == '1) : (tx_seq_i >= 64'h0000_0000_FFFF_FFFF);
 
   always_comb begin
     ok_ctr_o         = ctr_i;
@@ -51,7 +52,7 @@ module esp_sa_checks
     ok_ctr_o.bytes   = ctr_i.bytes + 64'(add_bytes_i);
     soft_o           = limit_reached(sa_i.soft_packets, ok_ctr_o.packets) |
                        limit_reached(sa_i.soft_bytes, ok_ctr_o.bytes);
-    if (soft_o) ok_ctr_o.soft_events = ctr_i.soft_events + 64'd1;
+    if (soft_o && ctr_i.soft_events != '1) ok_ctr_o.soft_events = ctr_i.soft_events + 32'd1;  // stops at 2^32-1
   end
 
   logic unused_sa;   // what the checks do not look at

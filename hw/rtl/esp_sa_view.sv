@@ -35,7 +35,6 @@ module esp_sa_view
   assign sa_o.window_bits   = sa_i.window_bits;
   assign sa_o.icv_len       = sa_i.icv_len;
   assign sa_o.replay_offset = sa_i.replay_offset;
-  assign sa_o.tx_seq        = sa_i.tx_seq;
   assign sa_o.soft_bytes    = sa_i.soft_bytes;
   assign sa_o.hard_bytes    = sa_i.hard_bytes;
   assign sa_o.soft_packets  = sa_i.soft_packets;
@@ -59,7 +58,7 @@ module esp_sa_view
   assign sa_o.tun_dst       = wire16(sa_i.tun_dst);
 
   logic unused_sa;   // other flag bits; reserved bytes
-  assign unused_sa = ^{sa_i.flags[31:8], sa_i.flow_label[31:20], sa_i.rsvd0, sa_i.rsvd1, sa_i.rsvd2};
+  assign unused_sa = ^{sa_i.flags[31:8], sa_i.flow_label[31:20], sa_i.rsvd0, sa_i.rsvd1, sa_i.rsvd2, sa_i.rsvd3};
 
 endmodule : esp_sa_view
 

@@ -1,10 +1,11 @@
 // esp_spi_lookup: inbound SPI -> SA (CONTRACT.md DECRYPT 4), the HLS
 // spi_lookup / spi_bucket_search (spi_lookup.hpp) as combinational logic
-// beside the sequencer, which reads the buckets.
+// beside the sequencer, which reads the buckets from the card's SPI table
+// (esp_card_state).
 //
 // bucket0_o / bucket1_o: spi_bucket_index(spi, 0 / 1, log2) =
 //   log2 == 0 ? 0 : (spi * SPI_HASH_MULx mod 2^32) >> (32 - log2).
-// log2_ok_o: log2 <= 32 (else no table the card can read: UNKNOWN_SPI).
+// log2_ok_o: log2 <= MaxLog2 (else no table the card holds: UNKNOWN_SPI).
 // hit_o / sa_ref_o: the first slot of bucket_i (one bucket as the spec's
 // spi_bucket_t, cast from its little-endian card-memory image) whose spi
 // equals spi_i and whose sa_ref is not 0.
@@ -12,7 +13,9 @@
 
 module esp_spi_lookup
   import esp_spec_pkg::*;
-(
+#(
+  parameter int unsigned MaxLog2 = 14   // the card's SPI table: 2^MaxLog2 buckets
+) (
   input  wire logic [31:0]                 spi_i,
   input  wire logic [31:0]                 log2_i,
   output      logic                        log2_ok_o,
@@ -25,7 +28,6 @@ module esp_spi_lookup
 
   localparam logic [31:0] Mul0 = 32'(SPI_HASH_MUL0);
   localparam logic [31:0] Mul1 = 32'(SPI_HASH_MUL1);
-  localparam int unsigned MaxLog2 = 32;
 
   function automatic logic [31:0] bucket_index(logic [31:0] spi, logic [31:0] mul, logic [5:0] log2);
     logic [31:0] h;

@@ -39,7 +39,6 @@ package esp_unit_pkg;
     logic [31:0]  window_bits;
     logic [7:0]   icv_len;
     logic [63:0]  replay_offset;
-    logic [63:0]  tx_seq;
     logic [63:0]  soft_bytes;
     logic [63:0]  hard_bytes;
     logic [63:0]  soft_packets;
@@ -132,6 +131,7 @@ package esp_unit_pkg;
 
   // ---------------------------------------------------------------- esp_aead
   typedef struct packed {
+    logic         wipe;       // no packet: the key slot of sa_index overwritten (zero key) and its entry dropped
     logic         encrypt;
     logic         gmac;
     logic         esn;
@@ -183,6 +183,25 @@ package esp_unit_pkg;
     pkt_len_t     outer_len;
     logic [15:0]  udp_csum;
   } hb_rsp_t;
+
+  // ------------------------------------------------------ the state line
+  // An SA's state line (sa_state_t: seq and the counters) is written whole
+  // as one 64-byte image with the byte mask of the fields that change.
+  function automatic logic [63:0] line_mask(int unsigned off, int unsigned bytes);
+    return ((64'd1 << bytes) - 64'd1) << off;
+  endfunction
+  function automatic logic [8*SA_STATE_SIZE-1:0] line_img(sa_counters_t c, logic [63:0] sq);
+    sa_state_t l;
+    l.counters = c;
+    l.seq = sq;
+    return l;
+  endfunction
+  localparam logic [63:0] SeqMask   = line_mask(SA_STATE_SEQ_OFFSET, SA_STATE_SEQ_BYTES);
+  // packets, bytes, soft_events: what an OK packet changes
+  localparam logic [63:0] CtrOkMask =
+      line_mask(SA_STATE_COUNTERS_OFFSET + SA_COUNTERS_PACKETS_OFFSET, SA_COUNTERS_PACKETS_BYTES) |
+      line_mask(SA_STATE_COUNTERS_OFFSET + SA_COUNTERS_BYTES_OFFSET, SA_COUNTERS_BYTES_BYTES) |
+      line_mask(SA_STATE_COUNTERS_OFFSET + SA_COUNTERS_SOFT_EVENTS_OFFSET, SA_COUNTERS_SOFT_EVENTS_BYTES);
 
 endpackage : esp_unit_pkg
 

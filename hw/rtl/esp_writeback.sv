@@ -3,13 +3,20 @@
 // named by tail_slot_o (esp_pkt_bank, producer side) and pushes the slot
 // with its completion; this stage then, in order, writes the output packet
 // (when the status is OK) from the slot's buffer to pkt_out and the
-// completion to completions[i], and frees the slot as soon as the write
+// completion i to slot i mod 2^ring_log2 of cpl_ring, and frees the slot as soon as the write
 // engine has taken the completion (the packet's data has left the buffer by
 // then); the writes are posted. A packet goes out in chunks of ChunkBeats
 // beats, one write job each, so that a write of the process stage (which
 // has priority) waits at most one chunk: AXI does not interleave the data
 // of two write bursts. idle_o: nothing pushed is left to write and every
 // write response has arrived.
+//
+// cpl_prod_o (the CPL_PROD register): the index after the last descriptor
+// whose completion write has its response. The write engine answers in the
+// order it took the writes, and the process stage's writes of a descriptor
+// were taken before its completion is pushed here, so by then its output
+// packet and its card-memory writes have their responses too. It starts at
+// ring_first and keeps its value between runs.
 `default_nettype none
 
 module esp_writeback
@@ -28,9 +35,13 @@ module esp_writeback
 
   // a batch starts (arguments sampled)
   input  wire logic             start_i,
-  input  wire logic [63:0]      completions_i,
+  input  wire logic [63:0]      cpl_ring_i,
   input  wire logic [63:0]      pkt_out_i,
+  input  wire logic [31:0]      ring_first_i,
+  input  wire logic [31:0]      ring_mask_i,     // 2^ring_log2 - 1
   output      logic             idle_o,
+  output      logic [31:0]      cpl_prod_o,
+  output      logic             cpl_inc_o,       // cpl_prod_o advances (this cycle)
 
   // from the process stage
   output      logic             tail_ready_o,    // the slot at tail_slot_o is free
@@ -71,7 +82,11 @@ module esp_writeback
 
   state_e        state_q, state_d;
   logic [63:0]   a_cpl_q, a_out_q;
-  logic [31:0]   idx_q;
+  logic [31:0]   idx_q, mask_q, cpl_prod_q;
+  // The writes taken whose responses are not in, oldest in bit 0: 1 for a
+  // completion (one bit per pending_q count, which stays far below 32).
+  logic [31:0]   kind_q, kind_d;
+  logic [4:0]    kpos;
   logic [Sw-1:0] tail_q, head_q;
   logic [Slots-1:0] full_q;
   slot_t         slot_q [Slots];
@@ -91,6 +106,8 @@ module esp_writeback
     return (32'(s) == Slots - 1) ? '0 : s + Sw'(1);
   endfunction
 
+  logic [31:0] cslot;   // completion idx_q's ring slot
+  assign cslot = idx_q & mask_q;
   assign h    = slot_q[head_q];
   assign rest = h.out_len - off_q;
 
@@ -104,7 +121,7 @@ module esp_writeback
         if (h.wr_pkt) begin
           cmd_d = CmdWrPkt; addr_d = a_out_q + h.out_off; off_d = '0; state_d = StPkt;
         end else begin
-          cmd_d = CmdWrStruct; addr_d = a_cpl_q + (64'(idx_q) << $clog2(COMPLETION_SIZE)); state_d = StCpl;
+          cmd_d = CmdWrStruct; addr_d = a_cpl_q + (64'(cslot) << $clog2(COMPLETION_SIZE)); state_d = StCpl;
         end
       end
       StPkt: if (mem_acc_i) begin
@@ -112,7 +129,7 @@ module esp_writeback
         if (rest > 32'(ChunkBytes)) begin   // the next chunk
           off_d = off_q + 32'(ChunkBytes); addr_d = addr_q + 64'(ChunkBytes);
         end else begin
-          cmd_d = CmdWrStruct; addr_d = a_cpl_q + (64'(idx_q) << $clog2(COMPLETION_SIZE));
+          cmd_d = CmdWrStruct; addr_d = a_cpl_q + (64'(cslot) << $clog2(COMPLETION_SIZE));
           state_d = StCpl;
         end
       end
@@ -134,13 +151,18 @@ module esp_writeback
       go_q    <= 1'b0;
       cmd_q   <= CmdWrStruct;
       pending_q <= '0;
+      kind_q    <= '0;
+      cpl_prod_q <= '0;
     end else begin
       state_q <= state_d;
       pending_q <= pending_q + 8'(mem_acc_i) - 8'(mem_wdone_i);
+      kind_q    <= kind_d;
+      if (start_i) cpl_prod_q <= ring_first_i;
+      else if (cpl_inc_o) cpl_prod_q <= cpl_prod_q + 32'd1;
       go_q    <= go_d;
       cmd_q   <= cmd_d;
       if (start_i) begin
-        idx_q  <= '0;
+        idx_q  <= ring_first_i;
         tail_q <= '0;
         head_q <= '0;
         full_q <= '0;
@@ -160,14 +182,29 @@ module esp_writeback
 
   always_ff @(posedge clk_i) begin
     if (start_i) begin
-      a_cpl_q <= completions_i;
+      a_cpl_q <= cpl_ring_i;
       a_out_q <= pkt_out_i;
+      mask_q  <= ring_mask_i;
     end
     addr_q <= addr_d;
     off_q  <= off_d;
     // cpl, wr_pkt, out_off, out_len, out_cap
     if (push_i) slot_q[tail_q] <= {push_cpl_i, push_wr_pkt_i, push_out_off_i, push_out_len_i, push_out_cap_i};
   end
+
+  // the kinds of the pending writes: a taken write goes in at position
+  // pending_q (one lower when the oldest's response leaves now)
+  assign cpl_inc_o = mem_wdone_i && kind_q[0];
+  always_comb begin
+    kind_d = kind_q;
+    kpos   = pending_q[4:0];
+    if (mem_wdone_i) begin
+      kind_d = kind_q >> 1;
+      kpos   = pending_q[4:0] - 5'd1;
+    end
+    if (mem_acc_i) kind_d[kpos] = (cmd_q == CmdWrStruct);
+  end
+  assign cpl_prod_o = cpl_prod_q;
 
   assign idle_o       = state_q == StIdle && full_q == '0 && pending_q == '0;
   assign tail_ready_o = !full_q[tail_q];

@@ -5,7 +5,9 @@
 // AxilMaster); card memory is the harness's CardMemory, which the model reads
 // and writes through the AXI4 memory slave. Device::run's AP_START write
 // starts the kernel; wait_done() polls CTRL over AXI4-Lite, clocking the
-// model, until AP_DONE, within a cycle limit (a hang is a DeviceError).
+// model, until AP_DONE, within a cycle limit (a hang is a DeviceError);
+// then every completion of the run (ring_first .. CPL_PROD) must carry a
+// status of the spec.
 //
 // Threads (device.hpp's contract): the clocked model reads and writes card
 // memory in whole 64-byte bus windows (the memory slave copies a window per
@@ -53,6 +55,12 @@ class CosimDevice final : public Device {
     }
     try {
       sim_ = std::make_unique<sim::EngineSim>(cfg);
+      // After its reset the kernel clears its own tables (SPI table,
+      // installed bits) before it is idle: the device is ready then.
+      while (!(sim_->read_reg(spec::reg::CTRL) & spec::reg::ctrl::AP_IDLE)) {
+        if (sim_->cycles() > kInitCycleLimit) throw DeviceError("cosim: esp_engine is not idle after its reset");
+        sim_->step(256);
+      }
     } catch (const sim::SimError& e) {
       throw DeviceError(std::string("cosim: ") + e.what());
     }
@@ -176,14 +184,20 @@ class CosimDevice final : public Device {
     return v;
   }
 
-  // Every completion the kernel wrote must carry a status of the spec: the
-  // RTL decides every descriptor itself (a value outside the status enum is
-  // an RTL bug, never passed off as a result).
+  // Every completion of the run (ring_first .. CPL_PROD, at their ring
+  // slots) must carry a status of the spec: the RTL decides every
+  // descriptor itself (a value outside the status enum is an RTL bug, never
+  // passed off as a result).
   void check_completions() {
-    const uint64_t n = arg_value(spec::arg::N_DESC);
-    const uint64_t base = arg_value(spec::arg::COMPLETIONS);
-    for (uint64_t i = 0; i < n; ++i) {
-      const uint8_t* c = sim_->memory().at(base + i * spec::completion::SIZE, spec::completion::SIZE);
+    const uint32_t first = uint32_t(arg_value(spec::arg::RING_FIRST));
+    const uint32_t n = sim_->read_reg(spec::reg::CPL_PROD) - first;
+    const uint64_t base = arg_value(spec::arg::CPL_RING);
+    const unsigned log2 = unsigned(std::min<uint64_t>(arg_value(spec::arg::RING_LOG2), spec::MAX_RING_LOG2));
+    const uint32_t mask = (uint32_t(1) << log2) - 1;
+    // (a run longer than the ring left only its last 2^ring_log2 there)
+    for (uint32_t k = n > mask ? n - mask - 1 : 0; k < n; ++k) {
+      const uint32_t i = first + k;
+      const uint8_t* c = sim_->memory().at(base + uint64_t(i & mask) * spec::completion::SIZE, spec::completion::SIZE);
       if (!c) return;  // reported as a bus error already
       const uint16_t st = spec::get<spec::completion::status>(c);
       if (std::find(std::begin(spec::kStatusAll), std::end(spec::kStatusAll), spec::Status(st)) !=
@@ -197,6 +211,7 @@ class CosimDevice final : public Device {
     }
   }
 
+  static constexpr uint64_t kInitCycleLimit = 1'000'000;
   mutable std::mutex sim_mu_;  // the model and its card memory (see the top)
   std::unique_ptr<sim::EngineSim> sim_;
   uint32_t shadow_[spec::reg::SPACE_BYTES / 4] = {};

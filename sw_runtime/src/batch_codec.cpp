@@ -4,21 +4,34 @@
 
 namespace esp::runtime::detail {
 
-driver::KernelArgs kernel_args(const CardLayout& lay, uint32_t n_desc) {
+driver::KernelArgs kernel_args(const CardLayout& lay, uint32_t ring_first) {
   namespace a = spec::arg;
   driver::KernelArgs args;
   args.set(a::SA_TABLE, lay.sa_table);
+  args.set(a::SA_STATE, lay.sa_state);
   args.set(a::REPLAY, lay.replay);
-  args.set(a::COUNTERS, lay.counters);
-  args.set(a::SPI_TABLE, lay.spi_table);
-  args.set(a::DESC, lay.desc);
-  args.set(a::COMPLETIONS, lay.completions);
+  args.set(a::DESC_RING, lay.desc_ring);
+  args.set(a::CPL_RING, lay.cpl_ring);
   args.set(a::PKT_IN, lay.pkt_in);
   args.set(a::PKT_OUT, lay.pkt_out);
+  args.set(a::RING_FIRST, uint64_t(ring_first));
+  args.set(a::RING_LOG2, uint64_t(lay.ring_log2));
   args.set(a::SA_CAPACITY, uint64_t(lay.sa_capacity));
   args.set(a::SPI_BUCKETS_LOG2, uint64_t(lay.spi_buckets_log2));
-  args.set(a::N_DESC, uint64_t(n_desc));
   return args;
+}
+
+bool is_command(spec::Opcode op) {
+  switch (op) {
+    case spec::Opcode::SA_INSTALL:
+    case spec::Opcode::SA_DELETE:
+    case spec::Opcode::SPI_SET:
+    case spec::Opcode::STATE_SYNC:
+    case spec::Opcode::STOP:
+      return true;
+    default:
+      return false;
+  }
 }
 
 void pack_descriptors(const Descriptor* d, size_t n, uint8_t* image) {

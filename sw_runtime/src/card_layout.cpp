@@ -21,6 +21,28 @@ unsigned spi_log2_for(uint32_t sa_capacity) {
   return log2;
 }
 
+unsigned ring_log2_for(uint32_t max_batch) {
+  const uint64_t need = uint64_t(max_batch) + kRingCommandRoom + 1;
+  unsigned log2 = 0;
+  while ((uint64_t(1) << log2) < need && log2 < spec::MAX_RING_LOG2) ++log2;
+  return uint64_t(max_batch) + 1 <= (uint64_t(1) << log2) ? log2 : 0u;
+}
+
+void encode_replay_seen(uint64_t top, uint32_t window_bits, uint8_t* img) {
+  const uint32_t n = spec::replay_ring_entries(window_bits);
+  std::memset(img, 0, spec::replay_ring_bytes(window_bits));
+  if (top == 0) return;
+  const uint64_t last = top / 64;
+  const uint64_t first = last >= n - 1 ? last - (n - 1) : 0;
+  for (uint64_t b = first; b <= last; ++b) {
+    spec::ReplayEntry e;
+    e.block = b;
+    const unsigned hi = b == last ? unsigned(top % 64) : 63u;
+    e.bits = hi == 63 ? ~uint64_t(0) : (uint64_t(1) << (hi + 1)) - 1;
+    spec::pack(e, img + (b % n) * spec::replay_entry::SIZE);
+  }
+}
+
 void encode_sa_entry(const SaConfig& cfg, uint32_t generation, uint64_t replay_offset, uint8_t* img) {
   namespace fb = spec::sa_entry::flags_bit;
   const bool inbound = cfg.direction == Direction::Inbound;
@@ -46,7 +68,6 @@ void encode_sa_entry(const SaConfig& cfg, uint32_t generation, uint64_t replay_o
   e.tos = cfg.tos;
   e.replay_offset = inbound ? replay_offset : 0u;
   copy_bytes(e.key, cfg.key.data(), cfg.key.size());
-  e.tx_seq = inbound ? 0u : cfg.seq_start - 1;
   e.soft_bytes = cfg.soft.bytes;
   e.hard_bytes = cfg.hard.bytes;
   e.soft_packets = cfg.soft.packets;

@@ -49,8 +49,10 @@ EngineOptions resolve(const EngineOptions& in) {
     throw std::invalid_argument("EngineOptions.sa_capacity: at most 2^30, got " + std::to_string(o.sa_capacity));
   }
   if (o.max_batch_packets == 0) throw std::invalid_argument("EngineOptions.max_batch_packets: must be at least 1, got 0");
-  if (o.max_batch_packets > (1u << 20)) {
-    throw std::invalid_argument("EngineOptions.max_batch_packets: at most 2^20, got " +
+  if (detail::ring_log2_for(o.max_batch_packets) == 0) {
+    throw std::invalid_argument("EngineOptions.max_batch_packets: at most " +
+                                std::to_string((1u << spec::MAX_RING_LOG2) - 1) +
+                                " (a batch and its STOP in a ring of 2^MAX_RING_LOG2), got " +
                                 std::to_string(o.max_batch_packets));
   }
   if (o.replay_region_bytes == 0) o.replay_region_bytes = detail::default_replay_region(o.sa_capacity);
@@ -74,27 +76,41 @@ Engine::Impl::Impl(driver::Device& d, const EngineOptions& o)
       slots(o.sa_capacity),
       live(new std::atomic<uint32_t>[o.sa_capacity]),
       images(size_t(o.sa_capacity) * spec::sa_entry::SIZE) {
+  // The card's own tables: an SA table or SPI table that does not fit is the
+  // caller's error, before anything is allocated.
+  max_sas = dev.read_reg(spec::reg::MAX_SAS);
+  max_spi_log2 = dev.read_reg(spec::reg::MAX_SPI_BUCKETS_LOG2);
+  if (o.sa_capacity > max_sas) {
+    throw std::invalid_argument("EngineOptions.sa_capacity: " + std::to_string(o.sa_capacity) +
+                                " SAs do not fit the card's SA table: " + dev.backend() + " holds " +
+                                std::to_string(max_sas) + " (MAX_SAS)");
+  }
+  if (spi.log2() > max_spi_log2) {
+    throw std::invalid_argument("EngineOptions.sa_capacity: " + std::to_string(o.sa_capacity) +
+                                " SAs need an SPI table of 2^" + std::to_string(spi.log2()) + " buckets; " +
+                                dev.backend() + " holds 2^" + std::to_string(max_spi_log2) +
+                                " (MAX_SPI_BUCKETS_LOG2)");
+  }
   const uint64_t cap = o.sa_capacity, batch = o.max_batch_packets;
   for (uint32_t i = 0; i < o.sa_capacity; ++i) live[i].store(0, std::memory_order_relaxed);
   lay.sa_capacity = o.sa_capacity;
   lay.spi_buckets_log2 = spi.log2();
+  lay.ring_log2 = detail::ring_log2_for(o.max_batch_packets);
   lay.pkt_slot_bytes = detail::kPktSlotBytes;
   lay.replay_region_bytes = o.replay_region_bytes;
+  const uint64_t ring_entries = uint64_t(1) << lay.ring_log2;
   lay.sa_table = bufs.alloc(cap * spec::sa_entry::SIZE);
+  lay.sa_state = bufs.alloc(cap * spec::sa_state::SIZE);
   lay.replay = bufs.alloc(std::max<uint64_t>(o.replay_region_bytes, detail::kReplayAlign));
-  lay.counters = bufs.alloc(cap * spec::sa_counters::SIZE);
-  lay.spi_table = bufs.alloc(spi.image_bytes());
-  lay.desc = bufs.alloc(batch * spec::descriptor::SIZE);
-  lay.completions = bufs.alloc(batch * spec::completion::SIZE);
+  lay.desc_ring = bufs.alloc(ring_entries * spec::descriptor::SIZE);
+  lay.cpl_ring = bufs.alloc(ring_entries * spec::completion::SIZE);
   lay.pkt_in = bufs.alloc(batch * detail::kPktSlotBytes);
   lay.pkt_out = bufs.alloc(batch * detail::kPktSlotBytes);
-  own = detail::BatchBuffers{lay.desc, lay.completions, lay.pkt_in, lay.pkt_out, o.max_batch_packets,
-                             batch * detail::kPktSlotBytes};
-  // Card buffers come zero-filled: an empty SPI table, no valid SA. Write
-  // the SPI table anyway so that the card and the shadow agree by
-  // construction, whatever the backend.
-  dev.write(lay.spi_table, 0, spi.image(), spi.image_bytes());
-
+  own = detail::BatchBuffers{lay.pkt_in, lay.pkt_out, o.max_batch_packets, batch * detail::kPktSlotBytes};
+  // A card just opened or reset holds no SA and an empty SPI table
+  // (CONTRACT.md "The card's own state"); the first run starts at its
+  // CPL_PROD (0 then).
+  ring.attach(lay.desc_ring, lay.cpl_ring, lay.ring_log2, dev.read_reg(spec::reg::CPL_PROD));
   args = detail::kernel_args(lay, 0);
 
   free_slots.reserve(o.sa_capacity);
@@ -212,6 +228,27 @@ void detail::EngineAccess::wipe_card(Engine& e) {
   std::lock_guard<std::mutex> g(e.impl_->mu);
   e.impl_->wipe_card();
 }
+void detail::EngineAccess::run_descriptors(Engine& e, const Descriptor* d, size_t n, Completion* out) {
+  std::lock_guard<std::mutex> g(e.impl_->mu);
+  e.impl_->run_raw(e.impl_->own, d, n, out);
+}
+void detail::EngineAccess::queue_install(Engine& e, uint32_t index, bool keep_state) {
+  std::lock_guard<std::mutex> g(e.impl_->mu);
+  if (index >= e.impl_->slots.size()) throw std::invalid_argument("queue_install: index out of range");
+  e.impl_->queue_install(index, keep_state);
+}
+void detail::EngineAccess::flush_commands(Engine& e) {
+  std::lock_guard<std::mutex> g(e.impl_->mu);
+  e.impl_->flush_commands();
+}
+std::vector<detail::Command> detail::EngineAccess::queued_commands(const Engine& e) {
+  std::lock_guard<std::mutex> g(e.impl_->mu);
+  return e.impl_->ring.queued_commands();
+}
+uint32_t detail::EngineAccess::ring_next(const Engine& e) {
+  std::lock_guard<std::mutex> g(e.impl_->mu);
+  return e.impl_->ring.next();
+}
 
 detail::BatchBuffers detail::EnginePort::alloc_batch(Engine& e, uint32_t max_packets) {
   if (max_packets == 0) throw std::invalid_argument("EnginePort::alloc_batch: max_packets must be at least 1");
@@ -220,15 +257,11 @@ detail::BatchBuffers detail::EnginePort::alloc_batch(Engine& e, uint32_t max_pac
   BatchBuffers b;
   b.max_packets = max_packets;
   b.pkt_bytes = uint64_t(max_packets) * kPktSlotBytes;
-  b.desc = d.alloc(uint64_t(max_packets) * spec::descriptor::SIZE);
+  b.pkt_in = d.alloc(b.pkt_bytes);
   try {
-    b.completions = d.alloc(uint64_t(max_packets) * spec::completion::SIZE);
-    b.pkt_in = d.alloc(b.pkt_bytes);
     b.pkt_out = d.alloc(b.pkt_bytes);
   } catch (...) {
-    for (const driver::CardBuffer* c : {&b.completions, &b.pkt_in, &b.desc}) {
-      if (c->valid()) d.free(*c);
-    }
+    d.free(b.pkt_in);
     throw;
   }
   return b;
@@ -236,7 +269,7 @@ detail::BatchBuffers detail::EnginePort::alloc_batch(Engine& e, uint32_t max_pac
 
 void detail::EnginePort::free_batch(Engine& e, const BatchBuffers& b) {
   std::lock_guard<std::mutex> g(e.impl_->mu);
-  for (const driver::CardBuffer* c : {&b.desc, &b.completions, &b.pkt_in, &b.pkt_out}) {
+  for (const driver::CardBuffer* c : {&b.pkt_in, &b.pkt_out}) {
     if (c->valid()) e.dev_->free(*c);
   }
 }

@@ -1,6 +1,7 @@
 // The Engine's state (private to engine*.cpp): the card-memory layout, the
-// SA slots with their host shadow (entry image with the key, how far the
-// sequence numbers can have gone, host tallies), the SPI table shadow, the
+// ring with its queued commands, the SA slots with their host shadow (entry
+// image with the key, how far the sequence numbers can have gone, host
+// tallies), the SPI table (the card mirrors it through SPI_SET), the
 // replay-region allocator, and the card lock that orders SA-table changes
 // between kernel runs.
 #pragma once
@@ -14,6 +15,7 @@
 
 #include "esp/runtime/detail/batch_codec.hpp"
 #include "esp/runtime/detail/card_layout.hpp"
+#include "esp/runtime/detail/card_ring.hpp"
 #include "esp/runtime/detail/engine_port.hpp"
 #include "esp/runtime/detail/region_alloc.hpp"
 #include "esp/runtime/detail/spi_table.hpp"
@@ -75,6 +77,8 @@ struct Engine::Impl {
   const EngineOptions opts;
   detail::Buffers bufs;
   detail::CardLayout lay;
+  uint32_t max_sas = 0, max_spi_log2 = 0;  // the card's MAX_SAS, MAX_SPI_BUCKETS_LOG2
+  detail::CardRing ring;
   detail::SpiTable spi;
   detail::RegionAllocator replay;
   std::vector<Slot> slots;
@@ -83,7 +87,7 @@ struct Engine::Impl {
   std::vector<uint32_t> free_slots;  // a stack; lowest index on top at start
   size_t installed = 0;
   driver::KernelArgs args;
-  detail::BatchBuffers own;  // process()'s batch: the layout's desc/completions/pkt_in/pkt_out
+  detail::BatchBuffers own;  // process()'s batch: the layout's pkt_in/pkt_out
 
   // Kernel runs: how many, their descriptors, and the time inside Device::run.
   std::atomic<uint64_t> runs{0}, run_packets{0}, run_ns{0}, run_cpu_ns{0};
@@ -92,9 +96,9 @@ struct Engine::Impl {
   mutable std::mutex mu;
 
   // Scratch (under mu), reused across calls.
-  std::vector<uint8_t> desc_img, compl_img;
   std::vector<uint8_t> stale;  // run_locked: per descriptor, its SA went away since submit
   std::vector<detail::Descriptor> descs;
+  std::vector<detail::Descriptor> raw_copy;  // run_raw: descriptors with command opcodes made NOPs
   std::vector<detail::Completion> comps;
   std::vector<detail::DescInfo> infos;
   std::vector<uint32_t> changed;
@@ -117,8 +121,19 @@ struct Engine::Impl {
   SaCounters counters(SaHandle h);
   void reprogram();
   void wipe_card();
+  // The SA_INSTALL (KEEP_STATE or not) of slot `index`, queued.
+  void queue_install(uint32_t index, bool keep_state);
+  // SPI_SET of each slot in `changed` (sorted, each once), queued.
+  void queue_spi_sets();
 
   // engine_run.cpp (callers hold mu)
+  // One kernel run of n descriptors (n + 1 <= ring size) and as many queued
+  // commands as fit; times it into the run stats.
+  void ring_run(const detail::BatchBuffers& b, const detail::Descriptor* d, size_t n, detail::Completion* out);
+  // Command-only runs until no command is queued.
+  void flush_commands();
+  // n descriptors in as many runs as the ring needs (queued commands first).
+  void run_raw(const detail::BatchBuffers& b, const detail::Descriptor* d, size_t n, detail::Completion* out);
   void run_locked(const detail::BatchBuffers& b, detail::Descriptor* d, const detail::DescInfo* info,
                   detail::Completion* out, size_t n);
   std::vector<Result> process(const std::vector<Request>& reqs);

@@ -37,6 +37,51 @@ uint64_t thread_cpu_ns() {
 
 }  // namespace
 
+void Engine::Impl::ring_run(const detail::BatchBuffers& b, const detail::Descriptor* d, size_t n,
+                            detail::Completion* out) {
+  args.set(spec::arg::PKT_IN, b.pkt_in);
+  args.set(spec::arg::PKT_OUT, b.pkt_out);
+  const auto t0 = std::chrono::steady_clock::now();
+  const uint64_t c0 = thread_cpu_ns();
+  ring.run(dev, args, d, n, out);
+  run_ns.fetch_add(uint64_t(std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - t0).count()),
+                   std::memory_order_relaxed);
+  run_cpu_ns.fetch_add(thread_cpu_ns() - c0, std::memory_order_relaxed);
+  runs.fetch_add(1, std::memory_order_relaxed);
+  run_packets.fetch_add(n, std::memory_order_relaxed);
+}
+
+void Engine::Impl::flush_commands() {
+  while (ring.queued() > 0) ring_run(own, nullptr, 0, nullptr);
+}
+
+void Engine::Impl::run_raw(const detail::BatchBuffers& b, const detail::Descriptor* d, size_t n,
+                           detail::Completion* out) {
+  // A packet descriptor whose op is a command opcode would run as that
+  // command (or end the run early): it goes to the card as a NOP, which
+  // completes with BAD_OPCODE, as any opcode that is no packet operation.
+  const detail::Descriptor* src = d;
+  for (size_t k = 0; k < n; ++k) {
+    if (!detail::is_command(d[k].op)) continue;
+    if (src == d) raw_copy.assign(d, d + n);
+    raw_copy[k].op = spec::Opcode::NOP;
+    src = raw_copy.data();
+  }
+  d = src;
+  const size_t room = ring.size() - 1;
+  for (size_t done = 0; done < n || ring.queued() > 0;) {
+    const size_t chunk = std::min(n - done, room);
+    // Commands that would not fit with this chunk run on their own first.
+    if (ring.queued() > ring.command_room(chunk)) {
+      ring_run(b, nullptr, 0, nullptr);
+      continue;
+    }
+    if (chunk == 0) return;
+    ring_run(b, d + done, chunk, out + done);
+    done += chunk;
+  }
+}
+
 void Engine::Impl::run_locked(const detail::BatchBuffers& b, detail::Descriptor* d, const detail::DescInfo* info,
                               detail::Completion* out, size_t n) {
   if (n == 0) return;
@@ -51,27 +96,10 @@ void Engine::Impl::run_locked(const detail::BatchBuffers& b, detail::Descriptor*
       stale[k] = 1;
     }
   }
-  desc_img.resize(n * spec::descriptor::SIZE);
-  compl_img.resize(n * spec::completion::SIZE);
-  detail::pack_descriptors(d, n, desc_img.data());
   try {
-    dev.write(b.desc, 0, desc_img.data(), desc_img.size());
-    args.set(spec::arg::DESC, b.desc);
-    args.set(spec::arg::COMPLETIONS, b.completions);
-    args.set(spec::arg::PKT_IN, b.pkt_in);
-    args.set(spec::arg::PKT_OUT, b.pkt_out);
-    args.set(spec::arg::N_DESC, uint64_t(n));
-    const auto t0 = std::chrono::steady_clock::now();
-    const uint64_t c0 = thread_cpu_ns();
-    dev.run(args);
-    run_ns.fetch_add(uint64_t(std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - t0).count()),
-                     std::memory_order_relaxed);
-    run_cpu_ns.fetch_add(thread_cpu_ns() - c0, std::memory_order_relaxed);
-    runs.fetch_add(1, std::memory_order_relaxed);
-    run_packets.fetch_add(n, std::memory_order_relaxed);
-    dev.read(b.completions, 0, compl_img.data(), compl_img.size());
+    run_raw(b, d, n, out);
   } catch (...) {
-    // Nothing is known of this run: assume every ENCRYPT used a sequence
+    // Nothing is known of this batch: assume every ENCRYPT used a sequence
     // number and every DECRYPT with a readable ESP header was accepted.
     for (size_t k = 0; k < n; ++k) {
       if (stale[k]) continue;
@@ -87,7 +115,6 @@ void Engine::Impl::run_locked(const detail::BatchBuffers& b, detail::Descriptor*
     }
     throw;
   }
-  detail::unpack_completions(compl_img.data(), n, out);
   for (size_t k = 0; k < n; ++k) {
     detail::Completion& c = out[k];
     const std::string breach = detail::completion_breach(d[k], c);

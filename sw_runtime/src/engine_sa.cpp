@@ -1,9 +1,18 @@
 // The Engine's SA table: installs and deletes (one at a time or many, card
-// writes coalesced through a WriteBatch), address updates, state reads, and
-// reprogramming a card that lost its memory from the host shadow. Every
-// function here runs under the card lock (Engine::Impl::mu).
+// writes coalesced through a WriteBatch, the card told with commands in its
+// ring), address updates, state reads, and reprogramming a card that was
+// reset from the host shadow. Every function here runs under the card lock
+// (Engine::Impl::mu), so card memory changes fall between runs.
+//
+// CONTRACT.md "The card's own state": the host writes an SA's entry, state
+// line and replay ring between runs, then queues its SA_INSTALL (KEEP_STATE
+// when only the entry changed); queued commands go first in the next run.
+// A delete queues SPI_SET (emptied slot) and SA_DELETE and runs them at once
+// (a command-only run): only then is the entry's key wiped in card memory
+// and the slot and replay ring free for reuse.
 #include <algorithm>
 #include <cstring>
+#include <exception>
 #include <sstream>
 #include <stdexcept>
 #include <unordered_set>
@@ -61,11 +70,14 @@ std::vector<SaHandle> Engine::Impl::add_many(const SaConfig* cfgs, size_t n) {
     for (size_t k = placed.size(); k-- > 0;) {
       const SaConfig& c = cfgs[k];
       if (c.direction == Direction::Inbound) {
-        uint32_t b = 0;
-        spi.erase(c.spi, b);
+        uint32_t slot = 0;
+        spi.erase(c.spi, slot);
         if (placed[k].rlen) replay.free(placed[k].roff, placed[k].rlen);
       }
     }
+    // Cuckoo moves of the undone inserts stay (valid placements): the card
+    // follows the host's table in every slot that changed.
+    queue_spi_sets();
   };
   for (size_t i = 0; i < n; ++i) {
     const SaConfig& c = cfgs[i];
@@ -85,7 +97,7 @@ std::vector<SaHandle> Engine::Impl::add_many(const SaConfig* cfgs, size_t n) {
       p.roff = *off;
       if (spi.insert(c.spi, index + 1, changed) != detail::SpiTable::Insert::Ok) {
         replay.free(p.roff, p.rlen);
-        undo();
+        undo();  // a refused insert changed nothing
         throw SaTableFull(std::string(what) + at(i, n) + ": SPI table cannot place SPI " + spi_str(c.spi) + " (" +
                           std::to_string(spi.size()) + " SPIs in " + std::to_string(spi.buckets()) +
                           " buckets; no cuckoo path within " + std::to_string(detail::SpiTable::kMaxPathLength) +
@@ -95,11 +107,14 @@ std::vector<SaHandle> Engine::Impl::add_many(const SaConfig* cfgs, size_t n) {
     placed.push_back(p);
   }
 
-  // The card: every structure in one batch of coalesced writes. The card is
-  // not running (card lock), so the order of the writes does not matter.
+  // Card memory: entry, state line (seq, counters 0) and zeroed replay ring
+  // of every new SA in one batch of coalesced writes; the card is not
+  // running (card lock). Then the commands: SA_INSTALL of each, the SPI_SET
+  // of every changed slot.
   std::vector<SaHandle> out(n);
   try {
     wb.clear();
+    uint8_t line[spec::sa_state::SIZE];
     for (size_t i = 0; i < n; ++i) {
       const SaConfig& c = cfgs[i];
       const Placed& p = placed[i];
@@ -108,24 +123,18 @@ std::vector<SaHandle> Engine::Impl::add_many(const SaConfig* cfgs, size_t n) {
       out[i] = SaHandle{p.index, gen};
       detail::encode_sa_entry(c, gen, p.roff, image(p.index));
       wb.add(lay.sa_table, uint64_t(p.index) * spec::sa_entry::SIZE, image(p.index), spec::sa_entry::SIZE);
-      wb.zero(lay.counters, uint64_t(p.index) * spec::sa_counters::SIZE, spec::sa_counters::SIZE);
+      spec::SaState st;
+      st.seq = c.direction == Direction::Inbound ? 0u : c.seq_start - 1;
+      spec::pack(st, line);
+      wb.add(lay.sa_state, uint64_t(p.index) * spec::sa_state::SIZE, line, sizeof line);
       if (p.rlen) wb.zero(lay.replay, p.roff, p.rlen);
-    }
-    std::sort(changed.begin(), changed.end());
-    changed.erase(std::unique(changed.begin(), changed.end()), changed.end());
-    for (uint32_t b : changed) {
-      wb.add(lay.spi_table, uint64_t(b) * spec::spi_bucket::SIZE, spi.bucket_image(b), spec::spi_bucket::SIZE);
     }
     wb.flush(dev);
   } catch (...) {
     wb.clear();
     for (const Placed& p : placed) detail::secure_wipe(image(p.index), spec::sa_entry::SIZE);
-    // The SPI buckets may have reached the card: put the old ones back.
     undo();
     try {
-      for (uint32_t b : changed) {
-        dev.write(lay.spi_table, uint64_t(b) * spec::spi_bucket::SIZE, spi.bucket_image(b), spec::spi_bucket::SIZE);
-      }
       for (const Placed& p : placed) {
         wb.zero(lay.sa_table, uint64_t(p.index) * spec::sa_entry::SIZE, spec::sa_entry::SIZE);
       }
@@ -134,6 +143,8 @@ std::vector<SaHandle> Engine::Impl::add_many(const SaConfig* cfgs, size_t n) {
     }
     throw;
   }
+  for (size_t i = 0; i < n; ++i) queue_install(placed[i].index, false);
+  queue_spi_sets();
 
   for (size_t i = 0; i < n; ++i) {
     const SaConfig& c = cfgs[i];
@@ -169,17 +180,39 @@ void Engine::Impl::remove_many(const SaHandle* hs, size_t n) {
       }
     }
   }
+  // Host side first: the handles stop being valid, the SPI slots empty.
   changed.clear();
+  for (size_t i = 0; i < n; ++i) {
+    const uint32_t index = hs[i].index;
+    live[index].store(0, std::memory_order_release);
+    if (slots[index].inbound) {
+      uint32_t slot = 0;
+      if (spi.erase(slots[index].spi, slot)) changed.push_back(slot);
+    }
+  }
+  queue_spi_sets();
+  for (size_t i = 0; i < n; ++i) {
+    detail::Command c;
+    c.op = spec::Opcode::SA_DELETE;
+    c.sa_index = hs[i].index;
+    ring.queue(c);
+  }
+  // The SA_DELETEs run now (with whatever else is queued); then the entries'
+  // keys are wiped in card memory and the slots and replay rings are free.
+  // When the run fails the SAs are gone from the host all the same (a card
+  // that failed is reset and reprogrammed from the shadow, which no longer
+  // holds them) and the wipe is still attempted; the error propagates.
+  std::exception_ptr failed;
+  try {
+    flush_commands();
+  } catch (...) {
+    failed = std::current_exception();
+  }
   wb.clear();
   for (size_t i = 0; i < n; ++i) {
     const uint32_t index = hs[i].index;
     Slot& s = slots[index];
-    live[index].store(0, std::memory_order_release);
-    if (s.inbound) {
-      uint32_t b = 0;
-      if (spi.erase(s.spi, b)) changed.push_back(b);
-      replay.free(s.replay_off, s.replay_len);
-    }
+    if (s.inbound) replay.free(s.replay_off, s.replay_len);
     // The whole entry: VALID cleared, key and salt gone, on the card and here.
     wb.zero(lay.sa_table, uint64_t(index) * spec::sa_entry::SIZE, spec::sa_entry::SIZE);
     detail::secure_wipe(image(index), spec::sa_entry::SIZE);
@@ -189,12 +222,27 @@ void Engine::Impl::remove_many(const SaHandle* hs, size_t n) {
     free_slots.push_back(index);
     --installed;
   }
+  try {
+    wb.flush(dev);
+  } catch (...) {
+    if (!failed) failed = std::current_exception();
+  }
+  if (failed) std::rethrow_exception(failed);
+}
+
+void Engine::Impl::queue_install(uint32_t index, bool keep_state) {
+  detail::Command c;
+  c.op = spec::Opcode::SA_INSTALL;
+  c.flags = keep_state ? spec::descriptor::flags_bit::KEEP_STATE : uint8_t(0);
+  c.sa_index = index;
+  ring.queue(c);
+}
+
+void Engine::Impl::queue_spi_sets() {
   std::sort(changed.begin(), changed.end());
   changed.erase(std::unique(changed.begin(), changed.end()), changed.end());
-  for (uint32_t b : changed) {
-    wb.add(lay.spi_table, uint64_t(b) * spec::spi_bucket::SIZE, spi.bucket_image(b), spec::spi_bucket::SIZE);
-  }
-  wb.flush(dev);
+  for (uint32_t slot : changed) ring.queue(spi.command(slot));
+  changed.clear();
 }
 
 void Engine::Impl::update(SaHandle h, const SaUpdate& u) {
@@ -241,48 +289,46 @@ void Engine::Impl::update(SaHandle h, const SaUpdate& u) {
   e.udp_dport = dport;
   spec::pack(e, img);
   detail::secure_wipe(&e, sizeof e);
-  // Everything but tx_seq, which the card owns (it has moved on since install).
-  namespace f = spec::sa_entry;
-  wb.clear();
-  const uint64_t base = uint64_t(h.index) * f::SIZE;
-  wb.add(lay.sa_table, base, img, f::tx_seq::offset);
-  const uint64_t after = f::tx_seq::offset + f::tx_seq::size;
-  wb.add(lay.sa_table, base + after, img + after, f::SIZE - after);
-  wb.flush(dev);
+  // The entry only (sequence number, replay state and counters are in the
+  // card's state line and ring): rewritten now, installed again with
+  // KEEP_STATE in the next run.
+  dev.write(lay.sa_table, uint64_t(h.index) * spec::sa_entry::SIZE, img, spec::sa_entry::SIZE);
+  queue_install(h.index, true);
 }
 
+// The state line in card memory is current between runs: every run ends
+// with a STOP, which writes back every changed line; an SA whose install
+// has not run yet still has the line the host wrote.
 Engine::SaState Engine::Impl::state(SaHandle h) {
   require(h, "sa_state");
+  uint8_t line[spec::sa_state::SIZE];
+  dev.read(lay.sa_state, uint64_t(h.index) * spec::sa_state::SIZE, line, sizeof line);
   Engine::SaState st;
-  const Slot& s = slots[h.index];
-  if (s.inbound) {
-    uint8_t head[spec::replay_state::SIZE];
-    dev.read(lay.replay, s.replay_off, head, sizeof head);
-    st.replay_top = spec::get<spec::replay_state::top>(head);
-  } else {
-    namespace f = spec::sa_entry;
-    uint8_t ent[f::SIZE] = {};
-    dev.read(lay.sa_table, uint64_t(h.index) * f::SIZE + f::tx_seq::offset, ent + f::tx_seq::offset, f::tx_seq::size);
-    st.tx_seq = spec::get<f::tx_seq>(ent);
-  }
+  const uint64_t seq = spec::get<spec::sa_state::seq>(line);
+  (slots[h.index].inbound ? st.replay_top : st.tx_seq) = seq;
   return st;
 }
 
 SaCounters Engine::Impl::counters(SaHandle h) {
   require(h, "counters");
-  uint8_t img[spec::sa_counters::SIZE];
-  dev.read(lay.counters, uint64_t(h.index) * spec::sa_counters::SIZE, img, sizeof img);
-  SaCounters out;
-  spec::unpack(img, out);
-  return out;
+  uint8_t line[spec::sa_state::SIZE];
+  dev.read(lay.sa_state, uint64_t(h.index) * spec::sa_state::SIZE, line, sizeof line);
+  spec::SaState st;
+  spec::unpack(line, st);
+  return st.counters;
 }
 
+// After a card reset the card holds no SA and an empty SPI table, and its
+// next run starts at ring index 0: every installed SA's entry, state line
+// (outbound: resuming after every number it can have used; inbound: top at
+// the highest number it can have accepted, every older one seen; counters:
+// the host's tallies of OK packets and bytes) and replay ring are written,
+// then installed again, and every non-empty SPI slot set again.
 void Engine::Impl::reprogram() {
+  ring.restart();
   wb.clear();
-  wb.add(lay.spi_table, 0, spi.image(), spi.image_bytes());
-  std::vector<uint8_t> word(spec::CTL_WORD_BYTES, 0xFF), head(spec::replay_state::SIZE);
-  uint8_t ent[spec::sa_entry::SIZE] = {};
-  uint8_t ctr[spec::sa_counters::SIZE];
+  std::vector<uint8_t> ring_img;
+  uint8_t line[spec::sa_state::SIZE];
   for (uint32_t i = 0; i < slots.size(); ++i) {
     const Slot& s = slots[i];
     const uint64_t base = uint64_t(i) * spec::sa_entry::SIZE;
@@ -290,38 +336,36 @@ void Engine::Impl::reprogram() {
       wb.zero(lay.sa_table, base, spec::sa_entry::SIZE);
       continue;
     }
-    wb.add(lay.sa_table, base, image(i), spec::sa_entry::SIZE);
-    if (!s.inbound) {
-      // Resume after every number the card can have used.
-      spec::set<spec::sa_entry::tx_seq>(ent, s.tx_bound);
-      wb.add(lay.sa_table, base + spec::sa_entry::tx_seq::offset, ent + spec::sa_entry::tx_seq::offset,
-             spec::sa_entry::tx_seq::size);
-    } else {
-      // top at the highest number it can have accepted; every bit set: each
-      // number at or below top counts as seen.
-      std::fill(head.begin(), head.end(), uint8_t(0));
-      spec::set<spec::replay_state::top>(head.data(), s.rx_bound);
-      wb.add(lay.replay, s.replay_off, head.data(), head.size());
-      const uint64_t words = (spec::replay_state_bytes(s.window_bits) - spec::replay_state::SIZE) / spec::CTL_WORD_BYTES;
-      for (uint64_t w = 0; w < words; ++w) {
-        wb.add(lay.replay, s.replay_off + spec::replay_state::SIZE + w * spec::CTL_WORD_BYTES, word.data(), word.size());
-      }
+    wb.add_ref(lay.sa_table, base, image(i), spec::sa_entry::SIZE);
+    spec::SaState st;
+    st.seq = s.inbound ? s.rx_bound : s.tx_bound;
+    st.counters.packets = s.packets;
+    st.counters.bytes = s.bytes;
+    spec::pack(st, line);
+    wb.add(lay.sa_state, uint64_t(i) * spec::sa_state::SIZE, line, sizeof line);
+    if (s.inbound) {
+      ring_img.resize(spec::replay_ring_bytes(s.window_bits));
+      detail::encode_replay_seen(s.rx_bound, s.window_bits, ring_img.data());
+      wb.add(lay.replay, s.replay_off, ring_img.data(), ring_img.size());
     }
-    SaCounters c;
-    c.packets = s.packets;
-    c.bytes = s.bytes;
-    spec::pack(c, ctr);
-    wb.add(lay.counters, uint64_t(i) * spec::sa_counters::SIZE, ctr, sizeof ctr);
   }
   wb.flush(dev);
+  for (uint32_t i = 0; i < slots.size(); ++i) {
+    if (slots[i].used) queue_install(i, false);
+  }
+  changed.clear();
+  for (uint32_t slot = 0; slot < spi.slots(); ++slot) {
+    if (spi.command(slot).sa_index != spec::NO_SA_INDEX) changed.push_back(slot);
+  }
+  queue_spi_sets();
+  flush_commands();
 }
 
 void Engine::Impl::wipe_card() {
   wb.clear();
   wb.zero(lay.sa_table, 0, lay.sa_table.size);
-  wb.zero(lay.spi_table, 0, lay.spi_table.size);
+  wb.zero(lay.sa_state, 0, lay.sa_state.size);
   wb.zero(lay.replay, 0, lay.replay.size);
-  wb.zero(lay.counters, 0, lay.counters.size);
   wb.flush(dev);
 }
 

@@ -29,7 +29,7 @@ QueueImpl::QueueImpl(Runtime::Impl& rt, const QueueOptions& opts) : rt_(rt), car
   } catch (...) {
     for (size_t c = 0; c < cards_.size(); ++c) {
       for (Batch& b : cards_[c].b) {
-        if (b.buf.desc.valid()) EnginePort::free_batch(*rt.cards[c]->engine, b.buf);
+        if (b.buf.pkt_in.valid()) EnginePort::free_batch(*rt.cards[c]->engine, b.buf);
       }
     }
     throw;

@@ -79,12 +79,12 @@ SpiTable::Insert SpiTable::insert(uint32_t spi, uint32_t sa_ref, std::vector<uin
     const Node& n = bfs_[size_t(cur)];
     const uint32_t pb = bfs_[size_t(n.parent)].bucket;
     put(n.bucket, dst_slot, spi_at(pb, n.slot), ref_at(pb, n.slot));
-    changed.push_back(n.bucket);
+    changed.push_back(n.bucket * spec::SPI_BUCKET_SLOTS + dst_slot);
     dst_slot = n.slot;
     cur = n.parent;
   }
   put(bfs_[size_t(cur)].bucket, dst_slot, spi, sa_ref);
-  changed.push_back(bfs_[size_t(cur)].bucket);
+  changed.push_back(bfs_[size_t(cur)].bucket * spec::SPI_BUCKET_SLOTS + dst_slot);
   std::sort(changed.begin() + static_cast<std::ptrdiff_t>(first_changed), changed.end());
   changed.erase(std::unique(changed.begin() + static_cast<std::ptrdiff_t>(first_changed), changed.end()),
                 changed.end());
@@ -92,19 +92,32 @@ SpiTable::Insert SpiTable::insert(uint32_t spi, uint32_t sa_ref, std::vector<uin
   return Insert::Ok;
 }
 
-bool SpiTable::erase(uint32_t spi, uint32_t& bucket) {
+bool SpiTable::erase(uint32_t spi, uint32_t& slot) {
   for (unsigned which = 0; which < 2; ++which) {
     const uint32_t b = spec::spi_bucket_index(spi, which, log2_);
     for (unsigned s = 0; s < spec::SPI_BUCKET_SLOTS; ++s) {
       if (ref_at(b, s) != 0 && spi_at(b, s) == spi) {
         put(b, s, 0, 0);
-        bucket = b;
+        slot = b * spec::SPI_BUCKET_SLOTS + s;
         --size_;
         return true;
       }
     }
   }
   return false;
+}
+
+spec::Command SpiTable::command(uint32_t slot) const {
+  if (slot >= slots()) throw std::out_of_range("SPI table: slot " + std::to_string(slot) + " of " + std::to_string(slots()));
+  const uint32_t b = slot / spec::SPI_BUCKET_SLOTS;
+  const unsigned s = slot % spec::SPI_BUCKET_SLOTS;
+  spec::Command c;
+  c.op = spec::Opcode::SPI_SET;
+  c.slot = slot;
+  const uint32_t ref = ref_at(b, s);
+  c.spi = ref ? spi_at(b, s) : 0u;
+  c.sa_index = ref ? ref - 1 : spec::NO_SA_INDEX;
+  return c;
 }
 
 }  // namespace esp::runtime::detail

@@ -81,11 +81,13 @@ def test_enum_count_and_max(cpp, py, sv):
         assert vmax == max(int(v) for v in cls) == getattr(py, f"{ename.upper()}_MAX") == sv[0][f"{ename.upper()}_MAX"]
 
 
-def test_replay_state_bytes(cpp, py):
-    assert cpp["replay_state_bytes"]
-    for window, size in cpp["replay_state_bytes"].items():
-        assert py.replay_state_bytes(int(window)) == size
-        assert size == py.ReplayState.SIZE + 8 * (int(window) // 64 + py.REPLAY_EXTRA_WORDS)
+def test_replay_ring_bytes(cpp, py):
+    assert cpp["replay_ring_bytes"]
+    for window, size in cpp["replay_ring_bytes"].items():
+        assert py.replay_ring_bytes(int(window)) == size
+        # window/32 entries of 16 bytes: every block the window touches has its own entry
+        assert size == (int(window) // 32) * 16 == py.ReplayEntry.SIZE * py.replay_ring_entries(int(window))
+        assert py.replay_ring_entries(int(window)) >= int(window) // 64 + 1
 
 
 def test_struct_bits(cpp, sv):

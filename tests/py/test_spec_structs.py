@@ -35,7 +35,8 @@ def random_image(s, rng):
     return bytes(image)
 
 
-STRUCT_NAMES = ["sa_entry", "replay_state", "sa_counters", "spi_slot", "spi_bucket", "descriptor", "completion"]
+STRUCT_NAMES = ["sa_entry", "replay_entry", "sa_counters", "sa_state", "spi_slot", "spi_bucket", "descriptor",
+                "command", "completion"]
 
 
 def test_every_struct_has_a_value_type(spec, py):
@@ -78,6 +79,11 @@ def test_python_field_positions_match_yaml(raw, py, sname):
             n = f["bytes"]
             want = bytes((i * 5 + 3) & 0xFF for i in range(n))
             setattr(v, f["name"], want)
+        elif "count" not in f:  # one nested structure
+            inner = type(getattr(v, f["name"]))
+            setattr(v, f["name"], inner.unpack(bytes(range(1, 1 + inner.SIZE))))
+            n = inner.SIZE
+            want = bytes(range(1, 1 + inner.SIZE))
         else:
             items = getattr(v, f["name"])
             items[-1] = type(items[-1]).unpack(bytes(range(1, 1 + type(items[-1]).SIZE)))
@@ -154,6 +160,9 @@ def _sv_checks(spec):
                 elif f.kind == "bytes":
                     for i in range(f.size):
                         conds.append(f"(v.{path}{f.name}[{i}] == img[8*({off} + {i}) +: 8])")
+                elif not f.array:
+                    inner = spec.struct(f.struct)
+                    fields_of(inner, off, f"{path}{f.name}.")
                 else:
                     inner = spec.struct(f.struct)
                     for i in range(f.count):
@@ -174,9 +183,9 @@ def _sv_checks(spec):
                 f"    $error(\"{s.name}_t fields are not at their offsets\");",
                 "  end"]
     for w in (spec.const("MIN_WINDOW_BITS"), spec.const("DEFAULT_WINDOW_BITS"), spec.const("MAX_WINDOW_BITS")):
-        want = spec.struct("replay_state").size + 8 * (w // 64 + spec.const("REPLAY_EXTRA_WORDS"))
-        out += [f"  if (replay_state_bytes({w}) != {want}) begin : g_rsb_{w}",
-                f"    $error(\"replay_state_bytes({w})\");", "  end"]
+        want = spec.struct("replay_entry").size * (w // 64) * spec.const("REPLAY_ENTRIES_PER_64")
+        out += [f"  if (replay_ring_bytes({w}) != {want}) begin : g_rrb_{w}",
+                f"    $error(\"replay_ring_bytes({w})\");", "  end"]
     out += ["endmodule", ""]
     return "\n".join(out)
 
@@ -204,7 +213,7 @@ def test_sv_packed_structs(spec, build_dir, tmp_path):
 def test_sv_check_can_fail(spec, build_dir, tmp_path):
     """The check above is able to fail: swap two fields' offsets in the checker."""
     verilator = _verilator()
-    text = _sv_checks(spec).replace("SA_ENTRY_TX_SEQ_OFFSET", "SA_ENTRY_SOFT_BYTES_OFFSET", 1)
+    text = _sv_checks(spec).replace("SA_ENTRY_HARD_BYTES_OFFSET", "SA_ENTRY_SOFT_BYTES_OFFSET", 1)
     chk = tmp_path / "esp_spec_struct_check.sv"
     chk.write_text(text)
     pkg = os.path.join(build_dir, "gen", "sv", "esp_spec_pkg.sv")

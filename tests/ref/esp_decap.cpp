@@ -77,7 +77,7 @@ Output RefEngine::decap(bool use_sa_index, uint32_t sa_index, const Bytes& in, u
 
   // Step 6: hard lifetime (packets / bytes).
   if (hard_expired(sa)) {
-    sa.counters.hard_events += 1;
+    count_event(sa.counters.hard_events);
     return fail(Status::LIFETIME_EXPIRED);
   }
 

@@ -122,7 +122,7 @@ Output RefEngine::encap(uint32_t sa_index, const Bytes& in, const Iv* iv_overrid
   // Step 3: hard lifetime, then the sequence space.
   const uint64_t seq_max = cfg.esn ? ~uint64_t{0} : uint64_t{0xFFFFFFFF};
   if (hard_expired(sa) || sa.tx_seq >= seq_max) {
-    sa.counters.hard_events += 1;
+    count_event(sa.counters.hard_events);
     out.status = Status::LIFETIME_EXPIRED;
     return out;
   }

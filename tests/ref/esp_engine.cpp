@@ -1,5 +1,6 @@
 // RefEngine: the SA table, the SPI lookup, lifetimes and counters, and the
 // per-descriptor checks common to both directions (CONTRACT "Every descriptor").
+#include <cstdint>
 #include <stdexcept>
 #include <string>
 
@@ -67,8 +68,51 @@ void RefEngine::remove_sa(uint32_t index) {
   if (s.cfg.direction == Direction::Inbound) spi_to_sa_.erase(s.cfg.spi);
 }
 
+void RefEngine::update_sa(uint32_t index, const runtime::SaConfig& cfg) {
+  check_sa_config(cfg);
+  Slot& s = slots_.at(index);
+  if (!s.valid) throw std::logic_error("esp_ref: update_sa of an SA that is not installed");
+  if (cfg.direction != s.cfg.direction || cfg.spi != s.cfg.spi || cfg.esn != s.cfg.esn ||
+      (cfg.direction == Direction::Inbound && cfg.window_bits != s.cfg.window_bits))
+    throw std::invalid_argument("esp_ref: update_sa changes the direction, SPI, ESN or window");
+  s.cfg = cfg;  // tx_seq, counters and the replay window stay
+}
+
+void RefEngine::load_state(uint32_t index, const spec::SaState& line, const std::vector<uint8_t>& ring_image) {
+  Slot& s = slots_.at(index);
+  if (!s.valid) throw std::logic_error("esp_ref: load_state of an SA that is not installed");
+  static_cast<spec::SaCounters&>(s.counters) = line.counters;
+  if (s.replay) {
+    s.replay->load(line.seq, ring_image.empty() ? std::vector<uint8_t>(spec::replay_ring_bytes(s.cfg.window_bits), 0)
+                                                : ring_image);
+  } else {
+    s.tx_seq = line.seq;
+  }
+}
+
+spec::SaState RefEngine::state_line(uint32_t index) const {
+  const Slot& s = slot(index);
+  spec::SaState line;
+  line.seq = s.replay ? s.replay->top() : s.tx_seq;
+  line.counters = s.counters;
+  return line;
+}
+
+std::vector<uint8_t> RefEngine::state_line_image(uint32_t index) const {
+  std::vector<uint8_t> img(spec::sa_state::SIZE);
+  spec::pack(state_line(index), img.data());
+  return img;
+}
+
+void RefEngine::set_counters(uint32_t sa_index, const Counters& c) { slots_.at(sa_index).counters = c; }
+
+void RefEngine::count_event(uint32_t& c) {
+  if (c != UINT32_MAX) c += 1;
+}
+
 const RefEngine::Slot& RefEngine::slot(uint32_t index) const { return slots_.at(index); }
 bool RefEngine::valid(uint32_t index) const { return slot(index).valid; }
+const runtime::SaConfig& RefEngine::config(uint32_t index) const { return slot(index).cfg; }
 Counters RefEngine::counters(uint32_t index) const { return slot(index).counters; }
 uint64_t RefEngine::tx_seq(uint32_t index) const { return slot(index).tx_seq; }
 
@@ -99,7 +143,7 @@ void RefEngine::count_ok(Slot& s, size_t bytes, Output& out) {
   if ((soft.packets != 0 && s.counters.packets >= soft.packets) ||
       (soft.bytes != 0 && s.counters.bytes >= soft.bytes)) {
     out.soft_expired = true;
-    s.counters.soft_events += 1;
+    count_event(s.counters.soft_events);
   }
 }
 
@@ -140,6 +184,9 @@ Output RefEngine::process_flags(uint8_t op, uint32_t sa_index, uint8_t flags, co
   namespace fb = spec::descriptor::flags_bit;
   Output out;
   // Every descriptor, step 1: opcode.
+  if (op >= static_cast<uint8_t>(spec::Opcode::SA_INSTALL) && op <= static_cast<uint8_t>(spec::Opcode::STOP))
+    throw std::invalid_argument("esp_ref: command opcode " + std::to_string(op) +
+                                " in process(): commands are RefEngine methods");
   if (op != static_cast<uint8_t>(spec::Opcode::ENCRYPT) && op != static_cast<uint8_t>(spec::Opcode::DECRYPT)) {
     out.status = Status::BAD_OPCODE;
     return out;

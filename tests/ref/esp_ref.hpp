@@ -8,7 +8,13 @@
 // anti-replay window (RFC 4303 3.4.3) with the card's ring layout.
 //
 // One RefEngine models one card: an SA table of `sa_capacity` slots, the
-// inbound SPI lookup, per-SA tx sequence, replay state and counters.
+// inbound SPI lookup, and per SA its state line (spec sa_state: `seq` =
+// tx_seq outbound / replay top T inbound, and the counters) and, inbound,
+// its tagged replay ring. The card's commands (CONTRACT.md "Commands") are
+// methods here, not descriptors: SA_INSTALL of a fresh SA = add_sa_at,
+// SA_INSTALL KEEP_STATE = update_sa, SA_INSTALL of a state written by the
+// host = load_state, SA_DELETE = remove_sa, SPI_SET = the SPI mapping that
+// add_sa_at / remove_sa keep; STATE_SYNC / STOP change nothing observable.
 //
 // Where CONTRACT.md leaves a detail open, the model's reading is:
 // - Completion `sa_index`/`spi` (ENCRYPT): filled once the descriptor's
@@ -27,8 +33,13 @@
 //   parse by its own version nibble (4 or 6); the two are not cross-checked.
 // - UDP checksum over IPv6 uses the IPv6 header's destination field (no
 //   Routing-header final destination).
-// - remove_sa() clears the slot's VALID bit and its SPI-table entry; the
-//   slot keeps its SPI, so USE_SA_INDEX on it gives SA_DISABLED.
+// - remove_sa() (SA_DELETE, with the SPI_SET that empties its SPI slot)
+//   leaves a slot that is not VALID and keeps the SPI of its last SA, so
+//   USE_SA_INDEX on it gives SA_DISABLED and an ENCRYPT reports that SPI:
+//   the card after an SA_INSTALL of that SA's entry with VALID cleared. (A
+//   runtime that also zeroes a deleted SA's entry leaves SPI 0 there
+//   instead; the model does not follow that.)
+// - soft_events and hard_events stop at 2^32 - 1; the other counters wrap.
 // - Descriptor flags: DUMMY is read on ENCRYPT only, USE_SA_INDEX on DECRYPT
 //   only; a flag on the other opcode changes nothing.
 //
@@ -63,7 +74,8 @@ struct Output {
   Bytes data;                  // output IP packet; empty unless status is OK (DUMMY: empty)
 };
 
-// The per-SA counters: the spec's value type (struct sa_counters), all 0 to
+// The per-SA counters: the spec's value type (struct sa_counters, in the
+// state line), all 0 to
 // start with; equal when every field is (compared as packed images, so a
 // counter the spec adds is compared too).
 struct Counters : spec::SaCounters {
@@ -99,14 +111,30 @@ class RefEngine {
   // The same into a chosen slot (to mirror another engine's slot choice);
   // the slot must be free.
   void add_sa_at(uint32_t index, const runtime::SaConfig& cfg);
-  // Clears VALID and removes the inbound SPI mapping. Counters stay readable.
+  // SA_DELETE: clears VALID and removes the inbound SPI mapping. The state
+  // (counters, seq, ring) stays readable.
   void remove_sa(uint32_t index);
+  // SA_INSTALL with KEEP_STATE on an installed SA: a new config (lifetimes,
+  // addresses, encapsulation...) with seq, counters and replay state kept.
+  // Throws std::invalid_argument for a bad config or one that changes the
+  // direction, SPI, ESN or window; std::logic_error if index is not installed.
+  void update_sa(uint32_t index, const runtime::SaConfig& cfg);
+  // SA_INSTALL without KEEP_STATE of an installed SA whose state line (and,
+  // inbound, replay ring: replay_ring_bytes(W) bytes, empty = all zero) the
+  // host wrote: seq (tx_seq / T) and the counters from `line`.
+  void load_state(uint32_t index, const spec::SaState& line, const std::vector<uint8_t>& ring_image = {});
 
   uint32_t capacity() const { return static_cast<uint32_t>(slots_.size()); }
   bool valid(uint32_t index) const;
+  // The config last installed in the slot (default-constructed if none).
+  const runtime::SaConfig& config(uint32_t index) const;
   Counters counters(uint32_t index) const;
   uint64_t tx_seq(uint32_t index) const;            // last sequence number sent
   const ReplayWindow& replay(uint32_t index) const;  // inbound SAs only
+  // The SA's state line: seq = tx_seq (outbound) or T (inbound), counters.
+  spec::SaState state_line(uint32_t index) const;
+  // Its image as the card writes it back (spec::sa_state::SIZE bytes).
+  std::vector<uint8_t> state_line_image(uint32_t index) const;
 
   // A descriptor with opcode ENCRYPT: encapsulates an IP packet.
   Output encrypt(uint32_t sa_index, const Bytes& ip_packet, uint32_t out_capacity = spec::MAX_PKT_BYTES);
@@ -119,8 +147,11 @@ class RefEngine {
   // DECRYPT with descriptor flag USE_SA_INDEX.
   Output decrypt_with_sa(uint32_t sa_index, const Bytes& ip_packet,
                          uint32_t out_capacity = spec::MAX_PKT_BYTES);
-  // Any descriptor: op (raw byte, so unknown opcodes can be modelled), sa_index,
-  // USE_SA_INDEX flag, input, out_capacity. Offsets are not modelled.
+  // Any packet descriptor: op (raw byte, so unknown opcodes can be
+  // modelled: NOP and values that are no opcode are BAD_OPCODE), sa_index,
+  // USE_SA_INDEX flag, input, out_capacity. Offsets are not modelled. A
+  // command opcode (SA_INSTALL..STOP) throws std::invalid_argument: commands
+  // are the methods above.
   Output process(uint8_t op, uint32_t sa_index, bool use_sa_index, const Bytes& in,
                  uint32_t out_capacity = spec::MAX_PKT_BYTES);
   // The same with the descriptor's flags byte (spec descriptor.flags:
@@ -137,6 +168,8 @@ class RefEngine {
   void set_replay_top(uint32_t sa_index, uint64_t top);
   // Sets an outbound SA's tx_seq (the last sequence number sent).
   void set_tx_seq(uint32_t sa_index, uint64_t tx_seq);
+  // Sets an SA's counters (as a state line the host wrote would).
+  void set_counters(uint32_t sa_index, const Counters& c);
 
  private:
   struct Slot {
@@ -151,6 +184,8 @@ class RefEngine {
   Output encap(uint32_t sa_index, const Bytes& in, const Iv* iv_override, bool dummy, uint32_t out_capacity);
   Output decap(bool use_sa_index, uint32_t sa_index, const Bytes& in, uint32_t out_capacity);
   static bool hard_expired(const Slot& s);
+  // soft_events / hard_events += 1, stopping at 2^32 - 1.
+  static void count_event(uint32_t& c);
   static void count_ok(Slot& s, size_t bytes, Output& out);
   const Slot& slot(uint32_t index) const;
 

@@ -1,11 +1,13 @@
 #include "replay.hpp"
 
-#include "esp/spec/esp_spec.hpp"
+#include <stdexcept>
 
 namespace esp::ref {
 
 ReplayWindow::ReplayWindow(uint32_t window_bits)
-    : window_bits_(window_bits), ring_(window_bits / 64 + spec::REPLAY_EXTRA_WORDS, 0) {}
+    : window_bits_(window_bits), ring_(spec::replay_ring_entries(window_bits)) {
+  if (ring_.empty()) throw std::invalid_argument("esp_ref: replay window below 64 bits");
+}
 
 bool ReplayWindow::infer(uint32_t seq_lo, bool esn, uint64_t& seq) const {
   seq = seq_lo;
@@ -32,35 +34,43 @@ bool ReplayWindow::infer(uint32_t seq_lo, bool esn, uint64_t& seq) const {
   return seq != 0;
 }
 
-bool ReplayWindow::bit(uint64_t seq) const {
-  const uint64_t word = (seq / 64) % ring_.size();
-  return (ring_[word] >> (seq % 64)) & 1u;
-}
-
 bool ReplayWindow::check(uint64_t seq) const {
   if (seq > top_) return true;
   if (top_ - seq >= window_bits_) return false;
-  return !bit(seq);
+  const spec::ReplayEntry& e = ring_[(seq / 64) % ring_.size()];
+  const bool seen = e.block == seq / 64 && ((e.bits >> (seq % 64)) & 1u) != 0;
+  return !seen;
 }
 
 void ReplayWindow::commit(uint64_t seq) {
-  if (seq > top_) {
-    const uint64_t from_block = top_ / 64;
-    const uint64_t to_block = seq / 64;
-    if (to_block - from_block >= ring_.size()) {
-      for (auto& w : ring_) w = 0;
-    } else {
-      for (uint64_t b = from_block + 1; b <= to_block; ++b) ring_[b % ring_.size()] = 0;
-    }
-    top_ = seq;
+  if (seq > top_) top_ = seq;
+  spec::ReplayEntry& e = ring_[(seq / 64) % ring_.size()];
+  const uint64_t bit = uint64_t{1} << (seq % 64);
+  if (e.block == seq / 64) {
+    e.bits |= bit;
+  } else {
+    e.bits = bit;
+    e.block = seq / 64;
   }
-  ring_[(seq / 64) % ring_.size()] |= uint64_t{1} << (seq % 64);
+}
+
+std::vector<uint8_t> ReplayWindow::ring_image() const {
+  std::vector<uint8_t> img(ring_.size() * spec::replay_entry::SIZE);
+  for (size_t i = 0; i < ring_.size(); ++i) spec::pack(ring_[i], img.data() + i * spec::replay_entry::SIZE);
+  return img;
+}
+
+void ReplayWindow::load(uint64_t top, const std::vector<uint8_t>& img) {
+  if (img.size() != spec::replay_ring_bytes(window_bits_))
+    throw std::invalid_argument("esp_ref: replay ring image of the wrong size");
+  for (size_t i = 0; i < ring_.size(); ++i) spec::unpack(img.data() + i * spec::replay_entry::SIZE, ring_[i]);
+  top_ = top;
 }
 
 void ReplayWindow::reset(uint64_t top) {
-  for (auto& w : ring_) w = 0;
-  top_ = top;
-  if (top != 0) ring_[(top / 64) % ring_.size()] |= uint64_t{1} << (top % 64);
+  for (auto& e : ring_) e = spec::ReplayEntry{};
+  top_ = 0;
+  if (top != 0) commit(top);
 }
 
 }  // namespace esp::ref

@@ -12,6 +12,8 @@
 #include <string>
 #include <vector>
 
+#include <type_traits>
+
 #include "esp/spec/esp_spec.hpp"
 
 namespace s = esp::spec;
@@ -24,9 +26,16 @@ void sep() {
 }
 
 // ---- values of the generated structs as JSON
+#define ESP_DECL_STRUCT(st, T) void put_struct(const s::T& v);
+ESP_SPEC_VALUE_TYPES(ESP_DECL_STRUCT)
+// An integer or enum field as a number; a nested structure as an object.
 template <class T>
 void put(const T& v) {
-  std::printf("%llu", static_cast<unsigned long long>(v));
+  if constexpr (std::is_arithmetic_v<T> || std::is_enum_v<T>) {
+    std::printf("%llu", static_cast<unsigned long long>(v));
+  } else {
+    put_struct(v);
+  }
 }
 template <unsigned N>
 void put(const uint8_t (&a)[N]) {
@@ -34,8 +43,6 @@ void put(const uint8_t (&a)[N]) {
   for (unsigned i = 0; i < N; ++i) std::printf("%02x", a[i]);
   std::printf("\"");
 }
-#define ESP_DECL_STRUCT(st, T) void put_struct(const s::T& v);
-ESP_SPEC_VALUE_TYPES(ESP_DECL_STRUCT)
 template <class S, unsigned N>
 void put(const S (&a)[N]) {
   std::printf("[");
@@ -111,10 +118,10 @@ int main(int argc, char** argv) {
   std::printf("},\n\"enum_meta\": {");
   g_first = true;
   ESP_SPEC_ENUMS(ESP_DUMP_ENUM_META)
-  std::printf("},\n\"replay_state_bytes\": {");
+  std::printf("},\n\"replay_ring_bytes\": {");
   g_first = true;
   for (uint32_t w : {s::MIN_WINDOW_BITS, s::DEFAULT_WINDOW_BITS, s::MAX_WINDOW_BITS}) {
-    sep(), std::printf("\"%u\": %llu", w, static_cast<unsigned long long>(s::replay_state_bytes(w)));
+    sep(), std::printf("\"%u\": %llu", w, static_cast<unsigned long long>(s::replay_ring_bytes(w)));
   }
   std::printf("},\n\"status\": {");
   g_first = true;

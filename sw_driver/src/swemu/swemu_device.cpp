@@ -6,6 +6,16 @@
 // AddressSanitizer sees any access outside a buffer. Writing AP_START runs
 // the kernel to completion. Device checked every argument before a hook.
 //
+// Contract 1.0: the kernel's own registers. The host writes DESC_PROD; a run
+// takes descriptors from ring_first up to its STOP (or up to DESC_PROD as it
+// was at AP_START: the kernel runs to completion on the calling thread, so
+// DESC_PROD cannot advance during a run) and the device then sets CPL_PROD.
+// MAX_SAS / MAX_SPI_BUCKETS_LOG2 are the HLS kernel's table sizes
+// (esp::hls::kMaxSas, kMaxSpiBucketsLog2); PERF_* read 0 (no clock). The
+// card's own state (installed SAs, SPI table: esp::hls::EngineState) belongs
+// to the device and survives runs; the device has no card reset, so it is
+// empty only when the device is opened.
+//
 // Threads (device.hpp's contract): the kernel runs on the thread that calls
 // run() and touches only the words of card memory its arguments lead it to;
 // write/read on other threads memcpy into disjoint bytes of the same host
@@ -31,7 +41,11 @@ constexpr uint64_t kAlign = 4096;
 
 class SwemuDevice final : public Device {
  public:
-  explicit SwemuDevice(uint64_t capacity) : capacity_(capacity) {}
+  explicit SwemuDevice(uint64_t capacity) : capacity_(capacity) {
+    regs_.set_max_sas(hls::kMaxSas);
+    regs_.set_max_spi_buckets_log2(hls::kMaxSpiBucketsLog2);
+    // PERF_CYCLES / PERF_IDLE stay 0: the kernel on the host has no clock.
+  }
   ~SwemuDevice() override {
     for (auto& [addr, b] : bufs_) std::free(b.host);
   }
@@ -144,9 +158,11 @@ class SwemuDevice final : public Device {
     namespace a = spec::arg;
     auto ctl = [&](unsigned i) { return reinterpret_cast<ctl_word_t*>(arg_ptr(i)); };
     auto pkt = [&](unsigned i) { return reinterpret_cast<pkt_word_t*>(arg_ptr(i)); };
-    esp_engine(ctl(a::SA_TABLE), ctl(a::REPLAY), ctl(a::COUNTERS), ctl(a::SPI_TABLE), ctl(a::DESC),
-               ctl(a::COMPLETIONS), pkt(a::PKT_IN), pkt(a::PKT_OUT), arg_u32(a::N_DESC), arg_u32(a::SA_CAPACITY),
-               arg_u32(a::SPI_BUCKETS_LOG2));
+    unsigned cpl_prod = 0;
+    esp_engine(ctl(a::SA_TABLE), ctl(a::SA_STATE), ctl(a::REPLAY), ctl(a::DESC_RING), ctl(a::CPL_RING),
+               pkt(a::PKT_IN), pkt(a::PKT_OUT), arg_u32(a::RING_FIRST), arg_u32(a::RING_LOG2),
+               arg_u32(a::SA_CAPACITY), arg_u32(a::SPI_BUCKETS_LOG2), regs_.desc_prod(), &cpl_prod, &state_);
+    regs_.set_cpl_prod(cpl_prod);
   }
 
   uint64_t capacity_;
@@ -154,6 +170,7 @@ class SwemuDevice final : public Device {
   uint64_t next_addr_ = kBase;
   uint32_t next_handle_ = 0;
   spec::CtrlRegs regs_;
+  hls::EngineState state_;  // the card's own state, across runs
   std::map<uint64_t, Buf> bufs_;
 };
 

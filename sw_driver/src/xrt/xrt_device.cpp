@@ -5,7 +5,10 @@
 //   open      xrt::device(index), load_xclbin, xrt::kernel(esp_engine) with
 //             exclusive CU access (XRT 2.13 only allows register access to
 //             an exclusively opened CU)
-//   registers xrt::kernel::read_register / write_register
+//   registers xrt::kernel::read_register / write_register; the host's ring
+//             producer (DESC_PROD) is written this way before a run starts
+//             and the kernel's CPL_PROD, MAX_SAS, MAX_SPI_BUCKETS_LOG2 and
+//             PERF_* are read this way (xrt::run sets only the arguments)
 //   memory    one xrt::bo per CardBuffer; write = bo.write + bo.sync(to
 //             device, n, offset), read = bo.sync(from device, n, offset) +
 //             bo.read, so only the range asked for crosses PCIe.
@@ -23,8 +26,10 @@
 //             Device's exclusive lock, so bos_ lookups are safe; run() and
 //             registers are serialised by the caller (run_, run_bos_)
 //   run       xrt::run with the spec's argument order (pointer arguments
-//             are the buffers' bos, scalars their values), started through
-//             XRT's scheduler and waited for with a deadline
+//             are the buffers' bos, scalars their values: ring_first,
+//             ring_log2, sa_capacity, spi_buckets_log2), started through
+//             XRT's scheduler and waited for with a deadline (ap_done comes
+//             after the run's STOP)
 //
 // What XRT's noop shim (libxrt_noop, XRT 2.13) really does, and so what this
 // backend can do under it:

@@ -60,23 +60,36 @@ TEST(CosimBackend, StatsOfAnotherBackendIsAnError) {
 
 TEST(CosimBackend, StatsCountRunsCyclesAndBeats) {
   auto d = open(sim_opts(5, 0.25));
-  CardBuffer b = d->alloc(4096);
+  CardBuffer b = d->alloc(4096), ring = d->alloc(4096), cpl = d->alloc(4096);
   KernelArgs a;
   for (unsigned i = 0; i < spec::arg::COUNT; ++i) {
     if (spec::arg::IS_POINTER[i]) a.set(static_cast<spec::arg::Index>(i), b);
   }
-  a.set(spec::arg::N_DESC, 0);
+  // a ring of one slot; each run is one STOP
+  uint8_t stop[spec::command::SIZE] = {};
+  spec::set<spec::command::op>(stop, uint8_t(spec::Opcode::STOP));
+  spec::set<spec::command::sa_index>(stop, spec::NO_SA_INDEX);
+  d->write(ring, 0, stop, sizeof stop);
+  a.set(spec::arg::DESC_RING, ring);
+  a.set(spec::arg::CPL_RING, cpl);
+  a.set(spec::arg::RING_FIRST, 0);
+  a.set(spec::arg::RING_LOG2, 0);
   a.set(spec::arg::SA_CAPACITY, 1);
+  d->write_reg(spec::reg::DESC_PROD, 1);
   d->run(a);
   const auto s = esp::driver::cosim_stats(*d);
   EXPECT_EQ(s.runs, 1u);
   EXPECT_GT(s.last_run_cycles, 0u);
   EXPECT_GE(s.cycles, s.last_run_cycles);
   EXPECT_EQ(s.seed, 5u);
-  EXPECT_EQ(s.mem_beats_read, 0u);
-  EXPECT_EQ(s.mem_beats_written, 0u);
+  EXPECT_EQ(s.mem_beats_read, 1u) << "the STOP";
+  EXPECT_EQ(s.mem_beats_written, 1u) << "its completion";
+  EXPECT_EQ(d->read_reg(spec::reg::CPL_PROD), 1u);
+  a.set(spec::arg::RING_FIRST, 1);
+  d->write_reg(spec::reg::DESC_PROD, 2);
   d->run(a);
   EXPECT_EQ(esp::driver::cosim_stats(*d).runs, 2u);
+  EXPECT_EQ(d->read_reg(spec::reg::CPL_PROD), 2u);
 }
 
 }  // namespace

@@ -1,9 +1,12 @@
-// Batches on the RTL engine, bit-exact against the swemu backend (the HLS
-// kernel): the descriptor and SA checks, and datapath work (an ENCRYPT that
-// goes through, DECRYPT errors, NO_SPACE) with its card-memory writes
-// (packet, tx_seq, counters); backpressure and seed independence; replay by
-// seed; the hang guard; bus errors; the FST trace. The whole contract is the
-// equivalence suite's (tests/unit/esp, cosim joins it with ESP_COSIM_DATAPATH).
+// Runs on the RTL engine, bit-exact against the swemu backend (the HLS
+// kernel), through the Device API: every SA installed by SA_INSTALL at the
+// head of the ring, the descriptors, a STOP; the descriptor and SA checks,
+// and datapath work (an ENCRYPT that goes through, DECRYPT errors,
+// NO_SPACE) with its card-memory writes (packet, state lines); backpressure
+// and seed independence; replay by seed; the hang guard; bus errors; the FST
+// trace. The whole contract is the equivalence suite's (tests/unit/esp,
+// cosim joins it with ESP_COSIM_DATAPATH); the ring and the commands
+// themselves are test_cosim_ring's.
 #include <gtest/gtest.h>
 
 #include <cstdio>
@@ -55,7 +58,7 @@ std::vector<Desc> early_batch() {
   const uint8_t E = uint8_t(spec::Opcode::ENCRYPT), D = uint8_t(spec::Opcode::DECRYPT);
   return {
       {uint8_t(spec::Opcode::NOP), 0, 0, 100, 4096, 0},        // BAD_OPCODE
-      {7, 3, 64, 100, 4096, 128},                              // BAD_OPCODE (before anything else)
+      {8, 3, 64, 100, 4096, 128},                              // BAD_OPCODE (before anything else)
       {0xFF, 99, 3, 0, 0, 5},                                  // BAD_OPCODE wins over MALFORMED
       {E, 3, 1, 100, 4096, 0},                                 // MALFORMED: in_offset
       {D, 0, 0, 100, 4096, 32},                                // MALFORMED: out_offset
@@ -71,21 +74,42 @@ std::vector<Desc> early_batch() {
 }
 
 struct Batch {
-  CardBuffer sa, replay, counters, spi, desc, cpl, in, out;
+  CardBuffer sa, st, replay, desc, cpl, in, out;
   KernelArgs args;
+  uint32_t ring = 0;   // slots
+  uint32_t first = 0;  // index of the first test descriptor (after the installs)
+  uint32_t prod = 0;   // DESC_PROD
 };
 
 // Packets written into pkt_in before the run: {offset, bytes}.
 using Packets = std::vector<std::pair<uint64_t, std::vector<uint8_t>>>;
 
-Batch make_batch(Device& d, const std::vector<Desc>& descs, const Packets& pkts = {}) {
+uint8_t* desc_image(std::vector<uint8_t>& img, size_t i) { return img.data() + i * spec::descriptor::SIZE; }
+
+// Descriptor i into its ring slot.
+void put(Device& d, Batch& b, const uint8_t* desc) {
+  d.write(b.desc, uint64_t(b.prod++ & (b.ring - 1)) * spec::descriptor::SIZE, desc, spec::descriptor::SIZE);
+}
+
+void put_command(Device& d, Batch& b, spec::Opcode op, uint32_t sa_index) {
+  uint8_t c[spec::command::SIZE] = {};
+  spec::set<spec::command::op>(c, uint8_t(op));
+  spec::set<spec::command::sa_index>(c, sa_index);
+  put(d, b, c);
+}
+
+// The ring: SA_INSTALL of every SA (when `install`), the descriptors, STOP.
+Batch make_batch(Device& d, const std::vector<Desc>& descs, const Packets& pkts = {}, bool install = true) {
   Batch b;
+  const uint32_t n = uint32_t(descs.size()) + (install ? kCapacity : 0) + 1;
+  uint32_t log2 = 0;
+  while ((1u << log2) < n + 1) ++log2;  // a free slot after STOP keeps its sentinel
+  b.ring = 1u << log2;
   b.sa = d.alloc(kCapacity * spec::sa_entry::SIZE);
+  b.st = d.alloc(kCapacity * spec::sa_state::SIZE);
   b.replay = d.alloc(4096);
-  b.counters = d.alloc(kCapacity * spec::sa_counters::SIZE);
-  b.spi = d.alloc(2 * spec::spi_bucket::SIZE);
-  b.desc = d.alloc(descs.size() * spec::descriptor::SIZE + 1);
-  b.cpl = d.alloc(descs.size() * spec::completion::SIZE + 64);
+  b.desc = d.alloc(uint64_t(b.ring) * spec::descriptor::SIZE);
+  b.cpl = d.alloc(uint64_t(b.ring) * spec::completion::SIZE);
   b.in = d.alloc(64 << 10);
   b.out = d.alloc(64 << 10);
   const auto sas = sa_table();
@@ -97,42 +121,64 @@ Batch make_batch(Device& d, const std::vector<Desc>& descs, const Packets& pkts 
     spec::set<spec::sa_entry::window_bits>(e, 1024);
     d.write(b.sa, i * spec::sa_entry::SIZE, e, sizeof e);
   }
+  if (install) {
+    for (uint32_t i = 0; i < kCapacity; ++i) put_command(d, b, spec::Opcode::SA_INSTALL, i);
+  }
+  b.first = b.prod;
   std::vector<uint8_t> img(descs.size() * spec::descriptor::SIZE, 0);
   for (size_t i = 0; i < descs.size(); ++i) {
-    uint8_t* p = img.data() + i * spec::descriptor::SIZE;
+    uint8_t* p = desc_image(img, i);
     spec::set<spec::descriptor::op>(p, descs[i].op);
     spec::set<spec::descriptor::sa_index>(p, descs[i].sa_index);
     spec::set<spec::descriptor::in_offset>(p, descs[i].in_offset);
     spec::set<spec::descriptor::in_length>(p, descs[i].in_length);
     spec::set<spec::descriptor::out_capacity>(p, descs[i].out_capacity);
     spec::set<spec::descriptor::out_offset>(p, descs[i].out_offset);
+    put(d, b, p);
   }
-  if (!img.empty()) d.write(b.desc, 0, img.data(), img.size());
+  put_command(d, b, spec::Opcode::STOP, spec::NO_SA_INDEX);
   for (const auto& [off, bytes] : pkts) d.write(b.in, off, bytes.data(), bytes.size());
-  // Sentinels in the completion array: what the kernel does not write stays.
+  // Sentinels in the completion ring: what the kernel does not write stays.
   std::vector<uint8_t> junk(b.cpl.size, 0xEE);
   d.write(b.cpl, 0, junk.data(), junk.size());
   namespace a = spec::arg;
   b.args.set(a::SA_TABLE, b.sa);
+  b.args.set(a::SA_STATE, b.st);
   b.args.set(a::REPLAY, b.replay);
-  b.args.set(a::COUNTERS, b.counters);
-  b.args.set(a::SPI_TABLE, b.spi);
-  b.args.set(a::DESC, b.desc);
-  b.args.set(a::COMPLETIONS, b.cpl);
+  b.args.set(a::DESC_RING, b.desc);
+  b.args.set(a::CPL_RING, b.cpl);
   b.args.set(a::PKT_IN, b.in);
   b.args.set(a::PKT_OUT, b.out);
-  b.args.set(a::N_DESC, descs.size());
+  b.args.set(a::RING_FIRST, 0);
+  b.args.set(a::RING_LOG2, log2);
   b.args.set(a::SA_CAPACITY, kCapacity);
   b.args.set(a::SPI_BUCKETS_LOG2, 1);
   return b;
 }
 
+// Publishes the ring up to b.prod and runs from ring_first = CPL_PROD.
+void run_batch(Device& d, Batch& b, uint32_t ring_first = 0) {
+  b.args.set(spec::arg::RING_FIRST, ring_first);
+  d.write_reg(spec::reg::DESC_PROD, b.prod);
+  d.run(b.args);
+}
+
+// The completions of the test descriptors, then every slot after the STOP's.
+std::vector<uint8_t> completions(Device& d, const Batch& b) {
+  std::vector<uint8_t> ring(b.cpl.size), got;
+  d.read(b.cpl, 0, ring.data(), ring.size());
+  for (uint32_t i = b.first; i + 1 < b.prod; ++i) {
+    const uint8_t* c = ring.data() + uint64_t(i & (b.ring - 1)) * spec::completion::SIZE;
+    got.insert(got.end(), c, c + spec::completion::SIZE);
+  }
+  got.insert(got.end(), ring.begin() + long(b.prod) * spec::completion::SIZE, ring.end());
+  return got;
+}
+
 std::vector<uint8_t> run_and_read(Device& d, const std::vector<Desc>& descs) {
   Batch b = make_batch(d, descs);
-  d.run(b.args);
-  std::vector<uint8_t> cpl(b.cpl.size);
-  d.read(b.cpl, 0, cpl.data(), cpl.size());
-  return cpl;
+  run_batch(d, b);
+  return completions(d, b);
 }
 
 std::vector<uint8_t> on_swemu(const std::vector<Desc>& descs) {
@@ -253,20 +299,19 @@ TEST(CosimBatch, DatapathWorkMatchesSwemu) {
   };
   const Packets pkts = {{0, ipv4(100, 17)}, {128, ipv4(100, 50)}, {256, ipv4(60, 6)}, {384, ipv4(19, 6)}};
   struct Image {
-    std::vector<uint8_t> cpl, out, sa, ctr;
+    std::vector<uint8_t> cpl, out, sa, st;
   };
   auto run = [&](Device& d) {
     Batch b = make_batch(d, descs, pkts);
-    d.run(b.args);
+    run_batch(d, b);
     Image m;
-    m.cpl.resize(descs.size() * spec::completion::SIZE);
+    m.cpl = completions(d, b);
     m.out.resize(24576);
     m.sa.resize(b.sa.size);
-    m.ctr.resize(b.counters.size);
-    d.read(b.cpl, 0, m.cpl.data(), m.cpl.size());
+    m.st.resize(b.st.size);
     d.read(b.out, 0, m.out.data(), m.out.size());
     d.read(b.sa, 0, m.sa.data(), m.sa.size());
-    d.read(b.counters, 0, m.ctr.data(), m.ctr.size());
+    d.read(b.st, 0, m.st.data(), m.st.size());
     return m;
   };
   esp::driver::DeviceOptions o;
@@ -293,8 +338,8 @@ TEST(CosimBatch, DatapathWorkMatchesSwemu) {
     for (size_t k = 0; k < want.out.size(); ++k) {
       ASSERT_EQ(got.out[k], want.out[k]) << what << ": pkt_out byte " << k;
     }
-    EXPECT_EQ(got.sa, want.sa) << what << ": SA table (tx_seq)";
-    EXPECT_EQ(got.ctr, want.ctr) << what << ": counters";
+    EXPECT_EQ(got.sa, want.sa) << what << ": SA table";
+    EXPECT_EQ(got.st, want.st) << what << ": state lines (tx_seq, counters)";
   }
 }
 
@@ -315,14 +360,19 @@ TEST(CosimBatch, AHangIsADeviceErrorNamingTheCycles) {
 }
 
 TEST(CosimBatch, AccessOutsideCardMemoryIsReported) {
-  auto d = open(sim_opts(4, 0.0));
+  auto o = sim_opts(4, 0.0);
+  o.max_run_cycles = 100000;
+  auto d = open(o);
   Batch b = make_batch(*d, early_batch());
   // Device::run refuses an argument outside card memory itself (the
-  // conformance suite); here the buffers are good but the descriptor count
-  // runs the kernel's reads past the descriptor buffer into the unmapped gap.
-  b.args.set(spec::arg::N_DESC, b.desc.size / spec::descriptor::SIZE + 8);
+  // conformance suite); here the buffers are good but a ring larger than
+  // them runs the kernel's reads past the descriptor buffer into the
+  // unmapped gap (and, without a STOP there, the run hangs too).
+  const uint32_t past = uint32_t(b.desc.size / spec::descriptor::SIZE);
+  b.args.set(spec::arg::RING_LOG2, spec::MAX_RING_LOG2);
+  b.prod = past + 8;
   try {
-    d->run(b.args);
+    run_batch(*d, b, past);
     FAIL() << "no error";
   } catch (const DeviceError& e) {
     EXPECT_NE(std::string(e.what()).find("outside every card buffer"), std::string::npos) << e.what();
@@ -363,12 +413,13 @@ TEST(CosimBatch, CyclesPerDescriptorDecidedEarly) {
       o.read_latency = lat;
       o.write_latency = lat / 2;
       auto d = open(o);
-      run_and_read(*d, std::vector<Desc>(n, nop));
+      Batch b = make_batch(*d, std::vector<Desc>(n, nop), {}, false);
+      run_batch(*d, b);
       const auto s = esp::driver::cosim_stats(*d);
-      // the descriptor array (bus-aligned here) read once, no packet; one
-      // completion beat each
-      EXPECT_EQ(s.mem_beats_read, (n * spec::descriptor::SIZE + spec::PKT_BUS_BYTES - 1) / spec::PKT_BUS_BYTES);
-      EXPECT_EQ(s.mem_beats_written, n);
+      // the descriptors and the STOP (bus-aligned here) read once, no
+      // packet; one completion beat each
+      EXPECT_EQ(s.mem_beats_read, ((n + 1) * spec::descriptor::SIZE + spec::PKT_BUS_BYTES - 1) / spec::PKT_BUS_BYTES);
+      EXPECT_EQ(s.mem_beats_written, n + 1);
       std::printf("engine: %zu BAD_OPCODE descriptors, read/write latency %u/%u: %llu cycles\n", n, o.read_latency,
                   o.write_latency, static_cast<unsigned long long>(s.last_run_cycles));
       EXPECT_LE(s.last_run_cycles, n * 14 + 3 * (o.read_latency + o.write_latency) + 60);
@@ -388,21 +439,40 @@ TEST(CosimBatch, CyclesPerDescriptorDecidedEarly) {
 
 namespace {
 
-// Cycles of one packet through the engine (one-descriptor batches, memory
-// latency 16/8, no backpressure), ENCRYPT with the tunnel SA 3 and DECRYPT of
-// its output (USE_SA_INDEX on SA 1, made the inbound twin of SA 3), which must
-// give the original packet back. Printed for hw/rtl/README.md.
+// Cycles of one packet through the engine (one-packet runs, memory latency
+// 16/8, no backpressure, the SAs installed by a run before), ENCRYPT with
+// the tunnel SA 3 and DECRYPT of its output (USE_SA_INDEX on SA 1, made the
+// inbound twin of SA 3 and installed again), which must give the original
+// packet back. Printed for hw/rtl/README.md.
 TEST(CosimBatch, CyclesPerPacket) {
   const uint8_t E = uint8_t(spec::Opcode::ENCRYPT), D = uint8_t(spec::Opcode::DECRYPT);
   namespace f = spec::sa_entry::flags_bit;
+  // a run of the ring's descriptors from CPL_PROD: its cycles, the first one's completion
+  auto more = [](Device& d, Batch& b, std::vector<std::vector<uint8_t>> ds, uint8_t* c) {
+    const uint32_t first = d.read_reg(spec::reg::CPL_PROD);
+    for (const auto& x : ds) put(d, b, x.data());
+    put_command(d, b, spec::Opcode::STOP, spec::NO_SA_INDEX);
+    run_batch(d, b, first);
+    d.read(b.cpl, uint64_t(first & (b.ring - 1)) * spec::completion::SIZE, c, spec::completion::SIZE);
+    return esp::driver::cosim_stats(d).last_run_cycles;
+  };
+  auto packet = [](uint8_t op, uint8_t flags, uint32_t sa, uint32_t len, uint64_t out) {
+    std::vector<uint8_t> x(spec::descriptor::SIZE, 0);
+    spec::set<spec::descriptor::op>(x.data(), op);
+    spec::set<spec::descriptor::flags>(x.data(), flags);
+    spec::set<spec::descriptor::sa_index>(x.data(), sa);
+    spec::set<spec::descriptor::in_length>(x.data(), len);
+    spec::set<spec::descriptor::out_capacity>(x.data(), 16384);
+    spec::set<spec::descriptor::out_offset>(x.data(), out);
+    return x;
+  };
   for (uint16_t n : {uint16_t(64), uint16_t(256), uint16_t(1400), uint16_t(9000)}) {
     auto d = open(sim_opts(1, 0.0));
     const std::vector<uint8_t> plain = ipv4(n, 6);
-    Batch b = make_batch(*d, {{E, 3, 0, n, 16384, 0}}, {{0, plain}});
-    d->run(b.args);
-    const uint64_t enc = esp::driver::cosim_stats(*d).last_run_cycles;
+    Batch b = make_batch(*d, {}, {{0, plain}});
+    run_batch(*d, b);  // the installs
     uint8_t c[spec::completion::SIZE];
-    d->read(b.cpl, 0, c, sizeof c);
+    const uint64_t enc = more(*d, b, {packet(E, 0, 3, n, 0)}, c);
     ASSERT_EQ(spec::get<spec::completion::status>(c), uint16_t(spec::Status::OK)) << describe(c);
     const uint32_t len = spec::get<spec::completion::out_length>(c);
     std::vector<uint8_t> esp(len);
@@ -414,19 +484,13 @@ TEST(CosimBatch, CyclesPerPacket) {
     spec::set<spec::sa_entry::icv_len>(e, 16);
     spec::set<spec::sa_entry::window_bits>(e, 1024);
     d->write(b.sa, 1 * spec::sa_entry::SIZE, e, sizeof e);
-    uint8_t desc[spec::descriptor::SIZE] = {};
-    spec::set<spec::descriptor::op>(desc, D);
-    spec::set<spec::descriptor::flags>(desc, spec::descriptor::flags_bit::USE_SA_INDEX);
-    spec::set<spec::descriptor::sa_index>(desc, 1);
-    spec::set<spec::descriptor::in_offset>(desc, 0);
-    spec::set<spec::descriptor::in_length>(desc, len);
-    spec::set<spec::descriptor::out_capacity>(desc, 16384);
-    spec::set<spec::descriptor::out_offset>(desc, 16384);
-    d->write(b.desc, 0, desc, sizeof desc);
+    std::vector<uint8_t> install(spec::command::SIZE, 0);
+    spec::set<spec::command::op>(install.data(), uint8_t(spec::Opcode::SA_INSTALL));
+    spec::set<spec::command::sa_index>(install.data(), 1);
+    more(*d, b, {install}, c);
+    ASSERT_EQ(spec::get<spec::completion::status>(c), uint16_t(spec::Status::OK)) << describe(c);
     d->write(b.in, 0, esp.data(), len);
-    d->run(b.args);
-    const uint64_t dec = esp::driver::cosim_stats(*d).last_run_cycles;
-    d->read(b.cpl, 0, c, sizeof c);
+    const uint64_t dec = more(*d, b, {packet(D, spec::descriptor::flags_bit::USE_SA_INDEX, 1, len, 16384)}, c);
     ASSERT_EQ(spec::get<spec::completion::status>(c), uint16_t(spec::Status::OK)) << describe(c);
     ASSERT_EQ(spec::get<spec::completion::out_length>(c), n);
     std::vector<uint8_t> back(n);
@@ -436,7 +500,7 @@ TEST(CosimBatch, CyclesPerPacket) {
                 static_cast<unsigned long long>(enc), double(n) / double(enc), static_cast<unsigned long long>(dec),
                 double(n) / double(dec));
     // Store and forward, one descriptor at a time: a fixed cost (descriptor,
-    // SA, counters, replay state, completion: a memory round trip each)
+    // SA, state line, replay entry, completion: a memory round trip each)
     // plus about three passes over the packet's 64-byte beats (read in,
     // AES-GCM, write out).
     const uint64_t beats = (n + 63) / 64;

@@ -88,10 +88,34 @@ std::vector<uint8_t> read_all(Device& d, const CardBuffer& b) {
   return v;
 }
 
+// The command that ends a run (CONTRACT.md "A run and its ring").
+std::vector<uint8_t> stop_image() {
+  spec::Command stop;
+  stop.op = spec::Opcode::STOP;
+  stop.sa_index = spec::NO_SA_INDEX;
+  std::vector<uint8_t> img(spec::command::SIZE);
+  spec::pack(stop, img.data());
+  return img;
+}
+
 // One page of its own per pointer argument and scalars that make an empty
-// batch.
+// run: a one-entry ring (ring_log2 0) holding a STOP.
 ArgBuffers empty_batch(Device& d) {
-  return args_with_buffers(d, kPage, [](unsigned i) -> uint64_t { return i == spec::arg::SA_CAPACITY ? 1 : 0; });
+  ArgBuffers a =
+      args_with_buffers(d, kPage, [](unsigned i) -> uint64_t { return i == spec::arg::SA_CAPACITY ? 1 : 0; });
+  const std::vector<uint8_t> stop = stop_image();
+  d.write(a.args.buffer(spec::arg::DESC_RING), 0, stop.data(), stop.size());
+  return a;
+}
+
+// Publishes the next `count` ring entries (already in their slots) for a
+// run: ring_first = CPL_PROD, DESC_PROD after them. XRT's noop shim has no
+// register file (and runs no kernel): nothing to publish there.
+void publish(Device& d, KernelArgs& a, uint32_t count) {
+  if (d.backend() == "xrt") return;
+  const uint32_t first = d.read_reg(spec::reg::CPL_PROD);
+  a.set(spec::arg::RING_FIRST, uint64_t{first});
+  d.write_reg(spec::reg::DESC_PROD, first + count);
 }
 
 // ------------------------------------------------------------ DeviceContract
@@ -106,7 +130,7 @@ TEST_P(DeviceContract, RegisterOffsetsOutsideTheSlaveAreRefusedBeforeTheBackend)
   // Refused by Device itself: the same message on every backend, also on
   // XRT's noop shim, which would fail any register access differently.
   const uint32_t offsets[] = {spec::reg::SPACE_BYTES, spec::reg::SPACE_BYTES + 4, 0xFFFFFFFCu, 1, 2, 3,
-                              spec::reg::CTRL + 1, spec::arg::OFFSET[spec::arg::DESC] + 2};
+                              spec::reg::CTRL + 1, spec::arg::OFFSET[spec::arg::DESC_RING] + 2};
   for (uint32_t off : offsets) {
     SCOPED_TRACE(off);
     const std::string r = error_of([&] { d_->read_reg(off); });
@@ -247,11 +271,11 @@ TEST_P(DeviceContract, InvalidAndForeignBuffersAreErrors) {
 TEST_P(DeviceContract, RunChecksItsArgumentsFirst) {
   ArgBuffers a = empty_batch(*d_);
   KernelArgs missing = a.args;
-  missing.set(spec::arg::DESC, CardBuffer{});
-  EXPECT_TRUE(has(error_of([&] { d_->run(missing); }), "'desc' has no buffer"));
+  missing.set(spec::arg::DESC_RING, CardBuffer{});
+  EXPECT_TRUE(has(error_of([&] { d_->run(missing); }), "'desc_ring' has no buffer"));
   KernelArgs wide = a.args;
-  wide.set(spec::arg::N_DESC, uint64_t{1} << 32);
-  EXPECT_TRUE(has(error_of([&] { d_->run(wide); }), "'n_desc' = 4294967296 does not fit its 32 bits"));
+  wide.set(spec::arg::RING_FIRST, uint64_t{1} << 32);
+  EXPECT_TRUE(has(error_of([&] { d_->run(wide); }), "'ring_first' = 4294967296 does not fit its 32 bits"));
   KernelArgs foreign = a.args;
   foreign.set(spec::arg::PKT_OUT, CardBuffer{0x42, 64, 99999});
   EXPECT_TRUE(has(error_of([&] { d_->run(foreign); }), "'pkt_out'"));
@@ -261,11 +285,13 @@ TEST_P(DeviceContract, RunChecksItsArgumentsFirst) {
   freed.set(spec::arg::PKT_IN, gone);
   EXPECT_TRUE(has(error_of([&] { d_->run(freed); }), "'pkt_in'"));
   // The device is usable afterwards, also with sub-range arguments.
+  publish(*d_, a.args, 1);
   EXPECT_NO_THROW(d_->run(a.args));
   const CardBuffer big = d_->alloc(4 * kPage);
   KernelArgs ranged = a.args;
   ranged.set(spec::arg::PKT_OUT, esp::driver::sub(big, kPage, 2 * kPage));
   ranged.set(spec::arg::PKT_IN, esp::driver::sub(big, 3 * kPage, kPage));
+  publish(*d_, ranged, 1);
   EXPECT_NO_THROW(d_->run(ranged));
 }
 
@@ -397,7 +423,9 @@ TEST_P(DeviceContract, IoStatsCountCallsBytesRunsAndSyncs) {
   }
   ArgBuffers args = empty_batch(*d_);
   const IoStats a = d_->io_stats();
+  publish(*d_, args.args, 1);
   d_->run(args.args);
+  publish(*d_, args.args, 1);
   d_->run(args.args);
   EXPECT_EQ(d_->io_stats().runs - a.runs, 2u);
 }
@@ -488,6 +516,7 @@ TEST_P(DeviceRegisters, InterruptAndControlBits) {
 TEST_P(DeviceRegisters, ARunSetsApDoneClearOnReadAndTheInterruptStatus) {
   ArgBuffers a = empty_batch(*d_);
   d_->write_reg(spec::reg::IER, 1);
+  publish(*d_, a.args, 1);
   d_->run(a.args);
   // Device::run waited for ap_done by reading CTRL, which cleared it.
   const uint32_t c = d_->read_reg(spec::reg::CTRL);
@@ -500,13 +529,45 @@ TEST_P(DeviceRegisters, ARunSetsApDoneClearOnReadAndTheInterruptStatus) {
   EXPECT_EQ(d_->read_reg(spec::arg::OFFSET[spec::arg::SA_TABLE]), static_cast<uint32_t>(sa.addr));
   EXPECT_EQ(d_->read_reg(spec::arg::OFFSET[spec::arg::SA_TABLE] + 4), static_cast<uint32_t>(sa.addr >> 32));
   EXPECT_EQ(d_->read_reg(spec::arg::OFFSET[spec::arg::SA_CAPACITY]), 1u);
-  // Starting by hand: AP_DONE and AP_READY appear, are read once, then are gone.
+  EXPECT_EQ(d_->read_reg(spec::reg::CPL_PROD), 1u) << "the STOP is complete";
+  // Starting by hand (the next STOP published): AP_DONE and AP_READY appear,
+  // are read once, then are gone.
+  d_->write_reg(spec::arg::OFFSET[spec::arg::RING_FIRST], 1);
+  d_->write_reg(spec::reg::DESC_PROD, 2);
   d_->write_reg(spec::reg::CTRL, ctrl::AP_START);
   uint32_t seen = 0;
   for (int i = 0; i < 100 && !(seen & ctrl::AP_DONE); ++i) seen = d_->read_reg(spec::reg::CTRL);
   EXPECT_TRUE(seen & ctrl::AP_DONE);
   EXPECT_TRUE(seen & ctrl::AP_READY);
   EXPECT_FALSE(d_->read_reg(spec::reg::CTRL) & (ctrl::AP_DONE | ctrl::AP_READY));
+  EXPECT_EQ(d_->read_reg(spec::reg::CPL_PROD), 2u);
+}
+
+// The kernel's own registers: DESC_PROD the host's (reads back), the rest
+// the kernel's (a host write changes nothing); the card's table sizes as
+// DESIGN/CONTRACT give them per backend; no clock on swemu.
+TEST_P(DeviceRegisters, KernelRegisters) {
+  d_->write_reg(spec::reg::DESC_PROD, 0xDEADBEEFu);
+  EXPECT_EQ(d_->read_reg(spec::reg::DESC_PROD), 0xDEADBEEFu);
+  d_->write_reg(spec::reg::DESC_PROD, 0);
+  const bool rtl = GetParam() == Backend::Cosim;
+  const struct {
+    uint32_t offset, value;
+  } ro[] = {{spec::reg::CPL_PROD, 0},
+            {spec::reg::MAX_SAS, rtl ? 65536u : 1048576u},
+            {spec::reg::MAX_SPI_BUCKETS_LOG2, rtl ? 14u : 18u}};
+  for (const auto& r : ro) {
+    SCOPED_TRACE(r.offset);
+    EXPECT_EQ(d_->read_reg(r.offset), r.value);
+    d_->write_reg(r.offset, 0x5A5A5A5Au);
+    EXPECT_EQ(d_->read_reg(r.offset), r.value);
+  }
+  if (!rtl) {
+    for (uint32_t off : {spec::reg::PERF_CYCLES_LO, spec::reg::PERF_CYCLES_HI, spec::reg::PERF_IDLE_LO,
+                         spec::reg::PERF_IDLE_HI}) {
+      EXPECT_EQ(d_->read_reg(off), 0u) << off;
+    }
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, DeviceRegisters, ::testing::ValuesIn(executing_backends()), param_name);
@@ -554,8 +615,11 @@ TEST_P(DeviceRuns, ArgumentsThatAreSubRangesOfAllocations) {
   const CardBuffer tables = d_->alloc(4 * kPage);
   const std::vector<uint8_t> junk(ctl.size, 0xEE);
   d_->write(ctl, 0, junk.data(), junk.size());
-  const CardBuffer desc = esp::driver::sub(ctl, kPage + 128, n * spec::descriptor::SIZE);
-  const CardBuffer cpl = esp::driver::sub(ctl, 2 * kPage + 64, n * spec::completion::SIZE);
+  // A ring of 8 entries: the n descriptors and the STOP.
+  constexpr uint32_t kRingLog2 = 3;
+  static_assert(n + 1 <= (1u << kRingLog2), "the run fits the ring");
+  const CardBuffer desc = esp::driver::sub(ctl, kPage + 128, (1u << kRingLog2) * spec::descriptor::SIZE);
+  const CardBuffer cpl = esp::driver::sub(ctl, 2 * kPage + 64, (1u << kRingLog2) * spec::completion::SIZE);
   const CardBuffer sa = esp::driver::sub(tables, kPage, kCapacity * spec::sa_entry::SIZE);
   std::vector<uint8_t> img(desc.size, 0);
   for (uint64_t i = 0; i < n; ++i) {
@@ -567,21 +631,26 @@ TEST_P(DeviceRuns, ArgumentsThatAreSubRangesOfAllocations) {
     spec::set<spec::descriptor::out_capacity>(p, 4096);
     spec::set<spec::descriptor::out_offset>(p, 0);
   }
+  const std::vector<uint8_t> stop = stop_image();
+  std::copy(stop.begin(), stop.end(), img.begin() + n * spec::descriptor::SIZE);
   d_->write(desc, 0, img.data(), img.size());
 
   ArgBuffers a = empty_batch(*d_);
   a.args.set(spec::arg::SA_TABLE, sa);
-  a.args.set(spec::arg::DESC, desc);
-  a.args.set(spec::arg::COMPLETIONS, cpl);
-  a.args.set(spec::arg::N_DESC, n);
+  a.args.set(spec::arg::DESC_RING, desc);
+  a.args.set(spec::arg::CPL_RING, cpl);
+  a.args.set(spec::arg::RING_LOG2, kRingLog2);
   a.args.set(spec::arg::SA_CAPACITY, kCapacity);
+  publish(*d_, a.args, n + 1);
   d_->run(a.args);
+  EXPECT_EQ(d_->read_reg(spec::reg::CPL_PROD), n + 1);
 
   std::vector<uint8_t> out(cpl.size);
   d_->read(cpl, 0, out.data(), out.size());
-  for (uint64_t i = 0; i < n; ++i) {
+  for (uint64_t i = 0; i <= n; ++i) {
     const uint8_t* c = out.data() + i * spec::completion::SIZE;
-    EXPECT_EQ(spec::get<spec::completion::status>(c), static_cast<uint16_t>(descs[i].expect)) << "descriptor " << i;
+    const spec::Status want = i < n ? descs[i].expect : spec::Status::OK;
+    EXPECT_EQ(spec::get<spec::completion::status>(c), static_cast<uint16_t>(want)) << "ring entry " << i;
   }
   // Nothing outside the ranges given was written.
   const auto all = read_all(*d_, ctl);
@@ -618,7 +687,11 @@ TEST_P(DeviceThreads, DisjointIoAndAllocationsWhileKernelsRun) {
                              {spec::Opcode::ENCRYPT, 1, spec::Status::SA_DISABLED}};
   constexpr uint64_t n = sizeof descs / sizeof descs[0];
   ArgBuffers batch = empty_batch(*d_);
-  std::vector<uint8_t> img(n * spec::descriptor::SIZE, 0);
+  // A ring of 4 entries, the 3 descriptors and the STOP: every run fills it
+  // once, so the same slots every run.
+  constexpr uint32_t kRingLog2 = 2;
+  static_assert(n + 1 == (1u << kRingLog2), "one run fills the ring");
+  std::vector<uint8_t> img((n + 1) * spec::descriptor::SIZE, 0);
   for (uint64_t i = 0; i < n; ++i) {
     uint8_t* p = img.data() + i * spec::descriptor::SIZE;
     spec::set<spec::descriptor::op>(p, static_cast<uint8_t>(descs[i].op));
@@ -626,10 +699,12 @@ TEST_P(DeviceThreads, DisjointIoAndAllocationsWhileKernelsRun) {
     spec::set<spec::descriptor::in_length>(p, 64);
     spec::set<spec::descriptor::out_capacity>(p, 1024);
   }
-  d_->write(batch.args.buffer(spec::arg::DESC), 0, img.data(), img.size());
-  batch.args.set(spec::arg::N_DESC, n);
+  const std::vector<uint8_t> stop = stop_image();
+  std::copy(stop.begin(), stop.end(), img.begin() + n * spec::descriptor::SIZE);
+  d_->write(batch.args.buffer(spec::arg::DESC_RING), 0, img.data(), img.size());
+  batch.args.set(spec::arg::RING_LOG2, kRingLog2);
   batch.args.set(spec::arg::SA_CAPACITY, kCapacity);
-  const CardBuffer cpl = batch.args.buffer(spec::arg::COMPLETIONS);
+  const CardBuffer cpl = batch.args.buffer(spec::arg::CPL_RING);
 
   std::vector<CardBuffer> own;
   for (unsigned t = 0; t < kIoThreads; ++t) own.push_back(d_->alloc(2 * kPage));
@@ -674,6 +749,7 @@ TEST_P(DeviceThreads, DisjointIoAndAllocationsWhileKernelsRun) {
     const std::vector<uint8_t> junk(cpl.size, 0xEE);
     for (unsigned r = 0; r < runs; ++r) {
       d_->write(cpl, 0, junk.data(), junk.size());
+      publish(*d_, batch.args, n + 1);
       d_->run(batch.args);
       std::vector<uint8_t> out(n * spec::completion::SIZE);
       d_->read(cpl, 0, out.data(), out.size());

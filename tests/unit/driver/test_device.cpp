@@ -113,17 +113,17 @@ TEST(DeviceBase, TheDefaultRunProgramsTheArgumentsThenStarts) {
   for (unsigned i = 0; i < spec::arg::COUNT; ++i) {
     if (spec::arg::IS_POINTER[i]) a.set(static_cast<spec::arg::Index>(i), esp::driver::sub(b, 64 * i, 64));
   }
-  a.set(spec::arg::N_DESC, uint64_t{7});
+  a.set(spec::arg::RING_LOG2, uint64_t{7});
   d.calls.clear();
   d.run(a);
   ASSERT_GE(d.calls.size(), 2u);
   EXPECT_EQ(d.calls[d.calls.size() - 2], "write_reg " + std::to_string(spec::reg::CTRL));
   EXPECT_EQ(d.calls.back(), "wait_done");
   EXPECT_EQ(d.regs[spec::reg::CTRL], spec::reg::ctrl::AP_START);
-  EXPECT_EQ(d.regs[spec::arg::OFFSET[spec::arg::N_DESC]], 7u);
-  const uint64_t desc = b.addr + 64 * spec::arg::DESC;
-  EXPECT_EQ(d.regs[spec::arg::OFFSET[spec::arg::DESC]], static_cast<uint32_t>(desc));
-  EXPECT_EQ(d.regs[spec::arg::OFFSET[spec::arg::DESC] + 4], static_cast<uint32_t>(desc >> 32));
+  EXPECT_EQ(d.regs[spec::arg::OFFSET[spec::arg::RING_LOG2]], 7u);
+  const uint64_t desc = b.addr + 64 * spec::arg::DESC_RING;
+  EXPECT_EQ(d.regs[spec::arg::OFFSET[spec::arg::DESC_RING]], static_cast<uint32_t>(desc));
+  EXPECT_EQ(d.regs[spec::arg::OFFSET[spec::arg::DESC_RING] + 4], static_cast<uint32_t>(desc >> 32));
 }
 
 // check_identity: which register differs, with the card's and the host's value.
@@ -173,12 +173,12 @@ TEST(DeviceBase, IdentityCheckNamesWhatDiffers) {
 
 TEST(KernelArgsTest, PointerAndScalarArgumentsAreNotInterchangeable) {
   KernelArgs a;
-  EXPECT_THROW(a.set(spec::arg::N_DESC, CardBuffer{0x1000, 64, 1}), DeviceError);
+  EXPECT_THROW(a.set(spec::arg::RING_FIRST, CardBuffer{0x1000, 64, 1}), DeviceError);
   EXPECT_THROW(a.set(spec::arg::SA_TABLE, uint64_t{5}), DeviceError);
   a.set(spec::arg::SA_TABLE, CardBuffer{0x123400000000ull, 64, 1});
-  a.set(spec::arg::N_DESC, uint64_t{7});
+  a.set(spec::arg::RING_FIRST, uint64_t{7});
   EXPECT_EQ(a.value(spec::arg::SA_TABLE), 0x123400000000ull);
-  EXPECT_EQ(a.value(spec::arg::N_DESC), 7u);
+  EXPECT_EQ(a.value(spec::arg::RING_FIRST), 7u);
 }
 
 TEST(Registry, UnknownBackendNamesTheChoices) {

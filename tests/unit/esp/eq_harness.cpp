@@ -75,10 +75,39 @@ std::vector<uint8_t> Twin::card_entry(SaHandle h) {
   return img;
 }
 
+std::vector<uint8_t> Twin::card_state_line(SaHandle h) {
+  std::vector<uint8_t> img(spec::sa_state::SIZE);
+  Access::device(*eng_).read(Access::layout(*eng_).sa_state, uint64_t(h.index) * spec::sa_state::SIZE, img.data(),
+                             img.size());
+  return img;
+}
+
+std::vector<uint8_t> Twin::card_replay_ring(SaHandle h) {
+  spec::SaEntry e;
+  spec::unpack(card_entry(h).data(), e);
+  std::vector<uint8_t> img(spec::replay_ring_bytes(e.window_bits));
+  Access::device(*eng_).read(Access::layout(*eng_).replay, e.replay_offset, img.data(), img.size());
+  return img;
+}
+
+void Twin::card_install(SaHandle h, bool keep_state, const std::string& why) {
+  // The engine sends it (a raw descriptor with a command opcode goes to the
+  // card as a NOP), in a command-only run now; a command that does not
+  // complete OK fails that run (driver::DeviceError).
+  try {
+    Access::queue_install(*eng_, h.index, keep_state);
+    Access::flush_commands(*eng_);
+  } catch (const std::exception& e) {
+    ADD_FAILURE() << "[" << backend_ << "] " << why << ": SA_INSTALL" << (keep_state ? " KEEP_STATE" : "")
+                  << " of slot " << h.index << ": " << e.what();
+  }
+}
+
 void Twin::card_write_entry(SaHandle h, const std::vector<uint8_t>& img) {
   if (img.size() != spec::sa_entry::SIZE) throw std::invalid_argument("card_write_entry: not an sa_entry image");
   Access::device(*eng_).write(Access::layout(*eng_).sa_table, uint64_t(h.index) * spec::sa_entry::SIZE, img.data(),
                               img.size());
+  card_install(h, true, "card_write_entry");
 }
 
 void Twin::card_set_valid(SaHandle h, bool valid) {
@@ -94,17 +123,55 @@ void Twin::card_set_valid(SaHandle h, bool valid) {
 void Twin::set_replay_top(SaHandle h, uint64_t top) {
   spec::SaEntry e;
   spec::unpack(card_entry(h).data(), e);
-  const uint64_t off = e.replay_offset;
   const uint32_t w = e.window_bits;
-  const uint64_t words = w / 64 + spec::REPLAY_EXTRA_WORDS;
-  std::vector<uint8_t> st(spec::replay_state_bytes(w), 0);
-  spec::pack(spec::ReplayState{top}, st.data());  // then the ring: only T's bit
+  std::vector<uint8_t> ring(spec::replay_ring_bytes(w), 0);
   if (top != 0) {
-    const uint64_t word = (top / 64) % words;
-    st[spec::replay_state::SIZE + word * 8 + (top % 64) / 8] = static_cast<uint8_t>(1u << (top % 8));
+    const uint64_t n = spec::replay_ring_entries(w);
+    spec::pack(spec::ReplayEntry{uint64_t{1} << (top % 64), top / 64},
+               ring.data() + (top / 64 % n) * spec::replay_entry::SIZE);
   }
-  Access::device(*eng_).write(Access::layout(*eng_).replay, off, st.data(), st.size());
+  std::vector<uint8_t> line = card_state_line(h);  // counters as the last STOP (or the install) left them
+  spec::set<spec::sa_state::seq>(line.data(), top);
+  driver::Device& dev = Access::device(*eng_);
+  const runtime::detail::CardLayout& lay = Access::layout(*eng_);
+  dev.write(lay.replay, e.replay_offset, ring.data(), ring.size());
+  dev.write(lay.sa_state, uint64_t(h.index) * spec::sa_state::SIZE, line.data(), line.size());
+  card_install(h, false, "set_replay_top");
   ref_.set_replay_top(h.index, top);
+}
+
+void Twin::set_counters(SaHandle h, const ref::Counters& c) {
+  std::vector<uint8_t> line = card_state_line(h);
+  spec::pack(static_cast<const spec::SaCounters&>(c), line.data() + spec::sa_state::counters::offset);
+  Access::device(*eng_).write(Access::layout(*eng_).sa_state, uint64_t(h.index) * spec::sa_state::SIZE, line.data(),
+                              line.size());
+  card_install(h, false, "set_counters");
+  ref_.set_counters(h.index, c);
+}
+
+void Twin::update(SaHandle h, const runtime::SaUpdate& u) {
+  eng_->update_sa(h, u);
+  SaConfig c = ref_.config(h.index);
+  if (u.tun_src) c.tun_src = *u.tun_src;
+  if (u.tun_dst) c.tun_dst = *u.tun_dst;
+  if (u.udp_encap) c.udp_encap = *u.udp_encap;
+  if (u.udp_sport) c.udp_sport = *u.udp_sport;
+  if (u.udp_dport) c.udp_dport = *u.udp_dport;
+  ref_.update_sa(h.index, c);
+}
+
+void Twin::set_lifetimes(SaHandle h, const runtime::Lifetime& soft, const runtime::Lifetime& hard) {
+  namespace se = spec::sa_entry;
+  std::vector<uint8_t> img = card_entry(h);
+  spec::set<se::soft_bytes>(img.data(), soft.bytes);
+  spec::set<se::soft_packets>(img.data(), soft.packets);
+  spec::set<se::hard_bytes>(img.data(), hard.bytes);
+  spec::set<se::hard_packets>(img.data(), hard.packets);
+  card_write_entry(h, img);
+  SaConfig c = ref_.config(h.index);
+  c.soft = soft;
+  c.hard = hard;
+  ref_.update_sa(h.index, c);
 }
 
 RunResult Twin::run(const std::vector<Op>& ops, const std::string& label) {
@@ -142,9 +209,7 @@ std::vector<Result> Twin::run_raw_card(const std::vector<RawDesc>& descs, const 
   const runtime::detail::CardLayout& lay = Access::layout(*eng_);
   const uint64_t slot = lay.pkt_slot_bytes;
   const size_t n = descs.size();
-  if (n * spec::descriptor::SIZE > lay.desc.size) {
-    throw std::invalid_argument("run_raw_card: more descriptors than the batch");
-  }
+  if (n * slot > lay.pkt_in.size) throw std::invalid_argument("run_raw_card: more descriptors than packet slots");
   driver::Device& dev = Access::device(*eng_);
   std::vector<runtime::detail::Descriptor> d(n);
   for (size_t k = 0; k < n; ++k) {
@@ -158,13 +223,8 @@ std::vector<Result> Twin::run_raw_card(const std::vector<RawDesc>& descs, const 
     d[k].out_offset = k * slot + r.out_shift;
     if (!r.data.empty()) dev.write(lay.pkt_in, d[k].in_offset, r.data.data(), r.data.size());
   }
-  std::vector<uint8_t> img(n * std::max(spec::descriptor::SIZE, spec::completion::SIZE), 0);
-  runtime::detail::pack_descriptors(d.data(), n, img.data());
-  if (n) dev.write(lay.desc, 0, img.data(), n * spec::descriptor::SIZE);
-  dev.run(runtime::detail::kernel_args(lay, static_cast<uint32_t>(n)));
-  if (n) dev.read(lay.completions, 0, img.data(), n * spec::completion::SIZE);
   std::vector<runtime::detail::Completion> c(n);
-  runtime::detail::unpack_completions(img.data(), n, c.data());
+  Access::run_descriptors(*eng_, d.data(), n, c.data());
   std::vector<Result> out(n);
   for (size_t k = 0; k < n; ++k) {
     runtime::detail::fill_result(c[k], out[k]);
@@ -256,16 +316,18 @@ bool Twin::counters_match(SaHandle h, const std::string& label) {
   auto field = [&](const char* name, uint64_t cv, uint64_t mv) {
     if (cv != mv) os << " " << name << ": card " << cv << ", ref " << mv << ";";
   };
-  field("packets", c.packets, m.packets);
-  field("bytes", c.bytes, m.bytes);
-  field("auth_fail", c.auth_fail, m.auth_fail);
-  field("replay", c.replay, m.replay);
-  field("bad_packet", c.bad_packet, m.bad_packet);
-  field("soft_events", c.soft_events, m.soft_events);
-  field("hard_events", c.hard_events, m.hard_events);
-  field("dummy", c.dummy, m.dummy);
+#define ESP_EQ_COUNTER(st, f) field(#f, c.f, m.f);
+  ESP_SPEC_FIELDS_sa_counters(ESP_EQ_COUNTER)
+#undef ESP_EQ_COUNTER
+  // The images the card wrote back: the state line, and an inbound SA's ring.
+  const std::string line = bytes_diff(card_state_line(h), ref_.state_line_image(h.index), "card", "ref");
+  if (!line.empty()) os << " state line (sa_state): " << line << ";";
+  if (ref_.config(h.index).direction == Direction::Inbound) {
+    const std::string ring = bytes_diff(card_replay_ring(h), ref_.replay(h.index).ring_image(), "card", "ref");
+    if (!ring.empty()) os << " replay ring (entries of " << spec::replay_entry::SIZE << " bytes): " << ring << ";";
+  }
   if (os.str().empty()) return true;
-  ADD_FAILURE() << "[" << backend_ << "] " << label << ": counters of SA slot " << h.index << " differ:" << os.str();
+  ADD_FAILURE() << "[" << backend_ << "] " << label << ": SA slot " << h.index << " differs:" << os.str();
   return false;
 }
 

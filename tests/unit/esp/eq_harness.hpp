@@ -113,43 +113,76 @@ class Twin {
   // naming `label` and the first differing request.
   RunResult run(const std::vector<Op>& ops, const std::string& label);
 
-  // One kernel run of `descs` straight on the card (the Engine's card buffers
-  // and layout; kernel arguments, descriptor and completion images from the
-  // runtime's batch codec, as the Engine's): completions as Results (data
-  // read at the completion's out_offset). Fails the test if a completion
-  // breaks the contract (runtime::detail::completion_breach: out_offset not
-  // the descriptor's, out_length above out_capacity, or != 0 on failure).
+  // `descs` straight on the card through the Engine's ring
+  // (runtime::detail::EngineAccess::run_descriptors: the Engine's queued
+  // commands first, then these descriptors and a STOP, ring indices carried
+  // on as in the Engine's own runs; packets at slot k of the Engine's
+  // pkt_in / pkt_out, descriptor images from the runtime's batch codec):
+  // completions as Results (data read at the completion's out_offset).
+  // Fails the test if a completion breaks the contract
+  // (runtime::detail::completion_breach: out_offset not the descriptor's,
+  // out_length above out_capacity, or != 0 on failure).
   std::vector<Result> run_raw_card(const std::vector<RawDesc>& descs, const std::string& label);
   // run_raw_card, and the model's RefEngine::process with the same opcode,
   // sa_index, USE_SA_INDEX flag, input and out_capacity; compared like run().
   // (Offsets are not modelled: keep in_shift / out_shift 0 here.)
   RunResult run_raw(const std::vector<RawDesc>& descs, const std::string& label);
 
-  // The card's and the model's counters of h are equal (else a gtest failure).
+  // The card's and the model's counters of h are equal, and so are h's
+  // state line (spec sa_state: seq and counters, as the last STOP wrote it
+  // back) and, inbound, its replay ring image at replay_offset (else one
+  // gtest failure listing every difference). Call it between runs.
   bool counters_match(SaHandle h, const std::string& label);
   // counters_match for every SA installed through this twin and still there.
   void expect_all_counters(const std::string& label);
+
+  // Engine::update_sa (new addresses / encapsulation: SA_INSTALL KEEP_STATE
+  // on the card) and the same change in the model (RefEngine::update_sa).
+  void update(SaHandle h, const runtime::SaUpdate& u);
+  // New soft / hard byte and packet lifetimes for an installed SA, which
+  // the public API cannot change: h's entry rewritten in card memory and
+  // SA_INSTALL KEEP_STATE queued and run (EngineAccess::queue_install); RefEngine::update_sa in the
+  // model. Counters, seq and the replay window stay on both sides.
+  void set_lifetimes(SaHandle h, const runtime::Lifetime& soft, const runtime::Lifetime& hard);
 
   runtime::Engine& card() { return *eng_; }
   ref::RefEngine& model() { return ref_; }
   const std::string& backend() const { return backend_; }
 
-  // Test hook on card memory: clears (or sets) the VALID flag of h's SA
-  // entry behind the Engine's back.
+  // Test hooks behind the Engine's back. The card holds installed SAs on
+  // chip (CONTRACT.md "The card's own state"), so each writes card memory
+  // between runs and then has the engine send the SA's SA_INSTALL.
+  // card_set_valid: clears (or sets) the VALID flag of h's SA entry, then
+  // SA_INSTALL KEEP_STATE (an entry without VALID installs a slot that is
+  // not VALID; seq, counters and the replay window stay).
   void card_set_valid(SaHandle h, bool valid);
-  // Test hook on card memory: h's SA entry image (spec::sa_entry::SIZE bytes).
+  // h's SA entry image in card memory (spec::sa_entry::SIZE bytes).
   std::vector<uint8_t> card_entry(SaHandle h);
+  // Writes h's entry image, then SA_INSTALL KEEP_STATE.
   void card_write_entry(SaHandle h, const std::vector<uint8_t>& img);
-  // Test hook on both sides: an inbound SA's replay top T (bitmap: only T's
-  // bit), as RefEngine::set_replay_top; on the card written into its replay
-  // state (spec replay_state + ring) in card memory.
+  // h's state line image in card memory (spec::sa_state::SIZE bytes).
+  std::vector<uint8_t> card_state_line(SaHandle h);
+  // An inbound SA's replay ring image in card memory
+  // (spec::replay_ring_bytes(W) bytes at its replay_offset).
+  std::vector<uint8_t> card_replay_ring(SaHandle h);
+  // Both sides: an inbound SA's replay top T with only T's bit seen, as
+  // RefEngine::set_replay_top; on the card its state line's seq (counters
+  // kept) and its ring (zeroed, then T's entry {bit, T / 64}) written, then
+  // SA_INSTALL without KEEP_STATE.
   void set_replay_top(SaHandle h, uint64_t top);
+  // Both sides: h's counters become c (seq and the replay ring kept): on the
+  // card its state line rewritten, then SA_INSTALL without KEEP_STATE; in
+  // the model RefEngine::set_counters.
+  void set_counters(SaHandle h, const ref::Counters& c);
 
  private:
   std::string backend_;
   std::unique_ptr<runtime::Engine> eng_;
   ref::RefEngine ref_;
   std::vector<SaHandle> live_;
+  // One SA_INSTALL of h's slot (KEEP_STATE or not), queued in the engine and run at once;
+  // a completion other than OK is a test failure.
+  void card_install(SaHandle h, bool keep_state, const std::string& why);
   RunResult compare(std::vector<Result> card, std::vector<ref::Output> model, const std::vector<std::string>& what,
                     const std::vector<size_t>& in_sizes, const std::string& label);
 };

@@ -35,7 +35,7 @@ TEST_P(EqLifecycle, SlotsWindowsAndSpisReused) {
   o.max_batch = 40;
   // Room for a few windows only, so that freed blocks are handed out again
   // (8 of the largest: 4 SAs of any size always find room).
-  o.replay_bytes = 8 * (spec::replay_state_bytes(4096) + 64);
+  o.replay_bytes = 8 * (spec::replay_ring_bytes(4096) + 64);
   Twin t(GetParam(), o);
   std::mt19937 g(5);
   auto pick = [&](uint32_t n) { return std::uniform_int_distribution<uint32_t>(0, n - 1)(g); };

@@ -48,7 +48,7 @@ struct Rx {
 // has already seen base, or base is 0).
 std::vector<Op> scenario(Rx& rx, uint64_t base) {
   const uint64_t W = rx.cfg.window_bits;
-  const uint64_t ring = (W / 64 + spec::REPLAY_EXTRA_WORDS) * 64;
+  const uint64_t ring = uint64_t{spec::replay_ring_entries(static_cast<uint32_t>(W))} * 64;  // bits the ring spans
   std::vector<Op> ops;
   uint64_t T = base;
   auto at = [&](uint64_t seq, const char* tag) {
@@ -171,7 +171,7 @@ void fuzz_test(const std::string& backend, bool esn, uint64_t start, uint32_t se
     const size_t k = static_cast<size_t>(pick(0, rxs.size() - 1));
     Rx& rx = *rxs[k];
     const uint64_t W = rx.cfg.window_bits;
-    const uint64_t ring = (W / 64 + 1) * 64;
+    const uint64_t ring = uint64_t{spec::replay_ring_entries(static_cast<uint32_t>(W))} * 64;
     const uint64_t r = pick(0, 99);
     uint64_t seq = 0;
     bool forge = false;

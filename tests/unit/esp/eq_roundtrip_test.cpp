@@ -348,9 +348,21 @@ TEST(EqHarness, ReportsTheFirstDifference) {
                           "first differing request: #0 (out of step");
   EXPECT_NONFATAL_FAILURE(t.run({enc(h, inner_packet(4, 10, 3), "out of step")}, "desync"),
                           "first difference at byte 27: card 0x03, ref 0x08");
+  // The state line the card wrote back (seq = tx_seq 3) against the model's (8).
+  EXPECT_NONFATAL_FAILURE(t.counters_match(h, "tx_seq out of step"),
+                          "state line (sa_state): card 64 bytes, ref 64 bytes; first difference at byte 0: card 0x03, "
+                          "ref 0x08");
+  t.model().set_tx_seq(h.index, 3);
   EXPECT_TRUE(t.counters_match(h, "in step"));
   t.model().encrypt(h.index, inner_packet(4, 10, 3));  // the model alone: its counters move
   EXPECT_NONFATAL_FAILURE(t.counters_match(h, "model only"), "packets: card 3, ref 4; bytes: card");
+  // An inbound SA's replay ring image: the model's T moved alone.
+  const SaHandle in = t.add(make_sa(s, Direction::Inbound, 0x78));
+  EXPECT_TRUE(t.counters_match(in, "fresh inbound SA"));
+  t.model().set_replay_top(in.index, 70);
+  EXPECT_NONFATAL_FAILURE(t.counters_match(in, "model only"),
+                          "replay ring (entries of 16 bytes): card 2048 bytes, ref 2048 bytes; first difference at byte 16: "
+                          "card 0x00, ref 0x40");
   EXPECT_EQ(bytes_diff({1, 2, 3}, {1, 2, 3, 4}, "a", "b"), "a 3 bytes, b 4 bytes; equal over the first 3 bytes");
   EXPECT_EQ(bytes_diff({1, 2, 3}, {1, 2, 3}, "a", "b"), "");
 }

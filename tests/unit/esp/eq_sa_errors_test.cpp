@@ -166,8 +166,9 @@ TEST_P(EqSaErrors, SaStates) {
   ops.push_back(dec(lr.ref[0].data, "SPI of an outbound SA only"));
   ops.push_back(enc(a.in, a.plain(20, 1), "ENCRYPT with an inbound SA"));
   ops.push_back(enc(b.in, b.plain(20, 1), "ENCRYPT with an inbound SA (transport)"));
-  // Unknown opcodes, with an outbound and an inbound handle.
-  for (uint8_t op : {uint8_t(0), uint8_t(3), uint8_t(4), uint8_t(0x7F), uint8_t(0x81), uint8_t(0xFF)}) {
+  // NOP and bytes that are no opcode (3..7 are the commands), with an
+  // outbound and an inbound handle.
+  for (uint8_t op : {uint8_t(0), uint8_t(8), uint8_t(9), uint8_t(0x7F), uint8_t(0x81), uint8_t(0xFF)}) {
     ops.push_back(Op{static_cast<Opcode>(op), a.out, a.plain(10, op), "opcode " + std::to_string(op)});
     ops.push_back(Op{static_cast<Opcode>(op), b.in, b.next(3), "opcode " + std::to_string(op) + " on ESP"});
   }

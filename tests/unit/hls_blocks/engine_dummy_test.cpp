@@ -1,8 +1,9 @@
 // TFC dummy packets (RFC 4303 2.6, CONTRACT.md ENCRYPT "Dummy packets" and
 // DECRYPT 13) through the esp_engine top, compared with the reference model
 // (tests/ref) descriptor by descriptor: completion fields, output bytes,
-// counters, tx_seq and the replay top. The card holds the reference's SA
-// table: slot 0 outbound, slot 1 its inbound twin.
+// counters, tx_seq and the replay top (the state lines' seq). The card holds
+// the reference's SA table: slot 0 outbound, slot 1 its inbound twin, both
+// installed by SA_INSTALL, the inbound SPI set by SPI_SET.
 #include <gtest/gtest.h>
 
 #include <cstdint>
@@ -33,9 +34,11 @@ constexpr uint64_t kOutOff = 64 * 64;  // decrypt output, apart from the input a
 constexpr uint8_t kDummy = spec::descriptor::flags_bit::DUMMY;
 
 // Writes `cfg` into the card's slot `idx` as the runtime does (its SA entry
-// encoder), and into the SPI table when inbound.
+// encoder; the state line and replay ring are zero), installs it, and sets
+// its SPI in the card's SPI table when inbound.
 void install(Card& card, unsigned idx, const runtime::SaConfig& cfg) {
-  runtime::detail::encode_sa_entry(cfg, /*generation=*/0, kReplayOffset, card.sa(idx));
+  runtime::detail::encode_sa_entry(cfg, /*generation=*/0, Card::replay_offset(idx), card.sa(idx));
+  card.install(idx);
   if (cfg.direction == Direction::Inbound) card.map_spi(cfg.spi, idx);
 }
 
@@ -141,8 +144,8 @@ struct Twin {
       EXPECT_EQ(written, 0u) << "pkt_out written";
     }
     for (unsigned idx : {kOutSa, kInSa}) EXPECT_EQ(card_counters(card, idx), model.counters(idx)) << "SA " << idx;
-    EXPECT_EQ(spec::get<sae::tx_seq>(card.sa(kOutSa)), model.tx_seq(kOutSa));
-    EXPECT_EQ(spec::get<spec::replay_state::top>(card.replay_state()), model.replay(kInSa).top());
+    EXPECT_EQ(card.seq(kOutSa), model.tx_seq(kOutSa));
+    EXPECT_EQ(card.seq(kInSa), model.replay(kInSa).top());
     return data;
   }
 };
@@ -196,7 +199,7 @@ INSTANTIATE_TEST_SUITE_P(Hls, EngineDummy, ::testing::ValuesIn(cases()),
                          [](const ::testing::TestParamInfo<Case>& i) { return i.param.name(); });
 
 // One run of several descriptors: dummies and real packets share the
-// sequence numbers in descriptor order (CONTRACT.md "A batch").
+// sequence numbers in descriptor order (CONTRACT.md "A run and its ring").
 TEST(EngineDummyBatch, DummiesAndRealPacketsInOneRun) {
   const Case c{Mode::TUNNEL, 6, fb::ESN, 16};
   Twin t(c);
@@ -261,6 +264,7 @@ TEST(EngineDummyLimits, ChecksAndLifetimes) {
   Twin l(tra);
   spec::set<sae::soft_packets>(l.card.sa(kOutSa), 1);
   spec::set<sae::hard_packets>(l.card.sa(kOutSa), 1);
+  l.card.install(kOutSa, /*keep=*/true);  // only the entry changed
   l.model.remove_sa(kOutSa);
   l.model.add_sa_at(kOutSa, out_cfg);
   l.check(Opcode::ENCRYPT, kDummy, ref::pkt::udp(6, 5));  // OK, no SOFT_EXPIRED

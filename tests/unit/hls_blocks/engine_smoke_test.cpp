@@ -102,7 +102,6 @@ void install(Card& card, const Config& c, uint64_t tx_seq, uint64_t top) {
     e.tos = 0x28;
     e.replay_offset = kReplayOffset;
     std::memcpy(e.key, key.data(), sizeof e.key);
-    e.tx_seq = tx_seq;
     e.udp_sport = 4500;
     e.udp_dport = 4500;
     e.flow_label = 0x12345;
@@ -111,8 +110,11 @@ void install(Card& card, const Config& c, uint64_t tx_seq, uint64_t top) {
       e.tun_dst[i] = static_cast<uint8_t>(0xB0 + i);
     }
     card.set_sa(idx, e);
+    spec::SaState st;
+    st.seq = idx == kOutSa ? tx_seq : top;
+    card.set_state(idx, st);
+    card.install(idx);
   }
-  spec::set<spec::replay_state::top>(card.replay_state(), top);
   card.map_spi(kSpi, kInSa);
 }
 
@@ -199,11 +201,11 @@ TEST(EngineSmoke, FlippedBitIsAuthFailAndLeavesTheWindow) {
       EXPECT_EQ(c.out_length, 0u);
     }
     EXPECT_EQ(card.sa_counters(kInSa).auth_fail, 3u);
-    EXPECT_EQ(spec::get<spec::replay_state::top>(card.replay_state()), 0u);
+    EXPECT_EQ(card.seq(kInSa), 0u);
     const Bytes got = decrypt(card, esp, c);
     EXPECT_EQ(c.status, Status::OK);
     EXPECT_EQ(got, pkt);
-    EXPECT_EQ(spec::get<spec::replay_state::top>(card.replay_state()), 42u);
+    EXPECT_EQ(card.seq(kInSa), 42u);
   }
 }
 
@@ -217,7 +219,7 @@ TEST(EngineSmoke, EsnAcrossLow32WrapMatchesOpenSsl) {
   const Bytes esp_pkt = encrypt(card, pkt, c);
   ASSERT_EQ(c.status, Status::OK);
   ASSERT_EQ(c.seq, 0x100000000ull);
-  EXPECT_EQ(spec::get<sae::tx_seq>(card.sa(kOutSa)), 0x100000000ull);
+  EXPECT_EQ(card.seq(kOutSa), 0x100000000ull);
 
   // outer IPv4 | ESP
   ASSERT_GT(esp_pkt.size(), 20u + 16u + 16u);
@@ -258,7 +260,7 @@ TEST(EngineSmoke, EsnAcrossLow32WrapMatchesOpenSsl) {
   EXPECT_EQ(c.status, Status::OK);
   EXPECT_EQ(c.seq, 0x100000000ull);
   EXPECT_EQ(got, pkt);
-  EXPECT_EQ(spec::get<spec::replay_state::top>(card.replay_state()), 0x100000000ull);
+  EXPECT_EQ(card.seq(kInSa), 0x100000000ull);
 }
 
 TEST(EngineSmoke, BatchOfFailures) {
@@ -300,6 +302,7 @@ TEST(EngineSmoke, LifetimesAndDisabled) {
   install(card, cfg, 0, 0);
   spec::set<sae::soft_packets>(card.sa(kOutSa), 2);
   spec::set<sae::hard_packets>(card.sa(kOutSa), 3);
+  card.install(kOutSa, /*keep=*/true);  // only the entry changed
   const Bytes pkt = make_packet(false, 10);
   Completion c{};
   encrypt(card, pkt, c);
@@ -314,24 +317,35 @@ TEST(EngineSmoke, LifetimesAndDisabled) {
   EXPECT_EQ(c.status, Status::LIFETIME_EXPIRED);
   EXPECT_EQ(card.sa_counters(kOutSa).hard_events, 1u);
   EXPECT_EQ(card.sa_counters(kOutSa).soft_events, 2u);
-  // sequence space without ESN
+  // sequence space without ESN (a new state line: SA_INSTALL without KEEP_STATE)
   spec::set<sae::hard_packets>(card.sa(kOutSa), 0);
-  spec::set<sae::tx_seq>(card.sa(kOutSa), 0xFFFFFFFFull);
+  spec::SaState st = card.state(kOutSa);
+  st.seq = 0xFFFFFFFFull;
+  card.set_state(kOutSa, st);
+  card.install(kOutSa);
   encrypt(card, pkt, c);
   EXPECT_EQ(c.status, Status::LIFETIME_EXPIRED);
-  // disabled slot
-  spec::set<sae::tx_seq>(card.sa(kOutSa), 5);
+  EXPECT_EQ(card.sa_counters(kOutSa).hard_events, 2u);
+  // disabled slot (an entry without VALID installed)
+  st = card.state(kOutSa);
+  st.seq = 5;
+  card.set_state(kOutSa, st);
   spec::set<sae::flags>(card.sa(kOutSa), fb::OUTBOUND);
+  card.install(kOutSa);
   encrypt(card, pkt, c);
   EXPECT_EQ(c.status, Status::SA_DISABLED);
   // inbound SA with a window that is not a power of two
   spec::set<sae::flags>(card.sa(kOutSa), fb::VALID | fb::OUTBOUND);
+  card.install(kOutSa, /*keep=*/true);
   const Bytes esp = encrypt(card, pkt, c);
   ASSERT_EQ(c.status, Status::OK);
+  EXPECT_EQ(c.seq, 6u);
   spec::set<sae::window_bits>(card.sa(kInSa), 100);
+  card.install(kInSa, true);
   decrypt(card, esp, c);
   EXPECT_EQ(c.status, Status::BAD_SA);
   spec::set<sae::window_bits>(card.sa(kInSa), 64);
+  card.install(kInSa, true);
   decrypt(card, esp, c);
   EXPECT_EQ(c.status, Status::OK);
 }

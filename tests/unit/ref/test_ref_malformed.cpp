@@ -3,6 +3,8 @@
 // unknown SPI, non-ESP traffic, bad SA / opcode.
 #include <gtest/gtest.h>
 
+#include <stdexcept>
+
 #include "ref_test_util.hpp"
 
 namespace esp::ref {
@@ -18,7 +20,14 @@ using testing::SaParams;
 TEST(Malformed, DescriptorChecks) {
   Pair p(SaParams{});
   EXPECT_EQ(p.tx.process(0, 0, false, pkt::udp(4, 1)).status, Status::BAD_OPCODE);
-  EXPECT_EQ(p.tx.process(3, 0, false, pkt::udp(4, 1)).status, Status::BAD_OPCODE);
+  // NOP and every byte that is no opcode (the commands 3..7 are opcodes).
+  for (unsigned op : {0u, 8u, 9u, 0x42u, 0x80u, 0xFFu}) {
+    EXPECT_EQ(p.tx.process(static_cast<uint8_t>(op), 0, false, pkt::udp(4, 1)).status, Status::BAD_OPCODE) << op;
+  }
+  // Commands are RefEngine methods (add_sa_at, update_sa, remove_sa...), not packet descriptors.
+  for (unsigned op = 3; op <= 7; ++op) {
+    EXPECT_THROW(p.tx.process(static_cast<uint8_t>(op), 0, false, pkt::udp(4, 1)), std::invalid_argument) << op;
+  }
   EXPECT_EQ(p.tx.process(0, 0, false, {}).status, Status::BAD_OPCODE) << "opcode first";
   EXPECT_EQ(p.tx.encrypt(0, {}).status, Status::MALFORMED);
   EXPECT_EQ(p.tx.encrypt(99, {}).status, Status::MALFORMED) << "length before SA";

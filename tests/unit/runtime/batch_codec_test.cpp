@@ -24,27 +24,36 @@ CardBuffer buf(uint64_t addr, uint32_t handle) { return CardBuffer{addr, 0x1000,
 TEST(BatchCodec, KernelArgsPointAtTheLayout) {
   d::CardLayout lay;
   lay.sa_table = buf(0x10000, 1);
-  lay.replay = buf(0x20000, 2);
-  lay.counters = buf(0x30000, 3);
-  lay.spi_table = buf(0x40000, 4);
-  lay.desc = buf(0x50000, 5);
-  lay.completions = buf(0x60000, 6);
+  lay.sa_state = buf(0x20000, 2);
+  lay.replay = buf(0x30000, 3);
+  lay.desc_ring = buf(0x50000, 5);
+  lay.cpl_ring = buf(0x60000, 6);
   lay.pkt_in = buf(0x70000, 7);
   lay.pkt_out = buf(0x80000, 8);
   lay.sa_capacity = 4096;
   lay.spi_buckets_log2 = 10;
+  lay.ring_log2 = 9;
   const auto args = d::kernel_args(lay, 17);
   namespace a = spec::arg;
   const struct {
     a::Index i;
     uint64_t want;
   } cases[] = {
-      {a::SA_TABLE, 0x10000},  {a::REPLAY, 0x20000}, {a::COUNTERS, 0x30000}, {a::SPI_TABLE, 0x40000},
-      {a::DESC, 0x50000},      {a::COMPLETIONS, 0x60000}, {a::PKT_IN, 0x70000}, {a::PKT_OUT, 0x80000},
-      {a::N_DESC, 17},         {a::SA_CAPACITY, 4096},  {a::SPI_BUCKETS_LOG2, 10},
+      {a::SA_TABLE, 0x10000},  {a::SA_STATE, 0x20000},   {a::REPLAY, 0x30000},
+      {a::DESC_RING, 0x50000}, {a::CPL_RING, 0x60000},   {a::PKT_IN, 0x70000}, {a::PKT_OUT, 0x80000},
+      {a::RING_FIRST, 17},     {a::RING_LOG2, 9},        {a::SA_CAPACITY, 4096},  {a::SPI_BUCKETS_LOG2, 10},
   };
   static_assert(sizeof cases / sizeof cases[0] == a::COUNT, "every kernel argument");
   for (const auto& c : cases) EXPECT_EQ(args.value(c.i), c.want) << "argument " << unsigned(c.i);
+}
+
+TEST(BatchCodec, CommandsAreTheOpcodesFromSaInstallToStop) {
+  for (unsigned v = 0; v < 256; ++v) {
+    const auto op = static_cast<spec::Opcode>(v);
+    const bool want = op == spec::Opcode::SA_INSTALL || op == spec::Opcode::SA_DELETE || op == spec::Opcode::SPI_SET ||
+                      op == spec::Opcode::STATE_SYNC || op == spec::Opcode::STOP;
+    EXPECT_EQ(d::is_command(op), want) << v;
+  }
 }
 
 TEST(BatchCodec, DescriptorImagesFollowTheSpec) {

@@ -67,7 +67,6 @@ TEST(CardLayout, EncodesEveryFieldOfAnOutboundSa) {
   EXPECT_EQ(spec::get<e::ttl>(img.data()), 33u);
   EXPECT_EQ(spec::get<e::tos>(img.data()), 0x2eu);
   EXPECT_EQ(std::memcmp(img.data() + e::key::offset, c.key.data(), 32), 0);
-  EXPECT_EQ(spec::get<e::tx_seq>(img.data()), c.seq_start - 1);
   EXPECT_EQ(spec::get<e::soft_bytes>(img.data()), 1000u);
   EXPECT_EQ(spec::get<e::soft_packets>(img.data()), 10u);
   EXPECT_EQ(spec::get<e::hard_bytes>(img.data()), 2000u);
@@ -103,7 +102,6 @@ TEST(CardLayout, EncodesAnInboundAes128TransportSa) {
   EXPECT_EQ(spec::get<e::flags>(img.data()), e::flags_bit::VALID | e::flags_bit::GMAC);
   EXPECT_EQ(spec::get<e::window_bits>(img.data()), 1024u);
   EXPECT_EQ(spec::get<e::replay_offset>(img.data()), 4096u);
-  EXPECT_EQ(spec::get<e::tx_seq>(img.data()), 0u);
   EXPECT_EQ(std::memcmp(img.data() + e::key::offset, c.key.data(), 16), 0);
   for (uint32_t i = 16; i < 32; ++i) EXPECT_EQ(img[e::key::offset + i], 0) << "AES-128: key bytes 16..31 are zero";
   for (uint32_t i = 0; i < 16; ++i) EXPECT_EQ(img[e::tun_src::offset + i], 0);
@@ -138,9 +136,46 @@ TEST(CardLayout, PacketSlotsAndCapacities) {
 
 TEST(CardLayout, ReplayFootprints) {
   EXPECT_EQ(d::replay_footprint(64) % 64, 0u);
-  EXPECT_GE(d::replay_footprint(4096), spec::replay_state_bytes(4096));
-  EXPECT_GE(d::replay_footprint(65536), spec::replay_state_bytes(65536));
+  EXPECT_GE(d::replay_footprint(4096), spec::replay_ring_bytes(4096));
+  EXPECT_GE(d::replay_footprint(65536), spec::replay_ring_bytes(65536));
+  EXPECT_EQ(spec::replay_ring_bytes(64), 32u);  // 2 entries of 16 bytes ...
+  EXPECT_EQ(d::replay_footprint(64), 64u);       // ... on a line of their own
   EXPECT_EQ(d::default_replay_region(10), 10 * d::replay_footprint(spec::DEFAULT_WINDOW_BITS));
+}
+
+TEST(CardLayout, RingSizes) {
+  const struct {
+    uint32_t batch;
+    unsigned log2;
+  } cases[] = {{1, 9}, {8, 9}, {255, 9}, {256, 10}, {767, 10}, {768, 11}, {65000, 16}, {65535, 16}, {65536, 0}};
+  for (const auto& c : cases) {
+    EXPECT_EQ(d::ring_log2_for(c.batch), c.log2) << c.batch;
+    if (c.log2) {
+      EXPECT_GE(uint64_t(1) << c.log2, uint64_t(c.batch) + 1) << "a batch and its STOP fit";
+    }
+  }
+}
+
+// What the tagged ring reads for seq (CONTRACT.md DECRYPT 9).
+bool seen(const std::vector<uint8_t>& img, uint32_t window_bits, uint64_t seq) {
+  const uint32_t n = spec::replay_ring_entries(window_bits);
+  spec::ReplayEntry e;
+  spec::unpack(img.data() + ((seq / 64) % n) * spec::replay_entry::SIZE, e);
+  return e.block == seq / 64 && ((e.bits >> (seq % 64)) & 1);
+}
+
+TEST(CardLayout, ReplaySeenMarksEveryNumberTheWindowReachesUpToTop) {
+  for (uint32_t w : {64u, 128u, 1024u}) {
+    for (uint64_t top : {uint64_t(0), uint64_t(1), uint64_t(63), uint64_t(64), uint64_t(1000), uint64_t(5000),
+                         (uint64_t(1) << 32) + 7}) {
+      SCOPED_TRACE(std::to_string(w) + "/" + std::to_string(top));
+      std::vector<uint8_t> img(spec::replay_ring_bytes(w), 0xEE);
+      d::encode_replay_seen(top, w, img.data());
+      const uint64_t lo = top >= w ? top - w + 1 : 1;
+      for (uint64_t s = lo; s <= top; ++s) ASSERT_TRUE(seen(img, w, s)) << s;
+      for (uint64_t s = top + 1; s < top + 3 * w; ++s) ASSERT_FALSE(seen(img, w, s)) << "above top: " << s;
+    }
+  }
 }
 
 TEST(CardLayout, SecureWipe) {

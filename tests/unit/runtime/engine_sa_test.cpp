@@ -1,5 +1,6 @@
-// The Engine's SA table on the swemu backend: install, delete, handles,
-// SPI table and card-memory layout, read back through the Device.
+// The Engine's SA table on the model card (swemu's card memory, the
+// contract-1.0 card tables modelled): install, delete, handles, the card's
+// SPI table and the card-memory layout, read back through the Device.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -17,15 +18,15 @@ using namespace esp::runtime;
 using namespace esp::runtime::test;
 
 TEST(EngineSa, LayoutFollowsTheOptions) {
-  auto eng = make_engine(4096, 32);
+  auto eng = make_model_engine(4096, 32);
   const detail::CardLayout& l = layout_of(*eng);
   EXPECT_EQ(l.sa_capacity, 4096u);
   EXPECT_EQ(l.spi_buckets_log2, 10u);
   EXPECT_GE(l.sa_table.size, 4096ull * e::SIZE);
-  EXPECT_GE(l.counters.size, 4096ull * spec::sa_counters::SIZE);
-  EXPECT_GE(l.spi_table.size, 1024ull * spec::spi_bucket::SIZE);
-  EXPECT_GE(l.desc.size, 32ull * spec::descriptor::SIZE);
-  EXPECT_GE(l.completions.size, 32ull * spec::completion::SIZE);
+  EXPECT_GE(l.sa_state.size, 4096ull * spec::sa_state::SIZE);
+  EXPECT_EQ(l.ring_log2, 9u);  // 32 packets, 256 commands and a STOP
+  EXPECT_GE(l.desc_ring.size, 512ull * spec::descriptor::SIZE);
+  EXPECT_GE(l.cpl_ring.size, 512ull * spec::completion::SIZE);
   EXPECT_EQ(l.pkt_slot_bytes % spec::PKT_BUS_BYTES, 0u);
   EXPECT_GE(l.pkt_slot_bytes, spec::MAX_PKT_BYTES);
   EXPECT_GE(l.pkt_in.size, 32ull * l.pkt_slot_bytes);
@@ -36,13 +37,13 @@ TEST(EngineSa, LayoutFollowsTheOptions) {
 }
 
 TEST(EngineSa, BadOptionsAreRefused) {
-  EXPECT_THROW(make_engine(0), std::invalid_argument);
-  EXPECT_THROW(make_engine(16, 0), std::invalid_argument);
+  EXPECT_THROW(make_model_engine(0), std::invalid_argument);
+  EXPECT_THROW(make_model_engine(16, 0), std::invalid_argument);
   EXPECT_THROW(Engine(nullptr), std::invalid_argument);
 }
 
 TEST(EngineSa, EntryOnTheCardDecodesToTheConfig) {
-  auto eng = make_engine(64);
+  auto eng = make_model_engine(64);
   SaConfig out = sa_config(0x1001, Direction::Outbound, 32);
   out.tun_src = IpAddr::parse("2001:db8::a");
   out.tun_dst = IpAddr::parse("2001:db8::b");
@@ -71,7 +72,7 @@ TEST(EngineSa, EntryOnTheCardDecodesToTheConfig) {
   EXPECT_EQ(spec::get<e::flow_label>(img.data()), 0x12345u);
   EXPECT_EQ(spec::get<e::udp_sport>(img.data()), 50000u);
   EXPECT_EQ(spec::get<e::udp_dport>(img.data()), spec::NAT_T_PORT);
-  EXPECT_EQ(spec::get<e::tx_seq>(img.data()), 76u);
+  EXPECT_EQ(eng->sa_state(ho).tx_seq, 76u) << "seq_start - 1 in the state line";
   EXPECT_EQ(spec::get<e::soft_bytes>(img.data()), 100000u);
   EXPECT_EQ(spec::get<e::soft_packets>(img.data()), 90u);
   EXPECT_EQ(spec::get<e::hard_bytes>(img.data()), 200000u);
@@ -91,8 +92,8 @@ TEST(EngineSa, EntryOnTheCardDecodesToTheConfig) {
     EXPECT_EQ(spec::get<e::window_bits>(ii.data()), in.window_bits);
     const uint64_t off = spec::get<e::replay_offset>(ii.data());
     EXPECT_EQ(off % spec::CTL_WORD_BYTES, 0u);
-    EXPECT_LE(off + spec::replay_state_bytes(in.window_bits), layout_of(*eng).replay_region_bytes);
-    states.push_back({off, spec::replay_state_bytes(in.window_bits)});
+    EXPECT_LE(off + spec::replay_ring_bytes(in.window_bits), layout_of(*eng).replay_region_bytes);
+    states.push_back({off, spec::replay_ring_bytes(in.window_bits)});
     EXPECT_EQ(card_spi_lookup(*eng, in.spi), h.index + 1);
   }
   std::sort(states.begin(), states.end());
@@ -100,11 +101,11 @@ TEST(EngineSa, EntryOnTheCardDecodesToTheConfig) {
 }
 
 TEST(EngineSa, InstallZeroesCountersAndReplayState) {
-  auto eng = make_engine(1);  // one slot: every install lands in slot 0
+  auto eng = make_model_engine(1);  // one slot: every install lands in slot 0
   const detail::CardLayout& l = layout_of(*eng);
-  std::vector<uint8_t> junk(std::max<uint64_t>(l.replay_region_bytes, spec::sa_counters::SIZE), 0xA5);
+  std::vector<uint8_t> junk(std::max<uint64_t>(l.replay_region_bytes, spec::sa_state::SIZE), 0xA5);
   device_of(*eng).write(l.replay, 0, junk.data(), l.replay_region_bytes);
-  device_of(*eng).write(l.counters, 0, junk.data(), spec::sa_counters::SIZE);
+  device_of(*eng).write(l.sa_state, 0, junk.data(), spec::sa_state::SIZE);
   const SaHandle h = eng->add_sa(sa_config(0x77, Direction::Inbound));
   const SaCounters c = eng->counters(h);
   EXPECT_EQ(c.packets, 0u);
@@ -114,16 +115,17 @@ TEST(EngineSa, InstallZeroesCountersAndReplayState) {
   EXPECT_EQ(c.bad_packet, 0u);
   EXPECT_EQ(c.soft_events, 0u);
   EXPECT_EQ(c.hard_events, 0u);
+  EXPECT_EQ(c.dummy, 0u);
+  EXPECT_EQ(eng->sa_state(h).replay_top, 0u);
   const auto img = read_entry(*eng, h.index);
   const uint64_t off = spec::get<e::replay_offset>(img.data());
-  std::vector<uint8_t> state(spec::replay_state_bytes(spec::DEFAULT_WINDOW_BITS));
+  std::vector<uint8_t> state(spec::replay_ring_bytes(spec::DEFAULT_WINDOW_BITS));
   device_of(*eng).read(l.replay, off, state.data(), state.size());
   EXPECT_TRUE(std::all_of(state.begin(), state.end(), [](uint8_t b) { return b == 0; }));
-  EXPECT_EQ(spec::get<spec::replay_state::top>(state.data()), 0u);
 }
 
 TEST(EngineSa, ThreeThousandSasInsertLookupDeleteWithoutLoss) {
-  auto eng = make_engine(4096);
+  auto eng = make_model_engine(4096);
   std::mt19937 rng(42);
   std::set<uint32_t> used;
   std::vector<std::pair<uint32_t, SaHandle>> sas;
@@ -162,13 +164,12 @@ TEST(EngineSa, ThreeThousandSasInsertLookupDeleteWithoutLoss) {
   for (auto& [spi, h] : sas) eng->delete_sa(h);
   EXPECT_EQ(eng->sa_count(), 0u);
   // Nothing left on the card.
-  std::vector<uint8_t> tbl(layout_of(*eng).spi_table.size);
-  device_of(*eng).read(layout_of(*eng).spi_table, 0, tbl.data(), tbl.size());
-  EXPECT_TRUE(std::all_of(tbl.begin(), tbl.end(), [](uint8_t b) { return b == 0; }));
+  EXPECT_TRUE(model_of(*eng).spi_slots.empty());
+  EXPECT_TRUE(model_of(*eng).installed.empty());
 }
 
 TEST(EngineSa, FullTableIsAnErrorTheCallerSees) {
-  auto eng = make_engine(8);
+  auto eng = make_model_engine(8);
   std::vector<SaHandle> hs;
   for (uint32_t i = 0; i < 8; ++i) hs.push_back(eng->add_sa(sa_config(0x100 + i, Direction::Outbound)));
   EXPECT_THROW(eng->add_sa(sa_config(0x200, Direction::Outbound)), SaTableFull);
@@ -187,7 +188,7 @@ TEST(EngineSa, FullTableIsAnErrorTheCallerSees) {
 
 TEST(EngineSa, FullReplayRegionIsSaTableFull) {
   using esp::runtime::detail::replay_footprint;
-  auto eng = make_engine(16, 8, 2 * replay_footprint(spec::DEFAULT_WINDOW_BITS));
+  auto eng = make_model_engine(16, 8, 2 * replay_footprint(spec::DEFAULT_WINDOW_BITS));
   const SaHandle a = eng->add_sa(sa_config(1, Direction::Inbound));
   eng->add_sa(sa_config(2, Direction::Inbound));
   EXPECT_THROW(eng->add_sa(sa_config(3, Direction::Inbound)), SaTableFull);
@@ -208,8 +209,8 @@ TEST(EngineSa, ReplayRegionForHoldsExactlyThatManySas) {
   } cases[] = {{1, spec::MIN_WINDOW_BITS}, {3, 1024}, {4, spec::DEFAULT_WINDOW_BITS}, {2, spec::MAX_WINDOW_BITS}};
   for (const auto& c : cases) {
     SCOPED_TRACE("n " + std::to_string(c.n) + ", window " + std::to_string(c.window));
-    EXPECT_GE(replay_region_bytes_for(c.n, c.window), uint64_t(c.n) * spec::replay_state_bytes(c.window));
-    auto eng = make_engine(16, 8, replay_region_bytes_for(c.n, c.window));
+    EXPECT_GE(replay_region_bytes_for(c.n, c.window), uint64_t(c.n) * spec::replay_ring_bytes(c.window));
+    auto eng = make_model_engine(16, 8, replay_region_bytes_for(c.n, c.window));
     for (uint32_t i = 0; i < c.n; ++i) {
       SaConfig in = sa_config(0x100 + i, Direction::Inbound);
       in.window_bits = c.window;
@@ -223,7 +224,7 @@ TEST(EngineSa, ReplayRegionForHoldsExactlyThatManySas) {
 }
 
 TEST(EngineSa, DuplicateInboundSpiIsRejected) {
-  auto eng = make_engine(16);
+  auto eng = make_model_engine(16);
   const SaHandle h = eng->add_sa(sa_config(0xABC, Direction::Inbound));
   EXPECT_THROW(eng->add_sa(sa_config(0xABC, Direction::Inbound)), DuplicateSpi);
   try {
@@ -239,7 +240,7 @@ TEST(EngineSa, DuplicateInboundSpiIsRejected) {
 }
 
 TEST(EngineSa, BadConfigInstallsNothing) {
-  auto eng = make_engine(16);
+  auto eng = make_model_engine(16);
   SaConfig c = sa_config(0x10, Direction::Inbound);
   c.key.resize(20);
   EXPECT_THROW(eng->add_sa(c), std::invalid_argument);
@@ -251,7 +252,7 @@ TEST(EngineSa, BadConfigInstallsNothing) {
 }
 
 TEST(EngineSa, StaleHandlesAreRejected) {
-  auto eng = make_engine(16);
+  auto eng = make_model_engine(16);
   const SaHandle h = eng->add_sa(sa_config(0x55, Direction::Inbound));
   EXPECT_TRUE(eng->valid(h));
   eng->delete_sa(h);
@@ -268,7 +269,7 @@ TEST(EngineSa, StaleHandlesAreRejected) {
 }
 
 TEST(EngineSa, GenerationBumpsOnEveryInstall) {
-  auto eng = make_engine(1);
+  auto eng = make_model_engine(1);
   uint32_t last = 0;
   for (int i = 0; i < 5; ++i) {
     const SaHandle h = eng->add_sa(sa_config(0x99, i % 2 ? Direction::Inbound : Direction::Outbound));
@@ -286,7 +287,7 @@ TEST(EngineSa, GenerationBumpsOnEveryInstall) {
 }
 
 TEST(EngineSa, DeleteWipesTheEntryAndKey) {
-  auto eng = make_engine(16);
+  auto eng = make_model_engine(16);
   for (Direction dir : {Direction::Inbound, Direction::Outbound}) {
     const SaConfig c = sa_config(0xBEEF, dir, 32);
     const SaHandle h = eng->add_sa(c);

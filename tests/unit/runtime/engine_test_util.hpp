@@ -3,11 +3,13 @@
 
 #include <cstdint>
 #include <memory>
+#include <stdexcept>
 #include <vector>
 
 #include "esp/driver/device.hpp"
 #include "esp/runtime/detail/engine_access.hpp"
 #include "esp/runtime/engine.hpp"
+#include "model_card.hpp"
 
 namespace esp::runtime::test {
 
@@ -47,21 +49,28 @@ inline std::vector<uint8_t> read_entry(Engine& eng, uint32_t index) {
   return img;
 }
 
-// The card's SPI lookup (CONTRACT.md DECRYPT 4) on the SPI table read back
-// from card memory: sa_ref, 0 when absent.
+// An Engine on ModelCard (model_card.hpp): swemu's card memory, the
+// contract-1.0 ring and card tables modelled (for SA-table tests).
+inline std::unique_ptr<Engine> make_model_engine(uint32_t sa_capacity = 4096, uint32_t max_batch = 256,
+                                                 uint64_t replay_bytes = 0) {
+  EngineOptions o;
+  o.sa_capacity = sa_capacity;
+  o.max_batch_packets = max_batch;
+  o.replay_region_bytes = replay_bytes;
+  return std::make_unique<Engine>(open_model_card(), o);
+}
+
+inline ModelCard& model_of(Engine& eng) {
+  auto* m = dynamic_cast<ModelCard*>(&device_of(eng));
+  if (!m) throw std::logic_error("not an engine on ModelCard");
+  return *m;
+}
+
+// The card's SPI lookup (CONTRACT.md DECRYPT 4) in the model card's own
+// table, once the queued commands have run: sa_ref, 0 when absent.
 inline uint32_t card_spi_lookup(Engine& eng, uint32_t spi) {
-  const unsigned log2 = layout_of(eng).spi_buckets_log2;
-  for (unsigned which = 0; which < 2; ++which) {
-    uint8_t img[spec::spi_bucket::SIZE];
-    device_of(eng).read(layout_of(eng).spi_table, uint64_t(spec::spi_bucket_index(spi, which, log2)) * sizeof img,
-                        img, sizeof img);
-    spec::SpiBucket b;
-    spec::unpack(img, b);
-    for (const spec::SpiSlot& slot : b.slots) {
-      if (slot.sa_ref != 0 && slot.spi == spi) return slot.sa_ref;
-    }
-  }
-  return 0;
+  detail::EngineAccess::flush_commands(eng);
+  return model_of(eng).lookup(spi, layout_of(eng).spi_buckets_log2);
 }
 
 }  // namespace esp::runtime::test

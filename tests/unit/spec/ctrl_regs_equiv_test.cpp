@@ -129,6 +129,27 @@ void expect_outputs(Rtl& rtl, const spec::CtrlRegs& model, int step) {
 #define ESP_CMP_ARG(name, I) EXPECT_EQ(uint64_t(rtl.m().name##_o), model.arg(spec::arg::I)) << #name << " step " << step;
   ESP_SPEC_ARGS(ESP_CMP_ARG)
 #undef ESP_CMP_ARG
+  EXPECT_EQ(uint32_t(rtl.m().desc_prod_o), model.desc_prod()) << "desc_prod step " << step;
+}
+
+// The kernel-driven (ro) kernel registers: new values on both sides.
+void drive_kernel_regs(Rtl& rtl, spec::CtrlRegs& model, std::mt19937& rng) {
+  const uint32_t v[7] = {uint32_t(rng()), uint32_t(rng()), uint32_t(rng()), uint32_t(rng()),
+                         uint32_t(rng()), uint32_t(rng()), uint32_t(rng())};
+  rtl.m().cpl_prod_i = v[0];
+  rtl.m().max_sas_i = v[1];
+  rtl.m().max_spi_buckets_log2_i = v[2];
+  rtl.m().perf_cycles_lo_i = v[3];
+  rtl.m().perf_cycles_hi_i = v[4];
+  rtl.m().perf_idle_lo_i = v[5];
+  rtl.m().perf_idle_hi_i = v[6];
+  model.set_cpl_prod(v[0]);
+  model.set_max_sas(v[1]);
+  model.set_max_spi_buckets_log2(v[2]);
+  model.set_perf_cycles_lo(v[3]);
+  model.set_perf_cycles_hi(v[4]);
+  model.set_perf_idle_lo(v[5]);
+  model.set_perf_idle_hi(v[6]);
 }
 
 uint32_t R(std::mt19937& rng) { return static_cast<uint32_t>(rng()); }
@@ -136,8 +157,14 @@ uint32_t R(std::mt19937& rng) { return static_cast<uint32_t>(rng()); }
 // Offsets worth hitting: every register and argument word, the reserved words,
 // and some that are no register.
 uint32_t pick_offset(std::mt19937& rng) {
-  const uint32_t kRegs[] = {spec::reg::CTRL, spec::reg::GIE, spec::reg::IER, spec::reg::ISR, spec::reg::ID,
-                            spec::reg::VERSION, spec::reg::CAPS, spec::reg::SPEC_HASH};
+  const uint32_t kRegs[] = {spec::reg::CTRL,           spec::reg::GIE,
+                            spec::reg::IER,            spec::reg::ISR,
+                            spec::reg::ID,             spec::reg::VERSION,
+                            spec::reg::CAPS,           spec::reg::SPEC_HASH,
+                            spec::reg::DESC_PROD,      spec::reg::CPL_PROD,
+                            spec::reg::MAX_SAS,        spec::reg::MAX_SPI_BUCKETS_LOG2,
+                            spec::reg::PERF_CYCLES_LO, spec::reg::PERF_CYCLES_HI,
+                            spec::reg::PERF_IDLE_LO,   spec::reg::PERF_IDLE_HI};
   switch (R(rng) % 4) {
     case 0: return kRegs[R(rng) % (sizeof kRegs / sizeof kRegs[0])];
     case 1: {
@@ -155,6 +182,7 @@ TEST_P(CtrlRegsEquiv, RandomTraffic) {
   std::mt19937 rng(seed);
   Rtl rtl(seed);
   spec::CtrlRegs model;
+  drive_kernel_regs(rtl, model, rng);
   unsigned reads = 0, writes = 0, starts = 0;
   for (int step = 0; step < 3000; ++step) {
     const unsigned what = R(rng) % 16;
@@ -179,6 +207,7 @@ TEST_P(CtrlRegsEquiv, RandomTraffic) {
     } else {
       const bool idle = R(rng) % 2;
       rtl.m().ap_idle_i = idle;
+      drive_kernel_regs(rtl, model, rng);
       rtl.tick();
       model.set_idle(idle);
     }

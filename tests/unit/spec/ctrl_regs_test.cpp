@@ -73,10 +73,10 @@ TEST(CtrlRegs, WritesMergeByteStrobes) {
                               {0xF, 0xAABBCCDDu}};
   for (const StrobeCase& c : cases) {
     CtrlRegs r;
-    r.write(spec::arg::OFFSET[spec::arg::DESC] + 4, 0x11223344u);
-    r.write(spec::arg::OFFSET[spec::arg::DESC] + 4, 0xAABBCCDDu, c.strb);
-    EXPECT_EQ(r.read(spec::arg::OFFSET[spec::arg::DESC] + 4), c.want) << int(c.strb);
-    EXPECT_EQ(r.arg(spec::arg::DESC), uint64_t(c.want) << 32) << int(c.strb);
+    r.write(spec::arg::OFFSET[spec::arg::DESC_RING] + 4, 0x11223344u);
+    r.write(spec::arg::OFFSET[spec::arg::DESC_RING] + 4, 0xAABBCCDDu, c.strb);
+    EXPECT_EQ(r.read(spec::arg::OFFSET[spec::arg::DESC_RING] + 4), c.want) << int(c.strb);
+    EXPECT_EQ(r.arg(spec::arg::DESC_RING), uint64_t(c.want) << 32) << int(c.strb);
   }
   CtrlRegs r;
   r.write(spec::reg::CTRL, ctrl::AP_START, 0xE);  // AP_START's byte lane not strobed

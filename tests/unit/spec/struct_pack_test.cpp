@@ -54,15 +54,15 @@ TEST(StructPack, EveryStructRoundTrips) {
 TEST(StructPack, FieldsLandAtTheirOffsets) {
   spec::SaEntry e;
   e.spi = 0x11223344u;
-  e.tx_seq = 0x0102030405060708ull;
+  e.replay_offset = 0x0102030405060708ull;
   for (uint8_t i = 0; i < sizeof e.key; ++i) e.key[i] = static_cast<uint8_t>(0x80 + i);
   e.udp_dport = 4500;
   uint8_t img[spec::sa_entry::SIZE];
   spec::pack(e, img);
   EXPECT_EQ(img[spec::sa_entry::spi::offset], 0x44);
   EXPECT_EQ(img[spec::sa_entry::spi::offset + 3], 0x11);
-  EXPECT_EQ(spec::get<spec::sa_entry::tx_seq>(img), 0x0102030405060708ull);
-  EXPECT_EQ(img[spec::sa_entry::tx_seq::offset], 0x08);
+  EXPECT_EQ(spec::get<spec::sa_entry::replay_offset>(img), 0x0102030405060708ull);
+  EXPECT_EQ(img[spec::sa_entry::replay_offset::offset], 0x08);
   EXPECT_EQ(img[spec::sa_entry::key::offset + 31], 0x80 + 31);
   EXPECT_EQ(spec::get<spec::sa_entry::udp_dport>(img), 4500u);
 
@@ -95,8 +95,19 @@ TEST(StructPack, DerivedConstants) {
   for (spec::Status st : spec::kStatusAll) max = std::max(max, static_cast<unsigned>(st)), ++count;
   EXPECT_EQ(spec::STATUS_MAX, max);
   EXPECT_EQ(spec::STATUS_COUNT, count);
-  EXPECT_EQ(spec::replay_state_bytes(spec::DEFAULT_WINDOW_BITS),
-            spec::replay_state::SIZE + 8u * (spec::DEFAULT_WINDOW_BITS / 64 + spec::REPLAY_EXTRA_WORDS));
+  EXPECT_EQ(spec::replay_ring_bytes(spec::DEFAULT_WINDOW_BITS),
+            spec::replay_entry::SIZE * spec::REPLAY_ENTRIES_PER_64 * (spec::DEFAULT_WINDOW_BITS / 64));
+  // The state line: seq, then the counters, in one 64-byte line.
+  EXPECT_EQ(spec::sa_state::SIZE, 64u);
+  spec::SaState st;
+  st.seq = 7;
+  st.counters.soft_events = 0xFFFFFFFFu;
+  st.counters.dummy = 3;
+  uint8_t si[spec::sa_state::SIZE];
+  spec::pack(st, si);
+  EXPECT_EQ(spec::get<spec::sa_state::seq>(si), 7u);
+  EXPECT_EQ(spec::get<spec::sa_counters::soft_events>(si + spec::sa_state::counters::offset), 0xFFFFFFFFu);
+  EXPECT_EQ(spec::get<spec::sa_counters::dummy>(si + spec::sa_state::counters::offset), 3u);
 }
 
 }  // namespace

@@ -33,6 +33,7 @@ class Field:
     bits: dict[str, int] = field(default_factory=dict)
     doc: str = ""
     reserved: bool = False
+    array: bool = False       # a struct field with a count (else one nested struct)
 
     @property
     def kind(self) -> str:
@@ -76,7 +77,9 @@ class Struct:
 
 # What the generated register block does with each register: the Vitis
 # ap_ctrl_hs registers, and the read-only identity registers with the value
-# each returns (SystemVerilog package name, C++ esp::spec name).
+# each returns (SystemVerilog package name, C++ esp::spec name). Any other
+# register is the kernel's own: rw ones the host writes and the kernel reads,
+# ro ones the kernel drives (wo is refused for them).
 AP_CTRL_REGS = ("CTRL", "GIE", "IER", "ISR")
 CTRL_BITS = ("AP_START", "AP_DONE", "AP_IDLE", "AP_READY", "AUTO_RESTART")
 IDENTITY_REGS = {"ID": ("KERNEL_ID", "KERNEL_ID"), "VERSION": ("VERSION", "VERSION"),
@@ -90,6 +93,12 @@ class Reg:
     access: str
     doc: str
     bits: dict[str, int]
+
+    @property
+    def kernel(self) -> bool:
+        """Neither ap_ctrl_hs nor identity: a register of the kernel's own, host-written
+        (rw: the block holds it, the kernel reads it) or kernel-driven (ro)."""
+        return self.name not in AP_CTRL_REGS and self.name not in IDENTITY_REGS
 
     @property
     def sv_value(self) -> str:
@@ -171,3 +180,13 @@ class Spec:
     @property
     def identity_regs(self) -> list[Reg]:
         return [r for r in self.regs if r.name in IDENTITY_REGS]
+
+    @property
+    def host_regs(self) -> list[Reg]:
+        """Kernel registers the host writes (rw): the kernel reads their value."""
+        return [r for r in self.regs if r.kernel and r.access == "rw"]
+
+    @property
+    def kernel_regs(self) -> list[Reg]:
+        """Kernel registers the kernel drives (ro): the host reads them."""
+        return [r for r in self.regs if r.kernel and r.access == "ro"]

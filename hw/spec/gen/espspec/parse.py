@@ -157,9 +157,8 @@ def parse(text: str, origin: str = "spec") -> Spec:
             raise SpecError(f"{where}: an identity register is read-only (access: ro)")
         if rname in AP_CTRL_REGS and access != "rw":
             raise SpecError(f"{where}: an ap_ctrl_hs register is read-write (access: rw)")
-        if rname not in IDENTITY_REGS and rname not in AP_CTRL_REGS:
-            raise SpecError(f"{where}: the generated register block gives {rname} no behaviour "
-                            f"(it knows {', '.join(AP_CTRL_REGS + tuple(IDENTITY_REGS))})")
+        if rname not in IDENTITY_REGS and rname not in AP_CTRL_REGS and access == "wo":
+            raise SpecError(f"{where}: a kernel register is rw (host-written) or ro (kernel-driven), not wo")
         if rname == "CTRL" and set(bits) != set(CTRL_BITS):
             raise SpecError(f"{where}: CTRL bits must be {', '.join(CTRL_BITS)}")
         regs.append(Reg(rname, off, access, r.get("doc", ""), bits))
@@ -264,7 +263,7 @@ def parse(text: str, origin: str = "spec") -> Spec:
                 if off % min(inner.size, 8):
                     raise SpecError(f"{fw}: struct '{ref}' at 0x{off:x} is misaligned")
                 fields.append(Field(fname, off, inner.size * count, count=count, struct=ref,
-                                    doc=f.get("doc", "")))
+                                    doc=f.get("doc", ""), array="count" in f))
         _check_tiling([(fl.name, fl.offset, fl.size) for fl in fields], size, where)
         fnames = [fl.name for fl in fields]
         dup = {n for n in fnames if fnames.count(n) > 1}

@@ -34,7 +34,7 @@ struct EngineOptions {
 };
 
 // The replay_region_bytes that holds n_sa inbound SAs of window_bits each
-// (their replay states, spec::replay_state_bytes, as the Engine aligns them).
+// (their replay rings, spec::replay_ring_bytes, as the Engine aligns them).
 uint64_t replay_region_bytes_for(uint32_t n_sa, uint32_t window_bits);
 
 // One packet for the card.
@@ -56,7 +56,9 @@ struct Request {
 
 // Its outcome: every request gets one, in order. A request whose data is
 // longer than spec::MAX_PKT_BYTES is not sent to the card: MALFORMED, with
-// sa_index spec::NO_SA_INDEX, spi 0, seq 0. An inbound dummy packet (authentic,
+// sa_index spec::NO_SA_INDEX, spi 0, seq 0. A request whose op is a card
+// command (SA_INSTALL .. STOP) goes to the card as a NOP: BAD_OPCODE, like
+// any opcode that is no packet operation. An inbound dummy packet (authentic,
 // next header 59) is status DUMMY with no data: nothing to deliver.
 struct Result {
   spec::Status status = spec::Status::OK;
@@ -89,33 +91,42 @@ class Engine {
   SaHandle add_sa(const SaConfig& cfg);
   // Installs many SAs at once, all or nothing (same errors as add_sa, naming
   // the config's position). The card writes are coalesced: one device write
-  // per contiguous range of each structure (SA table, counters, replay
-  // states, SPI buckets), not one per field or SA.
+  // per contiguous range of each structure (SA table, state lines, replay
+  // rings), not one per field or SA; the card loads them with the SA_INSTALL
+  // and SPI_SET commands that go first in the next kernel run.
   std::vector<SaHandle> add_sas(const std::vector<SaConfig>& cfgs);
-  // Removes an SA and wipes its key material in card memory; throws
-  // std::invalid_argument for a stale or never-issued handle.
+  // Removes an SA: its SA_DELETE (and the SPI_SET emptying its SPI slot)
+  // run on the card at once, then its key material is wiped in card memory
+  // and the slot is free; throws std::invalid_argument for a stale or
+  // never-issued handle, driver::DeviceError when that run fails (the SA is
+  // gone from the host all the same).
   void delete_sa(SaHandle h);
   // Removes many (all handles checked first: nothing is removed if one is
-  // stale); the entry wipes and SPI-bucket writes are coalesced.
+  // stale); their commands run in one go, the entry wipes are coalesced.
   void delete_sas(const std::vector<SaHandle>& hs);
   // New outer addresses / UDP encapsulation (NAT-T float, MOBIKE): rewrites
-  // the SA's entry except its sequence number; the replay window, counters,
+  // the SA's entry (installed again with KEEP_STATE in the next run); the
+  // sequence number, replay window, counters,
   // keys and handle stay. Throws std::invalid_argument (stale handle, an
   // address family that differs from the other address, a zero port with
   // encapsulation).
   void update_sa(SaHandle h, const SaUpdate& u);
-  // Where the card's sequence numbers of an SA stand (read from card memory).
+  // Where the card's sequence numbers of an SA stand (its state line in card
+  // memory, which every kernel run writes back at its end).
   struct SaState {
     uint64_t tx_seq = 0;      // outbound: the last sequence number used
     uint64_t replay_top = 0;  // inbound: the highest authenticated one
   };
   SaState sa_state(SaHandle h);
-  // Rewrites every structure of the card from the host shadow, after the
-  // card lost its memory: the SPI table, every installed SA's entry (each
+  // Reinstalls everything from the host shadow after a card reset (the card
+  // lost its memory and its own SA and SPI tables; its ring starts at 0
+  // again): every installed SA's entry (each
   // outbound SA resuming after the highest sequence number it can have used),
   // each inbound SA's replay state (top at the highest sequence number it can
   // have accepted, every older number marked seen) and its counters (the
-  // host's tallies of OK packets and bytes; the other counters restart at 0).
+  // host's tallies of OK packets and bytes; the other counters restart at 0),
+  // then SA_INSTALL of each and SPI_SET of every non-empty SPI slot, run at
+  // once.
   void reprogram();
   // The card's counters of an installed SA (std::invalid_argument if stale).
   SaCounters counters(SaHandle h);

@@ -20,8 +20,9 @@
 #include "esp/hls/lifetime.hpp"
 #include "esp/hls/mem_io.hpp"
 #include "esp/hls/replay_window.hpp"
-#include "esp/hls/sa_counters.hpp"
+#include "esp/hls/card_ports.hpp"
 #include "esp/hls/sa_params.hpp"
+#include "esp/hls/sa_state.hpp"
 #include "esp/hls/spi_lookup.hpp"
 #include "esp/spec/esp_spec.hpp"
 
@@ -97,15 +98,15 @@ ESP_HLS_PRAGMA(HLS PIPELINE II = 1)
   }
 }
 
-// One DECRYPT descriptor (opcode and offsets already checked).
-inline void esp_decrypt(ctl_word_t* sa_table, ctl_word_t* replay, ctl_word_t* counters, const ctl_word_t* spi_table,
-                        const pkt_word_t* pkt_in, pkt_word_t* pkt_out, unsigned sa_capacity, unsigned spi_log2,
-                        const DescRec& d, uint8_t* in, uint8_t* out, ComplRec& c) {
+// One DECRYPT descriptor (opcode and offsets already checked). The SA's
+// state line (T and the counters) is read at step 6 and written back when a
+// step changed it.
+inline void esp_decrypt(const CardPorts& cp, const DescRec& d, uint8_t* in, uint8_t* out, ComplRec& c) {
   namespace fb = spec::sa_entry::flags_bit;
   using spec::Status;
 
   // 1-3. Outer IP, [UDP,] at least an ESP header.
-  read_pkt(pkt_in, d.in_offset, d.in_length, in);
+  read_pkt(cp.pkt_in, d.in_offset, d.in_length, in);
   IpHeader ip;
   EspLocation loc;
   const Status where = locate_esp(in, d.in_length, ip, loc);
@@ -123,26 +124,26 @@ inline void esp_decrypt(ctl_word_t* sa_table, ctl_word_t* replay, ctl_word_t* co
   uint32_t sa_index = 0;
   SaParams sa;
   if (d.flags & dsc::flags_bit::USE_SA_INDEX) {
-    if (d.sa_index >= sa_capacity) {
+    if (d.sa_index >= cp.sa_capacity) {
       c.status = Status::BAD_SA;
       return;
     }
     sa_index = d.sa_index;
-    read_sa(sa_table, sa_index, sa);
+    read_installed_sa(cp.sa_table, *cp.state, sa_index, sa);
     if (sa.spi != spi) {
       c.status = Status::UNKNOWN_SPI;
       return;
     }
   } else {
-    if (!spi_lookup(spi_table, spi_log2, spi, sa_index)) {
+    if (!spi_lookup(*cp.state, cp.spi_log2, spi, sa_index)) {
       c.status = Status::UNKNOWN_SPI;
       return;
     }
-    if (sa_index >= sa_capacity) {
+    if (sa_index >= cp.sa_capacity) {
       c.status = Status::BAD_SA;
       return;
     }
-    read_sa(sa_table, sa_index, sa);
+    read_installed_sa(cp.sa_table, *cp.state, sa_index, sa);
   }
   c.sa_index = sa_index;
 
@@ -157,11 +158,12 @@ inline void esp_decrypt(ctl_word_t* sa_table, ctl_word_t* replay, ctl_word_t* co
   }
 
   // 6. Hard lifetime.
-  SaCounters ctr;
-  read_counters(counters, sa_index, ctr);
+  SaState st;
+  read_state(cp.sa_state, sa_index, st);
+  SaCounters& ctr = st.counters;
   if (hard_lifetime_reached(sa, ctr)) {
-    ctr.hard_events += 1u;
-    write_counters(counters, sa_index, ctr);
+    count_event(ctr.hard_events);
+    write_state(cp.sa_state, sa_index, st);
     c.status = Status::LIFETIME_EXPIRED;
     return;
   }
@@ -170,23 +172,23 @@ inline void esp_decrypt(ctl_word_t* sa_table, ctl_word_t* replay, ctl_word_t* co
   const unsigned icv_len = sa.icv_len;
   if (loc.len < kEspTextOff + kEspTrailerBytes + icv_len || (loc.len - kEspTextOff - icv_len) % spec::ESP_ALIGN != 0) {
     ctr.bad_packet += 1u;
-    write_counters(counters, sa_index, ctr);
+    write_state(cp.sa_state, sa_index, st);
     c.status = Status::MALFORMED;
     return;
   }
   const unsigned ct_len = loc.len - kEspTextOff - icv_len;
 
   // 8. The full sequence number.
-  const uint64_t state_word = sa.replay_offset / kCtlBytes;
-  const uint64_t top = replay_read_top(replay, state_word);
+  const uint64_t ring_word = sa.replay_offset / kCtlBytes;
+  const uint64_t top = st.seq;
   uint64_t seq = 0;
   const bool inferred = infer_seq(sa.has(fb::ESN), top, sa.window_bits, seq_lo, seq);
   c.seq = seq;
 
   // 9. Replay pre-check (a number that cannot be inferred counts as a replay too).
-  if (!inferred || !replay_check(replay, state_word, sa.window_bits, top, seq)) {
+  if (!inferred || !replay_check(cp.replay, ring_word, sa.window_bits, top, seq)) {
     ctr.replay += 1u;
-    write_counters(counters, sa_index, ctr);
+    write_state(cp.sa_state, sa_index, st);
     c.status = Status::REPLAY;
     return;
   }
@@ -207,20 +209,20 @@ inline void esp_decrypt(ctl_word_t* sa_table, ctl_word_t* replay, ctl_word_t* co
   esp_aead(ap, false, esp, esp + kEspTextOff, out + pt_off, ct_len, tag);
   if (!tag_equal(tag, esp + kEspTextOff + ct_len, icv_len)) {
     ctr.auth_fail += 1u;
-    write_counters(counters, sa_index, ctr);
+    write_state(cp.sa_state, sa_index, st);
     c.status = Status::AUTH_FAIL;
     return;
   }
 
   // 11. The packet is authentic: commit the window.
-  replay_commit(replay, state_word, sa.window_bits, top, seq);
+  st.seq = replay_commit(cp.replay, ring_word, sa.window_bits, top, seq);
 
   // 12. Trailer.
   const uint8_t* pt = out + pt_off;
   const int pay = check_trailer(pt, ct_len);
   if (pay < 0) {
     ctr.bad_packet += 1u;
-    write_counters(counters, sa_index, ctr);
+    write_state(cp.sa_state, sa_index, st);
     c.status = Status::BAD_PADDING;
     return;
   }
@@ -230,7 +232,7 @@ inline void esp_decrypt(ctl_word_t* sa_table, ctl_word_t* replay, ctl_word_t* co
   // 13. A TFC dummy packet (RFC 4303 2.6): authentic, counted, not delivered.
   if (next_header == spec::NH_NO_NEXT) {
     ctr.dummy += 1u;
-    write_counters(counters, sa_index, ctr);
+    write_state(cp.sa_state, sa_index, st);
     c.status = Status::DUMMY;
     return;
   }
@@ -241,7 +243,7 @@ inline void esp_decrypt(ctl_word_t* sa_table, ctl_word_t* replay, ctl_word_t* co
     IpHeader inner;
     if ((next_header != kIpProtoIpv4 && next_header != kIpProtoIpv6) || !parse_ip(pt, pay_len, inner)) {
       ctr.bad_packet += 1u;
-      write_counters(counters, sa_index, ctr);
+      write_state(cp.sa_state, sa_index, st);
       c.status = Status::MALFORMED;
       return;
     }
@@ -254,14 +256,15 @@ inline void esp_decrypt(ctl_word_t* sa_table, ctl_word_t* replay, ctl_word_t* co
 
   // 15. Room for the output.
   if (out_len > d.out_capacity) {
+    write_state(cp.sa_state, sa_index, st);  // the committed window
     c.status = Status::NO_SPACE;
     return;
   }
-  write_pkt(pkt_out, d.out_offset, out, out_len, d.out_capacity);
+  write_pkt(cp.pkt_out, d.out_offset, out, out_len, d.out_capacity);
 
   // 16. Counters and soft lifetime.
   if (count_ok_packet(sa, ctr, out_len)) c.flags = cpl::flags_bit::SOFT_EXPIRED;
-  write_counters(counters, sa_index, ctr);
+  write_state(cp.sa_state, sa_index, st);
   c.out_length = out_len;
   c.status = Status::OK;
 }

@@ -21,8 +21,9 @@
 #include "esp/hls/ip_parse.hpp"
 #include "esp/hls/lifetime.hpp"
 #include "esp/hls/mem_io.hpp"
-#include "esp/hls/sa_counters.hpp"
+#include "esp/hls/card_ports.hpp"
 #include "esp/hls/sa_params.hpp"
+#include "esp/hls/sa_state.hpp"
 #include "esp/spec/esp_spec.hpp"
 
 ESP_HLS_BEGIN
@@ -178,19 +179,19 @@ ESP_HLS_PRAGMA(HLS UNROLL)
   }
 }
 
-// One ENCRYPT descriptor (opcode and offsets already checked).
-inline void esp_encrypt(ctl_word_t* sa_table, ctl_word_t* counters, const pkt_word_t* pkt_in, pkt_word_t* pkt_out,
-                        unsigned sa_capacity, const DescRec& d, uint8_t* in, uint8_t* out, ComplRec& c) {
+// One ENCRYPT descriptor (opcode and offsets already checked). The SA's
+// state line is read at step 3 and written back when a step changed it.
+inline void esp_encrypt(const CardPorts& cp, const DescRec& d, uint8_t* in, uint8_t* out, ComplRec& c) {
   namespace fb = spec::sa_entry::flags_bit;
   using spec::Status;
   // 1. The SA.
-  if (d.sa_index >= sa_capacity) {
+  if (d.sa_index >= cp.sa_capacity) {
     c.status = Status::BAD_SA;
     return;
   }
   c.sa_index = d.sa_index;
   SaParams sa;
-  read_sa(sa_table, d.sa_index, sa);
+  read_installed_sa(cp.sa_table, *cp.state, d.sa_index, sa);
   c.spi = sa.spi;
   if (!sa.has(fb::VALID)) {
     c.status = Status::SA_DISABLED;
@@ -203,7 +204,7 @@ inline void esp_encrypt(ctl_word_t* sa_table, ctl_word_t* counters, const pkt_wo
 
   // 2. The input packet (a tunnel-mode dummy: the bytes as they are).
   const bool dummy = (d.flags & dsc::flags_bit::DUMMY) != 0;
-  read_pkt(pkt_in, d.in_offset, d.in_length, in);
+  read_pkt(cp.pkt_in, d.in_offset, d.in_length, in);
   IpHeader ip;
   bool ok = true;
   if (dummy && sa.has(fb::TUNNEL)) {
@@ -218,11 +219,11 @@ inline void esp_encrypt(ctl_word_t* sa_table, ctl_word_t* counters, const pkt_wo
   }
 
   // 3. Hard lifetime and sequence space.
-  SaCounters ctr;
-  read_counters(counters, d.sa_index, ctr);
-  if (hard_lifetime_reached(sa, ctr) || seq_space_exhausted(sa)) {
-    ctr.hard_events += 1u;
-    write_counters(counters, d.sa_index, ctr);
+  SaState st;
+  read_state(cp.sa_state, d.sa_index, st);
+  if (hard_lifetime_reached(sa, st.counters) || seq_space_exhausted(sa, st.seq)) {
+    count_event(st.counters.hard_events);
+    write_state(cp.sa_state, d.sa_index, st);
     c.status = Status::LIFETIME_EXPIRED;
     return;
   }
@@ -237,19 +238,19 @@ inline void esp_encrypt(ctl_word_t* sa_table, ctl_word_t* counters, const pkt_wo
   }
 
   // 5. The sequence number.
-  const uint64_t seq = sa.tx_seq + 1u;
-  write_sa_tx_seq(sa_table, d.sa_index, seq);
+  const uint64_t seq = st.seq + 1u;
+  st.seq = seq;
   c.seq = seq;
 
   AesKeySchedule ks;
   aes_expand_key(sa.key, sa.key_bytes(), ks);
   build_encap(sa, ks, ip, p, seq, in, out);
-  write_pkt(pkt_out, d.out_offset, out, p.out_len, d.out_capacity);
+  write_pkt(cp.pkt_out, d.out_offset, out, p.out_len, d.out_capacity);
 
   // 6. Counters and soft lifetime (a dummy: only `dummy`).
-  if (dummy) ctr.dummy += 1u;
-  else if (count_ok_packet(sa, ctr, ip.pkt_len)) c.flags = cpl::flags_bit::SOFT_EXPIRED;
-  write_counters(counters, d.sa_index, ctr);
+  if (dummy) st.counters.dummy += 1u;
+  else if (count_ok_packet(sa, st.counters, ip.pkt_len)) c.flags = cpl::flags_bit::SOFT_EXPIRED;
+  write_state(cp.sa_state, d.sa_index, st);
   c.out_length = p.out_len;
   c.status = Status::OK;
 }

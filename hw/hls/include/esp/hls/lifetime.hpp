@@ -6,8 +6,8 @@
 
 #include "esp/hls/pragma.hpp"
 
-#include "esp/hls/sa_counters.hpp"
 #include "esp/hls/sa_params.hpp"
+#include "esp/hls/sa_state.hpp"
 
 ESP_HLS_BEGIN
 namespace esp {
@@ -20,20 +20,21 @@ inline bool hard_lifetime_reached(const SaParams& sa, const SaCounters& c) {
   return limit_reached(sa.hard_packets, c.packets) || limit_reached(sa.hard_bytes, c.bytes);
 }
 
-// Outbound sequence space: the next number would wrap (32 bits without ESN,
-// 64 bits with; a tx_seq already beyond 32 bits without ESN counts as used up).
-inline bool seq_space_exhausted(const SaParams& sa) {
+// Outbound sequence space: the next number after tx_seq would wrap (32 bits
+// without ESN, 64 bits with; a tx_seq already beyond 32 bits without ESN
+// counts as used up).
+inline bool seq_space_exhausted(const SaParams& sa, uint64_t tx_seq) {
   const uint64_t last = sa.has(spec::sa_entry::flags_bit::ESN) ? ~uint64_t(0) : uint64_t(0xFFFFFFFFu);
-  return sa.tx_seq >= last;
+  return tx_seq >= last;
 }
 
 // Counts one packet of `bytes` processed OK; returns true (and counts a soft
-// event) when the SA is then at or past its soft lifetime.
+// event, saturating) when the SA is then at or past its soft lifetime.
 inline bool count_ok_packet(const SaParams& sa, SaCounters& c, uint64_t bytes) {
   c.packets += 1u;
   c.bytes += bytes;
   const bool soft = limit_reached(sa.soft_packets, c.packets) || limit_reached(sa.soft_bytes, c.bytes);
-  if (soft) c.soft_events += 1u;
+  if (soft) count_event(c.soft_events);
   return soft;
 }
 

@@ -31,9 +31,8 @@ constexpr unsigned kMaxPktLines = (spec::MAX_PKT_BYTES + kLineBytes - 1) / kLine
 constexpr unsigned kPktBufBytes = (kMaxPktLines + 1) * kLineBytes;
 
 static_assert(spec::sa_entry::SIZE % kCtlBytes == 0, "sa_entry is not a whole number of ctl words");
-static_assert(spec::sa_counters::SIZE % kCtlBytes == 0, "sa_counters is not a whole number of ctl words");
-static_assert(spec::replay_state::SIZE % kCtlBytes == 0, "replay_state is not a whole number of ctl words");
-static_assert(spec::spi_bucket::SIZE % kCtlBytes == 0, "spi_bucket is not a whole number of ctl words");
+static_assert(spec::sa_state::SIZE % kCtlBytes == 0, "sa_state is not a whole number of ctl words");
+static_assert(spec::replay_entry::SIZE % kCtlBytes == 0, "replay_entry is not a whole number of ctl words");
 static_assert(spec::descriptor::SIZE % kCtlBytes == 0, "descriptor is not a whole number of ctl words");
 static_assert(spec::completion::SIZE % kCtlBytes == 0, "completion is not a whole number of ctl words");
 static_assert(sizeof(ctl_word_t) == kCtlBytes, "ctl_word_t must be 64 bits");

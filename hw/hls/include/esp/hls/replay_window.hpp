@@ -1,17 +1,17 @@
 // esp_engine building block: the inbound anti-replay window (CONTRACT.md
-// DECRYPT 9 and 11), check-then-commit.
+// DECRYPT 9 and 11), check-then-commit, on the tagged replay ring (RFC 6479).
 //
-// The state of one SA lives in card memory at replay + replay_offset: the
-// replay_state head (`top`, the highest authenticated sequence number, 0 =
-// none yet) and behind it a ring bitmap of W/64 + REPLAY_EXTRA_WORDS 64-bit
-// words; sequence number s is bit s%64 of word (s/64) % words. The extra
-// word lets the ring hold the whole window whatever the position of `top` in
-// its word, so a check never needs more than one bitmap word.
+// The replay top T is the `seq` of the SA's state line (sa_state.hpp); the
+// ring lives in card memory at replay + replay_offset: N = W/32 entries
+// (replay_ring_entries) of {bits, block} (spec struct replay_entry). The bit
+// of sequence number s is bit s%64 of `bits` of entry (s/64) % N when that
+// entry's `block` is s/64, else 0 (an entry of an older block reads as all
+// zero). N is a power of two, so the index is a mask; nothing is cleared when
+// T jumps: the block tag makes stale entries read as zero.
 //
 // `replay_check` runs before decryption and changes nothing; `replay_commit`
-// runs only once the ICV has verified. Both take `top` as read by the caller
-// (the ESN inference needs it first) and the word index of the state head in
-// the replay port. The names are shared with the RTL (replay_window.sv).
+// runs only once the ICV has verified and returns the new T. The names are
+// shared with the RTL (esp_replay_window.sv) and the reference (check/commit).
 #pragma once
 
 #include <cstdint>
@@ -25,11 +25,13 @@ ESP_HLS_BEGIN
 namespace esp {
 namespace hls {
 
-namespace rps = spec::replay_state;
+namespace rpe = spec::replay_entry;
 
-constexpr unsigned kReplayHeadWords = rps::SIZE / kCtlBytes;
-constexpr unsigned kMaxRingWords = spec::MAX_WINDOW_BITS / 64 + spec::REPLAY_EXTRA_WORDS;
-static_assert(spec::MIN_WINDOW_BITS % 64 == 0, "windows are whole bitmap words");
+constexpr unsigned kReplayEntryWords = rpe::SIZE / kCtlBytes;
+static_assert(rpe::SIZE % kCtlBytes == 0, "replay_entry is not a whole number of ctl words");
+static_assert(rpe::bits::offset % kCtlBytes == 0 && rpe::block::offset % kCtlBytes == 0,
+              "replay_entry fields are ctl words");
+static_assert(spec::MIN_WINDOW_BITS % 64 == 0, "windows are whole blocks");
 
 // A window the card handles: a power of two in MIN..MAX_WINDOW_BITS.
 inline bool replay_window_valid(uint32_t window_bits) {
@@ -37,72 +39,42 @@ inline bool replay_window_valid(uint32_t window_bits) {
          (window_bits & (window_bits - 1u)) == 0;
 }
 
-inline uint32_t replay_ring_words(uint32_t window_bits) { return window_bits / 64u + spec::REPLAY_EXTRA_WORDS; }
-
-// Word index of the ring word holding sequence number `seq`.
-inline uint32_t replay_ring_index(uint64_t seq, uint32_t ring_words) {
-  return static_cast<uint32_t>((seq / 64u) % ring_words);
+// Index of the ring entry of sequence number `seq` (entries: a power of two).
+inline uint32_t replay_entry_index(uint64_t seq, uint32_t entries) {
+  return static_cast<uint32_t>(seq / 64u) & (entries - 1u);
 }
 
-// The head of the replay state (spec::ReplayState) at word `state_word`.
-inline uint64_t replay_read_top(const ctl_word_t* replay, uint64_t state_word) {
-  uint8_t img[rps::SIZE];
-ESP_HLS_PRAGMA(HLS ARRAY_PARTITION variable = img complete)
-  read_struct<rps::SIZE>(replay, state_word * kCtlBytes, img, rps::SIZE);
-  spec::ReplayState head;
-  spec::unpack(img, head);
-  return head.top;
+// Word index, in the replay port, of entry `idx` of the ring at word `ring_word`.
+inline uint64_t replay_entry_word(uint64_t ring_word, uint32_t idx) {
+  return ring_word + uint64_t(idx) * kReplayEntryWords;
 }
 
-inline void replay_write_top(ctl_word_t* replay, uint64_t state_word, uint64_t top) {
-  spec::ReplayState head;
-  head.top = top;
-  uint8_t img[rps::SIZE];
-ESP_HLS_PRAGMA(HLS ARRAY_PARTITION variable = img complete)
-  spec::pack(head, img);
-  write_struct<rps::SIZE>(replay, state_word * kCtlBytes, img, rps::SIZE);
+// The 64 bits of block seq/64 as the ring holds them (0 for a stale entry).
+inline uint64_t replay_block_bits(const ctl_word_t* replay, uint64_t ring_word, uint32_t window_bits, uint64_t seq) {
+  const uint64_t w = replay_entry_word(ring_word, replay_entry_index(seq, spec::replay_ring_entries(window_bits)));
+  const uint64_t block = read_word(replay, w + rpe::block::offset / kCtlBytes);
+  return block == seq / 64u ? read_word(replay, w + rpe::bits::offset / kCtlBytes) : 0u;
 }
 
 // True when `seq` may be accepted: right of `top`, or inside the window and
 // not seen yet. window_bits must satisfy replay_window_valid().
-inline bool replay_check(const ctl_word_t* replay, uint64_t state_word, uint32_t window_bits, uint64_t top,
+inline bool replay_check(const ctl_word_t* replay, uint64_t ring_word, uint32_t window_bits, uint64_t top,
                          uint64_t seq) {
   if (seq > top) return true;
   if (top - seq >= window_bits) return false;
-  const uint32_t words = replay_ring_words(window_bits);
-  const uint64_t bits = read_word(replay, state_word + kReplayHeadWords + replay_ring_index(seq, words));
-  return ((bits >> (seq % 64u)) & 1u) == 0;
+  return ((replay_block_bits(replay, ring_word, window_bits, seq) >> (seq % 64u)) & 1u) == 0;
 }
 
-// Records `seq` (which passed replay_check and authenticated): when it moves
-// the window right, the ring words passed over are cleared (all of them when
-// the jump is at least the whole ring) and `top` becomes `seq`; then the bit
-// of `seq` is set.
-inline void replay_commit(ctl_word_t* replay, uint64_t state_word, uint32_t window_bits, uint64_t top,
-                          uint64_t seq) {
-  const uint32_t words = replay_ring_words(window_bits);
-  const uint64_t ring = state_word + kReplayHeadWords;
-  const uint32_t seq_idx = replay_ring_index(seq, words);
+// Records `seq` (which passed replay_check and authenticated): its entry
+// becomes {bits | bit, block} when it holds seq's block, else {bit, block};
+// returns the new top, max(top, seq).
+inline uint64_t replay_commit(ctl_word_t* replay, uint64_t ring_word, uint32_t window_bits, uint64_t top,
+                              uint64_t seq) {
   const uint64_t bit = uint64_t(1) << (seq % 64u);
-  if (seq > top) {
-    const uint64_t jump = seq / 64u - top / 64u;  // ring words the window moves over
-    const uint32_t n_clear = jump >= words ? words : static_cast<uint32_t>(jump);
-    uint32_t idx = static_cast<uint32_t>((top / 64u + 1u) % words);  // first word passed over
-  replay_clear_words:
-    for (uint32_t k = 0; k < kMaxRingWords; ++k) {
-ESP_HLS_PRAGMA(HLS LOOP_TRIPCOUNT min = 0 max = kMaxRingWords)
-ESP_HLS_PRAGMA(HLS PIPELINE II = 1)
-      if (k >= n_clear) break;
-      write_word(replay, ring + idx, 0);
-      idx = idx + 1u == words ? 0u : idx + 1u;
-    }
-    replay_write_top(replay, state_word, seq);
-    if (jump != 0) {  // the word of seq was just cleared
-      write_word(replay, ring + seq_idx, bit);
-      return;
-    }
-  }
-  write_word(replay, ring + seq_idx, read_word(replay, ring + seq_idx) | bit);
+  const uint64_t w = replay_entry_word(ring_word, replay_entry_index(seq, spec::replay_ring_entries(window_bits)));
+  write_word(replay, w + rpe::bits::offset / kCtlBytes, replay_block_bits(replay, ring_word, window_bits, seq) | bit);
+  write_word(replay, w + rpe::block::offset / kCtlBytes, seq / 64u);
+  return seq > top ? seq : top;
 }
 
 }  // namespace hls

@@ -5,12 +5,16 @@
 // read over the port). Only the first kSaReadBytes of an entry hold fields
 // (the rest is reserved), so only those are read. The key stays in local
 // memory: it is expanded into a local key schedule and never written anywhere.
+// The kernel keeps no copy of an entry across descriptors (the contract lets
+// it read an installed SA's entry from card memory at any time), so there is
+// no key on chip to wipe at SA_DELETE.
 #pragma once
 
 #include <cstdint>
 
 #include "esp/hls/pragma.hpp"
 
+#include "esp/hls/engine_state.hpp"
 #include "esp/hls/mem_io.hpp"
 #include "esp/hls/replay_window.hpp"
 #include "esp/spec/esp_spec.hpp"
@@ -51,10 +55,11 @@ ESP_HLS_PRAGMA(HLS ARRAY_PARTITION variable = img complete)
   spec::unpack(img, static_cast<spec::SaEntry&>(sa));
 }
 
-// Writes back the outbound sequence number (tx_seq) of entry `sa_index`.
-inline void write_sa_tx_seq(ctl_word_t* sa_table, uint32_t sa_index, uint64_t tx_seq) {
-  static_assert(sae::tx_seq::offset % kCtlBytes == 0, "tx_seq is not a ctl word");
-  write_word(sa_table, (uint64_t(sa_index) * sae::SIZE + sae::tx_seq::offset) / kCtlBytes, tx_seq);
+// Reads entry `sa_index` (< sa_capacity) as the kernel sees it: a slot that
+// is not installed (engine_state.hpp) reads as a slot that is not VALID.
+inline void read_installed_sa(const ctl_word_t* sa_table, const EngineState& st, uint32_t sa_index, SaParams& sa) {
+  read_sa(sa_table, sa_index, sa);
+  if (!st.installed(sa_index)) sa.flags &= ~sae::flags_bit::VALID;
 }
 
 inline bool icv_len_valid(uint8_t icv_len) { return icv_len == 8 || icv_len == 12 || icv_len == 16; }

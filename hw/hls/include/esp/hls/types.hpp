@@ -9,8 +9,8 @@
 
 #include "esp/spec/esp_spec.hpp"
 
-// 64-bit structure ports (SA table, replay, counters, SPI table, descriptors,
-// completions): CTL_WORD_BYTES.
+// 64-bit structure ports (SA table, state lines, replay rings, descriptor and
+// completion rings): CTL_WORD_BYTES.
 typedef ap_uint<64> ctl_word_t;
 // 512-bit packet ports: PKT_BUS_BYTES.
 typedef ap_uint<512> pkt_word_t;

@@ -1,9 +1,8 @@
 // The card's batch formats, encoded once: where an Engine's structures live in
 // card memory (CardLayout), the kernel arguments that point the card at them,
-// descriptor images in and completion images out (esp::spec layouts). The
-// Engine and the equivalence harness's raw-descriptor runs both go through
-// here, so nothing else packs a descriptor or reads a completion field by
-// field.
+// descriptor and command images in and completion images out (esp::spec
+// layouts). The Engine's ring (card_ring.hpp) goes through here, so nothing
+// else packs a descriptor or reads a completion field by field.
 #pragma once
 
 #include <cstdint>
@@ -15,32 +14,38 @@
 
 namespace esp::runtime::detail {
 
-// Where the engine put its structures in card memory (one buffer each).
+// Where the engine put its structures in card memory (one buffer each). The
+// SPI table is the card's own (SPI_SET commands), not in card memory.
 struct CardLayout {
   driver::CardBuffer sa_table;     // sa_capacity * spec::sa_entry::SIZE
-  driver::CardBuffer replay;       // replay states, replay_region_bytes
-  driver::CardBuffer counters;     // sa_capacity * spec::sa_counters::SIZE
-  driver::CardBuffer spi_table;    // 2^spi_buckets_log2 * spec::spi_bucket::SIZE
-  driver::CardBuffer desc;         // max_batch_packets * spec::descriptor::SIZE
-  driver::CardBuffer completions;  // max_batch_packets * spec::completion::SIZE
+  driver::CardBuffer sa_state;     // sa_capacity * spec::sa_state::SIZE
+  driver::CardBuffer replay;       // replay rings, replay_region_bytes
+  driver::CardBuffer desc_ring;    // 2^ring_log2 * spec::descriptor::SIZE
+  driver::CardBuffer cpl_ring;     // 2^ring_log2 * spec::completion::SIZE
   driver::CardBuffer pkt_in;       // max_batch_packets * pkt_slot_bytes
   driver::CardBuffer pkt_out;      // max_batch_packets * pkt_slot_bytes
   uint32_t sa_capacity = 0;
   uint32_t spi_buckets_log2 = 0;
+  uint32_t ring_log2 = 0;
   uint32_t pkt_slot_bytes = 0;     // MAX_PKT_BYTES rounded up to PKT_BUS_BYTES
   uint64_t replay_region_bytes = 0;
 };
 
-// One descriptor and one completion, as values (generated from the spec
-// with their pack/unpack).
+// One descriptor, command and completion, as values (generated from the
+// spec with their pack/unpack).
 using Descriptor = spec::Descriptor;
+using Command = spec::Command;
 using Completion = spec::Completion;
 
-// The kernel arguments of a run of n_desc descriptors on `lay`.
-driver::KernelArgs kernel_args(const CardLayout& lay, uint32_t n_desc);
+// The kernel arguments of a run on `lay` whose first descriptor is ring
+// index ring_first (pkt_in / pkt_out: the layout's; a run over other packet
+// buffers sets them).
+driver::KernelArgs kernel_args(const CardLayout& lay, uint32_t ring_first);
 
 // n descriptors' image.
 void pack_descriptors(const Descriptor* d, size_t n, uint8_t* image);
+// Whether an opcode is a command (SA_INSTALL .. STOP).
+bool is_command(spec::Opcode op);
 // n completions from their image.
 void unpack_completions(const uint8_t* image, size_t n, Completion* c);
 

@@ -5,6 +5,8 @@
 #pragma once
 
 #include "esp/driver/device.hpp"
+#include <vector>
+
 #include "esp/runtime/detail/batch_codec.hpp"
 #include "esp/runtime/engine.hpp"
 
@@ -13,9 +15,27 @@ namespace esp::runtime::detail {
 struct EngineAccess {
   static driver::Device& device(Engine& e);
   static const CardLayout& layout(const Engine& e);
-  // Zeroes the card's SA table, SPI table, replay region and counters, as a
-  // card reset would, between two kernel runs (under the card lock).
+  // Zeroes the card memory's SA table, state lines and replay region, as a
+  // card reset would, between two kernel runs (under the card lock); the
+  // card's own tables are emptied by a real reset only (reprogram() then
+  // installs everything again).
   static void wipe_card(Engine& e);
+  // Runs n raw descriptors (their input packets already in layout().pkt_in)
+  // through the engine's ring after its queued commands, in as many runs
+  // as the ring needs, their completions into out; no host shadow update
+  // (the equivalence harness). Throws driver::DeviceError as a run does.
+  static void run_descriptors(Engine& e, const Descriptor* d, size_t n, Completion* out);
+  // Queues SA_INSTALL of slot `index` (KEEP_STATE or not): after a test
+  // wrote an SA's entry, state line or replay ring in card memory behind
+  // the engine's back, the card loads them at the next run (CONTRACT.md
+  // "The card's own state"). The host shadow is not changed.
+  static void queue_install(Engine& e, uint32_t index, bool keep_state);
+  // Runs the queued commands now (command-only runs).
+  static void flush_commands(Engine& e);
+  // The commands queued for the next run, oldest first.
+  static std::vector<Command> queued_commands(const Engine& e);
+  // The ring index the next run starts at.
+  static uint32_t ring_next(const Engine& e);
 };
 
 }  // namespace esp::runtime::detail

@@ -14,10 +14,10 @@
 
 namespace esp::runtime::detail {
 
-// One batch's card buffers: max_packets descriptors and completions, and
-// max_packets packet slots in and out.
+// One batch's card buffers: max_packets packet slots in and out (the
+// descriptors and completions go through the engine's ring).
 struct BatchBuffers {
-  driver::CardBuffer desc, completions, pkt_in, pkt_out;
+  driver::CardBuffer pkt_in, pkt_out;
   uint32_t max_packets = 0;
   uint64_t pkt_bytes = 0;  // size of pkt_in and of pkt_out
 };
@@ -41,9 +41,11 @@ struct EnginePort {
   static void free_batch(Engine& e, const BatchBuffers& b);
   static driver::Device& device(Engine& e);
 
-  // Runs n descriptors whose input packets are already in b.pkt_in: writes
-  // the descriptors, runs the kernel, reads and checks the completions into
-  // `out` (n of them), and updates the host shadow, all under the card lock.
+  // Runs n descriptors whose input packets are already in b.pkt_in: puts
+  // them in the engine's ring after its queued commands, runs the kernel
+  // (more than one run when the ring needs it), reads and checks the
+  // completions into `out` (n of them), and updates the host shadow, all
+  // under the card lock.
   // Throws driver::DeviceError when the card fails (the shadow then assumes
   // the worst of every descriptor of the run).
   static void run(Engine& e, const BatchBuffers& b, Descriptor* d, const DescInfo* info, Completion* out, size_t n);

@@ -1,8 +1,9 @@
 // The host's shadow of the card's inbound SPI table: 2^log2 spi_bucket's of
 // SPI_BUCKET_SLOTS spi_slot's, two-choice (cuckoo) placement with the bucket
-// functions of the spec. The image() bytes are exactly what the card holds;
-// insert/erase report the buckets they changed so that only those are
-// written to the card.
+// functions of the spec. The image() bytes are the card's table (first
+// 2^log2 buckets) as the host keeps it; insert/erase report the slots they
+// changed (bucket * SPI_BUCKET_SLOTS + slot), so that the card mirrors the
+// table with one SPI_SET per changed slot (command()).
 #pragma once
 
 #include <cstddef>
@@ -36,13 +37,21 @@ class SpiTable {
   // sa_ref (SA index + 1) of an SPI, 0 when absent. Reads at most two buckets.
   uint32_t find(uint32_t spi) const;
 
-  // Places spi -> sa_ref (sa_ref != 0). Ok: the changed buckets are appended
-  // to `changed` (each once). Duplicate / Full: nothing changed.
+  // Slots in the table: buckets() * SPI_BUCKET_SLOTS.
+  uint32_t slots() const { return buckets() * spec::SPI_BUCKET_SLOTS; }
+
+  // Places spi -> sa_ref (sa_ref != 0). Ok: the changed slots (the cuckoo
+  // moves and the new entry) are appended to `changed`, each once.
+  // Duplicate / Full: nothing changed.
   Insert insert(uint32_t spi, uint32_t sa_ref, std::vector<uint32_t>& changed);
 
-  // Removes an SPI; returns false when absent, else sets `bucket` to the
-  // bucket changed.
-  bool erase(uint32_t spi, uint32_t& bucket);
+  // Removes an SPI; returns false when absent, else sets `slot` to the slot
+  // emptied.
+  bool erase(uint32_t spi, uint32_t& slot);
+
+  // The SPI_SET command that makes the card's slot `slot` what it is here:
+  // {spi, sa_index = sa_ref - 1}, or sa_index NO_SA_INDEX when empty.
+  spec::Command command(uint32_t slot) const;
 
  private:
   struct Loc {

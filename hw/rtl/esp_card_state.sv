@@ -1,0 +1,93 @@
+// esp_card_state: the card's own state (CONTRACT.md "The card's own state"),
+// kept across runs until a reset empties it:
+//   - the installed bit of every SA index below MaxSas (a LUT RAM of 64-bit
+//     words, read combinationally; a write sets or clears one bit);
+//   - the SPI table: 2^MaxBucketsLog2 buckets of SPI_BUCKET_SLOTS spi_slot's,
+//     one RAM per slot position (2^MaxBucketsLog2 x 64 bits each) so that a
+//     lookup reads a whole bucket in one cycle (rd_bucket_o, the cycle after
+//     rd_i) and SPI_SET writes one slot.
+// After a reset both are cleared by a sweep (2^MaxBucketsLog2 cycles, the
+// installed words alongside); init_done_o is low until it is over and the
+// engine does not start a run before.
+`default_nettype none
+
+module esp_card_state
+  import esp_spec_pkg::*;
+#(
+  parameter int unsigned MaxSas = 65536,
+  parameter int unsigned MaxBucketsLog2 = 14,
+  localparam int unsigned Slots = SPI_BUCKET_SLOTS,
+  localparam int unsigned Buckets = 1 << MaxBucketsLog2,
+  localparam int unsigned Words = (MaxSas + 63) / 64,
+  localparam int unsigned WordW = (Words > 1) ? $clog2(Words) : 1,
+  localparam int unsigned SlotW = $clog2(Slots)
+) (
+  input  wire logic        clk_i,
+  input  wire logic        rst_ni,
+  output      logic        init_done_o,
+
+  // installed bits (sa < MaxSas)
+  input  wire logic [31:0] inst_idx_i,
+  output      logic        inst_o,            // combinational
+  input  wire logic        inst_we_i,
+  input  wire logic [31:0] inst_widx_i,
+  input  wire logic        inst_wval_i,
+
+  // SPI table
+  input  wire logic        rd_i,
+  input  wire logic [31:0] rd_bucket_i,       // < Buckets
+  output      spi_bucket_t rd_bucket_o,
+  input  wire logic        wr_i,
+  input  wire logic [31:0] wr_slot_i,         // bucket * Slots + slot, < Slots * Buckets
+  input  wire spi_slot_t   wr_val_i
+);
+
+  logic [63:0]       inst_mem [Words];
+  logic              init_q;
+  logic [MaxBucketsLog2:0] clr_q;
+
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      init_q <= 1'b0;
+      clr_q  <= '0;
+    end else if (!init_q) begin
+      clr_q <= clr_q + 1'b1;
+      if (clr_q == (MaxBucketsLog2+1)'(Buckets - 1)) init_q <= 1'b1;
+    end
+  end
+  assign init_done_o = init_q;
+
+  logic [WordW-1:0] ridx, widx;
+  assign ridx   = WordW'(inst_idx_i >> 6);
+  assign widx   = WordW'(inst_widx_i >> 6);
+  assign inst_o = inst_mem[ridx][inst_idx_i[5:0]];
+
+  always_ff @(posedge clk_i) begin
+    if (!init_q) begin
+      if (32'(clr_q) < Words) inst_mem[WordW'(clr_q)] <= '0;
+    end else if (inst_we_i) inst_mem[widx][inst_widx_i[5:0]] <= inst_wval_i;
+  end
+
+  // one RAM per slot position (one write port: the sweep or SPI_SET; one
+  // synchronous read port: the lookup)
+  logic [MaxBucketsLog2-1:0] sw_addr, rd_addr;
+  logic [SlotW-1:0]          sw_slot;
+  assign sw_addr = init_q ? wr_slot_i[SlotW +: MaxBucketsLog2] : clr_q[MaxBucketsLog2-1:0];
+  assign sw_slot = wr_slot_i[SlotW-1:0];
+  assign rd_addr = rd_bucket_i[MaxBucketsLog2-1:0];
+  for (genvar s = 0; s < Slots; s++) begin : g_slot
+    logic [63:0] mem [Buckets];
+    always_ff @(posedge clk_i) begin
+      if (!init_q) mem[sw_addr] <= '0;
+      else if (wr_i && sw_slot == SlotW'(s)) mem[sw_addr] <= wr_val_i;
+      if (rd_i) rd_bucket_o.slots[s] <= mem[rd_addr];
+    end
+  end
+
+  logic unused_cs;
+  assign unused_cs = ^{clr_q[MaxBucketsLog2], inst_idx_i[31:6], inst_widx_i[31:6], wr_slot_i[31:SlotW+MaxBucketsLog2],
+                       rd_bucket_i[31:MaxBucketsLog2]};
+
+endmodule : esp_card_state
+
+`default_nettype wire
