@@ -31,6 +31,7 @@
 #include <vector>
 
 #include "esp/driver/cosim.hpp"
+#include "esp/runtime/detail/engine_access.hpp"
 #include "esp/runtime/engine.hpp"
 #include "ref/packets.hpp"
 
@@ -141,6 +142,10 @@ std::unique_ptr<Population> make_population(uint32_t n, const Config& cfg, unsig
     g.direction = Direction::Outbound;  // same SPI, key and salt as I_j
     p->gen_s.push_back(p->swemu->add_sa(g));
   }
+  // The installs' SA_INSTALL / SPI_SET commands run now, in their own runs,
+  // so that every timed batch is one kernel run of packets only.
+  esp::runtime::detail::EngineAccess::flush_commands(*p->cosim);
+  esp::runtime::detail::EngineAccess::flush_commands(*p->swemu);
   return p;
 }
 
