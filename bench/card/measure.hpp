@@ -31,6 +31,9 @@ struct Point {
   double wall_seconds = 0;
   double cycles_per_packet() const { return double(cycles) / double(packets); }
   double bytes_per_cycle() const { return double(size) * double(packets) / double(cycles); }
+  // Without the runs' start/stop: what a packet adds to a run (a streaming
+  // ring pays the start/stop once, not per batch).
+  double steady_bytes_per_cycle() const { return double(size) / steady_cycles_per_packet; }
   double perf_cycles_per_packet() const { return double(perf_cycles) / double(packets); }
   double perf_idle_per_packet() const { return double(perf_idle) / double(packets); }
 };

@@ -19,7 +19,10 @@ struct Table {
   std::vector<Point> points;
 };
 
-// Issue 14's target for one row, judged on the timed runs (all cycles):
+// Issue 14's target for one row, judged on its steady cycles per packet
+// (Point::steady_cycles_per_packet: the runs' start/stop excluded, which a
+// streaming ring pays once; at 2.5 cycles/packet a 300-cycle start/stop would
+// be 47% of a --quick run of 256 packets):
 //   1 SA: 64 B <= 2.5 cycles/packet, 1500 B >= 58 B/cycle, 9000 B >= 62 B/cycle
 //   (576 B has none); n > 1 SAs: bytes/cycle within 5% of the same op and
 //   size with 1 SA (`base`; none without it).
