@@ -14,6 +14,8 @@
 //   spi_wr_o     SPI_SET to do: slot spi_slot_o becomes spi_val_o
 //                ({spi, sa_index + 1}: NO_SA_INDEX empties it)
 //   stop_o       STOP: the run ends after it
+//   wb_o         STATE_SYNC or STOP to do: write back the state of SA
+//                sa_index, or of every SA (wb_all_o: NO_SA_INDEX, STOP)
 `default_nettype none
 
 module esp_cmd_decide
@@ -31,7 +33,9 @@ module esp_cmd_decide
   output      logic        spi_wr_o,
   output      logic [31:0] spi_slot_o,
   output      spi_slot_t   spi_val_o,
-  output      logic        stop_o
+  output      logic        stop_o,
+  output      logic        wb_o,
+  output      logic        wb_all_o
 );
 
   localparam logic [31:0] SpiSlots = 32'(SPI_BUCKET_SLOTS) << MaxSpiBucketsLog2;
@@ -49,6 +53,7 @@ module esp_cmd_decide
     delete_o   = 1'b0;
     spi_wr_o   = 1'b0;
     stop_o     = 1'b0;
+    wb_o       = 1'b0;
     unique case (c.op)
       OPCODE_SA_INSTALL: if (!sa_range_i) status_o = STATUS_BAD_SA; else install_o = 1'b1;
       OPCODE_SA_DELETE:  if (!sa_range_i) status_o = STATUS_BAD_SA; else delete_o = 1'b1;
@@ -58,15 +63,17 @@ module esp_cmd_decide
         else if (!all_ok) status_o = STATUS_BAD_SA;
         else spi_wr_o = 1'b1;
       end
-      OPCODE_STATE_SYNC: if (!all_ok) status_o = STATUS_BAD_SA;
+      OPCODE_STATE_SYNC: if (!all_ok) status_o = STATUS_BAD_SA; else wb_o = 1'b1;
       OPCODE_STOP: begin
         sa_index_o = NO_SA_INDEX;
         stop_o     = 1'b1;
+        wb_o       = 1'b1;
       end
       default: status_o = STATUS_BAD_OPCODE;   // not a command
     endcase
   end
 
+  assign wb_all_o         = stop_o || c.sa_index == NO_SA_INDEX;
   assign spi_slot_o       = c.slot;
   assign spi_val_o.spi    = c.spi;
   assign spi_val_o.sa_ref = c.sa_index + 32'd1;
