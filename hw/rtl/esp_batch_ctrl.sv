@@ -12,17 +12,13 @@
 // the write-back stage (esp_writeback) and releases the input slot. The
 // commands (CONTRACT.md "Commands") go the same way, without a packet; a
 // STOP ends the run once everything before it is written.
-// Its card memory (SA table, state lines, replay rings) goes through
-// esp_mem_access's process client (struct reads / strobed writes at any
-// 8-byte-aligned address); the card's own state: installed bits and SPI
-// table in esp_card_state, the installed SAs (entry, state line, the replay
-// entry of the top) in esp_sa_store, which packets read and update without
-// card memory; STATE_SYNC, SA_DELETE and STOP have it write the changed
-// ones back (their completions follow those writes). The units and
-// buffers live in esp_engine; this
-// module starts them (their requests: esp_batch_req; the ENCRYPT output
-// plan: esp_enc_plan; the SA's fields: esp_sa_view) and selects who owns
-// each buffer port of its slots.
+// Card memory (SA table, state lines, replay rings) through esp_mem_access's
+// process client; installed bits and SPI table in esp_card_state; the
+// installed SAs (entry, state line, the top's replay entry) in esp_sa_store,
+// which packets read and update without card memory (STATE_SYNC, SA_DELETE,
+// STOP have it write the changed ones back first). The units and buffers
+// live in esp_engine; this module starts them (requests: esp_batch_req; the
+// arithmetic: esp_sa_rules) and selects who owns each buffer port.
 `default_nettype none
 
 module esp_batch_ctrl
@@ -133,7 +129,6 @@ module esp_batch_ctrl
   localparam int unsigned SaBits   = 8 * SaBytes;
 
   localparam logic [7:0] NhNoNext   = 8'(NH_NO_NEXT);
-  localparam pkt_len_t   EspTextOff = PKT_LEN_BITS'(ESP_HDR_BYTES + IV_BYTES);
 
   typedef enum logic [5:0] {
     StIdle, StNext, StMem, StMemW, StFence, StSaLd, StCpl, StDrain, StDone,
@@ -219,71 +214,58 @@ module esp_batch_ctrl
   assign sa_valid   = sa.valid & inst_i;
 
   // ----------------------------------------------------------------- helpers
-  logic         params_ok, hard, seq_full, soft_now;
-  sa_counters_t ok_ctr;   // after an OK packet (packets, bytes, soft_events)
-  esp_sa_checks u_sa_checks (
-    .inbound_i   (cmd_q ? !sa.outbound : op_dec),   // SA_INSTALL: does it have a ring
-    .sa_i        (sa),
-    .ctr_i       (ctr_q),
-    .tx_seq_i    (top_q),
-    .add_bytes_i (add_bytes_q),
-    .params_ok_o (params_ok),
-    .hard_o      (hard),
-    .seq_full_o  (seq_full),
-    .ok_ctr_o    (ok_ctr),
-    .soft_o      (soft_now)
-  );
-
-  logic        log2_ok, spi_hit;
-  logic [31:0] bucket0, bucket1, sa_ref, sa_ref_m1;
-  assign sa_ref_m1 = sa_ref - 32'd1;
-  esp_spi_lookup #(.MaxLog2(MaxSpiBucketsLog2)) u_spi_lookup (
-    .spi_i     (parse_rsp_i.spi),
-    .log2_i    (log2_q),
-    .log2_ok_o (log2_ok),
-    .bucket0_o (bucket0),
-    .bucket1_o (bucket1),
-    .bucket_i  (spi_bucket_i),
-    .hit_o     (spi_hit),
-    .sa_ref_o  (sa_ref)
-  );
-
-  logic [63:0] inferred_seq;
-  logic        inferred_ok;
-  esp_esn u_esn (
-    .esn_i         (sa.esn),
-    .top_i         (top_q),
-    .window_bits_i (sa.window_bits),
-    .seq_lo_i      (c_seq_q[31:0]),
-    .seq_o         (inferred_seq),
-    .ok_o          (inferred_ok)
-  );
-
-  logic          win_fresh, win_old, win_pass;
-  logic [15:0]   win_idx, top_idx;
+  logic          params_ok, hard, seq_full, soft_now, inferred_ok, win_fresh, win_old, win_pass, te_hit;
+  logic          log2_ok, spi_hit, esp_len_bad;
+  sa_counters_t  ok_ctr, hard_ctr;   // after an OK packet (packets, bytes, soft_events), a hard lifetime
+  logic [63:0]   inferred_seq, ent_off, te_off, a_line, a_ent;
+  logic [31:0]   bucket0, bucket1, sa_ref_m1, room;
   replay_entry_t win_commit;
-  esp_replay_window u_replay_window (
-    .window_bits_i (sa.window_bits),
-    .top_i         (top_q),
-    .seq_i         (seq_q),
-    .fresh_o       (win_fresh),
-    .old_o         (win_old),
-    .idx_o         (win_idx),
-    .top_idx_o     (top_idx),
-    .entry_i       (ent_q),
-    .check_pass_o  (win_pass),
-    .commit_o      (win_commit)
+  pkt_ctx_t      plan;
+  pkt_len_t      ct_len;
+  esp_sa_rules #(.MaxSpiBucketsLog2(MaxSpiBucketsLog2)) u_rules (
+    .inbound_i      (cmd_q ? !sa.outbound : op_dec),   // SA_INSTALL: does it have a ring
+    .sa_i           (sa),
+    .ctr_i          (ctr_q),
+    .top_i          (top_q),
+    .add_bytes_i    (add_bytes_q),
+    .seq_lo_i       (c_seq_q[31:0]),
+    .seq_i          (seq_q),
+    .entry_i        (ent_q),
+    .te_ok_i        (te_ok_q),
+    .log2_i         (log2_q),
+    .bucket_i       (spi_bucket_i),
+    .parse_i        (parse_rsp_i),
+    .dummy_i        (d_dummy),
+    .in_length_i    (d.in_length),
+    .out_capacity_i (d.out_capacity),
+    .esp_len_i      (pk_q.esp_len),
+    .params_ok_o    (params_ok),
+    .hard_o         (hard),
+    .hard_ctr_o     (hard_ctr),
+    .seq_full_o     (seq_full),
+    .ok_ctr_o       (ok_ctr),
+    .soft_o         (soft_now),
+    .inferred_seq_o (inferred_seq),
+    .inferred_ok_o  (inferred_ok),
+    .fresh_o        (win_fresh),
+    .old_o          (win_old),
+    .pass_o         (win_pass),
+    .commit_o       (win_commit),
+    .ent_off_o      (ent_off),
+    .te_off_o       (te_off),   // the top's entry (in the store with the state)
+    .te_hit_o       (te_hit),   // seq's entry is the top's
+    .log2_ok_o      (log2_ok),
+    .bucket0_o      (bucket0),
+    .bucket1_o      (bucket1),
+    .spi_hit_o      (spi_hit),
+    .sa_index_o     (sa_ref_m1),
+    .plan_o         (plan),
+    .room_o         (room),
+    .ct_len_o       (ct_len),
+    .esp_len_bad_o  (esp_len_bad)
   );
-
-  // ---------------------------------------------------------------- addresses
-  logic [63:0] a_line, a_ent, te_off;
-  logic        te_hit;   // seq's ring entry is the top's (te_q)
   assign a_line = a_st_q + (64'(sa_idx_q) << $clog2(SA_STATE_SIZE));
-  assign a_ent  = a_replay_q + sa.replay_offset + (64'(win_idx) << $clog2(REPLAY_ENTRY_SIZE));
-  logic [15:0] te_idx;   // the top's entry in the store: after StComTop seq's
-  assign te_idx = (state_q == StComTop) ? win_idx : top_idx;
-  assign te_off = sa.replay_offset + (64'(te_idx) << $clog2(REPLAY_ENTRY_SIZE));
-  assign te_hit = te_ok_q && win_idx == top_idx;
+  assign a_ent  = a_replay_q + ent_off;
 
   // ----------------------------------------------------------- the SA store
   logic              st_init, init_ok, st_rd, st_we, st_mark, st_clean, st_ent_we, st_go_q, st_go_d, st_all_q, st_all_d, st_done;
@@ -291,45 +273,35 @@ module esp_batch_ctrl
   logic [SaBits-1:0] st_ent;
   sa_state_t         st_line, st_wline;
   replay_entry_t     st_te;
-  logic [63:0]       st_te_off;
-  logic              st_te_ok, sm_valid;
-  logic [63:0]       sm_addr;
-  logic [Dw-1:0]     sm_wimg;
-  logic [PKT_BUS_BYTES-1:0] sm_wmask;
+  logic              st_te_ok;
   esp_sa_store #(.MaxSas(MaxSas), .SaBits(SaBits)) u_sa_store (
     .clk_i, .rst_ni,
     .init_done_o (st_init),
     .rd_i  (st_rd), .rd_idx_i (st_rd_idx),
-    .ent_o (st_ent), .line_o (st_line), .te_o (st_te), .te_off_o (st_te_off), .te_ok_o (st_te_ok),
+    .ent_o (st_ent), .line_o (st_line), .te_o (st_te), .te_ok_o (st_te_ok),
     .idx_i (sa_idx_q), .ent_we_i (st_ent_we), .ent_i (sa_q[SaBits-1:0]),
-    .we_i  (st_we), .line_i (st_wline), .te_i (te_d), .te_off_i (te_off), .te_ok_i (te_ok_d),
+    .we_i  (st_we), .line_i (st_wline), .te_i (te_d), .te_off_i ((state_q == StComTop) ? ent_off : te_off), .te_ok_i (te_ok_d),
     .mark_i (st_mark), .clean_i (st_clean),
     .wb_i (st_go_q), .wb_all_i (st_all_q), .wb_done_o (st_done),
     .st_base_i (a_st_q), .rp_base_i (a_replay_q),
-    .mem_valid_o (sm_valid), .mem_addr_o (sm_addr), .mem_wimg_o (sm_wimg), .mem_wmask_o (sm_wmask),
-    .mem_acc_i
+    .p_valid_i (m_go_q), .p_cmd_i (m_cmd_q), .p_addr_i (m_addr_q), .p_wimg_i (m_wimg_q), .p_wmask_i (m_wmask_q),
+    .mem_valid_o, .mem_cmd_o, .mem_addr_o, .mem_wimg_o, .mem_wmask_o, .mem_acc_i   // (the write-back's in StCmdWb)
   );
 
-  // ----------------------------------------------------- descriptor checks
-  logic op_enc, op_dec, op_cmd, desc_malformed, desc_sa_range, desc_read_pkt;
-  esp_desc_check u_desc_check (
-    .desc_i        (desc),
-    .sa_capacity_i (sa_cap_q),
-    .op_enc_o      (op_enc),
-    .op_dec_o      (op_dec),
-    .malformed_o   (desc_malformed),
-    .sa_range_o    (desc_sa_range),
-    .read_pkt_o    (desc_read_pkt)
-  );
-  assign op_cmd       = d.op >= OPCODE_SA_INSTALL && d.op <= OPCODE_STOP;
-
+  // ------------------------------------------- descriptor checks, commands
+  logic        op_enc, op_dec, op_cmd, desc_malformed, desc_sa_range;
   logic        cd_install, cd_delete, cd_spi_wr, cd_stop, cd_wb, cd_wb_all;
   logic [15:0] cd_status;
   logic [31:0] cd_sa, cd_spi, cd_slot;
   spi_slot_t   cd_val;
   esp_cmd_decide #(.MaxSpiBucketsLog2(MaxSpiBucketsLog2)) u_cmd_decide (
-    .cmd_i      (desc),
-    .sa_range_i (desc_sa_range),   // the same field: sa_index < min(sa_capacity, MAX_SAS)
+    .cmd_i         (desc),
+    .sa_capacity_i (sa_cap_q),
+    .op_enc_o      (op_enc),
+    .op_dec_o      (op_dec),
+    .op_cmd_o      (op_cmd),
+    .malformed_o   (desc_malformed),
+    .sa_range_o    (desc_sa_range),
     .status_o   (cd_status),
     .sa_index_o (cd_sa),
     .spi_o      (cd_spi),
@@ -343,49 +315,17 @@ module esp_batch_ctrl
     .wb_all_o   (cd_wb_all)
   );
 
-  // ------------------------------------------------------ ENCRYPT plan (HLS plan_encap)
-  pkt_ctx_t plan;
-  esp_enc_plan u_enc_plan (
-    .tunnel_i    (sa.tunnel),
-    .outer_v6_i  (sa.outer_v6),
-    .udp_encap_i (sa.udp_encap),
-    .icv_len_i   (sa.icv_len),
-    .dummy_i     (d_dummy),
-    .in_length_i (PKT_LEN_BITS'(d.in_length)),
-    .parse_i     (parse_rsp_i),
-    .plan_o      (plan)
-  );
-
-  logic [31:0] room;
-  assign room = (d.out_capacity < 32'(MAX_PKT_BYTES)) ? d.out_capacity : 32'(MAX_PKT_BYTES);
-
-  // DECRYPT 7: ESP lengths.
-  pkt_len_t    ct_len;
-  logic        esp_len_bad;
-  assign ct_len      = pk_q.esp_len - EspTextOff - PKT_LEN_BITS'(sa.icv_len);
-  assign esp_len_bad = (pk_q.esp_len < EspTextOff + PKT_LEN_BITS'(2) + PKT_LEN_BITS'(sa.icv_len)) | (ct_len[1:0] != 2'b00);
-
   // ---------------------------------------------------------------- outputs
   // (a command's completion: status, sa_index, spi, zeros elsewhere)
   completion_t cpl;
   always_comb begin
     cpl = '0;
-    cpl.status     = status_q;
+    {cpl.status, cpl.sa_index, cpl.out_length, cpl.spi, cpl.seq} = {status_q, c_sa_q, c_len_q, c_spi_q, c_seq_q};
     cpl.flags[COMPLETION_FLAGS_SOFT_EXPIRED_BIT] = soft_q;
-    cpl.sa_index   = c_sa_q;
     cpl.out_offset = cmd_q ? '0 : d.out_offset;
-    cpl.out_length = c_len_q;
-    cpl.spi        = c_spi_q;
-    cpl.seq        = c_seq_q;
   end
 
-  // (the SA store's write-back uses the port in StCmdWb)
-  assign mem_valid_o   = m_go_q | sm_valid;
-  assign mem_cmd_o     = (state_q == StCmdWb) ? CmdWrStruct : m_cmd_q;
-  assign mem_addr_o    = (state_q == StCmdWb) ? sm_addr : m_addr_q;
   assign mem_len_o     = m_len_q;
-  assign mem_wimg_o    = (state_q == StCmdWb) ? sm_wimg : m_wimg_q;
-  assign mem_wmask_o   = (state_q == StCmdWb) ? sm_wmask : m_wmask_q;
 
   // the units: their requests (esp_batch_req), starts and handshakes
   esp_batch_req u_req (
@@ -484,18 +424,6 @@ module esp_batch_ctrl
     c[8*off +: 64] = ctr_q[8*off +: 64] + 64'd1;   // the counter at byte `off` of the image
     line_wr(c, s);
   endtask
-  // hard_events++ (stops at 2^32-1), LIFETIME_EXPIRED.
-  task automatic bump_hard();
-    sa_counters_t c;
-    c = ctr_q;
-    if (ctr_q.hard_events != '1) c.hard_events = ctr_q.hard_events + 32'd1;
-    line_wr(c, STATUS_LIFETIME_EXPIRED);
-  endtask
-  // ENCRYPT 6 of a dummy packet: dummy++ only, then its completion (OK).
-  task automatic dummy_counter();
-    soft_d = 1'b0; c_len_d = 32'(pk_q.out_len);
-    bump(SA_COUNTERS_DUMMY_OFFSET, STATUS_OK);
-  endtask
   // ENCRYPT 6 / DECRYPT 16: the counters of an OK packet (add_bytes_q set
   // at least a cycle before), then its completion.
   task automatic ok_counters();
@@ -505,7 +433,7 @@ module esp_batch_ctrl
   // DECRYPT 8 (the sequence number: ESN inference from the replay top, in
   // top_q), then 9 (the window check) with it the next cycle.
   task automatic dec_ctr();
-    if (hard) bump_hard();
+    if (hard) line_wr(hard_ctr, STATUS_LIFETIME_EXPIRED);
     else if (esp_len_bad) bump(SA_COUNTERS_BAD_PACKET_OFFSET, STATUS_MALFORMED);
     else begin
       pk_d.pt_len = ct_len;
@@ -656,7 +584,7 @@ module esp_batch_ctrl
         end
       end
       StEncCtr: begin  // ENCRYPT 3, then 4 (NO_SPACE) and 5
-        if (hard || seq_full) bump_hard();
+        if (hard || seq_full) line_wr(hard_ctr, STATUS_LIFETIME_EXPIRED);
         else if (32'(pk_q.out_len) > room) finish(STATUS_NO_SPACE);
         else begin
           seq_d = top_q + 64'd1;
@@ -675,8 +603,8 @@ module esp_batch_ctrl
       end
       StEncHdr, StDecHdr: if (hb_done_i) begin
         if (state_q == StEncHdr) begin
-          wr_pkt_d = 1'b1;
-          if (d_dummy) dummy_counter();
+          wr_pkt_d = 1'b1; c_len_d = 32'(pk_q.out_len);
+          if (d_dummy) bump(SA_COUNTERS_DUMMY_OFFSET, STATUS_OK);   // ENCRYPT 6 of a dummy packet: dummy++ only
           else ok_counters();
         end else state_d = StDecDeliver;
       end
@@ -745,7 +673,7 @@ module esp_batch_ctrl
         end else begin
           te_d = win_commit; st_wr(ctr_q, seq_q);
           if (te_hit) state_d = StDecTrlGo;
-          else mem_wr(a_replay_q + sa.replay_offset + (64'(top_idx) << $clog2(REPLAY_ENTRY_SIZE)), Dw'(te_q),
+          else mem_wr(a_replay_q + te_off, Dw'(te_q),
                       PKT_BUS_BYTES'({REPLAY_ENTRY_SIZE{1'b1}}), StDecTrlGo);
         end
       end
@@ -814,8 +742,8 @@ module esp_batch_ctrl
   assign out_capacity_o = d.out_capacity;
 
   logic unused_seq;
-  assign unused_seq = ^{mem_rimg_i[ImgW-1:SaBits], st_te_off, desc_read_pkt,
-                       d.in_length[31:PKT_LEN_BITS], d.in_offset, d.rsvd0, cm.op, cm.flags, cm.rsvd0, cm.rsvd1, cm.spi, cm.slot,
+  assign unused_seq = ^{mem_rimg_i[ImgW-1:SaBits],
+                       d.op, d.in_length[31:PKT_LEN_BITS], d.in_offset, d.rsvd0, cm.op, cm.flags, cm.rsvd0, cm.rsvd1, cm.spi, cm.slot,
                        parse_rsp_i.udp, tr_rsp_i.pad_len, tr_rsp_i.pt_len};
 
   always_ff @(posedge clk_i or negedge rst_ni) begin

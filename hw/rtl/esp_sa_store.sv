@@ -17,7 +17,7 @@
 // most once, so STOP costs one write-back per dirty SA, never a scan).
 //
 // Ports:
-//   rd_i, rd_idx_i        read SA rd_idx_i: ent_o, line_o, te_*_o the next cycle
+//   rd_i, rd_idx_i        read SA rd_idx_i: ent_o, line_o, te_o, te_ok_o the next cycle
 //   idx_i                 the SA of the writes below (the sequencer's current one)
 //   ent_we_i, ent_i       its entry
 //   we_i, line_i, te_*_i  its state record; with mark_i it is dirty (and
@@ -27,13 +27,16 @@
 //                         write has been taken (the sequencer waits for the
 //                         responses). While it runs the store owns its RAM
 //                         ports (the sequencer makes no request).
-//   mem_*                 the write-back's card-memory writes (CmdWrStruct, a
-//                         registered pulse, fields held until mem_acc_i):
-//                         the line at st_base_i + 64 * idx, te at rp_base_i + te_off.
+//   p_* -> mem_*          the sequencer's card-memory commands (esp_mem_access's
+//                         process client) pass through, except while the
+//                         write-back runs: then its writes (CmdWrStruct, a
+//                         registered pulse, fields held until mem_acc_i): the
+//                         line at st_base_i + 64 * idx, te at rp_base_i + te_off.
 `default_nettype none
 
 module esp_sa_store
   import esp_spec_pkg::*;
+  import esp_mem_pkg::*;
 #(
   parameter int unsigned MaxSas = 65536,
   parameter int unsigned SaBits = 1280,
@@ -51,7 +54,6 @@ module esp_sa_store
   output      logic [SaBits-1:0] ent_o,
   output      sa_state_t         line_o,
   output      replay_entry_t     te_o,
-  output      logic [63:0]       te_off_o,
   output      logic              te_ok_o,
 
   input  wire logic [31:0]       idx_i,
@@ -70,7 +72,13 @@ module esp_sa_store
   output      logic              wb_done_o,
   input  wire logic [63:0]       st_base_i,
   input  wire logic [63:0]       rp_base_i,
+  input  wire logic              p_valid_i,
+  input  wire mem_cmd_e          p_cmd_i,
+  input  wire logic [63:0]       p_addr_i,
+  input  wire logic [Dw-1:0]     p_wimg_i,
+  input  wire logic [PKT_BUS_BYTES-1:0] p_wmask_i,
   output      logic              mem_valid_o,
+  output      mem_cmd_e          mem_cmd_o,
   output      logic [63:0]       mem_addr_o,
   output      logic [Dw-1:0]     mem_wimg_o,
   output      logic [PKT_BUS_BYTES-1:0] mem_wmask_o,
@@ -111,7 +119,6 @@ module esp_sa_store
   end
   assign line_o   = rec_q.line;
   assign te_o     = rec_q.te;
-  assign te_off_o = rec_q.te_off;
   assign te_ok_o  = rec_q.te_ok;
 
   // ------------------------------------------------- dirty and listed bits
@@ -241,10 +248,13 @@ module esp_sa_store
     m_addr_q <= m_addr_d; m_img_q <= m_img_d; m_mask_q <= m_mask_d;
   end
 
-  assign mem_valid_o = m_go_q;
-  assign mem_addr_o  = m_addr_q;
-  assign mem_wimg_o  = m_img_q;
-  assign mem_wmask_o = m_mask_q;
+  logic wb_on;
+  assign wb_on       = ws_q != WIdle;
+  assign mem_valid_o = m_go_q | p_valid_i;
+  assign mem_cmd_o   = wb_on ? CmdWrStruct : p_cmd_i;
+  assign mem_addr_o  = wb_on ? m_addr_q : p_addr_i;
+  assign mem_wimg_o  = wb_on ? m_img_q : p_wimg_i;
+  assign mem_wmask_o = wb_on ? m_mask_q : p_wmask_i;
 
   logic unused_st;
   assign unused_st = ^{rd_idx_i[31:Iw], idx_i[31:Iw], clr_q[WordW]};
