@@ -9,6 +9,7 @@
 // counts packets++ / bytes += the packet's length per OK packet.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdio>
 
 #include "cosim_card.hpp"
@@ -182,6 +183,71 @@ TEST(CosimStore, ManyDirtySasAllWrittenAtStop) {
   }
   EXPECT_EQ(written, n) << "state lines written back by STOP";
   std::printf("STOP with %u changed SAs: run of %llu cycles\n", n, static_cast<unsigned long long>(c.run_cycles()));
+}
+
+// An inbound SA's state line and its kept replay ring entries: DECRYPT
+// changes neither in card memory until STATE_SYNC of the SA writes both
+// (DECRYPT 9 / 11: T = the highest accepted seq, entry (seq / 64) mod N =
+// {its bits, seq / 64}). The ESP packets come from ENCRYPT on an outbound
+// twin (same key and SPI) in a run before.
+TEST(CosimStore, InboundLineAndReplayEntriesAtStateSync) {
+  constexpr uint32_t kIn = 1, kOut = 3, kSpi = 0x6006, kWin = 64;
+  constexpr uint64_t kSlot = 1024, kDecOut = 32768;
+  Card c(37, 0.3, 5);
+  c.set_sa(kIn, {kSpi, f::VALID | f::TUNNEL, kWin, 16, 0, 0x66});
+  c.set_sa(kOut, {kSpi, f::VALID | f::OUTBOUND | f::TUNNEL, 0, 16, 0, 0x66});
+  const auto plain = ipv4(kLen, 6);
+  std::memcpy(c.pkt_in(), plain.data(), plain.size());
+  const uint32_t n = 6;  // ENCRYPT seqs 1..6
+  std::vector<Desc> ds = {command(Opcode::SA_INSTALL, kOut), command(Opcode::SA_INSTALL, kIn)};
+  for (uint32_t k = 0; k < n; ++k) ds.push_back(packet(Opcode::ENCRYPT, kOut, 0, kLen, uint32_t(kSlot), k * kSlot));
+  ds.push_back(stop());
+  c.run(ds);
+  std::vector<uint32_t> len(n + 1);
+  for (uint32_t k = 0; k < n; ++k) {
+    const Cpl g = c.cpl(2 + k);
+    ASSERT_EQ(g.status, uint16_t(Status::OK));
+    ASSERT_EQ(g.seq, k + 1);
+    len[k + 1] = g.out_length;
+    std::memcpy(c.pkt_in() + (k + 1) * kSlot, c.pkt_out() + k * kSlot, g.out_length);
+  }
+  struct Pkt {
+    uint64_t seq;
+    Status st;
+  };
+  const std::vector<Pkt> pkts = {{2, Status::OK}, {1, Status::OK}, {5, Status::OK}, {2, Status::REPLAY},
+                                 {4, Status::OK}, {6, Status::OK}, {5, Status::REPLAY}};
+  std::vector<Desc> dd;
+  for (size_t i = 0; i < pkts.size(); ++i) {
+    dd.push_back(packet(Opcode::DECRYPT, kIn, pkts[i].seq * kSlot, len[pkts[i].seq], uint32_t(kSlot),
+                        kDecOut + i * kSlot, spec::descriptor::flags_bit::USE_SA_INDEX));
+  }
+  const uint32_t first = c.first();
+  c.publish(dd);
+  c.start();
+  uint64_t polls = 0;
+  while (c.cpl_prod() != c.prod()) ASSERT_LT(++polls, 2'000'000u);
+  uint64_t bits = 0, T = 0, ok = 0;
+  for (size_t i = 0; i < pkts.size(); ++i) {
+    const Cpl g = c.cpl(first + uint32_t(i));
+    EXPECT_EQ(g.status, uint16_t(pkts[i].st)) << "packet " << i;
+    if (pkts[i].st == Status::OK) {
+      bits |= uint64_t(1) << pkts[i].seq;
+      T = std::max(T, pkts[i].seq);
+      ++ok;
+    }
+  }
+  const uint8_t* e0 = c.replay_ring();
+  EXPECT_EQ(c.seq_of(kIn), 0u) << "the state line before STATE_SYNC";
+  EXPECT_EQ(spec::get<spec::replay_entry::bits>(e0), 0u) << "the replay entry before STATE_SYNC";
+  complete(c, {command(Opcode::STATE_SYNC, kIn)});
+  EXPECT_EQ(c.seq_of(kIn), T);
+  EXPECT_EQ(c.counter<spec::sa_counters::packets>(kIn), ok);
+  EXPECT_EQ(c.counter<spec::sa_counters::replay>(kIn), pkts.size() - ok);
+  EXPECT_EQ(spec::get<spec::replay_entry::bits>(e0), bits);
+  EXPECT_EQ(spec::get<spec::replay_entry::block>(e0), 0u);
+  c.publish({stop()});
+  c.wait();
 }
 
 }  // namespace
