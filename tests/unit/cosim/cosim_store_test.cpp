@@ -250,4 +250,64 @@ TEST(CosimStore, InboundLineAndReplayEntriesAtStateSync) {
   c.wait();
 }
 
+// KEEP_STATE on an inbound SA: the card's replay top and window stay while
+// the new entry (a soft packet limit of 1) is used; without it the state
+// line and ring come from card memory (the host zeroed both between runs).
+TEST(CosimStore, InboundKeepStateKeepsTheWindow) {
+  constexpr uint32_t kIn = 1, kOut = 3, kSpi = 0x7007;
+  constexpr uint64_t kSlot = 1024, kDecOut = 32768;
+  const uint8_t K = spec::descriptor::flags_bit::KEEP_STATE;
+  const uint16_t soft = spec::completion::flags_bit::SOFT_EXPIRED;
+  struct Row {
+    uint8_t flags;
+    Status st2, st3;       // run 2: seq 2 again, then seq 3
+    bool soft2, soft3;     // SOFT_EXPIRED on them
+    uint64_t T, packets;   // the line after STOP
+    const char* what;
+  };
+  const std::vector<Row> rows = {
+      {K, Status::REPLAY, Status::OK, false, true, 3, 2, "KEEP_STATE: seq 2 was seen, T and packets kept"},
+      {0, Status::OK, Status::OK, true, true, 3, 2, "no KEEP_STATE: an empty window and line from card memory"},
+  };
+  for (const Row& r : rows) {
+    SCOPED_TRACE(r.what);
+    Card c(39, 0.0, 4);
+    c.set_sa(kIn, {kSpi, f::VALID | f::TUNNEL, 64, 16, 0, 0x77});
+    c.set_sa(kOut, {kSpi, f::VALID | f::OUTBOUND | f::TUNNEL, 0, 16, 0, 0x77});
+    const auto plain = ipv4(kLen, 6);
+    std::memcpy(c.pkt_in(), plain.data(), plain.size());
+    std::vector<Desc> ds = {command(Opcode::SA_INSTALL, kOut), command(Opcode::SA_INSTALL, kIn)};
+    for (uint32_t k = 0; k < 3; ++k) ds.push_back(packet(Opcode::ENCRYPT, kOut, 0, kLen, uint32_t(kSlot), k * kSlot));
+    ds.push_back(stop());
+    c.run(ds);
+    std::vector<uint32_t> len(4);
+    for (uint32_t k = 0; k < 3; ++k) {
+      ASSERT_EQ(c.cpl(2 + k).status, uint16_t(Status::OK));
+      len[k + 1] = c.cpl(2 + k).out_length;
+      std::memcpy(c.pkt_in() + (k + 1) * kSlot, c.pkt_out() + k * kSlot, len[k + 1]);
+    }
+    auto dec = [&](uint64_t seq, uint32_t i) {
+      return packet(Opcode::DECRYPT, kIn, seq * kSlot, len[seq], uint32_t(kSlot), kDecOut + i * kSlot,
+                    spec::descriptor::flags_bit::USE_SA_INDEX);
+    };
+    uint32_t first = c.first();
+    c.run({dec(2, 0), stop()});
+    ASSERT_EQ(c.cpl(first).status, uint16_t(Status::OK));
+    ASSERT_EQ(c.seq_of(kIn), 2u);
+    // between runs: a soft packet limit in the entry; the line and ring zeroed
+    spec::set<spec::sa_entry::soft_packets>(c.sa_entry(kIn), 1);
+    std::memset(c.state_line(kIn), 0, spec::sa_state::SIZE);
+    std::memset(c.replay_ring(), 0, 2 * spec::replay_entry::SIZE);
+    first = c.first();
+    c.run({command(Opcode::SA_INSTALL, kIn, 0, 0, r.flags), dec(2, 0), dec(3, 1), stop()});
+    const Cpl g2 = c.cpl(first + 1), g3 = c.cpl(first + 2);
+    EXPECT_EQ(g2.status, uint16_t(r.st2));
+    EXPECT_EQ((g2.flags & soft) != 0, r.soft2);
+    EXPECT_EQ(g3.status, uint16_t(r.st3));
+    EXPECT_EQ((g3.flags & soft) != 0, r.soft3);
+    EXPECT_EQ(c.seq_of(kIn), r.T);
+    EXPECT_EQ(c.counter<spec::sa_counters::packets>(kIn), r.packets);
+  }
+}
+
 }  // namespace
