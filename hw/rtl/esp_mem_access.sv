@@ -21,8 +21,15 @@
 // writes run concurrently (AR/R and AW/W/B are independent channels), and
 // each engine keeps several clients' jobs outstanding (their latencies
 // overlap; the data and responses come back in order, tagged with the
-// client). An engine starts one job at a time, the process stage's first
-// when two clients wait (it is the pipeline's critical path).
+// client). Each engine takes one job per cycle (into its queue: esp_mem_rd,
+// esp_mem_wr), the process stage's first when two clients wait (it is the
+// pipeline's critical path); up to 32 jobs of each engine are in flight. The
+// process stage has at most PWrMax writes without their responses (its own
+// count is that wide); the write-back stage at most WAhead jobs queued
+// before the bus, so that a process write waits little on W; a write-back
+// CmdWrStruct (the completion, after which the write-back stage frees the
+// packet's output slot) is taken only once every beat of its packet writes
+// has been read out of the output buffer.
 //
 //   CmdRdStruct  read len bytes at the 8-byte-aligned addr (p: up to 4 beats,
 //                c: up to 2, d: up to DImgBeats; len + addr % 64 must fit); the image holds them
