@@ -12,7 +12,7 @@
 // the job whose payload is src_pay_o it raises src_re_o; in the next cycle
 // the source presents that beat as src_data_i / src_strb_i for fmt_idx_o /
 // fmt_pay_o (fmt_valid_o; fmt_jlast_o: the job's last beat), and the beat goes
-// into a small W FIFO. The streamer reads ahead only while that FIFO has
+// onto W (when nothing waits before it) or into a small W FIFO. The streamer reads ahead only while that FIFO has
 // room, so W backpressure never loses a beat. `pay_i` travels with the job
 // (what the source needs to make its beats).
 //
@@ -22,8 +22,9 @@
 // of one ID in order); q_count_o: the jobs taken whose data has not started
 // on W (the client may keep room in the queue for a more urgent writer).
 //
-// Cycles: 1 (taken) + 1 (source read) + beats (+ backpressure) + write
-// latency; jobs back to back stream without a gap.
+// Cycles: AW 1 cycle after the job is taken, its first W beat 2 cycles
+// after (the source read), then one beat per cycle (+ backpressure), B after
+// the write latency; jobs back to back stream without a gap.
 `default_nettype none
 
 module esp_mem_wr
@@ -192,22 +193,31 @@ module esp_mem_wr
     end
   end
 
+  // The beat of stage B goes onto W at once when the FIFO is empty, and
+  // into the FIFO unless W takes it there and then (the FIFO's head, the
+  // same beat, is on W from the next cycle: W stays valid and unchanged).
+  logic                     b_direct;
+  logic [Dw-1:0]            wf_data;
+  logic [PKT_BUS_BYTES-1:0] wf_strb;
+  assign b_direct = b_valid_q && !wf_valid;
   esp_fifo_sync #(
     .Width (Dw + PKT_BUS_BYTES + 1),
     .Depth (WfDepth)
   ) u_wf (
     .clk_i,
     .rst_ni,
-    .wvalid_i (b_valid_q),
+    .wvalid_i (b_valid_q && !(b_direct && axi_i.w_ready)),
     .wready_o (wf_ready),
     .wdata_i  ({src_data_i, src_strb_i, b_blast_q}),
     .rvalid_o (wf_valid),
     .rready_i (axi_i.w_ready),
-    .rdata_o  ({axi_o.w_data, axi_o.w_strb, wf_last}),
+    .rdata_o  ({wf_data, wf_strb, wf_last}),
     .count_o  (wf_count)
   );
-  assign axi_o.w_valid = wf_valid;
-  assign axi_o.w_last  = wf_last;
+  assign axi_o.w_valid = wf_valid || b_valid_q;
+  assign axi_o.w_data  = wf_valid ? wf_data : src_data_i;
+  assign axi_o.w_strb  = wf_valid ? wf_strb : src_strb_i;
+  assign axi_o.w_last  = wf_valid ? wf_last : b_blast_q;
 
   // ------------------------------------------------------------- responses
   logic        job_wready, job_rvalid;
