@@ -25,8 +25,9 @@
 // esp_mem_wr), the process stage's first when two clients wait (it is the
 // pipeline's critical path); up to 32 jobs of each engine are in flight. The
 // process stage has at most PWrMax writes without their responses (its own
-// count is that wide); the write-back stage at most WAhead jobs queued
-// before the bus, so that a process write waits little on W; a write-back
+// count is that wide); a write-back job is taken while the write queue
+// holds fewer than WAhead jobs (the one on W included), so that a process
+// write waits little on W; a write-back
 // CmdWrStruct (the completion, after which the write-back stage frees the
 // packet's output slot) is taken only once every beat of its packet writes
 // has been read out of the output buffer.
@@ -60,7 +61,7 @@ module esp_mem_access
   parameter int unsigned Slots = 4,
   parameter int unsigned DImgBeats = 5,
   parameter int unsigned PWrMax = 15,     // the process stage's writes without responses, at most
-  parameter int unsigned WAhead = 2,      // write-back jobs queued ahead of the bus, at most
+  parameter int unsigned WAhead = 2,      // write-back jobs taken while the write queue holds fewer
   localparam int unsigned Aw = $clog2(Depth),
   localparam int unsigned Sw = (Slots > 1) ? $clog2(Slots) : 1,
   localparam int unsigned Dw = 8 * PKT_BUS_BYTES,
@@ -309,10 +310,10 @@ module esp_mem_access
 
   // The process stage's write first (it is waiting), while it has fewer than
   // PWrMax writes without their responses (its own count is that wide). The
-  // write-back stage keeps at most WAhead jobs queued ahead of the bus (its
-  // packets must not delay a process write by more), and its completion is
-  // taken once the packet's beats are out of its output slot (the slot is
-  // free when the completion is taken).
+  // write-back stage's job is taken while the write queue holds fewer than
+  // WAhead jobs, the one on W included (its packets must not delay a process
+  // write by more), and its completion once the packet's beats are out of
+  // its output slot (the slot is free when the completion is taken).
   assign p_wr_ok = p_out_q != 4'(PWrMax);
   assign w_wr_ok = (32'(wq_count) < WAhead) && (w_cmd_i == CmdWrPkt || wpkt_q == '0);
 
