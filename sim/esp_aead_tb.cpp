@@ -44,7 +44,7 @@ using tb::Bytes;
 
 constexpr unsigned kBufBytes = 16384;  // esp_pkt_ram Depth 256 x 64 bytes
 constexpr unsigned kWords = kBufBytes / 64;
-constexpr unsigned kCacheEntries = 256;  // esp_aead's default
+constexpr unsigned kCacheEntries = 65536;  // esp_aead MaxSas: one key entry per SA index
 
 struct Sa {
   uint32_t index = 0, generation = 0, spi = 0;
