@@ -1,13 +1,13 @@
 // esp_gcm_key_setup: the powers of H that AES-GCM needs per key, computed
 // once when an SA's key is first used (esp_aead keeps them per SA):
-//   - H = E(K, 0^128) with one iterative AES round, its round keys made on
-//     the fly one per round as in esp_aes_pipe (esp_aes_pkg::aes_key_step):
+//   - H = E(K, 0^128) with two AES rounds per cycle (iterated), their round
+//     keys made on the fly as in esp_aes_pipe (esp_aes_pkg::aes_key_step):
 //     the whitening of the all-zero block is the key's first 16 bytes;
 //   - H^1..H^4 for esp_ghash, with one GF(2^128) multiplier:
 //       H^2 = H*H, H^3 = H^2*H, H^4 = H^2*H^2.
-// Latency: out_valid_o Nr + 4 cycles after the key is accepted (14 AES-128,
-// 16 AES-192, 18 AES-256); one key at a time (in_ready_o low while busy).
-// Nothing here is on the packet path.
+// Latency: out_valid_o Nr/2 + 4 cycles after the key is accepted (9 AES-128,
+// 10 AES-192, 11 AES-256); one key at a time (in_ready_o low while busy).
+// Not on the packet path, but a key store miss waits for it (esp_aead).
 `default_nettype none
 
 module esp_gcm_key_setup (
@@ -28,7 +28,7 @@ module esp_gcm_key_setup (
   typedef enum logic [1:0] {StIdle, StEnc, StPow, StDone} state_e;
 
   state_e             state_d, state_q;
-  logic [3:0]         step_d, step_q;        // AES round (1..Nr) / power step
+  logic [3:0]         step_d, step_q;        // AES rounds step_q, step_q+1 (odd, 1..Nr-1) / power step
   logic [3:0]         nr;                    // rounds of the key: 10 / 12 / 14
   logic [127:0]       blk_d, blk_q;          // AES state, then H
   logic [7:0][31:0]   win_d, win_q;          // key expansion window (round key step_q at its offset)
@@ -37,13 +37,24 @@ module esp_gcm_key_setup (
 
   assign nr = 4'(14) - esp_aes_pkg::aes_first_stage(klen_q);
 
-  // One AES round, iterated; its round key from the window.
-  logic [127:0] round_out;
+  // Two AES rounds (Nr is even), iterated; their round keys from the window
+  // and from the window one step on.
+  logic [127:0]     round_mid, round_out;
+  logic [7:0][31:0] win_mid;
 
-  esp_aes_round u_round (
+  assign win_mid = esp_aes_pkg::aes_key_step(win_q, klen_q, step_q);
+
+  esp_aes_round u_round0 (
     .state_i (blk_q),
     .rk_i    (esp_aes_pkg::aes_window_rk(win_q, klen_q)),
-    .last_i  (step_q == nr),
+    .last_i  (1'b0),
+    .state_o (round_mid)
+  );
+
+  esp_aes_round u_round1 (
+    .state_i (round_mid),
+    .rk_i    (esp_aes_pkg::aes_window_rk(win_mid, klen_q)),
+    .last_i  (step_q + 4'd1 == nr),
     .state_o (round_out)
   );
 
@@ -84,9 +95,9 @@ module esp_gcm_key_setup (
       end
       StEnc: begin
         blk_d  = round_out;
-        win_d  = esp_aes_pkg::aes_key_step(win_q, klen_q, step_q);
-        step_d = step_q + 4'd1;
-        if (step_q == nr) begin
+        win_d  = esp_aes_pkg::aes_key_step(win_mid, klen_q, step_q + 4'd1);
+        step_d = step_q + 4'd2;
+        if (step_q + 4'd1 == nr) begin
           hpow_d[0] = round_out;
           step_d    = 4'd0;
           state_d   = StPow;
