@@ -65,8 +65,12 @@ EngineSim::EngineSim(const SimConfig& cfg)
     static unsigned instances = 0;  // one file per model: <file>.<n>
     axi_log_ = std::fopen((std::string(log) + "." + std::to_string(instances++)).c_str(), "w");
   }
+  m_->top->clk_i = 0;
+  reset();
+}
+
+void EngineSim::reset() {
   Vesp_engine& t = *m_->top;
-  t.clk_i = 0;
   t.rst_ni = 1;
   t.eval();
   t.rst_ni = 0;  // asynchronous reset, held for a few clocks

@@ -49,6 +49,10 @@ class EngineSim {
   void write_reg(uint32_t offset, uint32_t value);
 
   void step(uint64_t n = 1);
+  // Pulses rst_ni (asynchronous, a few clocks): the engine's registers and
+  // its own tables are reset; card memory keeps its contents. Only between
+  // runs (no AXI transaction in flight).
+  void reset();
   uint64_t cycles() const { return cycle_; }
   bool interrupt() const;
 
