@@ -7,9 +7,12 @@
 //      ICV / ciphertext / header, jobs back to back with random request gaps
 //      and rsp_ready held low; the whole obuf is compared after each batch
 //      (bytes outside the written ranges must be untouched);
-//   2. key cache: many SAs (colliding cache entries, generation bumps with new
-//      keys); the number of key setups the unit starts must equal the misses
-//      of a direct-mapped cache model (hits never start a key setup);
+//   2. per-SA key store: many SAs (the random batches' 28, then 700 over the
+//      whole store, AES-128/256 back to back, generation bumps with new keys);
+//      the number of key setups the unit starts must equal the misses of a
+//      per-SA-index model (hits never start a key setup); wipe (SA_DELETE)
+//      right behind jobs of its SA, then reuse of the same generation (a
+//      miss), the slot zero after a wipe;
 //   3. cycles per job: latency (req accepted -> rsp valid) and back-to-back.
 //
 // usage: esp_aead_tb [--seed N] [--batches N] [--no-perf]
@@ -44,7 +47,7 @@ using tb::Bytes;
 
 constexpr unsigned kBufBytes = 16384;  // esp_pkt_ram Depth 256 x 64 bytes
 constexpr unsigned kWords = kBufBytes / 64;
-constexpr unsigned kCacheEntries = 256;  // esp_aead's default
+constexpr unsigned kCacheEntries = 65536;  // esp_aead MaxSas: one key entry per SA index
 
 struct Sa {
   uint32_t index = 0, generation = 0, spi = 0;
@@ -61,6 +64,7 @@ struct Job {
   uint64_t seq = 0;
   unsigned src = 0, dst = 0, len = 0;
   int tamper = 0;  // decrypt: 0 none, 1 ICV, 2 ciphertext, 3 header
+  bool wipe = false;  // SA_DELETE's wipe of the SA's key entry: no packet, no response
   bool want_ok = true;
   uint16_t want_sum = 0;
   uint64_t t_req = 0, t_rsp = 0;
@@ -78,6 +82,8 @@ class Sim {
     top_->clk_i = 0;
     top_->rst_ni = 0;
     top_->req_valid_i = 0;
+    top_->req_wipe_i = 0;
+    top_->slot_idx_i = 0;
     top_->rsp_ready_i = 1;
     top_->tb_own_i = 1;
     top_->tb_ib_we_i = 0;
@@ -139,6 +145,7 @@ class Sim {
 
   void set_req(const Sa& sa, const Job& j, const uint8_t key_lo_garbage[16]) {
     auto& t = *top_;
+    t.req_wipe_i = j.wipe;
     t.req_encrypt_i = j.enc;
     t.req_gmac_i = sa.gmac;
     t.req_esn_i = sa.esn;
@@ -257,7 +264,12 @@ uint64_t run_jobs(Sim& sim, const std::vector<Sa>& sas, std::vector<Job>& jobs, 
   for (auto& g : garbage) g = static_cast<uint8_t>(rng());
   const uint64_t start = sim.cycle();
   uint64_t guard = 0;
+  auto skip_wipes = [&] {  // a wipe has no response
+    while (nrsp < nreq && jobs[nrsp].wipe) ++nrsp;
+  };
   while (nrsp < jobs.size()) {
+    skip_wipes();
+    if (nrsp == jobs.size()) break;
     if (++guard > 100000 + 2000 * jobs.size()) throw std::runtime_error("simulation hangs");
     if (nreq < jobs.size()) {
       if (!gap && t.req_valid_i == 0) gap = u(rng) < o.req_gap;
@@ -309,6 +321,7 @@ uint64_t run_jobs(Sim& sim, const std::vector<Sa>& sas, std::vector<Job>& jobs, 
       ++nreq;
     }
   }
+  t.req_wipe_i = 0;
   t.req_valid_i = 0;
   t.rsp_ready_i = 1;
   for (int i = 0; i < 4; ++i) sim.tick();
@@ -331,6 +344,7 @@ struct CacheModel {
       x = {true, sa.index, sa.generation, sa.aes256};
     }
   }
+  void wipe(const Sa& sa) { e[sa.index % kCacheEntries].v = false; }
 };
 
 void new_key(Sa& sa, std::mt19937_64& rng) {
@@ -440,6 +454,71 @@ void run_batch(Sim& sim, std::vector<Sa>& sas, CacheModel& cm, std::mt19937_64& 
   *njobs += jobs.size();
 }
 
+// A given sequence of jobs and wipes (picks: SA, wipe?) in one run, back to
+// back, against the model; returns the key setups the unit started.
+uint64_t run_list(Sim& sim, std::vector<Sa>& sas, CacheModel& cm, std::mt19937_64& rng, const std::string& name,
+                  const std::vector<std::pair<size_t, bool>>& picks, const RunOpts& o) {
+  Bytes ibuf(kBufBytes), obuf(kBufBytes);
+  for (auto& b : ibuf) b = static_cast<uint8_t>(rng());
+  for (auto& b : obuf) b = static_cast<uint8_t>(rng());
+  std::vector<Job> jobs;
+  unsigned in_cur = 16, out_cur = 16;
+  Bytes exp = obuf;
+  for (const auto& [sai, wipe] : picks) {
+    Job j;
+    j.sa = sai;
+    Sa& sa = sas[sai];
+    if (wipe) {
+      j.wipe = true;
+      j.enc = false;
+      cm.wipe(sa);
+      jobs.push_back(j);
+      continue;
+    }
+    j.enc = rng() % 2;
+    j.len = 4 * static_cast<unsigned>(rng() % 40);
+    j.seq = sa.seq++;
+    if (!sa.esn) j.seq &= 0xffffffffULL;
+    j.src = j.enc ? in_cur : in_cur + 16;
+    j.dst = j.enc ? out_cur + 16 : out_cur;
+    in_cur = j.src + j.len + (j.enc ? 0 : sa.icv) + static_cast<unsigned>(rng() % 70);
+    out_cur = j.dst + j.len + (j.enc ? sa.icv : 0) + static_cast<unsigned>(rng() % 70);
+    if (in_cur + 200 > kBufBytes || out_cur + 200 > kBufBytes) throw std::runtime_error(name + ": too many jobs");
+    if (!j.enc) build_decrypt_input(sa, j, ibuf, rng);
+    cm.access(sa);
+    if (j.enc) {
+      j.want_sum = model_encrypt(sa, j, ibuf, exp);
+      j.want_ok = true;
+    } else {
+      j.want_ok = model_decrypt(sa, j, ibuf, exp);
+    }
+    jobs.push_back(j);
+  }
+  sim.load(true, ibuf);
+  sim.load(false, obuf);
+  const uint64_t setups0 = sim.top().key_setups_o;
+  run_jobs(sim, sas, jobs, o, rng);
+  const uint64_t setups = sim.top().key_setups_o - setups0;
+  const Bytes got = sim.read_obuf();
+  for (unsigned i = 0; i < kBufBytes; ++i) {
+    if (got[i] != exp[i]) {
+      fail(name + ": obuf byte " + std::to_string(i) + " differs from the model");
+      break;
+    }
+  }
+  return setups;
+}
+
+// The key slot of an SA index as the unit holds it: zero?
+bool slot_is_zero(Sim& sim, uint32_t index) {
+  sim.top().slot_idx_i = static_cast<uint16_t>(index);
+  sim.eval_low();
+  for (size_t k = 0; k < (770 + 31) / 32; ++k) {
+    if (sim.top().slot_o[k] != 0) return false;
+  }
+  return true;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -493,6 +572,74 @@ int main(int argc, char** argv) {
     }
     std::printf("random: %d batches, %zu jobs (%zu tampered decrypts), %" PRIu64 " key setups = misses of the cache model\n",
                 batches, njobs, ntamper, cm.misses);
+
+    // Many SAs interleaved: 700 SA indices over the whole key store (0 and
+    // MaxSas-1 among them), AES-128 / AES-256, GMAC, ESN mixed at random,
+    // different keys and generations; jobs of different SAs back to back.
+    {
+      std::vector<Sa> many(700);
+      for (size_t i = 0; i < many.size(); ++i) {
+        Sa& sa = many[i];
+        sa.index = i == 0 ? 0u : i == 1 ? kCacheEntries - 1 : static_cast<uint32_t>(rng() % kCacheEntries);
+        sa.generation = static_cast<uint32_t>(rng());
+        new_key(sa, rng);
+      }
+      const uint64_t m0 = cm.misses;
+      uint64_t setups = 0;
+      size_t n = 0;
+      for (int b = 0; b < 30 && g_fail == 0; ++b) {
+        for (auto& sa : many)
+          if (rng() % 20 == 0) {
+            ++sa.generation;
+            new_key(sa, rng);
+          }
+        std::vector<std::pair<size_t, bool>> picks;
+        for (int k = 0; k < 60; ++k) picks.push_back({rng() % many.size(), false});
+        n += picks.size();
+        RunOpts o;
+        if (b % 2) o = {0.2, 0.05, 10, true};
+        setups += run_list(sim, many, cm, rng, "many SAs batch " + std::to_string(b), picks, o);
+      }
+      if (setups != cm.misses - m0) {
+        fail("many SAs: " + std::to_string(setups) + " key setups, the per-SA model says " +
+             std::to_string(cm.misses - m0) + " misses");
+      }
+      std::printf("many SAs: %zu jobs over %zu SAs, %" PRIu64 " key setups = misses of the per-SA model\n", n,
+                  many.size(), setups);
+    }
+
+    // Wipe (SA_DELETE) then reuse: X (AES-256, index MaxSas-1) and Y (AES-128,
+    // index 0); a wipe right behind jobs of its SA (they keep their key), the
+    // same generation used again after the wipe (a miss: the key is set up
+    // again), the slot zero after a wipe and only then.
+    if (g_fail == 0) {
+      std::vector<Sa> xy(2);
+      xy[0].index = kCacheEntries - 1;
+      xy[1].index = 0;
+      for (auto& sa : xy) {
+        sa.generation = static_cast<uint32_t>(rng());
+        new_key(sa, rng);
+      }
+      xy[0].aes256 = true;
+      xy[1].aes256 = false;
+      const uint64_t m0 = cm.misses;
+      const std::vector<std::pair<size_t, bool>> picks{{0, false}, {1, false}, {0, false}, {0, false}, {0, true},
+                                                       {0, false}, {1, false}, {1, true},  {1, false}, {0, false}};
+      const uint64_t setups = run_list(sim, xy, cm, rng, "wipe then reuse", picks, RunOpts{});
+      if (setups != 4 || cm.misses - m0 != 4) {
+        fail("wipe then reuse: " + std::to_string(setups) + " key setups, want 4 (model " +
+             std::to_string(cm.misses - m0) + ")");
+      }
+      if (slot_is_zero(sim, xy[0].index) || slot_is_zero(sim, xy[1].index)) fail("a key slot in use is zero");
+      run_list(sim, xy, cm, rng, "wipe X", {{0, true}}, RunOpts{});
+      if (!slot_is_zero(sim, xy[0].index)) fail("wipe: the slot (key, H powers) is not zero");
+      if (slot_is_zero(sim, xy[1].index)) fail("wipe of X touched Y's slot");
+      run_list(sim, xy, cm, rng, "wipe Y", {{1, true}}, RunOpts{});
+      if (!slot_is_zero(sim, xy[1].index)) fail("wipe: the slot (key, H powers) is not zero");
+      if (run_list(sim, xy, cm, rng, "reuse after wipe", {{1, false}, {0, false}}, RunOpts{}) != 2)
+        fail("reuse after wipe: the keys were not set up again");
+      if (g_fail == 0) std::printf("wipe then reuse: jobs behind and after wipes correct, slots zeroed, keys set up again\n");
+    }
 
     if (perf && g_fail == 0) {
       // One SA per mode, cache warm; text at ibuf 64+16, output at obuf 64+16

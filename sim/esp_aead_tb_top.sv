@@ -1,7 +1,9 @@
 // Testbench top of esp_aead (sim/esp_aead_tb.cpp): the unit between two
 // esp_pkt_ram buffers. While tb_own_i is high the testbench owns the
 // buffers' ports (fills ibuf and obuf, reads obuf back); otherwise esp_aead
-// does. key_setups_o counts the key setups the unit started (cache misses);
+// does. key_setups_o counts the key setups the unit started (key store
+// misses; a wipe is not one); slot_o shows the key slot of SA index
+// slot_idx_i ({klen, H^1..H^4, key}: zero after a wipe);
 // ob_*_o show its obuf writes (none may touch a job's bytes once answered).
 `default_nettype none
 
@@ -13,6 +15,7 @@ module esp_aead_tb_top
   input  wire logic          rst_ni,
 
   input  wire logic          req_valid_i,
+  input  wire logic          req_wipe_i,
   output      logic          req_ready_o,
   input  wire logic          req_encrypt_i,
   input  wire logic          req_gmac_i,
@@ -44,7 +47,9 @@ module esp_aead_tb_top
   output      logic [31:0]   key_setups_o,
   output      logic          ob_we_o,        // esp_aead's obuf write port, watched
   output      logic [7:0]    ob_waddr_o,
-  output      logic [63:0]   ob_wbe_o
+  output      logic [63:0]   ob_wbe_o,
+  input  wire logic [15:0]   slot_idx_i,
+  output      logic [769:0]  slot_o
 );
 
   logic          ib_re;
@@ -58,7 +63,7 @@ module esp_aead_tb_top
   // the request and response, from / to the tb's flat ports
   aead_req_t req;
   aead_rsp_t rsp;
-  assign req = '{wipe: 1'b0, encrypt: req_encrypt_i, gmac: req_gmac_i, esn: req_esn_i, aes256: req_aes256_i, key: req_key_i,
+  assign req = '{wipe: req_wipe_i, encrypt: req_encrypt_i, gmac: req_gmac_i, esn: req_esn_i, aes256: req_aes256_i, key: req_key_i,
                  sa_index: req_sa_index_i, generation: req_generation_i, salt: req_salt_i, spi: req_spi_i,
                  seq: req_seq_i, src_off: req_src_off_i, dst_off: req_dst_off_i, len: req_len_i,
                  icv_len: req_icv_len_i};
@@ -110,10 +115,12 @@ module esp_aead_tb_top
 
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) setups_q <= '0;
-    else if (u_aead.u_core.key_valid_i && u_aead.u_core.key_ready_o) setups_q <= setups_q + 1'b1;
+    else if (u_aead.u_core.key_valid_i && u_aead.u_core.key_ready_o && !u_aead.u_core.key_wipe_i)
+      setups_q <= setups_q + 1'b1;
   end
 
   assign key_setups_o = setups_q;
+  assign slot_o       = u_aead.u_core.slot_mem[slot_idx_i];
   assign ob_we_o      = !tb_own_i && ob_we;
   assign ob_waddr_o   = ob_waddr;
   assign ob_wbe_o     = ob_wbe;

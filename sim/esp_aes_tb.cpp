@@ -1,11 +1,12 @@
-// esp-offload: Verilator testbench of esp_aes_key_expand + esp_aes_pipe
-// (through sim/esp_aes_tb_top.sv) against OpenSSL's AES-ECB.
+// esp-offload: Verilator testbench of esp_aes_pipe and its in-pipe key
+// expansion (through sim/esp_aes_tb_top.sv) against OpenSSL's AES-ECB.
 //
 // One long stream of two-block beats with random source gaps and random
 // out_ready back-pressure (the pipe's stall path, which esp_gcm_core does not
-// use), while keys (AES-128 and AES-256 at random) are re-expanded and
-// swapped under the running stream: every block must come out encrypted with
-// the key that was latched when it was accepted, in order, with its tag.
+// use), while keys (AES-128/192/256 at random) are swapped under the running
+// stream, so that beats of different keys and key sizes follow each other
+// inside the pipe: every block must come out encrypted with the key that was
+// latched when it was accepted, in order, with its tag.
 // Then a full-rate phase checks one beat per cycle.
 //
 // usage: esp_aes_tb [--seed N] [--beats N]; the seed is printed first
@@ -80,7 +81,7 @@ class Sim {
         Bytes k(32);
         for (auto& x : k) x = static_cast<uint8_t>(rng_());
         const size_t kb = 16 + 8 * (rng_() % 3);
-        std::fill(k.begin() + static_cast<long>(kb), k.end(), 0);
+        // bytes past the key stay random: the pipe must ignore them
         pending_key_ = Bytes(k.begin(), k.begin() + static_cast<long>(kb));
         put_be(top_->key_i, k.data(), 32);
         top_->klen_i = tb::klen_of(kb);

@@ -1,7 +1,8 @@
-// Testbench top for esp_aes_key_expand + esp_aes_pipe (sim/esp_aes_tb.cpp):
-// the expanded key is latched when the schedule is done (key_gen_o counts the
-// installs) and feeds the pipe's round-key bus; blocks take the key that is
-// latched in the cycle they are accepted. Two lanes, a 32-bit tag.
+// Testbench top for esp_aes_pipe (sim/esp_aes_tb.cpp): an installed key is
+// latched the cycle it is offered (key_gen_o counts the installs) and feeds
+// the pipe's raw-key input, whose schedule is computed inside the pipe;
+// blocks take the key that is latched in the cycle they are accepted. Two
+// lanes, a 32-bit tag.
 `default_nettype none
 
 module esp_aes_tb_top (
@@ -25,38 +26,28 @@ module esp_aes_tb_top (
   output      logic [31:0]  out_tag_o
 );
 
-  logic               kx_valid;
-  logic [1:0]         kx_klen, klen_q;
-  logic [14:0][127:0] kx_rk, rk_q;
-  logic [7:0]         gen_q;
-
-  esp_aes_key_expand u_key_expand (
-    .clk_i       (clk_i),
-    .rst_ni      (rst_ni),
-    .in_valid_i  (key_valid_i),
-    .in_ready_o  (key_ready_o),
-    .key_i       (key_i),
-    .klen_i      (klen_i),
-    .out_valid_o (kx_valid),
-    .out_ready_i (1'b1),
-    .rk_o        (kx_rk),
-    .klen_o      (kx_klen)
-  );
+  // The raw key: esp_aes_pipe expands it on the fly, so an install is a
+  // latch (key_ready_o stays high; key_gen_o counts the installs).
+  logic [255:0] key_q;
+  logic [1:0]   klen_q;
+  logic [7:0]   gen_q;
 
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
       gen_q <= '0;
-    end else if (kx_valid) begin
+    end else if (key_valid_i) begin
       gen_q <= gen_q + 8'd1;
     end
   end
 
   always_ff @(posedge clk_i) begin
-    if (kx_valid) begin
-      rk_q     <= kx_rk;
-      klen_q   <= kx_klen;
+    if (key_valid_i) begin
+      key_q  <= key_i;
+      klen_q <= klen_i;
     end
   end
+
+  assign key_ready_o = 1'b1;
 
   assign key_gen_o = gen_q;
 
@@ -73,7 +64,7 @@ module esp_aes_tb_top (
     .in_valid_i  (in_valid_i),
     .in_ready_o  (in_ready_o),
     .in_block_i  (blk_in),
-    .in_rk_i     (rk_q),
+    .in_key_i    (key_q),
     .in_klen_i   (klen_q),
     .in_tag_i    (in_tag_i),
     .out_valid_o (out_valid_o),

@@ -302,6 +302,7 @@ class Sim {
  private:
   void idle_inputs() {
     top_->key_valid_i = 0;
+    top_->key_wipe_i = 0;
     top_->s_axis_tvalid_i = 0;
     top_->m_axis_tready_i = 1;
     top_->m_tag_ready_i = 1;

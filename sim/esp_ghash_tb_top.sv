@@ -30,7 +30,6 @@ module esp_ghash_tb_top (
 
   logic               ks_valid;
   logic [1:0]         unused_klen;
-  logic [14:0][127:0] unused_rk;
   logic [3:0][127:0]  ks_hpow, hpow_q;
 
   esp_gcm_key_setup u_key_setup (
@@ -42,7 +41,6 @@ module esp_ghash_tb_top (
     .klen_i      (klen_i),
     .out_valid_o (ks_valid),
     .out_ready_i (1'b1),
-    .rk_o        (unused_rk),
     .klen_o      (unused_klen),
     .hpow_o      (ks_hpow)
   );

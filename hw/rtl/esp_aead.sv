@@ -1,7 +1,7 @@
 // esp_aead: ESP's use of AES-GCM between the two packet buffers
 // (hw/rtl/DATAPATH.md "esp_aead"; bit for bit esp::hls::esp_aead).
 //
-//   req -> A (key cache lookup; miss: drain, key setup into the slot)
+//   req -> A (per-SA key store lookup; miss: H^1..H^4 computed into the SA's slot)
 //       -> F (ibuf reads) -> realign -> beat FIFO -> esp_gcm_core -> W (realign, obuf writes)
 //                                                         m_tag -> T (ICV write / compare) -> rsp
 //
@@ -27,11 +27,18 @@
 // core. Measured (sim/esp_aead_tb.cpp, cache hit): latency req -> rsp =
 // beats + 27..28 cycles; back to back 2.0 / 10.0 / 24.0 / 142.0 cycles per
 // job for 64 / 576 / 1500 / 9000-byte decrypts, +0.6 for encrypts.
-// Key cache miss: waits until every earlier beat is in the core, then the
-// key setup (25 / 32 cycles) into the entry's core slot. A wipe request
-// (SA_DELETE; no packet, no response) goes the miss path with a zero
-// AES-256 key, which overwrites every round key and H power of the slot of
-// its SA index, and empties the cache entry.
+// Keys: one entry per SA index below MaxSas (esp_key_cache: the tag
+// {generation, aes256} and a valid bit; esp_gcm_core's slot = SA index: the
+// raw key and H^1..H^4, no round keys: the AES pipe expands the key on the
+// fly). A hit costs nothing; a miss (first job of an SA generation) starts
+// the key setup (H powers, 9 / 11 cycles) into the slot and is handed over
+// at once: its first beat waits in front of the core until the setup is
+// done, while earlier jobs go on. A miss waits before starting the setup
+// only while an earlier job of the same SA index has not yet read its slot
+// in the core (its first beat), or while another setup runs. A wipe request (SA_DELETE; no
+// packet, no response) waits likewise, then zeroes the slot (key and H
+// powers) and empties the entry. After reset the valid bits are swept
+// (MaxSas / 64 cycles) before the first request is taken.
 `default_nettype none
 
 module esp_aead
@@ -39,7 +46,7 @@ module esp_aead
   import esp_unit_pkg::*;
   import esp_gcm_pkg::*;
 #(
-  parameter int unsigned CacheEntries = 256,
+  parameter int unsigned MaxSas = 65536,                           // SA indices with a key entry
   localparam int unsigned OffW  = PKT_LEN_BITS,                      // buffer byte offsets (pkt_len_t)
   localparam int unsigned LaneW = $clog2(PKT_BUS_BYTES),
   localparam int unsigned WAW   = OffW - LaneW,                    // buffer word address
@@ -67,7 +74,7 @@ module esp_aead
 );
 
   localparam int unsigned NB      = PKT_BUS_BYTES;
-  localparam int unsigned SlotW   = CacheEntries > 1 ? $clog2(CacheEntries) : 1;
+  localparam int unsigned SlotW   = MaxSas > 1 ? $clog2(MaxSas) : 1;
   localparam int unsigned CntW    = OffW - LaneW + 2;               // words / beats of a job
   localparam int unsigned LenW    = OffW + 2;                       // stream bytes
   localparam int unsigned EspB    = ESP_HDR_BYTES + IV_BYTES;       // SPI | seq_lo | IV
@@ -108,47 +115,53 @@ module esp_aead
 
   // ================================================================== A
   // Accept, key cache lookup, key setup on a miss.
-  typedef enum logic [2:0] {AIdle, ALook, ADrain, AKey, AReady} a_state_e;
+  typedef enum logic [1:0] {AIdle, ALook, AWait, AReady} a_state_e;
 
   a_state_e         a_state_q, a_state_d;
-  logic             a_enc_q, a_gmac_q, a_esn_q, a_aes256_q, a_wipe_q;
+  logic             a_enc_q, a_gmac_q, a_esn_q, a_aes256_q, a_wipe_q, a_kwait_q;
   logic [255:0]     a_key_q;
   logic [31:0]      a_salt_q, a_spi_q;
   logic [63:0]      a_seq_q;
   logic [OffW-1:0]  a_src_q, a_dst_q, a_len_q;
   logic [4:0]       a_icv_q;
-  logic             req_fire, handover, drained;
-  logic             kc_hit, kc_fill;
+  logic             req_fire, handover;
+  logic             kc_init, kc_hit, kc_busy, kc_fill, kc_pop;
   logic [SlotW-1:0] kc_slot;
   logic             key_valid, key_ready;
 
   esp_key_cache #(
-    .Entries (CacheEntries)
+    .Entries (MaxSas),
+    .MaxUse  (MaxJobs)
   ) u_key_cache (
     .clk_i           (clk_i),
     .rst_ni          (rst_ni),
+    .init_done_o     (kc_init),
     .lk_valid_i      (req_fire),
     .lk_sa_index_i   (req_i.sa_index),
     .lk_generation_i (req_i.generation),
     .lk_aes256_i     (req_i.aes256),
     .lk_hit_o        (kc_hit),
     .lk_slot_o       (kc_slot),
+    .lk_busy_o       (kc_busy),
     .fill_i          (kc_fill && !a_wipe_q),
-    .inv_i           (kc_fill && a_wipe_q)
+    .inv_i           (kc_fill && a_wipe_q),
+    .use_push_i      (handover),
+    .use_pop_i       (kc_pop)
   );
 
-  assign req_ready_o = (a_state_q == AIdle) || handover;
+  assign req_ready_o = kc_init && ((a_state_q == AIdle) || handover);
   assign req_fire    = req_valid_i && req_ready_o;
-  assign key_valid   = (a_state_q == ADrain) && drained;
+  // A miss (or a wipe) is issued from ALook or AWait once no earlier job of
+  // the same slot still has to read it, and the key setup is idle.
+  assign key_valid   = ((a_state_q == AWait) || (a_state_q == ALook && !(kc_hit && !a_wipe_q))) && !kc_busy;
   assign kc_fill     = key_valid && key_ready;
 
   always_comb begin
     a_state_d = a_state_q;
     unique case (a_state_q)
       AIdle:   if (req_fire) a_state_d = ALook;
-      ALook:   a_state_d = (kc_hit && !a_wipe_q) ? AReady : ADrain;
-      ADrain:  if (kc_fill) a_state_d = AKey;
-      AKey:    if (key_ready) a_state_d = a_wipe_q ? AIdle : AReady;
+      ALook:   a_state_d = (kc_hit && !a_wipe_q) ? AReady : (kc_fill ? (a_wipe_q ? AIdle : AReady) : AWait);
+      AWait:   if (kc_fill) a_state_d = a_wipe_q ? AIdle : AReady;
       AReady:  ;
       default: a_state_d = AIdle;
     endcase
@@ -156,8 +169,15 @@ module esp_aead
   end
 
   always_ff @(posedge clk_i or negedge rst_ni) begin
-    if (!rst_ni) a_state_q <= AIdle;
-    else         a_state_q <= a_state_d;
+    if (!rst_ni) begin
+      a_state_q <= AIdle;
+      a_kwait_q <= 1'b0;
+    end else begin
+      a_state_q <= a_state_d;
+      // the job's key setup was started: its first beat waits until it is done
+      if (req_fire) a_kwait_q <= 1'b0;
+      else if (kc_fill) a_kwait_q <= 1'b1;
+    end
   end
 
   always_ff @(posedge clk_i) begin
@@ -182,6 +202,7 @@ module esp_aead
   // The job being read from ibuf, and its context for the realigner.
   typedef struct packed {
     logic             enc, gmac, esn;
+    logic             kwait;     // its key setup may still run: the first beat waits
     logic [SlotW-1:0] slot;
     logic [31:0]      salt, spi;
     logic [63:0]      seq;
@@ -218,6 +239,7 @@ module esp_aead
     a_ctx.enc   = a_enc_q;
     a_ctx.gmac  = a_gmac_q;
     a_ctx.esn   = a_esn_q;
+    a_ctx.kwait = a_kwait_q;
     a_ctx.slot  = kc_slot;
     a_ctx.salt  = a_salt_q;
     a_ctx.spi   = a_spi_q;
@@ -243,7 +265,6 @@ module esp_aead
     a_wjob.seq  = a_seq_q;
   end
 
-  assign drained  = !f_busy_q && (pend_q == '0);
   assign f_last   = (f_k_q == f_nw_q - 1'b1);
   assign f_rd     = f_busy_q && (pend_q <= ($clog2(BeatQ)+1)'(BeatQ - 2));
   assign handover = (a_state_q == AReady || (a_state_q == ALook && kc_hit && !a_wipe_q)) &&
@@ -365,7 +386,8 @@ module esp_aead
   typedef struct packed {
     logic [DW-1:0]    data;
     logic [NB-1:0]    keep;
-    logic             last;
+    logic             first, last;
+    logic             kwait;
     gcm_mode_e        mode;
     logic [SlotW-1:0] slot;
     logic [95:0]      iv;
@@ -379,6 +401,8 @@ module esp_aead
   always_comb begin
     e_rest       = (LaneW+1)'(e_ctx.plen - LenW'({ej, LaneW'(0)}));
     bq_in.data   = ebeat;
+    bq_in.first  = (ej == '0);
+    bq_in.kwait  = e_ctx.kwait;
     bq_in.last   = (ej == e_ctx.nc - 1'b1);
     bq_in.keep   = bq_in.last ? prefix(e_rest) : '1;
     bq_in.mode   = e_ctx.gmac ? GcmGmac : (e_ctx.enc ? GcmEncrypt : GcmDecrypt);
@@ -419,16 +443,20 @@ module esp_aead
   assign iq_push = emit && (ej == e_ctx.nv - 1'b1);
 
   // ============================================================== core
-  logic            c_ready, c_ovalid, c_oready, unused_c_olast, c_tvalid, c_tready;
+  logic            c_valid, c_ready, c_ovalid, c_oready, unused_c_olast, c_tvalid, c_tready;
   logic [DW-1:0]   c_odata;
   logic [NB-1:0]   unused_c_okeep;
   logic [127:0]    c_tag;
   logic            unused_c_ouser, unused_c_tuser;
 
-  assign bq_pop = bq_valid && c_ready;
+  // A job whose key setup was started for it enters the core once the key
+  // setup is idle again (its slot written; a later setup only delays it).
+  assign c_valid = bq_valid && !(bq_out.first && bq_out.kwait && !key_ready);
+  assign bq_pop  = c_valid && c_ready;
+  assign kc_pop = bq_pop && bq_out.first;     // the job's slot read (core S0)
 
   esp_gcm_core #(
-    .NumKeys (CacheEntries),
+    .NumKeys (MaxSas),
     .UserW   (1),
     .LenW    (LenW)
   ) u_core (
@@ -437,9 +465,10 @@ module esp_aead
     .key_valid_i       (key_valid),
     .key_ready_o       (key_ready),
     .key_slot_i        (kc_slot),
+    .key_wipe_i        (a_wipe_q),
     .key_klen_i        (a_aes256_q ? esp_aes_pkg::AesKlen256 : esp_aes_pkg::AesKlen128),
     .key_i             (a_key_q),
-    .s_axis_tvalid_i   (bq_valid),
+    .s_axis_tvalid_i   (c_valid),
     .s_axis_tready_o   (c_ready),
     .s_axis_tdata_i    (bq_out.data),
     .s_axis_tkeep_i    (bq_out.keep),

@@ -1,16 +1,21 @@
 // esp_aes_pipe: fully pipelined AES-128/192/256 encryption, `Lanes` blocks
-// per cycle, one round per stage, round keys carried with each block.
+// per cycle, one round per stage, the key schedule computed in the pipe.
 //
-//   stage 0      state = block ^ whitening key      (rk[first]: 0 AES-256, 2 AES-192, 4 AES-128)
-//   stage 1..4   full round with rk[s] when s > first, else pass through
-//   stage 5..13  full round with rk[s]
-//   stage 14     final round (no MixColumns) with rk[14]
+//   stage 0      state = block ^ round key 0 (the key's first 16 bytes)
+//   stage 1..4   full round when s > first, else pass through
+//                (first = 4 AES-128, 2 AES-192, 0 AES-256: esp_aes_pkg::aes_first_stage)
+//   stage 5..13  full round
+//   stage 14     final round (no MixColumns)
 //
 // Latency: 15 cycles from in_valid_i & in_ready_o to out_valid_o.
 // Throughput: Lanes blocks per cycle, any mix of keys and key sizes back to
-// back: every stage register carries the round keys its later stages need
-// (stage s holds rk[s+1..14]), so a new key costs no bubble and no flush.
-// in_rk_i is the stage-aligned schedule of esp_aes_key_expand.
+// back. The raw key (in_key_i, 256 bits, wire order) enters with the blocks;
+// every stage register carries the last 8 words of the key expansion
+// (esp_aes_pkg::aes_key_window / aes_key_step): a stage that takes a round
+// uses round key r from its input window and appends the 4 words of round
+// key r+1 for the next one, in parallel with the round. No per-key state,
+// no key setup: a new key costs no bubble and no flush; 256 bits per stage
+// travel instead of the whole schedule.
 //
 // Flow control: valid/ready with one pipeline-wide enable,
 //   in_ready_o = !out_valid_o || out_ready_i.
@@ -29,7 +34,7 @@ module esp_aes_pipe #(
   input  wire logic                         in_valid_i,
   output      logic                         in_ready_o,
   input  wire logic [Lanes-1:0][127:0]      in_block_i,
-  input  wire logic [14:0][127:0]           in_rk_i,
+  input  wire logic [255:0]                 in_key_i,    // byte 0 in [255:248]; AES-128 in [255:128]
   input  wire logic [1:0]                   in_klen_i,   // esp_aes_pkg::AesKlen*
   input  wire logic [TagW-1:0]              in_tag_i,
 
@@ -45,7 +50,8 @@ module esp_aes_pipe #(
   logic [NStages-1:0]       valid_q;
   logic [Lanes-1:0][127:0]  state_q  [NStages];
   logic [TagW-1:0]          tag_q    [NStages];
-  logic [3:0][3:0]          first_q;    // stages 0..3: the key's first stage (for stages 1..4)
+  logic [1:0]               klen_q   [NStages-1];
+  logic [7:0][31:0]         win_q    [NStages-1];   // key expansion window after stage s
 
   assign adv        = !valid_q[NStages-1] || out_ready_i;
   assign in_ready_o = adv;
@@ -59,39 +65,29 @@ module esp_aes_pipe #(
   end
 
   for (genvar s = 0; s < NStages; s++) begin : g_st
-    // Round keys still needed downstream of this stage.
-    if (s < NStages - 1) begin : g_keys
-      logic [14:s+1][127:0] keys_q;
-      if (s == 0) begin : g_first
-        always_ff @(posedge clk_i) if (adv && in_valid_i) keys_q <= in_rk_i[14:1];
-      end else begin : g_next
-        always_ff @(posedge clk_i) if (adv && valid_q[s-1]) keys_q <= g_st[s-1].g_keys.keys_q[14:s+1];
-      end
-    end
-
     if (s == 0) begin : g_white
-      logic [127:0] wkey;
-      logic [3:0] first;
-      assign first = esp_aes_pkg::aes_first_stage(in_klen_i);
-      assign wkey  = in_rk_i[first];
+      // Round key 0 is the key's first four words, whatever its size.
       always_ff @(posedge clk_i) begin
         if (adv) begin
-          first_q[s]  <= first;
-          tag_q[s]    <= in_tag_i;
+          tag_q[s] <= in_tag_i;
           if (in_valid_i) begin
-            for (int l = 0; l < Lanes; l++) state_q[s][l] <= in_block_i[l] ^ wkey;
+            for (int l = 0; l < Lanes; l++) state_q[s][l] <= in_block_i[l] ^ in_key_i[255:128];
+            klen_q[s] <= in_klen_i;
+            win_q[s]  <= esp_aes_pkg::aes_key_step(esp_aes_pkg::aes_key_window(in_key_i, in_klen_i),
+                                                   in_klen_i, 4'd0);
           end
         end
       end
     end else begin : g_round
       // The stage computes a round, or passes the block on: stages 1..4 are
       // the extra rounds of AES-192 (3, 4) and AES-256 (1..4).
-      logic take;
-      if (s <= 4) begin : g_opt
-        assign take = first_q[s-1] < 4'(s);
-      end else begin : g_all
-        assign take = 1'b1;
-      end
+      logic       take;
+      logic [3:0] first, rnd_idx;
+      logic [127:0] rk;
+      assign first   = esp_aes_pkg::aes_first_stage(klen_q[s-1]);
+      assign take    = (s > 4) || (first < 4'(s));
+      assign rnd_idx = 4'(s) - first;          // round key index when take
+      assign rk      = esp_aes_pkg::aes_window_rk(win_q[s-1], klen_q[s-1]);
 `ifdef SYNTHESIS
       // Synthesis: one esp_aes_round per lane (its round fixed), so that a
       // round is synthesised once and instantiated, not inlined at each of
@@ -103,7 +99,7 @@ module esp_aes_pipe #(
           .Last  (s == NStages - 1)
         ) u_round (
           .state_i (state_q[s-1][l]),
-          .rk_i    (g_st[s-1].g_keys.keys_q[s]),
+          .rk_i    (rk),
           .last_i  (1'b0),
           .state_o (rnd[l])
         );
@@ -119,15 +115,24 @@ module esp_aes_pipe #(
       always_ff @(posedge clk_i) begin
         if (adv && valid_q[s-1]) begin
           for (int l = 0; l < Lanes; l++) begin
-            state_q[s][l] <= take ? esp_aes_pkg::aes_round(state_q[s-1][l], g_st[s-1].g_keys.keys_q[s],
-                                                           s == NStages - 1)
+            state_q[s][l] <= take ? esp_aes_pkg::aes_round(state_q[s-1][l], rk, s == NStages - 1)
                                   : state_q[s-1][l];
           end
         end
       end
 `endif
-      if (s < 4) begin : g_size
-        always_ff @(posedge clk_i) if (adv) first_q[s] <= first_q[s-1];
+      // The next round key, in parallel with this round (none after the last).
+      if (s < NStages - 1) begin : g_key
+        always_ff @(posedge clk_i) begin
+          if (adv && valid_q[s-1]) begin
+            klen_q[s] <= klen_q[s-1];
+            win_q[s]  <= take ? esp_aes_pkg::aes_key_step(win_q[s-1], klen_q[s-1], rnd_idx)
+                              : win_q[s-1];
+          end
+        end
+      end else begin : g_nokey
+        logic [3:0] unused_rnd_idx;
+        assign unused_rnd_idx = rnd_idx;
       end
       always_ff @(posedge clk_i) if (adv) tag_q[s] <= tag_q[s-1];
     end

@@ -75,6 +75,75 @@ package esp_aes_pkg;
     aes_xtime = {b[6:0], 1'b0} ^ (b[7] ? 8'h1b : 8'h00);
   endfunction
 
+  // Key words (Nk): 4 / 6 / 8.
+  function automatic logic [3:0] aes_nk(input logic [1:0] klen);
+    case (klen)
+      AesKlen128: aes_nk = 4'd4;
+      AesKlen192: aes_nk = 4'd6;
+      default:    aes_nk = 4'd8;   // AES-256 (reserved: as AES-256)
+    endcase
+  endfunction
+
+  function automatic logic [31:0] aes_sub_word(input logic [31:0] w);
+    for (int i = 0; i < 4; i++) aes_sub_word[8*i +: 8] = aes_sbox(w[8*i +: 8]);
+  endfunction
+
+  // The key schedule in a pipeline (esp_aes_pipe): a window of the last 8
+  // expansion words w[g-8..g-1] (newest in [7]) is carried with the blocks.
+  // aes_key_window: the window of a fresh key (g = Nk: key word k in
+  // [8 - Nk + k], the rest 0). With g = Nk + 4r, round key r is window words
+  // [8 - Nk .. 11 - Nk] (aes_window_rk) and aes_key_step appends the words
+  // Nk + 4r .. Nk + 4r + 3 (FIPS-197 5.2, one S-box word per step at most).
+  function automatic logic [7:0][31:0] aes_key_window(input logic [255:0] key, input logic [1:0] klen);
+    logic [3:0] nk;
+    nk = aes_nk(klen);
+    aes_key_window = '0;
+    for (int k = 0; k < 8; k++) begin
+      if (32'(k) < 32'(nk)) aes_key_window[8 - 32'(nk) + k] = key[255 - 32*k -: 32];
+    end
+  endfunction
+
+  function automatic logic [127:0] aes_window_rk(input logic [7:0][31:0] win, input logic [1:0] klen);
+    case (klen)
+      AesKlen128: aes_window_rk = {win[4], win[5], win[6], win[7]};
+      AesKlen192: aes_window_rk = {win[2], win[3], win[4], win[5]};
+      default:    aes_window_rk = {win[0], win[1], win[2], win[3]};
+    endcase
+  endfunction
+
+  // rcon for expansion word i = Nk * n: x^(n-1) in GF(2^8).
+  function automatic logic [7:0] aes_rcon(input logic [3:0] n);
+    logic [7:0] r;
+    r = 8'h01;
+    for (int j = 1; j < 16; j++) begin
+      if (32'(j) < 32'(n)) r = aes_xtime(r);
+    end
+    aes_rcon = r;
+  endfunction
+
+  // Append the four words after round key r (r = rounds already taken, so
+  // the words Nk + 4r .. Nk + 4r + 3).
+  function automatic logic [7:0][31:0] aes_key_step(input logic [7:0][31:0] win, input logic [1:0] klen,
+                                                    input logic [3:0] r);
+    logic [3:0]  nk;
+    logic [5:0]  i;
+    logic [31:0] temp;
+    logic [7:0][31:0] w;
+    nk = aes_nk(klen);
+    w  = win;
+    for (int k = 0; k < 4; k++) begin
+      i    = 6'(nk) + 6'({r, 2'b00}) + 6'(k);
+      temp = w[7];
+      if (i % 6'(nk) == 6'd0) begin
+        temp = aes_sub_word({temp[23:0], temp[31:24]}) ^ {aes_rcon(4'(i / 6'(nk))), 24'h0};
+      end else if (nk == 4'd8 && i[2:0] == 3'd4) begin
+        temp = aes_sub_word(temp);
+      end
+      w = {w[8 - 32'(nk)] ^ temp, w[7:1]};
+    end
+    aes_key_step = w;
+  endfunction
+
   // SubBytes, ShiftRows, MixColumns (not in the last round), AddRoundKey.
   function automatic logic [127:0] aes_round(input logic [127:0] state, input logic [127:0] rk,
                                              input logic last);

@@ -12,16 +12,13 @@
 // the write-back stage (esp_writeback) and releases the input slot. The
 // commands (CONTRACT.md "Commands") go the same way, without a packet; a
 // STOP ends the run once everything before it is written.
-// Its card memory (SA table, state lines, replay rings) goes through
-// esp_mem_access's process client (struct reads / strobed writes at any
-// 8-byte-aligned address); the card's own state (installed bits, SPI
-// table) is esp_card_state's. State lines and replay entries are written
-// through at once, so STATE_SYNC, SA_DELETE and STOP have nothing left to
-// write back (their completions follow every earlier write). The units and
-// buffers live in esp_engine; this
-// module starts them (their requests: esp_batch_req; the ENCRYPT output
-// plan: esp_enc_plan; the SA's fields: esp_sa_view) and selects who owns
-// each buffer port of its slots.
+// Card memory (SA table, state lines, replay rings) through esp_mem_access's
+// process client; installed bits and SPI table in esp_card_state; the
+// installed SAs (entry, state line, the top's replay entry) in esp_sa_store,
+// which packets read and update without card memory (STATE_SYNC, SA_DELETE,
+// STOP have it write the changed ones back first). The units and buffers
+// live in esp_engine; this module starts them (requests: esp_batch_req; the
+// arithmetic: esp_sa_rules) and selects who owns each buffer port.
 `default_nettype none
 
 module esp_batch_ctrl
@@ -30,6 +27,7 @@ module esp_batch_ctrl
   import esp_unit_pkg::*;
 #(
   parameter int unsigned MaxSpiBucketsLog2 = 14,   // the card's SPI table (esp_card_state)
+  parameter int unsigned MaxSas = 65536,            // the SA store (esp_sa_store)
   localparam int unsigned Dw = 8 * PKT_BUS_BYTES,
   localparam int unsigned ImgW = 4 * Dw
 ) (
@@ -93,13 +91,6 @@ module esp_batch_ctrl
   input  wire logic          mem_wdone_i,   // a write's responses are in
   input  wire logic [ImgW-1:0] mem_rimg_i,
 
-  // esp_mem_access, counters client: an SA's state line read beside its entry
-  output      logic          cmem_valid_o,
-  output      logic [63:0]   cmem_addr_o,
-  output      logic [31:0]   cmem_len_o,
-  input  wire logic          cmem_done_i,
-  input  wire logic [2*Dw-1:0] cmem_rimg_i,
-
   // buffer port owners
   output      logic [1:0]    ibuf_rsel_o,   // 0 esp_ip_parse, 1 esp_aead, 2 esp_hdr_build
   output      logic          ibuf_wsel_o,   // 1 esp_trailer (else no write)
@@ -138,22 +129,23 @@ module esp_batch_ctrl
   localparam int unsigned SaBits   = 8 * SaBytes;
 
   localparam logic [7:0] NhNoNext   = 8'(NH_NO_NEXT);
-  localparam pkt_len_t   EspTextOff = PKT_LEN_BITS'(ESP_HDR_BYTES + IV_BYTES);
 
   typedef enum logic [5:0] {
-    StIdle, StNext, StMem, StMemW, StFence, StCtrWait, StCpl, StDrain, StDone,
+    StIdle, StNext, StMem, StMemW, StFence, StSaLd, StCpl, StDrain, StDone,
     StEncSa, StEncParse, StDecTrlGo, StEncCtr, StEncTrl, StEncAead, StEncAeadRsp, StEncHdr,
-    StDecLoc, StDecSaIdx, StDecB0, StDecB1, StDecSa, StDecCtr, StDecBit,
+    StDecLoc, StDecSaIdx, StDecB0, StDecB1, StDecSa, StDecBit,
     StDecAead, StDecAeadRsp, StComTop, StComEnt,
-    StDecTrl, StDecInner, StDecHdr, StDecDeliver, StCmdInst, StCmdWipe
+    StDecTrl, StDecInner, StDecHdr, StDecDeliver, StCmdInst, StCmdKeep, StCmdLine, StCmdSt,
+    StCmdWipe, StCmdWb, StCmdEnd
   } state_e;
 
   // What a finished struct read is loaded into.
-  typedef enum logic [1:0] {LdNone, LdSa, LdEnt} load_e;
+  typedef enum logic [2:0] {LdNone, LdSa, LdEnt, LdLine, LdTe} load_e;
 
   // ------------------------------------------------------------------- state
   state_e      state_q, state_d, ret_q, ret_d;
-  logic [3:0]  wr_out_q;     // posted writes whose responses are not in
+  localparam int unsigned WrW = 12;
+  logic [WrW-1:0] wr_out_q;  // posted writes whose responses are not in
   load_e       ld_q, ld_d;
   logic [63:0] a_sa_q, a_replay_q, a_st_q;
   logic [31:0] sa_cap_q, log2_q;
@@ -165,19 +157,15 @@ module esp_batch_ctrl
   logic [63:0]        top_q, top_d, seq_q, seq_d;   // top_q: the state line's seq (tx_seq / replay top)
   logic [31:0]        sa_idx_q, sa_idx_d;
   replay_entry_t      ent_q, ent_d;   // seq's replay ring entry
+  replay_entry_t      te_q, te_d;     // the ring entry of the top (inbound, te_ok_q), on chip
+  logic               te_ok_q, te_ok_d, keep_q, keep_d;   // keep: SA_INSTALL with KEEP_STATE of an installed SA
 
-  // On-chip state, kept across the descriptors of a run (cleared when one
-  // starts and by every command; during a run the card is the only writer of
-  // the state lines and the replay rings, and every write below also goes
-  // into these registers): sa_q holds SA sa_idx_q (sa_ok), ctr_q / top_q its
-  // state line (ctr_ok); the last successful SPI lookup.
-  logic        sa_ok_q, sa_ok_d, ctr_ok_q, ctr_ok_d, lk_ok_q, lk_ok_d;
+  // Registers in front of the SA store (cleared when a run starts and by
+  // every command; every change of the state goes into the store too):
+  // sa_q holds SA sa_idx_q (sa_ok), ctr_q / top_q / te_q its state (when it
+  // is installed); the last successful SPI lookup.
+  logic        sa_ok_q, sa_ok_d, lk_ok_q, lk_ok_d;
   logic [31:0] lk_spi_q, lk_spi_d, lk_idx_q, lk_idx_d;
-  // The state line read that goes with an SA read (cmem): wanted (waits for
-  // the fence), pending until its data is in ctr_q / top_q.
-  logic        c_want_q, c_want_d, c_pend_q, c_pend_d, c_go_q, c_go_d;
-  logic [63:0] c_addr_q, c_addr_d;
-  sa_state_t   c_line;
 
   // completion
   logic [15:0] status_q, status_d;
@@ -226,86 +214,94 @@ module esp_batch_ctrl
   assign sa_valid   = sa.valid & inst_i;
 
   // ----------------------------------------------------------------- helpers
-  logic         params_ok, hard, seq_full, soft_now;
-  sa_counters_t ok_ctr;   // after an OK packet (packets, bytes, soft_events)
-  esp_sa_checks u_sa_checks (
-    .inbound_i   (op_dec),
-    .sa_i        (sa),
-    .ctr_i       (ctr_q),
-    .tx_seq_i    (top_q),
-    .add_bytes_i (add_bytes_q),
-    .params_ok_o (params_ok),
-    .hard_o      (hard),
-    .seq_full_o  (seq_full),
-    .ok_ctr_o    (ok_ctr),
-    .soft_o      (soft_now)
-  );
-
-  logic        log2_ok, spi_hit;
-  logic [31:0] bucket0, bucket1, sa_ref, sa_ref_m1;
-  assign sa_ref_m1 = sa_ref - 32'd1;
-  esp_spi_lookup #(.MaxLog2(MaxSpiBucketsLog2)) u_spi_lookup (
-    .spi_i     (parse_rsp_i.spi),
-    .log2_i    (log2_q),
-    .log2_ok_o (log2_ok),
-    .bucket0_o (bucket0),
-    .bucket1_o (bucket1),
-    .bucket_i  (spi_bucket_i),
-    .hit_o     (spi_hit),
-    .sa_ref_o  (sa_ref)
-  );
-
-  logic [63:0] inferred_seq;
-  logic        inferred_ok;
-  esp_esn u_esn (
-    .esn_i         (sa.esn),
-    .top_i         (top_q),
-    .window_bits_i (sa.window_bits),
-    .seq_lo_i      (c_seq_q[31:0]),
-    .seq_o         (inferred_seq),
-    .ok_o          (inferred_ok)
-  );
-
-  logic          win_fresh, win_old, win_pass;
-  logic [15:0]   win_idx;
+  logic          params_ok, hard, seq_full, soft_now, inferred_ok, win_fresh, win_old, win_pass, te_hit;
+  logic          log2_ok, spi_hit, esp_len_bad;
+  sa_counters_t  ok_ctr, hard_ctr;   // after an OK packet (packets, bytes, soft_events), a hard lifetime
+  logic [63:0]   inferred_seq, ent_off, te_off, a_line, a_ent;
+  logic [31:0]   bucket0, bucket1, sa_ref_m1, room;
   replay_entry_t win_commit;
-  esp_replay_window u_replay_window (
-    .window_bits_i (sa.window_bits),
-    .top_i         (top_q),
-    .seq_i         (seq_q),
-    .fresh_o       (win_fresh),
-    .old_o         (win_old),
-    .idx_o         (win_idx),
-    .entry_i       (ent_q),
-    .check_pass_o  (win_pass),
-    .commit_o      (win_commit)
+  pkt_ctx_t      plan;
+  pkt_len_t      ct_len;
+  esp_sa_rules #(.MaxSpiBucketsLog2(MaxSpiBucketsLog2)) u_rules (
+    .inbound_i      (cmd_q ? !sa.outbound : op_dec),   // SA_INSTALL: does it have a ring
+    .sa_i           (sa),
+    .ctr_i          (ctr_q),
+    .top_i          (top_q),
+    .add_bytes_i    (add_bytes_q),
+    .seq_lo_i       (c_seq_q[31:0]),
+    .seq_i          (seq_q),
+    .entry_i        (ent_q),
+    .te_ok_i        (te_ok_q),
+    .log2_i         (log2_q),
+    .bucket_i       (spi_bucket_i),
+    .parse_i        (parse_rsp_i),
+    .dummy_i        (d_dummy),
+    .in_length_i    (d.in_length),
+    .out_capacity_i (d.out_capacity),
+    .esp_len_i      (pk_q.esp_len),
+    .params_ok_o    (params_ok),
+    .hard_o         (hard),
+    .hard_ctr_o     (hard_ctr),
+    .seq_full_o     (seq_full),
+    .ok_ctr_o       (ok_ctr),
+    .soft_o         (soft_now),
+    .inferred_seq_o (inferred_seq),
+    .inferred_ok_o  (inferred_ok),
+    .fresh_o        (win_fresh),
+    .old_o          (win_old),
+    .pass_o         (win_pass),
+    .commit_o       (win_commit),
+    .ent_off_o      (ent_off),
+    .te_off_o       (te_off),   // the top's entry (in the store with the state)
+    .te_hit_o       (te_hit),   // seq's entry is the top's
+    .log2_ok_o      (log2_ok),
+    .bucket0_o      (bucket0),
+    .bucket1_o      (bucket1),
+    .spi_hit_o      (spi_hit),
+    .sa_index_o     (sa_ref_m1),
+    .plan_o         (plan),
+    .room_o         (room),
+    .ct_len_o       (ct_len),
+    .esp_len_bad_o  (esp_len_bad)
   );
-
-  // ---------------------------------------------------------------- addresses
-  logic [63:0] a_line, a_ent;
   assign a_line = a_st_q + (64'(sa_idx_q) << $clog2(SA_STATE_SIZE));
-  assign a_ent  = a_replay_q + sa.replay_offset + (64'(win_idx) << $clog2(REPLAY_ENTRY_SIZE));
+  assign a_ent  = a_replay_q + ent_off;
 
-  // ----------------------------------------------------- descriptor checks
-  logic op_enc, op_dec, op_cmd, desc_malformed, desc_sa_range, desc_read_pkt;
-  esp_desc_check u_desc_check (
-    .desc_i        (desc),
-    .sa_capacity_i (sa_cap_q),
-    .op_enc_o      (op_enc),
-    .op_dec_o      (op_dec),
-    .malformed_o   (desc_malformed),
-    .sa_range_o    (desc_sa_range),
-    .read_pkt_o    (desc_read_pkt)
+  // ----------------------------------------------------------- the SA store
+  logic              st_init, init_ok, st_rd, st_we, st_mark, st_clean, st_ent_we, st_go_q, st_go_d, st_all_q, st_all_d, st_done;
+  logic [31:0]       st_rd_idx;
+  logic [SaBits-1:0] st_ent;
+  sa_state_t         st_line, st_wline;
+  replay_entry_t     st_te;
+  logic              st_te_ok;
+  esp_sa_store #(.MaxSas(MaxSas), .SaBits(SaBits)) u_sa_store (
+    .clk_i, .rst_ni,
+    .init_done_o (st_init),
+    .rd_i  (st_rd), .rd_idx_i (st_rd_idx),
+    .ent_o (st_ent), .line_o (st_line), .te_o (st_te), .te_ok_o (st_te_ok),
+    .idx_i (sa_idx_q), .ent_we_i (st_ent_we), .ent_i (sa_q[SaBits-1:0]),
+    .we_i  (st_we), .line_i (st_wline), .te_i (te_d), .te_off_i ((state_q == StComTop) ? ent_off : te_off), .te_ok_i (te_ok_d),
+    .mark_i (st_mark), .clean_i (st_clean),
+    .wb_i (st_go_q), .wb_all_i (st_all_q), .wb_done_o (st_done),
+    .st_base_i (a_st_q), .rp_base_i (a_replay_q),
+    .p_valid_i (m_go_q), .p_cmd_i (m_cmd_q), .p_addr_i (m_addr_q), .p_wimg_i (m_wimg_q), .p_wmask_i (m_wmask_q),
+    .mem_valid_o, .mem_cmd_o, .mem_addr_o, .mem_wimg_o, .mem_wmask_o, .mem_acc_i   // (the write-back's in StCmdWb)
   );
-  assign op_cmd       = d.op >= OPCODE_SA_INSTALL && d.op <= OPCODE_STOP;
 
-  logic        cd_install, cd_delete, cd_spi_wr, cd_stop;
+  // ------------------------------------------- descriptor checks, commands
+  logic        op_enc, op_dec, op_cmd, desc_malformed, desc_sa_range;
+  logic        cd_install, cd_delete, cd_spi_wr, cd_stop, cd_wb, cd_wb_all;
   logic [15:0] cd_status;
   logic [31:0] cd_sa, cd_spi, cd_slot;
   spi_slot_t   cd_val;
   esp_cmd_decide #(.MaxSpiBucketsLog2(MaxSpiBucketsLog2)) u_cmd_decide (
-    .cmd_i      (desc),
-    .sa_range_i (desc_sa_range),   // the same field: sa_index < min(sa_capacity, MAX_SAS)
+    .cmd_i         (desc),
+    .sa_capacity_i (sa_cap_q),
+    .op_enc_o      (op_enc),
+    .op_dec_o      (op_dec),
+    .op_cmd_o      (op_cmd),
+    .malformed_o   (desc_malformed),
+    .sa_range_o    (desc_sa_range),
     .status_o   (cd_status),
     .sa_index_o (cd_sa),
     .spi_o      (cd_spi),
@@ -314,51 +310,22 @@ module esp_batch_ctrl
     .spi_wr_o   (cd_spi_wr),
     .spi_slot_o (cd_slot),
     .spi_val_o  (cd_val),
-    .stop_o     (cd_stop)
+    .stop_o     (cd_stop),
+    .wb_o       (cd_wb),
+    .wb_all_o   (cd_wb_all)
   );
-
-  // ------------------------------------------------------ ENCRYPT plan (HLS plan_encap)
-  pkt_ctx_t plan;
-  esp_enc_plan u_enc_plan (
-    .tunnel_i    (sa.tunnel),
-    .outer_v6_i  (sa.outer_v6),
-    .udp_encap_i (sa.udp_encap),
-    .icv_len_i   (sa.icv_len),
-    .dummy_i     (d_dummy),
-    .in_length_i (PKT_LEN_BITS'(d.in_length)),
-    .parse_i     (parse_rsp_i),
-    .plan_o      (plan)
-  );
-
-  logic [31:0] room;
-  assign room = (d.out_capacity < 32'(MAX_PKT_BYTES)) ? d.out_capacity : 32'(MAX_PKT_BYTES);
-
-  // DECRYPT 7: ESP lengths.
-  pkt_len_t    ct_len;
-  logic        esp_len_bad;
-  assign ct_len      = pk_q.esp_len - EspTextOff - PKT_LEN_BITS'(sa.icv_len);
-  assign esp_len_bad = (pk_q.esp_len < EspTextOff + PKT_LEN_BITS'(2) + PKT_LEN_BITS'(sa.icv_len)) | (ct_len[1:0] != 2'b00);
 
   // ---------------------------------------------------------------- outputs
   // (a command's completion: status, sa_index, spi, zeros elsewhere)
   completion_t cpl;
   always_comb begin
     cpl = '0;
-    cpl.status     = status_q;
+    {cpl.status, cpl.sa_index, cpl.out_length, cpl.spi, cpl.seq} = {status_q, c_sa_q, c_len_q, c_spi_q, c_seq_q};
     cpl.flags[COMPLETION_FLAGS_SOFT_EXPIRED_BIT] = soft_q;
-    cpl.sa_index   = c_sa_q;
     cpl.out_offset = cmd_q ? '0 : d.out_offset;
-    cpl.out_length = c_len_q;
-    cpl.spi        = c_spi_q;
-    cpl.seq        = c_seq_q;
   end
 
-  assign mem_valid_o   = m_go_q;
-  assign mem_cmd_o     = m_cmd_q;
-  assign mem_addr_o    = m_addr_q;
   assign mem_len_o     = m_len_q;
-  assign mem_wimg_o    = m_wimg_q;
-  assign mem_wmask_o   = m_wmask_q;
 
   // the units: their requests (esp_batch_req), starts and handshakes
   esp_batch_req u_req (
@@ -418,22 +385,22 @@ module esp_batch_ctrl
   task automatic spi_rd(input logic [31:0] bucket, input state_e ret);
     spi_rd_o = 1'b1; spi_rd_bucket_o = bucket; state_d = ret;
   endtask
-  // SA i into sa_q (unless it is there), then `ret`; its state line is read
-  // at the same time (into ctr_q / top_q when it arrives).
+  // SA i into sa_q (unless it is there), then `ret`: from the SA store with
+  // its state (StSaLd), or, not installed, its entry from card memory.
   task automatic sa_fetch(input logic [31:0] i, input state_e ret);
-    sa_idx_d = i;
+    sa_idx_d = i; ret_d = ret;
     if (sa_ok_q && sa_idx_q == i) state_d = ret;
     else begin
-      mem_rd(a_sa_q + (64'(i) << $clog2(SA_ENTRY_SIZE)), SaBytes, LdSa, ret);
-      ctr_ok_d = 1'b0; c_want_d = 1'b1; c_pend_d = 1'b1;
-      c_addr_d = a_st_q + (64'(i) << $clog2(SA_STATE_SIZE));
+      st_rd = 1'b1; st_rd_idx = i; state_d = StSaLd;
     end
   endtask
-  // The SA's state line in ctr_q / top_q, then `ret`: it comes with the SA
-  // (sa_fetch started its read with the entry's, or it is on chip with it).
-  task automatic ctr_fetch(input state_e ret);
-    ret_d = ret;
-    state_d = ctr_ok_q ? ret : StCtrWait;
+  // The SA's state (counters c, seq t, te_d) into the SA store, changed.
+  task automatic st_wr(input sa_counters_t c, input logic [63:0] t);
+    st_we = 1'b1; st_mark = 1'b1; st_wline.counters = c; st_wline.seq = t;
+  endtask
+  // The store's write-back (st_go_q: with sa_idx_q set), then `ret`.
+  task automatic wb(input logic all, input state_e ret);
+    st_go_d = 1'b1; st_all_d = all; ret_d = ret; state_d = StCmdWb;
   endtask
   // Ends the descriptor with status s (its completion is written next).
   task automatic finish(input logic [15:0] s);
@@ -444,42 +411,29 @@ module esp_batch_ctrl
   task automatic enc_plan();
     pk_d = plan; add_bytes_d = 32'(plan.pkt_len);
   endtask
-  // The state line with counters c and seq top_q written (the bytes of
-  // mask), then the completion (status s).
-  task automatic line_wr(input sa_counters_t c, input logic [63:0] mask, input logic [15:0] s);
+  // The state line with counters c and seq top_q written (on chip), then
+  // the completion (status s).
+  task automatic line_wr(input sa_counters_t c, input logic [15:0] s);
     status_d = s; ctr_d = c;
-    mem_wr(a_line, line_img(c, top_q), mask, StCpl);
+    st_wr(c, top_q); state_d = StCpl;
   endtask
   // Adds one to 64-bit counter `off` of the SA, then ends with status s.
   task automatic bump(input int unsigned off, input logic [15:0] s);
     sa_counters_t c;
     c = ctr_q;
     c[8*off +: 64] = ctr_q[8*off +: 64] + 64'd1;   // the counter at byte `off` of the image
-    line_wr(c, line_mask(SA_STATE_COUNTERS_OFFSET + off, 8), s);
-  endtask
-  // hard_events++ (stops at 2^32-1), LIFETIME_EXPIRED.
-  task automatic bump_hard();
-    sa_counters_t c;
-    c = ctr_q;
-    if (ctr_q.hard_events != '1) c.hard_events = ctr_q.hard_events + 32'd1;
-    line_wr(c, line_mask(SA_STATE_COUNTERS_OFFSET + SA_COUNTERS_HARD_EVENTS_OFFSET, SA_COUNTERS_HARD_EVENTS_BYTES),
-            STATUS_LIFETIME_EXPIRED);
-  endtask
-  // ENCRYPT 6 of a dummy packet: dummy++ only, then its completion (OK).
-  task automatic dummy_counter();
-    soft_d = 1'b0; c_len_d = 32'(pk_q.out_len);
-    bump(SA_COUNTERS_DUMMY_OFFSET, STATUS_OK);
+    line_wr(c, s);
   endtask
   // ENCRYPT 6 / DECRYPT 16: the counters of an OK packet (add_bytes_q set
   // at least a cycle before), then its completion.
   task automatic ok_counters();
     soft_d = soft_now; c_len_d = 32'(pk_q.out_len);
-    line_wr(ok_ctr, CtrOkMask, STATUS_OK);   // those three fields
+    line_wr(ok_ctr, STATUS_OK);
   endtask
   // DECRYPT 8 (the sequence number: ESN inference from the replay top, in
   // top_q), then 9 (the window check) with it the next cycle.
   task automatic dec_ctr();
-    if (hard) bump_hard();
+    if (hard) line_wr(hard_ctr, STATUS_LIFETIME_EXPIRED);
     else if (esp_len_bad) bump(SA_COUNTERS_BAD_PACKET_OFFSET, STATUS_MALFORMED);
     else begin
       pk_d.pt_len = ct_len;
@@ -489,28 +443,32 @@ module esp_batch_ctrl
     end
   endtask
   // Commands (CONTRACT.md "Commands", esp_cmd_decide), decided in the cycle
-  // they are taken (SA_INSTALL: once its entry is read).
+  // they are taken (SA_INSTALL: once its entry is read; SA_DELETE,
+  // STATE_SYNC, STOP: the SA store writes back first).
   task automatic command();
     cmd_d = 1'b1; stop_d = cd_stop;
-    sa_ok_d = 1'b0; ctr_ok_d = 1'b0; lk_ok_d = 1'b0;   // on-chip copies dropped
-    c_sa_d = cd_sa; c_spi_d = cd_spi;
+    sa_ok_d = 1'b0; lk_ok_d = 1'b0;   // the registers dropped
+    c_sa_d = cd_sa; c_spi_d = cd_spi; sa_idx_d = cm.sa_index; status_d = cd_status;
     inst_we_o = cd_delete; inst_widx_o = cm.sa_index; inst_wval_o = 1'b0;
     spi_wr_o = cd_spi_wr; spi_wr_slot_o = cd_slot; spi_wr_val_o = cd_val;
-    if (cd_delete) begin   // the key bytes on chip: the entry, esp_aead's key slot
-      sa_d = '0; sa_idx_d = cm.sa_index; status_d = STATUS_OK; state_d = StCmdWipe;
+    if (cd_delete) begin   // the key bytes on chip: the entry (StCmdWipe), esp_aead's key slot
+      sa_d = '0; wb(1'b0, StCmdWipe);
     end else if (cd_install) begin
-      sa_idx_d = cm.sa_index;
+      keep_d = cm.flags[DESCRIPTOR_FLAGS_KEEP_STATE_BIT];
       mem_rd(a_sa_q + (64'(cm.sa_index) << $clog2(SA_ENTRY_SIZE)), SaBytes, LdSa, StCmdInst);
-    end else finish(cd_status);
+    end else if (cd_wb) wb(cd_wb_all, StCmdEnd);
+    else finish(cd_status);
   endtask
 
   always_comb begin
     state_d = state_q; ret_d = ret_q; ld_d = ld_q;
     desc_d = desc_q; sa_d = sa_q; ctr_d = ctr_q; top_d = top_q; seq_d = seq_q; sa_idx_d = sa_idx_q; ent_d = ent_q;
+    te_d = te_q; te_ok_d = te_ok_q; keep_d = keep_q;
     cmd_d = cmd_q; stop_d = stop_q;
-    sa_ok_d = sa_ok_q; ctr_ok_d = ctr_ok_q;
+    sa_ok_d = sa_ok_q;
     lk_ok_d = lk_ok_q; lk_spi_d = lk_spi_q; lk_idx_d = lk_idx_q;
-    c_want_d = c_want_q; c_pend_d = c_pend_q; c_go_d = 1'b0; c_addr_d = c_addr_q;
+    st_rd = 1'b0; st_rd_idx = sa_idx_q; st_we = 1'b0; st_mark = 1'b0; st_clean = 1'b0; st_ent_we = 1'b0;
+    st_wline.counters = ctr_q; st_wline.seq = top_q; st_go_d = 1'b0; st_all_d = st_all_q;
     status_d = status_q; soft_d = soft_q; c_sa_d = c_sa_q; c_spi_d = c_spi_q; c_len_d = c_len_q; c_seq_d = c_seq_q;
     pk_d = pk_q; add_bytes_d = add_bytes_q;
     wr_pkt_d = wr_pkt_q;
@@ -524,7 +482,7 @@ module esp_batch_ctrl
     spi_wr_o = 1'b0; spi_wr_slot_o = '0; spi_wr_val_o = '0;
 
     unique case (state_q)
-      StIdle: if (start_i && init_done_i) begin
+      StIdle: if (start_i && init_ok) begin
         stop_d = 1'b0;
         state_d = StNext;
       end
@@ -548,7 +506,6 @@ module esp_batch_ctrl
         m_go_d = 1'b1; state_d = StMem;
       end
       StMemW: if (mem_acc_i) state_d = ret_q;
-      StCtrWait: if (ctr_ok_q) state_d = ret_q;
       StMem: if (mem_done_i) begin
         unique case (ld_q)
           LdSa: begin
@@ -556,17 +513,54 @@ module esp_batch_ctrl
             sa_ok_d = 1'b1;
           end
           LdEnt: ent_d = replay_entry_t'(mem_rimg_i[REPLAY_ENTRY_BITS-1:0]);
+          LdLine: {ctr_d, top_d} = mem_rimg_i[SA_STATE_BITS-1:0];
+          LdTe: begin
+            te_d = replay_entry_t'(mem_rimg_i[REPLAY_ENTRY_BITS-1:0]); te_ok_d = 1'b1;
+          end
           default: ;
         endcase
         state_d = ret_q;
       end
-      // SA_INSTALL: the entry read (its spi for the completion); installed
+      StSaLd: begin  // SA sa_idx_q: installed, from the store; else its entry from card memory
+        if (inst_i) begin
+          sa_d = sa_entry_t'(SA_ENTRY_BITS'(st_ent)); sa_ok_d = 1'b1;
+          ctr_d = st_line.counters; top_d = st_line.seq; te_d = st_te; te_ok_d = st_te_ok;
+          state_d = ret_q;
+        end else mem_rd(a_sa_q + (64'(sa_idx_q) << $clog2(SA_ENTRY_SIZE)), SaBytes, LdSa, ret_q);
+      end
+      // SA_INSTALL: the entry read (its spi for the completion); KEEP_STATE of
+      // an installed SA keeps the store's state, else the state line (and the
+      // top's ring entry) from card memory; then into the store, installed.
       StCmdInst: begin
+        c_spi_d = sa.spi;
+        if (keep_q && inst_i) begin
+          st_rd = 1'b1; state_d = StCmdKeep;
+        end else begin
+          keep_d = 1'b0; te_ok_d = 1'b0;
+          mem_rd(a_line, SA_STATE_SIZE, LdLine, StCmdLine);
+        end
+      end
+      StCmdKeep: begin
+        ctr_d = st_line.counters; top_d = st_line.seq; te_d = st_te; te_ok_d = st_te_ok; state_d = StCmdLine;
+      end
+      StCmdLine: begin  // T in top_q
+        if (!sa.valid || sa.outbound || !params_ok) begin
+          te_ok_d = 1'b0; state_d = StCmdSt;
+        end else if (te_ok_q) state_d = StCmdSt;
+        else mem_rd(a_replay_q + te_off, REPLAY_ENTRY_SIZE, LdTe, StCmdSt);
+      end
+      StCmdSt: begin
+        st_ent_we = 1'b1; st_we = 1'b1; st_clean = !keep_q;
         inst_we_o = 1'b1; inst_widx_o = sa_idx_q; inst_wval_o = 1'b1;
-        c_spi_d = sa.spi; sa_ok_d = 1'b0;
+        sa_ok_d = 1'b0;
         finish(STATUS_OK);
       end
-      StCmdWipe: if (aead_req_ready_i) state_d = StCpl;   // SA_DELETE: the wipe taken
+      StCmdWb: if (st_done) state_d = ret_q;
+      StCmdWipe: begin  // SA_DELETE: the store's entry zeroed, the wipe taken
+        st_ent_we = 1'b1;
+        if (aead_req_ready_i) state_d = StCmdEnd;
+      end
+      StCmdEnd: if (wr_out_q == '0) state_d = StCpl;   // the write-back's responses are in
       // ------------------------------------------------------------ ENCRYPT
       StEncSa: begin
         c_sa_d = sa_idx_q; c_spi_d = sa.spi;
@@ -574,7 +568,7 @@ module esp_batch_ctrl
         else if (!sa.outbound || !params_ok) finish(STATUS_BAD_SA);
         else if (sa.tunnel && d_dummy) begin  // ENCRYPT 2 skipped
           enc_plan();
-          ctr_fetch(StEncCtr);
+          state_d = StEncCtr;
         end else begin
           parse_mode_d = sa.tunnel ? PARSE_IP : PARSE_OUT; parse_avail_d = PKT_LEN_BITS'(d.in_length);
           parse_go_d = 1'b1; state_d = StEncParse;
@@ -585,12 +579,12 @@ module esp_batch_ctrl
           if (parse_rsp_i.status != STATUS_OK) finish(STATUS_MALFORMED);
           else begin
             enc_plan();
-            ctr_fetch(StEncCtr);
+            state_d = StEncCtr;
           end
         end
       end
       StEncCtr: begin  // ENCRYPT 3, then 4 (NO_SPACE) and 5
-        if (hard || seq_full) bump_hard();
+        if (hard || seq_full) line_wr(hard_ctr, STATUS_LIFETIME_EXPIRED);
         else if (32'(pk_q.out_len) > room) finish(STATUS_NO_SPACE);
         else begin
           seq_d = top_q + 64'd1;
@@ -599,9 +593,9 @@ module esp_batch_ctrl
           tr_go_d = 1'b1; state_d = StEncTrl;
         end
       end
-      // the trailer built, tx_seq is written (posted) on the way to esp_aead
+      // the trailer built, tx_seq is written (on chip) on the way to esp_aead
       StEncTrl: if (tr_done_i) begin
-        mem_wr(a_line, line_img(ctr_q, top_q), SeqMask, StEncAead);
+        st_wr(ctr_q, top_q); state_d = StEncAead;
       end
       StEncAead:    if (aead_req_ready_i) state_d = StEncAeadRsp;
       StEncAeadRsp: if (aead_rsp_valid_i) begin
@@ -609,8 +603,8 @@ module esp_batch_ctrl
       end
       StEncHdr, StDecHdr: if (hb_done_i) begin
         if (state_q == StEncHdr) begin
-          wr_pkt_d = 1'b1;
-          if (d_dummy) dummy_counter();
+          wr_pkt_d = 1'b1; c_len_d = 32'(pk_q.out_len);
+          if (d_dummy) bump(SA_COUNTERS_DUMMY_OFFSET, STATUS_OK);   // ENCRYPT 6 of a dummy packet: dummy++ only
           else ok_counters();
         end else state_d = StDecDeliver;
       end
@@ -651,28 +645,41 @@ module esp_batch_ctrl
         c_sa_d = sa_idx_q;
         if (!sa_valid) finish(STATUS_SA_DISABLED);
         else if (sa.outbound || !params_ok) finish(STATUS_BAD_SA);
-        else if (ctr_ok_q) dec_ctr();
-        else ctr_fetch(StDecCtr);
+        else dec_ctr();
       end
-      StDecCtr: dec_ctr();
-      StDecBit: begin  // DECRYPT 9: fresh passes, too old fails, else seq's ring entry
+      StDecBit: begin  // DECRYPT 9: fresh passes, too old fails, else seq's ring entry (on chip: the top's)
         if (win_fresh) state_d = StDecAead;
         else if (win_old) bump(SA_COUNTERS_REPLAY_OFFSET, STATUS_REPLAY);
-        else if (ld_q != LdEnt) mem_rd(a_ent, REPLAY_ENTRY_SIZE, LdEnt, StDecBit);
+        else if (ld_q != LdEnt && te_hit) begin
+          ent_d = te_q; ld_d = LdEnt;
+        end else if (ld_q != LdEnt) mem_rd(a_ent, REPLAY_ENTRY_SIZE, LdEnt, StDecBit);
         else if (win_pass) state_d = StDecAead;
         else bump(SA_COUNTERS_REPLAY_OFFSET, STATUS_REPLAY);
       end
       StDecAead:    if (aead_req_ready_i) state_d = StDecAeadRsp;
       StDecAeadRsp: if (aead_rsp_valid_i) begin  // DECRYPT 10, then 11
         if (!aead_rsp_i.auth_ok) bump(SA_COUNTERS_AUTH_FAIL_OFFSET, STATUS_AUTH_FAIL);
-        else if (win_fresh) mem_rd(a_ent, REPLAY_ENTRY_SIZE, LdEnt, StComTop);
+        else if (win_fresh && te_hit) begin
+          ent_d = te_q; state_d = StComTop;
+        end else if (win_fresh) mem_rd(a_ent, REPLAY_ENTRY_SIZE, LdEnt, StComTop);
         else state_d = StComEnt;   // the entry read by the check
       end
+      // DECRYPT 11: T = seq; seq's entry on chip (te), the old top's written
+      // back (posted) when it is another one.
       StComTop: begin
         top_d = seq_q;
-        mem_wr(a_line, line_img(ctr_q, seq_q), SeqMask, StComEnt);
+        if (!te_ok_q) begin
+          st_wr(ctr_q, seq_q); state_d = StComEnt;
+        end else begin
+          te_d = win_commit; st_wr(ctr_q, seq_q);
+          if (te_hit) state_d = StDecTrlGo;
+          else mem_wr(a_replay_q + te_off, Dw'(te_q),
+                      PKT_BUS_BYTES'({REPLAY_ENTRY_SIZE{1'b1}}), StDecTrlGo);
+        end
       end
-      StComEnt: mem_wr(a_ent, Dw'(win_commit), PKT_BUS_BYTES'({REPLAY_ENTRY_SIZE{1'b1}}), StDecTrlGo);
+      StComEnt: if (te_hit) begin  // seq <= T: the entry on chip, or in card memory
+        te_d = win_commit; st_wr(ctr_q, top_q); state_d = StDecTrlGo;
+      end else mem_wr(a_ent, Dw'(win_commit), PKT_BUS_BYTES'({REPLAY_ENTRY_SIZE{1'b1}}), StDecTrlGo);
       StDecTrlGo: begin
         tr_go_d = 1'b1; state_d = StDecTrl;
       end
@@ -708,9 +715,7 @@ module esp_batch_ctrl
       // --------------------------------------------------------- completion
       // The output slot goes to the write-back stage with the completion;
       // the input slot back to the fetch stage; after a STOP the run ends.
-      // (not before a state line read of this descriptor has landed: an
-      // early failure may leave one in flight)
-      StCpl: if (!c_pend_q) begin
+      StCpl: begin
         out_push_o = 1'b1;
         in_pop_o = 1'b1;
         ld_d = LdNone;
@@ -724,25 +729,11 @@ module esp_batch_ctrl
       end
       default: state_d = StIdle;
     endcase
-
-    // the state line read: out once this stage's writes have their responses
-    if (c_want_q && wr_out_q == '0) begin
-      c_go_d = 1'b1; c_want_d = 1'b0;
-    end
-    if (cmem_done_i) begin
-      ctr_d = c_line.counters;
-      top_d = c_line.seq;
-      ctr_ok_d = 1'b1; c_pend_d = 1'b0;
-    end
   end
 
-  assign c_line       = sa_state_t'(cmem_rimg_i[SA_STATE_BITS-1:0]);
-  assign cmem_valid_o = c_go_q;
-  assign cmem_addr_o  = c_addr_q;
-  assign cmem_len_o   = SA_STATE_SIZE;
-
-  assign idle_o = state_q == StIdle && init_done_i;   // (not while esp_card_state clears its tables after a reset)
-  assign run_start_o = state_q == StIdle && start_i && init_done_i;
+  assign init_ok = init_done_i && st_init;   // esp_card_state and the SA store cleared after a reset
+  assign idle_o = state_q == StIdle && init_ok;
+  assign run_start_o = state_q == StIdle && start_i && init_ok;
 
   assign out_cpl_o      = cpl;
   assign out_wr_pkt_o   = wr_pkt_q;
@@ -751,27 +742,27 @@ module esp_batch_ctrl
   assign out_capacity_o = d.out_capacity;
 
   logic unused_seq;
-  assign unused_seq = ^{mem_rimg_i[ImgW-1:SaBits], cmem_rimg_i[2*Dw-1:SA_STATE_BITS], desc_read_pkt,
-                       d.in_length[31:PKT_LEN_BITS], d.in_offset, d.rsvd0, cm.op, cm.flags, cm.rsvd0, cm.rsvd1, cm.spi, cm.slot,
+  assign unused_seq = ^{mem_rimg_i[ImgW-1:SaBits],
+                       d.op, d.in_length[31:PKT_LEN_BITS], d.in_offset, d.rsvd0, cm.op, cm.flags, cm.rsvd0, cm.rsvd1, cm.spi, cm.slot,
                        parse_rsp_i.udp, tr_rsp_i.pad_len, tr_rsp_i.pt_len};
 
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
       state_q <= StIdle; ret_q <= StIdle; ld_q <= LdNone;
-      {m_go_q, parse_go_q, tr_go_q, hb_go_q, c_want_q, c_pend_q, c_go_q, stop_q, cmd_q} <= '0;
+      {m_go_q, parse_go_q, tr_go_q, hb_go_q, st_go_q, stop_q, cmd_q} <= '0;
       wr_out_q <= '0;
     end else begin
       state_q <= state_d; ret_q <= ret_d; ld_q <= ld_d;
-      {m_go_q, parse_go_q, tr_go_q, hb_go_q, c_want_q, c_pend_q, c_go_q, stop_q, cmd_q} <=
-        {m_go_d, parse_go_d, tr_go_d, hb_go_d, c_want_d, c_pend_d, c_go_d, stop_d, cmd_d};
-      wr_out_q <= wr_out_q + 4'(state_q == StMemW && mem_acc_i) - 4'(mem_wdone_i);
+      {m_go_q, parse_go_q, tr_go_q, hb_go_q, st_go_q, stop_q, cmd_q} <=
+        {m_go_d, parse_go_d, tr_go_d, hb_go_d, st_go_d, stop_d, cmd_d};
+      wr_out_q <= wr_out_q + WrW'((state_q == StMemW || state_q == StCmdWb) && mem_acc_i) - WrW'(mem_wdone_i);
     end
   end
 
   // the on-chip state is valid for one run
   always_ff @(posedge clk_i or negedge rst_ni) begin
-    if (!rst_ni) {sa_ok_q, ctr_ok_q, lk_ok_q} <= '0;
-    else {sa_ok_q, ctr_ok_q, lk_ok_q} <= run_start_o ? '0 : {sa_ok_d, ctr_ok_d, lk_ok_d};
+    if (!rst_ni) {sa_ok_q, lk_ok_q} <= '0;
+    else {sa_ok_q, lk_ok_q} <= run_start_o ? '0 : {sa_ok_d, lk_ok_d};
   end
 
   always_ff @(posedge clk_i) begin
@@ -783,8 +774,7 @@ module esp_batch_ctrl
 
   always_ff @(posedge clk_i) begin
     desc_q <= desc_d; sa_q <= sa_d; ctr_q <= ctr_d; top_q <= top_d; seq_q <= seq_d; sa_idx_q <= sa_idx_d;
-    ent_q <= ent_d;
-    c_addr_q <= c_addr_d;
+    ent_q <= ent_d; te_q <= te_d; te_ok_q <= te_ok_d; keep_q <= keep_d; st_all_q <= st_all_d;
     lk_spi_q <= lk_spi_d; lk_idx_q <= lk_idx_d;
     status_q <= status_d; soft_q <= soft_d; c_sa_q <= c_sa_d; c_spi_q <= c_spi_d; c_len_q <= c_len_d;
     c_seq_q <= c_seq_d;

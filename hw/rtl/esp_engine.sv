@@ -308,7 +308,11 @@ module esp_engine
     end
   end
 
-  esp_batch_ctrl #(.MaxSpiBucketsLog2(MaxSpiBucketsLog2)) u_batch_ctrl (
+  // esp_mem_access's counters client is not used: the state lines are in the SA store
+  assign c_valid = 1'b0;
+  assign c_addr  = '0;
+  assign c_len   = '0;
+  esp_batch_ctrl #(.MaxSpiBucketsLog2(MaxSpiBucketsLog2), .MaxSas(MaxSas)) u_batch_ctrl (
     .clk_i,
     .rst_ni,
     .start_i            (ap_start),
@@ -355,11 +359,6 @@ module esp_engine
     .mem_done_i         (mem_done),
     .mem_wdone_i        (mem_wdone),
     .mem_rimg_i         (mem_rimg),
-    .cmem_valid_o       (c_valid),
-    .cmem_addr_o        (c_addr),
-    .cmem_len_o         (c_len),
-    .cmem_done_i        (c_done),
-    .cmem_rimg_i        (c_rimg),
     .ibuf_rsel_o        (ibuf_rsel),
     .ibuf_wsel_o        (ibuf_wsel),
     .obuf_rsel_o        (obuf_rsel),
@@ -614,7 +613,7 @@ module esp_engine
 
   // Results the sequencer does not need (it plans the same numbers itself).
   logic unused_results;
-  assign unused_results = ^{parse_busy, tr_busy, hb_busy, hb_rsp, unused_fetch_rdata};
+  assign unused_results = ^{parse_busy, tr_busy, hb_busy, hb_rsp, unused_fetch_rdata, c_done, c_rimg};
 
 endmodule : esp_engine
 

@@ -4,14 +4,16 @@
 // Encrypt, decrypt and GMAC (RFC 4543); AES-128/192/256; NumKeys key
 // slots (a RAM with synchronous read: BRAM/URAM for many slots).
 //
-// Keys: key_* installs a key into a slot. esp_gcm_key_setup computes the
-// round keys and H, H^2, H^3, H^4 once (29 cycles AES-128, 32 AES-256);
-// they stay in the slot. A packet names its slot with its first beat; the
+// Keys: key_* installs a key into a slot. esp_gcm_key_setup computes
+// H, H^2, H^3, H^4 once (29 cycles AES-128, 32 AES-256); the slot keeps
+// {klen, H^1..H^4, key}, no round keys (esp_aes_pipe expands the key on the
+// fly). key_wipe_i with an install zeroes the slot at once (no key setup).
+// A packet names its slot with its first beat; the
 // slot's context is copied into the packet's first pipeline stage and then
-// travels with every beat (round keys inside esp_aes_pipe, the powers of H
-// beside them), so packets with different keys follow each other with no
-// gap, and a slot may be reinstalled at any time, even while packets that
-// used its old key are still inside.
+// travels with every beat (the key and its schedule inside esp_aes_pipe,
+// the powers of H beside them), so packets with different keys follow each
+// other with no gap, and a slot may be reinstalled at any time, even while
+// packets that used its old key are still inside.
 //
 // Packet on s_axis (one packet = the beats up to tlast):
 //   bytes [0, aad_len)        AAD
@@ -37,7 +39,7 @@
 //   s_axis -> S0 -> esp_aes_pipe (5 lanes, 15 stages) -> XOR -+-> out FIFO -> m_axis
 //                                                              +-> esp_ghash (4) -> ^E(J0) -> tag FIFO -> m_tag
 //
-//   S0    per-lane counter blocks, masks, lengths; the slot's keys and H^i
+//   S0    per-lane counter blocks, masks, lengths; the slot's key and H^i
 //   AES   lanes 0..3: counter blocks of the beat's 4 blocks (text block t
 //         uses counter t+2); lane 4: J0 = IV || 1, so E(K, J0) costs no
 //         extra cycle, whatever the AAD
@@ -76,6 +78,7 @@ module esp_gcm_core
   input  wire logic                 key_valid_i,
   output      logic                 key_ready_o,
   input  wire logic [KeyW-1:0]      key_slot_i,
+  input  wire logic                 key_wipe_i,     // zero the slot (no key setup)
   input  wire logic [1:0]           key_klen_i,     // esp_aes_pkg::AesKlen*
   input  wire logic [255:0]         key_i,          // wire order, byte 0 at [255:248]
 
@@ -133,38 +136,45 @@ module esp_gcm_core
   localparam int unsigned BeatW = $bits(beat_t);
 
   // ------------------------------------------------------------- key slots
-  // One context per slot {klen, H^4..H^1, rk[14..0]}, in a RAM-style array
-  // (written by the key setup, read synchronously at a packet's first beat)
-  // so that synthesis maps it to BRAM/URAM for large NumKeys.
-  localparam int unsigned CtxW = 2 + 4 * 128 + 15 * 128;
+  // One context per slot {klen, H^4..H^1, key}, in a RAM-style array
+  // (one write port: the key setup's result or a wipe; read synchronously at
+  // a packet's first beat) so that synthesis maps it to BRAM/URAM for large
+  // NumKeys. A wipe is taken only while the key setup is idle.
+  localparam int unsigned CtxW = 2 + 4 * 128 + 256;
 
   logic [CtxW-1:0]                 slot_mem [NumKeys];
   logic [KeyW-1:0]                 ks_slot_q;
-  logic                            ks_valid;
+  logic [255:0]                    ks_key_q;
+  logic                            ks_valid, ks_ready, wipe;
   logic [1:0]                      ks_klen;
-  logic [14:0][127:0]              ks_rk;
   logic [3:0][127:0]               ks_hpow;
 
   esp_gcm_key_setup u_key_setup (
     .clk_i       (clk_i),
     .rst_ni      (rst_ni),
-    .in_valid_i  (key_valid_i),
-    .in_ready_o  (key_ready_o),
+    .in_valid_i  (key_valid_i && !key_wipe_i),
+    .in_ready_o  (ks_ready),
     .key_i       (key_i),
     .klen_i      (key_klen_i),
     .out_valid_o (ks_valid),
     .out_ready_i (1'b1),
-    .rk_o        (ks_rk),
     .klen_o      (ks_klen),
     .hpow_o      (ks_hpow)
   );
 
+  assign key_ready_o = ks_ready;
+  assign wipe        = key_valid_i && key_wipe_i && ks_ready;
+
   always_ff @(posedge clk_i) begin
-    if (key_valid_i && key_ready_o) ks_slot_q <= key_slot_i;
+    if (key_valid_i && ks_ready && !key_wipe_i) begin
+      ks_slot_q <= key_slot_i;
+      ks_key_q  <= key_i;
+    end
   end
 
   always_ff @(posedge clk_i) begin
-    if (ks_valid) slot_mem[ks_slot_q] <= {ks_klen, ks_hpow, ks_rk};
+    if (ks_valid) slot_mem[ks_slot_q] <= {ks_klen, ks_hpow, ks_key_q};
+    else if (wipe) slot_mem[key_slot_i] <= '0;
   end
 
   // ------------------------------------------------------------- credits
@@ -276,7 +286,7 @@ module esp_gcm_core
   beat_t              s0_q;
   logic [4:0][127:0]  s0_blk_q;
   logic [CtxW-1:0]    s0_ctx_q;      // the packet's key context (RAM read data)
-  logic [14:0][127:0] s0_rk;
+  logic [255:0]       s0_key;
   logic [3:0][127:0]  s0_hpow;
   logic [1:0]         s0_klen;
 
@@ -301,7 +311,7 @@ module esp_gcm_core
     if (in_fire && first) s0_ctx_q <= slot_mem[s_axis_key_slot_i];
   end
 
-  assign {s0_klen, s0_hpow, s0_rk} = s0_ctx_q;
+  assign {s0_klen, s0_hpow, s0_key} = s0_ctx_q;
 
   // ------------------------------------------------------------- AES lanes
   beat_t             pipe_in, pb;
@@ -323,7 +333,7 @@ module esp_gcm_core
     .in_valid_i  (s0_valid_q),
     .in_ready_o  (unused_pipe_ready),
     .in_block_i  (s0_blk_q),
-    .in_rk_i     (s0_rk),
+    .in_key_i    (s0_key),
     .in_klen_i   (s0_klen),
     .in_tag_i    (pipe_in),
     .out_valid_o (pipe_valid),

@@ -1,13 +1,13 @@
-// esp_gcm_key_setup: everything AES-GCM needs per key, computed once when an
-// SA is installed (or first used) and then cached with it:
-//   - the stage-aligned AES round keys (esp_aes_key_expand),
-//   - H = E(K, 0^128), with one iterative AES round,
+// esp_gcm_key_setup: the powers of H that AES-GCM needs per key, computed
+// once when an SA's key is first used (esp_aead keeps them per SA):
+//   - H = E(K, 0^128) with two AES rounds per cycle (iterated), their round
+//     keys made on the fly as in esp_aes_pipe (esp_aes_pkg::aes_key_step):
+//     the whitening of the all-zero block is the key's first 16 bytes;
 //   - H^1..H^4 for esp_ghash, with one GF(2^128) multiplier:
 //       H^2 = H*H, H^3 = H^2*H, H^4 = H^2*H^2.
-// Latency (measured by sim/esp_ghash_tb): out_valid_o 29 cycles (AES-128) /
-// 32 (AES-256) after the key is accepted (schedule 1 + 10/12/13, E(K,0)
-// 10/12/14, powers 3, handshakes); one key at a time (in_ready_o low while
-// busy). Nothing here is on the packet path.
+// Latency: out_valid_o Nr/2 + 4 cycles after the key is accepted (9 AES-128,
+// 10 AES-192, 11 AES-256); one key at a time (in_ready_o low while busy).
+// Not on the packet path, but a key store miss waits for it (esp_aead).
 `default_nettype none
 
 module esp_gcm_key_setup (
@@ -21,48 +21,40 @@ module esp_gcm_key_setup (
 
   output      logic                out_valid_o,
   input  wire logic                out_ready_i,
-  output      logic [14:0][127:0]  rk_o,        // stage aligned, see esp_aes_key_expand
   output      logic [1:0]          klen_o,
   output      logic [3:0][127:0]   hpow_o       // hpow_o[i] = H^(i+1)
 );
 
-  typedef enum logic [2:0] {StIdle, StExpand, StEnc, StPow, StDone} state_e;
+  typedef enum logic [1:0] {StIdle, StEnc, StPow, StDone} state_e;
 
   state_e             state_d, state_q;
-  logic [3:0]         step_d, step_q;        // AES round / power step
+  logic [3:0]         step_d, step_q;        // AES rounds step_q, step_q+1 (odd, 1..Nr-1) / power step
+  logic [3:0]         nr;                    // rounds of the key: 10 / 12 / 14
   logic [127:0]       blk_d, blk_q;          // AES state, then H
-  logic [14:0][127:0] rk_d, rk_q;
+  logic [7:0][31:0]   win_d, win_q;          // key expansion window (round key step_q at its offset)
   logic [1:0]         klen_d, klen_q;
   logic [3:0][127:0]  hpow_d, hpow_q;
 
-  // Key schedule.
-  logic               kx_in_ready, kx_out_valid;
-  logic [1:0]         kx_klen;
-  logic [3:0]         kx_first;
-  logic [14:0][127:0] kx_rk;
+  assign nr = 4'(14) - esp_aes_pkg::aes_first_stage(klen_q);
 
-  esp_aes_key_expand u_key_expand (
-    .clk_i       (clk_i),
-    .rst_ni      (rst_ni),
-    .in_valid_i  (in_valid_i && (state_q == StIdle)),
-    .in_ready_o  (kx_in_ready),
-    .key_i       (key_i),
-    .klen_i      (klen_i),
-    .out_valid_o (kx_out_valid),
-    .out_ready_i (state_q == StExpand),
-    .rk_o        (kx_rk),
-    .klen_o      (kx_klen)
+  // Two AES rounds (Nr is even), iterated; their round keys from the window
+  // and from the window one step on.
+  logic [127:0]     round_mid, round_out;
+  logic [7:0][31:0] win_mid;
+
+  assign win_mid = esp_aes_pkg::aes_key_step(win_q, klen_q, step_q);
+
+  esp_aes_round u_round0 (
+    .state_i (blk_q),
+    .rk_i    (esp_aes_pkg::aes_window_rk(win_q, klen_q)),
+    .last_i  (1'b0),
+    .state_o (round_mid)
   );
 
-  // One AES round, iterated over the stage-aligned schedule.
-  assign kx_first = esp_aes_pkg::aes_first_stage(kx_klen);
-
-  logic [127:0] round_out;
-
-  esp_aes_round u_round (
-    .state_i (blk_q),
-    .rk_i    (rk_q[step_q]),
-    .last_i  (step_q == 4'd14),
+  esp_aes_round u_round1 (
+    .state_i (round_mid),
+    .rk_i    (esp_aes_pkg::aes_window_rk(win_mid, klen_q)),
+    .last_i  (step_q + 4'd1 == nr),
     .state_o (round_out)
   );
 
@@ -87,28 +79,25 @@ module esp_gcm_key_setup (
     state_d  = state_q;
     step_d   = step_q;
     blk_d    = blk_q;
-    rk_d     = rk_q;
+    win_d    = win_q;
     klen_d   = klen_q;
     hpow_d   = hpow_q;
 
     unique case (state_q)
       StIdle: begin
-        if (in_valid_i && kx_in_ready) state_d = StExpand;
-      end
-      StExpand: begin
-        if (kx_out_valid) begin
-          rk_d     = kx_rk;
-          klen_d   = kx_klen;
-          // E(K, 0): the whitening of the all-zero block is the key itself.
-          blk_d    = kx_rk[kx_first];
-          step_d   = kx_first + 4'd1;
-          state_d  = StEnc;
+        if (in_valid_i) begin
+          klen_d  = klen_i;
+          blk_d   = key_i[255:128];     // E(K, 0): whitening of zero = round key 0
+          win_d   = esp_aes_pkg::aes_key_step(esp_aes_pkg::aes_key_window(key_i, klen_i), klen_i, 4'd0);
+          step_d  = 4'd1;
+          state_d = StEnc;
         end
       end
       StEnc: begin
         blk_d  = round_out;
-        step_d = step_q + 4'd1;
-        if (step_q == 4'd14) begin
+        win_d  = esp_aes_pkg::aes_key_step(win_mid, klen_q, step_q + 4'd1);
+        step_d = step_q + 4'd2;
+        if (step_q + 4'd1 == nr) begin
           hpow_d[0] = round_out;
           step_d    = 4'd0;
           state_d   = StPow;
@@ -141,14 +130,13 @@ module esp_gcm_key_setup (
   always_ff @(posedge clk_i) begin
     step_q   <= step_d;
     blk_q    <= blk_d;
-    rk_q     <= rk_d;
+    win_q    <= win_d;
     klen_q   <= klen_d;
     hpow_q   <= hpow_d;
   end
 
-  assign in_ready_o  = (state_q == StIdle) && kx_in_ready;
+  assign in_ready_o  = (state_q == StIdle);
   assign out_valid_o = (state_q == StDone);
-  assign rk_o        = rk_q;
   assign klen_o      = klen_q;
   assign hpow_o      = hpow_q;
 

@@ -21,8 +21,16 @@
 // writes run concurrently (AR/R and AW/W/B are independent channels), and
 // each engine keeps several clients' jobs outstanding (their latencies
 // overlap; the data and responses come back in order, tagged with the
-// client). An engine starts one job at a time, the process stage's first
-// when two clients wait (it is the pipeline's critical path).
+// client). Each engine takes one job per cycle (into its queue: esp_mem_rd,
+// esp_mem_wr), the process stage's first when two clients wait (it is the
+// pipeline's critical path); up to 32 jobs of each engine are in flight. The
+// process stage has at most PWrMax writes without their responses (its own
+// count is that wide); a write-back job is taken while the write queue
+// holds fewer than WAhead jobs (the one on W included), so that a process
+// write waits little on W; a write-back
+// CmdWrStruct (the completion, after which the write-back stage frees the
+// packet's output slot) is taken only once every beat of its packet writes
+// has been read out of the output buffer.
 //
 //   CmdRdStruct  read len bytes at the 8-byte-aligned addr (p: up to 4 beats,
 //                c: up to 2, d: up to DImgBeats; len + addr % 64 must fit); the image holds them
@@ -52,6 +60,8 @@ module esp_mem_access
   parameter int unsigned Depth = 256,
   parameter int unsigned Slots = 4,
   parameter int unsigned DImgBeats = 5,
+  parameter int unsigned PWrMax = 15,     // the process stage's writes without responses, at most
+  parameter int unsigned WAhead = 2,      // write-back jobs taken while the write queue holds fewer
   localparam int unsigned Aw = $clog2(Depth),
   localparam int unsigned Sw = (Slots > 1) ? $clog2(Slots) : 1,
   localparam int unsigned Dw = 8 * PKT_BUS_BYTES,
@@ -145,6 +155,7 @@ module esp_mem_access
   logic p_rd_pend_q, c_rd_pend_q, d_rd_pend_q, p_wr_pend_q, w_wr_pend_q;
   logic p_rd_req, c_rd_req, d_rd_req, p_wr_req, w_wr_req;
   logic rd_ready, wr_ready, rd_start, wr_start, rd_pick_p, rd_pick_c, rd_pick_d, wr_pick_p;
+  logic p_wr_ok, w_wr_ok;
   assign p_rd_req = p_rd_pend_q | (p_valid_i & (p_cmd_i == CmdRdStruct));
   assign p_wr_req = p_wr_pend_q | (p_valid_i & (p_cmd_i != CmdRdStruct));
   assign c_rd_req = c_rd_pend_q | c_valid_i;
@@ -157,8 +168,8 @@ module esp_mem_access
   assign rd_pick_d = !p_rd_req && !c_rd_req && d_rd_req;
   assign rd_start  = rd_ready && (p_rd_req || c_rd_req || d_rd_req || f_valid_i);
   assign f_acc_o   = rd_start && !rd_pick_p && !rd_pick_c && !rd_pick_d;
-  assign wr_pick_p = p_wr_req;                          // else the write-back stage
-  assign wr_start  = wr_ready && (p_wr_req || w_wr_req);
+  assign wr_pick_p = p_wr_req && p_wr_ok;               // else the write-back stage
+  assign wr_start  = wr_ready && (wr_pick_p || (w_wr_req && w_wr_ok));
 
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
@@ -217,7 +228,7 @@ module esp_mem_access
 
   esp_mem_rd #(
     .TagW ($bits(rd_tag_t)),
-    .Jobs (8)
+    .Jobs (32)
   ) u_rd (
     .clk_i,
     .rst_ni,
@@ -264,88 +275,135 @@ module esp_mem_access
   assign d_rimg_o     = d_img_q >> (8 * CTL_WORD_BYTES * d_sh_q);
 
   // ----------------------------------------------------------------- writes
-  mem_cmd_e        wr_cmd_q;
-  logic [ShW-1:0]  wr_sh_q;
-  logic [31:0]     wr_len_q, wr_lo_q, wr_hi_q;
-  logic [Aw-1:0]   wr_base_q;
-  logic [Dw-1:0]   wr_img_q;
-  logic [NB-1:0]   wr_mask_q;
+  // What a write job's beats are made of; it travels with the job through
+  // esp_mem_wr's queue (the job is taken at once, its data goes out later).
+  typedef struct packed {
+    logic           p;       // the process stage's
+    mem_cmd_e       cmd;
+    logic [ShW-1:0] sh;      // struct: 8-byte words into the first beat
+    logic [31:0]    len;     // packet: bytes from len on are written as 0
+    logic [31:0]    lo, hi;  // bytes [lo, hi) of the job's beats are written (strobes)
+    logic [Aw-1:0]  base;    // packet: first output buffer word
+    logic [Dw-1:0]  img;     // struct: the image
+    logic [NB-1:0]  mask;    // struct: its bytes to write
+  } wr_pay_t;
+
+  localparam int unsigned WQDepth = 4;
+  localparam int unsigned WqW = $clog2(WQDepth);
   mem_cmd_e        wr_cmd;
   logic [63:0]     wr_addr;
   logic [31:0]     wr_len;
   logic [NB-1:0]   wr_mask;
-  logic            wr_done, wr_done_p, wr_busy, src_re;
-  logic [15:0]     src_idx, w_idx;
+  wr_pay_t         wr_pay, src_pay, fmt_pay;
+  logic            wr_done, wr_done_p, wr_busy, src_re, fmt_valid, fmt_jlast;
+  logic [15:0]     src_idx, fmt_idx;
   logic [Dw-1:0]   src_data;
   logic [NB-1:0]   src_strb;
+  logic [WqW:0]    wq_count;
+  logic [3:0]      p_out_q;    // the process stage's writes taken, responses not in
+  logic [2:0]      wpkt_q;     // packet writes taken whose beats are not all out of the buffer
 
   assign wr_cmd  = wr_pick_p ? p_cmd_i : w_cmd_i;
   assign wr_addr = wr_pick_p ? p_addr_i : w_addr_i;
   assign wr_len  = wr_pick_p ? p_len_i : w_len_i;
   assign wr_mask = wr_pick_p ? p_wmask_i : w_wmask_i;
 
-  esp_mem_wr #(
-    .TagW (1),
-    .Jobs (4)
-  ) u_wr (
-    .clk_i,
-    .rst_ni,
-    .start_i    (wr_start),
-    .addr_i     (wr_addr),
-    .beats_i    (job_beats(wr_cmd, wr_addr[BeatShift-1:0], wr_len, wr_mask)),
-    .tag_i      (wr_pick_p),
-    .ready_o    (wr_ready),
-    .busy_o     (wr_busy),
-    .done_o     (wr_done),
-    .done_tag_o (wr_done_p),
-    .src_re_o   (src_re),
-    .src_idx_o  (src_idx),
-    .w_idx_o    (w_idx),
-    .src_data_i (src_data),
-    .src_strb_i (src_strb),
-    .axi_o      (axi_o.wr),
-    .axi_i      (axi_i.wr)
-  );
+  // The process stage's write first (it is waiting), while it has fewer than
+  // PWrMax writes without their responses (its own count is that wide). The
+  // write-back stage's job is taken while the write queue holds fewer than
+  // WAhead jobs, the one on W included (its packets must not delay a process
+  // write by more), and its completion once the packet's beats are out of
+  // its output slot (the slot is free when the completion is taken).
+  assign p_wr_ok = p_out_q != 4'(PWrMax);
+  assign w_wr_ok = (32'(wq_count) < WAhead) && (w_cmd_i == CmdWrPkt || wpkt_q == '0);
 
-  always_ff @(posedge clk_i) begin
-    if (wr_start) begin
-      wr_cmd_q  <= wr_cmd;
-      wr_sh_q   <= wr_addr[BeatShift-1:WordShift];
-      wr_len_q  <= wr_len;
-      wr_base_q <= w_base_i;
-      wr_img_q  <= wr_pick_p ? p_wimg_i : w_wimg_i;
-      wr_mask_q <= wr_mask;
-      if (wr_cmd == CmdWrPkt) begin
-        wr_lo_q <= '0;
-        wr_hi_q <= w_cap_i;
-      end else begin
-        wr_lo_q <= 32'(wr_addr[BeatShift-1:0]);
-        wr_hi_q <= 32'(wr_addr[BeatShift-1:0]) + wr_len;
-      end
+  always_comb begin
+    wr_pay.p    = wr_pick_p;
+    wr_pay.cmd  = wr_cmd;
+    wr_pay.sh   = wr_addr[BeatShift-1:WordShift];
+    wr_pay.len  = wr_len;
+    wr_pay.base = w_base_i;
+    wr_pay.img  = wr_pick_p ? p_wimg_i : w_wimg_i;
+    wr_pay.mask = wr_mask;
+    if (wr_cmd == CmdWrPkt) begin
+      wr_pay.lo = '0;
+      wr_pay.hi = w_cap_i;
+    end else begin
+      wr_pay.lo = 32'(wr_addr[BeatShift-1:0]);
+      wr_pay.hi = 32'(wr_addr[BeatShift-1:0]) + wr_len;
     end
   end
 
-  assign obuf_re_o    = src_re & (wr_cmd_q == CmdWrPkt);
-  assign obuf_raddr_o = src_idx[Aw-1:0] + wr_base_q;
+  esp_mem_wr #(
+    .TagW   (1),
+    .Jobs   (32),
+    .PayW   ($bits(wr_pay_t)),
+    .QDepth (WQDepth)
+  ) u_wr (
+    .clk_i,
+    .rst_ni,
+    .start_i     (wr_start),
+    .addr_i      (wr_addr),
+    .beats_i     (job_beats(wr_cmd, wr_addr[BeatShift-1:0], wr_len, wr_mask)),
+    .tag_i       (wr_pick_p),
+    .pay_i       (wr_pay),
+    .ready_o     (wr_ready),
+    .q_count_o   (wq_count),
+    .busy_o      (wr_busy),
+    .done_o      (wr_done),
+    .done_tag_o  (wr_done_p),
+    .src_re_o    (src_re),
+    .src_idx_o   (src_idx),
+    .src_pay_o   (src_pay),
+    .fmt_valid_o (fmt_valid),
+    .fmt_jlast_o (fmt_jlast),
+    .fmt_idx_o   (fmt_idx),
+    .fmt_pay_o   (fmt_pay),
+    .src_data_i  (src_data),
+    .src_strb_i  (src_strb),
+    .axi_o       (axi_o.wr),
+    .axi_i       (axi_i.wr)
+  );
+
+  logic p_wr_take, p_wr_resp, wpkt_take, wpkt_out;
+  assign p_wr_take = wr_start && wr_pick_p;
+  assign p_wr_resp = wr_done && wr_done_p;
+  assign wpkt_take = wr_start && !wr_pick_p && (wr_cmd == CmdWrPkt);
+  assign wpkt_out  = fmt_valid && fmt_jlast && (fmt_pay.cmd == CmdWrPkt);
+
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      p_out_q <= '0;
+      wpkt_q  <= '0;
+    end else begin
+      p_out_q <= p_out_q + 4'(p_wr_take) - 4'(p_wr_resp);
+      wpkt_q  <= wpkt_q + 3'(wpkt_take) - 3'(wpkt_out);
+    end
+  end
+
+  assign obuf_re_o    = src_re & (src_pay.cmd == CmdWrPkt);
+  assign obuf_raddr_o = src_idx[Aw-1:0] + src_pay.base;
 
   logic [2*Dw-1:0] wdata2;
   logic [2*NB-1:0] wstrb2;
-  assign wdata2 = {{Dw{1'b0}}, wr_img_q} << (8 * CTL_WORD_BYTES * wr_sh_q);
-  assign wstrb2 = {{NB{1'b0}}, wr_mask_q} << (CTL_WORD_BYTES * wr_sh_q);
+  assign wdata2 = {{Dw{1'b0}}, fmt_pay.img} << (8 * CTL_WORD_BYTES * fmt_pay.sh);
+  assign wstrb2 = {{NB{1'b0}}, fmt_pay.mask} << (CTL_WORD_BYTES * fmt_pay.sh);
 
+  // the beat of the job in esp_mem_wr's format stage (the buffer's data
+  // for a packet: read in the cycle before)
   always_comb begin
     logic [31:0] pos;
     pos = '0;
     src_data = '0;
     src_strb = '0;
-    if (wr_cmd_q == CmdWrStruct) begin
-      src_data = w_idx[0] ? wdata2[2*Dw-1:Dw] : wdata2[Dw-1:0];
-      src_strb = w_idx[0] ? wstrb2[2*NB-1:NB] : wstrb2[NB-1:0];
+    if (fmt_pay.cmd == CmdWrStruct) begin
+      src_data = fmt_idx[0] ? wdata2[2*Dw-1:Dw] : wdata2[Dw-1:0];
+      src_strb = fmt_idx[0] ? wstrb2[2*NB-1:NB] : wstrb2[NB-1:0];
     end else begin
       for (int unsigned b = 0; b < NB; b++) begin
-        pos = (32'(w_idx) << BeatShift) + 32'(b);
-        src_strb[b] = (pos >= wr_lo_q) && (pos < wr_hi_q);
-        if (wr_cmd_q == CmdWrPkt && pos < wr_len_q) src_data[8*b +: 8] = obuf_rdata_i[8*b +: 8];
+        pos = (32'(fmt_idx) << BeatShift) + 32'(b);
+        src_strb[b] = (pos >= fmt_pay.lo) && (pos < fmt_pay.hi);
+        if (fmt_pay.cmd == CmdWrPkt && pos < fmt_pay.len) src_data[8*b +: 8] = obuf_rdata_i[8*b +: 8];
       end
     end
   end
@@ -382,7 +440,8 @@ module esp_mem_access
   assign w_acc_o   = wr_start & !wr_pick_p;
 
   logic unused_acc;
-  assign unused_acc = ^{src_idx[15:Aw], rd_busy, wr_busy, done_tag.sh};
+  assign unused_acc = ^{src_idx[15:Aw], rd_busy, wr_busy, done_tag.sh, src_pay.p, src_pay.sh, src_pay.len,
+                        src_pay.lo, src_pay.hi, src_pay.img, src_pay.mask, fmt_pay.p, fmt_pay.base};
 
 endmodule : esp_mem_access
 

@@ -7,6 +7,7 @@
 // of two, so N is one: no divider): sequence number s is bit s%64 of `bits`
 // of entry (s/64) mod N if that entry's `block` is s/64, else it reads 0.
 //
+// top_idx_o: the entry of top (the sequencer keeps it on chip).
 // replay_check: fresh_o (seq > top: passes), old_o (top - seq >= W:
 //   REPLAY); otherwise the sequencer reads entry idx_o and
 //   check_pass_o = fresh | (!old & bit of seq in entry_i clear).
@@ -26,6 +27,7 @@ module esp_replay_window
   output      logic          fresh_o,
   output      logic          old_o,
   output      logic [15:0]   idx_o,          // seq's ring entry
+  output      logic [15:0]   top_idx_o,      // top's ring entry
   input  wire replay_entry_t entry_i,        // entry idx_o as in card memory
   output      logic          check_pass_o,
   output      replay_entry_t commit_o
@@ -44,6 +46,9 @@ module esp_replay_window
   assign emask    = IdxW'(entries - 32'd1);
   assign idx      = block[IdxW-1:0] & emask;
   assign idx_o    = 16'(idx);
+  logic [IdxW-1:0] tidx;
+  assign tidx      = top_i[6 +: IdxW] & emask;
+  assign top_idx_o = 16'(tidx);
   assign fresh_o  = seq_i > top_i;
   assign old_o    = !fresh_o && (top_i - seq_i >= 64'(window_bits_i));
   assign hit      = entry_i.block == block;

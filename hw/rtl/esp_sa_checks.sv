@@ -5,7 +5,8 @@
 //   params_ok_o   icv_len 8/12/16 and, inbound, window_bits a power of two
 //                 in MIN..MAX_WINDOW_BITS and replay_offset a multiple of
 //                 CTL_WORD_BYTES (CONTRACT.md ENCRYPT 1 / DECRYPT 5)
-//   hard_o        hard packet or byte lifetime reached (a limit of 0 is none)
+//   hard_o        hard packet or byte lifetime reached (a limit of 0 is none);
+//                 hard_ctr_o the counters after it (hard_events++, stops at 2^32-1)
 //   seq_full_o    outbound: tx_seq_i (the state line's seq) >= 2^32-1 (no ESN) or 2^64-1 (ESN)
 //   ok_ctr_o, soft_o
 //                 the counters after one more OK packet of add_bytes_i bytes
@@ -25,6 +26,7 @@ module esp_sa_checks
 
   output      logic         params_ok_o,
   output      logic         hard_o,
+  output      sa_counters_t hard_ctr_o,
   output      logic         seq_full_o,
   output      sa_counters_t ok_ctr_o,
   output      logic         soft_o
@@ -44,6 +46,10 @@ module esp_sa_checks
                        (window_ok && sa_i.replay_offset[CtlAlignBits-1:0] == '0));
 
   assign hard_o     = limit_reached(sa_i.hard_packets, ctr_i.packets) | limit_reached(sa_i.hard_bytes, ctr_i.bytes);
+  always_comb begin
+    hard_ctr_o = ctr_i;
+    if (ctr_i.hard_events != '1) hard_ctr_o.hard_events = ctr_i.hard_events + 32'd1;
+  end
   assign seq_full_o = sa_i.esn ? (tx_seq_i == '1) : (tx_seq_i >= 64'h0000_0000_FFFF_FFFF);
 
   always_comb begin

@@ -5,7 +5,8 @@
 // (when the status is OK) from the slot's buffer to pkt_out and the
 // completion i to slot i mod 2^ring_log2 of cpl_ring, and frees the slot as soon as the write
 // engine has taken the completion (the packet's data has left the buffer by
-// then); the writes are posted. A packet goes out in chunks of ChunkBeats
+// then; esp_mem_access takes a completion only once the packet's beats
+// have left the buffer); the writes are posted. A packet goes out in chunks of ChunkBeats
 // beats, one write job each, so that a write of the process stage (which
 // has priority) waits at most one chunk: AXI does not interleave the data
 // of two write bursts. idle_o: nothing pushed is left to write and every
@@ -84,9 +85,10 @@ module esp_writeback
   logic [63:0]   a_cpl_q, a_out_q;
   logic [31:0]   idx_q, mask_q, cpl_prod_q;
   // The writes taken whose responses are not in, oldest in bit 0: 1 for a
-  // completion (one bit per pending_q count, which stays far below 32).
-  logic [31:0]   kind_q, kind_d;
-  logic [4:0]    kpos;
+  // completion (one bit per pending_q count; the write engine keeps at most
+  // 32 jobs without responses, esp_mem_access).
+  logic [63:0]   kind_q, kind_d;
+  logic [5:0]    kpos;
   logic [Sw-1:0] tail_q, head_q;
   logic [Slots-1:0] full_q;
   slot_t         slot_q [Slots];
@@ -197,10 +199,10 @@ module esp_writeback
   assign cpl_inc_o = mem_wdone_i && kind_q[0];
   always_comb begin
     kind_d = kind_q;
-    kpos   = pending_q[4:0];
+    kpos   = pending_q[5:0];
     if (mem_wdone_i) begin
       kind_d = kind_q >> 1;
-      kpos   = pending_q[4:0] - 5'd1;
+      kpos   = pending_q[5:0] - 6'd1;
     end
     if (mem_acc_i) kind_d[kpos] = (cmd_q == CmdWrStruct);
   end

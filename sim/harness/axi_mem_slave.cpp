@@ -1,5 +1,6 @@
 #include "axi_mem_slave.hpp"
 
+#include <algorithm>
 #include <cstring>
 #include <sstream>
 
@@ -55,7 +56,7 @@ const AxiSlaveOut& AxiMemSlave::drive(uint64_t cycle) {
   const bool st_ar = stall(), st_r = stall(), st_aw = stall(), st_w = stall(), st_b = stall();
 
   out_.arready = rd_.size() < t_.max_outstanding && !st_ar;
-  out_.awready = aw_.size() < t_.max_outstanding && !st_aw;
+  out_.awready = aw_.size() + b_.size() < t_.max_outstanding && !st_aw;
   out_.wready = !aw_.empty() && !st_w;
 
   if (!out_.rvalid && !rd_.empty() && rd_.front().ready_at <= cycle && !st_r) {
@@ -137,11 +138,13 @@ void AxiMemSlave::edge(const AxiMasterOut& m, uint64_t cycle) {
       }
     }
     rd_.push_back(std::move(b));
+    peak_reads_ = std::max(peak_reads_, rd_.size());
   }
   if (m.awvalid && out_.awready) {
     Burst b{m.awaddr, m.awlen, m.awsize, m.awburst};
     check_burst(b, "write");
     aw_.push_back(b);
+    peak_writes_ = std::max(peak_writes_, aw_.size() + b_.size());
   }
 }
 

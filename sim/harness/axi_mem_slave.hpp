@@ -16,6 +16,9 @@
 // `backpressure` p > 0, every ready is withheld, and every valid not yet
 // raised is delayed, with probability p per cycle (seeded: replayable).
 // Valid signals, once raised, stay up until their handshake (AXI rule).
+// Up to `max_outstanding` read bursts (AR to their last R) and as many write
+// bursts (AW to B) are in flight, each: AR / AW are not ready beyond that.
+// R gives one beat per cycle, in AR order; B in AW order.
 //
 // Bursts: INCR and FIXED, any size up to 64 bytes, up to 256 beats; a burst
 // that crosses 4 KiB, WRAP, a wlast in the wrong place, or an address outside
@@ -36,7 +39,7 @@ namespace esp::sim {
 struct MemTiming {
   unsigned read_latency = 16;   // cycles from AR handshake to the first R beat
   unsigned write_latency = 8;   // cycles from the last W beat to B
-  unsigned max_outstanding = 8; // read bursts and write bursts in flight, each
+  unsigned max_outstanding = 64; // read bursts and write bursts in flight (AR to last R, AW to B), each
   double backpressure = 0.0;    // probability of withholding a ready / delaying a valid
 };
 
@@ -54,6 +57,10 @@ class AxiMemSlave {
   bool quiet() const { return rd_.empty() && aw_.empty() && b_.empty(); }
   uint64_t beats_read() const { return beats_read_; }
   uint64_t beats_written() const { return beats_written_; }
+  // The most read bursts (AR accepted, last R not yet taken) and write bursts
+  // (AW accepted, B not yet taken) that were in flight at once.
+  size_t peak_reads() const { return peak_reads_; }
+  size_t peak_writes() const { return peak_writes_; }
 
  private:
   struct Burst {
@@ -98,6 +105,7 @@ class AxiMemSlave {
   bool w_burst_error_ = false;
   std::vector<std::string> errors_;
   uint64_t beats_read_ = 0, beats_written_ = 0;
+  size_t peak_reads_ = 0, peak_writes_ = 0;
 };
 
 }  // namespace esp::sim

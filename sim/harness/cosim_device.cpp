@@ -55,12 +55,26 @@ class CosimDevice final : public Device {
     }
     try {
       sim_ = std::make_unique<sim::EngineSim>(cfg);
-      // After its reset the kernel clears its own tables (SPI table,
-      // installed bits) before it is idle: the device is ready then.
-      while (!(sim_->read_reg(spec::reg::CTRL) & spec::reg::ctrl::AP_IDLE)) {
-        if (sim_->cycles() > kInitCycleLimit) throw DeviceError("cosim: esp_engine is not idle after its reset");
-        sim_->step(256);
-      }
+      wait_init();
+    } catch (const sim::SimError& e) {
+      throw DeviceError(std::string("cosim: ") + e.what());
+    }
+  }
+
+  // After its reset the kernel clears its own tables (SPI table, installed
+  // bits, SA store, key store) before it is idle: the device is ready then.
+  void wait_init() {
+    const uint64_t start = sim_->cycles();
+    while (!(sim_->read_reg(spec::reg::CTRL) & spec::reg::ctrl::AP_IDLE)) {
+      if (sim_->cycles() - start > kInitCycleLimit) throw DeviceError("cosim: esp_engine is not idle after its reset");
+      sim_->step(256);
+    }
+  }
+
+  void do_reset_kernel() override {
+    try {
+      sim_->reset();
+      wait_init();
     } catch (const sim::SimError& e) {
       throw DeviceError(std::string("cosim: ") + e.what());
     }

@@ -1,5 +1,7 @@
 #include "engine_sim.hpp"
 
+#include <cstdio>
+#include <cstdlib>
 #include <sstream>
 
 #include "Vesp_engine.h"
@@ -59,8 +61,16 @@ EngineSim::EngineSim(const SimConfig& cfg)
     m_->fst->open(cfg.trace_path.c_str());
     if (!m_->fst->isOpen()) throw SimError("cannot open FST trace " + cfg.trace_path);
   }
+  if (const char* log = std::getenv("ESP_COSIM_AXI_LOG")) {
+    static unsigned instances = 0;  // one file per model: <file>.<n>
+    axi_log_ = std::fopen((std::string(log) + "." + std::to_string(instances++)).c_str(), "w");
+  }
+  m_->top->clk_i = 0;
+  reset();
+}
+
+void EngineSim::reset() {
   Vesp_engine& t = *m_->top;
-  t.clk_i = 0;
   t.rst_ni = 1;
   t.eval();
   t.rst_ni = 0;  // asynchronous reset, held for a few clocks
@@ -73,6 +83,7 @@ EngineSim::EngineSim(const SimConfig& cfg)
 EngineSim::~EngineSim() {
   if (m_ && m_->top) m_->top->final();
   if (m_ && m_->fst) m_->fst->close();
+  if (axi_log_) std::fclose(axi_log_);
 }
 
 bool EngineSim::interrupt() const { return m_->top->interrupt_o; }
@@ -133,6 +144,17 @@ void EngineSim::cycle_once() {
   ls.rresp = t.s_axil_rresp;
   ls.rvalid = t.s_axil_rvalid;
 
+  // ESP_COSIM_AXI_LOG=<file>: every AXI4 handshake, one line each (a debug aid
+  // for cycle traces: sim/harness/axi_profile.py summarises it).
+  if (axi_log_) {
+    if (mo.arvalid && so.arready)
+      std::fprintf(axi_log_, "%llu AR %llx %u\n", (unsigned long long)cycle_, (unsigned long long)mo.araddr, mo.arlen);
+    if (so.rvalid && mo.rready) std::fprintf(axi_log_, "%llu R\n", (unsigned long long)cycle_);
+    if (mo.awvalid && so.awready)
+      std::fprintf(axi_log_, "%llu AW %llx %u\n", (unsigned long long)cycle_, (unsigned long long)mo.awaddr, mo.awlen);
+    if (mo.wvalid && so.wready) std::fprintf(axi_log_, "%llu W\n", (unsigned long long)cycle_);
+    if (so.bvalid && mo.bready) std::fprintf(axi_log_, "%llu B\n", (unsigned long long)cycle_);
+  }
   // 3. Handshakes happen at the edge, for the testbench and the RTL alike.
   slave_.edge(mo, cycle_);
   axil_.edge(ls);

@@ -5,9 +5,15 @@
 // Models are built with --x-assign unique --x-initial unique: every run's
 // initial register values and X resolutions come from `seed`, as do the
 // backpressure streams, so a seed replays a run exactly.
+//
+// ESP_COSIM_AXI_LOG=<file>: every m_axi handshake of the model goes to
+// <file>.<n> (n: the models of the process, in order of creation), one line
+// each; sim/harness/axi_profile.py summarises it (cycle traces of the memory
+// engines without an FST viewer).
 #pragma once
 
 #include <cstdint>
+#include <cstdio>
 #include <memory>
 #include <string>
 #include <vector>
@@ -43,6 +49,10 @@ class EngineSim {
   void write_reg(uint32_t offset, uint32_t value);
 
   void step(uint64_t n = 1);
+  // Pulses rst_ni (asynchronous, a few clocks): the engine's registers and
+  // its own tables are reset; card memory keeps its contents. Only between
+  // runs (no AXI transaction in flight).
+  void reset();
   uint64_t cycles() const { return cycle_; }
   bool interrupt() const;
 
@@ -61,6 +71,7 @@ class EngineSim {
   AxilMaster axil_;
   std::unique_ptr<Model> m_;
   uint64_t cycle_ = 0;
+  std::FILE* axi_log_ = nullptr;
 };
 
 }  // namespace esp::sim

@@ -267,6 +267,13 @@ void Device::do_run(const KernelArgs& args) {
   wait_done();
 }
 
+void Device::reset_kernel() {
+  std::unique_lock<std::shared_mutex> lock(mu_);
+  do_reset_kernel();
+}
+
+void Device::do_reset_kernel() { throw DeviceError(backend() + ": this backend cannot reset the kernel from the host"); }
+
 // ------------------------------------------------------------------- identity
 
 void Device::check_identity(uint32_t required_caps) {

@@ -362,6 +362,7 @@ void Engine::Impl::reprogram() {
 }
 
 void Engine::Impl::wipe_card() {
+  dev.reset_kernel();
   wb.clear();
   wb.zero(lay.sa_table, 0, lay.sa_table.size);
   wb.zero(lay.sa_state, 0, lay.sa_state.size);

@@ -152,6 +152,12 @@ class SwemuDevice final : public Device {
     throw DeviceError(os.str());
   }
 
+  // A kernel reset: the card's own state and CPL_PROD are emptied.
+  void do_reset_kernel() override {
+    state_.reset();
+    regs_.set_cpl_prod(0);
+  }
+
   uint32_t arg_u32(unsigned i) const { return static_cast<uint32_t>(regs_.arg(i)); }
 
   void start() {

@@ -70,10 +70,12 @@ class Card {
   static constexpr uint32_t kCapacity = 8;
   static constexpr uint64_t kPktBytes = 64 << 10;
 
-  explicit Card(uint64_t seed = 1, double backpressure = 0.0, unsigned ring_log2 = 3, unsigned latency = 16)
-      : sim_(config(seed, backpressure, latency)), ring_log2_(ring_log2) {
-    sa_ = sim_.memory().alloc(kCapacity * spec::sa_entry::SIZE);
-    st_ = sim_.memory().alloc(kCapacity * spec::sa_state::SIZE);
+  // (capacity: the SA table's entries and state lines, sa_capacity)
+  explicit Card(uint64_t seed = 1, double backpressure = 0.0, unsigned ring_log2 = 3, unsigned latency = 16,
+                uint32_t capacity = kCapacity)
+      : sa_capacity(capacity), sim_(config(seed, backpressure, latency)), ring_log2_(ring_log2) {
+    sa_ = sim_.memory().alloc(uint64_t(capacity) * spec::sa_entry::SIZE);
+    st_ = sim_.memory().alloc(uint64_t(capacity) * spec::sa_state::SIZE);
     replay_ = sim_.memory().alloc(16 << 10);
     desc_ = sim_.memory().alloc(uint64_t(spec::descriptor::SIZE) << ring_log2);
     cpl_ = sim_.memory().alloc(uint64_t(spec::completion::SIZE) << ring_log2);
@@ -93,8 +95,8 @@ class Card {
   uint32_t ring_size() const { return 1u << ring_log2_; }
   uint32_t first() const { return first_; }
   uint32_t prod() const { return prod_; }
+  uint32_t sa_capacity;
   unsigned spi_buckets_log2 = 4;
-  uint32_t sa_capacity = kCapacity;
 
   void set_sa(uint32_t i, const Sa& s) {
     uint8_t* e = host(sa_) + i * spec::sa_entry::SIZE;

@@ -269,7 +269,6 @@ TEST(EngineRing, ResetReplaysEveryInstallAndSpiSlotFromTheShadow) {
   const SaHandle gone = r.eng->add_sa(sa_config(0x30, Direction::Inbound));
   r.eng->process({encrypt(out), encrypt(out), encrypt(out), decrypt(0x20)});
   r.eng->delete_sa(gone);
-  r.card->reset();
   Access::wipe_card(*r.eng);
   r.eng->reprogram();
   ASSERT_FALSE(r.card->runs.empty());

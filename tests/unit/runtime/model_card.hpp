@@ -49,6 +49,7 @@ class ModelCard : public driver::ForwardingDevice {
   uint32_t do_read_reg(uint32_t offset) override;
   void do_write_reg(uint32_t offset, uint32_t value) override;
   void do_run(const driver::KernelArgs& args) override;
+  void do_reset_kernel() override { reset(); }
 
  private:
   spec::Completion command(const driver::KernelArgs& args, const spec::Command& c);

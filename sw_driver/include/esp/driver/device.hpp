@@ -179,6 +179,13 @@ class Device {
   // the arguments, starts and waits for ap_done.
   void run(const KernelArgs& args);
 
+  // A reset of the kernel, as a card reset does: the card's own state
+  // (installed SAs, SPI table, on-chip copies of SA state, key material,
+  // CPL_PROD) is emptied; card memory keeps its contents. Not while a run
+  // goes on (run() holds the device). A backend that cannot reset the kernel
+  // from the host throws DeviceError.
+  void reset_kernel();
+
   // Checks the identity registers against the spec this host was built with:
   // ID, VERSION and SPEC_HASH must equal the host's, CAPS must hold every bit
   // of `required_caps`. The DeviceError names each register that differs with
@@ -210,6 +217,8 @@ class Device {
   virtual void do_run(const KernelArgs& args);
   // Called by the default do_run() after AP_START; returns once ap_done is set.
   virtual void wait_done() = 0;
+  // The default throws DeviceError (the backend cannot reset the kernel).
+  virtual void do_reset_kernel();
 
   // The allocation that `buf` lies in; throws DeviceError (naming `what`)
   // for an unknown or freed allocation or a range outside it. For hooks:

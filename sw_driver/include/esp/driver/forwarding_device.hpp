@@ -36,6 +36,7 @@ class ForwardingDevice : public Device {
                        Gaps gaps) override;
   // The wrapped device's whole run (arguments, start, wait for done).
   void do_run(const KernelArgs& args) override { inner_->run(args); }
+  void do_reset_kernel() override { inner_->reset_kernel(); }
   void wait_done() override {}  // do_run() returns once the wrapped run is done
 
  private:

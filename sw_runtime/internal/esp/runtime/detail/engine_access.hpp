@@ -15,10 +15,11 @@ namespace esp::runtime::detail {
 struct EngineAccess {
   static driver::Device& device(Engine& e);
   static const CardLayout& layout(const Engine& e);
-  // Zeroes the card memory's SA table, state lines and replay region, as a
-  // card reset would, between two kernel runs (under the card lock); the
-  // card's own tables are emptied by a real reset only (reprogram() then
-  // installs everything again).
+  // A card that is reset and loses its memory, between two kernel runs
+  // (under the card lock): the kernel is reset (Device::reset_kernel: its own
+  // tables and on-chip SA state emptied) and the card memory's SA table,
+  // state lines and replay region are zeroed; reprogram() then installs
+  // everything again.
   static void wipe_card(Engine& e);
   // Runs n raw descriptors (their input packets already in layout().pkt_in)
   // through the engine's ring after its queued commands, in as many runs

@@ -1,0 +1,264 @@
+// esp_sa_store: the installed SAs on chip (CONTRACT.md "The card's own
+// state": the card may hold an installed SA's entry, state line and replay
+// entries until STATE_SYNC / SA_DELETE / STOP write them back), for the
+// sequencer (esp_batch_ctrl, hw/rtl/DATAPATH.md "The SA store").
+//
+// Per SA index below MaxSas, in RAMs with one synchronous read port and one
+// write port (no reset: BRAM / URAM):
+//   - the entry's fields the sequencer uses (sa_read_bytes(): SaBits);
+//   - the state record: the state line (sa_state_t), the replay ring entry
+//     that holds the top T of an inbound SA (te: its {bits, block} as card
+//     memory would hold it), te's byte offset in the replay area
+//     (replay_offset + 16 * index) and te_ok (the SA has a ring: inbound,
+//     VALID, usable parameters).
+// Beside them two bit arrays, cleared by a sweep after a reset (init_done_o):
+// dirty (the record changed since it was last written back) and listed (the
+// index is in the dirty list, a FIFO of SA indices in a RAM: every index at
+// most once, so STOP costs one write-back per dirty SA, never a scan).
+//
+// Ports:
+//   rd_i, rd_idx_i        read SA rd_idx_i: ent_o, line_o, te_o, te_ok_o the next cycle
+//   idx_i                 the SA of the writes below (the sequencer's current one)
+//   ent_we_i, ent_i       its entry
+//   we_i, line_i, te_*_i  its state record; with mark_i it is dirty (and
+//                         listed), with clean_i clean (as in card memory)
+//   wb_i, wb_all_i        write back SA idx_i if dirty, or (wb_all_i) every
+//                         dirty SA of the list; wb_done_o pulses once the last
+//                         write has been taken (the sequencer waits for the
+//                         responses). While it runs the store owns its RAM
+//                         ports (the sequencer makes no request).
+//   p_* -> mem_*          the sequencer's card-memory commands (esp_mem_access's
+//                         process client) pass through, except while the
+//                         write-back runs: then its writes (CmdWrStruct, a
+//                         registered pulse, fields held until mem_acc_i): the
+//                         line at st_base_i + 64 * idx, te at rp_base_i + te_off.
+`default_nettype none
+
+module esp_sa_store
+  import esp_spec_pkg::*;
+  import esp_mem_pkg::*;
+#(
+  parameter int unsigned MaxSas = 65536,
+  parameter int unsigned SaBits = 1280,
+  localparam int unsigned Iw = $clog2(MaxSas),
+  localparam int unsigned Words = (MaxSas + 63) / 64,
+  localparam int unsigned WordW = (Words > 1) ? $clog2(Words) : 1,
+  localparam int unsigned Dw = 8 * PKT_BUS_BYTES
+) (
+  input  wire logic              clk_i,
+  input  wire logic              rst_ni,
+  output      logic              init_done_o,
+
+  input  wire logic              rd_i,
+  input  wire logic [31:0]       rd_idx_i,
+  output      logic [SaBits-1:0] ent_o,
+  output      sa_state_t         line_o,
+  output      replay_entry_t     te_o,
+  output      logic              te_ok_o,
+
+  input  wire logic [31:0]       idx_i,
+  input  wire logic              ent_we_i,
+  input  wire logic [SaBits-1:0] ent_i,
+  input  wire logic              we_i,
+  input  wire sa_state_t         line_i,
+  input  wire replay_entry_t     te_i,
+  input  wire logic [63:0]       te_off_i,
+  input  wire logic              te_ok_i,
+  input  wire logic              mark_i,
+  input  wire logic              clean_i,
+
+  input  wire logic              wb_i,
+  input  wire logic              wb_all_i,
+  output      logic              wb_done_o,
+  input  wire logic [63:0]       st_base_i,
+  input  wire logic [63:0]       rp_base_i,
+  input  wire logic              p_valid_i,
+  input  wire mem_cmd_e          p_cmd_i,
+  input  wire logic [63:0]       p_addr_i,
+  input  wire logic [Dw-1:0]     p_wimg_i,
+  input  wire logic [PKT_BUS_BYTES-1:0] p_wmask_i,
+  output      logic              mem_valid_o,
+  output      mem_cmd_e          mem_cmd_o,
+  output      logic [63:0]       mem_addr_o,
+  output      logic [Dw-1:0]     mem_wimg_o,
+  output      logic [PKT_BUS_BYTES-1:0] mem_wmask_o,
+  input  wire logic              mem_acc_i
+);
+
+  typedef struct packed {
+    sa_state_t     line;
+    replay_entry_t te;
+    logic [63:0]   te_off;
+    logic          te_ok;
+  } rec_t;
+
+  // ------------------------------------------------------------- the RAMs
+  logic [SaBits-1:0] ent_mem [MaxSas];
+  rec_t              rec_mem [MaxSas];
+  rec_t              rec_q;
+  logic [Iw-1:0]     ra, wa;
+  logic              re;
+
+  // the write-back's state
+  typedef enum logic [2:0] {WIdle, WPop, WPopd, WChk, WLine, WTe, WDone} wstate_e;
+  wstate_e        ws_q, ws_d;
+  logic           all_q, all_d;
+  logic [Iw-1:0]  wi_q, wi_d;   // the SA being written back
+
+  assign ra = (ws_q == WIdle) ? Iw'(rd_idx_i) : wi_q;
+  assign re = (ws_q == WIdle) ? rd_i : (ws_q == WChk);
+  assign wa = Iw'(idx_i);
+
+  always_ff @(posedge clk_i) begin
+    if (ent_we_i) ent_mem[wa] <= ent_i;
+    if (we_i) rec_mem[wa] <= '{line: line_i, te: te_i, te_off: te_off_i, te_ok: te_ok_i};
+    if (re) begin
+      ent_o <= ent_mem[ra];
+      rec_q <= rec_mem[ra];
+    end
+  end
+  assign line_o   = rec_q.line;
+  assign te_o     = rec_q.te;
+  assign te_ok_o  = rec_q.te_ok;
+
+  // ------------------------------------------------- dirty and listed bits
+  logic [63:0]      dirty_mem [Words];
+  logic [63:0]      listed_mem [Words];
+  logic             init_q;
+  logic [WordW:0]   clr_q;
+
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      init_q <= 1'b0;
+      clr_q  <= '0;
+    end else if (!init_q) begin
+      clr_q <= clr_q + 1'b1;
+      if (clr_q == (WordW+1)'(Words - 1)) init_q <= 1'b1;
+    end
+  end
+  assign init_done_o = init_q;
+
+  // the bits of the SA the sequencer writes (idx_i) and of the one written back (wi_q)
+  logic w_dirty, w_listed, b_dirty;
+  assign w_dirty  = dirty_mem[WordW'(wa >> 6)][wa[5:0]];
+  assign w_listed = listed_mem[WordW'(wa >> 6)][wa[5:0]];
+  assign b_dirty  = dirty_mem[WordW'(wi_q >> 6)][wi_q[5:0]];
+
+  // dirty: set by mark_i, cleared by clean_i or the write-back (never together:
+  // the sequencer waits while it runs); listed: set by a push, cleared by a pop
+  logic          push, pop_clr, b_clean;
+  logic [Iw-1:0] pop_idx;
+  assign push = we_i && mark_i && !w_listed;
+
+  always_ff @(posedge clk_i) begin
+    if (!init_q) begin
+      if (32'(clr_q) < Words) begin
+        dirty_mem[WordW'(clr_q)]  <= '0;
+        listed_mem[WordW'(clr_q)] <= '0;
+      end
+    end else begin
+      if (we_i && mark_i && !w_dirty) dirty_mem[WordW'(wa >> 6)][wa[5:0]] <= 1'b1;
+      else if (we_i && clean_i)       dirty_mem[WordW'(wa >> 6)][wa[5:0]] <= 1'b0;
+      else if (b_clean)               dirty_mem[WordW'(wi_q >> 6)][wi_q[5:0]] <= 1'b0;
+      if (push)         listed_mem[WordW'(wa >> 6)][wa[5:0]] <= 1'b1;
+      else if (pop_clr) listed_mem[WordW'(pop_idx >> 6)][pop_idx[5:0]] <= 1'b0;
+    end
+  end
+
+  // ------------------------------------------------------------ dirty list
+  logic [Iw-1:0] list_mem [MaxSas];
+  logic [Iw-1:0] wp_q, rp_q, list_q;
+  logic [Iw:0]   cnt_q;
+  logic          pop;
+  assign pop     = ws_q == WPop && cnt_q != '0;
+  assign pop_clr = ws_q == WPopd;
+  assign pop_idx = list_q;
+
+  always_ff @(posedge clk_i) begin
+    if (push) list_mem[wp_q] <= wa;
+    if (pop) list_q <= list_mem[rp_q];
+  end
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      wp_q <= '0; rp_q <= '0; cnt_q <= '0;
+    end else begin
+      if (push) wp_q <= wp_q + 1'b1;
+      if (pop) rp_q <= rp_q + 1'b1;
+      cnt_q <= cnt_q + (Iw+1)'(push) - (Iw+1)'(pop);
+    end
+  end
+
+  // ------------------------------------------------------------ write-back
+  // WPop: the next listed index (WPopd: it is in list_q); WChk: dirty? its
+  // record is read; WLine: its line written; WTe: its ring entry (te_ok).
+  logic           m_go_q, m_go_d;
+  logic [63:0]    m_addr_q, m_addr_d;
+  logic [Dw-1:0]  m_img_q, m_img_d;
+  logic [PKT_BUS_BYTES-1:0] m_mask_q, m_mask_d;
+  logic           m_wait_q, m_wait_d;   // a write not yet taken
+
+  always_comb begin
+    ws_d = ws_q; all_d = all_q; wi_d = wi_q;
+    m_go_d = 1'b0; m_addr_d = m_addr_q; m_img_d = m_img_q; m_mask_d = m_mask_q;
+    m_wait_d = m_wait_q & !mem_acc_i;
+    b_clean = 1'b0;
+    wb_done_o = 1'b0;
+    unique case (ws_q)
+      WIdle: if (wb_i) begin
+        all_d = wb_all_i; wi_d = wa;
+        ws_d = wb_all_i ? WPop : WChk;
+      end
+      WPop: ws_d = (cnt_q != '0) ? WPopd : WDone;
+      WPopd: begin
+        wi_d = list_q; ws_d = WChk;
+      end
+      WChk: begin   // the record is read (re) this cycle when dirty
+        if (b_dirty) begin
+          b_clean = 1'b1; ws_d = WLine;
+        end else ws_d = all_q ? WPop : WDone;
+      end
+      WLine: if (!m_wait_q) begin
+        m_go_d = 1'b1; m_wait_d = 1'b1;
+        m_addr_d = st_base_i + (64'(wi_q) << $clog2(SA_STATE_SIZE));
+        m_img_d = Dw'(rec_q.line); m_mask_d = '1;
+        ws_d = rec_q.te_ok ? WTe : (all_q ? WPop : WDone);
+      end
+      WTe: if (!m_wait_q) begin
+        m_go_d = 1'b1; m_wait_d = 1'b1;
+        m_addr_d = rp_base_i + rec_q.te_off;
+        m_img_d = Dw'(rec_q.te); m_mask_d = PKT_BUS_BYTES'({REPLAY_ENTRY_SIZE{1'b1}});
+        ws_d = all_q ? WPop : WDone;
+      end
+      WDone: if (!m_wait_q && !m_go_q) begin
+        wb_done_o = 1'b1; ws_d = WIdle;
+      end
+      default: ws_d = WIdle;
+    endcase
+  end
+
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      ws_q <= WIdle; m_go_q <= 1'b0; m_wait_q <= 1'b0;
+    end else begin
+      ws_q <= ws_d; m_go_q <= m_go_d; m_wait_q <= m_wait_d;
+    end
+  end
+  always_ff @(posedge clk_i) begin
+    all_q <= all_d; wi_q <= wi_d;
+    m_addr_q <= m_addr_d; m_img_q <= m_img_d; m_mask_q <= m_mask_d;
+  end
+
+  logic wb_on;
+  assign wb_on       = ws_q != WIdle;
+  assign mem_valid_o = m_go_q | p_valid_i;
+  assign mem_cmd_o   = wb_on ? CmdWrStruct : p_cmd_i;
+  assign mem_addr_o  = wb_on ? m_addr_q : p_addr_i;
+  assign mem_wimg_o  = wb_on ? m_img_q : p_wimg_i;
+  assign mem_wmask_o = wb_on ? m_mask_q : p_wmask_i;
+
+  logic unused_st;
+  assign unused_st = ^{rd_idx_i[31:Iw], idx_i[31:Iw], clr_q[WordW]};
+
+endmodule : esp_sa_store
+
+`default_nettype wire
