@@ -7,7 +7,7 @@ PKGS=(
   nlohmann-json3-dev libcli11-dev libfmt-dev libpcap-dev
   python3 python3-yaml python3-jinja2 python3-pytest python3-dev pybind11-dev python3-cryptography
   libxrt-dev uuid-dev
-  verilator yosys
+  verilator yosys z3
   clang-14 libclang-rt-14-dev
   tshark
   nftables iputils-ping iperf3

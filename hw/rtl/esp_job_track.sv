@@ -8,30 +8,31 @@
 
 module esp_job_track #(
   parameter int unsigned TagW = 4,
-  parameter int unsigned Jobs = 4
+  parameter int unsigned Jobs = 4,
+  parameter int unsigned NW   = 16     // width of an answer count
 ) (
   input  wire logic            clk_i,
   input  wire logic            rst_ni,
 
   input  wire logic            push_i,      // only when ready_o
-  input  wire logic [15:0]     push_n_i,    // answers, >= 1
+  input  wire logic [NW-1:0]   push_n_i,    // answers, >= 1
   input  wire logic [TagW-1:0] push_tag_i,
   output      logic            ready_o,
 
   input  wire logic            event_i,     // only when valid_o
   output      logic            valid_o,
   output      logic [TagW-1:0] head_tag_o,
-  output      logic [15:0]     head_idx_o,
+  output      logic [NW-1:0]   head_idx_o,
   output      logic            done_o
 );
 
   logic                  pop;
-  logic [16+TagW-1:0]    head;
+  logic [NW+TagW-1:0]    head;
   logic [$clog2(Jobs):0] count;
-  logic [15:0]           head_n, idx_q;
+  logic [NW-1:0]         head_n, idx_q;
 
   esp_fifo_sync #(
-    .Width (16 + TagW),
+    .Width (NW + TagW),
     .Depth (Jobs)
   ) u_jobs (
     .clk_i,
@@ -46,13 +47,13 @@ module esp_job_track #(
   );
   assign {head_n, head_tag_o} = head;
 
-  assign pop        = valid_o && event_i && (idx_q + 16'd1 == head_n);
+  assign pop        = valid_o && event_i && (idx_q + NW'(1) == head_n);
   assign done_o     = pop;
   assign head_idx_o = idx_q;
 
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) idx_q <= '0;
-    else if (valid_o && event_i) idx_q <= pop ? '0 : idx_q + 16'd1;
+    else if (valid_o && event_i) idx_q <= pop ? '0 : idx_q + NW'(1);
   end
 
   logic unused_count;
