@@ -43,18 +43,11 @@ module esp_card_state
 );
 
   logic [63:0]       inst_mem [Words];
-  logic              init_q;
-  logic [MaxBucketsLog2:0] clr_q;
+  localparam int unsigned Sweep = (Words > Buckets) ? Words : Buckets;
+  logic                       init_q;   // the sweep is over
+  logic [((Sweep > 1) ? $clog2(Sweep) : 1)-1:0] clr_q;   // the address it clears
 
-  always_ff @(posedge clk_i or negedge rst_ni) begin
-    if (!rst_ni) begin
-      init_q <= 1'b0;
-      clr_q  <= '0;
-    end else if (!init_q) begin
-      clr_q <= clr_q + 1'b1;
-      if (clr_q == (MaxBucketsLog2+1)'(Buckets - 1)) init_q <= 1'b1;
-    end
-  end
+  esp_init_sweep #(.Count (Sweep)) u_sweep (.clk_i, .rst_ni, .addr_o (clr_q), .done_o (init_q));
   assign init_done_o = init_q;
 
   logic [WordW-1:0] ridx, widx;
@@ -72,20 +65,22 @@ module esp_card_state
   // synchronous read port: the lookup)
   logic [MaxBucketsLog2-1:0] sw_addr, rd_addr;
   logic [SlotW-1:0]          sw_slot;
-  assign sw_addr = init_q ? wr_slot_i[SlotW +: MaxBucketsLog2] : clr_q[MaxBucketsLog2-1:0];
+  assign sw_addr = init_q ? wr_slot_i[SlotW +: MaxBucketsLog2] : MaxBucketsLog2'(clr_q);
   assign sw_slot = wr_slot_i[SlotW-1:0];
   assign rd_addr = rd_bucket_i[MaxBucketsLog2-1:0];
   for (genvar s = 0; s < Slots; s++) begin : g_slot
     logic [63:0] mem [Buckets];
     always_ff @(posedge clk_i) begin
-      if (!init_q) mem[sw_addr] <= '0;
+      if (!init_q) begin
+        if (32'(clr_q) < Buckets) mem[sw_addr] <= '0;
+      end
       else if (wr_i && sw_slot == SlotW'(s)) mem[sw_addr] <= wr_val_i;
       if (rd_i) rd_bucket_o.slots[s] <= mem[rd_addr];
     end
   end
 
   logic unused_cs;
-  assign unused_cs = ^{clr_q[MaxBucketsLog2], inst_idx_i[31:6], inst_widx_i[31:6], wr_slot_i[31:SlotW+MaxBucketsLog2],
+  assign unused_cs = ^{inst_idx_i[31:6], inst_widx_i[31:6], wr_slot_i[31:SlotW+MaxBucketsLog2],
                        rd_bucket_i[31:MaxBucketsLog2]};
 
 endmodule : esp_card_state

@@ -54,8 +54,8 @@ module esp_key_cache #(
   logic [IdxW-1:0]    lk_idx_q;
   logic [IdxW-1:0]    idx;
   logic [TagW-1:0]    tag;
-  logic               init_q;
-  logic [WordW:0]     clr_q;
+  logic               init_q;   // the sweep is over
+  logic [WordW-1:0]   clr_q;    // the valid word it clears
 
   assign idx = lk_sa_index_i[IdxW-1:0];
   assign tag = {lk_sa_index_i[31:IdxW], lk_generation_i, lk_aes256_i};
@@ -65,15 +65,7 @@ module esp_key_cache #(
   endfunction
 
   // Valid bits cleared after reset.
-  always_ff @(posedge clk_i or negedge rst_ni) begin
-    if (!rst_ni) begin
-      init_q <= 1'b0;
-      clr_q  <= '0;
-    end else if (!init_q) begin
-      clr_q <= clr_q + 1'b1;
-      if (clr_q == (WordW+1)'(Words - 1)) init_q <= 1'b1;
-    end
-  end
+  esp_init_sweep #(.Count (Words)) u_sweep (.clk_i, .rst_ni, .addr_o (clr_q), .done_o (init_q));
 
   assign init_done_o = init_q;
 
@@ -84,7 +76,7 @@ module esp_key_cache #(
       rd_vld_q <= vld_mem[word_of(idx)];
     end
     if (fill_i) tag_mem[lk_idx_q] <= lk_tag_q;
-    if (!init_q) vld_mem[WordW'(clr_q)] <= '0;
+    if (!init_q) vld_mem[clr_q] <= '0;
     else if (fill_i || inv_i) vld_mem[word_of(lk_idx_q)][lk_idx_q[BitW-1:0]] <= fill_i;
   end
 

@@ -124,18 +124,10 @@ module esp_sa_store
   // ------------------------------------------------- dirty and listed bits
   logic [63:0]      dirty_mem [Words];
   logic [63:0]      listed_mem [Words];
-  logic             init_q;
-  logic [WordW:0]   clr_q;
+  logic             init_q;   // the sweep is over
+  logic [WordW-1:0] clr_q;    // the word it clears
 
-  always_ff @(posedge clk_i or negedge rst_ni) begin
-    if (!rst_ni) begin
-      init_q <= 1'b0;
-      clr_q  <= '0;
-    end else if (!init_q) begin
-      clr_q <= clr_q + 1'b1;
-      if (clr_q == (WordW+1)'(Words - 1)) init_q <= 1'b1;
-    end
-  end
+  esp_init_sweep #(.Count (Words)) u_sweep (.clk_i, .rst_ni, .addr_o (clr_q), .done_o (init_q));
   assign init_done_o = init_q;
 
   // the bits of the SA the sequencer writes (idx_i) and of the one written back (wi_q)
@@ -152,10 +144,8 @@ module esp_sa_store
 
   always_ff @(posedge clk_i) begin
     if (!init_q) begin
-      if (32'(clr_q) < Words) begin
-        dirty_mem[WordW'(clr_q)]  <= '0;
-        listed_mem[WordW'(clr_q)] <= '0;
-      end
+      dirty_mem[clr_q]  <= '0;
+      listed_mem[clr_q] <= '0;
     end else begin
       if (we_i && mark_i && !w_dirty) dirty_mem[WordW'(wa >> 6)][wa[5:0]] <= 1'b1;
       else if (we_i && clean_i)       dirty_mem[WordW'(wa >> 6)][wa[5:0]] <= 1'b0;
@@ -257,7 +247,7 @@ module esp_sa_store
   assign mem_wmask_o = wb_on ? m_mask_q : p_wmask_i;
 
   logic unused_st;
-  assign unused_st = ^{rd_idx_i[31:Iw], idx_i[31:Iw], clr_q[WordW]};
+  assign unused_st = ^{rd_idx_i[31:Iw], idx_i[31:Iw]};
 
 endmodule : esp_sa_store
 

@@ -184,25 +184,6 @@ package esp_unit_pkg;
     logic [15:0]  udp_csum;
   } hb_rsp_t;
 
-  // ------------------------------------------------------ the state line
-  // An SA's state line (sa_state_t: seq and the counters) is written whole
-  // as one 64-byte image with the byte mask of the fields that change.
-  function automatic logic [63:0] line_mask(int unsigned off, int unsigned bytes);
-    return ((64'd1 << bytes) - 64'd1) << off;
-  endfunction
-  function automatic logic [8*SA_STATE_SIZE-1:0] line_img(sa_counters_t c, logic [63:0] sq);
-    sa_state_t l;
-    l.counters = c;
-    l.seq = sq;
-    return l;
-  endfunction
-  localparam logic [63:0] SeqMask   = line_mask(SA_STATE_SEQ_OFFSET, SA_STATE_SEQ_BYTES);
-  // packets, bytes, soft_events: what an OK packet changes
-  localparam logic [63:0] CtrOkMask =
-      line_mask(SA_STATE_COUNTERS_OFFSET + SA_COUNTERS_PACKETS_OFFSET, SA_COUNTERS_PACKETS_BYTES) |
-      line_mask(SA_STATE_COUNTERS_OFFSET + SA_COUNTERS_BYTES_OFFSET, SA_COUNTERS_BYTES_BYTES) |
-      line_mask(SA_STATE_COUNTERS_OFFSET + SA_COUNTERS_SOFT_EVENTS_OFFSET, SA_COUNTERS_SOFT_EVENTS_BYTES);
-
 endpackage : esp_unit_pkg
 
 `default_nettype wire
