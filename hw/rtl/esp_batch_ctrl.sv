@@ -241,46 +241,19 @@ module esp_batch_ctrl
   pkt_ctx_t      plan;
   pkt_len_t      ct_len;
   esp_sa_rules #(.MaxSpiBucketsLog2(MaxSpiBucketsLog2)) u_rules (
-    .inbound_i      (cmd_q ? !sa.outbound : op_dec),   // SA_INSTALL: does it have a ring
-    .sa_i           (sa),
-    .ctr_i          (ctr_q),
-    .top_i          (top_q),
-    .add_bytes_i    (add_bytes_q),
-    .seq_lo_i       (c_seq_q[31:0]),
-    .seq_i          (seq_q),
-    .entry_i        (ent_q),
-    .te_ok_i        (te_ok_q),
-    .log2_i         (log2_q),
-    .bucket_i       (spi_bucket_i),
-    .parse_i        (parse_rsp_i),
-    .dummy_i        (d_dummy),
-    .in_length_i    (d.in_length),
-    .out_capacity_i (d.out_capacity),
-    .esp_len_i      (pk_q.esp_len),
-    .params_ok_o    (params_ok),
-    .hard_o         (hard),
-    .hard_ctr_o     (hard_ctr),
-    .seq_full_o     (seq_full),
-    .ok_ctr_o       (ok_ctr),
-    .soft_o         (soft_now),
-    .inferred_seq_o (inferred_seq),
-    .inferred_ok_o  (inferred_ok),
-    .fresh_o        (win_fresh),
-    .old_o          (win_old),
-    .pass_o         (win_pass),
-    .commit_o       (win_commit),
-    .ent_off_o      (ent_off),
-    .te_off_o       (te_off),   // the top's entry (in the store with the state)
-    .te_hit_o       (te_hit),   // seq's entry is the top's
-    .log2_ok_o      (log2_ok),
-    .bucket0_o      (bucket0),
-    .bucket1_o      (bucket1),
-    .spi_hit_o      (spi_hit),
-    .sa_index_o     (sa_ref_m1),
-    .plan_o         (plan),
-    .room_o         (room),
-    .ct_len_o       (ct_len),
-    .esp_len_bad_o  (esp_len_bad)
+    .inbound_i (cmd_q ? !sa.outbound : op_dec),   // SA_INSTALL: does it have a ring
+    .sa_i (sa), .ctr_i (ctr_q), .top_i (top_q), .add_bytes_i (add_bytes_q),
+    .seq_lo_i (c_seq_q[31:0]), .seq_i (seq_q), .entry_i (ent_q), .te_ok_i (te_ok_q),
+    .log2_i (log2_q), .bucket_i (spi_bucket_i), .parse_i (parse_rsp_i), .dummy_i (d_dummy),
+    .in_length_i (d.in_length), .out_capacity_i (d.out_capacity), .esp_len_i (pk_q.esp_len), .params_ok_o (params_ok),
+    .hard_o (hard), .hard_ctr_o (hard_ctr), .seq_full_o (seq_full), .ok_ctr_o (ok_ctr),
+    .soft_o (soft_now), .inferred_seq_o (inferred_seq), .inferred_ok_o (inferred_ok), .fresh_o (win_fresh),
+    .old_o (win_old), .pass_o (win_pass), .commit_o (win_commit), .ent_off_o (ent_off),
+    .te_off_o (te_off),   // the top's entry (in the store with the state)
+    .te_hit_o (te_hit),   // seq's entry is the top's
+    .log2_ok_o (log2_ok), .bucket0_o (bucket0), .bucket1_o (bucket1), .spi_hit_o (spi_hit),
+    .sa_index_o (sa_ref_m1), .plan_o (plan), .room_o (room), .ct_len_o (ct_len),
+    .esp_len_bad_o (esp_len_bad)
   );
   assign a_line = a_st_q + (64'(sa_idx_q) << $clog2(SA_STATE_SIZE));
   assign a_ent  = a_replay_q + ent_off;
@@ -313,24 +286,11 @@ module esp_batch_ctrl
   logic [31:0] cd_sa, cd_spi, cd_slot;
   spi_slot_t   cd_val;
   esp_cmd_decide #(.MaxSpiBucketsLog2(MaxSpiBucketsLog2)) u_cmd_decide (
-    .cmd_i         (desc),
-    .sa_capacity_i (sa_cap_q),
-    .op_enc_o      (op_enc),
-    .op_dec_o      (op_dec),
-    .op_cmd_o      (op_cmd),
-    .malformed_o   (desc_malformed),
-    .sa_range_o    (desc_sa_range),
-    .status_o   (cd_status),
-    .sa_index_o (cd_sa),
-    .spi_o      (cd_spi),
-    .install_o  (cd_install),
-    .delete_o   (cd_delete),
-    .spi_wr_o   (cd_spi_wr),
-    .spi_slot_o (cd_slot),
-    .spi_val_o  (cd_val),
-    .stop_o     (cd_stop),
-    .wb_o       (cd_wb),
-    .wb_all_o   (cd_wb_all)
+    .cmd_i (desc), .sa_capacity_i (sa_cap_q), .op_enc_o (op_enc), .op_dec_o (op_dec),
+    .op_cmd_o (op_cmd), .malformed_o (desc_malformed), .sa_range_o (desc_sa_range), .status_o (cd_status),
+    .sa_index_o (cd_sa), .spi_o (cd_spi), .install_o (cd_install), .delete_o (cd_delete),
+    .spi_wr_o (cd_spi_wr), .spi_slot_o (cd_slot), .spi_val_o (cd_val), .stop_o (cd_stop),
+    .wb_o (cd_wb), .wb_all_o (cd_wb_all)
   );
 
   // ---------------------------------------------------------------- outputs
@@ -353,27 +313,13 @@ module esp_batch_ctrl
   logic [63:0] tail_out_off;
   logic [31:0] tail_out_len, tail_out_cap;
   esp_batch_tail #(.Depth(OSlots), .OSlotW(OSlotW)) u_tail (
-    .clk_i, .rst_ni,
-    .idle_o           (tail_idle),
-    .push_i           (tail_push),
-    .push_oslot_i     (hslot_q),
-    .push_hb_i        (head_hb_req),
-    .push_cpl_i       (cpl),
-    .push_out_off_i   (d.out_offset),
-    .push_out_len_i   (32'(pk_q.out_len)),
-    .push_out_cap_i   (d.out_capacity),
-    .aead_rsp_valid_i,
-    .aead_rsp_ready_o (tail_rsp_ready),
-    .aead_rsp_i,
-    .hb_start_o       (tail_hb_start),
-    .hb_req_o         (tail_hb_req),
-    .hb_slot_o        (tail_hb_slot),
-    .hb_done_i,
-    .out_push_o       (tail_out_push),
-    .out_cpl_o        (tail_cpl),
-    .out_offset_o     (tail_out_off),
-    .out_length_o     (tail_out_len),
-    .out_capacity_o   (tail_out_cap)
+    .clk_i, .rst_ni, .idle_o (tail_idle),
+    .push_i (tail_push), .push_oslot_i (hslot_q), .push_hb_i (head_hb_req), .push_cpl_i (cpl),
+    .push_out_off_i (d.out_offset), .push_out_len_i (32'(pk_q.out_len)), .push_out_cap_i (d.out_capacity),
+    .aead_rsp_valid_i, .aead_rsp_ready_o (tail_rsp_ready), .aead_rsp_i,
+    .hb_start_o (tail_hb_start), .hb_req_o (tail_hb_req), .hb_slot_o (tail_hb_slot), .hb_done_i,
+    .out_push_o (tail_out_push), .out_cpl_o (tail_cpl), .out_offset_o (tail_out_off),
+    .out_length_o (tail_out_len), .out_capacity_o (tail_out_cap)
   );
   assign tail_push = state_q == StEncAead && aead_req_ready_i;
 
