@@ -306,7 +306,7 @@ module esp_batch_ctrl
   assign mem_len_o     = m_len_q;
 
   // ------------------------------------------------------------- the tail
-  logic        tail_idle, tail_push, tail_rsp_ready, tail_hb_start, tail_out_push;
+  logic        enc_req, tail_idle, tail_push, tail_rsp_ready, tail_hb_start, tail_out_push;
   hb_req_t     head_hb_req, tail_hb_req;
   logic [OSlotW-1:0] tail_hb_slot;
   logic [8*COMPLETION_SIZE-1:0] tail_cpl;
@@ -321,7 +321,7 @@ module esp_batch_ctrl
     .out_push_o (tail_out_push), .out_cpl_o (tail_cpl), .out_offset_o (tail_out_off),
     .out_length_o (tail_out_len), .out_capacity_o (tail_out_cap)
   );
-  assign tail_push = state_q == StEncAead && aead_req_ready_i;
+  assign tail_push = enc_req && aead_req_ready_i;
 
   // the units: their requests (esp_batch_req), starts and handshakes
   esp_batch_req u_req (
@@ -342,7 +342,10 @@ module esp_batch_ctrl
   assign parse_start_o    = parse_go_q;
   assign parse_obuf_o     = state_q == StDecInner;
   assign tr_start_o       = tr_go_q;
-  assign aead_req_valid_o = (state_q == StEncAead) | (state_q == StDecAead) | (state_q == StCmdWipe);
+  // ENCRYPT: the request from the cycle the trailer is done (esp_aead reads
+  // the input slot two cycles after it takes the job at the earliest)
+  assign enc_req          = (state_q == StEncAead) | (state_q == StEncTrl && tr_done_i);
+  assign aead_req_valid_o = enc_req | (state_q == StDecAead) | (state_q == StCmdWipe);
   assign aead_oslot_o     = hslot_q;
   // (the head's DECRYPT runs only while the tail is idle)
   assign aead_rsp_ready_o = (state_q == StDecAeadRsp) | tail_rsp_ready;
@@ -360,7 +363,7 @@ module esp_batch_ctrl
       ibuf_rsel_o = 2'd1;
     end
     if (state_q == StDecHdr || (state_q == StEncRel && aead_rd_idle_i)) ibuf_rsel_o = 2'd2;
-    ibuf_wsel_o = state_q == StEncTrl;
+    ibuf_wsel_o = state_q == StEncCtr || state_q == StEncTrl;   // (started by enc_plan)
     obuf_rsel_o = 2'd0;
     if (state_q == StDecTrl) obuf_rsel_o = 2'd1;
     if (state_q == StDecInner) obuf_rsel_o = 2'd2;
@@ -411,8 +414,10 @@ module esp_batch_ctrl
   endtask
   // ENCRYPT 2 done: the parse results (a tunnel-mode dummy packet: none) and
   // the plan of the output.
+  // The trailer build starts with it (beside ENCRYPT 3-5: should they fail,
+  // it has only written the input slot behind the payload).
   task automatic enc_plan();
-    pk_d = plan; add_bytes_d = 32'(plan.pkt_len);
+    pk_d = plan; add_bytes_d = 32'(plan.pkt_len); tr_go_d = 1'b1;
   endtask
   // The state line with counters c and seq top_q written (on chip), then
   // the completion (status s).
@@ -607,13 +612,13 @@ module esp_batch_ctrl
           else begin
             ctr_d = ok_ctr; soft_d = soft_now;
           end
-          tr_go_d = 1'b1; state_d = StEncTrl;
+          state_d = StEncTrl;
         end
       end
       // the trailer built, tx_seq and the counters are written (on chip) on
       // the way to esp_aead
       StEncTrl: if (tr_done_i) begin
-        st_wr(ctr_q, top_q); state_d = StEncAead;
+        st_wr(ctr_q, top_q); state_d = aead_req_ready_i ? StEncRel : StEncAead;
       end
       StEncAead: if (aead_req_ready_i) state_d = StEncRel;   // to the tail (tail_push)
       // The input slot back once esp_aead has read it (transport: once the
