@@ -82,7 +82,7 @@ module esp_engine
 
   localparam int unsigned Depth = 256;
   localparam int unsigned ISlots = 4;   // input slots: packet reads in flight + the one being processed
-  localparam int unsigned OSlots = 2;   // output slots: the one being built + the one being written
+  localparam int unsigned OSlots = 4;   // output slots: esp_aead's next job, the tail's, the one being written + 1
   localparam int unsigned Isw = $clog2(ISlots);
   localparam int unsigned Osw = $clog2(OSlots);
   localparam int unsigned DBlock = 8;   // descriptors per read
@@ -152,11 +152,11 @@ module esp_engine
   );
 
   // ------------------------------------------------------------ buffer ports
-  logic          ibuf_we, ibuf_re, obuf_we, obuf_re;
+  logic          ibuf_we, ibuf_re, obuf_re;
   logic          parse_busy, tr_busy, hb_busy;
-  logic [Aw-1:0] ibuf_waddr, ibuf_raddr, obuf_waddr, obuf_raddr;
-  logic [NB-1:0] ibuf_wbe, obuf_wbe;
-  logic [Dw-1:0] ibuf_wdata, ibuf_rdata, obuf_wdata, obuf_rdata;
+  logic [Aw-1:0] ibuf_waddr, ibuf_raddr, obuf_raddr;
+  logic [NB-1:0] ibuf_wbe;
+  logic [Dw-1:0] ibuf_wdata, ibuf_rdata, obuf_rdata;
 
   // ------------------------------------------------------------- sequencer
   logic          mem_valid, mem_acc, mem_done, mem_wdone;
@@ -167,7 +167,9 @@ module esp_engine
   logic [NB-1:0] mem_wmask;
   logic [4*Dw-1:0] mem_rimg;
   logic [1:0]    ibuf_rsel, obuf_rsel;
-  logic          ibuf_wsel, obuf_wsel, parse_obuf;
+  logic          ibuf_wsel, parse_obuf;
+  logic [Osw-1:0] obuf_rd_slot, obuf_hb_slot, aead_oslot, aead_obuf_slot;
+  logic          aead_rd_idle;
 
   logic          parse_start, parse_done, tr_start, tr_done, hb_start, hb_done;
   logic          aead_req_valid, aead_req_ready, aead_rsp_valid, aead_rsp_ready;
@@ -189,7 +191,8 @@ module esp_engine
   logic [ISlots-1:0] iready;
   logic [OSlots-1:0] ofull;
   logic [Isw-1:0] ihead_slot, f_slot, f_done_slot, mem_ibuf_slot;
-  logic [Osw-1:0] otail_slot, odrain_slot;
+  logic [Osw-1:0] oalloc_slot, odrain_slot;
+  logic          out_alloc;
 
   localparam int unsigned DImgBeats = esp_mem_pkg::desc_block_beats(DBlock);
   logic          d_valid, d_done, f_valid, f_acc, f_done, w_valid, w_acc, w_wdone;
@@ -247,8 +250,9 @@ module esp_engine
     .idle_o         (wb_idle),
     .cpl_prod_o     (cpl_prod),
     .cpl_inc_o      (cpl_inc),
-    .tail_ready_o   (out_ready),
-    .tail_slot_o    (otail_slot),
+    .alloc_ready_o  (out_ready),
+    .alloc_slot_o   (oalloc_slot),
+    .alloc_i        (out_alloc),
     .push_i         (out_push),
     .push_cpl_i     (out_cpl),
     .push_wr_pkt_i  (out_wr_pkt),
@@ -312,7 +316,7 @@ module esp_engine
   assign c_valid = 1'b0;
   assign c_addr  = '0;
   assign c_len   = '0;
-  esp_batch_ctrl #(.MaxSpiBucketsLog2(MaxSpiBucketsLog2), .MaxSas(MaxSas)) u_batch_ctrl (
+  esp_batch_ctrl #(.MaxSpiBucketsLog2(MaxSpiBucketsLog2), .MaxSas(MaxSas), .OSlots(OSlots)) u_batch_ctrl (
     .clk_i,
     .rst_ni,
     .start_i            (ap_start),
@@ -342,6 +346,8 @@ module esp_engine
     .in_pop_o           (in_pop),
     .fetch_idle_i       (fetch_idle),
     .out_ready_i        (out_ready),
+    .out_slot_i         (oalloc_slot),
+    .out_alloc_o        (out_alloc),
     .out_push_o         (out_push),
     .out_cpl_o          (out_cpl),
     .out_wr_pkt_o       (out_wr_pkt),
@@ -362,8 +368,9 @@ module esp_engine
     .ibuf_rsel_o        (ibuf_rsel),
     .ibuf_wsel_o        (ibuf_wsel),
     .obuf_rsel_o        (obuf_rsel),
-    .obuf_wsel_o        (obuf_wsel),
     .parse_obuf_o       (parse_obuf),
+    .obuf_rd_slot_o     (obuf_rd_slot),
+    .obuf_hb_slot_o     (obuf_hb_slot),
     .parse_start_o      (parse_start),
     .parse_req_o        (parse_req),
     .parse_done_i       (parse_done),
@@ -375,6 +382,8 @@ module esp_engine
     .aead_req_valid_o   (aead_req_valid),
     .aead_req_ready_i   (aead_req_ready),
     .aead_req_o         (aead_req),
+    .aead_oslot_o       (aead_oslot),
+    .aead_rd_idle_i     (aead_rd_idle),
     .aead_rsp_valid_i   (aead_rsp_valid),
     .aead_rsp_ready_o   (aead_rsp_ready),
     .aead_rsp_i         (aead_rsp),
@@ -493,22 +502,26 @@ module esp_engine
     .c_rdata_o (ibuf_rdata)
   );
 
-  esp_pkt_bank #(.Depth(Depth), .Slots(OSlots)) u_obuf (
+  // obuf: every port names its output slot (esp_aead's: its job's; esp_hdr_build's
+  // and the readers': the sequencer's)
+  esp_out_bank #(.Depth(Depth), .Slots(OSlots)) u_obuf (
     .clk_i,
     .full_i    (ofull),
-    .pslot_i   (otail_slot),
-    .p_we_i    (obuf_we),
-    .p_waddr_i (obuf_waddr),
-    .p_wbe_i   (obuf_wbe),
-    .p_wdata_i (obuf_wdata),
-    .p_re_i    (obuf_re),
-    .p_raddr_i (obuf_raddr),
-    .p_rdata_o (obuf_rdata),
-    .cslot_i   (odrain_slot),
-    .c_we_i    (1'b0),
-    .c_waddr_i ('0),
-    .c_wbe_i   ('0),
-    .c_wdata_i ('0),
+    .a_slot_i  (aead_obuf_slot),
+    .a_we_i    (aead_obuf_we),
+    .a_waddr_i (aead_obuf_waddr),
+    .a_wbe_i   (aead_obuf_wbe),
+    .a_wdata_i (aead_obuf_wdata),
+    .b_slot_i  (obuf_hb_slot),
+    .b_we_i    (hb_we),
+    .b_waddr_i (hb_waddr),
+    .b_wbe_i   (hb_wbe),
+    .b_wdata_i (hb_wdata),
+    .r_slot_i  (obuf_rd_slot),
+    .r_re_i    (obuf_re),
+    .r_raddr_i (obuf_raddr),
+    .r_rdata_o (obuf_rdata),
+    .c_slot_i  (odrain_slot),
     .c_re_i    (mem_obuf_re),
     .c_raddr_i (mem_obuf_raddr),
     .c_rdata_o (wb_obuf_rdata)
@@ -532,11 +545,6 @@ module esp_engine
       2'd2:    begin ibuf_re = hb_re;        ibuf_raddr = hb_raddr;        end
       default: begin ibuf_re = parse_re & ~parse_obuf; ibuf_raddr = parse_raddr; end
     endcase
-    // obuf write: esp_aead or esp_hdr_build
-    obuf_we    = obuf_wsel ? hb_we : aead_obuf_we;
-    obuf_waddr = obuf_wsel ? hb_waddr : aead_obuf_waddr;
-    obuf_wbe   = obuf_wsel ? hb_wbe : aead_obuf_wbe;
-    obuf_wdata = obuf_wsel ? hb_wdata : aead_obuf_wdata;
     // obuf read: esp_trailer or esp_ip_parse
     unique case (obuf_rsel)
       2'd1:    begin obuf_re = tr_re; obuf_raddr = tr_raddr; end
@@ -576,16 +584,19 @@ module esp_engine
     .rsp_o         (tr_rsp)
   );
 
-  esp_aead u_aead (
+  esp_aead #(.OSlotW(Osw)) u_aead (
     .clk_i,
     .rst_ni,
     .req_valid_i      (aead_req_valid),
     .req_ready_o      (aead_req_ready),
     .req_i            (aead_req),
+    .req_oslot_i      (aead_oslot),
+    .rd_idle_o        (aead_rd_idle),
     .ibuf_re_o        (aead_ibuf_re),
     .ibuf_raddr_o     (aead_ibuf_raddr),
     .ibuf_rdata_i     (ibuf_rdata),
     .obuf_we_o        (aead_obuf_we),
+    .obuf_slot_o      (aead_obuf_slot),
     .obuf_waddr_o     (aead_obuf_waddr),
     .obuf_wbe_o       (aead_obuf_wbe),
     .obuf_wdata_o     (aead_obuf_wdata),
