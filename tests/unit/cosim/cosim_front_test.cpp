@@ -123,8 +123,9 @@ class Front {
 
   // Publishes items[from..to) while the run goes on, at most `chunk` at a
   // time and never more than the ring ahead of CPL_PROD, until CPL_PROD
-  // reaches `until`; records how far the card read ahead meanwhile. Returns
-  // the next item not published.
+  // reaches `until`; checks each completion as CPL_PROD passes it (before
+  // its ring slot can be used again: item k is descriptor k) and records how
+  // far the card read ahead meanwhile. Returns the next item not published.
   size_t drive(const std::vector<Item>& items, size_t from, size_t to, uint32_t base, uint32_t until,
                size_t chunk) {
     size_t next = from;
@@ -134,6 +135,7 @@ class Front {
       const uint64_t read = c.sim().mem_slave().watched(ring_desc_).bytes / spec::descriptor::SIZE;
       // descriptors asked for beyond the completed ones (the reads of this run)
       peak_ahead = std::max<int64_t>(peak_ahead, int64_t(read) - int64_t(read_before_) - int64_t(done - base));
+      check_upto(items, done);
       if (done == until) break;
       std::vector<Desc> ds;
       while (next < to && ds.size() < chunk && c.prod() + ds.size() - done < c.ring_size()) {
@@ -150,7 +152,13 @@ class Front {
     c.start();
   }
 
-  // Completion and output of items[k] (descriptor index first + k).
+  // Checks the completions of the items before `done` not yet checked.
+  void check_upto(const std::vector<Item>& items, uint32_t done) {
+    for (; checked_ < done && checked_ < items.size(); ++checked_) check(items, checked_, uint32_t(checked_));
+  }
+  size_t checked() const { return checked_; }
+
+  // Completion and output of items[k] (descriptor index `index`).
   void check(const std::vector<Item>& items, size_t k, uint32_t index) {
     const Item& it = items[k];
     const Cpl g = c.cpl(index);
@@ -183,6 +191,7 @@ class Front {
     return at;
   }
   uint64_t in_used_ = 0, out_used_ = 0, read_before_ = 0;
+  size_t checked_ = 0;
   size_t pkt_desc_ = 0, ring_desc_ = 0;
 };
 
@@ -201,7 +210,11 @@ TEST(CosimFront, ManyPacketReadsInFlightAndDescriptorsFarAhead) {
   t.run_start();
   t.drive(items, items.size(), items.size(), 0, uint32_t(items.size()), 1);
   t.c.wait();
-  for (size_t k = 0; k < items.size(); ++k) t.check(items, k, uint32_t(k));
+  EXPECT_EQ(t.checked(), items.size());
+  std::printf("600 x 64 B ENCRYPT, latency 64: %zu input packet reads in flight at most, %lld descriptors read "
+              "ahead of CPL_PROD at most, %llu cycles\n",
+              t.packet_reads_peak(), static_cast<long long>(t.peak_ahead),
+              static_cast<unsigned long long>(t.c.run_cycles()));
   EXPECT_GE(t.packet_reads_peak(), 32u) << "input packet reads in flight at once";
   EXPECT_GE(t.peak_ahead, 256) << "descriptors read ahead of CPL_PROD";
 }
@@ -241,12 +254,12 @@ TEST(CosimFront, LiveDescProdRingWrapAndStopInARead) {
     t.c.wait();
     EXPECT_EQ(t.c.cpl_prod(), end1) << "CPL_PROD after the STOP";
     EXPECT_GT(t.c.prod(), end1) << "test: nothing was published behind the STOP";
-    for (size_t k = 0; k < end1; ++k) t.check(all, k, uint32_t(k));
+    EXPECT_EQ(t.checked(), size_t(end1));
 
     t.run_start();
     t.drive(all, next, all.size(), end1, uint32_t(all.size()), r.chunk);
     t.c.wait();
-    for (size_t k = end1; k < all.size(); ++k) t.check(all, k, uint32_t(k));
+    EXPECT_EQ(t.checked(), all.size());
   }
 }
 
@@ -298,7 +311,7 @@ TEST(CosimFront, InputRingWrapsWithMixedSizes) {
     t.run_start();
     t.drive(items, 0, items.size(), 0, uint32_t(items.size()), 256);
     t.c.wait();
-    for (size_t k = 0; k < items.size(); ++k) t.check(items, k, uint32_t(k));
+    EXPECT_EQ(t.checked(), items.size());
   }
 }
 
