@@ -202,7 +202,7 @@ module esp_engine
   logic [NB-1:0] w_wmask;
 
   localparam int unsigned Irw = $clog2(IRingWords);
-  logic                  iwdone, ibuf_stall, mem_ibuf_last;
+  logic                  iwdone, ibuf_stall, mem_ibuf_we, mem_ibuf_last;
   logic [Isw-1:0]        iwdone_slot;
   logic [ISlots*Irw-1:0] ibase;
 
@@ -229,6 +229,7 @@ module esp_engine
     .f_len_o       (f_len),
     .f_slot_o      (f_slot),
     .f_acc_i       (f_acc),
+    .f_beat_i      (mem_ibuf_we),
     .wdone_i       (iwdone),
     .wdone_slot_i  (iwdone_slot),
     .base_o        (ibase),
@@ -406,7 +407,7 @@ module esp_engine
   assign axi_rsp.rd.r_last   = m_axi_rlast;
   assign axi_rsp.rd.r_valid  = m_axi_rvalid;
 
-  logic          mem_ibuf_we, mem_obuf_re;
+  logic          mem_obuf_re;
   logic [Aw-1:0] mem_ibuf_waddr, mem_obuf_raddr;
   logic [Dw-1:0] mem_ibuf_wdata;
 

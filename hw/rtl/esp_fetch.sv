@@ -54,6 +54,7 @@ module esp_fetch
   output      logic [31:0]      f_len_o,
   output      logic [Sw-1:0]    f_slot_o,
   input  wire logic             f_acc_i,
+  input  wire logic             f_beat_i,         // a packet beat arrived
 
   // the input ring (esp_in_ring): a ticket's packet is in; the tickets' runs
   input  wire logic             wdone_i,
@@ -109,6 +110,7 @@ module esp_fetch
     .f_len_o,
     .f_slot_o,
     .f_acc_i,
+    .f_beat_i,
     .wdone_i,
     .wdone_slot_i,
     .base_o,

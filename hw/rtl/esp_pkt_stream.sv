@@ -6,7 +6,10 @@
 // asks esp_mem_access to read its input packet (f_*: f_valid_o held until
 // f_acc_i; the ring maps the ticket to its run). Up to Tickets descriptors
 // are held, so up to Tickets - 1 packet reads are in flight while the
-// process stage works on the oldest.
+// process stage works on the oldest; a read is issued while fewer than
+// BeatsAhead of the packet beats asked for have not arrived (f_beat_i), so
+// that the packet data queued on the in-order R channel ahead of a process
+// stage's read stays near what the read latency needs (one beat a cycle).
 //
 // A run holds what the process stage reads and writes in the input buffer:
 // the packet (in_length bytes) and, for an ENCRYPT, the ESP trailer that
@@ -25,6 +28,7 @@ module esp_pkt_stream
 #(
   parameter int unsigned Tickets = 64,
   parameter int unsigned RingWords = 1024,
+  parameter int unsigned BeatsAhead = 64,
   localparam int unsigned Tw = $clog2(Tickets),
   localparam int unsigned Rw = $clog2(RingWords),
   localparam int unsigned DescW = 8 * DESCRIPTOR_SIZE
@@ -48,6 +52,7 @@ module esp_pkt_stream
   output      logic [31:0]             f_len_o,
   output      logic [Tw-1:0]           f_slot_o,
   input  wire logic                    f_acc_i,
+  input  wire logic                    f_beat_i,      // a packet beat arrived
 
   // the input ring: a ticket's packet is in; each ticket's first word
   input  wire logic                    wdone_i,
@@ -84,9 +89,10 @@ module esp_pkt_stream
 
   // the descriptor's run: its packet and an ENCRYPT's trailer, in words
   // (in_length <= MAX_PKT_BYTES when there is a read)
-  logic [31:0] bytes, words;
+  logic [31:0] bytes, words, beats;
   assign bytes = d.in_length + (d_enc ? 32'(TrailerMax) : 32'd0);
   assign words = d_read_pkt ? (bytes + 32'(PKT_BUS_BYTES - 1)) >> BeatShift : 32'd0;
+  assign beats = (d.in_length + 32'(PKT_BUS_BYTES - 1)) >> BeatShift;
 
   // ------------------------------------------------------------- tickets
   logic [Tw:0]      tail_q, head_q;        // tickets given, freed
@@ -107,7 +113,8 @@ module esp_pkt_stream
   logic [Rw:0]      rused;
   assign rused = rtail_q - rhead_q;
   assign room  = (tail_q - head_q) != (Tw+1)'(Tickets) && 32'(rused) + words <= 32'(RingWords);
-  assign take  = in_valid_i && room && (!fgo_q || f_acc_i);
+  logic [15:0]      fly_q;                 // packet beats asked for, not arrived
+  assign take  = in_valid_i && room && (!fgo_q || f_acc_i) && (!d_read_pkt || 32'(fly_q) < BeatsAhead);
   assign pop   = pop_i && head_valid_o;
   assign in_pop_o = take;
 
@@ -119,6 +126,7 @@ module esp_pkt_stream
       rhead_q <= '0;
       rdy_q   <= '0;
       fgo_q   <= 1'b0;
+      fly_q   <= '0;
     end else if (start_i) begin
       tail_q  <= '0;
       head_q  <= '0;
@@ -128,6 +136,7 @@ module esp_pkt_stream
       fgo_q   <= 1'b0;
     end else begin
       if (f_acc_i) fgo_q <= 1'b0;
+      fly_q <= fly_q + ((take && d_read_pkt) ? 16'(beats) : 16'd0) - 16'(f_beat_i);
       if (take) begin
         tail_q  <= tail_q + (Tw+1)'(1);
         rtail_q <= rtail_q + (Rw+1)'(words);
@@ -177,7 +186,7 @@ module esp_pkt_stream
 
   logic unused_ps;
   assign unused_ps = ^{d_dec, d_malformed, d_sa_range, d.out_offset, d.out_capacity, d.sa_index, d.rsvd0,
-                       d.flags, d.op};
+                       d.flags, d.op, beats[31:16]};
 
 endmodule : esp_pkt_stream
 
