@@ -264,27 +264,37 @@ TEST(CosimFront, LiveDescProdRingWrapAndStopInARead) {
 }
 
 // A STOP with published descriptors behind it in the same descriptor read
-// (all published before the run starts): nothing after the STOP is taken.
+// (all published before the run starts): nothing after the STOP is taken,
+// whether the STOP is the first or the second descriptor of its bus beat or
+// straddles two beats (rings 8 or 40 bytes into their buffer).
 TEST(CosimFront, StopInTheMiddleOfARead) {
-  Front t(9, 0.0, 8, 64, 0);
-  std::vector<Item> run1 = {t.install(kOut)};
-  for (uint32_t k = 0; k < 20; ++k) run1.push_back(t.packet_item(true, 64, k));
-  run1.push_back(t.stop_item());
-  std::vector<Item> run2;
-  for (uint32_t k = 0; k < 30; ++k) run2.push_back(t.packet_item(true, 64, 50 + k));
-  run2.push_back(t.stop_item());
-  std::vector<Desc> all;
-  for (const Item& it : run1) all.push_back(it.d);
-  for (const Item& it : run2) all.push_back(it.d);
-  t.c.publish(all);
-  t.run_start();
-  t.c.wait();
-  EXPECT_EQ(t.c.cpl_prod(), uint32_t(run1.size()));
-  for (size_t k = 0; k < run1.size(); ++k) t.check(run1, k, uint32_t(k));
-  t.run_start();
-  t.c.wait();
-  EXPECT_EQ(t.c.cpl_prod(), uint32_t(run1.size() + run2.size()));
-  for (size_t k = 0; k < run2.size(); ++k) t.check(run2, k, uint32_t(run1.size() + k));
+  struct Row {
+    uint32_t before;  // packets before the STOP (the STOP is descriptor before + 1)
+    uint32_t skew;
+  };
+  const std::vector<Row> rows = {{20, 0}, {19, 0}, {20, 8}, {19, 40}, {20, 40}};
+  for (const Row& r : rows) {
+    SCOPED_TRACE("STOP at " + std::to_string(r.before + 1) + ", ring skew " + std::to_string(r.skew));
+    Front t(9, 0.0, 8, 64, r.skew);
+    std::vector<Item> run1 = {t.install(kOut)};
+    for (uint32_t k = 0; k < r.before; ++k) run1.push_back(t.packet_item(true, 64, k));
+    run1.push_back(t.stop_item());
+    std::vector<Item> run2;
+    for (uint32_t k = 0; k < 30; ++k) run2.push_back(t.packet_item(true, 64, 50 + k));
+    run2.push_back(t.stop_item());
+    std::vector<Desc> all;
+    for (const Item& it : run1) all.push_back(it.d);
+    for (const Item& it : run2) all.push_back(it.d);
+    t.c.publish(all);
+    t.run_start();
+    t.c.wait();
+    EXPECT_EQ(t.c.cpl_prod(), uint32_t(run1.size()));
+    for (size_t k = 0; k < run1.size(); ++k) t.check(run1, k, uint32_t(k));
+    t.run_start();
+    t.c.wait();
+    EXPECT_EQ(t.c.cpl_prod(), uint32_t(run1.size() + run2.size()));
+    for (size_t k = 0; k < run2.size(); ++k) t.check(run2, k, uint32_t(run1.size() + k));
+  }
 }
 
 // 64 B packets mixed with 1500 B and 9000 B ones, ENCRYPT and DECRYPT: the
