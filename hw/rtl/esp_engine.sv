@@ -81,11 +81,12 @@ module esp_engine
 );
 
   localparam int unsigned Depth = 256;
-  localparam int unsigned ISlots = 4;   // input slots: packet reads in flight + the one being processed
+  localparam int unsigned ISlots = 64;  // input tickets: packet reads in flight + the one being processed
+  localparam int unsigned IRingWords = 1024;  // the input ring (esp_in_ring): 64 KiB
+  localparam int unsigned DQueue = 256; // descriptors read ahead (esp_desc_stream)
   localparam int unsigned OSlots = 4;   // output slots: esp_aead's next job, the tail's, the one being written + 1
   localparam int unsigned Isw = $clog2(ISlots);
   localparam int unsigned Osw = $clog2(OSlots);
-  localparam int unsigned DBlock = 8;   // descriptors per read
   localparam int unsigned Aw = $clog2(Depth);
   localparam int unsigned Dw = 8 * PKT_BUS_BYTES;
   localparam int unsigned NB = PKT_BUS_BYTES;
@@ -190,25 +191,25 @@ module esp_engine
   logic [31:0]   out_length, out_capacity;
   logic [ISlots-1:0] iready;
   logic [OSlots-1:0] ofull;
-  logic [Isw-1:0] ihead_slot, f_slot, f_done_slot, mem_ibuf_slot;
+  logic [Isw-1:0] ihead_slot, f_slot, mem_ibuf_slot;
   logic [Osw-1:0] oalloc_slot, odrain_slot;
   logic          out_alloc;
 
-  localparam int unsigned DImgBeats = esp_mem_pkg::desc_block_beats(DBlock);
-  logic          d_valid, d_done, f_valid, f_acc, f_done, w_valid, w_acc, w_wdone;
+  logic          d_valid, d_acc, d_beat, f_valid, f_acc, w_valid, w_acc, w_wdone;
   esp_mem_pkg::mem_cmd_e w_cmd;
   logic [63:0]   d_addr, f_addr, w_addr;
   logic [31:0]   d_len, f_len, w_len, w_cap;
   logic [Aw-1:0] w_base;
-  logic          c_valid, c_done;
-  logic [63:0]   c_addr;
-  logic [31:0]   c_len;
-  logic [2*Dw-1:0] c_rimg;
-  logic [DImgBeats*Dw-1:0] d_rimg;
+  logic [Dw-1:0] d_data;
   logic [Dw-1:0] w_wimg;
   logic [NB-1:0] w_wmask;
 
-  esp_fetch #(.Slots(ISlots), .Block(DBlock)) u_fetch (
+  localparam int unsigned Irw = $clog2(IRingWords);
+  logic                  iwdone, ibuf_stall, mem_ibuf_we, mem_ibuf_last;
+  logic [Isw-1:0]        iwdone_slot;
+  logic [ISlots*Irw-1:0] ibase;
+
+  esp_fetch #(.Slots(ISlots), .QDepth(DQueue), .RingWords(IRingWords)) u_fetch (
     .clk_i,
     .rst_ni,
     .start_i       (run_start),
@@ -223,15 +224,18 @@ module esp_engine
     .d_valid_o     (d_valid),
     .d_addr_o      (d_addr),
     .d_len_o       (d_len),
-    .d_done_i      (d_done),
-    .d_rimg_i      (d_rimg),
+    .d_acc_i       (d_acc),
+    .d_beat_i      (d_beat),
+    .d_data_i      (d_data),
     .f_valid_o     (f_valid),
     .f_addr_o      (f_addr),
     .f_len_o       (f_len),
     .f_slot_o      (f_slot),
     .f_acc_i       (f_acc),
-    .f_done_i      (f_done),
-    .f_done_slot_i (f_done_slot),
+    .f_beat_i      (mem_ibuf_we),
+    .wdone_i       (iwdone),
+    .wdone_slot_i  (iwdone_slot),
+    .base_o        (ibase),
     .ready_o       (iready),
     .head_valid_o  (in_valid),
     .head_slot_o   (ihead_slot),
@@ -312,10 +316,6 @@ module esp_engine
     end
   end
 
-  // esp_mem_access's counters client is not used: the state lines are in the SA store
-  assign c_valid = 1'b0;
-  assign c_addr  = '0;
-  assign c_len   = '0;
   esp_batch_ctrl #(.MaxSpiBucketsLog2(MaxSpiBucketsLog2), .MaxSas(MaxSas), .OSlots(OSlots)) u_batch_ctrl (
     .clk_i,
     .rst_ni,
@@ -416,14 +416,13 @@ module esp_engine
   assign axi_rsp.rd.r_last   = m_axi_rlast;
   assign axi_rsp.rd.r_valid  = m_axi_rvalid;
 
-  logic          mem_ibuf_we, mem_obuf_re;
+  logic          mem_obuf_re;
   logic [Aw-1:0] mem_ibuf_waddr, mem_obuf_raddr;
   logic [Dw-1:0] mem_ibuf_wdata;
 
   esp_mem_access #(
     .Depth     (Depth),
-    .Slots     (ISlots),
-    .DImgBeats (DImgBeats)
+    .Slots     (ISlots)
   ) u_mem_access (
     .clk_i,
     .rst_ni,
@@ -437,23 +436,17 @@ module esp_engine
     .p_done_o     (mem_done),
     .p_wdone_o    (mem_wdone),
     .p_rimg_o     (mem_rimg),
-    .c_valid_i    (c_valid),
-    .c_addr_i     (c_addr),
-    .c_len_i      (c_len),
-    .c_done_o     (c_done),
-    .c_rimg_o     (c_rimg),
     .d_valid_i    (d_valid),
     .d_addr_i     (d_addr),
     .d_len_i      (d_len),
-    .d_done_o     (d_done),
-    .d_rimg_o     (d_rimg),
+    .d_acc_o      (d_acc),
+    .d_beat_o     (d_beat),
+    .d_data_o     (d_data),
     .f_valid_i    (f_valid),
     .f_addr_i     (f_addr),
     .f_len_i      (f_len),
     .f_slot_i     (f_slot),
     .f_acc_o      (f_acc),
-    .f_done_o     (f_done),
-    .f_done_slot_o (f_done_slot),
     .w_valid_i    (w_valid),
     .w_cmd_i      (w_cmd),
     .w_addr_i     (w_addr),
@@ -468,6 +461,8 @@ module esp_engine
     .ibuf_slot_o  (mem_ibuf_slot),
     .ibuf_waddr_o (mem_ibuf_waddr),
     .ibuf_wdata_o (mem_ibuf_wdata),
+    .ibuf_last_o  (mem_ibuf_last),
+    .ibuf_stall_i (ibuf_stall),
     .obuf_re_o    (mem_obuf_re),
     .obuf_raddr_o (mem_obuf_raddr),
     .obuf_rdata_i (wb_obuf_rdata),
@@ -479,20 +474,21 @@ module esp_engine
   // ibuf: filled by the fetch stage, used by the process stage; obuf: built
   // by the process stage, written out by the write-back stage. ibuf_* /
   // obuf_* below are the process stage's side of each.
-  logic [Dw-1:0] wb_obuf_rdata, unused_fetch_rdata;
+  logic [Dw-1:0] wb_obuf_rdata;
 
-  esp_pkt_bank #(.Depth(Depth), .Slots(ISlots)) u_ibuf (
+  esp_in_ring #(.Words(IRingWords), .Tickets(ISlots), .Aw(Aw)) u_ibuf (
     .clk_i,
-    .full_i    (iready),
-    .pslot_i   (mem_ibuf_slot),
-    .p_we_i    (mem_ibuf_we),
-    .p_waddr_i (mem_ibuf_waddr),
-    .p_wbe_i   ('1),
-    .p_wdata_i (mem_ibuf_wdata),
-    .p_re_i    (1'b0),
-    .p_raddr_i ('0),
-    .p_rdata_o (unused_fetch_rdata),
-    .cslot_i   (ihead_slot),
+    .rst_ni,
+    .base_i      (ibase),
+    .p_we_i      (mem_ibuf_we),
+    .p_slot_i    (mem_ibuf_slot),
+    .p_waddr_i   (mem_ibuf_waddr),
+    .p_wdata_i   (mem_ibuf_wdata),
+    .p_last_i    (mem_ibuf_last),
+    .stall_o     (ibuf_stall),
+    .done_o      (iwdone),
+    .done_slot_o (iwdone_slot),
+    .c_slot_i    (ihead_slot),
     .c_we_i    (ibuf_we),
     .c_waddr_i (ibuf_waddr),
     .c_wbe_i   (ibuf_wbe),
@@ -624,7 +620,7 @@ module esp_engine
 
   // Results the sequencer does not need (it plans the same numbers itself).
   logic unused_results;
-  assign unused_results = ^{parse_busy, tr_busy, hb_busy, hb_rsp, unused_fetch_rdata, c_done, c_rimg};
+  assign unused_results = ^{parse_busy, tr_busy, hb_busy, hb_rsp, iready};
 
 endmodule : esp_engine
 
