@@ -185,7 +185,13 @@ module esp_gcm_core
   logic [TOccW-1:0] tocc_q;    // packets accepted (last beat), tag not yet taken
   logic             in_fire, out_fire, tag_fire;
 
-  assign s_axis_tready_o = (occ_q < OccW'(OutDepth)) && (tocc_q < TOccW'(TagDepth));
+  // A packet whose last beat has more than 48 bytes (4 blocks) needs one
+  // more cycle in esp_ghash for its length block: tready is low in the cycle
+  // after that beat was taken, and the hole reaches esp_ghash (the pipeline
+  // never stalls, so at a fixed distance) exactly when it takes L.
+  logic             len_hole_q;
+
+  assign s_axis_tready_o = (occ_q < OccW'(OutDepth)) && (tocc_q < TOccW'(TagDepth)) && !len_hole_q;
   assign in_fire  = s_axis_tvalid_i && s_axis_tready_o;
   assign out_fire = m_axis_tvalid_o && m_axis_tready_i;
   assign tag_fire = m_tag_valid_o && m_tag_ready_i;
@@ -257,6 +263,14 @@ module esp_gcm_core
       ctr_blk[l]        = {iv, 32'(g) - 32'(aad_blocks) + 32'd2};
     end
     ctr_blk[4] = {iv, 32'd1};
+  end
+
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      len_hole_q <= 1'b0;
+    end else begin
+      len_hole_q <= in_fire && s_axis_tlast_i && (nbytes > 7'd48);
+    end
   end
 
   always_ff @(posedge clk_i or negedge rst_ni) begin
