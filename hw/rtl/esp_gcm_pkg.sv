@@ -92,7 +92,7 @@ package esp_gcm_pkg;
 
   // The reduced product a*b.
   function automatic logic [127:0] gf128_mul(input logic [127:0] x, input logic [127:0] y);
-    gf128_mul = gf128_reduce(clmul128_k2(x, y));
+    gf128_mul = gf128_reduce(clmul128_k1(x, y));
   endfunction
 
 endpackage

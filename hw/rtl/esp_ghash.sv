@@ -132,7 +132,7 @@ module esp_ghash #(
   function automatic logic [254:0] g2_products(input logic [3:0][127:0] x, input logic [3:0][127:0] h);
     logic [254:0] p;
     p = '0;
-    for (int j = 1; j < 4; j++) p = p ^ esp_gcm_pkg::clmul128_k2(x[j], h[j]);
+    for (int j = 1; j < 4; j++) p = p ^ esp_gcm_pkg::clmul128_k1(x[j], h[j]);
     g2_products = p;
   endfunction
 
