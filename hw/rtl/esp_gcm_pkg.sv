@@ -27,16 +27,6 @@ package esp_gcm_pkg;
   // so that a stage computes them inside its register's enable (see
   // esp_aes_pkg); unrolled, each is an XOR network of AND terms.
 
-  // Schoolbook, 32 x 32 -> 63 bits (x^k at [62-k]).
-  function automatic logic [62:0] clmul32(input logic [31:0] a, input logic [31:0] b);
-    logic [62:0] z;
-    z = '0;
-    for (int i = 0; i < 32; i++) begin
-      if (a[31-i]) z = z ^ ({b, 31'b0} >> i);
-    end
-    clmul32 = z;
-  endfunction
-
   // Schoolbook, 64 x 64 -> 127 bits.
   function automatic logic [126:0] clmul64(input logic [63:0] a, input logic [63:0] b);
     logic [126:0] z;
@@ -47,33 +37,15 @@ package esp_gcm_pkg;
     clmul64 = z;
   endfunction
 
-  // Karatsuba over clmul32: 64 x 64 -> 127 bits. a0 (x^0..x^31) is [63:32].
-  function automatic logic [126:0] kara64(input logic [63:0] a, input logic [63:0] b);
-    logic [62:0] lo, hi, mid;
-    lo  = clmul32(a[63:32], b[63:32]);
-    hi  = clmul32(a[31:0], b[31:0]);
-    mid = clmul32(a[63:32] ^ a[31:0], b[63:32] ^ b[31:0]) ^ lo ^ hi;
-    kara64 = {lo, 64'b0} ^ ({mid, 64'b0} >> 32) ^ {64'b0, hi};
-  endfunction
-
   // 128 x 128 -> 255 bits, one Karatsuba level over schoolbook 64 x 64
-  // (esp_ghash's loop: the shallowest of the two).
+  // (esp_ghash's four products, gf128_mul: the smallest with yosys/ABC, and
+  // the shallowest Karatsuba for the loop; see hw/rtl/GCM.md "Area").
   function automatic logic [254:0] clmul128_k1(input logic [127:0] a, input logic [127:0] b);
     logic [126:0] lo, hi, mid;
     lo  = clmul64(a[127:64], b[127:64]);
     hi  = clmul64(a[63:0], b[63:0]);
     mid = clmul64(a[127:64] ^ a[63:0], b[127:64] ^ b[63:0]) ^ lo ^ hi;
     clmul128_k1 = {lo, 128'b0} ^ ({mid, 128'b0} >> 64) ^ {128'b0, hi};
-  endfunction
-
-  // 128 x 128 -> 255 bits, two Karatsuba levels (9 schoolbook 32 x 32):
-  // the feed-forward products.
-  function automatic logic [254:0] clmul128_k2(input logic [127:0] a, input logic [127:0] b);
-    logic [126:0] lo, hi, mid;
-    lo  = kara64(a[127:64], b[127:64]);
-    hi  = kara64(a[63:0], b[63:0]);
-    mid = kara64(a[127:64] ^ a[63:0], b[127:64] ^ b[63:0]) ^ lo ^ hi;
-    clmul128_k2 = {lo, 128'b0} ^ ({mid, 128'b0} >> 64) ^ {128'b0, hi};
   endfunction
 
   // z (255 bits: x^0..x^127 in [254:127], x^128..x^254 in [126:0]) modulo

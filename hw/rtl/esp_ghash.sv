@@ -22,13 +22,13 @@
 // only when its last beat carries more than 48 bytes.
 //
 // One reduction per beat: the four products are carry-less (255 bits,
-// esp_gcm_pkg::clmul128_*, Karatsuba), XORed, and reduced once.
+// esp_gcm_pkg::clmul128_k1, Karatsuba), XORed, and reduced once.
 //
 // Pipeline (registers G1..G3):
 //   G1  mask, split into blocks, insert L, k; per lane its power of H
-//   G2  P = X2*H^(k-1) ^ ... ^ Xk*H, unreduced (feed-forward, 2-level Karatsuba)
+//   G2  P = X2*H^(k-1) ^ ... ^ Xk*H, unreduced (feed-forward)
 //   G3  Y = reduce(((first ? 0 : Y) ^ X1)*H^k ^ P)   the only loop: one
-//       multiply (1-level Karatsuba, the shallower), one XOR, one reduction
+//       multiply (1-level Karatsuba), one XOR, one reduction
 // out_s_o is G3's Y after a message's last block: latency 3 cycles from the
 // last beat to out_valid_o (4 when L takes a beat of its own).
 // Flow control: valid/ready, one enable: adv = !out_valid_o || out_ready_i,
