@@ -16,6 +16,18 @@
 #   -fPIE, the tree's sanitizer and optimisation flags, esp_warnings).
 # Either can be turned off (-DESP_UNITY_BUILD=OFF / -DESP_PCH=OFF) to check
 # that every source still compiles on its own.
+#
+# Measured (cold build/asan as make test configures it, CCACHE_DISABLE=1,
+# -j2 under nice -n 10 on the shared 2-core machine): user+sys 1745 s before,
+# 1192 s with both (-32%); 312 build steps before, 154 after.
+#
+# A source that cannot share a translation unit with the others of its
+# target (a file-local name defined twice, a local declaration that
+# -Wshadow's a file-local one of another file, conflicting system headers,
+# anonymous-namespace types as members or bases of external classes, which
+# -Wsubobject-linkage reports outside the main file) either gets its helper
+# renamed or is kept out of the batches with SKIP_UNITY_BUILD_INCLUSION, next
+# to its target.
 option(ESP_UNITY_BUILD "Unity builds for the test executables and the sw_runtime / ike / ref libraries" ON)
 option(ESP_PCH "A precompiled header (gtest + standard headers) shared by the test executables" ON)
 set(ESP_UNITY_BATCH 8 CACHE STRING "Sources per unity batch (0: one per target)")
