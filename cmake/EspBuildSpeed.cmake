@@ -19,7 +19,8 @@
 #
 # Measured (cold build/asan as make test configures it, CCACHE_DISABLE=1,
 # -j2 under nice -n 10 on the shared 2-core machine): user+sys 1745 s before,
-# 1192 s with both (-32%); 312 build steps before, 154 after.
+# 1192 s with both (-32%); 312 build steps before, 154 after. build/tsan
+# (target esp_tsan_tests): 206 s before, 161 s after (-22%).
 #
 # A source that cannot share a translation unit with the others of its
 # target (a file-local name defined twice, a local declaration that
