@@ -15,17 +15,57 @@
 # unit/tsan test) an executable labelled unit or tsan is neither built by
 # `all` nor registered with ctest; a test of another label that runs such an
 # executable (e.g. its cosim instances) calls esp_gtest_reuse(<executable>).
+# Conversely, the sanitizer builds (ESP_TESTS_ONLY, whose stages run only
+# the labels unit and tsan) neither build nor register an executable with
+# only other labels (peer, scale, alloc...: the optimised stage runs those).
+#
+# Every esp_gtest executable is a unity build (ESP_UNITY_BUILD) and uses the
+# tree's one precompiled header (ESP_PCH), cmake/EspBuildSpeed.cmake.
 include(GoogleTest)
 add_custom_target(esp_tsan_tests)
+
+# The headers of the shared precompiled header: gtest, nlohmann/json (the
+# heaviest header, included by the tests of ike/ctl, dp, sa, ref and hls_gcm)
+# and the standard headers most test sources include.
+set(ESP_GTEST_PCH_HEADERS
+  <gtest/gtest.h> <nlohmann/json.hpp>
+  <algorithm> <array> <atomic> <chrono> <cstdint> <cstring> <functional> <map> <memory>
+  <optional> <random> <set> <sstream> <stdexcept> <string> <thread> <unordered_map> <vector>)
+
+# The target that builds the precompiled header (an executable of its own,
+# so that its flags are those of the test executables; it runs nothing).
+function(_esp_gtest_pch_host)
+  if(TARGET esp_gtest_pch)
+    return()
+  endif()
+  set(src ${CMAKE_BINARY_DIR}/esp_gtest_pch.cpp)
+  if(NOT EXISTS ${src})
+    file(WRITE ${src} "// The host of the test executables' precompiled header (cmake/EspTesting.cmake).\n")
+  endif()
+  add_executable(esp_gtest_pch ${src})
+  target_link_libraries(esp_gtest_pch PRIVATE GTest::gtest GTest::gmock GTest::gtest_main nlohmann_json::nlohmann_json)
+  esp_warnings(esp_gtest_pch)
+  target_precompile_headers(esp_gtest_pch PRIVATE ${ESP_GTEST_PCH_HEADERS})
+endfunction()
+
 function(esp_gtest name)
   cmake_parse_arguments(T "" "TIMEOUT;TSAN_FILTER" "SOURCES;LIBS;LABELS;ARGS" ${ARGN})
   add_executable(${name} ${T_SOURCES})
   target_link_libraries(${name} PRIVATE ${T_LIBS} GTest::gtest GTest::gmock GTest::gtest_main)
   esp_warnings(${name})
+  esp_unity(${name})
+  if(ESP_PCH)
+    _esp_gtest_pch_host()
+    target_precompile_headers(${name} REUSE_FROM esp_gtest_pch)
+  endif()
   if(T_TSAN_FILTER AND ESP_SANITIZER STREQUAL "thread")
     list(APPEND T_ARGS "--gtest_filter=${T_TSAN_FILTER}")
   endif()
   if(NOT ESP_UNIT_TESTS AND ("unit" IN_LIST T_LABELS OR "tsan" IN_LIST T_LABELS))
+    set_target_properties(${name} PROPERTIES EXCLUDE_FROM_ALL TRUE)
+    return()
+  endif()
+  if(ESP_TESTS_ONLY AND NOT ("unit" IN_LIST T_LABELS OR "tsan" IN_LIST T_LABELS))
     set_target_properties(${name} PROPERTIES EXCLUDE_FROM_ALL TRUE)
     return()
   endif()

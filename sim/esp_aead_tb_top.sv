@@ -61,6 +61,7 @@ module esp_aead_tb_top
   logic [511:0]  ob_wdata;
 
   // the request and response, from / to the tb's flat ports
+  logic          unused_rd_idle, unused_ob_slot;   // one obuf; the tb reads after each answer
   aead_req_t req;
   aead_rsp_t rsp;
   assign req = '{wipe: req_wipe_i, encrypt: req_encrypt_i, gmac: req_gmac_i, esn: req_esn_i, aes256: req_aes256_i, key: req_key_i,
@@ -75,10 +76,13 @@ module esp_aead_tb_top
     .req_valid_i      (req_valid_i),
     .req_ready_o      (req_ready_o),
     .req_i            (req),
+    .req_oslot_i      (1'b0),
+    .rd_idle_o        (unused_rd_idle),
     .ibuf_re_o        (ib_re),
     .ibuf_raddr_o     (ib_raddr),
     .ibuf_rdata_i     (ib_rdata),
     .obuf_we_o        (ob_we),
+    .obuf_slot_o      (unused_ob_slot),
     .obuf_waddr_o     (ob_waddr),
     .obuf_wbe_o       (ob_wbe),
     .obuf_wdata_o     (ob_wdata),

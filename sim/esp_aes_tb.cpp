@@ -3,8 +3,9 @@
 //
 // One long stream of two-block beats with random source gaps and random
 // out_ready back-pressure (the pipe's stall path, which esp_gcm_core does not
-// use), while keys (AES-128/192/256 at random) are swapped under the running
-// stream, so that beats of different keys and key sizes follow each other
+// use), while keys (AES-128/256 at random; the card has no AES-192; klen
+// codes 1 and 3, reserved, as AES-128 / AES-256 half of the time) are swapped
+// under the running stream, so that beats of different keys and key sizes follow each other
 // inside the pipe: every block must come out encrypted with the key that was
 // latched when it was accepted, in order, with its tag.
 // Then a full-rate phase checks one beat per cycle.
@@ -80,11 +81,11 @@ class Sim {
       if (!key_req && key_every && cycle_ >= next_key) {
         Bytes k(32);
         for (auto& x : k) x = static_cast<uint8_t>(rng_());
-        const size_t kb = 16 + 8 * (rng_() % 3);
+        const size_t kb = (rng_() & 1) ? 32 : 16;
         // bytes past the key stay random: the pipe must ignore them
         pending_key_ = Bytes(k.begin(), k.begin() + static_cast<long>(kb));
         put_be(top_->key_i, k.data(), 32);
-        top_->klen_i = tb::klen_of(kb);
+        top_->klen_i = static_cast<uint8_t>(tb::klen_of(kb) | (rng_() & 1));  // 0/1: AES-128, 2/3: AES-256
         key_req = true;
         next_key = cycle_ + 1 + rng_() % key_every;
       }

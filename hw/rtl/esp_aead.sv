@@ -27,6 +27,12 @@
 // core. Measured (sim/esp_aead_tb.cpp, cache hit): latency req -> rsp =
 // beats + 27..28 cycles; back to back 2.0 / 10.0 / 24.0 / 142.0 cycles per
 // job for 64 / 576 / 1500 / 9000-byte decrypts, +0.6 for encrypts.
+// Output slots: each job names its obuf slot (req_oslot_i, kept with the
+// job); every obuf write carries the slot of the job it belongs to
+// (obuf_slot_o), so the caller routes it to that slot while it builds other
+// slots (the writer and T of job n, the reader of job n+1). rd_idle_o: no
+// job is waiting to be read or being read (the ibuf slot of every job taken
+// may be given back; the last word read is in ibuf_rdata_i this cycle).
 // Keys: one entry per SA index below MaxSas (esp_key_cache: the tag
 // {generation, aes256} and a valid bit; esp_gcm_core's slot = SA index: the
 // raw key and H^1..H^4, no round keys: the AES pipe expands the key on the
@@ -47,6 +53,7 @@ module esp_aead
   import esp_gcm_pkg::*;
 #(
   parameter int unsigned MaxSas = 65536,                           // SA indices with a key entry
+  parameter int unsigned OSlotW = 1,                               // obuf slot number
   localparam int unsigned OffW  = PKT_LEN_BITS,                      // buffer byte offsets (pkt_len_t)
   localparam int unsigned LaneW = $clog2(PKT_BUS_BYTES),
   localparam int unsigned WAW   = OffW - LaneW,                    // buffer word address
@@ -58,12 +65,15 @@ module esp_aead
   input  wire logic                     req_valid_i,
   output      logic                     req_ready_o,
   input  wire aead_req_t req_i,
+  input  wire logic [OSlotW-1:0]        req_oslot_i,       // the job's obuf slot (with req_i)
+  output      logic                     rd_idle_o,
 
   output      logic                     ibuf_re_o,
   output      logic [WAW-1:0]           ibuf_raddr_o,
   input  wire logic [DW-1:0]            ibuf_rdata_i,
 
   output      logic                     obuf_we_o,
+  output      logic [OSlotW-1:0]        obuf_slot_o,
   output      logic [WAW-1:0]           obuf_waddr_o,
   output      logic [PKT_BUS_BYTES-1:0] obuf_wbe_o,
   output      logic [DW-1:0]            obuf_wdata_o,
@@ -124,6 +134,7 @@ module esp_aead
   logic [63:0]      a_seq_q;
   logic [OffW-1:0]  a_src_q, a_dst_q, a_len_q;
   logic [4:0]       a_icv_q;
+  logic [OSlotW-1:0] a_oslot_q;
   logic             req_fire, handover;
   logic             kc_init, kc_hit, kc_busy, kc_fill, kc_pop;
   logic [SlotW-1:0] kc_slot;
@@ -195,6 +206,7 @@ module esp_aead
       a_dst_q    <= req_i.dst_off;
       a_len_q    <= req_i.len;
       a_icv_q    <= req_i.icv_len;
+      a_oslot_q  <= req_oslot_i;
     end
   end
 
@@ -220,6 +232,7 @@ module esp_aead
     logic [4:0]       icv;
     logic [31:0]      spi;
     logic [63:0]      seq;
+    logic [OSlotW-1:0] oslot;
   } wjob_t;
 
   fctx_t            f_ctx_q, a_ctx;
@@ -263,6 +276,7 @@ module esp_aead
     a_wjob.icv  = a_icv_q;
     a_wjob.spi  = a_spi_q;
     a_wjob.seq  = a_seq_q;
+    a_wjob.oslot = a_oslot_q;
   end
 
   assign f_last   = (f_k_q == f_nw_q - 1'b1);
@@ -538,6 +552,7 @@ module esp_aead
     logic [4:0]       icv;
     logic [OffW-1:0]  icv_off;   // dst_off + len
     logic [31:0]      sum;
+    logic [OSlotW-1:0] oslot;
   } tjob_t;
 
   logic [CntW-1:0]  w_m_q;
@@ -561,6 +576,7 @@ module esp_aead
   // obuf write port (registered)
   logic             o_we_q, o_we_d;
   logic [WAW-1:0]   o_addr_q, o_addr_d;
+  logic [OSlotW-1:0] o_slot_q, o_slot_d;
   logic [NB-1:0]    o_be_q, o_be_d;
   logic [DW-1:0]    o_data_q, o_data_d;
 
@@ -610,6 +626,7 @@ module esp_aead
     w_tjob.enc     = jq_out.enc;
     w_tjob.icv     = jq_out.icv;
     w_tjob.icv_off = jq_out.dst + jq_out.len;
+    w_tjob.oslot   = jq_out.oslot;
     w_tjob.sum     = ((w_m_q == '0) ? '0 : w_sum_q) + 32'(w_bsum);
   end
 
@@ -732,21 +749,25 @@ module esp_aead
   always_comb begin
     o_we_d   = 1'b0;
     o_addr_d = o_addr_q;
+    o_slot_d = o_slot_q;
     o_be_d   = '0;
     o_data_d = o_data_q;
     if (t_go && tq_out.enc) begin
       o_we_d   = 1'b1;
       o_addr_d = tq_out.icv_off[OffW-1:LaneW];
+      o_slot_d = tq_out.oslot;
       o_be_d   = t_mwin[NB-1:0];
       o_data_d = t_win[DW-1:0];
     end else if (t_state_q == TWr1) begin
       o_we_d   = 1'b1;
       o_addr_d = t_hiaddr_q;
+      o_slot_d = tq_out.oslot;   // (popped with t_done, in TRsp)
       o_be_d   = t_hibe_q;
       o_data_d = t_hi_q;
     end else if (w_go) begin
       o_we_d   = 1'b1;
       o_addr_d = w_d[OffW-1:LaneW] + WAW'(w_m_q);
+      o_slot_d = jq_out.oslot;
       o_be_d   = w_mwin[w_sel +: NB];
       o_data_d = w_win[8*w_sel +: DW];
     end
@@ -759,12 +780,15 @@ module esp_aead
 
   always_ff @(posedge clk_i) begin
     o_addr_q <= o_addr_d;
+    o_slot_q <= o_slot_d;
     o_be_q   <= o_be_d;
     o_data_q <= o_data_d;
   end
 
   assign obuf_we_o    = o_we_q;
   assign obuf_waddr_o = o_addr_q;
+  assign obuf_slot_o  = o_slot_q;
+  assign rd_idle_o    = (a_state_q == AIdle) && !f_busy_q;
   assign obuf_wbe_o   = o_be_q;
   assign obuf_wdata_o = o_data_q;
 

@@ -1,9 +1,9 @@
-// esp_aes_pipe: fully pipelined AES-128/192/256 encryption, `Lanes` blocks
+// esp_aes_pipe: fully pipelined AES-128/256 encryption, `Lanes` blocks
 // per cycle, one round per stage, the key schedule computed in the pipe.
 //
 //   stage 0      state = block ^ round key 0 (the key's first 16 bytes)
 //   stage 1..4   full round when s > first, else pass through
-//                (first = 4 AES-128, 2 AES-192, 0 AES-256: esp_aes_pkg::aes_first_stage)
+//                (first = 4 AES-128, 0 AES-256: esp_aes_pkg::aes_first_stage)
 //   stage 5..13  full round
 //   stage 14     final round (no MixColumns)
 //
@@ -80,7 +80,7 @@ module esp_aes_pipe #(
       end
     end else begin : g_round
       // The stage computes a round, or passes the block on: stages 1..4 are
-      // the extra rounds of AES-192 (3, 4) and AES-256 (1..4).
+      // the extra rounds of AES-256.
       logic       take;
       logic [3:0] first, rnd_idx;
       logic [127:0] rk;

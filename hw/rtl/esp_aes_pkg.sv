@@ -50,21 +50,23 @@ package esp_aes_pkg;
       8'hc5, 8'h6f, 8'h6b, 8'hf2, 8'h7b, 8'h77, 8'h7c, 8'h63   //   7 ..   0
     };
 
-  // Key length, the `klen` of the key schedule, pipe and GCM core.
+  // Key length, the `klen` of the key schedule, pipe and GCM core. The card
+  // offers AES-128 and AES-256 only (hw/spec: CAPS GCM128 / GCM256, the SA
+  // flag AES256), so there is no AES-192: klen[1] alone selects AES-256 and
+  // the two other codes are reserved (1 behaves as AES-128, 3 as AES-256).
   localparam logic [1:0] AesKlen128 = 2'd0;
-  localparam logic [1:0] AesKlen192 = 2'd1;
   localparam logic [1:0] AesKlen256 = 2'd2;
+
+  // AES-256: AesKlen256's bit set (codes 2, 3); AES-128 otherwise (0, 1).
+  function automatic logic aes_is256(input logic [1:0] klen);
+    aes_is256 = (klen & AesKlen256) != AesKlen128;
+  endfunction
 
   // Round keys are stage aligned (esp_aes_pipe's last stage is always the
   // final round): round key r of a key with Nr rounds is rk[14 - Nr + r], so
-  // the whitening key sits at rk[aes_first_stage(klen)] = 4 / 2 / 0.
+  // the whitening key sits at rk[aes_first_stage(klen)] = 4 / 0.
   function automatic logic [3:0] aes_first_stage(input logic [1:0] klen);
-    case (klen)
-      AesKlen128: aes_first_stage = 4'd4;
-      AesKlen192: aes_first_stage = 4'd2;
-      AesKlen256: aes_first_stage = 4'd0;
-      default:    aes_first_stage = 4'd0;  // reserved: as AES-256
-    endcase
+    aes_first_stage = aes_is256(klen) ? 4'd0 : 4'd4;
   endfunction
 
   function automatic logic [7:0] aes_sbox(input logic [7:0] b);
@@ -75,13 +77,9 @@ package esp_aes_pkg;
     aes_xtime = {b[6:0], 1'b0} ^ (b[7] ? 8'h1b : 8'h00);
   endfunction
 
-  // Key words (Nk): 4 / 6 / 8.
+  // Key words (Nk): 4 / 8.
   function automatic logic [3:0] aes_nk(input logic [1:0] klen);
-    case (klen)
-      AesKlen128: aes_nk = 4'd4;
-      AesKlen192: aes_nk = 4'd6;
-      default:    aes_nk = 4'd8;   // AES-256 (reserved: as AES-256)
-    endcase
+    aes_nk = aes_is256(klen) ? 4'd8 : 4'd4;
   endfunction
 
   function automatic logic [31:0] aes_sub_word(input logic [31:0] w);
@@ -104,11 +102,7 @@ package esp_aes_pkg;
   endfunction
 
   function automatic logic [127:0] aes_window_rk(input logic [7:0][31:0] win, input logic [1:0] klen);
-    case (klen)
-      AesKlen128: aes_window_rk = {win[4], win[5], win[6], win[7]};
-      AesKlen192: aes_window_rk = {win[2], win[3], win[4], win[5]};
-      default:    aes_window_rk = {win[0], win[1], win[2], win[3]};
-    endcase
+    aes_window_rk = aes_is256(klen) ? {win[0], win[1], win[2], win[3]} : {win[4], win[5], win[6], win[7]};
   endfunction
 
   // rcon for expansion word i = Nk * n: x^(n-1) in GF(2^8).
@@ -122,24 +116,26 @@ package esp_aes_pkg;
   endfunction
 
   // Append the four words after round key r (r = rounds already taken, so
-  // the words Nk + 4r .. Nk + 4r + 3).
+  // the words i = Nk + 4r .. Nk + 4r + 3). With Nk = 4 or 8 only the first
+  // of the four (i = Nk + 4r, a multiple of 4) passes the S-box: rotated and
+  // with rcon(i / Nk) when Nk divides i (AES-128 always; AES-256 for even r),
+  // else (AES-256, odd r: i mod 8 = 4) without either. One S-box word.
   function automatic logic [7:0][31:0] aes_key_step(input logic [7:0][31:0] win, input logic [1:0] klen,
                                                     input logic [3:0] r);
-    logic [3:0]  nk;
-    logic [5:0]  i;
+    logic        k256, rot;
+    logic [3:0]  n;
     logic [31:0] temp;
     logic [7:0][31:0] w;
-    nk = aes_nk(klen);
-    w  = win;
+    k256 = aes_is256(klen);
+    rot  = !k256 || !r[0];
+    n    = k256 ? 4'd1 + (r >> 1) : 4'd1 + r;    // i / Nk when rot
+    w    = win;
     for (int k = 0; k < 4; k++) begin
-      i    = 6'(nk) + 6'({r, 2'b00}) + 6'(k);
       temp = w[7];
-      if (i % 6'(nk) == 6'd0) begin
-        temp = aes_sub_word({temp[23:0], temp[31:24]}) ^ {aes_rcon(4'(i / 6'(nk))), 24'h0};
-      end else if (nk == 4'd8 && i[2:0] == 3'd4) begin
-        temp = aes_sub_word(temp);
+      if (k == 0) begin
+        temp = aes_sub_word(rot ? {temp[23:0], temp[31:24]} : temp) ^ {rot ? aes_rcon(n) : 8'h00, 24'h0};
       end
-      w = {w[8 - 32'(nk)] ^ temp, w[7:1]};
+      w = {(k256 ? w[0] : w[4]) ^ temp, w[7:1]};
     end
     aes_key_step = w;
   endfunction

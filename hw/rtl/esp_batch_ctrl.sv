@@ -9,7 +9,16 @@
 // an input slot ahead of it; this module takes the slots in order, one
 // descriptor at a time (the steps: the state names below, CONTRACT.md's
 // numbers beside them), then pushes the output slot with the completion to
-// the write-back stage (esp_writeback) and releases the input slot. The
+// the write-back stage (esp_writeback) and releases the input slot.
+// Across descriptors (hw/rtl/DATAPATH.md "The process stage across
+// descriptors"): this module is the head; an ENCRYPT that has passed every
+// check (nothing fails after NO_SPACE) updates tx_seq, the counters and the
+// lifetimes here, builds its trailer and, once esp_aead takes its job, goes
+// to the tail (esp_batch_tail: esp_aead's answer, esp_hdr_build, the push);
+// the head gives the input slot back as soon as esp_aead has read it and
+// takes the next descriptor, in a new output slot. Everything else (DECRYPT,
+// the commands, a failing descriptor's completion) waits until the tail is
+// idle, so completions stay in descriptor order. The
 // commands (CONTRACT.md "Commands") go the same way, without a packet; a
 // STOP ends the run once everything before it is written.
 // Card memory (SA table, state lines, replay rings) through esp_mem_access's
@@ -28,6 +37,8 @@ module esp_batch_ctrl
 #(
   parameter int unsigned MaxSpiBucketsLog2 = 14,   // the card's SPI table (esp_card_state)
   parameter int unsigned MaxSas = 65536,            // the SA store (esp_sa_store)
+  parameter int unsigned OSlots = 4,                // output slots (esp_writeback, esp_out_bank)
+  localparam int unsigned OSlotW = (OSlots > 1) ? $clog2(OSlots) : 1,
   localparam int unsigned Dw = 8 * PKT_BUS_BYTES,
   localparam int unsigned ImgW = 4 * Dw
 ) (
@@ -69,8 +80,11 @@ module esp_batch_ctrl
   output      logic          in_pop_o,
   input  wire logic          fetch_idle_i,
 
-  // the write-back stage: a free output slot, the push of a finished one
-  input  wire logic          out_ready_i,
+  // the write-back stage: the free output slots taken in order, the pushes
+  // of finished ones in the same order
+  input  wire logic          out_ready_i,     // output slot out_slot_i is free
+  input  wire logic [OSlotW-1:0] out_slot_i,
+  output      logic          out_alloc_o,     // it is taken (with a descriptor)
   output      logic          out_push_o,
   output      logic [8*COMPLETION_SIZE-1:0] out_cpl_o,
   output      logic          out_wr_pkt_o,
@@ -95,8 +109,9 @@ module esp_batch_ctrl
   output      logic [1:0]    ibuf_rsel_o,   // 0 esp_ip_parse, 1 esp_aead, 2 esp_hdr_build
   output      logic          ibuf_wsel_o,   // 1 esp_trailer (else no write)
   output      logic [1:0]    obuf_rsel_o,   // 1 esp_trailer, 2 esp_ip_parse (else no read)
-  output      logic          obuf_wsel_o,   // 0 esp_aead, 1 esp_hdr_build
   output      logic          parse_obuf_o,  // esp_ip_parse reads obuf (else ibuf)
+  output      logic [OSlotW-1:0] obuf_rd_slot_o,   // the output slot esp_trailer / esp_ip_parse read
+  output      logic [OSlotW-1:0] obuf_hb_slot_o,   // the output slot esp_hdr_build writes
 
   // esp_ip_parse
   output      logic          parse_start_o,
@@ -114,6 +129,8 @@ module esp_batch_ctrl
   output      logic          aead_req_valid_o,
   input  wire logic          aead_req_ready_i,
   output      aead_req_t     aead_req_o,
+  output      logic [OSlotW-1:0] aead_oslot_o,  // the job's output slot
+  input  wire logic          aead_rd_idle_i,    // esp_aead has read every job's input
   input  wire logic          aead_rsp_valid_i,
   output      logic          aead_rsp_ready_o,
   input  wire aead_rsp_t     aead_rsp_i,
@@ -132,7 +149,7 @@ module esp_batch_ctrl
 
   typedef enum logic [5:0] {
     StIdle, StNext, StMem, StMemW, StFence, StSaLd, StCpl, StDrain, StDone,
-    StEncSa, StEncParse, StDecTrlGo, StEncCtr, StEncTrl, StEncAead, StEncAeadRsp, StEncHdr,
+    StEncSa, StEncParse, StDecTrlGo, StEncCtr, StEncTrl, StEncAead, StEncRel,
     StDecLoc, StDecSaIdx, StDecB0, StDecB1, StDecSa, StDecBit,
     StDecAead, StDecAeadRsp, StComTop, StComEnt,
     StDecTrl, StDecInner, StDecHdr, StDecDeliver, StCmdInst, StCmdKeep, StCmdLine, StCmdSt,
@@ -177,6 +194,7 @@ module esp_batch_ctrl
   pkt_ctx_t    pk_q, pk_d;
   logic [31:0] add_bytes_q, add_bytes_d;
   logic        wr_pkt_q, wr_pkt_d;    // the output packet is written (status OK)
+  logic [OSlotW-1:0] hslot_q, hslot_d;   // the descriptor's output slot
 
   // memory command and unit starts (registered pulses)
   logic        m_go_q, m_go_d;
@@ -223,46 +241,19 @@ module esp_batch_ctrl
   pkt_ctx_t      plan;
   pkt_len_t      ct_len;
   esp_sa_rules #(.MaxSpiBucketsLog2(MaxSpiBucketsLog2)) u_rules (
-    .inbound_i      (cmd_q ? !sa.outbound : op_dec),   // SA_INSTALL: does it have a ring
-    .sa_i           (sa),
-    .ctr_i          (ctr_q),
-    .top_i          (top_q),
-    .add_bytes_i    (add_bytes_q),
-    .seq_lo_i       (c_seq_q[31:0]),
-    .seq_i          (seq_q),
-    .entry_i        (ent_q),
-    .te_ok_i        (te_ok_q),
-    .log2_i         (log2_q),
-    .bucket_i       (spi_bucket_i),
-    .parse_i        (parse_rsp_i),
-    .dummy_i        (d_dummy),
-    .in_length_i    (d.in_length),
-    .out_capacity_i (d.out_capacity),
-    .esp_len_i      (pk_q.esp_len),
-    .params_ok_o    (params_ok),
-    .hard_o         (hard),
-    .hard_ctr_o     (hard_ctr),
-    .seq_full_o     (seq_full),
-    .ok_ctr_o       (ok_ctr),
-    .soft_o         (soft_now),
-    .inferred_seq_o (inferred_seq),
-    .inferred_ok_o  (inferred_ok),
-    .fresh_o        (win_fresh),
-    .old_o          (win_old),
-    .pass_o         (win_pass),
-    .commit_o       (win_commit),
-    .ent_off_o      (ent_off),
-    .te_off_o       (te_off),   // the top's entry (in the store with the state)
-    .te_hit_o       (te_hit),   // seq's entry is the top's
-    .log2_ok_o      (log2_ok),
-    .bucket0_o      (bucket0),
-    .bucket1_o      (bucket1),
-    .spi_hit_o      (spi_hit),
-    .sa_index_o     (sa_ref_m1),
-    .plan_o         (plan),
-    .room_o         (room),
-    .ct_len_o       (ct_len),
-    .esp_len_bad_o  (esp_len_bad)
+    .inbound_i (cmd_q ? !sa.outbound : op_dec),   // SA_INSTALL: does it have a ring
+    .sa_i (sa), .ctr_i (ctr_q), .top_i (top_q), .add_bytes_i (add_bytes_q),
+    .seq_lo_i (c_seq_q[31:0]), .seq_i (seq_q), .entry_i (ent_q), .te_ok_i (te_ok_q),
+    .log2_i (log2_q), .bucket_i (spi_bucket_i), .parse_i (parse_rsp_i), .dummy_i (d_dummy),
+    .in_length_i (d.in_length), .out_capacity_i (d.out_capacity), .esp_len_i (pk_q.esp_len), .params_ok_o (params_ok),
+    .hard_o (hard), .hard_ctr_o (hard_ctr), .seq_full_o (seq_full), .ok_ctr_o (ok_ctr),
+    .soft_o (soft_now), .inferred_seq_o (inferred_seq), .inferred_ok_o (inferred_ok), .fresh_o (win_fresh),
+    .old_o (win_old), .pass_o (win_pass), .commit_o (win_commit), .ent_off_o (ent_off),
+    .te_off_o (te_off),   // the top's entry (in the store with the state)
+    .te_hit_o (te_hit),   // seq's entry is the top's
+    .log2_ok_o (log2_ok), .bucket0_o (bucket0), .bucket1_o (bucket1), .spi_hit_o (spi_hit),
+    .sa_index_o (sa_ref_m1), .plan_o (plan), .room_o (room), .ct_len_o (ct_len),
+    .esp_len_bad_o (esp_len_bad)
   );
   assign a_line = a_st_q + (64'(sa_idx_q) << $clog2(SA_STATE_SIZE));
   assign a_ent  = a_replay_q + ent_off;
@@ -295,24 +286,11 @@ module esp_batch_ctrl
   logic [31:0] cd_sa, cd_spi, cd_slot;
   spi_slot_t   cd_val;
   esp_cmd_decide #(.MaxSpiBucketsLog2(MaxSpiBucketsLog2)) u_cmd_decide (
-    .cmd_i         (desc),
-    .sa_capacity_i (sa_cap_q),
-    .op_enc_o      (op_enc),
-    .op_dec_o      (op_dec),
-    .op_cmd_o      (op_cmd),
-    .malformed_o   (desc_malformed),
-    .sa_range_o    (desc_sa_range),
-    .status_o   (cd_status),
-    .sa_index_o (cd_sa),
-    .spi_o      (cd_spi),
-    .install_o  (cd_install),
-    .delete_o   (cd_delete),
-    .spi_wr_o   (cd_spi_wr),
-    .spi_slot_o (cd_slot),
-    .spi_val_o  (cd_val),
-    .stop_o     (cd_stop),
-    .wb_o       (cd_wb),
-    .wb_all_o   (cd_wb_all)
+    .cmd_i (desc), .sa_capacity_i (sa_cap_q), .op_enc_o (op_enc), .op_dec_o (op_dec),
+    .op_cmd_o (op_cmd), .malformed_o (desc_malformed), .sa_range_o (desc_sa_range), .status_o (cd_status),
+    .sa_index_o (cd_sa), .spi_o (cd_spi), .install_o (cd_install), .delete_o (cd_delete),
+    .spi_wr_o (cd_spi_wr), .spi_slot_o (cd_slot), .spi_val_o (cd_val), .stop_o (cd_stop),
+    .wb_o (cd_wb), .wb_all_o (cd_wb_all)
   );
 
   // ---------------------------------------------------------------- outputs
@@ -326,6 +304,24 @@ module esp_batch_ctrl
   end
 
   assign mem_len_o     = m_len_q;
+
+  // ------------------------------------------------------------- the tail
+  logic        enc_req, tail_idle, tail_push, tail_rsp_ready, tail_hb_start, tail_out_push;
+  hb_req_t     head_hb_req, tail_hb_req;
+  logic [OSlotW-1:0] tail_hb_slot;
+  logic [8*COMPLETION_SIZE-1:0] tail_cpl;
+  logic [63:0] tail_out_off;
+  logic [31:0] tail_out_len, tail_out_cap;
+  esp_batch_tail #(.Depth(OSlots), .OSlotW(OSlotW)) u_tail (
+    .clk_i, .rst_ni, .idle_o (tail_idle),
+    .push_i (tail_push), .push_oslot_i (hslot_q), .push_hb_i (head_hb_req), .push_cpl_i (cpl),
+    .push_out_off_i (d.out_offset), .push_out_len_i (32'(pk_q.out_len)), .push_out_cap_i (d.out_capacity),
+    .aead_rsp_valid_i, .aead_rsp_ready_o (tail_rsp_ready), .aead_rsp_i,
+    .hb_start_o (tail_hb_start), .hb_req_o (tail_hb_req), .hb_slot_o (tail_hb_slot), .hb_done_i,
+    .out_push_o (tail_out_push), .out_cpl_o (tail_cpl), .out_offset_o (tail_out_off),
+    .out_length_o (tail_out_len), .out_capacity_o (tail_out_cap)
+  );
+  assign tail_push = enc_req && aead_req_ready_i;
 
   // the units: their requests (esp_batch_req), starts and handshakes
   esp_batch_req u_req (
@@ -341,26 +337,36 @@ module esp_batch_ctrl
     .parse_req_o,
     .tr_req_o,
     .aead_req_o,
-    .hb_req_o
+    .hb_req_o      (head_hb_req)
   );
   assign parse_start_o    = parse_go_q;
   assign parse_obuf_o     = state_q == StDecInner;
   assign tr_start_o       = tr_go_q;
-  assign aead_req_valid_o = (state_q == StEncAead) | (state_q == StDecAead) | (state_q == StCmdWipe);
-  assign aead_rsp_ready_o = (state_q == StEncAeadRsp) | (state_q == StDecAeadRsp);
-  assign hb_start_o       = hb_go_q;
+  // ENCRYPT: the request from the cycle the trailer is done (esp_aead reads
+  // the input slot two cycles after it takes the job at the earliest)
+  assign enc_req          = (state_q == StEncAead) | (state_q == StEncTrl && tr_done_i);
+  assign aead_req_valid_o = enc_req | (state_q == StDecAead) | (state_q == StCmdWipe);
+  assign aead_oslot_o     = hslot_q;
+  // (the head's DECRYPT runs only while the tail is idle)
+  assign aead_rsp_ready_o = (state_q == StDecAeadRsp) | tail_rsp_ready;
+  assign hb_start_o       = hb_go_q | tail_hb_start;
+  assign hb_req_o         = (state_q == StDecHdr) ? head_hb_req : tail_hb_req;
+  assign obuf_rd_slot_o   = hslot_q;
+  assign obuf_hb_slot_o   = (state_q == StDecHdr) ? hslot_q : tail_hb_slot;
 
+  // ibuf (the head's input slot): esp_aead reads it until it is idle, then
+  // (ENCRYPT transport) the tail's esp_hdr_build copies the header from it
   always_comb begin
     ibuf_rsel_o = 2'd0;
-    if (state_q == StEncAead || state_q == StEncAeadRsp || state_q == StDecAead || state_q == StDecAeadRsp) begin
+    if (state_q == StEncAead || state_q == StDecAead || state_q == StDecAeadRsp ||
+        (state_q == StEncRel && !aead_rd_idle_i)) begin
       ibuf_rsel_o = 2'd1;
     end
-    if (state_q == StEncHdr || state_q == StDecHdr) ibuf_rsel_o = 2'd2;
-    ibuf_wsel_o = state_q == StEncTrl;
+    if (state_q == StDecHdr || (state_q == StEncRel && aead_rd_idle_i)) ibuf_rsel_o = 2'd2;
+    ibuf_wsel_o = state_q == StEncCtr || state_q == StEncTrl;   // (started by enc_plan)
     obuf_rsel_o = 2'd0;
     if (state_q == StDecTrl) obuf_rsel_o = 2'd1;
     if (state_q == StDecInner) obuf_rsel_o = 2'd2;
-    obuf_wsel_o = state_q == StEncHdr || state_q == StDecHdr;
   end
 
   // --------------------------------------------------------------- sequencer
@@ -408,8 +414,10 @@ module esp_batch_ctrl
   endtask
   // ENCRYPT 2 done: the parse results (a tunnel-mode dummy packet: none) and
   // the plan of the output.
+  // The trailer build starts with it (beside ENCRYPT 3-5: should they fail,
+  // it has only written the input slot behind the payload).
   task automatic enc_plan();
-    pk_d = plan; add_bytes_d = 32'(plan.pkt_len);
+    pk_d = plan; add_bytes_d = 32'(plan.pkt_len); tr_go_d = 1'b1;
   endtask
   // The state line with counters c and seq top_q written (on chip), then
   // the completion (status s).
@@ -471,12 +479,12 @@ module esp_batch_ctrl
     st_wline.counters = ctr_q; st_wline.seq = top_q; st_go_d = 1'b0; st_all_d = st_all_q;
     status_d = status_q; soft_d = soft_q; c_sa_d = c_sa_q; c_spi_d = c_spi_q; c_len_d = c_len_q; c_seq_d = c_seq_q;
     pk_d = pk_q; add_bytes_d = add_bytes_q;
-    wr_pkt_d = wr_pkt_q;
+    wr_pkt_d = wr_pkt_q; hslot_d = hslot_q;
     m_go_d = 1'b0; m_cmd_d = m_cmd_q; m_addr_d = m_addr_q; m_len_d = m_len_q;
     m_wimg_d = m_wimg_q; m_wmask_d = m_wmask_q;
     parse_go_d = 1'b0; parse_mode_d = parse_mode_q; parse_avail_d = parse_avail_q;
     tr_go_d = 1'b0; hb_go_d = 1'b0;
-    ready_o = 1'b0; done_o = 1'b0; in_pop_o = 1'b0; out_push_o = 1'b0;
+    ready_o = 1'b0; done_o = 1'b0; in_pop_o = 1'b0; out_push_o = tail_out_push; out_alloc_o = 1'b0;
     inst_we_o = 1'b0; inst_widx_o = '0; inst_wval_o = 1'b0;
     spi_rd_o = 1'b0; spi_rd_bucket_o = '0;
     spi_wr_o = 1'b0; spi_wr_slot_o = '0; spi_wr_val_o = '0;
@@ -487,7 +495,9 @@ module esp_batch_ctrl
         state_d = StNext;
       end
       StNext: begin  // the descriptor's own checks, in the cycle it is taken
-        if (in_valid_i && out_ready_i) begin
+        // (in a new output slot; anything but an ENCRYPT once the tail is idle)
+        if (in_valid_i && out_ready_i && (op_enc || tail_idle)) begin
+          out_alloc_o = 1'b1; hslot_d = out_slot_i;
           desc_d = in_desc_i;
           status_d = STATUS_OK; soft_d = 1'b0; c_sa_d = NO_SA_INDEX; c_spi_d = '0; c_len_d = '0; c_seq_d = '0;
           wr_pkt_d = 1'b0; cmd_d = 1'b0;
@@ -583,31 +593,42 @@ module esp_batch_ctrl
           end
         end
       end
-      StEncCtr: begin  // ENCRYPT 3, then 4 (NO_SPACE) and 5
+      // ENCRYPT 3, then 4 (NO_SPACE) and 5; past NO_SPACE nothing fails, so
+      // ENCRYPT 6 is done here, at issue: tx_seq, the counters (a dummy
+      // packet: dummy++ only) and the soft lifetime into ctr_q / top_q, the
+      // registers in front of the SA store, which the next descriptor of
+      // the same SA uses as they are (sa_fetch: no store read), and into
+      // the store in StEncTrl, before any other SA's descriptor reads it
+      // (a read-after-write in order: correct by construction).
+      StEncCtr: begin
         if (hard || seq_full) line_wr(hard_ctr, STATUS_LIFETIME_EXPIRED);
         else if (32'(pk_q.out_len) > room) finish(STATUS_NO_SPACE);
         else begin
           seq_d = top_q + 64'd1;
           c_seq_d = top_q + 64'd1;
           top_d = top_q + 64'd1;
-          tr_go_d = 1'b1; state_d = StEncTrl;
+          wr_pkt_d = 1'b1; c_len_d = 32'(pk_q.out_len);
+          if (d_dummy) ctr_d[8*SA_COUNTERS_DUMMY_OFFSET +: 64] = ctr_q[8*SA_COUNTERS_DUMMY_OFFSET +: 64] + 64'd1;
+          else begin
+            ctr_d = ok_ctr; soft_d = soft_now;
+          end
+          state_d = StEncTrl;
         end
       end
-      // the trailer built, tx_seq is written (on chip) on the way to esp_aead
+      // the trailer built, tx_seq and the counters are written (on chip) on
+      // the way to esp_aead
       StEncTrl: if (tr_done_i) begin
-        st_wr(ctr_q, top_q); state_d = StEncAead;
+        st_wr(ctr_q, top_q); state_d = aead_req_ready_i ? StEncRel : StEncAead;
       end
-      StEncAead:    if (aead_req_ready_i) state_d = StEncAeadRsp;
-      StEncAeadRsp: if (aead_rsp_valid_i) begin
-        pk_d.sum = aead_rsp_i.sum; hb_go_d = 1'b1; state_d = StEncHdr;
+      StEncAead: if (aead_req_ready_i) state_d = StEncRel;   // to the tail (tail_push)
+      // The input slot back once esp_aead has read it (transport: once the
+      // tail's esp_hdr_build has copied the header from it), then the next.
+      StEncRel: if (aead_rd_idle_i && (sa.tunnel || tail_idle)) begin
+        in_pop_o = 1'b1;
+        ld_d = LdNone;
+        state_d = StNext;
       end
-      StEncHdr, StDecHdr: if (hb_done_i) begin
-        if (state_q == StEncHdr) begin
-          wr_pkt_d = 1'b1; c_len_d = 32'(pk_q.out_len);
-          if (d_dummy) bump(SA_COUNTERS_DUMMY_OFFSET, STATUS_OK);   // ENCRYPT 6 of a dummy packet: dummy++ only
-          else ok_counters();
-        end else state_d = StDecDeliver;
-      end
+      StDecHdr: if (hb_done_i) state_d = StDecDeliver;
 
       // ------------------------------------------------------------ DECRYPT
       StDecLoc: begin
@@ -715,13 +736,13 @@ module esp_batch_ctrl
       // --------------------------------------------------------- completion
       // The output slot goes to the write-back stage with the completion;
       // the input slot back to the fetch stage; after a STOP the run ends.
-      StCpl: begin
+      StCpl: if (tail_idle) begin   // after the tail's (earlier) descriptors
         out_push_o = 1'b1;
         in_pop_o = 1'b1;
         ld_d = LdNone;
         state_d = stop_q ? StDrain : StNext;
       end
-      StDrain: if (fetch_idle_i && wb_idle_i && wr_out_q == '0) state_d = StDone;
+      StDrain: if (fetch_idle_i && wb_idle_i && tail_idle && wr_out_q == '0) state_d = StDone;
       StDone: begin
         ready_o = 1'b1;
         done_o  = 1'b1;
@@ -735,11 +756,14 @@ module esp_batch_ctrl
   assign idle_o = state_q == StIdle && init_ok;
   assign run_start_o = state_q == StIdle && start_i && init_ok;
 
-  assign out_cpl_o      = cpl;
-  assign out_wr_pkt_o   = wr_pkt_q;
-  assign out_offset_o   = d.out_offset;
-  assign out_length_o   = 32'(pk_q.out_len);
-  assign out_capacity_o = d.out_capacity;
+  // the push: the tail's, or the head's own (StCpl, while the tail is idle)
+  logic head_push;
+  assign head_push      = state_q == StCpl && tail_idle;
+  assign out_cpl_o      = head_push ? cpl : tail_cpl;
+  assign out_wr_pkt_o   = head_push ? wr_pkt_q : 1'b1;
+  assign out_offset_o   = head_push ? d.out_offset : tail_out_off;
+  assign out_length_o   = head_push ? 32'(pk_q.out_len) : tail_out_len;
+  assign out_capacity_o = head_push ? d.out_capacity : tail_out_cap;
 
   logic unused_seq;
   assign unused_seq = ^{mem_rimg_i[ImgW-1:SaBits],
@@ -779,7 +803,7 @@ module esp_batch_ctrl
     status_q <= status_d; soft_q <= soft_d; c_sa_q <= c_sa_d; c_spi_q <= c_spi_d; c_len_q <= c_len_d;
     c_seq_q <= c_seq_d;
     pk_q <= pk_d;
-    add_bytes_q <= add_bytes_d; wr_pkt_q <= wr_pkt_d;
+    add_bytes_q <= add_bytes_d; wr_pkt_q <= wr_pkt_d; hslot_q <= hslot_d;
     m_cmd_q <= m_cmd_d; m_addr_q <= m_addr_d; m_len_q <= m_len_d;
     m_wimg_q <= m_wimg_d; m_wmask_q <= m_wmask_d;
     parse_mode_q <= parse_mode_d; parse_avail_q <= parse_avail_d;

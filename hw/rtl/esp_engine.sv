@@ -81,11 +81,12 @@ module esp_engine
 );
 
   localparam int unsigned Depth = 256;
-  localparam int unsigned ISlots = 4;   // input slots: packet reads in flight + the one being processed
-  localparam int unsigned OSlots = 2;   // output slots: the one being built + the one being written
+  localparam int unsigned ISlots = 64;  // input tickets: packet reads in flight + the one being processed
+  localparam int unsigned IRingWords = 1024;  // the input ring (esp_in_ring): 64 KiB
+  localparam int unsigned DQueue = 256; // descriptors read ahead (esp_desc_stream)
+  localparam int unsigned OSlots = 4;   // output slots: esp_aead's next job, the tail's, the one being written + 1
   localparam int unsigned Isw = $clog2(ISlots);
   localparam int unsigned Osw = $clog2(OSlots);
-  localparam int unsigned DBlock = 8;   // descriptors per read
   localparam int unsigned Aw = $clog2(Depth);
   localparam int unsigned Dw = 8 * PKT_BUS_BYTES;
   localparam int unsigned NB = PKT_BUS_BYTES;
@@ -152,11 +153,11 @@ module esp_engine
   );
 
   // ------------------------------------------------------------ buffer ports
-  logic          ibuf_we, ibuf_re, obuf_we, obuf_re;
+  logic          ibuf_we, ibuf_re, obuf_re;
   logic          parse_busy, tr_busy, hb_busy;
-  logic [Aw-1:0] ibuf_waddr, ibuf_raddr, obuf_waddr, obuf_raddr;
-  logic [NB-1:0] ibuf_wbe, obuf_wbe;
-  logic [Dw-1:0] ibuf_wdata, ibuf_rdata, obuf_wdata, obuf_rdata;
+  logic [Aw-1:0] ibuf_waddr, ibuf_raddr, obuf_raddr;
+  logic [NB-1:0] ibuf_wbe;
+  logic [Dw-1:0] ibuf_wdata, ibuf_rdata, obuf_rdata;
 
   // ------------------------------------------------------------- sequencer
   logic          mem_valid, mem_acc, mem_done, mem_wdone;
@@ -167,7 +168,9 @@ module esp_engine
   logic [NB-1:0] mem_wmask;
   logic [4*Dw-1:0] mem_rimg;
   logic [1:0]    ibuf_rsel, obuf_rsel;
-  logic          ibuf_wsel, obuf_wsel, parse_obuf;
+  logic          ibuf_wsel, parse_obuf;
+  logic [Osw-1:0] obuf_rd_slot, obuf_hb_slot, aead_oslot, aead_obuf_slot;
+  logic          aead_rd_idle;
 
   logic          parse_start, parse_done, tr_start, tr_done, hb_start, hb_done;
   logic          aead_req_valid, aead_req_ready, aead_rsp_valid, aead_rsp_ready;
@@ -188,24 +191,25 @@ module esp_engine
   logic [31:0]   out_length, out_capacity;
   logic [ISlots-1:0] iready;
   logic [OSlots-1:0] ofull;
-  logic [Isw-1:0] ihead_slot, f_slot, f_done_slot, mem_ibuf_slot;
-  logic [Osw-1:0] otail_slot, odrain_slot;
+  logic [Isw-1:0] ihead_slot, f_slot, mem_ibuf_slot;
+  logic [Osw-1:0] oalloc_slot, odrain_slot;
+  logic          out_alloc;
 
-  localparam int unsigned DImgBeats = esp_mem_pkg::desc_block_beats(DBlock);
-  logic          d_valid, d_done, f_valid, f_acc, f_done, w_valid, w_acc, w_wdone;
+  logic          d_valid, d_acc, d_beat, f_valid, f_acc, w_valid, w_acc, w_wdone;
   esp_mem_pkg::mem_cmd_e w_cmd;
   logic [63:0]   d_addr, f_addr, w_addr;
   logic [31:0]   d_len, f_len, w_len, w_cap;
   logic [Aw-1:0] w_base;
-  logic          c_valid, c_done;
-  logic [63:0]   c_addr;
-  logic [31:0]   c_len;
-  logic [2*Dw-1:0] c_rimg;
-  logic [DImgBeats*Dw-1:0] d_rimg;
+  logic [Dw-1:0] d_data;
   logic [Dw-1:0] w_wimg;
   logic [NB-1:0] w_wmask;
 
-  esp_fetch #(.Slots(ISlots), .Block(DBlock)) u_fetch (
+  localparam int unsigned Irw = $clog2(IRingWords);
+  logic                  iwdone, ibuf_stall, mem_ibuf_we, mem_ibuf_last;
+  logic [Isw-1:0]        iwdone_slot;
+  logic [ISlots*Irw-1:0] ibase;
+
+  esp_fetch #(.Slots(ISlots), .QDepth(DQueue), .RingWords(IRingWords)) u_fetch (
     .clk_i,
     .rst_ni,
     .start_i       (run_start),
@@ -220,15 +224,18 @@ module esp_engine
     .d_valid_o     (d_valid),
     .d_addr_o      (d_addr),
     .d_len_o       (d_len),
-    .d_done_i      (d_done),
-    .d_rimg_i      (d_rimg),
+    .d_acc_i       (d_acc),
+    .d_beat_i      (d_beat),
+    .d_data_i      (d_data),
     .f_valid_o     (f_valid),
     .f_addr_o      (f_addr),
     .f_len_o       (f_len),
     .f_slot_o      (f_slot),
     .f_acc_i       (f_acc),
-    .f_done_i      (f_done),
-    .f_done_slot_i (f_done_slot),
+    .f_beat_i      (mem_ibuf_we),
+    .wdone_i       (iwdone),
+    .wdone_slot_i  (iwdone_slot),
+    .base_o        (ibase),
     .ready_o       (iready),
     .head_valid_o  (in_valid),
     .head_slot_o   (ihead_slot),
@@ -247,8 +254,9 @@ module esp_engine
     .idle_o         (wb_idle),
     .cpl_prod_o     (cpl_prod),
     .cpl_inc_o      (cpl_inc),
-    .tail_ready_o   (out_ready),
-    .tail_slot_o    (otail_slot),
+    .alloc_ready_o  (out_ready),
+    .alloc_slot_o   (oalloc_slot),
+    .alloc_i        (out_alloc),
     .push_i         (out_push),
     .push_cpl_i     (out_cpl),
     .push_wr_pkt_i  (out_wr_pkt),
@@ -308,11 +316,7 @@ module esp_engine
     end
   end
 
-  // esp_mem_access's counters client is not used: the state lines are in the SA store
-  assign c_valid = 1'b0;
-  assign c_addr  = '0;
-  assign c_len   = '0;
-  esp_batch_ctrl #(.MaxSpiBucketsLog2(MaxSpiBucketsLog2), .MaxSas(MaxSas)) u_batch_ctrl (
+  esp_batch_ctrl #(.MaxSpiBucketsLog2(MaxSpiBucketsLog2), .MaxSas(MaxSas), .OSlots(OSlots)) u_batch_ctrl (
     .clk_i,
     .rst_ni,
     .start_i            (ap_start),
@@ -342,6 +346,8 @@ module esp_engine
     .in_pop_o           (in_pop),
     .fetch_idle_i       (fetch_idle),
     .out_ready_i        (out_ready),
+    .out_slot_i         (oalloc_slot),
+    .out_alloc_o        (out_alloc),
     .out_push_o         (out_push),
     .out_cpl_o          (out_cpl),
     .out_wr_pkt_o       (out_wr_pkt),
@@ -362,8 +368,9 @@ module esp_engine
     .ibuf_rsel_o        (ibuf_rsel),
     .ibuf_wsel_o        (ibuf_wsel),
     .obuf_rsel_o        (obuf_rsel),
-    .obuf_wsel_o        (obuf_wsel),
     .parse_obuf_o       (parse_obuf),
+    .obuf_rd_slot_o     (obuf_rd_slot),
+    .obuf_hb_slot_o     (obuf_hb_slot),
     .parse_start_o      (parse_start),
     .parse_req_o        (parse_req),
     .parse_done_i       (parse_done),
@@ -375,6 +382,8 @@ module esp_engine
     .aead_req_valid_o   (aead_req_valid),
     .aead_req_ready_i   (aead_req_ready),
     .aead_req_o         (aead_req),
+    .aead_oslot_o       (aead_oslot),
+    .aead_rd_idle_i     (aead_rd_idle),
     .aead_rsp_valid_i   (aead_rsp_valid),
     .aead_rsp_ready_o   (aead_rsp_ready),
     .aead_rsp_i         (aead_rsp),
@@ -407,14 +416,13 @@ module esp_engine
   assign axi_rsp.rd.r_last   = m_axi_rlast;
   assign axi_rsp.rd.r_valid  = m_axi_rvalid;
 
-  logic          mem_ibuf_we, mem_obuf_re;
+  logic          mem_obuf_re;
   logic [Aw-1:0] mem_ibuf_waddr, mem_obuf_raddr;
   logic [Dw-1:0] mem_ibuf_wdata;
 
   esp_mem_access #(
     .Depth     (Depth),
-    .Slots     (ISlots),
-    .DImgBeats (DImgBeats)
+    .Slots     (ISlots)
   ) u_mem_access (
     .clk_i,
     .rst_ni,
@@ -428,23 +436,17 @@ module esp_engine
     .p_done_o     (mem_done),
     .p_wdone_o    (mem_wdone),
     .p_rimg_o     (mem_rimg),
-    .c_valid_i    (c_valid),
-    .c_addr_i     (c_addr),
-    .c_len_i      (c_len),
-    .c_done_o     (c_done),
-    .c_rimg_o     (c_rimg),
     .d_valid_i    (d_valid),
     .d_addr_i     (d_addr),
     .d_len_i      (d_len),
-    .d_done_o     (d_done),
-    .d_rimg_o     (d_rimg),
+    .d_acc_o      (d_acc),
+    .d_beat_o     (d_beat),
+    .d_data_o     (d_data),
     .f_valid_i    (f_valid),
     .f_addr_i     (f_addr),
     .f_len_i      (f_len),
     .f_slot_i     (f_slot),
     .f_acc_o      (f_acc),
-    .f_done_o     (f_done),
-    .f_done_slot_o (f_done_slot),
     .w_valid_i    (w_valid),
     .w_cmd_i      (w_cmd),
     .w_addr_i     (w_addr),
@@ -459,6 +461,8 @@ module esp_engine
     .ibuf_slot_o  (mem_ibuf_slot),
     .ibuf_waddr_o (mem_ibuf_waddr),
     .ibuf_wdata_o (mem_ibuf_wdata),
+    .ibuf_last_o  (mem_ibuf_last),
+    .ibuf_stall_i (ibuf_stall),
     .obuf_re_o    (mem_obuf_re),
     .obuf_raddr_o (mem_obuf_raddr),
     .obuf_rdata_i (wb_obuf_rdata),
@@ -470,20 +474,21 @@ module esp_engine
   // ibuf: filled by the fetch stage, used by the process stage; obuf: built
   // by the process stage, written out by the write-back stage. ibuf_* /
   // obuf_* below are the process stage's side of each.
-  logic [Dw-1:0] wb_obuf_rdata, unused_fetch_rdata;
+  logic [Dw-1:0] wb_obuf_rdata;
 
-  esp_pkt_bank #(.Depth(Depth), .Slots(ISlots)) u_ibuf (
+  esp_in_ring #(.Words(IRingWords), .Tickets(ISlots), .Aw(Aw)) u_ibuf (
     .clk_i,
-    .full_i    (iready),
-    .pslot_i   (mem_ibuf_slot),
-    .p_we_i    (mem_ibuf_we),
-    .p_waddr_i (mem_ibuf_waddr),
-    .p_wbe_i   ('1),
-    .p_wdata_i (mem_ibuf_wdata),
-    .p_re_i    (1'b0),
-    .p_raddr_i ('0),
-    .p_rdata_o (unused_fetch_rdata),
-    .cslot_i   (ihead_slot),
+    .rst_ni,
+    .base_i      (ibase),
+    .p_we_i      (mem_ibuf_we),
+    .p_slot_i    (mem_ibuf_slot),
+    .p_waddr_i   (mem_ibuf_waddr),
+    .p_wdata_i   (mem_ibuf_wdata),
+    .p_last_i    (mem_ibuf_last),
+    .stall_o     (ibuf_stall),
+    .done_o      (iwdone),
+    .done_slot_o (iwdone_slot),
+    .c_slot_i    (ihead_slot),
     .c_we_i    (ibuf_we),
     .c_waddr_i (ibuf_waddr),
     .c_wbe_i   (ibuf_wbe),
@@ -493,22 +498,26 @@ module esp_engine
     .c_rdata_o (ibuf_rdata)
   );
 
-  esp_pkt_bank #(.Depth(Depth), .Slots(OSlots)) u_obuf (
+  // obuf: every port names its output slot (esp_aead's: its job's; esp_hdr_build's
+  // and the readers': the sequencer's)
+  esp_out_bank #(.Depth(Depth), .Slots(OSlots)) u_obuf (
     .clk_i,
     .full_i    (ofull),
-    .pslot_i   (otail_slot),
-    .p_we_i    (obuf_we),
-    .p_waddr_i (obuf_waddr),
-    .p_wbe_i   (obuf_wbe),
-    .p_wdata_i (obuf_wdata),
-    .p_re_i    (obuf_re),
-    .p_raddr_i (obuf_raddr),
-    .p_rdata_o (obuf_rdata),
-    .cslot_i   (odrain_slot),
-    .c_we_i    (1'b0),
-    .c_waddr_i ('0),
-    .c_wbe_i   ('0),
-    .c_wdata_i ('0),
+    .a_slot_i  (aead_obuf_slot),
+    .a_we_i    (aead_obuf_we),
+    .a_waddr_i (aead_obuf_waddr),
+    .a_wbe_i   (aead_obuf_wbe),
+    .a_wdata_i (aead_obuf_wdata),
+    .b_slot_i  (obuf_hb_slot),
+    .b_we_i    (hb_we),
+    .b_waddr_i (hb_waddr),
+    .b_wbe_i   (hb_wbe),
+    .b_wdata_i (hb_wdata),
+    .r_slot_i  (obuf_rd_slot),
+    .r_re_i    (obuf_re),
+    .r_raddr_i (obuf_raddr),
+    .r_rdata_o (obuf_rdata),
+    .c_slot_i  (odrain_slot),
     .c_re_i    (mem_obuf_re),
     .c_raddr_i (mem_obuf_raddr),
     .c_rdata_o (wb_obuf_rdata)
@@ -532,11 +541,6 @@ module esp_engine
       2'd2:    begin ibuf_re = hb_re;        ibuf_raddr = hb_raddr;        end
       default: begin ibuf_re = parse_re & ~parse_obuf; ibuf_raddr = parse_raddr; end
     endcase
-    // obuf write: esp_aead or esp_hdr_build
-    obuf_we    = obuf_wsel ? hb_we : aead_obuf_we;
-    obuf_waddr = obuf_wsel ? hb_waddr : aead_obuf_waddr;
-    obuf_wbe   = obuf_wsel ? hb_wbe : aead_obuf_wbe;
-    obuf_wdata = obuf_wsel ? hb_wdata : aead_obuf_wdata;
     // obuf read: esp_trailer or esp_ip_parse
     unique case (obuf_rsel)
       2'd1:    begin obuf_re = tr_re; obuf_raddr = tr_raddr; end
@@ -576,16 +580,19 @@ module esp_engine
     .rsp_o         (tr_rsp)
   );
 
-  esp_aead u_aead (
+  esp_aead #(.OSlotW(Osw)) u_aead (
     .clk_i,
     .rst_ni,
     .req_valid_i      (aead_req_valid),
     .req_ready_o      (aead_req_ready),
     .req_i            (aead_req),
+    .req_oslot_i      (aead_oslot),
+    .rd_idle_o        (aead_rd_idle),
     .ibuf_re_o        (aead_ibuf_re),
     .ibuf_raddr_o     (aead_ibuf_raddr),
     .ibuf_rdata_i     (ibuf_rdata),
     .obuf_we_o        (aead_obuf_we),
+    .obuf_slot_o      (aead_obuf_slot),
     .obuf_waddr_o     (aead_obuf_waddr),
     .obuf_wbe_o       (aead_obuf_wbe),
     .obuf_wdata_o     (aead_obuf_wdata),
@@ -613,7 +620,7 @@ module esp_engine
 
   // Results the sequencer does not need (it plans the same numbers itself).
   logic unused_results;
-  assign unused_results = ^{parse_busy, tr_busy, hb_busy, hb_rsp, unused_fetch_rdata, c_done, c_rimg};
+  assign unused_results = ^{parse_busy, tr_busy, hb_busy, hb_rsp, iready};
 
 endmodule : esp_engine
 

@@ -1,11 +1,12 @@
 // esp_gcm_core: AES-GCM (NIST SP 800-38D, 96-bit IV) over a 512-bit stream,
 // one beat (64 bytes, 4 blocks) per cycle, packets back to back.
 //
-// Encrypt, decrypt and GMAC (RFC 4543); AES-128/192/256; NumKeys key
+// Encrypt, decrypt and GMAC (RFC 4543); AES-128/256 (no AES-192: the card
+// does not offer it, see esp_aes_pkg); NumKeys key
 // slots (a RAM with synchronous read: BRAM/URAM for many slots).
 //
 // Keys: key_* installs a key into a slot. esp_gcm_key_setup computes
-// H, H^2, H^3, H^4 once (29 cycles AES-128, 32 AES-256); the slot keeps
+// H, H^2, H^3, H^4 once (9 cycles AES-128, 11 AES-256); the slot keeps
 // {klen, H^1..H^4, key}, no round keys (esp_aes_pipe expands the key on the
 // fly). key_wipe_i with an install zeroes the slot at once (no key setup).
 // A packet names its slot with its first beat; the
@@ -46,17 +47,21 @@
 //   XOR   keystream onto the text bytes; GHASH operand = ciphertext
 //         (output when encrypting, input when decrypting), AAD without its
 //         padding; written into the output FIFO and into esp_ghash
-//   GHASH 4 blocks per cycle, tag 4 cycles after the last beat
+//   GHASH 4 blocks per cycle, one reduction per beat, the length block
+//         folded into the last beat: S 3 cycles after the last beat (4 when
+//         that beat has more than 48 bytes: L then takes a cycle of its own)
 //
 // Latency: an accepted beat is on m_axis 17 cycles later (FIFO empty, m_axis
-// ready); the tag is on m_tag 21 cycles after the packet's last beat was
-// accepted.
+// ready); the tag is on m_tag 20 cycles after the packet's last beat was
+// accepted (21 when that beat has more than 48 bytes).
 //
 // Flow control: the pipeline never stalls. s_axis_tready_o is a register
 // decision on credits: beats accepted and not yet taken from m_axis must fit
 // the output FIFO (OutDepth), packets whose tag was not yet taken must fit
 // the tag FIFO (TagDepth). With m_axis and m_tag always ready, tready stays
-// high: one beat per cycle, no idle cycle between packets. Back-pressure
+// high: one beat per cycle, no idle cycle between packets, except one after
+// a packet whose last beat has more than 48 bytes (its length block takes
+// that cycle in esp_ghash). Back-pressure
 // reaches s_axis only through the FIFOs (nothing combinational from
 // m_axis_tready_i / m_tag_ready_i to s_axis_tready_o).
 `default_nettype none
@@ -185,7 +190,13 @@ module esp_gcm_core
   logic [TOccW-1:0] tocc_q;    // packets accepted (last beat), tag not yet taken
   logic             in_fire, out_fire, tag_fire;
 
-  assign s_axis_tready_o = (occ_q < OccW'(OutDepth)) && (tocc_q < TOccW'(TagDepth));
+  // A packet whose last beat has more than 48 bytes (4 blocks) needs one
+  // more cycle in esp_ghash for its length block: tready is low in the cycle
+  // after that beat was taken, and the hole reaches esp_ghash (the pipeline
+  // never stalls, so at a fixed distance) exactly when it takes L.
+  logic             len_hole_q;
+
+  assign s_axis_tready_o = (occ_q < OccW'(OutDepth)) && (tocc_q < TOccW'(TagDepth)) && !len_hole_q;
   assign in_fire  = s_axis_tvalid_i && s_axis_tready_o;
   assign out_fire = m_axis_tvalid_o && m_axis_tready_i;
   assign tag_fire = m_tag_valid_o && m_tag_ready_i;
@@ -257,6 +268,14 @@ module esp_gcm_core
       ctr_blk[l]        = {iv, 32'(g) - 32'(aad_blocks) + 32'd2};
     end
     ctr_blk[4] = {iv, 32'd1};
+  end
+
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      len_hole_q <= 1'b0;
+    end else begin
+      len_hole_q <= in_fire && s_axis_tlast_i && (nbytes > 7'd48);
+    end
   end
 
   always_ff @(posedge clk_i or negedge rst_ni) begin

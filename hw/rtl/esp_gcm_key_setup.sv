@@ -6,7 +6,7 @@
 //   - H^1..H^4 for esp_ghash, with one GF(2^128) multiplier:
 //       H^2 = H*H, H^3 = H^2*H, H^4 = H^2*H^2.
 // Latency: out_valid_o Nr/2 + 4 cycles after the key is accepted (9 AES-128,
-// 10 AES-192, 11 AES-256); one key at a time (in_ready_o low while busy).
+// 11 AES-256); one key at a time (in_ready_o low while busy).
 // Not on the packet path, but a key store miss waits for it (esp_aead).
 `default_nettype none
 
@@ -29,7 +29,7 @@ module esp_gcm_key_setup (
 
   state_e             state_d, state_q;
   logic [3:0]         step_d, step_q;        // AES rounds step_q, step_q+1 (odd, 1..Nr-1) / power step
-  logic [3:0]         nr;                    // rounds of the key: 10 / 12 / 14
+  logic [3:0]         nr;                    // rounds of the key: 10 / 14
   logic [127:0]       blk_d, blk_q;          // AES state, then H
   logic [7:0][31:0]   win_d, win_q;          // key expansion window (round key step_q at its offset)
   logic [1:0]         klen_d, klen_q;

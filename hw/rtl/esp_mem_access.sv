@@ -3,17 +3,22 @@
 // which run at the same time (hw/rtl/README.md "Stages"):
 //
 //   p_*  the process stage (esp_batch_ctrl): CmdRdStruct, CmdWrStruct, CmdFill
-//   c_*  the process stage's second reader: CmdRdStruct (an SA's counters,
-//        in flight together with its SA entry)
-//   d_*  the fetch stage's descriptor reader (esp_fetch): CmdRdStruct of a
-//        block of descriptors
-//   f_*  the fetch stage's packet reader: CmdRdPkt into input slot f_slot_i;
-//        f_valid_i is a level, held with its fields until f_acc_i, and
-//        several reads may be in flight (f_done_o / f_done_slot_o, in order)
+//   d_*  the fetch stage's descriptor reader (esp_desc_stream): a streaming
+//        read of d_len_i bytes from the beat holding d_addr_i, its beats
+//        handed out in order (d_beat_o / d_data_o; the client knows where
+//        its bytes are in them); d_valid_i is a level, held with its fields
+//        until d_acc_o, and several reads may be in flight
+//   f_*  the fetch stage's packet reader (esp_pkt_stream): CmdRdPkt for
+//        ticket f_slot_i; f_valid_i is a level, held with its fields until
+//        f_acc_o, and several reads may be in flight; each beat goes out on
+//        ibuf_* with its ticket and its word in the packet (ibuf_last_o with
+//        the packet's last), the input buffer maps the ticket to its words
+//        (esp_in_ring); ibuf_stall_i holds R (the buffer's write port is
+//        taken)
 //   w_*  the write-back stage (esp_writeback): CmdWrPkt (from its output
 //        buffer), CmdWrStruct (completions)
 //
-// p, c, d and w issue one command at a time: a one-cycle *_valid_i pulse with
+// p and w issue one command at a time: a one-cycle *_valid_i pulse with
 // the command's fields, which it holds until the command is taken
 // (*_acc_o: the engine has latched what it needs; a writer may go on and
 // issue its next command, the write is "posted") or, for a read, until its
@@ -32,14 +37,14 @@
 // packet's output slot) is taken only once every beat of its packet writes
 // has been read out of the output buffer.
 //
-//   CmdRdStruct  read len bytes at the 8-byte-aligned addr (p: up to 4 beats,
-//                c: up to 2, d: up to DImgBeats; len + addr % 64 must fit); the image holds them
+//   CmdRdStruct  read len bytes at the 8-byte-aligned addr (p: up to 4 beats;
+//                len + addr % 64 must fit); the image holds them
 //                from byte 0 (little-endian, as in card memory) from done
 //                until the client's next command
 //   CmdWrStruct  write the bytes of wimg selected by wmask (byte k at addr +
 //                k, addr 8-byte aligned; one or two beats with byte strobes)
 //   CmdRdPkt     read ceil(len/64) beats at the 64-byte-aligned addr into the
-//                input buffer from word 0 (the HLS read_pkt)
+//                input buffer from word 0 of the ticket (the HLS read_pkt)
 //   CmdWrPkt     write ceil(len/64) beats of the output buffer from word
 //                w_base_i at the 64-byte-aligned addr; bytes at or past len are written as 0,
 //                bytes at or past cap are not written (strobes): nothing
@@ -58,16 +63,15 @@ module esp_mem_access
   import esp_mem_pkg::*;
 #(
   parameter int unsigned Depth = 256,
-  parameter int unsigned Slots = 4,
-  parameter int unsigned DImgBeats = 5,
+  parameter int unsigned Slots = 64,      // fetch tickets (esp_pkt_stream)
+  parameter int unsigned RdJobs = 64,     // read jobs in flight (esp_mem_rd)
   parameter int unsigned PWrMax = 15,     // the process stage's writes without responses, at most
   parameter int unsigned WAhead = 2,      // write-back jobs taken while the write queue holds fewer
   localparam int unsigned Aw = $clog2(Depth),
   localparam int unsigned Sw = (Slots > 1) ? $clog2(Slots) : 1,
   localparam int unsigned Dw = 8 * PKT_BUS_BYTES,
   localparam int unsigned NB = PKT_BUS_BYTES,
-  localparam int unsigned PImgBeats = 4,
-  localparam int unsigned CImgBeats = 2
+  localparam int unsigned PImgBeats = 4
 ) (
   input  wire logic                      clk_i,
   input  wire logic                      rst_ni,
@@ -84,19 +88,13 @@ module esp_mem_access
   output      logic                      p_wdone_o,
   output      logic [PImgBeats*Dw-1:0]   p_rimg_o,
 
-  // process stage: counters
-  input  wire logic                      c_valid_i,
-  input  wire logic [63:0]               c_addr_i,
-  input  wire logic [31:0]               c_len_i,
-  output      logic                      c_done_o,
-  output      logic [CImgBeats*Dw-1:0]   c_rimg_o,
-
   // fetch stage: descriptors
   input  wire logic                      d_valid_i,
   input  wire logic [63:0]               d_addr_i,
   input  wire logic [31:0]               d_len_i,
-  output      logic                      d_done_o,
-  output      logic [DImgBeats*Dw-1:0]   d_rimg_o,
+  output      logic                      d_acc_o,
+  output      logic                      d_beat_o,
+  output      logic [Dw-1:0]             d_data_o,
 
   // fetch stage: packets
   input  wire logic                      f_valid_i,
@@ -104,12 +102,12 @@ module esp_mem_access
   input  wire logic [31:0]               f_len_i,
   input  wire logic [Sw-1:0]             f_slot_i,
   output      logic                      f_acc_o,
-  output      logic                      f_done_o,
-  output      logic [Sw-1:0]             f_done_slot_o,
   output      logic                      ibuf_we_o,
   output      logic [Sw-1:0]             ibuf_slot_o,
   output      logic [Aw-1:0]             ibuf_waddr_o,
   output      logic [Dw-1:0]             ibuf_wdata_o,
+  output      logic                      ibuf_last_o,
+  input  wire logic                      ibuf_stall_i,
 
   // write-back stage
   input  wire logic                      w_valid_i,
@@ -152,48 +150,40 @@ module esp_mem_access
   // ------------------------------------------------------------- requests
   // A pulse is a request until its engine takes it (in the same cycle when
   // the engine is free).
-  logic p_rd_pend_q, c_rd_pend_q, d_rd_pend_q, p_wr_pend_q, w_wr_pend_q;
-  logic p_rd_req, c_rd_req, d_rd_req, p_wr_req, w_wr_req;
-  logic rd_ready, wr_ready, rd_start, wr_start, rd_pick_p, rd_pick_c, rd_pick_d, wr_pick_p;
+  logic p_rd_pend_q, p_wr_pend_q, w_wr_pend_q;
+  logic p_rd_req, p_wr_req, w_wr_req;
+  logic rd_ready, wr_ready, rd_start, wr_start, rd_pick_p, rd_pick_d, wr_pick_p;
   logic p_wr_ok, w_wr_ok;
   assign p_rd_req = p_rd_pend_q | (p_valid_i & (p_cmd_i == CmdRdStruct));
   assign p_wr_req = p_wr_pend_q | (p_valid_i & (p_cmd_i != CmdRdStruct));
-  assign c_rd_req = c_rd_pend_q | c_valid_i;
-  assign d_rd_req = d_rd_pend_q | d_valid_i;
   assign w_wr_req = w_wr_pend_q | w_valid_i;
 
   // reads: the process stage, then descriptors, then packets
   assign rd_pick_p = p_rd_req;
-  assign rd_pick_c = !p_rd_req && c_rd_req;
-  assign rd_pick_d = !p_rd_req && !c_rd_req && d_rd_req;
-  assign rd_start  = rd_ready && (p_rd_req || c_rd_req || d_rd_req || f_valid_i);
-  assign f_acc_o   = rd_start && !rd_pick_p && !rd_pick_c && !rd_pick_d;
+  assign rd_pick_d = !p_rd_req && d_valid_i;
+  assign rd_start  = rd_ready && (p_rd_req || d_valid_i || f_valid_i);
+  assign d_acc_o   = rd_start && rd_pick_d;
+  assign f_acc_o   = rd_start && !rd_pick_p && !rd_pick_d;
   assign wr_pick_p = p_wr_req && p_wr_ok;               // else the write-back stage
   assign wr_start  = wr_ready && (wr_pick_p || (w_wr_req && w_wr_ok));
 
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
       p_rd_pend_q <= 1'b0;
-      c_rd_pend_q <= 1'b0;
-      d_rd_pend_q <= 1'b0;
       p_wr_pend_q <= 1'b0;
       w_wr_pend_q <= 1'b0;
     end else begin
       p_rd_pend_q <= p_rd_req & ~(rd_start & rd_pick_p);
-      c_rd_pend_q <= c_rd_req & ~(rd_start & rd_pick_c);
-      d_rd_pend_q <= d_rd_req & ~(rd_start & rd_pick_d);
       p_wr_pend_q <= p_wr_req & ~(wr_start & wr_pick_p);
       w_wr_pend_q <= w_wr_req & ~(wr_start & !wr_pick_p);
     end
   end
 
   // ------------------------------------------------------------------ reads
-  // A read job's tag: whose (process stage, its counters, descriptors, else
-  // a packet), the input slot of a packet, the 8-byte word offset of a
-  // struct in its first beat.
+  // A read job's tag: whose (process stage, descriptors, else a packet), the
+  // ticket of a packet, the 8-byte word offset of a struct in its first beat.
   typedef struct packed {
     logic           p;
-    logic           c;
     logic           d;
     logic [Sw-1:0]  slot;
     logic [ShW-1:0] sh;
@@ -205,17 +195,12 @@ module esp_mem_access
   logic [15:0]     rd_idx;
   logic [Dw-1:0]   rd_data;
   logic [PImgBeats*Dw-1:0] p_img_q;
-  logic [CImgBeats*Dw-1:0] c_img_q;
-  logic [DImgBeats*Dw-1:0] d_img_q;
-  logic [ShW-1:0]  p_sh_q, c_sh_q, d_sh_q;
+  logic [ShW-1:0]  p_sh_q;
 
   always_comb begin
     if (rd_pick_p) begin
       rd_addr  = p_addr_i;
       rd_beats = job_beats(CmdRdStruct, p_addr_i[BeatShift-1:0], p_len_i, '0);
-    end else if (rd_pick_c) begin
-      rd_addr  = c_addr_i;
-      rd_beats = job_beats(CmdRdStruct, c_addr_i[BeatShift-1:0], c_len_i, '0);
     end else if (rd_pick_d) begin
       rd_addr  = d_addr_i;
       rd_beats = job_beats(CmdRdStruct, d_addr_i[BeatShift-1:0], d_len_i, '0);
@@ -224,11 +209,11 @@ module esp_mem_access
       rd_beats = job_beats(CmdRdPkt, f_addr_i[BeatShift-1:0], f_len_i, '0);
     end
   end
-  assign rd_tag = {rd_pick_p, rd_pick_c, rd_pick_d, f_slot_i, rd_addr[BeatShift-1:WordShift]};  // p, c, d, slot, sh
+  assign rd_tag = {rd_pick_p, rd_pick_d, f_slot_i, rd_addr[BeatShift-1:WordShift]};  // p, d, slot, sh
 
   esp_mem_rd #(
     .TagW ($bits(rd_tag_t)),
-    .Jobs (32)
+    .Jobs (RdJobs)
   ) u_rd (
     .clk_i,
     .rst_ni,
@@ -240,6 +225,7 @@ module esp_mem_access
     .busy_o       (rd_busy),
     .done_o       (rd_done),
     .done_tag_o   (done_tag),
+    .stall_i      (ibuf_stall_i),
     .beat_valid_o (rd_beat),
     .beat_tag_o   (beat_tag),
     .beat_idx_o   (rd_idx),
@@ -255,24 +241,17 @@ module esp_mem_access
     for (int unsigned k = 0; k < PImgBeats; k++) begin
       if (rd_beat && beat_tag.p && rd_idx == 16'(k)) p_img_q[Dw*k +: Dw] <= rd_data;
     end
-    for (int unsigned k = 0; k < CImgBeats; k++) begin
-      if (rd_beat && beat_tag.c && rd_idx == 16'(k)) c_img_q[Dw*k +: Dw] <= rd_data;
-    end
-    for (int unsigned k = 0; k < DImgBeats; k++) begin
-      if (rd_beat && beat_tag.d && rd_idx == 16'(k)) d_img_q[Dw*k +: Dw] <= rd_data;
-    end
     if (rd_beat && beat_tag.p && rd_idx < 16'(PImgBeats)) p_sh_q <= beat_tag.sh;
-    if (rd_beat && beat_tag.c && rd_idx < 16'(CImgBeats)) c_sh_q <= beat_tag.sh;
-    if (rd_beat && beat_tag.d && rd_idx < 16'(DImgBeats)) d_sh_q <= beat_tag.sh;
   end
 
-  assign ibuf_we_o    = rd_beat & !beat_tag.p & !beat_tag.c & !beat_tag.d;
+  assign d_beat_o     = rd_beat & beat_tag.d;
+  assign d_data_o     = rd_data;
+  assign ibuf_we_o    = rd_beat & !beat_tag.p & !beat_tag.d;
   assign ibuf_slot_o  = beat_tag.slot;
   assign ibuf_waddr_o = Aw'(rd_idx);
   assign ibuf_wdata_o = rd_data;
+  assign ibuf_last_o  = rd_done;
   assign p_rimg_o     = p_img_q >> (8 * CTL_WORD_BYTES * p_sh_q);
-  assign c_rimg_o     = c_img_q >> (8 * CTL_WORD_BYTES * c_sh_q);
-  assign d_rimg_o     = d_img_q >> (8 * CTL_WORD_BYTES * d_sh_q);
 
   // ----------------------------------------------------------------- writes
   // What a write job's beats are made of; it travels with the job through
@@ -409,38 +388,26 @@ module esp_mem_access
   end
 
   // ------------------------------------------------------------------- done
-  logic p_done_q, c_done_q, d_done_q, f_done_q, p_wdone_q, w_wdone_q;
-  logic [Sw-1:0] f_done_slot_q;
+  logic p_done_q, p_wdone_q, w_wdone_q;
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
       p_done_q  <= 1'b0;
-      c_done_q  <= 1'b0;
-      d_done_q  <= 1'b0;
-      f_done_q  <= 1'b0;
       p_wdone_q <= 1'b0;
       w_wdone_q <= 1'b0;
     end else begin
       p_done_q  <= rd_done & done_tag.p;
-      c_done_q  <= rd_done & done_tag.c;
-      d_done_q  <= rd_done & done_tag.d;
-      f_done_q  <= rd_done & !done_tag.p & !done_tag.c & !done_tag.d;
       p_wdone_q <= wr_done & wr_done_p;
       w_wdone_q <= wr_done & !wr_done_p;
     end
   end
-  always_ff @(posedge clk_i) f_done_slot_q <= done_tag.slot;
   assign p_done_o  = p_done_q;
-  assign c_done_o  = c_done_q;
-  assign d_done_o  = d_done_q;
-  assign f_done_o  = f_done_q;
-  assign f_done_slot_o = f_done_slot_q;
   assign p_wdone_o = p_wdone_q;
   assign w_wdone_o = w_wdone_q;
   assign p_acc_o   = (rd_start & rd_pick_p) | (wr_start & wr_pick_p);
   assign w_acc_o   = wr_start & !wr_pick_p;
 
   logic unused_acc;
-  assign unused_acc = ^{src_idx[15:Aw], rd_busy, wr_busy, done_tag.sh, src_pay.p, src_pay.sh, src_pay.len,
+  assign unused_acc = ^{src_idx[15:Aw], rd_busy, wr_busy, done_tag.sh, done_tag.slot, done_tag.d, src_pay.p, src_pay.sh, src_pay.len,
                         src_pay.lo, src_pay.hi, src_pay.img, src_pay.mask, fmt_pay.p, fmt_pay.base};
 
 endmodule : esp_mem_access

@@ -9,8 +9,9 @@
 // up to `Jobs` jobs are outstanding, so their latencies overlap. AXI returns
 // the data of one ID in order; every R beat is handed out in order with its
 // job's tag and its index in the job (beat_valid_o / beat_tag_o /
-// beat_idx_o / beat_data_o, one cycle per beat, no backpressure: R is
-// always ready while a job is outstanding). done_o / done_tag_o pulse with a
+// beat_idx_o / beat_data_o, one cycle per beat; R is ready while a job is
+// outstanding and stall_i is low: the only backpressure, for a consumer
+// whose write port is sometimes taken). done_o / done_tag_o pulse with a
 // job's last beat.
 //
 // Cycles: 1 (taken) + 1 per burst address + read latency + 1 per beat; jobs
@@ -39,6 +40,7 @@ module esp_mem_rd
   output      logic            done_o,
   output      logic [TagW-1:0] done_tag_o,
 
+  input  wire logic            stall_i,   // R not ready this cycle
   output      logic            beat_valid_o,
   output      logic [TagW-1:0] beat_tag_o,
   output      logic [15:0]     beat_idx_o,
@@ -105,7 +107,7 @@ module esp_mem_rd
     .push_n_i   (beats_i),
     .push_tag_i (tag_i),
     .ready_o    (job_ready),
-    .event_i    (axi_i.r_valid),
+    .event_i    (beat_valid_o),
     .valid_o    (job_valid),
     .head_tag_o (beat_tag_o),
     .head_idx_o (r_idx),
@@ -116,8 +118,8 @@ module esp_mem_rd
   assign busy_o  = job_valid;   // every queued job is tracked from its start
 
   // ----------------------------------------------------------------- data
-  assign axi_o.r_ready = job_valid;
-  assign beat_valid_o = job_valid & axi_i.r_valid;
+  assign axi_o.r_ready = job_valid & !stall_i;
+  assign beat_valid_o = job_valid & !stall_i & axi_i.r_valid;
   assign beat_idx_o   = r_idx;
   assign beat_data_o  = axi_i.r_data;
   assign done_o       = last_beat;

@@ -1,7 +1,10 @@
 // esp_writeback: the write-back stage (hw/rtl/README.md "Stages"). The
-// process stage builds each descriptor's output in the free output slot
-// named by tail_slot_o (esp_pkt_bank, producer side) and pushes the slot
-// with its completion; this stage then, in order, writes the output packet
+// process stage takes the free output slots in order (alloc_i: the slot
+// named by alloc_slot_o, while alloc_ready_o), builds each descriptor's
+// output in its slot (esp_out_bank, producer side; several slots may be
+// taken and not yet pushed: the process stage overlaps descriptors) and
+// pushes the slots in the order it took them, each with its completion;
+// this stage then, in order, writes the output packet
 // (when the status is OK) from the slot's buffer to pkt_out and the
 // completion i to slot i mod 2^ring_log2 of cpl_ring, and frees the slot as soon as the write
 // engine has taken the completion (the packet's data has left the buffer by
@@ -45,9 +48,10 @@ module esp_writeback
   output      logic             cpl_inc_o,       // cpl_prod_o advances (this cycle)
 
   // from the process stage
-  output      logic             tail_ready_o,    // the slot at tail_slot_o is free
-  output      logic [Sw-1:0]    tail_slot_o,
-  input  wire logic             push_i,
+  output      logic             alloc_ready_o,   // the slot at alloc_slot_o is free
+  output      logic [Sw-1:0]    alloc_slot_o,
+  input  wire logic             alloc_i,         // it is taken
+  input  wire logic             push_i,          // the oldest slot taken is pushed
   input  wire logic [CplW-1:0]  push_cpl_i,      // the completion image
   input  wire logic             push_wr_pkt_i,   // write the output packet
   input  wire logic [63:0]      push_out_off_i,  // descriptor out_offset
@@ -89,7 +93,8 @@ module esp_writeback
   // 32 jobs without responses, esp_mem_access).
   logic [63:0]   kind_q, kind_d;
   logic [5:0]    kpos;
-  logic [Sw-1:0] tail_q, head_q;
+  logic [Sw-1:0] tail_q, head_q, alloc_q;
+  logic [Sw:0]   taken_q;          // slots taken and not yet pushed (tail_q on)
   logic [Slots-1:0] full_q;
   slot_t         slot_q [Slots];
   slot_t         h;
@@ -149,6 +154,8 @@ module esp_writeback
       idx_q   <= '0;
       tail_q  <= '0;
       head_q  <= '0;
+      alloc_q <= '0;
+      taken_q <= '0;
       full_q  <= '0;
       go_q    <= 1'b0;
       cmd_q   <= CmdWrStruct;
@@ -165,11 +172,15 @@ module esp_writeback
       cmd_q   <= cmd_d;
       if (start_i) begin
         idx_q  <= ring_first_i;
-        tail_q <= '0;
-        head_q <= '0;
-        full_q <= '0;
+        tail_q  <= '0;
+        head_q  <= '0;
+        alloc_q <= '0;
+        taken_q <= '0;
+        full_q  <= '0;
       end else begin
         if (push_i) tail_q <= next_slot(tail_q);
+        if (alloc_i) alloc_q <= next_slot(alloc_q);
+        taken_q <= taken_q + (Sw+1)'(alloc_i) - (Sw+1)'(push_i);
         if (release_slot) begin
           head_q <= next_slot(head_q);
           idx_q  <= idx_q + 32'd1;
@@ -208,9 +219,11 @@ module esp_writeback
   end
   assign cpl_prod_o = cpl_prod_q;
 
-  assign idle_o       = state_q == StIdle && full_q == '0 && pending_q == '0;
-  assign tail_ready_o = !full_q[tail_q];
-  assign tail_slot_o  = tail_q;
+  assign idle_o       = state_q == StIdle && full_q == '0 && taken_q == '0 && pending_q == '0;
+  // the slots in ring order: full ones from head_q, taken ones from tail_q,
+  // free ones from alloc_q
+  assign alloc_ready_o = !full_q[alloc_q] && (32'(taken_q) < Slots);
+  assign alloc_slot_o  = alloc_q;
   assign full_o       = full_q;
   assign drain_slot_o = head_q;
 

@@ -150,6 +150,9 @@ def main():
     ap.add_argument("--tops", default="esp_gcm_core,esp_engine")
     ap.add_argument("--extra", help="another directory of .sv files (e.g. hw/rtl/wip): added, same names replace hw/rtl's")
     ap.add_argument("--skip", default="", help="comma-separated file names to leave out")
+    ap.add_argument("--only", default="",
+                    help="comma-separated hw/rtl file names: read only these (and the spec's SV), e.g. the files of one"
+                         " unit synthesised alone (yosys reads every source otherwise)")
     ap.add_argument("--append", action="store_true", help="add the rows to an existing --json (same label: replaced)")
     ap.add_argument("--jobs", type=int, default=os.cpu_count() or 1,
                     help="tops synthesised at once (one yosys each; default: one per core)")
@@ -175,6 +178,12 @@ def main():
         by_name.update({os.path.basename(p): p for p in glob.glob(os.path.join(a.extra, "*.sv"))})
     for n in filter(None, a.skip.split(",")):
         by_name.pop(n, None)
+    only = set(filter(None, a.only.split(",")))
+    if only:
+        missing = only - set(by_name)
+        if missing:
+            ap.error(f"--only: no such file in hw/rtl: {', '.join(sorted(missing))}")
+        by_name = {n: p for n, p in by_name.items() if n in only}
     rtl = sorted(by_name.values(), key=os.path.basename)
     pkgs = [p for p in rtl if p.endswith("_pkg.sv")]
     prims = [p for p in rtl if os.path.basename(os.path.dirname(p)) == "prim"]

@@ -15,7 +15,7 @@ using detail::other_section;
 
 namespace {
 
-bool starts_with(const std::string& s, const char* p) { return s.compare(0, std::string(p).size(), p) == 0; }
+bool has_prefix(const std::string& s, const char* p) { return s.compare(0, std::string(p).size(), p) == 0; }
 
 bool is_ip(const std::string& s, uint8_t version) {
   try {
@@ -54,24 +54,24 @@ Identity Identity::parse(const std::string& text) {
   };
   if (text.empty() || text == "%any") return id;
   if (text == "%any4" || text == "%any6") return id;
-  if (starts_with(text, "ipv4:")) {
+  if (has_prefix(text, "ipv4:")) {
     if (!is_ip(text.substr(5), 4)) throw std::invalid_argument("'" + text + "' is not an IPv4 address");
     return set(Type::Ipv4, text.substr(5));
   }
-  if (starts_with(text, "ipv6:")) {
+  if (has_prefix(text, "ipv6:")) {
     if (!is_ip(text.substr(5), 6)) throw std::invalid_argument("'" + text + "' is not an IPv6 address");
     return set(Type::Ipv6, text.substr(5));
   }
-  if (starts_with(text, "fqdn:")) return set(Type::Fqdn, text.substr(5));
-  if (starts_with(text, "dns:")) return set(Type::Fqdn, text.substr(4));
-  if (starts_with(text, "email:")) return set(Type::Rfc822, text.substr(6));
-  if (starts_with(text, "rfc822:")) return set(Type::Rfc822, text.substr(7));
-  if (starts_with(text, "userfqdn:")) return set(Type::Rfc822, text.substr(9));
+  if (has_prefix(text, "fqdn:")) return set(Type::Fqdn, text.substr(5));
+  if (has_prefix(text, "dns:")) return set(Type::Fqdn, text.substr(4));
+  if (has_prefix(text, "email:")) return set(Type::Rfc822, text.substr(6));
+  if (has_prefix(text, "rfc822:")) return set(Type::Rfc822, text.substr(7));
+  if (has_prefix(text, "userfqdn:")) return set(Type::Rfc822, text.substr(9));
   for (const char* p : {"keyid:", "asn1dn:", "asn1gn:", "md5:", "sha1:", "ldap:", "%"})
-    if (starts_with(text, p))
+    if (has_prefix(text, p))
       throw std::invalid_argument("identity '" + text +
                                   "' is not supported (we support IPv4, IPv6, FQDN, RFC822 and DN identities)");
-  if (starts_with(text, "@#")) throw std::invalid_argument("key-id identity '" + text + "' is not supported");
+  if (has_prefix(text, "@#")) throw std::invalid_argument("key-id identity '" + text + "' is not supported");
   if (text[0] == '@') return set(Type::Fqdn, text.substr(1));
   if (text.find('=') != std::string::npos) return set(Type::Dn, text);
   if (is_ip(text, 4)) return set(Type::Ipv4, text);
@@ -82,7 +82,7 @@ Identity Identity::parse(const std::string& text) {
 
 SecretBytes decode_secret(const std::string& text) {
   std::vector<uint8_t> out;
-  if (starts_with(text, "0x") || starts_with(text, "0X")) {
+  if (has_prefix(text, "0x") || has_prefix(text, "0X")) {
     std::string h = text.substr(2);
     if (h.empty() || h.size() % 2) throw std::invalid_argument("a 0x secret needs an even, non-zero number of hex digits");
     for (size_t i = 0; i < h.size(); i += 2) {
@@ -95,7 +95,7 @@ SecretBytes decode_secret(const std::string& text) {
       out.push_back(static_cast<uint8_t>(a << 4 | b));
     }
     OPENSSL_cleanse(h.data(), h.size());
-  } else if (starts_with(text, "0s") || starts_with(text, "0S")) {
+  } else if (has_prefix(text, "0s") || has_prefix(text, "0S")) {
     uint32_t acc = 0;
     int bits = 0;
     size_t pad = 0, digits = 0;
@@ -140,7 +140,7 @@ void load_secrets(const ConfSection& secrets, Config& out) {
   }
   for (const auto& s : secrets.sections) {
     const std::string where = "secret '" + s.name + "'";
-    auto prefixed = [&](const char* p) { return starts_with(s.name, p); };
+    auto prefixed = [&](const char* p) { return has_prefix(s.name, p); };
     if (prefixed("ike")) {
       IkeSecret sec;
       sec.name = s.name;
@@ -150,7 +150,7 @@ void load_secrets(const ConfSection& secrets, Config& out) {
         if (v.name == "secret") {
           sec.secret = convert(v, decode_secret);
           have = true;
-        } else if (starts_with(v.name, "id")) {
+        } else if (has_prefix(v.name, "id")) {
           sec.ids.push_back(convert(v, Identity::parse));
         } else {
           other_key(v, where, {}, {"secret", "id"});

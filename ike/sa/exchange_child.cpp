@@ -16,7 +16,7 @@ using namespace detail;
 
 namespace {
 
-constexpr std::size_t kNonceLen = 32;
+constexpr std::size_t kChildNonceLen = 32;
 
 std::string ts_list(const std::vector<runtime::TrafficSelector>& v) {
   std::string s;
@@ -171,7 +171,7 @@ void IkeManager::Impl::start_child_task(IkeSa& sa, Task& t, Time now) {
     if (sa.state != IkeState::Established) return;
     t.new_spi = random_spi();
     t.offer = make_offer(sa.conn->proposals, ProtocolId::IKE, spi_bytes(t.new_spi));
-    t.nonce = random_bytes(kNonceLen);
+    t.nonce = random_bytes(kChildNonceLen);
     // Keep the group in use when we offer it, else our first.
     std::optional<DhGroup> g = sa.suite.dh;
     if (!g || !dh_allowed(sa.conn->proposals, static_cast<std::uint16_t>(*g))) g = dh_for_first_ke(sa.conn->proposals);
@@ -197,7 +197,7 @@ void IkeManager::Impl::start_child_task(IkeSa& sa, Task& t, Time now) {
   if (!cc) return;
   t.child_cfg = cc;
   t.spi_in = host.alloc_spi();
-  t.nonce = random_bytes(kNonceLen);
+  t.nonce = random_bytes(kChildNonceLen);
   t.offer = make_offer(cc->esp_proposals, ProtocolId::ESP, u32_bytes(t.spi_in));
   t.transport = cc->mode == conf::ChildMode::Transport;
   if (old) {
@@ -456,7 +456,7 @@ void IkeManager::Impl::on_child_request(IkeSa& sa, const IkeHeader& h, const std
       return;
     }
   }
-  Bytes nr = random_bytes(kNonceLen);
+  Bytes nr = random_bytes(kChildNonceLen);
   ChildSa* c = respond_child(sa, ps, ni, nr, true, old, resp, now);
   respond();
   if (!c || !old) return;

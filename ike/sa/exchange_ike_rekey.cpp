@@ -15,7 +15,7 @@ using namespace detail;
 
 namespace {
 
-constexpr std::size_t kNonceLen = 32;
+constexpr std::size_t kRekeyNonceLen = 32;
 
 }  // namespace
 
@@ -113,7 +113,7 @@ void IkeManager::Impl::on_ike_rekey_request(IkeSa& sa, const IkeHeader& h, const
   for (auto b : chosen->spi) peer_spi = (peer_spi << 8) | b;
   std::uint64_t our_spi = random_spi();
   const Bytes& ni = ni_p->as<NoncePayload>()->data;
-  Bytes nr = random_bytes(kNonceLen);
+  Bytes nr = random_bytes(kRekeyNonceLen);
   resp.push_back(make_payload(PayloadType::SA, chosen->as_payload(spi_bytes(our_spi))));
   resp.push_back(make_payload(PayloadType::Nonce, NoncePayload{nr}));
   resp.push_back(make_payload(PayloadType::KE, KePayload{static_cast<std::uint16_t>(dh->group()), dh->public_value()}));

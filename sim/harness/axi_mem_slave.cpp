@@ -87,7 +87,10 @@ void AxiMemSlave::edge(const AxiMasterOut& m, uint64_t cycle) {
     ++beats_read_;
     out_.rvalid = false;
     Burst& b = rd_.front();
-    if (++b.beat > b.len) rd_.pop_front();
+    if (++b.beat > b.len) {
+      if (b.watch >= 0) --watches_[size_t(b.watch)].in_flight;
+      rd_.pop_front();
+    }
   }
   // W (into the oldest write burst whose address is known)
   if (m.wvalid && out_.wready) {
@@ -136,6 +139,14 @@ void AxiMemSlave::edge(const AxiMasterOut& m, uint64_t cycle) {
         const uint64_t window = beat_addr(b, k) & ~uint64_t(kAxiDataBytes - 1);
         if (const uint8_t* p = mem_.at(window, kAxiDataBytes)) b.rdata[k].assign(p, p + kAxiDataBytes);
       }
+    }
+    for (size_t w = 0; w < watches_.size(); ++w) {
+      ReadWatch& rw = watches_[w];
+      if (b.addr < rw.lo || b.addr >= rw.hi) continue;
+      b.watch = int(w);
+      rw.peak = std::max(rw.peak, ++rw.in_flight);
+      rw.bytes += uint64_t(b.len + 1) << b.size;
+      break;
     }
     rd_.push_back(std::move(b));
     peak_reads_ = std::max(peak_reads_, rd_.size());

@@ -62,6 +62,21 @@ class AxiMemSlave {
   size_t peak_reads() const { return peak_reads_; }
   size_t peak_writes() const { return peak_writes_; }
 
+  // Read bursts that start in the card-address range [lo, hi) (a test's
+  // view of one client: input packets, the descriptor ring): how many are
+  // in flight now (AR accepted, last R not yet taken), the most at once,
+  // and the bytes their ARs asked for. watch() returns the range's id.
+  struct ReadWatch {
+    uint64_t lo = 0, hi = 0;
+    size_t in_flight = 0, peak = 0;
+    uint64_t bytes = 0;
+  };
+  size_t watch(uint64_t lo, uint64_t hi) {
+    watches_.push_back(ReadWatch{lo, hi});
+    return watches_.size() - 1;
+  }
+  const ReadWatch& watched(size_t id) const { return watches_.at(id); }
+
  private:
   struct Burst {
     uint64_t addr;
@@ -70,6 +85,7 @@ class AxiMemSlave {
     unsigned burst;
     unsigned beat = 0;
     uint64_t ready_at = 0;
+    int watch = -1;  // the read watch whose range it starts in
     bool error = false;
     // read: the data of every beat, taken at the AR handshake (empty where a
     // beat is outside every card buffer); write: the accepted beats, applied
@@ -106,6 +122,7 @@ class AxiMemSlave {
   std::vector<std::string> errors_;
   uint64_t beats_read_ = 0, beats_written_ = 0;
   size_t peak_reads_ = 0, peak_writes_ = 0;
+  std::vector<ReadWatch> watches_;
 };
 
 }  // namespace esp::sim

@@ -59,6 +59,7 @@ class EngineSim {
   // Protocol / decode errors the memory slave recorded since the last call.
   std::vector<std::string> take_bus_errors() { return slave_.take_errors(); }
   const AxiMemSlave& mem_slave() const { return slave_; }
+  AxiMemSlave& mem_slave() { return slave_; }  // (to add read watches)
 
  private:
   struct Model;

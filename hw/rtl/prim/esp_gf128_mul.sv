@@ -5,8 +5,9 @@
 // byte 0, i.e. [127], is the coefficient of x^0; [0] is that of x^127. The
 // field polynomial is x^128 + x^7 + x^2 + x + 1.
 //
-// The product is esp_gcm_pkg::gf128_mul (Algorithm 1 of SP 800-38D, fully
-// unrolled: an XOR network of AND terms). Registers are left to the user.
+// The product is esp_gcm_pkg::gf128_mul: the carry-less product (one
+// Karatsuba level over three 64 x 64 schoolbook products, an XOR network of
+// AND terms), then the reduction. Registers are left to the user.
 `default_nettype none
 
 module esp_gf128_mul (

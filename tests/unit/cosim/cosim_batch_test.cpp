@@ -8,6 +8,7 @@
 // cosim joins it with ESP_COSIM_DATAPATH); the ring and the commands
 // themselves are test_cosim_ring's.
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <cstdio>
 #include <cstdlib>
@@ -380,7 +381,8 @@ TEST(CosimBatch, AccessOutsideCardMemoryIsReported) {
 }
 
 TEST(CosimBatch, FstTraceIsWritten) {
-  const std::string path = ::testing::TempDir() + "cosim_trace_test.fst";
+  // per process: two runs of this test at once (two build trees) must not share it
+  const std::string path = ::testing::TempDir() + "cosim_trace_test." + std::to_string(::getpid()) + ".fst";
   std::remove(path.c_str());
   {
     auto o = sim_opts(8, 0.1);

@@ -70,17 +70,20 @@ class Card {
   static constexpr uint32_t kCapacity = 8;
   static constexpr uint64_t kPktBytes = 64 << 10;
 
-  // (capacity: the SA table's entries and state lines, sa_capacity)
+  // (capacity: the SA table's entries and state lines, sa_capacity;
+  // pkt_bytes: the input and output packet buffers, each; desc_skew: the
+  // descriptor ring starts that many bytes into its buffer, 8-byte aligned)
   explicit Card(uint64_t seed = 1, double backpressure = 0.0, unsigned ring_log2 = 3, unsigned latency = 16,
-                uint32_t capacity = kCapacity)
-      : sa_capacity(capacity), sim_(config(seed, backpressure, latency)), ring_log2_(ring_log2) {
+                uint32_t capacity = kCapacity, uint64_t pkt_bytes = kPktBytes, uint32_t desc_skew = 0)
+      : sa_capacity(capacity), sim_(config(seed, backpressure, latency)), ring_log2_(ring_log2),
+        desc_skew_(desc_skew) {
     sa_ = sim_.memory().alloc(uint64_t(capacity) * spec::sa_entry::SIZE);
     st_ = sim_.memory().alloc(uint64_t(capacity) * spec::sa_state::SIZE);
     replay_ = sim_.memory().alloc(16 << 10);
-    desc_ = sim_.memory().alloc(uint64_t(spec::descriptor::SIZE) << ring_log2);
+    desc_ = sim_.memory().alloc((uint64_t(spec::descriptor::SIZE) << ring_log2) + desc_skew);
     cpl_ = sim_.memory().alloc(uint64_t(spec::completion::SIZE) << ring_log2);
-    in_ = sim_.memory().alloc(kPktBytes);
-    out_ = sim_.memory().alloc(kPktBytes);
+    in_ = sim_.memory().alloc(pkt_bytes);
+    out_ = sim_.memory().alloc(pkt_bytes);
     std::memset(host(cpl_), 0xEE, cpl_.size);  // sentinels: a slot the card does not write stays
     // idle once it has cleared its own tables after the reset
     while (!(sim_.read_reg(spec::reg::CTRL) & spec::reg::ctrl::AP_IDLE)) {
@@ -118,10 +121,14 @@ class Card {
   uint8_t* replay_ring() { return host(replay_); }
   uint8_t* pkt_in() { return host(in_); }
   uint8_t* pkt_out() { return host(out_); }
+  // Card addresses: the input packets, the descriptor ring (its size in bytes)
+  uint64_t pkt_in_addr() const { return in_.addr; }
+  uint64_t desc_ring_addr() const { return desc_.addr + desc_skew_; }
+  uint64_t desc_ring_bytes() const { return uint64_t(spec::descriptor::SIZE) << ring_log2_; }
 
   // Descriptor i into its ring slot (not yet published).
   void put(uint32_t i, const Desc& d) {
-    std::memcpy(host(desc_) + (i & (ring_size() - 1)) * spec::descriptor::SIZE, d.b, sizeof d.b);
+    std::memcpy(host(desc_) + desc_skew_ + (i & (ring_size() - 1)) * spec::descriptor::SIZE, d.b, sizeof d.b);
   }
   // Descriptors at prod() onwards, then DESC_PROD past them.
   // (At most ring_size() ahead of CPL_PROD, as the contract asks of a host.)
@@ -134,7 +141,7 @@ class Card {
   // A run from first(): arguments, AP_START.
   void start() {
     namespace a = spec::arg;
-    const uint64_t v[a::COUNT] = {sa_.addr, st_.addr, replay_.addr, desc_.addr, cpl_.addr, in_.addr,
+    const uint64_t v[a::COUNT] = {sa_.addr, st_.addr, replay_.addr, desc_.addr + desc_skew_, cpl_.addr, in_.addr,
                                   out_.addr, first_, ring_log2_, sa_capacity, spi_buckets_log2};
     for (unsigned i = 0; i < a::COUNT; ++i) {
       sim_.write_reg(a::OFFSET[i], uint32_t(v[i]));
@@ -192,6 +199,7 @@ class Card {
 
   esp::sim::EngineSim sim_;
   unsigned ring_log2_;
+  uint32_t desc_skew_;
   esp::sim::CardMemory::Buffer sa_, st_, replay_, desc_, cpl_, in_, out_;
   uint32_t first_ = 0, prod_ = 0;
   uint64_t start_cycle_ = 0, run_cycles_ = 0, reset_cycles_ = 0;

@@ -17,7 +17,7 @@ using namespace esp::ike::test;
 
 namespace {
 
-struct Case {
+struct VerifyCase {
   std::string name;
   std::vector<std::string> certs;  // PKI names (".der"), or "tampered", "garbage"
   std::string id;                  // Identity text of the peer's ID payload
@@ -37,7 +37,7 @@ TEST(IkeVerifyPeer, Table) {
 
   const int64_t t0 = validity(pki.der("moon")).first;
   const auto expired = validity(pki.der("expired"));
-  const std::vector<Case> cases = {
+  const std::vector<VerifyCase> cases = {
       {"moon by FQDN", {"moon"}, "moon.example.com", "", 60, "", ""},
       {"moon by IPv4", {"moon"}, "192.0.2.1", "", 60, "", ""},
       {"moon by email", {"moon"}, "moon@example.com", "", 60, "", ""},

@@ -11,13 +11,13 @@ namespace {
 using T = Transform;
 using V = std::vector<Transform>;
 
-struct Case {
+struct ProposalCase {
   const char* text;
   ProposalKind kind;
   V encr, prf, integ, dh, esn;
 };
 
-const Case kCases[] = {
+const ProposalCase kCases[] = {
     // ENCR_AES_GCM_16 = 20, PRF_HMAC_SHA2_384 = 6, ECP_384 = 20
     {"aes256gcm16-prfsha384-ecp384", ProposalKind::Ike, {{1, 20, 256}}, {{2, 6, 0}}, {}, {{4, 20, 0}}, {}},
     // PRF_HMAC_SHA2_256 = 5, Curve25519 = 31

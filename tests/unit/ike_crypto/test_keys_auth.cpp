@@ -14,7 +14,7 @@ using namespace esp::ike;
 
 namespace {
 
-Bytes pattern(size_t n, uint8_t seed) {
+Bytes key_pattern(size_t n, uint8_t seed) {
   Bytes b(n);
   for (size_t i = 0; i < n; ++i) b[i] = static_cast<uint8_t>(seed * 13 + i);
   return b;
@@ -36,8 +36,8 @@ const IkeCase kIkeCases[] = {
 };
 
 TEST(IkeKeys, IkeSaKeysAreConsecutivePrfPlusOutput) {
-  const Bytes ni = pattern(32, 1), nr = pattern(48, 2), gir = pattern(256, 3);
-  const Bytes spii = pattern(8, 4), spir = pattern(8, 5);
+  const Bytes ni = key_pattern(32, 1), nr = key_pattern(48, 2), gir = key_pattern(256, 3);
+  const Bytes spii = key_pattern(8, 4), spir = key_pattern(8, 5);
   for (const auto &c : kIkeCases) {
     SCOPED_TRACE(c.name);
     const PrfId p = c.suite.prf;
@@ -57,19 +57,19 @@ TEST(IkeKeys, IkeSaKeysAreConsecutivePrfPlusOutput) {
 }
 
 TEST(IkeKeys, XcbcSkeyseedKeysWithEightBytesOfEachNonce) {
-  const Bytes ni = pattern(32, 1), nr = pattern(20, 2), gir = pattern(32, 3);
+  const Bytes ni = key_pattern(32, 1), nr = key_pattern(20, 2), gir = key_pattern(32, 3);
   const Bytes key = concat({ByteView(ni.data(), 8), ByteView(nr.data(), 8)});
   EXPECT_EQ(skeyseed(PrfId::Aes128Xcbc, ni, nr, gir).expose(), prf(PrfId::Aes128Xcbc, key, gir).expose());
-  EXPECT_THROW(skeyseed(PrfId::Aes128Xcbc, pattern(7, 1), nr, gir), CryptoError);
+  EXPECT_THROW(skeyseed(PrfId::Aes128Xcbc, key_pattern(7, 1), nr, gir), CryptoError);
   const IkeSuite s{EncrId::AesCbc, 128, IntegId::HmacSha256_128, PrfId::Aes128Xcbc};
-  const IkeSaKeys k = derive_ike_sa_keys(s, skeyseed(PrfId::Aes128Xcbc, ni, nr, gir), ni, nr, pattern(8, 4),
-                                         pattern(8, 5));
+  const IkeSaKeys k = derive_ike_sa_keys(s, skeyseed(PrfId::Aes128Xcbc, ni, nr, gir), ni, nr, key_pattern(8, 4),
+                                         key_pattern(8, 5));
   EXPECT_EQ(k.sk_d.size(), 16u);
   EXPECT_EQ(k.sk_pr.size(), 16u);
 }
 
 TEST(IkeKeys, RekeySkeyseedUsesOldSkdAndNewSecret) {
-  const Bytes old_skd = pattern(48, 7), gir = pattern(97, 8), ni = pattern(16, 9), nr = pattern(24, 10);
+  const Bytes old_skd = key_pattern(48, 7), gir = key_pattern(97, 8), ni = key_pattern(16, 9), nr = key_pattern(24, 10);
   EXPECT_EQ(skeyseed_rekey(PrfId::HmacSha384, old_skd, gir, ni, nr).expose(),
             prf(PrfId::HmacSha384, old_skd, concat({gir, ni, nr})).expose());
   EXPECT_NE(skeyseed_rekey(PrfId::HmacSha384, old_skd, gir, ni, nr).expose(),
@@ -77,7 +77,7 @@ TEST(IkeKeys, RekeySkeyseedUsesOldSkdAndNewSecret) {
 }
 
 TEST(IkeKeys, BadIkeInputsAreRefused) {
-  const Bytes n = pattern(16, 1), spi = pattern(8, 2), seed = pattern(32, 3);
+  const Bytes n = key_pattern(16, 1), spi = key_pattern(8, 2), seed = key_pattern(32, 3);
   const IkeSuite gcm_with_integ{EncrId::AesGcm16, 128, IntegId::HmacSha256_128, PrfId::HmacSha256};
   const IkeSuite cbc_without{EncrId::AesCbc, 128, IntegId::None, PrfId::HmacSha256};
   const IkeSuite gmac{EncrId::NullAuthAesGmac, 128, IntegId::None, PrfId::HmacSha256};
@@ -85,7 +85,7 @@ TEST(IkeKeys, BadIkeInputsAreRefused) {
   EXPECT_THROW(derive_ike_sa_keys(gcm_with_integ, seed, n, n, spi, spi), CryptoError);
   EXPECT_THROW(derive_ike_sa_keys(cbc_without, seed, n, n, spi, spi), CryptoError);
   EXPECT_THROW(derive_ike_sa_keys(gmac, seed, n, n, spi, spi), CryptoError);
-  EXPECT_THROW(derive_ike_sa_keys(ok, seed, n, n, pattern(4, 1), spi), CryptoError);
+  EXPECT_THROW(derive_ike_sa_keys(ok, seed, n, n, key_pattern(4, 1), spi), CryptoError);
   EXPECT_THROW(skeyseed(PrfId::HmacSha256, Bytes(), n, seed), CryptoError);
   EXPECT_NO_THROW(derive_ike_sa_keys(ok, seed, n, n, spi, spi));
 }
@@ -105,7 +105,7 @@ const ChildCase kChildCases[] = {
 };
 
 TEST(IkeKeys, ChildKeymatOrderAndPfs) {
-  const Bytes skd = pattern(32, 11), ni = pattern(32, 12), nr = pattern(32, 13), gir = pattern(32, 14);
+  const Bytes skd = key_pattern(32, 11), ni = key_pattern(32, 12), nr = key_pattern(32, 13), gir = key_pattern(32, 14);
   for (const auto &c : kChildCases) {
     SCOPED_TRACE(c.name);
     for (bool pfs : {false, true}) {
@@ -127,7 +127,7 @@ TEST(IkeKeys, ChildKeymatOrderAndPfs) {
 }
 
 TEST(IkeAuth, PskAuthIsTheKeyPadConstruction) {
-  const Bytes msg = pattern(300, 20), nonce = pattern(32, 21), skp = pattern(32, 22);
+  const Bytes msg = key_pattern(300, 20), nonce = key_pattern(32, 21), skp = key_pattern(32, 22);
   // ID payload data: ID_FQDN (2), 3 reserved bytes, "moon.strongswan.org".
   Bytes id = {2, 0, 0, 0};
   const char *fqdn = "moon.strongswan.org";

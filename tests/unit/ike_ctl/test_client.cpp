@@ -22,25 +22,25 @@ using esp::ike::ControlServer;
 using nlohmann::json;
 using ctltest::TempDir;
 
-constexpr int kWait = 10000;  // ms; a hang fails, nothing times anything
+constexpr int kClientWait = 10000;  // ms; a hang fails, nothing times anything
 
-json echo(const json &req) {
+json client_echo(const json &req) {
   if (req.value("child", "") == "bad") throw std::runtime_error("no CHILD_SA named \"bad\"");
   return json{{"echo", req}};
 }
 
 TEST(CtlClient, RemoteErrorsThrowRemoteError) {
   TempDir d;
-  ControlServer srv(d.file("ctl"), echo);
+  ControlServer srv(d.file("ctl"), client_echo);
   ControlClient c(d.file("ctl"));
   try {
-    c.call(json{{"cmd", "terminate"}, {"child", "bad"}}, kWait);
+    c.call(json{{"cmd", "terminate"}, {"child", "bad"}}, kClientWait);
     FAIL() << "no throw";
   } catch (const ControlRemoteError &e) {
     EXPECT_STREQ(e.what(), "no CHILD_SA named \"bad\"");
   }
-  EXPECT_THROW(c.call(json{{"cmd", "nope"}}, kWait), ControlRemoteError);
-  EXPECT_EQ(c.call(json{{"cmd", "stats"}}, kWait)["echo"]["cmd"], "stats");  // still usable
+  EXPECT_THROW(c.call(json{{"cmd", "nope"}}, kClientWait), ControlRemoteError);
+  EXPECT_EQ(c.call(json{{"cmd", "stats"}}, kClientWait)["echo"]["cmd"], "stats");  // still usable
 }
 
 TEST(CtlClient, ConnectFailureSaysWhatToCheck) {
@@ -86,7 +86,7 @@ TEST(CtlClient, MalformedOrMissingRepliesAreErrors) {
     });
     ControlClient client(path);
     try {
-      client.call(json{{"cmd", "stats"}}, kWait);
+      client.call(json{{"cmd", "stats"}}, kClientWait);
       ADD_FAILURE() << "no throw";
     } catch (const ControlRemoteError &e) {
       ADD_FAILURE() << "remote error " << e.what();
@@ -95,7 +95,7 @@ TEST(CtlClient, MalformedOrMissingRepliesAreErrors) {
     }
     peer.join();
     ::close(lfd);
-    EXPECT_THROW(client.call(json{{"cmd", "stats"}}, kWait), ControlError);  // closed since
+    EXPECT_THROW(client.call(json{{"cmd", "stats"}}, kClientWait), ControlError);  // closed since
   }
 }
 
@@ -103,8 +103,8 @@ TEST(CtlClient, ErrorReplyWithoutTextStillThrowsRemoteError) {
   TempDir d;
   ControlServer srv(d.file("ctl"), [](const json &) -> json { throw std::runtime_error(""); });
   ControlClient c(d.file("ctl"));
-  EXPECT_THROW(c.call(json{{"cmd", "stats"}}, kWait), ControlRemoteError);
-  json raw = c.call_raw(json{{"cmd", "stats"}}, kWait);
+  EXPECT_THROW(c.call(json{{"cmd", "stats"}}, kClientWait), ControlRemoteError);
+  json raw = c.call_raw(json{{"cmd", "stats"}}, kClientWait);
   EXPECT_EQ(raw, json::parse(R"({"ok":false,"error":""})"));
 }
 

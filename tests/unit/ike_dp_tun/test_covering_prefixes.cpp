@@ -20,12 +20,12 @@ using esp::ike::dp::covering_prefixes;
 using esp::runtime::IpAddr;
 using esp::runtime::TrafficSelector;
 
-IpAddr A(const std::string& s) { return IpAddr::parse(s); }
+IpAddr addr_of(const std::string& s) { return IpAddr::parse(s); }
 
 
 std::vector<std::string> cover_strs(const std::string& from, const std::string& to) {
   std::vector<std::string> out;
-  for (const auto& [a, len] : covering_prefixes(A(from), A(to))) out.push_back(a.str() + "/" + std::to_string(len));
+  for (const auto& [a, len] : covering_prefixes(addr_of(from), addr_of(to))) out.push_back(a.str() + "/" + std::to_string(len));
   return out;
 }
 
@@ -89,16 +89,16 @@ void expect_exact_cover(const IpAddr& from, const IpAddr& to) {
 TEST(CoveringPrefixes, MatchesPythonIpaddress) {
   for (const auto& c : kCoverCases) {
     EXPECT_EQ(cover_strs(c.from, c.to), c.expect) << c.from << " - " << c.to;
-    expect_exact_cover(A(c.from), A(c.to));
+    expect_exact_cover(addr_of(c.from), addr_of(c.to));
   }
 }
 
 TEST(CoveringPrefixes, PythonCountsOfTheWorstCases) {
   // summarize_address_range gives 62 and 254 prefixes (the maxima).
-  EXPECT_EQ(covering_prefixes(A("0.0.0.1"), A("255.255.255.254")).size(), 62u);
-  EXPECT_EQ(covering_prefixes(A("::1"), A("ffff:ffff:ffff:ffff:ffff:ffff:ffff:fffe")).size(), 254u);
-  expect_exact_cover(A("0.0.0.1"), A("255.255.255.254"));
-  expect_exact_cover(A("::1"), A("ffff:ffff:ffff:ffff:ffff:ffff:ffff:fffe"));
+  EXPECT_EQ(covering_prefixes(addr_of("0.0.0.1"), addr_of("255.255.255.254")).size(), 62u);
+  EXPECT_EQ(covering_prefixes(addr_of("::1"), addr_of("ffff:ffff:ffff:ffff:ffff:ffff:ffff:fffe")).size(), 254u);
+  expect_exact_cover(addr_of("0.0.0.1"), addr_of("255.255.255.254"));
+  expect_exact_cover(addr_of("::1"), addr_of("ffff:ffff:ffff:ffff:ffff:ffff:ffff:fffe"));
 }
 
 TEST(CoveringPrefixes, SmallRangesEnumerated) {
@@ -106,12 +106,12 @@ TEST(CoveringPrefixes, SmallRangesEnumerated) {
   for (const auto& [f, t] : std::vector<std::pair<std::string, std::string>>{
            {"10.0.0.1", "10.0.0.9"}, {"10.0.3.250", "10.0.5.3"}, {"2001:db8::ff:fffe", "2001:db8::100:1"},
            {"192.168.0.0", "192.168.1.255"}, {"2001:db8::7", "2001:db8::7"}}) {
-    const TrafficSelector range = TrafficSelector::range(A(f), A(t));
+    const TrafficSelector range = TrafficSelector::range(addr_of(f), addr_of(t));
     std::vector<TrafficSelector> blocks;
-    for (const auto& [a, len] : covering_prefixes(A(f), A(t))) blocks.push_back(TrafficSelector::prefix(a, len));
-    IpAddr x = A(f);
+    for (const auto& [a, len] : covering_prefixes(addr_of(f), addr_of(t))) blocks.push_back(TrafficSelector::prefix(a, len));
+    IpAddr x = addr_of(f);
     for (int i = 0; i < 40; ++i) x = prev_addr(x);  // none of the ranges is near 0
-    IpAddr end = A(t);
+    IpAddr end = addr_of(t);
     for (int i = 0; i < 40; ++i) end = next_addr(end);
     for (; !(x == end); x = next_addr(x)) {
       int n = 0;
@@ -137,7 +137,7 @@ IpAddr v4(std::uint32_t v) {
   return a;
 }
 IpAddr v6_low(std::uint64_t v) {  // 2001:db8:1:2:<v>
-  IpAddr a = A("2001:db8:1:2::");
+  IpAddr a = addr_of("2001:db8:1:2::");
   for (int i = 0; i < 8; ++i) a.bytes[static_cast<std::size_t>(8 + i)] = static_cast<std::uint8_t>(v >> (56 - 8 * i));
   return a;
 }
@@ -159,8 +159,8 @@ TEST(CoveringPrefixes, RandomRangesAreMinimalAndExact) {
 }
 
 TEST(CoveringPrefixes, BadRangesRefused) {
-  EXPECT_THROW(covering_prefixes(A("10.0.0.9"), A("10.0.0.1")), std::invalid_argument);
-  EXPECT_THROW(covering_prefixes(A("10.0.0.1"), A("2001:db8::1")), std::invalid_argument);
+  EXPECT_THROW(covering_prefixes(addr_of("10.0.0.9"), addr_of("10.0.0.1")), std::invalid_argument);
+  EXPECT_THROW(covering_prefixes(addr_of("10.0.0.1"), addr_of("2001:db8::1")), std::invalid_argument);
   EXPECT_THROW(covering_prefixes(IpAddr{}, IpAddr{}), std::invalid_argument);
 }
 

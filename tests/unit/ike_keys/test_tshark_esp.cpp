@@ -16,22 +16,22 @@
 namespace esp::ike {
 namespace {
 
-void le32(std::string &s, std::uint32_t v) {
+void esp_le32(std::string &s, std::uint32_t v) {
   for (int i = 0; i < 4; ++i) s += static_cast<char>((v >> (8 * i)) & 0xFF);
 }
-void be16(Bytes &s, std::size_t v) {
+void esp_be16(Bytes &s, std::size_t v) {
   s.push_back(static_cast<uint8_t>((v >> 8) & 0xFF));
   s.push_back(static_cast<uint8_t>(v & 0xFF));
 }
 void be32(Bytes &s, std::uint32_t v) {
-  be16(s, v >> 16);
-  be16(s, v & 0xFFFF);
+  esp_be16(s, v >> 16);
+  esp_be16(s, v & 0xFFFF);
 }
 
 // IPv4 header (no checksum: Wireshark does not verify it by default).
 Bytes ipv4(uint8_t proto, const Bytes &src, const Bytes &dst, size_t payload_len) {
   Bytes h = {0x45, 0};
-  be16(h, 20 + payload_len);
+  esp_be16(h, 20 + payload_len);
   h.insert(h.end(), {0, 0, 0, 0, 64, proto, 0, 0});
   h.insert(h.end(), src.begin(), src.end());
   h.insert(h.end(), dst.begin(), dst.end());
@@ -69,7 +69,7 @@ Bytes esp_packet(const SecretBytes &key_salt, uint32_t spi, uint32_t seq, const 
   return esp;
 }
 
-std::string run(const std::string &cmd) {
+std::string esp_run(const std::string &cmd) {
   std::string out;
   FILE *p = popen(cmd.c_str(), "r");
   if (p == nullptr) return out;
@@ -88,7 +88,7 @@ TEST(TsharkEsp, DecryptsWithOurEspSa) {
     const Bytes gw_a = {192, 0, 2, 1}, gw_b = {198, 51, 100, 7};
     const Bytes host_a = {10, 1, 0, 5}, host_b = {10, 2, 0, 9};
     Bytes udp;
-    be16(udp, 5555), be16(udp, 4242), be16(udp, 8 + 5), be16(udp, 0);
+    esp_be16(udp, 5555), esp_be16(udp, 4242), esp_be16(udp, 8 + 5), esp_be16(udp, 0);
     udp.insert(udp.end(), {'h', 'e', 'l', 'l', 'o'});
     Bytes inner = ipv4(17, host_a, host_b, udp.size());
     inner.insert(inner.end(), udp.begin(), udp.end());
@@ -104,10 +104,10 @@ TEST(TsharkEsp, DecryptsWithOurEspSa) {
     const std::string dir = t, conf = dir + "/home/.config/wireshark", pcap = dir + "/esp.pcap";
     ASSERT_EQ(std::system(("mkdir -p " + conf).c_str()), 0);
     std::string f;
-    le32(f, 0xa1b2c3d4);
+    esp_le32(f, 0xa1b2c3d4);
     f += std::string("\x02\x00\x04\x00", 4);
-    le32(f, 0), le32(f, 0), le32(f, 65535), le32(f, 101);
-    le32(f, 0), le32(f, 0), le32(f, static_cast<uint32_t>(pkt.size())), le32(f, static_cast<uint32_t>(pkt.size()));
+    esp_le32(f, 0), esp_le32(f, 0), esp_le32(f, 65535), esp_le32(f, 101);
+    esp_le32(f, 0), esp_le32(f, 0), esp_le32(f, static_cast<uint32_t>(pkt.size())), esp_le32(f, static_cast<uint32_t>(pkt.size()));
     f.append(pkt.begin(), pkt.end());
     std::ofstream(pcap, std::ios::binary) << f;
 
@@ -123,7 +123,7 @@ TEST(TsharkEsp, DecryptsWithOurEspSa) {
       wrong.encr = SecretBytes(key.size());
       WiresharkKeyLog(conf).esp_sa(r, wrong);
     }
-    const std::string bad = run(cmd);
+    const std::string bad = esp_run(cmd);
     EXPECT_EQ(bad.find("4242"), std::string::npos) << bad;
     std::remove((conf + "/esp_sa").c_str());
     {
@@ -131,7 +131,7 @@ TEST(TsharkEsp, DecryptsWithOurEspSa) {
       right.encr = key;
       WiresharkKeyLog(conf).esp_sa(r, right);
     }
-    const std::string good = run(cmd);
+    const std::string good = esp_run(cmd);
     EXPECT_NE(good.find("4242"), std::string::npos) << good;
     EXPECT_NE(good.find("198.51.100.7,10.2.0.9"), std::string::npos) << good;
     std::system(("rm -rf " + dir).c_str());

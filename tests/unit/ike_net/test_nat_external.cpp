@@ -30,7 +30,7 @@ namespace {
 
 using NatKind = IkeSockets::NatKind;
 
-socklen_t to_sa(const Endpoint& ep, sockaddr_storage* ss) {
+socklen_t nat_to_sa(const Endpoint& ep, sockaddr_storage* ss) {
   std::memset(ss, 0, sizeof *ss);
   if (ep.addr.version == 4) {
     auto* sin = reinterpret_cast<sockaddr_in*>(ss);
@@ -53,14 +53,14 @@ struct Sender {
     const Endpoint ep{IpAddr::parse(addr), 0};
     fd = ::socket(ep.addr.version == 4 ? AF_INET : AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0);
     sockaddr_storage ss;
-    const socklen_t len = to_sa(ep, &ss);
+    const socklen_t len = nat_to_sa(ep, &ss);
     if (fd < 0 || ::bind(fd, reinterpret_cast<sockaddr*>(&ss), len) != 0)
       throw std::runtime_error("socket on " + addr + ": " + std::strerror(errno));
   }
   ~Sender() { ::close(fd); }
   void send_to(const Endpoint& to, const Bytes& b) const {
     sockaddr_storage ss;
-    const socklen_t len = to_sa(to, &ss);
+    const socklen_t len = nat_to_sa(to, &ss);
     ASSERT_EQ(::sendto(fd, b.data(), b.size(), 0, reinterpret_cast<sockaddr*>(&ss), len),
               static_cast<ssize_t>(b.size()))
         << std::strerror(errno);
@@ -79,7 +79,7 @@ void spin(EventLoop& loop) {
   loop.run();
 }
 
-void run_until(EventLoop& loop, const std::function<bool()>& done) {
+void nat_run_until(EventLoop& loop, const std::function<bool()>& done) {
   const auto dog = loop.add_timer(std::chrono::seconds(60), [&loop] {
     ADD_FAILURE() << "timed out";
     loop.stop();
@@ -96,13 +96,13 @@ void run_until(EventLoop& loop, const std::function<bool()>& done) {
   loop.cancel_timer(dog);
 }
 
-Bytes ike_msg(std::uint8_t tag, std::size_t len = 60) {
+Bytes nat_ike_msg(std::uint8_t tag, std::size_t len = 60) {
   Bytes b(len);
   for (std::size_t i = 0; i < len; ++i) b[i] = static_cast<std::uint8_t>(tag + i + 1);
   return b;
 }
 
-Bytes with_marker(const Bytes& m) {
+Bytes nat_with_marker(const Bytes& m) {
   Bytes b(kNonEspMarkerSize + m.size(), 0);
   std::copy(m.begin(), m.end(), b.begin() + kNonEspMarkerSize);
   return b;
@@ -121,9 +121,9 @@ TEST(IkeSocketsNatKind, ClassifiesAsRfc3948Frames) {
       {"one byte not 0xFF", {0xFE}, NatKind::Bad},
       {"two bytes 0xFF 0xFF", {0xFF, 0xFF}, NatKind::Bad},
       {"marker only", {0, 0, 0, 0}, NatKind::Bad},
-      {"marker + 27 bytes (short IKE header)", with_marker(ike_msg(1, kIkeHeaderSize - 1)), NatKind::Bad},
-      {"marker + IKE header", with_marker(ike_msg(1, kIkeHeaderSize)), NatKind::Ike},
-      {"marker + IKE message", with_marker(ike_msg(2, 200)), NatKind::Ike},
+      {"marker + 27 bytes (short IKE header)", nat_with_marker(nat_ike_msg(1, kIkeHeaderSize - 1)), NatKind::Bad},
+      {"marker + IKE header", nat_with_marker(nat_ike_msg(1, kIkeHeaderSize)), NatKind::Ike},
+      {"marker + IKE message", nat_with_marker(nat_ike_msg(2, 200)), NatKind::Ike},
       {"ESP SPI + seq (8 bytes)", {0, 0, 1, 0, 0, 0, 0, 1}, NatKind::Esp},
       {"ESP 7 bytes", {0, 0, 1, 0, 0, 0, 0}, NatKind::Bad},
       {"SPI 0x00000001", {0, 0, 0, 1, 0, 0, 0, 1, 9, 9, 9, 9}, NatKind::Esp},
@@ -160,8 +160,8 @@ TEST_P(IkeSocketsExternal, LoopLeavesNatPortToTheReaderAndDeliverReachesOnIke) {
   EXPECT_EQ(loop.watch_count(), 1u);
 
   Sender peer(addr);
-  const Bytes m = ike_msg(7, 80);
-  peer.send_to(Endpoint{IpAddr::parse(addr), s.nat_port()}, with_marker(m));
+  const Bytes m = nat_ike_msg(7, 80);
+  peer.send_to(Endpoint{IpAddr::parse(addr), s.nat_port()}, nat_with_marker(m));
   ASSERT_TRUE(readable(nat[0].fd, 60000));
   spin(loop);
   EXPECT_TRUE(got.empty()) << "the loop read the NAT port in external mode";
@@ -198,10 +198,10 @@ TEST_P(IkeSocketsExternal, LoopLeavesNatPortToTheReaderAndDeliverReachesOnIke) {
   // Back to internal: the loop reads the NAT port again.
   s.set_nat_rx_external(false);
   EXPECT_EQ(loop.watch_count(), 2u);
-  peer.send_to(Endpoint{IpAddr::parse(addr), s.nat_port()}, with_marker(ike_msg(9, 40)));
-  run_until(loop, [&] { return got.size() == 2; });
+  peer.send_to(Endpoint{IpAddr::parse(addr), s.nat_port()}, nat_with_marker(nat_ike_msg(9, 40)));
+  nat_run_until(loop, [&] { return got.size() == 2; });
   ASSERT_EQ(got.size(), 2u);
-  EXPECT_EQ(got[1], ike_msg(9, 40));
+  EXPECT_EQ(got[1], nat_ike_msg(9, 40));
   EXPECT_EQ(s.counters().rx_ike, 2u);
 }
 
@@ -228,7 +228,7 @@ TEST_P(IkeSocketsExternal, DeliverCatchesTheCallbacksException) {
   std::vector<std::string> errors;
   s.on_error([&](const std::string& e) { errors.push_back(e); });
   s.on_ike([](const IkeSockets::Datagram&) { throw std::runtime_error("boom"); });
-  const Bytes m = ike_msg(3, 40);
+  const Bytes m = nat_ike_msg(3, 40);
   IkeSockets::Datagram d;
   d.local = s.nat_sockets().at(0).local;
   d.remote = Endpoint{IpAddr::parse(addr), 4500};

@@ -20,7 +20,7 @@ struct Call {
   bool want;  // Allow: the answer
 };
 
-struct Case {
+struct LimiterCase {
   const char* name;
   uint64_t interval;
   size_t max_keys;
@@ -29,7 +29,7 @@ struct Case {
 
 TEST(RateLimiter, CaseByCase) {
   using C = Call;
-  const std::vector<Case> cases = {
+  const std::vector<LimiterCase> cases = {
       {"one per key per interval",
        100,
        16,
@@ -72,7 +72,7 @@ TEST(RateLimiter, CaseByCase) {
         {C::Allow, 5, 110, true}}},
       {"interval 0 allows everything", 0, 4, {{C::Allow, 1, 5, true}, {C::Allow, 1, 5, true}, {C::Allow, 1, 5, true}}},
   };
-  for (const Case& c : cases) {
+  for (const LimiterCase& c : cases) {
     SCOPED_TRACE(c.name);
     RateLimiter rl(c.interval, c.max_keys);
     for (size_t k = 0; k < c.calls.size(); ++k) {

@@ -85,7 +85,7 @@ struct BadCase {
   const char* says;  // a piece of the message
 };
 
-const BadCase kBad[] = {
+const BadCase kBadSelectors[] = {
     {"dynamic", "dynamic"},
     {"%any", "%any"},
     {"[udp/500]", "needs an address"},
@@ -128,7 +128,7 @@ TEST_P(TsBad, RefusedWithAReason) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(Table, TsBad, ::testing::ValuesIn(kBad));
+INSTANTIATE_TEST_SUITE_P(Table, TsBad, ::testing::ValuesIn(kBadSelectors));
 
 struct ContainsCase {
   const char* ts;
