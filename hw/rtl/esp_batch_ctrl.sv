@@ -149,7 +149,7 @@ module esp_batch_ctrl
 
   typedef enum logic [5:0] {
     StIdle, StNext, StMem, StMemW, StFence, StSaLd, StCpl, StDrain, StDone,
-    StEncSa, StEncParse, StDecTrlGo, StEncCtr, StEncTrl, StEncAead, StEncRel,
+    StEncSa, StEncParse, StDecTrlGo, StEncCtr, StEncTrl, StEncAead, StEncRel, StSaWait,
     StDecLoc, StDecSaIdx, StDecB0, StDecB1, StDecSa, StDecBit,
     StDecAead, StDecAeadRsp, StComTop, StComEnt,
     StDecTrl, StDecInner, StDecHdr, StDecDeliver, StCmdInst, StCmdKeep, StCmdLine, StCmdSt,
@@ -265,14 +265,20 @@ module esp_batch_ctrl
   sa_state_t         st_line, st_wline;
   replay_entry_t     st_te;
   logic              st_te_ok;
+  // (its writes: the head's, or the tail's DECRYPT when the head makes none)
+  logic              s_we, s_mark, s_te_ok;
+  logic [31:0]       s_idx;
+  sa_state_t         s_line;
+  replay_entry_t     s_te;
+  logic [63:0]       s_te_off;
   esp_sa_store #(.MaxSas(MaxSas), .SaBits(SaBits)) u_sa_store (
     .clk_i, .rst_ni,
     .init_done_o (st_init),
     .rd_i  (st_rd), .rd_idx_i (st_rd_idx),
     .ent_o (st_ent), .line_o (st_line), .te_o (st_te), .te_ok_o (st_te_ok),
-    .idx_i (sa_idx_q), .ent_we_i (st_ent_we), .ent_i (sa_q[SaBits-1:0]),
-    .we_i  (st_we), .line_i (st_wline), .te_i (te_d), .te_off_i ((state_q == StComTop) ? ent_off : te_off), .te_ok_i (te_ok_d),
-    .mark_i (st_mark), .clean_i (st_clean),
+    .idx_i (s_idx), .ent_we_i (st_ent_we), .ent_i (sa_q[SaBits-1:0]),
+    .we_i  (s_we), .line_i (s_line), .te_i (s_te), .te_off_i (s_te_off), .te_ok_i (s_te_ok),
+    .mark_i (s_mark), .clean_i (st_clean),
     .wb_i (st_go_q), .wb_all_i (st_all_q), .wb_done_o (st_done),
     .st_base_i (a_st_q), .rp_base_i (a_replay_q),
     .p_valid_i (m_go_q), .p_cmd_i (m_cmd_q), .p_addr_i (m_addr_q), .p_wimg_i (m_wimg_q), .p_wmask_i (m_wmask_q),
@@ -306,22 +312,62 @@ module esp_batch_ctrl
   assign mem_len_o     = m_len_q;
 
   // ------------------------------------------------------------- the tail
-  logic        enc_req, tail_idle, tail_push, tail_rsp_ready, tail_hb_start, tail_out_push;
+  // (DECRYPT across descriptors: a DECRYPT of tunnel mode whose replay
+  // entry is the top's (on chip) goes to the tail after the pre-check, the
+  // rest of the DECRYPT there; the head fetches no SA with a DECRYPT in the
+  // tail (StSaWait) instead of forwarding: what that DECRYPT leaves (window,
+  // counters, lifetimes) depends on its ICV, so the next packet of the SA
+  // could not be decided before it anyway, and the SA store stays the one
+  // place of the state. Packets of other SAs overlap it.)
+  logic        enc_req, dec_push, dec_tail, tail_idle, tail_push, tail_rsp_ready, tail_hb_start, tail_out_push;
+  logic        tail_want, tail_units, tail_trl, tail_inner, head_free, tail_tr_start, tail_pa_start, tail_wr_pkt;
+  logic        tail_st_we;
   hb_req_t     head_hb_req, tail_hb_req;
-  logic [OSlotW-1:0] tail_hb_slot;
+  tr_req_t     head_tr_req, tail_tr_req;
+  parse_req_t  head_parse_req, tail_parse_req;
+  logic [OSlotW-1:0] tail_hb_slot, tail_unit_slot;
+  logic [(1<<OSlotW)-1:0]       tail_dec_v;
+  logic [(1<<OSlotW)-1:0][31:0] tail_dec_sa;
   logic [8*COMPLETION_SIZE-1:0] tail_cpl;
-  logic [63:0] tail_out_off;
-  logic [31:0] tail_out_len, tail_out_cap;
+  logic [63:0] tail_out_off, tail_te_off;
+  logic [31:0] tail_out_len, tail_out_cap, tail_st_idx;
+  sa_state_t   tail_line;
+  replay_entry_t tail_te;
+  tail_dec_t   dctx;
+  assign dctx = '{sa_idx: sa_idx_q, window_bits: sa.window_bits, soft_bytes: sa.soft_bytes,
+                  soft_packets: sa.soft_packets, ctr: ctr_q, top: top_q, seq: seq_q, te: te_q,
+                  te_off: te_off, pt_len: pk_q.pt_len};
   esp_batch_tail #(.Depth(OSlots), .OSlotW(OSlotW)) u_tail (
     .clk_i, .rst_ni, .idle_o (tail_idle),
-    .push_i (tail_push), .push_oslot_i (hslot_q), .push_hb_i (head_hb_req), .push_cpl_i (cpl),
+    .push_i (tail_push), .push_dec_i (dec_push), .push_dctx_i (dctx), .push_oslot_i (hslot_q),
+    .push_hb_i (head_hb_req), .push_cpl_i (cpl),
     .push_out_off_i (d.out_offset), .push_out_len_i (32'(pk_q.out_len)), .push_out_cap_i (d.out_capacity),
+    .dec_v_o (tail_dec_v), .dec_sa_o (tail_dec_sa),
     .aead_rsp_valid_i, .aead_rsp_ready_o (tail_rsp_ready), .aead_rsp_i,
     .hb_start_o (tail_hb_start), .hb_req_o (tail_hb_req), .hb_slot_o (tail_hb_slot), .hb_done_i,
-    .out_push_o (tail_out_push), .out_cpl_o (tail_cpl), .out_offset_o (tail_out_off),
+    .head_free_i (head_free), .want_o (tail_want), .units_o (tail_units), .trl_o (tail_trl), .inner_o (tail_inner),
+    .unit_slot_o (tail_unit_slot), .tr_start_o (tail_tr_start), .tr_req_o (tail_tr_req), .tr_done_i, .tr_rsp_i,
+    .parse_start_o (tail_pa_start), .parse_req_o (tail_parse_req), .parse_done_i, .parse_rsp_i,
+    .st_busy_i (st_we), .st_we_o (tail_st_we), .st_idx_o (tail_st_idx), .st_line_o (tail_line),
+    .st_te_o (tail_te), .st_te_off_o (tail_te_off),
+    .out_push_o (tail_out_push), .out_cpl_o (tail_cpl), .out_wr_pkt_o (tail_wr_pkt), .out_offset_o (tail_out_off),
     .out_length_o (tail_out_len), .out_capacity_o (tail_out_cap)
   );
-  assign tail_push = enc_req && aead_req_ready_i;
+  assign s_we     = st_we | tail_st_we;
+  assign s_mark   = tail_st_we | st_mark;
+  assign s_idx    = tail_st_we ? tail_st_idx : sa_idx_q;
+  assign s_line   = tail_st_we ? tail_line : st_wline;
+  assign s_te     = tail_st_we ? tail_te : te_d;
+  assign s_te_off = tail_st_we ? tail_te_off : ((state_q == StComTop) ? ent_off : te_off);
+  assign s_te_ok  = tail_st_we | te_ok_d;
+  assign dec_tail  = sa.tunnel && te_hit;   // (te_hit: te_ok and seq's entry is the top's)
+  assign dec_push  = state_q == StDecAead && dec_tail;
+  assign tail_push = (enc_req || dec_push) && aead_req_ready_i;
+  // The head neither uses nor starts esp_trailer / esp_ip_parse (StNext:
+  // it takes no descriptor while the tail wants them; StSaWait: while it
+  // waits for a DECRYPT of the tail, which is at or behind the one that has them).
+  assign head_free = state_q inside {StNext, StEncAead, StEncRel, StCpl, StDrain, StDecAead} ||
+                     (state_q == StSaWait && dec_busy(sa_idx_q));
 
   // the units: their requests (esp_batch_req), starts and handshakes
   esp_batch_req u_req (
@@ -334,24 +380,26 @@ module esp_batch_ctrl
     .seq_i         (seq_q),
     .parse_mode_i  (parse_mode_q),
     .parse_avail_i (parse_avail_q),
-    .parse_req_o,
-    .tr_req_o,
+    .parse_req_o   (head_parse_req),
+    .tr_req_o      (head_tr_req),
     .aead_req_o,
     .hb_req_o      (head_hb_req)
   );
-  assign parse_start_o    = parse_go_q;
-  assign parse_obuf_o     = state_q == StDecInner;
-  assign tr_start_o       = tr_go_q;
+  assign parse_start_o    = parse_go_q | tail_pa_start;
+  assign parse_req_o      = tail_inner ? tail_parse_req : head_parse_req;
+  assign parse_obuf_o     = state_q == StDecInner || tail_inner;
+  assign tr_start_o       = tr_go_q | tail_tr_start;
+  assign tr_req_o         = tail_trl ? tail_tr_req : head_tr_req;
   // ENCRYPT: the request from the cycle the trailer is done (esp_aead reads
   // the input slot two cycles after it takes the job at the earliest)
   assign enc_req          = (state_q == StEncAead) | (state_q == StEncTrl && tr_done_i);
-  assign aead_req_valid_o = enc_req | (state_q == StDecAead) | (state_q == StCmdWipe);
+  assign aead_req_valid_o = enc_req | (state_q == StDecAead && (dec_tail || tail_idle)) | (state_q == StCmdWipe);
   assign aead_oslot_o     = hslot_q;
   // (the head's DECRYPT runs only while the tail is idle)
   assign aead_rsp_ready_o = (state_q == StDecAeadRsp) | tail_rsp_ready;
   assign hb_start_o       = hb_go_q | tail_hb_start;
   assign hb_req_o         = (state_q == StDecHdr) ? head_hb_req : tail_hb_req;
-  assign obuf_rd_slot_o   = hslot_q;
+  assign obuf_rd_slot_o   = tail_units ? tail_unit_slot : hslot_q;
   assign obuf_hb_slot_o   = (state_q == StDecHdr) ? hslot_q : tail_hb_slot;
 
   // ibuf (the head's input slot): esp_aead reads it until it is idle, then
@@ -365,8 +413,8 @@ module esp_batch_ctrl
     if (state_q == StDecHdr || (state_q == StEncRel && aead_rd_idle_i)) ibuf_rsel_o = 2'd2;
     ibuf_wsel_o = state_q == StEncCtr || state_q == StEncTrl;   // (started by enc_plan)
     obuf_rsel_o = 2'd0;
-    if (state_q == StDecTrl) obuf_rsel_o = 2'd1;
-    if (state_q == StDecInner) obuf_rsel_o = 2'd2;
+    if (state_q == StDecTrl || tail_trl) obuf_rsel_o = 2'd1;
+    if (state_q == StDecInner || tail_inner) obuf_rsel_o = 2'd2;
   end
 
   // --------------------------------------------------------------- sequencer
@@ -396,10 +444,16 @@ module esp_batch_ctrl
   task automatic sa_fetch(input logic [31:0] i, input state_e ret);
     sa_idx_d = i; ret_d = ret;
     if (sa_ok_q && sa_idx_q == i) state_d = ret;
+    else if (dec_busy(i)) state_d = StSaWait;   // after the tail's DECRYPT of it
     else begin
       st_rd = 1'b1; st_rd_idx = i; state_d = StSaLd;
     end
   endtask
+  // A DECRYPT of SA i is in the tail.
+  function automatic logic dec_busy(input logic [31:0] i);
+    dec_busy = 1'b0;
+    for (int unsigned k = 0; k < (1 << OSlotW); ++k) dec_busy |= tail_dec_v[k] && tail_dec_sa[k] == i;
+  endfunction
   // The SA's state (counters c, seq t, te_d) into the SA store, changed.
   task automatic st_wr(input sa_counters_t c, input logic [63:0] t);
     st_we = 1'b1; st_mark = 1'b1; st_wline.counters = c; st_wline.seq = t;
@@ -496,7 +550,7 @@ module esp_batch_ctrl
       end
       StNext: begin  // the descriptor's own checks, in the cycle it is taken
         // (in a new output slot; anything but an ENCRYPT once the tail is idle)
-        if (in_valid_i && out_ready_i && (op_enc || tail_idle)) begin
+        if (in_valid_i && out_ready_i && !tail_want && !tail_units && (op_enc || op_dec || tail_idle)) begin
           out_alloc_o = 1'b1; hslot_d = out_slot_i;
           desc_d = in_desc_i;
           status_d = STATUS_OK; soft_d = 1'b0; c_sa_d = NO_SA_INDEX; c_spi_d = '0; c_len_d = '0; c_seq_d = '0;
@@ -511,6 +565,9 @@ module esp_batch_ctrl
             parse_mode_d = PARSE_LOCATE_ESP; parse_avail_d = PKT_LEN_BITS'(d.in_length); parse_go_d = 1'b1; state_d = StDecLoc;
           end
         end
+      end
+      StSaWait: if (!dec_busy(sa_idx_q)) begin
+        st_rd = 1'b1; st_rd_idx = sa_idx_q; state_d = StSaLd;
       end
       StFence: if (wr_out_q == '0) begin
         m_go_d = 1'b1; state_d = StMem;
@@ -677,7 +734,12 @@ module esp_batch_ctrl
         else if (win_pass) state_d = StDecAead;
         else bump(SA_COUNTERS_REPLAY_OFFSET, STATUS_REPLAY);
       end
-      StDecAead:    if (aead_req_ready_i) state_d = StDecAeadRsp;
+      // DECRYPT 10-16 in the tail (then the next descriptor: the input slot
+      // back once esp_aead has read it), or here once the tail is idle.
+      StDecAead: if (dec_tail && aead_req_ready_i) begin
+        sa_ok_d = 1'b0;   // the tail writes the SA's state
+        state_d = StEncRel;
+      end else if (tail_idle && aead_req_ready_i) state_d = StDecAeadRsp;
       StDecAeadRsp: if (aead_rsp_valid_i) begin  // DECRYPT 10, then 11
         if (!aead_rsp_i.auth_ok) bump(SA_COUNTERS_AUTH_FAIL_OFFSET, STATUS_AUTH_FAIL);
         else if (win_fresh && te_hit) begin
@@ -760,7 +822,7 @@ module esp_batch_ctrl
   logic head_push;
   assign head_push      = state_q == StCpl && tail_idle;
   assign out_cpl_o      = head_push ? cpl : tail_cpl;
-  assign out_wr_pkt_o   = head_push ? wr_pkt_q : 1'b1;
+  assign out_wr_pkt_o   = head_push ? wr_pkt_q : tail_wr_pkt;
   assign out_offset_o   = head_push ? d.out_offset : tail_out_off;
   assign out_length_o   = head_push ? 32'(pk_q.out_len) : tail_out_len;
   assign out_capacity_o = head_push ? d.out_capacity : tail_out_cap;
