@@ -186,10 +186,12 @@ package esp_unit_pkg;
 
   // ------------------------------------------------------- esp_batch_tail
   // A DECRYPT the head hands the tail with its esp_aead job (hw/rtl/DATAPATH.md
-  // "DECRYPT across descriptors"): the SA's state as the head's pre-check saw
-  // it (nothing else changes that SA until the tail is done with it) and what
-  // the steps after the ICV need.
+  // "DECRYPT across descriptors"): the SA's committed state as the head's
+  // pre-check saw it and what the steps after the ICV need. fwd: the
+  // DECRYPT queued just before it is of the same SA (still in the tail when
+  // the head read its state): the tail starts from the state that one leaves.
   typedef struct packed {
+    logic          fwd;
     logic [31:0]   sa_idx;
     logic [31:0]   window_bits;
     logic [63:0]   soft_bytes;

@@ -338,6 +338,30 @@ TEST_P(EqPipeline, DecryptEsnWrapAfterFailedPacket) {
     t.run(interleave(rx, {script}), label);
     t.expect_all_counters(label);
   }
+  // W 64 (a ring of 2 entries), T = 2^32 - 5: b + 250 shares T's entry, and
+  // while it is in flight the next packet's low bits (100, the sender's
+  // b + 100, also in T's entry) infer b + 100 from T but 2^33 + 100 from
+  // b + 250 (then AUTH_FAIL): the inference must wait for the first one.
+  const std::vector<Ev> jump = {{b + 250, false, "jump in T's entry"}, {b + 100, false, "epoch depends on it"},
+                                {b + 251, false, "next"},                 {b + 400, true, "bad jump"},
+                                {b + 300, false, "inside"}};
+  for (uint32_t d = 1; d <= 2; ++d) {
+    Twin t(GetParam());
+    std::vector<std::unique_ptr<Rx>> rx;
+    for (uint32_t k = 0; k < d; ++k) {
+      SaSpec s;
+      s.esn = true;
+      s.window = 64;
+      rx.push_back(std::make_unique<Rx>(t, s, 0x8900u + 16 * d + k, s.outer));
+      t.set_replay_top(rx.back()->h, b - 5);
+    }
+    const std::string label = "ESN inference behind a jump in flight, distance " + std::to_string(d);
+    const RunResult r = t.run(interleave(rx, {jump}), label);
+    ASSERT_EQ(r.card.size(), jump.size() * d) << label;
+    EXPECT_EQ(r.card[d].status, Status::AUTH_FAIL) << label;   // inferred 2^33 + 100: not the sender's
+    EXPECT_EQ(r.card[d].seq, 2 * b + 100) << label;
+    t.expect_all_counters(label);
+  }
 }
 
 // DECRYPT bursts of one SA at every distance 1 .. depth + 2 (d SAs round
