@@ -35,13 +35,11 @@ module esp_batch_ctrl
 ) (
   input  wire logic          clk_i,
   input  wire logic          rst_ni,
-
   // ap_ctrl_hs
   input  wire logic          start_i,
   output      logic          ready_o,
   output      logic          done_o,
   output      logic          idle_o,
-
   // kernel arguments, sampled on start (run_start_o: the other stages
   // sample theirs)
   input  wire logic [63:0]   sa_table_i,
@@ -51,7 +49,6 @@ module esp_batch_ctrl
   input  wire logic [31:0]   spi_buckets_log2_i,
   output      logic          run_start_o,
   input  wire logic          init_done_i,         // esp_card_state is cleared
-
   // esp_card_state: installed bits, SPI table
   output      logic [31:0]   inst_idx_o,
   input  wire logic          inst_i,
@@ -64,13 +61,11 @@ module esp_batch_ctrl
   output      logic          spi_wr_o,
   output      logic [31:0]   spi_wr_slot_o,
   output      spi_slot_t     spi_wr_val_o,
-
   // the fetch stage: the oldest fetched descriptor (its packet in the input slot)
   input  wire logic          in_valid_i,
   input  wire logic [8*DESCRIPTOR_SIZE-1:0] in_desc_i,
   output      logic          in_pop_o,
   input  wire logic          fetch_idle_i,
-
   // the write-back stage: the free output slots taken in order, the pushes
   // of finished ones in the same order
   input  wire logic          out_ready_i,     // output slot out_slot_i is free
@@ -83,7 +78,6 @@ module esp_batch_ctrl
   output      logic [31:0]   out_length_o,
   output      logic [31:0]   out_capacity_o,
   input  wire logic          wb_idle_i,
-
   // esp_mem_access, process client
   output      logic          mem_valid_o,
   output      mem_cmd_e      mem_cmd_o,
@@ -95,7 +89,6 @@ module esp_batch_ctrl
   input  wire logic          mem_done_i,    // a read's data is in
   input  wire logic          mem_wdone_i,   // a write's responses are in
   input  wire logic [ImgW-1:0] mem_rimg_i,
-
   // buffer port owners
   output      logic [1:0]    ibuf_rsel_o,   // 0 esp_ip_parse, 1 esp_aead, 2 esp_hdr_build
   output      logic          ibuf_wsel_o,   // 1 esp_trailer (else no write)
@@ -103,19 +96,16 @@ module esp_batch_ctrl
   output      logic          parse_obuf_o,  // esp_ip_parse reads obuf (else ibuf)
   output      logic [OSlotW-1:0] obuf_rd_slot_o,   // the output slot esp_trailer / esp_ip_parse read
   output      logic [OSlotW-1:0] obuf_hb_slot_o,   // the output slot esp_hdr_build writes
-
   // esp_ip_parse
   output      logic          parse_start_o,
   output      parse_req_t    parse_req_o,
   input  wire logic          parse_done_i,
   input  wire parse_rsp_t    parse_rsp_i,
-
   // esp_trailer
   output      logic          tr_start_o,
   output      tr_req_t       tr_req_o,
   input  wire logic          tr_done_i,
   input  wire tr_rsp_t       tr_rsp_i,
-
   // esp_aead
   output      logic          aead_req_valid_o,
   input  wire logic          aead_req_ready_i,
@@ -125,7 +115,6 @@ module esp_batch_ctrl
   input  wire logic          aead_rsp_valid_i,
   output      logic          aead_rsp_ready_o,
   input  wire aead_rsp_t     aead_rsp_i,
-
   // esp_hdr_build
   output      logic          hb_start_o,
   output      hb_req_t       hb_req_o,
