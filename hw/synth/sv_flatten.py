@@ -505,13 +505,26 @@ def inline_struct(tname, name, depth=0):
     return " ".join(fields)
 
 
-def struct_field_names(tname):
-    names = []
+def struct_fields(tname):
+    """[(field name, width expression or None)] of struct typedef tname."""
+    fields = []
     for line in re.sub(r"//[^\n]*", "", STRUCT_BODIES[tname][0]).split(";"):
         f = FIELD.match(line + ";") if line.strip() else None
-        if f:
-            names += [n.strip() for n in f.group(4).split(",")]
-    return names
+        if not f:
+            continue
+        ftype = f.group(1).split("::")[-1]
+        if ftype in ("logic", "bit"):
+            w = f"(({f.group(2)})-({f.group(3)})+1)" if f.group(2) else "1"
+        else:
+            w = ENUM_WIDTHS.get(ftype) or TYPE_WIDTHS.get(ftype)
+            if w and f.group(2):
+                w = f"(({f.group(2)})-({f.group(3)})+1)*{w}"
+        fields += [(n.strip(), w) for n in f.group(4).split(",")]
+    return fields
+
+
+def struct_field_names(tname):
+    return [n for n, _ in struct_fields(tname)]
 
 
 def named_patterns(src, name):
@@ -545,9 +558,11 @@ def named_patterns(src, name):
             raise FlattenError(f"{name}: assignment pattern with fields {fields}: "
                                f"{'no' if not owners else 'more than one'} struct has exactly those, in that order")
         values = [x.group(2) for x in pairs]
-        for v in values:
-            if re.fullmatch(r"'[01xXzZ]|\d+", v):
-                raise FlattenError(f"{name}: assignment pattern of {owners[0]}: unsized value {v!r}")
+        for i, ((fname, w), v) in enumerate(zip(struct_fields(owners[0]), values)):
+            if re.fullmatch(r"'[01]", v) and w:  # '0 / '1: the field's width
+                values[i] = f"{{({w}){{1'b{v[1]}}}}}"
+            elif re.fullmatch(r"'[01xXzZ]|\d+", v):
+                raise FlattenError(f"{name}: assignment pattern of {owners[0]}: unsized value {v!r} for {fname}")
         out.append(src[pos:m.start()] + "{" + ", ".join(values) + "}")
         pos = k
     out.append(src[pos:])
@@ -709,6 +724,9 @@ def inline_package_values(toks, name):
         if kind == "id" and "::" in t:
             p, n = t.split("::", 1)
             if p != m.group(1):
+                if n in STRUCT_BODIES or n in ENUM_WIDTHS:  # a type: struct_bits rewrites its fields
+                    out.append((kind, t))
+                    continue
                 if n not in PKG_VALUES.get(p, {}):
                     raise FlattenError(f"{name}: {t} is not a literal constant of {p}")
                 out.append(("id", f"({PKG_VALUES[p][n]})"))
