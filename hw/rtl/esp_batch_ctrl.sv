@@ -415,7 +415,7 @@ module esp_batch_ctrl
   // A DECRYPT of SA i is in the tail.
   function automatic logic dec_busy(input logic [31:0] i);
     dec_busy = 1'b0;
-    for (int unsigned k = 0; k < (1 << OSlotW); ++k) dec_busy |= tail_dec_v[k] && tail_dec_sa[k] == i;
+    for (int unsigned k = 0; k < (1 << OSlotW); k++) dec_busy |= tail_dec_v[k] && tail_dec_sa[k] == i;
   endfunction
   // The SA's state (counters c, seq t, te_d) into the SA store, changed.
   task automatic st_wr(input sa_counters_t c, input logic [63:0] t);
