@@ -207,12 +207,12 @@ TEST_P(EqPipeline, EncryptDecryptCommandsInterleaved) {
 // ---- DECRYPT across descriptors
 
 // One inbound SA and the sender of its packets.
-struct Rx {
+struct PipeRx {
   SaConfig cfg;
   SaHandle h;
   Sender snd;
   uint8_t inner;
-  Rx(Twin& t, const SaSpec& s, uint32_t spi, uint8_t inner_version)
+  PipeRx(Twin& t, const SaSpec& s, uint32_t spi, uint8_t inner_version)
       : cfg(make_sa(s, Direction::Inbound, spi)), h(t.add(cfg)), snd(make_sa(s, Direction::Outbound, spi)),
         inner(inner_version) {}
   std::string tag(uint64_t seq, const std::string& what) const {
@@ -231,15 +231,15 @@ struct Rx {
 
 // d inbound SAs of several kinds (tunnel IPv4 / IPv6 outer, transport, ESN,
 // windows 64 / 128 / default), created in t.
-std::vector<std::unique_ptr<Rx>> receivers(Twin& t, uint32_t d, uint32_t spi0) {
-  std::vector<std::unique_ptr<Rx>> rx;
+std::vector<std::unique_ptr<PipeRx>> receivers(Twin& t, uint32_t d, uint32_t spi0) {
+  std::vector<std::unique_ptr<PipeRx>> rx;
   for (uint32_t k = 0; k < d; ++k) {
     SaSpec s;
     s.mode = k % 4 == 3 ? Mode::TRANSPORT : Mode::TUNNEL;
     s.outer = k % 3 == 1 ? 6 : 4;
     s.esn = k % 2 == 1;
     s.window = k % 3 == 0 ? 64 : (k % 3 == 1 ? 128 : spec::DEFAULT_WINDOW_BITS);
-    rx.push_back(std::make_unique<Rx>(t, s, spi0 + k, s.outer));
+    rx.push_back(std::make_unique<PipeRx>(t, s, spi0 + k, s.outer));
   }
   return rx;
 }
@@ -259,7 +259,7 @@ size_t small_at(size_t i) {
   return kSizes[i % std::size(kSizes)];
 }
 
-std::vector<Op> interleave(std::vector<std::unique_ptr<Rx>>& rx, const std::vector<std::vector<Ev>>& script,
+std::vector<Op> interleave(std::vector<std::unique_ptr<PipeRx>>& rx, const std::vector<std::vector<Ev>>& script,
                            uint64_t base = 0, size_t (*size_at)(size_t) = payload_at) {
   std::vector<Op> ops;
   size_t longest = 0;
@@ -331,13 +331,13 @@ TEST_P(EqPipeline, DecryptEsnWrapAfterFailedPacket) {
       {b - 40, false, "old epoch"}, {b + 3, false, "next"}};
   for (uint32_t d = 1; d <= 3; ++d) {
     Twin t(GetParam());
-    std::vector<std::unique_ptr<Rx>> rx;
+    std::vector<std::unique_ptr<PipeRx>> rx;
     for (uint32_t k = 0; k < d; ++k) {
       SaSpec s;
       s.esn = true;
       s.outer = k == 1 ? 6 : 4;
       s.window = k == 2 ? 64 : 128;
-      rx.push_back(std::make_unique<Rx>(t, s, 0x8800u + 16 * d + k, s.outer));
+      rx.push_back(std::make_unique<PipeRx>(t, s, 0x8800u + 16 * d + k, s.outer));
       t.set_replay_top(rx.back()->h, b - 5);
     }
     const std::string label = "ESN wrap, distance " + std::to_string(d);
@@ -353,12 +353,12 @@ TEST_P(EqPipeline, DecryptEsnWrapAfterFailedPacket) {
                                 {b + 300, false, "inside"}};
   for (uint32_t d = 1; d <= 2; ++d) {
     Twin t(GetParam());
-    std::vector<std::unique_ptr<Rx>> rx;
+    std::vector<std::unique_ptr<PipeRx>> rx;
     for (uint32_t k = 0; k < d; ++k) {
       SaSpec s;
       s.esn = true;
       s.window = 64;
-      rx.push_back(std::make_unique<Rx>(t, s, 0x8900u + 16 * d + k, s.outer));
+      rx.push_back(std::make_unique<PipeRx>(t, s, 0x8900u + 16 * d + k, s.outer));
       t.set_replay_top(rx.back()->h, b - 5);
     }
     const std::string label = "ESN inference behind a jump in flight, distance " + std::to_string(d);
