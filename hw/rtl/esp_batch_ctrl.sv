@@ -103,6 +103,7 @@ module esp_batch_ctrl
   input  wire parse_rsp_t    parse_rsp_i,
   // esp_trailer
   output      logic          tr_start_o,
+  input  wire logic          tr_busy_i,     // a job of esp_trailer runs
   output      tr_req_t       tr_req_o,
   input  wire logic          tr_done_i,
   input  wire tr_rsp_t       tr_rsp_i,
@@ -346,8 +347,11 @@ module esp_batch_ctrl
   // The head neither uses nor starts esp_trailer / esp_ip_parse (StNext:
   // it takes no descriptor while the tail wants them; StSaWait, StDecWait:
   // while it waits for a DECRYPT in the tail, at or behind the one that has them).
-  assign head_free = state_q inside {StNext, StEncAead, StEncRel, StCpl, StDrain, StDecAead} ||
-                     ((state_q == StSaWait || state_q == StDecWait) && dec_busy(sa_idx_q));
+  // (tr_busy_i: an ENCRYPT that failed in StEncCtr leaves its trailer build
+  // running into StCpl.)
+  assign head_free = !tr_busy_i &&
+                     (state_q inside {StNext, StEncAead, StEncRel, StCpl, StDrain, StDecAead} ||
+                      ((state_q == StSaWait || state_q == StDecWait) && dec_busy(sa_idx_q)));
 
   // the units: their requests (esp_batch_req), starts and handshakes
   esp_batch_req u_req (

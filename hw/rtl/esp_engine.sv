@@ -376,6 +376,7 @@ module esp_engine
     .parse_done_i       (parse_done),
     .parse_rsp_i        (parse_rsp),
     .tr_start_o         (tr_start),
+    .tr_busy_i          (tr_busy),
     .tr_req_o           (tr_req),
     .tr_done_i          (tr_done),
     .tr_rsp_i           (tr_rsp),
@@ -620,7 +621,7 @@ module esp_engine
 
   // Results the sequencer does not need (it plans the same numbers itself).
   logic unused_results;
-  assign unused_results = ^{parse_busy, tr_busy, hb_busy, hb_rsp, iready};
+  assign unused_results = ^{parse_busy, hb_busy, hb_rsp, iready};
 
 endmodule : esp_engine
 

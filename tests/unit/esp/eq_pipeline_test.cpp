@@ -399,6 +399,52 @@ TEST_P(EqPipeline, DecryptSameSaAtEveryDistance) {
   }
 }
 
+// An ENCRYPT that fails after its trailer build has started (NO_SPACE,
+// ENCRYPT 4) while a DECRYPT in the tail waits for esp_trailer: the tail
+// must not start its trailer check until that build is done (else its start
+// is lost and it takes the build's answer: MALFORMED, BAD_PADDING or a
+// wrong length where the reference says OK). Each DECRYPT is followed by an
+// ENCRYPT that passes, of 1 to 40 bus beats (the head waits for esp_aead
+// to read it, a cycle a beat), then the one that fails: esp_aead's answer to
+// the DECRYPT lands on every cycle of the failing one's build.
+TEST_P(EqPipeline, EncryptFailsWhileDecryptWaitsForTrailer) {
+  Twin t(GetParam());
+  SaSpec si;
+  PipeRx rx(t, si, 0x9100u, 4);
+  SaSpec so;
+  const SaHandle out = t.add(make_sa(so, Direction::Outbound, 0x91F0u));
+  uint64_t seq = 1;
+  for (size_t first = 0; first < 40; first += 10) {
+    std::vector<RawDesc> ds;
+    for (size_t k = first; k < first + 10; ++k) {
+      RawDesc d;
+      d.op = static_cast<uint8_t>(Opcode::DECRYPT);
+      d.data = rx.good(seq, 20 + k % 3, "").data;
+      d.what = rx.tag(seq, "DECRYPT before " + std::to_string(k + 1) + " beats");
+      ++seq;
+      ds.push_back(d);
+      RawDesc x;
+      x.op = static_cast<uint8_t>(Opcode::ENCRYPT);
+      x.sa_index = out.index;
+      x.data = inner_packet(4, 64 * k + 8, static_cast<uint32_t>(k));
+      x.what = "ENCRYPT of " + std::to_string(k + 1) + " beats";
+      ds.push_back(x);
+      x.data = inner_packet(4, 20, static_cast<uint32_t>(k));
+      x.out_capacity = 0;   // NO_SPACE once the trailer build has started
+      x.what = "ENCRYPT out_capacity 0";
+      ds.push_back(x);
+    }
+    const std::string label = "NO_SPACE beside the tail, from " + std::to_string(first + 1) + " beats";
+    const RunResult r = t.run_raw(ds, label);
+    ASSERT_EQ(r.card.size(), ds.size()) << label;
+    for (size_t i = 0; i < ds.size(); i += 3) {
+      EXPECT_EQ(r.card[i].status, Status::OK) << label << " " << ds[i].what;
+      EXPECT_EQ(r.card[i + 2].status, Status::NO_SPACE) << label << " " << ds[i + 2].what;
+    }
+    t.expect_all_counters(label);
+  }
+}
+
 ESP_EQ_INSTANTIATE(EqPipeline);
 
 }  // namespace
