@@ -9,7 +9,7 @@
 // slot), process (esp_batch_ctrl, the sequencer, with the packet units
 // esp_ip_parse, esp_trailer, esp_aead, esp_hdr_build) and write-back
 // (esp_writeback: output packet and completion from an output slot); the
-// slots' buffers (esp_pkt_bank: ibuf, obuf); the card-memory access of all
+// buffers (esp_in_ring: ibuf, esp_out_bank: obuf); the card-memory access of all
 // three (esp_mem_access: the AXI4 master). The sequencer selects the owner of
 // each buffer port on its side; the card's own state (esp_card_state:
 // installed bits, SPI table), kept across runs. CPL_PROD comes from the
