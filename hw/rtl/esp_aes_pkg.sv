@@ -125,19 +125,19 @@ package esp_aes_pkg;
     logic        k256, rot;
     logic [3:0]  n;
     logic [31:0] temp;
-    logic [7:0][31:0] w;
+    logic [7:0][31:0] kw;
     k256 = aes_is256(klen);
     rot  = !k256 || !r[0];
     n    = k256 ? 4'd1 + (r >> 1) : 4'd1 + r;    // i / Nk when rot
-    w    = win;
+    kw    = win;
     for (int k = 0; k < 4; k++) begin
-      temp = w[7];
+      temp = kw[7];
       if (k == 0) begin
         temp = aes_sub_word(rot ? {temp[23:0], temp[31:24]} : temp) ^ {rot ? aes_rcon(n) : 8'h00, 24'h0};
       end
-      w = {(k256 ? w[0] : w[4]) ^ temp, w[7:1]};
+      kw = {(k256 ? kw[0] : kw[4]) ^ temp, kw[7:1]};
     end
-    aes_key_step = w;
+    aes_key_step = kw;
   endfunction
 
   // SubBytes, ShiftRows, MixColumns (not in the last round), AddRoundKey.

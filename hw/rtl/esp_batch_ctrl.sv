@@ -2,32 +2,23 @@
 // loop and every step of hw/spec/CONTRACT.md for ENCRYPT and DECRYPT, in the
 // contract's order, as the HLS kernel does them (packet_stage.hpp,
 // esp_encap.hpp, esp_decap.hpp): same statuses, completion fields, counters
-// and card-memory writes.
-//
-// The process stage of the engine's three (hw/rtl/README.md "Stages"): the
-// fetch stage (esp_fetch) has read the descriptor and its input packet into
-// an input slot ahead of it; this module takes the slots in order, one
-// descriptor at a time (the steps: the state names below, CONTRACT.md's
-// numbers beside them), then pushes the output slot with the completion to
-// the write-back stage (esp_writeback) and releases the input slot.
-// Across descriptors (hw/rtl/DATAPATH.md "The process stage across
-// descriptors"): this module is the head; an ENCRYPT that has passed every
-// check (nothing fails after NO_SPACE) updates tx_seq, the counters and the
-// lifetimes here, builds its trailer and, once esp_aead takes its job, goes
-// to the tail (esp_batch_tail: esp_aead's answer, esp_hdr_build, the push);
-// the head gives the input slot back as soon as esp_aead has read it and
-// takes the next descriptor, in a new output slot. Everything else (DECRYPT,
-// the commands, a failing descriptor's completion) waits until the tail is
-// idle, so completions stay in descriptor order. The
-// commands (CONTRACT.md "Commands") go the same way, without a packet; a
-// STOP ends the run once everything before it is written.
-// Card memory (SA table, state lines, replay rings) through esp_mem_access's
-// process client; installed bits and SPI table in esp_card_state; the
-// installed SAs (entry, state line, the top's replay entry) in esp_sa_store,
-// which packets read and update without card memory (STATE_SYNC, SA_DELETE,
-// STOP have it write the changed ones back first). The units and buffers
-// live in esp_engine; this module starts them (requests: esp_batch_req; the
-// arithmetic: esp_sa_rules) and selects who owns each buffer port.
+// and card-memory writes; the commands (CONTRACT.md "Commands") without a
+// packet; a STOP ends the run once everything before it is written.
+// The process stage (hw/rtl/README.md "Stages"): takes the input slots the
+// fetch stage (esp_fetch) filled, in order, each descriptor in an output
+// slot that goes to the write-back stage (esp_writeback) with its completion.
+// This module is its head (DATAPATH.md "The process stage across
+// descriptors"): an ENCRYPT that passed every check (tx_seq, counters and
+// lifetimes updated here) and a tunnel-mode DECRYPT past its replay
+// pre-check go to the tail (esp_batch_tail) once esp_aead takes their job,
+// and the head takes the next descriptor as soon as esp_aead has read the
+// input slot. Commands and the head's own completions wait until the tail
+// is idle, so completions stay in descriptor order.
+// Card memory through esp_mem_access's process client; installed bits and
+// SPI table in esp_card_state; the installed SAs in esp_sa_store (STATE_SYNC,
+// SA_DELETE, STOP write the changed ones back). The units and buffers live
+// in esp_engine; this module starts them (esp_batch_req; the arithmetic:
+// esp_sa_rules) and selects who owns each buffer port.
 `default_nettype none
 
 module esp_batch_ctrl
@@ -44,13 +35,11 @@ module esp_batch_ctrl
 ) (
   input  wire logic          clk_i,
   input  wire logic          rst_ni,
-
   // ap_ctrl_hs
   input  wire logic          start_i,
   output      logic          ready_o,
   output      logic          done_o,
   output      logic          idle_o,
-
   // kernel arguments, sampled on start (run_start_o: the other stages
   // sample theirs)
   input  wire logic [63:0]   sa_table_i,
@@ -60,7 +49,6 @@ module esp_batch_ctrl
   input  wire logic [31:0]   spi_buckets_log2_i,
   output      logic          run_start_o,
   input  wire logic          init_done_i,         // esp_card_state is cleared
-
   // esp_card_state: installed bits, SPI table
   output      logic [31:0]   inst_idx_o,
   input  wire logic          inst_i,
@@ -73,13 +61,11 @@ module esp_batch_ctrl
   output      logic          spi_wr_o,
   output      logic [31:0]   spi_wr_slot_o,
   output      spi_slot_t     spi_wr_val_o,
-
   // the fetch stage: the oldest fetched descriptor (its packet in the input slot)
   input  wire logic          in_valid_i,
   input  wire logic [8*DESCRIPTOR_SIZE-1:0] in_desc_i,
   output      logic          in_pop_o,
   input  wire logic          fetch_idle_i,
-
   // the write-back stage: the free output slots taken in order, the pushes
   // of finished ones in the same order
   input  wire logic          out_ready_i,     // output slot out_slot_i is free
@@ -92,7 +78,6 @@ module esp_batch_ctrl
   output      logic [31:0]   out_length_o,
   output      logic [31:0]   out_capacity_o,
   input  wire logic          wb_idle_i,
-
   // esp_mem_access, process client
   output      logic          mem_valid_o,
   output      mem_cmd_e      mem_cmd_o,
@@ -104,7 +89,6 @@ module esp_batch_ctrl
   input  wire logic          mem_done_i,    // a read's data is in
   input  wire logic          mem_wdone_i,   // a write's responses are in
   input  wire logic [ImgW-1:0] mem_rimg_i,
-
   // buffer port owners
   output      logic [1:0]    ibuf_rsel_o,   // 0 esp_ip_parse, 1 esp_aead, 2 esp_hdr_build
   output      logic          ibuf_wsel_o,   // 1 esp_trailer (else no write)
@@ -112,19 +96,17 @@ module esp_batch_ctrl
   output      logic          parse_obuf_o,  // esp_ip_parse reads obuf (else ibuf)
   output      logic [OSlotW-1:0] obuf_rd_slot_o,   // the output slot esp_trailer / esp_ip_parse read
   output      logic [OSlotW-1:0] obuf_hb_slot_o,   // the output slot esp_hdr_build writes
-
   // esp_ip_parse
   output      logic          parse_start_o,
   output      parse_req_t    parse_req_o,
   input  wire logic          parse_done_i,
   input  wire parse_rsp_t    parse_rsp_i,
-
   // esp_trailer
   output      logic          tr_start_o,
+  input  wire logic          tr_busy_i,     // a job of esp_trailer runs
   output      tr_req_t       tr_req_o,
   input  wire logic          tr_done_i,
   input  wire tr_rsp_t       tr_rsp_i,
-
   // esp_aead
   output      logic          aead_req_valid_o,
   input  wire logic          aead_req_ready_i,
@@ -134,7 +116,6 @@ module esp_batch_ctrl
   input  wire logic          aead_rsp_valid_i,
   output      logic          aead_rsp_ready_o,
   input  wire aead_rsp_t     aead_rsp_i,
-
   // esp_hdr_build
   output      logic          hb_start_o,
   output      hb_req_t       hb_req_o,
@@ -149,7 +130,7 @@ module esp_batch_ctrl
 
   typedef enum logic [5:0] {
     StIdle, StNext, StMem, StMemW, StFence, StSaLd, StCpl, StDrain, StDone,
-    StEncSa, StEncParse, StDecTrlGo, StEncCtr, StEncTrl, StEncAead, StEncRel,
+    StEncSa, StEncParse, StDecTrlGo, StEncCtr, StEncTrl, StEncAead, StEncRel, StSaWait, StDecWait,
     StDecLoc, StDecSaIdx, StDecB0, StDecB1, StDecSa, StDecBit,
     StDecAead, StDecAeadRsp, StComTop, StComEnt,
     StDecTrl, StDecInner, StDecHdr, StDecDeliver, StCmdInst, StCmdKeep, StCmdLine, StCmdSt,
@@ -181,7 +162,8 @@ module esp_batch_ctrl
   // every command; every change of the state goes into the store too):
   // sa_q holds SA sa_idx_q (sa_ok), ctr_q / top_q / te_q its state (when it
   // is installed); the last successful SPI lookup.
-  logic        sa_ok_q, sa_ok_d, lk_ok_q, lk_ok_d;
+  logic        sa_ok_q, sa_ok_d, lk_ok_q, lk_ok_d, spec_q, spec_d;
+  logic [63:0] tmax_q, tmax_d, tmax;   // (spec_q) the highest T the tail's DECRYPTs of the SA can leave
   logic [31:0] lk_spi_q, lk_spi_d, lk_idx_q, lk_idx_d;
 
   // completion
@@ -255,6 +237,14 @@ module esp_batch_ctrl
     .sa_index_o (sa_ref_m1), .plan_o (plan), .room_o (room), .ct_len_o (ct_len),
     .esp_len_bad_o (esp_len_bad)
   );
+  // the inference from the highest T the tail's DECRYPTs of the SA can leave
+  logic [63:0] tmax_seq;
+  logic        tmax_ok;
+  assign tmax = spec_q ? tmax_q : top_q;
+  esp_esn u_esn_tmax (
+    .esn_i (sa.esn), .top_i (tmax_q), .window_bits_i (sa.window_bits), .seq_lo_i (c_seq_q[31:0]),
+    .seq_o (tmax_seq), .ok_o (tmax_ok)
+  );
   assign a_line = a_st_q + (64'(sa_idx_q) << $clog2(SA_STATE_SIZE));
   assign a_ent  = a_replay_q + ent_off;
 
@@ -265,14 +255,20 @@ module esp_batch_ctrl
   sa_state_t         st_line, st_wline;
   replay_entry_t     st_te;
   logic              st_te_ok;
+  // (its writes: the head's, or the tail's DECRYPT when the head makes none)
+  logic              s_we, s_mark, s_te_ok;
+  logic [31:0]       s_idx;
+  sa_state_t         s_line;
+  replay_entry_t     s_te;
+  logic [63:0]       s_te_off;
   esp_sa_store #(.MaxSas(MaxSas), .SaBits(SaBits)) u_sa_store (
     .clk_i, .rst_ni,
     .init_done_o (st_init),
     .rd_i  (st_rd), .rd_idx_i (st_rd_idx),
     .ent_o (st_ent), .line_o (st_line), .te_o (st_te), .te_ok_o (st_te_ok),
-    .idx_i (sa_idx_q), .ent_we_i (st_ent_we), .ent_i (sa_q[SaBits-1:0]),
-    .we_i  (st_we), .line_i (st_wline), .te_i (te_d), .te_off_i ((state_q == StComTop) ? ent_off : te_off), .te_ok_i (te_ok_d),
-    .mark_i (st_mark), .clean_i (st_clean),
+    .idx_i (s_idx), .ent_we_i (st_ent_we), .ent_i (sa_q[SaBits-1:0]),
+    .we_i  (s_we), .line_i (s_line), .te_i (s_te), .te_off_i (s_te_off), .te_ok_i (s_te_ok),
+    .mark_i (s_mark), .clean_i (st_clean),
     .wb_i (st_go_q), .wb_all_i (st_all_q), .wb_done_o (st_done),
     .st_base_i (a_st_q), .rp_base_i (a_replay_q),
     .p_valid_i (m_go_q), .p_cmd_i (m_cmd_q), .p_addr_i (m_addr_q), .p_wimg_i (m_wimg_q), .p_wmask_i (m_wmask_q),
@@ -306,53 +302,71 @@ module esp_batch_ctrl
   assign mem_len_o     = m_len_q;
 
   // ------------------------------------------------------------- the tail
-  logic        enc_req, tail_idle, tail_push, tail_rsp_ready, tail_hb_start, tail_out_push;
-  hb_req_t     head_hb_req, tail_hb_req;
-  logic [OSlotW-1:0] tail_hb_slot;
-  logic [8*COMPLETION_SIZE-1:0] tail_cpl;
-  logic [63:0] tail_out_off;
-  logic [31:0] tail_out_len, tail_out_cap;
+  // (esp_batch_tail; DECRYPT across descriptors: hw/rtl/DATAPATH.md.) The
+  // head's registers keep an SA's committed state while its DECRYPTs are in
+  // the tail (spec_q; tmax_q: the highest T they can leave). The next
+  // packet of that SA forwards from them (the tail re-checks: fwd) when the
+  // SA's DECRYPT was the head's last one to the tail and the SA has no hard
+  // lifetime, and the ESN inference from T and tmax_q agrees; else it waits
+  // (StSaWait before reading the SA; StDecWait instead of anything the head
+  // would write or finish itself, then DECRYPT 6-9 again on the store's state).
+  logic        head_push, enc_req, dec_push, dec_tail, tail_idle, tail_push, tail_rsp_ready, tail_want, tail_units, head_free;
+  logic [(1<<OSlotW)-1:0]       tail_dec_v;
+  logic [(1<<OSlotW)-1:0][31:0] tail_dec_sa;
+  hb_req_t     head_hb_req;
+  tr_req_t     head_tr_req;
+  parse_req_t  head_parse_req;
+  logic [1:0]  head_obuf_rsel;
+  tail_dec_t   dctx;
+  assign dctx = '{fwd: spec_q, sa_idx: sa_idx_q, window_bits: sa.window_bits, soft_bytes: sa.soft_bytes,
+                  soft_packets: sa.soft_packets, ctr: ctr_q, top: top_q, seq: seq_q, te: te_q,
+                  te_off: te_off, pt_len: pk_q.pt_len};
   esp_batch_tail #(.Depth(OSlots), .OSlotW(OSlotW)) u_tail (
     .clk_i, .rst_ni, .idle_o (tail_idle),
-    .push_i (tail_push), .push_oslot_i (hslot_q), .push_hb_i (head_hb_req), .push_cpl_i (cpl),
+    .push_i (tail_push), .push_dec_i (dec_push), .push_dctx_i (dctx), .push_oslot_i (hslot_q),
+    .push_hb_i (head_hb_req), .push_cpl_i (cpl),
     .push_out_off_i (d.out_offset), .push_out_len_i (32'(pk_q.out_len)), .push_out_cap_i (d.out_capacity),
+    .dec_v_o (tail_dec_v), .dec_sa_o (tail_dec_sa),
     .aead_rsp_valid_i, .aead_rsp_ready_o (tail_rsp_ready), .aead_rsp_i,
-    .hb_start_o (tail_hb_start), .hb_req_o (tail_hb_req), .hb_slot_o (tail_hb_slot), .hb_done_i,
-    .out_push_o (tail_out_push), .out_cpl_o (tail_cpl), .out_offset_o (tail_out_off),
-    .out_length_o (tail_out_len), .out_capacity_o (tail_out_cap)
+    .h_slot_i (hslot_q), .h_hb_i (state_q == StDecHdr), .h_hb_start_i (hb_go_q), .h_hb_req_i (head_hb_req),
+    .h_tr_start_i (tr_go_q), .h_tr_req_i (head_tr_req), .h_parse_start_i (parse_go_q), .h_parse_req_i (head_parse_req),
+    .h_parse_obuf_i (state_q == StDecInner), .h_obuf_rsel_i (head_obuf_rsel),
+    .hb_start_o, .hb_req_o, .obuf_hb_slot_o, .hb_done_i,
+    .head_free_i (head_free), .want_o (tail_want), .units_o (tail_units), .obuf_rd_slot_o, .obuf_rsel_o,
+    .tr_start_o, .tr_req_o, .tr_done_i, .tr_rsp_i, .parse_start_o, .parse_req_o, .parse_obuf_o, .parse_done_i, .parse_rsp_i,
+    .h_st_we_i (st_we), .h_st_mark_i (st_mark), .h_st_idx_i (sa_idx_q), .h_st_line_i (st_wline), .h_st_te_i (te_d),
+    .h_st_te_off_i ((state_q == StComTop) ? ent_off : te_off), .h_st_te_ok_i (te_ok_d),
+    .st_we_o (s_we), .st_mark_o (s_mark), .st_idx_o (s_idx), .st_line_o (s_line), .st_te_o (s_te),
+    .st_te_off_o (s_te_off), .st_te_ok_o (s_te_ok),
+    .h_push_i (head_push), .h_wr_pkt_i (wr_pkt_q), .out_push_o, .out_cpl_o, .out_wr_pkt_o, .out_offset_o,
+    .out_length_o, .out_capacity_o
   );
-  assign tail_push = enc_req && aead_req_ready_i;
+  assign dec_tail  = sa.tunnel && te_hit;   // (te_hit: te_ok and seq's entry is the top's)
+  assign dec_push  = state_q == StDecAead && dec_tail;
+  assign tail_push = (enc_req || dec_push) && aead_req_ready_i;
+  // The head neither uses nor starts esp_trailer / esp_ip_parse (StNext:
+  // it takes no descriptor while the tail wants them; StSaWait, StDecWait:
+  // while it waits for a DECRYPT in the tail, at or behind the one that has them).
+  // (tr_busy_i: an ENCRYPT that failed in StEncCtr leaves its trailer build
+  // running into StCpl.)
+  assign head_free = !tr_busy_i &&
+                     (state_q inside {StNext, StEncAead, StEncRel, StCpl, StDrain, StDecAead} ||
+                      ((state_q == StSaWait || state_q == StDecWait) && dec_busy(sa_idx_q)));
 
   // the units: their requests (esp_batch_req), starts and handshakes
   esp_batch_req u_req (
-    .op_enc_i      (op_enc),
-    .dec_trl_i     (state_q == StDecTrl),
-    .wipe_i        (state_q == StCmdWipe),
-    .sa_i          (sa),
-    .pk_i          (pk_q),
-    .sa_index_i    (sa_idx_q),
-    .seq_i         (seq_q),
-    .parse_mode_i  (parse_mode_q),
-    .parse_avail_i (parse_avail_q),
-    .parse_req_o,
-    .tr_req_o,
-    .aead_req_o,
-    .hb_req_o      (head_hb_req)
+    .op_enc_i (op_enc), .dec_trl_i (state_q == StDecTrl), .wipe_i (state_q == StCmdWipe), .sa_i (sa), .pk_i (pk_q),
+    .sa_index_i (sa_idx_q), .seq_i (seq_q), .parse_mode_i (parse_mode_q), .parse_avail_i (parse_avail_q),
+    .parse_req_o (head_parse_req), .tr_req_o (head_tr_req), .aead_req_o, .hb_req_o (head_hb_req)
   );
-  assign parse_start_o    = parse_go_q;
-  assign parse_obuf_o     = state_q == StDecInner;
-  assign tr_start_o       = tr_go_q;
   // ENCRYPT: the request from the cycle the trailer is done (esp_aead reads
   // the input slot two cycles after it takes the job at the earliest)
   assign enc_req          = (state_q == StEncAead) | (state_q == StEncTrl && tr_done_i);
-  assign aead_req_valid_o = enc_req | (state_q == StDecAead) | (state_q == StCmdWipe);
+  assign aead_req_valid_o = enc_req | (state_q == StDecAead && (dec_tail || (tail_idle && !spec_q))) |
+                            (state_q == StCmdWipe);
   assign aead_oslot_o     = hslot_q;
-  // (the head's DECRYPT runs only while the tail is idle)
+  // (the head's own DECRYPT runs only while the tail is idle)
   assign aead_rsp_ready_o = (state_q == StDecAeadRsp) | tail_rsp_ready;
-  assign hb_start_o       = hb_go_q | tail_hb_start;
-  assign hb_req_o         = (state_q == StDecHdr) ? head_hb_req : tail_hb_req;
-  assign obuf_rd_slot_o   = hslot_q;
-  assign obuf_hb_slot_o   = (state_q == StDecHdr) ? hslot_q : tail_hb_slot;
 
   // ibuf (the head's input slot): esp_aead reads it until it is idle, then
   // (ENCRYPT transport) the tail's esp_hdr_build copies the header from it
@@ -364,9 +378,9 @@ module esp_batch_ctrl
     end
     if (state_q == StDecHdr || (state_q == StEncRel && aead_rd_idle_i)) ibuf_rsel_o = 2'd2;
     ibuf_wsel_o = state_q == StEncCtr || state_q == StEncTrl;   // (started by enc_plan)
-    obuf_rsel_o = 2'd0;
-    if (state_q == StDecTrl) obuf_rsel_o = 2'd1;
-    if (state_q == StDecInner) obuf_rsel_o = 2'd2;
+    head_obuf_rsel = 2'd0;
+    if (state_q == StDecTrl) head_obuf_rsel = 2'd1;
+    if (state_q == StDecInner) head_obuf_rsel = 2'd2;
   end
 
   // --------------------------------------------------------------- sequencer
@@ -395,11 +409,18 @@ module esp_batch_ctrl
   // its state (StSaLd), or, not installed, its entry from card memory.
   task automatic sa_fetch(input logic [31:0] i, input state_e ret);
     sa_idx_d = i; ret_d = ret;
-    if (sa_ok_q && sa_idx_q == i) state_d = ret;
+    if (sa_ok_q && sa_idx_q == i && (!spec_q || (dec_busy(i) && sa.hard_packets == '0 && sa.hard_bytes == '0))) begin
+      state_d = ret;   // the registers (spec_q: forwarding)
+    end else if (dec_busy(i)) state_d = StSaWait;   // after the tail's DECRYPTs of it
     else begin
       st_rd = 1'b1; st_rd_idx = i; state_d = StSaLd;
     end
   endtask
+  // A DECRYPT of SA i is in the tail.
+  function automatic logic dec_busy(input logic [31:0] i);
+    dec_busy = 1'b0;
+    for (int unsigned k = 0; k < (1 << OSlotW); k++) dec_busy |= tail_dec_v[k] && tail_dec_sa[k] == i;
+  endfunction
   // The SA's state (counters c, seq t, te_d) into the SA store, changed.
   task automatic st_wr(input sa_counters_t c, input logic [63:0] t);
     st_we = 1'b1; st_mark = 1'b1; st_wline.counters = c; st_wline.seq = t;
@@ -421,9 +442,13 @@ module esp_batch_ctrl
   endtask
   // The state line with counters c and seq top_q written (on chip), then
   // the completion (status s).
+  // (A DECRYPT forwarded from the tail's (spec_q): after the tail, again.)
   task automatic line_wr(input sa_counters_t c, input logic [15:0] s);
-    status_d = s; ctr_d = c;
-    st_wr(c, top_q); state_d = StCpl;
+    if (op_dec && spec_q) state_d = StDecWait;
+    else begin
+      status_d = s; ctr_d = c;
+      st_wr(c, top_q); state_d = StCpl;
+    end
   endtask
   // Adds one to 64-bit counter `off` of the SA, then ends with status s.
   task automatic bump(input int unsigned off, input logic [15:0] s);
@@ -446,7 +471,8 @@ module esp_batch_ctrl
     else begin
       pk_d.pt_len = ct_len;
       seq_d = inferred_seq; c_seq_d = inferred_seq;
-      if (!inferred_ok) bump(SA_COUNTERS_REPLAY_OFFSET, STATUS_REPLAY);
+      if (spec_q && (tmax_seq != inferred_seq || tmax_ok != inferred_ok)) state_d = StDecWait;
+      else if (!inferred_ok) bump(SA_COUNTERS_REPLAY_OFFSET, STATUS_REPLAY);
       else state_d = StDecBit;
     end
   endtask
@@ -455,7 +481,7 @@ module esp_batch_ctrl
   // STATE_SYNC, STOP: the SA store writes back first).
   task automatic command();
     cmd_d = 1'b1; stop_d = cd_stop;
-    sa_ok_d = 1'b0; lk_ok_d = 1'b0;   // the registers dropped
+    sa_ok_d = 1'b0; lk_ok_d = 1'b0; spec_d = 1'b0;   // the registers dropped
     c_sa_d = cd_sa; c_spi_d = cd_spi; sa_idx_d = cm.sa_index; status_d = cd_status;
     inst_we_o = cd_delete; inst_widx_o = cm.sa_index; inst_wval_o = 1'b0;
     spi_wr_o = cd_spi_wr; spi_wr_slot_o = cd_slot; spi_wr_val_o = cd_val;
@@ -473,7 +499,7 @@ module esp_batch_ctrl
     desc_d = desc_q; sa_d = sa_q; ctr_d = ctr_q; top_d = top_q; seq_d = seq_q; sa_idx_d = sa_idx_q; ent_d = ent_q;
     te_d = te_q; te_ok_d = te_ok_q; keep_d = keep_q;
     cmd_d = cmd_q; stop_d = stop_q;
-    sa_ok_d = sa_ok_q;
+    sa_ok_d = sa_ok_q; spec_d = spec_q; tmax_d = tmax_q;
     lk_ok_d = lk_ok_q; lk_spi_d = lk_spi_q; lk_idx_d = lk_idx_q;
     st_rd = 1'b0; st_rd_idx = sa_idx_q; st_we = 1'b0; st_mark = 1'b0; st_clean = 1'b0; st_ent_we = 1'b0;
     st_wline.counters = ctr_q; st_wline.seq = top_q; st_go_d = 1'b0; st_all_d = st_all_q;
@@ -484,7 +510,7 @@ module esp_batch_ctrl
     m_wimg_d = m_wimg_q; m_wmask_d = m_wmask_q;
     parse_go_d = 1'b0; parse_mode_d = parse_mode_q; parse_avail_d = parse_avail_q;
     tr_go_d = 1'b0; hb_go_d = 1'b0;
-    ready_o = 1'b0; done_o = 1'b0; in_pop_o = 1'b0; out_push_o = tail_out_push; out_alloc_o = 1'b0;
+    ready_o = 1'b0; done_o = 1'b0; in_pop_o = 1'b0; out_alloc_o = 1'b0;
     inst_we_o = 1'b0; inst_widx_o = '0; inst_wval_o = 1'b0;
     spi_rd_o = 1'b0; spi_rd_bucket_o = '0;
     spi_wr_o = 1'b0; spi_wr_slot_o = '0; spi_wr_val_o = '0;
@@ -496,7 +522,7 @@ module esp_batch_ctrl
       end
       StNext: begin  // the descriptor's own checks, in the cycle it is taken
         // (in a new output slot; anything but an ENCRYPT once the tail is idle)
-        if (in_valid_i && out_ready_i && (op_enc || tail_idle)) begin
+        if (in_valid_i && out_ready_i && !tail_want && !tail_units && (op_enc || op_dec || tail_idle)) begin
           out_alloc_o = 1'b1; hslot_d = out_slot_i;
           desc_d = in_desc_i;
           status_d = STATUS_OK; soft_d = 1'b0; c_sa_d = NO_SA_INDEX; c_spi_d = '0; c_len_d = '0; c_seq_d = '0;
@@ -511,6 +537,12 @@ module esp_batch_ctrl
             parse_mode_d = PARSE_LOCATE_ESP; parse_avail_d = PKT_LEN_BITS'(d.in_length); parse_go_d = 1'b1; state_d = StDecLoc;
           end
         end
+      end
+      StSaWait: if (!dec_busy(sa_idx_q)) begin
+        st_rd = 1'b1; st_rd_idx = sa_idx_q; state_d = StSaLd;
+      end
+      StDecWait: if (!dec_busy(sa_idx_q)) begin   // DECRYPT 6-9 again on the SA's state
+        st_rd = 1'b1; st_rd_idx = sa_idx_q; ret_d = StDecSa; ld_d = LdNone; state_d = StSaLd;
       end
       StFence: if (wr_out_q == '0) begin
         m_go_d = 1'b1; state_d = StMem;
@@ -532,6 +564,7 @@ module esp_batch_ctrl
         state_d = ret_q;
       end
       StSaLd: begin  // SA sa_idx_q: installed, from the store; else its entry from card memory
+        spec_d = 1'b0;
         if (inst_i) begin
           sa_d = sa_entry_t'(SA_ENTRY_BITS'(st_ent)); sa_ok_d = 1'b1;
           ctr_d = st_line.counters; top_d = st_line.seq; te_d = st_te; te_ok_d = st_te_ok;
@@ -677,7 +710,15 @@ module esp_batch_ctrl
         else if (win_pass) state_d = StDecAead;
         else bump(SA_COUNTERS_REPLAY_OFFSET, STATUS_REPLAY);
       end
-      StDecAead:    if (aead_req_ready_i) state_d = StDecAeadRsp;
+      // DECRYPT 10-16 in the tail (then the next descriptor: the input slot
+      // back once esp_aead has read it), or here once the tail is idle.
+      StDecAead: if (dec_tail) begin
+        if (aead_req_ready_i) begin   // the registers stay the committed state
+          spec_d = 1'b1; tmax_d = (seq_q > tmax) ? seq_q : tmax;
+          state_d = StEncRel;
+        end
+      end else if (spec_q) state_d = StDecWait;
+      else if (tail_idle && aead_req_ready_i) state_d = StDecAeadRsp;
       StDecAeadRsp: if (aead_rsp_valid_i) begin  // DECRYPT 10, then 11
         if (!aead_rsp_i.auth_ok) bump(SA_COUNTERS_AUTH_FAIL_OFFSET, STATUS_AUTH_FAIL);
         else if (win_fresh && te_hit) begin
@@ -737,8 +778,7 @@ module esp_batch_ctrl
       // The output slot goes to the write-back stage with the completion;
       // the input slot back to the fetch stage; after a STOP the run ends.
       StCpl: if (tail_idle) begin   // after the tail's (earlier) descriptors
-        out_push_o = 1'b1;
-        in_pop_o = 1'b1;
+        in_pop_o = 1'b1;   // (out_push_o: head_push)
         ld_d = LdNone;
         state_d = stop_q ? StDrain : StNext;
       end
@@ -757,13 +797,7 @@ module esp_batch_ctrl
   assign run_start_o = state_q == StIdle && start_i && init_ok;
 
   // the push: the tail's, or the head's own (StCpl, while the tail is idle)
-  logic head_push;
-  assign head_push      = state_q == StCpl && tail_idle;
-  assign out_cpl_o      = head_push ? cpl : tail_cpl;
-  assign out_wr_pkt_o   = head_push ? wr_pkt_q : 1'b1;
-  assign out_offset_o   = head_push ? d.out_offset : tail_out_off;
-  assign out_length_o   = head_push ? 32'(pk_q.out_len) : tail_out_len;
-  assign out_capacity_o = head_push ? d.out_capacity : tail_out_cap;
+  assign head_push = state_q == StCpl && tail_idle;
 
   logic unused_seq;
   assign unused_seq = ^{mem_rimg_i[ImgW-1:SaBits],
@@ -785,8 +819,8 @@ module esp_batch_ctrl
 
   // the on-chip state is valid for one run
   always_ff @(posedge clk_i or negedge rst_ni) begin
-    if (!rst_ni) {sa_ok_q, lk_ok_q} <= '0;
-    else {sa_ok_q, lk_ok_q} <= run_start_o ? '0 : {sa_ok_d, lk_ok_d};
+    if (!rst_ni) {sa_ok_q, lk_ok_q, spec_q} <= '0;
+    else {sa_ok_q, lk_ok_q, spec_q} <= run_start_o ? '0 : {sa_ok_d, lk_ok_d, spec_d};
   end
 
   always_ff @(posedge clk_i) begin
@@ -799,7 +833,7 @@ module esp_batch_ctrl
   always_ff @(posedge clk_i) begin
     desc_q <= desc_d; sa_q <= sa_d; ctr_q <= ctr_d; top_q <= top_d; seq_q <= seq_d; sa_idx_q <= sa_idx_d;
     ent_q <= ent_d; te_q <= te_d; te_ok_q <= te_ok_d; keep_q <= keep_d; st_all_q <= st_all_d;
-    lk_spi_q <= lk_spi_d; lk_idx_q <= lk_idx_d;
+    lk_spi_q <= lk_spi_d; lk_idx_q <= lk_idx_d; tmax_q <= tmax_d;
     status_q <= status_d; soft_q <= soft_d; c_sa_q <= c_sa_d; c_spi_q <= c_spi_d; c_len_q <= c_len_d;
     c_seq_q <= c_seq_d;
     pk_q <= pk_d;

@@ -1,16 +1,33 @@
 // esp_batch_tail: the tail of the process stage (hw/rtl/DATAPATH.md "The
-// process stage across descriptors"). esp_batch_ctrl (the head) decides an
-// ENCRYPT up to its esp_aead request (every check, tx_seq, counters and
-// lifetimes, the trailer) and, in the cycle esp_aead takes the job, queues
-// here what is left: the esp_hdr_build request (its payload sum still to
-// come), the completion and the output slot's write-back fields. The tail
-// then, per queued descriptor and in order: takes esp_aead's answer (the
-// answers come in job order, and the head sends esp_aead no job of its own
-// while anything is queued here), runs esp_hdr_build into the descriptor's
-// output slot and pushes the slot with its completion to the write-back
-// stage in the cycle esp_hdr_build is done. Nothing fails here (CONTRACT.md
-// ENCRYPT: nothing fails after NO_SPACE), so the completion is the one the
-// head queued. idle_o: nothing queued or running.
+// process stage across descriptors"). esp_batch_ctrl (the head) decides a
+// descriptor up to its esp_aead request and, in the cycle esp_aead takes the
+// job, queues here what is left. The tail then, per queued descriptor and in
+// order (the answers come in job order, and the head sends esp_aead no job
+// of its own while anything is queued here), takes esp_aead's answer and:
+//   - ENCRYPT (every check, tx_seq, counters and lifetimes done at the head;
+//     nothing fails after NO_SPACE): esp_hdr_build into the descriptor's
+//     output slot with the payload sum, then the push of the slot with the
+//     completion the head queued, in the cycle esp_hdr_build is done.
+//   - DECRYPT (tunnel mode, seq's replay entry the top's, on chip; the head
+//     has done DECRYPT 1-9 with the pre-check against the committed window):
+//     the SA's state is the one queued, or (fwd: the DECRYPT before it in the
+//     queue is of the same SA) the one that DECRYPT left in this tail's
+//     registers; the exact replay re-check against it (check-then-commit: a
+//     duplicate of a packet that passed is REPLAY now, REPLAY before
+//     AUTH_FAIL as in the contract's order), CONTRACT.md DECRYPT 10
+//     (AUTH_FAIL: auth_fail++), 11 (the window commit: T = seq when fresh,
+//     seq's bit set in the top's entry), 12-13 (esp_trailer's check on the
+//     output slot: BAD_PADDING, DUMMY), 14 (the inner packet: esp_ip_parse,
+//     MALFORMED), 15 (NO_SPACE), 16 (packets, bytes, soft lifetime), then one
+//     write of the SA's state record into the SA store and the push. The head
+//     reads no SA from the store while a DECRYPT of it is here (dec_v_o /
+//     dec_sa_o): it waits, or forwards (fwd) when that DECRYPT was its last.
+//     esp_trailer and esp_ip_parse are the head's too: the tail takes them
+//     (units_o, from want_o) only while the head says it neither uses nor
+//     starts them (head_free_i), and the head takes no descriptor meanwhile.
+// idle_o: nothing queued or running.
+// The head's unit starts and requests (h_*), SA-store writes and own pushes
+// come through here, joined with the tail's (who owns which unit: above).
 `default_nettype none
 
 module esp_batch_tail
@@ -27,6 +44,8 @@ module esp_batch_tail
 
   // from the head, in the cycle esp_aead takes the job
   input  wire logic              push_i,
+  input  wire logic              push_dec_i,     // a DECRYPT (else an ENCRYPT)
+  input  wire tail_dec_t         push_dctx_i,
   input  wire logic [OSlotW-1:0] push_oslot_i,
   input  wire hb_req_t           push_hb_i,
   input  wire logic [CplW-1:0]   push_cpl_i,
@@ -34,26 +53,80 @@ module esp_batch_tail
   input  wire logic [31:0]       push_out_len_i,
   input  wire logic [31:0]       push_out_cap_i,
 
+  // the DECRYPTs here, by output slot: their SA (the head waits for them)
+  output      logic [(1<<OSlotW)-1:0]       dec_v_o,
+  output      logic [(1<<OSlotW)-1:0][31:0] dec_sa_o,
+
   // esp_aead's answers
   input  wire logic              aead_rsp_valid_i,
   output      logic              aead_rsp_ready_o,
   input  wire aead_rsp_t         aead_rsp_i,
 
-  // esp_hdr_build (writes output slot hb_slot_o)
+  // the head's unit starts and requests, output slot h_slot_i
+  input  wire logic [OSlotW-1:0] h_slot_i,
+  input  wire logic              h_hb_i,         // the head has esp_hdr_build (else the tail)
+  input  wire logic              h_hb_start_i,
+  input  wire hb_req_t           h_hb_req_i,
+  input  wire logic              h_tr_start_i,
+  input  wire tr_req_t           h_tr_req_i,
+  input  wire logic              h_parse_start_i,
+  input  wire parse_req_t        h_parse_req_i,
+  input  wire logic              h_parse_obuf_i, // esp_ip_parse reads the output slot
+  input  wire logic [1:0]        h_obuf_rsel_i,
+
+  // esp_hdr_build (writes output slot obuf_hb_slot_o)
   output      logic              hb_start_o,
   output      hb_req_t           hb_req_o,
-  output      logic [OSlotW-1:0] hb_slot_o,
+  output      logic [OSlotW-1:0] obuf_hb_slot_o,
   input  wire logic              hb_done_i,
 
-  // the write-back stage
+  // esp_trailer and esp_ip_parse (reading output slot obuf_rd_slot_o), the tail's when the head lets it
+  input  wire logic              head_free_i,    // the head neither uses nor starts them
+  output      logic              want_o,         // the tail waits for them (the head takes no descriptor)
+  output      logic              units_o,        // the tail has them
+  output      logic [OSlotW-1:0] obuf_rd_slot_o,
+  output      logic [1:0]        obuf_rsel_o,    // 1 esp_trailer, 2 esp_ip_parse
+  output      logic              tr_start_o,
+  output      tr_req_t           tr_req_o,
+  input  wire logic              tr_done_i,
+  input  wire tr_rsp_t           tr_rsp_i,
+  output      logic              parse_start_o,
+  output      parse_req_t        parse_req_o,
+  output      logic              parse_obuf_o,
+  input  wire logic              parse_done_i,
+  input  wire parse_rsp_t        parse_rsp_i,
+
+  // the SA store's write port: the head's (h_st_*), else the tail's DECRYPT's
+  input  wire logic              h_st_we_i,
+  input  wire logic              h_st_mark_i,
+  input  wire logic [31:0]       h_st_idx_i,
+  input  wire sa_state_t         h_st_line_i,
+  input  wire replay_entry_t     h_st_te_i,
+  input  wire logic [63:0]       h_st_te_off_i,
+  input  wire logic              h_st_te_ok_i,
+  output      logic              st_we_o,
+  output      logic              st_mark_o,
+  output      logic [31:0]       st_idx_o,
+  output      sa_state_t         st_line_o,
+  output      replay_entry_t     st_te_o,
+  output      logic [63:0]       st_te_off_o,
+  output      logic              st_te_ok_o,
+
+  // the write-back stage: the tail's pushes, or the head's own (h_push_i,
+  // while the tail is idle; its completion as push_*_i, h_wr_pkt_i)
+  input  wire logic              h_push_i,
+  input  wire logic              h_wr_pkt_i,
   output      logic              out_push_o,
   output      logic [CplW-1:0]   out_cpl_o,
+  output      logic              out_wr_pkt_o,
   output      logic [63:0]       out_offset_o,
   output      logic [31:0]       out_length_o,
   output      logic [31:0]       out_capacity_o
 );
 
   typedef struct packed {
+    logic              dec;
+    tail_dec_t         dctx;
     logic [OSlotW-1:0] oslot;
     hb_req_t           hb;
     logic [CplW-1:0]   cpl;
@@ -66,8 +139,8 @@ module esp_batch_tail
   logic  q_valid, q_pop, unused_q_wready;
   logic [$clog2(Depth):0] unused_q_count;
 
-  assign q_in = '{oslot: push_oslot_i, hb: push_hb_i, cpl: push_cpl_i, out_off: push_out_off_i,
-                  out_len: push_out_len_i, out_cap: push_out_cap_i};
+  assign q_in = '{dec: push_dec_i, dctx: push_dctx_i, oslot: push_oslot_i, hb: push_hb_i, cpl: push_cpl_i,
+                  out_off: push_out_off_i, out_len: push_out_len_i, out_cap: push_out_cap_i};
 
   esp_fifo_sync #(
     .Width ($bits(tail_t)),
@@ -84,46 +157,214 @@ module esp_batch_tail
     .count_o  (unused_q_count)
   );
 
-  // TRsp: waits for the answer of the oldest queued job; THdr: esp_hdr_build
-  // runs (started the cycle after the answer, with its payload sum).
-  logic        hdr_q, go_q;
-  logic [15:0] sum_q;
+  // The DECRYPTs queued or running, by output slot (set at the push, cleared
+  // at the tail's push of the completion, a cycle after the store write).
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) dec_v_o <= '0;
+    else begin
+      if (q_pop && q_out.dec) dec_v_o[q_out.oslot] <= 1'b0;
+      if (push_i && push_dec_i) dec_v_o[push_oslot_i] <= 1'b1;
+    end
+  end
+  always_ff @(posedge clk_i) begin
+    if (push_i) dec_sa_o[push_oslot_i] <= push_dctx_i.sa_idx;
+  end
 
-  assign aead_rsp_ready_o = q_valid && !hdr_q;
-  assign q_pop            = hdr_q && hb_done_i;
+  // TRsp: waits for the answer of the oldest queued job. ENCRYPT: THdr
+  // (esp_hdr_build, started the cycle after the answer). DECRYPT: TUnit
+  // (waits for the units), TTrl, TInner, TDel, TWr (the store write), TPush.
+  typedef enum logic [2:0] {TRsp, THdr, TUnit, TTrl, TInner, TDel, TWr, TPush} tstate_e;
+  tstate_e     ts_q, ts_d;
+  logic        t_we, trl, inner;
+  logic        go_q, go_d, tr_go_q, tr_go_d, pa_go_q, pa_go_d;
+  logic [15:0] sum_q, status_q, status_d;
+  logic        soft_q, soft_d, wr_q, wr_d;
+  sa_counters_t  ctr_q, ctr_d;
+  logic [63:0]   top_q, top_d;
+  replay_entry_t te_q, te_d;
+  pkt_len_t      len_q, len_d, avail_q, avail_d;
+
+  tail_dec_t dc;
+  assign dc = q_out.dctx;
+  // the SA's state before this DECRYPT: queued, or left by the one before (fwd)
+  sa_counters_t  b_ctr;
+  logic [63:0]   b_top;
+  replay_entry_t b_te;
+  assign b_ctr = dc.fwd ? ctr_q : dc.ctr;
+  assign b_top = dc.fwd ? top_q : dc.top;
+  assign b_te  = dc.fwd ? te_q : dc.te;
+
+  // the window commit (DECRYPT 11) and the OK packet's counters (DECRYPT 16)
+  logic          fresh, unused_old, pass, soft_now, unused_params, unused_hard, unused_full;
+  logic [15:0]   unused_idx, unused_tidx;
+  replay_entry_t commit;
+  sa_counters_t  ok_ctr, unused_hard_ctr;
+  sa_view_t      lt;
+  esp_replay_window u_window (
+    .window_bits_i (dc.window_bits), .top_i (b_top), .seq_i (dc.seq),
+    .fresh_o (fresh), .old_o (unused_old), .idx_o (unused_idx), .top_idx_o (unused_tidx),
+    .entry_i (b_te), .check_pass_o (pass), .commit_o (commit)
+  );
+  always_comb begin
+    lt = '0;
+    lt.soft_bytes   = dc.soft_bytes;
+    lt.soft_packets = dc.soft_packets;
+  end
+  esp_sa_checks u_checks (
+    .inbound_i (1'b1), .sa_i (lt), .ctr_i (ctr_q), .tx_seq_i (top_q), .add_bytes_i (32'(len_q)),
+    .params_ok_o (unused_params), .hard_o (unused_hard), .hard_ctr_o (unused_hard_ctr), .seq_full_o (unused_full),
+    .ok_ctr_o (ok_ctr), .soft_o (soft_now)
+  );
+
+  localparam logic [7:0] NhNoNext = 8'(NH_NO_NEXT);
+
+  // counter `off` + 1 (the head's bump), then the store write
+  function automatic sa_counters_t bumped(input sa_counters_t c, input int unsigned off);
+    sa_counters_t r;
+    r = c;
+    r[8*off +: 64] = c[8*off +: 64] + 64'd1;
+    return r;
+  endfunction
+
+  always_comb begin
+    ts_d = ts_q; go_d = 1'b0; tr_go_d = 1'b0; pa_go_d = 1'b0;
+    status_d = status_q; soft_d = soft_q; wr_d = wr_q;
+    ctr_d = ctr_q; top_d = top_q; te_d = te_q; len_d = len_q; avail_d = avail_q;
+    aead_rsp_ready_o = 1'b0; q_pop = 1'b0; t_we = 1'b0;
+    unique case (ts_q)
+      TRsp: if (q_valid) begin
+        aead_rsp_ready_o = 1'b1;
+        if (aead_rsp_valid_i) begin
+          status_d = STATUS_OK; soft_d = 1'b0; wr_d = 1'b0; len_d = '0;
+          if (!q_out.dec) begin
+            go_d = 1'b1; ts_d = THdr;
+          end else begin
+            ctr_d = b_ctr; top_d = b_top; te_d = b_te; ts_d = TWr;
+            if (!pass) begin   // DECRYPT 9 again, exact
+              ctr_d = bumped(b_ctr, SA_COUNTERS_REPLAY_OFFSET); status_d = STATUS_REPLAY;
+            end else if (!aead_rsp_i.auth_ok) begin   // DECRYPT 10
+              ctr_d = bumped(b_ctr, SA_COUNTERS_AUTH_FAIL_OFFSET); status_d = STATUS_AUTH_FAIL;
+            end else begin   // DECRYPT 11
+              te_d = commit;
+              if (fresh) top_d = dc.seq;
+              ts_d = TUnit;
+            end
+          end
+        end
+      end
+      THdr: if (hb_done_i) begin
+        q_pop = 1'b1; ts_d = TRsp;
+      end
+      TUnit: if (head_free_i) begin
+        tr_go_d = 1'b1; ts_d = TTrl;
+      end
+      TTrl: if (tr_done_i) begin   // DECRYPT 12, 13 (a dummy packet: nothing delivered), 14
+        if (tr_rsp_i.status != STATUS_OK) begin
+          ctr_d = bumped(ctr_q, SA_COUNTERS_BAD_PACKET_OFFSET); status_d = STATUS_BAD_PADDING; ts_d = TWr;
+        end else if (tr_rsp_i.nh == NhNoNext) begin
+          ctr_d = bumped(ctr_q, SA_COUNTERS_DUMMY_OFFSET); status_d = STATUS_DUMMY; ts_d = TWr;
+        end else if (tr_rsp_i.nh != IP_PROTO_IPV4 && tr_rsp_i.nh != IP_PROTO_IPV6) begin
+          ctr_d = bumped(ctr_q, SA_COUNTERS_BAD_PACKET_OFFSET); status_d = STATUS_MALFORMED; ts_d = TWr;
+        end else begin
+          avail_d = tr_rsp_i.pay_len; pa_go_d = 1'b1; ts_d = TInner;
+        end
+      end
+      TInner: if (parse_done_i) begin
+        if (parse_rsp_i.status != STATUS_OK) begin
+          ctr_d = bumped(ctr_q, SA_COUNTERS_BAD_PACKET_OFFSET); status_d = STATUS_MALFORMED; ts_d = TWr;
+        end else begin
+          len_d = parse_rsp_i.pkt_len; ts_d = TDel;
+        end
+      end
+      TDel: begin   // DECRYPT 15, 16 (len_q: the inner packet's length)
+        if (32'(len_q) > q_out.out_cap) status_d = STATUS_NO_SPACE;
+        else begin
+          ctr_d = ok_ctr; soft_d = soft_now; wr_d = 1'b1;
+        end
+        ts_d = TWr;
+      end
+      TWr: if (!h_st_we_i) begin
+        t_we = 1'b1; ts_d = TPush;
+      end
+      TPush: begin
+        q_pop = 1'b1; ts_d = TRsp;
+      end
+      default: ts_d = TRsp;
+    endcase
+  end
 
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
-      hdr_q <= 1'b0;
-      go_q  <= 1'b0;
+      ts_q <= TRsp;
+      {go_q, tr_go_q, pa_go_q} <= '0;
     end else begin
-      go_q <= aead_rsp_ready_o && aead_rsp_valid_i;
-      if (aead_rsp_ready_o && aead_rsp_valid_i) hdr_q <= 1'b1;
-      else if (q_pop) hdr_q <= 1'b0;
+      ts_q <= ts_d;
+      {go_q, tr_go_q, pa_go_q} <= {go_d, tr_go_d, pa_go_d};
     end
   end
 
   always_ff @(posedge clk_i) begin
     if (aead_rsp_ready_o && aead_rsp_valid_i) sum_q <= aead_rsp_i.sum;
+    status_q <= status_d; soft_q <= soft_d; wr_q <= wr_d;
+    ctr_q <= ctr_d; top_q <= top_d; te_q <= te_d; len_q <= len_d; avail_q <= avail_d;
   end
 
+  // ENCRYPT: esp_hdr_build (the head's: transport DECRYPT in the head)
+  hb_req_t t_hb;
   always_comb begin
-    hb_req_o             = q_out.hb;
-    hb_req_o.payload_sum = sum_q;
+    t_hb             = q_out.hb;
+    t_hb.payload_sum = sum_q;
   end
-  assign hb_start_o     = go_q;
-  assign hb_slot_o      = q_out.oslot;
+  assign hb_start_o     = h_hb_start_i | go_q;
+  assign hb_req_o       = h_hb_i ? h_hb_req_i : t_hb;
+  assign obuf_hb_slot_o = h_hb_i ? h_slot_i : q_out.oslot;
 
-  assign out_push_o     = q_pop;
-  assign out_cpl_o      = q_out.cpl;
-  assign out_offset_o   = q_out.out_off;
-  assign out_length_o   = q_out.out_len;
-  assign out_capacity_o = q_out.out_cap;
+  // DECRYPT: the units on the output slot (tunnel: the plaintext from byte 0)
+  assign want_o         = ts_q == TUnit;
+  assign trl            = ts_q == TTrl;
+  assign inner          = ts_q == TInner;
+  assign units_o        = trl | inner;
+  assign obuf_rd_slot_o = units_o ? q_out.oslot : h_slot_i;
+  assign obuf_rsel_o    = trl ? 2'd1 : (inner ? 2'd2 : h_obuf_rsel_i);
+  assign tr_start_o     = h_tr_start_i | tr_go_q;
+  assign tr_req_o       = trl ? '{op: TR_CHECK, off: '0, len: dc.pt_len, nh: '0} : h_tr_req_i;
+  assign parse_start_o  = h_parse_start_i | pa_go_q;
+  assign parse_req_o    = inner ? '{mode: PARSE_IP, base: '0, avail: avail_q} : h_parse_req_i;
+  assign parse_obuf_o   = h_parse_obuf_i | inner;
 
-  assign idle_o = !q_valid && !hdr_q;
+  // DECRYPT: the state record (the entry stays the top's: seq's)
+  assign st_we_o             = h_st_we_i | t_we;
+  assign st_mark_o           = h_st_mark_i | t_we;
+  assign st_idx_o            = t_we ? dc.sa_idx : h_st_idx_i;
+  assign st_line_o.counters  = t_we ? ctr_q : h_st_line_i.counters;
+  assign st_line_o.seq       = t_we ? top_q : h_st_line_i.seq;
+  assign st_te_o             = t_we ? te_q : h_st_te_i;
+  assign st_te_off_o         = t_we ? dc.te_off : h_st_te_off_i;
+  assign st_te_ok_o          = t_we | h_st_te_ok_i;
+
+  completion_t cpl_dec;
+  always_comb begin
+    cpl_dec = completion_t'(q_out.cpl);
+    cpl_dec.status = status_q;
+    cpl_dec.out_length = wr_q ? 32'(len_q) : '0;
+    cpl_dec.flags[COMPLETION_FLAGS_SOFT_EXPIRED_BIT] = soft_q;
+  end
+
+  assign out_push_o     = h_push_i | q_pop;
+  assign out_cpl_o      = h_push_i ? push_cpl_i : (q_out.dec ? cpl_dec : q_out.cpl);
+  assign out_wr_pkt_o   = h_push_i ? h_wr_pkt_i : (q_out.dec ? wr_q : 1'b1);
+  assign out_offset_o   = h_push_i ? push_out_off_i : q_out.out_off;
+  assign out_length_o   = h_push_i ? push_out_len_i : (q_out.dec ? 32'(len_q) : q_out.out_len);
+  assign out_capacity_o = h_push_i ? push_out_cap_i : q_out.out_cap;
+
+  assign idle_o = !q_valid && ts_q == TRsp;
 
   logic unused_tail;
-  assign unused_tail = ^{aead_rsp_i.auth_ok, q_out.hb.payload_sum};   // encrypt: auth_ok is 1
+  assign unused_tail = ^{q_out.hb.payload_sum, unused_old, unused_idx, unused_tidx, unused_params,
+                         unused_hard, unused_full, unused_hard_ctr, tr_rsp_i.pad_len, tr_rsp_i.pt_len,
+                         parse_rsp_i.version, parse_rsp_i.ihl, parse_rsp_i.hdr_len, parse_rsp_i.nh_off,
+                         parse_rsp_i.proto, parse_rsp_i.udp, parse_rsp_i.esp_off, parse_rsp_i.esp_len,
+                         parse_rsp_i.spi, parse_rsp_i.seq_lo};
 
 endmodule : esp_batch_tail
 

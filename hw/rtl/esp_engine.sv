@@ -9,7 +9,7 @@
 // slot), process (esp_batch_ctrl, the sequencer, with the packet units
 // esp_ip_parse, esp_trailer, esp_aead, esp_hdr_build) and write-back
 // (esp_writeback: output packet and completion from an output slot); the
-// slots' buffers (esp_pkt_bank: ibuf, obuf); the card-memory access of all
+// buffers (esp_in_ring: ibuf, esp_out_bank: obuf); the card-memory access of all
 // three (esp_mem_access: the AXI4 master). The sequencer selects the owner of
 // each buffer port on its side; the card's own state (esp_card_state:
 // installed bits, SPI table), kept across runs. CPL_PROD comes from the
@@ -376,6 +376,7 @@ module esp_engine
     .parse_done_i       (parse_done),
     .parse_rsp_i        (parse_rsp),
     .tr_start_o         (tr_start),
+    .tr_busy_i          (tr_busy),
     .tr_req_o           (tr_req),
     .tr_done_i          (tr_done),
     .tr_rsp_i           (tr_rsp),
@@ -620,7 +621,7 @@ module esp_engine
 
   // Results the sequencer does not need (it plans the same numbers itself).
   logic unused_results;
-  assign unused_results = ^{parse_busy, tr_busy, hb_busy, hb_rsp, iready};
+  assign unused_results = ^{parse_busy, hb_busy, hb_rsp, iready};
 
 endmodule : esp_engine
 

@@ -39,13 +39,22 @@ module esp_spi_lookup
   assign bucket0_o = bucket_index(spi_i, Mul0, log2_i[5:0]);
   assign bucket1_o = bucket_index(spi_i, Mul1, log2_i[5:0]);
 
+  // The slots by bit position (a packed array's element s is bits
+  // [s*SPI_SLOT_BITS +: SPI_SLOT_BITS]): yosys 0.23 reads no member of an
+  // element of a struct array.
+  logic [SPI_BUCKET_BITS-1:0] bucket_bits;
+  spi_slot_t                  slot;
+  assign bucket_bits = bucket_i;
+
   always_comb begin
     hit_o    = 1'b0;
     sa_ref_o = '0;
+    slot     = '0;
     for (int unsigned s = SPI_BUCKET_SLOTS_COUNT; s > 0; s--) begin  // slot order: the first wins
-      if (bucket_i.slots[s-1].sa_ref != '0 && bucket_i.slots[s-1].spi == spi_i) begin
+      slot = bucket_bits[(s-1)*SPI_SLOT_BITS +: SPI_SLOT_BITS];
+      if (slot.sa_ref != '0 && slot.spi == spi_i) begin
         hit_o    = 1'b1;
-        sa_ref_o = bucket_i.slots[s-1].sa_ref;
+        sa_ref_o = slot.sa_ref;
       end
     end
   end

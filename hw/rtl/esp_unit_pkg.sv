@@ -184,6 +184,26 @@ package esp_unit_pkg;
     logic [15:0]  udp_csum;
   } hb_rsp_t;
 
+  // ------------------------------------------------------- esp_batch_tail
+  // A DECRYPT the head hands the tail with its esp_aead job (hw/rtl/DATAPATH.md
+  // "DECRYPT across descriptors"): the SA's committed state as the head's
+  // pre-check saw it and what the steps after the ICV need. fwd: the
+  // DECRYPT queued just before it is of the same SA (still in the tail when
+  // the head read its state): the tail starts from the state that one leaves.
+  typedef struct packed {
+    logic          fwd;
+    logic [31:0]   sa_idx;
+    logic [31:0]   window_bits;
+    logic [63:0]   soft_bytes;
+    logic [63:0]   soft_packets;
+    sa_counters_t  ctr;
+    logic [63:0]   top;        // T (the state line's seq)
+    logic [63:0]   seq;        // the packet's, inferred (ESN) from T
+    replay_entry_t te;         // T's ring entry, which is also seq's (on chip)
+    logic [63:0]   te_off;
+    pkt_len_t      pt_len;
+  } tail_dec_t;
+
 endpackage : esp_unit_pkg
 
 `default_nettype wire

@@ -15,6 +15,9 @@ more than one dimension) can read the RTL.
                                    (fields: logic, enums, vector and struct typedefs)
   struct { pkg::enum_e f; }    ->  struct { logic [W-1:0] f; }
   struct { T [N-1:0] f; }       ->  struct { logic [N*$bits(T)-1:0] f; }  (nor struct arrays)
+  '{a: x, b: y}               ->  {x, y}  (every field of one known struct, in its order)
+  struct { pkg::S f; }         ->  struct { struct packed { S's fields } f; }  (S of another file:
+                                   yosys 0.23 does not find it from inside a struct)
   f = TABLE[W*x +: W] (a lookup function)  ->  a case over the table's entries
   {<<8{x[a +: w]}}             ->  a byte-reversing function (nor streaming operators)
   x inside {a, b}              ->  (x == a || x == b)
@@ -167,6 +170,7 @@ class Flattener:
     def __init__(self, name, constants=()):
         self.name = name
         self.decls = {}
+        self.plain = set()  # names declared with one packed dimension or none
         self.constants = set(constants)  # parameters, genvars, package names: index arithmetic in 32 bits
 
     def sd(self, expr):
@@ -246,8 +250,17 @@ class Flattener:
                     out.append(("op", f"[{flat_width(dims)}-1:0]"))
                     i = dims_idx[-1][1] + 1
                     continue
+                # one packed dimension or none: the name must not also be a
+                # packed array elsewhere in the file (its uses would be
+                # rewritten as the array's: a silent miscompile)
+                if j < len(toks) and toks[j][0] == "id" and toks[j][1] not in KEYWORDS:
+                    self.plain.add(toks[j][1])
             out.append(toks[i])
             i += 1
+        both = sorted(self.plain & set(self.decls))
+        if both:
+            raise FlattenError(f"{self.name}: {', '.join(both)} declared both as a packed array and as a "
+                               "plain vector (rename one: uses are rewritten by name)")
         return out
 
     # ---- pass 2: uses
@@ -456,6 +469,119 @@ ENUM_WIDTHS = {}  # enum typedef name -> width expression (every file read)
 VECTOR = re.compile(r"\btypedef\s+(?:logic|bit)\s*\[([^\]:]+):([^\]]+)\]\s*(\w+)\s*;")
 TYPE_WIDTHS = {}  # vector / packed struct typedef name -> width expression (files read so far)
 STRUCT_NAMES = set()  # every packed struct typedef (every file read)
+STRUCT_BODIES = {}  # packed struct typedef name -> (its body, the file that defines it)
+
+
+def inline_struct(tname, name, depth=0):
+    """The body of struct typedef tname with every field as yosys 0.23 takes it
+    inside another file's struct: structs nested as anonymous packed structs,
+    enums and vector typedefs as logic vectors, arrays of them flat."""
+    if depth > 8:
+        raise FlattenError(f"{name}: struct {tname}: nested too deep")
+    fields = []
+    for line in re.sub(r"//[^\n]*", "", STRUCT_BODIES[tname][0]).split(";"):
+        if not line.strip():
+            continue
+        f = FIELD.match(line + ";")
+        if not f:
+            raise FlattenError(f"{name}: struct {tname}: cannot inline field {line.strip()!r}")
+        ftype, names = f.group(1).split("::")[-1], f.group(4)
+        rng = [x for x in (f.group(2), f.group(3)) if x]
+        for x in rng:
+            if try_eval(x) is None:
+                raise FlattenError(f"{name}: struct {tname}: field range {x!r} is not a number")
+        if ftype in ("logic", "bit"):
+            fields.append(f"logic {'[' + rng[0] + ':' + rng[1] + '] ' if rng else ''}{names};")
+            continue
+        if ftype in STRUCT_BODIES and not rng:
+            fields.append(f"struct packed {{ {inline_struct(ftype, name, depth + 1)} }} {names};")
+            continue
+        w = ENUM_WIDTHS.get(ftype) or TYPE_WIDTHS.get(ftype)
+        if w is None:
+            raise FlattenError(f"{name}: struct {tname}: cannot inline field {line.strip()!r}")
+        if rng:
+            w = f"(({rng[0]})-({rng[1]})+1)*{w}"
+        fields.append(f"logic [{w}-1:0] {names};")
+    return " ".join(fields)
+
+
+def struct_fields(tname):
+    """[(field name, width expression or None)] of struct typedef tname."""
+    fields = []
+    for line in re.sub(r"//[^\n]*", "", STRUCT_BODIES[tname][0]).split(";"):
+        f = FIELD.match(line + ";") if line.strip() else None
+        if not f:
+            continue
+        ftype = f.group(1).split("::")[-1]
+        if ftype in ("logic", "bit"):
+            w = f"(({f.group(2)})-({f.group(3)})+1)" if f.group(2) else "1"
+        else:
+            w = ENUM_WIDTHS.get(ftype) or TYPE_WIDTHS.get(ftype)
+            if w and f.group(2):
+                w = f"(({f.group(2)})-({f.group(3)})+1)*{w}"
+        fields += [(n.strip(), w) for n in f.group(4).split(",")]
+    return fields
+
+
+def struct_field_names(tname):
+    return [n for n, _ in struct_fields(tname)]
+
+
+def named_patterns(src, name):
+    """'{a: x, b: y} (a struct's every field by name, in its order) -> {x, y}
+    (yosys 0.23 reads no assignment patterns). The names must be exactly one
+    known struct's fields in order, and no value an unsized literal."""
+    out, pos = [], 0
+    for m in re.finditer(r"'\{", src):
+        if m.start() < pos:
+            continue
+        depth, k = 1, m.end()
+        while depth and k < len(src):
+            depth += {"{": 1, "}": -1}.get(src[k], 0)
+            k += 1
+        inner = src[m.end():k - 1]
+        parts, level, cur = [], 0, ""
+        for ch in inner:
+            level += {"(": 1, "[": 1, "{": 1, ")": -1, "]": -1, "}": -1}.get(ch, 0)
+            if ch == "," and level == 0:
+                parts.append(cur)
+                cur = ""
+            else:
+                cur += ch
+        parts.append(cur)
+        pairs = [re.fullmatch(r"\s*(\w+)\s*:\s*(.*?)\s*", x, re.S) for x in parts]
+        if not all(pairs):
+            raise FlattenError(f"{name}: cannot read the assignment pattern '{{{inner.strip()}}}")
+        fields = [x.group(1) for x in pairs]
+        owners = [t for t in STRUCT_BODIES if struct_field_names(t) == fields]
+        if len(owners) != 1:
+            raise FlattenError(f"{name}: assignment pattern with fields {fields}: "
+                               f"{'no' if not owners else 'more than one'} struct has exactly those, in that order")
+        values = [x.group(2) for x in pairs]
+        for i, ((fname, w), v) in enumerate(zip(struct_fields(owners[0]), values)):
+            if re.fullmatch(r"'[01]", v) and w:  # '0 / '1: the field's width
+                values[i] = f"{{({w}){{1'b{v[1]}}}}}"
+            elif re.fullmatch(r"'[01xXzZ]|\d+", v):
+                raise FlattenError(f"{name}: assignment pattern of {owners[0]}: unsized value {v!r} for {fname}")
+        out.append(src[pos:m.start()] + "{" + ", ".join(values) + "}")
+        pos = k
+    out.append(src[pos:])
+    return "".join(out)
+
+
+def inline_foreign_structs(src, name):
+    """struct { pkg::T f; } with T a struct typedef of another file -> the
+    struct inlined (yosys 0.23 does not find another package's struct
+    typedef from inside a struct)."""
+    def sub(m):
+        def one(f):
+            t = f.group(2).split("::")[-1]
+            if t not in STRUCT_BODIES or STRUCT_BODIES[t][1] == name:
+                return f.group(0)
+            return f"{f.group(1)}struct packed {{ {inline_struct(t, name)} }} {f.group(3)};"
+        body = re.sub(r"(?m)^(\s*)([\w:]+)\s+(\w+)\s*;", one, m.group(1))
+        return m.group(0).replace(m.group(1), body)
+    return STRUCT.sub(sub, src)
 
 
 def struct_bits(src, name):
@@ -504,7 +630,7 @@ def struct_bits(src, name):
         src = re.sub(rf"\b{t}'\(", "(", src)
     for t in STRUCT_NAMES:  # casts to a struct of another file (a package's)
         src = re.sub(rf"(?:\b\w+::)?\b{t}'\(", "(", src)
-    return src
+    return named_patterns(inline_foreign_structs(src, name), name)
 
 
 TABLE_FN = re.compile(r"(function\s+automatic\s+logic\s*\[(\d+):0\]\s*(\w+)\s*\(\s*input\s+logic\s*\[(\d+):0\]\s*(\w+)\s*\)\s*;)"
@@ -598,6 +724,9 @@ def inline_package_values(toks, name):
         if kind == "id" and "::" in t:
             p, n = t.split("::", 1)
             if p != m.group(1):
+                if n in STRUCT_BODIES or n in ENUM_WIDTHS:  # a type: struct_bits rewrites its fields
+                    out.append((kind, t))
+                    continue
                 if n not in PKG_VALUES.get(p, {}):
                     raise FlattenError(f"{name}: {t} is not a literal constant of {p}")
                 out.append(("id", f"({PKG_VALUES[p][n]})"))
@@ -636,6 +765,7 @@ def main(argv):
         packages.update(package_symbols(src))
         PKG_VALUES.update(package_values(src))
         STRUCT_NAMES.update(m.group(2) for m in STRUCT.finditer(src))
+        STRUCT_BODIES.update((m.group(2), (m.group(1), os.path.basename(path))) for m in STRUCT.finditer(src))
         for e in ENUM.finditer(src):
             ENUM_WIDTHS[e.group(3)] = f"(({e.group(1)})-({e.group(2)})+1)" if e.group(1) else "1"
     for path in argv[2:]:
