@@ -1,0 +1,306 @@
+// esp_classify: the one-per-cycle header classify of the fast path
+// (hw/rtl/DATAPATH.md "esp_classify"): esp_ip_parse's answer (parse_ip,
+// walk_ipv6_ext, locate_esp: CONTRACT.md ENCRYPT 2, DECRYPT 1-3) from the
+// packet's first two buffer words, for every packet those bytes decide;
+// slow_o for the others (then esp_ip_parse runs). Fully pipelined: a request
+// every cycle, its answer 2 cycles later (valid_o), no state between
+// requests.
+//
+// Ports
+//   valid_i            a request this cycle; sampled with it:
+//   mode_i             PARSE_IP, PARSE_OUT or PARSE_LOCATE_ESP (esp_ip_parse's
+//                        req.mode; the unused code 3: slow)
+//   avail_i            bytes of the packet present (esp_ip_parse's req.avail,
+//                        <= MAX_PKT_BYTES)
+//   words_i[1023:0]    the packet's words 0 and 1 as the buffer holds them
+//                        (packet byte n = words_i[8*n +: 8]); bytes at or
+//                        beyond avail_i may hold anything (only fields that
+//                        are not meaningful then depend on them). Bytes 76..127
+//                        are not read (see "Why two words").
+//   valid_o            the answer of the request of 2 cycles before:
+//   slow_o             not decided here: esp_ip_parse must parse the packet
+//   rsp_o              (when !slow_o) exactly esp_ip_parse's rsp at done for the
+//                        same request and buffer: status always; version,
+//                        pkt_len, ihl, hdr_len, nh_off, proto with STATUS_OK
+//                        and (LOCATE_ESP) STATUS_NOT_ESP; udp with LOCATE_ESP's
+//                        STATUS_OK / NOT_ESP; esp_off, esp_len, spi, seq_lo with
+//                        LOCATE_ESP's STATUS_OK (the fields esp_ip_parse defines
+//                        for that status; the others are not meaningful)
+//
+// Decided here (slow_o = 0):
+//   PARSE_IP           every packet (no extension header walk)
+//   PARSE_OUT          every IPv4 packet; IPv6 when the header chain ends
+//                        after at most one Hop-by-Hop / Routing / Fragment
+//                        header, or the first one is cut (MALFORMED)
+//   PARSE_LOCATE_ESP   every IPv4 packet (any IHL: ESP / UDP-ESP / other,
+//                        fragments, NAT keepalive, non-ESP marker, bad UDP
+//                        lengths); IPv6 without extension header; IPv6 whose
+//                        first extension header is a Fragment (MALFORMED) or
+//                        is cut (MALFORMED), or, after one Hop-by-Hop /
+//                        Routing / Destination Options header, a Fragment
+//                        header (MALFORMED), a protocol other than ESP / UDP
+//                        (NOT_ESP), or UDP without room for its header
+//                        (MALFORMED)
+//   and every request with avail_i 0, a version other than 4 / 6, or IP
+//   header lengths that do not fit avail_i (MALFORMED).
+// Slow: PARSE_OUT / LOCATE_ESP IPv6 with a second extension header to walk,
+// LOCATE_ESP IPv6 with ESP / UDP behind an extension header, mode 3.
+//
+// Why two words: the bytes locate_esp reads lie in the first 76 (an IPv4
+// header of IHL 15 = 60 bytes, the UDP header, the first 8 ESP bytes), one
+// word holds 64; with two every IPv4 packet is decided, whatever its options.
+//
+// Timing: stage 1 decodes the IP header (lengths, protocol, the first
+// extension header's type and length) and selects the 16 bytes behind the
+// IP header (a 16-way word mux by IHL, no byte walk); stage 2 decides the
+// UDP / ESP part (length compares, ports, markers) and the answer.
+`default_nettype none
+
+module esp_classify
+  import esp_spec_pkg::*;
+  import esp_unit_pkg::*;
+#(
+  localparam int unsigned Dw = 8 * PKT_BUS_BYTES
+) (
+  input  wire logic          clk_i,
+  input  wire logic          rst_ni,
+
+  input  wire logic          valid_i,
+  input  wire parse_mode_e   mode_i,
+  input  wire pkt_len_t      avail_i,
+  input  wire logic [2*Dw-1:0] words_i,
+
+  output      logic          valid_o,
+  output      logic          slow_o,
+  output      parse_rsp_t    rsp_o
+);
+
+  // IP numbers that are not in the spec (as esp_ip_parse has them).
+  localparam int unsigned IPV4_NH_OFF   = 9;
+  localparam int unsigned IPV6_NH_OFF   = 6;
+  localparam int unsigned IPV6_FRAG_HDR = 8;
+  localparam logic [15:0] IPV4_FRAG_MASK = 16'h3FFF;  // MF | fragment offset
+  localparam logic [7:0]  NAT_KEEPALIVE  = 8'hFF;
+  localparam int unsigned L4_BYTES = 16;       // UDP header + SPI + sequence number
+  localparam int unsigned HdrBytes = 76;       // bytes read: 60 (IHL 15) + L4_BYTES
+
+  localparam logic [7:0]  PROTO_ESP = 8'(ESP_PROTO);
+  localparam logic [7:0]  PROTO_UDP = 8'(UDP_PROTO);
+  localparam logic [15:0] NATT_PORT = 16'(NAT_T_PORT);
+  localparam pkt_len_t    ESP_HDR   = PKT_LEN_BITS'(ESP_HDR_BYTES);
+  localparam pkt_len_t    UDP_HDR   = PKT_LEN_BITS'(UDP_HDR_BYTES);
+  localparam pkt_len_t    V4_MIN    = PKT_LEN_BITS'(IPV4_MIN_HDR);
+  localparam pkt_len_t    V6_HDR    = PKT_LEN_BITS'(IPV6_HDR_BYTES);
+
+  function automatic logic [7:0] hb(input logic [2*Dw-1:0] w, input int unsigned k);
+    return w[8*k +: 8];
+  endfunction
+  function automatic logic [15:0] hbe16(input logic [2*Dw-1:0] w, input int unsigned k);
+    return {w[8*k +: 8], w[8*(k+1) +: 8]};
+  endfunction
+  function automatic logic [7:0] lb(input logic [8*L4_BYTES-1:0] w, input int unsigned k);
+    return w[8*k +: 8];
+  endfunction
+  function automatic logic [15:0] lbe16(input logic [8*L4_BYTES-1:0] w, input int unsigned k);
+    return {w[8*k +: 8], w[8*(k+1) +: 8]};
+  endfunction
+  function automatic logic [31:0] lbe32(input logic [8*L4_BYTES-1:0] w, input int unsigned k);
+    return {w[8*k +: 8], w[8*(k+1) +: 8], w[8*(k+2) +: 8], w[8*(k+3) +: 8]};
+  endfunction
+  // walk_ipv6_ext's "skip": Hop-by-Hop, Routing, and inbound Destination
+  // Options / outbound Fragment.
+  function automatic logic ext_skip(input logic [7:0] nh, input logic inbound);
+    return nh == IP_PROTO_HOPOPT || nh == IP_PROTO_ROUTING ||
+           (inbound ? nh == IP_PROTO_DSTOPTS : nh == IP_PROTO_FRAGMENT);
+  endfunction
+
+  // ------------------------------------------------------------ stage 1
+  logic [3:0]  ver;
+  logic        is4, is6, inbound;
+  pkt_len_t    ihl4;
+  logic [15:0] tot4;
+  logic [16:0] tot6;
+  logic        ip_bad, frag4;
+  logic [7:0]  p6, e_nh;
+  pkt_len_t    e_len;
+  logic [3:0]  l4_sel;
+  logic [8*L4_BYTES-1:0] l4_win;
+
+  assign ver     = words_i[7:4];
+  assign is4     = ver == IP_VERSION4;
+  assign is6     = ver == IP_VERSION6;
+  assign inbound = mode_i == PARSE_LOCATE_ESP;
+  assign ihl4    = {8'd0, words_i[3:0], 2'b00};
+  assign tot4    = hbe16(words_i, 2);
+  assign tot6    = 17'(IPV6_HDR_BYTES) + {1'b0, hbe16(words_i, 4)};
+  assign frag4   = (hbe16(words_i, 6) & IPV4_FRAG_MASK) != '0;
+  assign p6      = hb(words_i, IPV6_NH_OFF);
+  // parse_ip's MALFORMED
+  assign ip_bad  = avail_i == '0 ||
+                   (is4 ? (avail_i < V4_MIN || ihl4 < V4_MIN || {2'b0, ihl4} > tot4 ||
+                           tot4 > {2'b0, avail_i})
+                        : (!is6 || avail_i < V6_HDR || tot6 > 17'(avail_i)));
+  // The first IPv6 extension header (at byte 40): its next header and length.
+  assign e_nh    = hb(words_i, IPV6_HDR_BYTES);
+  assign e_len   = (!inbound && p6 == IP_PROTO_FRAGMENT) ? PKT_LEN_BITS'(IPV6_FRAG_HDR)
+                 : {2'd0, {1'b0, hb(words_i, IPV6_HDR_BYTES + 1)} + 9'd1, 3'b000};
+  // The 16 bytes at the header length (IPv4 IHL*4, IPv6 40): a 32-bit-word mux.
+  assign l4_sel  = is6 ? 4'(IPV6_HDR_BYTES / 4) : words_i[3:0];
+  always_comb begin
+    l4_win = '0;
+    for (int unsigned s = 0; s < 16; s++) begin
+      if (l4_sel == 4'(s)) l4_win = words_i[32*s +: 8*L4_BYTES];
+    end
+  end
+
+  logic        v1_q;
+  parse_mode_e mode1_q;
+  logic        is4_1_q, ip_bad1_q, frag1_q;
+  logic [3:0]  ver1_q;
+  pkt_len_t    pkt_len1_q, hdr_len1_q;
+  logic [7:0]  proto1_q, e_nh1_q;
+  pkt_len_t    e_len1_q;
+  logic [8*L4_BYTES-1:0] win1_q;
+
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) v1_q <= 1'b0;
+    else         v1_q <= valid_i;
+  end
+  always_ff @(posedge clk_i) begin
+    mode1_q    <= mode_i;
+    is4_1_q    <= is4;
+    ip_bad1_q  <= ip_bad;
+    frag1_q    <= frag4;
+    ver1_q     <= ver;
+    pkt_len1_q <= is4 ? tot4[PKT_LEN_BITS-1:0] : tot6[PKT_LEN_BITS-1:0];
+    hdr_len1_q <= is4 ? ihl4 : V6_HDR;
+    proto1_q   <= is4 ? hb(words_i, IPV4_NH_OFF) : p6;
+    e_nh1_q    <= e_nh;
+    e_len1_q   <= e_len;
+    win1_q     <= l4_win;
+  end
+
+  // ------------------------------------------------------------ stage 2
+  logic        inb1;
+  pkt_len_t    rest, e_end, e_rest;
+  logic [15:0] udp_len, pl_len;
+  logic        slow_d, udp_d;
+  logic [15:0] status_d;
+  pkt_len_t    hdr_len_d, nh_off_d, esp_off_d, esp_len_d;
+  logic [7:0]  proto_d;
+  logic [31:0] spi_d, seq_d;
+
+  assign inb1    = mode1_q == PARSE_LOCATE_ESP;
+  assign rest    = pkt_len1_q - hdr_len1_q;
+  assign e_end   = V6_HDR + e_len1_q;
+  assign e_rest  = pkt_len1_q - e_end;
+  assign udp_len = lbe16(win1_q, 4);
+  assign pl_len  = udp_len - 16'(UDP_HDR_BYTES);
+
+  always_comb begin
+    slow_d    = 1'b0;
+    status_d  = STATUS_MALFORMED;
+    udp_d     = 1'b0;
+    hdr_len_d = hdr_len1_q;
+    nh_off_d  = PKT_LEN_BITS'(is4_1_q ? IPV4_NH_OFF : IPV6_NH_OFF);
+    proto_d   = proto1_q;
+    // locate_esp's ESP / UDP answer at hdr_len1_q (IPv4, or IPv6 without
+    // extension header)
+    if (proto1_q == PROTO_ESP) begin
+      esp_off_d = hdr_len1_q;
+      esp_len_d = rest;
+      spi_d     = lbe32(win1_q, 0);
+      seq_d     = lbe32(win1_q, 4);
+    end else begin
+      esp_off_d = hdr_len1_q + UDP_HDR;
+      esp_len_d = pl_len[PKT_LEN_BITS-1:0];
+      spi_d     = lbe32(win1_q, 8);
+      seq_d     = lbe32(win1_q, 12);
+    end
+
+    if (mode1_q != PARSE_IP && mode1_q != PARSE_OUT && mode1_q != PARSE_LOCATE_ESP) begin
+      slow_d = 1'b1;
+    end else if (ip_bad1_q) begin
+      status_d = STATUS_MALFORMED;
+    end else if (mode1_q == PARSE_IP || (mode1_q == PARSE_OUT && is4_1_q)) begin
+      status_d = STATUS_OK;
+    end else if (is4_1_q && frag1_q) begin     // LOCATE_ESP, IPv4 fragment
+      status_d = STATUS_MALFORMED;
+    end else if (!is4_1_q && inb1 && proto1_q == IP_PROTO_FRAGMENT) begin
+      status_d = STATUS_MALFORMED;
+    end else if (!is4_1_q && ext_skip(proto1_q, inb1)) begin
+      // one extension header at 40 (walk_ipv6_ext's first step)
+      nh_off_d  = V6_HDR;
+      hdr_len_d = e_end;
+      proto_d   = e_nh1_q;
+      if ({1'b0, e_end} > {1'b0, pkt_len1_q}) begin
+        status_d = STATUS_MALFORMED;
+      end else if (inb1 && e_nh1_q == IP_PROTO_FRAGMENT) begin
+        status_d = STATUS_MALFORMED;
+      end else if (ext_skip(e_nh1_q, inb1)) begin
+        slow_d = 1'b1;                         // a second header to walk
+      end else if (!inb1) begin
+        status_d = STATUS_OK;
+      end else if (e_nh1_q == PROTO_ESP) begin
+        slow_d = 1'b1;                         // ESP bytes behind the header
+      end else if (e_nh1_q == PROTO_UDP) begin
+        udp_d = 1'b1;
+        if (e_rest < UDP_HDR) status_d = STATUS_MALFORMED;
+        else slow_d = 1'b1;                    // UDP bytes behind the header
+      end else begin
+        status_d = STATUS_NOT_ESP;
+      end
+    end else if (!inb1) begin                  // PARSE_OUT IPv6, no extension header
+      status_d = STATUS_OK;
+    end else if (proto1_q == PROTO_ESP) begin
+      status_d = rest < ESP_HDR ? STATUS_MALFORMED : STATUS_OK;
+    end else if (proto1_q == PROTO_UDP) begin
+      udp_d = 1'b1;
+      if (rest < UDP_HDR || udp_len < 16'(UDP_HDR_BYTES) || udp_len > {2'b0, rest}) begin
+        status_d = STATUS_MALFORMED;
+      end else if (lbe16(win1_q, 0) != NATT_PORT && lbe16(win1_q, 2) != NATT_PORT) begin
+        status_d = STATUS_NOT_ESP;
+      end else if (pl_len == 16'd1 && lb(win1_q, 8) == NAT_KEEPALIVE) begin
+        status_d = STATUS_NOT_ESP;
+      end else if (pl_len >= 16'd4 && win1_q[8*8 +: 32] == '0) begin
+        status_d = STATUS_NOT_ESP;
+      end else if (pl_len < 16'(ESP_HDR_BYTES)) begin
+        status_d = STATUS_MALFORMED;
+      end else begin
+        status_d = STATUS_OK;
+      end
+    end else begin
+      status_d = STATUS_NOT_ESP;
+    end
+  end
+
+  logic v2_q;
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) v2_q <= 1'b0;
+    else         v2_q <= v1_q;
+  end
+  always_ff @(posedge clk_i) begin
+    slow_o        <= slow_d;
+    rsp_o.status  <= status_d;
+    rsp_o.version <= ver1_q;
+    rsp_o.pkt_len <= pkt_len1_q;
+    rsp_o.ihl     <= is4_1_q ? hdr_len1_q : V6_HDR;
+    rsp_o.hdr_len <= hdr_len_d;
+    rsp_o.nh_off  <= nh_off_d;
+    rsp_o.proto   <= proto_d;
+    rsp_o.udp     <= udp_d;
+    rsp_o.esp_off <= esp_off_d;
+    rsp_o.esp_len <= esp_len_d;
+    rsp_o.spi     <= spi_d;
+    rsp_o.seq_lo  <= seq_d;
+  end
+  assign valid_o = v2_q;
+
+  // Bytes 76.. are never read (HdrBytes); byte 0's version nibble and the
+  // IHL are read through ver / ihl4.
+  logic unused_words;
+  assign unused_words = ^words_i[2*Dw-1:8*HdrBytes];
+
+endmodule
+
+`default_nettype wire
