@@ -118,11 +118,13 @@ module esp_classify
   logic [3:0]  ver;
   logic        is4, is6, inbound;
   pkt_len_t    ihl4;
-  logic [15:0] tot4;
+  logic [15:0] tot4, plen6;
   logic [16:0] tot6;
+  pkt_len_t    rest;
   logic        ip_bad, frag4;
   logic [7:0]  p6, e_nh;
   pkt_len_t    e_len;
+  logic        e_cut, e_short;
   logic [3:0]  l4_sel;
   logic [8*L4_BYTES-1:0] l4_win;
 
@@ -132,7 +134,8 @@ module esp_classify
   assign inbound = mode_i == PARSE_LOCATE_ESP;
   assign ihl4    = {8'd0, words_i[3:0], 2'b00};
   assign tot4    = hbe16(words_i, 2);
-  assign tot6    = 17'(IPV6_HDR_BYTES) + {1'b0, hbe16(words_i, 4)};
+  assign plen6   = hbe16(words_i, 4);
+  assign tot6    = 17'(IPV6_HDR_BYTES) + {1'b0, plen6};
   assign frag4   = (hbe16(words_i, 6) & IPV4_FRAG_MASK) != '0;
   assign p6      = hb(words_i, IPV6_NH_OFF);
   // parse_ip's MALFORMED
@@ -144,6 +147,12 @@ module esp_classify
   assign e_nh    = hb(words_i, IPV6_HDR_BYTES);
   assign e_len   = (!inbound && p6 == IP_PROTO_FRAGMENT) ? PKT_LEN_BITS'(IPV6_FRAG_HDR)
                  : {2'd0, {1'b0, hb(words_i, IPV6_HDR_BYTES + 1)} + 9'd1, 3'b000};
+  // Bytes behind the IP header (pkt_len - hdr_len, while !ip_bad: IPv6's is
+  // its payload length); whether the extension header is cut (40 + e_len >
+  // pkt_len) and whether less than a UDP header follows it.
+  assign rest    = is4 ? tot4[PKT_LEN_BITS-1:0] - ihl4 : plen6[PKT_LEN_BITS-1:0];
+  assign e_cut   = {2'b0, e_len} > plen6;
+  assign e_short = {1'b0, plen6} < {3'b0, e_len} + 17'(UDP_HDR_BYTES);
   // The 16 bytes at the header length (IPv4 IHL*4, IPv6 40): a 32-bit-word mux.
   assign l4_sel  = is6 ? 4'(IPV6_HDR_BYTES / 4) : words_i[3:0];
   always_comb begin
@@ -157,9 +166,10 @@ module esp_classify
   parse_mode_e mode1_q;
   logic        is4_1_q, ip_bad1_q, frag1_q;
   logic [3:0]  ver1_q;
-  pkt_len_t    pkt_len1_q, hdr_len1_q;
+  pkt_len_t    pkt_len1_q, hdr_len1_q, rest1_q;
   logic [7:0]  proto1_q, e_nh1_q;
-  pkt_len_t    e_len1_q;
+  pkt_len_t    e_end1_q;
+  logic        e_cut1_q, e_short1_q;
   logic [8*L4_BYTES-1:0] win1_q;
 
   always_ff @(posedge clk_i or negedge rst_ni) begin
@@ -175,15 +185,18 @@ module esp_classify
     pkt_len1_q <= is4 ? tot4[PKT_LEN_BITS-1:0] : tot6[PKT_LEN_BITS-1:0];
     hdr_len1_q <= is4 ? ihl4 : V6_HDR;
     proto1_q   <= is4 ? hb(words_i, IPV4_NH_OFF) : p6;
+    rest1_q    <= rest;
     e_nh1_q    <= e_nh;
-    e_len1_q   <= e_len;
+    e_end1_q   <= V6_HDR + e_len;
+    e_cut1_q   <= e_cut;
+    e_short1_q <= e_short;
     win1_q     <= l4_win;
   end
 
   // ------------------------------------------------------------ stage 2
   logic        inb1;
-  pkt_len_t    rest, e_end, e_rest;
-  logic [15:0] udp_len, pl_len;
+  logic [15:0] udp_len;
+  pkt_len_t    pl_len;
   logic        slow_d, udp_d;
   logic [15:0] status_d;
   pkt_len_t    hdr_len_d, nh_off_d, esp_off_d, esp_len_d;
@@ -191,11 +204,8 @@ module esp_classify
   logic [31:0] spi_d, seq_d;
 
   assign inb1    = mode1_q == PARSE_LOCATE_ESP;
-  assign rest    = pkt_len1_q - hdr_len1_q;
-  assign e_end   = V6_HDR + e_len1_q;
-  assign e_rest  = pkt_len1_q - e_end;
   assign udp_len = lbe16(win1_q, 4);
-  assign pl_len  = udp_len - 16'(UDP_HDR_BYTES);
+  assign pl_len  = udp_len[PKT_LEN_BITS-1:0] - UDP_HDR;
 
   always_comb begin
     slow_d    = 1'b0;
@@ -208,12 +218,12 @@ module esp_classify
     // extension header)
     if (proto1_q == PROTO_ESP) begin
       esp_off_d = hdr_len1_q;
-      esp_len_d = rest;
+      esp_len_d = rest1_q;
       spi_d     = lbe32(win1_q, 0);
       seq_d     = lbe32(win1_q, 4);
     end else begin
       esp_off_d = hdr_len1_q + UDP_HDR;
-      esp_len_d = pl_len[PKT_LEN_BITS-1:0];
+      esp_len_d = pl_len;
       spi_d     = lbe32(win1_q, 8);
       seq_d     = lbe32(win1_q, 12);
     end
@@ -231,9 +241,9 @@ module esp_classify
     end else if (!is4_1_q && ext_skip(proto1_q, inb1)) begin
       // one extension header at 40 (walk_ipv6_ext's first step)
       nh_off_d  = V6_HDR;
-      hdr_len_d = e_end;
+      hdr_len_d = e_end1_q;
       proto_d   = e_nh1_q;
-      if ({1'b0, e_end} > {1'b0, pkt_len1_q}) begin
+      if (e_cut1_q) begin
         status_d = STATUS_MALFORMED;
       end else if (inb1 && e_nh1_q == IP_PROTO_FRAGMENT) begin
         status_d = STATUS_MALFORMED;
@@ -245,7 +255,7 @@ module esp_classify
         slow_d = 1'b1;                         // ESP bytes behind the header
       end else if (e_nh1_q == PROTO_UDP) begin
         udp_d = 1'b1;
-        if (e_rest < UDP_HDR) status_d = STATUS_MALFORMED;
+        if (e_short1_q) status_d = STATUS_MALFORMED;
         else slow_d = 1'b1;                    // UDP bytes behind the header
       end else begin
         status_d = STATUS_NOT_ESP;
@@ -253,18 +263,19 @@ module esp_classify
     end else if (!inb1) begin                  // PARSE_OUT IPv6, no extension header
       status_d = STATUS_OK;
     end else if (proto1_q == PROTO_ESP) begin
-      status_d = rest < ESP_HDR ? STATUS_MALFORMED : STATUS_OK;
+      status_d = rest1_q < ESP_HDR ? STATUS_MALFORMED : STATUS_OK;
     end else if (proto1_q == PROTO_UDP) begin
       udp_d = 1'b1;
-      if (rest < UDP_HDR || udp_len < 16'(UDP_HDR_BYTES) || udp_len > {2'b0, rest}) begin
+      // (pl_len = udp_len - 8 compared as udp_len: no subtraction in front)
+      if (rest1_q < UDP_HDR || udp_len < 16'(UDP_HDR_BYTES) || udp_len > {2'b0, rest1_q}) begin
         status_d = STATUS_MALFORMED;
       end else if (lbe16(win1_q, 0) != NATT_PORT && lbe16(win1_q, 2) != NATT_PORT) begin
         status_d = STATUS_NOT_ESP;
-      end else if (pl_len == 16'd1 && lb(win1_q, 8) == NAT_KEEPALIVE) begin
+      end else if (udp_len == 16'(UDP_HDR_BYTES + 1) && lb(win1_q, 8) == NAT_KEEPALIVE) begin
         status_d = STATUS_NOT_ESP;
-      end else if (pl_len >= 16'd4 && win1_q[8*8 +: 32] == '0) begin
+      end else if (udp_len >= 16'(UDP_HDR_BYTES + 4) && win1_q[8*8 +: 32] == '0) begin
         status_d = STATUS_NOT_ESP;
-      end else if (pl_len < 16'(ESP_HDR_BYTES)) begin
+      end else if (udp_len < 16'(UDP_HDR_BYTES + ESP_HDR_BYTES)) begin
         status_d = STATUS_MALFORMED;
       end else begin
         status_d = STATUS_OK;
