@@ -155,12 +155,7 @@ module esp_classify
   assign e_short = {1'b0, plen6} < {3'b0, e_len} + 17'(UDP_HDR_BYTES);
   // The 16 bytes at the header length (IPv4 IHL*4, IPv6 40): a 32-bit-word mux.
   assign l4_sel  = is6 ? 4'(IPV6_HDR_BYTES / 4) : words_i[3:0];
-  always_comb begin
-    l4_win = '0;
-    for (int unsigned s = 0; s < 16; s++) begin
-      if (l4_sel == 4'(s)) l4_win = words_i[32*s +: 8*L4_BYTES];
-    end
-  end
+  assign l4_win  = words_i[32*l4_sel +: 8*L4_BYTES];
 
   logic        v1_q;
   parse_mode_e mode1_q;
