@@ -345,13 +345,31 @@ std::vector<Req> table() {
     add("v6 HBH cut LOCATE", kModeLocate, p, 56, malformed());
     p = ipv6(kHbh, Bytes{kTcp, 0, 0, 0});
     add("v6 HBH shorter than 8", kModeLocate, p, 44, malformed());
-    // may stay slow: ESP / UDP behind an extension header, a second one
+    // ESP / UDP behind one extension header of up to 32 bytes (and longer
+    // ones, which may be slow)
     p = ipv6(kHbh, cat(ext_hdr(kHbh, kEsp, 1), esp_hdr(0x51, 0x52, 30)));
     e = ip_answer(6, 86, 40, 48, 40, kEsp);
-    add("v6 HBH ESP", kModeLocate, p, 86, with_esp(e, false, 48, 38, 0x51, 0x52), false);
+    add("v6 HBH ESP", kModeLocate, p, 86, with_esp(e, false, 48, 38, 0x51, 0x52));
     p = ipv6(kHbh, cat(ext_hdr(kHbh, kUdp, 1), udp_hdr(kNatt, kNatt, esp_hdr(0x61, 0x62, 30))));
     e = ip_answer(6, unsigned(p.size()), 40, 48, 40, kUdp);
-    add("v6 HBH UDP-ESP", kModeLocate, p, unsigned(p.size()), with_esp(e, true, 56, 38, 0x61, 0x62), false);
+    add("v6 HBH UDP-ESP", kModeLocate, p, unsigned(p.size()), with_esp(e, true, 56, 38, 0x61, 0x62));
+    for (unsigned len8 = 2; len8 <= 11; ++len8) {
+      const unsigned end = 40 + 8 * len8;
+      p = ipv6(kDstOpts, cat(ext_hdr(kDstOpts, kEsp, len8), esp_hdr(0x7100 + len8, len8, 24)));
+      e = ip_answer(6, end + 32, 40, end, 40, kEsp);
+      add("v6 DstOpts(" + std::to_string(8 * len8) + ") ESP", kModeLocate, p, end + 32,
+          with_esp(e, false, end, 32, 0x7100 + len8, len8), len8 <= 4);
+      p = ipv6(kRouting, cat(ext_hdr(kRouting, kUdp, len8), udp_hdr(4501, kNatt, esp_hdr(0x7200 + len8, len8, 24))));
+      e = ip_answer(6, end + 40, 40, end, 40, kUdp);
+      add("v6 Routing(" + std::to_string(8 * len8) + ") UDP-ESP", kModeLocate, p, end + 40,
+          with_esp(e, true, end + 8, 32, 0x7200 + len8, len8), len8 <= 4);
+      add("v6 Routing(" + std::to_string(8 * len8) + ") UDP-ESP OUT", kModeOut, p, end + 40, e);
+      p = ipv6(kHbh, cat(ext_hdr(kHbh, kUdp, len8), udp_hdr(4501, 4502, fill(10, 1))));
+      e = ip_answer(6, end + 18, 40, end, 40, kUdp);
+      add("v6 HBH(" + std::to_string(8 * len8) + ") UDP 4502", kModeLocate, p, end + 18, with_status(e, kNotEsp, true),
+          len8 <= 4);
+    }
+    // may stay slow: a second extension header
     p = ipv6(kHbh, cat(ext_hdr(kHbh, kRouting, 1), cat(ext_hdr(kRouting, kTcp, 2), fill(10, 1))));
     e = ip_answer(6, 74, 40, 64, 48, kTcp);
     add("v6 HBH Routing TCP OUT", kModeOut, p, 74, e, false);
@@ -428,15 +446,28 @@ bool ext_type(uint8_t nh, bool inbound) {
   return nh == kHbh || nh == kRouting || nh == kFragment || (inbound && nh == kDstOpts);
 }
 
-// What the fast path must decide (the unit's brief): PARSE_IP, every IPv4
-// packet, IPv6 whose first next header is no extension header, and every
-// packet a bad length / version already decides.
+// What the fast path must decide (esp_classify's header): PARSE_IP, every
+// IPv4 packet, every packet a bad length / version decides, IPv6 without
+// extension header, and IPv6 behind one extension header unless a second
+// one follows it or (LOCATE_ESP) ESP / UDP follow a header longer than 32
+// bytes (its length byte > 3) -- from the bytes, not from the unit.
 bool must_fast(const Req& r) {
   if (r.mode == kModeIp || r.avail == 0) return true;
   const unsigned v = r.pkt[0] >> 4;
   if (v != 6) return true;
-  if (r.avail < 40 || 40u + ((unsigned(r.pkt[4]) << 8) | r.pkt[5]) > r.avail) return true;
-  return !ext_type(r.pkt[6], r.mode == kModeLocate);
+  const unsigned plen = (unsigned(r.pkt[4]) << 8) | r.pkt[5];
+  if (r.avail < 40 || 40u + plen > r.avail) return true;
+  const bool in = r.mode == kModeLocate;
+  const uint8_t p6 = r.pkt[6];
+  if (!ext_type(p6, in) || (in && p6 == kFragment)) return true;
+  const unsigned elen = (!in && p6 == kFragment) ? 8u : (r.pkt[41] + 1u) * 8u;
+  if (elen > plen) return true;                        // cut
+  const uint8_t nh = r.pkt[40];
+  if (ext_type(nh, in)) return in && nh == kFragment;  // a second header: slow unless refused
+  if (!in) return true;
+  if (nh == kEsp) return r.pkt[41] <= 3;
+  if (nh == kUdp) return plen - elen < 8 || r.pkt[41] <= 3;
+  return true;
 }
 
 // ------------------------------------------------------------ random
