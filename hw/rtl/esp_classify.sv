@@ -91,8 +91,9 @@ module esp_classify
   localparam logic [7:0]  NAT_KEEPALIVE  = 8'hFF;
   localparam int unsigned L4_BYTES = 16;       // UDP header + SPI + sequence number
   localparam int unsigned IPV6_EXT_UNIT = 8;   // extension header length unit
-  localparam int unsigned EFar = 3;           // the longest extension header with ESP / UDP decided
-                                               // behind it: length byte 3 = 32 bytes
+  // The longest extension header with ESP / UDP decided behind it: length
+  // byte 3 = 32 bytes (e_win below has one entry per length 0..EFar).
+  localparam int unsigned EFar = 3;
 
   localparam logic [7:0]  PROTO_ESP = 8'(ESP_PROTO);
   localparam logic [7:0]  PROTO_UDP = 8'(UDP_PROTO);
