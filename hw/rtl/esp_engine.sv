@@ -348,12 +348,6 @@ module esp_engine
     .out_ready_i        (out_ready),
     .out_slot_i         (oalloc_slot),
     .out_alloc_o        (out_alloc),
-    .out_push_o         (out_push),
-    .out_cpl_o          (out_cpl),
-    .out_wr_pkt_o       (out_wr_pkt),
-    .out_offset_o       (out_offset),
-    .out_length_o       (out_length),
-    .out_capacity_o     (out_capacity),
     .wb_idle_i          (wb_idle),
     .mem_valid_o        (mem_valid),
     .mem_cmd_o          (mem_cmd),
@@ -365,6 +359,49 @@ module esp_engine
     .mem_done_i         (mem_done),
     .mem_wdone_i        (mem_wdone),
     .mem_rimg_i         (mem_rimg),
+    .head_o             (head_view),
+    .hslot_o            (head_oslot),
+    .tail_idle_i        (tail_idle),
+    .tail_want_i        (tail_want),
+    .tail_units_i       (tail_units),
+    .tail_dec_v_i       (tail_dec_v),
+    .tail_dec_sa_i      (tail_dec_sa),
+    .st_wr_i            (st_wr),
+    .parse_done_i       (parse_done),
+    .parse_rsp_i        (parse_rsp),
+    .tr_done_i          (tr_done),
+    .tr_rsp_i           (tr_rsp),
+    .aead_req_ready_i   (aead_req_ready),
+    .aead_rd_idle_i     (aead_rd_idle),
+    .aead_rsp_valid_i   (aead_rsp_valid),
+    .aead_rsp_i         (aead_rsp),
+    .hb_done_i          (hb_done)
+  );
+
+  // the process stage's units and buffer ports, its tail (esp_batch_units)
+  head_view_t    head_view;
+  logic [Osw-1:0] head_oslot;
+  logic          tail_idle, tail_want, tail_units;
+  logic [OSlots-1:0]       tail_dec_v;
+  logic [OSlots-1:0][31:0] tail_dec_sa;
+  st_wr_t        st_wr;
+  esp_batch_units #(.OSlots(OSlots)) u_batch_units (
+    .clk_i,
+    .rst_ni,
+    .head_i             (head_view),
+    .hslot_i            (head_oslot),
+    .tail_idle_o        (tail_idle),
+    .tail_want_o        (tail_want),
+    .tail_units_o       (tail_units),
+    .dec_v_o            (tail_dec_v),
+    .dec_sa_o           (tail_dec_sa),
+    .st_wr_o            (st_wr),
+    .out_push_o         (out_push),
+    .out_cpl_o          (out_cpl),
+    .out_wr_pkt_o       (out_wr_pkt),
+    .out_offset_o       (out_offset),
+    .out_length_o       (out_length),
+    .out_capacity_o     (out_capacity),
     .ibuf_rsel_o        (ibuf_rsel),
     .ibuf_wsel_o        (ibuf_wsel),
     .obuf_rsel_o        (obuf_rsel),
