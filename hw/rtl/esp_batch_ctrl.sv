@@ -60,6 +60,7 @@ module esp_batch_ctrl
   input  wire logic          in_valid_i,
   input  wire logic [8*DESCRIPTOR_SIZE-1:0] in_desc_i,
   output      logic          in_pop_o,
+  output      logic          in_pop_rel_o,    // with in_pop_o: its input slot is released too
   input  wire logic          fetch_idle_i,
   // the write-back stage: the free output slots taken in order, the pushes
   // of finished ones in the same order
@@ -414,7 +415,7 @@ module esp_batch_ctrl
     m_wimg_d = m_wimg_q; m_wmask_d = m_wmask_q;
     parse_go_d = 1'b0; parse_mode_d = parse_mode_q; parse_avail_d = parse_avail_q;
     tr_go_d = 1'b0; hb_go_d = 1'b0;
-    ready_o = 1'b0; done_o = 1'b0; in_pop_o = 1'b0; out_alloc_o = 1'b0;
+    ready_o = 1'b0; done_o = 1'b0; in_pop_o = 1'b0; in_pop_rel_o = 1'b0; out_alloc_o = 1'b0;
     inst_we_o = 1'b0; inst_widx_o = '0; inst_wval_o = 1'b0;
     spi_rd_o = 1'b0; spi_rd_bucket_o = '0;
     spi_wr_o = 1'b0; spi_wr_slot_o = '0; spi_wr_val_o = '0;
@@ -558,10 +559,11 @@ module esp_batch_ctrl
         st_wr(ctr_q, top_q); state_d = aead_req_ready_i ? StEncRel : StEncAead;
       end
       StEncAead: if (aead_req_ready_i) state_d = StEncRel;   // to the tail (tail_push)
-      // The input slot back once esp_aead has read it (transport: once the
-      // tail's esp_hdr_build has copied the header from it), then the next.
-      StEncRel: if (aead_rd_idle_i && (sa.tunnel || tail_idle_i)) begin
-        in_pop_o = 1'b1;
+      // The next descriptor once esp_aead has taken the job (tunnel: its
+      // read releases the input slot), or (transport ENCRYPT) once esp_aead
+      // has read it and the tail's esp_hdr_build copied the header: released here.
+      StEncRel: if (sa.tunnel || (aead_rd_idle_i && tail_idle_i)) begin
+        in_pop_o = 1'b1; in_pop_rel_o = !sa.tunnel;
         ld_d = LdNone;
         state_d = StNext;
       end
@@ -682,7 +684,7 @@ module esp_batch_ctrl
       // The output slot goes to the write-back stage with the completion;
       // the input slot back to the fetch stage; after a STOP the run ends.
       StCpl: if (tail_idle_i) begin   // after the tail's (earlier) descriptors
-        in_pop_o = 1'b1;   // (out_push_o: head_push)
+        in_pop_o = 1'b1; in_pop_rel_o = 1'b1;   // (the push: head_push)
         ld_d = LdNone;
         state_d = stop_q ? StDrain : StNext;
       end

@@ -60,6 +60,7 @@ module esp_batch_units
   input  wire logic              aead_req_ready_i,
   output      aead_req_t         aead_req_o,
   output      logic [OSlotW-1:0] aead_oslot_o,  // the job's output slot
+  output      logic              aead_irel_o,   // esp_aead's read of the job releases its input ticket
   input  wire logic              aead_rd_idle_i,    // esp_aead has read every job's input
   input  wire logic              aead_rsp_valid_i,
   output      logic              aead_rsp_ready_o,
@@ -128,11 +129,19 @@ module esp_batch_units
   assign aead_req_valid_o = enc_req | (st == StDecAead && (head_i.dec_tail || (tail_idle_o && !head_i.spec))) |
                             (st == StCmdWipe);
   assign aead_oslot_o     = hslot_i;
+  // A job whose input nothing reads after esp_aead (tunnel ENCRYPT: the
+  // outer header is built from the SA; tunnel DECRYPT in the tail: the rest
+  // reads the output slot) releases its ticket when esp_aead has read it;
+  // the others at the head's pop (transport ENCRYPT: after the tail's
+  // esp_hdr_build copied the header; the head's own DECRYPT).
+  assign aead_irel_o      = (enc_req && head_i.sa.tunnel) || dec_push;
   // (the head's own DECRYPT runs only while the tail is idle)
   assign aead_rsp_ready_o = (st == StDecAeadRsp) | tail_rsp_ready;
 
-  // ibuf (the head's input slot): esp_aead reads it until it is idle, then
-  // (ENCRYPT transport) the tail's esp_hdr_build copies the header from it
+  // ibuf, the head's ticket (esp_aead reads its job's ticket on a port of
+  // its own): esp_ip_parse; (ENCRYPT transport, once esp_aead has read it)
+  // the tail's esp_hdr_build copies the header from it; none while a job
+  // of it waits for esp_aead
   always_comb begin
     ibuf_rsel_o = 2'd0;
     if (st == StEncAead || st == StDecAead || st == StDecAeadRsp || (st == StEncRel && !aead_rd_idle_i)) begin
