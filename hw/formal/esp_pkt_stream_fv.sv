@@ -4,16 +4,23 @@
 //
 // The environment starts one run right after reset, offers descriptors
 // (ENCRYPT, DECRYPT or NOP, well formed, held until taken), accepts packet
-// reads at will and completes the accepted ones in order (wdone_i), and
-// pops the head at will. A reference model in this wrapper (the tickets
+// reads at will and completes the accepted ones in order (wdone_i), pops
+// the head at will, and releases each ticket once, at will: with its pop
+// (pop_rel_i) or on its own (rel_i, any ticket held, before or after its
+// pop, in any order). A reference model in this wrapper (the tickets
 // held, oldest first, with their run sizes from the contract: the packet
 // and an ENCRYPT's trailer of at most ESP_ALIGN - 1 + ESP_TRAILER_BYTES
-// bytes, none without a packet read) says what must happen: a descriptor is
-// taken exactly when a ticket is free, its run fits beside the runs held
-// and no earlier read waits; its run starts where the previous one ended
-// (so held runs never overlap) and base_o shows it while the ticket is
-// held; the reads go out in order with the descriptor's address, length and
-// ticket; the head is valid exactly when its read is done (or it has none).
+// bytes, none without a packet read) says what must happen: a ticket and
+// its run are held until it is popped AND released, and come back in
+// ticket order (the oldest held once it is both, one a cycle); a
+// descriptor is taken exactly when a ticket is free, its run fits beside
+// the runs held and no earlier read waits; its run starts where the
+// previous one ended (so held runs never overlap: no ring word is given
+// again before its ticket is released) and base_o shows it while the
+// ticket is held; the tickets and words held never exceed the ring (the
+// credits never underflow); the reads go out in order with the
+// descriptor's address, length and ticket; the head is valid exactly when
+// its read is done (or it has none).
 `default_nettype none
 
 module esp_pkt_stream_fv
@@ -28,7 +35,10 @@ module esp_pkt_stream_fv
   input wire logic [8*DESCRIPTOR_SIZE-1:0]  in_desc_i,
   input wire logic                          f_acc_i,
   input wire logic                          done_go_i,
-  input wire logic                          pop_i
+  input wire logic                          pop_i,
+  input wire logic                          pop_rel_i,
+  input wire logic                          rel_i,
+  input wire logic [1:0]                    rel_slot_i
 );
   localparam int unsigned T = 4;
   localparam int unsigned RW = 16;
@@ -68,7 +78,10 @@ module esp_pkt_stream_fv
     .head_valid_o (head_valid),
     .head_slot_o  (head_slot),
     .head_desc_o  (head_desc),
-    .pop_i
+    .pop_i,
+    .pop_rel_i,
+    .rel_i,
+    .rel_slot_i
   );
 
   // ---------------------------------------------------------------- model
@@ -85,8 +98,9 @@ module esp_pkt_stream_fv
   assign m_w    = m_read ? 5'((d.in_length + (m_enc ? 32'(ESP_ALIGN - 1 + ESP_TRAILER_BYTES) : 32'd0) +
                                32'(PKT_BUS_BYTES - 1)) / 32'(PKT_BUS_BYTES)) : 5'd0;
 
-  logic [Tw:0]   m_tail_q, m_head_q;     // tickets given, freed
-  logic [5:0]    m_wt_q, m_wh_q;         // ring words given, freed
+  logic [Tw:0]   m_tail_q, m_head_q, m_rc_q;  // tickets given, popped, reclaimed (popped and released)
+  logic [5:0]    m_wt_q, m_wh_q;         // ring words given, reclaimed
+  logic [T-1:0]  m_rel_q;                // released (until reclaimed)
   logic [4:0]    m_words_q [T];
   logic [Rw-1:0] m_base_q [T];
   logic [T-1:0]  m_rd_q, m_done_q;       // the ticket has a read / its read is done
@@ -98,15 +112,18 @@ module esp_pkt_stream_fv
   logic [Tw-1:0] m_fq_q [T];
   logic [Tw:0]   m_fq_n_q;
 
-  logic [Tw:0]   m_count;
+  logic [Tw:0]   m_count, m_held;
   logic [5:0]    m_used;
-  logic [Tw-1:0] m_h, m_t;
-  logic          m_take, m_pop, m_acc, m_head_ok;
-  assign m_count   = m_tail_q - m_head_q;
+  logic [Tw-1:0] m_h, m_t, m_r;
+  logic          m_take, m_pop, m_acc, m_head_ok, m_rc;
+  assign m_count   = m_tail_q - m_head_q;   // given, not popped
+  assign m_held    = m_tail_q - m_rc_q;     // given, not reclaimed
   assign m_used    = m_wt_q - m_wh_q;
   assign m_h       = m_head_q[Tw-1:0];
   assign m_t       = m_tail_q[Tw-1:0];
-  assign m_take    = go_q && in_valid_i && m_count != (Tw+1)'(T) && 32'(m_used) + 32'(m_w) <= RW &&
+  assign m_r       = m_rc_q[Tw-1:0];
+  assign m_rc      = m_rc_q != m_head_q && m_rel_q[m_r];
+  assign m_take    = go_q && in_valid_i && m_held != (Tw+1)'(T) && 32'(m_used) + 32'(m_w) <= RW &&
                      (!m_pend_q || f_acc_i);
   assign m_head_ok = m_count != '0 && (!m_rd_q[m_h] || m_done_q[m_h]);
   assign m_pop     = pop_i && m_head_ok;
@@ -119,6 +136,8 @@ module esp_pkt_stream_fv
       go_q     <= 1'b0;
       m_tail_q <= '0;
       m_head_q <= '0;
+      m_rc_q   <= '0;
+      m_rel_q  <= '0;
       m_wt_q   <= '0;
       m_wh_q   <= '0;
       m_rd_q   <= '0;
@@ -139,10 +158,14 @@ module esp_pkt_stream_fv
         m_rd_q[m_t]    <= m_read;
         m_done_q[m_t]  <= 1'b0;
       end
-      if (m_pop) begin
-        m_head_q <= m_head_q + 1'b1;
-        m_wh_q   <= m_wh_q + 6'(m_words_q[m_h]);
+      if (m_pop) m_head_q <= m_head_q + 1'b1;
+      if (m_rc) begin
+        m_rc_q        <= m_rc_q + 1'b1;
+        m_wh_q        <= m_wh_q + 6'(m_words_q[m_r]);
+        m_rel_q[m_r]  <= 1'b0;
       end
+      if (m_pop && pop_rel_i) m_rel_q[m_h] <= 1'b1;
+      if (rel_i) m_rel_q[rel_slot_i] <= 1'b1;
       if (wdone) m_done_q[wdone_slot] <= 1'b1;
       if (m_acc) m_pend_q <= 1'b0;
       if (m_take && m_read) begin
@@ -182,6 +205,10 @@ module esp_pkt_stream_fv
       assume (d.in_length != '0 && d.in_length <= MaxLen);
       if (hold_q) assume (in_valid_i && in_desc_i == held_q);
       if (f_acc_i) assume (f_valid);
+      // each ticket released once, while it is held: with its pop, or on its own
+      if (pop_rel_i) assume (pop_i && m_head_ok && !m_rel_q[m_h] && !(rel_i && rel_slot_i == m_h));
+      if (rel_i) assume (Tw'(rel_slot_i - m_r) < Tw'(m_held) || m_held == (Tw+1)'(T));
+      if (rel_i) assume (!m_rel_q[rel_slot_i]);
     end
   end
 
@@ -189,12 +216,16 @@ module esp_pkt_stream_fv
     if (rst_ni && go_q && !start_i) begin
       // a descriptor is taken exactly when the model can take it
       assert (in_pop == m_take);
-      // held runs never overlap: they fit the ring together
+      // held runs never overlap: they fit the ring together (the credits
+      // never underflow)
       assert (m_used <= 6'(RW));
+      assert (m_held <= (Tw+1)'(T) && m_count <= m_held);
       // each held ticket's run starts where the previous one ended
       for (int t = 0; t < T; t++) begin
-        if (Tw'(t - 32'(m_h)) < Tw'(m_count) || m_count == (Tw+1)'(T)) begin
+        if (Tw'(t - 32'(m_r)) < Tw'(m_held) || m_held == (Tw+1)'(T)) begin
           assert (base[Rw*t +: Rw] == m_base_q[t]);
+        end
+        if (Tw'(t - 32'(m_h)) < Tw'(m_count) || m_count == (Tw+1)'(T)) begin
           assert (ready[t] == (!m_rd_q[t] || m_done_q[t]));
         end
       end
@@ -208,7 +239,7 @@ module esp_pkt_stream_fv
       // the head: valid exactly when its read is done (or it has none)
       assert (head_valid == m_head_ok);
       if (m_count != '0) assert (head_slot == m_h);
-      assert (idle == (m_count == '0 && !m_pend_q));
+      assert (idle == (m_held == '0 && !m_pend_q));
     end
   end
 `endif

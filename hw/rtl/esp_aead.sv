@@ -87,8 +87,8 @@ module esp_aead
   localparam int unsigned SlotW   = MaxSas > 1 ? $clog2(MaxSas) : 1;
   localparam int unsigned CntW    = OffW - LaneW + 2;               // words / beats of a job
   localparam int unsigned LenW    = OffW + 2;                       // stream bytes
-  localparam int unsigned EspB    = ESP_HDR_BYTES + IV_BYTES;       // SPI | seq_lo | IV
-  localparam int unsigned SeqHiB  = ESP_HDR_BYTES / 2;              // seq_hi in the ESN AAD
+  localparam int unsigned EspB    = AeadEspB;                       // SPI | seq_lo | IV
+  localparam int unsigned SeqHiB  = AeadSeqHiB;                     // seq_hi in the ESN AAD
   localparam int unsigned MaxJobs = 16;                             // jobs between F and rsp
   localparam int unsigned BeatQ   = 8;                              // beat FIFO depth
 
@@ -248,7 +248,7 @@ module esp_aead
 
   always_comb begin
     logic [OffW-1:0] base;
-    logic [LenW-1:0] lv, lw;
+    logic [LenW-1:0] lv;
     a_ctx.enc   = a_enc_q;
     a_ctx.gmac  = a_gmac_q;
     a_ctx.esn   = a_esn_q;
@@ -263,10 +263,10 @@ module esp_aead
     a_w0        = base[OffW-1:LaneW];
     a_ctx.plen  = LenW'(a_ctx.hlen) + LenW'(a_len_q);
     lv          = a_ctx.plen + (a_enc_q ? '0 : LenW'(a_icv_q));
-    lw          = lv + LenW'(a_ctx.shift);
     a_ctx.nc    = CntW'((a_ctx.plen + LenW'(NB - 1)) >> LaneW);
     a_ctx.nv    = CntW'((lv + LenW'(NB - 1)) >> LaneW);
-    a_nw        = CntW'((lw + LenW'(NB - 1)) >> LaneW);
+    // the words read (esp_unit_pkg::aead_in_words, which esp_aead_tickets counts too)
+    a_nw        = CntW'(aead_in_words(a_enc_q, a_gmac_q, a_esn_q, a_src_q, a_len_q, a_icv_q));
     a_flush     = (a_nw == a_ctx.nv);     // the last beat needs no further word
 
     a_wjob.enc  = a_enc_q;

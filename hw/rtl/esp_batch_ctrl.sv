@@ -4,21 +4,16 @@
 // esp_encap.hpp, esp_decap.hpp): same statuses, completion fields, counters
 // and card-memory writes; the commands (CONTRACT.md "Commands") without a
 // packet; a STOP ends the run once everything before it is written.
-// The process stage (hw/rtl/README.md "Stages"): takes the input slots the
-// fetch stage (esp_fetch) filled, in order, each descriptor in an output
-// slot that goes to the write-back stage (esp_writeback) with its completion.
-// This module is its head (DATAPATH.md "The process stage across
-// descriptors"): an ENCRYPT that passed every check (tx_seq, counters and
-// lifetimes updated here) and a tunnel-mode DECRYPT past its replay
-// pre-check go to the tail (esp_batch_tail) once esp_aead takes their job,
-// and the head takes the next descriptor as soon as esp_aead has read the
-// input slot. Commands and the head's own completions wait until the tail
-// is idle, so completions stay in descriptor order.
+// It is the head of the process stage (hw/rtl/README.md "Stages", DATAPATH.md
+// "The process stage across descriptors"): takes the input slots of the
+// fetch stage (esp_fetch) in order, each descriptor in an output slot; an
+// ENCRYPT past every check (tx_seq, counters, lifetimes updated here) and a
+// tunnel-mode DECRYPT past its replay pre-check go to the tail
+// (esp_batch_tail, in esp_batch_units) once esp_aead takes their job. The
+// head's own completions and commands wait until the tail is idle.
 // Card memory through esp_mem_access's process client; installed bits and
-// SPI table in esp_card_state; the installed SAs in esp_sa_store (STATE_SYNC,
-// SA_DELETE, STOP write the changed ones back). The units and buffers live
-// in esp_engine; this module starts them (esp_batch_req; the arithmetic:
-// esp_sa_rules) and selects who owns each buffer port.
+// SPI table in esp_card_state; the installed SAs in esp_sa_store. The units
+// are started, and their buffer ports owned, by esp_batch_units from head_o.
 `default_nettype none
 
 module esp_batch_ctrl
@@ -65,18 +60,13 @@ module esp_batch_ctrl
   input  wire logic          in_valid_i,
   input  wire logic [8*DESCRIPTOR_SIZE-1:0] in_desc_i,
   output      logic          in_pop_o,
+  output      logic          in_pop_rel_o,    // with in_pop_o: its input slot is released too
   input  wire logic          fetch_idle_i,
   // the write-back stage: the free output slots taken in order, the pushes
   // of finished ones in the same order
   input  wire logic          out_ready_i,     // output slot out_slot_i is free
   input  wire logic [OSlotW-1:0] out_slot_i,
-  output      logic          out_alloc_o,     // it is taken (with a descriptor)
-  output      logic          out_push_o,
-  output      logic [8*COMPLETION_SIZE-1:0] out_cpl_o,
-  output      logic          out_wr_pkt_o,
-  output      logic [63:0]   out_offset_o,
-  output      logic [31:0]   out_length_o,
-  output      logic [31:0]   out_capacity_o,
+  output      logic          out_alloc_o,     // it is taken (with a descriptor; esp_batch_units pushes)
   input  wire logic          wb_idle_i,
   // esp_mem_access, process client
   output      logic          mem_valid_o,
@@ -89,36 +79,24 @@ module esp_batch_ctrl
   input  wire logic          mem_done_i,    // a read's data is in
   input  wire logic          mem_wdone_i,   // a write's responses are in
   input  wire logic [ImgW-1:0] mem_rimg_i,
-  // buffer port owners
-  output      logic [1:0]    ibuf_rsel_o,   // 0 esp_ip_parse, 1 esp_aead, 2 esp_hdr_build
-  output      logic          ibuf_wsel_o,   // 1 esp_trailer (else no write)
-  output      logic [1:0]    obuf_rsel_o,   // 1 esp_trailer, 2 esp_ip_parse (else no read)
-  output      logic          parse_obuf_o,  // esp_ip_parse reads obuf (else ibuf)
-  output      logic [OSlotW-1:0] obuf_rd_slot_o,   // the output slot esp_trailer / esp_ip_parse read
-  output      logic [OSlotW-1:0] obuf_hb_slot_o,   // the output slot esp_hdr_build writes
-  // esp_ip_parse
-  output      logic          parse_start_o,
-  output      parse_req_t    parse_req_o,
+  // esp_batch_units: the head's step and registers; the tail
+  output      head_view_t    head_o,
+  output      logic [OSlotW-1:0] hslot_o,   // the descriptor's output slot
+  input  wire logic          tail_idle_i,
+  input  wire logic          tail_want_i,   // the tail waits for esp_trailer / esp_ip_parse
+  input  wire logic          tail_units_i,  // the tail has them
+  input  wire logic [(1<<OSlotW)-1:0]       tail_dec_v_i,   // its DECRYPTs, by output slot: their SA
+  input  wire logic [(1<<OSlotW)-1:0][31:0] tail_dec_sa_i,
+  input  wire st_wr_t        st_wr_i,       // the SA store's write (the head's, or the tail's)
+  // the units' answers
   input  wire logic          parse_done_i,
   input  wire parse_rsp_t    parse_rsp_i,
-  // esp_trailer
-  output      logic          tr_start_o,
-  input  wire logic          tr_busy_i,     // a job of esp_trailer runs
-  output      tr_req_t       tr_req_o,
   input  wire logic          tr_done_i,
   input  wire tr_rsp_t       tr_rsp_i,
-  // esp_aead
-  output      logic          aead_req_valid_o,
   input  wire logic          aead_req_ready_i,
-  output      aead_req_t     aead_req_o,
-  output      logic [OSlotW-1:0] aead_oslot_o,  // the job's output slot
   input  wire logic          aead_rd_idle_i,    // esp_aead has read every job's input
   input  wire logic          aead_rsp_valid_i,
-  output      logic          aead_rsp_ready_o,
   input  wire aead_rsp_t     aead_rsp_i,
-  // esp_hdr_build
-  output      logic          hb_start_o,
-  output      hb_req_t       hb_req_o,
   input  wire logic          hb_done_i
 );
 
@@ -128,20 +106,12 @@ module esp_batch_ctrl
 
   localparam logic [7:0] NhNoNext   = 8'(NH_NO_NEXT);
 
-  typedef enum logic [5:0] {
-    StIdle, StNext, StMem, StMemW, StFence, StSaLd, StCpl, StDrain, StDone,
-    StEncSa, StEncParse, StDecTrlGo, StEncCtr, StEncTrl, StEncAead, StEncRel, StSaWait, StDecWait,
-    StDecLoc, StDecSaIdx, StDecB0, StDecB1, StDecSa, StDecBit,
-    StDecAead, StDecAeadRsp, StComTop, StComEnt,
-    StDecTrl, StDecInner, StDecHdr, StDecDeliver, StCmdInst, StCmdKeep, StCmdLine, StCmdSt,
-    StCmdWipe, StCmdWb, StCmdEnd
-  } state_e;
 
   // What a finished struct read is loaded into.
   typedef enum logic [2:0] {LdNone, LdSa, LdEnt, LdLine, LdTe} load_e;
 
   // ------------------------------------------------------------------- state
-  state_e      state_q, state_d, ret_q, ret_d;
+  head_state_e state_q, state_d, ret_q, ret_d;
   localparam int unsigned WrW = 12;
   logic [WrW-1:0] wr_out_q;  // posted writes whose responses are not in
   load_e       ld_q, ld_d;
@@ -255,20 +225,15 @@ module esp_batch_ctrl
   sa_state_t         st_line, st_wline;
   replay_entry_t     st_te;
   logic              st_te_ok;
-  // (its writes: the head's, or the tail's DECRYPT when the head makes none)
-  logic              s_we, s_mark, s_te_ok;
-  logic [31:0]       s_idx;
-  sa_state_t         s_line;
-  replay_entry_t     s_te;
-  logic [63:0]       s_te_off;
+  // (its writes: the head's, or the tail's DECRYPT when the head makes none: st_wr_i)
   esp_sa_store #(.MaxSas(MaxSas), .SaBits(SaBits)) u_sa_store (
     .clk_i, .rst_ni,
     .init_done_o (st_init),
     .rd_i  (st_rd), .rd_idx_i (st_rd_idx),
     .ent_o (st_ent), .line_o (st_line), .te_o (st_te), .te_ok_o (st_te_ok),
-    .idx_i (s_idx), .ent_we_i (st_ent_we), .ent_i (sa_q[SaBits-1:0]),
-    .we_i  (s_we), .line_i (s_line), .te_i (s_te), .te_off_i (s_te_off), .te_ok_i (s_te_ok),
-    .mark_i (s_mark), .clean_i (st_clean),
+    .idx_i (st_wr_i.idx), .ent_we_i (st_ent_we), .ent_i (sa_q[SaBits-1:0]),
+    .we_i  (st_wr_i.we), .line_i (st_wr_i.line), .te_i (st_wr_i.te), .te_off_i (st_wr_i.te_off),
+    .te_ok_i (st_wr_i.te_ok), .mark_i (st_wr_i.mark), .clean_i (st_clean),
     .wb_i (st_go_q), .wb_all_i (st_all_q), .wb_done_o (st_done),
     .st_base_i (a_st_q), .rp_base_i (a_replay_q),
     .p_valid_i (m_go_q), .p_cmd_i (m_cmd_q), .p_addr_i (m_addr_q), .p_wimg_i (m_wimg_q), .p_wmask_i (m_wmask_q),
@@ -301,8 +266,8 @@ module esp_batch_ctrl
 
   assign mem_len_o     = m_len_q;
 
-  // ------------------------------------------------------------- the tail
-  // (esp_batch_tail; DECRYPT across descriptors: hw/rtl/DATAPATH.md.) The
+  // ------------------------------------------------ the units, the tail
+  // (esp_batch_units; DECRYPT across descriptors: hw/rtl/DATAPATH.md.) The
   // head's registers keep an SA's committed state while its DECRYPTs are in
   // the tail (spec_q; tmax_q: the highest T they can leave). The next
   // packet of that SA forwards from them (the tail re-checks: fwd) when the
@@ -310,78 +275,18 @@ module esp_batch_ctrl
   // lifetime, and the ESN inference from T and tmax_q agrees; else it waits
   // (StSaWait before reading the SA; StDecWait instead of anything the head
   // would write or finish itself, then DECRYPT 6-9 again on the store's state).
-  logic        head_push, enc_req, dec_push, dec_tail, tail_idle, tail_push, tail_rsp_ready, tail_want, tail_units, head_free;
-  logic [(1<<OSlotW)-1:0]       tail_dec_v;
-  logic [(1<<OSlotW)-1:0][31:0] tail_dec_sa;
-  hb_req_t     head_hb_req;
-  tr_req_t     head_tr_req;
-  parse_req_t  head_parse_req;
-  logic [1:0]  head_obuf_rsel;
-  tail_dec_t   dctx;
-  assign dctx = '{fwd: spec_q, sa_idx: sa_idx_q, window_bits: sa.window_bits, soft_bytes: sa.soft_bytes,
-                  soft_packets: sa.soft_packets, ctr: ctr_q, top: top_q, seq: seq_q, te: te_q,
-                  te_off: te_off, pt_len: pk_q.pt_len};
-  esp_batch_tail #(.Depth(OSlots), .OSlotW(OSlotW)) u_tail (
-    .clk_i, .rst_ni, .idle_o (tail_idle),
-    .push_i (tail_push), .push_dec_i (dec_push), .push_dctx_i (dctx), .push_oslot_i (hslot_q),
-    .push_hb_i (head_hb_req), .push_cpl_i (cpl),
-    .push_out_off_i (d.out_offset), .push_out_len_i (32'(pk_q.out_len)), .push_out_cap_i (d.out_capacity),
-    .dec_v_o (tail_dec_v), .dec_sa_o (tail_dec_sa),
-    .aead_rsp_valid_i, .aead_rsp_ready_o (tail_rsp_ready), .aead_rsp_i,
-    .h_slot_i (hslot_q), .h_hb_i (state_q == StDecHdr), .h_hb_start_i (hb_go_q), .h_hb_req_i (head_hb_req),
-    .h_tr_start_i (tr_go_q), .h_tr_req_i (head_tr_req), .h_parse_start_i (parse_go_q), .h_parse_req_i (head_parse_req),
-    .h_parse_obuf_i (state_q == StDecInner), .h_obuf_rsel_i (head_obuf_rsel),
-    .hb_start_o, .hb_req_o, .obuf_hb_slot_o, .hb_done_i,
-    .head_free_i (head_free), .want_o (tail_want), .units_o (tail_units), .obuf_rd_slot_o, .obuf_rsel_o,
-    .tr_start_o, .tr_req_o, .tr_done_i, .tr_rsp_i, .parse_start_o, .parse_req_o, .parse_obuf_o, .parse_done_i, .parse_rsp_i,
-    .h_st_we_i (st_we), .h_st_mark_i (st_mark), .h_st_idx_i (sa_idx_q), .h_st_line_i (st_wline), .h_st_te_i (te_d),
-    .h_st_te_off_i ((state_q == StComTop) ? ent_off : te_off), .h_st_te_ok_i (te_ok_d),
-    .st_we_o (s_we), .st_mark_o (s_mark), .st_idx_o (s_idx), .st_line_o (s_line), .st_te_o (s_te),
-    .st_te_off_o (s_te_off), .st_te_ok_o (s_te_ok),
-    .h_push_i (head_push), .h_wr_pkt_i (wr_pkt_q), .out_push_o, .out_cpl_o, .out_wr_pkt_o, .out_offset_o,
-    .out_length_o, .out_capacity_o
-  );
-  assign dec_tail  = sa.tunnel && te_hit;   // (te_hit: te_ok and seq's entry is the top's)
-  assign dec_push  = state_q == StDecAead && dec_tail;
-  assign tail_push = (enc_req || dec_push) && aead_req_ready_i;
-  // The head neither uses nor starts esp_trailer / esp_ip_parse (StNext:
-  // it takes no descriptor while the tail wants them; StSaWait, StDecWait:
-  // while it waits for a DECRYPT in the tail, at or behind the one that has them).
-  // (tr_busy_i: an ENCRYPT that failed in StEncCtr leaves its trailer build
-  // running into StCpl.)
-  assign head_free = !tr_busy_i &&
-                     (state_q inside {StNext, StEncAead, StEncRel, StCpl, StDrain, StDecAead} ||
-                      ((state_q == StSaWait || state_q == StDecWait) && dec_busy(sa_idx_q)));
-
-  // the units: their requests (esp_batch_req), starts and handshakes
-  esp_batch_req u_req (
-    .op_enc_i (op_enc), .dec_trl_i (state_q == StDecTrl), .wipe_i (state_q == StCmdWipe), .sa_i (sa), .pk_i (pk_q),
-    .sa_index_i (sa_idx_q), .seq_i (seq_q), .parse_mode_i (parse_mode_q), .parse_avail_i (parse_avail_q),
-    .parse_req_o (head_parse_req), .tr_req_o (head_tr_req), .aead_req_o, .hb_req_o (head_hb_req)
-  );
-  // ENCRYPT: the request from the cycle the trailer is done (esp_aead reads
-  // the input slot two cycles after it takes the job at the earliest)
-  assign enc_req          = (state_q == StEncAead) | (state_q == StEncTrl && tr_done_i);
-  assign aead_req_valid_o = enc_req | (state_q == StDecAead && (dec_tail || (tail_idle && !spec_q))) |
-                            (state_q == StCmdWipe);
-  assign aead_oslot_o     = hslot_q;
-  // (the head's own DECRYPT runs only while the tail is idle)
-  assign aead_rsp_ready_o = (state_q == StDecAeadRsp) | tail_rsp_ready;
-
-  // ibuf (the head's input slot): esp_aead reads it until it is idle, then
-  // (ENCRYPT transport) the tail's esp_hdr_build copies the header from it
-  always_comb begin
-    ibuf_rsel_o = 2'd0;
-    if (state_q == StEncAead || state_q == StDecAead || state_q == StDecAeadRsp ||
-        (state_q == StEncRel && !aead_rd_idle_i)) begin
-      ibuf_rsel_o = 2'd1;
-    end
-    if (state_q == StDecHdr || (state_q == StEncRel && aead_rd_idle_i)) ibuf_rsel_o = 2'd2;
-    ibuf_wsel_o = state_q == StEncCtr || state_q == StEncTrl;   // (started by enc_plan)
-    head_obuf_rsel = 2'd0;
-    if (state_q == StDecTrl) head_obuf_rsel = 2'd1;
-    if (state_q == StDecInner) head_obuf_rsel = 2'd2;
-  end
+  logic        head_push, dec_tail;
+  assign dec_tail = sa.tunnel && te_hit;   // (te_hit: te_ok and seq's entry is the top's)
+  assign head_o = '{state: state_q, op_enc: op_enc, sa: sa, pk: pk_q, sa_idx: sa_idx_q, seq: seq_q,
+                    parse_mode: parse_mode_q, parse_avail: parse_avail_q, parse_go: parse_go_q, tr_go: tr_go_q,
+                    hb_go: hb_go_q, dec_tail: dec_tail, spec: spec_q, push: head_push, wr_pkt: wr_pkt_q,
+                    dctx: '{fwd: spec_q, sa_idx: sa_idx_q, window_bits: sa.window_bits, soft_bytes: sa.soft_bytes,
+                            soft_packets: sa.soft_packets, ctr: ctr_q, top: top_q, seq: seq_q, te: te_q,
+                            te_off: te_off, pt_len: pk_q.pt_len},
+                    cpl: cpl, out_off: d.out_offset, out_cap: d.out_capacity,
+                    st_we: st_we, st_mark: st_mark, st_line: st_wline, st_te: te_d,
+                    st_te_off: (state_q == StComTop) ? ent_off : te_off, st_te_ok: te_ok_d};
+  assign hslot_o = hslot_q;
 
   // --------------------------------------------------------------- sequencer
   // Command helpers: a memory command goes out as a registered pulse and
@@ -390,24 +295,24 @@ module esp_batch_ctrl
   // A read waits in StFence until every write of this stage has its
   // response (so it sees them; AXI does not order a read after a write),
   // then StMem waits for its data.
-  task automatic mem_rd(input logic [63:0] a, input logic [31:0] n, input load_e ld, input state_e ret);
+  task automatic mem_rd(input logic [63:0] a, input logic [31:0] n, input load_e ld, input head_state_e ret);
     m_cmd_d = CmdRdStruct; m_addr_d = a; m_len_d = n; ld_d = ld; ret_d = ret;
     if (wr_out_q == '0) begin
       m_go_d = 1'b1; state_d = StMem;
     end else state_d = StFence;
   endtask
   task automatic mem_wr(input logic [63:0] a, input logic [Dw-1:0] img, input logic [PKT_BUS_BYTES-1:0] mask,
-                        input state_e ret);
+                        input head_state_e ret);
     m_go_d = 1'b1; m_cmd_d = CmdWrStruct; m_addr_d = a; m_wimg_d = img; m_wmask_d = mask; ld_d = LdNone;
     ret_d = ret; state_d = StMemW;
   endtask
   // A bucket of the card's SPI table (in spi_bucket_i the next cycle, `ret`).
-  task automatic spi_rd(input logic [31:0] bucket, input state_e ret);
+  task automatic spi_rd(input logic [31:0] bucket, input head_state_e ret);
     spi_rd_o = 1'b1; spi_rd_bucket_o = bucket; state_d = ret;
   endtask
   // SA i into sa_q (unless it is there), then `ret`: from the SA store with
   // its state (StSaLd), or, not installed, its entry from card memory.
-  task automatic sa_fetch(input logic [31:0] i, input state_e ret);
+  task automatic sa_fetch(input logic [31:0] i, input head_state_e ret);
     sa_idx_d = i; ret_d = ret;
     if (sa_ok_q && sa_idx_q == i && (!spec_q || (dec_busy(i) && sa.hard_packets == '0 && sa.hard_bytes == '0))) begin
       state_d = ret;   // the registers (spec_q: forwarding)
@@ -419,14 +324,14 @@ module esp_batch_ctrl
   // A DECRYPT of SA i is in the tail.
   function automatic logic dec_busy(input logic [31:0] i);
     dec_busy = 1'b0;
-    for (int unsigned k = 0; k < (1 << OSlotW); k++) dec_busy |= tail_dec_v[k] && tail_dec_sa[k] == i;
+    for (int unsigned k = 0; k < (1 << OSlotW); k++) dec_busy |= tail_dec_v_i[k] && tail_dec_sa_i[k] == i;
   endfunction
   // The SA's state (counters c, seq t, te_d) into the SA store, changed.
   task automatic st_wr(input sa_counters_t c, input logic [63:0] t);
     st_we = 1'b1; st_mark = 1'b1; st_wline.counters = c; st_wline.seq = t;
   endtask
   // The store's write-back (st_go_q: with sa_idx_q set), then `ret`.
-  task automatic wb(input logic all, input state_e ret);
+  task automatic wb(input logic all, input head_state_e ret);
     st_go_d = 1'b1; st_all_d = all; ret_d = ret; state_d = StCmdWb;
   endtask
   // Ends the descriptor with status s (its completion is written next).
@@ -510,7 +415,7 @@ module esp_batch_ctrl
     m_wimg_d = m_wimg_q; m_wmask_d = m_wmask_q;
     parse_go_d = 1'b0; parse_mode_d = parse_mode_q; parse_avail_d = parse_avail_q;
     tr_go_d = 1'b0; hb_go_d = 1'b0;
-    ready_o = 1'b0; done_o = 1'b0; in_pop_o = 1'b0; out_alloc_o = 1'b0;
+    ready_o = 1'b0; done_o = 1'b0; in_pop_o = 1'b0; in_pop_rel_o = 1'b0; out_alloc_o = 1'b0;
     inst_we_o = 1'b0; inst_widx_o = '0; inst_wval_o = 1'b0;
     spi_rd_o = 1'b0; spi_rd_bucket_o = '0;
     spi_wr_o = 1'b0; spi_wr_slot_o = '0; spi_wr_val_o = '0;
@@ -522,7 +427,7 @@ module esp_batch_ctrl
       end
       StNext: begin  // the descriptor's own checks, in the cycle it is taken
         // (in a new output slot; anything but an ENCRYPT once the tail is idle)
-        if (in_valid_i && out_ready_i && !tail_want && !tail_units && (op_enc || op_dec || tail_idle)) begin
+        if (in_valid_i && out_ready_i && !tail_want_i && !tail_units_i && (op_enc || op_dec || tail_idle_i)) begin
           out_alloc_o = 1'b1; hslot_d = out_slot_i;
           desc_d = in_desc_i;
           status_d = STATUS_OK; soft_d = 1'b0; c_sa_d = NO_SA_INDEX; c_spi_d = '0; c_len_d = '0; c_seq_d = '0;
@@ -654,10 +559,11 @@ module esp_batch_ctrl
         st_wr(ctr_q, top_q); state_d = aead_req_ready_i ? StEncRel : StEncAead;
       end
       StEncAead: if (aead_req_ready_i) state_d = StEncRel;   // to the tail (tail_push)
-      // The input slot back once esp_aead has read it (transport: once the
-      // tail's esp_hdr_build has copied the header from it), then the next.
-      StEncRel: if (aead_rd_idle_i && (sa.tunnel || tail_idle)) begin
-        in_pop_o = 1'b1;
+      // The next descriptor once esp_aead has taken the job (tunnel: its
+      // read releases the input slot), or (transport ENCRYPT) once esp_aead
+      // has read it and the tail's esp_hdr_build copied the header: released here.
+      StEncRel: if (sa.tunnel || (aead_rd_idle_i && tail_idle_i)) begin
+        in_pop_o = 1'b1; in_pop_rel_o = !sa.tunnel;
         ld_d = LdNone;
         state_d = StNext;
       end
@@ -718,7 +624,7 @@ module esp_batch_ctrl
           state_d = StEncRel;
         end
       end else if (spec_q) state_d = StDecWait;
-      else if (tail_idle && aead_req_ready_i) state_d = StDecAeadRsp;
+      else if (tail_idle_i && aead_req_ready_i) state_d = StDecAeadRsp;
       StDecAeadRsp: if (aead_rsp_valid_i) begin  // DECRYPT 10, then 11
         if (!aead_rsp_i.auth_ok) bump(SA_COUNTERS_AUTH_FAIL_OFFSET, STATUS_AUTH_FAIL);
         else if (win_fresh && te_hit) begin
@@ -777,12 +683,12 @@ module esp_batch_ctrl
       // --------------------------------------------------------- completion
       // The output slot goes to the write-back stage with the completion;
       // the input slot back to the fetch stage; after a STOP the run ends.
-      StCpl: if (tail_idle) begin   // after the tail's (earlier) descriptors
-        in_pop_o = 1'b1;   // (out_push_o: head_push)
+      StCpl: if (tail_idle_i) begin   // after the tail's (earlier) descriptors
+        in_pop_o = 1'b1; in_pop_rel_o = 1'b1;   // (the push: head_push)
         ld_d = LdNone;
         state_d = stop_q ? StDrain : StNext;
       end
-      StDrain: if (fetch_idle_i && wb_idle_i && tail_idle && wr_out_q == '0) state_d = StDone;
+      StDrain: if (fetch_idle_i && wb_idle_i && tail_idle_i && wr_out_q == '0) state_d = StDone;
       StDone: begin
         ready_o = 1'b1;
         done_o  = 1'b1;
@@ -797,12 +703,12 @@ module esp_batch_ctrl
   assign run_start_o = state_q == StIdle && start_i && init_ok;
 
   // the push: the tail's, or the head's own (StCpl, while the tail is idle)
-  assign head_push = state_q == StCpl && tail_idle;
+  assign head_push = state_q == StCpl && tail_idle_i;
 
   logic unused_seq;
   assign unused_seq = ^{mem_rimg_i[ImgW-1:SaBits],
                        d.op, d.in_length[31:PKT_LEN_BITS], d.in_offset, d.rsvd0, cm.op, cm.flags, cm.rsvd0, cm.rsvd1, cm.spi, cm.slot,
-                       parse_rsp_i.udp, tr_rsp_i.pad_len, tr_rsp_i.pt_len};
+                       parse_rsp_i.udp, tr_rsp_i.pad_len, tr_rsp_i.pt_len, aead_rsp_i.sum};
 
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin

@@ -83,6 +83,7 @@ module esp_engine
   localparam int unsigned Depth = 256;
   localparam int unsigned ISlots = 64;  // input tickets: packet reads in flight + the one being processed
   localparam int unsigned IRingWords = 1024;  // the input ring (esp_in_ring): 64 KiB
+  localparam int unsigned IHdrWords = 4;      // words of each ticket the head's units read beside esp_aead
   localparam int unsigned DQueue = 256; // descriptors read ahead (esp_desc_stream)
   localparam int unsigned OSlots = 4;   // output slots: esp_aead's next job, the tail's, the one being written + 1
   localparam int unsigned Isw = $clog2(ISlots);
@@ -170,7 +171,8 @@ module esp_engine
   logic [1:0]    ibuf_rsel, obuf_rsel;
   logic          ibuf_wsel, parse_obuf;
   logic [Osw-1:0] obuf_rd_slot, obuf_hb_slot, aead_oslot, aead_obuf_slot;
-  logic          aead_rd_idle;
+  logic          aead_rd_idle, aead_irel, aead_rd_done, in_pop_rel;
+  logic [Isw-1:0] aead_rd_done_slot, aead_ibuf_slot;
 
   logic          parse_start, parse_done, tr_start, tr_done, hb_start, hb_done;
   logic          aead_req_valid, aead_req_ready, aead_rsp_valid, aead_rsp_ready;
@@ -240,7 +242,10 @@ module esp_engine
     .head_valid_o  (in_valid),
     .head_slot_o   (ihead_slot),
     .head_desc_o   (in_desc),
-    .pop_i         (in_pop)
+    .pop_i         (in_pop),
+    .pop_rel_i     (in_pop_rel),
+    .rel_i         (aead_rd_done),
+    .rel_slot_i    (aead_rd_done_slot)
   );
 
   esp_writeback #(.Slots(OSlots), .Aw(Aw)) u_writeback (
@@ -344,16 +349,11 @@ module esp_engine
     .in_valid_i         (in_valid),
     .in_desc_i          (in_desc),
     .in_pop_o           (in_pop),
+    .in_pop_rel_o       (in_pop_rel),
     .fetch_idle_i       (fetch_idle),
     .out_ready_i        (out_ready),
     .out_slot_i         (oalloc_slot),
     .out_alloc_o        (out_alloc),
-    .out_push_o         (out_push),
-    .out_cpl_o          (out_cpl),
-    .out_wr_pkt_o       (out_wr_pkt),
-    .out_offset_o       (out_offset),
-    .out_length_o       (out_length),
-    .out_capacity_o     (out_capacity),
     .wb_idle_i          (wb_idle),
     .mem_valid_o        (mem_valid),
     .mem_cmd_o          (mem_cmd),
@@ -365,6 +365,49 @@ module esp_engine
     .mem_done_i         (mem_done),
     .mem_wdone_i        (mem_wdone),
     .mem_rimg_i         (mem_rimg),
+    .head_o             (head_view),
+    .hslot_o            (head_oslot),
+    .tail_idle_i        (tail_idle),
+    .tail_want_i        (tail_want),
+    .tail_units_i       (tail_units),
+    .tail_dec_v_i       (tail_dec_v),
+    .tail_dec_sa_i      (tail_dec_sa),
+    .st_wr_i            (st_wr),
+    .parse_done_i       (parse_done),
+    .parse_rsp_i        (parse_rsp),
+    .tr_done_i          (tr_done),
+    .tr_rsp_i           (tr_rsp),
+    .aead_req_ready_i   (aead_req_ready),
+    .aead_rd_idle_i     (aead_rd_idle),
+    .aead_rsp_valid_i   (aead_rsp_valid),
+    .aead_rsp_i         (aead_rsp),
+    .hb_done_i          (hb_done)
+  );
+
+  // the process stage's units and buffer ports, its tail (esp_batch_units)
+  head_view_t    head_view;
+  logic [Osw-1:0] head_oslot;
+  logic          tail_idle, tail_want, tail_units;
+  logic [OSlots-1:0]       tail_dec_v;
+  logic [OSlots-1:0][31:0] tail_dec_sa;
+  st_wr_t        st_wr;
+  esp_batch_units #(.OSlots(OSlots)) u_batch_units (
+    .clk_i,
+    .rst_ni,
+    .head_i             (head_view),
+    .hslot_i            (head_oslot),
+    .tail_idle_o        (tail_idle),
+    .tail_want_o        (tail_want),
+    .tail_units_o       (tail_units),
+    .dec_v_o            (tail_dec_v),
+    .dec_sa_o           (tail_dec_sa),
+    .st_wr_o            (st_wr),
+    .out_push_o         (out_push),
+    .out_cpl_o          (out_cpl),
+    .out_wr_pkt_o       (out_wr_pkt),
+    .out_offset_o       (out_offset),
+    .out_length_o       (out_length),
+    .out_capacity_o     (out_capacity),
     .ibuf_rsel_o        (ibuf_rsel),
     .ibuf_wsel_o        (ibuf_wsel),
     .obuf_rsel_o        (obuf_rsel),
@@ -384,6 +427,7 @@ module esp_engine
     .aead_req_ready_i   (aead_req_ready),
     .aead_req_o         (aead_req),
     .aead_oslot_o       (aead_oslot),
+    .aead_irel_o        (aead_irel),
     .aead_rd_idle_i     (aead_rd_idle),
     .aead_rsp_valid_i   (aead_rsp_valid),
     .aead_rsp_ready_o   (aead_rsp_ready),
@@ -477,7 +521,7 @@ module esp_engine
   // obuf_* below are the process stage's side of each.
   logic [Dw-1:0] wb_obuf_rdata;
 
-  esp_in_ring #(.Words(IRingWords), .Tickets(ISlots), .Aw(Aw)) u_ibuf (
+  esp_in_ring #(.Words(IRingWords), .Tickets(ISlots), .Aw(Aw), .HdrWords(IHdrWords)) u_ibuf (
     .clk_i,
     .rst_ni,
     .base_i      (ibase),
@@ -494,9 +538,13 @@ module esp_engine
     .c_waddr_i (ibuf_waddr),
     .c_wbe_i   (ibuf_wbe),
     .c_wdata_i (ibuf_wdata),
-    .c_re_i    (ibuf_re),
-    .c_raddr_i (ibuf_raddr),
-    .c_rdata_o (ibuf_rdata)
+    .h_re_i    (ibuf_re),
+    .h_raddr_i (ibuf_raddr),
+    .h_rdata_o (ibuf_rdata),
+    .a_slot_i  (aead_ibuf_slot),
+    .a_re_i    (aead_ibuf_re),
+    .a_raddr_i (aead_ibuf_raddr),
+    .a_rdata_o (aead_ibuf_rdata)
   );
 
   // obuf: every port names its output slot (esp_aead's: its job's; esp_hdr_build's
@@ -528,7 +576,7 @@ module esp_engine
   logic          parse_re, tr_we, tr_re, aead_ibuf_re, aead_obuf_we, hb_re, hb_we;
   logic [Aw-1:0] parse_raddr, tr_waddr, tr_raddr, aead_ibuf_raddr, aead_obuf_waddr, hb_raddr, hb_waddr;
   logic [NB-1:0] tr_wbe, aead_obuf_wbe, hb_wbe;
-  logic [Dw-1:0] tr_wdata, aead_obuf_wdata, hb_wdata;
+  logic [Dw-1:0] tr_wdata, aead_obuf_wdata, hb_wdata, aead_ibuf_rdata;
 
   always_comb begin
     // ibuf write: the ESP trailer
@@ -536,10 +584,11 @@ module esp_engine
     ibuf_waddr = tr_waddr;
     ibuf_wbe   = tr_wbe;
     ibuf_wdata = tr_wdata;
-    // ibuf read: esp_ip_parse, esp_aead or esp_hdr_build
+    // ibuf read of the head's ticket: esp_ip_parse or esp_hdr_build (esp_aead
+    // reads with its job's ticket on its own port)
     unique case (ibuf_rsel)
-      2'd1:    begin ibuf_re = aead_ibuf_re; ibuf_raddr = aead_ibuf_raddr; end
-      2'd2:    begin ibuf_re = hb_re;        ibuf_raddr = hb_raddr;        end
+      2'd1:    begin ibuf_re = 1'b0;  ibuf_raddr = hb_raddr; end
+      2'd2:    begin ibuf_re = hb_re; ibuf_raddr = hb_raddr; end
       default: begin ibuf_re = parse_re & ~parse_obuf; ibuf_raddr = parse_raddr; end
     endcase
     // obuf read: esp_trailer or esp_ip_parse
@@ -581,6 +630,20 @@ module esp_engine
     .rsp_o         (tr_rsp)
   );
 
+  // each job's input ticket (esp_aead reads its jobs in order, whole)
+  esp_aead_tickets #(.ISlotW(Isw)) u_aead_tickets (
+    .clk_i,
+    .rst_ni,
+    .req_fire_i     (aead_req_valid && aead_req_ready),
+    .req_i          (aead_req),
+    .req_islot_i    (ihead_slot),        // the head holds the job's ticket when it issues it
+    .req_irel_i     (aead_irel),
+    .ibuf_re_i      (aead_ibuf_re),
+    .slot_o         (aead_ibuf_slot),
+    .rd_done_o      (aead_rd_done),
+    .rd_done_slot_o (aead_rd_done_slot)
+  );
+
   esp_aead #(.OSlotW(Osw)) u_aead (
     .clk_i,
     .rst_ni,
@@ -591,7 +654,7 @@ module esp_engine
     .rd_idle_o        (aead_rd_idle),
     .ibuf_re_o        (aead_ibuf_re),
     .ibuf_raddr_o     (aead_ibuf_raddr),
-    .ibuf_rdata_i     (ibuf_rdata),
+    .ibuf_rdata_i     (aead_ibuf_rdata),
     .obuf_we_o        (aead_obuf_we),
     .obuf_slot_o      (aead_obuf_slot),
     .obuf_waddr_o     (aead_obuf_waddr),

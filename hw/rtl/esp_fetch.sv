@@ -10,8 +10,10 @@
 //     up to Slots descriptors are held (Slots - 1 packet reads in flight
 //     while the process stage works on the oldest).
 //
-// The process stage takes the tickets in order (head_*) and frees each with
-// pop_i when it is done with its words.
+// The process stage takes the tickets in order (head_*) and pops each
+// (pop_i) when it is done with it as the oldest; a ticket's words are free
+// once it is popped and released (pop_rel_i with the pop, or rel_i /
+// rel_slot_i: esp_aead has read the job's input), in any order.
 `default_nettype none
 
 module esp_fetch
@@ -68,7 +70,10 @@ module esp_fetch
   output      logic             head_valid_o,
   output      logic [Sw-1:0]    head_slot_o,
   output      logic [DescW-1:0] head_desc_o,
-  input  wire logic             pop_i
+  input  wire logic             pop_i,
+  input  wire logic             pop_rel_i,
+  input  wire logic             rel_i,
+  input  wire logic [Sw-1:0]    rel_slot_i
 );
 
   logic             q_valid, q_pop, d_idle, p_idle;
@@ -118,7 +123,10 @@ module esp_fetch
     .head_valid_o,
     .head_slot_o,
     .head_desc_o,
-    .pop_i
+    .pop_i,
+    .pop_rel_i,
+    .rel_i,
+    .rel_slot_i
   );
 
   assign idle_o = d_idle && p_idle;

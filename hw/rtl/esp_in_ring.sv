@@ -1,16 +1,29 @@
 // esp_in_ring: the input buffer as one ring of Words 512-bit words
 // (esp_pkt_ram) between the fetch stage (producer: the packet beats of
-// esp_mem_access) and the process stage (consumer: the units' ibuf port).
-// Each ticket (the "slot" both sides name) owns a contiguous run of words
-// from its base (esp_pkt_stream: base_i), wrapping at the ring's end; both
-// sides address a ticket's words from 0 and the ring adds the base, so the
-// units see the same buffer as in a slot of their own.
+// esp_mem_access) and the process stage (consumer). Each ticket (the "slot"
+// both sides name) owns a contiguous run of words from its base
+// (esp_pkt_stream: base_i), wrapping at the ring's end; every port addresses
+// a ticket's words from 0 and the ring adds the base, so the units see the
+// same buffer as in a slot of their own.
 //
 // The RAM has one write port: the consumer's write (the ESP trailer) goes
 // first, the producer's beats pass through a small queue and are written
 // when the port is free; stall_o holds the producer's R channel while the
 // queue is half full. done_o / done_slot_o pulse when a ticket's last beat
-// (p_last_i) is in the RAM. Read data: one cycle after the read.
+// (p_last_i) is in the RAM.
+//
+// Two readers, each with its own ticket (hw/rtl/DATAPATH.md "Buffers"):
+//   a_*: esp_aead, with its job's ticket: the ring's read port (B);
+//   h_*: the head's units (esp_ip_parse, esp_hdr_build), with the head's
+//        ticket, while esp_aead reads another one. Words 0..HdrWords-1 of
+//        every ticket are also in a header RAM (Tickets * HdrWords words,
+//        written with the ring); h_* reads there. A word beyond it (an IPv6
+//        extension-header chain, a long header copy) is read through the
+//        ring's write port (A; esp_ring_ram): the producer's beat waits in
+//        its queue that cycle. (The consumer's write, the ENCRYPT trailer,
+//        and h_* are never at the same time: the head starts its trailer
+//        build once its parse is done, and esp_hdr_build reads in other steps.)
+// Read data: one cycle after the read.
 `default_nettype none
 
 module esp_in_ring
@@ -19,6 +32,7 @@ module esp_in_ring
   parameter int unsigned Words = 1024,
   parameter int unsigned Tickets = 64,
   parameter int unsigned Aw = 8,          // a unit's word address
+  parameter int unsigned HdrWords = 4,    // words of each ticket in the header RAM (a power of 2)
   localparam int unsigned Rw = $clog2(Words),
   localparam int unsigned Tw = $clog2(Tickets),
   localparam int unsigned Dw = 8 * PKT_BUS_BYTES,
@@ -38,16 +52,23 @@ module esp_in_ring
   output      logic                  done_o,
   output      logic [Tw-1:0]         done_slot_o,
 
-  // consumer
+  // consumer: the head's ticket (its units' write and reads)
   input  wire logic [Tw-1:0]         c_slot_i,
   input  wire logic                  c_we_i,
   input  wire logic [Aw-1:0]         c_waddr_i,
   input  wire logic [NB-1:0]         c_wbe_i,
   input  wire logic [Dw-1:0]         c_wdata_i,
-  input  wire logic                  c_re_i,
-  input  wire logic [Aw-1:0]         c_raddr_i,
-  output      logic [Dw-1:0]         c_rdata_o
+  input  wire logic                  h_re_i,
+  input  wire logic [Aw-1:0]         h_raddr_i,
+  output      logic [Dw-1:0]         h_rdata_o,
+  // esp_aead, its job's ticket
+  input  wire logic [Tw-1:0]         a_slot_i,
+  input  wire logic                  a_re_i,
+  input  wire logic [Aw-1:0]         a_raddr_i,
+  output      logic [Dw-1:0]         a_rdata_o
 );
+
+  localparam int unsigned Hw = $clog2(HdrWords);
 
   localparam int unsigned QDepth = 4;
 
@@ -55,54 +76,83 @@ module esp_in_ring
     return b[Rw*32'(t) +: Rw];
   endfunction
 
-  // producer beats: ring word, data, last, ticket
+  // producer beats: ring word, data, last, ticket, word of the ticket
   logic          q_valid, q_pop, q_ready;
   logic [Rw-1:0] q_addr, p_addr;
   logic [Dw-1:0] q_data;
   logic          q_last;
   logic [Tw-1:0] q_slot;
+  logic [Aw-1:0] q_waddr;
   logic [$clog2(QDepth):0] q_count;
 
   assign p_addr = base_of(base_i, p_slot_i) + Rw'(p_waddr_i);
 
   esp_fifo_sync #(
-    .Width (Rw + Dw + 1 + Tw),
+    .Width (Rw + Dw + 1 + Tw + Aw),
     .Depth (QDepth)
   ) u_q (
     .clk_i,
     .rst_ni,
     .wvalid_i (p_we_i),
     .wready_o (q_ready),
-    .wdata_i  ({p_addr, p_wdata_i, p_last_i, p_slot_i}),
+    .wdata_i  ({p_addr, p_wdata_i, p_last_i, p_slot_i, p_waddr_i}),
     .rvalid_o (q_valid),
     .rready_i (q_pop),
-    .rdata_o  ({q_addr, q_data, q_last, q_slot}),
+    .rdata_o  ({q_addr, q_data, q_last, q_slot, q_waddr}),
     .count_o  (q_count)
   );
 
-  // the port: the consumer's write, else the queue's head
-  assign q_pop   = q_valid && !c_we_i;
+  // port A: the consumer's write, else the head's read beyond the header
+  // RAM, else the queue's head
+  logic          h_far, h_far_q;
+  assign h_far   = h_re_i && h_raddr_i >= Aw'(HdrWords);
+  assign q_pop   = q_valid && !c_we_i && !h_far;
   assign stall_o = 32'(q_count) >= QDepth / 2;
 
   logic          we;
   logic [Rw-1:0] waddr;
   logic [NB-1:0] wbe;
   logic [Dw-1:0] wdata;
-  assign we    = c_we_i || q_valid;
+  assign we    = c_we_i || q_pop;
   assign waddr = c_we_i ? base_of(base_i, c_slot_i) + Rw'(c_waddr_i) : q_addr;
   assign wbe   = c_we_i ? c_wbe_i : '1;
   assign wdata = c_we_i ? c_wdata_i : q_data;
 
-  esp_pkt_ram #(.Depth(Words)) u_ram (
+  logic [Dw-1:0] far_rdata, hdr_rdata;
+  esp_ring_ram #(.Depth(Words)) u_ram (
     .clk_i,
-    .we_i    (we),
-    .waddr_i (waddr),
+    .a_we_i    (we),
+    .a_re_i    (h_far && !c_we_i),
+    .a_addr_i  (we ? waddr : base_of(base_i, c_slot_i) + Rw'(h_raddr_i)),
+    .a_wbe_i   (wbe),
+    .a_wdata_i (wdata),
+    .a_rdata_o (far_rdata),
+    .b_re_i    (a_re_i),
+    .b_addr_i  (base_of(base_i, a_slot_i) + Rw'(a_raddr_i)),
+    .b_rdata_o (a_rdata_o)
+  );
+
+  // the header RAM: word {ticket, w} = the ticket's word w < HdrWords, each
+  // write of the ring's port mirrored
+  logic          hw_we;
+  logic [Tw-1:0] hw_slot;
+  logic [Aw-1:0] hw_word;
+  assign hw_slot = c_we_i ? c_slot_i : q_slot;
+  assign hw_word = c_we_i ? c_waddr_i : q_waddr;
+  assign hw_we   = we && hw_word < Aw'(HdrWords);
+  esp_pkt_ram #(.Depth(Tickets * HdrWords)) u_hdr (
+    .clk_i,
+    .we_i    (hw_we),
+    .waddr_i ({hw_slot, hw_word[Hw-1:0]}),
     .wbe_i   (wbe),
     .wdata_i (wdata),
-    .re_i    (c_re_i),
-    .raddr_i (base_of(base_i, c_slot_i) + Rw'(c_raddr_i)),
-    .rdata_o (c_rdata_o)
+    .re_i    (h_re_i && !h_far),
+    .raddr_i ({c_slot_i, h_raddr_i[Hw-1:0]}),
+    .rdata_o (hdr_rdata)
   );
+
+  always_ff @(posedge clk_i) if (h_re_i) h_far_q <= h_far;
+  assign h_rdata_o = h_far_q ? far_rdata : hdr_rdata;
 
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) done_o <= 1'b0;

@@ -19,8 +19,16 @@
 //
 // A ticket is ready (ready_o) once its packet is in the ring (wdone_i with
 // its ticket: the read's last beat written) or at once without a read; the
-// process stage takes the oldest (head_*) and frees its ticket and run with
-// pop_i.
+// process stage takes the oldest (head_*) and is done with it as the oldest
+// with pop_i (the next ticket becomes head_*). POP is not RELEASE: a
+// ticket's words may still be read after its pop (esp_aead reads a job's
+// packet with the job's ticket while the head parses the next one); the
+// ticket and its run are free once it is popped and released: with the pop
+// (pop_rel_i) or by rel_i / rel_slot_i (esp_aead read the job's input),
+// before or after its pop. Releases come in any ticket order (a descriptor
+// that fails at the head releases at its pop, before the packet before it
+// is read); the tickets and ring words come back in ticket order (rel_q: the
+// released bitmap; rc_q: the oldest ticket not yet reclaimed, one a cycle).
 `default_nettype none
 
 module esp_pkt_stream
@@ -64,7 +72,10 @@ module esp_pkt_stream
   output      logic                    head_valid_o,
   output      logic [Tw-1:0]           head_slot_o,
   output      logic [DescW-1:0]        head_desc_o,
-  input  wire logic                    pop_i
+  input  wire logic                    pop_i,
+  input  wire logic                    pop_rel_i,     // with pop_i: released too
+  input  wire logic                    rel_i,         // ticket rel_slot_i is released
+  input  wire logic [Tw-1:0]           rel_slot_i
 );
 
   localparam int unsigned BeatShift = $clog2(PKT_BUS_BYTES);
@@ -95,8 +106,9 @@ module esp_pkt_stream
   assign beats = (d.in_length + 32'(PKT_BUS_BYTES - 1)) >> BeatShift;
 
   // ------------------------------------------------------------- tickets
-  logic [Tw:0]      tail_q, head_q;        // tickets given, freed
-  logic [Rw:0]      rtail_q, rhead_q;      // ring words given, freed
+  logic [Tw:0]      tail_q, head_q, rc_q;  // tickets given, popped, reclaimed (popped and released)
+  logic [Rw:0]      rtail_q, rhead_q;      // ring words given, reclaimed
+  logic [Tickets-1:0] rel_q;               // released, not yet reclaimed
   logic [Rw-1:0]    base_q [Tickets];
   logic [Rw:0]      end_q [Tickets];       // the word after the run (ring position)
   logic [DescW-1:0] desc_q [Tickets];
@@ -105,14 +117,17 @@ module esp_pkt_stream
   logic [63:0]      faddr_q;
   logic [31:0]      flen_q;
   logic [Tw-1:0]    fslot_q;
-  logic             room, take, pop;
-  logic [Tw-1:0]    tslot, hslot;
+  logic             room, take, pop, rc_ok;
+  logic [Tw-1:0]    tslot, hslot, rcslot;
 
   assign tslot = tail_q[Tw-1:0];
   assign hslot = head_q[Tw-1:0];
+  assign rcslot = rc_q[Tw-1:0];
+  // the oldest ticket held is reclaimed once it is popped and released
+  assign rc_ok = rc_q != head_q && rel_q[rcslot];
   logic [Rw:0]      rused;
   assign rused = rtail_q - rhead_q;
-  assign room  = (tail_q - head_q) != (Tw+1)'(Tickets) && 32'(rused) + words <= 32'(RingWords);
+  assign room  = (tail_q - rc_q) != (Tw+1)'(Tickets) && 32'(rused) + words <= 32'(RingWords);
   logic [15:0]      fly_q;                 // packet beats asked for, not arrived
   assign take  = in_valid_i && room && (!fgo_q || f_acc_i) && (!d_read_pkt || 32'(fly_q) < BeatsAhead);
   assign pop   = pop_i && head_valid_o;
@@ -122,17 +137,21 @@ module esp_pkt_stream
     if (!rst_ni) begin
       tail_q  <= '0;
       head_q  <= '0;
+      rc_q    <= '0;
       rtail_q <= '0;
       rhead_q <= '0;
       rdy_q   <= '0;
+      rel_q   <= '0;
       fgo_q   <= 1'b0;
       fly_q   <= '0;
     end else if (start_i) begin
       tail_q  <= '0;
       head_q  <= '0;
+      rc_q    <= '0;
       rtail_q <= '0;
       rhead_q <= '0;
       rdy_q   <= '0;
+      rel_q   <= '0;
       fgo_q   <= 1'b0;
     end else begin
       if (f_acc_i) fgo_q <= 1'b0;
@@ -142,14 +161,17 @@ module esp_pkt_stream
         rtail_q <= rtail_q + (Rw+1)'(words);
         if (d_read_pkt) fgo_q <= 1'b1;
       end
-      if (pop) begin
-        head_q  <= head_q + (Tw+1)'(1);
-        rhead_q <= end_q[hslot];
+      if (pop) head_q <= head_q + (Tw+1)'(1);
+      if (rc_ok) begin
+        rc_q    <= rc_q + (Tw+1)'(1);
+        rhead_q <= end_q[rcslot];
       end
       for (int unsigned t = 0; t < Tickets; t++) begin
         if (take && tslot == Tw'(t)) rdy_q[t] <= !d_read_pkt;
         else if (wdone_i && wdone_slot_i == Tw'(t)) rdy_q[t] <= 1'b1;
         else if (pop && hslot == Tw'(t)) rdy_q[t] <= 1'b0;
+        if ((pop && pop_rel_i && hslot == Tw'(t)) || (rel_i && rel_slot_i == Tw'(t))) rel_q[t] <= 1'b1;
+        else if (rc_ok && rcslot == Tw'(t)) rel_q[t] <= 1'b0;
       end
     end
   end
@@ -182,7 +204,7 @@ module esp_pkt_stream
   assign head_valid_o = tail_q != head_q && rdy_q[hslot];
   assign head_slot_o  = hslot;
   assign head_desc_o  = desc_q[hslot];
-  assign idle_o       = tail_q == head_q && !fgo_q;
+  assign idle_o       = tail_q == rc_q && !fgo_q;   // every ticket popped and released
 
   logic unused_ps;
   assign unused_ps = ^{d_dec, d_malformed, d_sa_range, d.out_offset, d.out_capacity, d.sa_index, d.rsvd0,

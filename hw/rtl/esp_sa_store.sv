@@ -93,9 +93,10 @@ module esp_sa_store
   } rec_t;
 
   // ------------------------------------------------------------- the RAMs
+  // (plain vectors: yosys 0.23 reads an array of a struct type as one struct)
   logic [SaBits-1:0] ent_mem [MaxSas];
-  rec_t              rec_mem [MaxSas];
-  rec_t              rec_q;
+  logic [$bits(rec_t)-1:0] rec_mem [MaxSas];
+  rec_t              rec_q, rec_w;
   logic [Iw-1:0]     ra, wa;
   logic              re;
 
@@ -108,13 +109,14 @@ module esp_sa_store
   assign ra = (ws_q == WIdle) ? Iw'(rd_idx_i) : wi_q;
   assign re = (ws_q == WIdle) ? rd_i : (ws_q == WChk);
   assign wa = Iw'(idx_i);
+  assign rec_w = '{line: line_i, te: te_i, te_off: te_off_i, te_ok: te_ok_i};
 
   always_ff @(posedge clk_i) begin
     if (ent_we_i) ent_mem[wa] <= ent_i;
-    if (we_i) rec_mem[wa] <= '{line: line_i, te: te_i, te_off: te_off_i, te_ok: te_ok_i};
+    if (we_i) rec_mem[wa] <= rec_w;
     if (re) begin
       ent_o <= ent_mem[ra];
-      rec_q <= rec_mem[ra];
+      rec_q <= rec_t'(rec_mem[ra]);
     end
   end
   assign line_o   = rec_q.line;

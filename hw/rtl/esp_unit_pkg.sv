@@ -153,6 +153,22 @@ package esp_unit_pkg;
     logic [15:0]  sum;
   } aead_rsp_t;
 
+  // The input words esp_aead reads for a job (esp_aead.sv: its stream of H
+  // header bytes from src_off - H, the text and a decrypt's ICV, read from
+  // word (src_off - H) / PKT_BUS_BYTES on; H = 16, 20 for GMAC with ESN).
+  localparam int unsigned AeadEspB   = ESP_HDR_BYTES + IV_BYTES;   // SPI | seq_lo | IV
+  localparam int unsigned AeadSeqHiB = ESP_HDR_BYTES / 2;          // seq_hi in the ESN AAD
+  function automatic logic [PKT_LEN_BITS+1:0] aead_in_words(input logic encrypt, input logic gmac, input logic esn,
+                                                             input pkt_len_t src_off, input pkt_len_t len,
+                                                             input logic [4:0] icv_len);
+    logic [$clog2(PKT_BUS_BYTES)-1:0] shift;   // (src_off - H) mod PKT_BUS_BYTES
+    logic [PKT_LEN_BITS+1:0] hlen, lw;
+    hlen  = (PKT_LEN_BITS+2)'(AeadEspB) + ((gmac && esn) ? (PKT_LEN_BITS+2)'(AeadSeqHiB) : '0);
+    shift = $clog2(PKT_BUS_BYTES)'(src_off - PKT_LEN_BITS'(hlen));
+    lw    = hlen + (PKT_LEN_BITS+2)'(len) + (encrypt ? '0 : (PKT_LEN_BITS+2)'(icv_len)) + (PKT_LEN_BITS+2)'(shift);
+    return (lw + (PKT_LEN_BITS+2)'(PKT_BUS_BYTES - 1)) >> $clog2(PKT_BUS_BYTES);
+  endfunction
+
   // ----------------------------------------------------------- esp_hdr_build
   typedef enum logic [1:0] {
     HB_TUNNEL_V4 = 2'd0,   // outer IPv4 header
@@ -203,6 +219,58 @@ package esp_unit_pkg;
     logic [63:0]   te_off;
     pkt_len_t      pt_len;
   } tail_dec_t;
+
+  // ------------------------------------------------------- esp_batch_ctrl
+  // The head's steps (esp_batch_ctrl's sequencer state; esp_batch_units
+  // selects the units' owners and starts from it).
+  typedef enum logic [5:0] {
+    StIdle, StNext, StMem, StMemW, StFence, StSaLd, StCpl, StDrain, StDone,
+    StEncSa, StEncParse, StDecTrlGo, StEncCtr, StEncTrl, StEncAead, StEncRel, StSaWait, StDecWait,
+    StDecLoc, StDecSaIdx, StDecB0, StDecB1, StDecSa, StDecBit,
+    StDecAead, StDecAeadRsp, StComTop, StComEnt,
+    StDecTrl, StDecInner, StDecHdr, StDecDeliver, StCmdInst, StCmdKeep, StCmdLine, StCmdSt,
+    StCmdWipe, StCmdWb, StCmdEnd
+  } head_state_e;
+
+  // A write of esp_sa_store's state (esp_batch_ctrl's, or the tail's
+  // DECRYPT commit when the head makes none).
+  typedef struct packed {
+    logic          we, mark;     // write; the SA changed (written back)
+    logic [31:0]   idx;
+    sa_state_t     line;
+    replay_entry_t te;           // T's ring entry (te_ok), at te_off
+    logic [63:0]   te_off;
+    logic          te_ok;
+  } st_wr_t;
+
+  // What esp_batch_units needs of the head (esp_batch_ctrl's registers): its
+  // step, the SA and packet in process (the units' requests), the unit
+  // starts, the descriptor it pushes to the tail (or completes itself) and
+  // its writes of the SA store.
+  typedef struct packed {
+    head_state_e   state;
+    logic          op_enc;       // the descriptor is an ENCRYPT
+    sa_view_t      sa;
+    pkt_ctx_t      pk;
+    logic [31:0]   sa_idx;
+    logic [63:0]   seq;
+    parse_mode_e   parse_mode;
+    pkt_len_t      parse_avail;
+    logic          parse_go, tr_go, hb_go;   // unit starts (registered pulses)
+    logic          dec_tail;     // StDecAead: the DECRYPT goes to the tail
+    logic          spec;         // the registers keep an SA's committed state (DECRYPTs in the tail)
+    logic          push;         // the head's own completion (StCpl, the tail idle)
+    logic          wr_pkt;       // the output packet is written
+    tail_dec_t     dctx;
+    logic [8*COMPLETION_SIZE-1:0] cpl;
+    logic [63:0]   out_off;
+    logic [31:0]   out_cap;
+    logic          st_we, st_mark;           // the head's write of the SA store
+    sa_state_t     st_line;
+    replay_entry_t st_te;
+    logic [63:0]   st_te_off;
+    logic          st_te_ok;
+  } head_view_t;
 
 endpackage : esp_unit_pkg
 

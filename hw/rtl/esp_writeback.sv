@@ -96,7 +96,7 @@ module esp_writeback
   logic [Sw-1:0] tail_q, head_q, alloc_q;
   logic [Sw:0]   taken_q;          // slots taken and not yet pushed (tail_q on)
   logic [Slots-1:0] full_q;
-  slot_t         slot_q [Slots];
+  logic [$bits(slot_t)-1:0] slot_q [Slots];   // (yosys 0.23 reads an array of a struct as one struct)
   slot_t         h;
 
   localparam int unsigned ChunkBytes = ChunkBeats * PKT_BUS_BYTES;
@@ -115,7 +115,7 @@ module esp_writeback
 
   logic [31:0] cslot;   // completion idx_q's ring slot
   assign cslot = idx_q & mask_q;
-  assign h    = slot_q[head_q];
+  assign h    = slot_t'(slot_q[head_q]);
   assign rest = h.out_len - off_q;
 
   always_comb begin

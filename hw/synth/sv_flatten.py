@@ -735,7 +735,22 @@ def inline_package_values(toks, name):
     return out
 
 
+def struct_arrays(src, name):
+    """Refuse an array (packed or unpacked) of a packed struct type outside a
+    struct: yosys 0.23 reads `T m [N];` and `T [N-1:0] m;` as ONE T (a
+    memory of structs becomes a single register, silently). Declare
+    `logic [$bits(T)-1:0] m [N];` and cast an element with T'(m[i])."""
+    body = re.sub(r"//[^\n]*", "", STRUCT.sub("", src))
+    for m in re.finditer(r"(?m)^\s*(?:(?:input|output|inout)\s+)?(?:wire\s+|var\s+)?(?:\w+::)?(\w+)\s*"
+                         r"((?:\[[^\]]*\]\s*)*)(\w+)\s*((?:\[[^\]]*\]\s*)*)[;,=)]", body):
+        if m.group(1) in STRUCT_NAMES and (m.group(2).strip() or m.group(4).strip()):
+            raise FlattenError(f"{name}: {m.group(1)} {m.group(2)}{m.group(3)}{m.group(4)}: an array of a struct type "
+                               f"(yosys 0.23 reads it as one struct): declare it as logic [$bits({m.group(1)})-1:0]")
+
+
 def flatten(path, packages):
+    with open(path) as f:
+        struct_arrays(f.read(), os.path.basename(path))
     with open(path) as f:
         src = inside(streaming(packed_param_arrays(f.read()), os.path.basename(path)), os.path.basename(path))
     constants = set(re.findall(r"\b(?:parameter|localparam)\b[^=;,]*?\b(\w+)\s*(?:\[[^\]]*\]\s*)*=", src))

@@ -1,0 +1,159 @@
+// esp_batch_units: the process stage's packet units and buffer ports as the
+// head (esp_batch_ctrl) and the tail (esp_batch_tail, instanced here) share
+// them (hw/rtl/DATAPATH.md "The process stage across descriptors"). From the
+// head's step and registers (head_i: esp_unit_pkg::head_view_t) it builds
+// the units' requests (esp_batch_req), issues esp_aead's jobs (an ENCRYPT
+// from the cycle its trailer is built, a DECRYPT from StDecAead, a wipe from
+// StCmdWipe), pushes the descriptors that go to the tail with their jobs,
+// selects who owns each buffer port, and lets the tail have esp_trailer /
+// esp_ip_parse while the head neither uses nor starts them (head_free).
+`default_nettype none
+
+module esp_batch_units
+  import esp_spec_pkg::*;
+  import esp_unit_pkg::*;
+#(
+  parameter int unsigned OSlots = 4,
+  localparam int unsigned OSlotW = (OSlots > 1) ? $clog2(OSlots) : 1
+) (
+  input  wire logic              clk_i,
+  input  wire logic              rst_ni,
+  input  wire head_view_t        head_i,
+  input  wire logic [OSlotW-1:0] hslot_i,     // the head's output slot
+
+  // the tail, for the head
+  output      logic              tail_idle_o,
+  output      logic              tail_want_o,
+  output      logic              tail_units_o,
+  output      logic [(1<<OSlotW)-1:0]       dec_v_o,
+  output      logic [(1<<OSlotW)-1:0][31:0] dec_sa_o,
+  output      st_wr_t            st_wr_o,      // the SA store's write: the head's, or the tail's DECRYPT
+
+  // the write-back stage: the pushes of finished output slots, in order
+  output      logic              out_push_o,
+  output      logic [8*COMPLETION_SIZE-1:0] out_cpl_o,
+  output      logic              out_wr_pkt_o,
+  output      logic [63:0]       out_offset_o,
+  output      logic [31:0]       out_length_o,
+  output      logic [31:0]       out_capacity_o,
+
+  // buffer port owners
+  output      logic [1:0]        ibuf_rsel_o,   // 0 esp_ip_parse, 1 esp_aead, 2 esp_hdr_build
+  output      logic              ibuf_wsel_o,   // 1 esp_trailer (else no write)
+  output      logic [1:0]        obuf_rsel_o,   // 1 esp_trailer, 2 esp_ip_parse (else no read)
+  output      logic              parse_obuf_o,  // esp_ip_parse reads obuf (else ibuf)
+  output      logic [OSlotW-1:0] obuf_rd_slot_o,   // the output slot esp_trailer / esp_ip_parse read
+  output      logic [OSlotW-1:0] obuf_hb_slot_o,   // the output slot esp_hdr_build writes
+  // esp_ip_parse
+  output      logic              parse_start_o,
+  output      parse_req_t        parse_req_o,
+  input  wire logic              parse_done_i,
+  input  wire parse_rsp_t        parse_rsp_i,
+  // esp_trailer
+  output      logic              tr_start_o,
+  input  wire logic              tr_busy_i,     // a job of esp_trailer runs
+  output      tr_req_t           tr_req_o,
+  input  wire logic              tr_done_i,
+  input  wire tr_rsp_t           tr_rsp_i,
+  // esp_aead
+  output      logic              aead_req_valid_o,
+  input  wire logic              aead_req_ready_i,
+  output      aead_req_t         aead_req_o,
+  output      logic [OSlotW-1:0] aead_oslot_o,  // the job's output slot
+  output      logic              aead_irel_o,   // esp_aead's read of the job releases its input ticket
+  input  wire logic              aead_rd_idle_i,    // esp_aead has read every job's input
+  input  wire logic              aead_rsp_valid_i,
+  output      logic              aead_rsp_ready_o,
+  input  wire aead_rsp_t         aead_rsp_i,
+  // esp_hdr_build
+  output      logic              hb_start_o,
+  output      hb_req_t           hb_req_o,
+  input  wire logic              hb_done_i
+);
+
+  head_state_e st;
+  assign st = head_i.state;
+
+  // ------------------------------------------------------------- the tail
+  logic        enc_req, dec_push, tail_push, tail_rsp_ready, head_free, dec_busy;
+  hb_req_t     head_hb_req;
+  tr_req_t     head_tr_req;
+  parse_req_t  head_parse_req;
+  logic [1:0]  head_obuf_rsel;
+  esp_batch_tail #(.Depth(OSlots), .OSlotW(OSlotW)) u_tail (
+    .clk_i, .rst_ni, .idle_o (tail_idle_o),
+    .push_i (tail_push), .push_dec_i (dec_push), .push_dctx_i (head_i.dctx), .push_oslot_i (hslot_i),
+    .push_hb_i (head_hb_req), .push_cpl_i (head_i.cpl),
+    .push_out_off_i (head_i.out_off), .push_out_len_i (32'(head_i.pk.out_len)), .push_out_cap_i (head_i.out_cap),
+    .dec_v_o, .dec_sa_o,
+    .aead_rsp_valid_i, .aead_rsp_ready_o (tail_rsp_ready), .aead_rsp_i,
+    .h_slot_i (hslot_i), .h_hb_i (st == StDecHdr), .h_hb_start_i (head_i.hb_go), .h_hb_req_i (head_hb_req),
+    .h_tr_start_i (head_i.tr_go), .h_tr_req_i (head_tr_req), .h_parse_start_i (head_i.parse_go),
+    .h_parse_req_i (head_parse_req), .h_parse_obuf_i (st == StDecInner), .h_obuf_rsel_i (head_obuf_rsel),
+    .hb_start_o, .hb_req_o, .obuf_hb_slot_o, .hb_done_i,
+    .head_free_i (head_free), .want_o (tail_want_o), .units_o (tail_units_o), .obuf_rd_slot_o, .obuf_rsel_o,
+    .tr_start_o, .tr_req_o, .tr_done_i, .tr_rsp_i, .parse_start_o, .parse_req_o, .parse_obuf_o, .parse_done_i, .parse_rsp_i,
+    .h_st_we_i (head_i.st_we), .h_st_mark_i (head_i.st_mark), .h_st_idx_i (head_i.sa_idx), .h_st_line_i (head_i.st_line),
+    .h_st_te_i (head_i.st_te), .h_st_te_off_i (head_i.st_te_off), .h_st_te_ok_i (head_i.st_te_ok),
+    .st_we_o (st_wr_o.we), .st_mark_o (st_wr_o.mark), .st_idx_o (st_wr_o.idx), .st_line_o (st_wr_o.line),
+    .st_te_o (st_wr_o.te), .st_te_off_o (st_wr_o.te_off), .st_te_ok_o (st_wr_o.te_ok),
+    .h_push_i (head_i.push), .h_wr_pkt_i (head_i.wr_pkt), .out_push_o, .out_cpl_o, .out_wr_pkt_o, .out_offset_o,
+    .out_length_o, .out_capacity_o
+  );
+  assign dec_push  = st == StDecAead && head_i.dec_tail;
+  assign tail_push = (enc_req || dec_push) && aead_req_ready_i;
+  // A DECRYPT of the head's SA is in the tail.
+  always_comb begin
+    dec_busy = 1'b0;
+    for (int unsigned k = 0; k < (1 << OSlotW); k++) dec_busy |= dec_v_o[k] && dec_sa_o[k] == head_i.sa_idx;
+  end
+  // The head neither uses nor starts esp_trailer / esp_ip_parse (StNext:
+  // it takes no descriptor while the tail wants them; StSaWait, StDecWait:
+  // while it waits for a DECRYPT in the tail, at or behind the one that has them).
+  // (tr_busy_i: an ENCRYPT that failed in StEncCtr leaves its trailer build
+  // running into StCpl.)
+  assign head_free = !tr_busy_i &&
+                     (st inside {StNext, StEncAead, StEncRel, StCpl, StDrain, StDecAead} ||
+                      ((st == StSaWait || st == StDecWait) && dec_busy));
+
+  // the units: their requests (esp_batch_req), starts and handshakes
+  esp_batch_req u_req (
+    .op_enc_i (head_i.op_enc), .dec_trl_i (st == StDecTrl), .wipe_i (st == StCmdWipe), .sa_i (head_i.sa),
+    .pk_i (head_i.pk), .sa_index_i (head_i.sa_idx), .seq_i (head_i.seq), .parse_mode_i (head_i.parse_mode),
+    .parse_avail_i (head_i.parse_avail),
+    .parse_req_o (head_parse_req), .tr_req_o (head_tr_req), .aead_req_o, .hb_req_o (head_hb_req)
+  );
+  // ENCRYPT: the request from the cycle the trailer is done (esp_aead reads
+  // the input slot two cycles after it takes the job at the earliest)
+  assign enc_req          = (st == StEncAead) | (st == StEncTrl && tr_done_i);
+  assign aead_req_valid_o = enc_req | (st == StDecAead && (head_i.dec_tail || (tail_idle_o && !head_i.spec))) |
+                            (st == StCmdWipe);
+  assign aead_oslot_o     = hslot_i;
+  // A job whose input nothing reads after esp_aead (tunnel ENCRYPT: the
+  // outer header is built from the SA; tunnel DECRYPT in the tail: the rest
+  // reads the output slot) releases its ticket when esp_aead has read it;
+  // the others at the head's pop (transport ENCRYPT: after the tail's
+  // esp_hdr_build copied the header; the head's own DECRYPT).
+  assign aead_irel_o      = (enc_req && head_i.sa.tunnel) || dec_push;
+  // (the head's own DECRYPT runs only while the tail is idle)
+  assign aead_rsp_ready_o = (st == StDecAeadRsp) | tail_rsp_ready;
+
+  // ibuf, the head's ticket (esp_aead reads its job's ticket on a port of
+  // its own): esp_ip_parse; (ENCRYPT transport, once esp_aead has read it)
+  // the tail's esp_hdr_build copies the header from it; none while a job
+  // of it waits for esp_aead
+  always_comb begin
+    ibuf_rsel_o = 2'd0;
+    if (st == StEncAead || st == StDecAead || st == StDecAeadRsp || (st == StEncRel && !aead_rd_idle_i)) begin
+      ibuf_rsel_o = 2'd1;
+    end
+    if (st == StDecHdr || (st == StEncRel && aead_rd_idle_i)) ibuf_rsel_o = 2'd2;
+    ibuf_wsel_o = st == StEncCtr || st == StEncTrl;   // (started by enc_plan)
+    head_obuf_rsel = 2'd0;
+    if (st == StDecTrl) head_obuf_rsel = 2'd1;
+    if (st == StDecInner) head_obuf_rsel = 2'd2;
+  end
+
+endmodule : esp_batch_units
+
+`default_nettype wire
