@@ -194,7 +194,9 @@ module esp_engine
   logic [ISlots-1:0] iready;
   logic [OSlots-1:0] ofull;
   logic [Isw-1:0] ihead_slot, f_slot, mem_ibuf_slot;
-  logic [Osw-1:0] oalloc_slot, odrain_slot;
+  logic [Osw-1:0] oalloc_slot, odrain_slot, obuf_rslot;
+  logic [OSlots-1:0] obusy;     // slots whose packet beats are not all out yet (esp_mem_access)
+  logic          wb_alloc_ready;
   logic          out_alloc;
 
   logic          d_valid, d_acc, d_beat, f_valid, f_acc, w_valid, w_acc, w_wdone;
@@ -259,7 +261,7 @@ module esp_engine
     .idle_o         (wb_idle),
     .cpl_prod_o     (cpl_prod),
     .cpl_inc_o      (cpl_inc),
-    .alloc_ready_o  (out_ready),
+    .alloc_ready_o  (wb_alloc_ready),
     .alloc_slot_o   (oalloc_slot),
     .alloc_i        (out_alloc),
     .push_i         (out_push),
@@ -281,6 +283,10 @@ module esp_engine
     .mem_acc_i      (w_acc),
     .mem_wdone_i    (w_wdone)
   );
+
+  // A slot freed by the write-back stage (its completion taken) is handed to
+  // the process stage once the write engine has read its packet's beats out.
+  assign out_ready = wb_alloc_ready && !obusy[oalloc_slot];
 
   // the card's own state
   logic          inst, inst_we, inst_wval, spi_rd, spi_wr;
@@ -467,7 +473,8 @@ module esp_engine
 
   esp_mem_access #(
     .Depth     (Depth),
-    .Slots     (ISlots)
+    .Slots     (ISlots),
+    .OSlots    (OSlots)
   ) u_mem_access (
     .clk_i,
     .rst_ni,
@@ -500,6 +507,7 @@ module esp_engine
     .w_base_i     (w_base),
     .w_wimg_i     (w_wimg),
     .w_wmask_i    (w_wmask),
+    .w_slot_i     (odrain_slot),
     .w_acc_o      (w_acc),
     .w_wdone_o    (w_wdone),
     .ibuf_we_o    (mem_ibuf_we),
@@ -510,6 +518,8 @@ module esp_engine
     .ibuf_stall_i (ibuf_stall),
     .obuf_re_o    (mem_obuf_re),
     .obuf_raddr_o (mem_obuf_raddr),
+    .obuf_rslot_o (obuf_rslot),
+    .obuf_busy_o  (obusy),
     .obuf_rdata_i (wb_obuf_rdata),
     .axi_o        (axi_req),
     .axi_i        (axi_rsp)
@@ -551,7 +561,7 @@ module esp_engine
   // and the readers': the sequencer's)
   esp_out_bank #(.Depth(Depth), .Slots(OSlots)) u_obuf (
     .clk_i,
-    .full_i    (ofull),
+    .full_i    (ofull | obusy),
     .a_slot_i  (aead_obuf_slot),
     .a_we_i    (aead_obuf_we),
     .a_waddr_i (aead_obuf_waddr),
@@ -566,7 +576,7 @@ module esp_engine
     .r_re_i    (obuf_re),
     .r_raddr_i (obuf_raddr),
     .r_rdata_o (obuf_rdata),
-    .c_slot_i  (odrain_slot),
+    .c_slot_i  (obuf_rslot),
     .c_re_i    (mem_obuf_re),
     .c_raddr_i (mem_obuf_raddr),
     .c_rdata_o (wb_obuf_rdata)
