@@ -83,6 +83,13 @@ module esp_engine
   localparam int unsigned Depth = 256;
   localparam int unsigned ISlots = 64;  // input tickets: packet reads in flight + the one being processed
   localparam int unsigned IRingWords = 1024;  // the input ring (esp_in_ring): 64 KiB
+  // A packet read goes while fewer than IBeatsAhead packet beats are asked
+  // for and not arrived: more than a read's round trip (latency 64 + 3-4
+  // cycles of the engines), so that R stays busy across jumbo packets (with
+  // 64 the next packet's data came 3-4 cycles after the last beat of the one
+  // before: 141 beats in 145 cycles at 9000 B); the process stage's reads
+  // queue behind at most that many beats and one packet.
+  localparam int unsigned IBeatsAhead = 80;
   localparam int unsigned IHdrWords = 4;      // words of each ticket the head's units read beside esp_aead
   localparam int unsigned DQueue = 256; // descriptors read ahead (esp_desc_stream)
   localparam int unsigned OSlots = 4;   // output slots: esp_aead's next job, the tail's, the one being written + 1
@@ -213,7 +220,7 @@ module esp_engine
   logic [Isw-1:0]        iwdone_slot;
   logic [ISlots*Irw-1:0] ibase;
 
-  esp_fetch #(.Slots(ISlots), .QDepth(DQueue), .RingWords(IRingWords)) u_fetch (
+  esp_fetch #(.Slots(ISlots), .QDepth(DQueue), .RingWords(IRingWords), .BeatsAhead(IBeatsAhead)) u_fetch (
     .clk_i,
     .rst_ni,
     .start_i       (run_start),
