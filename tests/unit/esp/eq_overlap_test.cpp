@@ -11,11 +11,13 @@
 // These runs make the process stage wait for slots and take each freed one
 // at once: long runs of one SA (no SA switch: the head is at its fastest)
 // of MTU-sized and small packets behind jumbo ones, ENCRYPT and DECRYPT,
-// then the card's outputs back through DECRYPT. With random W backpressure
-// (test_esp_equivalence_memory_cosim: 0.3) the reader of a freed slot lags,
-// so a slot handed back before its beats are out is overwritten by the next
-// packet's esp_aead / esp_hdr_build writes: wrong bytes of the packet still
-// on W (shown in the report with the obuf_busy gate removed).
+// then the card's outputs back through DECRYPT, with random W backpressure
+// (test_esp_equivalence_memory_cosim: 0.3). It fails (wrong bytes from
+// the last chunk of a packet on) when the buffer reads follow the write-back
+// stage's current slot instead of their job's (shown in the report). The
+// obuf_busy gate is not shown needed here: the next packet's first write to
+// a reused slot comes some 40 cycles after the slot is freed (head parse,
+// esp_aead's latency), when at most one chunk of it is left to read.
 #include <gtest/gtest.h>
 
 #include <cstdint>
