@@ -218,13 +218,21 @@ module esp_batch_tail
 
   localparam logic [7:0] NhNoNext = 8'(NH_NO_NEXT);
 
-  // counter `off` + 1 (the head's bump), then the store write
+  // counter `off` + 1 (the head's bump), then the store write; computed
+  // beside the state machine (yosys 0.23 infers a latch for a function's
+  // variables when the function is called in only some branches of an
+  // always_comb)
   function automatic sa_counters_t bumped(input sa_counters_t c, input int unsigned off);
     sa_counters_t r;
     r = c;
     r[8*off +: 64] = c[8*off +: 64] + 64'd1;
     return r;
   endfunction
+  sa_counters_t b_replay, b_auth, c_bad, c_dummy;
+  assign b_replay = bumped(b_ctr, SA_COUNTERS_REPLAY_OFFSET);
+  assign b_auth   = bumped(b_ctr, SA_COUNTERS_AUTH_FAIL_OFFSET);
+  assign c_bad    = bumped(ctr_q, SA_COUNTERS_BAD_PACKET_OFFSET);
+  assign c_dummy  = bumped(ctr_q, SA_COUNTERS_DUMMY_OFFSET);
 
   always_comb begin
     ts_d = ts_q; go_d = 1'b0; tr_go_d = 1'b0; pa_go_d = 1'b0;
@@ -241,9 +249,9 @@ module esp_batch_tail
           end else begin
             ctr_d = b_ctr; top_d = b_top; te_d = b_te; ts_d = TWr;
             if (!pass) begin   // DECRYPT 9 again, exact
-              ctr_d = bumped(b_ctr, SA_COUNTERS_REPLAY_OFFSET); status_d = STATUS_REPLAY;
+              ctr_d = b_replay; status_d = STATUS_REPLAY;
             end else if (!aead_rsp_i.auth_ok) begin   // DECRYPT 10
-              ctr_d = bumped(b_ctr, SA_COUNTERS_AUTH_FAIL_OFFSET); status_d = STATUS_AUTH_FAIL;
+              ctr_d = b_auth; status_d = STATUS_AUTH_FAIL;
             end else begin   // DECRYPT 11
               te_d = commit;
               if (fresh) top_d = dc.seq;
@@ -260,18 +268,18 @@ module esp_batch_tail
       end
       TTrl: if (tr_done_i) begin   // DECRYPT 12, 13 (a dummy packet: nothing delivered), 14
         if (tr_rsp_i.status != STATUS_OK) begin
-          ctr_d = bumped(ctr_q, SA_COUNTERS_BAD_PACKET_OFFSET); status_d = STATUS_BAD_PADDING; ts_d = TWr;
+          ctr_d = c_bad; status_d = STATUS_BAD_PADDING; ts_d = TWr;
         end else if (tr_rsp_i.nh == NhNoNext) begin
-          ctr_d = bumped(ctr_q, SA_COUNTERS_DUMMY_OFFSET); status_d = STATUS_DUMMY; ts_d = TWr;
+          ctr_d = c_dummy; status_d = STATUS_DUMMY; ts_d = TWr;
         end else if (tr_rsp_i.nh != IP_PROTO_IPV4 && tr_rsp_i.nh != IP_PROTO_IPV6) begin
-          ctr_d = bumped(ctr_q, SA_COUNTERS_BAD_PACKET_OFFSET); status_d = STATUS_MALFORMED; ts_d = TWr;
+          ctr_d = c_bad; status_d = STATUS_MALFORMED; ts_d = TWr;
         end else begin
           avail_d = tr_rsp_i.pay_len; pa_go_d = 1'b1; ts_d = TInner;
         end
       end
       TInner: if (parse_done_i) begin
         if (parse_rsp_i.status != STATUS_OK) begin
-          ctr_d = bumped(ctr_q, SA_COUNTERS_BAD_PACKET_OFFSET); status_d = STATUS_MALFORMED; ts_d = TWr;
+          ctr_d = c_bad; status_d = STATUS_MALFORMED; ts_d = TWr;
         end else begin
           len_d = parse_rsp_i.pkt_len; ts_d = TDel;
         end

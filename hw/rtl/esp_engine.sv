@@ -83,6 +83,13 @@ module esp_engine
   localparam int unsigned Depth = 256;
   localparam int unsigned ISlots = 64;  // input tickets: packet reads in flight + the one being processed
   localparam int unsigned IRingWords = 1024;  // the input ring (esp_in_ring): 64 KiB
+  // A packet read goes while fewer than IBeatsAhead packet beats are asked
+  // for and not arrived: more than a read's round trip (latency 64 + 3-4
+  // cycles of the engines), so that R stays busy across jumbo packets (with
+  // 64 the next packet's data came 3-4 cycles after the last beat of the one
+  // before: 141 beats in 145 cycles at 9000 B); the process stage's reads
+  // queue behind at most that many beats and one packet.
+  localparam int unsigned IBeatsAhead = 80;
   localparam int unsigned IHdrWords = 4;      // words of each ticket the head's units read beside esp_aead
   localparam int unsigned DQueue = 256; // descriptors read ahead (esp_desc_stream)
   localparam int unsigned OSlots = 4;   // output slots: esp_aead's next job, the tail's, the one being written + 1
@@ -194,7 +201,9 @@ module esp_engine
   logic [ISlots-1:0] iready;
   logic [OSlots-1:0] ofull;
   logic [Isw-1:0] ihead_slot, f_slot, mem_ibuf_slot;
-  logic [Osw-1:0] oalloc_slot, odrain_slot;
+  logic [Osw-1:0] oalloc_slot, odrain_slot, obuf_rslot;
+  logic [OSlots-1:0] obusy;     // slots whose packet beats are not all out yet (esp_mem_access)
+  logic          wb_alloc_ready;
   logic          out_alloc;
 
   logic          d_valid, d_acc, d_beat, f_valid, f_acc, w_valid, w_acc, w_wdone;
@@ -211,7 +220,7 @@ module esp_engine
   logic [Isw-1:0]        iwdone_slot;
   logic [ISlots*Irw-1:0] ibase;
 
-  esp_fetch #(.Slots(ISlots), .QDepth(DQueue), .RingWords(IRingWords)) u_fetch (
+  esp_fetch #(.Slots(ISlots), .QDepth(DQueue), .RingWords(IRingWords), .BeatsAhead(IBeatsAhead)) u_fetch (
     .clk_i,
     .rst_ni,
     .start_i       (run_start),
@@ -259,7 +268,7 @@ module esp_engine
     .idle_o         (wb_idle),
     .cpl_prod_o     (cpl_prod),
     .cpl_inc_o      (cpl_inc),
-    .alloc_ready_o  (out_ready),
+    .alloc_ready_o  (wb_alloc_ready),
     .alloc_slot_o   (oalloc_slot),
     .alloc_i        (out_alloc),
     .push_i         (out_push),
@@ -281,6 +290,10 @@ module esp_engine
     .mem_acc_i      (w_acc),
     .mem_wdone_i    (w_wdone)
   );
+
+  // A slot freed by the write-back stage (its completion taken) is handed to
+  // the process stage once the write engine has read its packet's beats out.
+  assign out_ready = wb_alloc_ready && !obusy[oalloc_slot];
 
   // the card's own state
   logic          inst, inst_we, inst_wval, spi_rd, spi_wr;
@@ -467,7 +480,8 @@ module esp_engine
 
   esp_mem_access #(
     .Depth     (Depth),
-    .Slots     (ISlots)
+    .Slots     (ISlots),
+    .OSlots    (OSlots)
   ) u_mem_access (
     .clk_i,
     .rst_ni,
@@ -500,6 +514,7 @@ module esp_engine
     .w_base_i     (w_base),
     .w_wimg_i     (w_wimg),
     .w_wmask_i    (w_wmask),
+    .w_slot_i     (odrain_slot),
     .w_acc_o      (w_acc),
     .w_wdone_o    (w_wdone),
     .ibuf_we_o    (mem_ibuf_we),
@@ -510,6 +525,8 @@ module esp_engine
     .ibuf_stall_i (ibuf_stall),
     .obuf_re_o    (mem_obuf_re),
     .obuf_raddr_o (mem_obuf_raddr),
+    .obuf_rslot_o (obuf_rslot),
+    .obuf_busy_o  (obusy),
     .obuf_rdata_i (wb_obuf_rdata),
     .axi_o        (axi_req),
     .axi_i        (axi_rsp)
@@ -551,7 +568,7 @@ module esp_engine
   // and the readers': the sequencer's)
   esp_out_bank #(.Depth(Depth), .Slots(OSlots)) u_obuf (
     .clk_i,
-    .full_i    (ofull),
+    .full_i    (ofull | obusy),
     .a_slot_i  (aead_obuf_slot),
     .a_we_i    (aead_obuf_we),
     .a_waddr_i (aead_obuf_waddr),
@@ -566,7 +583,7 @@ module esp_engine
     .r_re_i    (obuf_re),
     .r_raddr_i (obuf_raddr),
     .r_rdata_o (obuf_rdata),
-    .c_slot_i  (odrain_slot),
+    .c_slot_i  (obuf_rslot),
     .c_re_i    (mem_obuf_re),
     .c_raddr_i (mem_obuf_raddr),
     .c_rdata_o (wb_obuf_rdata)

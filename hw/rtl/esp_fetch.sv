@@ -22,6 +22,7 @@ module esp_fetch
   parameter int unsigned Slots = 64,
   parameter int unsigned QDepth = 256,
   parameter int unsigned RingWords = 1024,
+  parameter int unsigned BeatsAhead = 64,   // esp_pkt_stream: packet beats asked for and not arrived, below which a read goes
   localparam int unsigned Sw = $clog2(Slots),
   localparam int unsigned Rw = $clog2(RingWords),
   localparam int unsigned Dw = 8 * PKT_BUS_BYTES,
@@ -100,7 +101,7 @@ module esp_fetch
     .out_pop_i   (q_pop)
   );
 
-  esp_pkt_stream #(.Tickets(Slots), .RingWords(RingWords)) u_pkt (
+  esp_pkt_stream #(.Tickets(Slots), .RingWords(RingWords), .BeatsAhead(BeatsAhead)) u_pkt (
     .clk_i,
     .rst_ni,
     .start_i,

@@ -32,10 +32,14 @@
 // process stage has at most PWrMax writes without their responses (its own
 // count is that wide); a write-back job is taken while the write queue
 // holds fewer than WAhead jobs (the one on W included), so that a process
-// write waits little on W; a write-back
-// CmdWrStruct (the completion, after which the write-back stage frees the
-// packet's output slot) is taken only once every beat of its packet writes
-// has been read out of the output buffer.
+// write waits little on W. A write-back job names its output slot
+// (w_slot_i: the write-back stage's drain slot when the job is taken); its
+// beats are read from that slot (obuf_rslot_o with obuf_re_o), and
+// obuf_busy_o[s] is set while a packet job of slot s is taken and its last
+// beat is not yet out of the buffer. The completion (after which the
+// write-back stage frees the slot) is taken at once, so the next packet
+// streams right behind it; the caller keeps a busy slot from the process
+// stage (esp_engine: neither handed out nor written) until its beats are out.
 //
 //   CmdRdStruct  read len bytes at the 8-byte-aligned addr (p: up to 4 beats;
 //                len + addr % 64 must fit); the image holds them
@@ -67,6 +71,8 @@ module esp_mem_access
   parameter int unsigned RdJobs = 64,     // read jobs in flight (esp_mem_rd)
   parameter int unsigned PWrMax = 15,     // the process stage's writes without responses, at most
   parameter int unsigned WAhead = 2,      // write-back jobs taken while the write queue holds fewer
+  parameter int unsigned OSlots = 4,      // output slots (esp_out_bank)
+  localparam int unsigned OSw = (OSlots > 1) ? $clog2(OSlots) : 1,
   localparam int unsigned Aw = $clog2(Depth),
   localparam int unsigned Sw = (Slots > 1) ? $clog2(Slots) : 1,
   localparam int unsigned Dw = 8 * PKT_BUS_BYTES,
@@ -118,10 +124,13 @@ module esp_mem_access
   input  wire logic [Aw-1:0]             w_base_i,     // CmdWrPkt: first buffer word
   input  wire logic [Dw-1:0]             w_wimg_i,
   input  wire logic [NB-1:0]             w_wmask_i,
+  input  wire logic [OSw-1:0]            w_slot_i,     // the output slot of the job
   output      logic                      w_acc_o,
   output      logic                      w_wdone_o,
   output      logic                      obuf_re_o,
   output      logic [Aw-1:0]             obuf_raddr_o,
+  output      logic [OSw-1:0]            obuf_rslot_o,
+  output      logic [OSlots-1:0]         obuf_busy_o,
   input  wire logic [Dw-1:0]             obuf_rdata_i,
 
   output      axi_req_t                  axi_o,    // AXI4 master (esp_mem_pkg)
@@ -263,6 +272,7 @@ module esp_mem_access
     logic [31:0]    len;     // packet: bytes from len on are written as 0
     logic [31:0]    lo, hi;  // bytes [lo, hi) of the job's beats are written (strobes)
     logic [Aw-1:0]  base;    // packet: first output buffer word
+    logic [OSw-1:0] slot;    // write-back: the output slot
     logic [Dw-1:0]  img;     // struct: the image
     logic [NB-1:0]  mask;    // struct: its bytes to write
   } wr_pay_t;
@@ -280,7 +290,7 @@ module esp_mem_access
   logic [NB-1:0]   src_strb;
   logic [WqW:0]    wq_count;
   logic [3:0]      p_out_q;    // the process stage's writes taken, responses not in
-  logic [2:0]      wpkt_q;     // packet writes taken whose beats are not all out of the buffer
+  logic [2:0]      wpkt_q [OSlots];  // per output slot: packet writes taken whose beats are not all out of the buffer
 
   assign wr_cmd  = wr_pick_p ? p_cmd_i : w_cmd_i;
   assign wr_addr = wr_pick_p ? p_addr_i : w_addr_i;
@@ -291,10 +301,10 @@ module esp_mem_access
   // PWrMax writes without their responses (its own count is that wide). The
   // write-back stage's job is taken while the write queue holds fewer than
   // WAhead jobs, the one on W included (its packets must not delay a process
-  // write by more), and its completion once the packet's beats are out of
-  // its output slot (the slot is free when the completion is taken).
+  // write by more), its completion likewise (obuf_busy_o keeps the slot
+  // from the process stage until the packet's beats are out of it).
   assign p_wr_ok = p_out_q != 4'(PWrMax);
-  assign w_wr_ok = (32'(wq_count) < WAhead) && (w_cmd_i == CmdWrPkt || wpkt_q == '0);
+  assign w_wr_ok = 32'(wq_count) < WAhead;
 
   always_comb begin
     wr_pay.p    = wr_pick_p;
@@ -302,6 +312,7 @@ module esp_mem_access
     wr_pay.sh   = wr_addr[BeatShift-1:WordShift];
     wr_pay.len  = wr_len;
     wr_pay.base = w_base_i;
+    wr_pay.slot = w_slot_i;
     wr_pay.img  = wr_pick_p ? p_wimg_i : w_wimg_i;
     wr_pay.mask = wr_mask;
     if (wr_cmd == CmdWrPkt) begin
@@ -353,15 +364,22 @@ module esp_mem_access
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
       p_out_q <= '0;
-      wpkt_q  <= '0;
+      for (int unsigned s = 0; s < OSlots; s++) wpkt_q[s] <= '0;
     end else begin
       p_out_q <= p_out_q + 4'(p_wr_take) - 4'(p_wr_resp);
-      wpkt_q  <= wpkt_q + 3'(wpkt_take) - 3'(wpkt_out);
+      for (int unsigned s = 0; s < OSlots; s++) begin
+        wpkt_q[s] <= wpkt_q[s] + 3'(wpkt_take && w_slot_i == OSw'(s))
+                               - 3'(wpkt_out && fmt_pay.slot == OSw'(s));
+      end
     end
+  end
+  for (genvar s = 0; s < OSlots; s++) begin : g_busy
+    assign obuf_busy_o[s] = wpkt_q[s] != '0;
   end
 
   assign obuf_re_o    = src_re & (src_pay.cmd == CmdWrPkt);
   assign obuf_raddr_o = src_idx[Aw-1:0] + src_pay.base;
+  assign obuf_rslot_o = src_pay.slot;
 
   logic [2*Dw-1:0] wdata2;
   logic [2*NB-1:0] wstrb2;

@@ -14,7 +14,9 @@
 // construction of esp_batch_ctrl: esp_aead's jobs, the tail's descriptor
 // and the head's DECRYPT each own their slot); should a and b name the same
 // slot anyway, a wins. Read data comes from the port's own slot, one cycle
-// after its read (the slot number is held meanwhile by the caller).
+// after its read (r: the slot number is held meanwhile by the caller; c:
+// the bank keeps the slot of c's last read, so the caller may name the next
+// slot in the cycle its data comes out).
 `default_nettype none
 
 module esp_out_bank
@@ -54,6 +56,11 @@ module esp_out_bank
 );
 
   logic [Dw-1:0] rdata [Slots];
+  logic [Sw-1:0] c_slot_q;   // the slot of c's last read
+
+  always_ff @(posedge clk_i) begin
+    if (c_re_i) c_slot_q <= c_slot_i;
+  end
 
   for (genvar s = 0; s < Slots; s++) begin : g_slot
     logic          mine_a, mine_b, mine_c, we, re;
@@ -83,7 +90,7 @@ module esp_out_bank
   end
 
   assign r_rdata_o = rdata[r_slot_i];
-  assign c_rdata_o = rdata[c_slot_i];
+  assign c_rdata_o = rdata[c_slot_q];
 
 endmodule : esp_out_bank
 

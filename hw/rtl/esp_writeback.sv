@@ -7,9 +7,11 @@
 // this stage then, in order, writes the output packet
 // (when the status is OK) from the slot's buffer to pkt_out and the
 // completion i to slot i mod 2^ring_log2 of cpl_ring, and frees the slot as soon as the write
-// engine has taken the completion (the packet's data has left the buffer by
-// then; esp_mem_access takes a completion only once the packet's beats
-// have left the buffer); the writes are posted. A packet goes out in chunks of ChunkBeats
+// engine has taken the completion (right behind the packet's last chunk, so
+// the next packet streams without a gap; the packet's beats may still be in
+// the buffer then: each write job names its slot, drain_slot_o when taken,
+// and esp_engine hands the slot back to the process stage only once
+// esp_mem_access's obuf_busy_o says they are out); the writes are posted. A packet goes out in chunks of ChunkBeats
 // beats, one write job each, so that a write of the process stage (which
 // has priority) waits at most one chunk: AXI does not interleave the data
 // of two write bursts. idle_o: nothing pushed is left to write and every

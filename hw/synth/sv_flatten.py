@@ -557,7 +557,7 @@ def named_patterns(src, name):
         if len(owners) != 1:
             raise FlattenError(f"{name}: assignment pattern with fields {fields}: "
                                f"{'no' if not owners else 'more than one'} struct has exactly those, in that order")
-        values = [x.group(2) for x in pairs]
+        values = [named_patterns(x.group(2), name) if "'{" in x.group(2) else x.group(2) for x in pairs]  # nested
         for i, ((fname, w), v) in enumerate(zip(struct_fields(owners[0]), values)):
             if re.fullmatch(r"'[01]", v) and w:  # '0 / '1: the field's width
                 values[i] = f"{{({w}){{1'b{v[1]}}}}}"

@@ -53,13 +53,21 @@ EngineSim::EngineSim(const SimConfig& cfg)
   m_->ctx->randReset(2);
   m_->ctx->randSeed(static_cast<int>(mix(cfg.seed) & 0x7FFFFFFF) | 1);
   Verilated::threadContextp(m_->ctx.get());
-  if (!cfg.trace_path.empty()) m_->ctx->traceEverOn(true);
+  // ESP_COSIM_FST=<file>: an FST trace of every model, <file>.<n> (like
+  // ESP_COSIM_AXI_LOG; for tools that do not pass cosim.trace_path).
+  if (cfg_.trace_path.empty()) {
+    if (const char* fst = std::getenv("ESP_COSIM_FST")) {
+      static unsigned fst_instances = 0;
+      cfg_.trace_path = std::string(fst) + "." + std::to_string(fst_instances++);
+    }
+  }
+  if (!cfg_.trace_path.empty()) m_->ctx->traceEverOn(true);
   m_->top = std::make_unique<Vesp_engine>(m_->ctx.get(), "esp_engine");
-  if (!cfg.trace_path.empty()) {
+  if (!cfg_.trace_path.empty()) {
     m_->fst = std::make_unique<VerilatedFstC>();
     m_->top->trace(m_->fst.get(), 99);
-    m_->fst->open(cfg.trace_path.c_str());
-    if (!m_->fst->isOpen()) throw SimError("cannot open FST trace " + cfg.trace_path);
+    m_->fst->open(cfg_.trace_path.c_str());
+    if (!m_->fst->isOpen()) throw SimError("cannot open FST trace " + cfg_.trace_path);
   }
   if (const char* log = std::getenv("ESP_COSIM_AXI_LOG")) {
     static unsigned instances = 0;  // one file per model: <file>.<n>
