@@ -630,7 +630,51 @@ def struct_bits(src, name):
         src = re.sub(rf"\b{t}'\(", "(", src)
     for t in STRUCT_NAMES:  # casts to a struct of another file (a package's)
         src = re.sub(rf"(?:\b\w+::)?\b{t}'\(", "(", src)
-    return named_patterns(inline_foreign_structs(src, name), name)
+    return named_patterns(inline_foreign_structs(routine_structs(src, name), name), name)
+
+
+ROUTINE = re.compile(r"\b(task|function)\s+automatic\b(.*?)\bend(?:task|function)\b", re.S)
+
+
+def routine_structs(src, name):
+    """A task's or function's arguments, locals and result of a packed struct
+    type -> logic vectors of its width: yosys 0.23 infers a latch for such a
+    variable of a routine called in only some branches of an always_comb
+    (make area stopped at esp_batch_ctrl's line_wr). Refused when the
+    routine reads a field of one (the vector has no fields)."""
+    def width(t):
+        w = TYPE_WIDTHS.get(t)
+        if w is None and t in STRUCT_BODIES:
+            ws = [x for _, x in struct_fields(t)]
+            if all(ws):
+                w = "(" + " + ".join(ws) + ")"
+        return w
+
+    def one(m):
+        body = m.group(0)
+        names = []
+
+        def decl(d):
+            t = d.group(2).split("::")[-1]
+            if t not in STRUCT_NAMES:
+                return d.group(0)
+            w = width(t)
+            if w is None:
+                raise FlattenError(f"{name}: cannot size {t} in a {m.group(1)}")
+            names.extend(n.strip() for n in d.group(3).split(","))
+            return f"{d.group(1)}logic [{w}-1:0] {d.group(3)}{d.group(4)}"
+        # the result type, the arguments, the locals
+        body = re.sub(r"^(function\s+automatic\s+)((?:\w+::)?\w+)(\s+)(?=\w+\s*\()",
+                      lambda d: d.group(0) if d.group(2).split("::")[-1] not in STRUCT_NAMES else
+                      f"{d.group(1)}logic [{width(d.group(2).split('::')[-1])}-1:0]{d.group(3)}", body)
+        body = re.sub(r"(\b(?:input|output|inout)\s+)((?:\w+::)?\w+)\s+(\w+)(\s*[,)])", decl, body)
+        body = re.sub(r"(?m)(^\s*)((?:\w+::)?\w+)\s+(\w+(?:\s*,\s*\w+)*)(\s*;)", decl, body)
+        for n in names:
+            if n and re.search(rf"\b{n}\s*\.\s*\w", body):
+                raise FlattenError(f"{name}: {n}.field in a {m.group(1)}: {n} is a struct there, which yosys 0.23 "
+                                   f"may latch; use a module-level struct variable")
+        return body
+    return ROUTINE.sub(one, src)
 
 
 TABLE_FN = re.compile(r"(function\s+automatic\s+logic\s*\[(\d+):0\]\s*(\w+)\s*\(\s*input\s+logic\s*\[(\d+):0\]\s*(\w+)\s*\)\s*;)"
