@@ -204,6 +204,7 @@ module esp_engine
   logic [Osw-1:0] oalloc_slot, odrain_slot, obuf_rslot;
   logic [OSlots-1:0] obusy;     // slots whose packet beats are not all out yet (esp_mem_access)
   logic          wb_alloc_ready;
+  logic          wb_cpl_hold;     // (formal checks of esp_writeback watch it)
   logic          out_alloc;
 
   logic          d_valid, d_acc, d_beat, f_valid, f_acc, w_valid, w_acc, w_wdone;
@@ -268,6 +269,7 @@ module esp_engine
     .idle_o         (wb_idle),
     .cpl_prod_o     (cpl_prod),
     .cpl_inc_o      (cpl_inc),
+    .cpl_hold_o     (wb_cpl_hold),
     .alloc_ready_o  (wb_alloc_ready),
     .alloc_slot_o   (oalloc_slot),
     .alloc_i        (out_alloc),
@@ -701,7 +703,7 @@ module esp_engine
 
   // Results the sequencer does not need (it plans the same numbers itself).
   logic unused_results;
-  assign unused_results = ^{parse_busy, hb_busy, hb_rsp, iready};
+  assign unused_results = ^{parse_busy, hb_busy, hb_rsp, iready, wb_cpl_hold};
 
 endmodule : esp_engine
 
