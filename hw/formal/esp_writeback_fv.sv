@@ -1,6 +1,6 @@
 // esp_writeback_fv: the write-back stage (esp_writeback, hw/rtl) checked by
 // hw/formal/run_formal.py (yosys-smtbmc, bounded from reset), with 2 output
-// slots, chunks of one beat and a completion ring of 1, 2 or 4 slots.
+// slots, chunks of one beat and a completion ring of 1 to 8 slots.
 //
 // The environment starts one run right after reset, takes free output slots
 // (alloc_i only while alloc_ready_o) and pushes the taken ones in order,
@@ -19,9 +19,16 @@
 //     a descriptor without one; a job is offered as a one-cycle pulse
 //     (mem_valid_o) and held (command, address, length) until taken, with
 //     no new one before;
-//   - CPL_PROD (cpl_prod_o) = ring_first + the completions answered, and
-//     cpl_inc_o pulses exactly on a completion's answer (a packet's answer
-//     never counts);
+//   - two completions per beat: a completion is held (cpl_hold_o) only when
+//     its packet is all taken (none of its jobs offered and not taken), it
+//     starts a beat and is not the ring's last slot, the next descriptor is
+//     pushed and none is held already; its slot is free from then on; it is
+//     always held when that is so at its packet's last chunk; a held one is
+//     written with the next descriptor's completion, after that one's packet,
+//     in one write of one beat at the held one's address (held one first);
+//   - CPL_PROD (cpl_prod_o) = ring_first + the completions answered (two for
+//     a write of two), and cpl_inc_o pulses exactly on a completion write's
+//     answer (a packet's answer never counts);
 //   - the slot credit: a slot is offered (alloc_ready_o) exactly when fewer
 //     than Slots are taken or full, the slots go round in order, and the
 //     slot written out (drain_slot_o) is the oldest pushed one;
@@ -58,7 +65,7 @@ module esp_writeback_fv
   localparam int unsigned MaxLen = 3 * NB;
   localparam int unsigned Q = 8;         // answers awaited, at most (model)
 
-  logic             idle, cpl_inc, alloc_ready, mem_valid;
+  logic             idle, cpl_inc, cpl_hold, alloc_ready, mem_valid;
   logic [31:0]      cpl_prod, mem_len, mem_cap;
   logic [Sw-1:0]    alloc_slot, drain_slot;
   logic [Slots-1:0] full;
@@ -81,6 +88,7 @@ module esp_writeback_fv
     .idle_o         (idle),
     .cpl_prod_o     (cpl_prod),
     .cpl_inc_o      (cpl_inc),
+    .cpl_hold_o     (cpl_hold),
     .alloc_ready_o  (alloc_ready),
     .alloc_slot_o   (alloc_slot),
     .alloc_i,
@@ -122,10 +130,16 @@ module esp_writeback_fv
   logic [1:0]    pn_q;
   logic [31:0]   sent_q;                         // packet bytes of pq_q[0] taken
   logic [Q-1:0]  kind_q;                         // awaited answers, oldest in bit 0: 1 = completion
+  logic [Q-1:0]  two_q;                          // ... 1 = a write of two completions
   logic [3:0]    kn_q;
+  logic          held_q;                         // a completion is held
+  logic [7:0]    held_tag_q;
+  logic [63:0]   held_addr_q;
 
   logic [1:0]    taken;                          // taken, not pushed
-  logic          acc, acc_cpl, ans, ans_cpl;
+  logic          acc, acc_cpl, ans, ans_cpl, pop, last_chunk, can_pair;
+  logic [31:0]   oslot;                          // the oldest's ring slot
+  logic [63:0]   oaddr;                          // ... its completion's address
   ent_t          h, pushed;
   logic [31:0]   rest, chunk;
   assign taken   = 2'(n_alloc_q - n_push_q);
@@ -140,6 +154,14 @@ module esp_writeback_fv
   assign acc_cpl = acc && (!h.wr_pkt || sent_q >= h.len);
   assign ans     = mem_wdone_i && kn_q != '0;
   assign ans_cpl = ans && kind_q[0];
+  assign pop     = acc_cpl || cpl_hold;
+  assign oslot   = (first_q + 32'(n_done_q)) & mask_q;
+  assign oaddr   = a_cpl_q + (64'(oslot) << $clog2(COMPLETION_SIZE));
+  // the oldest's last chunk is taken now
+  assign last_chunk = acc && h.wr_pkt && sent_q < h.len && sent_q + 32'(NB) >= h.len;
+  // its completion may be held: it starts a beat, the next slot is in that
+  // beat, the next descriptor is pushed, none is held
+  assign can_pair = !held_q && oaddr[$clog2(NB)-1:0] == '0 && oslot != mask_q && pn_q >= 2'd2;
   assign pushed  = '{tag: push_cpl_i[7:0], wr_pkt: push_wr_pkt_i, off: push_out_off_i,
                      len: push_out_len_i, cap: push_out_cap_i};
 
@@ -151,7 +173,9 @@ module esp_writeback_fv
       pn_q <= '0;
       sent_q <= '0;
       kind_q <= '0;
+      two_q <= '0;
       kn_q <= '0;
+      held_q <= 1'b0;
       pend_q <= 1'b0;
     end else begin
       pend_q <= cmd_vis && !mem_acc_i;
@@ -164,21 +188,29 @@ module esp_writeback_fv
       end
       if (alloc_i) n_alloc_q <= n_alloc_q + 8'd1;
       if (push_i) n_push_q <= n_push_q + 8'd1;
-      if (acc_cpl) n_done_q <= n_done_q + 8'd1;
-      if (ans_cpl) n_ans_q <= n_ans_q + 32'd1;
-      // the pushed queue: the oldest leaves with its completion
-      if (acc_cpl) begin
+      if (pop) n_done_q <= n_done_q + 8'd1;
+      if (ans_cpl) n_ans_q <= n_ans_q + (two_q[0] ? 32'd2 : 32'd1);
+      if (cpl_hold) begin
+        held_q <= 1'b1;
+        held_tag_q <= h.tag;
+        held_addr_q <= oaddr;
+      end else if (acc_cpl) held_q <= 1'b0;
+      // the pushed queue: the oldest leaves with its completion, or when it
+      // is held
+      if (pop) begin
         pq0_q  <= pq1_q;
         sent_q <= '0;
       end else if (acc) sent_q <= sent_q + 32'(NB);
       if (push_i) begin
-        if (pn_q - (acc_cpl ? 2'd1 : 2'd0) == 2'd0) pq0_q <= pushed;
+        if (pn_q - (pop ? 2'd1 : 2'd0) == 2'd0) pq0_q <= pushed;
         else pq1_q <= pushed;
       end
-      pn_q <= pn_q + (push_i ? 2'd1 : 2'd0) - (acc_cpl ? 2'd1 : 2'd0);
+      pn_q <= pn_q + (push_i ? 2'd1 : 2'd0) - (pop ? 2'd1 : 2'd0);
       // awaited answers, in order
       kind_q <= ans ? (kind_q >> 1) : kind_q;
+      two_q  <= ans ? (two_q >> 1) : two_q;
       if (acc) kind_q[4'(kn_q - (ans ? 4'd1 : 4'd0))] <= acc_cpl;
+      if (acc) two_q[4'(kn_q - (ans ? 4'd1 : 4'd0))] <= acc_cpl && held_q;
       kn_q <= kn_q + (acc ? 4'd1 : 4'd0) - (ans ? 4'd1 : 4'd0);
     end
   end
@@ -226,14 +258,30 @@ module esp_writeback_fv
           assert (mem_len == chunk);
           assert (mem_cap == h.cap - sent_q);
           assert (32'(mem_base) == sent_q / 32'(NB));
+        end else if (held_q) begin
+          // the held completion and the oldest's, in one beat
+          assert (mem_cmd == CmdWrStruct);
+          assert (mem_addr == held_addr_q);
+          assert (mem_len == 32'(2 * COMPLETION_SIZE));
+          assert (mem_wimg[7:0] == held_tag_q);
+          assert (mem_wimg[CplW +: 8] == h.tag);
+          assert (mem_wmask == {NB{1'b1}});
         end else begin
           assert (mem_cmd == CmdWrStruct);
-          assert (mem_addr == a_cpl_q + (64'((first_q + 32'(n_done_q)) & mask_q) << $clog2(COMPLETION_SIZE)));
+          assert (mem_addr == oaddr);
           assert (mem_len == 32'(COMPLETION_SIZE));
           assert (mem_wimg[7:0] == h.tag);
           assert (mem_wmask == NB'({COMPLETION_SIZE{1'b1}}));
         end
       end
+      // a completion is held only when it may be: its packet all taken (its
+      // last chunk now, or none and no job of it offered)
+      if (cpl_hold) begin
+        assert (can_pair && pn_q != '0);
+        assert (h.wr_pkt ? last_chunk : !cmd_vis);
+      end
+      // and always at its packet's last chunk when it may be
+      if (last_chunk && can_pair) assert (cpl_hold);
       // CPL_PROD: the completions answered
       assert (cpl_prod == first_q + n_ans_q);
       assert (cpl_inc == ans_cpl);
@@ -244,7 +292,7 @@ module esp_writeback_fv
       for (int s = 0; s < Slots; s++) begin
         assert (full[s] == (Sw'(s - 32'(n_done_q)) < Sw'(pn_q) || 32'(pn_q) == Slots));
       end
-      assert (idle == (taken == '0 && pn_q == '0 && kn_q == '0));
+      assert (idle == (taken == '0 && pn_q == '0 && kn_q == '0 && !held_q));
     end
   end
 `endif

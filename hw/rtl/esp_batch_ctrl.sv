@@ -83,8 +83,6 @@ module esp_batch_ctrl
   output      head_view_t    head_o,
   output      logic [OSlotW-1:0] hslot_o,   // the descriptor's output slot
   input  wire logic          tail_idle_i,
-  input  wire logic          tail_want_i,   // the tail waits for esp_trailer / esp_ip_parse
-  input  wire logic          tail_units_i,  // the tail has them
   input  wire logic [(1<<OSlotW)-1:0]       tail_dec_v_i,   // its DECRYPTs, by output slot: their SA
   input  wire logic [(1<<OSlotW)-1:0][31:0] tail_dec_sa_i,
   input  wire st_wr_t        st_wr_i,       // the SA store's write (the head's, or the tail's)
@@ -427,7 +425,7 @@ module esp_batch_ctrl
       end
       StNext: begin  // the descriptor's own checks, in the cycle it is taken
         // (in a new output slot; anything but an ENCRYPT once the tail is idle)
-        if (in_valid_i && out_ready_i && !tail_want_i && !tail_units_i && (op_enc || op_dec || tail_idle_i)) begin
+        if (in_valid_i && out_ready_i && (op_enc || op_dec || tail_idle_i)) begin
           out_alloc_o = 1'b1; hslot_d = out_slot_i;
           desc_d = in_desc_i;
           status_d = STATUS_OK; soft_d = 1'b0; c_sa_d = NO_SA_INDEX; c_spi_d = '0; c_len_d = '0; c_seq_d = '0;

@@ -16,18 +16,24 @@
 //     duplicate of a packet that passed is REPLAY now, REPLAY before
 //     AUTH_FAIL as in the contract's order), CONTRACT.md DECRYPT 10
 //     (AUTH_FAIL: auth_fail++), 11 (the window commit: T = seq when fresh,
-//     seq's bit set in the top's entry), 12-13 (esp_trailer's check on the
-//     output slot: BAD_PADDING, DUMMY), 14 (the inner packet: esp_ip_parse,
-//     MALFORMED), 15 (NO_SPACE), 16 (packets, bytes, soft lifetime), then one
-//     write of the SA's state record into the SA store and the push. The head
-//     reads no SA from the store while a DECRYPT of it is here (dec_v_o /
-//     dec_sa_o): it waits, or forwards (fwd) when that DECRYPT was its last.
-//     esp_trailer and esp_ip_parse are the head's too: the tail takes them
-//     (units_o, from want_o) only while the head says it neither uses nor
-//     starts them (head_free_i), and the head takes no descriptor meanwhile.
+//     seq's bit set in the top's entry), 12-13 (the tail's own esp_trailer,
+//     TR_CHECK on the output slot, started in the cycle the answer is taken:
+//     BAD_PADDING, DUMMY), 14 (the inner packet: the tail's own esp_ip_parse,
+//     PARSE_IP on the output slot, started in the cycle the trailer check is
+//     done: MALFORMED), 15 (NO_SPACE) and 16 (packets, bytes, soft lifetime)
+//     in the cycle the parse is done, then one write of the SA's state record
+//     into the SA store and the push. The head reads no SA from the store
+//     while a DECRYPT of it is here (dec_v_o / dec_sa_o): it waits, or
+//     forwards (fwd) when that DECRYPT was its last.
+//     The tail's esp_trailer and esp_ip_parse read the descriptor's output
+//     slot through a read port of its own (obuf_*; esp_out_bank's t port):
+//     the head's units (its DECRYPTs in the head, its ENCRYPT trailers, its
+//     parses) are the head's alone, and the head's DECRYPT and the tail's
+//     descriptor always own different output slots.
 // idle_o: nothing queued or running.
-// The head's unit starts and requests (h_*), SA-store writes and own pushes
-// come through here, joined with the tail's (who owns which unit: above).
+// The head's esp_hdr_build requests (h_hb_*; transport DECRYPT, finished in
+// the head while the tail is idle), SA-store writes and own pushes come
+// through here, joined with the tail's.
 `default_nettype none
 
 module esp_batch_tail
@@ -36,7 +42,10 @@ module esp_batch_tail
 #(
   parameter int unsigned Depth = 4,        // descriptors queued (at most one per output slot)
   parameter int unsigned OSlotW = 2,
-  localparam int unsigned CplW = 8 * COMPLETION_SIZE
+  parameter int unsigned BufDepth = 256,   // words of an output slot (esp_out_bank)
+  localparam int unsigned CplW = 8 * COMPLETION_SIZE,
+  localparam int unsigned Aw = $clog2(BufDepth),
+  localparam int unsigned Dw = 8 * PKT_BUS_BYTES
 ) (
   input  wire logic              clk_i,
   input  wire logic              rst_ni,
@@ -62,17 +71,11 @@ module esp_batch_tail
   output      logic              aead_rsp_ready_o,
   input  wire aead_rsp_t         aead_rsp_i,
 
-  // the head's unit starts and requests, output slot h_slot_i
+  // the head's esp_hdr_build start and request, output slot h_slot_i
   input  wire logic [OSlotW-1:0] h_slot_i,
   input  wire logic              h_hb_i,         // the head has esp_hdr_build (else the tail)
   input  wire logic              h_hb_start_i,
   input  wire hb_req_t           h_hb_req_i,
-  input  wire logic              h_tr_start_i,
-  input  wire tr_req_t           h_tr_req_i,
-  input  wire logic              h_parse_start_i,
-  input  wire parse_req_t        h_parse_req_i,
-  input  wire logic              h_parse_obuf_i, // esp_ip_parse reads the output slot
-  input  wire logic [1:0]        h_obuf_rsel_i,
 
   // esp_hdr_build (writes output slot obuf_hb_slot_o)
   output      logic              hb_start_o,
@@ -80,21 +83,12 @@ module esp_batch_tail
   output      logic [OSlotW-1:0] obuf_hb_slot_o,
   input  wire logic              hb_done_i,
 
-  // esp_trailer and esp_ip_parse (reading output slot obuf_rd_slot_o), the tail's when the head lets it
-  input  wire logic              head_free_i,    // the head neither uses nor starts them
-  output      logic              want_o,         // the tail waits for them (the head takes no descriptor)
-  output      logic              units_o,        // the tail has them
-  output      logic [OSlotW-1:0] obuf_rd_slot_o,
-  output      logic [1:0]        obuf_rsel_o,    // 1 esp_trailer, 2 esp_ip_parse
-  output      logic              tr_start_o,
-  output      tr_req_t           tr_req_o,
-  input  wire logic              tr_done_i,
-  input  wire tr_rsp_t           tr_rsp_i,
-  output      logic              parse_start_o,
-  output      parse_req_t        parse_req_o,
-  output      logic              parse_obuf_o,
-  input  wire logic              parse_done_i,
-  input  wire parse_rsp_t        parse_rsp_i,
+  // the tail's read port of the output slots (its esp_trailer and
+  // esp_ip_parse, DECRYPT; the slot is held while a read's data is due)
+  output      logic [OSlotW-1:0] obuf_slot_o,
+  output      logic              obuf_re_o,
+  output      logic [Aw-1:0]     obuf_raddr_o,
+  input  wire logic [Dw-1:0]     obuf_rdata_i,
 
   // the SA store's write port: the head's (h_st_*), else the tail's DECRYPT's
   input  wire logic              h_st_we_i,
@@ -171,18 +165,27 @@ module esp_batch_tail
   end
 
   // TRsp: waits for the answer of the oldest queued job. ENCRYPT: THdr
-  // (esp_hdr_build, started the cycle after the answer). DECRYPT: TUnit
-  // (waits for the units), TTrl, TInner, TDel, TWr (the store write), TPush.
-  typedef enum logic [2:0] {TRsp, THdr, TUnit, TTrl, TInner, TDel, TWr, TPush} tstate_e;
+  // (esp_hdr_build, started the cycle after the answer). DECRYPT: TTrl (the
+  // trailer check, started with the answer), TInner (the inner parse,
+  // started as the check is done; NO_SPACE and the counters as it is done),
+  // TWr (the store write), TPush.
+  typedef enum logic [2:0] {TRsp, THdr, TTrl, TInner, TWr, TPush} tstate_e;
   tstate_e     ts_q, ts_d;
-  logic        t_we, trl, inner;
-  logic        go_q, go_d, tr_go_q, tr_go_d, pa_go_q, pa_go_d;
+  logic        t_we;
+  logic        go_q, go_d, tr_go, pa_go;
   logic [15:0] sum_q, status_q, status_d;
   logic        soft_q, soft_d, wr_q, wr_d;
   sa_counters_t  ctr_q, ctr_d;
   logic [63:0]   top_q, top_d;
   replay_entry_t te_q, te_d;
-  pkt_len_t      len_q, len_d, avail_q, avail_d;
+  pkt_len_t      len_q, len_d;
+
+  // the tail's esp_trailer (TR_CHECK) and esp_ip_parse (PARSE_IP), on the
+  // output slot of the oldest queued descriptor
+  logic          tr_done, tr_re, tr_busy, pa_done, pa_re, pa_busy;
+  logic [Aw-1:0] tr_raddr, pa_raddr;
+  tr_rsp_t       tr_rsp;
+  parse_rsp_t    pa_rsp;
 
   tail_dec_t dc;
   assign dc = q_out.dctx;
@@ -211,7 +214,7 @@ module esp_batch_tail
     lt.soft_packets = dc.soft_packets;
   end
   esp_sa_checks u_checks (
-    .inbound_i (1'b1), .sa_i (lt), .ctr_i (ctr_q), .tx_seq_i (top_q), .add_bytes_i (32'(len_q)),
+    .inbound_i (1'b1), .sa_i (lt), .ctr_i (ctr_q), .tx_seq_i (top_q), .add_bytes_i (32'(pa_rsp.pkt_len)),
     .params_ok_o (unused_params), .hard_o (unused_hard), .hard_ctr_o (unused_hard_ctr), .seq_full_o (unused_full),
     .ok_ctr_o (ok_ctr), .soft_o (soft_now)
   );
@@ -235,9 +238,9 @@ module esp_batch_tail
   assign c_dummy  = bumped(ctr_q, SA_COUNTERS_DUMMY_OFFSET);
 
   always_comb begin
-    ts_d = ts_q; go_d = 1'b0; tr_go_d = 1'b0; pa_go_d = 1'b0;
+    ts_d = ts_q; go_d = 1'b0; tr_go = 1'b0; pa_go = 1'b0;
     status_d = status_q; soft_d = soft_q; wr_d = wr_q;
-    ctr_d = ctr_q; top_d = top_q; te_d = te_q; len_d = len_q; avail_d = avail_q;
+    ctr_d = ctr_q; top_d = top_q; te_d = te_q; len_d = len_q;
     aead_rsp_ready_o = 1'b0; q_pop = 1'b0; t_we = 1'b0;
     unique case (ts_q)
       TRsp: if (q_valid) begin
@@ -252,10 +255,10 @@ module esp_batch_tail
               ctr_d = b_replay; status_d = STATUS_REPLAY;
             end else if (!aead_rsp_i.auth_ok) begin   // DECRYPT 10
               ctr_d = b_auth; status_d = STATUS_AUTH_FAIL;
-            end else begin   // DECRYPT 11
+            end else begin   // DECRYPT 11, then 12 (the plaintext is in the slot)
               te_d = commit;
               if (fresh) top_d = dc.seq;
-              ts_d = TUnit;
+              tr_go = 1'b1; ts_d = TTrl;
             end
           end
         end
@@ -263,31 +266,26 @@ module esp_batch_tail
       THdr: if (hb_done_i) begin
         q_pop = 1'b1; ts_d = TRsp;
       end
-      TUnit: if (head_free_i) begin
-        tr_go_d = 1'b1; ts_d = TTrl;
-      end
-      TTrl: if (tr_done_i) begin   // DECRYPT 12, 13 (a dummy packet: nothing delivered), 14
-        if (tr_rsp_i.status != STATUS_OK) begin
+      TTrl: if (tr_done) begin   // DECRYPT 12, 13 (a dummy packet: nothing delivered), 14
+        if (tr_rsp.status != STATUS_OK) begin
           ctr_d = c_bad; status_d = STATUS_BAD_PADDING; ts_d = TWr;
-        end else if (tr_rsp_i.nh == NhNoNext) begin
+        end else if (tr_rsp.nh == NhNoNext) begin
           ctr_d = c_dummy; status_d = STATUS_DUMMY; ts_d = TWr;
-        end else if (tr_rsp_i.nh != IP_PROTO_IPV4 && tr_rsp_i.nh != IP_PROTO_IPV6) begin
+        end else if (tr_rsp.nh != IP_PROTO_IPV4 && tr_rsp.nh != IP_PROTO_IPV6) begin
           ctr_d = c_bad; status_d = STATUS_MALFORMED; ts_d = TWr;
         end else begin
-          avail_d = tr_rsp_i.pay_len; pa_go_d = 1'b1; ts_d = TInner;
+          pa_go = 1'b1; ts_d = TInner;
         end
       end
-      TInner: if (parse_done_i) begin
-        if (parse_rsp_i.status != STATUS_OK) begin
-          ctr_d = c_bad; status_d = STATUS_MALFORMED; ts_d = TWr;
+      TInner: if (pa_done) begin   // DECRYPT 14, then 15, 16 (pa_rsp.pkt_len: the inner packet's length)
+        if (pa_rsp.status != STATUS_OK) begin
+          ctr_d = c_bad; status_d = STATUS_MALFORMED;
         end else begin
-          len_d = parse_rsp_i.pkt_len; ts_d = TDel;
-        end
-      end
-      TDel: begin   // DECRYPT 15, 16 (len_q: the inner packet's length)
-        if (32'(len_q) > q_out.out_cap) status_d = STATUS_NO_SPACE;
-        else begin
-          ctr_d = ok_ctr; soft_d = soft_now; wr_d = 1'b1;
+          len_d = pa_rsp.pkt_len;
+          if (32'(pa_rsp.pkt_len) > q_out.out_cap) status_d = STATUS_NO_SPACE;
+          else begin
+            ctr_d = ok_ctr; soft_d = soft_now; wr_d = 1'b1;
+          end
         end
         ts_d = TWr;
       end
@@ -304,17 +302,17 @@ module esp_batch_tail
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
       ts_q <= TRsp;
-      {go_q, tr_go_q, pa_go_q} <= '0;
+      go_q <= 1'b0;
     end else begin
       ts_q <= ts_d;
-      {go_q, tr_go_q, pa_go_q} <= {go_d, tr_go_d, pa_go_d};
+      go_q <= go_d;
     end
   end
 
   always_ff @(posedge clk_i) begin
     if (aead_rsp_ready_o && aead_rsp_valid_i) sum_q <= aead_rsp_i.sum;
     status_q <= status_d; soft_q <= soft_d; wr_q <= wr_d;
-    ctr_q <= ctr_d; top_q <= top_d; te_q <= te_d; len_q <= len_d; avail_q <= avail_d;
+    ctr_q <= ctr_d; top_q <= top_d; te_q <= te_d; len_q <= len_d;
   end
 
   // ENCRYPT: esp_hdr_build (the head's: transport DECRYPT in the head)
@@ -327,18 +325,52 @@ module esp_batch_tail
   assign hb_req_o       = h_hb_i ? h_hb_req_i : t_hb;
   assign obuf_hb_slot_o = h_hb_i ? h_slot_i : q_out.oslot;
 
-  // DECRYPT: the units on the output slot (tunnel: the plaintext from byte 0)
-  assign want_o         = ts_q == TUnit;
-  assign trl            = ts_q == TTrl;
-  assign inner          = ts_q == TInner;
-  assign units_o        = trl | inner;
-  assign obuf_rd_slot_o = units_o ? q_out.oslot : h_slot_i;
-  assign obuf_rsel_o    = trl ? 2'd1 : (inner ? 2'd2 : h_obuf_rsel_i);
-  assign tr_start_o     = h_tr_start_i | tr_go_q;
-  assign tr_req_o       = trl ? '{op: TR_CHECK, off: '0, len: dc.pt_len, nh: '0} : h_tr_req_i;
-  assign parse_start_o  = h_parse_start_i | pa_go_q;
-  assign parse_req_o    = inner ? '{mode: PARSE_IP, base: '0, avail: avail_q} : h_parse_req_i;
-  assign parse_obuf_o   = h_parse_obuf_i | inner;
+  // DECRYPT: the tail's units on the output slot (tunnel: the plaintext from
+  // byte 0). One job at a time: the parse starts in the cycle the check is
+  // done (each unit is idle again in its done cycle), so their reads never
+  // meet; each reads the data of its own read, the cycle after it.
+  tr_req_t       tr_req;
+  parse_req_t    pa_req;
+  logic          unused_tr_we;
+  logic [Aw-1:0] unused_tr_waddr;
+  logic [PKT_BUS_BYTES-1:0] unused_tr_wbe;
+  logic [Dw-1:0] unused_tr_wdata;
+  assign tr_req = '{op: TR_CHECK, off: '0, len: dc.pt_len, nh: '0};
+  assign pa_req = '{mode: PARSE_IP, base: '0, avail: tr_rsp.pay_len};
+
+  esp_trailer #(.Depth(BufDepth)) u_trailer (
+    .clk_i,
+    .rst_ni,
+    .start_i   (tr_go),
+    .req_i     (tr_req),
+    .wr_we_o   (unused_tr_we),
+    .wr_addr_o (unused_tr_waddr),
+    .wr_be_o   (unused_tr_wbe),
+    .wr_data_o (unused_tr_wdata),
+    .rd_re_o   (tr_re),
+    .rd_addr_o (tr_raddr),
+    .rd_data_i (obuf_rdata_i),
+    .busy_o    (tr_busy),
+    .done_o    (tr_done),
+    .rsp_o     (tr_rsp)
+  );
+
+  esp_ip_parse #(.Depth(BufDepth)) u_ip_parse (
+    .clk_i,
+    .rst_ni,
+    .start_i   (pa_go),
+    .req_i     (pa_req),
+    .rd_re_o   (pa_re),
+    .rd_addr_o (pa_raddr),
+    .rd_data_i (obuf_rdata_i),
+    .busy_o    (pa_busy),
+    .done_o    (pa_done),
+    .rsp_o     (pa_rsp)
+  );
+
+  assign obuf_slot_o  = q_out.oslot;
+  assign obuf_re_o    = tr_re | pa_re;
+  assign obuf_raddr_o = tr_re ? tr_raddr : pa_raddr;
 
   // DECRYPT: the state record (the entry stays the top's: seq's)
   assign st_we_o             = h_st_we_i | t_we;
@@ -369,10 +401,11 @@ module esp_batch_tail
 
   logic unused_tail;
   assign unused_tail = ^{q_out.hb.payload_sum, unused_old, unused_idx, unused_tidx, unused_params,
-                         unused_hard, unused_full, unused_hard_ctr, tr_rsp_i.pad_len, tr_rsp_i.pt_len,
-                         parse_rsp_i.version, parse_rsp_i.ihl, parse_rsp_i.hdr_len, parse_rsp_i.nh_off,
-                         parse_rsp_i.proto, parse_rsp_i.udp, parse_rsp_i.esp_off, parse_rsp_i.esp_len,
-                         parse_rsp_i.spi, parse_rsp_i.seq_lo};
+                         unused_hard, unused_full, unused_hard_ctr, tr_rsp.pad_len, tr_rsp.pt_len,
+                         pa_rsp.version, pa_rsp.ihl, pa_rsp.hdr_len, pa_rsp.nh_off,
+                         pa_rsp.proto, pa_rsp.udp, pa_rsp.esp_off, pa_rsp.esp_len,
+                         pa_rsp.spi, pa_rsp.seq_lo, tr_busy, pa_busy, unused_tr_we, unused_tr_waddr,
+                         unused_tr_wbe, unused_tr_wdata};
 
 endmodule : esp_batch_tail
 

@@ -4,9 +4,10 @@
 // head's step and registers (head_i: esp_unit_pkg::head_view_t) it builds
 // the units' requests (esp_batch_req), issues esp_aead's jobs (an ENCRYPT
 // from the cycle its trailer is built, a DECRYPT from StDecAead, a wipe from
-// StCmdWipe), pushes the descriptors that go to the tail with their jobs,
-// selects who owns each buffer port, and lets the tail have esp_trailer /
-// esp_ip_parse while the head neither uses nor starts them (head_free).
+// StCmdWipe), pushes the descriptors that go to the tail with their jobs
+// and selects who owns each buffer port. esp_trailer and esp_ip_parse (and
+// their obuf read port r) are the head's alone; the tail has its own, on a
+// read port of its own (t: its descriptor's output slot).
 `default_nettype none
 
 module esp_batch_units
@@ -14,6 +15,9 @@ module esp_batch_units
   import esp_unit_pkg::*;
 #(
   parameter int unsigned OSlots = 4,
+  parameter int unsigned BufDepth = 256,   // words of an output slot (esp_out_bank)
+  localparam int unsigned Aw = $clog2(BufDepth),
+  localparam int unsigned Dw = 8 * PKT_BUS_BYTES,
   localparam int unsigned OSlotW = (OSlots > 1) ? $clog2(OSlots) : 1
 ) (
   input  wire logic              clk_i,
@@ -23,8 +27,6 @@ module esp_batch_units
 
   // the tail, for the head
   output      logic              tail_idle_o,
-  output      logic              tail_want_o,
-  output      logic              tail_units_o,
   output      logic [(1<<OSlotW)-1:0]       dec_v_o,
   output      logic [(1<<OSlotW)-1:0][31:0] dec_sa_o,
   output      st_wr_t            st_wr_o,      // the SA store's write: the head's, or the tail's DECRYPT
@@ -42,19 +44,20 @@ module esp_batch_units
   output      logic              ibuf_wsel_o,   // 1 esp_trailer (else no write)
   output      logic [1:0]        obuf_rsel_o,   // 1 esp_trailer, 2 esp_ip_parse (else no read)
   output      logic              parse_obuf_o,  // esp_ip_parse reads obuf (else ibuf)
-  output      logic [OSlotW-1:0] obuf_rd_slot_o,   // the output slot esp_trailer / esp_ip_parse read
+  output      logic [OSlotW-1:0] obuf_rd_slot_o,   // the output slot esp_trailer / esp_ip_parse read (the head's)
   output      logic [OSlotW-1:0] obuf_hb_slot_o,   // the output slot esp_hdr_build writes
+  // the tail's read port of the output slots (its own esp_trailer / esp_ip_parse)
+  output      logic [OSlotW-1:0] tail_obuf_slot_o,
+  output      logic              tail_obuf_re_o,
+  output      logic [Aw-1:0]     tail_obuf_raddr_o,
+  input  wire logic [Dw-1:0]     tail_obuf_rdata_i,
   // esp_ip_parse
   output      logic              parse_start_o,
   output      parse_req_t        parse_req_o,
-  input  wire logic              parse_done_i,
-  input  wire parse_rsp_t        parse_rsp_i,
   // esp_trailer
   output      logic              tr_start_o,
-  input  wire logic              tr_busy_i,     // a job of esp_trailer runs
   output      tr_req_t           tr_req_o,
   input  wire logic              tr_done_i,
-  input  wire tr_rsp_t           tr_rsp_i,
   // esp_aead
   output      logic              aead_req_valid_o,
   input  wire logic              aead_req_ready_i,
@@ -75,12 +78,9 @@ module esp_batch_units
   assign st = head_i.state;
 
   // ------------------------------------------------------------- the tail
-  logic        enc_req, dec_push, tail_push, tail_rsp_ready, head_free, dec_busy;
+  logic        enc_req, dec_push, tail_push, tail_rsp_ready;
   hb_req_t     head_hb_req;
-  tr_req_t     head_tr_req;
-  parse_req_t  head_parse_req;
-  logic [1:0]  head_obuf_rsel;
-  esp_batch_tail #(.Depth(OSlots), .OSlotW(OSlotW)) u_tail (
+  esp_batch_tail #(.Depth(OSlots), .OSlotW(OSlotW), .BufDepth(BufDepth)) u_tail (
     .clk_i, .rst_ni, .idle_o (tail_idle_o),
     .push_i (tail_push), .push_dec_i (dec_push), .push_dctx_i (head_i.dctx), .push_oslot_i (hslot_i),
     .push_hb_i (head_hb_req), .push_cpl_i (head_i.cpl),
@@ -88,11 +88,9 @@ module esp_batch_units
     .dec_v_o, .dec_sa_o,
     .aead_rsp_valid_i, .aead_rsp_ready_o (tail_rsp_ready), .aead_rsp_i,
     .h_slot_i (hslot_i), .h_hb_i (st == StDecHdr), .h_hb_start_i (head_i.hb_go), .h_hb_req_i (head_hb_req),
-    .h_tr_start_i (head_i.tr_go), .h_tr_req_i (head_tr_req), .h_parse_start_i (head_i.parse_go),
-    .h_parse_req_i (head_parse_req), .h_parse_obuf_i (st == StDecInner), .h_obuf_rsel_i (head_obuf_rsel),
     .hb_start_o, .hb_req_o, .obuf_hb_slot_o, .hb_done_i,
-    .head_free_i (head_free), .want_o (tail_want_o), .units_o (tail_units_o), .obuf_rd_slot_o, .obuf_rsel_o,
-    .tr_start_o, .tr_req_o, .tr_done_i, .tr_rsp_i, .parse_start_o, .parse_req_o, .parse_obuf_o, .parse_done_i, .parse_rsp_i,
+    .obuf_slot_o (tail_obuf_slot_o), .obuf_re_o (tail_obuf_re_o), .obuf_raddr_o (tail_obuf_raddr_o),
+    .obuf_rdata_i (tail_obuf_rdata_i),
     .h_st_we_i (head_i.st_we), .h_st_mark_i (head_i.st_mark), .h_st_idx_i (head_i.sa_idx), .h_st_line_i (head_i.st_line),
     .h_st_te_i (head_i.st_te), .h_st_te_off_i (head_i.st_te_off), .h_st_te_ok_i (head_i.st_te_ok),
     .st_we_o (st_wr_o.we), .st_mark_o (st_wr_o.mark), .st_idx_o (st_wr_o.idx), .st_line_o (st_wr_o.line),
@@ -102,27 +100,20 @@ module esp_batch_units
   );
   assign dec_push  = st == StDecAead && head_i.dec_tail;
   assign tail_push = (enc_req || dec_push) && aead_req_ready_i;
-  // A DECRYPT of the head's SA is in the tail.
-  always_comb begin
-    dec_busy = 1'b0;
-    for (int unsigned k = 0; k < (1 << OSlotW); k++) dec_busy |= dec_v_o[k] && dec_sa_o[k] == head_i.sa_idx;
-  end
-  // The head neither uses nor starts esp_trailer / esp_ip_parse (StNext:
-  // it takes no descriptor while the tail wants them; StSaWait, StDecWait:
-  // while it waits for a DECRYPT in the tail, at or behind the one that has them).
-  // (tr_busy_i: an ENCRYPT that failed in StEncCtr leaves its trailer build
-  // running into StCpl.)
-  assign head_free = !tr_busy_i &&
-                     (st inside {StNext, StEncAead, StEncRel, StCpl, StDrain, StDecAead} ||
-                      ((st == StSaWait || st == StDecWait) && dec_busy));
 
   // the units: their requests (esp_batch_req), starts and handshakes
   esp_batch_req u_req (
     .op_enc_i (head_i.op_enc), .dec_trl_i (st == StDecTrl), .wipe_i (st == StCmdWipe), .sa_i (head_i.sa),
     .pk_i (head_i.pk), .sa_index_i (head_i.sa_idx), .seq_i (head_i.seq), .parse_mode_i (head_i.parse_mode),
     .parse_avail_i (head_i.parse_avail),
-    .parse_req_o (head_parse_req), .tr_req_o (head_tr_req), .aead_req_o, .hb_req_o (head_hb_req)
+    .parse_req_o, .tr_req_o, .aead_req_o, .hb_req_o (head_hb_req)
   );
+  // the head's esp_ip_parse and esp_trailer, on the head's output slot (a
+  // DECRYPT finished in the head; esp_ip_parse reads it in StDecInner)
+  assign parse_start_o  = head_i.parse_go;
+  assign tr_start_o     = head_i.tr_go;
+  assign parse_obuf_o   = st == StDecInner;
+  assign obuf_rd_slot_o = hslot_i;
   // ENCRYPT: the request from the cycle the trailer is done (esp_aead reads
   // the input slot two cycles after it takes the job at the earliest)
   assign enc_req          = (st == StEncAead) | (st == StEncTrl && tr_done_i);
@@ -149,9 +140,9 @@ module esp_batch_units
     end
     if (st == StDecHdr || (st == StEncRel && aead_rd_idle_i)) ibuf_rsel_o = 2'd2;
     ibuf_wsel_o = st == StEncCtr || st == StEncTrl;   // (started by enc_plan)
-    head_obuf_rsel = 2'd0;
-    if (st == StDecTrl) head_obuf_rsel = 2'd1;
-    if (st == StDecInner) head_obuf_rsel = 2'd2;
+    obuf_rsel_o = 2'd0;
+    if (st == StDecTrl) obuf_rsel_o = 2'd1;
+    if (st == StDecInner) obuf_rsel_o = 2'd2;
   end
 
 endmodule : esp_batch_units

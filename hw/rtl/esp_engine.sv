@@ -204,6 +204,7 @@ module esp_engine
   logic [Osw-1:0] oalloc_slot, odrain_slot, obuf_rslot;
   logic [OSlots-1:0] obusy;     // slots whose packet beats are not all out yet (esp_mem_access)
   logic          wb_alloc_ready;
+  logic          wb_cpl_hold;     // (formal checks of esp_writeback watch it)
   logic          out_alloc;
 
   logic          d_valid, d_acc, d_beat, f_valid, f_acc, w_valid, w_acc, w_wdone;
@@ -268,6 +269,7 @@ module esp_engine
     .idle_o         (wb_idle),
     .cpl_prod_o     (cpl_prod),
     .cpl_inc_o      (cpl_inc),
+    .cpl_hold_o     (wb_cpl_hold),
     .alloc_ready_o  (wb_alloc_ready),
     .alloc_slot_o   (oalloc_slot),
     .alloc_i        (out_alloc),
@@ -381,8 +383,6 @@ module esp_engine
     .head_o             (head_view),
     .hslot_o            (head_oslot),
     .tail_idle_i        (tail_idle),
-    .tail_want_i        (tail_want),
-    .tail_units_i       (tail_units),
     .tail_dec_v_i       (tail_dec_v),
     .tail_dec_sa_i      (tail_dec_sa),
     .st_wr_i            (st_wr),
@@ -400,18 +400,19 @@ module esp_engine
   // the process stage's units and buffer ports, its tail (esp_batch_units)
   head_view_t    head_view;
   logic [Osw-1:0] head_oslot;
-  logic          tail_idle, tail_want, tail_units;
+  logic          tail_idle, tail_obuf_re;
+  logic [Osw-1:0] tail_obuf_slot;
+  logic [Aw-1:0] tail_obuf_raddr;
+  logic [Dw-1:0] tail_obuf_rdata;
   logic [OSlots-1:0]       tail_dec_v;
   logic [OSlots-1:0][31:0] tail_dec_sa;
   st_wr_t        st_wr;
-  esp_batch_units #(.OSlots(OSlots)) u_batch_units (
+  esp_batch_units #(.OSlots(OSlots), .BufDepth(Depth)) u_batch_units (
     .clk_i,
     .rst_ni,
     .head_i             (head_view),
     .hslot_i            (head_oslot),
     .tail_idle_o        (tail_idle),
-    .tail_want_o        (tail_want),
-    .tail_units_o       (tail_units),
     .dec_v_o            (tail_dec_v),
     .dec_sa_o           (tail_dec_sa),
     .st_wr_o            (st_wr),
@@ -427,15 +428,15 @@ module esp_engine
     .parse_obuf_o       (parse_obuf),
     .obuf_rd_slot_o     (obuf_rd_slot),
     .obuf_hb_slot_o     (obuf_hb_slot),
+    .tail_obuf_slot_o   (tail_obuf_slot),
+    .tail_obuf_re_o     (tail_obuf_re),
+    .tail_obuf_raddr_o  (tail_obuf_raddr),
+    .tail_obuf_rdata_i  (tail_obuf_rdata),
     .parse_start_o      (parse_start),
     .parse_req_o        (parse_req),
-    .parse_done_i       (parse_done),
-    .parse_rsp_i        (parse_rsp),
     .tr_start_o         (tr_start),
-    .tr_busy_i          (tr_busy),
     .tr_req_o           (tr_req),
     .tr_done_i          (tr_done),
-    .tr_rsp_i           (tr_rsp),
     .aead_req_valid_o   (aead_req_valid),
     .aead_req_ready_i   (aead_req_ready),
     .aead_req_o         (aead_req),
@@ -564,8 +565,9 @@ module esp_engine
     .a_rdata_o (aead_ibuf_rdata)
   );
 
-  // obuf: every port names its output slot (esp_aead's: its job's; esp_hdr_build's
-  // and the readers': the sequencer's)
+  // obuf: every port names its output slot (esp_aead's: its job's; esp_hdr_build's:
+  // the sequencer's; the head's readers' (r): the head's; the tail's own
+  // esp_trailer / esp_ip_parse (t): the tail's descriptor's)
   esp_out_bank #(.Depth(Depth), .Slots(OSlots)) u_obuf (
     .clk_i,
     .full_i    (ofull | obusy),
@@ -583,6 +585,10 @@ module esp_engine
     .r_re_i    (obuf_re),
     .r_raddr_i (obuf_raddr),
     .r_rdata_o (obuf_rdata),
+    .t_slot_i  (tail_obuf_slot),
+    .t_re_i    (tail_obuf_re),
+    .t_raddr_i (tail_obuf_raddr),
+    .t_rdata_o (tail_obuf_rdata),
     .c_slot_i  (obuf_rslot),
     .c_re_i    (mem_obuf_re),
     .c_raddr_i (mem_obuf_raddr),
@@ -701,7 +707,7 @@ module esp_engine
 
   // Results the sequencer does not need (it plans the same numbers itself).
   logic unused_results;
-  assign unused_results = ^{parse_busy, hb_busy, hb_rsp, iready};
+  assign unused_results = ^{parse_busy, tr_busy, hb_busy, hb_rsp, iready, wb_cpl_hold};
 
 endmodule : esp_engine
 

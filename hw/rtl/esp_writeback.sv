@@ -17,6 +17,14 @@
 // of two write bursts. idle_o: nothing pushed is left to write and every
 // write response has arrived.
 //
+// Two completions per beat: a completion whose ring slot starts a bus beat
+// (its address a multiple of PKT_BUS_BYTES, and not the ring's last slot)
+// is held, when the next slot is already pushed, instead of being written
+// alone: its slot is freed at once and the next descriptor's packet goes
+// out, then both completions in one write of one beat (cpl_hold_o pulses
+// when one is held). A completion is never held waiting for a descriptor
+// not yet pushed, so none waits on the process stage.
+//
 // cpl_prod_o (the CPL_PROD register): the index after the last descriptor
 // whose completion write has its response. The write engine answers in the
 // order it took the writes, and the process stage's writes of a descriptor
@@ -48,6 +56,7 @@ module esp_writeback
   output      logic             idle_o,
   output      logic [31:0]      cpl_prod_o,
   output      logic             cpl_inc_o,       // cpl_prod_o advances (this cycle)
+  output      logic             cpl_hold_o,      // the head's completion is held, to share a beat with the next
 
   // from the process stage
   output      logic             alloc_ready_o,   // the slot at alloc_slot_o is free
@@ -92,14 +101,21 @@ module esp_writeback
   logic [31:0]   idx_q, mask_q, cpl_prod_q;
   // The writes taken whose responses are not in, oldest in bit 0: 1 for a
   // completion (one bit per pending_q count; the write engine keeps at most
-  // 32 jobs without responses, esp_mem_access).
-  logic [63:0]   kind_q, kind_d;
+  // 32 jobs without responses, esp_mem_access); pair_q: a write of two.
+  logic [63:0]   kind_q, kind_d, pair_q, pair_d;
   logic [5:0]    kpos;
   logic [Sw-1:0] tail_q, head_q, alloc_q;
   logic [Sw:0]   taken_q;          // slots taken and not yet pushed (tail_q on)
   logic [Slots-1:0] full_q;
   logic [$bits(slot_t)-1:0] slot_q [Slots];   // (yosys 0.23 reads an array of a struct as one struct)
-  slot_t         h;
+  slot_t         h, hn;            // the head slot, the one after it
+
+  // the held completion (cpl_hold_o): its image and the address of its beat
+  logic            held_q;
+  logic [CplW-1:0] held_cpl_q;
+  logic [63:0]     held_addr_q;
+  logic            hold;
+  logic [63:0]     cpl_addr;       // the head's completion's address
 
   localparam int unsigned ChunkBytes = ChunkBeats * PKT_BUS_BYTES;
 
@@ -118,19 +134,31 @@ module esp_writeback
   logic [31:0] cslot;   // completion idx_q's ring slot
   assign cslot = idx_q & mask_q;
   assign h    = slot_t'(slot_q[head_q]);
+  assign hn   = slot_t'(slot_q[next_slot(head_q)]);
+  logic unused_hn;                  // (only its first job is read here)
+  assign unused_hn = ^{hn.cpl, hn.out_len, hn.out_cap};
   assign rest = h.out_len - off_q;
+  assign cpl_addr = a_cpl_q + (64'(cslot) << $clog2(COMPLETION_SIZE));
+
+  // the head's completion may wait for the next one's: it starts a beat, the
+  // next slot of the ring is in the same beat, and the next is pushed
+  logic pair_ok;
+  assign pair_ok = !held_q && cpl_addr[$clog2(PKT_BUS_BYTES)-1:0] == '0 && cslot != mask_q
+                   && full_q[next_slot(head_q)];
 
   always_comb begin
     state_d = state_q;
     go_d = 1'b0; cmd_d = cmd_q; addr_d = addr_q; off_d = off_q;
     release_slot = 1'b0;
+    hold = 1'b0;
     unique case (state_q)
       StIdle: if (full_q[head_q]) begin
         go_d = 1'b1;
         if (h.wr_pkt) begin
           cmd_d = CmdWrPkt; addr_d = a_out_q + h.out_off; off_d = '0; state_d = StPkt;
         end else begin
-          cmd_d = CmdWrStruct; addr_d = a_cpl_q + (64'(cslot) << $clog2(COMPLETION_SIZE)); state_d = StCpl;
+          hold = pair_ok;
+          cmd_d = CmdWrStruct; addr_d = held_q ? held_addr_q : cpl_addr; state_d = StCpl;
         end
       end
       StPkt: if (mem_acc_i) begin
@@ -138,8 +166,8 @@ module esp_writeback
         if (rest > 32'(ChunkBytes)) begin   // the next chunk
           off_d = off_q + 32'(ChunkBytes); addr_d = addr_q + 64'(ChunkBytes);
         end else begin
-          cmd_d = CmdWrStruct; addr_d = a_cpl_q + (64'(cslot) << $clog2(COMPLETION_SIZE));
-          state_d = StCpl;
+          hold = pair_ok;
+          cmd_d = CmdWrStruct; addr_d = held_q ? held_addr_q : cpl_addr; state_d = StCpl;
         end
       end
       StCpl: if (mem_acc_i) begin
@@ -148,6 +176,16 @@ module esp_writeback
       end
       default: state_d = StIdle;
     endcase
+    // a held completion: its slot is free now, the next slot's first job
+    // (its packet, or both completions at the held one's address) goes next
+    release_slot = release_slot || hold;
+    if (hold) begin
+      if (hn.wr_pkt) begin
+        cmd_d = CmdWrPkt; addr_d = a_out_q + hn.out_off; off_d = '0; state_d = StPkt;
+      end else begin
+        cmd_d = CmdWrStruct; addr_d = cpl_addr; state_d = StCpl;
+      end
+    end
   end
 
   always_ff @(posedge clk_i or negedge rst_ni) begin
@@ -163,13 +201,18 @@ module esp_writeback
       cmd_q   <= CmdWrStruct;
       pending_q <= '0;
       kind_q    <= '0;
+      pair_q    <= '0;
+      held_q    <= 1'b0;
       cpl_prod_q <= '0;
     end else begin
       state_q <= state_d;
       pending_q <= pending_q + 8'(mem_acc_i) - 8'(mem_wdone_i);
       kind_q    <= kind_d;
+      pair_q    <= pair_d;
       if (start_i) cpl_prod_q <= ring_first_i;
-      else if (cpl_inc_o) cpl_prod_q <= cpl_prod_q + 32'd1;
+      else if (cpl_inc_o) cpl_prod_q <= cpl_prod_q + (pair_q[0] ? 32'd2 : 32'd1);
+      if (hold) held_q <= 1'b1;
+      else if (state_q == StCpl && mem_acc_i) held_q <= 1'b0;
       go_q    <= go_d;
       cmd_q   <= cmd_d;
       if (start_i) begin
@@ -203,6 +246,10 @@ module esp_writeback
     end
     addr_q <= addr_d;
     off_q  <= off_d;
+    if (hold) begin
+      held_cpl_q  <= h.cpl;
+      held_addr_q <= cpl_addr;
+    end
     // cpl, wr_pkt, out_off, out_len, out_cap
     if (push_i) slot_q[tail_q] <= {push_cpl_i, push_wr_pkt_i, push_out_off_i, push_out_len_i, push_out_cap_i};
   end
@@ -212,16 +259,22 @@ module esp_writeback
   assign cpl_inc_o = mem_wdone_i && kind_q[0];
   always_comb begin
     kind_d = kind_q;
+    pair_d = pair_q;
     kpos   = pending_q[5:0];
     if (mem_wdone_i) begin
       kind_d = kind_q >> 1;
+      pair_d = pair_q >> 1;
       kpos   = pending_q[5:0] - 6'd1;
     end
-    if (mem_acc_i) kind_d[kpos] = (cmd_q == CmdWrStruct);
+    if (mem_acc_i) begin
+      kind_d[kpos] = (cmd_q == CmdWrStruct);
+      pair_d[kpos] = (cmd_q == CmdWrStruct) && held_q;
+    end
   end
   assign cpl_prod_o = cpl_prod_q;
 
-  assign idle_o       = state_q == StIdle && full_q == '0 && taken_q == '0 && pending_q == '0;
+  assign cpl_hold_o   = hold;
+  assign idle_o       = state_q == StIdle && full_q == '0 && taken_q == '0 && pending_q == '0 && !held_q;
   // the slots in ring order: full ones from head_q, taken ones from tail_q,
   // free ones from alloc_q
   assign alloc_ready_o = !full_q[alloc_q] && (32'(taken_q) < Slots);
@@ -232,11 +285,17 @@ module esp_writeback
   assign mem_valid_o = go_q;
   assign mem_cmd_o   = cmd_q;
   assign mem_addr_o  = addr_q;
-  assign mem_len_o   = (cmd_q != CmdWrPkt) ? 32'(COMPLETION_SIZE) : (rest > 32'(ChunkBytes)) ? 32'(ChunkBytes) : rest;
+  assign mem_len_o   = (cmd_q != CmdWrPkt) ? (held_q ? 32'(2 * COMPLETION_SIZE) : 32'(COMPLETION_SIZE))
+                     : (rest > 32'(ChunkBytes)) ? 32'(ChunkBytes) : rest;
   assign mem_cap_o   = h.out_cap - off_q;
   assign mem_base_o  = Aw'(off_q >> $clog2(PKT_BUS_BYTES));
-  assign mem_wimg_o  = Dw'(h.cpl);
-  assign mem_wmask_o = PKT_BUS_BYTES'({COMPLETION_SIZE{1'b1}});
+  assign mem_wimg_o  = held_q ? Dw'({h.cpl, held_cpl_q}) : Dw'(h.cpl);
+  assign mem_wmask_o = held_q ? {PKT_BUS_BYTES{1'b1}} : PKT_BUS_BYTES'({COMPLETION_SIZE{1'b1}});
+
+  // two completions fill one beat exactly
+  if (2 * COMPLETION_SIZE != PKT_BUS_BYTES) begin : g_bad_size
+    $error("esp_writeback pairs two completions per beat: 2 * COMPLETION_SIZE must be PKT_BUS_BYTES");
+  end
 
 endmodule : esp_writeback
 

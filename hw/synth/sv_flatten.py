@@ -37,8 +37,8 @@ import re
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from sv_types import (ENUM_WIDTHS, STRUCT_BODIES, FlattenError, register_types, struct_arrays,  # noqa: E402
-                      struct_bits, try_eval)
+from sv_types import (ENUM_WIDTHS, STRUCT_BODIES, FlattenError, array_field_selects, register_types,  # noqa: E402
+                      struct_arrays, struct_bits, try_eval)
 
 TOKEN = re.compile(r"""
   (?P<ws>\s+)
@@ -558,6 +558,7 @@ def flatten(path, packages):
     with open(path) as f:
         src = f.read()
     struct_arrays(src, os.path.basename(path))
+    src = array_field_selects(src, os.path.basename(path))
     src = inside(streaming(packed_param_arrays(src), os.path.basename(path)), os.path.basename(path))
     constants = set(re.findall(r"\b(?:parameter|localparam)\b[^=;,]*?\b(\w+)\s*(?:\[[^\]]*\]\s*)*=", src))
     constants |= set(re.findall(r"\bgenvar\s+(\w+)", src))

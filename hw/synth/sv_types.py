@@ -248,9 +248,48 @@ def struct_arrays(src, name):
                                f"(yosys 0.23 reads it as one struct): declare it as logic [$bits({m.group(1)})-1:0]")
 
 
+ARRAY_FIELDS = {}  # struct field that is an array of a typedef -> (element typedef, file)
+
+
+def array_field_selects(src, name):
+    """x.f[i] -> x.f[(i)*W +: W] for a struct field f declared as an array of
+    a typedef (`T [N-1:0] f;`, flattened to a vector by struct_bits): yosys
+    0.23 reads the select as ONE bit (esp_card_state's SPI bucket read drove
+    8 of its 512 bits until this rewrite). A range select of such a field is
+    refused."""
+    for fld, (elem, where) in ARRAY_FIELDS.items():
+        out, pos = [], 0
+        for m in re.finditer(rf"\.\s*{fld}\s*\[", src):
+            depth, j = 1, m.end()
+            while depth:
+                if j >= len(src):
+                    raise FlattenError(f"{name}: unbalanced select of .{fld}")
+                depth += {"[": 1, "]": -1}.get(src[j], 0)
+                j += 1
+            idx = src[m.end():j - 1]
+            if ":" in re.sub(r"\[[^\[\]]*\]", "", idx):
+                raise FlattenError(f"{name}: .{fld}[{idx}]: a range select of a struct field that is an array "
+                                   f"of {elem} ({where}); select one element")
+            w = TYPE_WIDTHS.get(elem)
+            if w is None:
+                raise FlattenError(f"{name}: .{fld}[{idx}]: the width of {elem} is not known here")
+            out.append(src[pos:m.start()] + f".{fld}[({idx})*{w} +: {w}]")
+            pos = j
+        src = "".join(out) + src[pos:]
+    return src
+
+
 def register_types(src, fname):
     """Records the struct, enum typedefs of one file (every file is read
     before any is flattened)."""
+    for m in STRUCT.finditer(src):
+        for f in re.finditer(r"(?m)^\s*(?:\w+::)?(\w+)\s*\[[^\]:]+:[^\]]+\]\s*(\w+)\s*;", m.group(1)):
+            if f.group(1) in ("logic", "bit"):
+                continue
+            if ARRAY_FIELDS.get(f.group(2), (f.group(1), fname))[0] != f.group(1):
+                raise FlattenError(f"{fname}: struct field {f.group(2)} is an array of {f.group(1)} here and of "
+                                   f"{ARRAY_FIELDS[f.group(2)][0]} in {ARRAY_FIELDS[f.group(2)][1]}")
+            ARRAY_FIELDS[f.group(2)] = (f.group(1), fname)
     STRUCT_NAMES.update(m.group(2) for m in STRUCT.finditer(src))
     STRUCT_BODIES.update((m.group(2), (m.group(1), fname)) for m in STRUCT.finditer(src))
     for e in ENUM.finditer(src):

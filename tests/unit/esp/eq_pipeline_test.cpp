@@ -400,10 +400,11 @@ TEST_P(EqPipeline, DecryptSameSaAtEveryDistance) {
 }
 
 // An ENCRYPT that fails after its trailer build has started (NO_SPACE,
-// ENCRYPT 4) while a DECRYPT in the tail waits for esp_trailer: the tail
-// must not start its trailer check until that build is done (else its start
-// is lost and it takes the build's answer: MALFORMED, BAD_PADDING or a
-// wrong length where the reference says OK). Each DECRYPT is followed by an
+// ENCRYPT 4) while a DECRYPT is in the tail. When the tail borrowed the
+// head's esp_trailer (until the tail had its own), it had to wait for that
+// build (else its start was lost and it took the build's answer: MALFORMED,
+// BAD_PADDING or a wrong length where the reference says OK); now the two
+// trailer units run side by side, and this keeps them apart. Each DECRYPT is followed by an
 // ENCRYPT that passes, of 1 to 40 bus beats (the head waits for esp_aead
 // to read it, a cycle a beat), then the one that fails: esp_aead's answer to
 // the DECRYPT lands on every cycle of the failing one's build.
