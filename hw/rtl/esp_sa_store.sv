@@ -100,14 +100,19 @@ module esp_sa_store
   logic [Iw-1:0]     ra, wa;
   logic              re;
 
-  // the write-back's state
-  typedef enum logic [2:0] {WIdle, WPop, WPopd, WChk, WLine, WTe, WDone} wstate_e;
+  // the write-back's state (a pipeline: see "write-back" below)
+  typedef enum logic [1:0] {WIdle, WRun, WDone} wstate_e;
   wstate_e        ws_q, ws_d;
   logic           all_q, all_d;
-  logic [Iw-1:0]  wi_q, wi_d;   // the SA being written back
+  logic           c_v_q, c_v_d;   // stage C holds an index: wi_q (one SA) or list_q (the list)
+  logic [Iw-1:0]  wi_q, wi_d;
+  logic [Iw-1:0]  c_idx;          // stage C's SA
+  logic           c_adv;          // stage C reads its record and checks its dirty bit this cycle
+  logic           w_v_q, w_v_d, w_line_q, w_line_d;   // stage W: rec_q to write (its line still to go)
+  logic [Iw-1:0]  w_idx_q, w_idx_d;
 
-  assign ra = (ws_q == WIdle) ? Iw'(rd_idx_i) : wi_q;
-  assign re = (ws_q == WIdle) ? rd_i : (ws_q == WChk);
+  assign ra = (ws_q == WIdle) ? Iw'(rd_idx_i) : c_idx;
+  assign re = (ws_q == WIdle) ? rd_i : c_adv;
   assign wa = Iw'(idx_i);
   assign rec_w = '{line: line_i, te: te_i, te_off: te_off_i, te_ok: te_ok_i};
 
@@ -132,11 +137,11 @@ module esp_sa_store
   esp_init_sweep #(.Count (Words)) u_sweep (.clk_i, .rst_ni, .addr_o (clr_q), .done_o (init_q));
   assign init_done_o = init_q;
 
-  // the bits of the SA the sequencer writes (idx_i) and of the one written back (wi_q)
+  // the bits of the SA the sequencer writes (idx_i) and of the one checked for write-back (c_idx)
   logic w_dirty, w_listed, b_dirty;
   assign w_dirty  = dirty_mem[WordW'(wa >> 6)][wa[5:0]];
   assign w_listed = listed_mem[WordW'(wa >> 6)][wa[5:0]];
-  assign b_dirty  = dirty_mem[WordW'(wi_q >> 6)][wi_q[5:0]];
+  assign b_dirty  = dirty_mem[WordW'(c_idx >> 6)][c_idx[5:0]];
 
   // dirty: set by mark_i, cleared by clean_i or the write-back (never together:
   // the sequencer waits while it runs); listed: set by a push, cleared by a pop
@@ -151,7 +156,7 @@ module esp_sa_store
     end else begin
       if (we_i && mark_i && !w_dirty) dirty_mem[WordW'(wa >> 6)][wa[5:0]] <= 1'b1;
       else if (we_i && clean_i)       dirty_mem[WordW'(wa >> 6)][wa[5:0]] <= 1'b0;
-      else if (b_clean)               dirty_mem[WordW'(wi_q >> 6)][wi_q[5:0]] <= 1'b0;
+      else if (b_clean)               dirty_mem[WordW'(c_idx >> 6)][c_idx[5:0]] <= 1'b0;
       if (push)         listed_mem[WordW'(wa >> 6)][wa[5:0]] <= 1'b1;
       else if (pop_clr) listed_mem[WordW'(pop_idx >> 6)][pop_idx[5:0]] <= 1'b0;
     end
@@ -162,8 +167,6 @@ module esp_sa_store
   logic [Iw-1:0] wp_q, rp_q, list_q;
   logic [Iw:0]   cnt_q;
   logic          pop;
-  assign pop     = ws_q == WPop && cnt_q != '0;
-  assign pop_clr = ws_q == WPopd;
   assign pop_idx = list_q;
 
   always_ff @(posedge clk_i) begin
@@ -181,46 +184,69 @@ module esp_sa_store
   end
 
   // ------------------------------------------------------------ write-back
-  // WPop: the next listed index (WPopd: it is in list_q); WChk: dirty? its
-  // record is read; WLine: its line written; WTe: its ring entry (te_ok).
+  // A pipeline, one SA per cycle while the write engine takes a write per
+  // cycle (issue 14: STOP after a run of n SAs was about 4 cycles per SA,
+  // 5.5 for an inbound one, in the walk's own states):
+  //   P  (the list) pop the next listed index: list_q the next cycle;
+  //   C  the index known (list_q, or idx_i for one SA): its record is read
+  //      (rec_q the next cycle) and its dirty bit checked and cleared (and,
+  //      for the list, its listed bit); a clean SA goes no further;
+  //   W  rec_q: its line written, then (te_ok) te; one write per cycle, the
+  //      next issued in the cycle the one before is taken.
+  // C reads only when W lets go of rec_q in the same cycle (its last write
+  // issued), P pops only when C moves on. The sequencer makes no request
+  // and writes nothing meanwhile, so C's bit updates meet no other write.
   logic           m_go_q, m_go_d;
   logic [63:0]    m_addr_q, m_addr_d;
   logic [Dw-1:0]  m_img_q, m_img_d;
   logic [PKT_BUS_BYTES-1:0] m_mask_q, m_mask_d;
   logic           m_wait_q, m_wait_d;   // a write not yet taken
+  logic           can_issue, w_free;
+
+  assign c_idx     = all_q ? list_q : wi_q;
+  assign can_issue = !m_wait_q || mem_acc_i;   // no write waiting, or it is taken this cycle
+  // W has nothing left after this cycle
+  assign w_free    = !w_v_q || (can_issue && !(w_line_q && rec_q.te_ok));
+  assign c_adv     = ws_q == WRun && c_v_q && w_free;
+  assign pop       = ws_q == WRun && all_q && cnt_q != '0 && (!c_v_q || c_adv);
+  assign pop_clr   = c_adv && all_q;
+  assign b_clean   = c_adv && b_dirty;
 
   always_comb begin
     ws_d = ws_q; all_d = all_q; wi_d = wi_q;
+    c_v_d = c_v_q; w_v_d = w_v_q; w_line_d = w_line_q; w_idx_d = w_idx_q;
     m_go_d = 1'b0; m_addr_d = m_addr_q; m_img_d = m_img_q; m_mask_d = m_mask_q;
     m_wait_d = m_wait_q & !mem_acc_i;
-    b_clean = 1'b0;
     wb_done_o = 1'b0;
-    unique case (ws_q)
-      WIdle: if (wb_i) begin
-        all_d = wb_all_i; wi_d = wa;
-        ws_d = wb_all_i ? WPop : WChk;
-      end
-      WPop: ws_d = (cnt_q != '0) ? WPopd : WDone;
-      WPopd: begin
-        wi_d = list_q; ws_d = WChk;
-      end
-      WChk: begin   // the record is read (re) this cycle when dirty
-        if (b_dirty) begin
-          b_clean = 1'b1; ws_d = WLine;
-        end else ws_d = all_q ? WPop : WDone;
-      end
-      WLine: if (!m_wait_q) begin
-        m_go_d = 1'b1; m_wait_d = 1'b1;
-        m_addr_d = st_base_i + (64'(wi_q) << $clog2(SA_STATE_SIZE));
+    // W: the line, then te
+    if (ws_q == WRun && w_v_q && can_issue) begin
+      m_go_d = 1'b1; m_wait_d = 1'b1;
+      if (w_line_q) begin
+        m_addr_d = st_base_i + (64'(w_idx_q) << $clog2(SA_STATE_SIZE));
         m_img_d = Dw'(rec_q.line); m_mask_d = '1;
-        ws_d = rec_q.te_ok ? WTe : (all_q ? WPop : WDone);
-      end
-      WTe: if (!m_wait_q) begin
-        m_go_d = 1'b1; m_wait_d = 1'b1;
+        w_line_d = 1'b0;
+        w_v_d = rec_q.te_ok;
+      end else begin
         m_addr_d = rp_base_i + rec_q.te_off;
         m_img_d = Dw'(rec_q.te); m_mask_d = PKT_BUS_BYTES'({REPLAY_ENTRY_SIZE{1'b1}});
-        ws_d = all_q ? WPop : WDone;
+        w_v_d = 1'b0;
       end
+    end
+    // C -> W
+    if (c_adv) begin
+      c_v_d = 1'b0;
+      if (b_dirty) begin
+        w_v_d = 1'b1; w_line_d = 1'b1; w_idx_d = c_idx;
+      end
+    end
+    // P -> C
+    if (pop) c_v_d = 1'b1;
+    unique case (ws_q)
+      WIdle: if (wb_i) begin
+        all_d = wb_all_i; wi_d = wa; c_v_d = !wb_all_i; w_v_d = 1'b0;
+        ws_d = WRun;
+      end
+      WRun: if (!c_v_q && !w_v_q && (!all_q || cnt_q == '0)) ws_d = WDone;
       WDone: if (!m_wait_q && !m_go_q) begin
         wb_done_o = 1'b1; ws_d = WIdle;
       end
@@ -230,13 +256,13 @@ module esp_sa_store
 
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
-      ws_q <= WIdle; m_go_q <= 1'b0; m_wait_q <= 1'b0;
+      ws_q <= WIdle; m_go_q <= 1'b0; m_wait_q <= 1'b0; c_v_q <= 1'b0; w_v_q <= 1'b0;
     end else begin
-      ws_q <= ws_d; m_go_q <= m_go_d; m_wait_q <= m_wait_d;
+      ws_q <= ws_d; m_go_q <= m_go_d; m_wait_q <= m_wait_d; c_v_q <= c_v_d; w_v_q <= w_v_d;
     end
   end
   always_ff @(posedge clk_i) begin
-    all_q <= all_d; wi_q <= wi_d;
+    all_q <= all_d; wi_q <= wi_d; w_line_q <= w_line_d; w_idx_q <= w_idx_d;
     m_addr_q <= m_addr_d; m_img_q <= m_img_d; m_mask_q <= m_mask_d;
   end
 
