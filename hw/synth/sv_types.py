@@ -158,7 +158,7 @@ def struct_bits(src, name):
             if w is None:
                 return f.group(0)
             return f"{f.group(1)}logic [(({f.group(3)})-({f.group(4)})+1)*{w}-1:0] {f.group(5)};"
-        body = re.sub(r"(?m)^(\s*)(?:\w+::)?(\w+)\s*\[([^\]:]+):([^\]]+)\]\s*(\w+)\s*;", one, m.group(1))
+        body = TYPED_ARRAY_FIELD.sub(one, m.group(1))
         return m.group(0).replace(m.group(1), body)
     for v in VECTOR.finditer(src):
         TYPE_WIDTHS[v.group(3)] = f"(({v.group(1)})-({v.group(2)})+1)"
@@ -249,6 +249,9 @@ def struct_arrays(src, name):
 
 
 ARRAY_FIELDS = {}  # struct field that is an array of a typedef -> (element typedef, file)
+# a struct field `T [A:B] f;` (groups: indent, T, A, B, f): struct_bits flattens
+# those of a typedef T, register_types records them for array_field_selects
+TYPED_ARRAY_FIELD = re.compile(r"(?m)^(\s*)(?:\w+::)?(\w+)\s*\[([^\]:]+):([^\]]+)\]\s*(\w+)\s*;")
 
 
 def array_field_selects(src, name):
@@ -283,13 +286,14 @@ def register_types(src, fname):
     """Records the struct, enum typedefs of one file (every file is read
     before any is flattened)."""
     for m in STRUCT.finditer(src):
-        for f in re.finditer(r"(?m)^\s*(?:\w+::)?(\w+)\s*\[[^\]:]+:[^\]]+\]\s*(\w+)\s*;", m.group(1)):
-            if f.group(1) in ("logic", "bit"):
+        for f in TYPED_ARRAY_FIELD.finditer(m.group(1)):
+            elem, fld = f.group(2), f.group(5)
+            if elem in ("logic", "bit"):
                 continue
-            if ARRAY_FIELDS.get(f.group(2), (f.group(1), fname))[0] != f.group(1):
-                raise FlattenError(f"{fname}: struct field {f.group(2)} is an array of {f.group(1)} here and of "
-                                   f"{ARRAY_FIELDS[f.group(2)][0]} in {ARRAY_FIELDS[f.group(2)][1]}")
-            ARRAY_FIELDS[f.group(2)] = (f.group(1), fname)
+            if ARRAY_FIELDS.get(fld, (elem, fname))[0] != elem:
+                raise FlattenError(f"{fname}: struct field {fld} is an array of {elem} here and of "
+                                   f"{ARRAY_FIELDS[fld][0]} in {ARRAY_FIELDS[fld][1]}")
+            ARRAY_FIELDS[fld] = (elem, fname)
     STRUCT_NAMES.update(m.group(2) for m in STRUCT.finditer(src))
     STRUCT_BODIES.update((m.group(2), (m.group(1), fname)) for m in STRUCT.finditer(src))
     for e in ENUM.finditer(src):
