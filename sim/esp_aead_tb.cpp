@@ -287,16 +287,20 @@ uint64_t run_jobs(Sim& sim, const std::vector<Sa>& sas, std::vector<Job>& jobs, 
     const bool rsp_fire = t.rsp_valid_o && t.rsp_ready_i;
     // A write on the port now lands at this edge: it must not touch a job
     // whose response is already visible (rsp_valid_o only after its writes).
-    if (o.late_writes && t.ob_we_o) {
+    // (both write ports: the writer's and T's ICV writes)
+    const struct { bool we; unsigned addr; uint64_t be; const char* port; } wports[] = {
+        {t.ob_we_o != 0, t.ob_waddr_o, t.ob_wbe_o, "writer"}, {t.ic_we_o != 0, t.ic_waddr_o, t.ic_wbe_o, "ICV"}};
+    for (const auto& wp : wports) {
+      if (!o.late_writes || !wp.we) continue;
       for (unsigned b = 0; b < 64; ++b) {
-        if (!((t.ob_wbe_o >> b) & 1)) continue;
-        const unsigned a = 64u * t.ob_waddr_o + b;
+        if (!((wp.be >> b) & 1)) continue;
+        const unsigned a = 64u * wp.addr + b;
         for (size_t k = 0; k < nrsp + (t.rsp_valid_o ? 1 : 0) && k < jobs.size(); ++k) {
           const Job& j = jobs[k];
           const unsigned lo = j.enc ? j.dst - 16 : j.dst;
           const unsigned hi = j.dst + j.len + (j.enc ? sas[j.sa].icv : 0);
           if (a >= lo && a < hi) fail("obuf byte " + std::to_string(a) + " of job " + std::to_string(k) +
-                                      " written after its response was valid");
+                                      " written (" + wp.port + " port) after its response was valid");
         }
       }
     }

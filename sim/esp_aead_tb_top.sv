@@ -4,7 +4,10 @@
 // does. key_setups_o counts the key setups the unit started (key store
 // misses; a wipe is not one); slot_o shows the key slot of SA index
 // slot_idx_i ({klen, H^1..H^4, key}: zero after a wipe);
-// ob_*_o show its obuf writes (none may touch a job's bytes once answered).
+// ob_*_o and ic_*_o show its obuf writes, the writer's and T's ICV writes
+// (none may touch a job's bytes once answered). In the engine each job has
+// its own output slot; here one obuf takes both ports' writes in a cycle
+// (disjoint bytes, possibly of one word).
 `default_nettype none
 
 module esp_aead_tb_top
@@ -48,6 +51,9 @@ module esp_aead_tb_top
   output      logic          ob_we_o,        // esp_aead's obuf write port, watched
   output      logic [7:0]    ob_waddr_o,
   output      logic [63:0]   ob_wbe_o,
+  output      logic          ic_we_o,        // esp_aead's ICV write port, watched
+  output      logic [7:0]    ic_waddr_o,
+  output      logic [63:0]   ic_wbe_o,
   input  wire logic [15:0]   slot_idx_i,
   output      logic [769:0]  slot_o
 );
@@ -59,9 +65,13 @@ module esp_aead_tb_top
   logic [7:0]    ob_waddr;
   logic [63:0]   ob_wbe;
   logic [511:0]  ob_wdata;
+  logic          ic_we;
+  logic [7:0]    ic_waddr;
+  logic [63:0]   ic_wbe;
+  logic [511:0]  ic_wdata;
 
   // the request and response, from / to the tb's flat ports
-  logic          unused_rd_idle, unused_ob_slot;   // one obuf; the tb reads after each answer
+  logic          unused_rd_idle, unused_ob_slot, unused_ic_slot;   // one obuf; the tb reads after each answer
   aead_req_t req;
   aead_rsp_t rsp;
   assign req = '{wipe: req_wipe_i, encrypt: req_encrypt_i, gmac: req_gmac_i, esn: req_esn_i, aes256: req_aes256_i, key: req_key_i,
@@ -86,6 +96,11 @@ module esp_aead_tb_top
     .obuf_waddr_o     (ob_waddr),
     .obuf_wbe_o       (ob_wbe),
     .obuf_wdata_o     (ob_wdata),
+    .icv_we_o         (ic_we),
+    .icv_slot_o       (unused_ic_slot),
+    .icv_waddr_o      (ic_waddr),
+    .icv_wbe_o        (ic_wbe),
+    .icv_wdata_o      (ic_wdata),
     .rsp_valid_o      (rsp_valid_o),
     .rsp_ready_i      (rsp_ready_i),
     .rsp_o            (rsp)
@@ -103,16 +118,19 @@ module esp_aead_tb_top
     .rdata_o (ib_rdata)
   );
 
-  esp_pkt_ram u_obuf (
-    .clk_i   (clk_i),
-    .we_i    (tb_own_i ? tb_ob_we_i : ob_we),
-    .waddr_i (tb_own_i ? tb_addr_i : ob_waddr),
-    .wbe_i   (tb_own_i ? '1 : ob_wbe),
-    .wdata_i (tb_own_i ? tb_wdata_i : ob_wdata),
-    .re_i    (tb_own_i),
-    .raddr_i (tb_addr_i),
-    .rdata_o (tb_ob_rdata_o)
-  );
+  // obuf: the tb's port, or esp_aead's two write ports
+  logic [511:0] obuf_q [256];
+  always_ff @(posedge clk_i) begin
+    if (tb_own_i) begin
+      if (tb_ob_we_i) obuf_q[tb_addr_i] <= tb_wdata_i;
+      tb_ob_rdata_o <= obuf_q[tb_addr_i];
+    end else begin
+      for (int unsigned b = 0; b < 64; b++) begin
+        if (ob_we && ob_wbe[b]) obuf_q[ob_waddr][8*b +: 8] <= ob_wdata[8*b +: 8];
+        if (ic_we && ic_wbe[b]) obuf_q[ic_waddr][8*b +: 8] <= ic_wdata[8*b +: 8];
+      end
+    end
+  end
 
   // Key setups started by the unit (its core's key port).
   logic [31:0] setups_q;
@@ -128,6 +146,9 @@ module esp_aead_tb_top
   assign ob_we_o      = !tb_own_i && ob_we;
   assign ob_waddr_o   = ob_waddr;
   assign ob_wbe_o     = ob_wbe;
+  assign ic_we_o      = !tb_own_i && ic_we;
+  assign ic_waddr_o   = ic_waddr;
+  assign ic_wbe_o     = ic_wbe;
 
 endmodule
 

@@ -20,12 +20,19 @@
 //     (mem_valid_o) and held (command, address, length) until taken, with
 //     no new one before;
 //   - two completions per beat: a completion is held (cpl_hold_o) only when
-//     its packet is all taken (none of its jobs offered and not taken), it
-//     starts a beat and is not the ring's last slot, the next descriptor is
-//     pushed and none is held already; its slot is free from then on; it is
-//     always held when that is so at its packet's last chunk; a held one is
-//     written with the next descriptor's completion, after that one's packet,
-//     in one write of one beat at the held one's address (held one first);
+//     it starts a beat, is not the ring's last slot, none is held already
+//     and either it is its packet's last chunk's turn (taken now) or it has
+//     no packet, no job of it is offered and the next descriptor is pushed;
+//     its slot is free from then on; it is always held at its packet's last
+//     chunk when it starts a beat (and is not the ring's last, none held); a
+//     held one is written with the next descriptor's completion, after that
+//     one's packet, in one write of one beat at the held one's address (held
+//     one first), or alone (one completion at its address, its own image)
+//     when nothing was pushed behind it, and then only once its packet's
+//     beats are out of the buffer (obuf_busy_i of its slot, driven by the
+//     environment at will, low the cycle before), and then at once: held,
+//     nothing pushed, nothing offered and its slot not busy means the write
+//     is offered in the next cycle;
 //   - CPL_PROD (cpl_prod_o) = ring_first + the completions answered (two for
 //     a write of two), and cpl_inc_o pulses exactly on a completion write's
 //     answer (a packet's answer never counts);
@@ -44,6 +51,7 @@ module esp_writeback_fv
   input wire logic        start_i,
   input wire logic [63:0] cpl_ring_i,
   input wire logic [63:0] pkt_out_i,
+  input wire logic [1:0]  obuf_busy_i,
   input wire logic [31:0] ring_first_i,
   input wire logic [1:0]  ring_log2_i,
   input wire logic        alloc_i,
@@ -83,6 +91,7 @@ module esp_writeback_fv
     .start_i,
     .cpl_ring_i,
     .pkt_out_i,
+    .obuf_busy_i,
     .ring_first_i,
     .ring_mask_i    (ring_mask),
     .idle_o         (idle),
@@ -135,9 +144,15 @@ module esp_writeback_fv
   logic          held_q;                         // a completion is held
   logic [7:0]    held_tag_q;
   logic [63:0]   held_addr_q;
+  logic [Sw-1:0] held_slot_q;                    // its output slot
+  logic          pn0_prev_q;                     // nothing was pushed (not yet written) the cycle before
+  logic          busy_prev_q;                    // the held one's slot was busy the cycle before
+  logic          solo_q;                         // the offered job is a held completion alone
+  logic          must_go_q;                      // a held one alone must be offered now
 
   logic [1:0]    taken;                          // taken, not pushed
-  logic          acc, acc_cpl, ans, ans_cpl, pop, last_chunk, can_pair;
+  logic          acc, acc_cpl, acc_solo, ans, ans_cpl, pop, last_chunk, can_pair0, can_pair;
+  logic          solo_now, solo_vis;
   logic [31:0]   oslot;                          // the oldest's ring slot
   logic [63:0]   oaddr;                          // ... its completion's address
   ent_t          h, pushed;
@@ -150,8 +165,12 @@ module esp_writeback_fv
   logic          cmd_vis;                        // a job is offered (now or before)
   assign cmd_vis = mem_valid || pend_q;
   assign acc     = mem_acc_i;
+  // a held completion alone: offered when nothing was pushed the cycle before
+  assign solo_now = mem_valid && held_q && pn0_prev_q;
+  assign solo_vis = solo_now || (pend_q && solo_q);
+  assign acc_solo = acc && solo_vis;
   // the oldest's next write is its completion once its packet is all taken
-  assign acc_cpl = acc && (!h.wr_pkt || sent_q >= h.len);
+  assign acc_cpl = acc && !solo_vis && (!h.wr_pkt || sent_q >= h.len);
   assign ans     = mem_wdone_i && kn_q != '0;
   assign ans_cpl = ans && kind_q[0];
   assign pop     = acc_cpl || cpl_hold;
@@ -160,8 +179,9 @@ module esp_writeback_fv
   // the oldest's last chunk is taken now
   assign last_chunk = acc && h.wr_pkt && sent_q < h.len && sent_q + 32'(NB) >= h.len;
   // its completion may be held: it starts a beat, the next slot is in that
-  // beat, the next descriptor is pushed, none is held
-  assign can_pair = !held_q && oaddr[$clog2(NB)-1:0] == '0 && oslot != mask_q && pn_q >= 2'd2;
+  // beat, none is held (can_pair0); and the next descriptor is pushed
+  assign can_pair0 = !held_q && oaddr[$clog2(NB)-1:0] == '0 && oslot != mask_q;
+  assign can_pair  = can_pair0 && pn_q >= 2'd2;
   assign pushed  = '{tag: push_cpl_i[7:0], wr_pkt: push_wr_pkt_i, off: push_out_off_i,
                      len: push_out_len_i, cap: push_out_cap_i};
 
@@ -177,8 +197,16 @@ module esp_writeback_fv
       kn_q <= '0;
       held_q <= 1'b0;
       pend_q <= 1'b0;
+      pn0_prev_q <= 1'b1;
+      busy_prev_q <= 1'b0;
+      solo_q <= 1'b0;
+      must_go_q <= 1'b0;
     end else begin
       pend_q <= cmd_vis && !mem_acc_i;
+      pn0_prev_q <= pn_q == '0;
+      busy_prev_q <= obuf_busy_i[held_slot_q];
+      solo_q <= solo_vis;
+      must_go_q <= held_q && pn_q == '0 && !cmd_vis && !obuf_busy_i[held_slot_q];
       if (start_i) begin
         go_q <= 1'b1;
         a_cpl_q <= cpl_ring_i;
@@ -194,13 +222,14 @@ module esp_writeback_fv
         held_q <= 1'b1;
         held_tag_q <= h.tag;
         held_addr_q <= oaddr;
-      end else if (acc_cpl) held_q <= 1'b0;
+        held_slot_q <= Sw'(n_done_q);
+      end else if (acc_cpl || acc_solo) held_q <= 1'b0;
       // the pushed queue: the oldest leaves with its completion, or when it
       // is held
       if (pop) begin
         pq0_q  <= pq1_q;
         sent_q <= '0;
-      end else if (acc) sent_q <= sent_q + 32'(NB);
+      end else if (acc && !solo_vis) sent_q <= sent_q + 32'(NB);
       if (push_i) begin
         if (pn_q - (pop ? 2'd1 : 2'd0) == 2'd0) pq0_q <= pushed;
         else pq1_q <= pushed;
@@ -209,7 +238,7 @@ module esp_writeback_fv
       // awaited answers, in order
       kind_q <= ans ? (kind_q >> 1) : kind_q;
       two_q  <= ans ? (two_q >> 1) : two_q;
-      if (acc) kind_q[4'(kn_q - (ans ? 4'd1 : 4'd0))] <= acc_cpl;
+      if (acc) kind_q[4'(kn_q - (ans ? 4'd1 : 4'd0))] <= acc_cpl || acc_solo;
       if (acc) two_q[4'(kn_q - (ans ? 4'd1 : 4'd0))] <= acc_cpl && held_q;
       kn_q <= kn_q + (acc ? 4'd1 : 4'd0) - (ans ? 4'd1 : 4'd0);
     end
@@ -249,8 +278,20 @@ module esp_writeback_fv
     if (rst_ni && go_q && !start_i) begin
       // a job offered is held until taken, with no new offer before
       if (pend_q) assert (!mem_valid && mem_cmd == cmd_q && mem_addr == addr_q && mem_len == len_q);
-      // only the oldest pushed descriptor's writes, in their order
-      if (cmd_vis) begin
+      // a held completion alone: its own image at its address, only once its
+      // packet's beats are out, and at once then
+      if (solo_vis) begin
+        assert (held_q);
+        assert (mem_cmd == CmdWrStruct);
+        assert (mem_addr == held_addr_q);
+        assert (mem_len == 32'(COMPLETION_SIZE));
+        assert (mem_wimg[7:0] == held_tag_q);
+        assert (mem_wmask == NB'({COMPLETION_SIZE{1'b1}}));
+      end
+      if (solo_now) assert (!busy_prev_q);
+      if (must_go_q) assert (mem_valid);
+      // otherwise only the oldest pushed descriptor's writes, in their order
+      if (cmd_vis && !solo_vis) begin
         assert (pn_q != '0);
         if (h.wr_pkt && sent_q < h.len) begin
           assert (mem_cmd == CmdWrPkt);
@@ -274,14 +315,14 @@ module esp_writeback_fv
           assert (mem_wmask == NB'({COMPLETION_SIZE{1'b1}}));
         end
       end
-      // a completion is held only when it may be: its packet all taken (its
-      // last chunk now, or none and no job of it offered)
+      // a completion is held only when it may be: its packet's last chunk
+      // now, or no packet, no job of it offered and the next one pushed
       if (cpl_hold) begin
-        assert (can_pair && pn_q != '0);
-        assert (h.wr_pkt ? last_chunk : !cmd_vis);
+        assert (can_pair0 && pn_q != '0);
+        assert (h.wr_pkt ? last_chunk : (!cmd_vis && can_pair));
       end
       // and always at its packet's last chunk when it may be
-      if (last_chunk && can_pair) assert (cpl_hold);
+      if (last_chunk && can_pair0) assert (cpl_hold);
       // CPL_PROD: the completions answered
       assert (cpl_prod == first_q + n_ans_q);
       assert (cpl_inc == ans_cpl);

@@ -21,15 +21,18 @@
 //
 // Throughput: one beat per cycle through the core; per job the reader
 // needs one ibuf word more than beats when the text straddles one more word,
-// the writer one obuf word more likewise, and encrypt one or two ICV writes
-// (the data writer waits meanwhile; the core's FIFOs absorb it). A job is
+// the writer one obuf word more likewise. T writes an encrypt's ICV (one or
+// two words) through a port of its own (icv_*), beside the writer's
+// (obuf_*), so the writer never waits for it: T's job is older than the
+// writer's, so the two name different output slots whenever both write in
+// one cycle (a caller with one buffer must take both writes). A job is
 // looked up (A) while the previous one is read (F); jobs overlap in the
 // core. Measured (sim/esp_aead_tb.cpp, cache hit): latency req -> rsp =
 // beats + 27..28 cycles; back to back 2.0 / 10.0 / 24.0 / 142.0 cycles per
 // job for 64 / 576 / 1500 / 9000-byte decrypts, +0.6 for encrypts.
 // Output slots: each job names its obuf slot (req_oslot_i, kept with the
 // job); every obuf write carries the slot of the job it belongs to
-// (obuf_slot_o), so the caller routes it to that slot while it builds other
+// (obuf_slot_o, icv_slot_o), so the caller routes it to that slot while it builds other
 // slots (the writer and T of job n, the reader of job n+1). rd_idle_o: no
 // job is waiting to be read or being read (the ibuf slot of every job taken
 // may be given back; the last word read is in ibuf_rdata_i this cycle).
@@ -77,6 +80,11 @@ module esp_aead
   output      logic [WAW-1:0]           obuf_waddr_o,
   output      logic [PKT_BUS_BYTES-1:0] obuf_wbe_o,
   output      logic [DW-1:0]            obuf_wdata_o,
+  output      logic                     icv_we_o,          // T's ICV writes (encrypt): a second obuf write port
+  output      logic [OSlotW-1:0]        icv_slot_o,
+  output      logic [WAW-1:0]           icv_waddr_o,
+  output      logic [PKT_BUS_BYTES-1:0] icv_wbe_o,
+  output      logic [DW-1:0]            icv_wdata_o,
 
   output      logic                     rsp_valid_o,
   input  wire logic                     rsp_ready_i,
@@ -563,7 +571,7 @@ module esp_aead
   logic [LaneW-1:0] w_t;
   logic [LenW-1:0]  w_plen;
   logic [CntW-1:0]  w_nc, w_nw;
-  logic             w_go, w_data, w_end, w_port;
+  logic             w_go, w_data, w_end;
   logic [DW-1:0]    w_beat;
   logic [NB-1:0]    w_mask;
   logic [2*DW-1:0]  w_win;
@@ -573,12 +581,17 @@ module esp_aead
   tjob_t            w_tjob;
   logic             tq_wready;
 
-  // obuf write port (registered)
+  // obuf write ports (registered): the writer's (o_*), T's (i_*)
   logic             o_we_q, o_we_d;
   logic [WAW-1:0]   o_addr_q, o_addr_d;
   logic [OSlotW-1:0] o_slot_q, o_slot_d;
   logic [NB-1:0]    o_be_q, o_be_d;
   logic [DW-1:0]    o_data_q, o_data_d;
+  logic             i_we_q, i_we_d;
+  logic [WAW-1:0]   i_addr_q, i_addr_d;
+  logic [OSlotW-1:0] i_slot_q, i_slot_d;
+  logic [NB-1:0]    i_be_q, i_be_d;
+  logic [DW-1:0]    i_data_q, i_data_d;
 
   always_comb begin
     logic [8*EspB-1:0] esp_be;
@@ -591,7 +604,7 @@ module esp_aead
     w_nc   = CntW'((w_plen + LenW'(NB - 1)) >> LaneW);
     w_nw   = CntW'((w_plen + LenW'(w_t) + LenW'(NB - 1)) >> LaneW);
     w_data = (w_m_q < w_nc);          // a beat from the core, else the flush word
-    w_go   = jq_valid && !w_port && (w_data ? c_ovalid : 1'b1) &&
+    w_go   = jq_valid && (w_data ? c_ovalid : 1'b1) &&
              (w_m_q != w_nw - 1'b1 || tq_wready);
     w_end  = w_go && (w_m_q == w_nw - 1'b1) && !(w_data && w_m_q != w_nc - 1'b1);
 
@@ -710,7 +723,6 @@ module esp_aead
   // RAM before rsp_valid_o rises); encrypt after its ICV write(s).
   assign t_done   = (t_go && !tq_out.enc) || (t_state_q == TRsp);
   assign c_tready = t_done;
-  assign w_port   = (t_go && tq_out.enc) || (t_state_q == TWr1);
 
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
@@ -745,37 +757,44 @@ module esp_aead
   assign rsp_o.auth_ok = rsp_ok_q;
   assign rsp_o.sum     = rsp_sum_q;
 
-  // ---------------------------------------------------- obuf write port
+  // ---------------------------------------------------- obuf write ports
   always_comb begin
-    o_we_d   = 1'b0;
-    o_addr_d = o_addr_q;
-    o_slot_d = o_slot_q;
-    o_be_d   = '0;
-    o_data_d = o_data_q;
+    i_we_d   = 1'b0;
+    i_addr_d = i_addr_q;
+    i_slot_d = i_slot_q;
+    i_be_d   = '0;
+    i_data_d = i_data_q;
     if (t_go && tq_out.enc) begin
-      o_we_d   = 1'b1;
-      o_addr_d = tq_out.icv_off[OffW-1:LaneW];
-      o_slot_d = tq_out.oslot;
-      o_be_d   = t_mwin[NB-1:0];
-      o_data_d = t_win[DW-1:0];
+      i_we_d   = 1'b1;
+      i_addr_d = tq_out.icv_off[OffW-1:LaneW];
+      i_slot_d = tq_out.oslot;
+      i_be_d   = t_mwin[NB-1:0];
+      i_data_d = t_win[DW-1:0];
     end else if (t_state_q == TWr1) begin
-      o_we_d   = 1'b1;
-      o_addr_d = t_hiaddr_q;
-      o_slot_d = tq_out.oslot;   // (popped with t_done, in TRsp)
-      o_be_d   = t_hibe_q;
-      o_data_d = t_hi_q;
-    end else if (w_go) begin
-      o_we_d   = 1'b1;
-      o_addr_d = w_d[OffW-1:LaneW] + WAW'(w_m_q);
-      o_slot_d = jq_out.oslot;
-      o_be_d   = w_mwin[w_sel +: NB];
-      o_data_d = w_win[8*w_sel +: DW];
+      i_we_d   = 1'b1;
+      i_addr_d = t_hiaddr_q;
+      i_slot_d = tq_out.oslot;   // (popped with t_done, in TRsp)
+      i_be_d   = t_hibe_q;
+      i_data_d = t_hi_q;
     end
   end
 
+  always_comb begin
+    o_we_d   = w_go;
+    o_addr_d = w_d[OffW-1:LaneW] + WAW'(w_m_q);
+    o_slot_d = jq_out.oslot;
+    o_be_d   = w_go ? w_mwin[w_sel +: NB] : '0;
+    o_data_d = w_win[8*w_sel +: DW];
+  end
+
   always_ff @(posedge clk_i or negedge rst_ni) begin
-    if (!rst_ni) o_we_q <= 1'b0;
-    else         o_we_q <= o_we_d;
+    if (!rst_ni) begin
+      o_we_q <= 1'b0;
+      i_we_q <= 1'b0;
+    end else begin
+      o_we_q <= o_we_d;
+      i_we_q <= i_we_d;
+    end
   end
 
   always_ff @(posedge clk_i) begin
@@ -783,6 +802,10 @@ module esp_aead
     o_slot_q <= o_slot_d;
     o_be_q   <= o_be_d;
     o_data_q <= o_data_d;
+    i_addr_q <= i_addr_d;
+    i_slot_q <= i_slot_d;
+    i_be_q   <= i_be_d;
+    i_data_q <= i_data_d;
   end
 
   assign obuf_we_o    = o_we_q;
@@ -791,6 +814,11 @@ module esp_aead
   assign rd_idle_o    = (a_state_q == AIdle) && !f_busy_q;
   assign obuf_wbe_o   = o_be_q;
   assign obuf_wdata_o = o_data_q;
+  assign icv_we_o     = i_we_q;
+  assign icv_waddr_o  = i_addr_q;
+  assign icv_slot_o   = i_slot_q;
+  assign icv_wbe_o    = i_be_q;
+  assign icv_wdata_o  = i_data_q;
 
 endmodule
 

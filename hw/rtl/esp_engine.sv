@@ -92,7 +92,7 @@ module esp_engine
   localparam int unsigned IBeatsAhead = 80;
   localparam int unsigned IHdrWords = 4;      // words of each ticket the head's units read beside esp_aead
   localparam int unsigned DQueue = 256; // descriptors read ahead (esp_desc_stream)
-  localparam int unsigned OSlots = 4;   // output slots: esp_aead's next job, the tail's, the one being written + 1
+  localparam int unsigned OSlots = 8;   // output slots: esp_aead's next job, the tail's, the one being written + 1
   localparam int unsigned Isw = $clog2(ISlots);
   localparam int unsigned Osw = $clog2(OSlots);
   localparam int unsigned Aw = $clog2(Depth);
@@ -178,6 +178,11 @@ module esp_engine
   logic [1:0]    ibuf_rsel, obuf_rsel;
   logic          ibuf_wsel, parse_obuf;
   logic [Osw-1:0] obuf_rd_slot, obuf_hb_slot, aead_oslot, aead_obuf_slot;
+  logic          aead_icv_we;       // esp_aead's ICV writes (its second obuf write port)
+  logic [Osw-1:0] aead_icv_slot;
+  logic [Aw-1:0] aead_icv_waddr;
+  logic [NB-1:0] aead_icv_wbe;
+  logic [Dw-1:0] aead_icv_wdata;
   logic          aead_rd_idle, aead_irel, aead_rd_done, in_pop_rel;
   logic [Isw-1:0] aead_rd_done_slot, aead_ibuf_slot;
 
@@ -264,6 +269,7 @@ module esp_engine
     .start_i        (run_start),
     .cpl_ring_i     (cpl_ring),
     .pkt_out_i      (pkt_out),
+    .obuf_busy_i    (obusy),
     .ring_first_i   (ring_first),
     .ring_mask_i    (ring_mask),
     .idle_o         (wb_idle),
@@ -576,6 +582,11 @@ module esp_engine
     .a_waddr_i (aead_obuf_waddr),
     .a_wbe_i   (aead_obuf_wbe),
     .a_wdata_i (aead_obuf_wdata),
+    .i_slot_i  (aead_icv_slot),
+    .i_we_i    (aead_icv_we),
+    .i_waddr_i (aead_icv_waddr),
+    .i_wbe_i   (aead_icv_wbe),
+    .i_wdata_i (aead_icv_wdata),
     .b_slot_i  (obuf_hb_slot),
     .b_we_i    (hb_we),
     .b_waddr_i (hb_waddr),
@@ -683,6 +694,11 @@ module esp_engine
     .obuf_waddr_o     (aead_obuf_waddr),
     .obuf_wbe_o       (aead_obuf_wbe),
     .obuf_wdata_o     (aead_obuf_wdata),
+    .icv_we_o         (aead_icv_we),
+    .icv_slot_o       (aead_icv_slot),
+    .icv_waddr_o      (aead_icv_waddr),
+    .icv_wbe_o        (aead_icv_wbe),
+    .icv_wdata_o      (aead_icv_wdata),
     .rsp_valid_o      (aead_rsp_valid),
     .rsp_ready_i      (aead_rsp_ready),
     .rsp_o            (aead_rsp)

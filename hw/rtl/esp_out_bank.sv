@@ -3,7 +3,8 @@
 // stage overlaps descriptors, so its units write different slots at the same
 // time: every port names its slot, and the bank routes it to that slot's RAM.
 //
-//   a_*  write port of esp_aead (the slot of the job the word belongs to)
+//   a_*  write port of esp_aead's writer (the slot of the job the word belongs to)
+//   i_*  write port of esp_aead's ICV writes (T: an older job than the writer's)
 //   b_*  write port of esp_hdr_build (the slot of the descriptor it builds)
 //   r_*  read port of the process stage's head (esp_trailer / esp_ip_parse,
 //        a DECRYPT finished in the head)
@@ -15,8 +16,8 @@
 // reaches it) and to the process stage otherwise. The process stage's ports
 // name different slots whenever two are active in the same cycle (by
 // construction of esp_batch_ctrl: esp_aead's jobs, the tail's descriptor
-// and the head's DECRYPT each own their slot); should a and b name the same
-// slot anyway, a wins, and of r and t, r. Read data comes from the port's
+// and the head's DECRYPT each own their slot); should two of a, i, b name
+// the same slot anyway, a wins, then i; of r and t, r. Read data comes from the port's
 // own slot, one cycle after its read (r, t: the slot number is held
 // meanwhile by the caller; c: the bank keeps the slot of c's last read, so
 // the caller may name the next slot in the cycle its data comes out).
@@ -40,6 +41,12 @@ module esp_out_bank
   input  wire logic [Aw-1:0]    a_waddr_i,
   input  wire logic [NB-1:0]    a_wbe_i,
   input  wire logic [Dw-1:0]    a_wdata_i,
+
+  input  wire logic [Sw-1:0]    i_slot_i,
+  input  wire logic             i_we_i,
+  input  wire logic [Aw-1:0]    i_waddr_i,
+  input  wire logic [NB-1:0]    i_wbe_i,
+  input  wire logic [Dw-1:0]    i_wdata_i,
 
   input  wire logic [Sw-1:0]    b_slot_i,
   input  wire logic             b_we_i,
@@ -71,17 +78,18 @@ module esp_out_bank
   end
 
   for (genvar s = 0; s < Slots; s++) begin : g_slot
-    logic          mine_a, mine_b, mine_c, mine_r, mine_t, we, re;
+    logic          mine_a, mine_i, mine_b, mine_c, mine_r, mine_t, we, re;
     logic [Aw-1:0] waddr, raddr;
     logic [NB-1:0] wbe;
     logic [Dw-1:0] wdata;
     assign mine_a = !full_i[s] && a_we_i && (a_slot_i == Sw'(s));
+    assign mine_i = !full_i[s] && i_we_i && (i_slot_i == Sw'(s));
     assign mine_b = !full_i[s] && b_we_i && (b_slot_i == Sw'(s));
     assign mine_c = full_i[s] && (c_slot_i == Sw'(s));
-    assign we     = mine_a | mine_b;
-    assign waddr  = mine_a ? a_waddr_i : b_waddr_i;
-    assign wbe    = mine_a ? a_wbe_i : b_wbe_i;
-    assign wdata  = mine_a ? a_wdata_i : b_wdata_i;
+    assign we     = mine_a | mine_i | mine_b;
+    assign waddr  = mine_a ? a_waddr_i : mine_i ? i_waddr_i : b_waddr_i;
+    assign wbe    = mine_a ? a_wbe_i : mine_i ? i_wbe_i : b_wbe_i;
+    assign wdata  = mine_a ? a_wdata_i : mine_i ? i_wdata_i : b_wdata_i;
     assign mine_r = !full_i[s] && r_re_i && (r_slot_i == Sw'(s));
     assign mine_t = !full_i[s] && t_re_i && (t_slot_i == Sw'(s));
     assign re     = mine_c ? c_re_i : (mine_r | mine_t);

@@ -22,8 +22,14 @@
 // is held, when the next slot is already pushed, instead of being written
 // alone: its slot is freed at once and the next descriptor's packet goes
 // out, then both completions in one write of one beat (cpl_hold_o pulses
-// when one is held). A completion is never held waiting for a descriptor
-// not yet pushed, so none waits on the process stage.
+// when one is held). The write engine takes a packet's last chunk long
+// before W sends it (the beats wait in the output buffer), so such a
+// completion is held at its packet's last chunk even when the next slot is
+// not pushed yet: it waits, its slot freed, until the next slot is pushed
+// (then they pair as above) or its packet's beats are out of the buffer
+// (obuf_busy_i of its slot; the W FIFO still holds a few), and is then
+// written alone (StSolo), so W never idles for it. A completion without a
+// packet is held only when the next slot is already pushed.
 //
 // cpl_prod_o (the CPL_PROD register): the index after the last descriptor
 // whose completion write has its response. The write engine answers in the
@@ -51,6 +57,7 @@ module esp_writeback
   input  wire logic             start_i,
   input  wire logic [63:0]      cpl_ring_i,
   input  wire logic [63:0]      pkt_out_i,
+  input  wire logic [Slots-1:0] obuf_busy_i,     // slots whose packet beats are not all out of the buffer
   input  wire logic [31:0]      ring_first_i,
   input  wire logic [31:0]      ring_mask_i,     // 2^ring_log2 - 1
   output      logic             idle_o,
@@ -86,7 +93,7 @@ module esp_writeback
   input  wire logic             mem_wdone_i
 );
 
-  typedef enum logic [1:0] {StIdle, StPkt, StCpl} state_e;
+  typedef enum logic [1:0] {StIdle, StPkt, StCpl, StSolo} state_e;
 
   typedef struct packed {
     logic [CplW-1:0] cpl;
@@ -114,6 +121,7 @@ module esp_writeback
   logic            held_q;
   logic [CplW-1:0] held_cpl_q;
   logic [63:0]     held_addr_q;
+  logic [Sw-1:0]   held_slot_q;    // the held one's output slot (its beats: obuf_busy_i)
   logic            hold;
   logic [63:0]     cpl_addr;       // the head's completion's address
 
@@ -140,11 +148,12 @@ module esp_writeback
   assign rest = h.out_len - off_q;
   assign cpl_addr = a_cpl_q + (64'(cslot) << $clog2(COMPLETION_SIZE));
 
-  // the head's completion may wait for the next one's: it starts a beat, the
-  // next slot of the ring is in the same beat, and the next is pushed
-  logic pair_ok;
-  assign pair_ok = !held_q && cpl_addr[$clog2(PKT_BUS_BYTES)-1:0] == '0 && cslot != mask_q
-                   && full_q[next_slot(head_q)];
+  // the head's completion may wait for the next one's: it starts a beat and
+  // the next slot of the ring is in the same beat (park_ok: at its packet's
+  // last chunk); and the next is pushed (pair_ok: a completion alone)
+  logic park_ok, pair_ok;
+  assign park_ok = !held_q && cpl_addr[$clog2(PKT_BUS_BYTES)-1:0] == '0 && cslot != mask_q;
+  assign pair_ok = park_ok && full_q[next_slot(head_q)];
 
   always_comb begin
     state_d = state_q;
@@ -160,26 +169,34 @@ module esp_writeback
           hold = pair_ok;
           cmd_d = CmdWrStruct; addr_d = held_q ? held_addr_q : cpl_addr; state_d = StCpl;
         end
+      end else if (held_q && !obuf_busy_i[held_slot_q]) begin
+        // nothing to pair with yet and the held one's beats are out: alone
+        go_d = 1'b1;
+        cmd_d = CmdWrStruct; addr_d = held_addr_q; state_d = StSolo;
       end
       StPkt: if (mem_acc_i) begin
         go_d = 1'b1;
         if (rest > 32'(ChunkBytes)) begin   // the next chunk
           off_d = off_q + 32'(ChunkBytes); addr_d = addr_q + 64'(ChunkBytes);
         end else begin
-          hold = pair_ok;
-          cmd_d = CmdWrStruct; addr_d = held_q ? held_addr_q : cpl_addr; state_d = StCpl;
+          hold = park_ok;
+          // parked: nothing more to write until the next slot is pushed
+          go_d = !park_ok || full_q[next_slot(head_q)];
+          cmd_d = CmdWrStruct; addr_d = held_q ? held_addr_q : cpl_addr;
+          state_d = go_d ? StCpl : StIdle;
         end
       end
       StCpl: if (mem_acc_i) begin
         release_slot = 1'b1;
         state_d = StIdle;
       end
+      StSolo: if (mem_acc_i) state_d = StIdle;
       default: state_d = StIdle;
     endcase
     // a held completion: its slot is free now, the next slot's first job
     // (its packet, or both completions at the held one's address) goes next
     release_slot = release_slot || hold;
-    if (hold) begin
+    if (hold && full_q[next_slot(head_q)]) begin
       if (hn.wr_pkt) begin
         cmd_d = CmdWrPkt; addr_d = a_out_q + hn.out_off; off_d = '0; state_d = StPkt;
       end else begin
@@ -212,7 +229,7 @@ module esp_writeback
       if (start_i) cpl_prod_q <= ring_first_i;
       else if (cpl_inc_o) cpl_prod_q <= cpl_prod_q + (pair_q[0] ? 32'd2 : 32'd1);
       if (hold) held_q <= 1'b1;
-      else if (state_q == StCpl && mem_acc_i) held_q <= 1'b0;
+      else if ((state_q == StCpl || state_q == StSolo) && mem_acc_i) held_q <= 1'b0;
       go_q    <= go_d;
       cmd_q   <= cmd_d;
       if (start_i) begin
@@ -249,6 +266,7 @@ module esp_writeback
     if (hold) begin
       held_cpl_q  <= h.cpl;
       held_addr_q <= cpl_addr;
+      held_slot_q <= head_q;
     end
     // cpl, wr_pkt, out_off, out_len, out_cap
     if (push_i) slot_q[tail_q] <= {push_cpl_i, push_wr_pkt_i, push_out_off_i, push_out_len_i, push_out_cap_i};
@@ -268,7 +286,7 @@ module esp_writeback
     end
     if (mem_acc_i) begin
       kind_d[kpos] = (cmd_q == CmdWrStruct);
-      pair_d[kpos] = (cmd_q == CmdWrStruct) && held_q;
+      pair_d[kpos] = (cmd_q == CmdWrStruct) && held_q && state_q != StSolo;
     end
   end
   assign cpl_prod_o = cpl_prod_q;
@@ -285,12 +303,14 @@ module esp_writeback
   assign mem_valid_o = go_q;
   assign mem_cmd_o   = cmd_q;
   assign mem_addr_o  = addr_q;
-  assign mem_len_o   = (cmd_q != CmdWrPkt) ? (held_q ? 32'(2 * COMPLETION_SIZE) : 32'(COMPLETION_SIZE))
+  logic two;   // the write of a held completion and the head's
+  assign two = held_q && state_q != StSolo;
+  assign mem_len_o   = (cmd_q != CmdWrPkt) ? (two ? 32'(2 * COMPLETION_SIZE) : 32'(COMPLETION_SIZE))
                      : (rest > 32'(ChunkBytes)) ? 32'(ChunkBytes) : rest;
   assign mem_cap_o   = h.out_cap - off_q;
   assign mem_base_o  = Aw'(off_q >> $clog2(PKT_BUS_BYTES));
-  assign mem_wimg_o  = held_q ? Dw'({h.cpl, held_cpl_q}) : Dw'(h.cpl);
-  assign mem_wmask_o = held_q ? {PKT_BUS_BYTES{1'b1}} : PKT_BUS_BYTES'({COMPLETION_SIZE{1'b1}});
+  assign mem_wimg_o  = two ? Dw'({h.cpl, held_cpl_q}) : held_q ? Dw'(held_cpl_q) : Dw'(h.cpl);
+  assign mem_wmask_o = two ? {PKT_BUS_BYTES{1'b1}} : PKT_BUS_BYTES'({COMPLETION_SIZE{1'b1}});
 
   // two completions fill one beat exactly
   if (2 * COMPLETION_SIZE != PKT_BUS_BYTES) begin : g_bad_size
