@@ -59,6 +59,8 @@ module esp_batch_ctrl
   // the fetch stage: the oldest fetched descriptor (its packet in the input slot)
   input  wire logic          in_valid_i,
   input  wire logic [8*DESCRIPTOR_SIZE-1:0] in_desc_i,
+  input  wire logic          in_cls_valid_i,  // its packet's PARSE_IP answer (esp_cls_ahead), in in_cls_rsp_i
+  input  wire parse_rsp_t    in_cls_rsp_i,
   output      logic          in_pop_o,
   output      logic          in_pop_rel_o,    // with in_pop_o: its input slot is released too
   input  wire logic          fetch_idle_i,
@@ -189,12 +191,22 @@ module esp_batch_ctrl
   logic [31:0]   bucket0, bucket1, sa_ref_m1, room;
   replay_entry_t win_commit;
   pkt_ctx_t      plan;
+  // The parse answer in use (prs): the fetch stage's classify of the packet
+  // (esp_cls_ahead, the head ticket's: esp_ip_parse's PARSE_IP answer for an
+  // ENCRYPT, PARSE_LOCATE_ESP for a DECRYPT) while cls_q, i.e. from the
+  // descriptor's take (it decided the packet; not a dummy ENCRYPT) until
+  // esp_ip_parse is started (a transport-mode ENCRYPT's PARSE_OUT, a
+  // DECRYPT's inner parse); esp_ip_parse's otherwise. ENCRYPT 2 of a
+  // tunnel-mode SA and DECRYPT 1-3 then take no cycle of their own.
+  logic          cls_q, cls_d;
+  parse_rsp_t    prs;
+  assign prs = cls_q ? in_cls_rsp_i : parse_rsp_i;
   pkt_len_t      ct_len;
   esp_sa_rules #(.MaxSpiBucketsLog2(MaxSpiBucketsLog2)) u_rules (
     .inbound_i (cmd_q ? !sa.outbound : op_dec),   // SA_INSTALL: does it have a ring
     .sa_i (sa), .ctr_i (ctr_q), .top_i (top_q), .add_bytes_i (add_bytes_q),
     .seq_lo_i (c_seq_q[31:0]), .seq_i (seq_q), .entry_i (ent_q), .te_ok_i (te_ok_q),
-    .log2_i (log2_q), .bucket_i (spi_bucket_i), .parse_i (parse_rsp_i), .dummy_i (d_dummy),
+    .log2_i (log2_q), .bucket_i (spi_bucket_i), .parse_i (prs), .dummy_i (d_dummy),
     .in_length_i (d.in_length), .out_capacity_i (d.out_capacity), .esp_len_i (pk_q.esp_len), .params_ok_o (params_ok),
     .hard_o (hard), .hard_ctr_o (hard_ctr), .seq_full_o (seq_full), .ok_ctr_o (ok_ctr),
     .soft_o (soft_now), .inferred_seq_o (inferred_seq), .inferred_ok_o (inferred_ok), .fresh_o (win_fresh),
@@ -411,7 +423,7 @@ module esp_batch_ctrl
     wr_pkt_d = wr_pkt_q; hslot_d = hslot_q;
     m_go_d = 1'b0; m_cmd_d = m_cmd_q; m_addr_d = m_addr_q; m_len_d = m_len_q;
     m_wimg_d = m_wimg_q; m_wmask_d = m_wmask_q;
-    parse_go_d = 1'b0; parse_mode_d = parse_mode_q; parse_avail_d = parse_avail_q;
+    parse_go_d = 1'b0; parse_mode_d = parse_mode_q; parse_avail_d = parse_avail_q; cls_d = cls_q;
     tr_go_d = 1'b0; hb_go_d = 1'b0;
     ready_o = 1'b0; done_o = 1'b0; in_pop_o = 1'b0; in_pop_rel_o = 1'b0; out_alloc_o = 1'b0;
     inst_we_o = 1'b0; inst_widx_o = '0; inst_wval_o = 1'b0;
@@ -430,14 +442,16 @@ module esp_batch_ctrl
           desc_d = in_desc_i;
           status_d = STATUS_OK; soft_d = 1'b0; c_sa_d = NO_SA_INDEX; c_spi_d = '0; c_len_d = '0; c_seq_d = '0;
           wr_pkt_d = 1'b0; cmd_d = 1'b0;
+          cls_d = in_cls_valid_i && (op_dec || (op_enc && !d_dummy));
           if (op_cmd) command();
           else if (!op_enc && !op_dec) finish(STATUS_BAD_OPCODE);
           else if (desc_malformed) finish(STATUS_MALFORMED);
           else if (op_enc && !desc_sa_range) finish(STATUS_BAD_SA);
           else if (op_enc) sa_fetch(d.sa_index, StEncSa);
           else begin
-            // the packet is in the input slot (esp_fetch)
-            parse_mode_d = PARSE_LOCATE_ESP; parse_avail_d = PKT_LEN_BITS'(d.in_length); parse_go_d = 1'b1; state_d = StDecLoc;
+            // the packet is in the input slot (esp_fetch); classified there, or parsed now
+            parse_mode_d = PARSE_LOCATE_ESP; parse_avail_d = PKT_LEN_BITS'(d.in_length);
+            parse_go_d = !in_cls_valid_i; state_d = StDecLoc;
           end
         end
       end
@@ -515,6 +529,12 @@ module esp_batch_ctrl
         else if (sa.tunnel && d_dummy) begin  // ENCRYPT 2 skipped
           enc_plan();
           state_d = StEncCtr;
+        end else if (sa.tunnel && cls_q) begin  // ENCRYPT 2 done on arrival (esp_cls_ahead)
+          if (prs.status != STATUS_OK) finish(STATUS_MALFORMED);
+          else begin
+            enc_plan();
+            state_d = StEncCtr;
+          end
         end else begin
           parse_mode_d = sa.tunnel ? PARSE_IP : PARSE_OUT; parse_avail_d = PKT_LEN_BITS'(d.in_length);
           parse_go_d = 1'b1; state_d = StEncParse;
@@ -569,18 +589,18 @@ module esp_batch_ctrl
 
       // ------------------------------------------------------------ DECRYPT
       StDecLoc: begin
-        if (parse_done_i) begin
-          if (parse_rsp_i.status != STATUS_OK) finish(parse_rsp_i.status);
+        if (parse_done_i || cls_q) begin
+          if (prs.status != STATUS_OK) finish(prs.status);
           else begin
-            pk_d.version = parse_rsp_i.version; pk_d.pkt_len = parse_rsp_i.pkt_len; pk_d.ihl = parse_rsp_i.ihl;
-            pk_d.hdr_len = parse_rsp_i.hdr_len; pk_d.nh_off = parse_rsp_i.nh_off;
-            pk_d.esp_off = parse_rsp_i.esp_off; pk_d.esp_len = parse_rsp_i.esp_len;
-            c_spi_d = parse_rsp_i.spi; c_seq_d = 64'(parse_rsp_i.seq_lo);
+            pk_d.version = prs.version; pk_d.pkt_len = prs.pkt_len; pk_d.ihl = prs.ihl;
+            pk_d.hdr_len = prs.hdr_len; pk_d.nh_off = prs.nh_off;
+            pk_d.esp_off = prs.esp_off; pk_d.esp_len = prs.esp_len;
+            c_spi_d = prs.spi; c_seq_d = 64'(prs.seq_lo);
             if (d.flags[DESCRIPTOR_FLAGS_USE_SA_INDEX_BIT]) begin
               if (d.sa_index >= sa_cap_q) finish(STATUS_BAD_SA);
               else sa_fetch(d.sa_index, StDecSaIdx);
             end else if (!log2_ok) finish(STATUS_UNKNOWN_SPI);
-            else if (lk_ok_q && parse_rsp_i.spi == lk_spi_q) sa_fetch(lk_idx_q, StDecSa);
+            else if (lk_ok_q && prs.spi == lk_spi_q) sa_fetch(lk_idx_q, StDecSa);
             else spi_rd(bucket0, StDecB0);
           end
         end
@@ -694,6 +714,7 @@ module esp_batch_ctrl
       end
       default: state_d = StIdle;
     endcase
+    if (parse_go_d) cls_d = 1'b0;   // esp_ip_parse's answer from now on
   end
 
   assign init_ok = init_done_i && st_init;   // esp_card_state and the SA store cleared after a reset
@@ -713,8 +734,10 @@ module esp_batch_ctrl
       state_q <= StIdle; ret_q <= StIdle; ld_q <= LdNone;
       {m_go_q, parse_go_q, tr_go_q, hb_go_q, st_go_q, stop_q, cmd_q} <= '0;
       wr_out_q <= '0;
+      cls_q <= 1'b0;
     end else begin
       state_q <= state_d; ret_q <= ret_d; ld_q <= ld_d;
+      cls_q <= cls_d;
       {m_go_q, parse_go_q, tr_go_q, hb_go_q, st_go_q, stop_q, cmd_q} <=
         {m_go_d, parse_go_d, tr_go_d, hb_go_d, st_go_d, stop_d, cmd_d};
       wr_out_q <= wr_out_q + WrW'((state_q == StMemW || state_q == StCmdWb) && mem_acc_i) - WrW'(mem_wdone_i);

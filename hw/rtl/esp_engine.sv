@@ -92,7 +92,7 @@ module esp_engine
   localparam int unsigned IBeatsAhead = 80;
   localparam int unsigned IHdrWords = 4;      // words of each ticket the head's units read beside esp_aead
   localparam int unsigned DQueue = 256; // descriptors read ahead (esp_desc_stream)
-  localparam int unsigned OSlots = 8;   // output slots: esp_aead's next job, the tail's, the one being written + 1
+  localparam int unsigned OSlots = 8;   // output slots: one lives from the head's take until its beats are out (DATAPATH.md "Buffers")
   localparam int unsigned Isw = $clog2(ISlots);
   localparam int unsigned Osw = $clog2(OSlots);
   localparam int unsigned Aw = $clog2(Depth);
@@ -226,7 +226,10 @@ module esp_engine
   logic [Isw-1:0]        iwdone_slot;
   logic [ISlots*Irw-1:0] ibase;
 
-  esp_fetch #(.Slots(ISlots), .QDepth(DQueue), .RingWords(IRingWords), .BeatsAhead(IBeatsAhead)) u_fetch (
+  logic          in_cls_valid;   // the head ticket's packet classified on arrival (esp_cls_ahead)
+  parse_rsp_t    in_cls_rsp;
+
+  esp_fetch #(.Slots(ISlots), .QDepth(DQueue), .RingWords(IRingWords), .BeatsAhead(IBeatsAhead), .Aw(Aw)) u_fetch (
     .clk_i,
     .rst_ni,
     .start_i       (run_start),
@@ -253,10 +256,16 @@ module esp_engine
     .wdone_i       (iwdone),
     .wdone_slot_i  (iwdone_slot),
     .base_o        (ibase),
+    .p_we_i        (mem_ibuf_we),
+    .p_slot_i      (mem_ibuf_slot),
+    .p_waddr_i     (mem_ibuf_waddr),
+    .p_wdata_i     (mem_ibuf_wdata),
     .ready_o       (iready),
     .head_valid_o  (in_valid),
     .head_slot_o   (ihead_slot),
     .head_desc_o   (in_desc),
+    .head_cls_valid_o (in_cls_valid),
+    .head_cls_rsp_o   (in_cls_rsp),
     .pop_i         (in_pop),
     .pop_rel_i     (in_pop_rel),
     .rel_i         (aead_rd_done),
@@ -369,6 +378,8 @@ module esp_engine
     .spi_wr_val_o       (spi_wr_val),
     .in_valid_i         (in_valid),
     .in_desc_i          (in_desc),
+    .in_cls_valid_i     (in_cls_valid),
+    .in_cls_rsp_i       (in_cls_rsp),
     .in_pop_o           (in_pop),
     .in_pop_rel_o       (in_pop_rel),
     .fetch_idle_i       (fetch_idle),

@@ -10,6 +10,10 @@
 //     up to Slots descriptors are held (Slots - 1 packet reads in flight
 //     while the process stage works on the oldest).
 //
+// Beside them esp_cls_ahead classifies each ENCRYPT's and DECRYPT's packet on its first
+// beats into the input ring (p_*), so that the process stage's head finds
+// the parse answer of its ticket ready (head_cls_*) instead of parsing.
+//
 // The process stage takes the tickets in order (head_*) and pops each
 // (pop_i) when it is done with it as the oldest; a ticket's words are free
 // once it is popped and released (pop_rel_i with the pop, or rel_i /
@@ -18,11 +22,13 @@
 
 module esp_fetch
   import esp_spec_pkg::*;
+  import esp_unit_pkg::*;
 #(
   parameter int unsigned Slots = 64,
   parameter int unsigned QDepth = 256,
   parameter int unsigned RingWords = 1024,
   parameter int unsigned BeatsAhead = 64,   // esp_pkt_stream: packet beats asked for and not arrived, below which a read goes
+  parameter int unsigned Aw = 8,             // a ticket's word address (esp_in_ring)
   localparam int unsigned Sw = $clog2(Slots),
   localparam int unsigned Rw = $clog2(RingWords),
   localparam int unsigned Dw = 8 * PKT_BUS_BYTES,
@@ -63,6 +69,11 @@ module esp_fetch
   input  wire logic             wdone_i,
   input  wire logic [Sw-1:0]    wdone_slot_i,
   output      logic [Slots*Rw-1:0] base_o,
+  // the packet beats into the ring (esp_in_ring's producer port)
+  input  wire logic             p_we_i,
+  input  wire logic [Sw-1:0]    p_slot_i,
+  input  wire logic [Aw-1:0]    p_waddr_i,
+  input  wire logic [Dw-1:0]    p_wdata_i,
 
   // the ready tickets (the process stage's)
   output      logic [Slots-1:0] ready_o,
@@ -71,6 +82,8 @@ module esp_fetch
   output      logic             head_valid_o,
   output      logic [Sw-1:0]    head_slot_o,
   output      logic [DescW-1:0] head_desc_o,
+  output      logic             head_cls_valid_o,   // its packet classified (esp_cls_ahead): head_cls_rsp_o
+  output      parse_rsp_t       head_cls_rsp_o,
   input  wire logic             pop_i,
   input  wire logic             pop_rel_i,
   input  wire logic             rel_i,
@@ -78,6 +91,9 @@ module esp_fetch
 );
 
   logic             q_valid, q_pop, d_idle, p_idle;
+  logic             tk, tk_read, tk_enc;
+  logic [Sw-1:0]    tk_slot;
+  logic [31:0]      tk_len;
   logic [DescW-1:0] q_desc;
 
   esp_desc_stream #(.Depth(QDepth)) u_desc (
@@ -120,6 +136,11 @@ module esp_fetch
     .wdone_i,
     .wdone_slot_i,
     .base_o,
+    .tk_o         (tk),
+    .tk_slot_o    (tk_slot),
+    .tk_read_o    (tk_read),
+    .tk_enc_o     (tk_enc),
+    .tk_len_o     (tk_len),
     .ready_o,
     .head_valid_o,
     .head_slot_o,
@@ -129,6 +150,26 @@ module esp_fetch
     .rel_i,
     .rel_slot_i
   );
+
+  esp_cls_ahead #(.Tickets(Slots), .Aw(Aw)) u_cls (
+    .clk_i,
+    .rst_ni,
+    .t_take_i  (tk),
+    .t_slot_i  (tk_slot),
+    .t_cls_i   (tk_read),
+    .t_mode_i  (tk_enc ? PARSE_IP : PARSE_LOCATE_ESP),
+    .t_len_i   (PKT_LEN_BITS'(tk_len)),   // (in_length <= MAX_PKT_BYTES when it is read)
+    .p_we_i,
+    .p_slot_i,
+    .p_waddr_i,
+    .p_wdata_i,
+    .h_slot_i  (head_slot_o),
+    .h_valid_o (head_cls_valid_o),
+    .h_rsp_o   (head_cls_rsp_o)
+  );
+
+  logic unused_tk_len;
+  assign unused_tk_len = ^tk_len[31:PKT_LEN_BITS];
 
   assign idle_o = d_idle && p_idle;
 

@@ -66,6 +66,13 @@ module esp_pkt_stream
   input  wire logic                    wdone_i,
   input  wire logic [Tw-1:0]           wdone_slot_i,
   output      logic [Tickets*Rw-1:0]   base_o,
+  // a ticket given (to esp_cls_ahead): with an ENCRYPT / DECRYPT that reads
+  // its packet (tk_read_o), which of them (tk_enc_o)
+  output      logic                    tk_o,
+  output      logic [Tw-1:0]           tk_slot_o,
+  output      logic                    tk_read_o,
+  output      logic                    tk_enc_o,
+  output      logic [31:0]             tk_len_o,
 
   // the process stage's side
   output      logic [Tickets-1:0]      ready_o,
@@ -200,6 +207,12 @@ module esp_pkt_stream
     assign base_o[Rw*t +: Rw] = base_q[t];
   end
 
+  assign tk_o      = take;
+  assign tk_slot_o = tslot;
+  assign tk_read_o = (d_enc || d_dec) && d_read_pkt;
+  assign tk_enc_o  = d_enc;
+  assign tk_len_o  = d.in_length;
+
   assign ready_o      = rdy_q;
   assign head_valid_o = tail_q != head_q && rdy_q[hslot];
   assign head_slot_o  = hslot;
@@ -207,7 +220,7 @@ module esp_pkt_stream
   assign idle_o       = tail_q == rc_q && !fgo_q;   // every ticket popped and released
 
   logic unused_ps;
-  assign unused_ps = ^{d_dec, d_malformed, d_sa_range, d.out_offset, d.out_capacity, d.sa_index, d.rsvd0,
+  assign unused_ps = ^{d_malformed, d_sa_range, d.out_offset, d.out_capacity, d.sa_index, d.rsvd0,
                        d.flags, d.op, beats[31:16]};
 
 endmodule : esp_pkt_stream
