@@ -282,7 +282,7 @@ module esp_batch_ctrl
     .te_ok_i (st_wr_i.te_ok), .mark_i (st_wr_i.mark), .clean_i (st_clean),
     .wb_i (st_go_q), .wb_all_i (st_all_q), .wb_done_o (st_done),
     .st_base_i (a_st_q), .rp_base_i (a_replay_q),
-.p_valid_i (p_valid), .p_cmd_i (p_cmd), .p_addr_i (p_addr), .p_wimg_i (p_wimg), .p_wmask_i (p_wmask),
+    .p_valid_i (p_valid), .p_cmd_i (p_cmd), .p_addr_i (p_addr), .p_wimg_i (p_wimg), .p_wmask_i (p_wmask),
     .mem_valid_o, .mem_cmd_o, .mem_addr_o, .mem_wimg_o, .mem_wmask_o, .mem_acc_i   // (the write-back's in StCmdWb)
   );
 
