@@ -88,6 +88,8 @@ module esp_batch_ctrl
   input  wire logic [(1<<OSlotW)-1:0]       tail_dec_v_i,   // its DECRYPTs, by output slot: their SA
   input  wire logic [(1<<OSlotW)-1:0][31:0] tail_dec_sa_i,
   input  wire st_wr_t        st_wr_i,       // the SA store's write (the head's, or the tail's)
+  input  wire te_flush_t     tail_fl_i,     // with it, a crossing's old te to card memory
+  output      logic          fl_full_o,     // one is still held here
   // the units' answers
   input  wire logic          parse_done_i,
   input  wire parse_rsp_t    parse_rsp_i,
@@ -134,6 +136,7 @@ module esp_batch_ctrl
   // is installed); the last successful SPI lookup.
   logic        sa_ok_q, sa_ok_d, lk_ok_q, lk_ok_d, spec_q, spec_d;
   logic [63:0] tmax_q, tmax_d, tmax;   // (spec_q) the highest T the tail's DECRYPTs of the SA can leave
+  logic        xing_q, xing_d;          // (spec_q) one of them may move T to another ring entry
   logic [31:0] lk_spi_q, lk_spi_d, lk_idx_q, lk_idx_d;
 
   // completion
@@ -228,6 +231,51 @@ module esp_batch_ctrl
   assign a_line = a_st_q + (64'(sa_idx_q) << $clog2(SA_STATE_SIZE));
   assign a_ent  = a_replay_q + ent_off;
 
+  // ------------------------------------------- the process client's commands
+  // The head's (m_go_q, fields in m_*_q) and the tail's flushes of an old te
+  // (a crossing committed in the tail: fl_*_q, one held at a time) share the
+  // process client, which takes one command at a time and reads its fields
+  // until it takes it (mem_acc_i): the head's first; one presented is held
+  // until taken (own: h_on_q / fl_on_q), the head's go deferred meanwhile
+  // (h_defer_q). A flush counts in wr_out_q once taken, and every read of
+  // the head waits for it as for the head's own writes (mem_rd, StFence);
+  // commands wait until it is taken (StNext).
+  logic          fl_v_q, fl_on_q, h_on_q, h_defer_q;
+  logic [63:0]   fl_off_q;
+  replay_entry_t fl_te_q;
+  logic          h_want, pres_h, pres_fl, sel_fl, acc_h, acc_fl;
+  logic          p_valid;
+  mem_cmd_e      p_cmd;
+  logic [63:0]   p_addr;
+  logic [Dw-1:0] p_wimg;
+  logic [PKT_BUS_BYTES-1:0] p_wmask;
+  assign h_want  = m_go_q | h_defer_q;
+  assign pres_h  = h_want && !fl_on_q;
+  assign pres_fl = fl_v_q && !fl_on_q && !h_want && !h_on_q && state_q != StCmdWb;
+  assign sel_fl  = fl_on_q | pres_fl;
+  assign acc_h   = mem_acc_i && !sel_fl;
+  assign acc_fl  = mem_acc_i && sel_fl;
+  assign p_valid = pres_h | pres_fl;
+  assign p_cmd   = sel_fl ? CmdWrStruct : m_cmd_q;
+  assign p_addr  = sel_fl ? a_replay_q + fl_off_q : m_addr_q;
+  assign p_wimg  = sel_fl ? Dw'(fl_te_q) : m_wimg_q;
+  assign p_wmask = sel_fl ? PKT_BUS_BYTES'({REPLAY_ENTRY_SIZE{1'b1}}) : m_wmask_q;
+  assign fl_full_o = fl_v_q;
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) {fl_v_q, fl_on_q, h_on_q, h_defer_q} <= '0;
+    else begin
+      fl_v_q    <= tail_fl_i.v | (fl_v_q & !acc_fl);   // (the tail sends one only while !fl_v_q)
+      fl_on_q   <= (fl_on_q | pres_fl) & !acc_fl;
+      h_on_q    <= (h_on_q | pres_h) & !acc_h;
+      h_defer_q <= h_want & !pres_h;
+    end
+  end
+  always_ff @(posedge clk_i) begin
+    if (tail_fl_i.v) begin
+      fl_off_q <= tail_fl_i.off; fl_te_q <= tail_fl_i.te;
+    end
+  end
+
   // ----------------------------------------------------------- the SA store
   logic              st_init, init_ok, st_rd, st_we, st_mark, st_clean, st_ent_we, st_go_q, st_go_d, st_all_q, st_all_d, st_done;
   logic [31:0]       st_rd_idx;
@@ -246,7 +294,7 @@ module esp_batch_ctrl
     .te_ok_i (st_wr_i.te_ok), .mark_i (st_wr_i.mark), .clean_i (st_clean),
     .wb_i (st_go_q), .wb_all_i (st_all_q), .wb_done_o (st_done),
     .st_base_i (a_st_q), .rp_base_i (a_replay_q),
-    .p_valid_i (m_go_q), .p_cmd_i (m_cmd_q), .p_addr_i (m_addr_q), .p_wimg_i (m_wimg_q), .p_wmask_i (m_wmask_q),
+    .p_valid_i (p_valid), .p_cmd_i (p_cmd), .p_addr_i (p_addr), .p_wimg_i (p_wimg), .p_wmask_i (p_wmask),
     .mem_valid_o, .mem_cmd_o, .mem_addr_o, .mem_wimg_o, .mem_wmask_o, .mem_acc_i   // (the write-back's in StCmdWb)
   );
 
@@ -285,14 +333,22 @@ module esp_batch_ctrl
   // lifetime, and the ESN inference from T and tmax_q agrees; else it waits
   // (StSaWait before reading the SA; StDecWait instead of anything the head
   // would write or finish itself, then DECRYPT 6-9 again on the store's state).
-  logic        head_push, dec_tail;
-  assign dec_tail = sa.tunnel && te_hit;   // (te_hit: te_ok and seq's entry is the top's)
+  // A tunnel-mode DECRYPT goes to the tail when its seq's entry is one the
+  // tail has on chip whatever the DECRYPTs before it there do (pass or
+  // fail): seq beyond every T they can leave (tmax: then seq's entry is the
+  // top's or a later one, a crossing, whose content the tail knows), or
+  // seq's entry is T's (te_hit) and none of them may move T to another
+  // entry (xing_q). Else (seq at or below T in another entry: card memory)
+  // the head finishes it.
+  logic        head_push, dec_tail, dec_beyond;
+  assign dec_beyond = seq_q > tmax;
+  assign dec_tail   = sa.tunnel && te_ok_q && (dec_beyond || (te_hit && !(spec_q && xing_q)));
   assign head_o = '{state: state_q, op_enc: op_enc, sa: sa, pk: pk_q, sa_idx: sa_idx_q, seq: seq_q,
                     parse_mode: parse_mode_q, parse_avail: parse_avail_q, parse_go: parse_go_q, tr_go: tr_go_q,
                     hb_go: hb_go_q, dec_tail: dec_tail, spec: spec_q, push: head_push, wr_pkt: wr_pkt_q,
                     dctx: '{fwd: spec_q, sa_idx: sa_idx_q, window_bits: sa.window_bits, soft_bytes: sa.soft_bytes,
                             soft_packets: sa.soft_packets, ctr: ctr_q, top: top_q, seq: seq_q, te: te_q,
-                            te_off: te_off, pt_len: pk_q.pt_len},
+                            te_off: te_off, ent_off: ent_off, pt_len: pk_q.pt_len},
                     cpl: cpl, out_off: d.out_offset, out_cap: d.out_capacity,
                     st_we: st_we, st_mark: st_mark, st_line: st_wline, st_te: te_d,
                     st_te_off: (state_q == StComTop) ? ent_off : te_off, st_te_ok: te_ok_d};
@@ -302,12 +358,12 @@ module esp_batch_ctrl
   // Command helpers: a memory command goes out as a registered pulse and
   // continues at `ret`. Writes are posted: StMemW waits only until the
   // command is taken (wr_out_q counts those whose responses are not in).
-  // A read waits in StFence until every write of this stage has its
-  // response (so it sees them; AXI does not order a read after a write),
-  // then StMem waits for its data.
+  // A read waits in StFence until every write of this stage (the tail's
+  // flushes too) has its response (so it sees them; AXI does not order a
+  // read after a write), then StMem waits for its data.
   task automatic mem_rd(input logic [63:0] a, input logic [31:0] n, input load_e ld, input head_state_e ret);
     m_cmd_d = CmdRdStruct; m_addr_d = a; m_len_d = n; ld_d = ld; ret_d = ret;
-    if (wr_out_q == '0) begin
+    if (wr_out_q == '0 && !fl_v_q) begin
       m_go_d = 1'b1; state_d = StMem;
     end else state_d = StFence;
   endtask
@@ -414,7 +470,7 @@ module esp_batch_ctrl
     desc_d = desc_q; sa_d = sa_q; ctr_d = ctr_q; top_d = top_q; seq_d = seq_q; sa_idx_d = sa_idx_q; ent_d = ent_q;
     te_d = te_q; te_ok_d = te_ok_q; keep_d = keep_q;
     cmd_d = cmd_q; stop_d = stop_q;
-    sa_ok_d = sa_ok_q; spec_d = spec_q; tmax_d = tmax_q;
+    sa_ok_d = sa_ok_q; spec_d = spec_q; tmax_d = tmax_q; xing_d = xing_q;
     lk_ok_d = lk_ok_q; lk_spi_d = lk_spi_q; lk_idx_d = lk_idx_q;
     st_rd = 1'b0; st_rd_idx = sa_idx_q; st_we = 1'b0; st_mark = 1'b0; st_clean = 1'b0; st_ent_we = 1'b0;
     st_wline.counters = ctr_q; st_wline.seq = top_q; st_go_d = 1'b0; st_all_d = st_all_q;
@@ -436,8 +492,9 @@ module esp_batch_ctrl
         state_d = StNext;
       end
       StNext: begin  // the descriptor's own checks, in the cycle it is taken
-        // (in a new output slot; anything but an ENCRYPT once the tail is idle)
-        if (in_valid_i && out_ready_i && (op_enc || op_dec || tail_idle_i)) begin
+        // (in a new output slot; anything but an ENCRYPT or DECRYPT once the
+        // tail is idle and its last flush taken)
+        if (in_valid_i && out_ready_i && (op_enc || op_dec || (tail_idle_i && !fl_v_q))) begin
           out_alloc_o = 1'b1; hslot_d = out_slot_i;
           desc_d = in_desc_i;
           status_d = STATUS_OK; soft_d = 1'b0; c_sa_d = NO_SA_INDEX; c_spi_d = '0; c_len_d = '0; c_seq_d = '0;
@@ -461,10 +518,10 @@ module esp_batch_ctrl
       StDecWait: if (!dec_busy(sa_idx_q)) begin   // DECRYPT 6-9 again on the SA's state
         st_rd = 1'b1; st_rd_idx = sa_idx_q; ret_d = StDecSa; ld_d = LdNone; state_d = StSaLd;
       end
-      StFence: if (wr_out_q == '0) begin
+      StFence: if (wr_out_q == '0 && !fl_v_q) begin
         m_go_d = 1'b1; state_d = StMem;
       end
-      StMemW: if (mem_acc_i) state_d = ret_q;
+      StMemW: if (acc_h) state_d = ret_q;
       StMem: if (mem_done_i) begin
         unique case (ld_q)
           LdSa: begin
@@ -638,7 +695,8 @@ module esp_batch_ctrl
       // back once esp_aead has read it), or here once the tail is idle.
       StDecAead: if (dec_tail) begin
         if (aead_req_ready_i) begin   // the registers stay the committed state
-          spec_d = 1'b1; tmax_d = (seq_q > tmax) ? seq_q : tmax;
+          spec_d = 1'b1; tmax_d = dec_beyond ? seq_q : tmax;
+          xing_d = (spec_q && xing_q) || !te_hit;   // (seq's entry is not T's: a crossing, or after one)
           state_d = StEncRel;
         end
       end else if (spec_q) state_d = StDecWait;
@@ -706,7 +764,7 @@ module esp_batch_ctrl
         ld_d = LdNone;
         state_d = stop_q ? StDrain : StNext;
       end
-      StDrain: if (fetch_idle_i && wb_idle_i && tail_idle_i && wr_out_q == '0) state_d = StDone;
+      StDrain: if (fetch_idle_i && wb_idle_i && tail_idle_i && !fl_v_q && wr_out_q == '0) state_d = StDone;
       StDone: begin
         ready_o = 1'b1;
         done_o  = 1'b1;
@@ -740,7 +798,8 @@ module esp_batch_ctrl
       cls_q <= cls_d;
       {m_go_q, parse_go_q, tr_go_q, hb_go_q, st_go_q, stop_q, cmd_q} <=
         {m_go_d, parse_go_d, tr_go_d, hb_go_d, st_go_d, stop_d, cmd_d};
-      wr_out_q <= wr_out_q + WrW'((state_q == StMemW || state_q == StCmdWb) && mem_acc_i) - WrW'(mem_wdone_i);
+      wr_out_q <= wr_out_q + WrW'((state_q == StMemW && acc_h) || (state_q == StCmdWb && mem_acc_i) || acc_fl)
+                           - WrW'(mem_wdone_i);
     end
   end
 
@@ -760,7 +819,7 @@ module esp_batch_ctrl
   always_ff @(posedge clk_i) begin
     desc_q <= desc_d; sa_q <= sa_d; ctr_q <= ctr_d; top_q <= top_d; seq_q <= seq_d; sa_idx_q <= sa_idx_d;
     ent_q <= ent_d; te_q <= te_d; te_ok_q <= te_ok_d; keep_q <= keep_d; st_all_q <= st_all_d;
-    lk_spi_q <= lk_spi_d; lk_idx_q <= lk_idx_d; tmax_q <= tmax_d;
+    lk_spi_q <= lk_spi_d; lk_idx_q <= lk_idx_d; tmax_q <= tmax_d; xing_q <= xing_d;
     status_q <= status_d; soft_q <= soft_d; c_sa_q <= c_sa_d; c_spi_q <= c_spi_d; c_len_q <= c_len_d;
     c_seq_q <= c_seq_d;
     pk_q <= pk_d;

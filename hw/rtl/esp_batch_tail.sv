@@ -8,15 +8,19 @@
 //     nothing fails after NO_SPACE): esp_hdr_build into the descriptor's
 //     output slot with the payload sum, then the push of the slot with the
 //     completion the head queued, in the cycle esp_hdr_build is done.
-//   - DECRYPT (tunnel mode, seq's replay entry the top's, on chip; the head
-//     has done DECRYPT 1-9 with the pre-check against the committed window):
+//   - DECRYPT (tunnel mode, seq's replay entry the top's, on chip, or seq
+//     beyond T in a later entry; the head has done DECRYPT 1-9 with the
+//     pre-check against the committed window):
 //     the SA's state is the one queued, or (fwd: the DECRYPT before it in the
 //     queue is of the same SA) the one that DECRYPT left in this tail's
 //     registers; the exact replay re-check against it (check-then-commit: a
 //     duplicate of a packet that passed is REPLAY now, REPLAY before
 //     AUTH_FAIL as in the contract's order), CONTRACT.md DECRYPT 10
 //     (AUTH_FAIL: auth_fail++), 11 (the window commit: T = seq when fresh,
-//     seq's bit set in the top's entry), 12-13 (the tail's own esp_trailer,
+//     seq's bit set in the top's entry; a crossing, seq beyond T in another
+//     entry: that entry becomes te = {bit, seq's block} without a read, since
+//     an entry of a block above T's holds no bit of it, and the old te goes
+//     to card memory, fl_o, posted by the head before the store write), 12-13 (the tail's own esp_trailer,
 //     TR_CHECK on the output slot, started in the cycle the answer is taken:
 //     BAD_PADDING, DUMMY), 14 (the inner packet: the tail's own esp_ip_parse,
 //     PARSE_IP on the output slot, started in the cycle the trailer check is
@@ -98,6 +102,10 @@ module esp_batch_tail
   input  wire replay_entry_t     h_st_te_i,
   input  wire logic [63:0]       h_st_te_off_i,
   input  wire logic              h_st_te_ok_i,
+  // a crossing's old te to card memory (with the store write; waits while
+  // the head still holds the one before: fl_full_i)
+  output      te_flush_t         fl_o,
+  input  wire logic              fl_full_i,
   output      logic              st_we_o,
   output      logic              st_mark_o,
   output      logic [31:0]       st_idx_o,
@@ -178,6 +186,10 @@ module esp_batch_tail
   sa_counters_t  ctr_q, ctr_d;
   logic [63:0]   top_q, top_d;
   replay_entry_t te_q, te_d;
+  logic [63:0]   te_off_q, te_off_d;
+  logic          xc_q, xc_d;        // the DECRYPT moved T to another entry
+  replay_entry_t ote_q, ote_d;      // then the old te, at ote_off_q
+  logic [63:0]   ote_off_q, ote_off_d;
   pkt_len_t      len_q, len_d;
 
   // the tail's esp_trailer (TR_CHECK) and esp_ip_parse (PARSE_IP), on the
@@ -193,21 +205,26 @@ module esp_batch_tail
   sa_counters_t  b_ctr;
   logic [63:0]   b_top;
   replay_entry_t b_te;
-  assign b_ctr = dc.fwd ? ctr_q : dc.ctr;
-  assign b_top = dc.fwd ? top_q : dc.top;
-  assign b_te  = dc.fwd ? te_q : dc.te;
+  logic [63:0]   b_te_off;
+  assign b_ctr    = dc.fwd ? ctr_q : dc.ctr;
+  assign b_top    = dc.fwd ? top_q : dc.top;
+  assign b_te     = dc.fwd ? te_q : dc.te;
+  assign b_te_off = dc.fwd ? te_off_q : dc.te_off;
 
   // the window commit (DECRYPT 11) and the OK packet's counters (DECRYPT 16)
-  logic          fresh, unused_old, pass, soft_now, unused_params, unused_hard, unused_full;
-  logic [15:0]   unused_idx, unused_tidx;
+  logic          fresh, unused_old, pass, soft_now, unused_params, unused_hard, unused_full, t_cross;
+  logic [15:0]   s_idx, t_idx;
   replay_entry_t commit;
   sa_counters_t  ok_ctr, unused_hard_ctr;
   sa_view_t      lt;
   esp_replay_window u_window (
     .window_bits_i (dc.window_bits), .top_i (b_top), .seq_i (dc.seq),
-    .fresh_o (fresh), .old_o (unused_old), .idx_o (unused_idx), .top_idx_o (unused_tidx),
+    .fresh_o (fresh), .old_o (unused_old), .idx_o (s_idx), .top_idx_o (t_idx),
     .entry_i (b_te), .check_pass_o (pass), .commit_o (commit)
   );
+  // seq beyond T in another entry (the head sends no DECRYPT whose seq is
+  // at or below T in another entry: those read card memory)
+  assign t_cross = fresh && s_idx != t_idx;
   always_comb begin
     lt = '0;
     lt.soft_bytes   = dc.soft_bytes;
@@ -240,7 +257,8 @@ module esp_batch_tail
   always_comb begin
     ts_d = ts_q; go_d = 1'b0; tr_go = 1'b0; pa_go = 1'b0;
     status_d = status_q; soft_d = soft_q; wr_d = wr_q;
-    ctr_d = ctr_q; top_d = top_q; te_d = te_q; len_d = len_q;
+    ctr_d = ctr_q; top_d = top_q; te_d = te_q; te_off_d = te_off_q; len_d = len_q;
+    xc_d = xc_q; ote_d = ote_q; ote_off_d = ote_off_q;
     aead_rsp_ready_o = 1'b0; q_pop = 1'b0; t_we = 1'b0;
     unique case (ts_q)
       TRsp: if (q_valid) begin
@@ -250,14 +268,18 @@ module esp_batch_tail
           if (!q_out.dec) begin
             go_d = 1'b1; ts_d = THdr;
           end else begin
-            ctr_d = b_ctr; top_d = b_top; te_d = b_te; ts_d = TWr;
+            ctr_d = b_ctr; top_d = b_top; te_d = b_te; te_off_d = b_te_off; ts_d = TWr;
+            xc_d = 1'b0; ote_d = b_te; ote_off_d = b_te_off;
             if (!pass) begin   // DECRYPT 9 again, exact
               ctr_d = b_replay; status_d = STATUS_REPLAY;
             end else if (!aead_rsp_i.auth_ok) begin   // DECRYPT 10
               ctr_d = b_auth; status_d = STATUS_AUTH_FAIL;
             end else begin   // DECRYPT 11, then 12 (the plaintext is in the slot)
-              te_d = commit;
+              te_d = commit;   // (a crossing: {bit, block}, b_te's block is another one)
               if (fresh) top_d = dc.seq;
+              if (t_cross) begin
+                xc_d = 1'b1; te_off_d = dc.ent_off;
+              end
               tr_go = 1'b1; ts_d = TTrl;
             end
           end
@@ -289,7 +311,7 @@ module esp_batch_tail
         end
         ts_d = TWr;
       end
-      TWr: if (!h_st_we_i) begin
+      TWr: if (!h_st_we_i && !(xc_q && fl_full_i)) begin   // (with the old te's flush)
         t_we = 1'b1; ts_d = TPush;
       end
       TPush: begin
@@ -312,7 +334,8 @@ module esp_batch_tail
   always_ff @(posedge clk_i) begin
     if (aead_rsp_ready_o && aead_rsp_valid_i) sum_q <= aead_rsp_i.sum;
     status_q <= status_d; soft_q <= soft_d; wr_q <= wr_d;
-    ctr_q <= ctr_d; top_q <= top_d; te_q <= te_d; len_q <= len_d;
+    ctr_q <= ctr_d; top_q <= top_d; te_q <= te_d; te_off_q <= te_off_d; len_q <= len_d;
+    xc_q <= xc_d; ote_q <= ote_d; ote_off_q <= ote_off_d;
   end
 
   // ENCRYPT: esp_hdr_build (the head's: transport DECRYPT in the head)
@@ -372,14 +395,15 @@ module esp_batch_tail
   assign obuf_re_o    = tr_re | pa_re;
   assign obuf_raddr_o = tr_re ? tr_raddr : pa_raddr;
 
-  // DECRYPT: the state record (the entry stays the top's: seq's)
+  // DECRYPT: the state record (te: T's entry, seq's; moved by a crossing)
   assign st_we_o             = h_st_we_i | t_we;
   assign st_mark_o           = h_st_mark_i | t_we;
   assign st_idx_o            = t_we ? dc.sa_idx : h_st_idx_i;
   assign st_line_o.counters  = t_we ? ctr_q : h_st_line_i.counters;
   assign st_line_o.seq       = t_we ? top_q : h_st_line_i.seq;
   assign st_te_o             = t_we ? te_q : h_st_te_i;
-  assign st_te_off_o         = t_we ? dc.te_off : h_st_te_off_i;
+  assign st_te_off_o         = t_we ? te_off_q : h_st_te_off_i;
+  assign fl_o                = '{v: t_we && xc_q, off: ote_off_q, te: ote_q};
   assign st_te_ok_o          = t_we | h_st_te_ok_i;
 
   completion_t cpl_dec;
@@ -400,7 +424,7 @@ module esp_batch_tail
   assign idle_o = !q_valid && ts_q == TRsp;
 
   logic unused_tail;
-  assign unused_tail = ^{q_out.hb.payload_sum, unused_old, unused_idx, unused_tidx, unused_params,
+  assign unused_tail = ^{q_out.hb.payload_sum, unused_old, unused_params,
                          unused_hard, unused_full, unused_hard_ctr, tr_rsp.pad_len, tr_rsp.pt_len,
                          pa_rsp.version, pa_rsp.ihl, pa_rsp.hdr_len, pa_rsp.nh_off,
                          pa_rsp.proto, pa_rsp.udp, pa_rsp.esp_off, pa_rsp.esp_len,

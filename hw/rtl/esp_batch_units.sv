@@ -30,6 +30,8 @@ module esp_batch_units
   output      logic [(1<<OSlotW)-1:0]       dec_v_o,
   output      logic [(1<<OSlotW)-1:0][31:0] dec_sa_o,
   output      st_wr_t            st_wr_o,      // the SA store's write: the head's, or the tail's DECRYPT
+  output      te_flush_t         tail_fl_o,    // with it, a crossing's old te to card memory (the head posts it)
+  input  wire logic              fl_full_i,    // the head still holds one
 
   // the write-back stage: the pushes of finished output slots, in order
   output      logic              out_push_o,
@@ -95,6 +97,7 @@ module esp_batch_units
     .h_st_te_i (head_i.st_te), .h_st_te_off_i (head_i.st_te_off), .h_st_te_ok_i (head_i.st_te_ok),
     .st_we_o (st_wr_o.we), .st_mark_o (st_wr_o.mark), .st_idx_o (st_wr_o.idx), .st_line_o (st_wr_o.line),
     .st_te_o (st_wr_o.te), .st_te_off_o (st_wr_o.te_off), .st_te_ok_o (st_wr_o.te_ok),
+    .fl_o (tail_fl_o), .fl_full_i,
     .h_push_i (head_i.push), .h_wr_pkt_i (head_i.wr_pkt), .out_push_o, .out_cpl_o, .out_wr_pkt_o, .out_offset_o,
     .out_length_o, .out_capacity_o
   );

@@ -403,6 +403,8 @@ module esp_engine
     .tail_dec_v_i       (tail_dec_v),
     .tail_dec_sa_i      (tail_dec_sa),
     .st_wr_i            (st_wr),
+    .tail_fl_i          (tail_fl),
+    .fl_full_o          (fl_full),
     .parse_done_i       (parse_done),
     .parse_rsp_i        (parse_rsp),
     .tr_done_i          (tr_done),
@@ -424,6 +426,8 @@ module esp_engine
   logic [OSlots-1:0]       tail_dec_v;
   logic [OSlots-1:0][31:0] tail_dec_sa;
   st_wr_t        st_wr;
+  te_flush_t     tail_fl;
+  logic          fl_full;
   esp_batch_units #(.OSlots(OSlots), .BufDepth(Depth)) u_batch_units (
     .clk_i,
     .rst_ni,
@@ -433,6 +437,8 @@ module esp_engine
     .dec_v_o            (tail_dec_v),
     .dec_sa_o           (tail_dec_sa),
     .st_wr_o            (st_wr),
+    .tail_fl_o          (tail_fl),
+    .fl_full_i          (fl_full),
     .out_push_o         (out_push),
     .out_cpl_o          (out_cpl),
     .out_wr_pkt_o       (out_wr_pkt),

@@ -206,6 +206,9 @@ package esp_unit_pkg;
   // pre-check saw it and what the steps after the ICV need. fwd: the
   // DECRYPT queued just before it is of the same SA (still in the tail when
   // the head read its state): the tail starts from the state that one leaves.
+  // seq's entry is the top's (as the tail sees T), or seq is beyond T in a
+  // later entry (a crossing: that entry holds no bit of seq's block, the old
+  // te goes to card memory through te_flush_t, seq's entry becomes te).
   typedef struct packed {
     logic          fwd;
     logic [31:0]   sa_idx;
@@ -215,10 +218,20 @@ package esp_unit_pkg;
     sa_counters_t  ctr;
     logic [63:0]   top;        // T (the state line's seq)
     logic [63:0]   seq;        // the packet's, inferred (ESN) from T
-    replay_entry_t te;         // T's ring entry, which is also seq's (on chip)
-    logic [63:0]   te_off;
+    replay_entry_t te;         // T's ring entry (on chip)
+    logic [63:0]   te_off;     // its offset in the replay area
+    logic [63:0]   ent_off;    // seq's entry's (te_off after a crossing)
     pkt_len_t      pt_len;
   } tail_dec_t;
+
+  // The tail's write of the old te to card memory when a DECRYPT it commits
+  // moves T to another ring entry (esp_batch_ctrl posts it on the process
+  // client; one at a time).
+  typedef struct packed {
+    logic          v;
+    logic [63:0]   off;        // in the replay area
+    replay_entry_t te;
+  } te_flush_t;
 
   // ------------------------------------------------------- esp_batch_ctrl
   // The head's steps (esp_batch_ctrl's sequencer state; esp_batch_units
