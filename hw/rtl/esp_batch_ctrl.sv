@@ -387,6 +387,17 @@ module esp_batch_ctrl
       st_rd = 1'b1; st_rd_idx = i; state_d = StSaLd;
     end
   endtask
+  // The descriptor went to the tail with its esp_aead job (taken now): the
+  // next one at once (tunnel mode: the input slot popped now, released by
+  // esp_aead's read; the job was given its ticket in this cycle), or
+  // (transport ENCRYPT) after StEncRel.
+  task automatic to_tail();
+    if (sa.tunnel) begin
+      in_pop_o = 1'b1;
+      ld_d = LdNone;
+      state_d = StNext;
+    end else state_d = StEncRel;
+  endtask
   // A DECRYPT of SA i is in the tail.
   function automatic logic dec_busy(input logic [31:0] i);
     dec_busy = 1'b0;
@@ -631,9 +642,11 @@ module esp_batch_ctrl
       // the trailer built, tx_seq and the counters are written (on chip) on
       // the way to esp_aead
       StEncTrl: if (tr_done_i) begin
-        st_wr(ctr_q, top_q); state_d = aead_req_ready_i ? StEncRel : StEncAead;
+        st_wr(ctr_q, top_q);
+        if (aead_req_ready_i) to_tail();
+        else state_d = StEncAead;
       end
-      StEncAead: if (aead_req_ready_i) state_d = StEncRel;   // to the tail (tail_push)
+      StEncAead: if (aead_req_ready_i) to_tail();   // to the tail (tail_push)
       // The next descriptor once esp_aead has taken the job (tunnel: its
       // read releases the input slot), or (transport ENCRYPT) once esp_aead
       // has read it and the tail's esp_hdr_build copied the header: released here.
@@ -697,7 +710,7 @@ module esp_batch_ctrl
         if (aead_req_ready_i) begin   // the registers stay the committed state
           spec_d = 1'b1; tmax_d = dec_beyond ? seq_q : tmax;
           xing_d = (spec_q && xing_q) || !te_hit;   // (seq's entry is not T's: a crossing, or after one)
-          state_d = StEncRel;
+          to_tail();
         end
       end else if (spec_q) state_d = StDecWait;
       else if (tail_idle_i && aead_req_ready_i) state_d = StDecAeadRsp;
