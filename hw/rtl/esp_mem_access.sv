@@ -289,7 +289,8 @@ module esp_mem_access
   logic [Dw-1:0]   src_data;
   logic [NB-1:0]   src_strb;
   logic [WqW:0]    wq_count;
-  logic [5:0]      p_out_q;    // the process stage's writes taken, responses not in
+  localparam int unsigned PoW = $clog2(PWrMax + 1);
+  logic [PoW-1:0]  p_out_q;    // the process stage's writes taken, responses not in
   logic [2:0]      wpkt_q [OSlots];  // per output slot: packet writes taken whose beats are not all out of the buffer
 
   assign wr_cmd  = wr_pick_p ? p_cmd_i : w_cmd_i;
@@ -303,7 +304,7 @@ module esp_mem_access
   // WAhead jobs, the one on W included (its packets must not delay a process
   // write by more), its completion likewise (obuf_busy_o keeps the slot
   // from the process stage until the packet's beats are out of it).
-  assign p_wr_ok = p_out_q != 6'(PWrMax);
+  assign p_wr_ok = p_out_q != PoW'(PWrMax);
   assign w_wr_ok = 32'(wq_count) < WAhead;
 
   always_comb begin
@@ -366,7 +367,7 @@ module esp_mem_access
       p_out_q <= '0;
       for (int unsigned s = 0; s < OSlots; s++) wpkt_q[s] <= '0;
     end else begin
-      p_out_q <= p_out_q + 6'(p_wr_take) - 6'(p_wr_resp);
+      p_out_q <= p_out_q + PoW'(p_wr_take) - PoW'(p_wr_resp);
       for (int unsigned s = 0; s < OSlots; s++) begin
         wpkt_q[s] <= wpkt_q[s] + 3'(wpkt_take && w_slot_i == OSw'(s))
                                - 3'(wpkt_out && fmt_pay.slot == OSw'(s));
