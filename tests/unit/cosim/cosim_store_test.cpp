@@ -250,6 +250,68 @@ TEST(CosimStore, InboundLineAndReplayEntriesAtStateSync) {
   c.wait();
 }
 
+// A DECRYPT sequence that crosses into the next replay ring entry (seq 64
+// with a 64-bit window: entry (seq / 64) mod 2 = 1) goes through the tail
+// (hw/rtl/DATAPATH.md "DECRYPT across descriptors"): the old top entry is
+// written to card memory at the crossing, the new one stays on chip with the
+// state line until STATE_SYNC of the SA writes both; after it, both entries
+// and the line are exactly the contract's (DECRYPT 11: the highest accepted
+// seq and its entry's bits), in runs published in chunks the ring holds.
+TEST(CosimStore, CrossingEntriesAndLineAtStateSync) {
+  constexpr uint32_t kIn = 1, kOut = 3, kSpi = 0x7007, kWin = 64, n = 70, kChunk = 16;
+  constexpr uint64_t kSlot = 256, kDecOut = 32768;
+  Card c(41, 0.3, 5);
+  c.set_sa(kIn, {kSpi, f::VALID | f::TUNNEL, kWin, 16, 0, 0x77});
+  c.set_sa(kOut, {kSpi, f::VALID | f::OUTBOUND | f::TUNNEL, 0, 16, 0, 0x77});
+  const auto plain = ipv4(kLen, 7);
+  std::memcpy(c.pkt_in(), plain.data(), plain.size());
+  c.publish({command(Opcode::SA_INSTALL, kOut), command(Opcode::SA_INSTALL, kIn)});
+  c.start();
+  complete(c, {});
+  // ENCRYPT seqs 1..n of the one plaintext; each output becomes DECRYPT input seq
+  std::vector<uint32_t> len(n + 1);
+  for (uint32_t k = 0; k < n; k += kChunk) {
+    const uint32_t first = c.prod(), end = std::min(n, k + kChunk);
+    std::vector<Desc> ds;
+    for (uint32_t j = k; j < end; ++j) ds.push_back(packet(Opcode::ENCRYPT, kOut, 0, kLen, uint32_t(kSlot), j * kSlot));
+    complete(c, ds);
+    for (uint32_t j = k; j < end; ++j) {
+      const Cpl g = c.cpl(first + (j - k));
+      ASSERT_EQ(g.status, uint16_t(Status::OK));
+      ASSERT_EQ(g.seq, j + 1);
+      ASSERT_LE(g.out_length, kSlot);
+      len[j + 1] = g.out_length;
+      std::memcpy(c.pkt_in() + (j + 1) * kSlot, c.pkt_out() + j * kSlot, g.out_length);
+    }
+  }
+  // DECRYPT 1..n in order, in chunks (the crossing at seq 64 inside one)
+  for (uint32_t k = 0; k < n; k += kChunk) {
+    const uint32_t first = c.prod(), end = std::min(n, k + kChunk);
+    std::vector<Desc> dd;
+    for (uint32_t j = k; j < end; ++j) {
+      dd.push_back(packet(Opcode::DECRYPT, kIn, (j + 1) * kSlot, len[j + 1], uint32_t(kSlot), kDecOut + j * kSlot,
+                          spec::descriptor::flags_bit::USE_SA_INDEX));
+    }
+    complete(c, dd);
+    for (uint32_t j = k; j < end; ++j) EXPECT_EQ(c.cpl(first + (j - k)).status, uint16_t(Status::OK)) << "seq " << j + 1;
+  }
+  const uint8_t* e0 = c.replay_ring();
+  const uint8_t* e1 = e0 + spec::replay_entry::SIZE;
+  EXPECT_EQ(c.seq_of(kIn), 0u) << "the state line before STATE_SYNC";
+  EXPECT_EQ(spec::get<spec::replay_entry::bits>(e1), 0u) << "T's entry (on chip) before STATE_SYNC";
+  complete(c, {command(Opcode::STATE_SYNC, kIn)});
+  EXPECT_EQ(c.seq_of(kIn), uint64_t(n));
+  EXPECT_EQ(c.counter<spec::sa_counters::packets>(kIn), uint64_t(n));
+  EXPECT_EQ(c.counter<spec::sa_counters::replay>(kIn), 0u);
+  // entry 0: seqs 1..63 (bit seq % 64), block 0; entry 1: seqs 64..n, block 1
+  EXPECT_EQ(spec::get<spec::replay_entry::bits>(e0), ~uint64_t(0) << 1);
+  EXPECT_EQ(spec::get<spec::replay_entry::block>(e0), 0u);
+  EXPECT_EQ(spec::get<spec::replay_entry::bits>(e1), (uint64_t(1) << (n - 63)) - 1);
+  EXPECT_EQ(spec::get<spec::replay_entry::block>(e1), 1u);
+  c.publish({stop()});
+  c.wait();
+}
+
 // KEEP_STATE on an inbound SA: the card's replay top and window stay while
 // the new entry (a soft packet limit of 1) is used; without it the state
 // line and ring come from card memory (the host zeroed both between runs).
