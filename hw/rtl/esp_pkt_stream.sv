@@ -66,8 +66,8 @@ module esp_pkt_stream
   input  wire logic                    wdone_i,
   input  wire logic [Tw-1:0]           wdone_slot_i,
   output      logic [Tickets*Rw-1:0]   base_o,
-  // a ticket given (to esp_cls_ahead): with an ENCRYPT / DECRYPT that reads
-  // its packet (tk_read_o), which of them (tk_enc_o)
+  // a ticket given (to esp_cls_ahead): whether its packet is read (only an
+  // ENCRYPT's or a DECRYPT's: esp_desc_check), which of them (tk_enc_o)
   output      logic                    tk_o,
   output      logic [Tw-1:0]           tk_slot_o,
   output      logic                    tk_read_o,
@@ -209,7 +209,7 @@ module esp_pkt_stream
 
   assign tk_o      = take;
   assign tk_slot_o = tslot;
-  assign tk_read_o = (d_enc || d_dec) && d_read_pkt;
+  assign tk_read_o = d_read_pkt;
   assign tk_enc_o  = d_enc;
   assign tk_len_o  = d.in_length;
 
@@ -220,7 +220,7 @@ module esp_pkt_stream
   assign idle_o       = tail_q == rc_q && !fgo_q;   // every ticket popped and released
 
   logic unused_ps;
-  assign unused_ps = ^{d_malformed, d_sa_range, d.out_offset, d.out_capacity, d.sa_index, d.rsvd0,
+  assign unused_ps = ^{d_dec, d_malformed, d_sa_range, d.out_offset, d.out_capacity, d.sa_index, d.rsvd0,
                        d.flags, d.op, beats[31:16]};
 
 endmodule : esp_pkt_stream
