@@ -4,6 +4,7 @@
 //   req -> A (per-SA key store lookup; miss: H^1..H^4 computed into the SA's slot)
 //       -> F (ibuf reads) -> realign -> beat FIFO -> esp_gcm_core -> W (realign, obuf writes)
 //                                                         m_tag -> T (ICV write / compare) -> rsp
+// (W and T: esp_aead_out.)
 //
 // Stream given to the core (GCM.md): H header bytes, then the text.
 //   H = 16: SPI | seq_lo | IV               (GCM, GMAC; AAD 8 / all for GMAC)
@@ -111,26 +112,6 @@ module esp_aead
     return r;
   endfunction
 
-  function automatic logic [NB-1:0] prefix(input logic [LaneW:0] n);  // n in 0..NB
-    logic [NB-1:0] r;
-    for (int unsigned b = 0; b < NB; b++) r[b] = (LaneW+1)'(b) < n;
-    return r;
-  endfunction
-
-  function automatic logic [DW-1:0] bytemask(input logic [NB-1:0] m);
-    logic [DW-1:0] r;
-    for (int unsigned b = 0; b < NB; b++) r[8*b +: 8] = {8{m[b]}};
-    return r;
-  endfunction
-
-  // Sum of a beat as big-endian 16-bit words (even lanes high).
-  function automatic logic [21:0] beat_sum(input logic [DW-1:0] d);
-    logic [21:0] s;
-    s = '0;
-    for (int unsigned i = 0; i < NB / 2; i++) s = s + 22'({d[16*i +: 8], d[16*i+8 +: 8]});
-    return s;
-  endfunction
-
   // ================================================================== A
   // Accept, key cache lookup, key setup on a miss.
   typedef enum logic [1:0] {AIdle, ALook, AWait, AReady} a_state_e;
@@ -232,19 +213,7 @@ module esp_aead
     logic [CntW-1:0]  nc, nv;    // beats to the core / beats incl. the ICV (decrypt)
   } fctx_t;
 
-  // What the writer and T need of a job.
-  typedef struct packed {
-    logic             enc;
-    logic [4:0]       hlen;
-    logic [OffW-1:0]  dst, len;
-    logic [4:0]       icv;
-    logic [31:0]      spi;
-    logic [63:0]      seq;
-    logic [OSlotW-1:0] oslot;
-  } wjob_t;
-
   fctx_t            f_ctx_q, a_ctx;
-  wjob_t            a_wjob;
   logic             f_busy_q, f_rd, f_last;
   logic [WAW-1:0]   f_w0_q, a_w0;
   logic [CntW-1:0]  f_k_q, f_nw_q, a_nw;
@@ -276,15 +245,6 @@ module esp_aead
     // the words read (esp_unit_pkg::aead_in_words, which esp_aead_tickets counts too)
     a_nw        = CntW'(aead_in_words(a_enc_q, a_gmac_q, a_esn_q, a_src_q, a_len_q, a_icv_q));
     a_flush     = (a_nw == a_ctx.nv);     // the last beat needs no further word
-
-    a_wjob.enc  = a_enc_q;
-    a_wjob.hlen = a_ctx.hlen;
-    a_wjob.dst  = a_dst_q;
-    a_wjob.len  = a_len_q;
-    a_wjob.icv  = a_icv_q;
-    a_wjob.spi  = a_spi_q;
-    a_wjob.seq  = a_seq_q;
-    a_wjob.oslot = a_oslot_q;
   end
 
   assign f_last   = (f_k_q == f_nw_q - 1'b1);
@@ -399,9 +359,9 @@ module esp_aead
       h_be    = {h_spi, h_seqlo, h_iv, 32'd0};
       h_lanes = lanes_of_be(h_be, EspB + SeqHiB);
     end
-    h_mask = prefix((LaneW+1)'(e_ctx.hlen));
+    h_mask = aead_prefix((LaneW+1)'(e_ctx.hlen));
     ebeat  = eraw;
-    if (ej == '0) ebeat = (eraw & ~bytemask(h_mask)) | (h_lanes & bytemask(h_mask));
+    if (ej == '0) ebeat = (eraw & ~aead_bytemask(h_mask)) | (h_lanes & aead_bytemask(h_mask));
   end
 
   // To the core: beats j < nc.
@@ -426,7 +386,7 @@ module esp_aead
     bq_in.first  = (ej == '0);
     bq_in.kwait  = e_ctx.kwait;
     bq_in.last   = (ej == e_ctx.nc - 1'b1);
-    bq_in.keep   = bq_in.last ? prefix(e_rest) : '1;
+    bq_in.keep   = bq_in.last ? aead_prefix(e_rest) : '1;
     bq_in.mode   = e_ctx.gmac ? GcmGmac : (e_ctx.enc ? GcmEncrypt : GcmDecrypt);
     bq_in.slot   = e_ctx.slot;
     bq_in.iv     = {e_ctx.salt, h_iv};
@@ -512,314 +472,49 @@ module esp_aead
     .m_tag_user_o      (unused_c_tuser)
   );
 
-  // ====================================================== per-job queues
-  wjob_t                    jq_out;
-  logic                     jq_valid, jq_pop;
-  logic [$clog2(MaxJobs):0] unused_jq_count;
-
-  esp_fifo_sync #(
-    .Width ($bits(wjob_t)),
-    .Depth (MaxJobs)
-  ) u_job_q (
-    .clk_i    (clk_i),
-    .rst_ni   (rst_ni),
-    .wvalid_i (handover),
-    .wready_o (jq_wready),
-    .wdata_i  (a_wjob),
-    .rvalid_o (jq_valid),
-    .rready_i (jq_pop),
-    .rdata_o  (jq_out),
-    .count_o  (unused_jq_count)
+  // ======================================================== W, T: rsp
+  esp_aead_out #(
+    .OSlotW  (OSlotW),
+    .MaxJobs (MaxJobs)
+  ) u_out (
+    .clk_i        (clk_i),
+    .rst_ni       (rst_ni),
+    .job_push_i   (handover),
+    .job_ready_o  (jq_wready),
+    .job_enc_i    (a_enc_q),
+    .job_hlen_i   (a_ctx.hlen),
+    .job_dst_i    (a_dst_q),
+    .job_len_i    (a_len_q),
+    .job_icv_i    (a_icv_q),
+    .job_spi_i    (a_spi_q),
+    .job_seq_i    (a_seq_q),
+    .job_oslot_i  (a_oslot_q),
+    .icv_push_i   (iq_push),
+    .icv_i        (icv_in),
+    .c_ovalid_i   (c_ovalid),
+    .c_oready_o   (c_oready),
+    .c_odata_i    (c_odata),
+    .c_tvalid_i   (c_tvalid),
+    .c_tready_o   (c_tready),
+    .c_tag_i      (c_tag),
+    .done_o       (t_done),
+    .obuf_we_o,
+    .obuf_slot_o,
+    .obuf_waddr_o,
+    .obuf_wbe_o,
+    .obuf_wdata_o,
+    .icv_we_o,
+    .icv_slot_o,
+    .icv_waddr_o,
+    .icv_wbe_o,
+    .icv_wdata_o,
+    .rsp_valid_o,
+    .rsp_ready_i,
+    .rsp_o
   );
 
-  logic [127:0]             iq_out;
-  logic                     iq_valid, unused_iq_wready;
-  logic [$clog2(MaxJobs):0] unused_iq_count;
+  assign rd_idle_o = (a_state_q == AIdle) && !f_busy_q;
 
-  esp_fifo_sync #(
-    .Width (128),
-    .Depth (MaxJobs)
-  ) u_icv_q (
-    .clk_i    (clk_i),
-    .rst_ni   (rst_ni),
-    .wvalid_i (iq_push),
-    .wready_o (unused_iq_wready),
-    .wdata_i  (icv_in),
-    .rvalid_o (iq_valid),
-    .rready_i (t_done),
-    .rdata_o  (iq_out),
-    .count_o  (unused_iq_count)
-  );
-
-  // ================================================================== W
-  // Word m of a job = obuf word (dst_off - H) / NB + m: lane L holds stream
-  // byte NB*m - t + L, t = (dst_off - H) mod NB, i.e. {beat m, beat m-1}
-  // from byte NB - t.
-  typedef struct packed {
-    logic             enc;
-    logic [4:0]       icv;
-    logic [OffW-1:0]  icv_off;   // dst_off + len
-    logic [31:0]      sum;
-    logic [OSlotW-1:0] oslot;
-  } tjob_t;
-
-  logic [CntW-1:0]  w_m_q;
-  logic [DW-1:0]    w_pbeat_q;
-  logic [NB-1:0]    w_pmask_q;
-  logic [31:0]      w_sum_q;
-  logic [OffW-1:0]  w_d;
-  logic [LaneW-1:0] w_t;
-  logic [LenW-1:0]  w_plen;
-  logic [CntW-1:0]  w_nc, w_nw;
-  logic             w_go, w_data, w_end;
-  logic [DW-1:0]    w_beat;
-  logic [NB-1:0]    w_mask;
-  logic [2*DW-1:0]  w_win;
-  logic [2*NB-1:0]  w_mwin;
-  logic [LaneW:0]   w_sel;
-  logic [21:0]      w_bsum;
-  tjob_t            w_tjob;
-  logic             tq_wready;
-
-  // obuf write ports (registered): the writer's (o_*), T's (i_*)
-  logic             o_we_q, o_we_d;
-  logic [WAW-1:0]   o_addr_q, o_addr_d;
-  logic [OSlotW-1:0] o_slot_q, o_slot_d;
-  logic [NB-1:0]    o_be_q, o_be_d;
-  logic [DW-1:0]    o_data_q, o_data_d;
-  logic             i_we_q, i_we_d;
-  logic [WAW-1:0]   i_addr_q, i_addr_d;
-  logic [OSlotW-1:0] i_slot_q, i_slot_d;
-  logic [NB-1:0]    i_be_q, i_be_d;
-  logic [DW-1:0]    i_data_q, i_data_d;
-
-  always_comb begin
-    logic [8*EspB-1:0] esp_be;
-    logic [DW-1:0]     esp_lanes;
-    logic [NB-1:0]     esp_mask;
-    logic [LenW-1:0]   wstart;
-    w_d    = jq_out.dst - OffW'(jq_out.hlen);
-    w_t    = w_d[LaneW-1:0];
-    w_plen = LenW'(jq_out.hlen) + LenW'(jq_out.len);
-    w_nc   = CntW'((w_plen + LenW'(NB - 1)) >> LaneW);
-    w_nw   = CntW'((w_plen + LenW'(w_t) + LenW'(NB - 1)) >> LaneW);
-    w_data = (w_m_q < w_nc);          // a beat from the core, else the flush word
-    w_go   = jq_valid && (w_data ? c_ovalid : 1'b1) &&
-             (w_m_q != w_nw - 1'b1 || tq_wready);
-    w_end  = w_go && (w_m_q == w_nw - 1'b1) && !(w_data && w_m_q != w_nc - 1'b1);
-
-    // the beat, with the ESP header (encrypt) over [H-16, H) of beat 0
-    esp_be    = {jq_out.spi, jq_out.seq[31:0], jq_out.seq};
-    esp_lanes = '0;
-    for (int unsigned i = 0; i < EspB; i++) begin
-      esp_lanes[8*i +: 8] = esp_be[8*(EspB-1-i) +: 8];
-    end
-    esp_mask = prefix((LaneW+1)'(EspB));
-    if (jq_out.hlen != 5'(EspB)) begin
-      esp_lanes = esp_lanes << (8 * SeqHiB);
-      esp_mask  = esp_mask << SeqHiB;
-    end
-    wstart = LenW'(jq_out.hlen) - (jq_out.enc ? LenW'(EspB) : '0);
-    w_beat = c_odata;
-    w_mask = '0;
-    for (int unsigned b = 0; b < NB; b++) begin
-      logic [LenW-1:0] k;
-      k = LenW'({w_m_q, LaneW'(0)}) + LenW'(b);
-      w_mask[b] = (k >= wstart) && (k < w_plen);
-    end
-    if (!w_data) w_mask = '0;
-    if (w_m_q == '0 && jq_out.enc) w_beat = (w_beat & ~bytemask(esp_mask)) | (esp_lanes & bytemask(esp_mask));
-    w_beat = w_beat & bytemask(w_mask);
-    w_bsum = beat_sum(w_beat);
-
-    w_win  = {w_beat, (w_m_q == '0) ? '0 : w_pbeat_q};
-    w_mwin = {w_mask, (w_m_q == '0) ? '0 : w_pmask_q};
-    w_sel  = (LaneW+1)'(NB) - (LaneW+1)'(w_t);
-
-    w_tjob.enc     = jq_out.enc;
-    w_tjob.icv     = jq_out.icv;
-    w_tjob.icv_off = jq_out.dst + jq_out.len;
-    w_tjob.oslot   = jq_out.oslot;
-    w_tjob.sum     = ((w_m_q == '0) ? '0 : w_sum_q) + 32'(w_bsum);
-  end
-
-  assign c_oready = w_go && w_data;
-  assign jq_pop   = w_end;
-
-  always_ff @(posedge clk_i or negedge rst_ni) begin
-    if (!rst_ni) begin
-      w_m_q <= '0;
-    end else if (w_go) begin
-      w_m_q <= w_end ? '0 : w_m_q + 1'b1;
-    end
-  end
-
-  always_ff @(posedge clk_i) begin
-    if (w_go) begin
-      w_pbeat_q <= w_beat;
-      w_pmask_q <= w_mask;
-      w_sum_q   <= (w_m_q == '0) ? 32'(w_bsum) : w_sum_q + 32'(w_bsum);
-    end
-  end
-
-  tjob_t                    tq_out;
-  logic                     tq_valid;
-  logic [$clog2(MaxJobs):0] unused_tq_count;
-
-  esp_fifo_sync #(
-    .Width ($bits(tjob_t)),
-    .Depth (MaxJobs)
-  ) u_t_q (
-    .clk_i    (clk_i),
-    .rst_ni   (rst_ni),
-    .wvalid_i (w_end),
-    .wready_o (tq_wready),
-    .wdata_i  (w_tjob),
-    .rvalid_o (tq_valid),
-    .rready_i (t_done),
-    .rdata_o  (tq_out),
-    .count_o  (unused_tq_count)
-  );
-
-  // ================================================================== T
-  typedef enum logic [1:0] {TIdle, TWr1, TRsp} t_state_e;
-
-  t_state_e       t_state_q;
-  logic           t_go;
-  logic [127:0]   t_tag;            // lane order
-  logic [127:0]   t_icvmask, t_tagm;
-  logic [2*DW-1:0] t_win;
-  logic [2*NB-1:0] t_mwin;
-  logic [DW-1:0]  t_hi_q;
-  logic [NB-1:0]  t_hibe_q;
-  logic [WAW-1:0] t_hiaddr_q;
-  logic           t_ok;
-  logic [31:0]    t_sum;
-  logic [16:0]    t_f1;
-  logic [15:0]    t_fold;
-  logic           rsp_valid_q, rsp_ok_q;
-  logic [15:0]    rsp_sum_q;
-  logic [15:0]    t_sum_q;
-
-  always_comb begin
-    for (int unsigned i = 0; i < 16; i++) begin
-      t_tag[8*i +: 8]     = c_tag[127-8*i -: 8];
-      t_icvmask[8*i +: 8] = {8{5'(i) < tq_out.icv}};
-    end
-    t_tagm = t_tag & t_icvmask;
-    t_win  = (2*DW)'(t_tagm) << (8 * tq_out.icv_off[LaneW-1:0]);
-    t_mwin = (2*NB)'(prefix((LaneW+1)'(tq_out.icv))) << tq_out.icv_off[LaneW-1:0];
-    // constant time: every byte of the masked difference is looked at
-    t_ok   = ((t_tag ^ iq_out) & t_icvmask) == '0;
-    t_sum  = tq_out.sum + 32'(beat_sum(DW'(t_tagm)));
-    t_f1   = 17'(t_sum[15:0]) + 17'(t_sum[31:16]);
-    t_fold = t_f1[15:0] + 16'(t_f1[16]);
-  end
-
-  // The response register is free by the time it is written (this cycle
-  // for decrypt, one or two later for encrypt) if it is free or taken now.
-  assign t_go     = (t_state_q == TIdle) && tq_valid && iq_valid && c_tvalid && (!rsp_valid_q || rsp_ready_i);
-  // Decrypt answers at once (its last text word is on the obuf port now, in
-  // RAM before rsp_valid_o rises); encrypt after its ICV write(s).
-  assign t_done   = (t_go && !tq_out.enc) || (t_state_q == TRsp);
-  assign c_tready = t_done;
-
-  always_ff @(posedge clk_i or negedge rst_ni) begin
-    if (!rst_ni) begin
-      t_state_q   <= TIdle;
-      rsp_valid_q <= 1'b0;
-    end else begin
-      unique case (t_state_q)
-        TIdle:   if (t_go && tq_out.enc) t_state_q <= (t_mwin[2*NB-1:NB] != '0) ? TWr1 : TRsp;
-        TWr1:    t_state_q <= TRsp;
-        TRsp:    t_state_q <= TIdle;
-        default: t_state_q <= TIdle;
-      endcase
-      if (t_done) rsp_valid_q <= 1'b1;
-      else if (rsp_ready_i) rsp_valid_q <= 1'b0;
-    end
-  end
-
-  always_ff @(posedge clk_i) begin
-    if (t_go) begin
-      t_hi_q     <= t_win[2*DW-1:DW];
-      t_hibe_q   <= t_mwin[2*NB-1:NB];
-      t_hiaddr_q <= tq_out.icv_off[OffW-1:LaneW] + 1'b1;
-      t_sum_q    <= t_fold;
-    end
-    if (t_done) begin
-      rsp_ok_q  <= (t_state_q == TRsp) || t_ok;     // encrypt: 1
-      rsp_sum_q <= (t_state_q == TRsp) ? t_sum_q : '0;
-    end
-  end
-
-  assign rsp_valid_o   = rsp_valid_q;
-  assign rsp_o.auth_ok = rsp_ok_q;
-  assign rsp_o.sum     = rsp_sum_q;
-
-  // ---------------------------------------------------- obuf write ports
-  always_comb begin
-    i_we_d   = 1'b0;
-    i_addr_d = i_addr_q;
-    i_slot_d = i_slot_q;
-    i_be_d   = '0;
-    i_data_d = i_data_q;
-    if (t_go && tq_out.enc) begin
-      i_we_d   = 1'b1;
-      i_addr_d = tq_out.icv_off[OffW-1:LaneW];
-      i_slot_d = tq_out.oslot;
-      i_be_d   = t_mwin[NB-1:0];
-      i_data_d = t_win[DW-1:0];
-    end else if (t_state_q == TWr1) begin
-      i_we_d   = 1'b1;
-      i_addr_d = t_hiaddr_q;
-      i_slot_d = tq_out.oslot;   // (popped with t_done, in TRsp)
-      i_be_d   = t_hibe_q;
-      i_data_d = t_hi_q;
-    end
-  end
-
-  always_comb begin
-    o_we_d   = w_go;
-    o_addr_d = w_d[OffW-1:LaneW] + WAW'(w_m_q);
-    o_slot_d = jq_out.oslot;
-    o_be_d   = w_go ? w_mwin[w_sel +: NB] : '0;
-    o_data_d = w_win[8*w_sel +: DW];
-  end
-
-  always_ff @(posedge clk_i or negedge rst_ni) begin
-    if (!rst_ni) begin
-      o_we_q <= 1'b0;
-      i_we_q <= 1'b0;
-    end else begin
-      o_we_q <= o_we_d;
-      i_we_q <= i_we_d;
-    end
-  end
-
-  always_ff @(posedge clk_i) begin
-    o_addr_q <= o_addr_d;
-    o_slot_q <= o_slot_d;
-    o_be_q   <= o_be_d;
-    o_data_q <= o_data_d;
-    i_addr_q <= i_addr_d;
-    i_slot_q <= i_slot_d;
-    i_be_q   <= i_be_d;
-    i_data_q <= i_data_d;
-  end
-
-  assign obuf_we_o    = o_we_q;
-  assign obuf_waddr_o = o_addr_q;
-  assign obuf_slot_o  = o_slot_q;
-  assign rd_idle_o    = (a_state_q == AIdle) && !f_busy_q;
-  assign obuf_wbe_o   = o_be_q;
-  assign obuf_wdata_o = o_data_q;
-  assign icv_we_o     = i_we_q;
-  assign icv_waddr_o  = i_addr_q;
-  assign icv_slot_o   = i_slot_q;
-  assign icv_wbe_o    = i_be_q;
-  assign icv_wdata_o  = i_data_q;
-
-endmodule
+endmodule : esp_aead
 
 `default_nettype wire

@@ -169,6 +169,27 @@ package esp_unit_pkg;
     return (lw + (PKT_LEN_BITS+2)'(PKT_BUS_BYTES - 1)) >> $clog2(PKT_BUS_BYTES);
   endfunction
 
+  // Lane and byte masks of a bus word, and its sum as big-endian 16-bit
+  // words (even lanes high): esp_aead and esp_aead_out.
+  function automatic logic [PKT_BUS_BYTES-1:0] aead_prefix(input logic [$clog2(PKT_BUS_BYTES):0] n);  // n in 0..NB
+    logic [PKT_BUS_BYTES-1:0] r;
+    for (int unsigned b = 0; b < PKT_BUS_BYTES; b++) r[b] = ($clog2(PKT_BUS_BYTES)+1)'(b) < n;
+    return r;
+  endfunction
+
+  function automatic logic [8*PKT_BUS_BYTES-1:0] aead_bytemask(input logic [PKT_BUS_BYTES-1:0] m);
+    logic [8*PKT_BUS_BYTES-1:0] r;
+    for (int unsigned b = 0; b < PKT_BUS_BYTES; b++) r[8*b +: 8] = {8{m[b]}};
+    return r;
+  endfunction
+
+  function automatic logic [21:0] aead_beat_sum(input logic [8*PKT_BUS_BYTES-1:0] d);
+    logic [21:0] s;
+    s = '0;
+    for (int unsigned i = 0; i < PKT_BUS_BYTES / 2; i++) s = s + 22'({d[16*i +: 8], d[16*i+8 +: 8]});
+    return s;
+  endfunction
+
   // ----------------------------------------------------------- esp_hdr_build
   typedef enum logic [1:0] {
     HB_TUNNEL_V4 = 2'd0,   // outer IPv4 header
