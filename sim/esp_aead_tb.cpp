@@ -38,6 +38,8 @@
 #include "esp/hls/aes.hpp"
 #include "esp/hls/checksum.hpp"
 #include "esp/hls/esp_aead.hpp"
+#include "esp/hls/esp_decap.hpp"
+#include "esp/hls/ip_parse.hpp"
 
 namespace {
 
@@ -67,10 +69,17 @@ struct Job {
   bool wipe = false;  // SA_DELETE's wipe of the SA's key entry: no packet, no response
   bool want_ok = true;
   uint16_t want_sum = 0;
+  // decrypt: esp_dec_watch's answer (hls::check_trailer, hls::parse_ip on the plaintext)
+  bool want_trl_ok = false, want_in_ok = false;
+  uint8_t want_nh = 0;
+  unsigned want_in_len = 0;
   uint64_t t_req = 0, t_rsp = 0;
 };
 
 uint32_t be32(const uint8_t* p) { return hls::get_be32(p); }
+
+// decrypt answers whose esp_dec_watch part was checked: trailer good / bad, inner PARSE_IP compared
+uint64_t g_watch_ok = 0, g_watch_bad = 0, g_watch_inner = 0, g_watch_inner_ok = 0;
 
 class Sim {
  public:
@@ -213,6 +222,34 @@ uint16_t model_encrypt(const Sa& sa, const Job& j, const Bytes& ibuf, Bytes& exp
   return static_cast<uint16_t>(sum);
 }
 
+// A decrypt's plaintext for esp_dec_watch: random bytes (mostly BAD_PADDING),
+// or (3 in 4) a trailer of pad length P with pad bytes 1..P (1 in 4 of them
+// with one pad byte off), a next header of IPv4 / IPv6 / no next / other,
+// and (1 in 2) an inner IPv4 or IPv6 header whose length is about the payload's.
+void shape_plaintext(Bytes& pt, std::mt19937_64& rng) {
+  const unsigned n = static_cast<unsigned>(pt.size());
+  if (n < 2 || rng() % 4 == 0) return;
+  const unsigned pmax = std::min(255u, n - 2);
+  const unsigned pad = rng() % 3 == 0 ? pmax - static_cast<unsigned>(rng() % std::min(4u, pmax + 1))
+                                      : static_cast<unsigned>(rng() % (pmax + 1));
+  const unsigned pay = n - 2 - pad;
+  for (unsigned i = 0; i < pad; ++i) pt[pay + i] = static_cast<uint8_t>(i + 1);
+  if (pad > 0 && rng() % 4 == 0) pt[pay + rng() % pad] ^= static_cast<uint8_t>(1u + rng() % 255);
+  pt[n - 2] = static_cast<uint8_t>(pad);
+  static const uint8_t kNh[] = {4, 41, 59, 6};
+  pt[n - 1] = kNh[rng() % 4];
+  if (rng() % 2 == 0 || pay < 1) return;
+  const int delta = static_cast<int>(rng() % 5) - 3;  // -3..1: mostly fits
+  const unsigned total = static_cast<unsigned>(std::max(0, static_cast<int>(pay) + delta));
+  if (rng() % 2 == 0) {
+    pt[0] = static_cast<uint8_t>(0x40 | (rng() % 3 == 0 ? rng() % 16 : 5));
+    if (pay >= 4) hls::put_be16(pt.data() + 2, static_cast<uint16_t>(total));
+  } else {
+    pt[0] = static_cast<uint8_t>(0x60 | (rng() % 16));
+    if (pay >= 6) hls::put_be16(pt.data() + 4, static_cast<uint16_t>(total >= 40 ? total - 40 : total));
+  }
+}
+
 // Builds decrypt job j's ESP packet in ibuf (and tampers with it).
 void build_decrypt_input(const Sa& sa, Job& j, Bytes& ibuf, std::mt19937_64& rng) {
   hls::AesKeySchedule ks;
@@ -223,6 +260,7 @@ void build_decrypt_input(const Sa& sa, Job& j, Bytes& ibuf, std::mt19937_64& rng
   for (int i = 8; i < 16; ++i) esp[i] = static_cast<uint8_t>(rng());  // any IV
   Bytes pt(j.len);
   for (auto& b : pt) b = static_cast<uint8_t>(rng());
+  shape_plaintext(pt, rng);
   uint8_t tag[16];
   // in place, as the card builds it (GMAC hashes the text at esp + 16)
   hls::esp_aead(params(sa, ks, j.seq), true, esp, pt.data(), esp + 16, j.len, tag);
@@ -241,6 +279,17 @@ bool model_decrypt(const Sa& sa, const Job& j, const Bytes& ibuf, Bytes& exp) {
   hls::esp_aead(params(sa, ks, j.seq), false, esp, esp + 16, out.data(), j.len, tag);
   std::memcpy(exp.data() + j.dst, out.data(), j.len);
   return std::memcmp(tag, esp + 16 + j.len, sa.icv) == 0;
+}
+
+// esp_dec_watch's answer for decrypt job j (its plaintext: exp at j.dst).
+void model_dec_watch(Job& j, const Bytes& exp) {
+  const uint8_t* pt = exp.data() + j.dst;
+  const int pay = j.len >= 2 ? hls::check_trailer(pt, j.len) : -1;
+  j.want_trl_ok = pay >= 0;
+  j.want_nh = j.len >= 1 ? pt[j.len - 1] : 0;
+  hls::IpHeader ip{};
+  j.want_in_ok = pay >= 0 && hls::parse_ip(pt, static_cast<unsigned>(pay), ip);
+  j.want_in_len = j.want_in_ok ? ip.pkt_len : 0;
 }
 
 // ------------------------------------------------------------------ runner
@@ -317,6 +366,22 @@ uint64_t run_jobs(Sim& sim, const std::vector<Sa>& sas, std::vector<Job>& jobs, 
         fail(std::string(buf) + ": auth_ok " + std::to_string(t.rsp_auth_ok_o) + ", want " + std::to_string(j.want_ok));
       if (j.enc && t.rsp_sum_o != j.want_sum)
         fail(std::string(buf) + ": sum " + std::to_string(t.rsp_sum_o) + ", want " + std::to_string(j.want_sum));
+      if (!j.enc) {  // esp_dec_watch: the trailer check, nh, and (text at a word boundary) the inner PARSE_IP
+        if (static_cast<bool>(t.rsp_trl_ok_o) != j.want_trl_ok)
+          fail(std::string(buf) + ": trl_ok " + std::to_string(t.rsp_trl_ok_o) + ", want " + std::to_string(j.want_trl_ok));
+        if (j.len >= 1 && t.rsp_nh_o != j.want_nh)
+          fail(std::string(buf) + ": nh " + std::to_string(t.rsp_nh_o) + ", want " + std::to_string(j.want_nh));
+        if (j.want_trl_ok && j.dst % 64 == 0) {
+          ++g_watch_inner;
+          if (j.want_in_ok) ++g_watch_inner_ok;
+          const bool in_ok = t.rsp_in_status_o == static_cast<unsigned>(esp::spec::Status::OK);
+          if (t.rsp_in_slow_o || in_ok != j.want_in_ok || (in_ok && t.rsp_in_len_o != j.want_in_len))
+            fail(std::string(buf) + ": inner status " + std::to_string(t.rsp_in_status_o) + " len " +
+                 std::to_string(t.rsp_in_len_o) + (t.rsp_in_slow_o ? " slow" : "") + ", want " +
+                 (j.want_in_ok ? "OK len " + std::to_string(j.want_in_len) : std::string("MALFORMED")));
+        }
+        ++(j.want_trl_ok ? g_watch_ok : g_watch_bad);
+      }
       ++nrsp;
     }
     sim.tick_high();
@@ -392,7 +457,8 @@ void run_batch(Sim& sim, std::vector<Sa>& sas, CacheModel& cm, std::mt19937_64& 
     // ibuf: encrypt [src, src+len) (anything before); decrypt [src-16, src+len+icv)
     const unsigned src = j.enc ? in_cur : std::max(in_cur + 16, 16u);
     const unsigned in_end = src + j.len + (j.enc ? 0 : sa.icv);
-    const unsigned dst = j.enc ? std::max(out_cur + 16, 16u) : out_cur;
+    // (a decrypt at a word boundary half the time: esp_dec_watch's inner PARSE_IP is compared there)
+    const unsigned dst = j.enc ? std::max(out_cur + 16, 16u) : (rng() % 2 == 0 ? (out_cur + 63) / 64 * 64 : out_cur);
     const unsigned out_end = dst + j.len + (j.enc ? sa.icv : 0);
     if (in_end > kBufBytes || out_end > kBufBytes) continue;
     j.src = src;
@@ -417,6 +483,7 @@ void run_batch(Sim& sim, std::vector<Sa>& sas, CacheModel& cm, std::mt19937_64& 
       j.want_ok = true;
     } else {
       j.want_ok = model_decrypt(sa, j, ibuf, exp);
+      model_dec_watch(j, exp);
       if (j.tamper != 0 && j.want_ok) {
         // a header bit flip in the IV/SPI/seq always changes the tag; a text
         // flip too (the model must agree with that)
@@ -495,6 +562,7 @@ uint64_t run_list(Sim& sim, std::vector<Sa>& sas, CacheModel& cm, std::mt19937_6
       j.want_ok = true;
     } else {
       j.want_ok = model_decrypt(sa, j, ibuf, exp);
+      model_dec_watch(j, exp);
     }
     jobs.push_back(j);
   }
@@ -576,6 +644,11 @@ int main(int argc, char** argv) {
     }
     std::printf("random: %d batches, %zu jobs (%zu tampered decrypts), %" PRIu64 " key setups = misses of the cache model\n",
                 batches, njobs, ntamper, cm.misses);
+    std::printf("esp_dec_watch: %" PRIu64 " decrypt answers with a good trailer, %" PRIu64 " with a bad one, %" PRIu64
+                " inner PARSE_IP answers compared (%" PRIu64 " of them OK)\n", g_watch_ok, g_watch_bad, g_watch_inner,
+                g_watch_inner_ok);
+    if (g_watch_ok == 0 || g_watch_bad == 0 || g_watch_inner_ok == 0 || g_watch_inner_ok == g_watch_inner)
+      fail("esp_dec_watch: a kind of answer was never checked");
 
     // Many SAs interleaved: 700 SA indices over the whole key store (0 and
     // MaxSas-1 among them), AES-128 / AES-256, GMAC, ESN mixed at random,
@@ -675,7 +748,10 @@ int main(int argc, char** argv) {
             if (!enc) build_decrypt_input(one[0], j, ibuf, rng);
             Bytes exp = obuf;
             if (enc) j.want_sum = model_encrypt(one[0], j, ibuf, exp);
-            else j.want_ok = model_decrypt(one[0], j, ibuf, exp);
+            else {
+              j.want_ok = model_decrypt(one[0], j, ibuf, exp);
+              model_dec_watch(j, exp);
+            }
             sim.load(true, ibuf);
             const uint64_t setups0 = sim.top().key_setups_o;
             RunOpts same;  // the 8 jobs below write the same bytes

@@ -39,6 +39,11 @@ module esp_aead_tb_top
   input  wire logic          rsp_ready_i,
   output      logic          rsp_auth_ok_o,
   output      logic [15:0]   rsp_sum_o,
+  output      logic          rsp_trl_ok_o,   // a decrypt's esp_dec_watch answer (aead_rsp_t.dec)
+  output      logic [7:0]    rsp_nh_o,
+  output      logic          rsp_in_slow_o,
+  output      logic [15:0]   rsp_in_status_o,
+  output      pkt_len_t      rsp_in_len_o,
 
   input  wire logic          tb_own_i,
   input  wire logic          tb_ib_we_i,
@@ -78,7 +83,13 @@ module esp_aead_tb_top
                  sa_index: req_sa_index_i, generation: req_generation_i, salt: req_salt_i, spi: req_spi_i,
                  seq: req_seq_i, src_off: req_src_off_i, dst_off: req_dst_off_i, len: req_len_i,
                  icv_len: req_icv_len_i};
-  assign {rsp_auth_ok_o, rsp_sum_o} = rsp;
+  assign rsp_auth_ok_o = rsp.auth_ok;
+  assign rsp_sum_o     = rsp.sum;
+  assign rsp_trl_ok_o    = rsp.dec.trl_ok;
+  assign rsp_nh_o        = rsp.dec.nh;
+  assign rsp_in_slow_o   = rsp.dec.in_slow;
+  assign rsp_in_status_o = rsp.dec.in_status;
+  assign rsp_in_len_o    = rsp.dec.in_len;
 
   esp_aead u_aead (
     .clk_i            (clk_i),

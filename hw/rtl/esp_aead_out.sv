@@ -253,6 +253,65 @@ module esp_aead_out
     .count_o  (unused_tq_count)
   );
 
+  // ============================================ esp_dec_watch (decrypt)
+  // The writer's words as they go out (o_*_q), with their job's marks: a
+  // decrypt's trailer check and inner header, one answer per decrypt job in
+  // job order, queued until T answers that job (at most MaxJobs are taken
+  // and not answered, so the queue never overflows).
+  logic            o_first_q, o_last_q, o_dec_q;
+  logic [OffW-1:0] o_dst_q, o_len_q;
+  always_ff @(posedge clk_i) begin
+    o_first_q <= w_m_q == '0;
+    o_last_q  <= w_end;
+    o_dec_q   <= !jq_out.enc;
+    o_dst_q   <= jq_out.dst;
+    o_len_q   <= jq_out.len;
+  end
+
+  logic      dw_push, dw_valid, unused_dw_wready;
+  aead_dec_t dw_in, dw_out;
+  parse_rsp_t  dw_rsp;
+  logic [$clog2(MaxJobs):0] unused_dw_count;
+
+  esp_dec_watch u_watch (
+    .clk_i,
+    .rst_ni,
+    .we_i      (o_we_q),
+    .dec_i     (o_dec_q),
+    .first_i   (o_first_q),
+    .last_i    (o_last_q),
+    .dst_i     (o_dst_q),
+    .len_i     (o_len_q),
+    .addr_i    (o_addr_q),
+    .be_i      (o_be_q),
+    .data_i    (o_data_q),
+    .valid_o   (dw_push),
+    .trl_ok_o  (dw_in.trl_ok),
+    .nh_o      (dw_in.nh),
+    .in_slow_o (dw_in.in_slow),
+    .in_rsp_o  (dw_rsp)
+  );
+  assign dw_in.in_status = dw_rsp.status;
+  assign dw_in.in_len    = dw_rsp.pkt_len;
+  logic unused_dw_rsp;
+  assign unused_dw_rsp = ^{dw_rsp.version, dw_rsp.ihl, dw_rsp.hdr_len, dw_rsp.nh_off, dw_rsp.proto, dw_rsp.udp,
+                           dw_rsp.esp_off, dw_rsp.esp_len, dw_rsp.spi, dw_rsp.seq_lo};
+
+  esp_fifo_sync #(
+    .Width ($bits(aead_dec_t)),
+    .Depth (MaxJobs)
+  ) u_dec_q (
+    .clk_i    (clk_i),
+    .rst_ni   (rst_ni),
+    .wvalid_i (dw_push),
+    .wready_o (unused_dw_wready),
+    .wdata_i  (dw_in),
+    .rvalid_o (dw_valid),
+    .rready_i (done_o && !tq_out.enc),
+    .rdata_o  (dw_out),
+    .count_o  (unused_dw_count)
+  );
+
   // ================================================================== T
   typedef enum logic [1:0] {TIdle, TWr1, TRsp} t_state_e;
 
@@ -271,6 +330,7 @@ module esp_aead_out
   logic [15:0]    t_fold;
   logic           rsp_valid_q, rsp_ok_q;
   logic [15:0]    rsp_sum_q;
+  aead_dec_t      rsp_dec_q;
   logic [15:0]    t_sum_q;
 
   always_comb begin
@@ -290,7 +350,8 @@ module esp_aead_out
 
   // The response register is free by the time it is written (this cycle
   // for decrypt, one or two later for encrypt) if it is free or taken now.
-  assign t_go     = (t_state_q == TIdle) && tq_valid && iq_valid && c_tvalid_i && (!rsp_valid_q || rsp_ready_i);
+  assign t_go     = (t_state_q == TIdle) && tq_valid && iq_valid && c_tvalid_i && (!rsp_valid_q || rsp_ready_i) &&
+                    (tq_out.enc || dw_valid);   // (a decrypt: with esp_dec_watch's answer)
   // Decrypt answers at once (its last text word is on the obuf port now, in
   // RAM before rsp_valid_o rises); encrypt after its ICV write(s).
   assign done_o   = (t_go && !tq_out.enc) || (t_state_q == TRsp);
@@ -322,12 +383,14 @@ module esp_aead_out
     if (done_o) begin
       rsp_ok_q  <= (t_state_q == TRsp) || t_ok;     // encrypt: 1
       rsp_sum_q <= (t_state_q == TRsp) ? t_sum_q : '0;
+      rsp_dec_q <= dw_out;
     end
   end
 
   assign rsp_valid_o   = rsp_valid_q;
   assign rsp_o.auth_ok = rsp_ok_q;
   assign rsp_o.sum     = rsp_sum_q;
+  assign rsp_o.dec     = rsp_dec_q;
 
   // ---------------------------------------------------- obuf write ports
   always_comb begin

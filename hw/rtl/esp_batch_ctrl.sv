@@ -348,7 +348,7 @@ module esp_batch_ctrl
                     hb_go: hb_go_q, dec_tail: dec_tail, spec: spec_q, push: head_push, wr_pkt: wr_pkt_q,
                     dctx: '{fwd: spec_q, sa_idx: sa_idx_q, window_bits: sa.window_bits, soft_bytes: sa.soft_bytes,
                             soft_packets: sa.soft_packets, ctr: ctr_q, top: top_q, seq: seq_q, te: te_q,
-                            te_off: te_off, ent_off: ent_off, pt_len: pk_q.pt_len},
+                            te_off: te_off, ent_off: ent_off},
                     cpl: cpl, out_off: d.out_offset, out_cap: d.out_capacity,
                     st_we: st_we, st_mark: st_mark, st_line: st_wline, st_te: te_d,
                     st_te_off: (state_q == StComTop) ? ent_off : te_off, st_te_ok: te_ok_d};
@@ -798,7 +798,7 @@ module esp_batch_ctrl
   logic unused_seq;
   assign unused_seq = ^{mem_rimg_i[ImgW-1:SaBits],
                        d.op, d.in_length[31:PKT_LEN_BITS], d.in_offset, d.rsvd0, cm.op, cm.flags, cm.rsvd0, cm.rsvd1, cm.spi, cm.slot,
-                       parse_rsp_i.udp, tr_rsp_i.pad_len, tr_rsp_i.pt_len, aead_rsp_i.sum};
+                       parse_rsp_i.udp, tr_rsp_i.pad_len, tr_rsp_i.pt_len, aead_rsp_i.sum, aead_rsp_i.dec};
 
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin

@@ -20,20 +20,16 @@
 //     seq's bit set in the top's entry; a crossing, seq beyond T in another
 //     entry: that entry becomes te = {bit, seq's block} without a read, since
 //     an entry of a block above T's holds no bit of it, and the old te goes
-//     to card memory, fl_o, posted by the head before the store write), 12-13 (the tail's own esp_trailer,
-//     TR_CHECK on the output slot, started in the cycle the answer is taken:
-//     BAD_PADDING, DUMMY), 14 (the inner packet: the tail's own esp_ip_parse,
-//     PARSE_IP on the output slot, started in the cycle the trailer check is
-//     done: MALFORMED), 15 (NO_SPACE) and 16 (packets, bytes, soft lifetime)
-//     in the cycle the parse is done, then one write of the SA's state record
-//     into the SA store and the push. The head reads no SA from the store
-//     while a DECRYPT of it is here (dec_v_o / dec_sa_o): it waits, or
-//     forwards (fwd) when that DECRYPT was its last.
-//     The tail's esp_trailer and esp_ip_parse read the descriptor's output
-//     slot through a read port of its own (obuf_*; esp_out_bank's t port):
-//     the head's units (its DECRYPTs in the head, its ENCRYPT trailers, its
-//     parses) are the head's alone, and the head's DECRYPT and the tail's
-//     descriptor always own different output slots.
+//     to card memory, fl_o, posted by the head before the store write),
+//     12-13 (BAD_PADDING, DUMMY), 14 (the inner packet: MALFORMED),
+//     15 (NO_SPACE) and 16 (packets, bytes, soft lifetime), all in the cycle
+//     the answer is taken: esp_aead's answer carries the trailer check and
+//     the inner packet's PARSE_IP as esp_dec_watch saw them on its output
+//     stream (aead_rsp_t.dec; the plaintext is at byte 0 of the output
+//     slot), so nothing reads the slot back. Then one write of the SA's
+//     state record into the SA store and the push. The head reads no SA
+//     from the store while a DECRYPT of it is here (dec_v_o / dec_sa_o): it
+//     waits, or forwards (fwd) when that DECRYPT was its last.
 // idle_o: nothing queued or running.
 // The head's esp_hdr_build requests (h_hb_*; transport DECRYPT, finished in
 // the head while the tail is idle), SA-store writes and own pushes come
@@ -46,10 +42,7 @@ module esp_batch_tail
 #(
   parameter int unsigned Depth = 4,        // descriptors queued (at most one per output slot)
   parameter int unsigned OSlotW = 2,
-  parameter int unsigned BufDepth = 256,   // words of an output slot (esp_out_bank)
-  localparam int unsigned CplW = 8 * COMPLETION_SIZE,
-  localparam int unsigned Aw = $clog2(BufDepth),
-  localparam int unsigned Dw = 8 * PKT_BUS_BYTES
+  localparam int unsigned CplW = 8 * COMPLETION_SIZE
 ) (
   input  wire logic              clk_i,
   input  wire logic              rst_ni,
@@ -86,13 +79,6 @@ module esp_batch_tail
   output      hb_req_t           hb_req_o,
   output      logic [OSlotW-1:0] obuf_hb_slot_o,
   input  wire logic              hb_done_i,
-
-  // the tail's read port of the output slots (its esp_trailer and
-  // esp_ip_parse, DECRYPT; the slot is held while a read's data is due)
-  output      logic [OSlotW-1:0] obuf_slot_o,
-  output      logic              obuf_re_o,
-  output      logic [Aw-1:0]     obuf_raddr_o,
-  input  wire logic [Dw-1:0]     obuf_rdata_i,
 
   // the SA store's write port: the head's (h_st_*), else the tail's DECRYPT's
   input  wire logic              h_st_we_i,
@@ -173,14 +159,12 @@ module esp_batch_tail
   end
 
   // TRsp: waits for the answer of the oldest queued job. ENCRYPT: THdr
-  // (esp_hdr_build, started the cycle after the answer). DECRYPT: TTrl (the
-  // trailer check, started with the answer), TInner (the inner parse,
-  // started as the check is done; NO_SPACE and the counters as it is done),
-  // TWr (the store write), TPush.
-  typedef enum logic [2:0] {TRsp, THdr, TTrl, TInner, TWr, TPush} tstate_e;
+  // (esp_hdr_build, started the cycle after the answer). DECRYPT: every
+  // result with the answer, then TWr (the store write), TPush.
+  typedef enum logic [1:0] {TRsp, THdr, TWr, TPush} tstate_e;
   tstate_e     ts_q, ts_d;
   logic        t_we;
-  logic        go_q, go_d, tr_go, pa_go;
+  logic        go_q, go_d;
   logic [15:0] sum_q, status_q, status_d;
   logic        soft_q, soft_d, wr_q, wr_d;
   sa_counters_t  ctr_q, ctr_d;
@@ -191,13 +175,6 @@ module esp_batch_tail
   replay_entry_t ote_q, ote_d;      // then the old te, at ote_off_q
   logic [63:0]   ote_off_q, ote_off_d;
   pkt_len_t      len_q, len_d;
-
-  // the tail's esp_trailer (TR_CHECK) and esp_ip_parse (PARSE_IP), on the
-  // output slot of the oldest queued descriptor
-  logic          tr_done, tr_re, tr_busy, pa_done, pa_re, pa_busy;
-  logic [Aw-1:0] tr_raddr, pa_raddr;
-  tr_rsp_t       tr_rsp;
-  parse_rsp_t    pa_rsp;
 
   tail_dec_t dc;
   assign dc = q_out.dctx;
@@ -230,8 +207,10 @@ module esp_batch_tail
     lt.soft_bytes   = dc.soft_bytes;
     lt.soft_packets = dc.soft_packets;
   end
+  aead_dec_t ad;
+  assign ad = aead_rsp_i.dec;
   esp_sa_checks u_checks (
-    .inbound_i (1'b1), .sa_i (lt), .ctr_i (ctr_q), .tx_seq_i (top_q), .add_bytes_i (32'(pa_rsp.pkt_len)),
+    .inbound_i (1'b1), .sa_i (lt), .ctr_i (b_ctr), .tx_seq_i (b_top), .add_bytes_i (32'(ad.in_len)),
     .params_ok_o (unused_params), .hard_o (unused_hard), .hard_ctr_o (unused_hard_ctr), .seq_full_o (unused_full),
     .ok_ctr_o (ok_ctr), .soft_o (soft_now)
   );
@@ -248,14 +227,14 @@ module esp_batch_tail
     r[8*off +: 64] = c[8*off +: 64] + 64'd1;
     return r;
   endfunction
-  sa_counters_t b_replay, b_auth, c_bad, c_dummy;
+  sa_counters_t b_replay, b_auth, b_bad, b_dummy;
   assign b_replay = bumped(b_ctr, SA_COUNTERS_REPLAY_OFFSET);
   assign b_auth   = bumped(b_ctr, SA_COUNTERS_AUTH_FAIL_OFFSET);
-  assign c_bad    = bumped(ctr_q, SA_COUNTERS_BAD_PACKET_OFFSET);
-  assign c_dummy  = bumped(ctr_q, SA_COUNTERS_DUMMY_OFFSET);
+  assign b_bad    = bumped(b_ctr, SA_COUNTERS_BAD_PACKET_OFFSET);
+  assign b_dummy  = bumped(b_ctr, SA_COUNTERS_DUMMY_OFFSET);
 
   always_comb begin
-    ts_d = ts_q; go_d = 1'b0; tr_go = 1'b0; pa_go = 1'b0;
+    ts_d = ts_q; go_d = 1'b0;
     status_d = status_q; soft_d = soft_q; wr_d = wr_q;
     ctr_d = ctr_q; top_d = top_q; te_d = te_q; te_off_d = te_off_q; len_d = len_q;
     xc_d = xc_q; ote_d = ote_q; ote_off_d = ote_off_q;
@@ -274,42 +253,32 @@ module esp_batch_tail
               ctr_d = b_replay; status_d = STATUS_REPLAY;
             end else if (!aead_rsp_i.auth_ok) begin   // DECRYPT 10
               ctr_d = b_auth; status_d = STATUS_AUTH_FAIL;
-            end else begin   // DECRYPT 11, then 12 (the plaintext is in the slot)
+            end else begin   // DECRYPT 11
               te_d = commit;   // (a crossing: {bit, block}, b_te's block is another one)
               if (fresh) top_d = dc.seq;
               if (t_cross) begin
                 xc_d = 1'b1; te_off_d = dc.ent_off;
               end
-              tr_go = 1'b1; ts_d = TTrl;
+              // DECRYPT 12, 13 (a dummy packet: nothing delivered), 14, 15, 16
+              if (!ad.trl_ok) begin
+                ctr_d = b_bad; status_d = STATUS_BAD_PADDING;
+              end else if (ad.nh == NhNoNext) begin
+                ctr_d = b_dummy; status_d = STATUS_DUMMY;
+              end else if ((ad.nh != IP_PROTO_IPV4 && ad.nh != IP_PROTO_IPV6) || ad.in_status != STATUS_OK) begin
+                ctr_d = b_bad; status_d = STATUS_MALFORMED;
+              end else begin
+                len_d = ad.in_len;
+                if (32'(ad.in_len) > q_out.out_cap) status_d = STATUS_NO_SPACE;
+                else begin
+                  ctr_d = ok_ctr; soft_d = soft_now; wr_d = 1'b1;
+                end
+              end
             end
           end
         end
       end
       THdr: if (hb_done_i) begin
         q_pop = 1'b1; ts_d = TRsp;
-      end
-      TTrl: if (tr_done) begin   // DECRYPT 12, 13 (a dummy packet: nothing delivered), 14
-        if (tr_rsp.status != STATUS_OK) begin
-          ctr_d = c_bad; status_d = STATUS_BAD_PADDING; ts_d = TWr;
-        end else if (tr_rsp.nh == NhNoNext) begin
-          ctr_d = c_dummy; status_d = STATUS_DUMMY; ts_d = TWr;
-        end else if (tr_rsp.nh != IP_PROTO_IPV4 && tr_rsp.nh != IP_PROTO_IPV6) begin
-          ctr_d = c_bad; status_d = STATUS_MALFORMED; ts_d = TWr;
-        end else begin
-          pa_go = 1'b1; ts_d = TInner;
-        end
-      end
-      TInner: if (pa_done) begin   // DECRYPT 14, then 15, 16 (pa_rsp.pkt_len: the inner packet's length)
-        if (pa_rsp.status != STATUS_OK) begin
-          ctr_d = c_bad; status_d = STATUS_MALFORMED;
-        end else begin
-          len_d = pa_rsp.pkt_len;
-          if (32'(pa_rsp.pkt_len) > q_out.out_cap) status_d = STATUS_NO_SPACE;
-          else begin
-            ctr_d = ok_ctr; soft_d = soft_now; wr_d = 1'b1;
-          end
-        end
-        ts_d = TWr;
       end
       TWr: if (!h_st_we_i && !(xc_q && fl_full_i)) begin   // (with the old te's flush)
         t_we = 1'b1; ts_d = TPush;
@@ -348,53 +317,6 @@ module esp_batch_tail
   assign hb_req_o       = h_hb_i ? h_hb_req_i : t_hb;
   assign obuf_hb_slot_o = h_hb_i ? h_slot_i : q_out.oslot;
 
-  // DECRYPT: the tail's units on the output slot (tunnel: the plaintext from
-  // byte 0). One job at a time: the parse starts in the cycle the check is
-  // done (each unit is idle again in its done cycle), so their reads never
-  // meet; each reads the data of its own read, the cycle after it.
-  tr_req_t       tr_req;
-  parse_req_t    pa_req;
-  logic          unused_tr_we;
-  logic [Aw-1:0] unused_tr_waddr;
-  logic [PKT_BUS_BYTES-1:0] unused_tr_wbe;
-  logic [Dw-1:0] unused_tr_wdata;
-  assign tr_req = '{op: TR_CHECK, off: '0, len: dc.pt_len, nh: '0};
-  assign pa_req = '{mode: PARSE_IP, base: '0, avail: tr_rsp.pay_len};
-
-  esp_trailer #(.Depth(BufDepth)) u_trailer (
-    .clk_i,
-    .rst_ni,
-    .start_i   (tr_go),
-    .req_i     (tr_req),
-    .wr_we_o   (unused_tr_we),
-    .wr_addr_o (unused_tr_waddr),
-    .wr_be_o   (unused_tr_wbe),
-    .wr_data_o (unused_tr_wdata),
-    .rd_re_o   (tr_re),
-    .rd_addr_o (tr_raddr),
-    .rd_data_i (obuf_rdata_i),
-    .busy_o    (tr_busy),
-    .done_o    (tr_done),
-    .rsp_o     (tr_rsp)
-  );
-
-  esp_ip_parse #(.Depth(BufDepth)) u_ip_parse (
-    .clk_i,
-    .rst_ni,
-    .start_i   (pa_go),
-    .req_i     (pa_req),
-    .rd_re_o   (pa_re),
-    .rd_addr_o (pa_raddr),
-    .rd_data_i (obuf_rdata_i),
-    .busy_o    (pa_busy),
-    .done_o    (pa_done),
-    .rsp_o     (pa_rsp)
-  );
-
-  assign obuf_slot_o  = q_out.oslot;
-  assign obuf_re_o    = tr_re | pa_re;
-  assign obuf_raddr_o = tr_re ? tr_raddr : pa_raddr;
-
   // DECRYPT: the state record (te: T's entry, seq's; moved by a crossing)
   assign st_we_o             = h_st_we_i | t_we;
   assign st_mark_o           = h_st_mark_i | t_we;
@@ -425,11 +347,7 @@ module esp_batch_tail
 
   logic unused_tail;
   assign unused_tail = ^{q_out.hb.payload_sum, unused_old, unused_params,
-                         unused_hard, unused_full, unused_hard_ctr, tr_rsp.pad_len, tr_rsp.pt_len,
-                         pa_rsp.version, pa_rsp.ihl, pa_rsp.hdr_len, pa_rsp.nh_off,
-                         pa_rsp.proto, pa_rsp.udp, pa_rsp.esp_off, pa_rsp.esp_len,
-                         pa_rsp.spi, pa_rsp.seq_lo, tr_busy, pa_busy, unused_tr_we, unused_tr_waddr,
-                         unused_tr_wbe, unused_tr_wdata};
+                         unused_hard, unused_full, unused_hard_ctr, ad.in_slow};
 
 endmodule : esp_batch_tail
 

@@ -6,8 +6,8 @@
 // from the cycle its trailer is built, a DECRYPT from StDecAead, a wipe from
 // StCmdWipe), pushes the descriptors that go to the tail with their jobs
 // and selects who owns each buffer port. esp_trailer and esp_ip_parse (and
-// their obuf read port r) are the head's alone; the tail has its own, on a
-// read port of its own (t: its descriptor's output slot).
+// their obuf read port r) are the head's alone; the tail reads no slot (its
+// DECRYPT's trailer and inner header come with esp_aead's answer).
 `default_nettype none
 
 module esp_batch_units
@@ -15,9 +15,6 @@ module esp_batch_units
   import esp_unit_pkg::*;
 #(
   parameter int unsigned OSlots = 4,
-  parameter int unsigned BufDepth = 256,   // words of an output slot (esp_out_bank)
-  localparam int unsigned Aw = $clog2(BufDepth),
-  localparam int unsigned Dw = 8 * PKT_BUS_BYTES,
   localparam int unsigned OSlotW = (OSlots > 1) ? $clog2(OSlots) : 1
 ) (
   input  wire logic              clk_i,
@@ -48,11 +45,6 @@ module esp_batch_units
   output      logic              parse_obuf_o,  // esp_ip_parse reads obuf (else ibuf)
   output      logic [OSlotW-1:0] obuf_rd_slot_o,   // the output slot esp_trailer / esp_ip_parse read (the head's)
   output      logic [OSlotW-1:0] obuf_hb_slot_o,   // the output slot esp_hdr_build writes
-  // the tail's read port of the output slots (its own esp_trailer / esp_ip_parse)
-  output      logic [OSlotW-1:0] tail_obuf_slot_o,
-  output      logic              tail_obuf_re_o,
-  output      logic [Aw-1:0]     tail_obuf_raddr_o,
-  input  wire logic [Dw-1:0]     tail_obuf_rdata_i,
   // esp_ip_parse
   output      logic              parse_start_o,
   output      parse_req_t        parse_req_o,
@@ -82,7 +74,7 @@ module esp_batch_units
   // ------------------------------------------------------------- the tail
   logic        enc_req, dec_push, tail_push, tail_rsp_ready;
   hb_req_t     head_hb_req;
-  esp_batch_tail #(.Depth(OSlots), .OSlotW(OSlotW), .BufDepth(BufDepth)) u_tail (
+  esp_batch_tail #(.Depth(OSlots), .OSlotW(OSlotW)) u_tail (
     .clk_i, .rst_ni, .idle_o (tail_idle_o),
     .push_i (tail_push), .push_dec_i (dec_push), .push_dctx_i (head_i.dctx), .push_oslot_i (hslot_i),
     .push_hb_i (head_hb_req), .push_cpl_i (head_i.cpl),
@@ -91,8 +83,6 @@ module esp_batch_units
     .aead_rsp_valid_i, .aead_rsp_ready_o (tail_rsp_ready), .aead_rsp_i,
     .h_slot_i (hslot_i), .h_hb_i (st == StDecHdr), .h_hb_start_i (head_i.hb_go), .h_hb_req_i (head_hb_req),
     .hb_start_o, .hb_req_o, .obuf_hb_slot_o, .hb_done_i,
-    .obuf_slot_o (tail_obuf_slot_o), .obuf_re_o (tail_obuf_re_o), .obuf_raddr_o (tail_obuf_raddr_o),
-    .obuf_rdata_i (tail_obuf_rdata_i),
     .h_st_we_i (head_i.st_we), .h_st_mark_i (head_i.st_mark), .h_st_idx_i (head_i.sa_idx), .h_st_line_i (head_i.st_line),
     .h_st_te_i (head_i.st_te), .h_st_te_off_i (head_i.st_te_off), .h_st_te_ok_i (head_i.st_te_ok),
     .st_we_o (st_wr_o.we), .st_mark_o (st_wr_o.mark), .st_idx_o (st_wr_o.idx), .st_line_o (st_wr_o.line),

@@ -419,16 +419,13 @@ module esp_engine
   // the process stage's units and buffer ports, its tail (esp_batch_units)
   head_view_t    head_view;
   logic [Osw-1:0] head_oslot;
-  logic          tail_idle, tail_obuf_re;
-  logic [Osw-1:0] tail_obuf_slot;
-  logic [Aw-1:0] tail_obuf_raddr;
-  logic [Dw-1:0] tail_obuf_rdata;
+  logic          tail_idle;
   logic [OSlots-1:0]       tail_dec_v;
   logic [OSlots-1:0][31:0] tail_dec_sa;
   st_wr_t        st_wr;
   te_flush_t     tail_fl;
   logic          fl_full;
-  esp_batch_units #(.OSlots(OSlots), .BufDepth(Depth)) u_batch_units (
+  esp_batch_units #(.OSlots(OSlots)) u_batch_units (
     .clk_i,
     .rst_ni,
     .head_i             (head_view),
@@ -451,10 +448,6 @@ module esp_engine
     .parse_obuf_o       (parse_obuf),
     .obuf_rd_slot_o     (obuf_rd_slot),
     .obuf_hb_slot_o     (obuf_hb_slot),
-    .tail_obuf_slot_o   (tail_obuf_slot),
-    .tail_obuf_re_o     (tail_obuf_re),
-    .tail_obuf_raddr_o  (tail_obuf_raddr),
-    .tail_obuf_rdata_i  (tail_obuf_rdata),
     .parse_start_o      (parse_start),
     .parse_req_o        (parse_req),
     .tr_start_o         (tr_start),
@@ -613,10 +606,6 @@ module esp_engine
     .r_re_i    (obuf_re),
     .r_raddr_i (obuf_raddr),
     .r_rdata_o (obuf_rdata),
-    .t_slot_i  (tail_obuf_slot),
-    .t_re_i    (tail_obuf_re),
-    .t_raddr_i (tail_obuf_raddr),
-    .t_rdata_o (tail_obuf_rdata),
     .c_slot_i  (obuf_rslot),
     .c_re_i    (mem_obuf_re),
     .c_raddr_i (mem_obuf_raddr),

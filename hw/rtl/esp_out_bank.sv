@@ -8,8 +8,6 @@
 //   b_*  write port of esp_hdr_build (the slot of the descriptor it builds)
 //   r_*  read port of the process stage's head (esp_trailer / esp_ip_parse,
 //        a DECRYPT finished in the head)
-//   t_*  read port of the process stage's tail (its own esp_trailer /
-//        esp_ip_parse, a DECRYPT in the tail)
 //   c_*  read port of the write-back stage
 //
 // Slot s belongs to the write-back stage while full_i[s] is set (only c_*
@@ -17,8 +15,8 @@
 // name different slots whenever two are active in the same cycle (by
 // construction of esp_batch_ctrl: esp_aead's jobs, the tail's descriptor
 // and the head's DECRYPT each own their slot); should two of a, i, b name
-// the same slot anyway, a wins, then i; of r and t, r. Read data comes from the port's
-// own slot, one cycle after its read (r, t: the slot number is held
+// the same slot anyway, a wins, then i. Read data comes from the port's
+// own slot, one cycle after its read (r: the slot number is held
 // meanwhile by the caller; c: the bank keeps the slot of c's last read, so
 // the caller may name the next slot in the cycle its data comes out).
 `default_nettype none
@@ -59,11 +57,6 @@ module esp_out_bank
   input  wire logic [Aw-1:0]    r_raddr_i,
   output      logic [Dw-1:0]    r_rdata_o,
 
-  input  wire logic [Sw-1:0]    t_slot_i,
-  input  wire logic             t_re_i,
-  input  wire logic [Aw-1:0]    t_raddr_i,
-  output      logic [Dw-1:0]    t_rdata_o,
-
   input  wire logic [Sw-1:0]    c_slot_i,
   input  wire logic             c_re_i,
   input  wire logic [Aw-1:0]    c_raddr_i,
@@ -78,7 +71,7 @@ module esp_out_bank
   end
 
   for (genvar s = 0; s < Slots; s++) begin : g_slot
-    logic          mine_a, mine_i, mine_b, mine_c, mine_r, mine_t, we, re;
+    logic          mine_a, mine_i, mine_b, mine_c, mine_r, we, re;
     logic [Aw-1:0] waddr, raddr;
     logic [NB-1:0] wbe;
     logic [Dw-1:0] wdata;
@@ -91,9 +84,8 @@ module esp_out_bank
     assign wbe    = mine_a ? a_wbe_i : mine_i ? i_wbe_i : b_wbe_i;
     assign wdata  = mine_a ? a_wdata_i : mine_i ? i_wdata_i : b_wdata_i;
     assign mine_r = !full_i[s] && r_re_i && (r_slot_i == Sw'(s));
-    assign mine_t = !full_i[s] && t_re_i && (t_slot_i == Sw'(s));
-    assign re     = mine_c ? c_re_i : (mine_r | mine_t);
-    assign raddr  = mine_c ? c_raddr_i : (mine_r ? r_raddr_i : t_raddr_i);
+    assign re     = mine_c ? c_re_i : mine_r;
+    assign raddr  = mine_c ? c_raddr_i : r_raddr_i;
 
     esp_pkt_ram #(.Depth(Depth)) u_ram (
       .clk_i,
@@ -108,7 +100,6 @@ module esp_out_bank
   end
 
   assign r_rdata_o = rdata[r_slot_i];
-  assign t_rdata_o = rdata[t_slot_i];
   assign c_rdata_o = rdata[c_slot_q];
 
 endmodule : esp_out_bank

@@ -148,9 +148,20 @@ package esp_unit_pkg;
     logic [4:0]   icv_len;
   } aead_req_t;
 
+  // A decrypt's trailer and inner header as esp_dec_watch saw them on the
+  // stream (CONTRACT.md DECRYPT 12-14; meaningful for a decrypt only)
+  typedef struct packed {
+    logic         trl_ok;     // esp_trailer's TR_CHECK would give STATUS_OK
+    logic [7:0]   nh;         // the next header byte
+    logic         in_slow;    // (never for PARSE_IP) esp_ip_parse must parse the inner packet
+    logic [15:0]  in_status;  // (trl_ok) PARSE_IP of the inner packet: status,
+    pkt_len_t     in_len;     //   and with STATUS_OK its pkt_len
+  } aead_dec_t;
+
   typedef struct packed {
     logic         auth_ok;
     logic [15:0]  sum;
+    aead_dec_t    dec;
   } aead_rsp_t;
 
   // The input words esp_aead reads for a job (esp_aead.sv: its stream of H
@@ -242,7 +253,6 @@ package esp_unit_pkg;
     replay_entry_t te;         // T's ring entry (on chip)
     logic [63:0]   te_off;     // its offset in the replay area
     logic [63:0]   ent_off;    // seq's entry's (te_off after a crossing)
-    pkt_len_t      pt_len;
   } tail_dec_t;
 
   // The tail's write of the old te to card memory when a DECRYPT it commits
