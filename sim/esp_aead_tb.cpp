@@ -66,6 +66,11 @@ struct Job {
   uint64_t seq = 0;
   unsigned src = 0, dst = 0, len = 0;
   int tamper = 0;  // decrypt: 0 none, 1 ICV, 2 ciphertext, 3 header
+  // encrypt with the ESP trailer on esp_aead's stream: ibuf holds pay bytes of
+  // payload (garbage behind them), the text is payload | 1..P | P | nh
+  bool trl = false;
+  unsigned pay = 0;
+  uint8_t nh = 0;
   bool wipe = false;  // SA_DELETE's wipe of the SA's key entry: no packet, no response
   bool want_ok = true;
   uint16_t want_sum = 0;
@@ -80,6 +85,7 @@ uint32_t be32(const uint8_t* p) { return hls::get_be32(p); }
 
 // decrypt answers whose esp_dec_watch part was checked: trailer good / bad, inner PARSE_IP compared
 uint64_t g_watch_ok = 0, g_watch_bad = 0, g_watch_inner = 0, g_watch_inner_ok = 0;
+uint64_t g_trl_jobs = 0;  // encrypts with the trailer on the stream
 
 class Sim {
  public:
@@ -172,6 +178,9 @@ class Sim {
     t.req_dst_off_i = j.dst;
     t.req_len_i = j.len;
     t.req_icv_len_i = sa.icv;
+    t.req_trl_i = j.trl;
+    t.req_pay_len_i = j.pay;
+    t.req_nh_i = j.nh;
   }
 
  private:
@@ -279,6 +288,18 @@ bool model_decrypt(const Sa& sa, const Job& j, const Bytes& ibuf, Bytes& exp) {
   hls::esp_aead(params(sa, ks, j.seq), false, esp, esp + 16, out.data(), j.len, tag);
   std::memcpy(exp.data() + j.dst, out.data(), j.len);
   return std::memcmp(tag, esp + 16 + j.len, sa.icv) == 0;
+}
+
+// The input as the model sees it for an encrypt with the trailer on the
+// stream: ibuf with the trailer written behind the payload (esp_trailer's
+// BUILD: pad bytes 1..P, P, nh), where the card's ibuf holds garbage.
+Bytes with_trailer(const Job& j, const Bytes& ibuf) {
+  Bytes m = ibuf;
+  const unsigned pad = j.len - j.pay - 2;
+  for (unsigned i = 0; i < pad; ++i) m[j.src + j.pay + i] = static_cast<uint8_t>(i + 1);
+  m[j.src + j.len - 2] = static_cast<uint8_t>(pad);
+  m[j.src + j.len - 1] = j.nh;
+  return m;
 }
 
 // esp_dec_watch's answer for decrypt job j (its plaintext: exp at j.dst).
@@ -465,6 +486,13 @@ void run_batch(Sim& sim, std::vector<Sa>& sas, CacheModel& cm, std::mt19937_64& 
     j.dst = dst;
     in_cur = in_end + static_cast<unsigned>(rng() % 3 == 0 ? 0 : rng() % 130);
     out_cur = out_end + static_cast<unsigned>(rng() % 3 == 0 ? 0 : rng() % 130);
+    if (j.enc && j.len >= 2 && rng() % 2 == 0) {  // the trailer on the stream (P = 0..255)
+      const unsigned pad = static_cast<unsigned>(rng() % (std::min(255u, j.len - 2) + 1));
+      j.trl = true;
+      j.pay = j.len - 2 - pad;
+      j.nh = static_cast<uint8_t>(rng());
+      ++g_trl_jobs;
+    }
     if (!j.enc) {
       j.tamper = rng() % 4 == 0 ? 1 + static_cast<int>(rng() % 3) : 0;
       if (j.tamper == 2 && j.len == 0) j.tamper = 1;
@@ -479,7 +507,7 @@ void run_batch(Sim& sim, std::vector<Sa>& sas, CacheModel& cm, std::mt19937_64& 
     const Sa& sa = sas[j.sa];
     cm.access(sa);
     if (j.enc) {
-      j.want_sum = model_encrypt(sa, j, ibuf, exp);
+      j.want_sum = model_encrypt(sa, j, j.trl ? with_trailer(j, ibuf) : ibuf, exp);
       j.want_ok = true;
     } else {
       j.want_ok = model_decrypt(sa, j, ibuf, exp);
@@ -647,6 +675,8 @@ int main(int argc, char** argv) {
     std::printf("esp_dec_watch: %" PRIu64 " decrypt answers with a good trailer, %" PRIu64 " with a bad one, %" PRIu64
                 " inner PARSE_IP answers compared (%" PRIu64 " of them OK)\n", g_watch_ok, g_watch_bad, g_watch_inner,
                 g_watch_inner_ok);
+    std::printf("trailer on the stream: %" PRIu64 " encrypts\n", g_trl_jobs);
+    if (g_trl_jobs == 0) fail("no encrypt had its trailer on the stream");
     if (g_watch_ok == 0 || g_watch_bad == 0 || g_watch_inner_ok == 0 || g_watch_inner_ok == g_watch_inner)
       fail("esp_dec_watch: a kind of answer was never checked");
 

@@ -34,6 +34,9 @@ module esp_aead_tb_top
   input  wire pkt_len_t      req_dst_off_i,
   input  wire pkt_len_t      req_len_i,
   input  wire logic [4:0]    req_icv_len_i,
+  input  wire logic          req_trl_i,      // encrypt: the ESP trailer on esp_aead's stream
+  input  wire pkt_len_t      req_pay_len_i,
+  input  wire logic [7:0]    req_nh_i,
 
   output      logic          rsp_valid_o,
   input  wire logic          rsp_ready_i,
@@ -82,7 +85,7 @@ module esp_aead_tb_top
   assign req = '{wipe: req_wipe_i, encrypt: req_encrypt_i, gmac: req_gmac_i, esn: req_esn_i, aes256: req_aes256_i, key: req_key_i,
                  sa_index: req_sa_index_i, generation: req_generation_i, salt: req_salt_i, spi: req_spi_i,
                  seq: req_seq_i, src_off: req_src_off_i, dst_off: req_dst_off_i, len: req_len_i,
-                 icv_len: req_icv_len_i};
+                 icv_len: req_icv_len_i, trl: req_trl_i, pay_len: req_pay_len_i, nh: req_nh_i};
   assign rsp_auth_ok_o = rsp.auth_ok;
   assign rsp_sum_o     = rsp.sum;
   assign rsp_trl_ok_o    = rsp.dec.trl_ok;

@@ -123,6 +123,9 @@ module esp_aead
   logic [63:0]      a_seq_q;
   logic [OffW-1:0]  a_src_q, a_dst_q, a_len_q;
   logic [4:0]       a_icv_q;
+  logic             a_trl_q;
+  logic [OffW-1:0]  a_pay_q;
+  logic [7:0]       a_nh_q;
   logic [OSlotW-1:0] a_oslot_q;
   logic             req_fire, handover;
   logic             kc_init, kc_hit, kc_busy, kc_fill, kc_pop;
@@ -195,6 +198,9 @@ module esp_aead
       a_dst_q    <= req_i.dst_off;
       a_len_q    <= req_i.len;
       a_icv_q    <= req_i.icv_len;
+      a_trl_q    <= req_i.encrypt && req_i.trl;
+      a_pay_q    <= req_i.pay_len;
+      a_nh_q     <= req_i.nh;
       a_oslot_q  <= req_oslot_i;
     end
   end
@@ -211,6 +217,9 @@ module esp_aead
     logic [LaneW-1:0] shift;     // (src_off - H) mod NB
     logic [LenW-1:0]  plen;      // H + len: stream bytes to the core (ICV position)
     logic [CntW-1:0]  nc, nv;    // beats to the core / beats incl. the ICV (decrypt)
+    logic             trl;       // encrypt: the trailer on the stream from stream byte pend
+    logic [LenW-1:0]  pend;      // H + pay_len
+    logic [7:0]       pad, nh;   // P, the next header
   } fctx_t;
 
   fctx_t            f_ctx_q, a_ctx;
@@ -239,6 +248,10 @@ module esp_aead
     a_ctx.shift = base[LaneW-1:0];
     a_w0        = base[OffW-1:LaneW];
     a_ctx.plen  = LenW'(a_ctx.hlen) + LenW'(a_len_q);
+    a_ctx.trl   = a_trl_q;
+    a_ctx.pend  = LenW'(a_ctx.hlen) + LenW'(a_pay_q);
+    a_ctx.pad   = 8'(a_len_q - a_pay_q - OffW'(ESP_TRAILER_BYTES));
+    a_ctx.nh    = a_nh_q;
     lv          = a_ctx.plen + (a_enc_q ? '0 : LenW'(a_icv_q));
     a_ctx.nc    = CntW'((a_ctx.plen + LenW'(NB - 1)) >> LaneW);
     a_ctx.nv    = CntW'((lv + LenW'(NB - 1)) >> LaneW);
@@ -362,6 +375,17 @@ module esp_aead
     h_mask = aead_prefix((LaneW+1)'(e_ctx.hlen));
     ebeat  = eraw;
     if (ej == '0) ebeat = (eraw & ~aead_bytemask(h_mask)) | (h_lanes & aead_bytemask(h_mask));
+    // the ESP trailer (encrypt with trl): stream byte k in [pend, plen) is
+    // pad byte k - pend + 1, then P, then nh (what esp_trailer's BUILD
+    // would have written into ibuf behind the payload)
+    for (int unsigned l = 0; l < NB; l++) begin
+      logic [LenW-1:0] k, rel;
+      k   = LenW'({ej, LaneW'(0)}) + LenW'(l);
+      rel = k - e_ctx.pend;
+      if (e_ctx.trl && k >= e_ctx.pend && k < e_ctx.plen) begin
+        ebeat[8*l +: 8] = rel < LenW'(e_ctx.pad) ? 8'(rel) + 8'd1 : (rel == LenW'(e_ctx.pad) ? e_ctx.pad : e_ctx.nh);
+      end
+    end
   end
 
   // To the core: beats j < nc.

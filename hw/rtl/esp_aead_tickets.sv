@@ -61,7 +61,7 @@ module esp_aead_tickets
 
   logic unused_t;
   assign unused_t = ^{q_valid, q_ready, q_count, req_i.aes256, req_i.key, req_i.sa_index, req_i.generation,
-                      req_i.salt, req_i.spi, req_i.seq, req_i.dst_off};
+                      req_i.salt, req_i.spi, req_i.seq, req_i.dst_off, req_i.trl, req_i.pay_len, req_i.nh};
 
 endmodule : esp_aead_tickets
 

@@ -59,7 +59,7 @@ module esp_batch_ctrl
   // the fetch stage: the oldest fetched descriptor (its packet in the input slot)
   input  wire logic          in_valid_i,
   input  wire logic [8*DESCRIPTOR_SIZE-1:0] in_desc_i,
-  input  wire logic          in_cls_valid_i,  // its packet's PARSE_IP answer (esp_cls_ahead), in in_cls_rsp_i
+  input  wire logic          in_cls_valid_i,  // its packet classified (esp_cls_ahead: ENCRYPT PARSE_IP, DECRYPT PARSE_LOCATE_ESP), in in_cls_rsp_i
   input  wire parse_rsp_t    in_cls_rsp_i,
   output      logic          in_pop_o,
   output      logic          in_pop_rel_o,    // with in_pop_o: its input slot is released too
@@ -114,8 +114,6 @@ module esp_batch_ctrl
 
   // ------------------------------------------------------------------- state
   head_state_e state_q, state_d, ret_q, ret_d;
-  localparam int unsigned WrW = 12;
-  logic [WrW-1:0] wr_out_q;  // posted writes whose responses are not in
   load_e       ld_q, ld_d;
   logic [63:0] a_sa_q, a_replay_q, a_st_q;
   logic [31:0] sa_cap_q, log2_q;
@@ -203,12 +201,29 @@ module esp_batch_ctrl
   // tunnel-mode SA and DECRYPT 1-3 then take no cycle of their own.
   logic          cls_q, cls_d;
   parse_rsp_t    prs;
-  assign prs = cls_q ? in_cls_rsp_i : parse_rsp_i;
+  assign prs = (state_q == StNext ? in_cls_valid_i : cls_q) ? in_cls_rsp_i : parse_rsp_i;
   pkt_len_t      ct_len;
+  // A DECRYPT's sequence number and text length as the head uses them: in
+  // StDecSa the ones decided in that cycle (the ESN inference of DECRYPT 8,
+  // the length from the SA's ICV), so that DECRYPT 9 and the request to
+  // esp_aead may follow in the same cycle; then the registers.
+  logic [63:0]   seq_cur;
+  pkt_ctx_t      pk_cur;
+  // Likewise an ENCRYPT in the cycle it is planned (StEncSa, StEncParse):
+  // the plan, its bytes for the counters, tx_seq + 1.
+  logic          enc_now;
+  logic [31:0]   add_bytes_cur;
+  assign enc_now = state_q == StEncSa || state_q == StEncParse;
+  assign seq_cur = state_q == StDecSa ? inferred_seq : (enc_now ? top_q + 64'd1 : seq_q);
+  assign add_bytes_cur = enc_now ? 32'(plan.pkt_len) : add_bytes_q;
+  always_comb begin
+    pk_cur = enc_now ? plan : pk_q;
+    if (state_q == StDecSa) pk_cur.pt_len = ct_len;
+  end
   esp_sa_rules #(.MaxSpiBucketsLog2(MaxSpiBucketsLog2)) u_rules (
     .inbound_i (cmd_q ? !sa.outbound : op_dec),   // SA_INSTALL: does it have a ring
-    .sa_i (sa), .ctr_i (ctr_q), .top_i (top_q), .add_bytes_i (add_bytes_q),
-    .seq_lo_i (c_seq_q[31:0]), .seq_i (seq_q), .entry_i (ent_q), .te_ok_i (te_ok_q),
+    .sa_i (sa), .ctr_i (ctr_q), .top_i (top_q), .add_bytes_i (add_bytes_cur),
+    .seq_lo_i (c_seq_q[31:0]), .seq_i (seq_cur), .entry_i (ent_q), .te_ok_i (te_ok_q),
     .log2_i (log2_q), .bucket_i (spi_bucket_i), .parse_i (prs), .dummy_i (d_dummy),
     .in_length_i (d.in_length), .out_capacity_i (d.out_capacity), .esp_len_i (pk_q.esp_len), .params_ok_o (params_ok),
     .hard_o (hard), .hard_ctr_o (hard_ctr), .seq_full_o (seq_full), .ok_ctr_o (ok_ctr),
@@ -233,48 +248,24 @@ module esp_batch_ctrl
 
   // ------------------------------------------- the process client's commands
   // The head's (m_go_q, fields in m_*_q) and the tail's flushes of an old te
-  // (a crossing committed in the tail: fl_*_q, one held at a time) share the
-  // process client, which takes one command at a time and reads its fields
-  // until it takes it (mem_acc_i): the head's first; one presented is held
-  // until taken (own: h_on_q / fl_on_q), the head's go deferred meanwhile
-  // (h_defer_q). A flush counts in wr_out_q once taken, and every read of
-  // the head waits for it as for the head's own writes (mem_rd, StFence);
-  // commands wait until it is taken (StNext).
-  logic          fl_v_q, fl_on_q, h_on_q, h_defer_q;
-  logic [63:0]   fl_off_q;
-  replay_entry_t fl_te_q;
-  logic          h_want, pres_h, pres_fl, sel_fl, acc_h, acc_fl;
-  logic          p_valid;
+  // (esp_head_client): every read of the head waits for the posted writes
+  // and a held flush (wr_idle: mem_rd, StFence); commands wait until no
+  // flush is held (StNext).
+  logic          acc_h, fl_v, wr_idle, p_valid;
   mem_cmd_e      p_cmd;
   logic [63:0]   p_addr;
   logic [Dw-1:0] p_wimg;
   logic [PKT_BUS_BYTES-1:0] p_wmask;
-  assign h_want  = m_go_q | h_defer_q;
-  assign pres_h  = h_want && !fl_on_q;
-  assign pres_fl = fl_v_q && !fl_on_q && !h_want && !h_on_q && state_q != StCmdWb;
-  assign sel_fl  = fl_on_q | pres_fl;
-  assign acc_h   = mem_acc_i && !sel_fl;
-  assign acc_fl  = mem_acc_i && sel_fl;
-  assign p_valid = pres_h | pres_fl;
-  assign p_cmd   = sel_fl ? CmdWrStruct : m_cmd_q;
-  assign p_addr  = sel_fl ? a_replay_q + fl_off_q : m_addr_q;
-  assign p_wimg  = sel_fl ? Dw'(fl_te_q) : m_wimg_q;
-  assign p_wmask = sel_fl ? PKT_BUS_BYTES'({REPLAY_ENTRY_SIZE{1'b1}}) : m_wmask_q;
-  assign fl_full_o = fl_v_q;
-  always_ff @(posedge clk_i or negedge rst_ni) begin
-    if (!rst_ni) {fl_v_q, fl_on_q, h_on_q, h_defer_q} <= '0;
-    else begin
-      fl_v_q    <= tail_fl_i.v | (fl_v_q & !acc_fl);   // (the tail sends one only while !fl_v_q)
-      fl_on_q   <= (fl_on_q | pres_fl) & !acc_fl;
-      h_on_q    <= (h_on_q | pres_h) & !acc_h;
-      h_defer_q <= h_want & !pres_h;
-    end
-  end
-  always_ff @(posedge clk_i) begin
-    if (tail_fl_i.v) begin
-      fl_off_q <= tail_fl_i.off; fl_te_q <= tail_fl_i.te;
-    end
-  end
+  esp_head_client u_client (
+    .clk_i, .rst_ni,
+    .h_go_i (m_go_q), .h_wr_i (state_q == StMemW), .h_cmd_i (m_cmd_q), .h_addr_i (m_addr_q),
+    .h_wimg_i (m_wimg_q), .h_wmask_i (m_wmask_q), .h_acc_o (acc_h),
+    .fl_i (tail_fl_i), .replay_base_i (a_replay_q), .fl_full_o (fl_v),
+    .wb_i (state_q == StCmdWb), .wr_idle_o (wr_idle),
+    .p_valid_o (p_valid), .p_cmd_o (p_cmd), .p_addr_o (p_addr), .p_wimg_o (p_wimg), .p_wmask_o (p_wmask),
+    .mem_acc_i, .mem_wdone_i
+  );
+  assign fl_full_o = fl_v;
 
   // ----------------------------------------------------------- the SA store
   logic              st_init, init_ok, st_rd, st_we, st_mark, st_clean, st_ent_we, st_go_q, st_go_d, st_all_q, st_all_d, st_done;
@@ -314,12 +305,16 @@ module esp_batch_ctrl
 
   // ---------------------------------------------------------------- outputs
   // (a command's completion: status, sa_index, spi, zeros elsewhere)
+  // Built from the values the sequencer leaves this cycle (its _d): a
+  // descriptor goes to the tail in the cycle its last fields are decided
+  // (StDecSa: sa_index and the inferred seq), and the head's own push
+  // (StCpl) changes none of them.
   completion_t cpl;
   always_comb begin
     cpl = '0;
-    {cpl.status, cpl.sa_index, cpl.out_length, cpl.spi, cpl.seq} = {status_q, c_sa_q, c_len_q, c_spi_q, c_seq_q};
-    cpl.flags[COMPLETION_FLAGS_SOFT_EXPIRED_BIT] = soft_q;
-    cpl.out_offset = cmd_q ? '0 : d.out_offset;
+    {cpl.status, cpl.sa_index, cpl.out_length, cpl.spi, cpl.seq} = {status_d, c_sa_d, c_len_d, c_spi_d, c_seq_d};
+    cpl.flags[COMPLETION_FLAGS_SOFT_EXPIRED_BIT] = soft_d;
+    cpl.out_offset = cmd_d ? '0 : d.out_offset;
   end
 
   assign mem_len_o     = m_len_q;
@@ -340,14 +335,18 @@ module esp_batch_ctrl
   // seq's entry is T's (te_hit) and none of them may move T to another
   // entry (xing_q). Else (seq at or below T in another entry: card memory)
   // the head finishes it.
-  logic        head_push, dec_tail, dec_beyond;
-  assign dec_beyond = seq_q > tmax;
+  logic        head_push, dec_tail, dec_beyond, bit_pass, dec_go, enc_go;
+  assign dec_beyond = seq_cur > tmax;
   assign dec_tail   = sa.tunnel && te_ok_q && (dec_beyond || (te_hit && !(spec_q && xing_q)));
-  assign head_o = '{state: state_q, op_enc: op_enc, sa: sa, pk: pk_q, sa_idx: sa_idx_q, seq: seq_q,
+  // DECRYPT 9 passes (in StDecSa or StDecBit, as StDecBit's branches decide
+  // it); the request to esp_aead (dec_go, set by the sequencer): StDecAead,
+  // or already in the cycle DECRYPT 9 passes for the tail (dec_aead)
+  assign bit_pass   = win_fresh || (!win_old && ld_q == LdEnt && win_pass);
+  assign head_o = '{state: state_q, op_enc: op_enc, sa: sa, pk: pk_cur, sa_idx: sa_idx_q, seq: seq_cur,
                     parse_mode: parse_mode_q, parse_avail: parse_avail_q, parse_go: parse_go_q, tr_go: tr_go_q,
-                    hb_go: hb_go_q, dec_tail: dec_tail, spec: spec_q, push: head_push, wr_pkt: wr_pkt_q,
+                    hb_go: hb_go_q, dec_tail: dec_tail, dec_go: dec_go, enc_go: enc_go, spec: spec_q, push: head_push, wr_pkt: wr_pkt_q,
                     dctx: '{fwd: spec_q, sa_idx: sa_idx_q, window_bits: sa.window_bits, soft_bytes: sa.soft_bytes,
-                            soft_packets: sa.soft_packets, ctr: ctr_q, top: top_q, seq: seq_q, te: te_q,
+                            soft_packets: sa.soft_packets, ctr: ctr_q, top: top_q, seq: seq_cur, te: te_q,
                             te_off: te_off, ent_off: ent_off},
                     cpl: cpl, out_off: d.out_offset, out_cap: d.out_capacity,
                     st_we: st_we, st_mark: st_mark, st_line: st_wline, st_te: te_d,
@@ -357,13 +356,13 @@ module esp_batch_ctrl
   // --------------------------------------------------------------- sequencer
   // Command helpers: a memory command goes out as a registered pulse and
   // continues at `ret`. Writes are posted: StMemW waits only until the
-  // command is taken (wr_out_q counts those whose responses are not in).
+  // command is taken (esp_head_client counts those whose responses are not in).
   // A read waits in StFence until every write of this stage (the tail's
   // flushes too) has its response (so it sees them; AXI does not order a
   // read after a write), then StMem waits for its data.
   task automatic mem_rd(input logic [63:0] a, input logic [31:0] n, input load_e ld, input head_state_e ret);
     m_cmd_d = CmdRdStruct; m_addr_d = a; m_len_d = n; ld_d = ld; ret_d = ret;
-    if (wr_out_q == '0 && !fl_v_q) begin
+    if (wr_idle) begin
       m_go_d = 1'b1; state_d = StMem;
     end else state_d = StFence;
   endtask
@@ -416,11 +415,40 @@ module esp_batch_ctrl
     status_d = s; state_d = StCpl;
   endtask
   // ENCRYPT 2 done: the parse results (a tunnel-mode dummy packet: none) and
-  // the plan of the output.
-  // The trailer build starts with it (beside ENCRYPT 3-5: should they fail,
-  // it has only written the input slot behind the payload).
+  // the plan of the output (pk_cur, add_bytes_cur in this cycle), then at
+  // once ENCRYPT 3, 4 (NO_SPACE) and 5; past NO_SPACE nothing fails, so
+  // ENCRYPT 6 is done here, at issue: tx_seq, the counters (a dummy
+  // packet: dummy++ only) and the soft lifetime into ctr_q / top_q, the
+  // registers in front of the SA store, which the next descriptor of the
+  // same SA uses as they are (sa_fetch: no store read), and into the store
+  // in the same cycle, before any other SA's descriptor reads it (a
+  // read-after-write in order: correct by construction). The request to
+  // esp_aead goes out in this cycle too (enc_go): esp_aead puts the ESP
+  // trailer on its stream (aead_req_t.trl), nothing is built in ibuf.
   task automatic enc_plan();
-    pk_d = plan; add_bytes_d = 32'(plan.pkt_len); tr_go_d = 1'b1;
+    sa_counters_t c;
+    pk_d = plan; add_bytes_d = 32'(plan.pkt_len);
+    if (hard || seq_full) line_wr(hard_ctr, STATUS_LIFETIME_EXPIRED);
+    else if (32'(plan.out_len) > room) finish(STATUS_NO_SPACE);
+    else begin
+      c = ok_ctr;
+      if (d_dummy) begin
+        c = ctr_q;
+        c[8*SA_COUNTERS_DUMMY_OFFSET +: 64] = ctr_q[8*SA_COUNTERS_DUMMY_OFFSET +: 64] + 64'd1;
+      end else soft_d = soft_now;
+      seq_d = top_q + 64'd1; c_seq_d = top_q + 64'd1; top_d = top_q + 64'd1;
+      wr_pkt_d = 1'b1; c_len_d = 32'(plan.out_len);
+      ctr_d = c; st_wr(c, top_q + 64'd1);
+      enc_go = 1'b1;
+      if (aead_req_ready_i) to_tail();
+      else state_d = StEncAead;
+    end
+  endtask
+  // ENCRYPT 2's answer (prs: the classify's, or esp_ip_parse's in its done
+  // cycle): MALFORMED, or the plan and ENCRYPT 3-6.
+  task automatic enc_parsed();
+    if (prs.status != STATUS_OK) finish(STATUS_MALFORMED);
+    else enc_plan();
   endtask
   // The state line with counters c and seq top_q written (on chip), then
   // the completion (status s).
@@ -455,8 +483,39 @@ module esp_batch_ctrl
       seq_d = inferred_seq; c_seq_d = inferred_seq;
       if (spec_q && (tmax_seq != inferred_seq || tmax_ok != inferred_ok)) state_d = StDecWait;
       else if (!inferred_ok) bump(SA_COUNTERS_REPLAY_OFFSET, STATUS_REPLAY);
+      else if (bit_pass) dec_aead();   // DECRYPT 9 with it (seq_cur)
       else state_d = StDecBit;
     end
+  endtask
+  // DECRYPT 1-3 done (prs: the classify's, in the cycle the descriptor is
+  // taken, or esp_ip_parse's in its done cycle), then 4-5: the SA by its
+  // index, the last lookup or the SPI table.
+  task automatic dec_loc();
+    if (prs.status != STATUS_OK) finish(prs.status);
+    else begin
+      pk_d.version = prs.version; pk_d.pkt_len = prs.pkt_len; pk_d.ihl = prs.ihl;
+      pk_d.hdr_len = prs.hdr_len; pk_d.nh_off = prs.nh_off;
+      pk_d.esp_off = prs.esp_off; pk_d.esp_len = prs.esp_len;
+      c_spi_d = prs.spi; c_seq_d = 64'(prs.seq_lo);
+      if (d.flags[DESCRIPTOR_FLAGS_USE_SA_INDEX_BIT]) begin
+        if (d.sa_index >= sa_cap_q) finish(STATUS_BAD_SA);
+        else sa_fetch(d.sa_index, StDecSaIdx);
+      end else if (!log2_ok) finish(STATUS_UNKNOWN_SPI);
+      else if (lk_ok_q && prs.spi == lk_spi_q) sa_fetch(lk_idx_q, StDecSa);
+      else spi_rd(bucket0, StDecB0);
+    end
+  endtask
+  // DECRYPT 9 passed: to esp_aead and the tail (the job taken now: dec_go),
+  // else (DECRYPT 10-16 here) StDecAead.
+  task automatic dec_aead();
+    if (dec_tail) begin
+      dec_go = 1'b1;
+      if (aead_req_ready_i) begin   // the registers stay the committed state
+        spec_d = 1'b1; tmax_d = dec_beyond ? seq_cur : tmax;
+        xing_d = (spec_q && xing_q) || !te_hit;   // (seq's entry is not T's: a crossing, or after one)
+        to_tail();
+      end else state_d = StDecAead;
+    end else state_d = StDecAead;
   endtask
   // Commands (CONTRACT.md "Commands", esp_cmd_decide), decided in the cycle
   // they are taken (SA_INSTALL: once its entry is read; SA_DELETE,
@@ -492,7 +551,7 @@ module esp_batch_ctrl
     m_wimg_d = m_wimg_q; m_wmask_d = m_wmask_q;
     parse_go_d = 1'b0; parse_mode_d = parse_mode_q; parse_avail_d = parse_avail_q; cls_d = cls_q;
     tr_go_d = 1'b0; hb_go_d = 1'b0;
-    ready_o = 1'b0; done_o = 1'b0; in_pop_o = 1'b0; in_pop_rel_o = 1'b0; out_alloc_o = 1'b0;
+    ready_o = 1'b0; done_o = 1'b0; dec_go = 1'b0; enc_go = 1'b0; in_pop_o = 1'b0; in_pop_rel_o = 1'b0; out_alloc_o = 1'b0;
     inst_we_o = 1'b0; inst_widx_o = '0; inst_wval_o = 1'b0;
     spi_rd_o = 1'b0; spi_rd_bucket_o = '0;
     spi_wr_o = 1'b0; spi_wr_slot_o = '0; spi_wr_val_o = '0;
@@ -505,7 +564,7 @@ module esp_batch_ctrl
       StNext: begin  // the descriptor's own checks, in the cycle it is taken
         // (in a new output slot; anything but an ENCRYPT or DECRYPT once the
         // tail is idle and its last flush taken)
-        if (in_valid_i && out_ready_i && (op_enc || op_dec || (tail_idle_i && !fl_v_q))) begin
+        if (in_valid_i && out_ready_i && (op_enc || op_dec || (tail_idle_i && !fl_v))) begin
           out_alloc_o = 1'b1; hslot_d = out_slot_i;
           desc_d = in_desc_i;
           status_d = STATUS_OK; soft_d = 1'b0; c_sa_d = NO_SA_INDEX; c_spi_d = '0; c_len_d = '0; c_seq_d = '0;
@@ -519,7 +578,10 @@ module esp_batch_ctrl
           else begin
             // the packet is in the input slot (esp_fetch); classified there, or parsed now
             parse_mode_d = PARSE_LOCATE_ESP; parse_avail_d = PKT_LEN_BITS'(d.in_length);
-            parse_go_d = !in_cls_valid_i; state_d = StDecLoc;
+            if (in_cls_valid_i) dec_loc();
+            else begin
+              parse_go_d = 1'b1; state_d = StDecLoc;
+            end
           end
         end
       end
@@ -529,7 +591,7 @@ module esp_batch_ctrl
       StDecWait: if (!dec_busy(sa_idx_q)) begin   // DECRYPT 6-9 again on the SA's state
         st_rd = 1'b1; st_rd_idx = sa_idx_q; ret_d = StDecSa; ld_d = LdNone; state_d = StSaLd;
       end
-      StFence: if (wr_out_q == '0 && !fl_v_q) begin
+      StFence: if (wr_idle) begin
         m_go_d = 1'b1; state_d = StMem;
       end
       StMemW: if (acc_h) state_d = ret_q;
@@ -588,65 +650,24 @@ module esp_batch_ctrl
         st_ent_we = 1'b1;
         if (aead_req_ready_i) state_d = StCmdEnd;
       end
-      StCmdEnd: if (wr_out_q == '0) state_d = StCpl;   // the write-back's responses are in
+      StCmdEnd: if (wr_idle) state_d = StCpl;   // the write-back's responses are in (no flush: the tail is idle)
       // ------------------------------------------------------------ ENCRYPT
       StEncSa: begin
         c_sa_d = sa_idx_q; c_spi_d = sa.spi;
         if (!sa_valid) finish(STATUS_SA_DISABLED);
         else if (!sa.outbound || !params_ok) finish(STATUS_BAD_SA);
-        else if (sa.tunnel && d_dummy) begin  // ENCRYPT 2 skipped
-          enc_plan();
-          state_d = StEncCtr;
-        end else if (sa.tunnel && cls_q) begin  // ENCRYPT 2 done on arrival (esp_cls_ahead)
-          if (prs.status != STATUS_OK) finish(STATUS_MALFORMED);
-          else begin
-            enc_plan();
-            state_d = StEncCtr;
-          end
-        end else begin
+        else if (sa.tunnel && d_dummy) enc_plan();   // ENCRYPT 2 skipped
+        else if (sa.tunnel && cls_q) enc_parsed();   // ENCRYPT 2 done on arrival (esp_cls_ahead)
+        else begin
           parse_mode_d = sa.tunnel ? PARSE_IP : PARSE_OUT; parse_avail_d = PKT_LEN_BITS'(d.in_length);
           parse_go_d = 1'b1; state_d = StEncParse;
         end
       end
-      StEncParse: begin
-        if (parse_done_i) begin
-          if (parse_rsp_i.status != STATUS_OK) finish(STATUS_MALFORMED);
-          else begin
-            enc_plan();
-            state_d = StEncCtr;
-          end
-        end
+      StEncParse: if (parse_done_i) enc_parsed();
+      StEncAead: begin   // (the state is in the registers and the store)
+        enc_go = 1'b1;
+        if (aead_req_ready_i) to_tail();   // to the tail (tail_push)
       end
-      // ENCRYPT 3, then 4 (NO_SPACE) and 5; past NO_SPACE nothing fails, so
-      // ENCRYPT 6 is done here, at issue: tx_seq, the counters (a dummy
-      // packet: dummy++ only) and the soft lifetime into ctr_q / top_q, the
-      // registers in front of the SA store, which the next descriptor of
-      // the same SA uses as they are (sa_fetch: no store read), and into
-      // the store in StEncTrl, before any other SA's descriptor reads it
-      // (a read-after-write in order: correct by construction).
-      StEncCtr: begin
-        if (hard || seq_full) line_wr(hard_ctr, STATUS_LIFETIME_EXPIRED);
-        else if (32'(pk_q.out_len) > room) finish(STATUS_NO_SPACE);
-        else begin
-          seq_d = top_q + 64'd1;
-          c_seq_d = top_q + 64'd1;
-          top_d = top_q + 64'd1;
-          wr_pkt_d = 1'b1; c_len_d = 32'(pk_q.out_len);
-          if (d_dummy) ctr_d[8*SA_COUNTERS_DUMMY_OFFSET +: 64] = ctr_q[8*SA_COUNTERS_DUMMY_OFFSET +: 64] + 64'd1;
-          else begin
-            ctr_d = ok_ctr; soft_d = soft_now;
-          end
-          state_d = StEncTrl;
-        end
-      end
-      // the trailer built, tx_seq and the counters are written (on chip) on
-      // the way to esp_aead
-      StEncTrl: if (tr_done_i) begin
-        st_wr(ctr_q, top_q);
-        if (aead_req_ready_i) to_tail();
-        else state_d = StEncAead;
-      end
-      StEncAead: if (aead_req_ready_i) to_tail();   // to the tail (tail_push)
       // The next descriptor once esp_aead has taken the job (tunnel: its
       // read releases the input slot), or (transport ENCRYPT) once esp_aead
       // has read it and the tail's esp_hdr_build copied the header: released here.
@@ -658,23 +679,7 @@ module esp_batch_ctrl
       StDecHdr: if (hb_done_i) state_d = StDecDeliver;
 
       // ------------------------------------------------------------ DECRYPT
-      StDecLoc: begin
-        if (parse_done_i || cls_q) begin
-          if (prs.status != STATUS_OK) finish(prs.status);
-          else begin
-            pk_d.version = prs.version; pk_d.pkt_len = prs.pkt_len; pk_d.ihl = prs.ihl;
-            pk_d.hdr_len = prs.hdr_len; pk_d.nh_off = prs.nh_off;
-            pk_d.esp_off = prs.esp_off; pk_d.esp_len = prs.esp_len;
-            c_spi_d = prs.spi; c_seq_d = 64'(prs.seq_lo);
-            if (d.flags[DESCRIPTOR_FLAGS_USE_SA_INDEX_BIT]) begin
-              if (d.sa_index >= sa_cap_q) finish(STATUS_BAD_SA);
-              else sa_fetch(d.sa_index, StDecSaIdx);
-            end else if (!log2_ok) finish(STATUS_UNKNOWN_SPI);
-            else if (lk_ok_q && prs.spi == lk_spi_q) sa_fetch(lk_idx_q, StDecSa);
-            else spi_rd(bucket0, StDecB0);
-          end
-        end
-      end
+      StDecLoc: if (parse_done_i) dec_loc();
       StDecSaIdx: begin
         if (sa.spi != c_spi_q) finish(STATUS_UNKNOWN_SPI);
         else state_d = StDecSa;
@@ -696,24 +701,21 @@ module esp_batch_ctrl
         else dec_ctr();
       end
       StDecBit: begin  // DECRYPT 9: fresh passes, too old fails, else seq's ring entry (on chip: the top's)
-        if (win_fresh) state_d = StDecAead;
+        if (bit_pass) dec_aead();
         else if (win_old) bump(SA_COUNTERS_REPLAY_OFFSET, STATUS_REPLAY);
         else if (ld_q != LdEnt && te_hit) begin
           ent_d = te_q; ld_d = LdEnt;
         end else if (ld_q != LdEnt) mem_rd(a_ent, REPLAY_ENTRY_SIZE, LdEnt, StDecBit);
-        else if (win_pass) state_d = StDecAead;
         else bump(SA_COUNTERS_REPLAY_OFFSET, STATUS_REPLAY);
       end
       // DECRYPT 10-16 in the tail (then the next descriptor: the input slot
       // back once esp_aead has read it), or here once the tail is idle.
-      StDecAead: if (dec_tail) begin
-        if (aead_req_ready_i) begin   // the registers stay the committed state
-          spec_d = 1'b1; tmax_d = dec_beyond ? seq_q : tmax;
-          xing_d = (spec_q && xing_q) || !te_hit;   // (seq's entry is not T's: a crossing, or after one)
-          to_tail();
-        end
-      end else if (spec_q) state_d = StDecWait;
-      else if (tail_idle_i && aead_req_ready_i) state_d = StDecAeadRsp;
+      StDecAead: if (dec_tail) dec_aead();
+      else if (spec_q) state_d = StDecWait;
+      else begin   // (the request once the tail is idle)
+        dec_go = 1'b1;
+        if (tail_idle_i && aead_req_ready_i) state_d = StDecAeadRsp;
+      end
       StDecAeadRsp: if (aead_rsp_valid_i) begin  // DECRYPT 10, then 11
         if (!aead_rsp_i.auth_ok) bump(SA_COUNTERS_AUTH_FAIL_OFFSET, STATUS_AUTH_FAIL);
         else if (win_fresh && te_hit) begin
@@ -777,7 +779,7 @@ module esp_batch_ctrl
         ld_d = LdNone;
         state_d = stop_q ? StDrain : StNext;
       end
-      StDrain: if (fetch_idle_i && wb_idle_i && tail_idle_i && !fl_v_q && wr_out_q == '0) state_d = StDone;
+      StDrain: if (fetch_idle_i && wb_idle_i && tail_idle_i && wr_idle) state_d = StDone;
       StDone: begin
         ready_o = 1'b1;
         done_o  = 1'b1;
@@ -804,15 +806,12 @@ module esp_batch_ctrl
     if (!rst_ni) begin
       state_q <= StIdle; ret_q <= StIdle; ld_q <= LdNone;
       {m_go_q, parse_go_q, tr_go_q, hb_go_q, st_go_q, stop_q, cmd_q} <= '0;
-      wr_out_q <= '0;
       cls_q <= 1'b0;
     end else begin
       state_q <= state_d; ret_q <= ret_d; ld_q <= ld_d;
       cls_q <= cls_d;
       {m_go_q, parse_go_q, tr_go_q, hb_go_q, st_go_q, stop_q, cmd_q} <=
         {m_go_d, parse_go_d, tr_go_d, hb_go_d, st_go_d, stop_d, cmd_d};
-      wr_out_q <= wr_out_q + WrW'((state_q == StMemW && acc_h) || (state_q == StCmdWb && mem_acc_i) || acc_fl)
-                           - WrW'(mem_wdone_i);
     end
   end
 

@@ -10,7 +10,6 @@ module esp_batch_req
   import esp_unit_pkg::*;
 (
   input  wire logic        op_enc_i,       // ENCRYPT (else DECRYPT)
-  input  wire logic        dec_trl_i,      // DECRYPT 12: the trailer check (else ENCRYPT's build)
   input  wire logic        wipe_i,         // SA_DELETE: esp_aead wipes the key slot of sa_index_i
   input  wire sa_view_t    sa_i,
   input  wire pkt_ctx_t    pk_i,
@@ -36,9 +35,11 @@ module esp_batch_req
   assign parse_req_o.base  = '0;
   assign parse_req_o.avail = parse_avail_i;
 
-  assign tr_req_o.op  = dec_trl_i ? TR_CHECK : TR_BUILD;
-  assign tr_req_o.off = dec_trl_i ? dec_pt_off : pk_i.pay_off;
-  assign tr_req_o.len = dec_trl_i ? pk_i.pt_len : pk_i.pay_len;
+  // (the head's esp_trailer checks a DECRYPT it finishes itself; an
+  // ENCRYPT's trailer is on esp_aead's stream)
+  assign tr_req_o.op  = TR_CHECK;
+  assign tr_req_o.off = dec_pt_off;
+  assign tr_req_o.len = pk_i.pt_len;
   assign tr_req_o.nh  = pk_i.nh;
 
   assign aead_req_o.wipe       = wipe_i;
@@ -56,6 +57,9 @@ module esp_batch_req
   assign aead_req_o.dst_off    = op_enc_i ? pk_i.esp_off + EspTextOff : dec_pt_off;
   assign aead_req_o.len        = pk_i.pt_len;
   assign aead_req_o.icv_len    = 5'(sa_i.icv_len);
+  assign aead_req_o.trl        = op_enc_i;
+  assign aead_req_o.pay_len    = pk_i.pay_len;
+  assign aead_req_o.nh         = pk_i.nh;
 
   assign hb_req_o.op          = (!op_enc_i || !sa_i.tunnel) ? HB_UPDATE : (sa_i.outer_v6 ? HB_TUNNEL_V6 : HB_TUNNEL_V4);
   assign hb_req_o.udp         = op_enc_i & sa_i.udp_encap;

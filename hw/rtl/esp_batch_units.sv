@@ -3,7 +3,7 @@
 // them (hw/rtl/DATAPATH.md "The process stage across descriptors"). From the
 // head's step and registers (head_i: esp_unit_pkg::head_view_t) it builds
 // the units' requests (esp_batch_req), issues esp_aead's jobs (an ENCRYPT
-// from the cycle its trailer is built, a DECRYPT from StDecAead, a wipe from
+// with enc_go, a DECRYPT with dec_go, a wipe from
 // StCmdWipe), pushes the descriptors that go to the tail with their jobs
 // and selects who owns each buffer port. esp_trailer and esp_ip_parse (and
 // their obuf read port r) are the head's alone; the tail reads no slot (its
@@ -40,7 +40,6 @@ module esp_batch_units
 
   // buffer port owners
   output      logic [1:0]        ibuf_rsel_o,   // 0 esp_ip_parse, 1 esp_aead, 2 esp_hdr_build
-  output      logic              ibuf_wsel_o,   // 1 esp_trailer (else no write)
   output      logic [1:0]        obuf_rsel_o,   // 1 esp_trailer, 2 esp_ip_parse (else no read)
   output      logic              parse_obuf_o,  // esp_ip_parse reads obuf (else ibuf)
   output      logic [OSlotW-1:0] obuf_rd_slot_o,   // the output slot esp_trailer / esp_ip_parse read (the head's)
@@ -51,7 +50,6 @@ module esp_batch_units
   // esp_trailer
   output      logic              tr_start_o,
   output      tr_req_t           tr_req_o,
-  input  wire logic              tr_done_i,
   // esp_aead
   output      logic              aead_req_valid_o,
   input  wire logic              aead_req_ready_i,
@@ -91,12 +89,12 @@ module esp_batch_units
     .h_push_i (head_i.push), .h_wr_pkt_i (head_i.wr_pkt), .out_push_o, .out_cpl_o, .out_wr_pkt_o, .out_offset_o,
     .out_length_o, .out_capacity_o
   );
-  assign dec_push  = st == StDecAead && head_i.dec_tail;
+  assign dec_push  = head_i.dec_go && head_i.dec_tail;
   assign tail_push = (enc_req || dec_push) && aead_req_ready_i;
 
   // the units: their requests (esp_batch_req), starts and handshakes
   esp_batch_req u_req (
-    .op_enc_i (head_i.op_enc), .dec_trl_i (st == StDecTrl), .wipe_i (st == StCmdWipe), .sa_i (head_i.sa),
+    .op_enc_i (head_i.op_enc), .wipe_i (st == StCmdWipe), .sa_i (head_i.sa),
     .pk_i (head_i.pk), .sa_index_i (head_i.sa_idx), .seq_i (head_i.seq), .parse_mode_i (head_i.parse_mode),
     .parse_avail_i (head_i.parse_avail),
     .parse_req_o, .tr_req_o, .aead_req_o, .hb_req_o (head_hb_req)
@@ -107,10 +105,10 @@ module esp_batch_units
   assign tr_start_o     = head_i.tr_go;
   assign parse_obuf_o   = st == StDecInner;
   assign obuf_rd_slot_o = hslot_i;
-  // ENCRYPT: the request from the cycle the trailer is done (esp_aead reads
-  // the input slot two cycles after it takes the job at the earliest)
-  assign enc_req          = (st == StEncAead) | (st == StEncTrl && tr_done_i);
-  assign aead_req_valid_o = enc_req | (st == StDecAead && (head_i.dec_tail || (tail_idle_o && !head_i.spec))) |
+  // the head's requests: ENCRYPT enc_go, DECRYPT dec_go (to the tail, or
+  // finished in the head once the tail is idle), SA_DELETE's wipe
+  assign enc_req          = head_i.enc_go;
+  assign aead_req_valid_o = enc_req | (head_i.dec_go && (head_i.dec_tail || (tail_idle_o && !head_i.spec))) |
                             (st == StCmdWipe);
   assign aead_oslot_o     = hslot_i;
   // A job whose input nothing reads after esp_aead (tunnel ENCRYPT: the
@@ -128,11 +126,10 @@ module esp_batch_units
   // of it waits for esp_aead
   always_comb begin
     ibuf_rsel_o = 2'd0;
-    if (st == StEncAead || st == StDecAead || st == StDecAeadRsp || (st == StEncRel && !aead_rd_idle_i)) begin
+    if (st == StEncAead || head_i.dec_go || st == StDecAeadRsp || (st == StEncRel && !aead_rd_idle_i)) begin
       ibuf_rsel_o = 2'd1;
     end
     if (st == StDecHdr || (st == StEncRel && aead_rd_idle_i)) ibuf_rsel_o = 2'd2;
-    ibuf_wsel_o = st == StEncCtr || st == StEncTrl;   // (started by enc_plan)
     obuf_rsel_o = 2'd0;
     if (st == StDecTrl) obuf_rsel_o = 2'd1;
     if (st == StDecInner) obuf_rsel_o = 2'd2;

@@ -92,7 +92,7 @@ module esp_engine
   localparam int unsigned IBeatsAhead = 80;
   localparam int unsigned IHdrWords = 4;      // words of each ticket the head's units read beside esp_aead
   localparam int unsigned DQueue = 256; // descriptors read ahead (esp_desc_stream)
-  localparam int unsigned OSlots = 8;   // output slots: one lives from the head's take until its beats are out (DATAPATH.md "Buffers")
+  localparam int unsigned OSlots = 16;   // output slots: one lives from the head's take until its beats are out (DATAPATH.md "Buffers")
   localparam int unsigned Isw = $clog2(ISlots);
   localparam int unsigned Osw = $clog2(OSlots);
   localparam int unsigned Aw = $clog2(Depth);
@@ -161,11 +161,10 @@ module esp_engine
   );
 
   // ------------------------------------------------------------ buffer ports
-  logic          ibuf_we, ibuf_re, obuf_re;
+  logic          ibuf_re, obuf_re;
   logic          parse_busy, tr_busy, hb_busy;
-  logic [Aw-1:0] ibuf_waddr, ibuf_raddr, obuf_raddr;
-  logic [NB-1:0] ibuf_wbe;
-  logic [Dw-1:0] ibuf_wdata, ibuf_rdata, obuf_rdata;
+  logic [Aw-1:0] ibuf_raddr, obuf_raddr;
+  logic [Dw-1:0] ibuf_rdata, obuf_rdata;
 
   // ------------------------------------------------------------- sequencer
   logic          mem_valid, mem_acc, mem_done, mem_wdone;
@@ -176,7 +175,7 @@ module esp_engine
   logic [NB-1:0] mem_wmask;
   logic [4*Dw-1:0] mem_rimg;
   logic [1:0]    ibuf_rsel, obuf_rsel;
-  logic          ibuf_wsel, parse_obuf;
+  logic          parse_obuf;
   logic [Osw-1:0] obuf_rd_slot, obuf_hb_slot, aead_oslot, aead_obuf_slot;
   logic          aead_icv_we;       // esp_aead's ICV writes (its second obuf write port)
   logic [Osw-1:0] aead_icv_slot;
@@ -443,7 +442,6 @@ module esp_engine
     .out_length_o       (out_length),
     .out_capacity_o     (out_capacity),
     .ibuf_rsel_o        (ibuf_rsel),
-    .ibuf_wsel_o        (ibuf_wsel),
     .obuf_rsel_o        (obuf_rsel),
     .parse_obuf_o       (parse_obuf),
     .obuf_rd_slot_o     (obuf_rd_slot),
@@ -452,7 +450,6 @@ module esp_engine
     .parse_req_o        (parse_req),
     .tr_start_o         (tr_start),
     .tr_req_o           (tr_req),
-    .tr_done_i          (tr_done),
     .aead_req_valid_o   (aead_req_valid),
     .aead_req_ready_i   (aead_req_ready),
     .aead_req_o         (aead_req),
@@ -568,10 +565,6 @@ module esp_engine
     .done_o      (iwdone),
     .done_slot_o (iwdone_slot),
     .c_slot_i    (ihead_slot),
-    .c_we_i    (ibuf_we),
-    .c_waddr_i (ibuf_waddr),
-    .c_wbe_i   (ibuf_wbe),
-    .c_wdata_i (ibuf_wdata),
     .h_re_i    (ibuf_re),
     .h_raddr_i (ibuf_raddr),
     .h_rdata_o (ibuf_rdata),
@@ -619,11 +612,6 @@ module esp_engine
   logic [Dw-1:0] tr_wdata, aead_obuf_wdata, hb_wdata, aead_ibuf_rdata;
 
   always_comb begin
-    // ibuf write: the ESP trailer
-    ibuf_we    = ibuf_wsel & tr_we;
-    ibuf_waddr = tr_waddr;
-    ibuf_wbe   = tr_wbe;
-    ibuf_wdata = tr_wdata;
     // ibuf read of the head's ticket: esp_ip_parse or esp_hdr_build (esp_aead
     // reads with its job's ticket on its own port)
     unique case (ibuf_rsel)
@@ -729,7 +717,8 @@ module esp_engine
 
   // Results the sequencer does not need (it plans the same numbers itself).
   logic unused_results;
-  assign unused_results = ^{parse_busy, tr_busy, hb_busy, hb_rsp, iready, wb_cpl_hold};
+  assign unused_results = ^{parse_busy, tr_busy, hb_busy, hb_rsp, iready, wb_cpl_hold,
+                            tr_we, tr_waddr, tr_wbe, tr_wdata};   // (the head's esp_trailer only checks: TR_CHECK)
 
 endmodule : esp_engine
 

@@ -6,10 +6,11 @@
 // a ticket's words from 0 and the ring adds the base, so the units see the
 // same buffer as in a slot of their own.
 //
-// The RAM has one write port: the consumer's write (the ESP trailer) goes
-// first, the producer's beats pass through a small queue and are written
-// when the port is free; stall_o holds the producer's R channel while the
-// queue is half full. done_o / done_slot_o pulse when a ticket's last beat
+// The RAM has one write port, the producer's: its beats pass through a
+// small queue and are written when the port is free (the head's far reads
+// below use it too); stall_o holds the producer's R channel while the
+// queue is half full. The consumer writes nothing (until milestone 7 the
+// head built an ENCRYPT's trailer here; esp_aead now puts it on its stream). done_o / done_slot_o pulse when a ticket's last beat
 // (p_last_i) is in the RAM.
 //
 // Two readers, each with its own ticket (hw/rtl/DATAPATH.md "Buffers"):
@@ -20,9 +21,7 @@
 //        written with the ring); h_* reads there. A word beyond it (an IPv6
 //        extension-header chain, a long header copy) is read through the
 //        ring's write port (A; esp_ring_ram): the producer's beat waits in
-//        its queue that cycle. (The consumer's write, the ENCRYPT trailer,
-//        and h_* are never at the same time: the head starts its trailer
-//        build once its parse is done, and esp_hdr_build reads in other steps.)
+//        its queue that cycle.
 // Read data: one cycle after the read.
 `default_nettype none
 
@@ -35,8 +34,7 @@ module esp_in_ring
   parameter int unsigned HdrWords = 4,    // words of each ticket in the header RAM (a power of 2)
   localparam int unsigned Rw = $clog2(Words),
   localparam int unsigned Tw = $clog2(Tickets),
-  localparam int unsigned Dw = 8 * PKT_BUS_BYTES,
-  localparam int unsigned NB = PKT_BUS_BYTES
+  localparam int unsigned Dw = 8 * PKT_BUS_BYTES
 ) (
   input  wire logic                  clk_i,
   input  wire logic                  rst_ni,
@@ -52,12 +50,8 @@ module esp_in_ring
   output      logic                  done_o,
   output      logic [Tw-1:0]         done_slot_o,
 
-  // consumer: the head's ticket (its units' write and reads)
+  // consumer: the head's ticket (its units' reads)
   input  wire logic [Tw-1:0]         c_slot_i,
-  input  wire logic                  c_we_i,
-  input  wire logic [Aw-1:0]         c_waddr_i,
-  input  wire logic [NB-1:0]         c_wbe_i,
-  input  wire logic [Dw-1:0]         c_wdata_i,
   input  wire logic                  h_re_i,
   input  wire logic [Aw-1:0]         h_raddr_i,
   output      logic [Dw-1:0]         h_rdata_o,
@@ -102,30 +96,23 @@ module esp_in_ring
     .count_o  (q_count)
   );
 
-  // port A: the consumer's write, else the head's read beyond the header
-  // RAM, else the queue's head
+  // port A: the head's read beyond the header RAM, else the queue's head
   logic          h_far, h_far_q;
   assign h_far   = h_re_i && h_raddr_i >= Aw'(HdrWords);
-  assign q_pop   = q_valid && !c_we_i && !h_far;
+  assign q_pop   = q_valid && !h_far;
   assign stall_o = 32'(q_count) >= QDepth / 2;
 
   logic          we;
-  logic [Rw-1:0] waddr;
-  logic [NB-1:0] wbe;
-  logic [Dw-1:0] wdata;
-  assign we    = c_we_i || q_pop;
-  assign waddr = c_we_i ? base_of(base_i, c_slot_i) + Rw'(c_waddr_i) : q_addr;
-  assign wbe   = c_we_i ? c_wbe_i : '1;
-  assign wdata = c_we_i ? c_wdata_i : q_data;
+  assign we = q_pop;
 
   logic [Dw-1:0] far_rdata, hdr_rdata;
   esp_ring_ram #(.Depth(Words)) u_ram (
     .clk_i,
     .a_we_i    (we),
-    .a_re_i    (h_far && !c_we_i),
-    .a_addr_i  (we ? waddr : base_of(base_i, c_slot_i) + Rw'(h_raddr_i)),
-    .a_wbe_i   (wbe),
-    .a_wdata_i (wdata),
+    .a_re_i    (h_far),
+    .a_addr_i  (we ? q_addr : base_of(base_i, c_slot_i) + Rw'(h_raddr_i)),
+    .a_wbe_i   ('1),
+    .a_wdata_i (q_data),
     .a_rdata_o (far_rdata),
     .b_re_i    (a_re_i),
     .b_addr_i  (base_of(base_i, a_slot_i) + Rw'(a_raddr_i)),
@@ -137,15 +124,15 @@ module esp_in_ring
   logic          hw_we;
   logic [Tw-1:0] hw_slot;
   logic [Aw-1:0] hw_word;
-  assign hw_slot = c_we_i ? c_slot_i : q_slot;
-  assign hw_word = c_we_i ? c_waddr_i : q_waddr;
+  assign hw_slot = q_slot;
+  assign hw_word = q_waddr;
   assign hw_we   = we && hw_word < Aw'(HdrWords);
   esp_pkt_ram #(.Depth(Tickets * HdrWords)) u_hdr (
     .clk_i,
     .we_i    (hw_we),
     .waddr_i ({hw_slot, hw_word[Hw-1:0]}),
-    .wbe_i   (wbe),
-    .wdata_i (wdata),
+    .wbe_i   ('1),
+    .wdata_i (q_data),
     .re_i    (h_re_i && !h_far),
     .raddr_i ({c_slot_i, h_raddr_i[Hw-1:0]}),
     .rdata_o (hdr_rdata)

@@ -146,6 +146,9 @@ package esp_unit_pkg;
     pkt_len_t     dst_off;
     pkt_len_t     len;
     logic [4:0]   icv_len;
+    logic         trl;        // encrypt: esp_aead puts the ESP trailer on the stream: the text is
+    pkt_len_t     pay_len;    //   pay_len bytes from ibuf, then pad 1..P, P, nh (P = len - pay_len - 2)
+    logic [7:0]   nh;
   } aead_req_t;
 
   // A decrypt's trailer and inner header as esp_dec_watch saw them on the
@@ -269,7 +272,7 @@ package esp_unit_pkg;
   // selects the units' owners and starts from it).
   typedef enum logic [5:0] {
     StIdle, StNext, StMem, StMemW, StFence, StSaLd, StCpl, StDrain, StDone,
-    StEncSa, StEncParse, StDecTrlGo, StEncCtr, StEncTrl, StEncAead, StEncRel, StSaWait, StDecWait,
+    StEncSa, StEncParse, StDecTrlGo, StEncAead, StEncRel, StSaWait, StDecWait,
     StDecLoc, StDecSaIdx, StDecB0, StDecB1, StDecSa, StDecBit,
     StDecAead, StDecAeadRsp, StComTop, StComEnt,
     StDecTrl, StDecInner, StDecHdr, StDecDeliver, StCmdInst, StCmdKeep, StCmdLine, StCmdSt,
@@ -302,6 +305,8 @@ package esp_unit_pkg;
     pkt_len_t      parse_avail;
     logic          parse_go, tr_go, hb_go;   // unit starts (registered pulses)
     logic          dec_tail;     // StDecAead: the DECRYPT goes to the tail
+    logic          dec_go;       // the DECRYPT's request to esp_aead (StDecAead, or StDecSa / StDecBit as 9 passes)
+    logic          enc_go;       // the ENCRYPT's request to esp_aead (StEncAead, or the cycle it is planned)
     logic          spec;         // the registers keep an SA's committed state (DECRYPTs in the tail)
     logic          push;         // the head's own completion (StCpl, the tail idle)
     logic          wr_pkt;       // the output packet is written
