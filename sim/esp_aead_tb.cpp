@@ -481,7 +481,9 @@ void run_batch(Sim& sim, std::vector<Sa>& sas, CacheModel& cm, std::mt19937_64& 
     // (a decrypt at a word boundary half the time: esp_dec_watch's inner PARSE_IP is compared there)
     const unsigned dst = j.enc ? std::max(out_cur + 16, 16u) : (rng() % 2 == 0 ? (out_cur + 63) / 64 * 64 : out_cur);
     const unsigned out_end = dst + j.len + (j.enc ? sa.icv : 0);
-    if (in_end > kBufBytes || out_end > kBufBytes) continue;
+    // (offsets are pkt_len_t: a buffer offset of kBufBytes does not exist; a
+    // port value that wide would spill into the request's next field)
+    if (in_end > kBufBytes || out_end > kBufBytes || src >= kBufBytes || dst >= kBufBytes) continue;
     j.src = src;
     j.dst = dst;
     in_cur = in_end + static_cast<unsigned>(rng() % 3 == 0 ? 0 : rng() % 130);

@@ -26,8 +26,9 @@
 //     the answer is taken: esp_aead's answer carries the trailer check and
 //     the inner packet's PARSE_IP as esp_dec_watch saw them on its output
 //     stream (aead_rsp_t.dec; the plaintext is at byte 0 of the output
-//     slot), so nothing reads the slot back. Then one write of the SA's
-//     state record into the SA store and the push. The head reads no SA
+//     slot), so nothing reads the slot back; in the same cycle the write of
+//     the SA's state record into the SA store and the push (the answer is
+//     taken once the head does not write the store). The head reads no SA
 //     from the store while a DECRYPT of it is here (dec_v_o / dec_sa_o): it
 //     waits, or forwards (fwd) when that DECRYPT was its last.
 // idle_o: nothing queued or running.
@@ -159,22 +160,27 @@ module esp_batch_tail
   end
 
   // TRsp: waits for the answer of the oldest queued job. ENCRYPT: THdr
-  // (esp_hdr_build, started the cycle after the answer). DECRYPT: every
-  // result with the answer, then TWr (the store write), TPush.
-  typedef enum logic [1:0] {TRsp, THdr, TWr, TPush} tstate_e;
+  // (esp_hdr_build, started in the cycle of the answer; the push in its
+  // done cycle: tunnel mode, the cycle after). DECRYPT: every result, the
+  // store write and the push in the cycle of the answer, which is taken
+  // once the head does not write the store and no flush is held (its
+  // crossing may need one).
+  typedef enum logic {TRsp, THdr} tstate_e;
   tstate_e     ts_q, ts_d;
   logic        t_we;
-  logic        go_q, go_d;
-  logic [15:0] sum_q, status_q, status_d;
-  logic        soft_q, soft_d, wr_q, wr_d;
+  logic        go_d;
+  // a DECRYPT's results in the cycle of its answer (r_*: status, soft
+  // lifetime, packet written, the inner packet's length)
+  logic [15:0] r_status;
+  logic        r_soft, r_wr;
   sa_counters_t  ctr_q, ctr_d;
   logic [63:0]   top_q, top_d;
   replay_entry_t te_q, te_d;
   logic [63:0]   te_off_q, te_off_d;
-  logic          xc_q, xc_d;        // the DECRYPT moved T to another entry
-  replay_entry_t ote_q, ote_d;      // then the old te, at ote_off_q
-  logic [63:0]   ote_off_q, ote_off_d;
-  pkt_len_t      len_q, len_d;
+  logic          r_xc;              // the DECRYPT moves T to another entry
+  replay_entry_t r_ote;             // then the old te, at r_ote_off
+  logic [63:0]   r_ote_off;
+  pkt_len_t      r_len;
 
   tail_dec_t dc;
   assign dc = q_out.dctx;
@@ -235,42 +241,41 @@ module esp_batch_tail
 
   always_comb begin
     ts_d = ts_q; go_d = 1'b0;
-    status_d = status_q; soft_d = soft_q; wr_d = wr_q;
-    ctr_d = ctr_q; top_d = top_q; te_d = te_q; te_off_d = te_off_q; len_d = len_q;
-    xc_d = xc_q; ote_d = ote_q; ote_off_d = ote_off_q;
+    r_status = STATUS_OK; r_soft = 1'b0; r_wr = 1'b0; r_len = '0;
+    ctr_d = ctr_q; top_d = top_q; te_d = te_q; te_off_d = te_off_q;
+    r_xc = 1'b0; r_ote = b_te; r_ote_off = b_te_off;
     aead_rsp_ready_o = 1'b0; q_pop = 1'b0; t_we = 1'b0;
     unique case (ts_q)
-      TRsp: if (q_valid) begin
+      TRsp: if (q_valid && (!q_out.dec || (!h_st_we_i && !fl_full_i))) begin
         aead_rsp_ready_o = 1'b1;
         if (aead_rsp_valid_i) begin
-          status_d = STATUS_OK; soft_d = 1'b0; wr_d = 1'b0; len_d = '0;
           if (!q_out.dec) begin
             go_d = 1'b1; ts_d = THdr;
           end else begin
-            ctr_d = b_ctr; top_d = b_top; te_d = b_te; te_off_d = b_te_off; ts_d = TWr;
-            xc_d = 1'b0; ote_d = b_te; ote_off_d = b_te_off;
+            t_we = 1'b1; q_pop = 1'b1;   // (the state record and the push: the _d values)
+            ctr_d = b_ctr; top_d = b_top; te_d = b_te; te_off_d = b_te_off;
             if (!pass) begin   // DECRYPT 9 again, exact
-              ctr_d = b_replay; status_d = STATUS_REPLAY;
+              ctr_d = b_replay; r_status = STATUS_REPLAY;
             end else if (!aead_rsp_i.auth_ok) begin   // DECRYPT 10
-              ctr_d = b_auth; status_d = STATUS_AUTH_FAIL;
+              ctr_d = b_auth; r_status = STATUS_AUTH_FAIL;
             end else begin   // DECRYPT 11
               te_d = commit;   // (a crossing: {bit, block}, b_te's block is another one)
               if (fresh) top_d = dc.seq;
               if (t_cross) begin
-                xc_d = 1'b1; te_off_d = dc.ent_off;
+                r_xc = 1'b1; te_off_d = dc.ent_off;
               end
               // DECRYPT 12, 13 (a dummy packet: nothing delivered), 14, 15, 16
               if (!ad.trl_ok) begin
-                ctr_d = b_bad; status_d = STATUS_BAD_PADDING;
+                ctr_d = b_bad; r_status = STATUS_BAD_PADDING;
               end else if (ad.nh == NhNoNext) begin
-                ctr_d = b_dummy; status_d = STATUS_DUMMY;
+                ctr_d = b_dummy; r_status = STATUS_DUMMY;
               end else if ((ad.nh != IP_PROTO_IPV4 && ad.nh != IP_PROTO_IPV6) || ad.in_status != STATUS_OK) begin
-                ctr_d = b_bad; status_d = STATUS_MALFORMED;
+                ctr_d = b_bad; r_status = STATUS_MALFORMED;
               end else begin
-                len_d = ad.in_len;
-                if (32'(ad.in_len) > q_out.out_cap) status_d = STATUS_NO_SPACE;
+                r_len = ad.in_len;
+                if (32'(ad.in_len) > q_out.out_cap) r_status = STATUS_NO_SPACE;
                 else begin
-                  ctr_d = ok_ctr; soft_d = soft_now; wr_d = 1'b1;
+                  ctr_d = ok_ctr; r_soft = soft_now; r_wr = 1'b1;
                 end
               end
             end
@@ -280,40 +285,27 @@ module esp_batch_tail
       THdr: if (hb_done_i) begin
         q_pop = 1'b1; ts_d = TRsp;
       end
-      TWr: if (!h_st_we_i && !(xc_q && fl_full_i)) begin   // (with the old te's flush)
-        t_we = 1'b1; ts_d = TPush;
-      end
-      TPush: begin
-        q_pop = 1'b1; ts_d = TRsp;
-      end
       default: ts_d = TRsp;
     endcase
   end
 
   always_ff @(posedge clk_i or negedge rst_ni) begin
-    if (!rst_ni) begin
-      ts_q <= TRsp;
-      go_q <= 1'b0;
-    end else begin
-      ts_q <= ts_d;
-      go_q <= go_d;
-    end
+    if (!rst_ni) ts_q <= TRsp;
+    else         ts_q <= ts_d;
   end
 
   always_ff @(posedge clk_i) begin
-    if (aead_rsp_ready_o && aead_rsp_valid_i) sum_q <= aead_rsp_i.sum;
-    status_q <= status_d; soft_q <= soft_d; wr_q <= wr_d;
-    ctr_q <= ctr_d; top_q <= top_d; te_q <= te_d; te_off_q <= te_off_d; len_q <= len_d;
-    xc_q <= xc_d; ote_q <= ote_d; ote_off_q <= ote_off_d;
+    ctr_q <= ctr_d; top_q <= top_d; te_q <= te_d; te_off_q <= te_off_d;
   end
 
-  // ENCRYPT: esp_hdr_build (the head's: transport DECRYPT in the head)
+  // ENCRYPT: esp_hdr_build (the head's: transport DECRYPT in the head),
+  // started with the answer (its payload sum)
   hb_req_t t_hb;
   always_comb begin
     t_hb             = q_out.hb;
-    t_hb.payload_sum = sum_q;
+    t_hb.payload_sum = aead_rsp_i.sum;
   end
-  assign hb_start_o     = h_hb_start_i | go_q;
+  assign hb_start_o     = h_hb_start_i | go_d;
   assign hb_req_o       = h_hb_i ? h_hb_req_i : t_hb;
   assign obuf_hb_slot_o = h_hb_i ? h_slot_i : q_out.oslot;
 
@@ -321,26 +313,26 @@ module esp_batch_tail
   assign st_we_o             = h_st_we_i | t_we;
   assign st_mark_o           = h_st_mark_i | t_we;
   assign st_idx_o            = t_we ? dc.sa_idx : h_st_idx_i;
-  assign st_line_o.counters  = t_we ? ctr_q : h_st_line_i.counters;
-  assign st_line_o.seq       = t_we ? top_q : h_st_line_i.seq;
-  assign st_te_o             = t_we ? te_q : h_st_te_i;
-  assign st_te_off_o         = t_we ? te_off_q : h_st_te_off_i;
-  assign fl_o                = '{v: t_we && xc_q, off: ote_off_q, te: ote_q};
+  assign st_line_o.counters  = t_we ? ctr_d : h_st_line_i.counters;
+  assign st_line_o.seq       = t_we ? top_d : h_st_line_i.seq;
+  assign st_te_o             = t_we ? te_d : h_st_te_i;
+  assign st_te_off_o         = t_we ? te_off_d : h_st_te_off_i;
+  assign fl_o                = '{v: t_we && r_xc, off: r_ote_off, te: r_ote};
   assign st_te_ok_o          = t_we | h_st_te_ok_i;
 
   completion_t cpl_dec;
   always_comb begin
     cpl_dec = completion_t'(q_out.cpl);
-    cpl_dec.status = status_q;
-    cpl_dec.out_length = wr_q ? 32'(len_q) : '0;
-    cpl_dec.flags[COMPLETION_FLAGS_SOFT_EXPIRED_BIT] = soft_q;
+    cpl_dec.status = r_status;
+    cpl_dec.out_length = r_wr ? 32'(r_len) : '0;
+    cpl_dec.flags[COMPLETION_FLAGS_SOFT_EXPIRED_BIT] = r_soft;
   end
 
   assign out_push_o     = h_push_i | q_pop;
   assign out_cpl_o      = h_push_i ? push_cpl_i : (q_out.dec ? cpl_dec : q_out.cpl);
-  assign out_wr_pkt_o   = h_push_i ? h_wr_pkt_i : (q_out.dec ? wr_q : 1'b1);
+  assign out_wr_pkt_o   = h_push_i ? h_wr_pkt_i : (q_out.dec ? r_wr : 1'b1);
   assign out_offset_o   = h_push_i ? push_out_off_i : q_out.out_off;
-  assign out_length_o   = h_push_i ? push_out_len_i : (q_out.dec ? 32'(len_q) : q_out.out_len);
+  assign out_length_o   = h_push_i ? push_out_len_i : (q_out.dec ? 32'(r_len) : q_out.out_len);
   assign out_capacity_o = h_push_i ? push_out_cap_i : q_out.out_cap;
 
   assign idle_o = !q_valid && ts_q == TRsp;

@@ -31,9 +31,12 @@
 //   rsp_o.udp_csum[15:0]     held from done: the UDP checksum written (0 over IPv4)
 //
 // Only the bytes named above are written (byte enables). Cycles from the
-// start_i cycle to the done_o cycle: tunnel 3, UPDATE 1 + 2 per header word
-// (3 for a header block of up to 64 bytes); + 2 for UDP (+1 when the UDP
-// header straddles two words).
+// start_i cycle to the done_o cycle: tunnel 1 (S_TONE: the outer header,
+// its checksum and the UDP header in one write of word 0, in the done_o
+// cycle itself, with busy_o low and the next start taken; rsp_o from
+// done_o on), UPDATE 1 + 2 per header word (3 for
+// a header block of up to 64 bytes); + 2 for UDP (+1 when the UDP header
+// straddles two words).
 `default_nettype none
 
 module esp_hdr_build
@@ -73,7 +76,7 @@ module esp_hdr_build
   localparam int unsigned CSUM_WORDS = PKT_BUS_BYTES / 2;
 
   typedef enum logic [2:0] {
-    S_IDLE, S_TBUILD, S_UDATA, S_WRITE, S_UCS, S_UW0, S_UW1
+    S_IDLE, S_TONE, S_UDATA, S_WRITE, S_UCS, S_UW0, S_UW1
   } state_e;
 
   state_e      state_q, state_d;
@@ -144,14 +147,17 @@ module esp_hdr_build
   end
 
   // ------------------------------------------------------------ checksums
-  // IPv4 header checksum of hw_q over ihl_q bytes, the checksum field as 0.
-  logic [15:0] ip_csum;
+  // IPv4 header checksum of the header word (hw_q; S_TONE: tun_word) over
+  // ihl_q bytes, the checksum field as 0.
+  logic [15:0]   ip_csum;
+  logic [Dw-1:0] cs_word;
+  assign cs_word = state_q == S_TONE ? tun_word : hw_q;
   always_comb begin
     logic [21:0] s;
     s = '0;
     for (int unsigned k = 0; k < CSUM_WORDS; k++) begin
       if (32'(2 * k) < 32'(ihl_q) && 2 * k != IPV4_CSUM_OFF) begin
-        s = s + {6'd0, hw_q[8*(2*k) +: 8], hw_q[8*(2*k+1) +: 8]};
+        s = s + {6'd0, cs_word[8*(2*k) +: 8], cs_word[8*(2*k+1) +: 8]};
       end
     end
     s = {6'd0, s[15:0]} + {16'd0, s[21:16]};
@@ -161,7 +167,7 @@ module esp_hdr_build
 
   logic [Dw-1:0] hw_out;
   always_comb begin
-    hw_out = hw_q;
+    hw_out = cs_word;
     if (v4_q && idx_q == '0) begin
       hw_out[8*IPV4_CSUM_OFF +: 8]     = ip_csum[15:8];
       hw_out[8*(IPV4_CSUM_OFF+1) +: 8] = ip_csum[7:0];
@@ -182,9 +188,12 @@ module esp_hdr_build
     udp_csum = ~s[15:0] == '0 ? 16'hFFFF : ~s[15:0];
   end
 
-  // UDP header over two words from the word of outer_len_q.
+  // UDP header over two words from the word of outer_len_q (its checksum:
+  // csum_q, or in S_TONE the one computed now).
+  logic [15:0] udp_cs_now;
   logic [63:0] udp_hdr;
-  assign udp_hdr = {sport_q, dport_q, udp_len, csum_q};
+  assign udp_cs_now = v4_q ? '0 : udp_csum;
+  assign udp_hdr    = {sport_q, dport_q, udp_len, state_q == S_TONE ? udp_cs_now : csum_q};
   logic [2*PKT_BUS_BYTES-1:0] uwin_be;
   logic [2*Dw-1:0]            uwin_data;
   always_comb begin
@@ -206,6 +215,38 @@ module esp_hdr_build
 
   logic [Aw+Lw:0] next_word_start;
   assign next_word_start = {1'b0, idx_q + Aw'(1), Lw'(0)};
+
+  // A job's start (S_IDLE, or S_TONE: its write is the last cycle of the
+  // job before, busy_o is low then).
+  task automatic take();
+    op_d      = req_i.op;
+    udp_d     = req_i.udp;
+    proto_d   = req_i.proto;
+    tos_d     = req_i.tos;
+    ttl_d     = req_i.ttl;
+    fl_d      = req_i.flow_label;
+    src_d     = req_i.tun_src;
+    dst_d     = req_i.tun_dst;
+    out_len_d = req_i.out_len;
+    nh_off_d  = req_i.nh_off;
+    sport_d   = req_i.udp_sport;
+    dport_d   = req_i.udp_dport;
+    psum_d    = req_i.payload_sum;
+    idx_d     = '0;
+    if (req_i.op == HB_UPDATE) begin
+      v4_d        = req_i.version == IP_VERSION4;
+      ihl_d       = req_i.ihl;
+      outer_len_d = req_i.hdr_len;
+      rd_re_o     = 1'b1;      // ibuf word 0
+      state_d     = S_UDATA;
+    end else begin
+      v4_d        = req_i.op != HB_TUNNEL_V6;  // HB_TUNNEL_V4 (op 3 is not used)
+      ihl_d       = PKT_LEN_BITS'(IPV4_MIN_HDR);
+      outer_len_d = req_i.op == HB_TUNNEL_V6 ? PKT_LEN_BITS'(IPV6_HDR_BYTES) : PKT_LEN_BITS'(IPV4_MIN_HDR);
+      done_d      = 1'b1;
+      state_d     = S_TONE;
+    end
+  endtask
 
   always_comb begin
     state_d     = state_q;
@@ -237,40 +278,21 @@ module esp_hdr_build
     wr_data_o   = hw_out;
 
     unique case (state_q)
-      S_IDLE: begin
-        if (start_i) begin
-          op_d      = req_i.op;
-          udp_d     = req_i.udp;
-          proto_d   = req_i.proto;
-          tos_d     = req_i.tos;
-          ttl_d     = req_i.ttl;
-          fl_d      = req_i.flow_label;
-          src_d     = req_i.tun_src;
-          dst_d     = req_i.tun_dst;
-          out_len_d = req_i.out_len;
-          nh_off_d  = req_i.nh_off;
-          sport_d   = req_i.udp_sport;
-          dport_d   = req_i.udp_dport;
-          psum_d    = req_i.payload_sum;
-          idx_d     = '0;
-          if (req_i.op == HB_UPDATE) begin
-            v4_d        = req_i.version == IP_VERSION4;
-            ihl_d       = req_i.ihl;
-            outer_len_d = req_i.hdr_len;
-            rd_re_o     = 1'b1;      // ibuf word 0
-            state_d     = S_UDATA;
-          end else begin
-            v4_d        = req_i.op != HB_TUNNEL_V6;  // HB_TUNNEL_V4 (op 3 is not used)
-            ihl_d       = PKT_LEN_BITS'(IPV4_MIN_HDR);
-            outer_len_d = req_i.op == HB_TUNNEL_V6 ? PKT_LEN_BITS'(IPV6_HDR_BYTES) : PKT_LEN_BITS'(IPV4_MIN_HDR);
-            state_d     = S_TBUILD;
-          end
-        end
-      end
+      S_IDLE: if (start_i) take();
 
-      S_TBUILD: begin
-        hw_d    = tun_word;
-        state_d = S_WRITE;
+      // tunnel: the outer header with its checksum and (udp) the UDP header
+      // behind it, all in word 0 (outer_len + 8 <= 48 bytes)
+      S_TONE: begin
+        wr_we_o   = 1'b1;
+        wr_addr_o = '0;
+        wr_be_o   = hdr_be | (udp_q ? uwin_be[PKT_BUS_BYTES-1:0] : '0);
+        wr_data_o = hw_out;
+        for (int unsigned l = 0; l < PKT_BUS_BYTES; l++) begin
+          if (udp_q && uwin_be[l]) wr_data_o[8*l +: 8] = uwin_data[8*l +: 8];
+        end
+        csum_d  = udp_cs_now;
+        if (start_i) take();
+        else state_d = S_IDLE;
       end
 
       S_UDATA: begin
@@ -381,10 +403,10 @@ module esp_hdr_build
     hw_q <= hw_d;
   end
 
-  assign busy_o      = state_q != S_IDLE;
+  assign busy_o      = state_q != S_IDLE && state_q != S_TONE;   // (S_TONE: the done cycle)
   assign done_o      = done_q;
   assign rsp_o.outer_len = outer_len_q;
-  assign rsp_o.udp_csum  = csum_q;
+  assign rsp_o.udp_csum  = state_q == S_TONE ? udp_cs_now : csum_q;
 
 endmodule
 
