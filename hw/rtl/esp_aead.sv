@@ -118,6 +118,11 @@ module esp_aead
 
   a_state_e         a_state_q, a_state_d;
   logic             a_enc_q, a_gmac_q, a_esn_q, a_aes256_q, a_wipe_q, a_kwait_q;
+  // Key setups are numbered as they start (one at a time, in job order): a
+  // job that started one waits only for that one (KseqW bits: more than the
+  // jobs between A and the core), not for a later job's.
+  localparam int unsigned KseqW = $clog2(MaxJobs) + 1;
+  logic [KseqW-1:0] kseq_q;
   logic [255:0]     a_key_q;
   logic [31:0]      a_salt_q, a_spi_q;
   logic [63:0]      a_seq_q;
@@ -175,11 +180,13 @@ module esp_aead
     if (!rst_ni) begin
       a_state_q <= AIdle;
       a_kwait_q <= 1'b0;
+      kseq_q    <= '0;
     end else begin
       a_state_q <= a_state_d;
       // the job's key setup was started: its first beat waits until it is done
       if (req_fire) a_kwait_q <= 1'b0;
       else if (kc_fill) a_kwait_q <= 1'b1;
+      if (kc_fill) kseq_q <= kseq_q + 1'b1;
     end
   end
 
@@ -210,6 +217,7 @@ module esp_aead
   typedef struct packed {
     logic             enc, gmac, esn;
     logic             kwait;     // its key setup may still run: the first beat waits
+    logic [KseqW-1:0] kseq;      // (kwait) the number of that setup
     logic [SlotW-1:0] slot;
     logic [31:0]      salt, spi;
     logic [63:0]      seq;
@@ -239,6 +247,7 @@ module esp_aead
     a_ctx.gmac  = a_gmac_q;
     a_ctx.esn   = a_esn_q;
     a_ctx.kwait = a_kwait_q;
+    a_ctx.kseq  = kseq_q;
     a_ctx.slot  = kc_slot;
     a_ctx.salt  = a_salt_q;
     a_ctx.spi   = a_spi_q;
@@ -394,6 +403,7 @@ module esp_aead
     logic [NB-1:0]    keep;
     logic             first, last;
     logic             kwait;
+    logic [KseqW-1:0] kseq;
     gcm_mode_e        mode;
     logic [SlotW-1:0] slot;
     logic [95:0]      iv;
@@ -409,6 +419,7 @@ module esp_aead
     bq_in.data   = ebeat;
     bq_in.first  = (ej == '0);
     bq_in.kwait  = e_ctx.kwait;
+    bq_in.kseq   = e_ctx.kseq;
     bq_in.last   = (ej == e_ctx.nc - 1'b1);
     bq_in.keep   = bq_in.last ? aead_prefix(e_rest) : '1;
     bq_in.mode   = e_ctx.gmac ? GcmGmac : (e_ctx.enc ? GcmEncrypt : GcmDecrypt);
@@ -455,9 +466,13 @@ module esp_aead
   logic [127:0]    c_tag;
   logic            unused_c_ouser, unused_c_tuser;
 
-  // A job whose key setup was started for it enters the core once the key
-  // setup is idle again (its slot written; a later setup only delays it).
-  assign c_valid = bq_valid && !(bq_out.first && bq_out.kwait && !key_ready);
+  // A job whose key setup was started for it enters the core once that
+  // setup is done (its slot written): the setup running is this job's when
+  // it is the last one started (kseq); a later job's setup (another slot,
+  // esp_key_cache's busy rule) does not hold it (until milestone 7 it did,
+  // a bubble of up to 11 cycles per cold-key packet once the head issued
+  // its requests early).
+  assign c_valid = bq_valid && !(bq_out.first && bq_out.kwait && !key_ready && bq_out.kseq == kseq_q);
   assign bq_pop  = c_valid && c_ready;
   assign kc_pop = bq_pop && bq_out.first;     // the job's slot read (core S0)
 
