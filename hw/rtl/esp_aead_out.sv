@@ -298,7 +298,7 @@ module esp_aead_out
                            dw_rsp.esp_off, dw_rsp.esp_len, dw_rsp.spi, dw_rsp.seq_lo};
 
   esp_fifo_sync #(
-    .Width ($bits(aead_dec_t)),
+    .Width ($bits(dw_in)),
     .Depth (MaxJobs)
   ) u_dec_q (
     .clk_i    (clk_i),

@@ -8,6 +8,10 @@
       per core), writes the JSON and prints the table.
   area.py --print build/bench/area.json
       prints the table of an earlier run (make bench), or says there is none.
+  area.py --spec-sv ... --work DIR --read-only [--tops esp_engine]
+      only reads the flattened RTL and elaborates each top (read_verilog,
+      hierarchy -check: about 20 s), as `make area` starts: make test's
+      check that the hour of synthesis will not stop at a parse error.
 
 Counts are yosys's technology mapping before place and route (no Vivado
 optimisation, no LUT combining): an estimate, not a utilisation report.
@@ -109,6 +113,22 @@ def synthesize(top, sources, work):
     return {"top": top, "seconds": round(seconds, 1), "peak_mb": peak, "cells": cells, "resources": classify(cells)}
 
 
+def read_only(top, sources, work):
+    """The first two commands of synth_xcup.ys alone: exit status and log."""
+    script = os.path.join(work, f"{top}.read.ys")
+    log = os.path.join(work, f"{top}.read.log")
+    with open(script, "w") as f:
+        f.write(f"read_verilog -sv {' '.join(sources)}\nhierarchy -check -top {top}\n")
+    p = subprocess.run(["yosys", "-q", "-l", log, "-s", script], stdout=subprocess.DEVNULL,
+                       stderr=subprocess.PIPE, text=True)
+    if p.returncode != 0:
+        sys.stderr.write(p.stderr[-4000:])
+        print(f"area: yosys cannot read {top}'s RTL (log {log})", file=sys.stderr)
+        return False
+    print(f"area: yosys reads and elaborates {top}", file=sys.stderr)
+    return True
+
+
 def yosys_version():
     p = subprocess.run(["yosys", "-V"], stdout=subprocess.PIPE, text=True, check=True)
     return p.stdout.strip()
@@ -154,6 +174,8 @@ def main():
                     help="comma-separated hw/rtl file names: read only these (and the spec's SV), e.g. the files of one"
                          " unit synthesised alone (yosys reads every source otherwise)")
     ap.add_argument("--append", action="store_true", help="add the rows to an existing --json (same label: replaced)")
+    ap.add_argument("--read-only", action="store_true",
+                    help="read and elaborate each top only (no synthesis, no JSON)")
     ap.add_argument("--jobs", type=int, default=os.cpu_count() or 1,
                     help="tops synthesised at once (one yosys each; default: one per core)")
     a = ap.parse_args()
@@ -166,7 +188,7 @@ def main():
             print_table(json.load(f), a.print_only)
         return 0
 
-    if not (a.spec_sv and a.work and a.json):
+    if not (a.spec_sv and a.work and (a.json or a.read_only)):
         ap.error("--spec-sv, --work and --json are needed (or --print JSON)")
     if len(a.spec_sv) == 1:  # the package alone: hw/spec's other generated SV (esp_ctrl_regs.sv) is beside it
         d = os.path.dirname(a.spec_sv[0])
@@ -193,6 +215,8 @@ def main():
     if sv_flatten.main(["sv_flatten", flat] + files) != 0:
         return 1
     sources = [os.path.join(flat, os.path.basename(p)) for p in files]
+    if a.read_only:
+        return 0 if all([read_only(t, sources, a.work) for t in a.tops.split(",")]) else 1
     data = {"table": "area", "yosys": yosys_version(), "device": U55C, "device_name": "Alveo U55C (XCU55C)",
             "script": "hw/synth/synth_xcup.ys", "tops": [], "notes": [],
             "sources": [os.path.relpath(p, os.path.join(HERE, "..", "..")) for p in files],
