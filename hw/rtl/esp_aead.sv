@@ -21,8 +21,12 @@
 // constant time: every byte is looked at whatever the result) and answers.
 //
 // Throughput: one beat per cycle through the core; per job the reader
-// needs one ibuf word more than beats when the text straddles one more word,
-// the writer one obuf word more likewise. T writes an encrypt's ICV (one or
+// needs one ibuf word more than beats when the text straddles one more word
+// (an encrypt with its trailer on the stream does not read the words of the
+// trailer's bytes: aead_in_words), the writer one obuf word more likewise,
+// but that last (flush) word is written beside the next job's first beat
+// when that beat writes nothing (esp_aead_out: a decrypt's plaintext at a
+// word boundary). T writes an encrypt's ICV (one or
 // two words) through a port of its own (icv_*), beside the writer's
 // (obuf_*), so the writer never waits for it: T's job is older than the
 // writer's, so the two name different output slots whenever both write in
@@ -30,7 +34,8 @@
 // looked up (A) while the previous one is read (F); jobs overlap in the
 // core. Measured (sim/esp_aead_tb.cpp, cache hit): latency req -> rsp =
 // beats + 27..28 cycles; back to back 2.0 / 10.0 / 24.0 / 142.0 cycles per
-// job for 64 / 576 / 1500 / 9000-byte decrypts, +0.6 for encrypts.
+// job for 64 / 576 / 1500 / 9000-byte texts, also as esp_engine places a
+// tunnel packet (at most one more at 1500 B when the text straddles).
 // Output slots: each job names its obuf slot (req_oslot_i, kept with the
 // job); every obuf write carries the slot of the job it belongs to
 // (obuf_slot_o, icv_slot_o), so the caller routes it to that slot while it builds other
@@ -265,7 +270,7 @@ module esp_aead
     a_ctx.nc    = CntW'((a_ctx.plen + LenW'(NB - 1)) >> LaneW);
     a_ctx.nv    = CntW'((lv + LenW'(NB - 1)) >> LaneW);
     // the words read (esp_unit_pkg::aead_in_words, which esp_aead_tickets counts too)
-    a_nw        = CntW'(aead_in_words(a_enc_q, a_gmac_q, a_esn_q, a_src_q, a_len_q, a_icv_q));
+    a_nw        = CntW'(aead_in_words(a_enc_q, a_gmac_q, a_esn_q, a_src_q, a_len_q, a_icv_q, a_trl_q, a_pay_q));
     a_flush     = (a_nw == a_ctx.nv);     // the last beat needs no further word
   end
 

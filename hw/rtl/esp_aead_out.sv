@@ -9,6 +9,10 @@
 // byte NB*m - t + L, t = (dst_off - H) mod NB, i.e. {beat m, beat m-1} from
 // byte NB - t. Stream bytes [H, H + len) are the text (encrypt also
 // [H - 16, H): SPI | seq_lo | IV); T writes the ICV at obuf[dst_off + len).
+// One step per beat: a job whose last word needs no further beat (t > 0
+// and the text ends within NB - t of a beat's end: the flush word) writes
+// it in the cycle after its last beat from registers (fl_*), and the next
+// job takes its first beat in that cycle when that beat writes nothing.
 // done_o: a job is answered (the response register is written).
 `default_nettype none
 
@@ -143,15 +147,26 @@ module esp_aead_out
   logic [LaneW-1:0] w_t;
   logic [LenW-1:0]  w_plen;
   logic [CntW-1:0]  w_nc, w_nw;
-  logic             w_go, w_data, w_end;
+  logic             w_go, w_end, w_fl, w_lastb, w_empty, w_latch, w_wr_q;
   logic [DW-1:0]    w_beat;
   logic [NB-1:0]    w_mask;
   logic [2*DW-1:0]  w_win;
   logic [2*NB-1:0]  w_mwin;
-  logic [LaneW:0]   w_sel;
+  logic [LaneW:0]   w_sel, o_sel;
   logic [21:0]      w_bsum;
   tjob_t            w_tjob;
   logic             tq_wready;
+  // A job's flush word (the last word, after its last beat) is written in
+  // the cycle after that beat, from these registers, while the next job
+  // takes its first beat when that beat writes nothing (a decrypt whose
+  // word 0 holds only the header: t >= NB - H): such a job's words then
+  // take one cycle each, not one more (64 B decrypts: 2 cycles, not 3).
+  logic             fl_q, fl_dec_q;
+  logic [LaneW:0]   fl_sel_q;
+  logic [WAW-1:0]   fl_addr_q;
+  logic [OSlotW-1:0] fl_slot_q;
+  logic [OffW-1:0]  fl_dst_q, fl_len_q;
+  tjob_t            fl_tjob_q;
 
   // obuf write ports (registered): the writer's (o_*), T's (i_*)
   logic             o_we_q, o_we_d;
@@ -175,10 +190,14 @@ module esp_aead_out
     w_plen = LenW'(jq_out.hlen) + LenW'(jq_out.len);
     w_nc   = CntW'((w_plen + LenW'(NB - 1)) >> LaneW);
     w_nw   = CntW'((w_plen + LenW'(w_t) + LenW'(NB - 1)) >> LaneW);
-    w_data = (w_m_q < w_nc);          // a beat from the core, else the flush word
-    w_go   = jq_valid && (w_data ? c_ovalid_i : 1'b1) &&
-             (w_m_q != w_nw - 1'b1 || tq_wready);
-    w_end  = w_go && (w_m_q == w_nw - 1'b1) && !(w_data && w_m_q != w_nc - 1'b1);
+    w_fl   = (w_nw != w_nc);          // a flush word after the last beat (w_nw = w_nc + 1)
+    w_lastb = (w_m_q == w_nc - 1'b1);
+    wstart = LenW'(jq_out.hlen) - (jq_out.enc ? LenW'(EspB) : '0);
+    w_empty = (w_m_q == '0) && (LenW'(NB) - LenW'(w_t) <= wstart);
+    // one step per beat; beside a flush only a step that writes nothing
+    w_go   = jq_valid && c_ovalid_i && (!w_lastb || tq_wready) && (!fl_q || (w_empty && !w_lastb));
+    w_end  = w_go && w_lastb;
+    w_latch = w_end && w_fl;
 
     // the beat, with the ESP header (encrypt) over [H-16, H) of beat 0
     esp_be    = {jq_out.spi, jq_out.seq[31:0], jq_out.seq};
@@ -191,7 +210,6 @@ module esp_aead_out
       esp_lanes = esp_lanes << (8 * SeqHiB);
       esp_mask  = esp_mask << SeqHiB;
     end
-    wstart = LenW'(jq_out.hlen) - (jq_out.enc ? LenW'(EspB) : '0);
     w_beat = c_odata_i;
     w_mask = '0;
     for (int unsigned b = 0; b < NB; b++) begin
@@ -199,14 +217,16 @@ module esp_aead_out
       k = LenW'({w_m_q, LaneW'(0)}) + LenW'(b);
       w_mask[b] = (k >= wstart) && (k < w_plen);
     end
-    if (!w_data) w_mask = '0;
     if (w_m_q == '0 && jq_out.enc) w_beat = (w_beat & ~aead_bytemask(esp_mask)) | (esp_lanes & aead_bytemask(esp_mask));
     w_beat = w_beat & aead_bytemask(w_mask);
     w_bsum = aead_beat_sum(w_beat);
 
-    w_win  = {w_beat, (w_m_q == '0) ? '0 : w_pbeat_q};
-    w_mwin = {w_mask, (w_m_q == '0) ? '0 : w_pmask_q};
+    // the word written: the head job's word m ({beat m, beat m-1}), or
+    // (fl_q) the previous job's flush word ({0, its last beat})
+    w_win  = {fl_q ? '0 : w_beat, (w_m_q == '0 && !fl_q) ? '0 : w_pbeat_q};
+    w_mwin = {fl_q ? '0 : w_mask, (w_m_q == '0 && !fl_q) ? '0 : w_pmask_q};
     w_sel  = (LaneW+1)'(NB) - (LaneW+1)'(w_t);
+    o_sel  = fl_q ? fl_sel_q : w_sel;
 
     w_tjob.enc     = jq_out.enc;
     w_tjob.icv     = jq_out.icv;
@@ -215,14 +235,32 @@ module esp_aead_out
     w_tjob.sum     = ((w_m_q == '0) ? '0 : w_sum_q) + 32'(w_bsum);
   end
 
-  assign c_oready_o = w_go && w_data;
+  assign c_oready_o = w_go;
   assign jq_pop   = w_end;
 
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
-      w_m_q <= '0;
-    end else if (w_go) begin
-      w_m_q <= w_end ? '0 : w_m_q + 1'b1;
+      w_m_q  <= '0;
+      w_wr_q <= 1'b0;
+      fl_q   <= 1'b0;
+    end else begin
+      if (w_go) w_m_q <= w_end ? '0 : w_m_q + 1'b1;
+      // the head job has written a word (its first write marks first_i)
+      if (w_end) w_wr_q <= 1'b0;
+      else if (w_go && !fl_q) w_wr_q <= 1'b1;
+      fl_q <= w_latch;
+    end
+  end
+
+  always_ff @(posedge clk_i) begin
+    if (w_latch) begin
+      fl_sel_q  <= w_sel;
+      fl_addr_q <= w_d[OffW-1:LaneW] + WAW'(w_m_q) + 1'b1;
+      fl_slot_q <= jq_out.oslot;
+      fl_tjob_q <= w_tjob;
+      fl_dec_q  <= !jq_out.enc;
+      fl_dst_q  <= jq_out.dst;
+      fl_len_q  <= jq_out.len;
     end
   end
 
@@ -244,9 +282,9 @@ module esp_aead_out
   ) u_t_q (
     .clk_i    (clk_i),
     .rst_ni   (rst_ni),
-    .wvalid_i (w_end),
+    .wvalid_i (fl_q || (w_end && !w_fl)),
     .wready_o (tq_wready),
-    .wdata_i  (w_tjob),
+    .wdata_i  (fl_q ? fl_tjob_q : w_tjob),
     .rvalid_o (tq_valid),
     .rready_i (done_o),
     .rdata_o  (tq_out),
@@ -261,11 +299,11 @@ module esp_aead_out
   logic            o_first_q, o_last_q, o_dec_q;
   logic [OffW-1:0] o_dst_q, o_len_q;
   always_ff @(posedge clk_i) begin
-    o_first_q <= w_m_q == '0;
-    o_last_q  <= w_end;
-    o_dec_q   <= !jq_out.enc;
-    o_dst_q   <= jq_out.dst;
-    o_len_q   <= jq_out.len;
+    o_first_q <= !fl_q && !w_wr_q;
+    o_last_q  <= fl_q || (w_end && !w_fl);
+    o_dec_q   <= fl_q ? fl_dec_q : !jq_out.enc;
+    o_dst_q   <= fl_q ? fl_dst_q : jq_out.dst;
+    o_len_q   <= fl_q ? fl_len_q : jq_out.len;
   end
 
   logic      dw_push, dw_valid, unused_dw_wready;
@@ -415,11 +453,11 @@ module esp_aead_out
   end
 
   always_comb begin
-    o_we_d   = w_go;
-    o_addr_d = w_d[OffW-1:LaneW] + WAW'(w_m_q);
-    o_slot_d = jq_out.oslot;
-    o_be_d   = w_go ? w_mwin[w_sel +: NB] : '0;
-    o_data_d = w_win[8*w_sel +: DW];
+    o_we_d   = fl_q || w_go;
+    o_addr_d = fl_q ? fl_addr_q : w_d[OffW-1:LaneW] + WAW'(w_m_q);
+    o_slot_d = fl_q ? fl_slot_q : jq_out.oslot;
+    o_be_d   = (fl_q || w_go) ? w_mwin[o_sel +: NB] : '0;
+    o_data_d = w_win[8*o_sel +: DW];
   end
 
   always_ff @(posedge clk_i or negedge rst_ni) begin

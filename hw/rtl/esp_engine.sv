@@ -92,7 +92,7 @@ module esp_engine
   localparam int unsigned IBeatsAhead = 80;
   localparam int unsigned IHdrWords = 4;      // words of each ticket the head's units read beside esp_aead
   localparam int unsigned DQueue = 256; // descriptors read ahead (esp_desc_stream)
-  localparam int unsigned OSlots = 16;   // output slots: one lives from the head's take until its beats are out (DATAPATH.md "Buffers")
+  localparam int unsigned OSlots = 32;   // output slots: one lives from the head's take until its beats are out (DATAPATH.md "Buffers")
   localparam int unsigned Isw = $clog2(ISlots);
   localparam int unsigned Osw = $clog2(OSlots);
   localparam int unsigned Aw = $clog2(Depth);

@@ -170,17 +170,26 @@ package esp_unit_pkg;
   // The input words esp_aead reads for a job (esp_aead.sv: its stream of H
   // header bytes from src_off - H, the text and a decrypt's ICV, read from
   // word (src_off - H) / PKT_BUS_BYTES on; H = 16, 20 for GMAC with ESN).
+  // An encrypt with its trailer on the stream (trl) reads only the payload
+  // (pay_len bytes of the text): the words of the trailer's bytes hold
+  // nothing it uses (at 64 B, one word of three); but at least as many
+  // words as the stream has beats, since the reader makes one beat per word
+  // read and one more (the last) after them.
   localparam int unsigned AeadEspB   = ESP_HDR_BYTES + IV_BYTES;   // SPI | seq_lo | IV
   localparam int unsigned AeadSeqHiB = ESP_HDR_BYTES / 2;          // seq_hi in the ESN AAD
   function automatic logic [PKT_LEN_BITS+1:0] aead_in_words(input logic encrypt, input logic gmac, input logic esn,
                                                              input pkt_len_t src_off, input pkt_len_t len,
-                                                             input logic [4:0] icv_len);
+                                                             input logic [4:0] icv_len, input logic trl,
+                                                             input pkt_len_t pay_len);
     logic [$clog2(PKT_BUS_BYTES)-1:0] shift;   // (src_off - H) mod PKT_BUS_BYTES
-    logic [PKT_LEN_BITS+1:0] hlen, lw;
+    logic [PKT_LEN_BITS+1:0] hlen, lw, nw, nb;
     hlen  = (PKT_LEN_BITS+2)'(AeadEspB) + ((gmac && esn) ? (PKT_LEN_BITS+2)'(AeadSeqHiB) : '0);
     shift = $clog2(PKT_BUS_BYTES)'(src_off - PKT_LEN_BITS'(hlen));
-    lw    = hlen + (PKT_LEN_BITS+2)'(len) + (encrypt ? '0 : (PKT_LEN_BITS+2)'(icv_len)) + (PKT_LEN_BITS+2)'(shift);
-    return (lw + (PKT_LEN_BITS+2)'(PKT_BUS_BYTES - 1)) >> $clog2(PKT_BUS_BYTES);
+    lw    = hlen + ((encrypt && trl) ? (PKT_LEN_BITS+2)'(pay_len) : (PKT_LEN_BITS+2)'(len)) +
+            (encrypt ? '0 : (PKT_LEN_BITS+2)'(icv_len)) + (PKT_LEN_BITS+2)'(shift);
+    nw    = (lw + (PKT_LEN_BITS+2)'(PKT_BUS_BYTES - 1)) >> $clog2(PKT_BUS_BYTES);
+    nb    = (hlen + (PKT_LEN_BITS+2)'(len) + (PKT_LEN_BITS+2)'(PKT_BUS_BYTES - 1)) >> $clog2(PKT_BUS_BYTES);
+    return (encrypt && trl && nb > nw) ? nb : nw;
   endfunction
 
   // Lane and byte masks of a bus word, and its sum as big-endian 16-bit
