@@ -530,7 +530,11 @@ module esp_batch_ctrl
       sa_d = '0; wb(1'b0, StCmdWipe);
     end else if (cd_install) begin
       keep_d = cm.flags[DESCRIPTOR_FLAGS_KEEP_STATE_BIT];
-      mem_rd(a_sa_q + (64'(cm.sa_index) << $clog2(SA_ENTRY_SIZE)), SaBytes, LdSa, StCmdInst);
+      // KEEP_STATE: the SA's changed state (held since a STOP KEEP_STATE)
+      // is written back first, so that a new entry without a ring (not
+      // VALID, outbound, bad parameters) loses no replay entry the card holds
+      if (cm.flags[DESCRIPTOR_FLAGS_KEEP_STATE_BIT]) wb(1'b0, StCmdInstRd);
+      else mem_rd(a_sa_q + (64'(cm.sa_index) << $clog2(SA_ENTRY_SIZE)), SaBytes, LdSa, StCmdInst);
     end else if (cd_wb) wb(cd_wb_all, StCmdEnd);
     else finish(cd_status);
   endtask
@@ -621,6 +625,7 @@ module esp_batch_ctrl
       // SA_INSTALL: the entry read (its spi for the completion); KEEP_STATE of
       // an installed SA keeps the store's state, else the state line (and the
       // top's ring entry) from card memory; then into the store, installed.
+      StCmdInstRd: mem_rd(a_sa_q + (64'(sa_idx_q) << $clog2(SA_ENTRY_SIZE)), SaBytes, LdSa, StCmdInst);
       StCmdInst: begin
         c_spi_d = sa.spi;
         if (keep_q && inst_i) begin

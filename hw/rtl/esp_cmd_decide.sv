@@ -16,7 +16,8 @@
 //                ({spi, sa_index + 1}: NO_SA_INDEX empties it)
 //   stop_o       STOP: the run ends after it
 //   wb_o         STATE_SYNC or STOP to do: write back the state of SA
-//                sa_index, or of every SA (wb_all_o: NO_SA_INDEX, STOP)
+//                sa_index, or of every SA (wb_all_o: NO_SA_INDEX, STOP; a
+//                STOP with KEEP_STATE writes nothing back)
 `default_nettype none
 
 module esp_cmd_decide
@@ -83,10 +84,10 @@ module esp_cmd_decide
         else spi_wr_o = 1'b1;
       end
       OPCODE_STATE_SYNC: if (!all_ok) status_o = STATUS_BAD_SA; else wb_o = 1'b1;
-      OPCODE_STOP: begin
+      OPCODE_STOP: begin   // with KEEP_STATE: the changed state stays on chip
         sa_index_o = NO_SA_INDEX;
         stop_o     = 1'b1;
-        wb_o       = 1'b1;
+        wb_o       = !c.flags[DESCRIPTOR_FLAGS_KEEP_STATE_BIT];
       end
       default: status_o = STATUS_BAD_OPCODE;   // not a command
     endcase
@@ -98,7 +99,8 @@ module esp_cmd_decide
   assign spi_val_o.sa_ref = c.sa_index + 32'd1;
 
   logic unused_cmd;
-  assign unused_cmd = ^{c.flags, c.rsvd0, c.rsvd1, read_pkt};
+  assign unused_cmd = ^{c.flags[7:DESCRIPTOR_FLAGS_KEEP_STATE_BIT+1], c.flags[DESCRIPTOR_FLAGS_KEEP_STATE_BIT-1:0],
+                       c.rsvd0, c.rsvd1, read_pkt};
 
 endmodule : esp_cmd_decide
 

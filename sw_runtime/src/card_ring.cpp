@@ -59,6 +59,7 @@ size_t CardRing::run(driver::Device& dev, driver::KernelArgs& args, const Descri
   pack_descriptors(d, n, img_.data() + nc * spec::descriptor::SIZE);
   Command stop;
   stop.op = spec::Opcode::STOP;
+  stop.flags = spec::descriptor::flags_bit::KEEP_STATE;  // no write-back: state() syncs when it reads
   stop.sa_index = spec::NO_SA_INDEX;
   spec::pack(stop, img_.data() + (total - 1) * spec::descriptor::SIZE);
 

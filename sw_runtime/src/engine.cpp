@@ -241,6 +241,10 @@ void detail::EngineAccess::flush_commands(Engine& e) {
   std::lock_guard<std::mutex> g(e.impl_->mu);
   e.impl_->flush_commands();
 }
+void detail::EngineAccess::sync_state(Engine& e) {
+  std::lock_guard<std::mutex> g(e.impl_->mu);
+  e.impl_->sync_state();
+}
 std::vector<detail::Command> detail::EngineAccess::queued_commands(const Engine& e) {
   std::lock_guard<std::mutex> g(e.impl_->mu);
   return e.impl_->ring.queued_commands();

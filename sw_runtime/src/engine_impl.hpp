@@ -94,6 +94,9 @@ struct Engine::Impl {
 
   // The card lock: SA-table changes and kernel runs never overlap.
   mutable std::mutex mu;
+  // A run with packets ended since the last STATE_SYNC of every SA: the card
+  // may hold changed state lines / replay entries (its STOPs keep them).
+  bool state_on_card = false;
 
   // Scratch (under mu), reused across calls.
   std::vector<uint8_t> stale;  // run_locked: per descriptor, its SA went away since submit
@@ -118,6 +121,9 @@ struct Engine::Impl {
   void remove_many(const SaHandle* hs, size_t n);
   void update(SaHandle h, const SaUpdate& u);
   Engine::SaState state(SaHandle h);
+  // STATE_SYNC of every changed SA when the card may hold some (one run),
+  // so card memory has every state line and replay entry.
+  void sync_state();
   SaCounters counters(SaHandle h);
   void reprogram();
   void wipe_card();

@@ -43,6 +43,7 @@ void Engine::Impl::ring_run(const detail::BatchBuffers& b, const detail::Descrip
   args.set(spec::arg::PKT_OUT, b.pkt_out);
   const auto t0 = std::chrono::steady_clock::now();
   const uint64_t c0 = thread_cpu_ns();
+  if (n > 0) state_on_card = true;
   ring.run(dev, args, d, n, out);
   run_ns.fetch_add(uint64_t(std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - t0).count()),
                    std::memory_order_relaxed);
@@ -53,6 +54,16 @@ void Engine::Impl::ring_run(const detail::BatchBuffers& b, const detail::Descrip
 
 void Engine::Impl::flush_commands() {
   while (ring.queued() > 0) ring_run(own, nullptr, 0, nullptr);
+}
+
+void Engine::Impl::sync_state() {
+  if (!state_on_card) return;
+  detail::Command c;
+  c.op = spec::Opcode::STATE_SYNC;
+  c.sa_index = spec::NO_SA_INDEX;
+  ring.queue(c);
+  flush_commands();  // (a failed run throws; the card is then reset and reprogram()med)
+  state_on_card = false;
 }
 
 void Engine::Impl::run_raw(const detail::BatchBuffers& b, const detail::Descriptor* d, size_t n,

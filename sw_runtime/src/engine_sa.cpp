@@ -296,11 +296,12 @@ void Engine::Impl::update(SaHandle h, const SaUpdate& u) {
   queue_install(h.index, true);
 }
 
-// The state line in card memory is current between runs: every run ends
-// with a STOP, which writes back every changed line; an SA whose install
-// has not run yet still has the line the host wrote.
+// The state line in card memory is current once a STATE_SYNC has written
+// back what the card holds (its runs end with STOP KEEP_STATE); an SA whose
+// install has not run yet still has the line the host wrote.
 Engine::SaState Engine::Impl::state(SaHandle h) {
   require(h, "sa_state");
+  sync_state();
   uint8_t line[spec::sa_state::SIZE];
   dev.read(lay.sa_state, uint64_t(h.index) * spec::sa_state::SIZE, line, sizeof line);
   Engine::SaState st;
@@ -311,6 +312,7 @@ Engine::SaState Engine::Impl::state(SaHandle h) {
 
 SaCounters Engine::Impl::counters(SaHandle h) {
   require(h, "counters");
+  sync_state();
   uint8_t line[spec::sa_state::SIZE];
   dev.read(lay.sa_state, uint64_t(h.index) * spec::sa_state::SIZE, line, sizeof line);
   spec::SaState st;
@@ -326,6 +328,7 @@ SaCounters Engine::Impl::counters(SaHandle h) {
 // then installed again, and every non-empty SPI slot set again.
 void Engine::Impl::reprogram() {
   ring.restart();
+  state_on_card = false;  // the reset card holds nothing: the lines below are the state
   wb.clear();
   std::vector<uint8_t> ring_img;
   uint8_t line[spec::sa_state::SIZE];
@@ -363,6 +366,7 @@ void Engine::Impl::reprogram() {
 
 void Engine::Impl::wipe_card() {
   dev.reset_kernel();
+  state_on_card = false;
   wb.clear();
   wb.zero(lay.sa_table, 0, lay.sa_table.size);
   wb.zero(lay.sa_state, 0, lay.sa_state.size);

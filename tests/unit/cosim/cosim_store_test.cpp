@@ -3,7 +3,7 @@
 // line in card memory changes only when STATE_SYNC (of that SA or of all),
 // SA_DELETE or STOP writes it back; SA_INSTALL takes the state line from card
 // memory, or keeps the card's with KEEP_STATE; STOP writes every changed
-// line, however many. Observed between descriptors of one run (CPL_PROD:
+// line, however many, and STOP with KEEP_STATE none. Observed between descriptors of one run (CPL_PROD:
 // the descriptors before it and the writes of their commands are complete).
 // Every expected value is the contract's: ENCRYPT consumes tx_seq + 1 and
 // counts packets++ / bytes += the packet's length per OK packet.
@@ -38,6 +38,18 @@ struct Line {
 };
 Line line(Card& c, uint32_t i) { return {c.seq_of(i), c.counter<spec::sa_counters::packets>(i)}; }
 
+// Outbound SAs sas[0..2] with tx_seq 100, 200, 300 in card memory, and the
+// ENCRYPT packet (kLen bytes) at pkt_in 0.
+void three_outbound(Card& c, const uint32_t (&sas)[3]) {
+  for (uint32_t k = 0; k < 3; ++k) {
+    c.set_sa(sas[k], {0x3000 + sas[k], f::VALID | f::OUTBOUND | f::TUNNEL, 0, 16, 0, uint8_t(0x30 + k)});
+    spec::set<spec::sa_state::seq>(c.state_line(sas[k]), 100 * (k + 1));
+  }
+  const auto pkt = ipv4(kLen, 6);
+  std::memcpy(c.pkt_in(), pkt.data(), pkt.size());
+}
+Desc enc(uint32_t sa) { return packet(Opcode::ENCRYPT, sa, 0, kLen, 4096, 0); }
+
 // Three outbound SAs (3, 4, 5) with tx_seq 100, 200, 300 in card memory; one
 // run, step by step; after each step every line is as the contract says.
 TEST(CosimStore, StateLinesWrittenOnlyBySyncDeleteStop) {
@@ -45,13 +57,7 @@ TEST(CosimStore, StateLinesWrittenOnlyBySyncDeleteStop) {
     SCOPED_TRACE("backpressure " + std::to_string(bp));
     Card c(31, bp, 5);
     const uint32_t sas[] = {3, 4, 5};
-    for (uint32_t k = 0; k < 3; ++k) {
-      c.set_sa(sas[k], {0x3000 + sas[k], f::VALID | f::OUTBOUND | f::TUNNEL, 0, 16, 0, uint8_t(0x30 + k)});
-      spec::set<spec::sa_state::seq>(c.state_line(sas[k]), 100 * (k + 1));
-    }
-    const auto pkt = ipv4(kLen, 6);
-    std::memcpy(c.pkt_in(), pkt.data(), pkt.size());
-    auto enc = [](uint32_t sa) { return packet(Opcode::ENCRYPT, sa, 0, kLen, 4096, 0); };
+    three_outbound(c, sas);
     struct Step {
       std::vector<Desc> ds;
       Line want[3];  // SAs 3, 4, 5 in card memory after the step
@@ -148,6 +154,39 @@ TEST(CosimStore, InstallKeepStateOrStateFromCardMemory) {
     EXPECT_EQ(c.seq_of(3), r.want_seq);
     EXPECT_EQ(c.counter<spec::sa_counters::packets>(3), r.want_packets);
   }
+}
+
+// STOP with KEEP_STATE (the runtime's runs): nothing is written back, the
+// changed state stays on the card across runs (the next run goes on from
+// it), and a later STATE_SYNC of all writes it; a plain STOP writes what
+// changed since. SAs 3 (changed in runs 1 and 2), 4 (run 1 only) and 5
+// (never), tx_seq 100 / 200 / 300 in card memory.
+TEST(CosimStore, StopKeepStateWritesNothingBack) {
+  const uint8_t K = spec::descriptor::flags_bit::KEEP_STATE;
+  Card c(37, 0.0, 6);
+  const uint32_t sas[] = {3, 4, 5};
+  three_outbound(c, sas);
+  const Desc keep_stop = command(Opcode::STOP, kNo, 0, 0, K);
+  auto expect_lines = [&](const Line (&want)[3], const char* what) {
+    for (uint32_t k = 0; k < 3; ++k) {
+      EXPECT_EQ(line(c, sas[k]).seq, want[k].seq) << what << ", SA " << sas[k];
+      EXPECT_EQ(line(c, sas[k]).packets, want[k].packets) << what << ", SA " << sas[k];
+    }
+  };
+  c.run({command(Opcode::SA_INSTALL, 3), command(Opcode::SA_INSTALL, 4), command(Opcode::SA_INSTALL, 5), enc(3),
+         enc(4), enc(3), keep_stop});
+  expect_lines({{100, 0}, {200, 0}, {300, 0}}, "run 1, STOP KEEP_STATE");
+  uint32_t first = c.first();
+  c.run({enc(3), keep_stop});
+  EXPECT_EQ(c.cpl(first).seq, 103u) << "run 2 goes on from the card's state";
+  expect_lines({{100, 0}, {200, 0}, {300, 0}}, "run 2, STOP KEEP_STATE");
+  EXPECT_EQ(c.cpl(c.first() - 1).status, uint16_t(Status::OK)) << "STOP KEEP_STATE completes OK";
+  c.run({command(Opcode::STATE_SYNC, kNo), keep_stop});
+  expect_lines({{103, 3}, {201, 1}, {300, 0}}, "STATE_SYNC of all");
+  first = c.first();
+  c.run({enc(4), stop()});
+  EXPECT_EQ(c.cpl(first).seq, 202u);
+  expect_lines({{103, 3}, {202, 2}, {300, 0}}, "a plain STOP");
 }
 
 // 4096 SAs installed and each changed by one packet: nothing is written

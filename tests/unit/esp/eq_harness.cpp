@@ -75,7 +75,10 @@ std::vector<uint8_t> Twin::card_entry(SaHandle h) {
   return img;
 }
 
+// (what the card holds on chip written back first: the engine's runs end
+// with STOP KEEP_STATE)
 std::vector<uint8_t> Twin::card_state_line(SaHandle h) {
+  Access::sync_state(*eng_);
   std::vector<uint8_t> img(spec::sa_state::SIZE);
   Access::device(*eng_).read(Access::layout(*eng_).sa_state, uint64_t(h.index) * spec::sa_state::SIZE, img.data(),
                              img.size());
@@ -83,6 +86,7 @@ std::vector<uint8_t> Twin::card_state_line(SaHandle h) {
 }
 
 std::vector<uint8_t> Twin::card_replay_ring(SaHandle h) {
+  Access::sync_state(*eng_);
   spec::SaEntry e;
   spec::unpack(card_entry(h).data(), e);
   std::vector<uint8_t> img(spec::replay_ring_bytes(e.window_bits));

@@ -3,7 +3,8 @@
 // ring_first = CPL_PROD of the run before, wrap-around), slot reuse after a
 // delete, capacity errors, the card's SPI table kept by SPI_SET through
 // cuckoo moves, a reset replaying every install, counters and sequence
-// numbers through the state lines.
+// numbers through the state lines (after a STATE_SYNC: runs end with STOP
+// KEEP_STATE).
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -174,6 +175,35 @@ TEST(EngineRing, CountersAndSequenceNumbersComeFromTheStateLines) {
   EXPECT_EQ(k.hard_events, 3u);
   EXPECT_EQ(k.dummy, 5u);
   EXPECT_EQ(r.eng->sa_state(in).replay_top, 7u);
+}
+
+// Runs end with STOP KEEP_STATE (the card may keep the changed state on
+// chip); a state read after a run with packets first runs STATE_SYNC of all
+// SAs once; reads with no packet run since, and command-only runs, add none.
+TEST(EngineRing, StateReadsSyncTheCardOnceAfterPacketRuns) {
+  Rig r = rig();
+  const SaHandle h = r.eng->add_sa(sa_config(0x10, Direction::Outbound));
+  r.eng->process({encrypt(h)});
+  ASSERT_EQ(r.card->runs.size(), 1u);
+  ASSERT_FALSE(r.card->runs[0].entries.empty());
+  EXPECT_EQ(r.card->runs[0].entries.back().op, Opcode::STOP);
+  EXPECT_EQ(r.card->runs[0].entries.back().flags, spec::descriptor::flags_bit::KEEP_STATE);
+  EXPECT_EQ(r.eng->counters(h).packets, 1u);
+  ASSERT_EQ(r.card->runs.size(), 2u) << "one STATE_SYNC run before the read";
+  EXPECT_EQ(ops(r.card->runs[1]), (std::vector<Opcode>{Opcode::STATE_SYNC, Opcode::STOP}));
+  EXPECT_EQ(r.card->runs[1].entries[0].sa_index, spec::NO_SA_INDEX);
+  EXPECT_EQ(r.eng->sa_state(h).tx_seq, 1u);
+  EXPECT_EQ(r.eng->counters(h).packets, 1u);
+  EXPECT_EQ(r.card->runs.size(), 2u) << "nothing ran since the sync";
+  const SaHandle h2 = r.eng->add_sa(sa_config(0x11, Direction::Outbound));
+  Access::flush_commands(*r.eng);
+  ASSERT_EQ(r.card->runs.size(), 3u);
+  EXPECT_EQ(r.eng->counters(h2).packets, 0u);
+  EXPECT_EQ(r.card->runs.size(), 3u) << "a command-only run changes no state";
+  r.eng->process({encrypt(h2), encrypt(h2)});
+  EXPECT_EQ(r.eng->sa_state(h2).tx_seq, 2u);
+  EXPECT_EQ(r.card->runs.size(), 5u);
+  EXPECT_EQ(r.card->breach, "");
 }
 
 TEST(EngineRing, TheRingWrapsAcrossRuns) {

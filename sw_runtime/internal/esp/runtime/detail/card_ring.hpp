@@ -41,7 +41,9 @@ class CardRing {
   size_t command_room(size_t n) const { return n + 1 >= size() ? 0 : size() - 1 - n; }
 
   // One kernel run: the oldest min(queued, command_room(n)) commands, the n
-  // descriptors d (n + 1 <= size()), STOP. `args` holds every pointer
+  // descriptors d (n + 1 <= size()), STOP with KEEP_STATE (the SAs' changed
+  // state may stay on the card: the Engine queues a STATE_SYNC before it
+  // reads a state line). `args` holds every pointer
   // argument; RING_FIRST is set here. Writes DESC_PROD, runs, checks that
   // CPL_PROD is the index after the STOP and that every command completed
   // OK, and reads the n descriptors' completions into `out`. Returns the

@@ -33,6 +33,10 @@ struct EngineAccess {
   static void queue_install(Engine& e, uint32_t index, bool keep_state);
   // Runs the queued commands now (command-only runs).
   static void flush_commands(Engine& e);
+  // STATE_SYNC of every changed SA now when the card may hold some (its runs
+  // end with STOP KEEP_STATE): card memory then has every state line and
+  // replay entry, for a test that reads them behind the engine's back.
+  static void sync_state(Engine& e);
   // The commands queued for the next run, oldest first.
   static std::vector<Command> queued_commands(const Engine& e);
   // The ring index the next run starts at.
