@@ -83,6 +83,8 @@ module esp_pkt_stream_fv
     .head_valid_o (head_valid),
     .head_slot_o  (head_slot),
     .head_desc_o  (head_desc),
+    .next_enc_o   (),
+    .next_sa_o    (),
     .pop_i,
     .pop_rel_i,
     .rel_i,

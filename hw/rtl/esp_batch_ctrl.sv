@@ -59,6 +59,8 @@ module esp_batch_ctrl
   // the fetch stage: the oldest fetched descriptor (its packet in the input slot)
   input  wire logic          in_valid_i,
   input  wire logic [8*DESCRIPTOR_SIZE-1:0] in_desc_i,
+  input  wire logic          in_next_enc_i,   // the descriptor behind it: an ENCRYPT of SA in_next_sa_i
+  input  wire logic [31:0]   in_next_sa_i,
   input  wire logic          in_cls_valid_i,  // its packet classified (esp_cls_ahead: ENCRYPT PARSE_IP, DECRYPT PARSE_LOCATE_ESP), in in_cls_rsp_i
   input  wire parse_rsp_t    in_cls_rsp_i,
   output      logic          in_pop_o,
@@ -118,6 +120,8 @@ module esp_batch_ctrl
   logic [63:0] a_sa_q, a_replay_q, a_st_q;
   logic [31:0] sa_cap_q, log2_q;
   logic        cmd_q, cmd_d, stop_q, stop_d;   // the descriptor is a command / a STOP
+  logic        pf_q, pf_d;                     // the SA pf_idx_q was read ahead in the cycle before
+  logic [31:0] pf_idx_q, pf_idx_d;
 
   logic [8*DESCRIPTOR_SIZE-1:0] desc_q, desc_d;
   sa_entry_t          sa_q, sa_d;     // the fields (SaBytes) read; the reserved tail 0
@@ -181,7 +185,8 @@ module esp_batch_ctrl
   );
   // The slot of SA sa_idx_q as the card sees it: not VALID unless installed.
   logic sa_valid;
-  assign inst_idx_o = sa_idx_q;
+  // (the cycle after a read ahead: the installed bit of the SA read)
+  assign inst_idx_o = pf_q ? pf_idx_q : sa_idx_q;
   assign sa_valid   = sa.valid & inst_i;
 
   // ----------------------------------------------------------------- helpers
@@ -382,6 +387,12 @@ module esp_batch_ctrl
     if (sa_ok_q && sa_idx_q == i && (!spec_q || (dec_busy(i) && sa.hard_packets == '0 && sa.hard_bytes == '0))) begin
       state_d = ret;   // the registers (spec_q: forwarding)
     end else if (dec_busy(i)) state_d = StSaWait;   // after the tail's DECRYPTs of it
+    else if (pf_q && pf_idx_q == i && inst_i) begin  // read ahead (pf_*): StSaLd's loads now
+      spec_d = 1'b0;
+      sa_d = sa_entry_t'(SA_ENTRY_BITS'(st_ent)); sa_ok_d = 1'b1;
+      ctr_d = st_line.counters; top_d = st_line.seq; te_d = st_te; te_ok_d = st_te_ok;
+      state_d = ret;
+    end
     else begin
       st_rd = 1'b1; st_rd_idx = i; state_d = StSaLd;
     end
@@ -793,6 +804,15 @@ module esp_batch_ctrl
       default: state_d = StIdle;
     endcase
     if (parse_go_d) cls_d = 1'b0;   // esp_ip_parse's answer from now on
+    // Read ahead: as the head lets go of a packet (StNext next), the SA of
+    // the descriptor behind it (an ENCRYPT of another SA, none of whose
+    // DECRYPTs is in the tail: nothing writes it before it is used) is read
+    // from the store, so that StNext takes it without StSaLd (sa_fetch).
+    pf_d = 1'b0; pf_idx_d = in_next_sa_i;
+    if (state_d == StNext && in_pop_o && !st_rd && in_next_enc_i && in_next_sa_i < sa_cap_q &&
+        in_next_sa_i < 32'(MaxSas) && in_next_sa_i != sa_idx_d && !dec_busy(in_next_sa_i)) begin
+      pf_d = 1'b1; st_rd = 1'b1; st_rd_idx = in_next_sa_i;
+    end
   end
 
   assign init_ok = init_done_i && st_init;   // esp_card_state and the SA store cleared after a reset
@@ -819,6 +839,12 @@ module esp_batch_ctrl
         {m_go_d, parse_go_d, tr_go_d, hb_go_d, st_go_d, stop_d, cmd_d};
     end
   end
+
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) pf_q <= 1'b0;
+    else pf_q <= pf_d;
+  end
+  always_ff @(posedge clk_i) pf_idx_q <= pf_idx_d;
 
   // the on-chip state is valid for one run
   always_ff @(posedge clk_i or negedge rst_ni) begin

@@ -199,6 +199,8 @@ module esp_engine
   // fetch and write-back stages, their slots
   logic          run_start, fetch_idle, wb_idle, in_valid, in_pop, out_ready, out_push, out_wr_pkt;
   logic [8*DESCRIPTOR_SIZE-1:0] in_desc;
+  logic                         in_next_enc;
+  logic [31:0]                  in_next_sa;
   logic [8*COMPLETION_SIZE-1:0] out_cpl;
   logic [63:0]   out_offset;
   logic [31:0]   out_length, out_capacity;
@@ -263,6 +265,8 @@ module esp_engine
     .head_valid_o  (in_valid),
     .head_slot_o   (ihead_slot),
     .head_desc_o   (in_desc),
+    .next_enc_o    (in_next_enc),
+    .next_sa_o     (in_next_sa),
     .head_cls_valid_o (in_cls_valid),
     .head_cls_rsp_o   (in_cls_rsp),
     .pop_i         (in_pop),
@@ -377,6 +381,8 @@ module esp_engine
     .spi_wr_val_o       (spi_wr_val),
     .in_valid_i         (in_valid),
     .in_desc_i          (in_desc),
+    .in_next_enc_i      (in_next_enc),
+    .in_next_sa_i       (in_next_sa),
     .in_cls_valid_i     (in_cls_valid),
     .in_cls_rsp_i       (in_cls_rsp),
     .in_pop_o           (in_pop),

@@ -82,6 +82,8 @@ module esp_fetch
   output      logic             head_valid_o,
   output      logic [Sw-1:0]    head_slot_o,
   output      logic [DescW-1:0] head_desc_o,
+  output      logic             next_enc_o,      // the ticket behind the head: an ENCRYPT of SA next_sa_o
+  output      logic [31:0]      next_sa_o,
   output      logic             head_cls_valid_o,   // its packet classified (esp_cls_ahead): head_cls_rsp_o
   output      parse_rsp_t       head_cls_rsp_o,
   input  wire logic             pop_i,
@@ -145,6 +147,8 @@ module esp_fetch
     .head_valid_o,
     .head_slot_o,
     .head_desc_o,
+    .next_enc_o,
+    .next_sa_o,
     .pop_i,
     .pop_rel_i,
     .rel_i,

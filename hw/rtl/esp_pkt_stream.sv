@@ -79,6 +79,10 @@ module esp_pkt_stream
   output      logic                    head_valid_o,
   output      logic [Tw-1:0]           head_slot_o,
   output      logic [DescW-1:0]        head_desc_o,
+  // the ticket behind the head (given, its packet maybe not yet in): an
+  // ENCRYPT, and its sa_index (the head reads that SA ahead)
+  output      logic                    next_enc_o,
+  output      logic [31:0]             next_sa_o,
   input  wire logic                    pop_i,
   input  wire logic                    pop_rel_i,     // with pop_i: released too
   input  wire logic                    rel_i,         // ticket rel_slot_i is released
@@ -119,6 +123,7 @@ module esp_pkt_stream
   logic [Rw-1:0]    base_q [Tickets];
   logic [Rw:0]      end_q [Tickets];       // the word after the run (ring position)
   logic [DescW-1:0] desc_q [Tickets];
+  logic [32:0]      nxt_q [Tickets];     // {ENCRYPT, sa_index} of each ticket (a second read port, 33 bits)
   logic [Tickets-1:0] rdy_q;
   logic             fgo_q;
   logic [63:0]      faddr_q;
@@ -190,6 +195,7 @@ module esp_pkt_stream
     end
     if (take) begin
       desc_q[tslot] <= in_desc_i;
+      nxt_q[tslot]  <= {d_enc, d.sa_index};
       base_q[tslot] <= rtail_q[Rw-1:0];
       end_q[tslot]  <= rtail_q + (Rw+1)'(words);
       faddr_q <= a_in_q + d.in_offset;
@@ -217,10 +223,14 @@ module esp_pkt_stream
   assign head_valid_o = tail_q != head_q && rdy_q[hslot];
   assign head_slot_o  = hslot;
   assign head_desc_o  = desc_q[hslot];
+  logic [32:0] nxt;
+  assign nxt          = nxt_q[hslot + Tw'(1)];
+  assign next_enc_o   = (tail_q - head_q) >= (Tw+1)'(2) && nxt[32];
+  assign next_sa_o    = nxt[31:0];
   assign idle_o       = tail_q == rc_q && !fgo_q;   // every ticket popped and released
 
   logic unused_ps;
-  assign unused_ps = ^{d_dec, d_malformed, d_sa_range, d.out_offset, d.out_capacity, d.sa_index, d.rsvd0,
+  assign unused_ps = ^{d_dec, d_malformed, d_sa_range, d.out_offset, d.out_capacity, d.rsvd0,
                        d.flags, d.op, beats[31:16]};
 
 endmodule : esp_pkt_stream
