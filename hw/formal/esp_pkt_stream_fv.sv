@@ -53,6 +53,8 @@ module esp_pkt_stream_fv
   logic [T*Rw-1:0]  base;
   logic [T-1:0]     ready;
   logic [8*DESCRIPTOR_SIZE-1:0] head_desc;
+  logic                         next_enc;
+  logic [31:0]                  next_sa;
 
   // (the beat limit never binds here: no beat arrives, the bound is far)
   esp_pkt_stream #(.Tickets(T), .RingWords(RW), .BeatsAhead(1 << 15)) dut (
@@ -83,8 +85,8 @@ module esp_pkt_stream_fv
     .head_valid_o (head_valid),
     .head_slot_o  (head_slot),
     .head_desc_o  (head_desc),
-    .next_enc_o   (),
-    .next_sa_o    (),
+    .next_enc_o   (next_enc),
+    .next_sa_o    (next_sa),
     .pop_i,
     .pop_rel_i,
     .rel_i,
@@ -111,6 +113,8 @@ module esp_pkt_stream_fv
   logic [4:0]    m_words_q [T];
   logic [Rw-1:0] m_base_q [T];
   logic [T-1:0]  m_rd_q, m_done_q;       // the ticket has a read / its read is done
+  logic [T-1:0]  m_enc_q;                // the ticket's descriptor is an ENCRYPT, of SA m_sa_q
+  logic [31:0]   m_sa_q [T];
   logic          m_pend_q;               // a read taken, not yet accepted
   logic [Tw-1:0] m_pend_slot_q;
   logic [31:0]   m_pend_len_q;
@@ -164,6 +168,8 @@ module esp_pkt_stream_fv
         m_base_q[m_t]  <= m_wt_q[Rw-1:0];
         m_rd_q[m_t]    <= m_read;
         m_done_q[m_t]  <= 1'b0;
+        m_enc_q[m_t]   <= m_enc;
+        m_sa_q[m_t]    <= d.sa_index;
       end
       if (m_pop) m_head_q <= m_head_q + 1'b1;
       if (m_rc) begin
@@ -246,6 +252,10 @@ module esp_pkt_stream_fv
       // the head: valid exactly when its read is done (or it has none)
       assert (head_valid == m_head_ok);
       if (m_count != '0) assert (head_slot == m_h);
+      // the descriptor behind the head (the sequencer reads its SA ahead):
+      // an ENCRYPT of its SA exactly when there is one
+      assert (next_enc == (m_count >= (Tw+1)'(2) && m_enc_q[Tw'(m_h + 1'b1)]));
+      if (next_enc) assert (next_sa == m_sa_q[Tw'(m_h + 1'b1)]);
       assert (idle == (m_held == '0 && !m_pend_q));
     end
   end
