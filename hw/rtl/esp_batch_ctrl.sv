@@ -371,6 +371,17 @@ module esp_batch_ctrl
       m_go_d = 1'b1; state_d = StMem;
     end else state_d = StFence;
   endtask
+  // SA i's entry from the SA table in card memory (LdSa), then `ret`.
+  task automatic entry_rd(input logic [31:0] i, input head_state_e ret);
+    mem_rd(a_sa_q + (64'(i) << $clog2(SA_ENTRY_SIZE)), SaBytes, LdSa, ret);
+  endtask
+  // The installed SA read from the store in the cycle before (its entry and
+  // state record) into the registers, then `ret`.
+  task automatic store_ld(input head_state_e ret);
+    sa_d = sa_entry_t'(SA_ENTRY_BITS'(st_ent)); sa_ok_d = 1'b1;
+    ctr_d = st_line.counters; top_d = st_line.seq; te_d = st_te; te_ok_d = st_te_ok;
+    state_d = ret;
+  endtask
   task automatic mem_wr(input logic [63:0] a, input logic [Dw-1:0] img, input logic [PKT_BUS_BYTES-1:0] mask,
                         input head_state_e ret);
     m_go_d = 1'b1; m_cmd_d = CmdWrStruct; m_addr_d = a; m_wimg_d = img; m_wmask_d = mask; ld_d = LdNone;
@@ -387,11 +398,8 @@ module esp_batch_ctrl
     if (sa_ok_q && sa_idx_q == i && (!spec_q || (dec_busy(i) && sa.hard_packets == '0 && sa.hard_bytes == '0))) begin
       state_d = ret;   // the registers (spec_q: forwarding)
     end else if (dec_busy(i)) state_d = StSaWait;   // after the tail's DECRYPTs of it
-    else if (pf_q && pf_idx_q == i && inst_i) begin  // read ahead (pf_*): StSaLd's loads now
-      spec_d = 1'b0;
-      sa_d = sa_entry_t'(SA_ENTRY_BITS'(st_ent)); sa_ok_d = 1'b1;
-      ctr_d = st_line.counters; top_d = st_line.seq; te_d = st_te; te_ok_d = st_te_ok;
-      state_d = ret;
+    else if (pf_q && pf_idx_q == i && inst_i) begin  // read ahead (pf_*): StSaLd's load now
+      spec_d = 1'b0; store_ld(ret);
     end
     else begin
       st_rd = 1'b1; st_rd_idx = i; state_d = StSaLd;
@@ -545,7 +553,7 @@ module esp_batch_ctrl
       // is written back first, so that a new entry without a ring (not
       // VALID, outbound, bad parameters) loses no replay entry the card holds
       if (cm.flags[DESCRIPTOR_FLAGS_KEEP_STATE_BIT]) wb(1'b0, StCmdInstRd);
-      else mem_rd(a_sa_q + (64'(cm.sa_index) << $clog2(SA_ENTRY_SIZE)), SaBytes, LdSa, StCmdInst);
+      else entry_rd(cm.sa_index, StCmdInst);
     end else if (cd_wb) wb(cd_wb_all, StCmdEnd);
     else finish(cd_status);
   endtask
@@ -627,16 +635,13 @@ module esp_batch_ctrl
       end
       StSaLd: begin  // SA sa_idx_q: installed, from the store; else its entry from card memory
         spec_d = 1'b0;
-        if (inst_i) begin
-          sa_d = sa_entry_t'(SA_ENTRY_BITS'(st_ent)); sa_ok_d = 1'b1;
-          ctr_d = st_line.counters; top_d = st_line.seq; te_d = st_te; te_ok_d = st_te_ok;
-          state_d = ret_q;
-        end else mem_rd(a_sa_q + (64'(sa_idx_q) << $clog2(SA_ENTRY_SIZE)), SaBytes, LdSa, ret_q);
+        if (inst_i) store_ld(ret_q);
+        else entry_rd(sa_idx_q, ret_q);
       end
       // SA_INSTALL: the entry read (its spi for the completion); KEEP_STATE of
       // an installed SA keeps the store's state, else the state line (and the
       // top's ring entry) from card memory; then into the store, installed.
-      StCmdInstRd: mem_rd(a_sa_q + (64'(sa_idx_q) << $clog2(SA_ENTRY_SIZE)), SaBytes, LdSa, StCmdInst);
+      StCmdInstRd: entry_rd(sa_idx_q, StCmdInst);
       StCmdInst: begin
         c_spi_d = sa.spi;
         if (keep_q && inst_i) begin

@@ -87,20 +87,32 @@ def parse_stat(text):
     return {name: int(n) for name, n in re.findall(r"^\s+(\S+)\s+(\d+)$", m.group(1), re.M)}
 
 
-def synthesize(top, sources, work):
+def run_yosys(top, sources, work, stem, upto=None):
+    """synth_xcup.ys for `top` (only its commands up to the one starting
+    with `upto`, when given) as WORK/<stem>.ys, run by yosys (niced, log
+    WORK/<stem>.log). Returns (returncode, stderr, log, stat file)."""
     with open(os.path.join(HERE, "synth_xcup.ys")) as f:
         template = f.read()
+    if upto is not None:
+        lines = template.splitlines(keepends=True)
+        last = next(i for i, l in enumerate(lines) if l.startswith(upto))
+        template = "".join(lines[:last + 1])
     stat_txt = os.path.join(work, f"{top}.stat.txt")
-    script = os.path.join(work, f"{top}.ys")
-    log = os.path.join(work, f"{top}.log")
+    script = os.path.join(work, f"{stem}.ys")
+    log = os.path.join(work, f"{stem}.log")
     with open(script, "w") as f:
         f.write(template.format(sources=" ".join(sources), top=top, stat=stat_txt))
-    t0 = time.monotonic()
     p = subprocess.run(["nice", "yosys", "-q", "-l", log, "-s", script], stdout=subprocess.DEVNULL,
                        stderr=subprocess.PIPE, text=True)
+    return p.returncode, p.stderr, log, stat_txt
+
+
+def synthesize(top, sources, work):
+    t0 = time.monotonic()
+    rc, err, log, stat_txt = run_yosys(top, sources, work, top)
     seconds = time.monotonic() - t0
-    if p.returncode != 0:
-        sys.stderr.write(p.stderr[-4000:])
+    if rc != 0:
+        sys.stderr.write(err[-4000:])
         raise SystemExit(f"area: yosys failed on {top} (log {log})")
     with open(stat_txt) as f:
         cells = parse_stat(f.read())
@@ -114,15 +126,11 @@ def synthesize(top, sources, work):
 
 
 def read_only(top, sources, work):
-    """The first two commands of synth_xcup.ys alone: exit status and log."""
-    script = os.path.join(work, f"{top}.read.ys")
-    log = os.path.join(work, f"{top}.read.log")
-    with open(script, "w") as f:
-        f.write(f"read_verilog -sv {' '.join(sources)}\nhierarchy -check -top {top}\n")
-    p = subprocess.run(["yosys", "-q", "-l", log, "-s", script], stdout=subprocess.DEVNULL,
-                       stderr=subprocess.PIPE, text=True)
-    if p.returncode != 0:
-        sys.stderr.write(p.stderr[-4000:])
+    """synth_xcup.ys up to its `hierarchy -check` (read and elaborate):
+    whether yosys can read the RTL, in seconds rather than the hour."""
+    rc, err, log, _ = run_yosys(top, sources, work, f"{top}.read", upto="hierarchy")
+    if rc != 0:
+        sys.stderr.write(err[-4000:])
         print(f"area: yosys cannot read {top}'s RTL (log {log})", file=sys.stderr)
         return False
     print(f"area: yosys reads and elaborates {top}", file=sys.stderr)
@@ -189,7 +197,7 @@ def main():
         return 0
 
     if not (a.spec_sv and a.work and (a.json or a.read_only)):
-        ap.error("--spec-sv, --work and --json are needed (or --print JSON)")
+        ap.error("--spec-sv, --work and --json (or --read-only) are needed (or --print JSON)")
     if len(a.spec_sv) == 1:  # the package alone: hw/spec's other generated SV (esp_ctrl_regs.sv) is beside it
         d = os.path.dirname(a.spec_sv[0])
         a.spec_sv += sorted(p for p in glob.glob(os.path.join(d, "*.sv")) if os.path.abspath(p) != os.path.abspath(a.spec_sv[0]))

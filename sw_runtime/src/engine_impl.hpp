@@ -120,6 +120,9 @@ struct Engine::Impl {
   std::vector<SaHandle> add_many(const SaConfig* cfgs, size_t n);
   void remove_many(const SaHandle* hs, size_t n);
   void update(SaHandle h, const SaUpdate& u);
+  // SA h's state line from card memory (after sync_state()); `what` names
+  // the caller in require()'s error.
+  spec::SaState state_line(SaHandle h, const char* what);
   Engine::SaState state(SaHandle h);
   // STATE_SYNC of every changed SA when the card may hold some (one run),
   // so card memory has every state line and replay entry.

@@ -299,26 +299,24 @@ void Engine::Impl::update(SaHandle h, const SaUpdate& u) {
 // The state line in card memory is current once a STATE_SYNC has written
 // back what the card holds (its runs end with STOP KEEP_STATE); an SA whose
 // install has not run yet still has the line the host wrote.
-Engine::SaState Engine::Impl::state(SaHandle h) {
-  require(h, "sa_state");
-  sync_state();
-  uint8_t line[spec::sa_state::SIZE];
-  dev.read(lay.sa_state, uint64_t(h.index) * spec::sa_state::SIZE, line, sizeof line);
-  Engine::SaState st;
-  const uint64_t seq = spec::get<spec::sa_state::seq>(line);
-  (slots[h.index].inbound ? st.replay_top : st.tx_seq) = seq;
-  return st;
-}
-
-SaCounters Engine::Impl::counters(SaHandle h) {
-  require(h, "counters");
+spec::SaState Engine::Impl::state_line(SaHandle h, const char* what) {
+  require(h, what);
   sync_state();
   uint8_t line[spec::sa_state::SIZE];
   dev.read(lay.sa_state, uint64_t(h.index) * spec::sa_state::SIZE, line, sizeof line);
   spec::SaState st;
   spec::unpack(line, st);
-  return st.counters;
+  return st;
 }
+
+Engine::SaState Engine::Impl::state(SaHandle h) {
+  const uint64_t seq = state_line(h, "sa_state").seq;  // (require()s h before slots[h.index])
+  Engine::SaState st;
+  (slots[h.index].inbound ? st.replay_top : st.tx_seq) = seq;
+  return st;
+}
+
+SaCounters Engine::Impl::counters(SaHandle h) { return state_line(h, "counters").counters; }
 
 // After a card reset the card holds no SA and an empty SPI table, and its
 // next run starts at ring index 0: every installed SA's entry, state line
