@@ -55,6 +55,7 @@ module esp_pkt_stream_fv
   logic [8*DESCRIPTOR_SIZE-1:0] head_desc;
   logic                         next_enc;
   logic [31:0]                  next_sa;
+  logic                         next_lk;
 
   // (the beat limit never binds here: no beat arrives, the bound is far)
   esp_pkt_stream #(.Tickets(T), .RingWords(RW), .BeatsAhead(1 << 15)) dut (
@@ -87,6 +88,7 @@ module esp_pkt_stream_fv
     .head_desc_o  (head_desc),
     .next_enc_o   (next_enc),
     .next_sa_o    (next_sa),
+    .next_lk_o    (next_lk),
     .pop_i,
     .pop_rel_i,
     .rel_i,
@@ -115,6 +117,7 @@ module esp_pkt_stream_fv
   logic [T-1:0]  m_rd_q, m_done_q;       // the ticket has a read / its read is done
   logic [T-1:0]  m_enc_q;                // the ticket's descriptor is an ENCRYPT, of SA m_sa_q
   logic [31:0]   m_sa_q [T];
+  logic [T-1:0]  m_lk_q;                 // ... a DECRYPT that looks its SPI up (no USE_SA_INDEX)
   logic          m_pend_q;               // a read taken, not yet accepted
   logic [Tw-1:0] m_pend_slot_q;
   logic [31:0]   m_pend_len_q;
@@ -170,6 +173,7 @@ module esp_pkt_stream_fv
         m_done_q[m_t]  <= 1'b0;
         m_enc_q[m_t]   <= m_enc;
         m_sa_q[m_t]    <= d.sa_index;
+        m_lk_q[m_t]    <= d.op == OPCODE_DECRYPT && !d.flags[DESCRIPTOR_FLAGS_USE_SA_INDEX_BIT];
       end
       if (m_pop) m_head_q <= m_head_q + 1'b1;
       if (m_rc) begin
@@ -256,6 +260,7 @@ module esp_pkt_stream_fv
       // an ENCRYPT of its SA exactly when there is one
       assert (next_enc == (m_count >= (Tw+1)'(2) && m_enc_q[Tw'(m_h + 1'b1)]));
       if (next_enc) assert (next_sa == m_sa_q[Tw'(m_h + 1'b1)]);
+      assert (next_lk == (m_count >= (Tw+1)'(2) && m_lk_q[Tw'(m_h + 1'b1)]));
       assert (idle == (m_held == '0 && !m_pend_q));
     end
   end

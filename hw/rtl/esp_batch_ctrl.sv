@@ -59,8 +59,10 @@ module esp_batch_ctrl
   // the fetch stage: the oldest fetched descriptor (its packet in the input slot)
   input  wire logic          in_valid_i,
   input  wire logic [8*DESCRIPTOR_SIZE-1:0] in_desc_i,
-  input  wire logic          in_next_enc_i,   // the descriptor behind it: an ENCRYPT of SA in_next_sa_i
+  input  wire logic          in_next_enc_i,   // the descriptor behind it: an ENCRYPT of SA in_next_sa_i,
   input  wire logic [31:0]   in_next_sa_i,
+  input  wire logic          in_next_lk_i,    // a DECRYPT of SPI in_next_spi_i (classified; no USE_SA_INDEX)
+  input  wire logic [31:0]   in_next_spi_i,
   input  wire logic          in_cls_valid_i,  // its packet classified (esp_cls_ahead: ENCRYPT PARSE_IP, DECRYPT PARSE_LOCATE_ESP), in in_cls_rsp_i
   input  wire parse_rsp_t    in_cls_rsp_i,
   output      logic          in_pop_o,
@@ -120,8 +122,10 @@ module esp_batch_ctrl
   logic [63:0] a_sa_q, a_replay_q, a_st_q;
   logic [31:0] sa_cap_q, log2_q;
   logic        cmd_q, cmd_d, stop_q, stop_d;   // the descriptor is a command / a STOP
-  logic        pf_q, pf_d;                     // the SA pf_idx_q was read ahead in the cycle before
-  logic [31:0] pf_idx_q, pf_idx_d;
+  logic        pf_q, pf_lk_q;                  // the SA pf_idx_q was read ahead in the cycle before (esp_sa_ahead)
+  logic [31:0] pf_idx_q, pf_spi_q;             // (pf_lk_q: for a DECRYPT of SPI pf_spi_q)
+  logic        h_spi_rd, a_spi_rd, a_st_rd;    // the SPI table's and the store's reads: the head's, ahead
+  logic [31:0] h_spi_bucket, a_spi_bucket, a_st_idx;
 
   logic [8*DESCRIPTOR_SIZE-1:0] desc_q, desc_d;
   sa_entry_t          sa_q, sa_d;     // the fields (SaBytes) read; the reserved tail 0
@@ -283,7 +287,7 @@ module esp_batch_ctrl
   esp_sa_store #(.MaxSas(MaxSas), .SaBits(SaBits)) u_sa_store (
     .clk_i, .rst_ni,
     .init_done_o (st_init),
-    .rd_i  (st_rd), .rd_idx_i (st_rd_idx),
+    .rd_i  (st_rd || a_st_rd), .rd_idx_i (a_st_rd ? a_st_idx : st_rd_idx),
     .ent_o (st_ent), .line_o (st_line), .te_o (st_te), .te_ok_o (st_te_ok),
     .idx_i (st_wr_i.idx), .ent_we_i (st_ent_we), .ent_i (sa_q[SaBits-1:0]),
     .we_i  (st_wr_i.we), .line_i (st_wr_i.line), .te_i (st_wr_i.te), .te_off_i (st_wr_i.te_off),
@@ -389,7 +393,7 @@ module esp_batch_ctrl
   endtask
   // A bucket of the card's SPI table (in spi_bucket_i the next cycle, `ret`).
   task automatic spi_rd(input logic [31:0] bucket, input head_state_e ret);
-    spi_rd_o = 1'b1; spi_rd_bucket_o = bucket; state_d = ret;
+    h_spi_rd = 1'b1; h_spi_bucket = bucket; state_d = ret;
   endtask
   // SA i into sa_q (unless it is there), then `ret`: from the SA store with
   // its state (StSaLd), or, not installed, its entry from card memory.
@@ -521,7 +525,10 @@ module esp_batch_ctrl
         else sa_fetch(d.sa_index, StDecSaIdx);
       end else if (!log2_ok) finish(STATUS_UNKNOWN_SPI);
       else if (lk_ok_q && prs.spi == lk_spi_q) sa_fetch(lk_idx_q, StDecSa);
-      else spi_rd(bucket0, StDecB0);
+      else if (pf_q && pf_lk_q && prs.spi == pf_spi_q) begin   // looked up ahead (esp_sa_ahead)
+        lk_ok_d = 1'b1; lk_spi_d = prs.spi; lk_idx_d = pf_idx_q;
+        sa_fetch(pf_idx_q, StDecSa);
+      end else spi_rd(bucket0, StDecB0);
     end
   endtask
   // DECRYPT 9 passed: to esp_aead and the tail (the job taken now: dec_go),
@@ -576,7 +583,7 @@ module esp_batch_ctrl
     tr_go_d = 1'b0; hb_go_d = 1'b0;
     ready_o = 1'b0; done_o = 1'b0; dec_go = 1'b0; enc_go = 1'b0; in_pop_o = 1'b0; in_pop_rel_o = 1'b0; out_alloc_o = 1'b0;
     inst_we_o = 1'b0; inst_widx_o = '0; inst_wval_o = 1'b0;
-    spi_rd_o = 1'b0; spi_rd_bucket_o = '0;
+    h_spi_rd = 1'b0; h_spi_bucket = '0;
     spi_wr_o = 1'b0; spi_wr_slot_o = '0; spi_wr_val_o = '0;
 
     unique case (state_q)
@@ -809,16 +816,22 @@ module esp_batch_ctrl
       default: state_d = StIdle;
     endcase
     if (parse_go_d) cls_d = 1'b0;   // esp_ip_parse's answer from now on
-    // Read ahead: as the head lets go of a packet (StNext next), the SA of
-    // the descriptor behind it (an ENCRYPT of another SA, none of whose
-    // DECRYPTs is in the tail: nothing writes it before it is used) is read
-    // from the store, so that StNext takes it without StSaLd (sa_fetch).
-    pf_d = 1'b0; pf_idx_d = in_next_sa_i;
-    if (state_d == StNext && in_pop_o && !st_rd && in_next_enc_i && in_next_sa_i < sa_cap_q &&
-        in_next_sa_i < 32'(MaxSas) && in_next_sa_i != sa_idx_d && !dec_busy(in_next_sa_i)) begin
-      pf_d = 1'b1; st_rd = 1'b1; st_rd_idx = in_next_sa_i;
-    end
   end
+
+  // The reads ahead of the descriptor behind the head's SA (and its SPI's
+  // bucket), in the SA store's and the SPI table's cycles the head leaves.
+  esp_sa_ahead #(.MaxSpiBucketsLog2(MaxSpiBucketsLog2), .MaxSas(MaxSas), .OSlots(OSlots)) u_ahead (
+    .clk_i, .rst_ni, .run_start_i (run_start_o), .sa_cap_i (sa_cap_q), .log2_i (log2_q),
+    .n_enc_i (in_next_enc_i), .n_sa_i (in_next_sa_i), .n_lk_i (in_next_lk_i), .n_spi_i (in_next_spi_i),
+    .h_free_i (state_q != StIdle && (state_q == StNext ? !op_cmd : !cmd_q)),
+    .h_spi_rd_i (h_spi_rd), .h_st_rd_i (st_rd), .h_go_i (state_d == StNext && in_pop_o), .h_sa_i (sa_idx_d),
+    .tail_dec_v_i, .tail_dec_sa_i,
+    .spi_rd_o (a_spi_rd), .spi_rd_bucket_o (a_spi_bucket), .spi_bucket_i,
+    .st_rd_o (a_st_rd), .st_rd_idx_o (a_st_idx),
+    .pf_o (pf_q), .pf_idx_o (pf_idx_q), .pf_lk_o (pf_lk_q), .pf_spi_o (pf_spi_q)
+  );
+  assign spi_rd_o        = h_spi_rd || a_spi_rd;
+  assign spi_rd_bucket_o = h_spi_rd ? h_spi_bucket : a_spi_bucket;
 
   assign init_ok = init_done_i && st_init;   // esp_card_state and the SA store cleared after a reset
   assign idle_o = state_q == StIdle && init_ok;
@@ -844,12 +857,6 @@ module esp_batch_ctrl
         {m_go_d, parse_go_d, tr_go_d, hb_go_d, st_go_d, stop_d, cmd_d};
     end
   end
-
-  always_ff @(posedge clk_i or negedge rst_ni) begin
-    if (!rst_ni) pf_q <= 1'b0;
-    else pf_q <= pf_d;
-  end
-  always_ff @(posedge clk_i) pf_idx_q <= pf_idx_d;
 
   // the on-chip state is valid for one run
   always_ff @(posedge clk_i or negedge rst_ni) begin

@@ -44,7 +44,12 @@ module esp_cls_ahead
   // the head's ticket
   input  wire logic [Tw-1:0] h_slot_i,
   output      logic          h_valid_o,
-  output      parse_rsp_t    h_rsp_o
+  output      parse_rsp_t    h_rsp_o,
+  // the ticket behind it: its answer in, status OK, and its spi (a second
+  // read port, on the SPIs only: esp_sa_ahead looks it up ahead)
+  input  wire logic [Tw-1:0] n_slot_i,
+  output      logic          n_valid_o,
+  output      logic [31:0]   n_spi_o
 );
 
   // (yosys 0.23 reads an array of a struct as one struct, and takes $bits
@@ -58,6 +63,7 @@ module esp_cls_ahead
   pkt_len_t             len_q [Tickets];
   logic [$bits(mode_ent_t)-1:0] mode_q [Tickets];
   logic [$bits(rsp_ent_t)-1:0] rsp_q [Tickets];
+  logic [32:0]          spi_q [Tickets];   // {status OK, spi} of the answer
 
   // word 0 of the ticket whose beats arrive
   logic [Dw-1:0] w0_q;
@@ -98,7 +104,10 @@ module esp_cls_ahead
       len_q[t_slot_i]  <= t_len_i;
       mode_q[t_slot_i] <= t_mode_i;
     end
-    if (c_valid) rsp_q[s2_q] <= c_rsp;
+    if (c_valid) begin
+      rsp_q[s2_q] <= c_rsp;
+      spi_q[s2_q] <= {c_rsp.status == STATUS_OK, c_rsp.spi};
+    end
   end
 
   always_ff @(posedge clk_i or negedge rst_ni) begin
@@ -130,6 +139,11 @@ module esp_cls_ahead
   rsp_ent_t h_ent;
   assign h_ent   = rsp_ent_t'(rsp_q[h_slot_i]);
   assign h_rsp_o = h_ent.r;
+
+  logic [32:0] n_ent;
+  assign n_ent     = spi_q[n_slot_i];
+  assign n_valid_o = ok_q[n_slot_i] && n_ent[32];
+  assign n_spi_o   = n_ent[31:0];
 
 endmodule : esp_cls_ahead
 

@@ -201,6 +201,8 @@ module esp_engine
   logic [8*DESCRIPTOR_SIZE-1:0] in_desc;
   logic                         in_next_enc;
   logic [31:0]                  in_next_sa;
+  logic                         in_next_lk;
+  logic [31:0]                  in_next_spi;
   logic [8*COMPLETION_SIZE-1:0] out_cpl;
   logic [63:0]   out_offset;
   logic [31:0]   out_length, out_capacity;
@@ -267,6 +269,8 @@ module esp_engine
     .head_desc_o   (in_desc),
     .next_enc_o    (in_next_enc),
     .next_sa_o     (in_next_sa),
+    .next_lk_o     (in_next_lk),
+    .next_spi_o    (in_next_spi),
     .head_cls_valid_o (in_cls_valid),
     .head_cls_rsp_o   (in_cls_rsp),
     .pop_i         (in_pop),
@@ -383,6 +387,8 @@ module esp_engine
     .in_desc_i          (in_desc),
     .in_next_enc_i      (in_next_enc),
     .in_next_sa_i       (in_next_sa),
+    .in_next_lk_i       (in_next_lk),
+    .in_next_spi_i      (in_next_spi),
     .in_cls_valid_i     (in_cls_valid),
     .in_cls_rsp_i       (in_cls_rsp),
     .in_pop_o           (in_pop),

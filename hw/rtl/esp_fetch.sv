@@ -84,6 +84,8 @@ module esp_fetch
   output      logic [DescW-1:0] head_desc_o,
   output      logic             next_enc_o,      // the ticket behind the head: an ENCRYPT of SA next_sa_o
   output      logic [31:0]      next_sa_o,
+  output      logic             next_lk_o,       // ... a DECRYPT whose packet's SPI is next_spi_o (classified)
+  output      logic [31:0]      next_spi_o,
   output      logic             head_cls_valid_o,   // its packet classified (esp_cls_ahead): head_cls_rsp_o
   output      parse_rsp_t       head_cls_rsp_o,
   input  wire logic             pop_i,
@@ -92,7 +94,7 @@ module esp_fetch
   input  wire logic [Sw-1:0]    rel_slot_i
 );
 
-  logic             q_valid, q_pop, d_idle, p_idle;
+  logic             q_valid, q_pop, d_idle, p_idle, n_lk, n_cls;
   logic             tk, tk_read, tk_enc;
   logic [Sw-1:0]    tk_slot;
   logic [31:0]      tk_len;
@@ -149,6 +151,7 @@ module esp_fetch
     .head_desc_o,
     .next_enc_o,
     .next_sa_o,
+    .next_lk_o    (n_lk),
     .pop_i,
     .pop_rel_i,
     .rel_i,
@@ -169,8 +172,12 @@ module esp_fetch
     .p_wdata_i,
     .h_slot_i  (head_slot_o),
     .h_valid_o (head_cls_valid_o),
-    .h_rsp_o   (head_cls_rsp_o)
+    .h_rsp_o   (head_cls_rsp_o),
+    .n_slot_i  (head_slot_o + Sw'(1)),
+    .n_valid_o (n_cls),
+    .n_spi_o   (next_spi_o)
   );
+  assign next_lk_o = n_lk && n_cls;
 
   logic unused_tk_len;
   assign unused_tk_len = ^tk_len[31:PKT_LEN_BITS];

@@ -80,9 +80,11 @@ module esp_pkt_stream
   output      logic [Tw-1:0]           head_slot_o,
   output      logic [DescW-1:0]        head_desc_o,
   // the ticket behind the head (given, its packet maybe not yet in): an
-  // ENCRYPT, and its sa_index (the head reads that SA ahead)
+  // ENCRYPT, and its sa_index; a DECRYPT that looks its SPI up (no
+  // USE_SA_INDEX); the head reads that SA ahead (esp_sa_ahead)
   output      logic                    next_enc_o,
   output      logic [31:0]             next_sa_o,
+  output      logic                    next_lk_o,
   input  wire logic                    pop_i,
   input  wire logic                    pop_rel_i,     // with pop_i: released too
   input  wire logic                    rel_i,         // ticket rel_slot_i is released
@@ -123,7 +125,7 @@ module esp_pkt_stream
   logic [Rw-1:0]    base_q [Tickets];
   logic [Rw:0]      end_q [Tickets];       // the word after the run (ring position)
   logic [DescW-1:0] desc_q [Tickets];
-  logic [32:0]      nxt_q [Tickets];     // {ENCRYPT, sa_index} of each ticket (a second read port, 33 bits)
+  logic [33:0]      nxt_q [Tickets];     // {DECRYPT by SPI, ENCRYPT, sa_index} of each ticket (a second read port, 34 bits)
   logic [Tickets-1:0] rdy_q;
   logic             fgo_q;
   logic [63:0]      faddr_q;
@@ -195,7 +197,7 @@ module esp_pkt_stream
     end
     if (take) begin
       desc_q[tslot] <= in_desc_i;
-      nxt_q[tslot]  <= {d_enc, d.sa_index};
+      nxt_q[tslot]  <= {d_dec && !d.flags[DESCRIPTOR_FLAGS_USE_SA_INDEX_BIT], d_enc, d.sa_index};
       base_q[tslot] <= rtail_q[Rw-1:0];
       end_q[tslot]  <= rtail_q + (Rw+1)'(words);
       faddr_q <= a_in_q + d.in_offset;
@@ -223,14 +225,17 @@ module esp_pkt_stream
   assign head_valid_o = tail_q != head_q && rdy_q[hslot];
   assign head_slot_o  = hslot;
   assign head_desc_o  = desc_q[hslot];
-  logic [32:0] nxt;
+  logic [33:0] nxt;
+  logic        nxt_v;
   assign nxt          = nxt_q[hslot + Tw'(1)];
-  assign next_enc_o   = (tail_q - head_q) >= (Tw+1)'(2) && nxt[32];
+  assign nxt_v        = (tail_q - head_q) >= (Tw+1)'(2);
+  assign next_enc_o   = nxt_v && nxt[32];
+  assign next_lk_o    = nxt_v && nxt[33];
   assign next_sa_o    = nxt[31:0];
   assign idle_o       = tail_q == rc_q && !fgo_q;   // every ticket popped and released
 
   logic unused_ps;
-  assign unused_ps = ^{d_dec, d_malformed, d_sa_range, d.out_offset, d.out_capacity, d.rsvd0,
+  assign unused_ps = ^{d_malformed, d_sa_range, d.out_offset, d.out_capacity, d.rsvd0,
                        d.flags, d.op, beats[31:16]};
 
 endmodule : esp_pkt_stream
