@@ -223,7 +223,8 @@ int main(int argc, char** argv) try {
                                        "backpressure 0, SAs round robin",
                {memory + " backpressure 0 (every ready up, every valid on time)",
                 "n SAs interleaved: packet k uses SA (k*s) mod n, never its predecessor's; warm-up: every SA once "
-                "when n <= 4096, else the timed packets' SAs are all cold"},
+                "when n <= 4096, else the timed packets' SAs are all cold (no packet of theirs seen since their "
+                "SA_INSTALL, which set their key up on the card)"},
                0.0,
                false,
                {}};

@@ -43,6 +43,7 @@ struct Job {
   unsigned pay = 0;
   uint8_t nh = 0;
   bool wipe = false;  // SA_DELETE's wipe of the SA's key entry: no packet, no response
+  bool setup = false;  // SA_INSTALL's key setup into the SA's entry (none on a hit): no packet, no response
   bool want_ok = true;
   uint16_t want_sum = 0;
   // decrypt: esp_dec_watch's answer (hls::check_trailer, hls::parse_ip on the plaintext)

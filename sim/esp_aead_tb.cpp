@@ -12,7 +12,9 @@
 //      the number of key setups the unit starts must equal the misses of a
 //      per-SA-index model (hits never start a key setup); wipe (SA_DELETE)
 //      right behind jobs of its SA, then reuse of the same generation (a
-//      miss), the slot zero after a wipe;
+//      miss), the slot zero after a wipe; setup requests (SA_INSTALL: the
+//      key set up with no job), jobs right behind them (a hit that waits for
+//      the setup), among the many SAs too;
 //   3. cycles per job: latency (req accepted -> rsp valid) and back-to-back.
 //
 // usage: esp_aead_tb [--seed N] [--batches N] [--no-perf]
@@ -73,6 +75,7 @@ class Sim {
     top_->rst_ni = 0;
     top_->req_valid_i = 0;
     top_->req_wipe_i = 0;
+    top_->req_setup_i = 0;
     top_->slot_idx_i = 0;
     top_->rsp_ready_i = 1;
     top_->tb_own_i = 1;
@@ -136,6 +139,7 @@ class Sim {
   void set_req(const Sa& sa, const Job& j, const uint8_t key_lo_garbage[16]) {
     auto& t = *top_;
     t.req_wipe_i = j.wipe;
+    t.req_setup_i = j.setup;
     t.req_encrypt_i = j.enc;
     t.req_gmac_i = sa.gmac;
     t.req_esn_i = sa.esn;
@@ -193,8 +197,8 @@ uint64_t run_jobs(Sim& sim, const std::vector<Sa>& sas, std::vector<Job>& jobs, 
   for (auto& g : garbage) g = static_cast<uint8_t>(rng());
   const uint64_t start = sim.cycle();
   uint64_t guard = 0;
-  auto skip_wipes = [&] {  // a wipe has no response
-    while (nrsp < nreq && jobs[nrsp].wipe) ++nrsp;
+  auto skip_wipes = [&] {  // a wipe or a setup has no response
+    while (nrsp < nreq && (jobs[nrsp].wipe || jobs[nrsp].setup)) ++nrsp;
   };
   while (nrsp < jobs.size()) {
     skip_wipes();
@@ -271,6 +275,7 @@ uint64_t run_jobs(Sim& sim, const std::vector<Sa>& sas, std::vector<Job>& jobs, 
     }
   }
   t.req_wipe_i = 0;
+  t.req_setup_i = 0;
   t.req_valid_i = 0;
   t.rsp_ready_i = 1;
   for (int i = 0; i < 4; ++i) sim.tick();
@@ -414,24 +419,33 @@ void run_batch(Sim& sim, std::vector<Sa>& sas, CacheModel& cm, std::mt19937_64& 
   *njobs += jobs.size();
 }
 
-// A given sequence of jobs and wipes (picks: SA, wipe?) in one run, back to
-// back, against the model; returns the key setups the unit started.
+// A given sequence of jobs, wipes and setup requests (picks: SA, kJob /
+// kWipe / kSetup) in one run, back to back, against the model; returns the
+// key setups the unit started.
+enum Pick : int { kJob = 0, kWipe = 1, kSetup = 2 };
 uint64_t run_list(Sim& sim, std::vector<Sa>& sas, CacheModel& cm, std::mt19937_64& rng, const std::string& name,
-                  const std::vector<std::pair<size_t, bool>>& picks, const RunOpts& o) {
+                  const std::vector<std::pair<size_t, int>>& picks, const RunOpts& o) {
   Bytes ibuf(kBufBytes), obuf(kBufBytes);
   for (auto& b : ibuf) b = static_cast<uint8_t>(rng());
   for (auto& b : obuf) b = static_cast<uint8_t>(rng());
   std::vector<Job> jobs;
   unsigned in_cur = 16, out_cur = 16;
   Bytes exp = obuf;
-  for (const auto& [sai, wipe] : picks) {
+  for (const auto& [sai, pick] : picks) {
     Job j;
     j.sa = sai;
     Sa& sa = sas[sai];
-    if (wipe) {
+    if (pick == kWipe) {
       j.wipe = true;
       j.enc = false;
       cm.wipe(sa);
+      jobs.push_back(j);
+      continue;
+    }
+    if (pick == kSetup) {
+      j.setup = true;
+      j.enc = false;
+      cm.access(sa);
       jobs.push_back(j);
       continue;
     }
@@ -561,8 +575,15 @@ int main(int argc, char** argv) {
             ++sa.generation;
             new_key(sa, rng);
           }
-        std::vector<std::pair<size_t, bool>> picks;
-        for (int k = 0; k < 60; ++k) picks.push_back({rng() % many.size(), false});
+        std::vector<std::pair<size_t, int>> picks;
+        for (int k = 0; k < 60; ++k) {
+          const size_t i = rng() % many.size();
+          if (rng() % 8 == 0) {  // SA_INSTALL's setup request, a job of the SA right behind it
+            picks.push_back({i, kSetup});
+            ++k;
+          }
+          picks.push_back({i, kJob});
+        }
         n += picks.size();
         RunOpts o;
         if (b % 2) o = {0.2, 0.05, 10, true};
@@ -591,7 +612,7 @@ int main(int argc, char** argv) {
       xy[0].aes256 = true;
       xy[1].aes256 = false;
       const uint64_t m0 = cm.misses;
-      const std::vector<std::pair<size_t, bool>> picks{{0, false}, {1, false}, {0, false}, {0, false}, {0, true},
+      const std::vector<std::pair<size_t, int>> picks{{0, false}, {1, false}, {0, false}, {0, false}, {0, true},
                                                        {0, false}, {1, false}, {1, true},  {1, false}, {0, false}};
       const uint64_t setups = run_list(sim, xy, cm, rng, "wipe then reuse", picks, RunOpts{});
       if (setups != 4 || cm.misses - m0 != 4) {
@@ -607,6 +628,25 @@ int main(int argc, char** argv) {
       if (run_list(sim, xy, cm, rng, "reuse after wipe", {{1, false}, {0, false}}, RunOpts{}) != 2)
         fail("reuse after wipe: the keys were not set up again");
       if (g_fail == 0) std::printf("wipe then reuse: jobs behind and after wipes correct, slots zeroed, keys set up again\n");
+
+      // SA_INSTALL's setup request: the key set up with no job (the slot
+      // written), the jobs behind it hit (no further setup) and use the new
+      // key while it may still be set up; a second request on a hit does
+      // nothing; after a new generation the request sets the new key up.
+      xy[0].generation++;
+      new_key(xy[0], rng);
+      const uint64_t m1 = cm.misses;
+      if (run_list(sim, xy, cm, rng, "setup X", {{0, kSetup}}, RunOpts{}) != 1 || slot_is_zero(sim, xy[0].index))
+        fail("setup request: no key set up");
+      if (run_list(sim, xy, cm, rng, "jobs behind setups",
+                   {{0, kJob}, {0, kSetup}, {0, kJob}, {1, kSetup}, {1, kJob}, {1, kJob}}, RunOpts{}) != 0)
+        fail("setup request: a hit (or a job behind a setup request) started a key setup");
+      xy[1].generation++;
+      new_key(xy[1], rng);
+      if (run_list(sim, xy, cm, rng, "setup, job at once", {{1, kSetup}, {1, kJob}, {0, kJob}}, RunOpts{}) != 1)
+        fail("setup request of a new generation: want one key setup");
+      if (cm.misses - m1 != 2) fail("setup request: the cache model disagrees");
+      if (g_fail == 0) std::printf("setup requests: keys set up without a job, jobs behind them hit and are correct\n");
     }
 
     if (perf && g_fail == 0) {

@@ -19,6 +19,7 @@ module esp_aead_tb_top
 
   input  wire logic          req_valid_i,
   input  wire logic          req_wipe_i,
+  input  wire logic          req_setup_i,
   output      logic          req_ready_o,
   input  wire logic          req_encrypt_i,
   input  wire logic          req_gmac_i,
@@ -82,7 +83,7 @@ module esp_aead_tb_top
   logic          unused_rd_idle, unused_ob_slot, unused_ic_slot;   // one obuf; the tb reads after each answer
   aead_req_t req;
   aead_rsp_t rsp;
-  assign req = '{wipe: req_wipe_i, encrypt: req_encrypt_i, gmac: req_gmac_i, esn: req_esn_i, aes256: req_aes256_i, key: req_key_i,
+  assign req = '{wipe: req_wipe_i, setup: req_setup_i, encrypt: req_encrypt_i, gmac: req_gmac_i, esn: req_esn_i, aes256: req_aes256_i, key: req_key_i,
                  sa_index: req_sa_index_i, generation: req_generation_i, salt: req_salt_i, spi: req_spi_i,
                  seq: req_seq_i, src_off: req_src_off_i, dst_off: req_dst_off_i, len: req_len_i,
                  icv_len: req_icv_len_i, trl: req_trl_i, pay_len: req_pay_len_i, nh: req_nh_i};

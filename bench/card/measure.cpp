@@ -60,7 +60,9 @@ Point measure(Population& p, bool decrypt, unsigned size, const Config& cfg, SaS
   };
   // Warm-up: every SA once (n <= 4096, `warm` a round robin), so that any
   // cache of SAs or keys is in its steady state for the round robin that
-  // follows; for larger n, the timed round robin's SAs are all cold.
+  // follows; for larger n, the timed round robin's SAs are all cold: no
+  // packet of theirs was seen since their SA_INSTALL (which sets the key
+  // up on the card: the key store is not cold).
   for (unsigned left = p.n <= 4096 ? std::max(4u, p.n) : 4u; left > 0;) {
     const unsigned k = std::min(left, 256u);
     run_on(warm, k);

@@ -52,7 +52,10 @@
 // only while an earlier job of the same SA index has not yet read its slot
 // in the core (its first beat), or while another setup runs. A wipe request (SA_DELETE; no
 // packet, no response) waits likewise, then zeroes the slot (key and H
-// powers) and empties the entry. After reset the valid bits are swept
+// powers) and empties the entry. A setup request (SA_INSTALL; no packet,
+// no response) starts the setup of a miss likewise and ends at once on a
+// hit; a job of the slot whose setup is the last one started waits for it
+// (ks_slot_q), whether it started it or hit behind a setup request. After reset the valid bits are swept
 // (MaxSas / 64 cycles) before the first request is taken.
 `default_nettype none
 
@@ -122,12 +125,17 @@ module esp_aead
   typedef enum logic [1:0] {AIdle, ALook, AWait, AReady} a_state_e;
 
   a_state_e         a_state_q, a_state_d;
-  logic             a_enc_q, a_gmac_q, a_esn_q, a_aes256_q, a_wipe_q, a_kwait_q;
+  logic             a_enc_q, a_gmac_q, a_esn_q, a_aes256_q, a_wipe_q, a_setup_q, a_kwait_q;
+  logic             a_nojob;   // a wipe or a setup: no job follows
   // Key setups are numbered as they start (one at a time, in job order): a
   // job that started one waits only for that one (KseqW bits: more than the
   // jobs between A and the core), not for a later job's.
   localparam int unsigned KseqW = $clog2(MaxJobs) + 1;
   logic [KseqW-1:0] kseq_q;
+  // the slot of the last setup started (ks_v_q): a job of that slot, the
+  // one that started it or a hit behind a setup request, waits for it
+  logic             ks_v_q;
+  logic [SlotW-1:0] ks_slot_q;
   logic [255:0]     a_key_q;
   logic [31:0]      a_salt_q, a_spi_q;
   logic [63:0]      a_seq_q;
@@ -162,10 +170,12 @@ module esp_aead
     .use_pop_i       (kc_pop)
   );
 
+  assign a_nojob     = a_wipe_q || a_setup_q;
   assign req_ready_o = kc_init && ((a_state_q == AIdle) || handover);
   assign req_fire    = req_valid_i && req_ready_o;
   // A miss (or a wipe) is issued from ALook or AWait once no earlier job of
-  // the same slot still has to read it, and the key setup is idle.
+  // the same slot still has to read it, and the key setup is idle; a setup
+  // request whose entry hits ends at once.
   assign key_valid   = ((a_state_q == AWait) || (a_state_q == ALook && !(kc_hit && !a_wipe_q))) && !kc_busy;
   assign kc_fill     = key_valid && key_ready;
 
@@ -173,8 +183,9 @@ module esp_aead
     a_state_d = a_state_q;
     unique case (a_state_q)
       AIdle:   if (req_fire) a_state_d = ALook;
-      ALook:   a_state_d = (kc_hit && !a_wipe_q) ? AReady : (kc_fill ? (a_wipe_q ? AIdle : AReady) : AWait);
-      AWait:   if (kc_fill) a_state_d = a_wipe_q ? AIdle : AReady;
+      ALook:   a_state_d = (kc_hit && !a_wipe_q) ? (a_setup_q ? AIdle : AReady) :
+                           (kc_fill ? (a_nojob ? AIdle : AReady) : AWait);
+      AWait:   if (kc_fill) a_state_d = a_nojob ? AIdle : AReady;
       AReady:  ;
       default: a_state_d = AIdle;
     endcase
@@ -186,18 +197,22 @@ module esp_aead
       a_state_q <= AIdle;
       a_kwait_q <= 1'b0;
       kseq_q    <= '0;
+      ks_v_q    <= 1'b0;
     end else begin
       a_state_q <= a_state_d;
       // the job's key setup was started: its first beat waits until it is done
       if (req_fire) a_kwait_q <= 1'b0;
       else if (kc_fill) a_kwait_q <= 1'b1;
       if (kc_fill) kseq_q <= kseq_q + 1'b1;
+      if (kc_fill) ks_v_q <= !a_wipe_q;
     end
   end
 
   always_ff @(posedge clk_i) begin
+    if (kc_fill) ks_slot_q <= kc_slot;
     if (req_fire) begin
       a_wipe_q   <= req_i.wipe;
+      a_setup_q  <= req_i.setup;
       a_enc_q    <= req_i.encrypt;
       a_gmac_q   <= req_i.gmac;
       a_esn_q    <= req_i.esn;
@@ -251,7 +266,7 @@ module esp_aead
     a_ctx.enc   = a_enc_q;
     a_ctx.gmac  = a_gmac_q;
     a_ctx.esn   = a_esn_q;
-    a_ctx.kwait = a_kwait_q;
+    a_ctx.kwait = a_kwait_q || (ks_v_q && ks_slot_q == kc_slot);
     a_ctx.kseq  = kseq_q;
     a_ctx.slot  = kc_slot;
     a_ctx.salt  = a_salt_q;
@@ -276,7 +291,7 @@ module esp_aead
 
   assign f_last   = (f_k_q == f_nw_q - 1'b1);
   assign f_rd     = f_busy_q && (pend_q <= ($clog2(BeatQ)+1)'(BeatQ - 2));
-  assign handover = (a_state_q == AReady || (a_state_q == ALook && kc_hit && !a_wipe_q)) &&
+  assign handover = (a_state_q == AReady || (a_state_q == ALook && kc_hit && !a_nojob)) &&
                     (!f_busy_q || (f_rd && f_last)) &&
                     (jobs_q < ($clog2(MaxJobs)+1)'(MaxJobs)) && jq_wready;
 

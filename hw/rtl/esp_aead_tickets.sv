@@ -1,7 +1,7 @@
 // esp_aead_tickets: the input ticket of each esp_aead job (hw/rtl/DATAPATH.md
 // "Buffers"), beside esp_aead. esp_aead reads its jobs' input words in the
 // order it takes the jobs, every word of one job before the next job's
-// (aead_in_words of each, esp_unit_pkg; a wipe reads none): so the job of
+// (aead_in_words of each, esp_unit_pkg; a wipe or a setup reads none): so the job of
 // each read is the oldest job taken and not yet read whole. Each job's
 // ticket (req_islot_i, with the job) addresses esp_aead's reads (slot_o, for
 // the read of this cycle); rd_done_o / rd_done_slot_o pulse with the job's
@@ -38,7 +38,7 @@ module esp_aead_tickets
   esp_fifo_sync #(.Width(ISlotW + 1 + NwW), .Depth(Jobs)) u_jobs (
     .clk_i,
     .rst_ni,
-    .wvalid_i (req_fire_i && !req_i.wipe),
+    .wvalid_i (req_fire_i && !req_i.wipe && !req_i.setup),
     .wready_o (q_ready),
     .wdata_i  ({req_islot_i, req_irel_i,
                   aead_in_words(req_i.encrypt, req_i.gmac, req_i.esn, req_i.src_off, req_i.len, req_i.icv_len,

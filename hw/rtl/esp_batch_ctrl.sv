@@ -647,7 +647,10 @@ module esp_batch_ctrl
       end
       // SA_INSTALL: the entry read (its spi for the completion); KEEP_STATE of
       // an installed SA keeps the store's state, else the state line (and the
-      // top's ring entry) from card memory; then into the store, installed.
+      // top's ring entry) from card memory; then into the store, installed,
+      // and (a VALID SA with good parameters) its key set up in esp_aead's
+      // key store (StCmdKey: a setup request; none on a hit), so that no
+      // packet waits for it.
       StCmdInstRd: entry_rd(sa_idx_q, StCmdInst);
       StCmdInst: begin
         c_spi_d = sa.spi;
@@ -672,7 +675,9 @@ module esp_batch_ctrl
         inst_we_o = 1'b1; inst_widx_o = sa_idx_q; inst_wval_o = 1'b1;
         sa_ok_d = 1'b0;
         finish(STATUS_OK);
+        if (sa.valid && params_ok) state_d = StCmdKey;   // its key set up now, not at its first packet
       end
+      StCmdKey: if (aead_req_ready_i) state_d = StCpl;   // esp_aead took the setup request
       StCmdWb: if (st_done) state_d = ret_q;
       StCmdWipe: begin  // SA_DELETE: the store's entry zeroed, the wipe taken
         st_ent_we = 1'b1;

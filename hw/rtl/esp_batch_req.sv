@@ -11,6 +11,7 @@ module esp_batch_req
 (
   input  wire logic        op_enc_i,       // ENCRYPT (else DECRYPT)
   input  wire logic        wipe_i,         // SA_DELETE: esp_aead wipes the key slot of sa_index_i
+  input  wire logic        setup_i,        // SA_INSTALL: esp_aead sets the SA's key up in its slot
   input  wire sa_view_t    sa_i,
   input  wire pkt_ctx_t    pk_i,
   input  wire logic [31:0] sa_index_i,
@@ -43,6 +44,7 @@ module esp_batch_req
   assign tr_req_o.nh  = pk_i.nh;
 
   assign aead_req_o.wipe       = wipe_i;
+  assign aead_req_o.setup      = setup_i;
   assign aead_req_o.encrypt    = op_enc_i;
   assign aead_req_o.gmac       = sa_i.gmac;
   assign aead_req_o.esn        = sa_i.esn;

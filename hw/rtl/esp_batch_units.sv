@@ -94,7 +94,7 @@ module esp_batch_units
 
   // the units: their requests (esp_batch_req), starts and handshakes
   esp_batch_req u_req (
-    .op_enc_i (head_i.op_enc), .wipe_i (st == StCmdWipe), .sa_i (head_i.sa),
+    .op_enc_i (head_i.op_enc), .wipe_i (st == StCmdWipe), .setup_i (st == StCmdKey), .sa_i (head_i.sa),
     .pk_i (head_i.pk), .sa_index_i (head_i.sa_idx), .seq_i (head_i.seq), .parse_mode_i (head_i.parse_mode),
     .parse_avail_i (head_i.parse_avail),
     .parse_req_o, .tr_req_o, .aead_req_o, .hb_req_o (head_hb_req)
@@ -106,10 +106,11 @@ module esp_batch_units
   assign parse_obuf_o   = st == StDecInner;
   assign obuf_rd_slot_o = hslot_i;
   // the head's requests: ENCRYPT enc_go, DECRYPT dec_go (to the tail, or
-  // finished in the head once the tail is idle), SA_DELETE's wipe
+  // finished in the head once the tail is idle), SA_DELETE's wipe,
+  // SA_INSTALL's key setup
   assign enc_req          = head_i.enc_go;
   assign aead_req_valid_o = enc_req | (head_i.dec_go && (head_i.dec_tail || (tail_idle_o && !head_i.spec))) |
-                            (st == StCmdWipe);
+                            (st == StCmdWipe) | (st == StCmdKey);
   assign aead_oslot_o     = hslot_i;
   // A job whose input nothing reads after esp_aead (tunnel ENCRYPT: the
   // outer header is built from the SA; tunnel DECRYPT in the tail: the rest

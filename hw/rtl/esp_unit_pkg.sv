@@ -132,6 +132,7 @@ package esp_unit_pkg;
   // ---------------------------------------------------------------- esp_aead
   typedef struct packed {
     logic         wipe;       // no packet: the key slot of sa_index overwritten (zero key) and its entry dropped
+    logic         setup;      // no packet: the key set up into sa_index's slot unless its entry holds it (SA_INSTALL)
     logic         encrypt;
     logic         gmac;
     logic         esn;
@@ -285,7 +286,7 @@ package esp_unit_pkg;
     StDecLoc, StDecSaIdx, StDecB0, StDecB1, StDecSa, StDecBit,
     StDecAead, StDecAeadRsp, StComTop, StComEnt,
     StDecTrl, StDecInner, StDecHdr, StDecDeliver, StCmdInst, StCmdKeep, StCmdLine, StCmdSt,
-    StCmdWipe, StCmdWb, StCmdEnd, StCmdInstRd
+    StCmdWipe, StCmdWb, StCmdEnd, StCmdInstRd, StCmdKey
   } head_state_e;
 
   // A write of esp_sa_store's state (esp_batch_ctrl's, or the tail's

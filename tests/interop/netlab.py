@@ -271,7 +271,13 @@ class Capture:
     would lose it. stop() therefore sends a marker frame out of the
     interface (ethertype 0x88b5, "IEEE local experimental", payload
     "espi-capture-end-<n>") and waits until the marker is in the file: the
-    capture ends with that one frame, which no IP/UDP/ESP filter matches."""
+    capture ends with that one frame, which no IP/UDP/ESP filter matches.
+
+    Likewise at the start: dumpcap's "Capturing on" is not proof that the
+    packet ring already sees the interface's frames (a capture once began
+    with ESP sequence 2, its first ping lost although dumpcap had said it
+    was capturing), so the constructor sends "espi-capture-start-<n>"
+    frames until one is in the file; the capture begins with them."""
 
     MARKER_ETHERTYPE = 0x88B5
 
@@ -280,6 +286,7 @@ class Capture:
         self.ns, self.ifname = ns, ifname
         self.path = Path(path)
         self.marker = lab.unique(f"espi-capture-end-{os.getpid()}-").encode()
+        start = lab.unique(f"espi-capture-start-{os.getpid()}-").encode()
         cmd = ["dumpcap", "-q", "-i", ifname, "-w", str(self.path)]
         if pcap:
             cmd += ["-P"]           # classic pcap instead of pcapng
@@ -290,16 +297,23 @@ class Capture:
         # then is nothing the test sends afterwards lost.
         self.proc.wait_log(r"Capturing on", timeout=10)
 
-    def _send_marker(self) -> None:
+        def started() -> bool:
+            if self._has_marker(start):
+                return True
+            self._send_marker(start)
+            return False
+        wait_until(started, 15, f"the start marker in {self.path.name}", interval=0.2)
+
+    def _send_marker(self, marker: Optional[bytes] = None) -> None:
         code = ("import socket,sys; s=socket.socket(socket.AF_PACKET, socket.SOCK_RAW); "
                 "s.bind((sys.argv[1], 0)); "
                 f"s.send(b'\\xff'*6 + b'\\x02\\x00\\x00\\x00\\x00\\x01' + "
                 f"({self.MARKER_ETHERTYPE}).to_bytes(2, 'big') + sys.argv[2].encode().ljust(46, b'.'))")
-        self.ns.cmd(["/usr/bin/python3", "-c", code, self.ifname, self.marker.decode()])
+        self.ns.cmd(["/usr/bin/python3", "-c", code, self.ifname, (marker or self.marker).decode()])
 
-    def _has_marker(self) -> bool:
+    def _has_marker(self, marker: Optional[bytes] = None) -> bool:
         try:
-            return self.marker in self.path.read_bytes()
+            return (marker or self.marker) in self.path.read_bytes()
         except FileNotFoundError:
             return False
 
