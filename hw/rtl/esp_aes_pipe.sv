@@ -6,6 +6,8 @@
 //                (first = 4 AES-128, 0 AES-256: esp_aes_pkg::aes_first_stage)
 //   stage 5..13  full round
 //   stage 14     final round (no MixColumns)
+// A round's register is its S-box lookups (esp_aes_sbox_rom, block RAM:
+// 8 RAMB18 per lane and round); the rest of the round is logic behind it.
 //
 // Latency: 15 cycles from in_valid_i & in_ready_o to out_valid_o.
 // Throughput: Lanes blocks per cycle, any mix of keys and key sizes back to
@@ -48,7 +50,8 @@ module esp_aes_pipe #(
 
   logic                     adv;
   logic [NStages-1:0]       valid_q;
-  logic [Lanes-1:0][127:0]  state_q  [NStages];
+  logic [Lanes-1:0][127:0]  white_q;            // stage 0: block ^ round key 0
+  logic [Lanes-1:0][127:0]  y        [NStages]; // the state after stage s (s > 0: from its registers)
   logic [TagW-1:0]          tag_q    [NStages];
   logic [1:0]               klen_q   [NStages-1];
   logic [7:0][31:0]         win_q    [NStages-1];   // key expansion window after stage s
@@ -71,60 +74,70 @@ module esp_aes_pipe #(
         if (adv) begin
           tag_q[s] <= in_tag_i;
           if (in_valid_i) begin
-            for (int l = 0; l < Lanes; l++) state_q[s][l] <= in_block_i[l] ^ in_key_i[255:128];
+            for (int l = 0; l < Lanes; l++) white_q[l] <= in_block_i[l] ^ in_key_i[255:128];
             klen_q[s] <= in_klen_i;
             win_q[s]  <= esp_aes_pkg::aes_key_step(esp_aes_pkg::aes_key_window(in_key_i, in_klen_i),
                                                    in_klen_i, 4'd0);
           end
         end
       end
+      assign y[s] = white_q;
     end else begin : g_round
       // The stage computes a round, or passes the block on: stages 1..4 are
-      // the extra rounds of AES-256.
-      logic       take;
-      logic [3:0] first, rnd_idx;
+      // the extra rounds of AES-256. Its register is the S-box read of its
+      // input y[s-1] (esp_aes_sbox_rom: block RAM, 16 lookups per lane),
+      // with the round key and `take`; the rest of the round (ShiftRows,
+      // MixColumns, AddRoundKey: esp_aes_pkg::aes_round_mix) is the logic
+      // after it, in front of the next stage's reads.
+      logic         take, en;
+      logic [3:0]   first, rnd_idx;
       logic [127:0] rk;
       assign first   = esp_aes_pkg::aes_first_stage(klen_q[s-1]);
       assign take    = (s > 4) || (first < 4'(s));
       assign rnd_idx = 4'(s) - first;          // round key index when take
       assign rk      = esp_aes_pkg::aes_window_rk(win_q[s-1], klen_q[s-1]);
-`ifdef SYNTHESIS
-      // Synthesis: one esp_aes_round per lane (its round fixed), so that a
-      // round is synthesised once and instantiated, not inlined at each of
-      // the pipe's 70 calls (yosys).
-      logic [Lanes-1:0][127:0] rnd;
+      assign en      = adv && valid_q[s-1];
+
+      logic [Lanes-1:0][15:0][15:0] t;         // t[l][i]: {2.S, S} of byte i of lane l's input
       for (genvar l = 0; l < Lanes; l++) begin : g_lane
-        esp_aes_round #(
-          .Fixed (1'b1),
-          .Last  (s == NStages - 1)
-        ) u_round (
-          .state_i (state_q[s-1][l]),
-          .rk_i    (rk),
-          .last_i  (1'b0),
-          .state_o (rnd[l])
-        );
-      end
-      always_ff @(posedge clk_i) begin
-        if (adv && valid_q[s-1]) begin
-          for (int l = 0; l < Lanes; l++) state_q[s][l] <= take ? rnd[l] : state_q[s-1][l];
+        for (genvar p = 0; p < 8; p++) begin : g_sb
+          esp_aes_sbox_rom u_sb (
+            .clk_i,
+            .en_i (en),
+            .a0_i (y[s-1][l][127 - 16*p -: 8]),
+            .a1_i (y[s-1][l][119 - 16*p -: 8]),
+            .q0_o (t[l][2*p]),
+            .q1_o (t[l][2*p + 1])
+          );
         end
       end
-`else
-      // Simulation: the same round inside the stage registers' enable, so
-      // that a Verilator model skips the rounds of empty stages.
+
+      logic         take_q;
+      logic [127:0] rk_q;
       always_ff @(posedge clk_i) begin
-        if (adv && valid_q[s-1]) begin
-          for (int l = 0; l < Lanes; l++) begin
-            state_q[s][l] <= take ? esp_aes_pkg::aes_round(state_q[s-1][l], rk, s == NStages - 1)
-                                  : state_q[s-1][l];
-          end
+        if (en) begin
+          take_q <= take;
+          rk_q   <= rk;
         end
       end
-`endif
+      if (s <= 4) begin : g_pass
+        // (a stage AES-128 passes through: its input as it was)
+        logic [Lanes-1:0][127:0] byp_q;
+        always_ff @(posedge clk_i) if (en) byp_q <= y[s-1];
+        for (genvar l = 0; l < Lanes; l++) begin : g_y
+          assign y[s][l] = take_q ? esp_aes_pkg::aes_round_mix(t[l], rk_q, 1'b0) : byp_q[l];
+        end
+      end else begin : g_full
+        logic unused_take;
+        assign unused_take = take_q;
+        for (genvar l = 0; l < Lanes; l++) begin : g_y
+          assign y[s][l] = esp_aes_pkg::aes_round_mix(t[l], rk_q, s == NStages - 1);
+        end
+      end
       // The next round key, in parallel with this round (none after the last).
       if (s < NStages - 1) begin : g_key
         always_ff @(posedge clk_i) begin
-          if (adv && valid_q[s-1]) begin
+          if (en) begin
             klen_q[s] <= klen_q[s-1];
             win_q[s]  <= take ? esp_aes_pkg::aes_key_step(win_q[s-1], klen_q[s-1], rnd_idx)
                               : win_q[s-1];
@@ -139,7 +152,7 @@ module esp_aes_pipe #(
   end
 
   assign out_valid_o = valid_q[NStages-1];
-  assign out_block_o = state_q[NStages-1];
+  assign out_block_o = y[NStages-1];
   assign out_tag_o   = tag_q[NStages-1];
 
 endmodule

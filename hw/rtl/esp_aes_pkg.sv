@@ -167,6 +167,40 @@ package esp_aes_pkg;
     aes_round = r;
   endfunction
 
+  // {2.S(x), S(x)}: what a state byte x gives its MixColumns column after
+  // SubBytes (esp_aes_sbox_rom's table).
+  function automatic logic [15:0] aes_sbox_mix(input logic [7:0] x);
+    logic [7:0] b;
+    b = aes_sbox(x);
+    aes_sbox_mix = {aes_xtime(b), b};
+  endfunction
+
+  // aes_round from the state's bytes already through the S-box:
+  // t[i] = aes_sbox_mix(state byte i) (byte 0 in t[0]). ShiftRows, then
+  // MixColumns as 2.a0 ^ 3.a1 ^ a2 ^ a3 with 3.a = 2.a ^ a (one 6-input XOR
+  // per bit with the round key), AddRoundKey; the last round takes S alone.
+  function automatic logic [127:0] aes_round_mix(input logic [15:0][15:0] t, input logic [127:0] rk,
+                                                 input logic last);
+    logic [15:0] sr [16];
+    logic [15:0] a0, a1;
+    logic [7:0]  a2, a3, o;   // (S only)
+    logic [127:0] r;
+    for (int c = 0; c < 4; c++) begin
+      for (int w = 0; w < 4; w++) sr[w + 4*c] = t[w + 4*((c + w) % 4)];
+    end
+    for (int c = 0; c < 4; c++) begin
+      for (int w = 0; w < 4; w++) begin
+        a0 = sr[4*c + w];
+        a1 = sr[4*c + (w + 1) % 4];
+        a2 = sr[4*c + (w + 2) % 4][7:0];
+        a3 = sr[4*c + (w + 3) % 4][7:0];
+        o  = last ? a0[7:0] : a0[15:8] ^ a1[15:8] ^ a1[7:0] ^ a2 ^ a3;
+        r[127 - 8*(w + 4*c) -: 8] = o ^ rk[127 - 8*(w + 4*c) -: 8];
+      end
+    end
+    aes_round_mix = r;
+  endfunction
+
 endpackage
 
 `default_nettype wire

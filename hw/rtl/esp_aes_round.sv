@@ -5,7 +5,7 @@
 //
 // last is last_i, or, with Fixed, the parameter Last (last_i unused): a
 // pipeline stage whose round is known at elaboration synthesises only that
-// round's logic (esp_aes_pipe under SYNTHESIS).
+// round's logic (esp_gcm_key_setup iterates one with last_i).
 //
 // Block layout everywhere in the AES/GCM modules: big-endian, byte 0 of the
 // block (the first on the wire, FIPS-197 in[0]) in bits [127:120]; the state
