@@ -6,7 +6,7 @@
 // drives them.
 //   esp_ip_parse : reads ibuf
 //   esp_hdr_build: reads ibuf, writes obuf
-//   esp_trailer  : build writes ibuf, check reads obuf
+//   esp_trailer  : reads obuf (the check)
 `default_nettype none
 
 module esp_pkt_units_tb_top
@@ -75,10 +75,8 @@ module esp_pkt_units_tb_top
 
   // esp_trailer
   input  wire logic          tr_start_i,
-  input  wire logic          tr_op_i,
   input  wire pkt_len_t     tr_off_i,
   input  wire pkt_len_t     tr_len_i,
-  input  wire logic [7:0]    tr_next_header_i,
   output      logic          tr_busy_o,
   output      logic          tr_done_o,
   output      logic [15:0]   tr_status_o,
@@ -95,10 +93,10 @@ module esp_pkt_units_tb_top
   logic [Dw-1:0]            ib_wdata, ob_wdata, ib_rdata, ob_rdata;
 
   // unit ports
-  logic          ps_re, hb_re, hb_we, tr_we, tr_re;
-  logic [Aw-1:0] ps_raddr, hb_raddr, hb_waddr, tr_waddr, tr_raddr;
-  logic [PKT_BUS_BYTES-1:0] hb_wbe, tr_wbe;
-  logic [Dw-1:0] hb_wdata, tr_wdata;
+  logic          ps_re, hb_re, hb_we, tr_re;
+  logic [Aw-1:0] ps_raddr, hb_raddr, hb_waddr, tr_raddr;
+  logic [PKT_BUS_BYTES-1:0] hb_wbe;
+  logic [Dw-1:0] hb_wdata;
 
   esp_pkt_ram #(.Depth(Depth)) u_ibuf (
     .clk_i, .we_i(ib_we), .waddr_i(ib_waddr), .wbe_i(ib_wbe), .wdata_i(ib_wdata),
@@ -108,11 +106,11 @@ module esp_pkt_units_tb_top
     .re_i(ob_re), .raddr_i(ob_raddr), .rdata_o(ob_rdata));
 
   always_comb begin
-    // ibuf write: tb or esp_trailer (build)
-    ib_we    = tb_we_i && !tb_wobuf_i || tr_we;
-    ib_waddr = tr_we ? tr_waddr : tb_waddr_i;
-    ib_wbe   = tr_we ? tr_wbe : '1;
-    ib_wdata = tr_we ? tr_wdata : tb_wdata_i;
+    // ibuf write: tb
+    ib_we    = tb_we_i && !tb_wobuf_i;
+    ib_waddr = tb_waddr_i;
+    ib_wbe   = '1;
+    ib_wdata = tb_wdata_i;
     // obuf write: tb or esp_hdr_build
     ob_we    = tb_we_i && tb_wobuf_i || hb_we;
     ob_waddr = hb_we ? hb_waddr : tb_waddr_i;
@@ -143,7 +141,7 @@ module esp_pkt_units_tb_top
                     version: hb_version_i, ihl: hb_ihl_i, hdr_len: hb_hdr_len_i, nh_off: hb_nh_off_i,
                     udp_sport: hb_udp_sport_i, udp_dport: hb_udp_dport_i, payload_sum: hb_payload_sum_i};
   assign {hb_outer_len_o, hb_udp_csum_o} = hb_rsp;
-  assign tr_req = '{op: tr_op_e'(tr_op_i), off: tr_off_i, len: tr_len_i, nh: tr_next_header_i};
+  assign tr_req = '{off: tr_off_i, len: tr_len_i};
   assign {tr_status_o, tr_pad_len_o, tr_pt_len_o, tr_pay_len_o, tr_next_header_o} = tr_rsp;
 
   esp_ip_parse #(.Depth(Depth)) u_parse (
@@ -162,7 +160,6 @@ module esp_pkt_units_tb_top
   esp_trailer #(.Depth(Depth)) u_trailer (
     .clk_i, .rst_ni,
     .start_i(tr_start_i), .req_i(tr_req),
-    .wr_we_o(tr_we), .wr_addr_o(tr_waddr), .wr_be_o(tr_wbe), .wr_data_o(tr_wdata),
     .rd_re_o(tr_re), .rd_addr_o(tr_raddr), .rd_data_i(ob_rdata),
     .busy_o(tr_busy_o), .done_o(tr_done_o), .rsp_o(tr_rsp));
 

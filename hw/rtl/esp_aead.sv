@@ -125,7 +125,7 @@ module esp_aead
   typedef enum logic [1:0] {AIdle, ALook, AWait, AReady} a_state_e;
 
   a_state_e         a_state_q, a_state_d;
-  logic             a_enc_q, a_gmac_q, a_esn_q, a_aes256_q, a_wipe_q, a_setup_q, a_kwait_q;
+  logic             a_enc_q, a_gmac_q, a_esn_q, a_aes256_q, a_wipe_q, a_setup_q;
   logic             a_nojob;   // a wipe or a setup: no job follows
   // Key setups are numbered as they start (one at a time, in job order): a
   // job that started one waits only for that one (KseqW bits: more than the
@@ -195,14 +195,10 @@ module esp_aead
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
       a_state_q <= AIdle;
-      a_kwait_q <= 1'b0;
       kseq_q    <= '0;
       ks_v_q    <= 1'b0;
     end else begin
       a_state_q <= a_state_d;
-      // the job's key setup was started: its first beat waits until it is done
-      if (req_fire) a_kwait_q <= 1'b0;
-      else if (kc_fill) a_kwait_q <= 1'b1;
       if (kc_fill) kseq_q <= kseq_q + 1'b1;
       if (kc_fill) ks_v_q <= !a_wipe_q;
     end
@@ -266,7 +262,7 @@ module esp_aead
     a_ctx.enc   = a_enc_q;
     a_ctx.gmac  = a_gmac_q;
     a_ctx.esn   = a_esn_q;
-    a_ctx.kwait = a_kwait_q || (ks_v_q && ks_slot_q == kc_slot);
+    a_ctx.kwait = ks_v_q && ks_slot_q == kc_slot;   // (a job that started its setup too)
     a_ctx.kseq  = kseq_q;
     a_ctx.slot  = kc_slot;
     a_ctx.salt  = a_salt_q;

@@ -383,6 +383,10 @@ module esp_batch_ctrl
   // state record) into the registers, then `ret`.
   task automatic store_ld(input head_state_e ret);
     sa_d = sa_entry_t'(SA_ENTRY_BITS'(st_ent)); sa_ok_d = 1'b1;
+    state_ld(ret);
+  endtask
+  // The state record alone (SA_INSTALL with KEEP_STATE keeps it), then `ret`.
+  task automatic state_ld(input head_state_e ret);
     ctr_d = st_line.counters; top_d = st_line.seq; te_d = st_te; te_ok_d = st_te_ok;
     state_d = ret;
   endtask
@@ -422,8 +426,7 @@ module esp_batch_ctrl
   endtask
   // A DECRYPT of SA i is in the tail.
   function automatic logic dec_busy(input logic [31:0] i);
-    dec_busy = 1'b0;
-    for (int unsigned k = 0; k < (1 << OSlotW); k++) dec_busy |= tail_dec_v_i[k] && tail_dec_sa_i[k] == i;
+    dec_busy = sa_in_tail(MaxOSlots'(tail_dec_v_i), (32 * MaxOSlots)'(tail_dec_sa_i), i);
   endfunction
   // The SA's state (counters c, seq t, te_d) into the SA store, changed.
   task automatic st_wr(input sa_counters_t c, input logic [63:0] t);
@@ -661,9 +664,7 @@ module esp_batch_ctrl
           mem_rd(a_line, SA_STATE_SIZE, LdLine, StCmdLine);
         end
       end
-      StCmdKeep: begin
-        ctr_d = st_line.counters; top_d = st_line.seq; te_d = st_te; te_ok_d = st_te_ok; state_d = StCmdLine;
-      end
+      StCmdKeep: state_ld(StCmdLine);
       StCmdLine: begin  // T in top_q
         if (!sa.valid || sa.outbound || !params_ok) begin
           te_ok_d = 1'b0; state_d = StCmdSt;

@@ -38,10 +38,8 @@ module esp_batch_req
 
   // (the head's esp_trailer checks a DECRYPT it finishes itself; an
   // ENCRYPT's trailer is on esp_aead's stream)
-  assign tr_req_o.op  = TR_CHECK;
   assign tr_req_o.off = dec_pt_off;
   assign tr_req_o.len = pk_i.pt_len;
-  assign tr_req_o.nh  = pk_i.nh;
 
   assign aead_req_o.wipe       = wipe_i;
   assign aead_req_o.setup      = setup_i;

@@ -618,10 +618,10 @@ module esp_engine
   );
 
   // unit ports
-  logic          parse_re, tr_we, tr_re, aead_ibuf_re, aead_obuf_we, hb_re, hb_we;
-  logic [Aw-1:0] parse_raddr, tr_waddr, tr_raddr, aead_ibuf_raddr, aead_obuf_waddr, hb_raddr, hb_waddr;
-  logic [NB-1:0] tr_wbe, aead_obuf_wbe, hb_wbe;
-  logic [Dw-1:0] tr_wdata, aead_obuf_wdata, hb_wdata, aead_ibuf_rdata;
+  logic          parse_re, tr_re, aead_ibuf_re, aead_obuf_we, hb_re, hb_we;
+  logic [Aw-1:0] parse_raddr, tr_raddr, aead_ibuf_raddr, aead_obuf_waddr, hb_raddr, hb_waddr;
+  logic [NB-1:0] aead_obuf_wbe, hb_wbe;
+  logic [Dw-1:0] aead_obuf_wdata, hb_wdata, aead_ibuf_rdata;
 
   always_comb begin
     // ibuf read of the head's ticket: esp_ip_parse or esp_hdr_build (esp_aead
@@ -658,10 +658,6 @@ module esp_engine
     .rst_ni,
     .start_i       (tr_start),
     .req_i         (tr_req),
-    .wr_we_o       (tr_we),
-    .wr_addr_o     (tr_waddr),
-    .wr_be_o       (tr_wbe),
-    .wr_data_o     (tr_wdata),
     .rd_re_o       (tr_re),
     .rd_addr_o     (tr_raddr),
     .rd_data_i     (obuf_rdata),
@@ -729,8 +725,7 @@ module esp_engine
 
   // Results the sequencer does not need (it plans the same numbers itself).
   logic unused_results;
-  assign unused_results = ^{parse_busy, tr_busy, hb_busy, hb_rsp, iready, wb_cpl_hold,
-                            tr_we, tr_waddr, tr_wbe, tr_wdata};   // (the head's esp_trailer only checks: TR_CHECK)
+  assign unused_results = ^{parse_busy, tr_busy, hb_busy, hb_rsp, iready, wb_cpl_hold};
 
 endmodule : esp_engine
 

@@ -17,6 +17,7 @@
 
 module esp_sa_ahead
   import esp_spec_pkg::*;
+  import esp_unit_pkg::*;
 #(
   parameter int unsigned MaxSpiBucketsLog2 = 14,
   parameter int unsigned MaxSas = 65536,
@@ -78,11 +79,6 @@ module esp_sa_ahead
   assign spi_rd_o        = n_lk_i && h_free_i && !h_spi_rd_i && !h_go_i && !rd_q && !done_q && log2_ok;
   assign spi_rd_bucket_o = bucket0;
 
-  function automatic logic dec_busy(input logic [31:0] i);
-    dec_busy = 1'b0;
-    for (int unsigned k = 0; k < (1 << OSlotW); k++) dec_busy |= tail_dec_v_i[k] && tail_dec_sa_i[k] == i;
-  endfunction
-
   logic        cand, cand_lk;
   logic [31:0] cand_idx;
   always_comb begin
@@ -91,7 +87,8 @@ module esp_sa_ahead
     cand_idx = n_enc_i ? n_sa_i : idx_now;
   end
   assign st_rd_o     = h_go_i && !h_st_rd_i && cand && cand_idx < sa_cap_i && cand_idx < 32'(MaxSas) &&
-                       cand_idx != h_sa_i && !dec_busy(cand_idx);
+                       cand_idx != h_sa_i &&
+                       !sa_in_tail(MaxOSlots'(tail_dec_v_i), (32 * MaxOSlots)'(tail_dec_sa_i), cand_idx);
   assign st_rd_idx_o = cand_idx;
 
   always_ff @(posedge clk_i or negedge rst_ni) begin
@@ -117,6 +114,11 @@ module esp_sa_ahead
 
   logic unused_b1;
   assign unused_b1 = ^bucket1;
+
+  // (esp_batch_ctrl, whose read ahead this is, gives its OSlots: the check holds for both)
+  if ((1 << OSlotW) > MaxOSlots) begin : g_bad_slots
+    $error("esp_sa_ahead: more output slots than esp_unit_pkg::sa_in_tail takes (MaxOSlots)");
+  end
 
 endmodule : esp_sa_ahead
 

@@ -1,35 +1,27 @@
-// esp_trailer: the ESP trailer (hw/rtl/DATAPATH.md "esp_trailer").
+// esp_trailer: the ESP trailer check (hw/rtl/DATAPATH.md "esp_trailer").
 //
-// BUILD (ENCRYPT, the trailer part of the HLS build_encap): writes
-//   pad 1,2,3.. | pad_len | next_header
-// into the input buffer right behind the payload at req_i.off + req_i.len, with byte
-// enables (one or two words); pad_len is the fewest bytes making
-// req_i.len + pad_len + 2 a multiple of ESP_ALIGN.
-// CHECK (DECRYPT 12, the HLS check_trailer): reads the plaintext of req_i.len
-// bytes at req_i.off in the output buffer: pad length byte, next header byte and
+// DECRYPT 12, the HLS check_trailer: reads the plaintext of req_i.len bytes
+// at req_i.off in the output buffer: pad length byte, next header byte and
 // the pad bytes (up to 255, over several words), which must be 1..pad_len.
+// (An ENCRYPT's trailer is built on esp_aead's stream, aead_req_t.trl; the
+// head's DECRYPTs the tail does not finish are this unit's only jobs.)
 //
 // Ports (req_i: esp_unit_pkg::tr_req_t, sampled with start_i; rsp_o: tr_rsp_t)
 //   start_i          one-cycle job start (ignored while busy_o); sampled with it:
-//   req_i.op             TR_BUILD (0) or TR_CHECK (1)
-//   req_i.off      BUILD: buffer byte offset of the payload; CHECK: of the plaintext
-//   req_i.len      BUILD: payload bytes; CHECK: plaintext bytes (>= 2; < 2 gives
-//                    BAD_PADDING, where the HLS function is undefined)
-//   req_i.nh[7:0]   BUILD: the next header byte
-//   wr_we_o, wr_addr_o[Aw-1:0], wr_be_o[63:0], wr_data_o[511:0]  BUILD: input-buffer write port
-//   rd_re_o, rd_addr_o[Aw-1:0], rd_data_i[511:0]                   CHECK: output-buffer read port (1-cycle latency)
+//   req_i.off        buffer byte offset of the plaintext
+//   req_i.len        plaintext bytes (>= 2; < 2 gives BAD_PADDING, where the
+//                    HLS function is undefined)
+//   rd_re_o, rd_addr_o[Aw-1:0], rd_data_i[511:0]  output-buffer read port (1-cycle latency)
 //   busy_o           a job is running
 //   done_o           one-cycle pulse at the end of a job; held until the next start:
-//   rsp_o.status[15:0]   CHECK: STATUS_OK or STATUS_BAD_PADDING; BUILD: STATUS_OK
-//   rsp_o.pad_len[7:0]   BUILD: the pad bytes written (0..ESP_ALIGN-1); CHECK: the pad length byte
-//   rsp_o.pt_len   BUILD: plaintext length req_i.len + pad_len + 2; CHECK: req_i.len
-//   rsp_o.pay_len  CHECK with STATUS_OK: payload length (check_trailer's result); BUILD: req_i.len
-//   rsp_o.nh[7:0]  CHECK: the plaintext's last byte; BUILD: req_i.nh
+//   rsp_o.status[15:0]   STATUS_OK or STATUS_BAD_PADDING
+//   rsp_o.pad_len[7:0]   the pad length byte
+//   rsp_o.pt_len         req_i.len
+//   rsp_o.pay_len        with STATUS_OK: payload length (check_trailer's result)
+//   rsp_o.nh[7:0]        the plaintext's last byte
 //
-// Cycles (from the start_i cycle to the done_o cycle): BUILD 2 (trailer in
-// one word) or 3;
-// CHECK 5 with pad_len 0 (or BAD_PADDING by the length), else 6 + the
-// words the pad bytes touch (1..5).
+// Cycles (from the start_i cycle to the done_o cycle): 5 with pad_len 0 (or
+// BAD_PADDING by the length), else 6 + the words the pad bytes touch (1..5).
 `default_nettype none
 
 module esp_trailer
@@ -46,11 +38,6 @@ module esp_trailer
   input  wire logic                     start_i,
   input  wire tr_req_t req_i,
 
-  output      logic                     wr_we_o,
-  output      logic [Aw-1:0]            wr_addr_o,
-  output      logic [PKT_BUS_BYTES-1:0] wr_be_o,
-  output      logic [Dw-1:0]            wr_data_o,
-
   output      logic                     rd_re_o,
   output      logic [Aw-1:0]            rd_addr_o,
   input  wire logic [Dw-1:0]            rd_data_i,
@@ -62,10 +49,9 @@ module esp_trailer
 
 
   localparam int unsigned Lw = $clog2(PKT_BUS_BYTES);
-  localparam pkt_len_t ALIGN = PKT_LEN_BITS'(ESP_ALIGN);
 
-  typedef enum logic [3:0] {
-    S_IDLE, S_BW0, S_BW1, S_CR0, S_CR1, S_CR2, S_CHK, S_PAD
+  typedef enum logic [2:0] {
+    S_IDLE, S_CR0, S_CR1, S_CR2, S_CHK, S_PAD
   } state_e;
 
   state_e      state_q, state_d;
@@ -75,33 +61,14 @@ module esp_trailer
   pkt_len_t    pt_len_q, pt_len_d, pay_len_q, pay_len_d;
   logic [15:0] status_q, status_d;
   logic        done_q, done_d;
-  pkt_sum_t    pos_q, pos_d;        // BUILD: first trailer byte; CHECK: pad length byte
-  logic [Aw-1:0] rw_q, rw_d;        // CHECK: next pad word to read
+  pkt_sum_t    pos_q, pos_d;        // the pad length byte
+  logic [Aw-1:0] rw_q, rw_d;        // the next pad word to read
   logic [Aw-1:0] last_w_q, last_w_d;
   logic        pend_q, pend_d;      // a pad word read is under way
   logic [9:0]  pend_base_q, pend_base_d;  // its first byte minus the first pad byte (-63..254)
   logic        bad_q, bad_d;
   logic [Dw-1:0] w0_q;
 
-  // ---------------------------------------------------------------- BUILD
-  pkt_len_t    b_sum, b_rem, b_pad;
-  assign b_sum = req_i.len + PKT_LEN_BITS'(ESP_TRAILER_BYTES);
-  assign b_rem = b_sum % ALIGN;
-  assign b_pad = b_rem == '0 ? '0 : ALIGN - b_rem;
-
-  // The trailer over two words from the word of pos_q.
-  logic [2*PKT_BUS_BYTES-1:0] bwin_be;
-  logic [2*Dw-1:0]            bwin_data;
-  always_comb begin
-    for (int unsigned l = 0; l < 2 * PKT_BUS_BYTES; l++) begin
-      logic [7:0] rel;
-      rel = 8'(l) - 8'(pos_q[Lw-1:0]);
-      bwin_be[l]        = l >= 32'(pos_q[Lw-1:0]) && rel < pad_q + 8'(ESP_TRAILER_BYTES);
-      bwin_data[8*l +: 8] = rel < pad_q ? rel + 8'd1 : rel == pad_q ? pad_q : nh_q;
-    end
-  end
-
-  // ---------------------------------------------------------------- CHECK
   pkt_sum_t    c_pos, c_end;
   logic [7:0]  c_lane_pad, c_lane_nh;
   pkt_sum_t    c_nh_pos;
@@ -138,10 +105,6 @@ module esp_trailer
     pend_d      = 1'b0;
     pend_base_d = pend_base_q;
     bad_d       = bad_q;
-    wr_we_o     = 1'b0;
-    wr_addr_o   = Aw'(pos_q >> Lw);
-    wr_be_o     = bwin_be[PKT_BUS_BYTES-1:0];
-    wr_data_o   = bwin_data[Dw-1:0];
     rd_re_o     = 1'b0;
     rd_addr_o   = Aw'(pos_q >> Lw);
 
@@ -151,47 +114,17 @@ module esp_trailer
           off_d = req_i.off;
           len_d = req_i.len;
           bad_d = 1'b0;
-          if (req_i.op != TR_CHECK) begin  // TR_BUILD
-            nh_d      = req_i.nh;
-            pad_d     = b_pad[7:0];
-            pt_len_d  = b_sum + b_pad;
-            pay_len_d = req_i.len;
-            pos_d     = {1'b0, req_i.off} + {1'b0, req_i.len};
-            status_d  = STATUS_OK;
-            state_d   = S_BW0;
+          pt_len_d = req_i.len;
+          pos_d    = c_pos;
+          if (req_i.len < PKT_LEN_BITS'(ESP_TRAILER_BYTES)) begin
+            status_d = STATUS_BAD_PADDING;
+            done_d   = 1'b1;
           end else begin
-            pt_len_d = req_i.len;
-            pos_d    = c_pos;
-            if (req_i.len < PKT_LEN_BITS'(ESP_TRAILER_BYTES)) begin
-              status_d = STATUS_BAD_PADDING;
-              done_d   = 1'b1;
-            end else begin
-              state_d = S_CR0;
-            end
+            state_d = S_CR0;
           end
         end
       end
 
-      // BUILD
-      S_BW0: begin
-        wr_we_o = 1'b1;
-        if (32'(pos_q[Lw-1:0]) + 32'(pad_q) + ESP_TRAILER_BYTES > PKT_BUS_BYTES) begin
-          state_d = S_BW1;
-        end else begin
-          done_d  = 1'b1;
-          state_d = S_IDLE;
-        end
-      end
-      S_BW1: begin
-        wr_we_o   = 1'b1;
-        wr_addr_o = Aw'(pos_q >> Lw) + Aw'(1);
-        wr_be_o   = bwin_be[2*PKT_BUS_BYTES-1:PKT_BUS_BYTES];
-        wr_data_o = bwin_data[2*Dw-1:Dw];
-        done_d    = 1'b1;
-        state_d   = S_IDLE;
-      end
-
-      // CHECK
       S_CR0: begin
         rd_re_o = 1'b1;
         state_d = S_CR1;

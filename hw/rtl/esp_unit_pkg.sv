@@ -109,16 +109,10 @@ package esp_unit_pkg;
   } parse_rsp_t;
 
   // ------------------------------------------------------------- esp_trailer
-  typedef enum logic {
-    TR_BUILD = 1'b0,       // ENCRYPT: pad, pad length, next header behind the payload (ibuf)
-    TR_CHECK = 1'b1        // DECRYPT: check them (obuf)
-  } tr_op_e;
-
+  // (it checks a DECRYPT's trailer: an ENCRYPT's is built on esp_aead's stream)
   typedef struct packed {
-    tr_op_e      op;
     pkt_len_t    off;
     pkt_len_t    len;
-    logic [7:0]  nh;
   } tr_req_t;
 
   typedef struct packed {
@@ -330,6 +324,17 @@ package esp_unit_pkg;
     logic [63:0]   st_te_off;
     logic          st_te_ok;
   } head_view_t;
+
+  // The tail's DECRYPTs, one per output slot (at most MaxOSlots; the callers
+  // widen theirs): whether one of them is of SA i. The head (esp_batch_ctrl)
+  // reads an SA only after them, and so does its read ahead (esp_sa_ahead).
+  localparam int unsigned MaxOSlots = 64;
+  function automatic logic sa_in_tail(input logic [MaxOSlots-1:0] dec_v,
+                                      input logic [MaxOSlots-1:0][31:0] dec_sa,
+                                      input logic [31:0] i);
+    sa_in_tail = 1'b0;
+    for (int unsigned k = 0; k < MaxOSlots; k++) sa_in_tail |= dec_v[k] && dec_sa[k] == i;
+  endfunction
 
 endpackage : esp_unit_pkg
 
