@@ -4,11 +4,12 @@
 // aes256}. The key material itself ({klen, H^1..H^4, key}) lives in
 // esp_gcm_core's key slots, slot = entry.
 //
-// Lookup: lk_valid_i with the tag fields; lk_hit_o / lk_slot_o are valid in
-// the next cycle (synchronous read of a RAM-style tag array). The valid bits
-// are a RAM of 64-bit words, cleared by a sweep after reset (Entries / 64
-// cycles; init_done_o low meanwhile). fill_i (any later cycle) makes the
-// looked-up entry hold the looked-up tag; inv_i (instead) empties it.
+// Lookup: lk_valid_i with the tag fields; lk_hit_o is valid in the next
+// cycle, lk_slot_o from then until the next lookup (synchronous read of a
+// RAM-style tag array). The valid bits are an esp_bitmap (block RAM, cleared
+// by a sweep after reset: Entries / 64 cycles, init_done_o low meanwhile).
+// fill_i (any later cycle, not a lookup's) makes the looked-up entry hold
+// the looked-up tag; inv_i (instead) empties it.
 //
 // In flight: use_push_i (a job took the looked-up slot) and use_pop_i (the
 // oldest such job has read its slot in the core) keep the slots of up to
@@ -42,43 +43,33 @@ module esp_key_cache #(
   input  wire logic            use_pop_i
 );
 
-  localparam int unsigned Words = (Entries + 63) / 64;
-  localparam int unsigned WordW = Words > 1 ? $clog2(Words) : 1;
-  localparam int unsigned BitW  = Entries > 64 ? 6 : IdxW;
   localparam int unsigned UseW  = $clog2(MaxUse);
 
   logic [TagW-1:0]    tag_mem [Entries];
-  logic [63:0]        vld_mem [Words];
   logic [TagW-1:0]    rd_tag_q, lk_tag_q;
-  logic [63:0]        rd_vld_q;
+  logic               rd_vld;
   logic [IdxW-1:0]    lk_idx_q;
   logic [IdxW-1:0]    idx;
   logic [TagW-1:0]    tag;
-  logic               init_q;   // the sweep is over
-  logic [WordW-1:0]   clr_q;    // the valid word it clears
 
   assign idx = lk_sa_index_i[IdxW-1:0];
   assign tag = {lk_sa_index_i[31:IdxW], lk_generation_i, lk_aes256_i};
 
-  function automatic logic [WordW-1:0] word_of(input logic [IdxW-1:0] i);
-    return WordW'(i >> BitW);
-  endfunction
-
-  // Valid bits cleared after reset.
-  esp_init_sweep #(.Count (Words)) u_sweep (.clk_i, .rst_ni, .addr_o (clr_q), .done_o (init_q));
-
-  assign init_done_o = init_q;
-
-  // RAM-style arrays: synchronous read, one write port each.
+  // The tags: a RAM-style array (synchronous read, one write port).
   always_ff @(posedge clk_i) begin
-    if (lk_valid_i) begin
-      rd_tag_q <= tag_mem[idx];
-      rd_vld_q <= vld_mem[word_of(idx)];
-    end
+    if (lk_valid_i) rd_tag_q <= tag_mem[idx];
     if (fill_i) tag_mem[lk_idx_q] <= lk_tag_q;
-    if (!init_q) vld_mem[clr_q] <= '0;
-    else if (fill_i || inv_i) vld_mem[word_of(lk_idx_q)][lk_idx_q[BitW-1:0]] <= fill_i;
   end
+
+  // The valid bits: read by a lookup, written by a fill or an invalidation.
+  esp_bitmap #(.Bits (Entries)) u_valid (
+    .clk_i, .rst_ni, .init_done_o,
+    .op_i  (lk_valid_i || fill_i || inv_i),
+    .idx_i (lk_valid_i ? idx : lk_idx_q),
+    .wr_i  (!lk_valid_i),
+    .val_i (fill_i),
+    .q_o   (rd_vld)
+  );
 
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
@@ -90,7 +81,7 @@ module esp_key_cache #(
     end
   end
 
-  assign lk_hit_o  = rd_vld_q[lk_idx_q[BitW-1:0]] && (rd_tag_q == lk_tag_q);
+  assign lk_hit_o  = rd_vld && (rd_tag_q == lk_tag_q);
   assign lk_slot_o = lk_idx_q;
 
   // Slots of the jobs in flight, oldest at rd_q.

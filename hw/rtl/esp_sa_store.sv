@@ -11,10 +11,12 @@
 //     memory would hold it), te's byte offset in the replay area
 //     (replay_offset + 16 * index) and te_ok (the SA has a ring: inbound,
 //     VALID, usable parameters).
-// Beside them two bit arrays, cleared by a sweep after a reset (init_done_o):
-// dirty (the record changed since it was last written back) and listed (the
-// index is in the dirty list, a FIFO of SA indices in a RAM: every index at
-// most once, so STOP costs one write-back per dirty SA, never a scan).
+// Beside them two bit arrays in block RAM (esp_bitmap: read-modify-write,
+// the bit known the cycle after), cleared by a sweep after a reset
+// (init_done_o): dirty (the record changed since it was last written back)
+// and listed (the index is in the dirty list, a FIFO of SA indices in a RAM:
+// every index at most once, so STOP costs one write-back per dirty SA, never
+// a scan; an index is pushed the cycle after the write that marks it).
 //
 // Ports:
 //   rd_i, rd_idx_i        read SA rd_idx_i: ent_o, line_o, te_o, te_ok_o the next cycle
@@ -41,8 +43,6 @@ module esp_sa_store
   parameter int unsigned MaxSas = 65536,
   parameter int unsigned SaBits = 1280,
   localparam int unsigned Iw = $clog2(MaxSas),
-  localparam int unsigned Words = (MaxSas + 63) / 64,
-  localparam int unsigned WordW = (Words > 1) ? $clog2(Words) : 1,
   localparam int unsigned Dw = 8 * PKT_BUS_BYTES
 ) (
   input  wire logic              clk_i,
@@ -109,6 +109,8 @@ module esp_sa_store
   logic [Iw-1:0]  c_idx;          // stage C's SA
   logic           c_adv;          // stage C reads its record and checks its dirty bit this cycle
   logic           w_v_q, w_v_d, w_line_q, w_line_d;   // stage W: rec_q to write (its line still to go)
+  logic           w_chk_q, w_chk_d;                   // W's first cycle: the dirty bit (b_dirty) decides
+  logic           w_live;                             // W holds a write
   logic [Iw-1:0]  w_idx_q, w_idx_d;
 
   assign ra = (ws_q == WIdle) ? Iw'(rd_idx_i) : c_idx;
@@ -129,38 +131,33 @@ module esp_sa_store
   assign te_ok_o  = rec_q.te_ok;
 
   // ------------------------------------------------- dirty and listed bits
-  logic [63:0]      dirty_mem [Words];
-  logic [63:0]      listed_mem [Words];
-  logic             init_q;   // the sweep is over
-  logic [WordW-1:0] clr_q;    // the word it clears
-
-  esp_init_sweep #(.Count (Words)) u_sweep (.clk_i, .rst_ni, .addr_o (clr_q), .done_o (init_q));
-  assign init_done_o = init_q;
-
-  // the bits of the SA the sequencer writes (idx_i) and of the one checked for write-back (c_idx)
-  logic w_dirty, w_listed, b_dirty;
-  assign w_dirty  = dirty_mem[WordW'(wa >> 6)][wa[5:0]];
-  assign w_listed = listed_mem[WordW'(wa >> 6)][wa[5:0]];
-  assign b_dirty  = dirty_mem[WordW'(c_idx >> 6)][c_idx[5:0]];
-
-  // dirty: set by mark_i, cleared by clean_i or the write-back (never together:
-  // the sequencer waits while it runs); listed: set by a push, cleared by a pop
-  logic          push, pop_clr, b_clean;
+  // dirty: set by mark_i, cleared by clean_i or by the write-back's check of
+  // c_idx (b_dirty: the bit before, the cycle after; never together: the
+  // sequencer waits while it runs); listed: set by a marking write (mk_q,
+  // l_q the cycle after: pushed unless it was set), cleared by a pop (pop_clr).
+  logic          d_init, l_init, d_op, l_op, b_dirty, l_q, mk_q;
+  logic [Iw-1:0] wa_q;
+  logic          push, pop_clr;
   logic [Iw-1:0] pop_idx;
-  assign push = we_i && mark_i && !w_listed;
 
-  always_ff @(posedge clk_i) begin
-    if (!init_q) begin
-      dirty_mem[clr_q]  <= '0;
-      listed_mem[clr_q] <= '0;
-    end else begin
-      if (we_i && mark_i && !w_dirty) dirty_mem[WordW'(wa >> 6)][wa[5:0]] <= 1'b1;
-      else if (we_i && clean_i)       dirty_mem[WordW'(wa >> 6)][wa[5:0]] <= 1'b0;
-      else if (b_clean)               dirty_mem[WordW'(c_idx >> 6)][c_idx[5:0]] <= 1'b0;
-      if (push)         listed_mem[WordW'(wa >> 6)][wa[5:0]] <= 1'b1;
-      else if (pop_clr) listed_mem[WordW'(pop_idx >> 6)][pop_idx[5:0]] <= 1'b0;
-    end
+  assign d_op = (we_i && (mark_i || clean_i)) || c_adv;
+  esp_bitmap #(.Bits (MaxSas)) u_dirty (
+    .clk_i, .rst_ni, .init_done_o (d_init),
+    .op_i (d_op), .idx_i (c_adv ? c_idx : wa), .wr_i (1'b1), .val_i (!c_adv && mark_i), .q_o (b_dirty)
+  );
+  assign l_op = (we_i && mark_i) || pop_clr;
+  esp_bitmap #(.Bits (MaxSas)) u_listed (
+    .clk_i, .rst_ni, .init_done_o (l_init),
+    .op_i (l_op), .idx_i (pop_clr ? pop_idx : wa), .wr_i (1'b1), .val_i (!pop_clr), .q_o (l_q)
+  );
+  assign init_done_o = d_init && l_init;
+
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) mk_q <= 1'b0;
+    else mk_q <= we_i && mark_i;
   end
+  always_ff @(posedge clk_i) wa_q <= wa;
+  assign push = mk_q && !l_q;
 
   // ------------------------------------------------------------ dirty list
   logic [Iw-1:0] list_mem [MaxSas];
@@ -170,7 +167,7 @@ module esp_sa_store
   assign pop_idx = list_q;
 
   always_ff @(posedge clk_i) begin
-    if (push) list_mem[wp_q] <= wa;
+    if (push) list_mem[wp_q] <= wa_q;
     if (pop) list_q <= list_mem[rp_q];
   end
   always_ff @(posedge clk_i or negedge rst_ni) begin
@@ -190,8 +187,9 @@ module esp_sa_store
   //   P  (the list) pop the next listed index: list_q the next cycle;
   //   C  the index known (list_q, or idx_i for one SA): its record is read
   //      (rec_q the next cycle) and its dirty bit checked and cleared (and,
-  //      for the list, its listed bit); a clean SA goes no further;
-  //   W  rec_q: its line written, then (te_ok) te; one write per cycle, the
+  //      for the list, its listed bit);
+  //   W  (its first cycle, w_chk_q: a clean SA goes no further, b_dirty)
+  //      rec_q: its line written, then (te_ok) te; one write per cycle, the
   //      next issued in the cycle the one before is taken.
   // C reads only when W lets go of rec_q in the same cycle (its last write
   // issued), P pops only when C moves on. The sequencer makes no request
@@ -205,21 +203,21 @@ module esp_sa_store
 
   assign c_idx     = all_q ? list_q : wi_q;
   assign can_issue = !m_wait_q || mem_acc_i;   // no write waiting, or it is taken this cycle
+  assign w_live    = w_v_q && (!w_chk_q || b_dirty);
   // W has nothing left after this cycle
-  assign w_free    = !w_v_q || (can_issue && !(w_line_q && rec_q.te_ok));
+  assign w_free    = !w_live || (can_issue && !(w_line_q && rec_q.te_ok));
   assign c_adv     = ws_q == WRun && c_v_q && w_free;
   assign pop       = ws_q == WRun && all_q && cnt_q != '0 && (!c_v_q || c_adv);
   assign pop_clr   = c_adv && all_q;
-  assign b_clean   = c_adv && b_dirty;
 
   always_comb begin
     ws_d = ws_q; all_d = all_q; wi_d = wi_q;
-    c_v_d = c_v_q; w_v_d = w_v_q; w_line_d = w_line_q; w_idx_d = w_idx_q;
+    c_v_d = c_v_q; w_v_d = w_live; w_line_d = w_line_q; w_idx_d = w_idx_q; w_chk_d = 1'b0;
     m_go_d = 1'b0; m_addr_d = m_addr_q; m_img_d = m_img_q; m_mask_d = m_mask_q;
     m_wait_d = m_wait_q & !mem_acc_i;
     wb_done_o = 1'b0;
     // W: the line, then te
-    if (ws_q == WRun && w_v_q && can_issue) begin
+    if (ws_q == WRun && w_live && can_issue) begin
       m_go_d = 1'b1; m_wait_d = 1'b1;
       if (w_line_q) begin
         m_addr_d = st_base_i + (64'(w_idx_q) << $clog2(SA_STATE_SIZE));
@@ -235,9 +233,7 @@ module esp_sa_store
     // C -> W
     if (c_adv) begin
       c_v_d = 1'b0;
-      if (b_dirty) begin
-        w_v_d = 1'b1; w_line_d = 1'b1; w_idx_d = c_idx;
-      end
+      w_v_d = 1'b1; w_chk_d = 1'b1; w_line_d = 1'b1; w_idx_d = c_idx;
     end
     // P -> C
     if (pop) c_v_d = 1'b1;
@@ -246,7 +242,7 @@ module esp_sa_store
         all_d = wb_all_i; wi_d = wa; c_v_d = !wb_all_i; w_v_d = 1'b0;
         ws_d = WRun;
       end
-      WRun: if (!c_v_q && !w_v_q && (!all_q || cnt_q == '0)) ws_d = WDone;
+      WRun: if (!c_v_q && !w_live && (!all_q || cnt_q == '0)) ws_d = WDone;
       WDone: if (!m_wait_q && !m_go_q) begin
         wb_done_o = 1'b1; ws_d = WIdle;
       end
@@ -256,9 +252,9 @@ module esp_sa_store
 
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
-      ws_q <= WIdle; m_go_q <= 1'b0; m_wait_q <= 1'b0; c_v_q <= 1'b0; w_v_q <= 1'b0;
+      ws_q <= WIdle; m_go_q <= 1'b0; m_wait_q <= 1'b0; c_v_q <= 1'b0; w_v_q <= 1'b0; w_chk_q <= 1'b0;
     end else begin
-      ws_q <= ws_d; m_go_q <= m_go_d; m_wait_q <= m_wait_d; c_v_q <= c_v_d; w_v_q <= w_v_d;
+      ws_q <= ws_d; m_go_q <= m_go_d; m_wait_q <= m_wait_d; c_v_q <= c_v_d; w_v_q <= w_v_d; w_chk_q <= w_chk_d;
     end
   end
   always_ff @(posedge clk_i) begin
