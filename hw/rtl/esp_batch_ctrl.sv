@@ -45,6 +45,7 @@ module esp_batch_ctrl
   output      logic          run_start_o,
   input  wire logic          init_done_i,         // esp_card_state is cleared
   // esp_card_state: installed bits, SPI table
+  output      logic          inst_rd_o,           // (inst_i the cycle after)
   output      logic [31:0]   inst_idx_o,
   input  wire logic          inst_i,
   output      logic          inst_we_o,
@@ -187,11 +188,11 @@ module esp_batch_ctrl
     .sa_i (sa_q),
     .sa_o (sa)
   );
-  // The slot of SA sa_idx_q as the card sees it: not VALID unless installed.
-  logic sa_valid;
-  // (the cycle after a read ahead: the installed bit of the SA read)
-  assign inst_idx_o = pf_q ? pf_idx_q : sa_idx_q;
-  assign sa_valid   = sa.valid & inst_i;
+  // The slot of SA sa_idx_q as the card sees it: not VALID unless installed
+  // (sa_inst_q: its installed bit, read with it from esp_card_state).
+  logic sa_valid, sa_inst_q, sa_inst_d;
+  logic cmd_inst_rd, kchk_q;   // SA_INSTALL reads the installed bit (KEEP_STATE), checked the cycle after
+  assign sa_valid = sa.valid & sa_inst_q;
 
   // ----------------------------------------------------------------- helpers
   logic          params_ok, hard, seq_full, soft_now, inferred_ok, win_fresh, win_old, win_pass, te_hit;
@@ -284,10 +285,12 @@ module esp_batch_ctrl
   replay_entry_t     st_te;
   logic              st_te_ok;
   // (its writes: the head's, or the tail's DECRYPT when the head makes none: st_wr_i)
+  logic [31:0]       st_ridx;   // the store's read: the read ahead's, or the head's
+  assign st_ridx = a_st_rd ? a_st_idx : st_rd_idx;
   esp_sa_store #(.MaxSas(MaxSas), .SaBits(SaBits)) u_sa_store (
     .clk_i, .rst_ni,
     .init_done_o (st_init),
-    .rd_i  (st_rd || a_st_rd), .rd_idx_i (a_st_rd ? a_st_idx : st_rd_idx),
+    .rd_i  (st_rd || a_st_rd), .rd_idx_i (st_ridx),
     .ent_o (st_ent), .line_o (st_line), .te_o (st_te), .te_ok_o (st_te_ok),
     .idx_i (st_wr_i.idx), .ent_we_i (st_ent_we), .ent_i (sa_q[SaBits-1:0]),
     .we_i  (st_wr_i.we), .line_i (st_wr_i.line), .te_i (st_wr_i.te), .te_off_i (st_wr_i.te_off),
@@ -382,7 +385,7 @@ module esp_batch_ctrl
   // The installed SA read from the store in the cycle before (its entry and
   // state record) into the registers, then `ret`.
   task automatic store_ld(input head_state_e ret);
-    sa_d = sa_entry_t'(SA_ENTRY_BITS'(st_ent)); sa_ok_d = 1'b1;
+    sa_d = sa_entry_t'(SA_ENTRY_BITS'(st_ent)); sa_ok_d = 1'b1; sa_inst_d = 1'b1;
     state_ld(ret);
   endtask
   // The state record alone (SA_INSTALL with KEEP_STATE keeps it), then `ret`.
@@ -558,7 +561,8 @@ module esp_batch_ctrl
     if (cd_delete) begin   // the key bytes on chip: the entry (StCmdWipe), esp_aead's key slot
       sa_d = '0; wb(1'b0, StCmdWipe);
     end else if (cd_install) begin
-      keep_d = cm.flags[DESCRIPTOR_FLAGS_KEEP_STATE_BIT];
+      keep_d = cm.flags[DESCRIPTOR_FLAGS_KEEP_STATE_BIT];   // (and installed: kchk_q the next cycle)
+      cmd_inst_rd = 1'b1;
       // KEEP_STATE: the SA's changed state (held since a STOP KEEP_STATE)
       // is written back first, so that a new entry without a ring (not
       // VALID, outbound, bad parameters) loses no replay entry the card holds
@@ -573,7 +577,7 @@ module esp_batch_ctrl
     desc_d = desc_q; sa_d = sa_q; ctr_d = ctr_q; top_d = top_q; seq_d = seq_q; sa_idx_d = sa_idx_q; ent_d = ent_q;
     te_d = te_q; te_ok_d = te_ok_q; keep_d = keep_q;
     cmd_d = cmd_q; stop_d = stop_q;
-    sa_ok_d = sa_ok_q; spec_d = spec_q; tmax_d = tmax_q; xing_d = xing_q;
+    sa_ok_d = sa_ok_q; sa_inst_d = sa_inst_q; spec_d = spec_q; cmd_inst_rd = 1'b0; tmax_d = tmax_q; xing_d = xing_q;
     lk_ok_d = lk_ok_q; lk_spi_d = lk_spi_q; lk_idx_d = lk_idx_q;
     st_rd = 1'b0; st_rd_idx = sa_idx_q; st_we = 1'b0; st_mark = 1'b0; st_clean = 1'b0; st_ent_we = 1'b0;
     st_wline.counters = ctr_q; st_wline.seq = top_q; st_go_d = 1'b0; st_all_d = st_all_q;
@@ -630,9 +634,9 @@ module esp_batch_ctrl
       StMemW: if (acc_h) state_d = ret_q;
       StMem: if (mem_done_i) begin
         unique case (ld_q)
-          LdSa: begin
+          LdSa: begin   // (an SA that is not installed, or SA_INSTALL's new entry)
             sa_d = sa_entry_t'(SA_ENTRY_BITS'(mem_rimg_i[SaBits-1:0]));
-            sa_ok_d = 1'b1;
+            sa_ok_d = 1'b1; sa_inst_d = 1'b0;
           end
           LdEnt: ent_d = replay_entry_t'(mem_rimg_i[REPLAY_ENTRY_BITS-1:0]);
           LdLine: {ctr_d, top_d} = mem_rimg_i[SA_STATE_BITS-1:0];
@@ -657,7 +661,7 @@ module esp_batch_ctrl
       StCmdInstRd: entry_rd(sa_idx_q, StCmdInst);
       StCmdInst: begin
         c_spi_d = sa.spi;
-        if (keep_q && inst_i) begin
+        if (keep_q) begin
           st_rd = 1'b1; state_d = StCmdKeep;
         end else begin
           keep_d = 1'b0; te_ok_d = 1'b0;
@@ -822,7 +826,14 @@ module esp_batch_ctrl
       default: state_d = StIdle;
     endcase
     if (parse_go_d) cls_d = 1'b0;   // esp_ip_parse's answer from now on
+    if (kchk_q) keep_d = keep_q && inst_i;   // SA_INSTALL: KEEP_STATE of an installed SA
   end
+  // esp_card_state's installed bits: read with every SA store read (inst_i
+  // the cycle after: StSaLd, the read ahead's pf_q), and by SA_INSTALL for
+  // KEEP_STATE (kchk_q); written by SA_INSTALL and SA_DELETE, never in a
+  // cycle that reads (a command reads neither the store nor ahead).
+  assign inst_rd_o  = st_rd || a_st_rd || cmd_inst_rd;
+  assign inst_idx_o = cmd_inst_rd ? cm.sa_index : st_ridx;
 
   // The reads ahead of the descriptor behind the head's SA (and its SPI's
   // bucket), in the SA store's and the SPI table's cycles the head leaves.
@@ -866,6 +877,10 @@ module esp_batch_ctrl
 
   // the on-chip state is valid for one run
   always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) kchk_q <= 1'b0;
+    else kchk_q <= cmd_inst_rd;
+  end
+  always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) {sa_ok_q, lk_ok_q, spec_q} <= '0;
     else {sa_ok_q, lk_ok_q, spec_q} <= run_start_o ? '0 : {sa_ok_d, lk_ok_d, spec_d};
   end
@@ -879,7 +894,7 @@ module esp_batch_ctrl
 
   always_ff @(posedge clk_i) begin
     desc_q <= desc_d; sa_q <= sa_d; ctr_q <= ctr_d; top_q <= top_d; seq_q <= seq_d; sa_idx_q <= sa_idx_d;
-    ent_q <= ent_d; te_q <= te_d; te_ok_q <= te_ok_d; keep_q <= keep_d; st_all_q <= st_all_d;
+    ent_q <= ent_d; te_q <= te_d; sa_inst_q <= sa_inst_d; te_ok_q <= te_ok_d; keep_q <= keep_d; st_all_q <= st_all_d;
     lk_spi_q <= lk_spi_d; lk_idx_q <= lk_idx_d; tmax_q <= tmax_d; xing_q <= xing_d;
     status_q <= status_d; soft_q <= soft_d; c_sa_q <= c_sa_d; c_spi_q <= c_spi_d; c_len_q <= c_len_d;
     c_seq_q <= c_seq_d;

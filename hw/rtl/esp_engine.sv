@@ -320,7 +320,7 @@ module esp_engine
   assign out_ready = wb_alloc_ready && !obusy[oalloc_slot];
 
   // the card's own state
-  logic          inst, inst_we, inst_wval, spi_rd, spi_wr;
+  logic          inst, inst_rd, inst_we, inst_wval, spi_rd, spi_wr;
   logic [31:0]   inst_idx, inst_widx, spi_rd_bucket, spi_wr_slot;
   spi_bucket_t   spi_bucket;
   spi_slot_t     spi_wr_val;
@@ -328,6 +328,7 @@ module esp_engine
     .clk_i,
     .rst_ni,
     .init_done_o (init_done),
+    .inst_rd_i   (inst_rd),
     .inst_idx_i  (inst_idx),
     .inst_o      (inst),
     .inst_we_i   (inst_we),
@@ -372,6 +373,7 @@ module esp_engine
     .spi_buckets_log2_i (spi_buckets_log2),
     .run_start_o        (run_start),
     .init_done_i        (init_done),
+    .inst_rd_o          (inst_rd),
     .inst_idx_o         (inst_idx),
     .inst_i             (inst),
     .inst_we_o          (inst_we),
