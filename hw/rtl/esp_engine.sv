@@ -593,7 +593,10 @@ module esp_engine
   // esp_trailer / esp_ip_parse (t): the tail's descriptor's)
   esp_out_bank #(.Depth(Depth), .Slots(OSlots)) u_obuf (
     .clk_i,
+    .rst_ni,
     .full_i    (ofull | obusy),
+    .alloc_i      (out_alloc),
+    .alloc_slot_i (oalloc_slot),
     .a_slot_i  (aead_obuf_slot),
     .a_we_i    (aead_obuf_we),
     .a_waddr_i (aead_obuf_waddr),
