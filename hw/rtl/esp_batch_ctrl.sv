@@ -191,7 +191,7 @@ module esp_batch_ctrl
   // The slot of SA sa_idx_q as the card sees it: not VALID unless installed
   // (sa_inst_q: its installed bit, read with it from esp_card_state).
   logic sa_valid, sa_inst_q, sa_inst_d;
-  logic cmd_inst_rd, kchk_q;   // SA_INSTALL reads the installed bit (KEEP_STATE), checked the cycle after
+  logic cmd_inst_rd;   // SA_INSTALL with KEEP_STATE reads its SA's installed bit (StCmdInstRd)
   assign sa_valid = sa.valid & sa_inst_q;
 
   // ----------------------------------------------------------------- helpers
@@ -561,8 +561,7 @@ module esp_batch_ctrl
     if (cd_delete) begin   // the key bytes on chip: the entry (StCmdWipe), esp_aead's key slot
       sa_d = '0; wb(1'b0, StCmdWipe);
     end else if (cd_install) begin
-      keep_d = cm.flags[DESCRIPTOR_FLAGS_KEEP_STATE_BIT];   // (and installed: kchk_q the next cycle)
-      cmd_inst_rd = 1'b1;
+      keep_d = cm.flags[DESCRIPTOR_FLAGS_KEEP_STATE_BIT];   // (and installed: StCmdKchk)
       // KEEP_STATE: the SA's changed state (held since a STOP KEEP_STATE)
       // is written back first, so that a new entry without a ring (not
       // VALID, outbound, bad parameters) loses no replay entry the card holds
@@ -658,7 +657,13 @@ module esp_batch_ctrl
       // and (a VALID SA with good parameters) its key set up in esp_aead's
       // key store (StCmdKey: a setup request; none on a hit), so that no
       // packet waits for it.
-      StCmdInstRd: entry_rd(sa_idx_q, StCmdInst);
+      StCmdInstRd: begin   // KEEP_STATE: the SA's installed bit (inst_i the cycle after)
+        cmd_inst_rd = 1'b1; state_d = StCmdKchk;
+      end
+      StCmdKchk: begin
+        keep_d = keep_q && inst_i;
+        entry_rd(sa_idx_q, StCmdInst);
+      end
       StCmdInst: begin
         c_spi_d = sa.spi;
         if (keep_q) begin
@@ -826,14 +831,13 @@ module esp_batch_ctrl
       default: state_d = StIdle;
     endcase
     if (parse_go_d) cls_d = 1'b0;   // esp_ip_parse's answer from now on
-    if (kchk_q) keep_d = keep_q && inst_i;   // SA_INSTALL: KEEP_STATE of an installed SA
   end
   // esp_card_state's installed bits: read with every SA store read (inst_i
   // the cycle after: StSaLd, the read ahead's pf_q), and by SA_INSTALL for
-  // KEEP_STATE (kchk_q); written by SA_INSTALL and SA_DELETE, never in a
-  // cycle that reads (a command reads neither the store nor ahead).
+  // KEEP_STATE (StCmdInstRd); written by SA_INSTALL and SA_DELETE, never in
+  // a cycle that reads (a command reads neither the store nor ahead).
   assign inst_rd_o  = st_rd || a_st_rd || cmd_inst_rd;
-  assign inst_idx_o = cmd_inst_rd ? cm.sa_index : st_ridx;
+  assign inst_idx_o = cmd_inst_rd ? sa_idx_q : st_ridx;
 
   // The reads ahead of the descriptor behind the head's SA (and its SPI's
   // bucket), in the SA store's and the SPI table's cycles the head leaves.
@@ -876,10 +880,6 @@ module esp_batch_ctrl
   end
 
   // the on-chip state is valid for one run
-  always_ff @(posedge clk_i or negedge rst_ni) begin
-    if (!rst_ni) kchk_q <= 1'b0;
-    else kchk_q <= cmd_inst_rd;
-  end
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) {sa_ok_q, lk_ok_q, spec_q} <= '0;
     else {sa_ok_q, lk_ok_q, spec_q} <= run_start_o ? '0 : {sa_ok_d, lk_ok_d, spec_d};

@@ -280,7 +280,7 @@ package esp_unit_pkg;
     StDecLoc, StDecSaIdx, StDecB0, StDecB1, StDecSa, StDecBit,
     StDecAead, StDecAeadRsp, StComTop, StComEnt,
     StDecTrl, StDecInner, StDecHdr, StDecDeliver, StCmdInst, StCmdKeep, StCmdLine, StCmdSt,
-    StCmdWipe, StCmdWb, StCmdEnd, StCmdInstRd, StCmdKey
+    StCmdWipe, StCmdWb, StCmdEnd, StCmdInstRd, StCmdKchk, StCmdKey
   } head_state_e;
 
   // A write of esp_sa_store's state (esp_batch_ctrl's, or the tail's
