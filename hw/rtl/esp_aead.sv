@@ -46,7 +46,7 @@
 // {generation, aes256} and a valid bit; esp_gcm_core's slot = SA index: the
 // raw key and H^1..H^4, no round keys: the AES pipe expands the key on the
 // fly). A hit costs nothing; a miss (first job of an SA generation) starts
-// the key setup (H powers, 9 / 11 cycles) into the slot and is handed over
+// the key setup (H powers, 36 / 38 cycles) into the slot and is handed over
 // at once: its first beat waits in front of the core until the setup is
 // done, while earlier jobs go on. A miss waits before starting the setup
 // only while an earlier job of the same SA index has not yet read its slot

@@ -3,10 +3,12 @@
 //   - H = E(K, 0^128) with two AES rounds per cycle (iterated), their round
 //     keys made on the fly as in esp_aes_pipe (esp_aes_pkg::aes_key_step):
 //     the whitening of the all-zero block is the key's first 16 bytes;
-//   - H^1..H^4 for esp_ghash, with one GF(2^128) multiplier:
+//   - H^1..H^4 for esp_ghash, with one digit-serial GF(2^128) multiplier
+//     (esp_gf128_mul_serial, 16 coefficients a cycle: 8 cycles a product):
 //       H^2 = H*H, H^3 = H^2*H, H^4 = H^2*H^2.
-// Latency: out_valid_o Nr/2 + 4 cycles after the key is accepted (9 AES-128,
-// 11 AES-256); one key at a time (in_ready_o low while busy).
+// Latency: out_valid_o Nr/2 + 1 + 3 * (1 + 8 + 1) cycles after the key is
+// accepted (36 AES-128, 38 AES-256); one key at a time (in_ready_o low while
+// busy).
 // Not on the packet path, but a key store miss waits for it (esp_aead).
 `default_nettype none
 
@@ -25,7 +27,7 @@ module esp_gcm_key_setup (
   output      logic [3:0][127:0]   hpow_o       // hpow_o[i] = H^(i+1)
 );
 
-  typedef enum logic [1:0] {StIdle, StEnc, StPow, StDone} state_e;
+  typedef enum logic [2:0] {StIdle, StEnc, StPowGo, StPow, StDone} state_e;
 
   state_e             state_d, state_q;
   logic [3:0]         step_d, step_q;        // AES rounds step_q, step_q+1 (odd, 1..Nr-1) / power step
@@ -58,8 +60,10 @@ module esp_gcm_key_setup (
     .state_o (round_out)
   );
 
-  // One multiplier for the powers of H.
+  // One multiplier for the powers of H (StPowGo starts the product of step
+  // step_q, StPow waits for it).
   logic [127:0] mul_a, mul_b, mul_z;
+  logic         mul_go, mul_busy, mul_done;
 
   always_comb begin
     unique case (step_q)
@@ -69,10 +73,19 @@ module esp_gcm_key_setup (
     endcase
   end
 
-  esp_gf128_mul u_mul (
-    .a_i (mul_a),
-    .b_i (mul_b),
-    .z_o (mul_z)
+  assign mul_go = state_q == StPowGo;
+  logic unused_busy;
+  assign unused_busy = mul_busy;   // (StPow waits for done)
+
+  esp_gf128_mul_serial #(.W(16)) u_mul (
+    .clk_i,
+    .rst_ni,
+    .start_i (mul_go),
+    .a_i     (mul_a),
+    .b_i     (mul_b),
+    .busy_o  (mul_busy),
+    .done_o  (mul_done),
+    .z_o     (mul_z)
   );
 
   always_comb begin
@@ -100,17 +113,18 @@ module esp_gcm_key_setup (
         if (step_q + 4'd1 == nr) begin
           hpow_d[0] = round_out;
           step_d    = 4'd0;
-          state_d   = StPow;
+          state_d   = StPowGo;
         end
       end
-      StPow: begin
+      StPowGo: state_d = StPow;
+      StPow: if (mul_done) begin
         unique case (step_q[1:0])
           2'd0:    hpow_d[1] = mul_z;
           2'd1:    hpow_d[2] = mul_z;
           default: hpow_d[3] = mul_z;
         endcase
         step_d = step_q + 4'd1;
-        if (step_q == 4'd2) state_d = StDone;
+        state_d = (step_q == 4'd2) ? StDone : StPowGo;
       end
       StDone: begin
         if (out_ready_i) state_d = StIdle;

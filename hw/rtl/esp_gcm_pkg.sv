@@ -38,7 +38,7 @@ package esp_gcm_pkg;
   endfunction
 
   // 128 x 128 -> 255 bits, one Karatsuba level over schoolbook 64 x 64
-  // (esp_ghash's four products, gf128_mul: the smallest with yosys/ABC, and
+  // (esp_ghash's four products: the smallest with yosys/ABC, and
   // the shallowest Karatsuba for the loop; see hw/rtl/GCM.md "Area").
   function automatic logic [254:0] clmul128_k1(input logic [127:0] a, input logic [127:0] b);
     logic [126:0] lo, hi, mid;
@@ -60,11 +60,6 @@ package esp_gcm_pkg;
     u = {t[5:0], 122'b0};
     u = u ^ (u >> 1) ^ (u >> 2) ^ (u >> 7);
     gf128_reduce = z[254:127] ^ t[133:6] ^ u;
-  endfunction
-
-  // The reduced product a*b.
-  function automatic logic [127:0] gf128_mul(input logic [127:0] x, input logic [127:0] y);
-    gf128_mul = gf128_reduce(clmul128_k1(x, y));
   endfunction
 
 endpackage
