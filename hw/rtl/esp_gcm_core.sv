@@ -37,13 +37,18 @@
 //
 // Pipeline, one beat per cycle, no stall anywhere inside:
 //
-//   s_axis -> S0 -> esp_aes_pipe (5 lanes, 15 stages) -> XOR -+-> out FIFO -> m_axis
+//   s_axis -> S0 -> esp_aes_pipe (4 lanes, 15 stages) -> XOR -+-> out FIFO -> m_axis
 //                                                              +-> esp_ghash (4) -> ^E(J0) -> tag FIFO -> m_tag
 //
 //   S0    per-lane counter blocks, masks, lengths; the slot's key and H^i
 //   AES   lanes 0..3: counter blocks of the beat's 4 blocks (text block t
-//         uses counter t+2); lane 4: J0 = IV || 1, so E(K, J0) costs no
-//         extra cycle, whatever the AAD
+//         uses counter t+2), and J0 = IV || 1 in a lane that carries no
+//         text: lane 0 of the first beat when the packet has AAD (ESP
+//         always: SPI | seq) or is GMAC; else lane 3 of the last beat when
+//         that beat has at most 48 bytes, else the cycle after the last
+//         beat, which esp_ghash's length block keeps free anyway (a beat
+//         of J0 alone). E(K, J0) goes into a FIFO of its own as it leaves
+//         the pipe (in packet order), and out with the packet's S.
 //   XOR   keystream onto the text bytes; GHASH operand = ciphertext
 //         (output when encrypting, input when decrypting), AAD without its
 //         padding; written into the output FIFO and into esp_ghash
@@ -132,6 +137,9 @@ module esp_gcm_core
     logic [3:0]        lane_text;  // lane carries text: XOR keystream
     logic [3:0]        lane_pad;   // lane is the last, partial AAD block
     logic [3:0]        aad_lo;     // aad_len mod 16: pad starts there in lane_pad
+    logic              j0;         // a lane carries J0: lane 3 when j0_l3, else lane 0
+    logic              j0_l3;
+    logic              j0_only;    // J0 alone: no beat of the stream
     logic [UserW-1:0]  user;
     logic [LenW-1:0]   aad_bytes;  // len(A), len(C) so far (final at the last beat)
     logic [LenW-1:0]   txt_bytes;
@@ -227,7 +235,8 @@ module esp_gcm_core
   logic [LenW:0]    aad_blocks, aad_padded;
   logic [UserW-1:0] user;
   logic [6:0]       nbytes;
-  logic [4:0][127:0] ctr_blk;
+  logic [3:0][127:0] ctr_blk;
+  logic             aad_none;    // a packet without AAD, not GMAC: no J0 in its first beat
   beat_t            s0_d;
 
   assign first   = !in_pkt_q;
@@ -267,7 +276,22 @@ module esp_gcm_core
       // text block t (0-based) uses counter t + 2; counter 1 is J0
       ctr_blk[l]        = {iv, 32'(g) - 32'(aad_blocks) + 32'd2};
     end
-    ctr_blk[4] = {iv, 32'd1};
+    // J0: lane 0 of the first beat (a packet with AAD, or GMAC), lane 3 of
+    // the last beat of one without (at most 48 bytes: lane 3 is empty)
+    aad_none = !gmac && aad_len == '0;
+    if (first && !aad_none) begin
+      s0_d.j0 = 1'b1; ctr_blk[0] = {iv, 32'd1};
+    end else if (aad_none && s_axis_tlast_i && nbytes <= 7'd48) begin
+      s0_d.j0 = 1'b1; s0_d.j0_l3 = 1'b1; ctr_blk[3] = {iv, 32'd1};
+    end
+  end
+
+  // J0 alone, in the cycle after the last beat (> 48 bytes) of a packet
+  // without AAD: the length block's hole (len_hole_q), nothing is taken
+  logic j0_hole_q;
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) j0_hole_q <= 1'b0;
+    else j0_hole_q <= in_fire && s_axis_tlast_i && (nbytes > 7'd48) && aad_none;
   end
 
   always_ff @(posedge clk_i or negedge rst_ni) begin
@@ -303,7 +327,7 @@ module esp_gcm_core
   // -------------------------------------------------------------------- S0
   logic               s0_valid_q;
   beat_t              s0_q;
-  logic [4:0][127:0]  s0_blk_q;
+  logic [3:0][127:0]  s0_blk_q;
   logic [CtxW-1:0]    s0_ctx_q;      // the packet's key context (RAM read data)
   logic [255:0]       s0_key;
   logic [3:0][127:0]  s0_hpow;
@@ -313,7 +337,7 @@ module esp_gcm_core
     if (!rst_ni) begin
       s0_valid_q <= 1'b0;
     end else begin
-      s0_valid_q <= in_fire;
+      s0_valid_q <= in_fire || j0_hole_q;
     end
   end
 
@@ -321,6 +345,12 @@ module esp_gcm_core
     if (in_fire) begin
       s0_q     <= s0_d;
       s0_blk_q <= ctr_blk;
+    end else if (j0_hole_q) begin   // (the packet's IV, key context held)
+      s0_q         <= '0;
+      s0_q.j0      <= 1'b1;
+      s0_q.j0_only <= 1'b1;
+      s0_blk_q     <= '0;
+      s0_blk_q[0]  <= {cur_iv_q, 32'd1};
     end
   end
 
@@ -336,7 +366,7 @@ module esp_gcm_core
   beat_t             pipe_in, pb;
   logic [BeatW-1:0]  pipe_tag;
   logic              pipe_valid, unused_pipe_ready;
-  logic [4:0][127:0] ks;
+  logic [3:0][127:0] ks;
 
   always_comb begin
     pipe_in      = s0_q;
@@ -344,7 +374,7 @@ module esp_gcm_core
   end
 
   esp_aes_pipe #(
-    .Lanes (5),
+    .Lanes (4),
     .TagW  (BeatW)
   ) u_aes_pipe (
     .clk_i       (clk_i),
@@ -392,7 +422,7 @@ module esp_gcm_core
   ) u_out_fifo (
     .clk_i    (clk_i),
     .rst_ni   (rst_ni),
-    .wvalid_i (pipe_valid),
+    .wvalid_i (pipe_valid && !pb.j0_only),
     .wready_o (unused_of_wready),
     .wdata_i  ({out_data, pb.keep, pb.last, pb.user}),
     .rvalid_o (m_axis_tvalid_o),
@@ -408,13 +438,36 @@ module esp_gcm_core
   logic [127:0]       gh_s, gh_ej0;
   logic [UserW-1:0]   gh_user;
 
+  // E(K, J0) of each packet as it leaves the pipe, in packet order: pushed
+  // no earlier than the packet's first beat leaves the XOR stage, popped
+  // with its S (3-4 cycles after its last beat), so at most 5 later packets
+  // (one beat each) are pushed meanwhile: 8 entries.
+  logic                      ej0_push, unused_ej0_valid, unused_ej0_wready;
+  logic [3:0]                unused_ej0_count;
+  assign ej0_push = pipe_valid && pb.j0;
+
+  esp_fifo_sync #(
+    .Width (128),
+    .Depth (8)
+  ) u_ej0_fifo (
+    .clk_i    (clk_i),
+    .rst_ni   (rst_ni),
+    .wvalid_i (ej0_push),
+    .wready_o (unused_ej0_wready),
+    .wdata_i  (pb.j0_l3 ? ks[3] : ks[0]),
+    .rvalid_o (unused_ej0_valid),   // (never empty when S comes)
+    .rready_i (gh_valid),
+    .rdata_o  (gh_ej0),
+    .count_o  (unused_ej0_count)
+  );
+
   esp_ghash #(
     .LenW  (LenW),
-    .UserW (128 + UserW)
+    .UserW (UserW)
   ) u_ghash (
     .clk_i        (clk_i),
     .rst_ni       (rst_ni),
-    .in_valid_i   (pipe_valid),
+    .in_valid_i   (pipe_valid && !pb.j0_only),
     .in_ready_o   (unused_gh_ready),
     .in_data_i    (hdata),
     .in_bytes_i   (pb.nbytes),
@@ -423,11 +476,11 @@ module esp_gcm_core
     .in_aad_len_i (pb.aad_bytes),
     .in_txt_len_i (pb.txt_bytes),
     .in_hpow_i    (pb.hpow),
-    .in_user_i    ({ks[4], pb.user}),
+    .in_user_i    (pb.user),
     .out_valid_o  (gh_valid),
     .out_ready_i  (1'b1),
     .out_s_o      (gh_s),
-    .out_user_o   ({gh_ej0, gh_user})
+    .out_user_o   (gh_user)
   );
 
   // ------------------------------------------------------------- tag FIFO
