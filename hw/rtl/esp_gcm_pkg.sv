@@ -38,14 +38,119 @@ package esp_gcm_pkg;
   endfunction
 
   // 128 x 128 -> 255 bits, one Karatsuba level over schoolbook 64 x 64
-  // (esp_ghash's four products: the smallest with yosys/ABC, and
-  // the shallowest Karatsuba for the loop; see hw/rtl/GCM.md "Area").
+  // (esp_ghash's loop product: the smallest in LUTs with yosys/ABC, and the
+  // shallowest Karatsuba for the loop; see hw/rtl/GCM.md "Area").
   function automatic logic [254:0] clmul128_k1(input logic [127:0] a, input logic [127:0] b);
     logic [126:0] lo, hi, mid;
     lo  = clmul64(a[127:64], b[127:64]);
     hi  = clmul64(a[63:0], b[63:0]);
     mid = clmul64(a[127:64] ^ a[63:0], b[127:64] ^ b[63:0]) ^ lo ^ hi;
     clmul128_k1 = {lo, 128'b0} ^ ({mid, 128'b0} >> 64) ^ {128'b0, hi};
+  endfunction
+
+  // The carry-less products on integer multipliers (DSP48E2: 27 x 18
+  // signed, here 22 x 16 unsigned), esp_ghash's feed-forward products. The
+  // coefficients of a (chunks of ClChA) and b (chunks of ClChB) are spread
+  // 3 bits apart (bit 3k: x^k); the integer product of two spread chunks
+  // holds each coefficient of their carry-less product in a 3-bit field as
+  // the count of its terms (at most ClChB = 6: nothing carries out of a
+  // field), so the field's low bit is the coefficient. clmul64(a, b) =
+  // clmul64_fold(clmul64_terms(a, b)): the 88 chunk products' coefficients,
+  // then their XOR at their places; apart so that a stage registers the
+  // products (in the multipliers' output registers) and the next one XORs
+  // them (hw/rtl/GCM.md "Area"). Spreading and gathering are wiring, written
+  // as shift-and-mask steps whose ORed bits never overlap (cheap to simulate).
+  localparam int unsigned ClChA   = 8;                 // coefficients per chunk of a
+  localparam int unsigned ClChB   = 6;                 // of b
+  localparam int unsigned ClNA    = 8;                 // chunks of a (64 coefficients)
+  localparam int unsigned ClNB    = 11;                // of b (66)
+  localparam int unsigned ClTerms = ClNA * ClNB;       // chunk products per 64 x 64
+  localparam int unsigned ClCw    = ClChA + ClChB - 1; // coefficients of a chunk product (13)
+  localparam int unsigned ClTermW = 16;                // their room in a terms vector
+  localparam int unsigned Cl64W   = ClTerms * ClTermW;
+  localparam int unsigned Cl128W  = 3 * Cl64W;         // lo, hi, mid (Karatsuba, as clmul128_k1)
+
+  // bit k of x (8 bits) at bit 3k
+  function automatic logic [23:0] cl_spread(input logic [7:0] x);
+    logic [23:0] v;
+    v = 24'(x);
+    v = (v | (v << 8)) & 24'h00F00F;
+    v = (v | (v << 4)) & 24'h0C30C3;
+    v = (v | (v << 2)) & 24'h249249;
+    cl_spread = v;
+  endfunction
+
+  // bit 3m of p at bit m (m < 16)
+  function automatic logic [15:0] cl_gather(input logic [47:0] p);
+    logic [47:0] v;
+    v = p & 48'h249249249249;
+    v = (v | (v >> 2)) & 48'h0C30C30C30C3;
+    v = (v | (v >> 4)) & 48'h00F00F00F00F;
+    v = (v | (v >> 8)) & 48'h0000FF0000FF;
+    v = (v | (v >> 16)) & 48'h00000000FFFF;
+    cl_gather = v[15:0];
+  endfunction
+
+  // The chunk products of a x b, taken in this package's bit order: chunk i
+  // of a is a[56-8i +: 8] (x^(8i+7) .. x^(8i) from bit 0), chunk j of b
+  // b[58-6j +: 6] (the last one {b[3:0], 2'b0}: x^65, x^64 are 0), so the
+  // integer product's field r is the coefficient of x^(8i+6j+12-r): product
+  // (i, j) in [ClTermW*(ClNB*i+j) +: ClCw].
+  function automatic logic [Cl64W-1:0] clmul64_terms(input logic [63:0] a, input logic [63:0] b);
+    logic [24*ClNA-1:0] sa;   // chunk i of a, spread, in [24*i +: 24]
+    logic [24*ClNB-1:0] sb;
+    logic [Cl64W-1:0]   t;
+    for (int i = 0; i < ClNA; i++) sa[24*i +: 24] = cl_spread(a[56-8*i +: 8]);
+    for (int j = 0; j < ClNB - 1; j++) sb[24*j +: 24] = cl_spread(8'(b[58-6*j +: 6]));
+    sb[24*(ClNB-1) +: 24] = cl_spread(8'({b[3:0], 2'b00}));
+    t = '0;
+    for (int i = 0; i < ClNA; i++) begin
+      for (int j = 0; j < ClNB; j++) begin
+        t[ClTermW*(ClNB*i+j) +: ClTermW] = cl_gather(48'(sa[24*i +: 22]) * 48'(sb[24*j +: 16]));
+      end
+    end
+    clmul64_terms = t;
+  endfunction
+
+  function automatic logic [126:0] clmul64_fold(input logic [Cl64W-1:0] t);
+    // x^d at bit 128 - d of {z128, zh, zl} (x^127, x^128 of the last
+    // products: 0); on 64-bit words: cheap to simulate
+    logic [63:0] zl, zh;
+    logic        z128;
+    logic [12:0] v;
+    int          off;
+    zl = '0;
+    zh = '0;
+    z128 = 1'b0;
+    for (int i = 0; i < ClNA; i++) begin
+      for (int j = 0; j < ClNB; j++) begin
+        v   = t[ClTermW*(ClNB*i+j) +: ClCw];
+        off = 116 - ClChA*i - ClChB*j;
+        if (off + ClCw <= 64) zl = zl ^ (64'(v) << off);
+        else if (off >= 64) begin
+          zh   = zh ^ (64'(v) << (off - 64));
+          z128 = z128 ^ ((off - 64 + ClCw > 64) ? v[128 - off] : 1'b0);
+        end else begin
+          zl = zl ^ (64'(v) << off);
+          zh = zh ^ (64'(v) >> (64 - off));
+        end
+      end
+    end
+    clmul64_fold = {z128, zh, zl[63:2]};
+  endfunction
+
+  function automatic logic [Cl128W-1:0] clmul128_terms(input logic [127:0] a, input logic [127:0] b);
+    clmul128_terms = {clmul64_terms(a[127:64], b[127:64]), clmul64_terms(a[63:0], b[63:0]),
+                      clmul64_terms(a[127:64] ^ a[63:0], b[127:64] ^ b[63:0])};
+  endfunction
+
+  // clmul128_k1(a, b) from clmul128_terms(a, b)
+  function automatic logic [254:0] clmul128_fold(input logic [Cl128W-1:0] t);
+    logic [126:0] lo, hi, mid;
+    lo  = clmul64_fold(t[2*Cl64W +: Cl64W]);
+    hi  = clmul64_fold(t[Cl64W +: Cl64W]);
+    mid = clmul64_fold(t[0 +: Cl64W]) ^ lo ^ hi;
+    clmul128_fold = {lo, 128'b0} ^ ({mid, 128'b0} >> 64) ^ {128'b0, hi};
   endfunction
 
   // z (255 bits: x^0..x^127 in [254:127], x^128..x^254 in [126:0]) modulo

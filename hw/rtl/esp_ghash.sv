@@ -22,13 +22,17 @@
 // only when its last beat carries more than 48 bytes.
 //
 // One reduction per beat: the four products are carry-less (255 bits,
-// esp_gcm_pkg::clmul128_k1, Karatsuba), XORed, and reduced once.
+// Karatsuba), XORed, and reduced once. The three feed-forward ones are on
+// integer multipliers (esp_gcm_pkg::clmul128_terms: 264 DSP48E2 each), the
+// loop's in LUTs (clmul128_k1).
 //
 // Pipeline (registers G1..G3):
 //   G1  mask, split into blocks, insert L, k; per lane its power of H
-//   G2  P = X2*H^(k-1) ^ ... ^ Xk*H, unreduced (feed-forward)
+//   G2  the chunk products of X2*H^(k-1), ..., Xk*H (feed-forward)
 //   G3  Y = reduce(((first ? 0 : Y) ^ X1)*H^k ^ P)   the only loop: one
-//       multiply (1-level Karatsuba), one XOR, one reduction
+//       multiply (1-level Karatsuba), one XOR, one reduction; P, the XOR
+//       of G2's products at their places (clmul128_fold), beside the
+//       loop's multiply
 // out_s_o is G3's Y after a message's last block: latency 3 cycles from the
 // last beat to out_valid_o (4 when L takes a beat of its own).
 // Flow control: valid/ready, one enable: adv = !out_valid_o || out_ready_i,
@@ -129,15 +133,10 @@ module esp_ghash #(
   // The products are computed inside the register's enable (valid beats
   // only): the same logic in synthesis, and a Verilator model that skips
   // the multiplies of empty stages.
-  function automatic logic [254:0] g2_products(input logic [3:0][127:0] x, input logic [3:0][127:0] h);
-    logic [254:0] p;
-    p = '0;
-    for (int j = 1; j < 4; j++) p = p ^ esp_gcm_pkg::clmul128_k1(x[j], h[j]);
-    g2_products = p;
-  endfunction
+  localparam int unsigned TW = esp_gcm_pkg::Cl128W;
 
   logic              g2_valid_q, g2_first_q, g2_last_q, g2_absorb_q;
-  logic [254:0]      g2_p_q;
+  logic [3*TW-1:0]   g2_t_q;    // lanes 1..3: X_j * H^(k-j), as chunk products
   logic [127:0]      g2_x0_q, g2_hk_q;
   logic [UserW-1:0]  g2_user_q;
 
@@ -146,7 +145,9 @@ module esp_ghash #(
       g2_first_q  <= g1_first_q;
       g2_last_q   <= g1_last_q;
       g2_absorb_q <= g1_absorb_q;
-      if (g1_valid_q) g2_p_q <= g2_products(g1_x_q, g1_h_q);
+      if (g1_valid_q) begin
+        for (int j = 1; j < 4; j++) g2_t_q[TW*(j-1) +: TW] <= esp_gcm_pkg::clmul128_terms(g1_x_q[j], g1_h_q[j]);
+      end
       g2_x0_q     <= g1_x_q[0];
       g2_hk_q     <= g1_h_q[0];
       g2_user_q   <= g1_user_q;
@@ -162,11 +163,20 @@ module esp_ghash #(
 
   assign y_prev = g2_first_q ? 128'h0 : g3_y_q;
 
+  // X2*H^(k-1) ^ ... ^ Xk*H, unreduced, from G2's products (inside G3's
+  // enable, as G2's products are computed inside G2's)
+  function automatic logic [254:0] g2_sum(input logic [3*TW-1:0] t);
+    logic [254:0] p;
+    p = '0;
+    for (int j = 0; j < 3; j++) p = p ^ esp_gcm_pkg::clmul128_fold(t[TW*j +: TW]);
+    g2_sum = p;
+  endfunction
+
   always_ff @(posedge clk_i) begin
     if (adv) begin
       if (g2_valid_q) begin
         g3_y_q <= g2_absorb_q ? esp_gcm_pkg::gf128_reduce(esp_gcm_pkg::clmul128_k1(y_prev ^ g2_x0_q, g2_hk_q)
-                                                          ^ g2_p_q)
+                                                          ^ g2_sum(g2_t_q))
                               : y_prev;
       end
       g3_last_q <= g2_last_q;
