@@ -237,6 +237,7 @@ module esp_gcm_core
   logic [6:0]       nbytes;
   logic [3:0][127:0] ctr_blk;
   logic             aad_none;    // a packet without AAD, not GMAC: no J0 in its first beat
+  logic             long_last;   // (as a last beat) more than 48 bytes: L takes a beat of its own
   beat_t            s0_d;
 
   assign first   = !in_pkt_q;
@@ -278,27 +279,26 @@ module esp_gcm_core
     end
     // J0: lane 0 of the first beat (a packet with AAD, or GMAC), lane 3 of
     // the last beat of one without (at most 48 bytes: lane 3 is empty)
-    aad_none = !gmac && aad_len == '0;
+    aad_none  = !gmac && aad_len == '0;
+    long_last = nbytes > 7'd48;
     if (first && !aad_none) begin
       s0_d.j0 = 1'b1; ctr_blk[0] = {iv, 32'd1};
-    end else if (aad_none && s_axis_tlast_i && nbytes <= 7'd48) begin
+    end else if (aad_none && s_axis_tlast_i && !long_last) begin
       s0_d.j0 = 1'b1; s0_d.j0_l3 = 1'b1; ctr_blk[3] = {iv, 32'd1};
     end
   end
 
   // J0 alone, in the cycle after the last beat (> 48 bytes) of a packet
-  // without AAD: the length block's hole (len_hole_q), nothing is taken
-  logic j0_hole_q;
-  always_ff @(posedge clk_i or negedge rst_ni) begin
-    if (!rst_ni) j0_hole_q <= 1'b0;
-    else j0_hole_q <= in_fire && s_axis_tlast_i && (nbytes > 7'd48) && aad_none;
-  end
+  // without AAD: the length block's hole (len_hole_q, nothing is taken; the
+  // cur_* registers still hold that packet's sideband)
+  logic j0_hole;
+  assign j0_hole = len_hole_q && cur_mode_q != GcmGmac && cur_aad_q == '0;
 
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
       len_hole_q <= 1'b0;
     end else begin
-      len_hole_q <= in_fire && s_axis_tlast_i && (nbytes > 7'd48);
+      len_hole_q <= in_fire && s_axis_tlast_i && long_last;
     end
   end
 
@@ -337,7 +337,7 @@ module esp_gcm_core
     if (!rst_ni) begin
       s0_valid_q <= 1'b0;
     end else begin
-      s0_valid_q <= in_fire || j0_hole_q;
+      s0_valid_q <= in_fire || j0_hole;
     end
   end
 
@@ -345,7 +345,7 @@ module esp_gcm_core
     if (in_fire) begin
       s0_q     <= s0_d;
       s0_blk_q <= ctr_blk;
-    end else if (j0_hole_q) begin   // (the packet's IV, key context held)
+    end else if (j0_hole) begin   // (the packet's IV, key context held)
       s0_q         <= '0;
       s0_q.j0      <= 1'b1;
       s0_q.j0_only <= 1'b1;

@@ -37,15 +37,20 @@ package esp_gcm_pkg;
     clmul64 = z;
   endfunction
 
+  // Karatsuba's last step: the 255-bit product from the low halves' product
+  // lo, the high halves' hi and the product of the sums s.
+  function automatic logic [254:0] k1_join(input logic [126:0] lo, input logic [126:0] hi, input logic [126:0] s);
+    logic [126:0] mid;
+    mid = s ^ lo ^ hi;
+    k1_join = {lo, 128'b0} ^ ({mid, 128'b0} >> 64) ^ {128'b0, hi};
+  endfunction
+
   // 128 x 128 -> 255 bits, one Karatsuba level over schoolbook 64 x 64
   // (esp_ghash's loop product: the smallest in LUTs with yosys/ABC, and the
   // shallowest Karatsuba for the loop; see hw/rtl/GCM.md "Area").
   function automatic logic [254:0] clmul128_k1(input logic [127:0] a, input logic [127:0] b);
-    logic [126:0] lo, hi, mid;
-    lo  = clmul64(a[127:64], b[127:64]);
-    hi  = clmul64(a[63:0], b[63:0]);
-    mid = clmul64(a[127:64] ^ a[63:0], b[127:64] ^ b[63:0]) ^ lo ^ hi;
-    clmul128_k1 = {lo, 128'b0} ^ ({mid, 128'b0} >> 64) ^ {128'b0, hi};
+    clmul128_k1 = k1_join(clmul64(a[127:64], b[127:64]), clmul64(a[63:0], b[63:0]),
+                          clmul64(a[127:64] ^ a[63:0], b[127:64] ^ b[63:0]));
   endfunction
 
   // The carry-less products on integer multipliers (DSP48E2: 27 x 18
@@ -146,11 +151,8 @@ package esp_gcm_pkg;
 
   // clmul128_k1(a, b) from clmul128_terms(a, b)
   function automatic logic [254:0] clmul128_fold(input logic [Cl128W-1:0] t);
-    logic [126:0] lo, hi, mid;
-    lo  = clmul64_fold(t[2*Cl64W +: Cl64W]);
-    hi  = clmul64_fold(t[Cl64W +: Cl64W]);
-    mid = clmul64_fold(t[0 +: Cl64W]) ^ lo ^ hi;
-    clmul128_fold = {lo, 128'b0} ^ ({mid, 128'b0} >> 64) ^ {128'b0, hi};
+    clmul128_fold = k1_join(clmul64_fold(t[2*Cl64W +: Cl64W]), clmul64_fold(t[Cl64W +: Cl64W]),
+                            clmul64_fold(t[0 +: Cl64W]));
   endfunction
 
   // z (255 bits: x^0..x^127 in [254:127], x^128..x^254 in [126:0]) modulo
